@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+# Debian packages the tests need; installed by `make setup` when missing.
+DEBIAN_PACKAGES :=
+
+.PHONY: run test lint fmt setup services system-packages clean bench
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed system-packages
+
+system-packages:
+	@bash .ci/system-packages $(DEBIAN_PACKAGES)
+
+services:
+	@if [ "$$CI" = "true" ]; then bash .ci/ensure-services; fi
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup services lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: setup
+	$(VENV)/bin/infoshkola up
+
+bench: setup
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The `infoshkola` command line."""

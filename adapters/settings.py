@@ -1,0 +1,40 @@
+"""One typed settings object, read from the environment by the composition root only."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def parse_rates(text: str) -> dict[str, str]:
+    """ "bank_card=0.05,sbp=0.004" -> {"bank_card": "0.05", "sbp": "0.004"}."""
+    rates = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        channel, _, rate = pair.partition("=")
+        rates[channel.strip()] = rate.strip()
+    return rates
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    redis_url: str | None = None
+    var_dir: Path = Path("var")
+    database_name: str = "infoshkola"
+    snapshot_interval: int = 100
+    pool_size: int = 10
+    commission_rates: Mapping[str, str] = field(default_factory=dict)
+    ci: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        return cls(
+            database_url=environ.get("DATABASE_URL") or None,
+            redis_url=environ.get("REDIS_URL") or None,
+            var_dir=Path(environ.get("INFOSHKOLA_VAR", "var")).absolute(),
+            database_name=environ.get("INFOSHKOLA_DB", "infoshkola"),
+            snapshot_interval=int(environ.get("SNAPSHOT_INTERVAL", "100")),
+            pool_size=int(environ.get("POSTGRES_POOL_SIZE", "10")),
+            commission_rates=parse_rates(environ.get("COMMISSION_RATES", "")),
+            ci=environ.get("CI", "").lower() == "true",
+        )

@@ -1,0 +1,1 @@
+"""HTTP surfaces: GraphQL for people, the terminal ingestion API for devices."""

@@ -1,0 +1,475 @@
+"""Account (учётный счёт): a pupil's money, cards, tariff and limits, one per contract.
+
+Commands validate and then record a past-tense event; each event's `apply` only assigns.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Snapshot
+
+from domain.errors import (
+    AccountClosedError,
+    CardStateError,
+    InsufficientFundsError,
+    InvalidAmountError,
+    InvalidCommandError,
+    SubsidyError,
+    TooManyActiveCardsError,
+    UnknownCardError,
+)
+from domain.kinds import CardState, Channel, DeclineReason, Direction, Outcome, Tariff
+from domain.money import MAX_DAILY_LIMIT, MAX_TOP_UP, RUBLE, check_amount
+from domain.purchase import Split, regular_covers, split_payment
+from domain.recorded import Recorded, current_actor
+from domain.tap import TapContext, TapDecision
+
+MAX_LIVE_CARDS = 2
+ACTIVATION_MIN_DEPOSIT = 100 * RUBLE
+DUPLICATE_CARD_FEE = 50 * RUBLE
+DEFAULT_DAILY_LIMIT = 200 * RUBLE
+SPENT_DAYS_KEPT = 8
+
+
+class Account(Recorded):
+    TOPIC = "infoshkola.account.Account"
+
+    class Event(Recorded.Event):
+        TOPIC = "infoshkola.account.Event"
+        actor: str
+
+    class Created(Recorded.Created):
+        TOPIC = "infoshkola.account.Created"
+
+    class Snapshot(Snapshot):
+        TOPIC = "infoshkola.account.Snapshot"
+
+    class Opened(Created):
+        TOPIC = "infoshkola.account.Opened"
+        actor: str
+        contract_number: str
+        school_id: UUID
+        class_name: str
+        pupil_ref: str
+        parent_ref: str
+
+        def apply(self, a: "Account") -> None:
+            a.contract_number = self.contract_number
+            a.school_id = self.school_id
+            a.class_name = self.class_name
+            a.pupil_ref, a.parent_ref = self.pupil_ref, self.parent_ref
+            a.regular, a.subsidised = 0, 0
+            a.cards = {}
+            a.offer_accepted, a.parent_phone_ref = False, None
+            a.tariff, a.daily_limit = Tariff.ZERO.value, DEFAULT_DAILY_LIMIT
+            a.spent = {}
+            a.subsidy = None
+            a.closed = False
+
+    class CardIssued(Event):
+        TOPIC = "infoshkola.account.CardIssued"
+        uid: str
+        state: str
+
+        def apply(self, a: "Account") -> None:
+            a.cards[self.uid] = self.state
+
+    class CardActivated(Event):
+        TOPIC = "infoshkola.account.CardActivated"
+        uid: str
+        offer_version: str
+        parent_phone_ref: str
+
+        def apply(self, a: "Account") -> None:
+            a.cards[self.uid] = CardState.ACTIVE.value
+            a.offer_accepted, a.parent_phone_ref = True, self.parent_phone_ref
+
+    class CardBlocked(Event):
+        TOPIC = "infoshkola.account.CardBlocked"
+        uid: str
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.cards[self.uid] = CardState.BLOCKED.value
+
+    class DuplicateCardOrdered(Event):
+        TOPIC = "infoshkola.account.DuplicateCardOrdered"
+        blocked_uid: str
+        new_uid: str
+        new_state: str
+        fee: int
+
+        def apply(self, a: "Account") -> None:
+            a.cards[self.new_uid] = self.new_state
+            a.regular -= self.fee
+
+    class ToppedUp(Event):
+        TOPIC = "infoshkola.account.ToppedUp"
+        amount: int
+        channel: str
+        commission: int
+        commission_rate: str
+        payment_id: str
+        terminal_id: UUID | None
+
+        def apply(self, a: "Account") -> None:
+            a.regular += self.amount
+
+    class TariffChanged(Event):
+        TOPIC = "infoshkola.account.TariffChanged"
+        tariff: str
+        previous: str
+
+        def apply(self, a: "Account") -> None:
+            a.tariff = self.tariff
+
+    class DailyLimitChanged(Event):
+        TOPIC = "infoshkola.account.DailyLimitChanged"
+        limit: int
+        previous: int
+
+        def apply(self, a: "Account") -> None:
+            a.daily_limit = self.limit
+
+    class SubsidyGranted(Event):
+        TOPIC = "infoshkola.account.SubsidyGranted"
+        basis: str
+        daily_allowance: int
+
+        def apply(self, a: "Account") -> None:
+            a.subsidy = {"basis": self.basis, "daily_allowance": self.daily_allowance}
+
+    class SubsidyRevoked(Event):
+        TOPIC = "infoshkola.account.SubsidyRevoked"
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.subsidy = None
+
+    class SubsidyCredited(Event):
+        TOPIC = "infoshkola.account.SubsidyCredited"
+        amount: int
+        period: str
+
+        def apply(self, a: "Account") -> None:
+            a.subsidised += self.amount
+
+    class PurchaseApproved(Event):
+        TOPIC = "infoshkola.account.PurchaseApproved"
+        tap_id: str
+        terminal_id: UUID
+        terminal_kind: str
+        card_uid: str
+        tapped_at: datetime
+        local_date: str
+        items: list[dict[str, Any]]
+        amount: int
+        from_regular: int
+        from_subsidised: int
+
+        def apply(self, a: "Account") -> None:
+            a.regular -= self.from_regular
+            a.subsidised -= self.from_subsidised
+            a.spent = spent_after(a.spent, self.local_date, self.from_regular)
+
+    class PurchaseDeclined(Event):
+        TOPIC = "infoshkola.account.PurchaseDeclined"
+        tap_id: str
+        terminal_id: UUID
+        terminal_kind: str
+        card_uid: str
+        tapped_at: datetime
+        local_date: str
+        items: list[dict[str, Any]]
+        amount: int
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            pass
+
+    class PassRecorded(Event):
+        TOPIC = "infoshkola.account.PassRecorded"
+        tap_id: str
+        terminal_id: UUID
+        card_uid: str
+        tapped_at: datetime
+        local_date: str
+        direction: str
+
+        def apply(self, a: "Account") -> None:
+            pass
+
+    class PassDenied(Event):
+        TOPIC = "infoshkola.account.PassDenied"
+        tap_id: str
+        terminal_id: UUID
+        card_uid: str
+        tapped_at: datetime
+        local_date: str
+        direction: str
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            pass
+
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
+        contract_number: str
+        school_id: UUID
+        class_name: str
+        pupil_ref: str
+        parent_ref: str
+        regular: int
+        subsidised: int
+        cards: dict[str, str]
+        offer_accepted: bool
+        parent_phone_ref: str | None
+        tariff: str
+        daily_limit: int
+        spent: dict[str, int]
+        subsidy: dict[str, Any] | None
+        closed: bool
+
+    @classmethod
+    def open(
+        cls, contract_number: str, school_id: UUID, class_name: str, pupil_ref: str, parent_ref: str
+    ) -> "Account":
+        return cls._create(
+            cls.Opened,
+            id=uuid4(),
+            actor=current_actor.get(),
+            contract_number=contract_number,
+            school_id=school_id,
+            class_name=class_name,
+            pupil_ref=pupil_ref,
+            parent_ref=parent_ref,
+        )
+
+    # Cards
+
+    def card_state(self, uid: str) -> CardState:
+        try:
+            return CardState(self.cards[uid])
+        except KeyError:
+            raise UnknownCardError(f"card {uid} does not belong to this account") from None
+
+    @property
+    def live_cards(self) -> list[str]:
+        return [uid for uid, state in self.cards.items() if state != CardState.BLOCKED]
+
+    def issue_card(self, uid: str) -> None:
+        self.check_open()
+        if uid in self.cards:
+            raise CardStateError(f"card {uid} is already on this account")
+        if len(self.live_cards) >= MAX_LIVE_CARDS:
+            raise TooManyActiveCardsError(
+                f"an account holds at most {MAX_LIVE_CARDS} cards that are not blocked"
+            )
+        state = CardState.ACTIVE if self.offer_accepted else CardState.ISSUED
+        self.trigger_event(self.CardIssued, uid=uid, state=state.value)
+
+    def activate_card(
+        self, uid: str, offer_version: str, parent_phone_ref: str, deposit: int
+    ) -> None:
+        """Activation at the kiosk: the offer accepted, a parent phone, a first cash deposit."""
+        self.check_open()
+        if self.card_state(uid) != CardState.ISSUED:
+            raise CardStateError(f"card {uid} is {self.cards[uid]}, not waiting for activation")
+        if not offer_version.strip():
+            raise InvalidCommandError("activation needs the accepted offer's version")
+        if not parent_phone_ref.strip():
+            raise InvalidCommandError("activation needs the parent's phone")
+        if deposit < ACTIVATION_MIN_DEPOSIT:
+            raise InvalidAmountError(
+                f"the first deposit must be at least {ACTIVATION_MIN_DEPOSIT} kopecks"
+            )
+        self.trigger_event(
+            self.CardActivated,
+            uid=uid,
+            offer_version=offer_version,
+            parent_phone_ref=parent_phone_ref,
+        )
+
+    def block_card(self, uid: str, reason: str) -> None:
+        if self.card_state(uid) == CardState.BLOCKED:
+            return
+        self.trigger_event(self.CardBlocked, uid=uid, reason=reason)
+
+    def order_duplicate(self, blocked_uid: str, new_uid: str) -> None:
+        """A new card replaces a blocked one, for a fee the regular wallet must cover."""
+        self.check_open()
+        if self.card_state(blocked_uid) != CardState.BLOCKED:
+            raise CardStateError(f"card {blocked_uid} must be blocked before it is replaced")
+        if new_uid in self.cards:
+            raise CardStateError(f"card {new_uid} is already on this account")
+        if len(self.live_cards) >= MAX_LIVE_CARDS:
+            raise TooManyActiveCardsError("block another card before ordering a duplicate")
+        if self.regular < DUPLICATE_CARD_FEE:
+            raise InsufficientFundsError(
+                f"a duplicate card costs {DUPLICATE_CARD_FEE} kopecks; top up the account first"
+            )
+        state = CardState.ACTIVE if self.offer_accepted else CardState.ISSUED
+        self.trigger_event(
+            self.DuplicateCardOrdered,
+            blocked_uid=blocked_uid,
+            new_uid=new_uid,
+            new_state=state.value,
+            fee=DUPLICATE_CARD_FEE,
+        )
+
+    # Money in
+
+    def top_up(
+        self,
+        amount: int,
+        channel: Channel,
+        commission: int,
+        commission_rate: str,
+        payment_id: str,
+        terminal_id: UUID | None = None,
+    ) -> None:
+        self.check_open()
+        check_amount(amount, what="top-up", maximum=MAX_TOP_UP)
+        self.trigger_event(
+            self.ToppedUp,
+            amount=amount,
+            channel=channel.value,
+            commission=commission,
+            commission_rate=commission_rate,
+            payment_id=payment_id,
+            terminal_id=terminal_id,
+        )
+
+    def grant_subsidy(self, basis: str, daily_allowance: int) -> None:
+        self.check_open()
+        if not basis.strip():
+            raise InvalidCommandError("a subsidy needs its legal basis")
+        check_amount(daily_allowance, what="daily allowance", maximum=MAX_DAILY_LIMIT)
+        self.trigger_event(self.SubsidyGranted, basis=basis, daily_allowance=daily_allowance)
+
+    def revoke_subsidy(self, reason: str) -> None:
+        if self.subsidy is None:
+            raise SubsidyError("this account has no subsidy to revoke")
+        self.trigger_event(self.SubsidyRevoked, reason=reason)
+
+    def credit_subsidy(self, amount: int, period: str) -> None:
+        self.check_open()
+        if self.subsidy is None:
+            raise SubsidyError("only an account with a subsidy can be credited")
+        check_amount(amount, what="subsidy credit", maximum=MAX_TOP_UP)
+        self.trigger_event(self.SubsidyCredited, amount=amount, period=period)
+
+    # Settings
+
+    def change_tariff(self, tariff: str) -> None:
+        try:
+            new = Tariff(tariff).value
+        except ValueError:
+            raise InvalidCommandError(f"{tariff!r} is not a tariff") from None
+        if new != self.tariff:
+            self.trigger_event(self.TariffChanged, tariff=new, previous=self.tariff)
+
+    def change_daily_limit(self, limit: int) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise InvalidAmountError(f"daily limit must be whole kopecks, got {limit!r}")
+        if not 0 <= limit <= MAX_DAILY_LIMIT:
+            raise InvalidAmountError(f"daily limit must be within [0, {MAX_DAILY_LIMIT}]")
+        if limit != self.daily_limit:
+            self.trigger_event(self.DailyLimitChanged, limit=limit, previous=self.daily_limit)
+
+    # Taps
+
+    def take_purchase(
+        self, ctx: TapContext, meal_overdraft: int, refusal: DeclineReason | None = None
+    ) -> TapDecision:
+        """Decide a purchase at a paying terminal and record the approval or the decline."""
+        items = ctx.request.items
+        split = split_payment(items, self.subsidised, meals_count=ctx.kind == "canteen_pos")
+        overdraft = meal_overdraft if ctx.kind == "canteen_pos" else 0
+        reason = refusal or self._card_refusal(ctx, paying=True)
+        reason = reason or self._money_refusal(split, ctx.local_date, overdraft)
+        common: dict[str, Any] = {
+            "tap_id": ctx.request.tap_id,
+            "terminal_id": ctx.request.terminal_id,
+            "terminal_kind": ctx.kind,
+            "card_uid": ctx.request.card_uid,
+            "tapped_at": ctx.request.tapped_at,
+            "local_date": ctx.local_date.isoformat(),
+            "items": [i.as_dict() for i in items],
+            "amount": split.total,
+        }
+        if reason:
+            self.trigger_event(self.PurchaseDeclined, reason=reason.value, **common)
+            return ctx.decision(Outcome.DECLINED, reason=reason.value, **self._figures(ctx))
+        self.trigger_event(
+            self.PurchaseApproved,
+            from_regular=split.from_regular,
+            from_subsidised=split.from_subsidised,
+            **common,
+        )
+        return ctx.decision(
+            Outcome.APPROVED,
+            amount=split.total,
+            from_regular=split.from_regular,
+            from_subsidised=split.from_subsidised,
+            **self._figures(ctx),
+        )
+
+    def take_pass(self, ctx: TapContext, refusal: DeclineReason | None = None) -> TapDecision:
+        """A turnstile pass moves no money; only a blocked card (or the terminal) stops it."""
+        reason = refusal or self._card_refusal(ctx, paying=False)
+        direction = ctx.request.direction or Direction.IN.value
+        common: dict[str, Any] = {
+            "tap_id": ctx.request.tap_id,
+            "terminal_id": ctx.request.terminal_id,
+            "card_uid": ctx.request.card_uid,
+            "tapped_at": ctx.request.tapped_at,
+            "local_date": ctx.local_date.isoformat(),
+            "direction": direction,
+        }
+        if reason:
+            self.trigger_event(self.PassDenied, reason=reason.value, **common)
+            return ctx.decision(Outcome.DECLINED, reason=reason.value, account_id=str(self.id))
+        self.trigger_event(self.PassRecorded, **common)
+        return ctx.decision(Outcome.APPROVED, account_id=str(self.id))
+
+    def spent_on(self, day: date) -> int:
+        return self.spent.get(day.isoformat(), 0)
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise AccountClosedError(f"account {self.contract_number} is closed")
+
+    def _card_refusal(self, ctx: TapContext, *, paying: bool) -> DeclineReason | None:
+        if self.closed:
+            return DeclineReason.ACCOUNT_CLOSED
+        state = self.card_state(ctx.request.card_uid)
+        if state == CardState.BLOCKED:
+            return DeclineReason.CARD_BLOCKED
+        if paying and state == CardState.ISSUED:
+            return DeclineReason.CARD_NOT_ACTIVATED
+        return None
+
+    def _money_refusal(self, split: Split, day: date, overdraft: int) -> DeclineReason | None:
+        if self.spent_on(day) + split.from_regular > self.daily_limit:
+            return DeclineReason.DAILY_LIMIT
+        if not regular_covers(self.regular, split, overdraft):
+            return DeclineReason.INSUFFICIENT_FUNDS
+        return None
+
+    def _figures(self, ctx: TapContext) -> dict[str, Any]:
+        return {
+            "account_id": str(self.id),
+            "regular_after": self.regular,
+            "subsidised_after": self.subsidised,
+            "spent_today": self.spent_on(ctx.local_date),
+            "daily_limit": self.daily_limit,
+        }
+
+
+def spent_after(spent: dict[str, int], day: str, amount: int) -> dict[str, int]:
+    """Regular spend per school-local date, keeping only the most recent days."""
+    updated = {**spent, day: spent.get(day, 0) + amount}
+    newest = max(updated)
+    cutoff = (date.fromisoformat(newest) - timedelta(days=SPENT_DAYS_KEPT)).isoformat()
+    return {d: v for d, v in updated.items() if d > cutoff}

@@ -1,0 +1,103 @@
+"""Domain errors: every refused command raises one of these, with a stable `code`."""
+
+
+class DomainError(Exception):
+    """A command the domain refuses. Nothing is recorded when one is raised."""
+
+    code = "domain_error"
+
+
+class InvalidAmountError(DomainError):
+    code = "invalid_amount"
+
+
+class InvalidCommandError(DomainError):
+    """A command whose fields are malformed (bad UID, unknown kind, bad time zone …)."""
+
+    code = "invalid_command"
+
+
+class MalformedUidError(InvalidCommandError):
+    code = "malformed_uid"
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+
+
+class UnknownSchoolError(NotFoundError):
+    code = "unknown_school"
+
+
+class UnknownTerminalError(NotFoundError):
+    code = "unknown_terminal"
+
+
+class UnknownContractError(NotFoundError):
+    code = "unknown_contract"
+
+
+class UnknownCardError(NotFoundError):
+    code = "unknown_card"
+
+
+class ConflictError(DomainError):
+    """The command contradicts something already recorded."""
+
+    code = "conflict"
+
+
+class ContractAlreadyExistsError(ConflictError):
+    code = "contract_exists"
+
+
+class CardAlreadyIssuedError(ConflictError):
+    code = "card_already_issued"
+
+
+class TooManyActiveCardsError(ConflictError):
+    code = "too_many_active_cards"
+
+
+class CardStateError(ConflictError):
+    code = "card_state"
+
+
+class TapConflictError(ConflictError):
+    """The same (terminal, tap_id) arrived again with a different payload."""
+
+    code = "tap_conflict"
+
+
+class PaymentConflictError(ConflictError):
+    """The same external payment id arrived again with a different payload."""
+
+    code = "payment_conflict"
+
+
+class TapInFutureError(InvalidCommandError):
+    code = "tap_in_future"
+
+
+class TapPayloadError(InvalidCommandError):
+    """The tap's payload does not fit the terminal's kind (items at a turnstile …)."""
+
+    code = "tap_payload"
+
+
+class InsufficientFundsError(DomainError):
+    code = "insufficient_funds"
+
+
+class AccountClosedError(DomainError):
+    code = "account_closed"
+
+
+class SubsidyError(ConflictError):
+    code = "subsidy"
+
+
+class ConcurrencyError(DomainError):
+    """Retries on version conflicts ran out; the command was not applied."""
+
+    code = "concurrency"

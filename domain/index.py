@@ -1,0 +1,76 @@
+"""Index records: name-based ids that make a key belong to one owner only.
+
+`CardIndex` (card UID → account), `ContractIndex` (contract number → account) and
+`TerminalIndex` (terminal → school) are `Index` aggregates whose ids derive from the key.
+Saved atomically with their owner, a second claim on the same key conflicts in the event
+store, so a UID or a contract number can never belong to two accounts.
+"""
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Snapshot
+
+from domain.recorded import Recorded, current_actor, derived_id
+
+
+class Index(Recorded):
+    TOPIC = "infoshkola.index.Index"
+
+    class Event(Recorded.Event):
+        TOPIC = "infoshkola.index.Event"
+        actor: str
+
+    class Created(Recorded.Created):
+        TOPIC = "infoshkola.index.Created"
+
+    class Snapshot(Snapshot):
+        TOPIC = "infoshkola.index.Snapshot"
+
+    class Assigned(Created):
+        TOPIC = "infoshkola.index.Assigned"
+        actor: str
+        key: str
+        owner_id: UUID
+
+        def apply(self, index: "Index") -> None:
+            index.key = self.key
+            index.owner_id = self.owner_id
+
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
+        key: str
+        owner_id: UUID
+
+    @classmethod
+    def assign(cls, key: str, owner_id: UUID) -> "Index":
+        return cls._create(
+            cls.Assigned, id=derived_id(key), actor=current_actor.get(), key=key, owner_id=owner_id
+        )
+
+
+def card_key(uid: str) -> str:
+    return f"card/{uid}"
+
+
+def contract_key(contract_number: str) -> str:
+    return f"contract/{contract_number}"
+
+
+def terminal_key(terminal_id: UUID) -> str:
+    return f"terminal/{terminal_id}"
+
+
+def CardIndex(uid: str, account_id: UUID) -> Index:  # noqa: N802 - reads as the glossary name
+    return Index.assign(card_key(uid), account_id)
+
+
+def ContractIndex(contract_number: str, account_id: UUID) -> Index:  # noqa: N802
+    return Index.assign(contract_key(contract_number), account_id)
+
+
+def TerminalIndex(terminal_id: UUID, school_id: UUID) -> Index:  # noqa: N802
+    return Index.assign(terminal_key(terminal_id), school_id)
+
+
+def index_id(key: str) -> UUID:
+    return derived_id(key)

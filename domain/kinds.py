@@ -1,0 +1,62 @@
+"""Closed vocabularies of the domain. Events store their `.value` strings."""
+
+from enum import StrEnum
+
+
+class TerminalKind(StrEnum):
+    CANTEEN_POS = "canteen_pos"
+    TURNSTILE = "turnstile"
+    KIOSK = "kiosk"
+    VENDING = "vending"
+    WARDROBE = "wardrobe"
+    LOCKER = "locker"
+
+
+PAYING_KINDS = frozenset(
+    {TerminalKind.CANTEEN_POS, TerminalKind.VENDING, TerminalKind.WARDROBE, TerminalKind.LOCKER}
+)
+
+
+class Channel(StrEnum):
+    KIOSK_CASH = "kiosk_cash"
+    BANK_CARD = "bank_card"
+    AUTOPAY = "autopay"
+    SBP = "sbp"
+
+
+class Tariff(StrEnum):
+    ZERO = "zero"
+    MOBILE = "mobile"
+    SMS_PLUS = "sms_plus"
+
+
+class Wallet(StrEnum):
+    REGULAR = "regular"
+    SUBSIDISED = "subsidised"
+
+
+class CardState(StrEnum):
+    ISSUED = "issued"
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class DeclineReason(StrEnum):
+    UNKNOWN_CARD = "unknown_card"
+    CARD_BLOCKED = "card_blocked"
+    CARD_NOT_ACTIVATED = "card_not_activated"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    DAILY_LIMIT = "daily_limit"
+    TERMINAL_REVOKED = "terminal_revoked"
+    FOREIGN_SCHOOL = "foreign_school"
+    ACCOUNT_CLOSED = "account_closed"

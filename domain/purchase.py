@@ -1,0 +1,85 @@
+"""Pricing a purchase and splitting it between the wallets: pure functions, no state."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from domain.errors import InvalidAmountError, TapPayloadError
+from domain.money import MAX_ITEM_PRICE, MAX_QUANTITY, check_amount
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: str
+    price: int
+    quantity: int
+    meal: bool
+
+    @property
+    def total(self) -> int:
+        return self.price * self.quantity
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_items(raw: Sequence[Mapping[str, Any]]) -> tuple[Item, ...]:
+    """Validate a terminal's item list; a typed error names the first bad field."""
+    if not raw:
+        raise TapPayloadError("a purchase needs at least one item")
+    if len(raw) > 50:
+        raise TapPayloadError("a purchase has at most 50 lines")
+    items = []
+    for line in raw:
+        code, name = str(line.get("code", "")).strip(), str(line.get("name", "")).strip()
+        if not code or not name:
+            raise TapPayloadError("every item needs a code and a name")
+        quantity = line.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise InvalidAmountError(f"quantity of {code!r} must be a whole number")
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise InvalidAmountError(f"quantity of {code!r} must be within [1, {MAX_QUANTITY}]")
+        price = check_amount(line.get("price"), what=f"price of {code!r}", maximum=MAX_ITEM_PRICE)
+        items.append(Item(code, name, price, quantity, bool(line.get("meal", False))))
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a purchase is paid: meals from the subsidised wallet first, the rest regular."""
+
+    meal_total: int
+    other_total: int
+    from_subsidised: int
+
+    @property
+    def total(self) -> int:
+        return self.meal_total + self.other_total
+
+    @property
+    def from_regular(self) -> int:
+        return self.total - self.from_subsidised
+
+    @property
+    def meal_from_regular(self) -> int:
+        return self.meal_total - self.from_subsidised
+
+
+def split_payment(items: Sequence[Item], subsidised: int, *, meals_count: bool) -> Split:
+    """`meals_count` is true only at the canteen: elsewhere nothing is a subsidised meal."""
+    meal_total = sum(i.total for i in items if i.meal) if meals_count else 0
+    other_total = sum(i.total for i in items) - meal_total
+    return Split(meal_total, other_total, min(max(subsidised, 0), meal_total))
+
+
+def regular_covers(balance: int, split: Split, meal_overdraft: int) -> bool:
+    """Non-meal items need money on the account; meals may go down to the overdraft floor.
+
+    "No child left hungry": a regular wallet may end below zero only by the meal part of a
+    canteen purchase, and never below the school's meal overdraft policy.
+    """
+    if split.other_total and balance - split.other_total < 0:
+        return False
+    floor = -meal_overdraft if split.meal_from_regular else 0
+    return balance - split.from_regular >= floor

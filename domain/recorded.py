@@ -1,0 +1,41 @@
+"""What every aggregate of ours shares: who acted, and deterministic ids for lookups.
+
+The actor (terminal, operator, parent, system) is set once per request, worker message or
+terminal post through `acting_as`, and stamped on every event, so audit trails name it
+without the aggregates' signatures carrying it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+NAMESPACE = uuid5(NAMESPACE_URL, "urn:infoshkola")
+
+current_actor: ContextVar[str] = ContextVar("current_actor", default="system")
+
+
+@contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    """Attribute the events recorded inside the block to `actor` ("terminal:…", "parent:…")."""
+    token = current_actor.set(actor)
+    try:
+        yield
+    finally:
+        current_actor.reset(token)
+
+
+def derived_id(kind: str, *parts: object) -> UUID:
+    """A name-based id: the same key always gives the same aggregate id."""
+    return uuid5(NAMESPACE, "/".join([kind, *(str(p) for p in parts)]))
+
+
+class Recorded(Aggregate):
+    """Base aggregate whose events carry the actor of the current context."""
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("actor", current_actor.get())
+        super().trigger_event(event_class, **kwargs)

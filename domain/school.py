@@ -1,0 +1,121 @@
+"""School: where terminals stand, whose clock says what "today" is, and its overdraft policy."""
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from eventsourcing.domain import Snapshot
+
+from domain.errors import InvalidAmountError, InvalidCommandError, UnknownTerminalError
+from domain.kinds import TerminalKind
+from domain.money import MAX_OVERDRAFT
+from domain.recorded import Recorded, current_actor
+
+
+def check_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidCommandError(f"{name!r} is not an IANA time zone") from None
+    return name
+
+
+def check_overdraft(amount: object) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_OVERDRAFT:
+        raise InvalidAmountError(
+            f"meal overdraft must be whole kopecks within [0, {MAX_OVERDRAFT}], got {amount!r}"
+        )
+    return amount
+
+
+class School(Recorded):
+    TOPIC = "infoshkola.school.School"
+
+    class Event(Recorded.Event):
+        TOPIC = "infoshkola.school.Event"
+        actor: str
+
+    class Created(Recorded.Created):
+        TOPIC = "infoshkola.school.Created"
+
+    class Snapshot(Snapshot):
+        TOPIC = "infoshkola.school.Snapshot"
+
+    class Registered(Created):
+        TOPIC = "infoshkola.school.Registered"
+        actor: str
+        name: str
+        city: str
+        time_zone: str
+        meal_overdraft: int
+
+        def apply(self, school: "School") -> None:
+            school.name = self.name
+            school.city = self.city
+            school.time_zone = self.time_zone
+            school.meal_overdraft = self.meal_overdraft
+            school.terminals = {}
+
+    class TerminalRegistered(Event):
+        TOPIC = "infoshkola.school.TerminalRegistered"
+        terminal_id: UUID
+        kind: str
+        label: str
+
+        def apply(self, school: "School") -> None:
+            school.terminals[str(self.terminal_id)] = {"kind": self.kind, "revoked": False}
+
+    class TerminalRevoked(Event):
+        TOPIC = "infoshkola.school.TerminalRevoked"
+        terminal_id: UUID
+        reason: str
+
+        def apply(self, school: "School") -> None:
+            school.terminals[str(self.terminal_id)]["revoked"] = True
+
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
+        name: str
+        city: str
+        time_zone: str
+        meal_overdraft: int
+        terminals: dict[str, dict[str, Any]]
+
+    @classmethod
+    def register(
+        cls, name: str, city: str, time_zone: str, meal_overdraft: int, school_id: UUID | None
+    ) -> "School":
+        if not name.strip():
+            raise InvalidCommandError("a school needs a name")
+        return cls._create(
+            cls.Registered,
+            id=school_id or uuid4(),
+            actor=current_actor.get(),
+            name=name.strip(),
+            city=city.strip(),
+            time_zone=check_time_zone(time_zone),
+            meal_overdraft=check_overdraft(meal_overdraft),
+        )
+
+    def register_terminal(self, kind: str, label: str, terminal_id: UUID | None = None) -> UUID:
+        try:
+            kind = TerminalKind(kind).value
+        except ValueError:
+            raise InvalidCommandError(f"{kind!r} is not a terminal kind") from None
+        terminal_id = terminal_id or uuid4()
+        self.trigger_event(self.TerminalRegistered, terminal_id=terminal_id, kind=kind, label=label)
+        return terminal_id
+
+    def revoke_terminal(self, terminal_id: UUID, reason: str) -> None:
+        if self.terminal(terminal_id)["revoked"]:
+            return
+        self.trigger_event(self.TerminalRevoked, terminal_id=terminal_id, reason=reason)
+
+    def terminal(self, terminal_id: UUID) -> dict[str, Any]:
+        try:
+            return self.terminals[str(terminal_id)]
+        except KeyError:
+            raise UnknownTerminalError(f"terminal {terminal_id} is not registered") from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)

@@ -1,0 +1,1 @@
+"""Read models: projections that turn the ledger's events into query tables."""

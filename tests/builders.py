@@ -1,0 +1,87 @@
+"""Small builders so tests read as the school's story, not as setup code."""
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.kinds import TerminalKind
+from domain.ledger import Ledger, TapResult
+from domain.tap import TapRequest
+
+_counter = itertools.count(1)
+
+
+def new_uid() -> str:
+    return "04" + "".join(random.choice("0123456789ABCDEF") for _ in range(12))
+
+
+def meal(price: int = 9000, code: str = "LUNCH", quantity: int = 1) -> dict[str, Any]:
+    return {"code": code, "name": "Комплексный обед", "price": price, "quantity": quantity,
+            "meal": True}  # fmt: skip
+
+
+def snack(price: int = 4500, code: str = "BUN", quantity: int = 1) -> dict[str, Any]:
+    return {"code": code, "name": "Булочка", "price": price, "quantity": quantity, "meal": False}
+
+
+@dataclass
+class Pupil:
+    account_id: UUID
+    contract_number: str
+    uid: str
+
+
+@dataclass
+class SchoolWorld:
+    """A registered school with one terminal of each kind."""
+
+    ledger: Ledger
+    school_id: UUID
+    terminals: dict[str, UUID] = field(default_factory=dict)
+
+    def pupil(self, deposit: int = 50_000, activate: bool = True) -> Pupil:
+        contract = f"T-{uuid4().hex[:10]}"
+        account_id = self.ledger.open_account(
+            contract, self.school_id, "5А", f"subject:{uuid4()}", f"subject:{uuid4()}"
+        )
+        uid = new_uid()
+        self.ledger.issue_card(account_id, uid)
+        if activate:
+            self.ledger.activate_card(
+                uid, "offer-2025", f"subject:{uuid4()}", deposit, f"kiosk-{uuid4()}",
+                self.terminals[TerminalKind.KIOSK],
+            )  # fmt: skip
+        return Pupil(account_id, contract, uid)
+
+    def tap(
+        self,
+        kind: str,
+        uid: str,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        direction: str | None = None,
+        at: datetime | None = None,
+        tap_id: str | None = None,
+    ) -> TapResult:
+        request = TapRequest.parse(
+            self.terminals[kind],
+            tap_id or f"tap-{next(_counter)}-{uuid4().hex[:6]}",
+            uid,
+            at or datetime.now(UTC),
+            items=items,
+            direction=direction,
+        )
+        return self.ledger.handle_tap(request)
+
+
+def new_school(
+    ledger: Ledger, time_zone: str = "Asia/Novosibirsk", meal_overdraft: int = 15_000
+) -> SchoolWorld:
+    school_id = ledger.register_school("Школа №1", "Новосибирск", time_zone, meal_overdraft)
+    world = SchoolWorld(ledger, school_id)
+    for kind in TerminalKind:
+        world.terminals[kind.value] = ledger.register_terminal(school_id, kind.value, kind.value)
+    return world

@@ -1,0 +1,28 @@
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.postgres import eventsourcing_env
+from domain.ledger import Ledger
+from tests.builders import SchoolWorld, new_school
+from tests.services import drop_database, fresh_database
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """One fresh database per test process on the real PostgreSQL server."""
+    url = fresh_database()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    app = Ledger(eventsourcing_env(database_url), snapshot_interval=10)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def world(ledger: Ledger) -> SchoolWorld:
+    return new_school(ledger)

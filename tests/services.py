@@ -1,0 +1,45 @@
+"""Where the tests find PostgreSQL and Redis.
+
+DATABASE_URL / REDIS_URL when given; under CI=true the machine's servers on 127.0.0.1
+(a missing one fails the run, it is never skipped); otherwise the embedded servers under
+var/test, the same code path `make run` uses.
+"""
+
+import os
+from pathlib import Path
+from uuid import uuid4
+
+from adapters import embedded
+from adapters.postgres import drop_database, ensure_database, with_database
+
+VAR = Path(__file__).resolve().parent.parent / "var" / "test"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_server_url() -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    if in_ci():
+        return "postgresql://postgres@127.0.0.1:5432/postgres"
+    return embedded.postgres_server_url(VAR)
+
+
+def redis_server_url() -> str:
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    if in_ci():
+        return "redis://127.0.0.1:6379/0"
+    return embedded.redis_url(VAR)
+
+
+def fresh_database() -> str:
+    """A new empty database on the test server; the caller drops it with `drop_database`."""
+    url = with_database(postgres_server_url(), f"test_{os.getpid()}_{uuid4().hex[:8]}")
+    ensure_database(url)
+    return url
+
+
+__all__ = ["drop_database", "fresh_database", "in_ci", "postgres_server_url", "redis_server_url"]

@@ -1,0 +1,1 @@
+"""Background work on dramatiq + Redis: notifications, fees, autopayments, alerts."""
