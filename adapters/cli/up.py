@@ -1,0 +1,64 @@
+"""`infoshkola up`: what `make run` starts: the demo school and every long-running process.
+
+Each service is a child process running another `infoshkola` command; a child that dies is
+restarted with backoff, and Ctrl-C stops them all.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+import typer
+
+from adapters.bootstrap import bootstrap, resolve_redis_url
+from adapters.cli.demo import seed_demo
+from adapters.settings import Settings
+
+# name -> arguments to `infoshkola`; later issues add the API, projections and workers here.
+SERVICES: dict[str, Sequence[str]] = {}
+
+
+def up() -> None:
+    """Start the embedded servers (unless URLs are given), seed the demo, run every service."""
+    settings = Settings.from_env()
+    container = bootstrap(settings)
+    env = {**os.environ, "DATABASE_URL": container.database_url}
+    if SERVICES:
+        env["REDIS_URL"] = resolve_redis_url(settings)
+    summary = seed_demo(container.ledger)
+    container.close()
+    typer.echo(summary)
+    typer.echo(f"database: {container.database_url}")
+    supervise(SERVICES, env)
+
+
+def supervise(services: dict[str, Sequence[str]], env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "adapters.cli.main"]
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    backoff = dict.fromkeys(services, 1.0)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    typer.echo("system is up; Ctrl-C stops it")
+    while not stopping:
+        for name, args in services.items():
+            child = children.get(name)
+            if child is None or child.poll() is not None:
+                if child is not None:
+                    typer.echo(f"{name} exited with {child.returncode}; restarting")
+                    time.sleep(backoff[name])
+                    backoff[name] = min(backoff[name] * 2, 30.0)
+                children[name] = subprocess.Popen([*command, *args], env=env)  # noqa: S603
+        time.sleep(1.0)
+    for child in children.values():
+        child.terminate()
+    for child in children.values():
+        child.wait(timeout=15)

@@ -1,0 +1,62 @@
+"""Personal data (152-FZ) kept beside the event store, never inside it.
+
+Events carry only subject references ("subject:<uuid>"); names, phones, e-mails and photo
+hashes live here, one row per data subject, so erasing a person is one delete while every
+balance still replays from the events.
+"""
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS personal_data (
+    subject_ref text PRIMARY KEY,
+    fields jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class PeopleStore:
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.database_url, autocommit=True)
+
+    def create_tables(self) -> None:
+        with self._connect() as conn:
+            conn.execute(_DDL)
+
+    def put(self, subject_ref: str, **fields: str) -> None:
+        """Set (merge) fields of a subject: name, class, phone, email, photo …"""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO personal_data (subject_ref, fields) VALUES (%s, %s) "
+                "ON CONFLICT (subject_ref) DO UPDATE "
+                "SET fields = personal_data.fields || EXCLUDED.fields, updated_at = now()",
+                (subject_ref, Jsonb(fields)),
+            )
+
+    def get(self, subject_ref: str) -> dict[str, str] | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT fields FROM personal_data WHERE subject_ref = %s", (subject_ref,)
+            ).fetchone()
+        return dict(row[0]) if row else None
+
+    def get_many(self, subject_refs: list[str]) -> dict[str, dict[str, str]]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT subject_ref, fields FROM personal_data WHERE subject_ref = ANY(%s)",
+                (subject_refs,),
+            ).fetchall()
+        return {ref: dict(fields) for ref, fields in rows}
+
+    def erase(self, subject_ref: str) -> bool:
+        """Destroy a subject's personal data; True when there was something to destroy."""
+        with self._connect() as conn:
+            cur = conn.execute("DELETE FROM personal_data WHERE subject_ref = %s", (subject_ref,))
+            return cur.rowcount > 0
