@@ -13,12 +13,12 @@ _keep_alive: dict[Path, Any] = {}
 
 def postgres_server_url(var_dir: Path) -> str:
     """Start (or attach to) the embedded PostgreSQL and return a URL to its maintenance db."""
-    import pgserver
-
     data = (var_dir / "pg").absolute()
     data.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+        import pgserver
+
         server = pgserver.get_server(  # type: ignore[attr-defined]
             data, cleanup_mode=None
         )  # keeps running for other processes
