@@ -66,6 +66,7 @@ class Account(Recorded):
             a.spent = {}
             a.subsidy = None
             a.closed = False
+            a.blocked_at = {}
 
     class CardIssued(Event):
         TOPIC = "infoshkola.account.CardIssued"
@@ -92,6 +93,7 @@ class Account(Recorded):
 
         def apply(self, a: "Account") -> None:
             a.cards[self.uid] = CardState.BLOCKED.value
+            a.blocked_at = {**a.blocked_at, self.uid: self.timestamp}
 
     class DuplicateCardOrdered(Event):
         TOPIC = "infoshkola.account.DuplicateCardOrdered"
@@ -188,6 +190,32 @@ class Account(Recorded):
         def apply(self, a: "Account") -> None:
             pass
 
+    class OfflinePurchaseRecorded(Event):
+        """A purchase made offline that would be declined online: the food was eaten.
+
+        It is recorded anyway (the regular wallet may go below zero: the debt is visible),
+        with the reason it would have been declined and whether the card was already blocked.
+        """
+
+        TOPIC = "infoshkola.account.OfflinePurchaseRecorded"
+        tap_id: str
+        terminal_id: UUID
+        terminal_kind: str
+        card_uid: str
+        tapped_at: datetime
+        local_date: str
+        items: list[dict[str, Any]]
+        amount: int
+        from_regular: int
+        from_subsidised: int
+        online_reason: str
+        after_block: bool
+
+        def apply(self, a: "Account") -> None:
+            a.regular -= self.from_regular
+            a.subsidised -= self.from_subsidised
+            a.spent = spent_after(a.spent, self.local_date, self.from_regular)
+
     class PassRecorded(Event):
         TOPIC = "infoshkola.account.PassRecorded"
         tap_id: str
@@ -229,6 +257,7 @@ class Account(Recorded):
         spent: dict[str, int]
         subsidy: dict[str, Any] | None
         closed: bool
+        blocked_at: dict[str, datetime]
 
     @classmethod
     def open(
@@ -412,6 +441,57 @@ class Account(Recorded):
             amount=split.total,
             from_regular=split.from_regular,
             from_subsidised=split.from_subsidised,
+            **self._figures(ctx),
+        )
+
+    def take_offline_purchase(
+        self, ctx: TapContext, meal_overdraft: int, refusal: DeclineReason | None = None
+    ) -> TapDecision:
+        """A purchase the reader allowed offline, arriving late: never declined after the fact.
+
+        Only what the terminal could not have been allowed to do (a revoked terminal, a card
+        of another school, a closed account) is still declined.
+        """
+        if refusal or self.closed:
+            return self.take_purchase(ctx, meal_overdraft, refusal)
+        request = ctx.request
+        blocked_at = self.blocked_at.get(request.card_uid)
+        after_block = blocked_at is not None and request.tapped_at >= blocked_at
+        state = self.card_state(request.card_uid)
+        split = split_payment(request.items, self.subsidised, meals_count=ctx.kind == "canteen_pos")
+        overdraft = meal_overdraft if ctx.kind == "canteen_pos" else 0
+        reason: DeclineReason | None = None
+        if after_block:
+            reason = DeclineReason.CARD_BLOCKED
+        elif state == CardState.ISSUED:
+            reason = DeclineReason.CARD_NOT_ACTIVATED
+        reason = reason or self._money_refusal(split, ctx.local_date, overdraft)
+        event_class = self.PurchaseApproved if reason is None else self.OfflinePurchaseRecorded
+        extra: dict[str, Any] = {}
+        if reason is not None:
+            extra = {"online_reason": reason.value, "after_block": after_block}
+        self.trigger_event(
+            event_class,
+            tap_id=request.tap_id,
+            terminal_id=request.terminal_id,
+            terminal_kind=ctx.kind,
+            card_uid=request.card_uid,
+            tapped_at=request.tapped_at,
+            local_date=ctx.local_date.isoformat(),
+            items=[i.as_dict() for i in request.items],
+            amount=split.total,
+            from_regular=split.from_regular,
+            from_subsidised=split.from_subsidised,
+            **extra,
+        )
+        return ctx.decision(
+            Outcome.APPROVED,
+            reason=reason.value if reason else None,
+            amount=split.total,
+            from_regular=split.from_regular,
+            from_subsidised=split.from_subsidised,
+            offline=True,
+            after_block=after_block,
             **self._figures(ctx),
         )
 

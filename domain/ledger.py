@@ -366,6 +366,8 @@ class Ledger(Application[UUID]):
             refusal = DeclineReason.FOREIGN_SCHOOL
         if kind == TerminalKind.TURNSTILE:
             decision = account.take_pass(ctx, refusal)
+        elif request.offline:  # the food was eaten while offline: recorded, not refused
+            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal)
         else:
             decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))

@@ -61,6 +61,7 @@ class TapRequest:
     tapped_at: datetime
     items: tuple[Item, ...] = ()
     direction: str | None = None
+    offline: bool = False  # decided by the reader while the server was unreachable
 
     @classmethod
     def parse(
@@ -71,6 +72,7 @@ class TapRequest:
         tapped_at: datetime,
         items: Sequence[Mapping[str, Any]] | None = None,
         direction: str | None = None,
+        offline: bool = False,
     ) -> "TapRequest":
         if direction is not None and direction not in {d.value for d in Direction}:
             raise InvalidCommandError(f"direction must be 'in' or 'out', got {direction!r}")
@@ -81,6 +83,7 @@ class TapRequest:
             tapped_at=tapped_at,
             items=parse_items(items) if items is not None else (),
             direction=direction,
+            offline=offline is True,
         )
 
     @property
@@ -90,12 +93,14 @@ class TapRequest:
     @property
     def fingerprint(self) -> str:
         """A digest of everything the decision depends on, to tell a retry from a clash."""
-        payload = {
+        payload: dict[str, Any] = {
             "card_uid": self.card_uid,
             "tapped_at": self.tapped_at.isoformat(),
             "items": [i.as_dict() for i in self.items],
             "direction": self.direction,
         }
+        if self.offline:  # only when set, so fingerprints of online taps stay as they were
+            payload["offline"] = True
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -121,6 +126,8 @@ class TapDecision:
     daily_limit: int | None = None
     direction: str | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
+    offline: bool = False
+    after_block: bool = False  # an offline tap made after the card had been blocked
 
     @property
     def approved(self) -> bool:
