@@ -19,6 +19,7 @@ from domain.errors import (
     TooManyActiveCardsError,
     UnknownCardError,
 )
+from domain.fees import FeeQuote, TariffHistory, history_after
 from domain.kinds import CardState, Channel, DeclineReason, Direction, Outcome, Tariff
 from domain.money import MAX_DAILY_LIMIT, MAX_TOP_UP, RUBLE, check_amount
 from domain.purchase import Split, regular_covers, split_payment
@@ -67,6 +68,9 @@ class Account(Recorded):
             a.subsidy = None
             a.closed = False
             a.blocked_at = {}
+            a.service_only, a.contact_ref = False, None
+            a.low_balance_threshold, a.fee_debt = 0, 0
+            a.tariff_history = history_after([], self.timestamp, Tariff.ZERO.value)
 
     class CardIssued(Event):
         TOPIC = "infoshkola.account.CardIssued"
@@ -125,6 +129,7 @@ class Account(Recorded):
 
         def apply(self, a: "Account") -> None:
             a.tariff = self.tariff
+            a.tariff_history = history_after(a.tariff_history, self.timestamp, self.tariff)
 
     class DailyLimitChanged(Event):
         TOPIC = "infoshkola.account.DailyLimitChanged"
@@ -241,6 +246,58 @@ class Account(Recorded):
         def apply(self, a: "Account") -> None:
             pass
 
+    # Notifications and fees (workers)
+
+    class NotificationPreferencesChanged(Event):
+        TOPIC = "infoshkola.account.NotificationPreferencesChanged"
+        service_only: bool
+
+        def apply(self, a: "Account") -> None:
+            a.service_only = self.service_only
+
+    class ContactChanged(Event):
+        """Where messages go: a reference to the parent's personal data, never the data."""
+
+        TOPIC = "infoshkola.account.ContactChanged"
+        contact_ref: str
+
+        def apply(self, a: "Account") -> None:
+            a.contact_ref = self.contact_ref
+
+    class LowBalanceThresholdSet(Event):
+        TOPIC = "infoshkola.account.LowBalanceThresholdSet"
+        threshold: int
+        previous: int
+
+        def apply(self, a: "Account") -> None:
+            a.low_balance_threshold = self.threshold
+
+    class TariffFeeCharged(Event):
+        TOPIC = "infoshkola.account.TariffFeeCharged"
+        period: str
+        fee: int
+        amount: int
+        breakdown: list[dict[str, Any]]
+
+        def apply(self, a: "Account") -> None:
+            a.regular -= self.amount
+
+    class FeeDebtRecorded(Event):
+        TOPIC = "infoshkola.account.FeeDebtRecorded"
+        period: str
+        amount: int
+
+        def apply(self, a: "Account") -> None:
+            a.fee_debt += self.amount
+
+    class FeeDebtCollected(Event):
+        TOPIC = "infoshkola.account.FeeDebtCollected"
+        amount: int
+
+        def apply(self, a: "Account") -> None:
+            a.regular -= self.amount
+            a.fee_debt -= self.amount
+
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         contract_number: str
         school_id: UUID
@@ -258,6 +315,11 @@ class Account(Recorded):
         subsidy: dict[str, Any] | None
         closed: bool
         blocked_at: dict[str, datetime]
+        service_only: bool
+        contact_ref: str | None
+        low_balance_threshold: int
+        fee_debt: int
+        tariff_history: TariffHistory
 
     @classmethod
     def open(
@@ -405,6 +467,52 @@ class Account(Recorded):
             raise InvalidAmountError(f"daily limit must be within [0, {MAX_DAILY_LIMIT}]")
         if limit != self.daily_limit:
             self.trigger_event(self.DailyLimitChanged, limit=limit, previous=self.daily_limit)
+
+    def change_notification_preferences(self, service_only: bool) -> None:
+        """Parents may switch off everything but service messages."""
+        if not isinstance(service_only, bool):
+            raise InvalidCommandError("service_only is true or false")
+        if service_only != self.service_only:
+            self.trigger_event(self.NotificationPreferencesChanged, service_only=service_only)
+
+    def change_contact(self, contact_ref: str) -> None:
+        if not isinstance(contact_ref, str) or not contact_ref.startswith("subject:"):
+            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+        if contact_ref != self.contact_ref:
+            self.trigger_event(self.ContactChanged, contact_ref=contact_ref)
+
+    def set_low_balance_threshold(self, threshold: int) -> None:
+        """Alert the parent when the regular balance falls below `threshold` (0 = never)."""
+        if isinstance(threshold, bool) or not isinstance(threshold, int):
+            raise InvalidAmountError(f"threshold must be whole kopecks, got {threshold!r}")
+        if not 0 <= threshold <= MAX_TOP_UP:
+            raise InvalidAmountError(f"threshold must be within [0, {MAX_TOP_UP}]")
+        if threshold != self.low_balance_threshold:
+            previous = self.low_balance_threshold
+            self.trigger_event(self.LowBalanceThresholdSet, threshold=threshold, previous=previous)
+
+    def charge_tariff_fee(self, quote: FeeQuote) -> None:
+        """Take a month's fee from the regular wallet; what it cannot cover becomes a debt."""
+        if quote.fee < 0:
+            raise InvalidAmountError("a fee is never negative")
+        if quote.fee == 0:
+            return
+        amount = min(quote.fee, max(self.regular, 0))
+        self.trigger_event(
+            self.TariffFeeCharged,
+            period=quote.period,
+            fee=quote.fee,
+            amount=amount,
+            breakdown=quote.breakdown,
+        )
+        if quote.fee > amount:
+            self.trigger_event(self.FeeDebtRecorded, period=quote.period, amount=quote.fee - amount)
+
+    def collect_fee_debt(self) -> None:
+        """Take what the wallet can of an outstanding fee debt, never below zero."""
+        amount = min(self.fee_debt, max(self.regular, 0))
+        if amount > 0:
+            self.trigger_event(self.FeeDebtCollected, amount=amount)
 
     # Taps
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from eventsourcing.domain import Snapshot
 
 from domain.errors import InvalidAmountError, InvalidCommandError, UnknownTerminalError
+from domain.fees import check_pause_months
 from domain.kinds import TerminalKind
 from domain.money import MAX_OVERDRAFT
 from domain.recorded import Recorded, current_actor
@@ -55,6 +56,7 @@ class School(Recorded):
             school.time_zone = self.time_zone
             school.meal_overdraft = self.meal_overdraft
             school.terminals = {}
+            school.fee_pause_months = []
 
     class TerminalRegistered(Event):
         TOPIC = "infoshkola.school.TerminalRegistered"
@@ -73,7 +75,17 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.terminals[str(self.terminal_id)]["revoked"] = True
 
+    class FeePauseSet(Event):
+        """Months (1..12) in which no tariff fee is charged: the summer holidays."""
+
+        TOPIC = "infoshkola.school.FeePauseSet"
+        months: list[int]
+
+        def apply(self, school: "School") -> None:
+            school.fee_pause_months = self.months
+
     if TYPE_CHECKING:  # state assigned by the events' apply methods
+        fee_pause_months: list[int]
         name: str
         city: str
         time_zone: str
@@ -109,6 +121,11 @@ class School(Recorded):
         if self.terminal(terminal_id)["revoked"]:
             return
         self.trigger_event(self.TerminalRevoked, terminal_id=terminal_id, reason=reason)
+
+    def set_fee_pause(self, months: list[int]) -> None:
+        months = check_pause_months(months)
+        if months != self.fee_pause_months:
+            self.trigger_event(self.FeePauseSet, months=months)
 
     def terminal(self, terminal_id: UUID) -> dict[str, Any]:
         try:

@@ -1,0 +1,158 @@
+"""Autopayment (автоплатёж): a parent's standing order to top an account up by bank card.
+
+Two rules: a fixed monthly top-up on a day of the month, or a threshold rule "top up to
+`amount` when the balance is below `below`". Each run belongs to a period ("YYYY-MM" for the
+monthly rule, the school-local date for the threshold rule); a period's payment is requested
+once, under a payment id derived from (schedule, period), so a re-run reuses it.
+"""
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Snapshot
+
+from domain.errors import InvalidAmountError, InvalidCommandError
+from domain.money import MAX_TOP_UP, check_amount
+from domain.recorded import Recorded, current_actor
+
+MONTHLY = "monthly"
+THRESHOLD = "threshold"
+REQUESTS_KEPT = 400
+
+
+def autopay_payment_id(schedule_id: UUID, period: str) -> str:
+    return f"autopay:{schedule_id}:{period}"
+
+
+class Autopayment(Recorded):
+    TOPIC = "infoshkola.autopay.Autopayment"
+
+    class Event(Recorded.Event):
+        TOPIC = "infoshkola.autopay.Event"
+        actor: str
+
+    class Created(Recorded.Created):
+        TOPIC = "infoshkola.autopay.Created"
+
+    class Snapshot(Snapshot):
+        TOPIC = "infoshkola.autopay.Snapshot"
+
+    class Scheduled(Created):
+        TOPIC = "infoshkola.autopay.Scheduled"
+        actor: str
+        account_id: UUID
+        kind: str
+        amount: int
+        below: int
+        day: int
+        card_token: str
+
+        def apply(self, a: "Autopayment") -> None:
+            a.account_id, a.kind, a.amount = self.account_id, self.kind, self.amount
+            a.below, a.day, a.card_token = self.below, self.day, self.card_token
+            a.active = True
+            a.requests = {}
+
+    class PaymentRequested(Event):
+        TOPIC = "infoshkola.autopay.PaymentRequested"
+        period: str
+        payment_id: str
+        amount: int
+
+        def apply(self, a: "Autopayment") -> None:
+            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": None}
+            a.requests = dict(list({**a.requests, self.period: entry}.items())[-REQUESTS_KEPT:])
+
+    class PaymentFailed(Event):
+        TOPIC = "infoshkola.autopay.PaymentFailed"
+        period: str
+        payment_id: str
+        amount: int
+        reason: str
+
+        def apply(self, a: "Autopayment") -> None:
+            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": True}
+            a.requests = {**a.requests, self.period: entry}
+
+    class Cancelled(Event):
+        TOPIC = "infoshkola.autopay.Cancelled"
+        reason: str
+
+        def apply(self, a: "Autopayment") -> None:
+            a.active = False
+
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
+        account_id: UUID
+        kind: str
+        amount: int
+        below: int
+        day: int
+        card_token: str
+        active: bool
+        requests: dict[str, dict[str, Any]]
+
+    @classmethod
+    def schedule(
+        cls, account_id: UUID, kind: str, amount: int, below: int, day: int, card_token: str
+    ) -> "Autopayment":
+        """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`."""
+        check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
+        if kind == MONTHLY:
+            if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+                raise InvalidCommandError("a monthly autopayment runs on a day 1..28")
+            below = 0
+        elif kind == THRESHOLD:
+            if isinstance(below, bool) or not isinstance(below, int) or not 0 < below < amount:
+                raise InvalidAmountError("a threshold rule tops up to more than its threshold")
+            day = 0
+        else:
+            raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
+        if not card_token.strip():
+            raise InvalidCommandError("an autopayment needs the provider's saved-card token")
+        return cls._create(
+            cls.Scheduled,
+            id=uuid4(),
+            actor=current_actor.get(),
+            account_id=account_id,
+            kind=kind,
+            amount=amount,
+            below=below,
+            day=day,
+            card_token=card_token,
+        )
+
+    def request(self, period: str, balance: int) -> dict[str, Any] | None:
+        """The payment for `period`: the one already requested, a new one, or None if not due."""
+        if period in self.requests:
+            return self.requests[period]
+        if not self.active:
+            return None
+        if self.kind == THRESHOLD:
+            if balance >= self.below:
+                return None
+            amount = self.amount - balance
+        else:
+            amount = self.amount
+        check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
+        payment_id = autopay_payment_id(self.id, period)
+        self.trigger_event(
+            self.PaymentRequested, period=period, payment_id=payment_id, amount=amount
+        )
+        return self.requests[period]
+
+    def record_failure(self, period: str, reason: str) -> None:
+        if period not in self.requests:
+            raise InvalidCommandError(f"no autopayment was requested for {period}")
+        entry = self.requests[period]
+        if not entry["failed"]:
+            self.trigger_event(
+                self.PaymentFailed,
+                period=period,
+                payment_id=entry["payment_id"],
+                amount=entry["amount"],
+                reason=reason[:200],
+            )
+
+    def cancel(self, reason: str) -> None:
+        if self.active:
+            self.trigger_event(self.Cancelled, reason=reason)

@@ -1,0 +1,135 @@
+"""Fees and autopayments decided in the domain: pro-rating, summer pause, debts, once per period."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.account import Account
+from domain.autopay import MONTHLY, THRESHOLD
+from domain.billing import Billing
+from domain.errors import InvalidAmountError, InvalidCommandError
+from domain.fees import history_after, periods_between, quote_fee
+from domain.kinds import Channel
+from domain.ledger import Ledger
+from tests.builders import SchoolWorld
+
+NSK = ZoneInfo("Asia/Novosibirsk")
+
+
+def test_a_tariff_change_mid_month_pro_rates_the_fee_by_school_local_days() -> None:
+    opened = history_after([], datetime(2026, 10, 1, tzinfo=UTC), "zero")
+    # 11 November 00:30 in Novosibirsk is still 10 November in UTC: the local day counts.
+    history = history_after(opened, datetime(2026, 11, 10, 17, 30, tzinfo=UTC), "mobile")
+    history = history_after(history, datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "sms_plus")
+
+    quote = quote_fee(history, "2026-11", NSK, paused=False)
+
+    # 9 days of mobile (11..19), 11 days of sms_plus (20..30) out of 30.
+    assert [(b["tariff"], b["days"]) for b in quote.breakdown] == [("mobile", 9), ("sms_plus", 11)]
+    assert quote.fee == round(9500 * 9 / 30 + 16500 * 11 / 30)
+
+
+def test_a_paused_month_and_the_zero_tariff_cost_nothing() -> None:
+    history = history_after([], datetime(2026, 1, 1, tzinfo=UTC), "sms_plus")
+    assert quote_fee(history, "2026-07", NSK, paused=True).fee == 0
+    zero = history_after([], datetime(2026, 1, 1, tzinfo=UTC), "zero")
+    assert quote_fee(zero, "2026-07", NSK, paused=False).fee == 0
+    assert quote_fee(history, "2026-07", NSK, paused=False).fee == 16500
+
+
+def test_periods_between_walks_months_across_a_year_end() -> None:
+    assert periods_between("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert periods_between("2027-03", "2027-02") == []
+
+
+def test_a_fee_is_charged_once_per_account_and_period(ledger: Ledger, world: SchoolWorld) -> None:
+    pupil = world.pupil(deposit=50_000)
+    billing = Billing(ledger)
+    ledger.change_tariff(pupil.account_id, "mobile")
+    period = datetime.now(NSK).strftime("%Y-%m")
+
+    first = billing.charge_tariff_fee(pupil.account_id, period)
+    again = billing.charge_tariff_fee(pupil.account_id, period)
+
+    assert first.charged == first.fee > 0 and not first.replayed
+    assert again.replayed and again.charged == first.charged
+    assert ledger.account(pupil.account_id).regular == 50_000 - first.fee
+
+
+def test_a_fee_never_takes_the_wallet_below_zero_it_records_a_debt(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil(deposit=10_000)
+    world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 9_000,
+                                               "quantity": 1, "meal": True}])  # fmt: skip
+    billing = Billing(ledger)
+    ledger.change_tariff(pupil.account_id, "sms_plus")
+    period = datetime.now(NSK).strftime("%Y-%m")
+
+    result = billing.charge_tariff_fee(pupil.account_id, period)
+
+    account = ledger.account(pupil.account_id)
+    assert result.charged == 1_000 and result.debt == result.fee - 1_000
+    assert account.regular == 0 and account.fee_debt == result.debt
+    ledger.top_up(pupil.account_id, 100_000, Channel.BANK_CARD, "pay-debt-1")
+    billing.collect_fee_debt(pupil.account_id)
+    assert ledger.account(pupil.account_id).fee_debt == 0
+
+
+def test_summer_pause_is_a_school_setting(ledger: Ledger, world: SchoolWorld) -> None:
+    pupil = world.pupil()
+    billing = Billing(ledger)
+    ledger.change_tariff(pupil.account_id, "mobile")
+    billing.set_fee_pause(world.school_id, [6, 7, 8])
+    with pytest.raises(InvalidCommandError):
+        billing.set_fee_pause(world.school_id, [13])
+    assert ledger.school(world.school_id).fee_pause_months == [6, 7, 8]
+    assert billing.charge_tariff_fee(pupil.account_id, "2027-07").fee == 0
+    assert billing.charge_tariff_fee(pupil.account_id, "2027-09").fee == 9_500
+
+
+def test_preferences_contact_and_threshold_are_recorded_as_references(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil()
+    billing = Billing(ledger)
+    billing.change_notification_preferences(pupil.account_id, True)
+    billing.change_contact(pupil.account_id, "subject:new-contact")
+    billing.set_low_balance_threshold(pupil.account_id, 20_000)
+    with pytest.raises(InvalidCommandError):
+        billing.change_contact(pupil.account_id, "mama@example.org")
+    with pytest.raises(InvalidAmountError):
+        billing.set_low_balance_threshold(pupil.account_id, -1)
+    account = ledger.account(pupil.account_id)
+    assert (account.service_only, account.contact_ref, account.low_balance_threshold) == (
+        True, "subject:new-contact", 20_000)  # fmt: skip
+    assert isinstance(account, Account)
+
+
+def test_an_autopayment_is_requested_once_per_period_and_credited_once(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil(deposit=10_000)
+    billing = Billing(ledger)
+    monthly = billing.schedule_autopayment(pupil.account_id, MONTHLY, 30_000, day=5,
+                                           card_token="tok-1")  # fmt: skip
+    threshold = billing.schedule_autopayment(pupil.account_id, THRESHOLD, 50_000, below=25_000,
+                                             card_token="tok-1")  # fmt: skip
+
+    first = billing.request_autopayment(monthly, "2026-12")
+    assert first is not None and first == billing.request_autopayment(monthly, "2026-12")
+    billing.settle_autopayment(monthly, "2026-12", succeeded=True)
+    billing.settle_autopayment(monthly, "2026-12", succeeded=True)
+    assert ledger.account(pupil.account_id).regular == 40_000
+
+    assert billing.request_autopayment(threshold, "2026-12-01") is None  # 400 ₽ is not below 250 ₽
+    world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 20_000,
+                                               "quantity": 1, "meal": True}])  # fmt: skip
+    request = billing.request_autopayment(threshold, "2026-12-02")
+    assert request is not None and request["amount"] == 50_000 - 20_000
+    billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
+    billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
+    failures = [e for e in ledger.repository.event_store.get(threshold)
+                if e.__class__.__name__ == "PaymentFailed"]  # fmt: skip
+    assert len(failures) == 1
