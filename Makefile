@@ -6,11 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # Debian packages the tests need; installed by `make setup` when missing.
-DEBIAN_PACKAGES :=
+DEBIAN_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig
 
 .PHONY: run test lint fmt setup services system-packages clean bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml | system-packages
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

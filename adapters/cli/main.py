@@ -5,13 +5,14 @@ Each command group lives in its own module and is registered here.
 
 import typer
 
-from adapters.cli import accounts, demo, up
+from adapters.cli import accounts, demo, reader, up
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Infoshkola school-card system")
 app.command("demo")(demo.demo)
 app.command("up")(up.up)
 app.command("tap")(accounts.tap)
 app.command("top-up")(accounts.top_up)
+app.command("reader")(reader.reader)
 app.add_typer(accounts.account_app, name="account")
 
 

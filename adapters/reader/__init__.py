@@ -1,0 +1,1 @@
+"""The card reader: PC/SC reads, a durable journal, signed uploads, offline decisions."""
