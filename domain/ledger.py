@@ -7,7 +7,7 @@ command is decided again on the new state, a bounded number of times.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -41,6 +41,7 @@ from domain.index import (
     terminal_key,
 )
 from domain.kinds import PAYING_KINDS, Channel, DeclineReason, Outcome, TerminalKind
+from domain.menu import Menu, menu_id
 from domain.money import MAX_TOP_UP, check_amount, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
@@ -321,6 +322,22 @@ class Ledger(Application[UUID]):
             account = self.account(account_id)
             command(account)
             return self._position(self.save(account))
+
+        return self._retry(attempt)
+
+    # Menus
+
+    def publish_menu(
+        self, school_id: UUID, menu_date: date, items: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Publish (or republish) a school's menu for one school-local date."""
+        self.school(school_id)
+
+        def attempt() -> int:
+            menu = self._find(menu_id(school_id, menu_date), Menu)
+            menu = menu or Menu.start(school_id, menu_date)
+            menu.publish(items)
+            return self._position(self.save(menu))
 
         return self._retry(attempt)
 

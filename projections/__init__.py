@@ -1,1 +1,20 @@
-"""Read models: projections that turn the ledger's events into query tables."""
+"""Read models: tables kept by projections of the ledger's events (see docs/projections.md)."""
+
+from projections.attendance import Attendance
+from projections.balances import Balances
+from projections.base import Projection
+from projections.cards import Cards
+from projections.menus import Menus
+from projections.school_reports import SchoolReports
+from projections.statement import Statement
+
+
+def all_projections() -> list[Projection]:
+    return [Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards()]
+
+
+def by_name(name: str) -> Projection:
+    for projection in all_projections():
+        if projection.name == name:
+            return projection
+    raise KeyError(f"no projection named {name!r}")

@@ -1,0 +1,110 @@
+"""attendance: pupil × school-local date → passes in and out, first entry, last exit, inside.
+
+Offline passes arrive late, so times are compared by the turnstile's own clock (`tapped_at`):
+"inside" follows the pass with the latest `tapped_at`, not the last one received.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg import Cursor
+
+from domain.account import Account
+from domain.kinds import Direction
+from projections import rows
+from projections.base import Projection, Tables, Tracked
+from projections.directory import Directory
+
+COLUMNS = (
+    ("account_id", "uuid"),
+    ("local_date", "date"),
+    ("school_id", "uuid"),
+    ("passes_in", "integer"),
+    ("passes_out", "integer"),
+    ("denied", "integer"),
+    ("first_entry", "timestamptz"),
+    ("last_exit", "timestamptz"),
+    ("last_pass_at", "timestamptz"),
+    ("inside", "boolean"),
+)
+
+
+class Attendance(Projection):
+    name = "attendance"
+    reads = (Account.PassRecorded, Account.PassDenied)
+    tables: ClassVar[Mapping[str, str]] = {
+        "attendance": "account_id uuid NOT NULL, local_date date NOT NULL,"
+        " school_id uuid NOT NULL, passes_in integer NOT NULL, passes_out integer NOT NULL,"
+        " denied integer NOT NULL, first_entry timestamptz, last_exit timestamptz,"
+        " last_pass_at timestamptz, inside boolean NOT NULL,"
+        " PRIMARY KEY (account_id, local_date)"
+    }
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {"attendance": ("school_id, local_date",)}
+
+    def apply(
+        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
+    ) -> None:
+        keys = {(e.event.originator_id, date.fromisoformat(e.event.local_date)) for e in batch}
+        directory.load(cur, [a for a, _ in keys])
+        found = cur.execute(
+            t.sql(
+                "SELECT a.* FROM {attendance} a"
+                " JOIN unnest(%s::uuid[], %s::date[]) AS k(account_id, local_date)"
+                " USING (account_id, local_date)"
+            ),
+            ([a for a, _ in keys], [d for _, d in keys]),
+        ).fetchall()
+        state = {(r[0], r[1]): list(r) for r in found}
+        for tracked in batch:
+            e = tracked.event
+            key = (e.originator_id, date.fromisoformat(e.local_date))
+            school = directory.account(cur, e.originator_id).school_id
+            row = state.setdefault(key, [*key, school, 0, 0, 0, None, None, None, False])
+            fold(row, e)
+        rows.upsert(
+            cur, t["attendance"], COLUMNS, ("account_id", "local_date"), list(state.values())
+        )
+
+
+def fold(row: list[Any], e: Any) -> None:
+    if isinstance(e, Account.PassDenied):
+        row[5] += 1
+        return
+    at, entering = e.tapped_at, e.direction == Direction.IN.value
+    if entering:
+        row[3] += 1
+        row[6] = at if row[6] is None else min(row[6], at)
+    else:
+        row[4] += 1
+        row[7] = at if row[7] is None else max(row[7], at)
+    if row[8] is None or at >= row[8]:
+        row[8], row[9] = at, entering
+
+
+# Queries
+
+
+def get_attendance(
+    conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
+) -> list[dict[str, Any]]:
+    result = conn.execute(
+        "SELECT * FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s"
+        " ORDER BY local_date",
+        (account_id, since, until),
+    )
+    names = [c.name for c in result.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def inside_now(conn: psycopg.Connection[Any], school_id: UUID, time_zone: str) -> list[UUID]:
+    """Pupils whose latest pass today (school-local) was an entry."""
+    today = datetime.now(UTC).astimezone(ZoneInfo(time_zone)).date()
+    found = conn.execute(
+        "SELECT account_id FROM attendance WHERE school_id = %s AND local_date = %s AND inside",
+        (school_id, today),
+    ).fetchall()
+    return [r[0] for r in found]

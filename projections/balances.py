@@ -1,0 +1,127 @@
+"""balances: account → wallets, spent today (school-local), daily limit, tariff, card states."""
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg import Cursor
+
+from domain.account import DEFAULT_DAILY_LIMIT, Account
+from domain.kinds import CardState, Tariff
+from projections import rows
+from projections.base import Projection, Tables, Tracked
+from projections.directory import Directory
+from projections.movements import MOVEMENTS, movement
+
+COLUMNS = (
+    ("account_id", "uuid"),
+    ("contract_number", "text"),
+    ("school_id", "uuid"),
+    ("time_zone", "text"),
+    ("regular", "bigint"),
+    ("subsidised", "bigint"),
+    ("spent_date", "date"),
+    ("spent_today", "bigint"),
+    ("daily_limit", "bigint"),
+    ("tariff", "text"),
+    ("cards", "jsonb"),
+    ("position", "bigint"),
+)
+CARD_EVENTS = (
+    Account.CardIssued,
+    Account.CardActivated,
+    Account.CardBlocked,
+    Account.DuplicateCardOrdered,
+)
+
+
+class Balances(Projection):
+    name = "balances"
+    reads = (
+        Account.Opened,
+        Account.TariffChanged,
+        Account.DailyLimitChanged,
+        *CARD_EVENTS,
+        *MOVEMENTS,
+    )
+    tables: ClassVar[Mapping[str, str]] = {
+        "balances": "account_id uuid PRIMARY KEY, contract_number text NOT NULL,"
+        " school_id uuid NOT NULL, time_zone text NOT NULL, regular bigint NOT NULL,"
+        " subsidised bigint NOT NULL, spent_date date, spent_today bigint NOT NULL,"
+        " daily_limit bigint NOT NULL, tariff text NOT NULL, cards jsonb NOT NULL,"
+        " position bigint NOT NULL"
+    }
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {"balances": ("school_id",)}
+
+    def apply(
+        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
+    ) -> None:
+        ids = [e.event.originator_id for e in batch]
+        state = {
+            k: list(v)
+            for k, v in rows.fetch(cur, t["balances"], COLUMNS, "account_id", ids).items()
+        }
+        for tracked in batch:
+            e = tracked.event
+            if isinstance(e, Account.Opened):
+                zone = directory.zone(cur, e.school_id)
+                state[e.originator_id] = [
+                    e.originator_id, e.contract_number, e.school_id, zone.key, 0, 0, None, 0,
+                    DEFAULT_DAILY_LIMIT, Tariff.ZERO.value, {}, tracked.position,
+                ]  # fmt: skip
+                continue
+            row = state[e.originator_id]
+            fold(row, e)
+            row[11] = tracked.position
+        rows.upsert(cur, t["balances"], COLUMNS, ("account_id",), list(state.values()))
+
+
+def fold(row: list[Any], e: Any) -> None:
+    if isinstance(e, Account.TariffChanged):
+        row[9] = e.tariff
+    elif isinstance(e, Account.DailyLimitChanged):
+        row[8] = e.limit
+    if isinstance(e, CARD_EVENTS):
+        cards = dict(row[10])
+        if isinstance(e, Account.CardIssued):
+            cards[e.uid] = e.state
+        elif isinstance(e, Account.CardActivated):
+            cards[e.uid] = CardState.ACTIVE.value
+        elif isinstance(e, Account.CardBlocked):
+            cards[e.uid] = CardState.BLOCKED.value
+        else:
+            cards[e.new_uid] = e.new_state
+        row[10] = cards
+    moved = movement(e)
+    if moved is None:
+        return
+    row[4] += moved.regular
+    row[5] += moved.subsidised
+    if moved.spent and moved.local_date:
+        day = date.fromisoformat(moved.local_date)
+        if row[6] is None or day > row[6]:
+            row[6], row[7] = day, moved.spent
+        elif day == row[6]:
+            row[7] += moved.spent
+
+
+# Queries
+
+
+def get_balance(conn: psycopg.Connection[Any], account_id: UUID) -> dict[str, Any] | None:
+    """The balances row, with `spent_today` for the school's *current* local date."""
+    row = conn.execute(
+        "SELECT account_id, contract_number, school_id, time_zone, regular, subsidised,"
+        " spent_date, spent_today, daily_limit, tariff, cards, position"
+        " FROM balances WHERE account_id = %s",
+        (account_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    found = dict(zip([c for c, _ in COLUMNS], row, strict=True))
+    today = datetime.now(UTC).astimezone(ZoneInfo(found["time_zone"])).date()
+    found["spent_today"] = found["spent_today"] if found["spent_date"] == today else 0
+    return found

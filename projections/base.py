@@ -1,0 +1,72 @@
+"""What every read model shares: its tables, the events it reads, and one batch step.
+
+A projection never commits: the runner opens one transaction per batch, lets the projection
+write its rows, then stores the batch's position in the same transaction (exactly-once).
+Its table names are given per call, so the same code fills the live tables or fresh
+`_next` tables during a rebuild.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, LiteralString
+
+from psycopg import Cursor, sql
+
+from projections.directory import Directory
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A decoded domain event with its notification id (its position in the ledger)."""
+
+    position: int
+    event: Any
+
+
+class Tables:
+    """Logical table names of one projection → the physical tables written this time."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = dict(names)
+
+    def __getitem__(self, logical: str) -> str:
+        return self.names[logical]
+
+    def sql(self, template: LiteralString) -> sql.Composed:
+        """`"UPDATE {balances} SET …"` with every `{name}` quoted as the physical table."""
+        return sql.SQL(template).format(**{k: sql.Identifier(v) for k, v in self.names.items()})
+
+
+class Projection:
+    name: ClassVar[str]
+    # Event classes this projection reads (filtered in SQL); directory events are added.
+    reads: ClassVar[tuple[type, ...]]
+    # Logical table name → column definitions; the first column list is its primary key.
+    tables: ClassVar[Mapping[str, str]]
+    # Logical table name → secondary index column lists.
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {}
+
+    def apply(
+        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
+    ) -> None:
+        raise NotImplementedError
+
+    def physical(self, suffix: str = "") -> Tables:
+        return Tables({logical: f"{logical}{suffix}" for logical in self.tables})
+
+    def create_tables(self, cur: Cursor[Any], t: Tables) -> None:
+        for logical, columns in self.tables.items():
+            cur.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+                    sql.Identifier(t.names[logical]),
+                    sql.SQL(columns),
+                )
+            )
+            for cols in self.indexes.get(logical, ()):
+                cur.execute(
+                    sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                        sql.Identifier(f"{t.names[logical]}_{cols.replace(', ', '_')}_idx"),
+                        sql.Identifier(t.names[logical]),
+                        sql.SQL(cols),
+                    )
+                )

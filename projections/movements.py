@@ -1,0 +1,193 @@
+"""Every money event, read as a money movement with a reason a parent understands.
+
+The registry below is the single place that says how an Account event moves money and how
+the statement explains it (in Russian). Balances, the statement and the school reports all
+read money through it, so a new money event needs exactly one entry here; a test fails for
+any Account event that changes a wallet and has none.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.account import Account
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    reason: str
+    occurred_at: datetime
+    regular: int = 0  # signed change of the regular wallet
+    subsidised: int = 0  # signed change of the subsidised wallet
+    spent: int = 0  # counted against the daily limit on `local_date`
+    commission: int = 0
+    declined: bool = False
+    refused_amount: int = 0  # what a declined purchase would have cost
+    local_date: str | None = None  # when the domain decided it; else from occurred_at
+    terminal_id: UUID | None = None
+    terminal_kind: str | None = None
+    channel: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def amount(self) -> int:
+        return self.regular + self.subsidised
+
+    @property
+    def wallet(self) -> str | None:
+        moved = [w for w, d in (("regular", self.regular), ("subsidised", self.subsidised)) if d]
+        return "+".join(moved) or None
+
+
+MOVEMENTS: dict[type, Callable[[Any], Movement]] = {}
+
+TERMINALS_RU = {
+    "canteen_pos": "столовая",
+    "vending": "вендинговый автомат",
+    "wardrobe": "гардероб",
+    "locker": "шкафчик",
+    "kiosk": "киоск",
+    "turnstile": "турникет",
+}
+CHANNELS_RU = {
+    "kiosk_cash": "наличными в школьном киоске, без комиссии",
+    "bank_card": "банковской картой",
+    "autopay": "автоплатёж с банковской карты",
+    "sbp": "через СБП",
+}
+DECLINES_RU = {
+    "unknown_card": "карта не зарегистрирована",
+    "card_blocked": "карта заблокирована",
+    "card_not_activated": "карта ещё не активирована в киоске",
+    "insufficient_funds": "недостаточно средств на счёте",
+    "daily_limit": "превышен дневной лимит расходов",
+    "terminal_revoked": "терминал отключён",
+    "foreign_school": "карта другой школы",
+    "account_closed": "счёт закрыт",
+}
+
+
+def rub(kopecks: int) -> str:
+    rubles, kop = divmod(abs(kopecks), 100)
+    return f"{rubles} ₽" if not kop else f"{rubles},{kop:02d} ₽"
+
+
+def items_text(items: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{i.get('name', i.get('code', '?'))}"
+        + (f" ×{i['quantity']}" if i.get("quantity", 1) != 1 else "")
+        for i in items
+    ]
+    return ", ".join(lines) or "без позиций"
+
+
+def where(e: Any) -> str:
+    return str(TERMINALS_RU.get(e.terminal_kind, e.terminal_kind))
+
+
+def money_event(name: str) -> Callable[[Callable[[Any], Movement]], Callable[[Any], Movement]]:
+    """Register the reader of `Account.<name>`; an event not (yet) in the domain is skipped."""
+
+    def register(read: Callable[[Any], Movement]) -> Callable[[Any], Movement]:
+        cls = getattr(Account, name, None)
+        if cls is not None:
+            MOVEMENTS[cls] = read
+        return read
+
+    return register
+
+
+@money_event("ToppedUp")
+def _topped_up(e: Any) -> Movement:
+    paid = CHANNELS_RU.get(e.channel, e.channel)
+    fee = f"; комиссия банка {rub(e.commission)} удержана сверх суммы" if e.commission else ""
+    return Movement(
+        "top_up", f"Пополнение {rub(e.amount)} {paid}{fee}", e.timestamp,
+        regular=e.amount, commission=e.commission, terminal_id=e.terminal_id,
+        terminal_kind="kiosk" if e.terminal_id else None, channel=e.channel,
+    )  # fmt: skip
+
+
+def _paid(e: Any) -> str:
+    parts = []
+    if e.from_subsidised:
+        parts.append(f"{rub(e.from_subsidised)} с льготного счёта")
+    if e.from_regular:
+        parts.append(f"{rub(e.from_regular)} с основного счёта")
+    return " и ".join(parts) or "бесплатно"
+
+
+@money_event("PurchaseApproved")
+def _purchase(e: Any) -> Movement:
+    return Movement(
+        "purchase", f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}", e.tapped_at,
+        regular=-e.from_regular, subsidised=-e.from_subsidised, spent=e.from_regular,
+        local_date=e.local_date, terminal_id=e.terminal_id, terminal_kind=e.terminal_kind,
+        items=e.items,
+    )  # fmt: skip
+
+
+@money_event("OfflinePurchaseRecorded")
+def _offline_purchase(e: Any) -> Movement:
+    why = DECLINES_RU.get(e.online_reason, e.online_reason)
+    return Movement(
+        "offline_purchase",
+        f"Покупка без связи с сервером ({where(e)}): {items_text(e.items)} — {_paid(e)}; "
+        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано",
+        e.tapped_at, regular=-e.from_regular, subsidised=-e.from_subsidised,
+        spent=e.from_regular, local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind, items=e.items,
+    )  # fmt: skip
+
+
+@money_event("PurchaseDeclined")
+def _declined(e: Any) -> Movement:
+    why = DECLINES_RU.get(e.reason, e.reason)
+    return Movement(
+        "purchase_declined",
+        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}; деньги не списаны",
+        e.tapped_at, declined=True, refused_amount=e.amount, local_date=e.local_date,
+        terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
+    )  # fmt: skip
+
+
+@money_event("DuplicateCardOrdered")
+def _duplicate(e: Any) -> Movement:
+    return Movement(
+        "card_fee",
+        f"Плата за дубликат карты взамен заблокированной {e.blocked_uid}: {rub(e.fee)}",
+        e.timestamp, regular=-e.fee,
+    )  # fmt: skip
+
+
+@money_event("SubsidyCredited")
+def _subsidy(e: Any) -> Movement:
+    return Movement(
+        "subsidy_credit",
+        f"Зачисление на льготный счёт за {e.period}: {rub(e.amount)} (только на питание)",
+        e.timestamp, subsidised=e.amount,
+    )  # fmt: skip
+
+
+@money_event("TariffFeeCharged")
+def _tariff_fee(e: Any) -> Movement:
+    return Movement(
+        "tariff_fee", f"Абонентская плата по тарифу за {e.period}: {rub(e.amount)}",
+        e.timestamp, regular=-e.amount,
+    )  # fmt: skip
+
+
+@money_event("FeeDebtCollected")
+def _fee_debt(e: Any) -> Movement:
+    return Movement(
+        "fee_debt", f"Погашение долга по абонентской плате: {rub(e.amount)}",
+        e.timestamp, regular=-e.amount,
+    )  # fmt: skip
+
+
+def movement(event: Any) -> Movement | None:
+    read = MOVEMENTS.get(type(event))
+    return read(event) if read else None

@@ -1,0 +1,90 @@
+"""Where each projection stands: one row per projection, written with its rows.
+
+`wait_for` is the read side of read-your-writes: a command returns its notification id and a
+reader waits (bounded) until the projection has passed it. Projections record the position
+of every event they saw, ignored ones included, so a wait never hangs on an event a
+projection does not care about.
+"""
+
+import time
+from typing import Any
+
+import psycopg
+from psycopg import Cursor, sql
+
+PROGRESS_CHANNEL = "projection_progress"
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_positions ("
+    " name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0,"
+    " updated_at timestamptz NOT NULL DEFAULT now(), last_error text)",
+)
+
+
+def ensure_position(cur: Cursor[Any], name: str) -> None:
+    cur.execute(
+        "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,)
+    )
+
+
+def lock_position(cur: Cursor[Any], name: str) -> int:
+    """The stored position, row-locked until the transaction ends."""
+    row = cur.execute(
+        "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"projection {name} has no position row")
+    return int(row[0])
+
+
+def store_position(cur: Cursor[Any], name: str, position: int) -> None:
+    cur.execute(
+        "UPDATE projection_positions SET position = %s, updated_at = now(), last_error = NULL"
+        " WHERE name = %s",
+        (position, name),
+    )
+    cur.execute(
+        sql.SQL("NOTIFY {}, {}").format(
+            sql.Identifier(PROGRESS_CHANNEL), sql.Literal(f"{name}:{position}")
+        )
+    )
+
+
+def record_error(conn: psycopg.Connection[Any], name: str, error: str) -> None:
+    conn.execute(
+        "UPDATE projection_positions SET last_error = %s WHERE name = %s", (error[:2000], name)
+    )
+
+
+def positions(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    rows = conn.execute("SELECT name, position FROM projection_positions").fetchall()
+    return {name: int(pos) for name, pos in rows}
+
+
+def max_notification_id(conn: psycopg.Connection[Any], events_table: str) -> int:
+    try:
+        row = conn.execute(
+            sql.SQL("SELECT max(notification_id) FROM {}").format(sql.Identifier(events_table))
+        ).fetchone()
+    except psycopg.errors.UndefinedTable:
+        return 0
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def wait_for(database_url: str, name: str, position: int, timeout: float = 5.0) -> int:
+    """Block until projection `name` has reached `position`; TimeoutError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(PROGRESS_CHANNEL)))
+        while True:
+            current = positions(conn).get(name, 0)
+            if current >= position:
+                return current
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(
+                    f"projection {name} is at {current}, not yet at {position} after {timeout}s"
+                )
+            # Wake on the runner's NOTIFY; re-read at least every 0.25 s regardless.
+            for _ in conn.notifies(timeout=min(left, 0.25), stop_after=1):
+                pass

@@ -1,0 +1,131 @@
+"""Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from psycopg import Cursor, sql
+
+# (column, PostgreSQL type); jsonb travels as text and is cast in SQL.
+Columns = Sequence[tuple[str, str]]
+
+
+def _unnest(columns: Columns) -> tuple[sql.Composable, sql.Composable]:
+    names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
+    arrays = sql.SQL(", ").join(
+        sql.SQL("%s::{}[]").format(sql.SQL("text" if t == "jsonb" else t)) for _, t in columns
+    )
+    casts = sql.SQL(", ").join(
+        sql.SQL("u.{}::{}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns
+    )
+    select = sql.SQL("SELECT {} FROM unnest({}) AS u({})").format(casts, arrays, names)
+    return names, select
+
+
+def _params(columns: Columns, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    params: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for i, value in enumerate(row):
+            if columns[i][1] == "jsonb" and value is not None:
+                value = orjson.dumps(value).decode()
+            params[i].append(value)
+    return params
+
+
+def insert(cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    names, select = _unnest(columns)
+    cur.execute(
+        sql.SQL("INSERT INTO {} ({}) {}").format(sql.Identifier(table), names, select),
+        _params(columns, rows),
+    )
+
+
+def upsert(
+    cur: Cursor[Any],
+    table: str,
+    columns: Columns,
+    key: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert rows, replacing the non-key columns of rows whose key exists."""
+    if not rows:
+        return
+    names, select = _unnest(columns)
+    updates = sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c, _ in columns if c not in key
+    )
+    cur.execute(
+        sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO UPDATE SET {}").format(
+            sql.Identifier(table),
+            names,
+            select,
+            sql.SQL(", ").join(sql.Identifier(k) for k in key),
+            updates,
+        ),
+        _params(columns, rows),
+    )
+
+
+def fetch(
+    cur: Cursor[Any], table: str, columns: Columns, key: str, keys: Iterable[Any]
+) -> dict[Any, tuple[Any, ...]]:
+    """Current rows of `table` whose single-column `key` is in `keys`, by key."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = cur.execute(
+        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns),
+            sql.Identifier(table),
+            sql.Identifier(key),
+        ),
+        (wanted,),
+    ).fetchall()
+    index = [c for c, _ in columns].index(key)
+    return {row[index]: tuple(row) for row in rows}
+
+
+def add(
+    cur: Cursor[Any],
+    table: str,
+    columns: Columns,
+    key: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert rows, or add their non-key columns to the existing row (counters, sums)."""
+    if not rows:
+        return
+    names, select = _unnest(columns)
+    sums = sql.SQL(", ").join(
+        sql.SQL("{0} = {1}.{0} + EXCLUDED.{0}").format(sql.Identifier(c), sql.Identifier(table))
+        for c, _ in columns
+        if c not in key
+    )
+    cur.execute(
+        sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO UPDATE SET {}").format(
+            sql.Identifier(table),
+            names,
+            select,
+            sql.SQL(", ").join(sql.Identifier(k) for k in key),
+            sums,
+        ),
+        _params(columns, rows),
+    )
+
+
+def insert_new(
+    cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """Insert rows that are not there yet; returns the rows actually inserted."""
+    if not rows:
+        return []
+    names, select = _unnest(columns)
+    cur.execute(
+        sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT DO NOTHING RETURNING {}").format(
+            sql.Identifier(table), names, select, names
+        ),
+        _params(columns, rows),
+    )
+    return [tuple(r) for r in cur.fetchall()]

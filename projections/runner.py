@@ -1,0 +1,278 @@
+"""The batch runner: ledger notifications in, read-model rows and positions out.
+
+One transaction per batch holds the projection's rows *and* its new position (the highest
+notification id the batch covered), after checking under a row lock that the stored position
+is the one the batch was read from; a batch that is not newer is never applied twice.
+One instance per projection: a session-level advisory lock on a dedicated connection.
+"""
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import Cursor, sql
+
+from domain.ledger import Ledger
+from projections import directory, positions
+from projections.base import Projection, Tables, Tracked
+from projections.directory import Directory
+
+log = logging.getLogger("infoshkola.projections")
+
+BATCH_SIZE = 2000
+NEXT = "_next"
+
+
+class PositionMovedError(Exception):
+    """The stored position is not the one this batch was read from (another writer won)."""
+
+    def __init__(self, stored: int) -> None:
+        super().__init__(f"stored position is {stored}")
+        self.stored = stored
+
+
+class Source:
+    """Decoded ledger events a projection reads, with the position a page covers."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def topics(projection: Projection) -> list[str]:
+        classes = {*projection.reads, *directory.DIRECTORY_EVENTS}
+        return sorted(str(cls.TOPIC) for cls in classes)  # type: ignore[attr-defined]
+
+    def read(
+        self, after: int, upto: int, limit: int, topics: Sequence[str]
+    ) -> tuple[list[Tracked], int]:
+        """Events after `after` up to `upto` (ids ≤ upto are all committed or never will be:
+        the recorder inserts under a table lock); a short page covers everything to `upto`."""
+        page = self.ledger.recorder.select_notifications(
+            start=after + 1, limit=limit, stop=upto, topics=topics
+        )
+        events = [Tracked(n.id, self.ledger.mapper.to_domain_event(n)) for n in page]
+        return events, (page[-1].id if len(page) == limit else upto)
+
+    def max_id(self, conn: psycopg.Connection[Any]) -> int:
+        return positions.max_notification_id(conn, self.events_table)
+
+
+def setup(conn: psycopg.Connection[Any], projections: Sequence[Projection]) -> None:
+    """Create the shared tables, each projection's tables and its position row (idempotent)."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('infoshkola.setup', 0))")
+        for ddl in (*positions.DDL, *directory.DDL):
+            cur.execute(ddl)
+        for p in projections:
+            p.create_tables(cur, p.physical())
+            positions.ensure_position(cur, p.name)
+
+
+def write(
+    cur: Cursor[Any], projection: Projection, t: Tables, folder: Directory, batch: list[Tracked]
+) -> None:
+    folder.absorb(cur, [e.event for e in batch])
+    relevant = [e for e in batch if isinstance(e.event, projection.reads)]
+    if relevant:
+        projection.apply(cur, t, relevant, folder)
+
+
+def apply_tracked(
+    conn: psycopg.Connection[Any],
+    projection: Projection,
+    folder: Directory,
+    batch: list[Tracked],
+    expected: int,
+    position: int,
+) -> None:
+    """Rows and position in one transaction, only if the stored position is still `expected`."""
+    with conn.transaction(), conn.cursor() as cur:
+        stored = positions.lock_position(cur, projection.name)
+        if stored != expected:
+            raise PositionMovedError(stored)
+        write(cur, projection, projection.physical(), folder, batch)
+        positions.store_position(cur, projection.name, position)
+
+
+def try_lock(conn: psycopg.Connection[Any], key: str) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone()
+    return bool(row and row[0])
+
+
+@dataclass
+class Progress:
+    position: int = 0
+    head: int = 0
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class Worker:
+    """Keeps one projection up to date until `stop` is set."""
+
+    def __init__(
+        self,
+        database_url: str,
+        source: Source,
+        projection: Projection,
+        batch_size: int = BATCH_SIZE,
+        idle_wait: float = 1.0,
+    ) -> None:
+        self.database_url = database_url
+        self.source = source
+        self.projection = projection
+        self.batch_size = batch_size
+        self.idle_wait = idle_wait
+        self.progress = Progress()
+
+    def run(self, stop: threading.Event) -> None:
+        name = self.projection.name
+        with psycopg.connect(self.database_url, autocommit=True) as lock_conn:
+            while not try_lock(lock_conn, f"infoshkola.projection.{name}"):
+                log.info("projection %s runs elsewhere; waiting for its lock", name)
+                if stop.wait(2.0):
+                    return
+            with (
+                psycopg.connect(self.database_url, autocommit=True) as conn,
+                psycopg.connect(self.database_url, autocommit=True) as listener,
+            ):
+                listener.execute(
+                    sql.SQL("LISTEN {}").format(sql.Identifier(self.source.events_table))
+                )
+                setup(conn, [self.projection])
+                self._follow(conn, listener, stop)
+
+    def _follow(
+        self,
+        conn: psycopg.Connection[Any],
+        listener: psycopg.Connection[Any],
+        stop: threading.Event,
+    ) -> None:
+        folder = Directory()
+        position = positions.positions(conn)[self.projection.name]
+        while not stop.is_set():
+            head = self.source.max_id(conn)
+            self.progress = Progress(position, head)
+            if position >= head:
+                # Wake on the recorder's NOTIFY, or look again after a bounded wait.
+                for _ in listener.notifies(timeout=self.idle_wait, stop_after=1):
+                    pass
+                continue
+            position = self.step(conn, folder, position, head)
+
+    def step(
+        self, conn: psycopg.Connection[Any], folder: Directory, position: int, head: int
+    ) -> int:
+        """Apply one batch after `position`; returns the position now stored."""
+        topics = self.source.topics(self.projection)
+        batch, covered = self.source.read(position, head, self.batch_size, topics)
+        try:
+            apply_tracked(conn, self.projection, folder, batch, position, covered)
+        except PositionMovedError as moved:  # a rebuild swapped in, or a rogue writer
+            return moved.stored
+        return covered
+
+    def catch_up(self, conn: psycopg.Connection[Any]) -> int:
+        """Process everything recorded so far, then return (for benchmarks and tools)."""
+        setup(conn, [self.projection])
+        folder = Directory()
+        position = positions.positions(conn)[self.projection.name]
+        head = self.source.max_id(conn)
+        while position < head:
+            position = self.step(conn, folder, position, head)
+            self.progress = Progress(position, head)
+        return position
+
+
+def supervise(
+    worker: Worker,
+    stop: threading.Event,
+    on_error: Callable[[str, BaseException], None],
+    max_backoff: float = 30.0,
+) -> None:
+    """Run a worker; when it fails, record the error and restart it with growing backoff."""
+    backoff = 1.0
+    while not stop.is_set():
+        before = worker.progress.position
+        try:
+            worker.run(stop)
+            return
+        except Exception as exc:
+            log.exception(
+                "projection %s failed; restarting in %.0f s", worker.projection.name, backoff
+            )
+            on_error(worker.projection.name, exc)
+            if worker.progress.position > before:
+                backoff = 1.0
+            stop.wait(backoff)
+            backoff = min(backoff * 2, max_backoff)
+
+
+def rebuild(
+    database_url: str,
+    source: Source,
+    projection: Projection,
+    batch_size: int = 5000,
+    progress: Callable[[int, int], None] = lambda position, head: None,
+) -> int:
+    """Rebuild into fresh `_next` tables, then swap them in in one transaction."""
+    with (
+        psycopg.connect(database_url, autocommit=True) as lock_conn,
+        psycopg.connect(database_url, autocommit=True) as conn,
+    ):
+        if not try_lock(lock_conn, f"infoshkola.rebuild.{projection.name}"):
+            raise RuntimeError(f"a rebuild of {projection.name} is already running")
+        setup(conn, [projection])
+        fresh = projection.physical(NEXT)
+        with conn.transaction(), conn.cursor() as cur:
+            drop(cur, fresh)
+            projection.create_tables(cur, fresh)
+        folder, topics = Directory(), source.topics(projection)
+        position, head = 0, source.max_id(conn)
+        while position < head:
+            batch, position = source.read(position, head, batch_size, topics)
+            with conn.transaction(), conn.cursor() as cur:
+                write(cur, projection, fresh, folder, batch)
+            progress(position, head)
+        with conn.transaction(), conn.cursor() as cur:
+            positions.lock_position(cur, projection.name)  # holds the live runner's batches
+            head = source.max_id(conn)
+            while position < head:  # the last events, inside the swap transaction
+                batch, position = source.read(position, head, batch_size, topics)
+                write(cur, projection, fresh, folder, batch)
+            swap(cur, fresh, projection.physical())
+            positions.store_position(cur, projection.name, position)
+        progress(position, position)
+        return position
+
+
+def drop(cur: Cursor[Any], t: Tables) -> None:
+    for physical in t.names.values():
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(physical)))
+
+
+def swap(cur: Cursor[Any], fresh: Tables, live: Tables) -> None:
+    """Replace the live tables by the fresh ones; their indexes get the live names too."""
+    drop(cur, live)
+    for logical, new in fresh.names.items():
+        old = live[logical]
+        cur.execute(
+            sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(new), sql.Identifier(old))
+        )
+        indexes = cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = %s AND indexname LIKE %s",
+            (old, f"{new}%"),
+        ).fetchall()
+        for (index,) in indexes:
+            cur.execute(
+                sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                    sql.Identifier(index), sql.Identifier(old + index[len(new) :])
+                )
+            )
