@@ -62,6 +62,7 @@ def reader(
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     payload = tap_payload(kind, direction, item or [])
     secret = secret_file.read_text().strip().encode()
     journal = Journal(journal_dir or Path("var") / "reader" / str(terminal))
