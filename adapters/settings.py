@@ -25,6 +25,8 @@ class Settings:
     pool_size: int = 10
     commission_rates: Mapping[str, str] = field(default_factory=dict)
     ci: bool = False
+    offline_cap: int = 30_000  # kopecks a reader may let one card spend while offline
+    blob_dir: Path | None = None  # content-addressed photos; var_dir/"blobs" when unset
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -37,4 +39,6 @@ class Settings:
             pool_size=int(environ.get("POSTGRES_POOL_SIZE", "10")),
             commission_rates=parse_rates(environ.get("COMMISSION_RATES", "")),
             ci=environ.get("CI", "").lower() == "true",
+            offline_cap=int(environ.get("OFFLINE_CAP", "30000")),
+            blob_dir=Path(environ["BLOB_DIR"]).absolute() if environ.get("BLOB_DIR") else None,
         )

@@ -18,7 +18,9 @@ from adapters.cli.demo import seed_demo
 from adapters.settings import Settings
 
 # name -> arguments to `infoshkola`; later issues add the API, projections and workers here.
-SERVICES: dict[str, Sequence[str]] = {}
+SERVICES: dict[str, Sequence[str]] = {
+    "api": ["api"],
+}
 
 
 def up() -> None:

@@ -1,0 +1,184 @@
+"""Terminal secrets and signed requests (HMAC-SHA256 with a strictly increasing counter).
+
+A terminal signs `canonical(terminal_id, counter, method, path, body)` with its secret. The
+secret lives only here, in its own table, never in an event: it is issued once when the
+terminal is registered. Each accepted request stores its counter; one not above the last
+accepted counter is a replay.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+if TYPE_CHECKING:
+    from domain.ledger import Ledger
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS terminal_credentials (
+    terminal_id uuid PRIMARY KEY,
+    school_id uuid NOT NULL,
+    secret text NOT NULL,
+    last_counter bigint NOT NULL DEFAULT -1,
+    issued_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+MAX_COUNTER = 2**63 - 1
+
+
+def canonical(terminal_id: str, counter: int, method: str, path: str, body: bytes) -> bytes:
+    """What is signed: for GET the path includes its query string (`/x?since=3`)."""
+    return f"{terminal_id}\n{counter}\n{method.upper()}\n{path}\n".encode() + body
+
+
+def sign(secret: str, terminal_id: str, counter: int, method: str, path: str, body: bytes) -> str:
+    message = canonical(terminal_id, counter, method, path, body)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(
+    secret: str, terminal_id: str, counter: int, method: str, path: str, body: bytes = b""
+) -> dict[str, str]:
+    """The three headers a terminal sends (used by the reader and by tests)."""
+    return {
+        "X-Terminal-Id": terminal_id,
+        "X-Counter": str(counter),
+        "X-Signature": sign(secret, terminal_id, counter, method, path, body),
+    }
+
+
+class TerminalAuthError(Exception):
+    """A request that is not (or no longer) a terminal's own: nothing is done for it."""
+
+    def __init__(self, code: str, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    terminal_id: str
+    counter: str
+    signature: str
+    method: str
+    path: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class VerifiedTerminal:
+    terminal_id: UUID
+    school_id: UUID
+    counter: int
+
+
+class TerminalSecrets:
+    """The credentials table: issue a secret, verify a signed request, advance the counter."""
+
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        self.database_url = database_url
+        self._pool = ConnectionPool(
+            database_url, min_size=1, max_size=pool_size, open=True, kwargs={"autocommit": True}
+        )
+
+    def _connection(self) -> Any:
+        return self._pool.connection()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def create_tables(self) -> None:
+        with self._connection() as conn:
+            conn.execute(_DDL)
+
+    def issue(self, terminal_id: UUID, school_id: UUID) -> str:
+        """A new secret for a terminal that has none; shown once, to be put on the device."""
+        secret = secrets.token_hex(32)
+        with self._connection() as conn:
+            cur = conn.execute(
+                "INSERT INTO terminal_credentials (terminal_id, school_id, secret) "
+                "VALUES (%s, %s, %s) ON CONFLICT (terminal_id) DO NOTHING",
+                (terminal_id, school_id, secret),
+            )
+            if cur.rowcount != 1:
+                raise TerminalAuthError(
+                    "secret_already_issued", f"terminal {terminal_id} already has a secret", 409
+                )
+        return secret
+
+    def rotate(self, terminal_id: UUID) -> str:
+        """Replace a lost or leaked secret; the counter keeps rising from where it was."""
+        secret = secrets.token_hex(32)
+        with self._connection() as conn:
+            cur = conn.execute(
+                "UPDATE terminal_credentials SET secret = %s, issued_at = now() "
+                "WHERE terminal_id = %s",
+                (secret, terminal_id),
+            )
+            if cur.rowcount != 1:
+                raise TerminalAuthError("unknown_terminal", f"terminal {terminal_id} has no secret")
+        return secret
+
+    def authenticate(self, request: SignedRequest) -> VerifiedTerminal:
+        """Check the signature over the raw bytes; the counter is checked by `advance`."""
+        try:
+            terminal_id = UUID(request.terminal_id)
+            counter = int(request.counter)
+        except (TypeError, ValueError):
+            raise TerminalAuthError(
+                "unsigned_request", "X-Terminal-Id, X-Counter and X-Signature are required"
+            ) from None
+        if not 0 <= counter <= MAX_COUNTER or not request.counter.isdigit():
+            raise TerminalAuthError("bad_counter", "X-Counter must be a non-negative integer")
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT school_id, secret FROM terminal_credentials WHERE terminal_id = %s",
+                (terminal_id,),
+            ).fetchone()
+        if row is None:
+            raise TerminalAuthError("unknown_terminal", "this terminal has no credentials")
+        school_id, secret = row
+        expected = sign(
+            secret, str(terminal_id), counter, request.method, request.path, request.body
+        )
+        if not hmac.compare_digest(expected, request.signature.strip().lower()):
+            raise TerminalAuthError("bad_signature", "the request signature does not verify")
+        return VerifiedTerminal(terminal_id, school_id, counter)
+
+    def advance(self, terminal: VerifiedTerminal) -> None:
+        """Accept the counter only if it is above the last accepted one (atomically)."""
+        with self._connection() as conn:
+            cur = conn.execute(
+                "UPDATE terminal_credentials SET last_counter = %s "
+                "WHERE terminal_id = %s AND last_counter < %s",
+                (terminal.counter, terminal.terminal_id, terminal.counter),
+            )
+            if cur.rowcount != 1:
+                raise TerminalAuthError(
+                    "replayed_counter", "the counter is not above the last accepted one"
+                )
+
+    def last_counter(self, terminal_id: UUID) -> int | None:
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT last_counter FROM terminal_credentials WHERE terminal_id = %s",
+                (terminal_id,),
+            ).fetchone()
+        return int(row[0]) if row else None
+
+
+def enrol_terminal(
+    ledger: "Ledger",
+    secrets_store: TerminalSecrets,
+    school_id: UUID,
+    kind: str,
+    label: str,
+    terminal_id: UUID | None = None,
+) -> tuple[UUID, str]:
+    """Register a terminal with its school and issue its secret (returned this once only)."""
+    new_id = ledger.register_terminal(school_id, kind, label, terminal_id)
+    return new_id, secrets_store.issue(new_id, school_id)

@@ -1,0 +1,61 @@
+"""The HTTP application factory: one FastAPI app, routers mounted here, nothing at import.
+
+`create_app(container)` takes the composition root's `Container`; later surfaces (GraphQL
+at /graphql) are mounted here beside the terminal ingestion routes.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from adapters.blobs import BlobStore
+from adapters.bootstrap import Container
+from adapters.people import PeopleStore
+from adapters.terminal_auth import TerminalSecrets
+from api import terminals
+from api.errors import install_error_handlers
+from api.terminal_desk import TerminalDesk
+from api.terminal_schemas import add_request_schemas
+
+
+def terminal_desk(container: Container) -> TerminalDesk:
+    settings = container.settings
+    people = getattr(container, "people", None) or PeopleStore(container.database_url)
+    return TerminalDesk(
+        ledger=container.ledger,
+        secrets=TerminalSecrets(container.database_url),
+        people=people,
+        blobs=BlobStore(settings.blob_dir or settings.var_dir / "blobs", container.database_url),
+        offline_cap=settings.offline_cap,
+    )
+
+
+def create_app(container: Container) -> FastAPI:
+    desk = terminal_desk(container)
+    desk.create_tables()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.close()
+
+    app = FastAPI(
+        title="Infoshkola",
+        version="1",
+        summary="School card: terminal ingestion (and, later, GraphQL)",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.terminal_desk = desk
+    install_error_handlers(app)
+    app.include_router(terminals.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_request_schemas(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

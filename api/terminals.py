@@ -1,0 +1,139 @@
+"""Terminal ingestion `/terminal/v1/...`: signed requests in, orjson answers out.
+
+The signature is checked over the raw bytes before anything is parsed (the async
+dependency reads the body, verification runs in the threadpool); the routes are plain
+`def`s, so FastAPI runs their eventsourcing calls in its threadpool too.
+"""
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from adapters.blobs import media_type
+from adapters.terminal_auth import SignedRequest
+from api.errors import error_body, json_response
+from api.terminal_desk import Terminal, TerminalDesk
+from api.terminal_schemas import (
+    ERRORS,
+    ActivationInput,
+    DenyListPublic,
+    DepositInput,
+    DuplicateInput,
+    ReceiptPublic,
+    TapBatchInput,
+    TapBatchPublic,
+    TapDecisionPublic,
+    TapInput,
+    body_of,
+)
+from domain.errors import InvalidCommandError
+
+router = APIRouter(prefix="/terminal/v1", tags=["terminals"], responses=ERRORS)
+
+
+def get_desk(request: Request) -> TerminalDesk:
+    desk: TerminalDesk = request.app.state.terminal_desk
+    return desk
+
+
+DeskDep = Annotated[TerminalDesk, Depends(get_desk)]
+
+
+async def signed_terminal(
+    request: Request,
+    desk: DeskDep,
+    x_terminal_id: Annotated[str, Header(description="the terminal's UUID")] = "",
+    x_counter: Annotated[str, Header(description="strictly increasing per terminal")] = "",
+    x_signature: Annotated[str, Header(description="hex HMAC-SHA256, see docs")] = "",
+) -> Terminal:
+    body = await request.body()
+    path = request.scope["path"]
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if request.method == "GET" and query:
+        path = f"{path}?{query}"
+    signed = SignedRequest(x_terminal_id, x_counter, x_signature, request.method, path, body)
+    return await run_in_threadpool(desk.authenticate, signed)
+
+
+TerminalDep = Annotated[Terminal, Depends(signed_terminal)]
+
+
+def parsed(terminal: Terminal) -> object:
+    try:
+        return orjson.loads(terminal.body)
+    except orjson.JSONDecodeError:
+        raise InvalidCommandError("the body is not JSON") from None
+
+
+@router.post(
+    "/taps",
+    summary="Decide one tap",
+    response_model=TapDecisionPublic,
+    openapi_extra=body_of(TapInput),
+)
+def post_tap(terminal: TerminalDep, desk: DeskDep) -> Response:
+    return json_response(desk.tap(terminal, parsed(terminal)))
+
+
+@router.post(
+    "/taps/batch",
+    summary="Decide a batch of taps (offline uploads), answered in order",
+    response_model=TapBatchPublic,
+    openapi_extra=body_of(TapBatchInput),
+)
+def post_taps(terminal: TerminalDep, desk: DeskDep) -> Response:
+    return json_response(desk.taps(terminal, parsed(terminal)))
+
+
+@router.get(
+    "/deny-list",
+    summary="Blocked card UIDs of the terminal's school",
+    response_model=DenyListPublic,
+)
+def get_deny_list(terminal: TerminalDep, desk: DeskDep, since: int = 0) -> Response:
+    return json_response(desk.denied_cards(terminal, since))
+
+
+@router.get(
+    "/photos/{sha256}",
+    summary="A pupil's photo, for terminals of the pupil's school",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
+    data = desk.photo(terminal, sha256)
+    if data is None:
+        return json_response(error_body("photo_not_found", "no such photo for this school"), 404)
+    return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
+
+
+@router.post(
+    "/kiosk/activations",
+    summary="Activate a card: offer accepted, parent phone, first cash deposit",
+    response_model=ReceiptPublic,
+    openapi_extra=body_of(ActivationInput),
+)
+def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
+    return json_response(desk.activate(terminal, parsed(terminal)))
+
+
+@router.post(
+    "/kiosk/deposits",
+    summary="Cash deposit at the kiosk",
+    response_model=ReceiptPublic,
+    openapi_extra=body_of(DepositInput),
+)
+def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
+    return json_response(desk.deposit(terminal, parsed(terminal)))
+
+
+@router.post(
+    "/kiosk/duplicates",
+    summary="Order a duplicate of a blocked card (fee from the regular wallet)",
+    response_model=ReceiptPublic,
+    openapi_extra=body_of(DuplicateInput),
+)
+def post_duplicate(terminal: TerminalDep, desk: DeskDep) -> Response:
+    return json_response(desk.duplicate(terminal, parsed(terminal)))

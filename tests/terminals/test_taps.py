@@ -1,0 +1,129 @@
+"""Taps over HTTP: decisions with wallets and the pupil for the operator's or guard's screen."""
+
+from datetime import UTC, datetime, timedelta
+
+from domain.account import Account
+from tests.builders import meal, snack
+from tests.terminals.rig import TerminalWorld, fake_jpeg, tap
+
+
+def test_canteen_tap_answers_decision_wallets_and_pupil_for_the_photo_check(
+    school: TerminalWorld,
+) -> None:
+    pupil = school.named_pupil("Иванов Иван", photo=fake_jpeg(), deposit=50_000)
+
+    answer = school["canteen_pos"].tap(pupil.uid, items=[meal(9000), snack(4500)])
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    decision = answer.json()
+    assert decision["outcome"] == "approved"
+    assert decision["reason"] is None
+    assert decision["account_id"] == str(pupil.account_id)
+    assert (decision["amount"], decision["from_regular"], decision["from_subsidised"]) == (
+        13_500, 13_500, 0,
+    )  # fmt: skip
+    assert decision["regular_after"] == 36_500
+    assert (decision["spent_today"], decision["daily_limit"]) == (13_500, 20_000)
+    assert decision["pupil"]["name"] == "Иванов Иван"
+    assert decision["pupil"]["class"] == "5А"
+    assert decision["pupil"]["photo_url"].startswith("/terminal/v1/photos/")
+    assert decision["position"] > 0
+    assert school.account(pupil.account_id).regular == 36_500
+
+
+def test_turnstile_allows_with_the_photo_and_denies_a_blocked_card(school: TerminalWorld) -> None:
+    pupil = school.named_pupil("Петрова Анна", photo=fake_jpeg())
+
+    entry = school["turnstile"].tap(pupil.uid, direction="in").json()
+    school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
+    denied = school["turnstile"].tap(pupil.uid, direction="out").json()
+
+    assert (entry["outcome"], entry["direction"]) == ("approved", "in")
+    assert entry["pupil"]["photo_url"] is not None
+    assert (denied["outcome"], denied["reason"]) == ("declined", "card_blocked")
+    assert denied["pupil"]["name"] == "Петрова Анна"
+
+
+def test_batch_answers_in_order_with_errors_in_place(school: TerminalWorld) -> None:
+    pupil = school.world.pupil(deposit=50_000)
+    now = datetime.now(UTC)
+    taps = [
+        tap(pupil.uid, items=[meal(9000)], at=now - timedelta(minutes=2)),
+        tap("not-a-uid", items=[meal(9000)], tap_id="bad-uid"),
+        tap(pupil.uid, items=[snack(4500)], at=now - timedelta(minutes=3)),
+    ]
+
+    answer = school["canteen_pos"].post("/terminal/v1/taps/batch", {"taps": taps})
+
+    assert answer.status_code == 200
+    first, bad, third = answer.json()["results"]
+    assert first["tap_id"] == taps[0]["tap_id"]
+    assert bad == {"tap_id": "bad-uid", "error": {"code": "malformed_uid", "message": bad[
+        "error"]["message"]}}  # fmt: skip
+    assert third["tap_id"] == taps[2]["tap_id"]
+    # Decided in tapped_at order: the earlier snack first, then the meal.
+    assert third["regular_after"] == 45_500
+    assert first["regular_after"] == 36_500
+
+
+def test_a_retried_tap_gets_its_original_decision_and_is_charged_once(
+    school: TerminalWorld,
+) -> None:
+    pupil = school.world.pupil(deposit=50_000)
+    body = tap(pupil.uid, items=[meal(9000)])
+
+    first = school["canteen_pos"].post("/terminal/v1/taps", body).json()
+    again = school["canteen_pos"].post("/terminal/v1/taps", body).json()
+
+    assert again["replayed"] is True
+    assert {k: again[k] for k in ("outcome", "amount", "regular_after")} == {
+        k: first[k] for k in ("outcome", "amount", "regular_after")
+    }
+    assert school.account(pupil.account_id).regular == 41_000
+
+
+def test_same_tap_id_with_another_payload_is_a_conflict(school: TerminalWorld) -> None:
+    pupil = school.world.pupil()
+    body = tap(pupil.uid, items=[meal(9000)])
+    school["canteen_pos"].post("/terminal/v1/taps", body)
+
+    clash = school["canteen_pos"].post("/terminal/v1/taps", {**body, "items": [snack()]})
+
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "tap_conflict"
+
+
+def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld) -> None:
+    pupil = school.world.pupil(deposit=50_000)
+    before = school.ledger.recorder.max_notification_id()
+    canteen = school["canteen_pos"]
+
+    negative = canteen.tap(pupil.uid, items=[meal(-5)])
+    naive = canteen.post("/terminal/v1/taps", {**tap(pupil.uid, items=[meal()]),
+                                               "tapped_at": "2026-11-25T09:00:00"})  # fmt: skip
+    future = canteen.tap(pupil.uid, items=[meal()], at=datetime.now(UTC) + timedelta(hours=1))
+    not_json = canteen.send("POST", "/terminal/v1/taps", b"{not json")
+    items_at_turnstile = school["turnstile"].tap(pupil.uid, items=[meal()])
+
+    assert (negative.status_code, negative.json()["error"]["code"]) == (400, "invalid_amount")
+    assert (naive.status_code, naive.json()["error"]["code"]) == (400, "invalid_command")
+    assert (future.status_code, future.json()["error"]["code"]) == (400, "tap_in_future")
+    assert (not_json.status_code, not_json.json()["error"]["code"]) == (400, "invalid_command")
+    assert items_at_turnstile.json()["error"]["code"] == "tap_payload"
+    assert school.ledger.recorder.max_notification_id() == before
+
+
+def test_a_card_of_another_school_is_declined_without_revealing_its_pupil(
+    school: TerminalWorld, other_school: TerminalWorld
+) -> None:
+    stranger = other_school.named_pupil("Чужой Ученик", photo=fake_jpeg(), deposit=50_000)
+
+    decision = school["canteen_pos"].tap(stranger.uid, items=[meal()]).json()
+
+    assert (decision["outcome"], decision["reason"]) == ("declined", "foreign_school")
+    assert decision["pupil"] is None
+    assert decision["account_id"] is None
+    assert decision["regular_after"] is None
+    account: Account = other_school.account(stranger.account_id)
+    assert account.regular == 50_000
