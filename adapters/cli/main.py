@@ -5,7 +5,7 @@ Each command group lives in its own module and is registered here.
 
 import typer
 
-from adapters.cli import accounts, api, demo, reader, terminals, up
+from adapters.cli import accounts, api, demo, projections, reader, terminals, up
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Infoshkola school-card system")
 app.command("demo")(demo.demo)
@@ -14,6 +14,7 @@ app.command("tap")(accounts.tap)
 app.command("top-up")(accounts.top_up)
 app.command("reader")(reader.reader)
 app.add_typer(accounts.account_app, name="account")
+app.add_typer(projections.app, name="projections")
 app.command("api")(api.api)
 app.add_typer(terminals.terminal_app, name="terminal")
 

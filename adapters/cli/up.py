@@ -19,6 +19,7 @@ from adapters.settings import Settings
 
 # name -> arguments to `infoshkola`; later issues add the API, projections and workers here.
 SERVICES: dict[str, Sequence[str]] = {
+    "projections": ["projections", "run"],
     "api": ["api"],
 }
 

@@ -1,0 +1,102 @@
+"""`infoshkola projections run|status|rebuild`: keep, inspect and rebuild the read models."""
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import psycopg
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from adapters.bootstrap import bootstrap
+from projections import all_projections, by_name, positions, runner
+from projections.base import Projection
+
+app = typer.Typer(no_args_is_help=True, help="Read models: run the projections, status, rebuild")
+
+
+def _chosen(names: list[str] | None) -> list[Projection]:
+    try:
+        return [by_name(n) for n in names] if names else all_projections()
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def run(
+    only: Annotated[list[str] | None, typer.Option(help="run only these projections")] = None,
+    batch_size: Annotated[int, typer.Option(help="events per transaction")] = runner.BATCH_SIZE,
+    report_every: Annotated[float, typer.Option(help="seconds between lag reports")] = 30.0,
+) -> None:
+    """Keep every read model up to date; a failed projection restarts with backoff."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    chosen = _chosen(only)
+    container = bootstrap()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo(f"projections: {', '.join(p.name for p in chosen)}")
+    try:
+        runner.run_all(
+            container.database_url,
+            runner.Source(container.ledger),
+            chosen,
+            stop,
+            report=typer.echo,
+            report_every=report_every,
+            batch_size=batch_size,
+        )
+    finally:
+        container.close()
+
+
+@app.command()
+def status() -> None:
+    """Each projection's position and its lag behind the ledger (in events)."""
+    container = bootstrap()
+    try:
+        table = runner.Source(container.ledger).events_table
+        with psycopg.connect(container.database_url, autocommit=True) as conn:
+            rows = positions.status(conn, table)
+    finally:
+        container.close()
+    if not rows:
+        typer.echo("no projection has run yet")
+        return
+    typer.echo(f"{'projection':<16}{'position':>12}{'lag':>10}  updated")
+    for r in rows:
+        updated = r["updated_at"].isoformat(timespec="seconds")
+        typer.echo(f"{r['name']:<16}{r['position']:>12}{r['lag']:>10}  {updated}")
+        if r["last_error"]:
+            typer.echo(f"  last error: {r['last_error']}")
+
+
+@app.command()
+def rebuild(
+    name: Annotated[str | None, typer.Argument(help="one projection; all when omitted")] = None,
+    batch_size: Annotated[int, typer.Option(help="events per transaction")] = 5000,
+) -> None:
+    """Rebuild into fresh tables and swap them in; readers never see a half-built model."""
+    chosen = _chosen([name] if name else None)
+    container = bootstrap()
+    source = runner.Source(container.ledger)
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns) as bar:
+            for projection in chosen:
+                task = bar.add_task(projection.name, total=None)
+
+                def advance(position: int, head: int, task: int = task) -> None:
+                    bar.update(task, completed=position, total=head)
+
+                runner.rebuild(
+                    container.database_url, source, projection, batch_size, progress=advance
+                )
+    finally:
+        container.close()
