@@ -21,6 +21,7 @@ from adapters.settings import Settings
 SERVICES: dict[str, Sequence[str]] = {
     "projections": ["projections", "run"],
     "api": ["api"],
+    "workers": ["workers"],
 }
 
 

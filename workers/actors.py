@@ -1,0 +1,90 @@
+"""Thin actors over `workers.jobs`: primitives in, idempotent work out.
+
+`declare(broker)` declares them on the broker `workers.broker.build_broker` made; every
+process that sends or runs them calls it once.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from workers import jobs
+from workers.store import WorkerStore
+
+NOTIFICATIONS, BILLING = "notifications", "billing"
+RETRY: dict[str, Any] = {
+    "max_retries": 8,
+    "min_backoff": 500,
+    "max_backoff": 30_000,
+    "time_limit": 120_000,
+}
+
+
+@dataclass(frozen=True)
+class Actors:
+    deliver: dramatiq.Actor[..., Any]
+    send_statement: dramatiq.Actor[..., Any]
+    close_month: dramatiq.Actor[..., Any]
+    charge_fee: dramatiq.Actor[..., Any]
+    collect_fee_debt: dramatiq.Actor[..., Any]
+    run_autopayment: dramatiq.Actor[..., Any]
+    settle_payment: dramatiq.Actor[..., Any]
+
+    def send(self, name: str, args: tuple[Any, ...]) -> None:
+        getattr(self, name).send(*args)
+
+
+_declared: dict[int, Actors] = {}
+
+
+def declare(broker: RedisBroker) -> Actors:
+    if id(broker) in _declared:
+        return _declared[id(broker)]
+
+    def deliver(message_id: str) -> str:
+        return jobs.deliver(jobs.runtime(), message_id)
+
+    def send_statement(account_id: str, period: str) -> str:
+        return jobs.send_statement(jobs.runtime(), account_id, period)
+
+    def close_month(school_id: str, period: str) -> int:
+        """Fan a month's closing out: one fee and one statement per account of the school."""
+        store: WorkerStore = jobs.runtime().store
+        accounts = store.accounts_of(UUID(school_id), period)
+        for account_id in accounts:
+            actors.charge_fee.send(str(account_id), period)
+            actors.send_statement.send(str(account_id), period)
+        return len(accounts)
+
+    def charge_fee(account_id: str, period: str) -> int:
+        return jobs.charge_fee(jobs.runtime(), account_id, period)
+
+    def collect_fee_debt(account_id: str) -> int:
+        return jobs.collect_fee_debt(jobs.runtime(), account_id)
+
+    def run_autopayment(schedule_id: str, period: str) -> str:
+        return jobs.run_autopayment(jobs.runtime(), schedule_id, period)
+
+    def settle_payment(payment_id: str, status: str, reason: str) -> str:
+        return jobs.settle_payment(jobs.runtime(), payment_id, status, reason)
+
+    def actor(fn: Any, queue: str) -> dramatiq.Actor[..., Any]:
+        name = fn.__name__
+        return dramatiq.Actor(
+            fn, broker=broker, actor_name=name, queue_name=queue, priority=0, options=RETRY
+        )
+
+    actors = Actors(
+        deliver=actor(deliver, NOTIFICATIONS),
+        send_statement=actor(send_statement, NOTIFICATIONS),
+        close_month=actor(close_month, BILLING),
+        charge_fee=actor(charge_fee, BILLING),
+        collect_fee_debt=actor(collect_fee_debt, BILLING),
+        run_autopayment=actor(run_autopayment, BILLING),
+        settle_payment=actor(settle_payment, BILLING),
+    )
+    _declared[id(broker)] = actors
+    return actors

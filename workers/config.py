@@ -1,0 +1,69 @@
+"""Settings of the worker processes, read from the environment by their composition roots."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    namespace: str = "infoshkola"  # prefix of every Redis key (dramatiq queues, locks)
+    smtp_url: str = "smtp://127.0.0.1:25"
+    mail_from: str = "infoshkola@localhost"
+    sms_url: str = "http://127.0.0.1:9101"
+    sms_token: str = ""
+    push_url: str = "http://127.0.0.1:9102"
+    push_token: str = ""
+    acquiring_url: str = "http://127.0.0.1:9103"
+    acquiring_key: str = ""
+    acquiring_webhook_secret: str = ""  # required before autopayments run
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 9180
+    webhook_public_url: str = "http://127.0.0.1:9180/acquiring/webhook"
+    heartbeat_timeout_ms: int = 60_000
+    maintenance_chance: int = 1_000
+    send_lease_seconds: float = 60.0
+    scheduler_tick_seconds: float = 60.0
+    feed_poll_seconds: float = 0.5
+    fake_now: str | None = None  # a frozen clock for demos and tests ("2027-03-02T00:00+00:00")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "WorkerSettings":
+        d = cls()
+        port = int(env.get("WORKERS_WEBHOOK_PORT", d.webhook_port))
+        host = env.get("WORKERS_WEBHOOK_HOST", d.webhook_host)
+        return cls(
+            namespace=env.get("WORKERS_NAMESPACE", d.namespace),
+            smtp_url=env.get("SMTP_URL", d.smtp_url),
+            mail_from=env.get("MAIL_FROM", d.mail_from),
+            sms_url=env.get("SMS_GATEWAY_URL", d.sms_url),
+            sms_token=env.get("SMS_GATEWAY_TOKEN", d.sms_token),
+            push_url=env.get("PUSH_GATEWAY_URL", d.push_url),
+            push_token=env.get("PUSH_GATEWAY_TOKEN", d.push_token),
+            acquiring_url=env.get("ACQUIRING_URL", d.acquiring_url),
+            acquiring_key=env.get("ACQUIRING_KEY", d.acquiring_key),
+            acquiring_webhook_secret=env.get(
+                "ACQUIRING_WEBHOOK_SECRET", d.acquiring_webhook_secret
+            ),
+            webhook_host=host,
+            webhook_port=port,
+            webhook_public_url=env.get(
+                "ACQUIRING_WEBHOOK_URL", f"http://{host}:{port}/acquiring/webhook"
+            ),
+            heartbeat_timeout_ms=int(
+                env.get("WORKERS_HEARTBEAT_TIMEOUT_MS", d.heartbeat_timeout_ms)
+            ),
+            maintenance_chance=int(env.get("WORKERS_MAINTENANCE_CHANCE", d.maintenance_chance)),
+            send_lease_seconds=float(env.get("WORKERS_SEND_LEASE_SECONDS", d.send_lease_seconds)),
+            scheduler_tick_seconds=float(
+                env.get("WORKERS_SCHEDULER_TICK_SECONDS", d.scheduler_tick_seconds)
+            ),
+            feed_poll_seconds=float(env.get("WORKERS_FEED_POLL_SECONDS", d.feed_poll_seconds)),
+            fake_now=env.get("INFOSHKOLA_FAKE_NOW") or None,
+        )
+
+    def now(self) -> datetime:
+        if self.fake_now:
+            return datetime.fromisoformat(self.fake_now).astimezone(UTC)
+        return datetime.now(UTC)

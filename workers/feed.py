@@ -1,0 +1,165 @@
+"""The notification feed: ledger events in, outbox rows and jobs out, exactly once.
+
+One transaction per batch writes the outbox rows, the workers' directory (schools,
+accounts, autopayments, the last balance seen) and the feed's position, so a crash replays
+the batch without duplicating rows. Jobs are enqueued after the commit; one lost between
+commit and enqueue is found by the sweep (`WorkerStore.stale_messages`) or, for billing,
+is idempotent when the next event or tick enqueues it again.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from domain.account import Account
+from domain.autopay import THRESHOLD, Autopayment
+from domain.fees import next_period, period_of
+from domain.ledger import Ledger
+from domain.notifications import channels_for
+from domain.school import School
+from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
+from workers.store import Outgoing, WorkerStore
+
+log = logging.getLogger(__name__)
+
+Job = tuple[str, tuple[Any, ...]]
+FEED = "notifications"
+
+
+def first_autopay_period(created: date, day: int) -> str:
+    """A monthly rule first runs in the month of its creation only if its day is still ahead."""
+    period = period_of(created)
+    return period if created.day <= day else next_period(period)
+
+
+class Feed:
+    def __init__(
+        self, ledger: Ledger, store: WorkerStore, enqueue: Callable[[str, tuple[Any, ...]], None]
+    ) -> None:
+        self.ledger, self.store, self.enqueue = ledger, store, enqueue
+        self.zones: dict[UUID, ZoneInfo] = {}
+
+    def run_once(self, limit: int = 200) -> int:
+        jobs: list[Job] = []
+        with self.store.transaction() as conn:
+            position = self.store.lock_position(conn, FEED)
+            notifications = self.ledger.recorder.select_notifications(position + 1, limit)
+            for notification in notifications:
+                event = self.ledger.mapper.to_domain_event(notification)
+                jobs.extend(self.handle(conn, event))
+            if notifications:
+                self.store.set_position(conn, FEED, notifications[-1].id)
+        for name, args in jobs:
+            self.enqueue(name, args)
+        return len(notifications)
+
+    def run_forever(self, stop: threading.Event, poll: float, lease: float) -> None:
+        swept = 0.0
+        while not stop.is_set():
+            done = self.run_once()
+            if time.monotonic() - swept > lease:
+                for message_id in self.store.stale_messages(older_than_seconds=lease):
+                    self.enqueue("deliver", (message_id,))
+                swept = time.monotonic()
+            if done == 0:
+                stop.wait(poll)
+
+    def handle(self, conn: psycopg.Connection[Any], event: Any) -> list[Job]:
+        if isinstance(event, School.Registered):
+            conn.execute(
+                "INSERT INTO wk_schools (school_id, time_zone, first_period) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (event.originator_id, event.time_zone,
+                 period_of(event.timestamp.astimezone(ZoneInfo(event.time_zone)).date())),
+            )  # fmt: skip
+            return []
+        if isinstance(event, Autopayment.Scheduled):
+            zone = self.zone(self.ledger.account(event.account_id).school_id)
+            conn.execute(
+                "INSERT INTO wk_autopay (schedule_id, account_id, kind, day, below, active, "
+                "first_period) VALUES (%s, %s, %s, %s, %s, true, %s) ON CONFLICT DO NOTHING",
+                (event.originator_id, event.account_id, event.kind, event.day, event.below,
+                 first_autopay_period(event.timestamp.astimezone(zone).date(), event.day)),
+            )  # fmt: skip
+            return []
+        if isinstance(event, Autopayment.Cancelled):
+            conn.execute(
+                "UPDATE wk_autopay SET active = false WHERE schedule_id = %s",
+                (event.originator_id,),
+            )
+            return []
+        if isinstance(event, Autopayment.PaymentFailed):
+            schedule: Autopayment = self.ledger.repository.get(event.originator_id)
+            account = self.ledger.account(schedule.account_id)
+            key = f"{event.originator_id}/{event.originator_version}"
+            return self.queue(conn, key, account, autopay_failed_text(event, account))
+        if isinstance(event, Account.Event | Account.Created):
+            return self.on_account(conn, event)
+        return []
+
+    def on_account(self, conn: psycopg.Connection[Any], event: Any) -> list[Job]:
+        account: Account = self.ledger.repository.get(
+            event.originator_id, version=event.originator_version
+        )
+        zone = self.zone(account.school_id)
+        key = f"{event.originator_id}/{event.originator_version}"
+        if isinstance(event, Account.Opened):
+            conn.execute(
+                "INSERT INTO wk_accounts (account_id, school_id, first_period) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (account.id, account.school_id, period_of(event.timestamp.astimezone(zone).date())),
+            )
+        jobs: list[Job] = []
+        text = text_for(event, account, zone)
+        if text is not None:
+            jobs += self.queue(conn, key, account, text)
+        row = conn.execute(
+            "SELECT regular, below FROM wk_accounts WHERE account_id = %s", (account.id,)
+        ).fetchone()
+        previous, was_below = (int(row[0]), bool(row[1])) if row else (0, False)
+        threshold = account.low_balance_threshold
+        below = threshold > 0 and account.regular < threshold
+        moved = account.regular != previous
+        if moved and below and not was_below:
+            jobs += self.queue(conn, f"{key}/low_balance", account, low_balance_text(account))
+        conn.execute(
+            "UPDATE wk_accounts SET regular = %s, below = %s WHERE account_id = %s",
+            (account.regular, below, account.id),
+        )
+        if moved:
+            today = event.timestamp.astimezone(zone).date().isoformat()
+            for (schedule_id,) in conn.execute(
+                "SELECT schedule_id FROM wk_autopay WHERE account_id = %s AND active "
+                "AND kind = %s AND below > %s",
+                (account.id, THRESHOLD, account.regular),
+            ).fetchall():
+                jobs.append(("run_autopayment", (str(schedule_id), today)))
+        if isinstance(event, Account.ToppedUp) and account.fee_debt > 0:
+            jobs.append(("collect_fee_debt", (str(account.id),)))
+        return jobs
+
+    def queue(
+        self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
+    ) -> list[Job]:
+        jobs: list[Job] = []
+        subject = account.contact_ref or account.parent_ref
+        for channel in channels_for(text.importance, account.tariff, account.service_only):
+            message_id = f"{key}/{text.kind}:{channel}"
+            outgoing = Outgoing(
+                message_id, account.id, subject, channel, text.kind, text.title, text.body
+            )
+            if self.store.add_message(conn, outgoing):
+                jobs.append(("deliver", (message_id,)))
+        return jobs
+
+    def zone(self, school_id: UUID) -> ZoneInfo:
+        if school_id not in self.zones:
+            self.zones[school_id] = self.ledger.school(school_id).zone
+        return self.zones[school_id]

@@ -1,0 +1,191 @@
+"""What the actors do, as plain functions of a `Runtime`: each one safe to run twice."""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from uuid import UUID
+
+from adapters.acquiring import FAILED, SUCCEEDED, AcquiringClient
+from adapters.bootstrap import build_ledger, resolve_database_url
+from adapters.mail import MailSender
+from adapters.people import PeopleStore
+from adapters.push import PushSender
+from adapters.settings import Settings
+from adapters.sms import SmsSender
+from domain.account import Account
+from domain.billing import Billing
+from domain.fees import first_day, next_period
+from domain.ledger import Ledger
+from domain.money import rubles
+from domain.notifications import EMAIL, PUSH, SMS, STATEMENT, channels_for
+from domain.recorded import acting_as
+from workers.config import WorkerSettings
+from workers.messages import local, statement_text
+from workers.store import Outgoing, WorkerStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: WorkerSettings
+    ledger: Ledger
+    billing: Billing
+    store: WorkerStore
+    people: PeopleStore
+    mail: MailSender
+    sms: SmsSender
+    push: PushSender
+    acquiring: AcquiringClient
+
+    @classmethod
+    def from_env(cls) -> "Runtime":
+        settings, ws = Settings.from_env(), WorkerSettings.from_env()
+        url = resolve_database_url(settings)
+        ledger = build_ledger(settings, url)
+        store = WorkerStore(url)
+        store.create_tables()
+        people = PeopleStore(url)
+        people.create_tables()
+        return cls(
+            ws,
+            ledger,
+            Billing(ledger),
+            store,
+            people,
+            MailSender(ws.smtp_url, ws.mail_from),
+            SmsSender(ws.sms_url, ws.sms_token),
+            PushSender(ws.push_url, ws.push_token),
+            AcquiringClient(ws.acquiring_url, ws.acquiring_key, ws.webhook_public_url),
+        )
+
+
+_runtime: Runtime | None = None
+_lock = threading.Lock()
+
+
+def runtime() -> Runtime:
+    """One runtime per worker process, built on the first message (not at import)."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = Runtime.from_env()
+        return _runtime
+
+
+# Notifications
+
+
+def deliver(rt: Runtime, message_id: str) -> str:
+    """Send one outbox message at most once: claim it, send it, mark it sent."""
+    m = rt.store.claim(message_id, rt.settings.send_lease_seconds)
+    if m is None:
+        return "taken"
+    try:
+        contact = rt.people.get(m.subject_ref) or {}
+        field = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}[m.channel]
+        to = contact.get(field)
+        if not to:
+            rt.store.finish(message_id, "no_contact")
+            return "no_contact"
+        if m.channel == EMAIL:
+            ref = rt.mail.send(message_id, to, m.title, m.body)
+        elif m.channel == SMS:
+            ref = rt.sms.send(message_id, to, m.body)
+        else:
+            ref = rt.push.send(message_id, to, m.title, m.body)
+    except Exception as error:
+        rt.store.release(message_id, repr(error))
+        raise
+    rt.store.finish(message_id, "sent", ref)
+    return "sent"
+
+
+MONEY_LINES: dict[type[Any], tuple[str, str]] = {
+    Account.ToppedUp: ("amount", "Пополнение"),
+    Account.PurchaseApproved: ("from_regular", "Покупка"),
+    Account.OfflinePurchaseRecorded: ("from_regular", "Покупка (офлайн)"),
+    Account.DuplicateCardOrdered: ("fee", "Дубликат карты"),
+    Account.TariffFeeCharged: ("amount", "Абонентская плата"),
+    Account.FeeDebtCollected: ("amount", "Погашение долга"),
+}
+
+
+def send_statement(rt: Runtime, account_id: str, period: str) -> str:
+    """The monthly e-mail statement: every movement of the regular wallet in the month."""
+    account = rt.ledger.account(UUID(account_id))
+    if EMAIL not in channels_for(STATEMENT, account.tariff, account.service_only):
+        return "off"
+    zone = rt.ledger.school(account.school_id).zone
+    start = datetime.combine(first_day(period), time(), zone)
+    end = datetime.combine(first_day(next_period(period)), time(), zone)
+    opening, closing, lines = 0, 0, []
+    events: list[Any] = list(rt.ledger.repository.event_store.get(account.id))
+    for event in events:
+        if event.timestamp >= end:
+            break
+        field_label = MONEY_LINES.get(type(event))
+        if field_label is None:
+            continue
+        amount = int(getattr(event, field_label[0]))
+        delta = amount if isinstance(event, Account.ToppedUp) else -amount
+        if event.timestamp < start:
+            opening += delta
+        else:
+            lines.append(f"{local(event.timestamp, zone)} {field_label[1]}: {rubles(delta)}")
+        closing += delta
+    text = statement_text(account, period, [*lines, f"Остаток на конец: {rubles(closing)}."],
+                          opening)  # fmt: skip
+    message_id = f"statement/{account.id}/{period}:{EMAIL}"
+    subject = account.contact_ref or account.parent_ref
+    rt.store.add_standalone_message(
+        Outgoing(message_id, account.id, subject, EMAIL, text.kind, text.title, text.body)
+    )
+    return deliver(rt, message_id)
+
+
+# Fees
+
+
+def charge_fee(rt: Runtime, account_id: str, period: str) -> int:
+    with acting_as("system:fees"):
+        return rt.billing.charge_tariff_fee(UUID(account_id), period).charged
+
+
+def collect_fee_debt(rt: Runtime, account_id: str) -> int:
+    with acting_as("system:fees"):
+        return rt.billing.collect_fee_debt(UUID(account_id))
+
+
+# Autopayments
+
+
+def run_autopayment(rt: Runtime, schedule_id: str, period: str) -> str:
+    """Request the period's payment once, then ask the provider (idempotent on payment id)."""
+    with acting_as("system:autopay"):
+        request = rt.billing.request_autopayment(UUID(schedule_id), period)
+        if request is None:
+            return "not_due"
+        if request["failed"]:
+            return "failed"
+        schedule = rt.billing.autopayment(UUID(schedule_id))
+        description = f"Автоплатёж {rubles(request['amount'])}"
+        status = rt.acquiring.charge(
+            request["payment_id"], request["amount"], schedule.card_token, description
+        )
+        if status.status in (SUCCEEDED, FAILED):
+            settle_payment(rt, status.payment_id, status.status, status.reason)
+        return status.status
+
+
+def settle_payment(rt: Runtime, payment_id: str, status: str, reason: str = "") -> str:
+    kind, _, rest = payment_id.partition(":")
+    schedule_id, _, period = rest.partition(":")
+    if kind != "autopay" or status not in (SUCCEEDED, FAILED):
+        log.warning("ignoring payment %s in status %s", payment_id, status)
+        return "ignored"
+    with acting_as("system:autopay"):
+        rt.billing.settle_autopayment(UUID(schedule_id), period, status == SUCCEEDED, reason)
+    return status
