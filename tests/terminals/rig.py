@@ -56,8 +56,12 @@ class SignedTerminal:
         headers["Content-Type"] = "application/json"
         return self.http.request(method, path, content=body, headers=headers)
 
-    def tap(self, card_uid: str, **fields: Any) -> httpx.Response:
-        return self.post("/terminal/v1/taps", tap(card_uid, **fields))
+    def tap(
+        self, card_uid: str, *, counter: int | None = None, secret: str | None = None, **fields: Any
+    ) -> httpx.Response:
+        return self.post(
+            "/terminal/v1/taps", tap(card_uid, **fields), counter=counter, secret=secret
+        )
 
 
 def tap(card_uid: str, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,34 @@
+"""The deny list: blocked card UIDs of the terminal's own school, versioned, with the cap."""
+
+from tests.terminals.rig import TerminalWorld
+
+
+def test_deny_list_names_own_schools_blocked_cards_and_moves_its_version(
+    school: TerminalWorld, other_school: TerminalWorld
+) -> None:
+    lost, kept, second = (school.world.pupil() for _ in range(3))
+    stranger = other_school.world.pupil()
+    school.ledger.block_card(lost.account_id, lost.uid, "lost")
+    other_school.ledger.block_card(stranger.account_id, stranger.uid, "lost")
+    turnstile = school["turnstile"]
+
+    first = turnstile.get("/terminal/v1/deny-list?since=0").json()
+    unchanged = turnstile.get(f"/terminal/v1/deny-list?since={first['version']}").json()
+    school.ledger.block_card(second.account_id, second.uid, "stolen")
+    later = turnstile.get(f"/terminal/v1/deny-list?since={first['version']}").json()
+
+    assert first["uids"] == [lost.uid]
+    assert first["version"] > 0
+    assert first["offline_cap"] == 25_000
+    assert (unchanged["version"], unchanged["changed"]) == (first["version"], False)
+    assert later["changed"] is True
+    assert later["version"] > first["version"]
+    assert sorted(later["uids"]) == sorted([lost.uid, second.uid])
+    assert kept.uid not in later["uids"]
+
+
+def test_a_school_without_blocked_cards_has_an_empty_list_at_version_zero(
+    school: TerminalWorld,
+) -> None:
+    answer = school["canteen_pos"].get("/terminal/v1/deny-list")
+    assert answer.json() == {"version": 0, "changed": False, "uids": [], "offline_cap": 25_000}

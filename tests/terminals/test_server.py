@@ -1,0 +1,100 @@
+"""End to end: `infoshkola terminal register` prints a secret, `infoshkola api` serves taps."""
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+import pytest
+
+from domain.ledger import Ledger
+from tests.builders import meal, new_school
+from tests.terminals.rig import SignedTerminal
+
+CLI = [sys.executable, "-m", "adapters.cli.main"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_line(proc: subprocess.Popen[str], needle: str, seconds: float) -> None:
+    """Wait (bounded) until the process logs `needle`; its log is drained by a thread."""
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    stream = proc.stderr
+
+    def drain() -> None:
+        for line in stream:
+            lines.put(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + seconds
+    seen = []
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        seen.append(line)
+        if needle in line:
+            return
+    raise AssertionError(f"{needle!r} not logged in {seconds}s: {''.join(seen)[-2000:]}")
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "INFOSHKOLA_VAR": str(tmp_path)}
+
+
+@pytest.fixture
+def server(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "api", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_line(proc, "Uvicorn running on", 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_registered_terminal_taps_through_a_real_uvicorn_server(
+    ledger: Ledger, env: dict[str, str], server: str
+) -> None:
+    world = new_school(ledger)
+    pupil = world.pupil(deposit=50_000)
+    registered = subprocess.run(
+        [*CLI, "terminal", "register", "--school", str(world.school_id), "--kind", "canteen_pos",
+         "--label", "Столовая, касса 2"],
+        env=env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    printed = dict(line.split(":", 1) for line in registered.stdout.splitlines())
+    terminal_id, secret = UUID(printed["terminal_id"].strip()), printed["secret"].strip()
+
+    with httpx.Client(base_url=server, timeout=30) as http:
+        terminal = SignedTerminal(http, terminal_id, secret)
+        decision = terminal.tap(pupil.uid, items=[meal(9000)]).json()
+        replay = terminal.tap(pupil.uid, items=[meal(9000)], counter=1)
+        openapi = http.get("/openapi.json").json()
+
+    assert (decision["outcome"], decision["regular_after"]) == ("approved", 41_000)
+    assert replay.status_code == 401
+    assert ledger.account(pupil.account_id).regular == 41_000
+    paths = set(openapi["paths"])
+    assert {"/terminal/v1/taps", "/terminal/v1/taps/batch", "/terminal/v1/deny-list",
+            "/terminal/v1/kiosk/activations", "/terminal/v1/kiosk/deposits",
+            "/terminal/v1/kiosk/duplicates", "/terminal/v1/photos/{sha256}"} <= paths  # fmt: skip
+    assert "TapInput" in openapi["components"]["schemas"]
+    assert "ItemInput" in openapi["components"]["schemas"]
