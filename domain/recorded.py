@@ -12,6 +12,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
 
 NAMESPACE = uuid5(NAMESPACE_URL, "urn:infoshkola")
 
@@ -35,6 +36,14 @@ def derived_id(kind: str, *parts: object) -> UUID:
 
 class Recorded(Aggregate):
     """Base aggregate whose events carry the actor of the current context."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # eventsourcing registers explicit topics of events, not of the nested Snapshot: a
+        # process that never took a snapshot could not read one back without this.
+        super().__init_subclass__(**kwargs)
+        snapshot = cls.__dict__.get("Snapshot")
+        if snapshot is not None and "TOPIC" in snapshot.__dict__:
+            register_topic(snapshot.TOPIC, snapshot)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs.setdefault("actor", current_actor.get())
