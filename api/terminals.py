@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from adapters.blobs import media_type
-from adapters.terminal_auth import SignedRequest
+from adapters.terminal_auth import SignedRequest, TerminalAuthError
 from api.errors import error_body, json_response
 from api.terminal_desk import Terminal, TerminalDesk
 from api.terminal_schemas import (
@@ -29,6 +29,8 @@ from api.terminal_schemas import (
     body_of,
 )
 from domain.errors import InvalidCommandError
+
+MAX_BODY = 1024 * 1024  # a full batch of 500 taps is a fraction of this
 
 router = APIRouter(prefix="/terminal/v1", tags=["terminals"], responses=ERRORS)
 
@@ -48,7 +50,12 @@ async def signed_terminal(
     x_counter: Annotated[str, Header(description="strictly increasing per terminal")] = "",
     x_signature: Annotated[str, Header(description="hex HMAC-SHA256, see docs")] = "",
 ) -> Terminal:
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY:
+        raise too_large()
     body = await request.body()
+    if len(body) > MAX_BODY:
+        raise too_large()
     path = request.scope["path"]
     query = request.scope.get("query_string", b"").decode("latin-1")
     if request.method == "GET" and query:
@@ -58,6 +65,10 @@ async def signed_terminal(
 
 
 TerminalDep = Annotated[Terminal, Depends(signed_terminal)]
+
+
+def too_large() -> TerminalAuthError:
+    return TerminalAuthError("body_too_large", f"a request body is at most {MAX_BODY} bytes", 413)
 
 
 def parsed(terminal: Terminal) -> object:

@@ -132,3 +132,8 @@ def test_one_valid_tap_replayed_a_thousand_times_posts_once(school: TerminalWorl
     assert school.account(pupil.account_id).regular == 41_000
     assert {(a["outcome"], a["regular_after"]) for a in answers} == {("approved", 41_000)}
     assert sum(not a["replayed"] for a in answers) == 1
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(school: TerminalWorld) -> None:
+    answer = school["canteen_pos"].send("POST", "/terminal/v1/taps/batch", b" " * (1024 * 1024 + 1))
+    assert error_code(answer) == (413, "body_too_large")
