@@ -49,17 +49,21 @@ class TerminalClient:
         secret: bytes,
         next_counter: Callable[[], int],
         timeout: float = 5.0,
-        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
+        """`http` lets many terminals in one process share a connection pool."""
         self.terminal_id = str(terminal_id)
         self.secret = secret
         self.next_counter = next_counter
         self.timeout = timeout
-        self._http = httpx.Client(base_url=server.rstrip("/"), timeout=timeout, transport=transport)
+        self.server = server.rstrip("/")
+        self._own_http = http is None
+        self._http = http or httpx.Client(timeout=timeout)
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._http.close()
+        if self._own_http:
+            self._http.close()
 
     def post_tap(self, tap: dict[str, Any]) -> dict[str, Any]:
         decision: dict[str, Any] = self._call("POST", f"{PREFIX}/taps", tap)
@@ -91,7 +95,9 @@ class TerminalClient:
             if payload is not None:
                 headers["Content-Type"] = "application/json"
             try:
-                response = self._http.request(method, path, content=body, headers=headers)
+                response = self._http.request(
+                    method, self.server + path, content=body, headers=headers, timeout=self.timeout
+                )
             except httpx.HTTPError as error:  # connect, read, timeout, protocol
                 raise ServerUnreachableError(f"{method} {path}: {error!r}") from error
         if response.status_code >= 500:

@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from adapters.reader.client import TerminalClient
 from adapters.reader.journal import Journal
 from adapters.reader.offline import OfflinePolicy
@@ -41,9 +43,12 @@ def sim_reader(
     *,
     live_wait: float = 2.0,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    http: httpx.Client | None = None,
 ) -> SimReader:
     journal = Journal(directory)
-    client = TerminalClient(server, terminal_id, secret.encode(), journal.next_counter, timeout=5)
+    client = TerminalClient(
+        server, terminal_id, secret.encode(), journal.next_counter, timeout=5, http=http
+    )
     policy = OfflinePolicy(journal, ZoneInfo("Asia/Novosibirsk"))
     service = ReaderService(
         journal,
