@@ -628,11 +628,16 @@ class Account(Recorded):
         if self.closed:
             raise AccountClosedError(f"account {self.contract_number} is closed")
 
+    def _tapped_before_block(self, ctx: TapContext) -> bool:
+        """An offline tap arriving late that was made while the card was still valid."""
+        blocked_at = self.blocked_at.get(ctx.request.card_uid)
+        return ctx.request.offline and blocked_at is not None and ctx.request.tapped_at < blocked_at
+
     def _card_refusal(self, ctx: TapContext, *, paying: bool) -> DeclineReason | None:
         if self.closed:
             return DeclineReason.ACCOUNT_CLOSED
         state = self.card_state(ctx.request.card_uid)
-        if state == CardState.BLOCKED:
+        if state == CardState.BLOCKED and not self._tapped_before_block(ctx):
             return DeclineReason.CARD_BLOCKED
         if paying and state == CardState.ISSUED:
             return DeclineReason.CARD_NOT_ACTIVATED

@@ -97,3 +97,21 @@ def test_an_offline_batch_upload_retried_gets_the_same_decisions(school: Termina
     assert [r["regular_after"] for r in again[::-1]] == [r["regular_after"] for r in first]
     assert all(r["replayed"] for r in again)
     assert school.account(pupil.account_id).regular == 10_000 - 3 * 4_500
+
+
+def test_an_offline_pass_made_before_the_block_still_counts_for_attendance(
+    school: TerminalWorld,
+) -> None:
+    pupil = school.world.pupil()
+    before_block = datetime.now(UTC) - timedelta(minutes=1)
+    school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
+    turnstile = school["turnstile"]
+
+    early = turnstile.tap(pupil.uid, direction="in", at=before_block, offline=True).json()
+    late = turnstile.tap(pupil.uid, direction="out", offline=True).json()
+
+    assert early["outcome"] == "approved"
+    assert (late["outcome"], late["reason"]) == ("declined", "card_blocked")
+    passes = [type(e).__name__ for e in events_of(school, pupil.account_id)
+              if isinstance(e, Account.PassRecorded | Account.PassDenied)]  # fmt: skip
+    assert passes == ["PassRecorded", "PassDenied"]
