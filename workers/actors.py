@@ -47,38 +47,37 @@ def declare(broker: RedisBroker) -> Actors:
     def deliver(message_id: str) -> str:
         return jobs.deliver(jobs.runtime(), message_id)
 
-    def send_statement(account_id: str, period: str) -> str:
-        return jobs.send_statement(jobs.runtime(), account_id, period)
+    def send_statement(account_id: str, period: str) -> None:
+        jobs.send_statement(jobs.runtime(), account_id, period)
 
-    def close_month(school_id: str, period: str) -> int:
+    def close_month(school_id: str, period: str) -> None:
         """Fan a month's closing out: one fee and one statement per account of the school."""
         store: WorkerStore = jobs.runtime().store
         accounts = store.accounts_of(UUID(school_id), period)
         for account_id in accounts:
             actors.charge_fee.send(str(account_id), period)
             actors.send_statement.send(str(account_id), period)
-        return len(accounts)
 
-    def charge_fee(account_id: str, period: str) -> int:
-        return jobs.charge_fee(jobs.runtime(), account_id, period)
+    def charge_fee(account_id: str, period: str) -> None:
+        jobs.charge_fee(jobs.runtime(), account_id, period)
 
-    def collect_fee_debt(account_id: str) -> int:
-        return jobs.collect_fee_debt(jobs.runtime(), account_id)
+    def collect_fee_debt(account_id: str) -> None:
+        jobs.collect_fee_debt(jobs.runtime(), account_id)
 
-    def run_autopayment(schedule_id: str, period: str) -> str:
-        return jobs.run_autopayment(jobs.runtime(), schedule_id, period)
+    def run_autopayment(schedule_id: str, period: str) -> None:
+        jobs.run_autopayment(jobs.runtime(), schedule_id, period)
 
-    def settle_payment(payment_id: str, status: str, reason: str) -> str:
-        return jobs.settle_payment(jobs.runtime(), payment_id, status, reason)
+    def settle_payment(payment_id: str, status: str, reason: str) -> None:
+        jobs.settle_payment(jobs.runtime(), payment_id, status, reason)
 
-    def actor(fn: Any, queue: str) -> dramatiq.Actor[..., Any]:
-        name = fn.__name__
+    def actor(fn: Any, queue: str, **options: Any) -> dramatiq.Actor[..., Any]:
+        name, options = fn.__name__, {**RETRY, **options}
         return dramatiq.Actor(
-            fn, broker=broker, actor_name=name, queue_name=queue, priority=0, options=RETRY
+            fn, broker=broker, actor_name=name, queue_name=queue, priority=0, options=options
         )
 
     actors = Actors(
-        deliver=actor(deliver, NOTIFICATIONS),
+        deliver=actor(deliver, NOTIFICATIONS, store_results=True),
         send_statement=actor(send_statement, NOTIFICATIONS),
         close_month=actor(close_month, BILLING),
         charge_fee=actor(charge_fee, BILLING),

@@ -52,8 +52,10 @@ def test_a_fee_is_charged_once_per_account_and_period(ledger: Ledger, world: Sch
     first = billing.charge_tariff_fee(pupil.account_id, period)
     again = billing.charge_tariff_fee(pupil.account_id, period)
 
-    assert first.charged == first.fee > 0 and not first.replayed
-    assert again.replayed and again.charged == first.charged
+    assert first.charged == first.fee > 0
+    assert not first.replayed
+    assert again.replayed
+    assert again.charged == first.charged
     assert ledger.account(pupil.account_id).regular == 50_000 - first.fee
 
 
@@ -70,8 +72,10 @@ def test_a_fee_never_takes_the_wallet_below_zero_it_records_a_debt(
     result = billing.charge_tariff_fee(pupil.account_id, period)
 
     account = ledger.account(pupil.account_id)
-    assert result.charged == 1_000 and result.debt == result.fee - 1_000
-    assert account.regular == 0 and account.fee_debt == result.debt
+    assert result.charged == 1_000
+    assert result.debt == result.fee - 1_000
+    assert account.regular == 0
+    assert account.fee_debt == result.debt
     ledger.top_up(pupil.account_id, 100_000, Channel.BANK_CARD, "pay-debt-1")
     billing.collect_fee_debt(pupil.account_id)
     assert ledger.account(pupil.account_id).fee_debt == 0
@@ -118,7 +122,8 @@ def test_an_autopayment_is_requested_once_per_period_and_credited_once(
                                              card_token="tok-1")  # fmt: skip
 
     first = billing.request_autopayment(monthly, "2026-12")
-    assert first is not None and first == billing.request_autopayment(monthly, "2026-12")
+    assert first is not None
+    assert first == billing.request_autopayment(monthly, "2026-12")
     billing.settle_autopayment(monthly, "2026-12", succeeded=True)
     billing.settle_autopayment(monthly, "2026-12", succeeded=True)
     assert ledger.account(pupil.account_id).regular == 40_000
@@ -127,7 +132,8 @@ def test_an_autopayment_is_requested_once_per_period_and_credited_once(
     world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 20_000,
                                                "quantity": 1, "meal": True}])  # fmt: skip
     request = billing.request_autopayment(threshold, "2026-12-02")
-    assert request is not None and request["amount"] == 50_000 - 20_000
+    assert request is not None
+    assert request["amount"] == 50_000 - 20_000
     billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
     billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
     failures = [e for e in ledger.repository.event_store.get(threshold)

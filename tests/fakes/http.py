@@ -1,0 +1,149 @@
+"""Loopback fakes of the external HTTP services: SMS gateway, push gateway, acquiring.
+
+Each one speaks the protocol our adapter speaks (see `adapters/sms.py`, `adapters/push.py`,
+`adapters/acquiring.py`), keeps every request it got, and, like the real services, dedupes
+on the idempotency key: a repeated key is acknowledged with the first answer.
+"""
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+import httpx
+
+from adapters.acquiring import sign
+
+
+@dataclass
+class Received:
+    key: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeService:
+    token: str
+    requests: list[Received] = field(default_factory=list)  # every request, repeats included
+    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> first answer
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    server: ThreadingHTTPServer | None = None
+
+    def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+    def handle(self, path: str, headers: Any, raw: bytes) -> tuple[int, dict[str, Any]]:
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, {"error": "unauthorised"}
+        key = headers.get("Idempotency-Key") or headers.get("Idempotence-Key") or ""
+        body = json.loads(raw)
+        with self.lock:
+            self.requests.append(Received(key, body))
+            if key in self.accepted:
+                return 200, self.accepted[key]
+            code, reply = self.answer(path, key, body)
+            if code in (200, 201):
+                self.accepted[key] = reply
+        return code, reply
+
+    def start(self) -> Self:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                code, reply = service.handle(self.path, self.headers, raw)
+                data = json.dumps(reply).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def delivered(self) -> list[dict[str, Any]]:
+        """What reached people: one per idempotency key."""
+        with self.lock:
+            firsts: dict[str, dict[str, Any]] = {}
+            for r in self.requests:
+                firsts.setdefault(r.key, r.body)
+            return [firsts[k] for k in self.accepted]
+
+
+class FakeSmsGateway(FakeService):
+    def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path != "/v1/messages" or not body.get("to") or not body.get("text"):
+            return 400, {"error": "bad request"}
+        return 201, {"id": f"sms-{uuid.uuid4().hex[:12]}", "status": "queued"}
+
+    def to(self, phone: str) -> list[str]:
+        return [b["text"] for b in self.delivered() if b["to"] == phone]
+
+
+class FakePushGateway(FakeService):
+    def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path != "/v1/push" or not body.get("token"):
+            return 400, {"error": "bad request"}
+        return 201, {"id": f"push-{uuid.uuid4().hex[:12]}"}
+
+    def to(self, token: str) -> list[str]:
+        return [b["body"] for b in self.delivered() if b["token"] == token]
+
+
+@dataclass
+class FakeAcquiring(FakeService):
+    """Charges saved cards: token "tok-declined" fails, any other succeeds. The verdict is
+    answered `pending` and then POSTed, signed, to the callback URL, retried until 2xx."""
+
+    secret: str = ""
+    webhooks_delivered: list[str] = field(default_factory=list)
+
+    def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path != "/v1/payments" or key != body.get("payment_id"):
+            return 400, {"error": "bad request"}
+        declined = body["card_token"] == "tok-declined"
+        verdict = {
+            "payment_id": body["payment_id"],
+            "status": "failed" if declined else "succeeded",
+            "amount": body["amount"],
+            "reason": "карта отклонена банком" if declined else "",
+        }
+        threading.Thread(target=self.call_back, args=(body["callback_url"], verdict)).start()
+        return 201, {"payment_id": body["payment_id"], "status": "pending"}
+
+    def call_back(self, url: str, verdict: dict[str, Any]) -> None:
+        raw = json.dumps(verdict).encode()
+        stop = threading.Event()
+        for _ in range(600):
+            try:
+                response = httpx.post(
+                    url, content=raw, headers={"X-Signature": sign(self.secret, raw)}
+                )
+                if response.status_code == 200:
+                    with self.lock:
+                        self.webhooks_delivered.append(verdict["payment_id"])
+                    return
+            except httpx.HTTPError:
+                pass
+            stop.wait(0.1)  # the provider's retry interval while our endpoint is down
+
+    def charges(self) -> list[str]:
+        return list(self.accepted)

@@ -1,0 +1,140 @@
+"""The workers under test: real processes (`infoshkola workers --only …`) against a real
+PostgreSQL database and Redis, with loopback fakes for SMTP, SMS, push and acquiring."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+
+from adapters.people import PeopleStore
+from adapters.postgres import eventsourcing_env
+from domain.billing import Billing
+from domain.ledger import Ledger
+from tests.fakes.http import FakeAcquiring, FakePushGateway, FakeSmsGateway
+from tests.fakes.smtp import SmtpInbox, free_port
+from workers.actors import Actors, declare
+from workers.broker import build_broker
+from workers.config import WorkerSettings
+from workers.store import WorkerStore
+
+SECRET = "test-webhook-secret"
+LOGS = Path(__file__).resolve().parents[2] / "var" / "test" / "workers"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
+    """Poll `condition` until it is truthy; fail with `what` after `timeout` seconds."""
+    pause = threading.Event()
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        while not deadline.is_set():
+            value = condition()
+            if value:
+                return value
+            pause.wait(every)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    finally:
+        timer.cancel()
+
+
+@dataclass
+class Stack:
+    database_url: str
+    redis_url: str
+    smtp: SmtpInbox
+    sms: FakeSmsGateway
+    push: FakePushGateway
+    acquiring: FakeAcquiring
+    namespace: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
+    webhook_port: int = field(default_factory=free_port)
+    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ledger = Ledger(eventsourcing_env(self.database_url), snapshot_interval=10)
+        self.billing = Billing(self.ledger)
+        self.people = PeopleStore(self.database_url)
+        self.people.create_tables()
+        store = WorkerStore(self.database_url)
+        store.create_tables()
+        store.close()
+        self.settings = WorkerSettings.from_env(self.env())
+        self.actors: Actors = declare(build_broker(self.redis_url, self.settings))
+        self.redis = redis.Redis.from_url(self.redis_url)
+        LOGS.mkdir(parents=True, exist_ok=True)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "WORKERS_NAMESPACE": self.namespace,
+            "SMTP_URL": self.smtp.url,
+            "MAIL_FROM": "noreply@infoshkola.test",
+            "SMS_GATEWAY_URL": self.sms.url,
+            "SMS_GATEWAY_TOKEN": self.sms.token,
+            "PUSH_GATEWAY_URL": self.push.url,
+            "PUSH_GATEWAY_TOKEN": self.push.token,
+            "ACQUIRING_URL": self.acquiring.url,
+            "ACQUIRING_KEY": self.acquiring.token,
+            "ACQUIRING_WEBHOOK_SECRET": SECRET,
+            "WORKERS_WEBHOOK_PORT": str(self.webhook_port),
+            "WORKERS_HEARTBEAT_TIMEOUT_MS": "2000",
+            "WORKERS_MAINTENANCE_CHANCE": "1000000",
+            "WORKERS_SEND_LEASE_SECONDS": "3",
+            "WORKERS_SCHEDULER_TICK_SECONDS": "0.3",
+            "WORKERS_FEED_POLL_SECONDS": "0.05",
+            **extra,
+        }
+
+    def start(self, part: str, threads: int = 4, **extra: str) -> subprocess.Popen[bytes]:
+        log = (LOGS / f"{self.namespace}-{part}-{len(self.children)}.log").open("wb")
+        child = subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli.main", "workers", "--only", part,
+             "--processes", "1", "--threads", str(threads)],
+            env=self.env(**extra), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.children.append(child)
+        return child
+
+    @staticmethod
+    def kill9(child: subprocess.Popen[bytes]) -> None:
+        """kill -9 the child and everything it forked (dramatiq's worker processes)."""
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait(timeout=5)
+        self.ledger.close()
+        for key in self.redis.scan_iter(f"{self.namespace}:*"):
+            self.redis.delete(key)
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def fed_up_to_now(self) -> bool:
+        """The feed has processed every event recorded so far."""
+        last = self.ledger.recorder.max_notification_id() or 0
+        rows = self.query("SELECT notification_id FROM wk_position WHERE name = 'notifications'")
+        return bool(rows) and rows[0][0] >= last
+
+    def outbox_settled(self) -> bool:
+        return not self.query("SELECT 1 FROM wk_outbox WHERE status IN ('pending', 'sending')")
