@@ -73,6 +73,8 @@ class Scheduler:
                     enqueued += self.once("run_autopayment", str(schedule_id), period)
             else:
                 enqueued += self.once("run_autopayment", str(schedule_id), today.isoformat())
+        self.lock.client.hset(f"{self.lock.key}:status", "last_tick", now.isoformat())
+        self.lock.client.hincrby(f"{self.lock.key}:status", "ticks", 1)
         return enqueued
 
     def once(self, job: str, key: str, period: str) -> int:
