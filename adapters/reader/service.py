@@ -184,7 +184,8 @@ class ReaderService:
             self._cond.notify_all()
 
     def refresh_deny_list(self, force: bool = False) -> None:
-        if not force and (not self.online or time.monotonic() < self._deny_due):
+        """Fetch the deny list when due; while offline, every round (it probes the server)."""
+        if not force and self.online and time.monotonic() < self._deny_due:
             return
         current = self.journal.deny_list()
         try:
@@ -196,6 +197,9 @@ class ReaderService:
             log.error("deny list refused: %s", error)
             return
         self._deny_due = time.monotonic() + self.deny_refresh
+        if not self.online:
+            log.info("server reachable again")
+            self._went(online=True)
         version = answer.get("version")
         uids = frozenset(str(u) for u in answer.get("uids") or ())
         if version == current.version and not uids:

@@ -37,6 +37,18 @@ def free_port() -> int:
         return port
 
 
+def free_port_pair() -> int:
+    """A port p with p + 1 free too: vpcd's two slots listen on both."""
+    while True:
+        port = free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
 def wait_for(what: str, check: Callable[[], T | None], timeout: float = 20.0) -> T:
     """Poll `check` until it returns a value (not None/False), or fail after `timeout`."""
     deadline = time.monotonic() + timeout
@@ -64,7 +76,7 @@ class Pcscd:
     """`pcscd -f` with one vpcd virtual reader listening on `port` for virtual cards."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
+        self.port = free_port_pair()
         self.config = workdir / "reader.conf.d"
         self.config.mkdir(parents=True, exist_ok=True)
         (self.config / "vpcd").write_text(

@@ -125,3 +125,31 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
     assert [sum(c.values()) for c in charged] == [1, 0, 1, 1, 0, 1, 1, 0]
     for n in (0, 2, 3, 5, 6):
         assert world.ledger.account(pupils[n].account_id).regular == 41_000
+
+
+def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
+    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+) -> None:
+    pupil, blocked = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
+    world.ledger.block_card(blocked.account_id, blocked.uid, "lost")
+    terminal = world.terminals[TerminalKind.CANTEEN_POS]
+    secret = secrets_store.issue(terminal, world.school_id)
+    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
+    reader.service.refresh_deny_list(force=True)
+    reader.service.start()
+    api_server.stop()
+    refused = reader.service.tap("r1", blocked.uid)  # decided offline, nothing left to upload
+    assert refused is not None
+    assert (refused["offline"], refused["outcome"]) == (True, "declined")
+    assert not reader.journal.pending()
+
+    api_server.start()
+    wait_for("the reader to be online", lambda: reader.service.online)
+    decision = reader.service.tap("r1", pupil.uid)
+    reader.service.stop()
+
+    assert decision is not None
+    assert decision["outcome"] == "approved"
+    assert decision.get("offline") is not True
+    assert decision["regular_after"] == 41_000
+    reader.close()

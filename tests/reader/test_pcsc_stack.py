@@ -72,3 +72,22 @@ def test_the_reader_keeps_working_after_pcscd_restarts(
     assert again["decision"]["outcome"] == "approved"
     assert again["decision"]["tap_id"] != ""
     assert world.ledger.account(pupil.account_id).regular == 50_000 - 2 * 9000
+
+
+def test_a_card_held_on_the_reader_is_one_tap(
+    world: SchoolWorld, pcsc: Pcscd, reader_process: JsonLines
+) -> None:
+    held, other = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
+    held_card = FakeCard(held.uid, pcsc.port)
+    held_card.insert()
+    assert reader_process.next()["card_uid"] == held.uid
+
+    other_card = FakeCard(other.uid, pcsc.port + 1)  # the second slot of the virtual reader
+    other_card.insert()
+    shown = reader_process.next()  # the held card has not been read again meanwhile
+    other_card.remove()
+    held_card.remove()
+
+    assert shown["card_uid"] == other.uid
+    assert world.ledger.account(held.account_id).regular == 41_000
+    assert world.ledger.account(other.account_id).regular == 41_000
