@@ -1,49 +1,88 @@
-"""The deny list: blocked card UIDs per school, tailed from the event store in memory.
+"""Small read models the terminal API tails from the event store, in memory, per process.
 
-Cards are never unblocked (a blocked UID stays in the card index for good), so the list
-only grows; its version is the notification id of the school's latest `CardBlocked`.
+`DenyList`: blocked card UIDs per school. Cards are never unblocked (a blocked UID stays in
+the card index for good), so the list only grows; its version is the notification id of the
+school's latest `CardBlocked`. `Revocations`: revoked terminals, checked on every request
+(one indexed query for what is new, instead of loading the `School`).
 """
 
 import threading
+from typing import Any
 from uuid import UUID
 
 from domain.account import Account
 from domain.ledger import Ledger
+from domain.school import School
 
-TOPICS = (Account.Opened.TOPIC, Account.CardBlocked.TOPIC)
 
+class Tail:
+    """Follows the notification log for a few topics; `see` folds each event in."""
 
-class DenyList:
+    topics: tuple[str, ...] = ()
+
     def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
         self.ledger = ledger
         self.page_size = page_size
         self._lock = threading.Lock()
         self._position = 0
+
+    def catch_up(self) -> None:
+        """Read what matches between our position and the head, then stand at the head
+        (so a topic that is rare does not make every call rescan the log)."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        while self._position < head:
+            notifications = self.ledger.recorder.select_notifications(
+                start=self._position,
+                limit=self.page_size,
+                stop=head,
+                topics=self.topics,
+                inclusive_of_start=False,
+            )
+            for notification in notifications:
+                self.see(self.ledger.mapper.to_domain_event(notification), notification.id)
+                self._position = notification.id
+            if len(notifications) < self.page_size:
+                self._position = head
+
+    def see(self, event: Any, position: int) -> None:
+        raise NotImplementedError
+
+
+class DenyList(Tail):
+    topics = (Account.Opened.TOPIC, Account.CardBlocked.TOPIC)
+
+    def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
+        super().__init__(ledger, page_size)
         self._school_of: dict[UUID, UUID] = {}
         self._blocked: dict[UUID, dict[str, int]] = {}
 
     def for_school(self, school_id: UUID) -> tuple[int, list[str]]:
         """(version, blocked UIDs) for one school, caught up with the event store."""
         with self._lock:
-            self._catch_up()
+            self.catch_up()
             blocked = self._blocked.get(school_id, {})
             return max(blocked.values(), default=0), sorted(blocked)
 
-    def _catch_up(self) -> None:
-        while True:
-            notifications = self.ledger.recorder.select_notifications(
-                start=self._position,
-                limit=self.page_size,
-                topics=TOPICS,
-                inclusive_of_start=False,
-            )
-            for notification in notifications:
-                event = self.ledger.mapper.to_domain_event(notification)
-                if isinstance(event, Account.Opened):
-                    self._school_of[event.originator_id] = event.school_id
-                elif isinstance(event, Account.CardBlocked):
-                    school_id = self._school_of[event.originator_id]
-                    self._blocked.setdefault(school_id, {})[event.uid] = notification.id
-                self._position = notification.id
-            if len(notifications) < self.page_size:
-                return
+    def see(self, event: Any, position: int) -> None:
+        if isinstance(event, Account.Opened):
+            self._school_of[event.originator_id] = event.school_id
+        elif isinstance(event, Account.CardBlocked):
+            school_id = self._school_of[event.originator_id]
+            self._blocked.setdefault(school_id, {})[event.uid] = position
+
+
+class Revocations(Tail):
+    topics = (School.TerminalRevoked.TOPIC,)
+
+    def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
+        super().__init__(ledger, page_size)
+        self._revoked: set[UUID] = set()
+
+    def is_revoked(self, terminal_id: UUID) -> bool:
+        with self._lock:
+            self.catch_up()
+            return terminal_id in self._revoked
+
+    def see(self, event: Any, position: int) -> None:
+        if isinstance(event, School.TerminalRevoked):
+            self._revoked.add(event.terminal_id)

@@ -15,7 +15,7 @@ from uuid import UUID
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
-from api.deny_list import DenyList
+from api.deny_list import DenyList, Revocations
 from domain.account import DUPLICATE_CARD_FEE, Account
 from domain.errors import CardStateError, DomainError, InvalidCommandError
 from domain.kinds import CardState, Channel, DeclineReason, TerminalKind
@@ -56,6 +56,8 @@ class TerminalDesk:
         self.ledger, self.secrets, self.people, self.blobs = ledger, secrets, people, blobs
         self.offline_cap = offline_cap
         self.deny_list = DenyList(ledger)
+        self.revocations = Revocations(ledger)
+        self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
     def create_tables(self) -> None:
@@ -71,14 +73,21 @@ class TerminalDesk:
     def authenticate(self, request: SignedRequest) -> Terminal:
         """Signature first (a forgery changes nothing), then revocation, then the counter."""
         verified = self.secrets.authenticate(request)
-        try:
-            terminal = self.ledger.school(verified.school_id).terminal(verified.terminal_id)
-        except DomainError:
-            raise TerminalAuthError("unknown_terminal", "this terminal is not registered") from None
-        if terminal["revoked"]:
+        if self.revocations.is_revoked(verified.terminal_id):
             raise TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
+        kind = self._kinds.get(verified.terminal_id)
+        if kind is None:
+            try:
+                school = self.ledger.school(verified.school_id)
+                kind = self._kinds[verified.terminal_id] = school.terminal(verified.terminal_id)[
+                    "kind"
+                ]
+            except DomainError:
+                raise TerminalAuthError(
+                    "unknown_terminal", "this terminal is not registered"
+                ) from None
         self.secrets.advance(verified)
-        return Terminal(verified.terminal_id, verified.school_id, terminal["kind"], request.body)
+        return Terminal(verified.terminal_id, verified.school_id, kind, request.body)
 
     # Taps
 
