@@ -137,3 +137,17 @@ def test_one_valid_tap_replayed_a_thousand_times_posts_once(school: TerminalWorl
 def test_an_oversized_body_is_refused_before_it_is_read(school: TerminalWorld) -> None:
     answer = school["canteen_pos"].send("POST", "/terminal/v1/taps/batch", b" " * (1024 * 1024 + 1))
     assert error_code(answer) == (413, "body_too_large")
+
+
+def test_a_terminal_revoked_while_in_use_is_refused_from_its_next_request(
+    school: TerminalWorld,
+) -> None:
+    pupil = school.world.pupil()
+    canteen = school["canteen_pos"]
+    assert canteen.tap(pupil.uid, items=[meal(100)]).status_code == 200
+
+    school.ledger.revoke_terminal(canteen.terminal_id, "stolen")
+    refused = canteen.tap(pupil.uid, items=[meal(100)])
+
+    assert error_code(refused) == (403, "terminal_revoked")
+    assert school.account(pupil.account_id).regular == 50_000 - 100
