@@ -12,7 +12,9 @@ Two files in one directory:
 Pending taps are the whole tap records not yet settled, in the order they were written.
 """
 
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -66,6 +68,12 @@ class Journal:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
+        self._owner = os.open(directory / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._owner)
+            raise RuntimeError(f"another reader process uses the journal in {directory}") from None
         self._log = FramedFile(directory / "taps.log")
         self._db = sqlite3.connect(
             directory / "state.sqlite", isolation_level=None, check_same_thread=False
@@ -80,6 +88,7 @@ class Journal:
         with self._lock:
             self._log.close()
             self._db.close()
+            os.close(self._owner)  # releases the lock
 
     # Records
 

@@ -42,6 +42,14 @@ def test_taps_survive_a_restart_in_order_until_settled(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_a_journal_has_one_owner_at_a_time(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    with pytest.raises(RuntimeError, match="another reader process"):
+        Journal(tmp_path)
+    journal.close()
+    Journal(tmp_path).close()
+
+
 def test_the_request_counter_only_goes_up_across_restarts(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
     first = [journal.next_counter() for _ in range(3)]
