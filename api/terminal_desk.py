@@ -5,9 +5,6 @@ into domain commands for the `Ledger` and answers with decisions and receipts. D
 the domain's job; everything here is translation, authorisation and personal-data lookups.
 """
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,32 +13,18 @@ from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
-from domain.account import DUPLICATE_CARD_FEE, Account
-from domain.errors import CardStateError, DomainError, InvalidCommandError
-from domain.kinds import CardState, Channel, DeclineReason, TerminalKind
-from domain.ledger import Ledger, TopUpResult
+from api.kiosk import Kiosk
+from api.terminal import Terminal
+from domain.errors import DomainError, InvalidCommandError
+from domain.kinds import DeclineReason
+from domain.ledger import Ledger
 from domain.recorded import acting_as
-from domain.tap import TapRequest, normalise_uid
+from domain.tap import TapRequest
 
 MAX_BATCH = 500
 PHOTO_PATH = "/terminal/v1/photos/"
-_PHONE = re.compile(r"\+?[0-9]{10,15}")
 _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spent_today",
                         "daily_limit")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Terminal:
-    """An authenticated terminal and the raw body it signed."""
-
-    terminal_id: UUID
-    school_id: UUID
-    kind: str
-    body: bytes
-
-    @property
-    def actor(self) -> str:
-        return f"terminal:{self.terminal_id}"
 
 
 class TerminalDesk:
@@ -57,6 +40,7 @@ class TerminalDesk:
         self.offline_cap = offline_cap
         self.deny_list = DenyList(ledger)
         self.revocations = Revocations(ledger)
+        self.kiosk = Kiosk(ledger, people)
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
@@ -75,19 +59,18 @@ class TerminalDesk:
         verified = self.secrets.authenticate(request)
         if self.revocations.is_revoked(verified.terminal_id):
             raise TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
-        kind = self._kinds.get(verified.terminal_id)
-        if kind is None:
-            try:
-                school = self.ledger.school(verified.school_id)
-                kind = self._kinds[verified.terminal_id] = school.terminal(verified.terminal_id)[
-                    "kind"
-                ]
-            except DomainError:
-                raise TerminalAuthError(
-                    "unknown_terminal", "this terminal is not registered"
-                ) from None
+        kind = self._kind_of(verified.terminal_id, verified.school_id)
         self.secrets.advance(verified)
         return Terminal(verified.terminal_id, verified.school_id, kind, request.body)
+
+    def _kind_of(self, terminal_id: UUID, school_id: UUID) -> str:
+        if terminal_id not in self._kinds:
+            try:
+                terminal = self.ledger.school(school_id).terminal(terminal_id)
+            except DomainError:
+                raise TerminalAuthError("unknown_terminal", "not a registered terminal") from None
+            self._kinds[terminal_id] = terminal["kind"]
+        return self._kinds[terminal_id]
 
     # Taps
 
@@ -158,94 +141,6 @@ class TerminalDesk:
             "offline_cap": self.offline_cap,
         }
 
-    # Kiosk
-
-    def activate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
-        body = fields_of(raw, "card_uid", "offer_version", "parent_phone", "deposit", "receipt_id")
-        account = self._own_card_account(terminal, body["card_uid"], TerminalKind.KIOSK)
-        phone = parent_phone(body["parent_phone"])
-        with acting_as(terminal.actor):
-            result = self.ledger.activate_card(
-                body["card_uid"],
-                text(body["offer_version"], "offer_version"),
-                account.parent_ref,  # the phone itself goes to the personal-data store
-                body["deposit"],
-                payment_id(terminal, body["receipt_id"]),
-                terminal.terminal_id,
-            )
-        self.people.put(account.parent_ref, phone=phone)
-        return self._receipt(terminal, "activation", account, body["receipt_id"], result)
-
-    def deposit(self, terminal: Terminal, raw: object) -> dict[str, Any]:
-        body = fields_of(raw, "card_uid", "amount", "receipt_id")
-        account = self._own_card_account(terminal, body["card_uid"], TerminalKind.KIOSK)
-        with acting_as(terminal.actor):
-            result = self.ledger.top_up(
-                account.id,
-                body["amount"],
-                Channel.KIOSK_CASH.value,
-                payment_id(terminal, body["receipt_id"]),
-                terminal.terminal_id,
-            )
-        return self._receipt(terminal, "deposit", account, body["receipt_id"], result)
-
-    def duplicate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
-        body = fields_of(raw, "new_card_uid")
-        new_uid = normalise_uid(body["new_card_uid"])
-        if body.get("card_uid") is not None:
-            account = self._own_card_account(terminal, body["card_uid"], TerminalKind.KIOSK)
-            blocked_uid = normalise_uid(body["card_uid"])
-        elif body.get("contract_number") is not None:
-            number = text(body["contract_number"], "contract_number")
-            account_id = self.ledger.account_id_for_contract(number)
-            account = self._own_account(terminal, account_id, TerminalKind.KIOSK)
-            blocked_uid = latest_blocked(account)
-        else:
-            raise InvalidCommandError("name the blocked card by card_uid or contract_number")
-        replayed = new_uid in account.cards  # the same order again: answer, do not charge
-        position = self.ledger.recorder.max_notification_id() or 0
-        if not replayed:
-            with acting_as(terminal.actor):
-                position = self.ledger.order_duplicate(account.id, blocked_uid, new_uid)
-        after = self.ledger.account(account.id)
-        receipt = {
-            "operation": "duplicate",
-            "terminal_id": str(terminal.terminal_id),
-            "contract_number": account.contract_number,
-            "blocked_card_uid": blocked_uid,
-            "new_card_uid": new_uid,
-            "new_card_state": after.cards[new_uid],
-            "fee": DUPLICATE_CARD_FEE,
-            "regular_after": after.regular,
-        }
-        return {"receipt": receipt, "position": position, "replayed": replayed}
-
-    def _receipt(
-        self, terminal: Terminal, operation: str, account: Account, receipt_id: Any,
-        result: TopUpResult,
-    ) -> dict[str, Any]:  # fmt: skip
-        receipt = {
-            "operation": operation,
-            "receipt_id": receipt_id,
-            "terminal_id": str(terminal.terminal_id),
-            "contract_number": account.contract_number,
-            "amount": result.amount,
-            "commission": result.commission,
-            "regular_after": result.regular_after,
-        }
-        return {"receipt": receipt, "position": result.position, "replayed": result.replayed}
-
-    def _own_card_account(self, terminal: Terminal, uid: Any, kind: TerminalKind) -> Account:
-        return self._own_account(terminal, self.ledger.card_account_id(uid), kind)
-
-    def _own_account(self, terminal: Terminal, account_id: UUID, kind: TerminalKind) -> Account:
-        if terminal.kind != kind:
-            raise TerminalAuthError("terminal_kind", f"only a {kind.value} may do this", 403)
-        account = self.ledger.account(account_id)
-        if account.school_id != terminal.school_id:
-            raise TerminalAuthError("foreign_school", "this card belongs to another school", 403)
-        return account
-
 
 def tap_request(terminal: Terminal, raw: object) -> TapRequest:
     if not isinstance(raw, dict):
@@ -279,41 +174,6 @@ def parse_time(value: object) -> datetime:
     if moment.utcoffset() is None:
         raise InvalidCommandError("tapped_at must carry a UTC offset")
     return moment
-
-
-def fields_of(raw: object, *required: str) -> Mapping[str, Any]:
-    if not isinstance(raw, dict):
-        raise InvalidCommandError("the body is a JSON object")
-    missing = [name for name in required if raw.get(name) is None]
-    if missing:
-        raise InvalidCommandError(f"missing: {', '.join(missing)}")
-    return raw
-
-
-def text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 128:
-        raise InvalidCommandError(f"{name} is a non-empty string of at most 128 characters")
-    return value.strip()
-
-
-def payment_id(terminal: Terminal, receipt_id: object) -> str:
-    """Receipts are numbered per kiosk, so the payment id names the kiosk too."""
-    return f"kiosk:{terminal.terminal_id}:{text(receipt_id, 'receipt_id')}"
-
-
-def parent_phone(value: object) -> str:
-    phone = re.sub(r"[\s()\-]", "", value) if isinstance(value, str) else ""
-    if not _PHONE.fullmatch(phone):
-        raise InvalidCommandError("parent_phone is a phone number of 10 to 15 digits")
-    return phone
-
-
-def latest_blocked(account: Account) -> str:
-    blocked = {uid: at for uid, at in account.blocked_at.items()
-               if account.cards.get(uid) == CardState.BLOCKED}  # fmt: skip
-    if not blocked:
-        raise CardStateError("this account has no blocked card to replace")
-    return max(blocked, key=lambda uid: blocked[uid])
 
 
 def failed(raw: object, error: DomainError) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from fastapi.concurrency import run_in_threadpool
 from adapters.blobs import media_type
 from adapters.terminal_auth import SignedRequest, TerminalAuthError
 from api.errors import error_body, json_response
-from api.terminal_desk import Terminal, TerminalDesk
+from api.terminal import Terminal
+from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import (
     ERRORS,
     ActivationInput,
@@ -127,7 +128,7 @@ def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
     openapi_extra=body_of(ActivationInput),
 )
 def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.activate(terminal, parsed(terminal)))
+    return json_response(desk.kiosk.activate(terminal, parsed(terminal)))
 
 
 @router.post(
@@ -137,7 +138,7 @@ def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
     openapi_extra=body_of(DepositInput),
 )
 def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.deposit(terminal, parsed(terminal)))
+    return json_response(desk.kiosk.deposit(terminal, parsed(terminal)))
 
 
 @router.post(
@@ -147,4 +148,4 @@ def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
     openapi_extra=body_of(DuplicateInput),
 )
 def post_duplicate(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.duplicate(terminal, parsed(terminal)))
+    return json_response(desk.kiosk.duplicate(terminal, parsed(terminal)))
