@@ -58,7 +58,9 @@ class TerminalClient:
         self.timeout = timeout
         self.server = server.rstrip("/")
         self._own_http = http is None
-        self._http = http or httpx.Client(timeout=timeout)
+        # a dead network fails fast on connect; a slow server still gets `timeout` to answer
+        self._timeout = httpx.Timeout(timeout, connect=min(2.0, timeout))
+        self._http = http or httpx.Client(timeout=self._timeout)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -96,7 +98,7 @@ class TerminalClient:
                 headers["Content-Type"] = "application/json"
             try:
                 response = self._http.request(
-                    method, self.server + path, content=body, headers=headers, timeout=self.timeout
+                    method, self.server + path, content=body, headers=headers, timeout=self._timeout
                 )
             except httpx.HTTPError as error:  # connect, read, timeout, protocol
                 raise ServerUnreachableError(f"{method} {path}: {error!r}") from error

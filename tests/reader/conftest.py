@@ -1,6 +1,5 @@
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 
@@ -34,6 +33,3 @@ def secret_file(directory: Path, secret: str) -> Path:
     path = directory / "terminal.secret"
     path.write_text(secret + "\n")
     return path
-
-
-__all__ = ["UUID", "secret_file"]
