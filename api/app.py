@@ -19,6 +19,11 @@ from api.errors import install_error_handlers
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas
 
+SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
+terminal) and `X-Signature` = hex HMAC-SHA256(secret, canonical), where canonical is
+`f"{terminal_id}\\n{counter}\\n{METHOD}\\n{path}\\n".encode() + raw_body` (GET: the path
+includes its query string). Errors are `{"error": {"code", "message"}}`."""
+
 
 def terminal_desk(container: Container) -> TerminalDesk:
     settings = container.settings
@@ -45,6 +50,7 @@ def create_app(container: Container) -> FastAPI:
         title="Infoshkola",
         version="1",
         summary="School card: terminal ingestion (and, later, GraphQL)",
+        description=SIGNING,
         lifespan=lifespan,
     )
     app.state.container = container
