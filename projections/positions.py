@@ -57,7 +57,11 @@ def record_error(conn: psycopg.Connection[Any], name: str, error: str) -> None:
 
 
 def positions(conn: psycopg.Connection[Any]) -> dict[str, int]:
-    rows = conn.execute("SELECT name, position FROM projection_positions").fetchall()
+    """Every projection's stored position (none before the runner first set up its tables)."""
+    try:
+        rows = conn.execute("SELECT name, position FROM projection_positions").fetchall()
+    except psycopg.errors.UndefinedTable:
+        return {}
     return {name: int(pos) for name, pos in rows}
 
 
@@ -88,3 +92,25 @@ def wait_for(database_url: str, name: str, position: int, timeout: float = 5.0) 
             # Wake on the runner's NOTIFY; re-read at least every 0.25 s regardless.
             for _ in conn.notifies(timeout=min(left, 0.25), stop_after=1):
                 pass
+
+
+def status(conn: psycopg.Connection[Any], events_table: str) -> list[dict[str, Any]]:
+    """Each projection's position, lag behind the ledger, last update and last error."""
+    head = max_notification_id(conn, events_table)
+    try:
+        found = conn.execute(
+            "SELECT name, position, updated_at, last_error FROM projection_positions ORDER BY name"
+        ).fetchall()
+    except psycopg.errors.UndefinedTable:
+        return []
+    return [
+        {
+            "name": name,
+            "position": position,
+            "head": head,
+            "lag": max(head - position, 0),
+            "updated_at": updated_at,
+            "last_error": error,
+        }
+        for name, position, updated_at, error in found
+    ]

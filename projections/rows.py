@@ -33,13 +33,20 @@ def _params(columns: Columns, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 
 def insert(cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequence[Any]]) -> None:
+    """Append rows with COPY (the fastest way in; the rows must be new)."""
     if not rows:
         return
-    names, select = _unnest(columns)
-    cur.execute(
-        sql.SQL("INSERT INTO {} ({}) {}").format(sql.Identifier(table), names, select),
-        _params(columns, rows),
+    jsonb = [i for i, (_, t) in enumerate(columns) if t == "jsonb"]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
     )
+    with cur.copy(statement) as copy:
+        for row in rows:
+            if jsonb:
+                row = list(row)
+                for i in jsonb:
+                    row[i] = None if row[i] is None else orjson.dumps(row[i]).decode()
+            copy.write_row(row)
 
 
 def upsert(

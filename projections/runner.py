@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from eventsourcing.persistence import Notification
 from psycopg import Cursor, sql
 
 from domain.ledger import Ledger
 from projections import directory, positions
 from projections.base import Projection, Tables, Tracked
+from projections.decoding import DecodedCache
 from projections.directory import Directory
 
 log = logging.getLogger("infoshkola.projections")
@@ -40,6 +42,7 @@ class Source:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+        self.cache = DecodedCache(ledger.mapper)
 
     @staticmethod
     def topics(projection: Projection) -> list[str]:
@@ -47,15 +50,29 @@ class Source:
         return sorted(str(cls.TOPIC) for cls in classes)  # type: ignore[attr-defined]
 
     def read(
-        self, after: int, upto: int, limit: int, topics: Sequence[str]
+        self,
+        conn: psycopg.Connection[Any],
+        after: int,
+        upto: int,
+        limit: int,
+        topics: Sequence[str],
     ) -> tuple[list[Tracked], int]:
         """Events after `after` up to `upto` (ids ≤ upto are all committed or never will be:
         the recorder inserts under a table lock); a short page covers everything to `upto`."""
-        page = self.ledger.recorder.select_notifications(
-            start=after + 1, limit=limit, stop=upto, topics=topics
-        )
-        events = [Tracked(n.id, self.ledger.mapper.to_domain_event(n)) for n in page]
-        return events, (page[-1].id if len(page) == limit else upto)
+        with conn.cursor(binary=True) as cur:
+            page = cur.execute(
+                sql.SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state"
+                    " FROM {} WHERE notification_id > %s AND notification_id <= %s"
+                    " AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
+                ).format(sql.Identifier(self.events_table)),
+                (after, upto, list(topics), limit),
+            ).fetchall()
+        events = [
+            Tracked(n, self.cache.decode(Notification(oid, version, topic, bytes(state), n)))
+            for n, oid, version, topic, state in page
+        ]
+        return events, (page[-1][0] if len(page) == limit else upto)
 
     def max_id(self, conn: psycopg.Connection[Any]) -> int:
         return positions.max_notification_id(conn, self.events_table)
@@ -171,7 +188,7 @@ class Worker:
     ) -> int:
         """Apply one batch after `position`; returns the position now stored."""
         topics = self.source.topics(self.projection)
-        batch, covered = self.source.read(position, head, self.batch_size, topics)
+        batch, covered = self.source.read(conn, position, head, self.batch_size, topics)
         try:
             apply_tracked(conn, self.projection, folder, batch, position, covered)
         except PositionMovedError as moved:  # a rebuild swapped in, or a rogue writer
@@ -236,7 +253,7 @@ def rebuild(
         folder, topics = Directory(), source.topics(projection)
         position, head = 0, source.max_id(conn)
         while position < head:
-            batch, position = source.read(position, head, batch_size, topics)
+            batch, position = source.read(conn, position, head, batch_size, topics)
             with conn.transaction(), conn.cursor() as cur:
                 write(cur, projection, fresh, folder, batch)
             progress(position, head)
@@ -244,7 +261,7 @@ def rebuild(
             positions.lock_position(cur, projection.name)  # holds the live runner's batches
             head = source.max_id(conn)
             while position < head:  # the last events, inside the swap transaction
-                batch, position = source.read(position, head, batch_size, topics)
+                batch, position = source.read(conn, position, head, batch_size, topics)
                 write(cur, projection, fresh, folder, batch)
             swap(cur, fresh, projection.physical())
             positions.store_position(cur, projection.name, position)
@@ -276,3 +293,50 @@ def swap(cur: Cursor[Any], fresh: Tables, live: Tables) -> None:
                     sql.Identifier(index), sql.Identifier(old + index[len(new) :])
                 )
             )
+
+
+def run_all(
+    database_url: str,
+    source: Source,
+    projections: Sequence[Projection],
+    stop: threading.Event,
+    report: Callable[[str], None] = log.info,
+    report_every: float = 30.0,
+    batch_size: int = BATCH_SIZE,
+) -> None:
+    """Every projection in its own supervised thread; reports positions and lag until `stop`."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        setup(conn, projections)
+
+        def on_error(name: str, exc: BaseException) -> None:
+            positions.record_error(conn, name, f"{type(exc).__name__}: {exc}")
+
+        workers = [Worker(database_url, source, p, batch_size) for p in projections]
+        threads = [
+            threading.Thread(target=supervise, args=(w, stop, on_error), name=w.projection.name)
+            for w in workers
+        ]
+        for thread in threads:
+            thread.start()
+        while not stop.wait(report_every):
+            report(
+                "  ".join(
+                    f"{w.projection.name}={w.progress.position} (lag {w.progress.lag})"
+                    for w in workers
+                )
+            )
+        for thread in threads:
+            thread.join()
+
+
+def digest(conn: psycopg.Connection[Any], projection: Projection) -> str:
+    """A fingerprint of every row of a projection's live tables (order-independent)."""
+    parts = []
+    for logical, physical in projection.physical().names.items():
+        row = conn.execute(
+            sql.SQL(
+                "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"
+            ).format(sql.Identifier(physical))
+        ).fetchone()
+        parts.append(f"{logical}:{row[0] if row else ''}")
+    return " ".join(parts)

@@ -1,0 +1,115 @@
+"""Projection throughput: catch-up events/s (batched vs one transaction per event) and rebuild.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python -m bench.projections --events 1000000
+
+Creates its own database on the server, records `--events` account events (hundreds per
+`ledger.save`), then measures on the same data in the same run:
+  1. baseline: the first `--sample` events through every projection, one transaction per event;
+  2. catch-up: all events through every projection, one transaction per batch;
+  3. rebuild: every projection rebuilt from zero into fresh tables and swapped in.
+"""
+
+import argparse
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from adapters.postgres import drop_database, eventsourcing_env
+from domain.account import MAX_DAILY_LIMIT
+from domain.ledger import Ledger
+from projections import all_projections
+from projections.directory import Directory
+from projections.runner import Source, Worker, drop, rebuild, setup
+from tests.builders import new_school
+from tests.projections.workload import append_events
+from tests.services import fresh_database
+
+
+def timed(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def catch_up_all(url: str, source: Source, batch_size: int, upto: int | None = None) -> None:
+    """Every projection in its own thread (as `projections run` does) until it reaches `upto`."""
+
+    def one(projection: Any) -> None:
+        worker = Worker(url, source, projection, batch_size)
+        with psycopg.connect(url, autocommit=True) as conn:
+            if upto is None:
+                worker.catch_up(conn)
+                return
+            position = 0
+            folder = Directory()
+            while position < upto:
+                position = worker.step(conn, folder, position, upto)
+
+    threads = [threading.Thread(target=one, args=(p,)) for p in all_projections()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def reset(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for p in all_projections():
+            drop(conn.cursor(), p.physical())
+        conn.execute("DROP TABLE IF EXISTS projection_positions")
+        setup(conn, all_projections())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=10_000)
+    parser.add_argument("--pupils", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    url = fresh_database()
+    ledger = Ledger(eventsourcing_env(url), snapshot_interval=10**9)
+    try:
+        world = new_school(ledger)
+        pupils = [world.pupil(deposit=100_000) for _ in range(args.pupils)]
+        for p in pupils:
+            ledger.change_daily_limit(p.account_id, MAX_DAILY_LIMIT)
+        seconds = timed(
+            lambda: append_events(ledger, world, pupils, args.events, 1000, random.Random(7))
+        )
+        head = ledger.recorder.max_notification_id() or 0
+        print(f"recorded {args.events} account events (head {head}) in {seconds:.1f} s")
+        source = Source(ledger)
+        six = len(all_projections())
+
+        reset(url)
+        base = timed(lambda: catch_up_all(url, source, 1, upto=args.sample))
+        naive = args.sample / base
+        print(f"baseline, 1 event/transaction, {six} projections: {naive:,.0f} events/s")
+
+        reset(url)
+        batched = head / timed(lambda: catch_up_all(url, source, args.batch_size))
+        print(f"catch-up, {args.batch_size} events/transaction: {batched:,.0f} events/s")
+        print(f"ratio: {batched / naive:.1f}x")
+
+        total = 0.0
+        for projection in all_projections():
+            spent = timed(lambda p=projection: rebuild(url, source, p, 5000))
+            total += spent
+            print(f"rebuild {projection.name:<15} {spent:6.1f} s  {head / spent:,.0f} events/s")
+        print(f"rebuild all {six} projections, one after another: {total:.1f} s")
+    finally:
+        ledger.close()
+        if not args.keep:
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
