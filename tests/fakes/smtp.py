@@ -39,7 +39,7 @@ class _Handler:
             subject=str(parsed["Subject"]),
             body=str(body).strip(),
             message_id=str(parsed["Message-ID"]),
-            our_id=str(parsed["X-Infoshkola-Message"]),
+            our_id=str(parsed["X-Infoshkola-Message"]).strip(),
         )
         with self.inbox.lock:
             self.inbox.mails.append(mail)
