@@ -8,12 +8,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import httpx
 import pytest
 
+from adapters.terminal_auth import TerminalSecrets, enrol_terminal
 from domain.ledger import Ledger
 from tests.builders import meal, new_school
 from tests.terminals.rig import SignedTerminal
@@ -51,12 +52,13 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, seconds: float) -> N
     raise AssertionError(f"{needle!r} not logged in {seconds}s: {''.join(seen)[-2000:]}")
 
 
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "INFOSHKOLA_VAR": str(tmp_path)}
+@pytest.fixture(scope="module")
+def env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    var = tmp_path_factory.mktemp("var")
+    return {**os.environ, "DATABASE_URL": database_url, "INFOSHKOLA_VAR": str(var)}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
@@ -98,3 +100,27 @@ def test_a_registered_terminal_taps_through_a_real_uvicorn_server(
             "/terminal/v1/kiosk/duplicates", "/terminal/v1/photos/{sha256}"} <= paths  # fmt: skip
     assert "TapInput" in openapi["components"]["schemas"]
     assert "ItemInput" in openapi["components"]["schemas"]
+
+
+def test_concurrent_requests_with_one_counter_are_accepted_once(
+    ledger: Ledger, database_url: str, server: str
+) -> None:
+    world = new_school(ledger)
+    secrets_store = TerminalSecrets(database_url, pool_size=1)
+    try:
+        terminal_id, secret = enrol_terminal(ledger, secrets_store, world.school_id, "kiosk", "k")
+    finally:
+        secrets_store.close()
+
+    with httpx.Client(base_url=server, timeout=30) as http:
+        kiosk = SignedTerminal(http, terminal_id, secret)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(
+                pool.map(lambda _: kiosk.get("/terminal/v1/deny-list", counter=77), range(32))
+            )
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [401] * 31
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 401} == {
+        "replayed_counter"
+    }
