@@ -1,44 +1,73 @@
 """The real PC/SC stack: pcscd, the vpcd virtual reader, our virtual card, the reader command,
 the API server and PostgreSQL. A card put on the reader is a tap posted, and money moves."""
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapters.reader.journal import Journal
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
 from tests.builders import SchoolWorld
 from tests.reader.conftest import secret_file
 from tests.reader.fake_card import FakeCard
-from tests.reader.rig import ROOT, ApiServer, JsonLines, Pcscd, stop
+from tests.reader.harness import account_story
+from tests.reader.rig import ROOT, ApiServer, JsonLines, Pcscd, stop, wait_for
+
+
+class ReaderCli:
+    """The `infoshkola reader` command as a child process, its decisions read from stdout."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
+        self.args, self.log = args, log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.lines: JsonLines | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli.main", "reader", *self.args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log.open("ab"),
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self.lines = JsonLines(self.process.stdout)
+
+    def next(self) -> dict[str, Any]:
+        assert self.lines is not None
+        return self.lines.next()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
 
 
 @pytest.fixture
 def reader_process(
     world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, pcsc: Pcscd,
     tmp_path: Path,
-) -> Iterator[JsonLines]:  # fmt: skip
+) -> Iterator[ReaderCli]:  # fmt: skip
     terminal = world.terminals[TerminalKind.CANTEEN_POS]
     secret = secrets_store.issue(terminal, world.school_id)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.main", "reader",
-         "--terminal", str(terminal), "--secret-file", str(secret_file(tmp_path, secret)),
+    cli = ReaderCli(
+        ["--terminal", str(terminal), "--secret-file", str(secret_file(tmp_path, secret)),
          "--server", api_server.url, "--kind", "canteen_pos",
          "--item", "LUNCH:Комплексный обед:9000:meal",
          "--journal-dir", str(tmp_path / "journal"), "--live-wait", "10",
          "--dedupe-window", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=(tmp_path / "reader.log").open("wb"),
+        tmp_path / "reader.log",
     )  # fmt: skip
-    assert process.stdout is not None
-    yield JsonLines(process.stdout)
-    stop(process)
+    cli.start()
+    yield cli
+    cli.stop()
 
 
 def test_a_card_on_the_reader_is_a_tap_posted_and_the_balance_changes(
-    world: SchoolWorld, pcsc: Pcscd, reader_process: JsonLines
+    world: SchoolWorld, pcsc: Pcscd, reader_process: ReaderCli
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     card = FakeCard(pupil.uid, pcsc.port)
@@ -56,7 +85,7 @@ def test_a_card_on_the_reader_is_a_tap_posted_and_the_balance_changes(
 
 
 def test_the_reader_keeps_working_after_pcscd_restarts(
-    world: SchoolWorld, pcsc: Pcscd, reader_process: JsonLines
+    world: SchoolWorld, pcsc: Pcscd, reader_process: ReaderCli
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     card = FakeCard(pupil.uid, pcsc.port)
@@ -75,7 +104,7 @@ def test_the_reader_keeps_working_after_pcscd_restarts(
 
 
 def test_a_card_held_on_the_reader_is_one_tap(
-    world: SchoolWorld, pcsc: Pcscd, reader_process: JsonLines
+    world: SchoolWorld, pcsc: Pcscd, reader_process: ReaderCli
 ) -> None:
     held, other = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
     held_card = FakeCard(held.uid, pcsc.port)
@@ -91,3 +120,48 @@ def test_a_card_held_on_the_reader_is_one_tap(
     assert shown["card_uid"] == other.uid
     assert world.ledger.account(held.account_id).regular == 41_000
     assert world.ledger.account(other.account_id).regular == 41_000
+
+
+def offline_cap_known(journal_dir: Path) -> bool:
+    """The reader process has fetched its first deny list (read beside it, WAL allows it)."""
+    if not (journal_dir / "state.sqlite").exists():
+        return False
+    with sqlite3.connect(journal_dir / "state.sqlite") as db:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'offline_cap'").fetchone()
+        except sqlite3.OperationalError:  # the reader is still creating its tables
+            return False
+    return row is not None and int(row[0]) > 0
+
+
+def test_taps_made_while_the_server_is_down_survive_a_reader_restart_and_post_once(
+    world: SchoolWorld, pcsc: Pcscd, api_server: ApiServer, reader_process: ReaderCli,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    pupils = [world.pupil(deposit=50_000) for _ in range(2)]
+    wait_for("the first deny list", lambda: offline_cap_known(tmp_path / "journal"))
+    api_server.stop()
+
+    for pupil in pupils:
+        card = FakeCard(pupil.uid, pcsc.port)
+        card.insert()
+        shown = reader_process.next()
+        card.remove()
+        assert (shown["decision"]["outcome"], shown["decision"]["offline"]) == ("approved", True)
+    reader_process.stop()  # the reader goes down too, its journal full
+
+    journal = Journal(tmp_path / "journal")
+    assert [(p.tap["card_uid"], p.offline) for p in journal.pending()] == [
+        (p.uid, True) for p in pupils
+    ]
+    journal.close()
+    assert [world.ledger.account(p.account_id).regular for p in pupils] == [50_000, 50_000]
+
+    api_server.start()
+    reader_process.start()  # a new process on the same journal uploads the backlog
+    wait_for(
+        "the backlog to be posted",
+        lambda: all(world.ledger.account(p.account_id).regular == 41_000 for p in pupils),
+    )
+    for pupil in pupils:
+        assert sum(account_story(world.ledger, pupil.account_id)["charged"].values()) == 1
