@@ -52,6 +52,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = "; ".join(str(e.get("msg", "")) for e in exc.errors()) or "invalid request"
         return json_response(error_body("invalid_request", message), 400)
 
+    async def on_unexpected(_: Request, exc: Exception) -> Response:
+        # Logged with its traceback by the server; the terminal gets a typed answer to retry.
+        return json_response(error_body("internal_error", "the server failed; retry later"), 500)
+
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(TerminalAuthError, on_auth_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
