@@ -83,7 +83,7 @@ def declare(broker: RedisBroker) -> Actors:
         charge_fee=actor(charge_fee, BILLING),
         collect_fee_debt=actor(collect_fee_debt, BILLING),
         run_autopayment=actor(run_autopayment, BILLING),
-        settle_payment=actor(settle_payment, BILLING),
+        settle_payment=actor(settle_payment, BILLING, store_results=True),
     )
     _declared[id(broker)] = actors
     return actors

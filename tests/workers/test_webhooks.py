@@ -1,0 +1,49 @@
+"""The acquiring provider's webhooks: only a correctly signed verdict moves money, once."""
+
+import json
+
+import httpx
+
+from adapters.acquiring import sign
+from domain.account import Account
+from domain.autopay import MONTHLY
+from tests.builders import new_school
+from tests.workers.harness import SECRET, Stack, wait_for
+
+
+def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(stack: Stack) -> None:
+    world = new_school(stack.ledger)
+    pupil = world.pupil(deposit=10_000)
+    schedule = stack.billing.schedule_autopayment(
+        pupil.account_id, MONTHLY, 40_000, day=1, card_token="tok-ok"
+    )
+    request = stack.billing.request_autopayment(schedule, "2027-01")
+    assert request is not None
+    stack.start("worker")
+    stack.start("webhooks")
+    url = f"http://127.0.0.1:{stack.webhook_port}/acquiring/webhook"
+    verdict = json.dumps({"payment_id": request["payment_id"], "status": "succeeded",
+                          "amount": 40_000}).encode()  # fmt: skip
+
+    def post(body: bytes, signature: str) -> int:
+        try:
+            return httpx.post(url, content=body, headers={"X-Signature": signature}).status_code
+        except httpx.TransportError:
+            return 0
+
+    wait_for(lambda: post(b"{}", "x") == 401, 30, "the webhook endpoint")
+    assert post(verdict, sign("not-the-secret", verdict)) == 401
+    assert post(verdict, sign(SECRET, verdict)) == 200
+    assert post(verdict, sign(SECRET, verdict)) == 200  # the provider retries
+
+    def autopay_top_ups() -> list[Account.ToppedUp]:
+        events = stack.ledger.repository.event_store.get(pupil.account_id)
+        return [e for e in events if isinstance(e, Account.ToppedUp) and e.channel == "autopay"]
+
+    wait_for(autopay_top_ups, 30, "the credit")
+    again = stack.actors.settle_payment.send(request["payment_id"], "succeeded", "")
+    assert again.get_result(block=True, timeout=30_000) is None  # done, without error
+    assert [(e.payment_id, e.amount) for e in autopay_top_ups()] == [
+        (request["payment_id"], 40_000)
+    ]
+    assert stack.ledger.account(pupil.account_id).regular == 50_000
