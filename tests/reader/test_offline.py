@@ -5,6 +5,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from adapters.reader.journal import DenyList
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
 from tests.builders import SchoolWorld
@@ -153,3 +154,27 @@ def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
     assert decision.get("offline") is not True
     assert decision["regular_after"] == 41_000
     reader.close()
+
+
+def test_a_refused_signature_never_drops_a_tap(
+    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+) -> None:
+    pupil = world.pupil(deposit=50_000)
+    terminal = world.terminals[TerminalKind.CANTEEN_POS]
+    secret = secrets_store.issue(terminal, world.school_id)
+    wrong = sim_reader(tmp_path / "j", api_server.url, terminal, "0" * 64, {"items": [LUNCH]},
+                       live_wait=0.5)  # fmt: skip
+    wrong.journal.save_deny_list(DenyList(None, frozenset(), 30_000))
+    wrong.service.start()
+    decision = wrong.service.tap("r1", pupil.uid)
+    wrong.service.stop()
+    assert decision is not None
+    assert (decision["outcome"], decision["offline"]) == ("approved", True)
+    assert len(wrong.journal.pending()) == 1  # refused (401), kept
+    wrong.close()
+
+    fixed = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
+    assert fixed.service.upload_once() is False
+    assert not fixed.journal.pending()
+    assert world.ledger.account(pupil.account_id).regular == 41_000
+    fixed.close()
