@@ -47,3 +47,34 @@ def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(stack: Stack)
         (request["payment_id"], 40_000)
     ]
     assert stack.ledger.account(pupil.account_id).regular == 50_000
+
+
+def test_a_threshold_rule_tops_up_after_a_purchase_and_the_top_up_pays_the_fee_debt(
+    stack: Stack,
+) -> None:
+    world = new_school(stack.ledger)
+    pupil = world.pupil(deposit=10_000)
+    stack.ledger.change_tariff(pupil.account_id, "sms_plus")
+    debt = stack.billing.charge_tariff_fee(pupil.account_id, "2026-12").debt  # 165 ₽ > 100 ₽
+    assert debt == 6_500
+    schedule = stack.billing.schedule_autopayment(
+        pupil.account_id, "threshold", 60_000, below=30_000, card_token="tok-ok"
+    )
+    for part in ("feed", "worker", "webhooks"):
+        stack.start(part)
+    wait_for(stack.fed_up_to_now, 30, "the feed to learn the schedule")
+
+    stack.ledger.top_up(pupil.account_id, 20_000, "bank_card", "bank-1")  # 200 ₽: still below
+
+    def settled() -> bool:
+        account = stack.ledger.account(pupil.account_id)
+        return account.fee_debt == 0 and account.regular >= 30_000 and stack.outbox_settled()
+
+    wait_for(settled, 60, "the autopayment and the debt collection")
+    account = stack.ledger.account(pupil.account_id)
+    top_ups = [e for e in stack.ledger.repository.event_store.get(pupil.account_id)
+               if isinstance(e, Account.ToppedUp) and e.channel == "autopay"]  # fmt: skip
+    # One autopayment for the day (however many balance changes asked), and the debt paid.
+    assert [e.payment_id.rsplit(":", 1)[0] for e in top_ups] == [f"autopay:{schedule}"]
+    assert account.fee_debt == 0
+    assert sum(e.amount for e in top_ups) + 20_000 - debt == account.regular
