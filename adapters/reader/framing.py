@@ -55,20 +55,23 @@ def _frame_at(data: bytes, offset: int) -> Frame | None:
     return Frame(offset, end, payload) if digest == data[start + length : end] else None
 
 
-def scan(data: bytes, start: int = 0) -> Iterator[Frame | Damage]:
-    """Whole frames in file order, with a `Damage` for every stretch of bytes that is not one."""
-    offset = start
+def scan(data: bytes, base: int = 0) -> Iterator[Frame | Damage]:
+    """Whole frames in file order, with a `Damage` for every stretch of bytes that is not one.
+
+    `data` is the file from offset `base` on; reported offsets are offsets in the file.
+    """
+    offset = 0
     while offset < len(data):
         found = _frame_at(data, offset)
         if found is not None:
-            yield found
+            yield Frame(base + found.offset, base + found.end, found.payload)
             offset = found.end
             continue
         resume = data.find(MAGIC[:1], offset + 1)
         while resume != -1 and _frame_at(data, resume) is None:
             resume = data.find(MAGIC[:1], resume + 1)
         end = len(data) if resume == -1 else resume
-        yield Damage(offset, end)
+        yield Damage(base + offset, base + end)
         offset = end
 
 
@@ -95,8 +98,10 @@ class FramedFile:
         os.fsync(self._fd)
         return offset
 
-    def read(self) -> bytes:
-        return self.path.read_bytes()
+    def read(self, start: int = 0) -> bytes:
+        with self.path.open("rb") as file:
+            file.seek(start)
+            return file.read()
 
     def close(self) -> None:
         os.close(self._fd)

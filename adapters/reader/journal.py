@@ -111,7 +111,7 @@ class Journal:
             offline: set[str] = set()
             damaged: list[Damage] = []
             done_until = start
-            for item in scan(self._log.read(), start):
+            for item in scan(self._log.read(start), base=start):
                 if isinstance(item, Damage):
                     damaged.append(item)
                     if not taps:

@@ -88,7 +88,7 @@ class CardWatcher:
             try:
                 self._session()
                 backoff = 0.1
-            except PcscError as error:
+            except Exception as error:  # PcscError, or anything the binding raises
                 log.warning("PC/SC context lost (%s); reconnecting in %.1fs", error, backoff)
                 self.readers = []
                 self._stop.wait(backoff)
