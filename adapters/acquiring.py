@@ -40,6 +40,8 @@ def sign(secret: str, body: bytes) -> str:
 
 def verify_webhook(secret: str, body: bytes, signature: str) -> PaymentStatus:
     """Check the signature over the raw bytes first, then parse."""
+    if not secret:
+        raise BadSignatureError("no webhook secret is configured: every webhook is refused")
     if not hmac.compare_digest(sign(secret, body), signature or ""):
         raise BadSignatureError("webhook signature does not match")
     data = orjson.loads(body)
