@@ -6,6 +6,7 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -50,6 +51,8 @@ from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
 
 T = TypeVar("T")
+# Aggregates already loaded or decided on by the group commit under way in this context.
+_batch: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("_batch", default=None)
 A = TypeVar("A", bound=Aggregate)
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
@@ -356,6 +359,46 @@ class Ledger(Application[UUID]):
 
         return self._retry(attempt)
 
+    def handle_taps(self, requests: Sequence[TapRequest]) -> list[TapResult | DomainError]:
+        """Group commit: decide taps in order on shared in-memory state, save them together.
+
+        One transaction for the whole batch instead of one per tap. A tap the domain refuses
+        gets its error in place; if the save conflicts with another writer, the batch is
+        decided again one tap at a time.
+        """
+        loaded: dict[UUID, Aggregate] = {}
+        token = _batch.set(loaded)
+        decided: list[PendingTap | DomainError] = []
+        touched: dict[UUID, Aggregate] = {}
+        try:
+            for request in requests:
+                try:
+                    pending = self.decide_tap(request)
+                except DomainError as error:
+                    decided.append(error)
+                    continue
+                decided.append(pending)
+                for aggregate in pending.aggregates:
+                    touched[aggregate.id] = loaded[aggregate.id] = aggregate
+        finally:
+            _batch.reset(token)
+        try:
+            position = self._position(self.save(*touched.values()))
+        except IntegrityError:
+            return [self._handle_alone(request) for request in requests]
+        if not touched:
+            position = self.recorder.max_notification_id() or 0
+        return [
+            d if isinstance(d, DomainError) else TapResult(d.decision, position, d.replayed)
+            for d in decided
+        ]
+
+    def _handle_alone(self, request: TapRequest) -> TapResult | DomainError:
+        try:
+            return self.handle_tap(request)
+        except DomainError as error:
+            return error
+
     def decide_tap(self, request: TapRequest) -> PendingTap:
         """Decide on the current state without saving (see `PendingTap`)."""
         check_tapped_at(request.tapped_at, self.clock())
@@ -429,10 +472,15 @@ class Ledger(Application[UUID]):
         return found
 
     def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        batch = _batch.get()
+        aggregate = batch.get(aggregate_id) if batch is not None else None
+        if aggregate is None:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            if batch is not None:
+                batch[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
 
     def _retry(self, attempt: Callable[[], T]) -> T:

@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpcsclite1 \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain domain
+COPY projections projections
+COPY api api
+COPY adapters adapters
+COPY workers workers
+RUN pip install --no-cache-dir .
+ENV PYTHONUNBUFFERED=1
+ENTRYPOINT ["infoshkola"]

@@ -1,0 +1,67 @@
+"""Group commit: many taps decided on shared state and saved in one transaction."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from domain.errors import DomainError, UnknownTerminalError
+from domain.ledger import Ledger, TapResult
+from domain.money import MAX_DAILY_LIMIT
+from domain.tap import TapRequest
+from tests.builders import SchoolWorld, meal, new_school
+
+
+def lunch(world: SchoolWorld, uid: str, tap_id: str) -> TapRequest:
+    terminal = world.terminals["canteen_pos"]
+    return TapRequest.parse(terminal, tap_id, uid, datetime.now(UTC), items=[meal(9_000)])
+
+
+def test_a_batch_decides_in_order_and_saves_once(world: SchoolWorld) -> None:
+    ledger = world.ledger
+    pupil = world.pupil(deposit=3 * 9_000)
+    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    other = world.pupil(deposit=10_000)
+    stray = TapRequest.parse(uuid4(), "x", other.uid, datetime.now(UTC), direction="in")
+    requests = [lunch(world, pupil.uid, f"b-{n}") for n in range(5)]
+    batch = [*requests[:2], requests[0], stray, *requests[2:], lunch(world, other.uid, "o-1")]
+
+    results = ledger.handle_taps(batch)
+
+    assert isinstance(results[3], UnknownTerminalError)
+    decided = [r for r in results if isinstance(r, TapResult)]
+    assert [r.decision.outcome for r in decided] == [
+        *["approved"] * 5,  # b-0, b-1, b-0 again, b-2, b-3 (the last two within the overdraft)
+        "declined",  # b-4: beyond the school's meal overdraft
+        "approved",  # the other pupil
+    ]
+    assert decided[2].replayed
+    assert decided[2].decision == decided[0].decision
+    assert len({r.position for r in decided}) == 1, "one save for the whole batch"
+    assert ledger.account(pupil.account_id).regular == 3 * 9_000 - 4 * 9_000  # meal overdraft
+    assert ledger.account(other.account_id).regular == 1_000
+    again = ledger.handle_taps(requests)
+    first = {r.decision.tap_id: r.decision for r in decided}
+    assert all(isinstance(r, TapResult) and r.replayed for r in again)
+    assert [r.decision for r in again if isinstance(r, TapResult)] == [
+        first[f"b-{n}"] for n in range(5)
+    ]
+
+
+def test_concurrent_batches_on_one_account_never_overspend(ledger: Ledger) -> None:
+    world = new_school(ledger, meal_overdraft=0)
+    covered = 9
+    pupil = world.pupil(deposit=covered * 9_000)
+    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    start = threading.Barrier(4)
+
+    def run(worker: int) -> list[TapResult | DomainError]:
+        start.wait()
+        return ledger.handle_taps([lunch(world, pupil.uid, f"w{worker}-{n}") for n in range(6)])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [r for batch in pool.map(run, range(4)) for r in batch]
+    outcomes = [r.decision.outcome for r in results if isinstance(r, TapResult)]
+    assert len(outcomes) == 24
+    assert outcomes.count("approved") == covered
+    assert ledger.account(pupil.account_id).regular == 0
