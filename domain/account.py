@@ -9,12 +9,15 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Snapshot
 
+from domain.dispute import Charge
 from domain.errors import (
     AccountClosedError,
     CardStateError,
+    DisputeError,
     InsufficientFundsError,
     InvalidAmountError,
     InvalidCommandError,
+    RefundError,
     SubsidyError,
     TooManyActiveCardsError,
     UnknownCardError,
@@ -31,6 +34,7 @@ ACTIVATION_MIN_DEPOSIT = 100 * RUBLE
 DUPLICATE_CARD_FEE = 50 * RUBLE
 DEFAULT_DAILY_LIMIT = 200 * RUBLE
 SPENT_DAYS_KEPT = 8
+REFUND_DESTINATIONS = ("original_method", "bank_details")
 
 
 class Account(Recorded):
@@ -71,6 +75,7 @@ class Account(Recorded):
             a.service_only, a.contact_ref = False, None
             a.low_balance_threshold, a.fee_debt = 0, 0
             a.tariff_history = history_after([], self.timestamp, Tariff.ZERO.value)
+            a.disputes, a.refund, a.erased = {}, None, False
 
     class CardIssued(Event):
         TOPIC = "infoshkola.account.CardIssued"
@@ -298,6 +303,127 @@ class Account(Recorded):
             a.regular -= self.amount
             a.fee_debt -= self.amount
 
+    # Disputes, refunds, closing and erasure (rules in domain/dispute.py, domain/refund.py)
+
+    class ChargeDisputed(Event):
+        """A parent contests a charge; `flags` are what the history says against it."""
+
+        TOPIC = "infoshkola.account.ChargeDisputed"
+        charge: str
+        tap_id: str
+        terminal_id: UUID
+        amount: int
+        from_regular: int
+        from_subsidised: int
+        local_date: str
+        claim: str
+        flags: list[str]
+
+        def apply(self, a: "Account") -> None:
+            a.disputes = {
+                **getattr(a, "disputes", {}),
+                self.charge: {
+                    "status": "open",
+                    "from_regular": self.from_regular,
+                    "from_subsidised": self.from_subsidised,
+                    "local_date": self.local_date,
+                },
+            }
+
+    class ChargeReversed(Event):
+        """The disputed charge is given back to the wallets it was taken from."""
+
+        TOPIC = "infoshkola.account.ChargeReversed"
+        charge: str
+        tap_id: str
+        terminal_id: UUID
+        amount: int
+        to_regular: int
+        to_subsidised: int
+        local_date: str
+        note: str
+
+        def apply(self, a: "Account") -> None:
+            a.regular += self.to_regular
+            a.subsidised += self.to_subsidised
+            if self.local_date in a.spent:
+                a.spent = {**a.spent, self.local_date: a.spent[self.local_date] - self.to_regular}
+            a.disputes = {
+                **a.disputes,
+                self.charge: {**a.disputes[self.charge], "status": "reversed"},
+            }
+
+    class DisputeRejected(Event):
+        TOPIC = "infoshkola.account.DisputeRejected"
+        charge: str
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.disputes = {
+                **a.disputes,
+                self.charge: {**a.disputes[self.charge], "status": "rejected"},
+            }
+
+    class RefundRequested(Event):
+        """Return the regular wallet: to the original payment method or to bank details
+        (a personal-data reference, never the details themselves)."""
+
+        TOPIC = "infoshkola.account.RefundRequested"
+        amount: int
+        destination: str
+        destination_ref: str
+        fee_free: bool
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.refund = {
+                "status": "requested",
+                "requested_at": self.timestamp,
+                "destination": self.destination,
+                "fee_free": self.fee_free,
+                "reason": self.reason,
+            }
+
+    class RefundApproved(Event):
+        TOPIC = "infoshkola.account.RefundApproved"
+
+        def apply(self, a: "Account") -> None:
+            a.refund = {**a.refund, "status": "approved"} if a.refund else None
+
+    class RefundPaid(Event):
+        """Paid out: the regular wallet goes to the parent, the subsidised one back to the
+        budget that funded it; the account is at zero."""
+
+        TOPIC = "infoshkola.account.RefundPaid"
+        payout_ref: str
+        amount: int
+        subsidised_returned: int
+
+        def apply(self, a: "Account") -> None:
+            a.regular -= self.amount
+            a.subsidised -= self.subsidised_returned
+            a.refund = (
+                {**a.refund, "status": "paid", "payout_ref": self.payout_ref} if a.refund else None
+            )
+
+    class AccountClosed(Event):
+        TOPIC = "infoshkola.account.AccountClosed"
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.closed = True
+
+    class PersonalDataErased(Event):
+        """The act of destruction (152-FZ): which subject references were erased, not what."""
+
+        TOPIC = "infoshkola.account.PersonalDataErased"
+        subject_refs: list[str]
+        photos: int
+        basis: str
+
+        def apply(self, a: "Account") -> None:
+            a.erased = True
+
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         contract_number: str
         school_id: UUID
@@ -320,6 +446,9 @@ class Account(Recorded):
         low_balance_threshold: int
         fee_debt: int
         tariff_history: TariffHistory
+        disputes: dict[str, dict[str, Any]]
+        refund: dict[str, Any] | None
+        erased: bool
 
     @classmethod
     def open(
@@ -513,6 +642,119 @@ class Account(Recorded):
         amount = min(self.fee_debt, max(self.regular, 0))
         if amount > 0:
             self.trigger_event(self.FeeDebtCollected, amount=amount)
+
+    # Disputes, refunds, closing, erasure
+
+    def dispute_charge(self, charge: Charge, claim: str, flags: list[str]) -> None:
+        disputes = getattr(self, "disputes", {})
+        if charge.key in disputes:
+            raise DisputeError(f"charge {charge.key} is already disputed")
+        if charge.amount <= 0:
+            raise DisputeError("only a charge that took money can be disputed")
+        if not claim.strip():
+            raise InvalidCommandError("a dispute says what is wrong with the charge")
+        self.trigger_event(
+            self.ChargeDisputed,
+            charge=charge.key,
+            tap_id=charge.tap_id,
+            terminal_id=charge.terminal_id,
+            amount=charge.amount,
+            from_regular=charge.from_regular,
+            from_subsidised=charge.from_subsidised,
+            local_date=charge.local_date,
+            claim=claim.strip(),
+            flags=list(flags),
+        )
+
+    def reverse_charge(self, key: str, note: str) -> None:
+        dispute = self._open_dispute(key)
+        terminal_id, _, tap_id = key.partition("/")
+        self.trigger_event(
+            self.ChargeReversed,
+            charge=key,
+            tap_id=tap_id,
+            terminal_id=UUID(terminal_id),
+            amount=dispute["from_regular"] + dispute["from_subsidised"],
+            to_regular=dispute["from_regular"],
+            to_subsidised=dispute["from_subsidised"],
+            local_date=dispute["local_date"],
+            note=note,
+        )
+
+    def reject_dispute(self, key: str, reason: str) -> None:
+        self._open_dispute(key)
+        if not reason.strip():
+            raise InvalidCommandError("a rejected dispute gives the parent a reason")
+        self.trigger_event(self.DisputeRejected, charge=key, reason=reason.strip())
+
+    def _open_dispute(self, key: str) -> dict[str, Any]:
+        dispute = getattr(self, "disputes", {}).get(key)
+        if dispute is None:
+            raise DisputeError(f"charge {key} is not disputed")
+        if dispute["status"] != "open":
+            raise DisputeError(f"the dispute of charge {key} is already {dispute['status']}")
+        return dict(dispute)
+
+    def request_refund(
+        self, destination: str, destination_ref: str, fee_free: bool, reason: str
+    ) -> None:
+        self.check_open()
+        if self.refund_status in ("requested", "approved"):
+            raise RefundError("a refund of this account is already under way")
+        if destination not in REFUND_DESTINATIONS:
+            raise InvalidCommandError(f"a refund goes to one of {REFUND_DESTINATIONS}")
+        if destination == "bank_details" and not destination_ref.startswith("subject:"):
+            raise InvalidCommandError("bank details are personal data: pass a 'subject:…' ref")
+        if not fee_free and self.regular <= 0:
+            raise InsufficientFundsError("there is nothing to refund on the regular wallet")
+        self.trigger_event(
+            self.RefundRequested,
+            amount=self.regular,
+            destination=destination,
+            destination_ref=destination_ref,
+            fee_free=fee_free,
+            reason=reason,
+        )
+
+    def approve_refund(self) -> None:
+        if self.refund_status != "requested":
+            raise RefundError("only a requested refund can be approved")
+        self.trigger_event(self.RefundApproved)
+
+    def pay_refund(self, payout_ref: str, close: bool) -> None:
+        """Pay out what the wallet holds now; a debt is settled, not refunded."""
+        if self.refund_status != "approved":
+            raise RefundError("only an approved refund can be paid")
+        if not payout_ref.strip():
+            raise InvalidCommandError("a paid refund records the payout reference")
+        if self.regular < 0:
+            raise InsufficientFundsError("the account owes money: settle the debt first")
+        self.trigger_event(
+            self.RefundPaid,
+            payout_ref=payout_ref.strip(),
+            amount=self.regular,
+            subsidised_returned=max(self.subsidised, 0),
+        )
+        if close:
+            self.trigger_event(self.AccountClosed, reason="refunded")
+
+    def close(self, reason: str) -> None:
+        self.check_open()
+        if self.regular or self.subsidised:
+            raise RefundError("an account is closed at zero: refund it first")
+        self.trigger_event(self.AccountClosed, reason=reason)
+
+    def record_erasure(self, subject_refs: list[str], photos: int, basis: str) -> None:
+        if not basis.strip():
+            raise InvalidCommandError("an erasure names its legal basis")
+        self.trigger_event(
+            self.PersonalDataErased, subject_refs=sorted(subject_refs), photos=photos, basis=basis
+        )
+
+    @property
+    def refund_status(self) -> str | None:
+        refund = getattr(self, "refund", None)
+        return str(refund["status"]) if refund else None
 
     # Taps
 

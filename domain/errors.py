@@ -101,3 +101,15 @@ class ConcurrencyError(DomainError):
     """Retries on version conflicts ran out; the command was not applied."""
 
     code = "concurrency"
+
+
+class DisputeError(ConflictError):
+    """A dispute that does not exist, or is already decided."""
+
+    code = "dispute_state"
+
+
+class RefundError(ConflictError):
+    """A refund step out of order, or an account not at zero where it must be."""
+
+    code = "refund_state"

@@ -1,11 +1,13 @@
 """School: where terminals stand, whose clock says what "today" is, and its overdraft policy."""
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import Snapshot
 
+from domain.dispute import DEFAULT_WEEKEND, Calendar
 from domain.errors import InvalidAmountError, InvalidCommandError, UnknownTerminalError
 from domain.fees import check_pause_months
 from domain.kinds import TerminalKind
@@ -57,6 +59,8 @@ class School(Recorded):
             school.meal_overdraft = self.meal_overdraft
             school.terminals = {}
             school.fee_pause_months = []
+            school.weekend_days, school.holidays = list(DEFAULT_WEEKEND), []
+            school.terminated = False
 
     class TerminalRegistered(Event):
         TOPIC = "infoshkola.school.TerminalRegistered"
@@ -84,8 +88,30 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.fee_pause_months = self.months
 
+    class CalendarSet(Event):
+        """When the school is open: weekend days (ISO 1..7) and holidays (school-local dates)."""
+
+        TOPIC = "infoshkola.school.CalendarSet"
+        weekend_days: list[int]
+        holidays: list[str]
+
+        def apply(self, school: "School") -> None:
+            school.weekend_days, school.holidays = self.weekend_days, self.holidays
+
+    class ContractTerminated(Event):
+        """The school leaves the operator: every account's refund opens, fee-free."""
+
+        TOPIC = "infoshkola.school.ContractTerminated"
+        reason: str
+
+        def apply(self, school: "School") -> None:
+            school.terminated = True
+
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         fee_pause_months: list[int]
+        weekend_days: list[int]
+        holidays: list[str]
+        terminated: bool
         name: str
         city: str
         time_zone: str
@@ -126,6 +152,30 @@ class School(Recorded):
         months = check_pause_months(months)
         if months != self.fee_pause_months:
             self.trigger_event(self.FeePauseSet, months=months)
+
+    def set_calendar(self, weekend_days: list[int], holidays: list[str]) -> None:
+        days = sorted(set(weekend_days))
+        if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+            raise InvalidCommandError("weekend days are ISO weekdays 1 (Monday) to 7 (Sunday)")
+        try:
+            dates = sorted({date.fromisoformat(h).isoformat() for h in holidays})
+        except (TypeError, ValueError):
+            raise InvalidCommandError("holidays are ISO dates (YYYY-MM-DD)") from None
+        self.trigger_event(self.CalendarSet, weekend_days=days, holidays=dates)
+
+    def terminate_contract(self, reason: str) -> None:
+        if getattr(self, "terminated", False):
+            return
+        if not reason.strip():
+            raise InvalidCommandError("a terminated contract states its reason")
+        self.trigger_event(self.ContractTerminated, reason=reason.strip())
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar(
+            tuple(getattr(self, "weekend_days", DEFAULT_WEEKEND)),
+            frozenset(getattr(self, "holidays", ())),
+        )
 
     def terminal(self, terminal_id: UUID) -> dict[str, Any]:
         try:

@@ -188,6 +188,31 @@ def _fee_debt(e: Any) -> Movement:
     )  # fmt: skip
 
 
+@money_event("ChargeReversed")
+def _reversal(e: Any) -> Movement:
+    note = f"; {e.note}" if e.note else ""
+    return Movement(
+        "charge_reversal",
+        f"Возврат оспоренного списания {rub(e.amount)} за {e.local_date} "
+        f"(терминал {e.terminal_id}, операция {e.tap_id}): деньги вернулись на счёт{note}",
+        e.timestamp, regular=e.to_regular, subsidised=e.to_subsidised, spent=-e.to_regular,
+        local_date=e.local_date, terminal_id=e.terminal_id,
+    )  # fmt: skip
+
+
+@money_event("RefundPaid")
+def _refund(e: Any) -> Movement:
+    budget = (
+        f"; {rub(e.subsidised_returned)} льготного счёта возвращено в бюджет"
+        if e.subsidised_returned
+        else ""
+    )
+    return Movement(
+        "refund", f"Возврат остатка {rub(e.amount)} родителю, выплата {e.payout_ref}{budget}",
+        e.timestamp, regular=-e.amount, subsidised=-e.subsidised_returned,
+    )  # fmt: skip
+
+
 def movement(event: Any) -> Movement | None:
     read = MOVEMENTS.get(type(event))
     return read(event) if read else None

@@ -1,0 +1,251 @@
+"""Disputes and refunds as commands on the ledger: plain functions the CLI and GraphQL call.
+
+Each loads what it decides on, lets the aggregate decide (domain/account.py, domain/school.py)
+and saves; a version conflict means someone else saved first, so it decides again.
+The actor (parent, school admin, auditor, system) comes from `acting_as` around the call.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.account import Account
+from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
+from domain.errors import ConcurrencyError, DisputeError
+from domain.ledger import Ledger
+
+T = TypeVar("T")
+ATTEMPTS = 100
+
+
+def retry(attempt: Callable[[], T]) -> T:
+    for _ in range(ATTEMPTS):
+        try:
+            return attempt()
+        except IntegrityError:
+            continue
+    raise ConcurrencyError(f"gave up after {ATTEMPTS} conflicting attempts")
+
+
+def position(recordings: Any) -> int:
+    return int(recordings[-1].notification.id) if recordings else 0
+
+
+def account_events(ledger: Ledger, account_id: UUID) -> list[Any]:
+    ledger.account(account_id)  # unknown accounts raise the domain's error
+    return list(ledger.repository.event_store.get(account_id))
+
+
+# Disputes
+
+
+def charges(ledger: Ledger, account_id: UUID, on: date | None = None) -> list[Charge]:
+    """Every purchase that took money from the account (optionally on one school-local day)."""
+    return [
+        as_charge(e)
+        for e in account_events(ledger, account_id)
+        if is_charge(e) and (on is None or e.local_date == on.isoformat())
+    ]
+
+
+def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evidence:
+    events = account_events(ledger, account_id)
+    charge = find_charge(events, charge_key)
+    if charge is None:
+        raise DisputeError(f"account {account_id} has no charge {charge_key}")
+    school = ledger.school(ledger.account(account_id).school_id)
+    return evidence(charge, events, school.calendar, school.zone)
+
+
+def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None) -> list[Evidence]:
+    """Charges the history argues against: pupil not inside, or the school closed."""
+    events = account_events(ledger, account_id)
+    school = ledger.school(ledger.account(account_id).school_id)
+    found = []
+    for e in events:
+        if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
+            ev = evidence(as_charge(e), events, school.calendar, school.zone)
+            if ev.flags:
+                found.append(ev)
+    return found
+
+
+@dataclass(frozen=True)
+class Disputed:
+    evidence: Evidence
+    position: int
+
+
+def dispute_charge(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> Disputed:
+    """A parent contests a charge; the evidence and its flags are recorded with the claim."""
+
+    def attempt() -> Disputed:
+        found = dispute_evidence(ledger, account_id, charge_key)
+        account = ledger.account(account_id)
+        account.dispute_charge(found.charge, claim, found.flags)
+        return Disputed(found, position(ledger.save(account)))
+
+    return retry(attempt)
+
+
+def reverse_charge(ledger: Ledger, account_id: UUID, charge_key: str, note: str = "") -> int:
+    """The decision for the parent: the charge goes back to the wallets it came from."""
+    return _on_account(ledger, account_id, lambda a: a.reverse_charge(charge_key, note))
+
+
+def reject_dispute(ledger: Ledger, account_id: UUID, charge_key: str, reason: str) -> int:
+    return _on_account(ledger, account_id, lambda a: a.reject_dispute(charge_key, reason))
+
+
+def set_school_calendar(
+    ledger: Ledger, school_id: UUID, weekend_days: list[int], holidays: list[str]
+) -> int:
+    def attempt() -> int:
+        school = ledger.school(school_id)
+        school.set_calendar(weekend_days, holidays)
+        return position(ledger.save(school))
+
+    return retry(attempt)
+
+
+# Refunds
+
+
+def request_refund(
+    ledger: Ledger,
+    account_id: UUID,
+    destination: str = "original_method",
+    destination_ref: str = "",
+    *,
+    fee_free: bool = False,
+    reason: str = "parent_request",
+) -> int:
+    """Return the regular wallet; to the original method means to the last top-up's payment."""
+    if destination == "original_method" and not destination_ref:
+        paid = [e for e in account_events(ledger, account_id) if isinstance(e, Account.ToppedUp)]
+        destination_ref = f"payment:{paid[-1].payment_id}" if paid else ""
+    return _on_account(
+        ledger,
+        account_id,
+        lambda a: a.request_refund(destination, destination_ref, fee_free, reason),
+    )
+
+
+def approve_refund(ledger: Ledger, account_id: UUID) -> int:
+    return _on_account(ledger, account_id, lambda a: a.approve_refund())
+
+
+def pay_refund(ledger: Ledger, account_id: UUID, payout_ref: str, close: bool = False) -> int:
+    """Record the payout; the account ends at zero (and closed, when asked)."""
+    return _on_account(ledger, account_id, lambda a: a.pay_refund(payout_ref, close))
+
+
+def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
+    """Every account opened at the school, from the log (a report, not a hot path)."""
+    found: list[UUID] = []
+    start = 1
+    topics = [Account.Opened.TOPIC]
+    while page := ledger.recorder.select_notifications(start=start, limit=1000, topics=topics):
+        for n in page:
+            opened: Any = ledger.mapper.to_domain_event(n)
+            if opened.school_id == school_id:
+                found.append(opened.originator_id)
+        start = page[-1].id + 1
+    return found
+
+
+@dataclass(frozen=True)
+class Termination:
+    school_id: UUID
+    refunds_opened: list[UUID]
+    closed_at_zero: list[UUID]
+
+
+def terminate_contract(ledger: Ledger, school_id: UUID, reason: str) -> Termination:
+    """The school leaves: every account gets a fee-free, approved refund (or is closed at
+    zero). Safe to run again: accounts already under way or closed are left alone."""
+
+    def end_contract() -> None:
+        school = ledger.school(school_id)
+        school.terminate_contract(reason)
+        ledger.save(school)
+
+    retry(end_contract)
+    opened, closed = [], []
+    for account_id in school_account_ids(ledger, school_id):
+
+        def attempt(account_id: UUID = account_id) -> str:
+            account = ledger.account(account_id)
+            if account.closed or account.refund_status in ("requested", "approved"):
+                return "left"
+            if account.regular == 0 and account.subsidised == 0:
+                account.close("contract_terminated")
+                ledger.save(account)
+                return "closed"
+            account.request_refund("original_method", "", True, "contract_terminated")
+            account.approve_refund()
+            ledger.save(account)
+            return "opened"
+
+        outcome = retry(attempt)
+        if outcome == "opened":
+            opened.append(account_id)
+        elif outcome == "closed":
+            closed.append(account_id)
+    return Termination(school_id, opened, closed)
+
+
+@dataclass(frozen=True)
+class Unreturned:
+    account_id: UUID
+    contract_number: str
+    school_id: UUID
+    regular: int
+    subsidised: int
+    refund_status: str | None
+    since: datetime | None  # when the refund was requested (None: never asked for)
+    waiting_days: int
+
+
+def unreturned_balances(
+    ledger: Ledger, now: datetime, school_id: UUID | None = None
+) -> list[Unreturned]:
+    """Money not yet given back: refunds under way, and every account of a terminated
+    school still holding a balance, with how long it has been waiting."""
+    found = []
+    start = 1
+    while page := ledger.recorder.select_notifications(
+        start=start, limit=1000, topics=[Account.Opened.TOPIC]
+    ):
+        for n in page:
+            opened: Any = ledger.mapper.to_domain_event(n)
+            if school_id is not None and opened.school_id != school_id:
+                continue
+            a = ledger.account(opened.originator_id)
+            if a.closed:
+                continue
+            status = a.refund_status
+            pending = status in ("requested", "approved")
+            if not pending and not getattr(ledger.school(a.school_id), "terminated", False):
+                continue
+            since = a.refund["requested_at"] if pending and a.refund else None
+            waited = (now - since).days if since else 0
+            found.append(
+                Unreturned(a.id, a.contract_number, a.school_id, a.regular, a.subsidised,
+                           status, since, waited)
+            )  # fmt: skip
+        start = page[-1].id + 1
+    return sorted(found, key=lambda u: -u.waiting_days)
+
+
+def _on_account(ledger: Ledger, account_id: UUID, command: Callable[[Account], None]) -> int:
+    def attempt() -> int:
+        account = ledger.account(account_id)
+        command(account)
+        return position(ledger.save(account))
+
+    return retry(attempt)
