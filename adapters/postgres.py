@@ -28,8 +28,12 @@ def drop_database(url: str) -> None:
         )
 
 
-def eventsourcing_env(url: str, pool_size: int = 10) -> dict[str, str]:
-    """The environment eventsourcing's PostgreSQL module reads, from a libpq URL."""
+def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> dict[str, str]:
+    """The environment eventsourcing's PostgreSQL module reads, from a libpq URL.
+
+    `pool_size` connections are opened at once and kept; up to `max_overflow` more are opened
+    under load and closed when idle.
+    """
     params = conninfo_to_dict(url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -39,5 +43,5 @@ def eventsourcing_env(url: str, pool_size: int = 10) -> dict[str, str]:
         "POSTGRES_USER": str(params.get("user") or "postgres"),
         "POSTGRES_PASSWORD": str(params.get("password") or ""),
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(max_overflow),
     }

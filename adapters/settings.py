@@ -22,7 +22,7 @@ class Settings:
     var_dir: Path = Path("var")
     database_name: str = "infoshkola"
     snapshot_interval: int = 100
-    pool_size: int = 10
+    pool_size: int = 5
     commission_rates: Mapping[str, str] = field(default_factory=dict)
     ci: bool = False
     offline_cap: int = 30_000  # kopecks a reader may let one card spend while offline
@@ -36,7 +36,7 @@ class Settings:
             var_dir=Path(environ.get("INFOSHKOLA_VAR", "var")).absolute(),
             database_name=environ.get("INFOSHKOLA_DB", "infoshkola"),
             snapshot_interval=int(environ.get("SNAPSHOT_INTERVAL", "100")),
-            pool_size=int(environ.get("POSTGRES_POOL_SIZE", "10")),
+            pool_size=int(environ.get("POSTGRES_POOL_SIZE", "5")),
             commission_rates=parse_rates(environ.get("COMMISSION_RATES", "")),
             ci=environ.get("CI", "").lower() == "true",
             offline_cap=int(environ.get("OFFLINE_CAP", "30000")),

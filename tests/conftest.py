@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -6,6 +7,10 @@ from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, new_school
 from tests.services import drop_database, fresh_database
+
+
+# Tests start many ledgers and servers side by side: each keeps few idle connections.
+os.environ.setdefault("POSTGRES_POOL_SIZE", "2")
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +23,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def ledger(database_url: str) -> Iterator[Ledger]:
-    app = Ledger(eventsourcing_env(database_url), snapshot_interval=10)
+    app = Ledger(eventsourcing_env(database_url, pool_size=2), snapshot_interval=10)
     yield app
     app.close()
 
