@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
@@ -51,6 +51,7 @@ from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
 
 T = TypeVar("T")
+INDEX_MEMORY = 200_000  # index records remembered per process (a few dozen MB at most)
 # Aggregates already loaded or decided on by the group commit under way in this context.
 _batch: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("_batch", default=None)
 A = TypeVar("A", bound=Aggregate)
@@ -111,6 +112,10 @@ class Ledger(Application[UUID]):
             parse_rate(rate)
         self.commission_rates = rates
         self.clock = clock
+        # Only accounts are snapshotted: other aggregates load without asking for a snapshot.
+        self._plain = Repository(event_store=self.events)
+        # Index records never change once made, so a found one can be remembered for good.
+        self._indexes: dict[UUID, Index] = {}
 
     # Schools and terminals
 
@@ -474,13 +479,17 @@ class Ledger(Application[UUID]):
     def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
         batch = _batch.get()
         aggregate = batch.get(aggregate_id) if batch is not None else None
+        aggregate = aggregate or self._indexes.get(aggregate_id)
         if aggregate is None:
+            repository = self.repository if cls is Account else self._plain
             try:
-                aggregate = self.repository.get(aggregate_id)
+                aggregate = repository.get(aggregate_id)
             except AggregateNotFoundError:
                 return None
             if batch is not None:
                 batch[aggregate_id] = aggregate
+            if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
+                self._indexes[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
 
     def _retry(self, attempt: Callable[[], T]) -> T:
