@@ -28,7 +28,8 @@ def test_a_saturday_charge_while_the_pupil_never_entered_is_flagged_disputed_and
     assert [e.charge.key for e in flagged] == [key]
     assert set(flagged[0].flags) == {NOT_INSIDE, SCHOOL_CLOSED}
     assert flagged[0].local_time.startswith("2026-11-21 12:00:00")
-    assert flagged[0].charge.amount == 13_900 and flagged[0].passes == []
+    assert flagged[0].charge.amount == 13_900
+    assert flagged[0].passes == []
 
     with acting_as(f"parent:{pupil.contract_number}"):
         disputed = casework.dispute_charge(ledger, pupil.account_id, key, "в субботу школа закрыта")
@@ -53,9 +54,12 @@ def test_a_saturday_charge_while_the_pupil_never_entered_is_flagged_disputed_and
             "SELECT regular FROM balances WHERE account_id = %s", (pupil.account_id,)
         ).fetchone()
     assert balance == (50_000,)
-    assert rows[0]["kind"] == "charge_reversal" and rows[0]["regular_change"] == 13_900
-    assert rows[0]["regular_after"] == 50_000 and "оспоренного" in rows[0]["reason"]
-    assert rows[1]["kind"] == "purchase" and rows[1]["regular_after"] == 36_100
+    assert rows[0]["kind"] == "charge_reversal"
+    assert rows[0]["regular_change"] == 13_900
+    assert rows[0]["regular_after"] == 50_000
+    assert "оспоренного" in rows[0]["reason"]
+    assert rows[1]["kind"] == "purchase"
+    assert rows[1]["regular_after"] == 36_100
 
 
 def test_a_weekday_charge_after_entering_is_not_flagged_and_a_rejection_keeps_the_money(
@@ -69,7 +73,9 @@ def test_a_weekday_charge_after_entering_is_not_flagged_and_a_rejection_keeps_th
 
     assert casework.flagged_charges(ledger, pupil.account_id) == []
     found = casework.dispute_evidence(ledger, pupil.account_id, key)
-    assert found.inside and found.school_open and found.flags == []
+    assert found.inside
+    assert found.school_open
+    assert found.flags == []
     assert [t["amount"] for t in found.other_taps] == [0, 9_000]  # the pass, the lunch
     casework.dispute_charge(ledger, pupil.account_id, key, "не покупал")
     casework.reject_dispute(ledger, pupil.account_id, key, "покупка после входа в школу")
