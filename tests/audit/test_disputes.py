@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from typing import Any
 
 import psycopg
 import pytest
@@ -41,7 +42,7 @@ def test_a_saturday_charge_while_the_pupil_never_entered_is_flagged_disputed_and
 
     account = ledger.account(pupil.account_id)
     assert account.regular == 50_000
-    events = list(ledger.repository.event_store.get(pupil.account_id))
+    events: list[Any] = list(ledger.repository.event_store.get(pupil.account_id))
     reversal = events[-1]
     assert type(reversal).__name__ == "ChargeReversed"
     assert (reversal.tap_id, reversal.to_regular, reversal.actor) == (
