@@ -16,6 +16,8 @@ from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalSecrets
 from api import terminals
 from api.errors import install_error_handlers
+from api.graphql.schema import graphql_router
+from api.graphql.services import ApiSettings, Services
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas
 
@@ -37,13 +39,17 @@ def terminal_desk(container: Container) -> TerminalDesk:
     )
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, api_settings: ApiSettings | None = None) -> FastAPI:
     desk = terminal_desk(container)
     desk.create_tables()
+    api_settings = api_settings or ApiSettings.from_env()
+    services = Services(container.ledger, container.database_url, api_settings, desk.people)
+    services.create_tables()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        services.close()
         desk.close()
 
     app = FastAPI(
@@ -57,6 +63,12 @@ def create_app(container: Container) -> FastAPI:
     app.state.terminal_desk = desk
     install_error_handlers(app)
     app.include_router(terminals.router)
+    app.state.graphql_services = services
+    app.include_router(graphql_router(api_settings.development), prefix="/graphql")
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

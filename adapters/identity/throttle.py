@@ -1,0 +1,53 @@
+"""Login throttling per account name and per client address, in PostgreSQL.
+
+Every attempt is counted *before* the password is checked (under an advisory lock on its
+keys), so concurrent or batched attempts cannot slip past the limit; a success forgets the
+name's attempts. Unknown names are counted exactly like known ones: the answer never tells
+whether a contract exists.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_name: int = 5
+    per_address: int = 30
+    window: timedelta = timedelta(minutes=15)
+
+
+def name_key(scope: str, name: str) -> str:
+    return f"{scope}:name:{name.strip().lower()}"
+
+
+def address_key(scope: str, address: str) -> str:
+    return f"{scope}:addr:{address}"
+
+
+def admit(conn: psycopg.Connection[Any], keys: dict[str, int], window: timedelta) -> bool:
+    """Record one attempt on every key unless one of them is at its limit; True if admitted."""
+    with conn.transaction():
+        for key in sorted(keys):
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (key,))
+        for key, limit in keys.items():
+            row = conn.execute(
+                "SELECT count(*) FROM identity_attempts WHERE key = %s AND at > now() - %s",
+                (key, window),
+            ).fetchone()
+            if row is not None and row[0] >= limit:
+                return False
+        for key in keys:
+            conn.execute("INSERT INTO identity_attempts (key) VALUES (%s)", (key,))
+    return True
+
+
+def forget(conn: psycopg.Connection[Any], key: str) -> None:
+    conn.execute("DELETE FROM identity_attempts WHERE key = %s", (key,))
+
+
+def prune(conn: psycopg.Connection[Any], window: timedelta) -> None:
+    conn.execute("DELETE FROM identity_attempts WHERE at < now() - %s", (window,))

@@ -1,0 +1,1 @@
+"""GraphQL for parents, school staff and auditors (strawberry on FastAPI, at /graphql)."""

@@ -1,0 +1,79 @@
+"""GraphQL enums for the domain's closed vocabularies (values are the domain's strings)."""
+
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+
+from adapters.identity.service import Access as AccessValue
+from adapters.identity.service import Role as RoleValue
+from domain.kinds import CardState as CardStateValue
+from domain.kinds import Channel as ChannelValue
+from domain.kinds import DeclineReason as DeclineReasonValue
+from domain.kinds import Tariff as TariffValue
+from domain.kinds import TerminalKind as TerminalKindValue
+
+E = TypeVar("E", bound=Enum)
+
+Role = strawberry.enum(RoleValue, name="Role")
+Access = strawberry.enum(AccessValue, name="Access")
+CardState = strawberry.enum(CardStateValue, name="CardState")
+Channel = strawberry.enum(ChannelValue, name="Channel")
+DeclineReason = strawberry.enum(DeclineReasonValue, name="DeclineReason")
+Tariff = strawberry.enum(TariffValue, name="Tariff")
+TerminalKind = strawberry.enum(TerminalKindValue, name="TerminalKind")
+
+
+@strawberry.enum
+class MovementKind(Enum):
+    TOP_UP = "top_up"
+    PURCHASE = "purchase"
+    OFFLINE_PURCHASE = "offline_purchase"
+    PURCHASE_DECLINED = "purchase_declined"
+    CARD_FEE = "card_fee"
+    SUBSIDY_CREDIT = "subsidy_credit"
+    TARIFF_FEE = "tariff_fee"
+    FEE_DEBT = "fee_debt"
+    OTHER = "other"  # a movement kind newer than this schema
+
+
+@strawberry.enum
+class AccountEventKind(Enum):
+    TOP_UP = "top_up"
+    PURCHASE_APPROVED = "purchase_approved"
+    PURCHASE_DECLINED = "purchase_declined"
+    OFFLINE_PURCHASE = "offline_purchase"
+    PASS_IN = "pass_in"
+    PASS_OUT = "pass_out"
+    PASS_DENIED = "pass_denied"
+    OTHER_MOVEMENT = "other_movement"
+
+
+@strawberry.enum
+class ProblemCode(Enum):
+    INVALID_AMOUNT = "invalid_amount"
+    INVALID_COMMAND = "invalid_command"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    CARD_STATE = "card_state"
+    CARD_ALREADY_ISSUED = "card_already_issued"
+    TOO_MANY_ACTIVE_CARDS = "too_many_active_cards"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    ACCOUNT_CLOSED = "account_closed"
+    SUBSIDY = "subsidy"
+    CONCURRENCY = "concurrency"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    THROTTLED = "throttled"
+    WEAK_PASSWORD = "weak_password"
+    INVALID_RESET_CODE = "invalid_reset_code"
+    NOT_AVAILABLE = "not_available"
+    OTHER = "other"
+
+
+def convert(enum: type[E], value: str, default: E | None = None) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        if default is None:
+            raise
+        return default

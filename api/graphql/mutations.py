@@ -1,0 +1,218 @@
+"""Mutations: each authorizes its object, then calls the ledger off the event loop.
+
+Results are typed: `Done { position }` (the ledger notification id, for read-your-writes:
+pass it as `after` to a query) or `Problem { code, message }` for a refused command.
+Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …).
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import strawberry
+from strawberry.types import Info
+
+from adapters.terminal_auth import enrol_terminal
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.enums import ProblemCode, Tariff, TerminalKind, convert
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import (
+    CommandResult,
+    Done,
+    Problem,
+    RegisterTerminalResult,
+    TerminalRegistered,
+)
+from domain.billing import Billing
+from domain.errors import DomainError
+from domain.recorded import acting_as
+
+T = TypeVar("T")
+
+
+def problem(error: DomainError) -> Problem:
+    code = convert(ProblemCode, error.code, ProblemCode.OTHER)
+    if code == ProblemCode.OTHER:
+        for cls in type(error).__mro__:
+            candidate = getattr(cls, "code", None)
+            if isinstance(candidate, str) and candidate in ProblemCode._value2member_map_:
+                code = ProblemCode(candidate)
+                break
+    return Problem(code=code, message=str(error))
+
+
+async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
+    """Run a ledger command in a worker thread, attributed to the viewer."""
+    principal = await info.context.viewer()
+    actor = f"{principal.role}:{principal.principal_id}" if principal else "anonymous"
+
+    def call() -> T:
+        with acting_as(actor):
+            return fn(*args)
+
+    return await info.context.services.run(call)
+
+
+async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any) -> CommandResult:
+    try:
+        return Done(position=Position(await command(info, fn, *args)))
+    except DomainError as error:
+        return problem(error)
+
+
+@strawberry.input
+class NutritionInput:
+    kcal: float | None = None
+    proteins: float | None = None
+    fats: float | None = None
+    carbohydrates: float | None = None
+
+
+@strawberry.input
+class MenuItemInput:
+    code: str
+    name: str
+    price: Kopecks
+    allergens: list[str] = strawberry.field(default_factory=list)
+    nutrition: NutritionInput | None = None
+
+    def as_line(self) -> dict[str, Any]:
+        n = self.nutrition
+        nutrition = {k: v for k, v in vars(n).items() if v is not None} if n else {}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "price": int(self.price),
+            "allergens": list(self.allergens),
+            "nutrition": nutrition,
+        }
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Parents: the most the card may spend per school day.")
+    async def change_daily_limit(
+        self, info: Info[Context, None], contract_number: str, limit: Kopecks
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.changeDailyLimit", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.change_daily_limit, ref.account_id, int(limit))
+
+    @strawberry.mutation(description="Parents: the tariff (which notifications, which fee).")
+    async def change_tariff(
+        self, info: Info[Context, None], contract_number: str, tariff: Tariff
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.changeTariff", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.change_tariff, ref.account_id, tariff.value)
+
+    @strawberry.mutation(description="Parents: only service messages, or everything.")
+    async def change_notification_preferences(
+        self, info: Info[Context, None], contract_number: str, service_only: bool
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.changeNotificationPreferences", contract_number)
+        billing = Billing(info.context.services.ledger)
+        return await recorded(
+            info, billing.change_notification_preferences, ref.account_id, service_only
+        )
+
+    @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
+    async def change_contact(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.changeContact", contract_number)
+        fields = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v}
+        if not fields:
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="give a phone or an e-mail")
+        services = info.context.services
+        subject = f"subject:{uuid4()}"
+        await services.run(lambda: services.people.put(subject, **fields))
+        billing = Billing(services.ledger)
+        return await recorded(info, billing.change_contact, ref.account_id, subject)
+
+    @strawberry.mutation(description="Block a lost card at once (terminals refuse it).")
+    async def block_card(
+        self, info: Info[Context, None], contract_number: str, uid: str, reason: str = "lost"
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.blockCard", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.block_card, ref.account_id, uid, reason[:200])
+
+    @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
+    async def order_duplicate_card(
+        self, info: Info[Context, None], contract_number: str, blocked_uid: str, new_uid: str
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.orderDuplicateCard", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.order_duplicate, ref.account_id, blocked_uid, new_uid)
+
+    @strawberry.mutation(description="School admins: a subsidy with its legal basis.")
+    async def grant_subsidy(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        basis: str,
+        daily_allowance: Kopecks,
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.grantSubsidy", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(
+            info, ledger.grant_subsidy, ref.account_id, basis, int(daily_allowance)
+        )
+
+    @strawberry.mutation(description="School admins: end a subsidy.")
+    async def revoke_subsidy(
+        self, info: Info[Context, None], contract_number: str, reason: str
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.revokeSubsidy", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.revoke_subsidy, ref.account_id, reason[:200])
+
+
+@strawberry.type
+class SchoolMutation:
+    @strawberry.mutation(description="Canteen operators and school admins: a day's menu.")
+    async def publish_menu(
+        self, info: Info[Context, None], school: UUID, date: date, items: list[MenuItemInput]
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.publishMenu", school)
+        ledger = info.context.services.ledger
+        lines = [i.as_line() for i in items]
+        return await recorded(info, ledger.publish_menu, school, date, lines)
+
+    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
+    async def register_terminal(
+        self, info: Info[Context, None], school: UUID, kind: TerminalKind, label: str
+    ) -> RegisterTerminalResult:
+        await perm.school(info, "Mutation.registerTerminal", school)
+        services = info.context.services
+        try:
+            terminal_id, secret = await command(
+                info,
+                enrol_terminal,
+                services.ledger,
+                services.terminal_secrets,
+                school,
+                kind.value,
+                label[:100],
+            )
+        except DomainError as error:
+            return problem(error)
+        position = await services.run(services.ledger.recorder.max_notification_id)
+        return TerminalRegistered(
+            terminal_id=terminal_id, secret=secret, position=Position(position or 0)
+        )
+
+    @strawberry.mutation(description="School admins: revoke a terminal; it is refused at once.")
+    async def revoke_terminal(
+        self, info: Info[Context, None], terminal_id: UUID, reason: str
+    ) -> CommandResult:
+        await perm.terminal(info, "Mutation.revokeTerminal", terminal_id)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.revoke_terminal, terminal_id, reason[:200])

@@ -1,0 +1,170 @@
+"""Who may do what to which object: one rule per root field, checked by every resolver.
+
+`RULES` is the role × operation matrix. A rule's scope names the object its arguments point
+at, and the resolver must pass that object through `account`, `school` or `terminal` below,
+which check it against the viewer:
+
+- parents see the contracts they hold (`manage`), representatives those shared with them
+  (`read`, never a write);
+- staff see the objects of their school(s); support and auditors may span several or all;
+- auditors never write.
+
+Unknown objects and foreign objects get the same FORBIDDEN answer, so ids cannot be probed.
+The schema walk test fails for any field that takes or returns an object id without a rule.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from adapters.identity.service import Access, Principal, Role
+from api.graphql import readmodels
+from api.graphql.context import Context
+from domain.errors import DomainError
+
+
+class Scope(StrEnum):
+    ANONYMOUS = "anonymous"  # before login: throttled, answers never reveal existence
+    SELF = "self"  # the viewer's own login
+    CATALOGUE = "catalogue"  # public reference data, no object
+    ACCOUNT = "account"
+    SCHOOL = "school"
+    TERMINAL = "terminal"
+
+
+P, R = Role.PARENT, Role.REPRESENTATIVE
+C, A, S, U = Role.CANTEEN_OPERATOR, Role.SCHOOL_ADMIN, Role.SUPPORT, Role.AUDITOR
+EVERYONE = frozenset(Role)
+NOBODY: frozenset[Role] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    scope: Scope
+    writes: bool = False
+
+
+def rule(scope: Scope, *roles: Role, writes: bool = False) -> Rule:
+    return Rule(frozenset(roles), scope, writes)
+
+
+RULES: dict[str, Rule] = {
+    # Queries
+    "Query.viewer": Rule(EVERYONE, Scope.SELF),
+    "Query.tariffs": Rule(EVERYONE, Scope.CATALOGUE),
+    "Query.account": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.statement": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.attendance": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
+    "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
+    "Query.auditTrail": rule(Scope.SCHOOL, U),
+    # Identity
+    "Mutation.login": Rule(NOBODY, Scope.ANONYMOUS),
+    "Mutation.refreshToken": Rule(NOBODY, Scope.ANONYMOUS),
+    "Mutation.requestPasswordReset": Rule(NOBODY, Scope.ANONYMOUS),
+    "Mutation.resetPassword": Rule(NOBODY, Scope.ANONYMOUS),
+    "Mutation.logout": Rule(EVERYONE, Scope.SELF),
+    "Mutation.changePassword": Rule(EVERYONE, Scope.SELF),
+    "Mutation.addRepresentative": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.resetAccess": rule(Scope.ACCOUNT, S, writes=True),
+    # Parents' settings and cards
+    "Mutation.changeDailyLimit": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeTariff": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeNotificationPreferences": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeContact": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.blockCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
+    "Mutation.orderDuplicateCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
+    # Staff
+    "Mutation.publishMenu": rule(Scope.SCHOOL, C, A, writes=True),
+    "Mutation.registerTerminal": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.revokeTerminal": rule(Scope.TERMINAL, A, writes=True),
+    "Mutation.grantSubsidy": rule(Scope.ACCOUNT, A, writes=True),
+    "Mutation.revokeSubsidy": rule(Scope.ACCOUNT, A, writes=True),
+    # Live
+    "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
+}
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    account_id: UUID
+    contract_number: str
+
+
+class ForbiddenError(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("forbidden", extensions={"code": "FORBIDDEN"})
+
+
+class UnauthenticatedError(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("log in first", extensions={"code": "UNAUTHENTICATED"})
+
+
+def context_of(info: Info[Context, None]) -> Context:
+    return info.context
+
+
+async def viewer_for(info: Info[Context, None], coordinate: str) -> Principal:
+    """The viewer, if the rule lets their role do this at all."""
+    found = RULES[coordinate]
+    principal = await context_of(info).viewer()
+    if principal is None:
+        raise UnauthenticatedError()
+    if principal.role not in found.roles:
+        raise ForbiddenError()
+    if found.writes and principal.role in (Role.AUDITOR, Role.REPRESENTATIVE):
+        raise ForbiddenError()  # belt and braces: read-only roles never write
+    return principal
+
+
+def in_school(principal: Principal, school_id: UUID) -> bool:
+    return principal.all_schools or school_id in principal.school_ids
+
+
+async def account(info: Info[Context, None], coordinate: str, contract: str) -> AccountRef:
+    principal = await viewer_for(info, coordinate)
+    assert RULES[coordinate].scope == Scope.ACCOUNT
+    contract = contract.strip()
+    if principal.role in (Role.PARENT, Role.REPRESENTATIVE):
+        for grant in principal.grants.values():
+            if grant.contract_number == contract:
+                if RULES[coordinate].writes and grant.access != Access.MANAGE:
+                    raise ForbiddenError()
+                return AccountRef(grant.account_id, contract)
+        raise ForbiddenError()
+    found = await context_of(info).services.read(readmodels.account_by_contract, contract)
+    if found is None or not in_school(principal, found["school_id"]):
+        raise ForbiddenError()
+    return AccountRef(found["account_id"], contract)
+
+
+async def school(info: Info[Context, None], coordinate: str, school_id: UUID) -> UUID:
+    principal = await viewer_for(info, coordinate)
+    assert RULES[coordinate].scope == Scope.SCHOOL
+    if principal.role in (Role.PARENT, Role.REPRESENTATIVE):
+        ids = list(principal.grants)
+        schools = await context_of(info).services.read(readmodels.schools_of, ids)
+        if school_id not in schools:
+            raise ForbiddenError()
+    elif not in_school(principal, school_id):
+        raise ForbiddenError()
+    return school_id
+
+
+async def terminal(info: Info[Context, None], coordinate: str, terminal_id: UUID) -> UUID:
+    """The terminal's school, when the viewer may act on it."""
+    principal = await viewer_for(info, coordinate)
+    assert RULES[coordinate].scope == Scope.TERMINAL
+    services = context_of(info).services
+    try:
+        school_id = await services.run(services.ledger.terminal_school_id, terminal_id)
+    except DomainError:
+        raise ForbiddenError() from None
+    if not in_school(principal, school_id):
+        raise ForbiddenError()
+    return school_id

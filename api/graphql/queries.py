@@ -1,0 +1,255 @@
+"""Queries: read models only, each through its authorization rule (see permissions.py)."""
+
+import asyncio
+import base64
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql import readmodels
+from api.graphql.context import Context
+from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import (
+    Account,
+    AttendanceDay,
+    AuditEntry,
+    ChannelReport,
+    Menu,
+    MenuItem,
+    SchoolDay,
+    SchoolReport,
+    StatementLine,
+    StatementPage,
+    TariffInfo,
+    TerminalKindReport,
+    Viewer,
+)
+from domain.fees import MONTHLY_FEES
+from projections.attendance import get_attendance
+from projections.menus import get_menu
+from projections.school_reports import get_school_report
+
+MAX_PAGE = 200
+MAX_DAYS = 92
+TARIFFS_RU = {
+    "zero": "Нулевой: без абонентской платы, уведомления только в приложении",
+    "mobile": "Мобильный: push-уведомления о каждой покупке и проходе",
+    "sms_plus": "SMS+: SMS о каждой покупке и проходе",
+}
+
+
+def bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+async def caught_up(info: Info[Context, None], names: Sequence[str], after: int | None) -> None:
+    """Wait (bounded) until the read models reach `after`: read-your-writes."""
+    if not after:
+        return
+    services = info.context.services
+    deadline = time.monotonic() + services.settings.read_wait_seconds
+    while True:
+        reached = await services.read(readmodels.projection_positions)
+        if all(reached.get(n, 0) >= after for n in names):
+            return
+        if time.monotonic() > deadline:
+            raise GraphQLError(
+                "the read model has not reached that position yet; retry",
+                extensions={"code": "NOT_YET_CONSISTENT"},
+            )
+        await asyncio.sleep(0.05)
+
+
+def date_range(since: date | None, until: date | None, default_days: int) -> tuple[date, date]:
+    until = until or datetime.now(UTC).date()
+    since = since or until - timedelta(days=default_days - 1)
+    if since > until:
+        raise bad_input("since is after until")
+    if (until - since).days >= MAX_DAYS:
+        raise bad_input(f"at most {MAX_DAYS} days at once")
+    return since, until
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith("p:") and text[2:].isdigit():
+            return int(text[2:])
+    except ValueError:
+        pass
+    raise bad_input("malformed cursor")
+
+
+async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> ZoneInfo:
+    return ZoneInfo(contract_row["time_zone"])
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is logged in, with the contracts and schools they see.")
+    async def viewer(self, info: Info[Context, None]) -> Viewer:
+        return Viewer.of(await perm.viewer_for(info, "Query.viewer"))
+
+    @strawberry.field(description="The tariff catalogue with monthly fees.")
+    async def tariffs(self, info: Info[Context, None]) -> list[TariffInfo]:
+        await perm.viewer_for(info, "Query.tariffs")
+        return [
+            TariffInfo(tariff=Tariff(t), monthly_fee=Kopecks(fee), description=TARIFFS_RU[t])
+            for t, fee in MONTHLY_FEES.items()
+        ]
+
+    @strawberry.field(description="Balances, limits, tariff and cards of one contract.")
+    async def account(
+        self, info: Info[Context, None], contract_number: str, after: Position | None = None
+    ) -> Account | None:
+        ref = await perm.account(info, "Query.account", contract_number)
+        await caught_up(info, ["balances"], after)
+        row = await info.context.services.read(readmodels.account_by_contract, ref.contract_number)
+        return Account.of(row) if row else None
+
+    @strawberry.field(description="Money movements, newest first; page with `cursor`.")
+    async def statement(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        since: date | None = None,
+        until: date | None = None,
+        kinds: list[MovementKind] | None = None,
+        first: int = 50,
+        cursor: str | None = None,
+        after: Position | None = None,
+    ) -> StatementPage:
+        ref = await perm.account(info, "Query.statement", contract_number)
+        if not 1 <= first <= MAX_PAGE:
+            raise bad_input(f"first is 1 to {MAX_PAGE}")
+        await caught_up(info, ["statement", "balances"], after)
+        services = info.context.services
+        balance = await services.read(readmodels.account_by_contract, ref.contract_number)
+        zone = ZoneInfo(balance["time_zone"]) if balance else ZoneInfo("UTC")
+        rows = await services.read(
+            readmodels.statement_page,
+            ref.account_id,
+            decode_cursor(cursor),
+            first,
+            since,
+            until,
+            [k.value for k in kinds] if kinds else None,
+        )
+        more = len(rows) > first
+        lines = [StatementLine.of(r, zone) for r in rows[:first]]
+        return StatementPage(
+            lines=lines,
+            next_cursor=encode_cursor(lines[-1].position) if more and lines else None,
+            has_more=more,
+        )
+
+    @strawberry.field(description="Turnstile passes per school-local day.")
+    async def attendance(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        since: date | None = None,
+        until: date | None = None,
+        after: Position | None = None,
+    ) -> list[AttendanceDay]:
+        ref = await perm.account(info, "Query.attendance", contract_number)
+        since, until = date_range(since, until, 7)
+        await caught_up(info, ["attendance"], after)
+        rows = await info.context.services.read(get_attendance, ref.account_id, since, until)
+        return [
+            AttendanceDay(
+                date=r["local_date"],
+                passes_in=r["passes_in"],
+                passes_out=r["passes_out"],
+                denied=r["denied"],
+                inside=r["inside"],
+                last_pass_at=r["last_pass_at"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="A school's menu for one school-local date.")
+    async def menu(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        date: date,
+        after: Position | None = None,
+    ) -> Menu:
+        await perm.school(info, "Query.menu", school)
+        await caught_up(info, ["menus"], after)
+        items = await info.context.services.read(get_menu, school, date)
+        return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
+
+    @strawberry.field(description="Per school-local day: terminal kinds and top-up channels.")
+    async def school_report(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        since: date | None = None,
+        until: date | None = None,
+        after: Position | None = None,
+    ) -> SchoolReport:
+        await perm.school(info, "Query.schoolReport", school)
+        since, until = date_range(since, until, 7)
+        await caught_up(info, ["school_reports"], after)
+        days = []
+        day = since
+        while day <= until:
+            found = await info.context.services.read(get_school_report, school, day)
+            if found["terminals"] or found["topups"]:
+                days.append(school_day(day, found))
+            day += timedelta(days=1)
+        return SchoolReport(school_id=school, days=days)
+
+    @strawberry.field(description="Who did what (auditors). Filled in by the audit module.")
+    async def audit_trail(
+        self, info: Info[Context, None], school: UUID, first: int = 100
+    ) -> list[AuditEntry]:
+        await perm.school(info, "Query.auditTrail", school)
+        raise GraphQLError(
+            "the audit trail is not available in this build",
+            extensions={"code": "NOT_AVAILABLE"},
+        )
+
+
+def school_day(day: date, found: dict[str, list[dict[str, Any]]]) -> SchoolDay:
+    return SchoolDay(
+        date=day,
+        terminals=[
+            TerminalKindReport(
+                terminal_kind=TerminalKind(t["terminal_kind"]),
+                turnover=Kopecks(t["turnover"]),
+                purchases=t["purchases"],
+                declines=t["declines"],
+                meals_served=t["meals_served"],
+                passes=t["passes"],
+                pupils=t["pupils"],
+            )
+            for t in found["terminals"]
+        ],
+        topups=[
+            ChannelReport(
+                channel=Channel(c["channel"]),
+                topups=c["topups"],
+                amount=Kopecks(c["amount"]),
+                commission=Kopecks(c["commission"]),
+            )
+            for c in found["topups"]
+        ],
+    )

@@ -1,0 +1,92 @@
+"""Reads the resolvers make, all on the projections' tables (never the event store).
+
+Simple lookups reuse the projections' query functions; the statement page with cursor and
+kind filters and the live tail are written here.
+"""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from projections import positions
+from projections.balances import get_balance
+
+
+def account_by_contract(conn: psycopg.Connection[Any], contract: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT account_id FROM balances WHERE contract_number = %s", (contract.strip(),)
+    ).fetchone()
+    return get_balance(conn, row[0]) if row else None
+
+
+def schools_of(conn: psycopg.Connection[Any], account_ids: list[UUID]) -> set[UUID]:
+    found = conn.execute(
+        "SELECT DISTINCT school_id FROM balances WHERE account_id = ANY(%s)", (account_ids,)
+    ).fetchall()
+    return {r[0] for r in found}
+
+
+def statement_page(
+    conn: psycopg.Connection[Any],
+    account_id: UUID,
+    before: int | None,
+    first: int,
+    since: date | None,
+    until: date | None,
+    kinds: list[str] | None,
+) -> list[dict[str, Any]]:
+    """Up to `first + 1` rows, newest first, older than position `before`."""
+    result = conn.execute(
+        "SELECT * FROM statement WHERE account_id = %s"
+        " AND (%s::bigint IS NULL OR position < %s)"
+        " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
+        " AND (%s::text[] IS NULL OR kind = ANY(%s))"
+        " ORDER BY position DESC LIMIT %s",
+        (account_id, before, before, since, since, until, until, kinds, kinds, first + 1),
+    )
+    names = [c.name for c in result.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def statement_after(
+    conn: psycopg.Connection[Any], account_id: UUID, after: int, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The account's movements recorded after `after`, oldest first (the live tail)."""
+    result = conn.execute(
+        "SELECT * FROM statement WHERE account_id = %s AND position > %s"
+        " ORDER BY position LIMIT %s",
+        (account_id, after, limit),
+    )
+    names = [c.name for c in result.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def head_of_statement(conn: psycopg.Connection[Any], account_id: UUID) -> int:
+    row = conn.execute(
+        "SELECT max(position) FROM statement WHERE account_id = %s", (account_id,)
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def attendance_rows(
+    conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
+) -> dict[date, tuple[int, int, int, Any, bool]]:
+    found = conn.execute(
+        "SELECT local_date, passes_in, passes_out, denied, last_pass_at, inside"
+        " FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s",
+        (account_id, since, until),
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in found}
+
+
+def projection_positions(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    return positions.positions(conn)
+
+
+def school_zone(conn: psycopg.Connection[Any], school_id: UUID) -> str | None:
+    row = conn.execute(
+        "SELECT time_zone FROM balances WHERE school_id = %s LIMIT 1", (school_id,)
+    ).fetchone()
+    return str(row[0]) if row else None

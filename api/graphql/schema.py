@@ -1,0 +1,67 @@
+"""The schema and its router: `build_schema(development)` and `graphql_router(...)`.
+
+`schema.graphql` at the repository root is this schema's SDL (`python -m
+api.graphql.schema > schema.graphql`); a test fails when it is stale.
+"""
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionContext
+
+from api.graphql.auth import IdentityMutation
+from api.graphql.context import Context, get_context
+from api.graphql.limits import MAX_OPERATIONS, extensions, log_errors
+from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.queries import Query
+from api.graphql.scalars import SCALARS
+from api.graphql.subscriptions import Subscription
+
+
+@strawberry.type
+class Mutation(IdentityMutation, AccountMutation, SchoolMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+
+def build_schema(development: bool = False) -> strawberry.Schema:
+    exts: list[Any] = extensions(development)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=exts,
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            disable_field_suggestions=not development,
+            batching_config={"max_operations": MAX_OPERATIONS},
+        ),
+    )
+
+
+def graphql_router(development: bool) -> GraphQLRouter[Context, None]:
+    return GraphQLRouter(
+        build_schema(development),
+        context_getter=get_context,
+        graphql_ide="graphiql" if development else None,
+        allow_queries_via_get=False,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
+
+
+def sdl() -> str:
+    return build_schema(development=True).as_str() + "\n"
+
+
+if __name__ == "__main__":
+    print(sdl(), end="")

@@ -1,0 +1,105 @@
+"""`accountEvents`: taps, passes and top-ups of one account, live, over graphql-transport-ws.
+
+Fed from the read models (never the write path): the statement's new rows, and the
+attendance counters of the school-local day. Polled at a bounded interval; the session is
+checked on every round, so logout or a password change ends the subscription.
+"""
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql import readmodels
+from api.graphql.context import Context
+from api.graphql.enums import AccountEventKind, TerminalKind
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import AccountEvent
+
+KINDS = {
+    "top_up": AccountEventKind.TOP_UP,
+    "purchase": AccountEventKind.PURCHASE_APPROVED,
+    "purchase_declined": AccountEventKind.PURCHASE_DECLINED,
+    "offline_purchase": AccountEventKind.OFFLINE_PURCHASE,
+}
+
+
+def movement_event(row: dict[str, Any]) -> AccountEvent:
+    kind = row["terminal_kind"]
+    return AccountEvent(
+        position=Position(row["position"]),
+        kind=KINDS.get(row["kind"], AccountEventKind.OTHER_MOVEMENT),
+        at=row["occurred_at"],
+        amount=Kopecks(row["amount"] if not row["declined"] else row["refused_amount"]),
+        regular_after=Kopecks(row["regular_after"]),
+        terminal_kind=TerminalKind(kind) if kind else None,
+        reason=row["reason"],
+    )
+
+
+def pass_events(
+    before: tuple[int, int, int, Any, bool] | None,
+    now: tuple[int, int, int, Any, bool],
+    position: int,
+) -> list[AccountEvent]:
+    was = before or (0, 0, 0, None, False)
+    at = now[3] or datetime.now(UTC)
+    found = []
+    for index, kind, text in (
+        (0, AccountEventKind.PASS_IN, "Проход в школу"),
+        (1, AccountEventKind.PASS_OUT, "Выход из школы"),
+        (2, AccountEventKind.PASS_DENIED, "Проход не разрешён"),
+    ):
+        for _ in range(max(now[index] - was[index], 0)):
+            found.append(
+                AccountEvent(
+                    position=Position(position),
+                    kind=kind,
+                    at=at,
+                    amount=Kopecks(0),
+                    regular_after=None,
+                    terminal_kind=TerminalKind.TURNSTILE,
+                    reason=text,
+                )
+            )
+    return found
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Approved and declined taps, passes and top-ups, live.")
+    async def account_events(
+        self, info: Info[Context, None], contract_number: str
+    ) -> AsyncGenerator[AccountEvent, None]:
+        ref = await perm.account(info, "Subscription.accountEvents", contract_number)
+        services = info.context.services
+        token = info.context.bearer()
+        balance = await services.read(readmodels.account_by_contract, ref.contract_number)
+        zone = ZoneInfo(balance["time_zone"]) if balance else UTC
+        last = await services.read(readmodels.head_of_statement, ref.account_id)
+        today = datetime.now(zone).date()
+        days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
+        passes = days.get(today)
+        while True:
+            await asyncio.sleep(services.settings.live_poll_seconds)
+            if token is None or await services.run(services.identity.authenticate, token) is None:
+                return  # the session ended: so does the feed
+            rows = await services.read(readmodels.statement_after, ref.account_id, last)
+            for row in rows:
+                last = row["position"]
+                yield movement_event(row)
+            day = datetime.now(zone).date()
+            if day != today:
+                today, passes = day, None
+            days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
+            now = days.get(today)
+            if now is not None and now[:3] != (passes or (0, 0, 0))[:3]:
+                reached = await services.read(readmodels.projection_positions)
+                for event in pass_events(passes, now, reached.get("attendance", 0)):
+                    yield event
+                passes = now

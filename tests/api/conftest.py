@@ -1,0 +1,15 @@
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.postgres import eventsourcing_env
+from domain.ledger import Ledger
+from tests.api.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="module")
+def stack(database_url: str) -> Iterator[Stack]:
+    ledger = Ledger(eventsourcing_env(database_url), snapshot_interval=10)
+    with running_stack(ledger, database_url) as found:
+        yield found
+    ledger.close()

@@ -1,0 +1,188 @@
+"""The API under test: the real app on a real uvicorn server (loopback), the real ledger and
+PostgreSQL, the real projections (run to the needed position), a loopback SMS gateway."""
+
+import itertools
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import uvicorn
+
+from adapters.bootstrap import Container
+from adapters.identity.service import Access, Identity, Role
+from adapters.settings import Settings
+from api.app import create_app
+from api.graphql.services import ApiSettings, Services
+from domain.ledger import Ledger
+from tests.builders import Pupil, SchoolWorld, new_school
+from tests.fakes.http import FakeSmsGateway
+from tests.projections.helpers import catch_up
+from tests.terminals.test_server import free_port
+from tests.workers.harness import wait_for
+
+SMS_TOKEN = "sms-test-token"
+STAFF_PASSWORD = "staff-password-1"
+_phones = itertools.count(1000)
+_addresses = itertools.count(1)
+
+
+def new_phone() -> str:
+    return f"+7913{next(_phones):07d}{uuid4().int % 10}"
+
+
+def new_address() -> str:
+    """A client address of its own (sent as X-Forwarded-For), so throttles do not mix."""
+    n = next(_addresses)
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
+@dataclass
+class Client:
+    """One browser: its own address, optionally logged in."""
+
+    http: httpx.Client
+    address: str = field(default_factory=new_address)
+    token: str | None = None
+
+    def post(self, payload: Any) -> httpx.Response:
+        headers = {"X-Forwarded-For": self.address}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.http.post("/graphql", json=payload, headers=headers)
+
+    def gql(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = self.post({"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.gql(query, **variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def error_code(self, query: str, **variables: Any) -> str:
+        body = self.gql(query, **variables)
+        assert body.get("errors"), body
+        return str(body["errors"][0].get("extensions", {}).get("code", body["errors"][0]))
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        result = self.data(LOGIN, username=username, password=password)["login"]
+        if "accessToken" in result:
+            self.token = result["accessToken"]
+        return dict(result)
+
+
+LOGIN = """mutation($username: String!, $password: String!) {
+  login(username: $username, password: $password) {
+    __typename
+    ... on Session { accessToken refreshToken expiresAt viewer { role contracts { contractNumber access } } }
+    ... on Problem { code message }
+  }
+}"""
+
+
+@dataclass
+class Family:
+    pupil: Pupil
+    phone: str
+    password: str
+    client: Client
+
+    @property
+    def contract(self) -> str:
+        return self.pupil.contract_number
+
+
+@dataclass
+class Stack:
+    ledger: Ledger
+    database_url: str
+    services: Services
+    sms: FakeSmsGateway
+    url: str
+    http: httpx.Client
+
+    @property
+    def identity(self) -> Identity:
+        return self.services.identity
+
+    def client(self) -> Client:
+        return Client(self.http)
+
+    def school(self) -> SchoolWorld:
+        return new_school(self.ledger)
+
+    def project(self) -> None:
+        """Run every projection up to the ledger's head."""
+        catch_up(self.ledger, self.database_url)
+
+    def sms_to(self, phone: str, after: int = 0) -> list[str]:
+        return self.sms.to(phone)[after:]
+
+    def password_sent_to(self, phone: str) -> str:
+        texts = wait_for(lambda: [t for t in self.sms.to(phone) if "пароль" in t], 5, "an SMS")
+        found = re.search(r"пароль (\S+)$", texts[-1])
+        assert found, texts[-1]
+        return found.group(1)
+
+    def code_sent_to(self, phone: str) -> str:
+        texts = wait_for(lambda: [t for t in self.sms.to(phone) if "Код" in t], 5, "a code")
+        found = re.search(r"(\d{6})", texts[-1])
+        assert found
+        return found.group(1)
+
+    def family(self, world: SchoolWorld, deposit: int = 50_000, login: bool = True) -> Family:
+        pupil = world.pupil(deposit=deposit)
+        phone = new_phone()
+        self.identity.grant_parent(pupil.contract_number, pupil.account_id, phone, Access.MANAGE)
+        password = self.password_sent_to(phone)
+        family = Family(pupil, phone, password, self.client())
+        if login:
+            assert "accessToken" in family.client.login(pupil.contract_number, password)
+        return family
+
+    def staff(self, role: Role, *schools: UUID, all_schools: bool = False) -> Client:
+        username = f"{role.value}-{uuid4().hex[:8]}"
+        self.identity.create_staff(username, STAFF_PASSWORD, role, schools, all_schools)
+        client = self.client()
+        assert "accessToken" in client.login(username, STAFF_PASSWORD)
+        return client
+
+
+@contextmanager
+def running_stack(ledger: Ledger, database_url: str) -> Iterator[Stack]:
+    sms = FakeSmsGateway(token=SMS_TOKEN).start()
+    settings = ApiSettings(
+        development=False, sms_url=sms.url, sms_token=SMS_TOKEN, live_poll_seconds=0.1
+    )
+    container = Container(Settings(database_url=database_url), database_url, ledger)
+    app = create_app(container, settings)
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, 10, "uvicorn to start")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            yield Stack(ledger, database_url, app.state.graphql_services, sms, url, http)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sms.stop()
