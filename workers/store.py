@@ -14,6 +14,8 @@ from uuid import UUID
 import psycopg
 from psycopg_pool import ConnectionPool
 
+MAX_ATTEMPTS = 20
+
 DDL = """
 CREATE TABLE IF NOT EXISTS wk_position (
     name text PRIMARY KEY, notification_id bigint NOT NULL);
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS wk_outbox (
     channel text NOT NULL, kind text NOT NULL, title text NOT NULL, body text NOT NULL,
     status text NOT NULL DEFAULT 'pending', attempts int NOT NULL DEFAULT 0,
     claimed_until timestamptz, sent_at timestamptz, provider_ref text, error text,
+    swept_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX IF NOT EXISTS wk_outbox_open ON wk_outbox (created_at)
     WHERE status IN ('pending', 'sending');
@@ -141,20 +144,28 @@ class WorkerStore:
             )
 
     def release(self, message_id: str, error: str) -> None:
+        """Sending failed: try again later, or give up after MAX_ATTEMPTS (status 'failed')."""
         with self.connection() as conn:
             conn.execute(
-                "UPDATE wk_outbox SET status = 'pending', claimed_until = NULL, error = %s "
+                "UPDATE wk_outbox SET claimed_until = NULL, error = %s, status = "
+                "CASE WHEN attempts >= %s THEN 'failed' ELSE 'pending' END "
                 "WHERE message_id = %s AND status = 'sending'",
-                (error[:500], message_id),
+                (error[:500], MAX_ATTEMPTS, message_id),
             )
 
     def stale_messages(self, older_than_seconds: float) -> list[str]:
-        """Messages nobody finished: lost between commit and enqueue, or their sender died."""
+        """Messages nobody finished: lost between commit and enqueue, or their sender died.
+
+        Each is returned at most once per `older_than_seconds`, so a message waiting out
+        its retries is not enqueued again and again.
+        """
         with self.connection() as conn:
             rows = conn.execute(
-                "SELECT message_id FROM wk_outbox WHERE (status = 'pending' AND created_at < "
-                "now() - make_interval(secs => %s)) OR (status = 'sending' AND claimed_until < "
-                "now()) ORDER BY created_at LIMIT 1000",
+                "UPDATE wk_outbox SET swept_at = now() WHERE message_id IN ("
+                " SELECT message_id FROM wk_outbox WHERE status IN ('pending', 'sending')"
+                " AND coalesce(swept_at, created_at) < now() - make_interval(secs => %s)"
+                " AND (status = 'pending' OR claimed_until < now())"
+                " ORDER BY created_at LIMIT 1000) RETURNING message_id",
                 (older_than_seconds,),
             ).fetchall()
         return [r[0] for r in rows]
