@@ -1,5 +1,7 @@
 """Parents log in with contract number + password sent by SMS; sessions can be revoked."""
 
+import pytest
+
 from tests.api.stack import Stack
 
 VIEWER = "{ viewer { role contracts { contractNumber access } } }"
@@ -21,3 +23,180 @@ def test_a_parent_logs_in_with_the_sms_password_and_sees_the_childs_account(stac
     assert account["contractNumber"] == family.contract
     assert account["regular"] == "3000000"
     assert account["cards"] == [{"uid": family.pupil.uid, "state": "ACTIVE"}]
+
+
+REFRESH = """mutation($t: String!) { refreshToken(refreshToken: $t) {
+  __typename ... on Session { accessToken refreshToken } ... on Problem { code } } }"""
+LOGOUT = "mutation { logout { ok } }"
+CHANGE = """mutation($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) {
+  __typename ... on Problem { code } } }"""
+REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(username: $u) {
+  __typename ... on Problem { code } } }"""
+RESET = """mutation($u: String!, $code: String!, $new: String!) {
+  resetPassword(username: $u, code: $code, newPassword: $new) { __typename ... on Problem { code } } }"""
+ADD_REPRESENTATIVE = """mutation($c: String!, $phone: String!) {
+  addRepresentative(contractNumber: $c, phone: $phone) { __typename ... on Problem { code } } }"""
+LIMIT = """mutation($c: String!, $limit: Kopecks!) {
+  changeDailyLimit(contractNumber: $c, limit: $limit) { __typename ... on Done { position } ... on Problem { code } } }"""
+
+
+def test_logout_ends_the_session_and_its_token_at_once(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    other = stack.client()
+    other.login(family.contract, family.password)
+    assert family.client.data(LOGOUT)["logout"] == {"ok": True}
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert other.data(VIEWER)["viewer"]["role"] == "PARENT"  # another session lives on
+
+
+def test_a_refresh_token_gives_a_new_access_token_once(stack: Stack) -> None:
+    family = stack.family(stack.school(), login=False)
+    session = family.client.login(family.contract, family.password)
+    renewed = family.client.data(REFRESH, t=session["refreshToken"])["refreshToken"]
+    assert renewed["__typename"] == "Session"
+    again = family.client.data(REFRESH, t=session["refreshToken"])["refreshToken"]
+    assert again == {"__typename": "Problem", "code": "INVALID_CREDENTIALS"}
+    family.client.token = session["accessToken"]  # the rotated session's token is dead too
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    family.client.token = renewed["accessToken"]
+    assert family.client.data(VIEWER)["viewer"]["role"] == "PARENT"
+
+
+def test_a_password_change_revokes_every_session(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    other = stack.client()
+    other.login(family.contract, family.password)
+    wrong = family.client.data(CHANGE, old="not-it", new="new-password-1")["changePassword"]
+    assert wrong == {"__typename": "Problem", "code": "INVALID_CREDENTIALS"}
+    weak = family.client.data(CHANGE, old=family.password, new="short")["changePassword"]
+    assert weak == {"__typename": "Problem", "code": "WEAK_PASSWORD"}
+    done = family.client.data(CHANGE, old=family.password, new="new-password-1")
+    assert done["changePassword"] == {"__typename": "Accepted"}
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert other.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+    assert "accessToken" in stack.client().login(family.contract, "new-password-1")
+
+
+def test_disabling_a_login_revokes_its_sessions_and_refuses_logins(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    stack.identity.set_disabled(stack.identity.principal_of(family.contract), True)
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+
+
+def test_self_service_reset_by_a_one_time_sms_code(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    asked = family.client.data(REQUEST_RESET, u=family.contract)["requestPasswordReset"]
+    assert asked == {"__typename": "Accepted"}
+    code = stack.code_sent_to(family.phone)
+    wrong = "000000" if code != "000000" else "111111"
+    bad = stack.client().data(RESET, u=family.contract, code=wrong, new="brand-new-pass")
+    assert bad["resetPassword"] == {"__typename": "Problem", "code": "INVALID_RESET_CODE"}
+    ok = stack.client().data(RESET, u=family.contract, code=code, new="brand-new-pass")
+    assert ok["resetPassword"] == {"__typename": "Accepted"}
+    again = stack.client().data(RESET, u=family.contract, code=code, new="another-pass-1")
+    assert again["resetPassword"]["code"] == "INVALID_RESET_CODE"  # one time only
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+    assert "accessToken" in stack.client().login(family.contract, "brand-new-pass")
+
+
+def test_a_reset_for_an_unknown_contract_answers_the_same_and_sends_nothing(stack: Stack) -> None:
+    before = len(stack.sms.delivered())
+    answer = stack.client().data(REQUEST_RESET, u="NO-SUCH-CONTRACT")["requestPasswordReset"]
+    assert answer == {"__typename": "Accepted"}
+    assert len(stack.sms.delivered()) == before
+
+
+def test_one_parent_login_holds_several_children(stack: Stack) -> None:
+    world = stack.school()
+    first = stack.family(world)
+    second = world.pupil()
+    stack.identity.grant_parent(second.contract_number, second.account_id, first.phone)
+    assert any(second.contract_number in t for t in stack.sms_to(first.phone))
+    first.client.login(first.contract, first.password)  # fresh token: the grants are read at login
+    contracts = first.client.data(VIEWER)["viewer"]["contracts"]
+    assert {c["contractNumber"] for c in contracts} == {first.contract, second.contract_number}
+    stack.project()
+    assert first.client.data(ACCOUNT, c=second.contract_number)["account"]["regular"] == "50000"
+    # the same password works with either contract number
+    assert "accessToken" in stack.client().login(second.contract_number, first.password)
+
+
+def test_a_representative_reads_but_never_writes(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    grandma = "+79130000" + family.phone[-3:]
+    added = family.client.data(ADD_REPRESENTATIVE, c=family.contract, phone=grandma)
+    assert added["addRepresentative"]["__typename"] == "Done"
+    password = stack.password_sent_to(grandma)
+    client = stack.client()
+    assert "accessToken" in client.login(grandma, password)
+    stack.project()
+    viewer = client.data(VIEWER)["viewer"]
+    assert viewer == {
+        "role": "REPRESENTATIVE",
+        "contracts": [{"contractNumber": family.contract, "access": "READ"}],
+    }
+    assert client.data(ACCOUNT, c=family.contract)["account"]["contractNumber"] == family.contract
+    assert client.error_code(LIMIT, c=family.contract, limit="100") == "FORBIDDEN"
+
+
+def test_throttling_answers_the_same_for_unknown_and_known_contracts(stack: Stack) -> None:
+    family = stack.family(stack.school(), login=False)
+    known, unknown = stack.client(), stack.client()
+    known_answers = [known.login(family.contract, f"wrong-{i}") for i in range(7)]
+    unknown_answers = [unknown.login("NO-SUCH-123", f"wrong-{i}") for i in range(7)]
+    codes = [a["code"] for a in known_answers]
+    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+    assert [a["code"] for a in unknown_answers] == codes
+    assert [a["message"] for a in unknown_answers] == [a["message"] for a in known_answers]
+    # the right password is refused too while the contract is throttled
+    assert stack.client().login(family.contract, family.password)["code"] == "THROTTLED"
+
+
+def test_one_address_is_throttled_across_contracts(stack: Stack) -> None:
+    client = stack.client()
+    codes = [client.login(f"GUESS-{i}", "password-x")["code"] for i in range(32)]
+    assert codes == ["INVALID_CREDENTIALS"] * 30 + ["THROTTLED"] * 2
+    family = stack.family(stack.school(), login=False)  # a real parent from another address
+    assert "accessToken" in stack.client().login(family.contract, family.password)
+
+
+def test_a_batch_of_logins_counts_every_attempt(stack: Stack) -> None:
+    family = stack.family(stack.school(), login=False)
+    client = stack.client()
+    batch = [
+        {"query": LOGIN_Q, "variables": {"u": family.contract, "p": f"wrong-{i}"}}
+        for i in range(10)
+    ]
+    answers = client.post(batch).json()
+    codes = [a["data"]["login"]["code"] for a in answers]
+    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("THROTTLED") == 5
+    aliased = "mutation {" + " ".join(
+        f'a{i}: login(username: "{family.contract}-x", password: "p{i}") {{ ... on Problem {{ code }} }}'
+        for i in range(7)
+    ) + "}"
+    found = client.gql(aliased)["data"]
+    assert sorted(v["code"] for v in found.values()) == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+    too_many = client.post([{"query": "{ __typename }"}] * 11)
+    assert too_many.status_code == 400
+
+
+def test_passwords_and_codes_never_appear_in_responses_or_logs(
+    stack: Stack, caplog: "pytest.LogCaptureFixture"
+) -> None:
+    caplog.set_level("DEBUG")
+    family = stack.family(stack.school(), login=False)
+    response = family.client.post(
+        {"query": LOGIN_Q, "variables": {"u": family.contract, "p": family.password}}
+    )
+    family.client.data(REQUEST_RESET, u=family.contract)
+    code = stack.code_sent_to(family.phone)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert family.password not in response.text
+    assert family.password not in logged and code not in logged
+
+
+LOGIN_Q = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+  ... on Session { accessToken } ... on Problem { code message } } }"""
