@@ -33,6 +33,12 @@ Job = tuple[str, tuple[Any, ...]]
 FEED = "notifications"
 
 
+def contact_refs(account: Account) -> str:
+    """Where to look for an address, in order: the chosen contact, then the parent."""
+    refs = [account.contact_ref, account.parent_ref, account.parent_phone_ref]
+    return " ".join(dict.fromkeys(r for r in refs if r))
+
+
 def first_autopay_period(created: date, day: int) -> str:
     """A monthly rule first runs in the month of its creation only if its day is still ahead."""
     period = period_of(created)
@@ -149,7 +155,7 @@ class Feed:
         self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
     ) -> list[Job]:
         jobs: list[Job] = []
-        subject = account.contact_ref or account.parent_ref
+        subject = contact_refs(account)
         for channel in channels_for(text.importance, account.tariff, account.service_only):
             message_id = f"{key}/{text.kind}:{channel}"
             outgoing = Outgoing(

@@ -22,6 +22,7 @@ from domain.money import rubles
 from domain.notifications import EMAIL, PUSH, SMS, STATEMENT, channels_for
 from domain.recorded import acting_as
 from workers.config import WorkerSettings
+from workers.feed import contact_refs
 from workers.messages import local, statement_text
 from workers.store import Outgoing, WorkerStore
 
@@ -84,9 +85,10 @@ def deliver(rt: Runtime, message_id: str) -> str:
     if m is None:
         return "taken"
     try:
-        contact = rt.people.get(m.subject_ref) or {}
+        refs = m.subject_ref.split()
+        found = rt.people.get_many(refs)
         field = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}[m.channel]
-        to = contact.get(field)
+        to = next((found[r][field] for r in refs if found.get(r, {}).get(field)), None)
         if not to:
             rt.store.finish(message_id, "no_contact")
             return "no_contact"
@@ -139,7 +141,7 @@ def send_statement(rt: Runtime, account_id: str, period: str) -> str:
     text = statement_text(account, period, [*lines, f"Остаток на конец: {rubles(closing)}."],
                           opening)  # fmt: skip
     message_id = f"statement/{account.id}/{period}:{EMAIL}"
-    subject = account.contact_ref or account.parent_ref
+    subject = contact_refs(account)
     rt.store.add_standalone_message(
         Outgoing(message_id, account.id, subject, EMAIL, text.kind, text.title, text.body)
     )

@@ -90,3 +90,32 @@ def test_each_tariff_hears_on_its_own_channels_and_quiet_parents_only_hear_servi
     assert len(stack.push.requests) == len(stack.push.delivered())
     assert len(stack.sms.requests) == len(stack.sms.delivered())
     assert len(stack.smtp.received()) == 4
+
+
+def test_messages_follow_a_changed_contact_and_stop_for_an_erased_parent(stack: Stack) -> None:
+    world = new_school(stack.ledger)
+    moved = family(stack, world, "moved", "sms_plus")
+    erased = family(stack, world, "erased", "sms_plus")
+    stack.people.put("subject:new-contact", phone="+7-new", email="new@parents.test")
+    stack.billing.change_contact(moved, "subject:new-contact")
+    stack.people.erase(stack.ledger.account(erased).parent_ref)
+    stack.start("feed")
+    stack.start("worker")
+
+    for n, account_id in enumerate((moved, erased)):
+        stack.ledger.top_up(account_id, 30_000, Channel.BANK_CARD, f"bank-{n}")
+
+    wait_for(lambda: stack.fed_up_to_now() and stack.outbox_settled(), 60, "all messages done")
+    # The new contact's phone gets the SMS; the push token still comes from the parent's data.
+    assert [t[:4] for t in stack.sms.to("+7-new")] == ["Счёт"]
+    assert stack.sms.to("+7-moved") == []
+    assert [t[:4] for t in stack.push.to("push-moved")] == ["Счёт"]
+    # Erased personal data: nothing is sent, the outbox says why, and no address is kept.
+    rows = stack.query(
+        "SELECT channel, status FROM wk_outbox WHERE account_id = %s ORDER BY channel", erased
+    )
+    assert rows == [("push", "no_contact"), ("sms", "no_contact")]
+    assert stack.sms.to("+7-erased") == []
+    assert stack.push.to("push-erased") == []
+    assert not stack.query("SELECT 1 FROM wk_outbox WHERE subject_ref LIKE '%%@%%' "
+                           "OR body LIKE '%%+7-%%'")  # fmt: skip
