@@ -74,7 +74,7 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
     if isinstance(event, Account.PassRecorded):
         verb = "Вход в школу" if event.direction == "in" else "Выход из школы"
         return Text("pass", INFO, verb, f"{verb}: {local(event.tapped_at, zone)}.")
-    if isinstance(event, Account.TariffFeeCharged):
+    if isinstance(event, Account.TariffFeeCharged) and event.amount > 0:
         return Text("fee", INFO, "Абонентская плата",
                     f"Абонентская плата за {month_name(event.period)}: {rubles(event.amount)}. "
                     f"Остаток: {balance}.")  # fmt: skip
