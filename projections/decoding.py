@@ -23,19 +23,20 @@ class OrjsonDecoder(Transcoder):
         raise NotImplementedError("the projections only read")
 
     def decode(self, data: bytes) -> Any:
-        state = orjson.loads(data)
-        for key, value in state.items():
-            if type(value) is dict or type(value) is list:
-                state[key] = self._untag(value)
-        return state
+        return self._untag(orjson.loads(data))
 
     def _untag(self, o: Any) -> Any:
+        """Replace tagged values in place; plain dicts and lists are kept, not copied."""
         if type(o) is dict:
-            if len(o) == 2 and "_type_" in o and "_data_" in o:
+            if "_type_" in o and "_data_" in o and len(o) == 2:
                 return self.names[o["_type_"]].decode(self._untag(o["_data_"]))
-            return {k: self._untag(v) for k, v in o.items()}
-        if type(o) is list:
-            return [self._untag(v) for v in o]
+            for key, value in o.items():
+                if type(value) is dict or type(value) is list:
+                    o[key] = self._untag(value)
+        elif type(o) is list:
+            for i, value in enumerate(o):
+                if type(value) is dict or type(value) is list:
+                    o[i] = self._untag(value)
         return o
 
 

@@ -22,13 +22,14 @@ def catch_up(ledger: Ledger, database_url: str, batch_size: int = 2000) -> None:
             Worker(database_url, source, projection, batch_size).catch_up(conn)
 
 
-def start_runner(database_url: str, *args: str) -> "subprocess.Popen[bytes]":
+def start_runner(database_url: str, log: Path, *args: str) -> "subprocess.Popen[bytes]":
     """`infoshkola projections run` as its own OS process, as `make run` starts it."""
     env: dict[str, Any] = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.main", "projections", "run", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli.main", "projections", "run", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
