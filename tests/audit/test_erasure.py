@@ -31,7 +31,7 @@ def tables_holding(conn: psycopg.Connection[Any], needle: str) -> dict[str, int]
             tables[table].append(column)
     found = {}
     for table, binary in tables.items():
-        conditions = [sql.SQL("t::text LIKE %s")]
+        conditions: list[sql.Composable] = [sql.SQL("t::text LIKE %s")]
         params: list[Any] = [f"%{needle}%"]
         for column in binary:
             conditions.append(
