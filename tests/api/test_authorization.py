@@ -1,0 +1,328 @@
+"""Authorization: a walk over the schema, and the role × operation matrix over HTTP."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
+
+from adapters.identity.service import Access, Role
+from api.graphql.permissions import RULES, Scope
+from api.graphql.schema import build_schema
+from domain.kinds import TerminalKind
+from tests.api.stack import Client, Stack, new_phone
+from tests.builders import SchoolWorld, new_uid
+
+# Arguments that name an object, and the scope a rule must check for them.
+OBJECT_ARGUMENTS = {
+    "contractNumber": Scope.ACCOUNT,
+    "school": Scope.SCHOOL,
+    "terminalId": Scope.TERMINAL,
+}
+# Fields before login: they take a login name, are throttled, and answer the same for all.
+ANONYMOUS = {"Mutation.login", "Mutation.refreshToken", "Mutation.requestPasswordReset",
+             "Mutation.resetPassword"}  # fmt: skip
+ID_TYPES = {"UUID", "ID"}
+
+
+def walk() -> list[tuple[str, GraphQLObjectType, str]]:
+    schema = build_schema(development=True)._schema
+    found = []
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__"):
+            for name in type_.fields:
+                found.append((f"{type_.name}.{name}", type_, name))
+    return found
+
+
+def roots() -> set[str]:
+    schema = build_schema(development=True)._schema
+    return {
+        f"{root.name}.{name}"
+        for root in (schema.query_type, schema.mutation_type, schema.subscription_type)
+        if root is not None
+        for name in root.fields
+    }
+
+
+def test_every_root_field_has_an_authorization_rule_and_no_rule_is_stale() -> None:
+    assert roots() - RULES.keys() == set(), "root fields without a rule in permissions.RULES"
+    assert RULES.keys() - roots() == set(), "rules for fields that do not exist"
+
+
+def test_every_field_taking_an_object_id_checks_that_object() -> None:
+    root_fields = roots()
+    for coordinate, type_, name in walk():
+        field = type_.fields[name]
+        for arg_name, arg in field.args.items():
+            named: GraphQLNamedType = get_named_type(arg.type)
+            names_object = arg_name in OBJECT_ARGUMENTS or named.name in ID_TYPES
+            if not names_object or arg_name == "username":
+                continue
+            assert coordinate in root_fields, f"{coordinate}({arg_name}) is reachable unchecked"
+            rule = RULES[coordinate]
+            if coordinate in ANONYMOUS:
+                assert rule.scope == Scope.ANONYMOUS and not rule.roles
+                continue
+            assert rule.scope == OBJECT_ARGUMENTS.get(arg_name), (
+                f"{coordinate} takes {arg_name} but its rule checks {rule.scope}"
+            )
+
+
+def test_every_field_returning_objects_with_ids_is_behind_an_object_rule() -> None:
+    """Types carrying ids (accounts, cards, terminals …) are reached only through root fields
+    whose rule checks an object, or the viewer's own login."""
+    schema = build_schema(development=True)._schema
+    for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
+        assert root is not None
+        for name, field in root.fields.items():
+            coordinate = f"{root.name}.{name}"
+            returned = get_named_type(field.type)
+            if carries_ids(returned, set()):
+                assert RULES[coordinate].scope != Scope.CATALOGUE, coordinate
+
+
+def carries_ids(type_: GraphQLNamedType, seen: set[str]) -> bool:
+    if type_.name in seen:
+        return False
+    seen.add(type_.name)
+    fields = getattr(type_, "fields", None)
+    if fields is None:
+        types = getattr(type_, "types", None)  # unions
+        return any(carries_ids(t, seen) for t in types or ())
+    for fname, f in fields.items():
+        inner = get_named_type(f.type)
+        if inner.name in ID_TYPES or fname in ("contractNumber", "uid", "terminalId"):
+            return True
+        if carries_ids(inner, seen):
+            return True
+    return False
+
+
+def test_auditors_and_representatives_are_in_no_writing_rule() -> None:
+    for coordinate, rule in RULES.items():
+        if rule.writes:
+            assert Role.AUDITOR not in rule.roles, coordinate
+            assert Role.REPRESENTATIVE not in rule.roles, coordinate
+        if coordinate.startswith("Mutation.") and rule.scope not in (Scope.SELF, Scope.ANONYMOUS):
+            assert rule.writes, f"{coordinate} changes state: mark it writes=True"
+
+
+# The matrix, over HTTP
+
+
+@dataclass
+class Objects:
+    world: SchoolWorld
+    contract: str
+    uid: str
+    terminal: str
+
+    @property
+    def school(self) -> str:
+        return str(self.world.school_id)
+
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
+    "Query.viewer": lambda o: ("{ viewer { role } }", {}),
+    "Query.tariffs": lambda o: ("{ tariffs { tariff } }", {}),
+    "Query.account": lambda o: (
+        "query($c: String!) { account(contractNumber: $c) { regular } }", {"c": o.contract}),
+    "Query.statement": lambda o: (
+        "query($c: String!) { statement(contractNumber: $c) { hasMore } }", {"c": o.contract}),
+    "Query.attendance": lambda o: (
+        "query($c: String!) { attendance(contractNumber: $c) { date } }", {"c": o.contract}),
+    "Query.menu": lambda o: (
+        "query($s: UUID!) { menu(school: $s, date: \"2026-11-25\") { date } }", {"s": o.school}),
+    "Query.schoolReport": lambda o: (
+        "query($s: UUID!) { schoolReport(school: $s) { schoolId } }", {"s": o.school}),
+    "Query.auditTrail": lambda o: (
+        "query($s: UUID!) { auditTrail(school: $s) { actor } }", {"s": o.school}),
+    "Mutation.login": lambda o: (
+        'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
+    "Mutation.refreshToken": lambda o: (
+        'mutation { refreshToken(refreshToken: "x.y") { __typename } }', {}),
+    "Mutation.requestPasswordReset": lambda o: (
+        'mutation { requestPasswordReset(username: "nobody") { __typename } }', {}),
+    "Mutation.resetPassword": lambda o: (
+        'mutation { resetPassword(username: "nobody", code: "1", newPassword: "xxxxxxxxx") '
+        "{ __typename } }", {}),
+    "Mutation.changePassword": lambda o: (
+        'mutation { changePassword(oldPassword: "wrong-one", newPassword: "whatever-1") '
+        "{ __typename } }", {}),
+    "Mutation.addRepresentative": lambda o: (
+        "mutation($c: String!, $p: String!) { addRepresentative(contractNumber: $c, phone: $p) "
+        "{ __typename } }", {"c": o.contract, "p": new_phone()}),
+    "Mutation.changeDailyLimit": lambda o: (
+        'mutation($c: String!) { changeDailyLimit(contractNumber: $c, limit: "15000") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.changeTariff": lambda o: (
+        "mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE) "
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.changeNotificationPreferences": lambda o: (
+        "mutation($c: String!) { changeNotificationPreferences(contractNumber: $c, "
+        "serviceOnly: false) { __typename } }", {"c": o.contract}),
+    "Mutation.changeContact": lambda o: (
+        'mutation($c: String!) { changeContact(contractNumber: $c, email: "a@b.c") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.blockCard": lambda o: (
+        "mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) "
+        "{ __typename } }", {"c": o.contract, "u": o.uid}),
+    "Mutation.orderDuplicateCard": lambda o: (
+        "mutation($c: String!, $u: String!, $n: String!) { orderDuplicateCard("
+        "contractNumber: $c, blockedUid: $u, newUid: $n) { __typename } }",
+        {"c": o.contract, "u": o.uid, "n": new_uid()}),
+    "Mutation.publishMenu": lambda o: (
+        "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
+        '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
+        {"s": o.school, "d": TOMORROW}),
+    "Mutation.registerTerminal": lambda o: (
+        'mutation($s: UUID!) { registerTerminal(school: $s, kind: LOCKER, label: "x") '
+        "{ __typename } }", {"s": o.school}),
+    "Mutation.revokeTerminal": lambda o: (
+        'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "test") { __typename } }',
+        {"t": o.terminal}),
+    "Mutation.grantSubsidy": lambda o: (
+        'mutation($c: String!) { grantSubsidy(contractNumber: $c, basis: "b", '
+        'dailyAllowance: "100") { __typename } }', {"c": o.contract}),
+    "Mutation.revokeSubsidy": lambda o: (
+        'mutation($c: String!) { revokeSubsidy(contractNumber: $c, reason: "r") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.resetAccess": lambda o: (
+        "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+}  # fmt: skip
+# The policy, written out independently of permissions.RULES: P parent, R representative,
+# C canteen operator, A school admin, S support, U auditor ("*" = anonymous allowed).
+LETTERS = {"P": Role.PARENT, "R": Role.REPRESENTATIVE, "C": Role.CANTEEN_OPERATOR,
+           "A": Role.SCHOOL_ADMIN, "S": Role.SUPPORT, "U": Role.AUDITOR}  # fmt: skip
+EXPECTED = {
+    "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
+    "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
+    "Query.schoolReport": "CASU", "Query.auditTrail": "U",
+    "Mutation.login": "*", "Mutation.refreshToken": "*", "Mutation.requestPasswordReset": "*",
+    "Mutation.resetPassword": "*", "Mutation.changePassword": "PRCASU",
+    "Mutation.logout": "PRCASU", "Mutation.addRepresentative": "P",
+    "Mutation.changeDailyLimit": "P", "Mutation.changeTariff": "P",
+    "Mutation.changeNotificationPreferences": "P", "Mutation.changeContact": "P",
+    "Mutation.blockCard": "PAS", "Mutation.orderDuplicateCard": "PAS",
+    "Mutation.publishMenu": "CA", "Mutation.registerTerminal": "A",
+    "Mutation.revokeTerminal": "A", "Mutation.grantSubsidy": "A", "Mutation.revokeSubsidy": "A",
+    "Mutation.resetAccess": "S", "Subscription.accountEvents": "PRASU",
+}  # fmt: skip
+
+
+def allowed(coordinate: str) -> frozenset[Role]:
+    return frozenset(LETTERS[x] for x in EXPECTED[coordinate] if x != "*")
+
+
+def test_the_declared_rules_are_the_expected_policy() -> None:
+    assert set(EXPECTED) == set(RULES)
+    for coordinate, rule in RULES.items():
+        assert rule.roles == allowed(coordinate), coordinate
+        assert (EXPECTED[coordinate] == "*") == (rule.scope == Scope.ANONYMOUS), coordinate
+
+
+# Checked over WebSocket in test_subscriptions.py.
+ELSEWHERE = {"Subscription.accountEvents"}
+# These end sessions: each runs with fresh logins.
+DESTRUCTIVE = ("Mutation.resetAccess", "Mutation.logout")
+
+
+def test_the_matrix_covers_every_rule() -> None:
+    assert set(OPERATIONS) | ELSEWHERE == set(RULES)
+
+
+def clients(stack: Stack, objects: Objects) -> dict[Role, Client]:
+    """One login per role, all entitled to `objects`' school or contract."""
+    world, school = objects.world, objects.world.school_id
+    found: dict[Role, Client] = {}
+    parent = stack.client()
+    phone = new_phone()
+    account_id = stack.ledger.account_id_for_contract(objects.contract)
+    stack.identity.grant_parent(objects.contract, account_id, phone, Access.MANAGE)
+    parent.login(objects.contract, stack.password_sent_to(phone))
+    found[Role.PARENT] = parent
+    grandma = new_phone()
+    stack.identity.grant_parent(objects.contract, account_id, grandma, Access.READ)
+    representative = stack.client()
+    representative.login(grandma, stack.password_sent_to(grandma))
+    found[Role.REPRESENTATIVE] = representative
+    for role in (Role.CANTEEN_OPERATOR, Role.SCHOOL_ADMIN, Role.SUPPORT, Role.AUDITOR):
+        found[role] = stack.staff(role, school)
+    assert all(c.token for c in found.values()), "every role logged in"
+    del world
+    return found
+
+
+def outcome(client: Client, query: str, variables: dict[str, Any]) -> str:
+    body = client.gql(query, **variables)
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    if "FORBIDDEN" in codes:
+        return "forbidden"
+    if "UNAUTHENTICATED" in codes:
+        return "unauthenticated"
+    return "allowed"
+
+
+@pytest.fixture(scope="module")
+def objects(stack: Stack) -> tuple[Objects, Objects]:
+    mine, foreign = stack.school(), stack.school()
+    pupil, other = mine.pupil(), foreign.pupil()
+    stack.project()
+    return (
+        Objects(mine, pupil.contract_number, pupil.uid, str(mine.terminals[TerminalKind.LOCKER])),
+        Objects(
+            foreign, other.contract_number, other.uid, str(foreign.terminals[TerminalKind.LOCKER])
+        ),
+    )
+
+
+def test_role_by_operation_matrix(stack: Stack, objects: tuple[Objects, Objects]) -> None:
+    mine, foreign = objects
+    roles = clients(stack, mine)
+    anonymous = stack.client()
+    for coordinate in sorted(OPERATIONS, key=lambda c: c in DESTRUCTIVE):
+        rule = RULES[coordinate]
+        if coordinate in DESTRUCTIVE:
+            roles = clients(stack, mine)
+        query, variables = OPERATIONS[coordinate](mine)
+        for role, client in roles.items():
+            permitted = role in allowed(coordinate) or EXPECTED[coordinate] == "*"
+            expected = "allowed" if permitted else "forbidden"
+            got = outcome(client, *OPERATIONS[coordinate](mine))
+            assert got == expected, f"{role} on {coordinate}: {got}, expected {expected}"
+            if rule.scope in (Scope.ACCOUNT, Scope.SCHOOL, Scope.TERMINAL):
+                got = outcome(client, *OPERATIONS[coordinate](foreign))
+                assert got == "forbidden", f"{role} on a foreign {coordinate}: {got}"
+        got = outcome(anonymous, query, variables)
+        expected = "allowed" if rule.scope == Scope.ANONYMOUS else "unauthenticated"
+        assert got == expected, f"anonymous on {coordinate}: {got}"
+
+
+def test_unknown_and_foreign_contracts_get_the_same_answer(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    other = stack.school().pupil()
+    stack.project()
+    q = "query($c: String!) { account(contractNumber: $c) { regular } }"
+    foreign = family.client.gql(q, c=other.contract_number)
+    unknown = family.client.gql(q, c="NO-SUCH-CONTRACT")
+    assert foreign == unknown
+
+
+def test_spanning_staff_see_every_school_and_bound_staff_only_theirs(stack: Stack) -> None:
+    first, second = stack.school(), stack.school()
+    pupil = second.pupil()
+    stack.project()
+    q = "query($c: String!) { account(contractNumber: $c) { regular } }"
+    auditor = stack.staff(Role.AUDITOR, all_schools=True)
+    assert auditor.data(q, c=pupil.contract_number)["account"]["regular"] == "50000"
+    admin = stack.staff(Role.SCHOOL_ADMIN, first.school_id)
+    assert admin.error_code(q, c=pupil.contract_number) == "FORBIDDEN"
+    support = stack.staff(Role.SUPPORT, first.school_id, second.school_id)
+    assert support.data(q, c=pupil.contract_number)["account"]["regular"] == "50000"
