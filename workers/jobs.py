@@ -112,6 +112,8 @@ MONEY_LINES: dict[type[Any], tuple[str, str]] = {
     Account.DuplicateCardOrdered: ("fee", "Дубликат карты"),
     Account.TariffFeeCharged: ("amount", "Абонентская плата"),
     Account.FeeDebtCollected: ("amount", "Погашение долга"),
+    Account.ChargeReversed: ("to_regular", "Возврат оспоренного списания"),
+    Account.RefundPaid: ("amount", "Возврат остатка"),
 }
 
 
@@ -132,7 +134,7 @@ def send_statement(rt: Runtime, account_id: str, period: str) -> str:
         if field_label is None:
             continue
         amount = int(getattr(event, field_label[0]))
-        delta = amount if isinstance(event, Account.ToppedUp) else -amount
+        delta = amount if isinstance(event, Account.ToppedUp | Account.ChargeReversed) else -amount
         if event.timestamp < start:
             opening += delta
         else:

@@ -87,7 +87,9 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
         return Text("card_blocked", SERVICE, "Карта заблокирована",
                     f"Карта {event.uid[-4:]} счёта {acc} заблокирована "
                     f"{local(event.timestamp, zone)}.")  # fmt: skip
-    return None
+    from workers.casework_messages import casework_text  # disputes and refunds (issue 7)
+
+    return casework_text(event, account, zone)
 
 
 def low_balance_text(account: Account) -> Text:

@@ -8,10 +8,12 @@ from domain import casework
 from domain.dispute import NOT_INSIDE, SCHOOL_CLOSED, charge_key
 from domain.errors import DisputeError
 from domain.ledger import Ledger
+from domain.notifications import EMAIL, channels_for
 from domain.recorded import acting_as
 from projections.statement import list_statement
 from tests.builders import SchoolWorld, meal, snack
 from tests.projections.helpers import catch_up
+from workers.messages import text_for
 
 SATURDAY_NOON = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)  # 12:00 in Novosibirsk
 TUESDAY_NOON = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
@@ -97,3 +99,27 @@ def test_a_holiday_in_the_school_calendar_closes_the_school(
     assert [(e.charge.local_date, e.flags) for e in flagged] == [
         ("2026-11-24", [NOT_INSIDE, SCHOOL_CLOSED])
     ]
+
+
+def test_the_parent_is_told_of_every_dispute_and_refund_step_on_every_tariff(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil()
+    tap = world.tap("canteen_pos", pupil.uid, items=[meal(13_900)], at=SATURDAY_NOON)
+    key = charge_key(world.terminals["canteen_pos"], tap.decision.tap_id)
+    casework.dispute_charge(ledger, pupil.account_id, key, "суббота")
+    casework.reverse_charge(ledger, pupil.account_id, key)
+    casework.request_refund(ledger, pupil.account_id)
+    casework.approve_refund(ledger, pupil.account_id)
+    casework.pay_refund(ledger, pupil.account_id, "payout-5")
+    account = ledger.account(pupil.account_id)
+    zone = ledger.school(world.school_id).zone
+    events: list[Any] = list(ledger.repository.event_store.get(pupil.account_id))
+    texts = [text_for(e, account, zone) for e in events[-5:]]
+    kinds = [t.kind if t else None for t in texts]
+    assert kinds == [
+        "dispute_opened", "charge_reversed", None, "refund_approved", "refund_paid",
+    ]  # fmt: skip
+    assert all(t is None or channels_for(t.importance, "zero", True) == (EMAIL,) for t in texts)
+    assert texts[-1] is not None
+    assert "payout-5" in texts[-1].body
