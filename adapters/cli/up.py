@@ -22,6 +22,7 @@ SERVICES: dict[str, Sequence[str]] = {
     "projections": ["projections", "run"],
     "api": ["api"],
     "workers": ["workers"],
+    "audit-chain": ["audit", "chain", "--follow"],
 }
 
 
