@@ -1,0 +1,103 @@
+"""accountEvents over graphql-transport-ws: live taps, passes and top-ups, for allowed viewers."""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from domain.kinds import Channel, TerminalKind
+from tests.api.stack import Stack
+from tests.builders import meal
+
+EVENTS = """subscription($c: String!) { accountEvents(contractNumber: $c) {
+  position kind at amount regularAfter terminalKind reason } }"""
+
+
+@contextmanager
+def socket(stack: Stack, token: str | None) -> Iterator[ClientConnection]:
+    url = stack.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+        payload = {"authorization": f"Bearer {token}"} if token else {}
+        ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        yield ws
+
+
+def receive(ws: ClientConnection, timeout: float = 15) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
+        if message["type"] != "ping":
+            return message
+        ws.send(json.dumps({"type": "pong"}))
+
+
+def subscribe(ws: ClientConnection, contract: str) -> None:
+    ws.send(json.dumps({
+        "id": "1", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"c": contract}},
+    }))  # fmt: skip
+
+
+def test_a_parent_receives_taps_passes_and_top_ups_live(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    stack.project()
+    with socket(stack, family.client.token) as ws:
+        subscribe(ws, family.contract)
+        stack.ledger.top_up(family.pupil.account_id, 20_000, Channel.SBP, "sbp-live-1")
+        world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
+        world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in")
+        stack.project()
+        got = [receive(ws) for _ in range(3)]
+        assert {m["type"] for m in got} == {"next"}
+        events = [m["payload"]["data"]["accountEvents"] for m in got]
+        assert [e["kind"] for e in events] == ["TOP_UP", "PURCHASE_APPROVED", "PASS_IN"]
+        assert events[0]["amount"] == "20000" and events[0]["regularAfter"] == "70000"
+        assert events[1]["amount"] == "-9000" and events[1]["terminalKind"] == "CANTEEN_POS"
+        assert events[1]["regularAfter"] == "61000"
+        world.tap(TerminalKind.VENDING, family.pupil.uid, items=[meal(price=900_000)])
+        stack.project()
+        declined = receive(ws)["payload"]["data"]["accountEvents"]
+        assert declined["kind"] == "PURCHASE_DECLINED" and declined["amount"] == "900000"
+
+
+def test_logout_ends_the_live_feed(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    stack.project()
+    with socket(stack, family.client.token) as ws:
+        subscribe(ws, family.contract)
+        family.client.data("mutation { logout { ok } }")
+        assert receive(ws) == {"id": "1", "type": "complete"}
+
+
+def test_a_foreign_or_anonymous_viewer_gets_no_feed(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    other = stack.family(stack.school())
+    stack.project()
+    with socket(stack, other.client.token) as ws:
+        subscribe(ws, family.contract)
+        assert refusal(ws) == "FORBIDDEN"
+    with socket(stack, None) as ws:
+        subscribe(ws, family.contract)
+        assert refusal(ws) == "UNAUTHENTICATED"
+
+
+def refusal(ws: ClientConnection) -> str:
+    """The error code of a refused subscription, and that no data came with it."""
+    message = receive(ws)
+    assert message["type"] == "next", message
+    assert message["payload"]["data"] is None
+    code = str(message["payload"]["errors"][0]["extensions"]["code"])
+    assert receive(ws) == {"id": "1", "type": "complete"}
+    return code
+
+
+def test_the_legacy_graphql_ws_protocol_is_refused(stack: Stack) -> None:
+    url = stack.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
