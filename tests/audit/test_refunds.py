@@ -21,6 +21,8 @@ def test_a_parent_refund_goes_request_approve_paid_and_ends_at_zero(
         casework.request_refund(ledger, pupil.account_id)
     with pytest.raises(RefundError):
         casework.pay_refund(ledger, pupil.account_id, "payout-1")
+    ledger.take_snapshot(pupil.account_id)  # refund state survives a snapshot round trip
+    assert ledger.account(pupil.account_id).refund_status == "requested"
     with acting_as("school_admin:1"):
         casework.approve_refund(ledger, pupil.account_id)
     world.tap("canteen_pos", pupil.uid, items=[meal(9_000)])  # lunch before the payout
