@@ -130,6 +130,8 @@ async def account(info: Info[Context, None], coordinate: str, contract: str) -> 
     principal = await viewer_for(info, coordinate)
     assert RULES[coordinate].scope == Scope.ACCOUNT
     contract = contract.strip()
+    if not contract or len(contract) > 32 or not contract.isprintable():
+        raise ForbiddenError()  # no such contract can exist: the answer for unknown ones
     if principal.role in (Role.PARENT, Role.REPRESENTATIVE):
         for grant in principal.grants.values():
             if grant.contract_number == contract:

@@ -88,7 +88,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith("p:") and text[2:].isdigit():
+        if text.startswith("p:") and text[2:].isdigit() and len(text) <= 20:
             return int(text[2:])
     except ValueError:
         pass
