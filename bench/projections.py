@@ -11,7 +11,10 @@ Creates its own database on the server, records `--events` account events (hundr
 """
 
 import argparse
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,10 +23,11 @@ from typing import Any
 import psycopg
 
 from adapters.postgres import drop_database, eventsourcing_env
-from domain.account import MAX_DAILY_LIMIT
 from domain.ledger import Ledger
+from domain.money import MAX_DAILY_LIMIT
 from projections import all_projections
 from projections.directory import Directory
+from projections.positions import wait_for
 from projections.runner import Source, Worker, drop, rebuild, setup
 from tests.builders import new_school
 from tests.projections.workload import append_events
@@ -36,17 +40,13 @@ def timed(work: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def catch_up_all(url: str, source: Source, batch_size: int, upto: int | None = None) -> None:
-    """Every projection in its own thread (as `projections run` does) until it reaches `upto`."""
+def per_event_baseline(url: str, source: Source, upto: int) -> None:
+    """The naive path: every projection, one transaction per event (threads, one process)."""
 
     def one(projection: Any) -> None:
-        worker = Worker(url, source, projection, batch_size)
+        worker = Worker(url, source, projection, batch_size=1)
         with psycopg.connect(url, autocommit=True) as conn:
-            if upto is None:
-                worker.catch_up(conn)
-                return
-            position = 0
-            folder = Directory()
+            position, folder = 0, Directory()
             while position < upto:
                 position = worker.step(conn, folder, position, upto)
 
@@ -55,6 +55,23 @@ def catch_up_all(url: str, source: Source, batch_size: int, upto: int | None = N
         t.start()
     for t in threads:
         t.join()
+
+
+def runner_catch_up(url: str, head: int, *args: str) -> dict[str, float]:
+    """`infoshkola projections run` as a process from zero to `head`: seconds per projection."""
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "-m", "adapters.cli.main", "projections", "run", *args]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        done = {}
+        for projection in all_projections():
+            wait_for(url, projection.name, head, timeout=3600)
+            done[projection.name] = time.perf_counter() - started
+        return done
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def reset(url: str) -> None:
@@ -90,21 +107,31 @@ def main() -> None:
         six = len(all_projections())
 
         reset(url)
-        base = timed(lambda: catch_up_all(url, source, 1, upto=args.sample))
-        naive = args.sample / base
-        print(f"baseline, 1 event/transaction, {six} projections: {naive:,.0f} events/s")
+        sample = min(args.sample, head)
+        naive = sample / timed(lambda: per_event_baseline(url, source, sample))
+        print(f"baseline, 1 event per transaction, {six} projections: {naive:,.0f} events/s")
 
-        reset(url)
-        batched = head / timed(lambda: catch_up_all(url, source, args.batch_size))
-        print(f"catch-up, {args.batch_size} events/transaction: {batched:,.0f} events/s")
-        print(f"ratio: {batched / naive:.1f}x")
+        for processes in (1, 2):
+            reset(url)
+            done = runner_catch_up(
+                url, head, "--batch-size", str(args.batch_size), "--processes", str(processes)
+            )
+            rate = head / max(done.values())
+            print(
+                f"catch-up, `projections run --processes {processes}`, {args.batch_size} events"
+                f" per transaction: {rate:,.0f} events/s, {rate / naive:.0f}x the baseline"
+            )
+            for name, seconds in done.items():
+                print(f"    {name:<15} caught up after {seconds:6.1f} s")
 
         total = 0.0
         for projection in all_projections():
-            spent = timed(lambda p=projection: rebuild(url, source, p, 5000))
+            started = time.perf_counter()
+            rebuild(url, source, projection, 5000)
+            spent = time.perf_counter() - started
             total += spent
             print(f"rebuild {projection.name:<15} {spent:6.1f} s  {head / spent:,.0f} events/s")
-        print(f"rebuild all {six} projections, one after another: {total:.1f} s")
+        print(f"rebuild of all {six} projections, one after another: {total:.1f} s")
     finally:
         ledger.close()
         if not args.keep:

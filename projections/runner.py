@@ -8,6 +8,7 @@ One instance per projection: a session-level advisory lock on a dedicated connec
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,7 +132,7 @@ class Progress:
 
 
 class Worker:
-    """Keeps one projection up to date until `stop` is set."""
+    """Moves one projection forward, one batch (one transaction) at a time."""
 
     def __init__(
         self,
@@ -139,56 +140,22 @@ class Worker:
         source: Source,
         projection: Projection,
         batch_size: int = BATCH_SIZE,
-        idle_wait: float = 1.0,
     ) -> None:
         self.database_url = database_url
         self.source = source
         self.projection = projection
         self.batch_size = batch_size
-        self.idle_wait = idle_wait
         self.progress = Progress()
-
-    def run(self, stop: threading.Event) -> None:
-        name = self.projection.name
-        with psycopg.connect(self.database_url, autocommit=True) as lock_conn:
-            while not try_lock(lock_conn, f"infoshkola.projection.{name}"):
-                log.info("projection %s runs elsewhere; waiting for its lock", name)
-                if stop.wait(2.0):
-                    return
-            with (
-                psycopg.connect(self.database_url, autocommit=True) as conn,
-                psycopg.connect(self.database_url, autocommit=True) as listener,
-            ):
-                listener.execute(
-                    sql.SQL("LISTEN {}").format(sql.Identifier(self.source.events_table))
-                )
-                setup(conn, [self.projection])
-                self._follow(conn, listener, stop)
-
-    def _follow(
-        self,
-        conn: psycopg.Connection[Any],
-        listener: psycopg.Connection[Any],
-        stop: threading.Event,
-    ) -> None:
-        folder = Directory()
-        position = positions.positions(conn)[self.projection.name]
-        while not stop.is_set():
-            head = self.source.max_id(conn)
-            self.progress = Progress(position, head)
-            if position >= head:
-                # Wake on the recorder's NOTIFY, or look again after a bounded wait.
-                for _ in listener.notifies(timeout=self.idle_wait, stop_after=1):
-                    pass
-                continue
-            position = self.step(conn, folder, position, head)
 
     def step(
         self, conn: psycopg.Connection[Any], folder: Directory, position: int, head: int
     ) -> int:
-        """Apply one batch after `position`; returns the position now stored."""
+        """Apply the events of the next `batch_size` ids after `position`; returns the position
+        now stored. Windows of ids, not counts of events, keep projections in step, so the
+        events one decodes are in the shared cache when the others read them."""
         topics = self.source.topics(self.projection)
-        batch, covered = self.source.read(conn, position, head, self.batch_size, topics)
+        upto = min(head, position + self.batch_size)
+        batch, covered = self.source.read(conn, position, upto, self.batch_size, topics)
         try:
             apply_tracked(conn, self.projection, folder, batch, position, covered)
         except PositionMovedError as moved:  # a rebuild swapped in, or a rogue writer
@@ -207,28 +174,61 @@ class Worker:
         return position
 
 
-def supervise(
-    worker: Worker,
-    stop: threading.Event,
-    on_error: Callable[[str, BaseException], None],
-    max_backoff: float = 30.0,
-) -> None:
-    """Run a worker; when it fails, record the error and restart it with growing backoff."""
-    backoff = 1.0
-    while not stop.is_set():
-        before = worker.progress.position
+class Slot:
+    """A projection inside the runner: its lock, its connection, its backoff after failures."""
+
+    def __init__(self, worker: Worker, max_backoff: float = 30.0) -> None:
+        self.worker = worker
+        self.name = worker.projection.name
+        self.lock_conn: psycopg.Connection[Any] | None = None
+        self.conn: psycopg.Connection[Any] | None = None
+        self.folder = Directory()
+        self.position = 0
+        self.retry_at = 0.0
+        self.backoff = 1.0
+        self.max_backoff = max_backoff
+
+    def turn(self, head: int, on_error: Callable[[str, BaseException], None]) -> bool:
+        """One batch if this projection is behind; True when it moved."""
+        if time.monotonic() < self.retry_at:
+            return False
         try:
-            worker.run(stop)
-            return
+            if self.conn is None and not self._start():
+                return False
+            assert self.conn is not None
+            self.worker.progress = Progress(self.position, head)
+            if self.position >= head:
+                return False
+            self.position = self.worker.step(self.conn, self.folder, self.position, head)
+            self.worker.progress = Progress(self.position, head)
+            self.backoff = 1.0
+            return True
         except Exception as exc:
-            log.exception(
-                "projection %s failed; restarting in %.0f s", worker.projection.name, backoff
-            )
-            on_error(worker.projection.name, exc)
-            if worker.progress.position > before:
-                backoff = 1.0
-            stop.wait(backoff)
-            backoff = min(backoff * 2, max_backoff)
+            log.exception("projection %s failed; restarting in %.0f s", self.name, self.backoff)
+            on_error(self.name, exc)
+            self.close()
+            self.retry_at = time.monotonic() + self.backoff
+            self.backoff = min(self.backoff * 2, self.max_backoff)
+            return False
+
+    def _start(self) -> bool:
+        """Take the projection's lock (one instance per projection) and load its position."""
+        url = self.worker.database_url
+        self.lock_conn = self.lock_conn or psycopg.connect(url, autocommit=True)
+        if not try_lock(self.lock_conn, f"infoshkola.projection.{self.name}"):
+            log.info("projection %s runs elsewhere; waiting for its lock", self.name)
+            self.retry_at = time.monotonic() + 2.0
+            return False
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.folder = Directory()
+        self.position = positions.positions(self.conn)[self.name]
+        return True
+
+    def close(self) -> None:
+        for conn in (self.conn, self.lock_conn):
+            if conn is not None:
+                conn.close()
+        self.conn = self.lock_conn = None
 
 
 def rebuild(
@@ -303,30 +303,40 @@ def run_all(
     report: Callable[[str], None] = log.info,
     report_every: float = 30.0,
     batch_size: int = BATCH_SIZE,
+    idle_wait: float = 1.0,
 ) -> None:
-    """Every projection in its own supervised thread; reports positions and lag until `stop`."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        setup(conn, projections)
+    """Every projection in turn, a batch each, until `stop`; reports positions and lag.
+
+    One thread: the projections share each decoded batch instead of fighting for the GIL.
+    A failed projection is retried after a growing backoff while the others go on.
+    """
+    slots = [Slot(Worker(database_url, source, p, batch_size)) for p in projections]
+    with (
+        psycopg.connect(database_url, autocommit=True) as admin,
+        psycopg.connect(database_url, autocommit=True) as listener,
+    ):
+        setup(admin, projections)
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(source.events_table)))
 
         def on_error(name: str, exc: BaseException) -> None:
-            positions.record_error(conn, name, f"{type(exc).__name__}: {exc}")
+            positions.record_error(admin, name, f"{type(exc).__name__}: {exc}")
 
-        workers = [Worker(database_url, source, p, batch_size) for p in projections]
-        threads = [
-            threading.Thread(target=supervise, args=(w, stop, on_error), name=w.projection.name)
-            for w in workers
-        ]
-        for thread in threads:
-            thread.start()
-        while not stop.wait(report_every):
-            report(
-                "  ".join(
-                    f"{w.projection.name}={w.progress.position} (lag {w.progress.lag})"
-                    for w in workers
-                )
-            )
-        for thread in threads:
-            thread.join()
+        reported = time.monotonic()
+        try:
+            while not stop.is_set():
+                head = source.max_id(admin)
+                moved = [slot.turn(head, on_error) for slot in slots]
+                if time.monotonic() - reported >= report_every:
+                    reported = time.monotonic()
+                    report("  ".join(f"{s.name}={s.position} (lag {s.worker.progress.lag})"
+                                     for s in slots))  # fmt: skip
+                if not any(moved):
+                    # Wake on the recorder's NOTIFY, or look again after a bounded wait.
+                    for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                        pass
+        finally:
+            for slot in slots:
+                slot.close()
 
 
 def digest(conn: psycopg.Connection[Any], projection: Projection) -> str:

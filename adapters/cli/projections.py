@@ -7,11 +7,19 @@ from typing import Annotated
 
 import psycopg
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from adapters.bootstrap import bootstrap
 from projections import all_projections, by_name, positions, runner
 from projections.base import Projection
+from projections.processes import spread, supervise
 
 app = typer.Typer(no_args_is_help=True, help="Read models: run the projections, status, rebuild")
 
@@ -28,14 +36,21 @@ def run(
     only: Annotated[list[str] | None, typer.Option(help="run only these projections")] = None,
     batch_size: Annotated[int, typer.Option(help="events per transaction")] = runner.BATCH_SIZE,
     report_every: Annotated[float, typer.Option(help="seconds between lag reports")] = 30.0,
+    processes: Annotated[int, typer.Option(help="OS processes to spread them over")] = 1,
 ) -> None:
     """Keep every read model up to date; a failed projection restarts with backoff."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     chosen = _chosen(only)
-    container = bootstrap()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if processes > 1:
+        groups = spread([p.name for p in chosen], processes)
+        typer.echo(f"projections in {len(groups)} processes: {groups}")
+        extra = ["--batch-size", str(batch_size), "--report-every", str(report_every)]
+        supervise(groups, extra, stop)
+        return
+    container = bootstrap()
     typer.echo(f"projections: {', '.join(p.name for p in chosen)}")
     try:
         runner.run_all(
@@ -92,7 +107,7 @@ def rebuild(
             for projection in chosen:
                 task = bar.add_task(projection.name, total=None)
 
-                def advance(position: int, head: int, task: int = task) -> None:
+                def advance(position: int, head: int, task: TaskID = task) -> None:
                     bar.update(task, completed=position, total=head)
 
                 runner.rebuild(
