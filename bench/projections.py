@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
+    print(f"load average before: {os.getloadavg()}, cpus: {os.cpu_count()}")
     url = fresh_database()
     ledger = Ledger(eventsourcing_env(url), snapshot_interval=10**9)
     try:
@@ -132,6 +133,7 @@ def main() -> None:
             total += spent
             print(f"rebuild {projection.name:<15} {spent:6.1f} s  {head / spent:,.0f} events/s")
         print(f"rebuild of all {six} projections, one after another: {total:.1f} s")
+        print(f"load average after: {os.getloadavg()}")
     finally:
         ledger.close()
         if not args.keep:
