@@ -1,5 +1,8 @@
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -10,7 +13,7 @@ from domain import casework
 from domain.dispute import charge_key
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, meal
-from tests.projections.helpers import catch_up
+from tests.projections.helpers import ROOT, catch_up
 from tests.projections.workload import append_events
 
 
@@ -101,3 +104,33 @@ def test_a_signed_chain_head_verifies_until_the_log_is_altered(
             conn.execute(f"UPDATE {table} SET state = substring(state from 1 for length(state) - 1)"  # noqa: S608
                          " WHERE notification_id = %s", victim)  # fmt: skip
         assert signing.check_head(conn, head, public).ok
+
+
+def test_audit_verify_on_the_command_line_names_the_first_bad_position(
+    ledger: Ledger, world: SchoolWorld, database_url: str
+) -> None:
+    pupil = world.pupil()
+    world.tap("canteen_pos", pupil.uid, items=[meal()])
+    table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+    env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
+    command = [sys.executable, "-m", "adapters.cli.main", "audit", "verify", "--skip-read-models"]
+    clean = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "differences: 0" in clean.stdout
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        victim = conn.execute(
+            f"SELECT notification_id, topic FROM {table} WHERE originator_id = %s"  # noqa: S608
+            " ORDER BY notification_id DESC LIMIT 1",
+            (pupil.account_id,),
+        ).fetchone()
+        assert victim is not None
+        update = f"UPDATE {table} SET topic = %s WHERE notification_id = %s"  # noqa: S608
+        conn.execute(update, (victim[1] + "Forged", victim[0]))
+        try:
+            found = subprocess.run(
+                command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            )
+        finally:
+            conn.execute(update, (victim[1], victim[0]))
+    assert found.returncode == 1
+    assert f"FIRST BAD POSITION {victim[0]}" in found.stdout
