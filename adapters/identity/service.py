@@ -112,7 +112,7 @@ class IdentitySettings:
     session_ttl: timedelta = timedelta(days=30)
     reset_ttl: timedelta = timedelta(minutes=10)
     reset_attempts: int = 5
-    limits: throttle.Limits = throttle.Limits()
+    limits: throttle.Limits = field(default_factory=throttle.Limits)
 
 
 def refresh_hash(token: str) -> str:
@@ -329,7 +329,9 @@ class Identity:
                 " code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0",
                 (row[0], secrets.hash_secret(code), self.settings.reset_ttl),
             )
-        self.sms.deliver(row[1], f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте.")
+        self.sms.deliver(
+            row[1], f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте."
+        )
 
     def reset_password(self, name: str, code: str, new: str, address: str) -> None:
         if not secrets.acceptable_password(new):
@@ -362,9 +364,7 @@ class Identity:
                     else:
                         secrets.verify(None, code)
                     raise InvalidResetCodeError("the code is wrong or expired")
-                conn.execute(
-                    "DELETE FROM identity_reset_codes WHERE principal_id = %s", (row[0],)
-                )
+                conn.execute("DELETE FROM identity_reset_codes WHERE principal_id = %s", (row[0],))
                 self._set_password(conn, row[0], new)
                 self.revoke_all(conn, row[0])
 

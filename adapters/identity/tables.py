@@ -12,8 +12,7 @@ DDL = (
         disabled boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL DEFAULT now()
     )""",
-    "CREATE INDEX IF NOT EXISTS identity_principals_phone_idx"
-    " ON identity_principals (kind, phone)",
+    "CREATE INDEX IF NOT EXISTS identity_principals_phone_idx ON identity_principals (kind, phone)",
     """CREATE TABLE IF NOT EXISTS identity_names (
         name text PRIMARY KEY,           -- a contract number, a phone or a staff username
         principal_id uuid NOT NULL REFERENCES identity_principals ON DELETE CASCADE

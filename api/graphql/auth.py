@@ -12,6 +12,7 @@ from adapters.sms import SmsGatewayError
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, convert
+from api.graphql.scalars import Position
 from api.graphql.types import (
     Accepted,
     CommandResult,
@@ -27,6 +28,13 @@ SMS_DOWN = Problem(code=ProblemCode.NOT_AVAILABLE, message="SMS delivery failed;
 
 def identity_problem(error: IdentityError) -> Problem:
     return Problem(code=convert(ProblemCode, error.code, ProblemCode.OTHER), message=str(error))
+
+
+async def head(info: Info[Context, None]) -> Position:
+    """The ledger's head: identity changes are not ledger events, any later read is fresh."""
+    services = info.context.services
+    found: int | None = await services.run(services.ledger.recorder.max_notification_id)
+    return Position(found or 0)
 
 
 @strawberry.type
@@ -82,7 +90,9 @@ class IdentityMutation:
         return Accepted(ok=True)
 
     @strawberry.mutation(description="Send a one-time code by SMS to the login's phone.")
-    async def request_password_reset(self, info: Info[Context, None], username: str) -> RequestResult:
+    async def request_password_reset(
+        self, info: Info[Context, None], username: str
+    ) -> RequestResult:
         ctx = info.context
         try:
             await ctx.services.run(ctx.services.identity.request_reset, username, ctx.address)
@@ -127,7 +137,7 @@ class IdentityMutation:
             )
         except SmsGatewayError:
             return SMS_DOWN
-        return Done(position=await services.run(services.ledger.recorder.max_notification_id))
+        return Done(position=await head(info))
 
     @strawberry.mutation(description="Support: a new password by SMS to the contract's parent.")
     async def reset_access(self, info: Info[Context, None], contract_number: str) -> CommandResult:
@@ -139,5 +149,4 @@ class IdentityMutation:
             return SMS_DOWN
         if not found:
             return Problem(code=ProblemCode.NOT_FOUND, message="this contract has no parent login")
-        return Done(position=await services.run(services.ledger.recorder.max_notification_id))
-
+        return Done(position=await head(info))

@@ -37,9 +37,7 @@ class Context(BaseContext):
         if not self._resolved:
             token = self.bearer()
             if token:
-                self._viewer = await self.services.run(
-                    self.services.identity.authenticate, token
-                )
+                self._viewer = await self.services.run(self.services.identity.authenticate, token)
             self._resolved = True
         return self._viewer
 

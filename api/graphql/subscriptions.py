@@ -47,7 +47,7 @@ def pass_events(
     now: tuple[int, int, int, Any, bool],
     position: int,
 ) -> list[AccountEvent]:
-    was = before or (0, 0, 0, None, False)
+    was: tuple[int, int, int, Any, bool] = before or (0, 0, 0, None, False)
     at = now[3] or datetime.now(UTC)
     found = []
     for index, kind, text in (

@@ -82,7 +82,8 @@ class Client:
 LOGIN = """mutation($username: String!, $password: String!) {
   login(username: $username, password: $password) {
     __typename
-    ... on Session { accessToken refreshToken expiresAt viewer { role contracts { contractNumber access } } }
+    ... on Session { accessToken refreshToken expiresAt
+      viewer { role contracts { contractNumber access } } }
     ... on Problem { code message }
   }
 }"""

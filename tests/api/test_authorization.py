@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,7 +64,8 @@ def test_every_field_taking_an_object_id_checks_that_object() -> None:
             assert coordinate in root_fields, f"{coordinate}({arg_name}) is reachable unchecked"
             rule = RULES[coordinate]
             if coordinate in ANONYMOUS:
-                assert rule.scope == Scope.ANONYMOUS and not rule.roles
+                assert rule.scope == Scope.ANONYMOUS
+                assert not rule.roles
                 continue
             assert rule.scope == OBJECT_ARGUMENTS.get(arg_name), (
                 f"{coordinate} takes {arg_name} but its rule checks {rule.scope}"
@@ -125,7 +126,7 @@ class Objects:
         return str(self.world.school_id)
 
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.viewer": lambda o: ("{ viewer { role } }", {}),
     "Query.tariffs": lambda o: ("{ tariffs { tariff } }", {}),

@@ -6,7 +6,8 @@ from tests.api.stack import Stack
 
 VIEWER = "{ viewer { role contracts { contractNumber access } } }"
 ACCOUNT = """query($c: String!, $after: Position) {
-  account(contractNumber: $c, after: $after) { contractNumber regular dailyLimit tariff cards { uid state } }
+  account(contractNumber: $c, after: $after) {
+    contractNumber regular dailyLimit tariff cards { uid state } }
 }"""
 
 
@@ -28,16 +29,19 @@ def test_a_parent_logs_in_with_the_sms_password_and_sees_the_childs_account(stac
 REFRESH = """mutation($t: String!) { refreshToken(refreshToken: $t) {
   __typename ... on Session { accessToken refreshToken } ... on Problem { code } } }"""
 LOGOUT = "mutation { logout { ok } }"
-CHANGE = """mutation($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) {
+CHANGE = """mutation($old: String!, $new: String!) {
+  changePassword(oldPassword: $old, newPassword: $new) {
   __typename ... on Problem { code } } }"""
 REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(username: $u) {
   __typename ... on Problem { code } } }"""
 RESET = """mutation($u: String!, $code: String!, $new: String!) {
-  resetPassword(username: $u, code: $code, newPassword: $new) { __typename ... on Problem { code } } }"""
+  resetPassword(username: $u, code: $code, newPassword: $new) {
+    __typename ... on Problem { code } } }"""
 ADD_REPRESENTATIVE = """mutation($c: String!, $phone: String!) {
   addRepresentative(contractNumber: $c, phone: $phone) { __typename ... on Problem { code } } }"""
 LIMIT = """mutation($c: String!, $limit: Kopecks!) {
-  changeDailyLimit(contractNumber: $c, limit: $limit) { __typename ... on Done { position } ... on Problem { code } } }"""
+  changeDailyLimit(contractNumber: $c, limit: $limit) {
+    __typename ... on Done { position } ... on Problem { code } } }"""
 
 
 def test_logout_ends_the_session_and_its_token_at_once(stack: Stack) -> None:
@@ -172,13 +176,21 @@ def test_a_batch_of_logins_counts_every_attempt(stack: Stack) -> None:
     ]
     answers = client.post(batch).json()
     codes = [a["data"]["login"]["code"] for a in answers]
-    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("THROTTLED") == 5
-    aliased = "mutation {" + " ".join(
-        f'a{i}: login(username: "{family.contract}-x", password: "p{i}") {{ ... on Problem {{ code }} }}'
-        for i in range(7)
-    ) + "}"
+    assert codes.count("INVALID_CREDENTIALS") == 5
+    assert codes.count("THROTTLED") == 5
+    aliased = (
+        "mutation {"
+        + " ".join(
+            f'a{i}: login(username: "{family.contract}-x", password: "p{i}") '
+            "{ ... on Problem { code } }"
+            for i in range(7)
+        )
+        + "}"
+    )
     found = client.gql(aliased)["data"]
-    assert sorted(v["code"] for v in found.values()) == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+    assert (
+        sorted(v["code"] for v in found.values()) == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+    )
     too_many = client.post([{"query": "{ __typename }"}] * 11)
     assert too_many.status_code == 400
 
@@ -195,7 +207,8 @@ def test_passwords_and_codes_never_appear_in_responses_or_logs(
     code = stack.code_sent_to(family.phone)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert family.password not in response.text
-    assert family.password not in logged and code not in logged
+    assert family.password not in logged
+    assert code not in logged
 
 
 LOGIN_Q = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {

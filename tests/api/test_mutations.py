@@ -1,6 +1,6 @@
 """Each mutation end to end: GraphQL → ledger command → event → projection → GraphQL query."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.identity.service import Role
@@ -20,6 +20,10 @@ STATEMENT = """query($c: String!, $first: Int!, $cursor: String, $kinds: [Moveme
       items { code price quantity } } } }"""
 
 
+def mutation(variables: str, call: str) -> str:
+    return f"mutation({variables}) {{ {call} {{ {DONE} }} }}"
+
+
 def done(result: dict[str, object]) -> str:
     assert result["__typename"] == "Done", result
     return str(result["position"])
@@ -27,7 +31,7 @@ def done(result: dict[str, object]) -> str:
 
 def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> None:
     family = stack.family(stack.school())
-    q = f"mutation($c: String!, $l: Kopecks!) {{ changeDailyLimit(contractNumber: $c, limit: $l) {{ {DONE} }} }}"
+    q = mutation("$c: String!, $l: Kopecks!", "changeDailyLimit(contractNumber: $c, limit: $l)")
     position = done(family.client.data(q, c=family.contract, l="35000")["changeDailyLimit"])
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, after=position)["account"]
@@ -35,13 +39,14 @@ def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> Non
     assert int(account["position"]) >= int(position)
     # beyond 32 bits: a typed domain refusal, not a GraphQL Int overflow
     huge = family.client.data(q, c=family.contract, l="3000000000")["changeDailyLimit"]
-    assert huge["__typename"] == "Problem" and huge["code"] == "INVALID_AMOUNT"
+    assert huge["__typename"] == "Problem"
+    assert huge["code"] == "INVALID_AMOUNT"
 
 
 def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: Stack) -> None:
     family = stack.family(stack.school())
     stack.project()
-    q = f"mutation($c: String!) {{ changeTariff(contractNumber: $c, tariff: MOBILE) {{ {DONE} }} }}"
+    q = mutation("$c: String!", "changeTariff(contractNumber: $c, tariff: MOBILE)")
     position = done(family.client.data(q, c=family.contract)["changeTariff"])
     stack.services.settings.__dict__["read_wait_seconds"] = 0.2
     try:
@@ -50,13 +55,20 @@ def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: 
         stack.services.settings.__dict__["read_wait_seconds"] = 5.0
     assert code == "NOT_YET_CONSISTENT"
     stack.project()
-    assert family.client.data(ACCOUNT, c=family.contract, after=position)["account"]["tariff"] == "MOBILE"
+    assert (
+        family.client.data(ACCOUNT, c=family.contract, after=position)["account"]["tariff"]
+        == "MOBILE"
+    )
 
 
 def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> None:
     family = stack.family(stack.school())
-    prefs = f"mutation($c: String!) {{ changeNotificationPreferences(contractNumber: $c, serviceOnly: true) {{ {DONE} }} }}"
-    contact = f'mutation($c: String!) {{ changeContact(contractNumber: $c, email: "mama@example.org") {{ {DONE} }} }}'
+    prefs = mutation(
+        "$c: String!", "changeNotificationPreferences(contractNumber: $c, serviceOnly: true)"
+    )
+    contact = mutation(
+        "$c: String!", 'changeContact(contractNumber: $c, email: "mama@example.org")'
+    )
     done(family.client.data(prefs, c=family.contract)["changeNotificationPreferences"])
     done(family.client.data(contact, c=family.contract)["changeContact"])
     account = stack.ledger.account(family.pupil.account_id)
@@ -68,12 +80,17 @@ def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> 
 
 def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     family = stack.family(stack.school())
-    block = f'mutation($c: String!, $u: String!) {{ blockCard(contractNumber: $c, uid: $u) {{ {DONE} }} }}'
+    block = mutation("$c: String!, $u: String!", "blockCard(contractNumber: $c, uid: $u)")
     done(family.client.data(block, c=family.contract, u=family.pupil.uid)["blockCard"])
     new = new_uid()
-    order = f"mutation($c: String!, $b: String!, $n: String!) {{ orderDuplicateCard(contractNumber: $c, blockedUid: $b, newUid: $n) {{ {DONE} }} }}"
+    order = mutation(
+        "$c: String!, $b: String!, $n: String!",
+        "orderDuplicateCard(contractNumber: $c, blockedUid: $b, newUid: $n)",
+    )
     position = done(
-        family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)["orderDuplicateCard"]
+        family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)[
+            "orderDuplicateCard"
+        ]
     )
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, after=position)["account"]
@@ -81,7 +98,8 @@ def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     assert states == {family.pupil.uid: "BLOCKED", new: "ACTIVE"}
     assert account["regular"] == str(50_000 - 5_000)
     lines = family.client.data(STATEMENT, c=family.contract, first=1)["statement"]["lines"]
-    assert lines[0]["kind"] == "CARD_FEE" and lines[0]["amount"] == "-5000"
+    assert lines[0]["kind"] == "CARD_FEE"
+    assert lines[0]["amount"] == "-5000"
     again = family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)
     assert again["orderDuplicateCard"]["code"] in ("CARD_STATE", "CARD_ALREADY_ISSUED")
 
@@ -95,9 +113,11 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     stack.project()
     c = family.contract
     first = family.client.data(STATEMENT, c=c, first=2)["statement"]
-    assert first["hasMore"] is True and len(first["lines"]) == 2
+    assert first["hasMore"] is True
+    assert len(first["lines"]) == 2
     rest = family.client.data(STATEMENT, c=c, first=10, cursor=first["nextCursor"])["statement"]
-    assert rest["hasMore"] is False and rest["nextCursor"] is None
+    assert rest["hasMore"] is False
+    assert rest["nextCursor"] is None
     lines = first["lines"] + rest["lines"]
     assert [ln["kind"] for ln in lines] == [
         "PURCHASE_DECLINED", "PURCHASE", "PURCHASE", "TOP_UP",
@@ -106,7 +126,8 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     assert positions == sorted(positions, reverse=True)
     assert lines[1]["items"] == [{"code": "LUNCH", "price": "9000", "quantity": 1}]
     assert lines[1]["regularAfter"] == str(100_000 - 2 * 9_000)
-    assert lines[0]["declined"] is True and lines[0]["amount"] == "0"
+    assert lines[0]["declined"] is True
+    assert lines[0]["amount"] == "0"
     local = datetime.fromisoformat(lines[1]["localAt"])
     assert local.utcoffset() == timedelta(hours=7)  # Asia/Novosibirsk, with its offset
     assert datetime.fromisoformat(lines[1]["at"]).utcoffset() == timedelta(0)
@@ -127,7 +148,8 @@ def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="out")
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in")
     stack.project()
-    q = """query($c: String!) { attendance(contractNumber: $c) { date passesIn passesOut inside lastPassAt } }"""
+    q = """query($c: String!) { attendance(contractNumber: $c) {
+      date passesIn passesOut inside lastPassAt } }"""
     days = family.client.data(q, c=family.contract)["attendance"]
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
     assert [(d["date"], d["passesIn"], d["passesOut"], d["inside"]) for d in days] == [
@@ -139,19 +161,22 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
-    day = (date.today() + timedelta(days=1)).isoformat()
+    day = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
     q = f"""mutation($s: UUID!, $d: Date!) {{ publishMenu(school: $s, date: $d, items: [
-      {{code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"], nutrition: {{kcal: 210}}}},
+      {{code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
+        nutrition: {{kcal: 210}}}},
       {{code: "TEA", name: "Чай", price: "1500"}}]) {{ {DONE} }} }}"""
     position = done(operator.data(q, s=str(world.school_id), d=day)["publishMenu"])
     stack.project()
-    read = """query($s: UUID!, $d: Date!, $after: Position) { menu(school: $s, date: $d, after: $after) {
+    read = """query($s: UUID!, $d: Date!, $after: Position) {
+      menu(school: $s, date: $d, after: $after) {
       items { code name price allergens nutrition { kcal } } } }"""
     menu = family.client.data(read, s=str(world.school_id), d=day, after=position)["menu"]
     assert menu["items"] == [
         {"code": "SOUP", "name": "Борщ", "price": "6500", "allergens": ["celery"],
          "nutrition": {"kcal": 210.0}},
-        {"code": "TEA", "name": "Чай", "price": "1500", "allergens": [], "nutrition": {"kcal": None}},
+        {"code": "TEA", "name": "Чай", "price": "1500", "allergens": [],
+         "nutrition": {"kcal": None}},
     ]  # fmt: skip
     bad = operator.data(q.replace('"6500"', '"-1"'), s=str(world.school_id), d=day)["publishMenu"]
     assert bad["__typename"] == "Problem"
@@ -161,13 +186,15 @@ def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
     world = stack.school()
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     q = """mutation($s: UUID!) { registerTerminal(school: $s, kind: CANTEEN_POS, label: "буфет 2") {
-      __typename ... on TerminalRegistered { terminalId secret position } ... on Problem { code } } }"""
+      __typename ... on TerminalRegistered { terminalId secret position }
+      ... on Problem { code } } }"""
     registered = admin.data(q, s=str(world.school_id))["registerTerminal"]
-    assert registered["__typename"] == "TerminalRegistered" and len(registered["secret"]) >= 32
+    assert registered["__typename"] == "TerminalRegistered"
+    assert len(registered["secret"]) >= 32
     terminal_id = registered["terminalId"]
     school = stack.ledger.school(world.school_id)
     assert str(school.terminal(__import__("uuid").UUID(terminal_id))["kind"]) == "canteen_pos"
-    revoke = f'mutation($t: UUID!) {{ revokeTerminal(terminalId: $t, reason: "stolen") {{ {DONE} }} }}'
+    revoke = mutation("$t: UUID!", 'revokeTerminal(terminalId: $t, reason: "stolen")')
     done(admin.data(revoke, t=terminal_id)["revokeTerminal"])
     school = stack.ledger.school(world.school_id)
     assert school.terminal(__import__("uuid").UUID(terminal_id))["revoked"]
@@ -178,7 +205,10 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     stack.project()  # staff find accounts through the balances read model
-    grant = f'mutation($c: String!) {{ grantSubsidy(contractNumber: $c, basis: "многодетная семья", dailyAllowance: "9000") {{ {DONE} }} }}'
+    grant = mutation(
+        "$c: String!",
+        'grantSubsidy(contractNumber: $c, basis: "многодетная семья", dailyAllowance: "9000")',
+    )
     done(admin.data(grant, c=family.contract)["grantSubsidy"])
     assert stack.ledger.account(family.pupil.account_id).subsidy == {
         "basis": "многодетная семья", "daily_allowance": 9000,
@@ -187,10 +217,11 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert account["subsidised"] == "9000"
-    revoke = f'mutation($c: String!) {{ revokeSubsidy(contractNumber: $c, reason: "срок истёк") {{ {DONE} }} }}'
+    revoke = mutation("$c: String!", 'revokeSubsidy(contractNumber: $c, reason: "срок истёк")')
     done(admin.data(revoke, c=family.contract)["revokeSubsidy"])
     again = admin.data(revoke, c=family.contract)["revokeSubsidy"]
-    assert again["__typename"] == "Problem" and again["code"] == "SUBSIDY"
+    assert again["__typename"] == "Problem"
+    assert again["code"] == "SUBSIDY"
 
 
 def test_support_resets_access_by_sms(stack: Stack) -> None:
@@ -198,7 +229,7 @@ def test_support_resets_access_by_sms(stack: Stack) -> None:
     family = stack.family(world)
     support = stack.staff(Role.SUPPORT, world.school_id)
     stack.project()
-    q = f"mutation($c: String!) {{ resetAccess(contractNumber: $c) {{ {DONE} }} }}"
+    q = mutation("$c: String!", "resetAccess(contractNumber: $c)")
     done(support.data(q, c=family.contract)["resetAccess"])
     password = stack.password_sent_to(family.phone)
     assert password != family.password
@@ -213,7 +244,8 @@ def test_school_report_and_tariffs(stack: Stack) -> None:
     stack.project()
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     q = """query($s: UUID!) { schoolReport(school: $s) { days { date
-      terminals { terminalKind turnover purchases mealsServed pupils } topups { channel amount } } } }"""
+      terminals { terminalKind turnover purchases mealsServed pupils }
+      topups { channel amount } } } }"""
     days = admin.data(q, s=str(world.school_id))["schoolReport"]["days"]
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
     assert [d["date"] for d in days] == [today]

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
+from websockets.typing import Subprotocol
 
 from domain.kinds import Channel, TerminalKind
 from tests.api.stack import Stack
@@ -18,16 +20,16 @@ EVENTS = """subscription($c: String!) { accountEvents(contractNumber: $c) {
 
 
 @contextmanager
-def socket(stack: Stack, token: str | None) -> Iterator[ClientConnection]:
+def socket(stack: Stack, token: str | None) -> Iterator[Connection]:
     url = stack.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
+    with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=10) as ws:
         payload = {"authorization": f"Bearer {token}"} if token else {}
         ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
         yield ws
 
 
-def receive(ws: ClientConnection, timeout: float = 15) -> dict[str, Any]:
+def receive(ws: Connection, timeout: float = 15) -> dict[str, Any]:
     while True:
         message: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
         if message["type"] != "ping":
@@ -35,7 +37,7 @@ def receive(ws: ClientConnection, timeout: float = 15) -> dict[str, Any]:
         ws.send(json.dumps({"type": "pong"}))
 
 
-def subscribe(ws: ClientConnection, contract: str) -> None:
+def subscribe(ws: Connection, contract: str) -> None:
     ws.send(json.dumps({
         "id": "1", "type": "subscribe", "payload": {"query": EVENTS, "variables": {"c": contract}},
     }))  # fmt: skip
@@ -55,13 +57,16 @@ def test_a_parent_receives_taps_passes_and_top_ups_live(stack: Stack) -> None:
         assert {m["type"] for m in got} == {"next"}
         events = [m["payload"]["data"]["accountEvents"] for m in got]
         assert [e["kind"] for e in events] == ["TOP_UP", "PURCHASE_APPROVED", "PASS_IN"]
-        assert events[0]["amount"] == "20000" and events[0]["regularAfter"] == "70000"
-        assert events[1]["amount"] == "-9000" and events[1]["terminalKind"] == "CANTEEN_POS"
+        assert events[0]["amount"] == "20000"
+        assert events[0]["regularAfter"] == "70000"
+        assert events[1]["amount"] == "-9000"
+        assert events[1]["terminalKind"] == "CANTEEN_POS"
         assert events[1]["regularAfter"] == "61000"
         world.tap(TerminalKind.VENDING, family.pupil.uid, items=[meal(price=900_000)])
         stack.project()
         declined = receive(ws)["payload"]["data"]["accountEvents"]
-        assert declined["kind"] == "PURCHASE_DECLINED" and declined["amount"] == "900000"
+        assert declined["kind"] == "PURCHASE_DECLINED"
+        assert declined["amount"] == "900000"
 
 
 def test_logout_ends_the_live_feed(stack: Stack) -> None:
@@ -85,7 +90,7 @@ def test_a_foreign_or_anonymous_viewer_gets_no_feed(stack: Stack) -> None:
         assert refusal(ws) == "UNAUTHENTICATED"
 
 
-def refusal(ws: ClientConnection) -> str:
+def refusal(ws: Connection) -> str:
     """The error code of a refused subscription, and that no data came with it."""
     message = receive(ws)
     assert message["type"] == "next", message
@@ -97,7 +102,10 @@ def refusal(ws: ClientConnection) -> str:
 
 def test_the_legacy_graphql_ws_protocol_is_refused(stack: Stack) -> None:
     url = stack.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=10)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+    with (
+        connect(url, subprotocols=[Subprotocol("graphql-ws")], open_timeout=10) as ws,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        ws.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4406
