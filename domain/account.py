@@ -49,6 +49,18 @@ class Account(Recorded):
 
     class Snapshot(Snapshot):
         TOPIC = "infoshkola.account.Snapshot"
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(snapshot: dict[str, Any]) -> None:
+            """Snapshots from before notifications and fees: their defaults; the tariff
+            history starts with the current tariff at the opening (earlier changes unknown)."""
+            a = snapshot["state"]
+            a.setdefault("service_only", False)
+            a.setdefault("contact_ref", None)
+            a.setdefault("low_balance_threshold", 0)
+            a.setdefault("fee_debt", 0)
+            a.setdefault("tariff_history", history_after([], a["_created_on"], a["tariff"]))
 
     class Opened(Created):
         TOPIC = "infoshkola.account.Opened"

@@ -1,6 +1,7 @@
 """Fees and autopayments decided in the domain: pro-rating, summer pause, debts, once per period."""
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -139,3 +140,25 @@ def test_an_autopayment_is_requested_once_per_period_and_credited_once(
     failures = [e for e in ledger.repository.event_store.get(threshold)
                 if e.__class__.__name__ == "PaymentFailed"]  # fmt: skip
     assert len(failures) == 1
+
+
+def test_an_account_snapshot_from_before_fees_reads_with_defaults(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    import json
+    from dataclasses import replace
+
+    pupil = world.pupil()
+    ledger.change_tariff(pupil.account_id, "mobile")
+    stored = ledger.mapper.to_stored_event(Account.Snapshot.take(ledger.account(pupil.account_id)))
+    old = json.loads(stored.state)
+    old.pop("class_version")
+    for field in ("service_only", "contact_ref", "low_balance_threshold", "fee_debt",
+                  "tariff_history"):  # fmt: skip
+        old["state"].pop(field)
+    snapshot: Any = ledger.mapper.to_domain_event(replace(stored, state=json.dumps(old).encode()))
+
+    account = snapshot.mutate(None)
+    assert isinstance(account, Account)
+    assert (account.service_only, account.contact_ref, account.fee_debt) == (False, None, 0)
+    assert [tariff for _, tariff in account.tariff_history] == ["mobile"]
