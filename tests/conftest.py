@@ -8,7 +8,6 @@ from domain.ledger import Ledger
 from tests.builders import SchoolWorld, new_school
 from tests.services import drop_database, fresh_database
 
-
 # Tests start many ledgers and servers side by side: each keeps few idle connections.
 os.environ.setdefault("POSTGRES_POOL_SIZE", "2")
 
