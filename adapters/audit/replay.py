@@ -41,16 +41,18 @@ class ReadModelReport:
     live_digest: str
     replay_digest: str
     tables: list[TableDiff]
+    error: str | None = None  # the replay itself failed (an event that no longer decodes)
 
     @property
     def differences(self) -> int:
-        return sum(t.missing + t.extra for t in self.tables)
+        return sum(t.missing + t.extra for t in self.tables) + (1 if self.error else 0)
 
 
 @dataclass(frozen=True)
 class AggregateReport:
     accounts: int
     mismatched: list[UUID]  # snapshot-based state differs from a replay of events alone
+    unreadable: dict[UUID, str] = field(default_factory=dict)  # events that fail to replay
 
 
 def digest(conn: psycopg.Connection[Any], t: Tables) -> str:
@@ -77,6 +79,10 @@ def verify_read_model(
     with psycopg.connect(database_url) as conn:
         try:
             return _compare(conn, source, projection, progress)
+        except Exception as error:
+            return ReadModelReport(
+                projection.name, 0, "", "", [], f"{type(error).__name__}: {error}"
+            )
         finally:
             conn.rollback()
 
@@ -143,18 +149,23 @@ def verify_aggregates(
     ):
         ids += [UUID(str(n.originator_id)) for n in page]
         start = page[-1].id + 1
-    mismatched = []
+    mismatched, unreadable = [], {}
     for i, account_id in enumerate(ids, 1):
-        replayed: Any = None
-        events: list[Any] = list(ledger.repository.event_store.get(account_id))
-        for event in events:
-            replayed = event.mutate(replayed)
-        current: Account = ledger.repository.get(account_id)
+        try:
+            replayed: Any = None
+            events: list[Any] = list(ledger.repository.event_store.get(account_id))
+            for event in events:
+                replayed = event.mutate(replayed)
+            current: Account = ledger.repository.get(account_id)
+        except Exception as error:  # a stored event or snapshot that no longer decodes
+            unreadable[account_id] = f"{type(error).__name__}: {error}"
+            mismatched.append(account_id)
+            continue
         if _figures(replayed) != _figures(current):
             mismatched.append(account_id)
         if i % 100 == 0 or i == len(ids):
             progress("accounts", i, len(ids))
-    return AggregateReport(len(ids), mismatched)
+    return AggregateReport(len(ids), mismatched, unreadable)
 
 
 def _figures(a: Any) -> tuple[Any, ...]:

@@ -188,17 +188,19 @@ def verify(
 
         chain.extend(conn, table, progress=lambda n, h: advance("chain: extend", n, h))
         report = chain.verify(conn, table, progress=lambda n, h: advance("chain: verify", n, h))
+        out = Console()
+        if report.ok:
+            out.print(f"chain: {report.checked} events verified, head {report.head} "
+                      f"{report.head_hash} ({report.unchained} not chained yet)")  # fmt: skip
+        else:
+            problems += 1
+            out.print(f"chain: FIRST BAD POSITION {report.first_bad}: {report.problem}")
         aggregates = replay.verify_aggregates(c.ledger, advance)
         models = [] if skip_read_models else replay.verify_read_models(
             c.ledger, c.database_url, progress=advance)  # fmt: skip
-    out = Console()
-    if report.ok:
-        out.print(f"chain: {report.checked} events verified, head {report.head} {report.head_hash}"
-                  f" ({report.unchained} not chained yet)")  # fmt: skip
-    else:
-        problems += 1
-        out.print(f"[red]chain: FIRST BAD POSITION {report.first_bad}: {report.problem}[/red]")
     problems += len(aggregates.mismatched)
+    for account, error in list(aggregates.unreadable.items())[:5]:
+        out.print(f"  account {account} does not replay: {error}")
     out.print(f"aggregates: {aggregates.accounts} accounts replayed, "
               f"{len(aggregates.mismatched)} differ from their snapshots "
               f"{[str(a) for a in aggregates.mismatched[:5]]}")  # fmt: skip
@@ -211,6 +213,8 @@ def verify(
         out.print(table_)
     for m in models:
         typer.echo(f"digest {m.name}: {m.live_digest}")
+        if m.error:
+            typer.echo(f"  {m.name} does not replay: {m.error}")
         for t in m.tables:
             for sample in t.samples:
                 out.print(f"  {m.name}.{t.table}: {sample}")

@@ -12,6 +12,7 @@ from adapters.audit.replay import verify_aggregates, verify_read_models
 from domain import casework
 from domain.dispute import charge_key
 from domain.ledger import Ledger
+from projections import by_name, runner
 from tests.builders import SchoolWorld, meal
 from tests.projections.helpers import ROOT, catch_up
 from tests.projections.workload import append_events
@@ -64,6 +65,11 @@ def test_verify_finds_no_difference_after_random_work_and_reports_a_corrupted_ro
     assert (statement.missing, statement.extra) == (1, 0)
     assert found["balances"].live_digest != found["balances"].replay_digest
     assert found["attendance"].differences == 0
+
+    source = runner.Source(ledger)
+    for name in ("balances", "statement"):  # repair, and the repair verifies
+        runner.rebuild(database_url, source, by_name(name))
+    assert all(r.differences == 0 for r in verify_read_models(ledger, database_url))
 
 
 def test_a_signed_chain_head_verifies_until_the_log_is_altered(
