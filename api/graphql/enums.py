@@ -46,6 +46,8 @@ class MovementKind(Enum):
     SUBSIDY_CREDIT = "subsidy_credit"
     TARIFF_FEE = "tariff_fee"
     FEE_DEBT = "fee_debt"
+    CHARGE_REVERSAL = "charge_reversal"
+    REFUND = "refund"
     OTHER = "other"  # a movement kind newer than this schema
 
 
@@ -78,6 +80,8 @@ class ProblemCode(Enum):
     THROTTLED = "throttled"
     WEAK_PASSWORD = "weak_password"  # noqa: S105 - an error code
     INVALID_RESET_CODE = "invalid_reset_code"
+    DISPUTE_STATE = "dispute_state"
+    REFUND_STATE = "refund_state"
     NOT_AVAILABLE = "not_available"
     OTHER = "other"
 

@@ -61,7 +61,8 @@ RULES: dict[str, Rule] = {
     "Query.attendance": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
     "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
-    "Query.auditTrail": rule(Scope.SCHOOL, U),
+    "Query.charges": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.auditTrail": rule(Scope.ACCOUNT, U),
     # Identity
     "Mutation.login": Rule(NOBODY, Scope.ANONYMOUS),
     "Mutation.refreshToken": Rule(NOBODY, Scope.ANONYMOUS),
@@ -78,6 +79,11 @@ RULES: dict[str, Rule] = {
     "Mutation.changeContact": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.blockCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
     "Mutation.orderDuplicateCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
+    # Disputes and refunds (issue 7)
+    "Mutation.disputeCharge": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.requestRefund": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.reverseCharge": rule(Scope.ACCOUNT, A, writes=True),
+    "Mutation.rejectDispute": rule(Scope.ACCOUNT, A, writes=True),
     # Staff
     "Mutation.publishMenu": rule(Scope.SCHOOL, C, A, writes=True),
     "Mutation.registerTerminal": rule(Scope.SCHOOL, A, writes=True),

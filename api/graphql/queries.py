@@ -21,7 +21,6 @@ from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     Account,
     AttendanceDay,
-    AuditEntry,
     ChannelReport,
     Menu,
     MenuItem,
@@ -216,16 +215,6 @@ class Query:
                 days.append(school_day(day, found))
             day += timedelta(days=1)
         return SchoolReport(school_id=school, days=days)
-
-    @strawberry.field(description="Who did what (auditors). Filled in by the audit module.")
-    async def audit_trail(
-        self, info: Info[Context, None], school: UUID, first: int = 100
-    ) -> list[AuditEntry]:
-        await perm.school(info, "Query.auditTrail", school)
-        raise GraphQLError(
-            "the audit trail is not available in this build",
-            extensions={"code": "NOT_AVAILABLE"},
-        )
 
 
 def school_day(day: date, found: dict[str, list[dict[str, Any]]]) -> SchoolDay:

@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext
 
 from api.graphql.auth import IdentityMutation
+from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.context import Context, get_context
 from api.graphql.limits import MAX_OPERATIONS, extensions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
@@ -22,8 +23,13 @@ from api.graphql.scalars import SCALARS
 from api.graphql.subscriptions import Subscription
 
 
+@strawberry.type(name="Query")
+class RootQuery(Query, CaseworkQuery):
+    pass
+
+
 @strawberry.type
-class Mutation(IdentityMutation, AccountMutation, SchoolMutation):
+class Mutation(IdentityMutation, AccountMutation, CaseworkMutation, SchoolMutation):
     pass
 
 
@@ -37,7 +43,7 @@ class Schema(strawberry.Schema):
 def build_schema(development: bool = False) -> strawberry.Schema:
     exts: list[Any] = extensions(development)
     return Schema(
-        query=Query,
+        query=RootQuery,
         mutation=Mutation,
         subscription=Subscription,
         extensions=exts,

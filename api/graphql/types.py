@@ -240,14 +240,6 @@ class TariffInfo:
     description: str
 
 
-@strawberry.type
-class AuditEntry:
-    position: Position
-    at: datetime
-    actor: str
-    what: str
-
-
 # Results of commands
 
 

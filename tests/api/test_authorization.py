@@ -141,7 +141,22 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.schoolReport": lambda o: (
         "query($s: UUID!) { schoolReport(school: $s) { schoolId } }", {"s": o.school}),
     "Query.auditTrail": lambda o: (
-        "query($s: UUID!) { auditTrail(school: $s) { actor } }", {"s": o.school}),
+        "query($c: String!) { auditTrail(contractNumber: $c) { actor } }", {"c": o.contract}),
+    "Query.charges": lambda o: (
+        'query($c: String!) { charges(contractNumber: $c, on: "2026-11-25") { key } }',
+        {"c": o.contract}),
+    "Mutation.disputeCharge": lambda o: (
+        'mutation($c: String!) { disputeCharge(contractNumber: $c, chargeKey: "x/y", '
+        'claim: "не покупал") { __typename } }', {"c": o.contract}),
+    "Mutation.reverseCharge": lambda o: (
+        'mutation($c: String!) { reverseCharge(contractNumber: $c, chargeKey: "x/y") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.rejectDispute": lambda o: (
+        'mutation($c: String!) { rejectDispute(contractNumber: $c, chargeKey: "x/y", '
+        'reason: "r") { __typename } }', {"c": o.contract}),
+    "Mutation.requestRefund": lambda o: (
+        "mutation($c: String!) { requestRefund(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
     "Mutation.login": lambda o: (
         'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
     "Mutation.refreshToken": lambda o: (
@@ -204,7 +219,9 @@ LETTERS = {"P": Role.PARENT, "R": Role.REPRESENTATIVE, "C": Role.CANTEEN_OPERATO
 EXPECTED = {
     "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
-    "Query.schoolReport": "CASU", "Query.auditTrail": "U",
+    "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
+    "Mutation.disputeCharge": "P", "Mutation.requestRefund": "P",
+    "Mutation.reverseCharge": "A", "Mutation.rejectDispute": "A",
     "Mutation.login": "*", "Mutation.refreshToken": "*", "Mutation.requestPasswordReset": "*",
     "Mutation.resetPassword": "*", "Mutation.changePassword": "PRCASU",
     "Mutation.logout": "PRCASU", "Mutation.addRepresentative": "P",

@@ -1,0 +1,86 @@
+"""Disputes, refunds and the audit trail through GraphQL (issue 7's commands and history)."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from adapters.identity.service import Role
+from domain import casework
+from domain.kinds import TerminalKind
+from tests.api.stack import Stack
+from tests.builders import meal
+
+RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
+  key amount terminalKind items { code } } }"""
+DISPUTE = (
+    "mutation($c: String!, $k: String!) { disputeCharge(contractNumber: $c, chargeKey: $k, "
+    'claim: "ребёнок болел и не был в школе") ' + RESULT + " }"
+)
+REVERSE = (
+    "mutation($c: String!, $k: String!) { reverseCharge(contractNumber: $c, chargeKey: $k) "
+    + RESULT
+    + " }"
+)
+STATEMENT = """query($c: String!, $after: Position) { statement(contractNumber: $c, first: 1,
+  after: $after) { lines { kind amount regularAfter } } }"""
+
+
+def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
+    stack.project()
+    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
+    charges = family.client.data(CHARGES, c=family.contract, on=today)["charges"]
+    assert [(c["amount"], c["terminalKind"]) for c in charges] == [("9000", "CANTEEN_POS")]
+    key = charges[0]["key"]
+    disputed = family.client.data(DISPUTE, c=family.contract, k=key)["disputeCharge"]
+    assert disputed["__typename"] == "Done"
+    again = family.client.data(DISPUTE, c=family.contract, k=key)["disputeCharge"]
+    assert again["__typename"] == "Problem"
+    assert again["code"] == "DISPUTE_STATE"
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    reversed_ = admin.data(REVERSE, c=family.contract, k=key)["reverseCharge"]
+    assert reversed_["__typename"] == "Done"
+    stack.project()
+    line = family.client.data(STATEMENT, c=family.contract, after=reversed_["position"])
+    assert line["statement"]["lines"] == [
+        {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}
+    ]
+    auditor = stack.staff(Role.AUDITOR, world.school_id)
+    trail = auditor.data(
+        "query($c: String!) { auditTrail(contractNumber: $c) {"
+        " event actor actorKind fieldsJson } }",
+        c=family.contract,
+    )["auditTrail"]
+    events = [(e["event"], e["actorKind"]) for e in trail]
+    assert ("ChargeDisputed", "parent") in events
+    assert ("ChargeReversed", "school_admin") in events
+    disputed_fields = json.loads(
+        next(e for e in trail if e["event"] == "ChargeDisputed")["fieldsJson"]
+    )
+    assert disputed_fields["charge"] == key
+
+
+def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    q = (
+        "mutation($c: String!) { requestRefund(contractNumber: $c, destination: BANK_DETAILS, "
+        'bankDetails: "40817810000000000001 БИК 045004641") ' + RESULT + " }"
+    )
+    assert family.client.data(q, c=family.contract)["requestRefund"]["__typename"] == "Done"
+    account = stack.ledger.account(family.pupil.account_id)
+    assert account.refund_status == "requested"
+    requested = [
+        e
+        for e in casework.account_events(stack.ledger, family.pupil.account_id)
+        if type(e).__name__ == "RefundRequested"
+    ]
+    ref = requested[0].destination_ref
+    assert ref.startswith("subject:")
+    assert "4081781" not in ref
+    assert stack.services.people.get(ref) == {"bank_details": "40817810000000000001 БИК 045004641"}
+    twice = family.client.data(q, c=family.contract)["requestRefund"]
+    assert twice["__typename"] == "Problem"
+    assert twice["code"] == "REFUND_STATE"
