@@ -5,7 +5,18 @@ Each command group lives in its own module and is registered here.
 
 import typer
 
-from adapters.cli import accounts, api, audit, demo, projections, reader, terminals, up, workers
+from adapters.cli import (
+    accounts,
+    api,
+    audit,
+    demo,
+    projections,
+    reader,
+    terminals,
+    up,
+    users,
+    workers,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Infoshkola school-card system")
 app.command("demo")(demo.demo)
@@ -18,6 +29,7 @@ app.add_typer(projections.app, name="projections")
 app.command("api")(api.api)
 app.add_typer(terminals.terminal_app, name="terminal")
 app.command("workers")(workers.workers)
+app.add_typer(users.users_app, name="users")
 app.add_typer(audit.app, name="audit")
 
 
