@@ -116,6 +116,18 @@ class Account(Recorded):
             a.cards[self.uid] = CardState.BLOCKED.value
             a.blocked_at = {**a.blocked_at, self.uid: self.timestamp}
 
+    class CardUnblocked(Event):
+        """Support returned a blocked card to service (found again, blocked by mistake)."""
+
+        TOPIC = "infoshkola.account.CardUnblocked"
+        uid: str
+        state: str
+        reason: str
+
+        def apply(self, a: "Account") -> None:
+            a.cards[self.uid] = self.state
+            a.blocked_at = {k: v for k, v in a.blocked_at.items() if k != self.uid}
+
     class DuplicateCardOrdered(Event):
         TOPIC = "infoshkola.account.DuplicateCardOrdered"
         blocked_uid: str
@@ -526,6 +538,17 @@ class Account(Recorded):
         if self.card_state(uid) == CardState.BLOCKED:
             return
         self.trigger_event(self.CardBlocked, uid=uid, reason=reason)
+
+    def unblock_card(self, uid: str, reason: str) -> None:
+        self.check_open()
+        if self.card_state(uid) != CardState.BLOCKED:
+            raise CardStateError(f"card {uid} is not blocked")
+        if not reason.strip():
+            raise InvalidCommandError("unblocking a card says why")
+        if len(self.live_cards) >= MAX_LIVE_CARDS:
+            raise TooManyActiveCardsError("block another card before unblocking this one")
+        state = CardState.ACTIVE if self.offer_accepted else CardState.ISSUED
+        self.trigger_event(self.CardUnblocked, uid=uid, state=state.value, reason=reason.strip())
 
     def order_duplicate(self, blocked_uid: str, new_uid: str) -> None:
         """A new card replaces a blocked one, for a fee the regular wallet must cover."""

@@ -226,6 +226,10 @@ class Ledger(Application[UUID]):
 
         return self._retry(attempt)
 
+    def unblock_card(self, account_id: UUID, uid: str, reason: str) -> int:
+        uid = normalise_uid(uid)
+        return self._on_account(account_id, lambda a: a.unblock_card(uid, reason))
+
     def order_duplicate(self, account_id: UUID, blocked_uid: str, new_uid: str) -> int:
         blocked_uid, new_uid = normalise_uid(blocked_uid), normalise_uid(new_uid)
 

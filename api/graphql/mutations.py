@@ -144,6 +144,14 @@ class AccountMutation:
         ledger = info.context.services.ledger
         return await recorded(info, ledger.block_card, ref.account_id, uid, reason[:200])
 
+    @strawberry.mutation(description="Support: return a blocked card to service.")
+    async def unblock_card(
+        self, info: Info[Context, None], contract_number: str, uid: str, reason: str
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.unblockCard", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, ledger.unblock_card, ref.account_id, uid, reason[:200])
+
     @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
     async def order_duplicate_card(
         self, info: Info[Context, None], contract_number: str, blocked_uid: str, new_uid: str

@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "Mutation.changeContact": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.blockCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
     "Mutation.orderDuplicateCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
+    "Mutation.unblockCard": rule(Scope.ACCOUNT, S, writes=True),
     # Disputes and refunds (issue 7)
     "Mutation.disputeCharge": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.requestRefund": rule(Scope.ACCOUNT, P, writes=True),

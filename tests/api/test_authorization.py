@@ -191,6 +191,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($c: String!, $u: String!, $n: String!) { orderDuplicateCard("
         "contractNumber: $c, blockedUid: $u, newUid: $n) { __typename } }",
         {"c": o.contract, "u": o.uid, "n": new_uid()}),
+    "Mutation.unblockCard": lambda o: (
+        "mutation($c: String!, $u: String!) { unblockCard(contractNumber: $c, uid: $u, "
+        'reason: "found") { __typename } }', {"c": o.contract, "u": o.uid}),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
@@ -221,7 +224,7 @@ EXPECTED = {
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
     "Mutation.disputeCharge": "P", "Mutation.requestRefund": "P",
-    "Mutation.reverseCharge": "A", "Mutation.rejectDispute": "A",
+    "Mutation.reverseCharge": "A", "Mutation.rejectDispute": "A", "Mutation.unblockCard": "S",
     "Mutation.login": "*", "Mutation.refreshToken": "*", "Mutation.requestPasswordReset": "*",
     "Mutation.resetPassword": "*", "Mutation.changePassword": "PRCASU",
     "Mutation.logout": "PRCASU", "Mutation.addRepresentative": "P",

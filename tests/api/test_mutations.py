@@ -259,3 +259,21 @@ def test_school_report_and_tariffs(stack: Stack) -> None:
         "ZERO": "0", "MOBILE": "9500", "SMS_PLUS": "16500",
     }  # fmt: skip
     assert datetime.now(UTC)  # keep UTC import used
+
+
+def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
+    stack.project()
+    support = stack.staff(Role.SUPPORT, world.school_id)
+    q = mutation(
+        "$c: String!, $u: String!", 'unblockCard(contractNumber: $c, uid: $u, reason: "нашлась")'
+    )
+    done(support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"])
+    assert stack.ledger.account(family.pupil.account_id).cards[family.pupil.uid] == "active"
+    tap = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
+    assert tap.decision.outcome == "approved"
+    again = support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"]
+    assert again["__typename"] == "Problem"
+    assert again["code"] == "CARD_STATE"
