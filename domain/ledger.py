@@ -32,6 +32,7 @@ from domain.errors import (
     UnknownSchoolError,
     UnknownTerminalError,
 )
+from domain.feedback import MenuFeedback, feedback_id
 from domain.index import (
     CardIndex,
     ContractIndex,
@@ -351,6 +352,25 @@ class Ledger(Application[UUID]):
             menu = menu or Menu.start(school_id, menu_date)
             menu.publish(items)
             return self._position(self.save(menu))
+
+        return self._retry(attempt)
+
+    def leave_menu_feedback(
+        self, account_id: UUID, menu_date: date, rating: int, comment: str
+    ) -> int:
+        """A family rates a menu their child's school served; leaving it again replaces it."""
+        school = self.school(self.account(account_id).school_id)
+        if self._find(menu_id(school.id, menu_date), Menu) is None:
+            raise InvalidCommandError(f"no menu was published for {menu_date}")
+
+        def attempt() -> int:
+            found = self._find(feedback_id(school.id, menu_date, account_id), MenuFeedback)
+            if found is None:
+                today = self.clock().astimezone(school.zone).date()
+                found = MenuFeedback.leave(school.id, menu_date, account_id, rating, comment, today)
+            else:
+                found.revise(rating, comment)
+            return self._position(self.save(found))
 
         return self._retry(attempt)
 

@@ -160,6 +160,21 @@ class AccountMutation:
         ledger = info.context.services.ledger
         return await recorded(info, ledger.order_duplicate, ref.account_id, blocked_uid, new_uid)
 
+    @strawberry.mutation(description="Parents: rate a served menu 1-5, with a comment.")
+    async def leave_menu_feedback(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        date: date,
+        rating: int,
+        comment: str = "",
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.leaveMenuFeedback", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(
+            info, ledger.leave_menu_feedback, ref.account_id, date, rating, comment
+        )
+
     @strawberry.mutation(description="School admins: a subsidy with its legal basis.")
     async def grant_subsidy(
         self,

@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
     "Mutation.blockCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
     "Mutation.orderDuplicateCard": rule(Scope.ACCOUNT, P, A, S, writes=True),
     "Mutation.unblockCard": rule(Scope.ACCOUNT, S, writes=True),
+    "Mutation.leaveMenuFeedback": rule(Scope.ACCOUNT, P, writes=True),
     # Disputes and refunds (issue 7)
     "Mutation.disputeCharge": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.requestRefund": rule(Scope.ACCOUNT, P, writes=True),

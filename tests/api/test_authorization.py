@@ -194,6 +194,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.unblockCard": lambda o: (
         "mutation($c: String!, $u: String!) { unblockCard(contractNumber: $c, uid: $u, "
         'reason: "found") { __typename } }', {"c": o.contract, "u": o.uid}),
+    "Mutation.leaveMenuFeedback": lambda o: (
+        'mutation($c: String!) { leaveMenuFeedback(contractNumber: $c, date: "2026-11-20", '
+        "rating: 5) { __typename } }", {"c": o.contract}),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
@@ -225,6 +228,7 @@ EXPECTED = {
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
     "Mutation.disputeCharge": "P", "Mutation.requestRefund": "P",
     "Mutation.reverseCharge": "A", "Mutation.rejectDispute": "A", "Mutation.unblockCard": "S",
+    "Mutation.leaveMenuFeedback": "P",
     "Mutation.login": "*", "Mutation.refreshToken": "*", "Mutation.requestPasswordReset": "*",
     "Mutation.resetPassword": "*", "Mutation.changePassword": "PRCASU",
     "Mutation.logout": "PRCASU", "Mutation.addRepresentative": "P",

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.identity.service import Role
+from domain.feedback import MenuFeedback, feedback_id
 from domain.kinds import TerminalKind
 from tests.api.stack import Stack
 from tests.builders import meal, new_uid, snack
@@ -277,3 +278,25 @@ def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
     again = support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"]
     assert again["__typename"] == "Problem"
     assert again["code"] == "CARD_STATE"
+
+
+def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
+    stack.ledger.publish_menu(world.school_id, today, [meal()])
+    q = mutation(
+        "$c: String!, $d: Date!, $r: Int!",
+        'leaveMenuFeedback(contractNumber: $c, date: $d, rating: $r, comment: "суп холодный")',
+    )
+    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=3)["leaveMenuFeedback"])
+    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=2)["leaveMenuFeedback"])
+    found: MenuFeedback = stack.ledger.repository.get(
+        feedback_id(world.school_id, today, family.pupil.account_id)
+    )
+    assert (found.rating, found.comment, found.version) == (2, "суп холодный", 2)
+    bad = family.client.data(q, c=family.contract, d=today.isoformat(), r=9)["leaveMenuFeedback"]
+    assert bad["code"] == "INVALID_COMMAND"
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    none = family.client.data(q, c=family.contract, d=tomorrow, r=4)["leaveMenuFeedback"]
+    assert none["code"] == "INVALID_COMMAND"

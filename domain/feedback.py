@@ -1,0 +1,100 @@
+"""MenuFeedback: what a family thought of one day's menu (a rating and a comment).
+
+One aggregate per (school, date, account), its id derived from all three, so a family has one
+opinion per menu; leaving feedback again replaces it.
+"""
+
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Snapshot
+
+from domain.errors import InvalidCommandError
+from domain.recorded import Recorded, current_actor, derived_id
+
+MAX_COMMENT = 500
+
+
+def feedback_id(school_id: UUID, menu_date: date, account_id: UUID) -> UUID:
+    return derived_id("menu-feedback", school_id, menu_date.isoformat(), account_id)
+
+
+def check_feedback(rating: int, comment: str) -> str:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidCommandError("a rating is a whole number from 1 to 5")
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT or not all(c.isprintable() or c == "\n" for c in comment):
+        raise InvalidCommandError(f"a comment is at most {MAX_COMMENT} printable characters")
+    return comment
+
+
+class MenuFeedback(Recorded):
+    TOPIC = "infoshkola.feedback.MenuFeedback"
+
+    class Event(Recorded.Event):
+        TOPIC = "infoshkola.feedback.Event"
+        actor: str
+
+    class Created(Recorded.Created):
+        TOPIC = "infoshkola.feedback.Created"
+
+    class Snapshot(Snapshot):
+        TOPIC = "infoshkola.feedback.Snapshot"
+
+    class Left(Created):
+        TOPIC = "infoshkola.feedback.Left"
+        actor: str
+        school_id: UUID
+        menu_date: str  # ISO date: the transcoder knows datetimes, not dates
+        account_id: UUID
+        rating: int
+        comment: str
+
+        def apply(self, feedback: "MenuFeedback") -> None:
+            feedback.school_id, feedback.account_id = self.school_id, self.account_id
+            feedback.menu_date = self.menu_date
+            feedback.rating, feedback.comment = self.rating, self.comment
+
+    class Revised(Event):
+        TOPIC = "infoshkola.feedback.Revised"
+        rating: int
+        comment: str
+
+        def apply(self, feedback: "MenuFeedback") -> None:
+            feedback.rating, feedback.comment = self.rating, self.comment
+
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
+        school_id: UUID
+        account_id: UUID
+        menu_date: str
+        rating: int
+        comment: str
+
+    @classmethod
+    def leave(
+        cls,
+        school_id: UUID,
+        menu_date: date,
+        account_id: UUID,
+        rating: int,
+        comment: str,
+        today: date,
+    ) -> "MenuFeedback":
+        if menu_date > today:
+            raise InvalidCommandError("feedback is on a menu that was served, not a future one")
+        return cls._create(
+            cls.Left,
+            id=feedback_id(school_id, menu_date, account_id),
+            actor=current_actor.get(),
+            school_id=school_id,
+            menu_date=menu_date.isoformat(),
+            account_id=account_id,
+            rating=rating,
+            comment=check_feedback(rating, comment),
+        )
+
+    def revise(self, rating: int, comment: str) -> None:
+        comment = check_feedback(rating, comment)
+        if (rating, comment) != (self.rating, self.comment):
+            self.trigger_event(self.Revised, rating=rating, comment=comment)
