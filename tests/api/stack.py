@@ -158,10 +158,10 @@ class Stack:
 
 
 @contextmanager
-def running_stack(ledger: Ledger, database_url: str) -> Iterator[Stack]:
+def running_stack(ledger: Ledger, database_url: str, development: bool = False) -> Iterator[Stack]:
     sms = FakeSmsGateway(token=SMS_TOKEN).start()
     settings = ApiSettings(
-        development=False, sms_url=sms.url, sms_token=SMS_TOKEN, live_poll_seconds=0.1
+        development=development, sms_url=sms.url, sms_token=SMS_TOKEN, live_poll_seconds=0.1
     )
     container = Container(Settings(database_url=database_url), database_url, ledger)
     app = create_app(container, settings)

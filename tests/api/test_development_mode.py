@@ -1,0 +1,28 @@
+"""Development mode: GraphiQL, introspection and suggestions (all off in production)."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.postgres import eventsourcing_env
+from domain.ledger import Ledger
+from tests.api.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="module")
+def dev(database_url: str) -> Iterator[Stack]:
+    ledger = Ledger(eventsourcing_env(database_url))
+    with running_stack(ledger, database_url, development=True) as found:
+        yield found
+    ledger.close()
+
+
+def test_development_serves_graphiql_introspection_and_suggestions(dev: Stack) -> None:
+    page = dev.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    client = dev.client()
+    types = client.data("{ __schema { types { name } } }")["__schema"]["types"]
+    assert "Kopecks" in {t["name"] for t in types}
+    typo = client.gql("{ viewr { role } }")["errors"][0]["message"]
+    assert "Did you mean 'viewer'?" in typo
