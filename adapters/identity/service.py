@@ -139,6 +139,15 @@ class Identity:
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('identity.ddl', 0))")
             for ddl in DDL:
                 conn.execute(ddl)
+        self.prune()
+
+    def prune(self) -> None:
+        """Forget old login attempts and long-dead sessions (run at start-up)."""
+        with self.pool.connection() as conn:
+            throttle.prune(conn, self.settings.limits.window)
+            conn.execute(
+                "DELETE FROM identity_sessions WHERE expires_at < now() - interval '30 days'"
+            )
 
     @property
     def secret(self) -> str:

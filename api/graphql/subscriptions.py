@@ -9,16 +9,19 @@ import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.types import Info
 
+from adapters.identity.service import Role
 from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.context import Context
 from api.graphql.enums import AccountEventKind, TerminalKind
 from api.graphql.scalars import Kopecks, Position
+from api.graphql.services import Services
 from api.graphql.types import AccountEvent
 
 KINDS = {
@@ -70,6 +73,15 @@ def pass_events(
     return found
 
 
+async def still_allowed(services: Services, token: str | None, account_id: UUID) -> bool:
+    principal = await services.run(services.identity.authenticate, token) if token else None
+    if principal is None:
+        return False
+    if principal.role in (Role.PARENT, Role.REPRESENTATIVE):
+        return account_id in principal.grants
+    return True
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Approved and declined taps, passes and top-ups, live.")
@@ -87,8 +99,8 @@ class Subscription:
         passes = days.get(today)
         while True:
             await asyncio.sleep(services.settings.live_poll_seconds)
-            if token is None or await services.run(services.identity.authenticate, token) is None:
-                return  # the session ended: so does the feed
+            if not await still_allowed(services, token, ref.account_id):
+                return  # the session ended (logout, password change, expiry): so does the feed
             rows = await services.read(readmodels.statement_after, ref.account_id, last)
             for row in rows:
                 last = row["position"]
