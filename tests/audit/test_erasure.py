@@ -56,8 +56,9 @@ def files_holding(root: Path, needle: str) -> list[Path]:
 def cli(database_url: str, log: Path, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
     with log.open("ab") as out:
-        subprocess.run([sys.executable, "-m", "adapters.cli.main", *args], cwd=ROOT, env=env,
-                       stdout=out, stderr=out, check=True, timeout=120)  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "adapters.cli.main", *args], cwd=ROOT,
+                              env=env, stdout=out, stderr=out, timeout=120)  # fmt: skip
+    assert done.returncode == 0, log.read_text(encoding="utf-8")[-3000:]
 
 
 def test_erasure_leaves_no_sentinel_anywhere_and_every_balance_still_replays(
