@@ -23,6 +23,7 @@ SERVICES: dict[str, Sequence[str]] = {
     "api": ["api"],
     "workers": ["workers"],
     "audit-chain": ["audit", "chain", "--follow"],
+    "activation-logins": ["users", "provision", "--follow"],
 }
 
 

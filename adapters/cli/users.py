@@ -4,6 +4,8 @@ Passwords of parents go by SMS only (SMS_GATEWAY_URL / SMS_GATEWAY_TOKEN); a sta
 password is typed at a hidden prompt (or given in INFOSHKOLA_STAFF_PASSWORD for scripts).
 """
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -12,6 +14,7 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.identity.activations import ActivationLogins
 from adapters.identity.provisioning import grant_parent_access
 from adapters.identity.service import Identity, IdentityError, IdentitySettings, Role, Sms
 from adapters.people import PeopleStore
@@ -104,3 +107,20 @@ def reset_access(contract: Annotated[str, typer.Option(help="the contract number
             typer.echo("error: this contract has no parent login", err=True)
             raise typer.Exit(2)
         typer.echo("a new password was sent by SMS")
+
+
+@users_app.command("provision")
+def provision(
+    follow: Annotated[bool, typer.Option(help="keep following new activations")] = False,
+) -> None:
+    """Give the parents of newly activated cards a login (password by SMS)."""
+    with session() as (container, identity):
+        people = PeopleStore(container.database_url)
+        logins = ActivationLogins(container.ledger, people, identity, container.database_url)
+        if not follow:
+            typer.echo(f"{logins.step(limit=10_000)} activations handled")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        logins.follow(stop)

@@ -1,0 +1,122 @@
+"""Parent logins from card activations: the kiosk takes the parent's phone, this tail gives
+the contract's parent a login and sends the password by SMS.
+
+It follows the ledger's `CardActivated` events after its own stored position (one instance
+at a time, under an advisory lock): each activation becomes a pending row, retried until the
+phone is in the personal-data store (given up after `PHONE_GRACE`). A contract that already
+has a login is skipped, so a crash between the SMS and the row's removal sends nothing twice
+(a new login's password goes once: the login exists on the retry).
+"""
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from adapters.identity.provisioning import grant_parent_access
+from adapters.identity.service import Identity
+from adapters.people import PeopleStore
+from domain.account import Account
+from domain.ledger import Ledger
+
+log = logging.getLogger("infoshkola.identity.activations")
+
+FEED = "card_activations"
+PHONE_GRACE = timedelta(minutes=10)  # the kiosk stores the phone right after the activation
+DDL = (
+    "CREATE TABLE IF NOT EXISTS identity_feeds (name text PRIMARY KEY, position bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS identity_pending_activations ("
+    " account_id uuid PRIMARY KEY, first_seen timestamptz NOT NULL DEFAULT now())",
+)
+
+
+class ActivationLogins:
+    def __init__(
+        self, ledger: Ledger, people: PeopleStore, identity: Identity, database_url: str
+    ) -> None:
+        self.ledger, self.people, self.identity = ledger, people, identity
+        self.database_url = database_url
+        self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.database_url, autocommit=True)
+
+    def step(self, limit: int = 100) -> int:
+        """Handle activations recorded since the last step, and retry those still waiting for
+        their phone; returns how many logins were given or found."""
+        with self._connect() as conn:
+            for ddl in DDL:
+                conn.execute(ddl)
+            conn.execute(
+                "INSERT INTO identity_feeds (name, position) VALUES (%s, 0)"
+                " ON CONFLICT (name) DO NOTHING",
+                (FEED,),
+            )
+            row = conn.execute(
+                "SELECT position FROM identity_feeds WHERE name = %s", (FEED,)
+            ).fetchone()
+            position = int(row[0]) if row else 0
+            found = conn.execute(
+                sql.SQL(
+                    "SELECT notification_id, originator_id FROM {} WHERE notification_id > %s"
+                    " AND topic = %s ORDER BY notification_id LIMIT %s"
+                ).format(sql.Identifier(self.events_table)),
+                (position, Account.CardActivated.TOPIC, limit),
+            ).fetchall()
+            done = 0
+            for notification_id, account_id in found:
+                with conn.transaction():
+                    conn.execute(
+                        "INSERT INTO identity_pending_activations (account_id) VALUES (%s)"
+                        " ON CONFLICT (account_id) DO NOTHING",
+                        (account_id,),
+                    )
+                    conn.execute(
+                        "UPDATE identity_feeds SET position = %s WHERE name = %s",
+                        (notification_id, FEED),
+                    )
+            pending = conn.execute(
+                "SELECT account_id, first_seen FROM identity_pending_activations"
+                " ORDER BY first_seen"
+            ).fetchall()
+            for account_id, first_seen in pending:
+                if self._provision(account_id):
+                    done += 1
+                elif datetime.now(UTC) - first_seen <= PHONE_GRACE:
+                    continue
+                else:
+                    log.warning("account %s has no parent phone; no login given", account_id)
+                conn.execute(
+                    "DELETE FROM identity_pending_activations WHERE account_id = %s",
+                    (account_id,),
+                )
+        return done
+
+    def _provision(self, account_id: UUID) -> bool:
+        """True when the contract's parent has a login (given now, or already there)."""
+        if self.identity.holders(account_id):
+            return True
+        contract = self.ledger.account(account_id).contract_number
+        return grant_parent_access(self.ledger, self.people, self.identity, contract) is not None
+
+    def follow(self, stop: threading.Event, every: float = 1.0) -> None:
+        """Step every `every` seconds until `stop`; one process at a time (advisory lock)."""
+        with self._connect() as lock:
+            while not stop.is_set():
+                row = lock.execute(
+                    "SELECT pg_try_advisory_lock(hashtextextended('identity.activations', 0))"
+                ).fetchone()
+                if row and row[0]:
+                    break
+                log.info("activation logins run elsewhere; waiting for the lock")
+                stop.wait(5.0)
+            while not stop.is_set():
+                try:
+                    self.step()
+                except Exception:
+                    log.exception("activation logins failed; retrying")
+                stop.wait(every)
