@@ -410,13 +410,21 @@ class Identity:
                 " DO UPDATE SET access = EXCLUDED.access",
                 (principal_id, account_id, contract_number, access.value),
             )
-            names = [contract_number] if access == Access.MANAGE else [phone]
-            for name in names:
-                conn.execute(
-                    "INSERT INTO identity_names (name, principal_id) VALUES (%s, %s)"
-                    " ON CONFLICT (name) DO UPDATE SET principal_id = EXCLUDED.principal_id",
-                    (name, principal_id),
-                )
+            name = contract_number if access == Access.MANAGE else phone
+            # A name moves between logins of the same kind only (a contract to its new
+            # parent), never away from a staff user or across kinds.
+            conn.execute(
+                "INSERT INTO identity_names (name, principal_id) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET principal_id = EXCLUDED.principal_id"
+                " WHERE identity_names.principal_id IN"
+                " (SELECT principal_id FROM identity_principals WHERE kind = %s)",
+                (name, principal_id, kind),
+            )
+            owner = conn.execute(
+                "SELECT principal_id FROM identity_names WHERE name = %s", (name,)
+            ).fetchone()
+            if owner is None or owner[0] != principal_id:
+                raise IdentityError(f"login name {name!r} belongs to another kind of login")
         login = contract_number if access == Access.MANAGE else phone
         if password is not None:
             self.sms.deliver(phone, f"Инфошкола: вход {login}, пароль {password}")
@@ -458,6 +466,9 @@ class Identity:
             raise IdentityError(f"{role} is not a staff role")
         if all_schools and role not in SPANNING_ROLES:
             raise IdentityError("only support and auditors may span every school")
+        username = username.strip()
+        if not 3 <= len(username) <= 64 or not username.isprintable() or " " in username:
+            raise IdentityError("a username is 3 to 64 printable characters without spaces")
         schools = sorted(set(school_ids))
         if not schools and not all_schools:
             raise IdentityError("a staff user is bound to at least one school")
@@ -477,7 +488,7 @@ class Identity:
             try:
                 conn.execute(
                     "INSERT INTO identity_names (name, principal_id) VALUES (%s, %s)",
-                    (username.strip(), principal_id),
+                    (username, principal_id),
                 )
             except psycopg.errors.UniqueViolation:
                 raise IdentityError(f"login name {username!r} is taken") from None

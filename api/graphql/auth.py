@@ -12,6 +12,7 @@ from adapters.sms import SmsGatewayError
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, convert
+from api.graphql.mutations import PHONE
 from api.graphql.scalars import Position
 from api.graphql.types import (
     Accepted,
@@ -124,8 +125,8 @@ class IdentityMutation:
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.addRepresentative", contract_number)
         phone = phone.strip()
-        if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="a phone is +<digits>")
+        if not PHONE.fullmatch(phone):
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="a phone is +<10-15 digits>")
         services = info.context.services
         try:
             await services.run(
@@ -137,6 +138,8 @@ class IdentityMutation:
             )
         except SmsGatewayError:
             return SMS_DOWN
+        except IdentityError as error:
+            return identity_problem(error)
         return Done(position=await head(info))
 
     @strawberry.mutation(description="Support: a new password by SMS to the contract's parent.")

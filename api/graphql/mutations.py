@@ -5,6 +5,7 @@ pass it as `after` to a query) or `Problem { code, message }` for a refused comm
 Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …).
 """
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -30,6 +31,8 @@ from domain.errors import DomainError
 from domain.recorded import acting_as
 
 T = TypeVar("T")
+PHONE = re.compile(r"\+\d{10,15}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
 
 
 def problem(error: DomainError) -> Problem:
@@ -130,6 +133,10 @@ class AccountMutation:
         fields = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v}
         if not fields:
             return Problem(code=ProblemCode.INVALID_COMMAND, message="give a phone or an e-mail")
+        if "phone" in fields and not PHONE.fullmatch(fields["phone"]):
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="a phone is +<10-15 digits>")
+        if "email" in fields and not EMAIL.fullmatch(fields["email"]):
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
         services = info.context.services
         subject = f"subject:{uuid4()}"
         await services.run(lambda: services.people.put(subject, **fields))

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.api.stack import Stack
+from adapters.identity.service import IdentityError, Role
+from tests.api.stack import Stack, new_phone
 
 VIEWER = "{ viewer { role contracts { contractNumber access } } }"
 ACCOUNT = """query($c: String!, $after: Position) {
@@ -213,3 +214,15 @@ def test_passwords_and_codes_never_appear_in_responses_or_logs(
 
 LOGIN_Q = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
   ... on Session { accessToken } ... on Problem { code message } } }"""
+
+
+def test_a_contract_number_never_takes_over_a_staff_login_name(stack: Stack) -> None:
+    world = stack.school()
+    pupil = world.pupil()
+    stack.identity.create_staff(
+        pupil.contract_number, "staff-password-9", Role.SUPPORT, [world.school_id]
+    )
+    with pytest.raises(IdentityError):
+        stack.identity.grant_parent(pupil.contract_number, pupil.account_id, new_phone())
+    client = stack.client()
+    assert client.login(pupil.contract_number, "staff-password-9")["viewer"]["role"] == "SUPPORT"

@@ -72,6 +72,8 @@ def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> 
     )
     done(family.client.data(prefs, c=family.contract)["changeNotificationPreferences"])
     done(family.client.data(contact, c=family.contract)["changeContact"])
+    bad = mutation("$c: String!", 'changeContact(contractNumber: $c, email: "not-an-address")')
+    assert family.client.data(bad, c=family.contract)["changeContact"]["code"] == "INVALID_COMMAND"
     account = stack.ledger.account(family.pupil.account_id)
     assert account.service_only is True
     assert account.contact_ref is not None
