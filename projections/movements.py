@@ -213,6 +213,17 @@ def _refund(e: Any) -> Movement:
     )  # fmt: skip
 
 
+_read: dict[tuple[Any, int], Movement | None] = {}
+
+
 def movement(event: Any) -> Movement | None:
+    """The event's movement, or None; remembered, as three projections ask for each event."""
+    key = (event.originator_id, event.originator_version)
+    if key in _read:
+        return _read[key]
     read = MOVEMENTS.get(type(event))
-    return read(event) if read else None
+    moved = read(event) if read else None
+    if len(_read) >= 50_000:
+        _read.clear()
+    _read[key] = moved
+    return moved
