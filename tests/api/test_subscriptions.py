@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
@@ -11,8 +11,11 @@ from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 from websockets.typing import Subprotocol
 
+from adapters.identity.service import Role
+from api.graphql.permissions import RULES
 from domain.kinds import Channel, TerminalKind
 from tests.api.stack import Stack
+from tests.api.test_authorization import Objects, clients
 from tests.builders import meal
 
 EVENTS = """subscription($c: String!) { accountEvents(contractNumber: $c) {
@@ -109,3 +112,23 @@ def test_the_legacy_graphql_ws_protocol_is_refused(stack: Stack) -> None:
         ws.recv(timeout=10)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4406
+
+
+def test_the_live_feed_follows_the_role_matrix(stack: Stack) -> None:
+    world = stack.school()
+    pupil = world.pupil()
+    stack.project()
+    objects = Objects(world, pupil.contract_number, pupil.uid, "")
+    roles = clients(stack, objects)
+    allowed = {r for r in roles if r in RULES["Subscription.accountEvents"].roles}
+    assert allowed == set(roles) - {Role.CANTEEN_OPERATOR}
+    with ExitStack() as sockets:
+        opened = {role: sockets.enter_context(socket(stack, c.token)) for role, c in roles.items()}
+        for ws in opened.values():
+            subscribe(ws, pupil.contract_number)
+        assert refusal(opened[Role.CANTEEN_OPERATOR]) == "FORBIDDEN"
+        stack.ledger.top_up(pupil.account_id, 1_000, Channel.SBP, f"sbp-{pupil.uid}")
+        stack.project()
+        for role in allowed:
+            event = receive(opened[role])["payload"]["data"]["accountEvents"]
+            assert (event["kind"], event["amount"]) == ("TOP_UP", "1000"), role
