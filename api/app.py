@@ -1,7 +1,7 @@
 """The HTTP application factory: one FastAPI app, routers mounted here, nothing at import.
 
-`create_app(container)` takes the composition root's `Container`; later surfaces (GraphQL
-at /graphql) are mounted here beside the terminal ingestion routes.
+`create_app(container)` takes the composition root's `Container`; GraphQL (parents, staff,
+auditors) is mounted at /graphql beside the terminal ingestion routes, and /health answers.
 """
 
 from collections.abc import AsyncIterator
@@ -55,7 +55,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app = FastAPI(
         title="Infoshkola",
         version="1",
-        summary="School card: terminal ingestion (and, later, GraphQL)",
+        summary="School card: terminal ingestion; GraphQL at /graphql",
         description=SIGNING,
         lifespan=lifespan,
     )

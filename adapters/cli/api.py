@@ -1,4 +1,4 @@
-"""`infoshkola api`: serve the HTTP API (terminal ingestion; GraphQL later) with uvicorn."""
+"""`infoshkola api`: serve the HTTP API (terminal ingestion and GraphQL) with uvicorn."""
 
 from typing import Annotated
 
