@@ -95,3 +95,23 @@ def test_a_batch_read_from_an_old_position_is_not_applied_again(
         assert positions(conn)["balances"] == covered == head
     assert balance is not None
     assert balance["regular"] == 20_000
+
+
+def test_a_failing_projection_is_retried_while_the_others_go_on(
+    ledger: Ledger, database_url: str, world: SchoolWorld, running: None
+) -> None:
+    items = [{"code": "KASHA", "name": "Каша", "price": 3_500}]
+    wait_for(database_url, "menus", ledger.publish_menu(world.school_id, date(2026, 12, 2), items))
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("ALTER TABLE menus RENAME TO menus_away")  # its writes now fail
+        position = ledger.publish_menu(world.school_id, date(2026, 12, 3), items)
+        wait_for(database_url, "cards", position, timeout=10)  # cards' turn comes after menus'
+        row = admin.execute(
+            "SELECT position, last_error FROM projection_positions WHERE name = 'menus'"
+        ).fetchone()
+        assert row is not None
+        assert row[0] < position
+        assert "menus" in row[1]
+        admin.execute("ALTER TABLE menus_away RENAME TO menus")
+        wait_for(database_url, "menus", position, timeout=15)  # retried after its backoff
+        assert get_menu(admin, world.school_id, date(2026, 12, 3))[0]["name"] == "Каша"
