@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,39 +235,61 @@ class Slot:
 def rebuild(
     database_url: str,
     source: Source,
-    projection: Projection,
+    projection: Projection | Sequence[Projection],
     batch_size: int = 5000,
     progress: Callable[[int, int], None] = lambda position, head: None,
 ) -> int:
-    """Rebuild into fresh `_next` tables, then swap them in in one transaction."""
-    with (
-        psycopg.connect(database_url, autocommit=True) as lock_conn,
-        psycopg.connect(database_url, autocommit=True) as conn,
-    ):
-        if not try_lock(lock_conn, f"infoshkola.rebuild.{projection.name}"):
-            raise RuntimeError(f"a rebuild of {projection.name} is already running")
-        setup(conn, [projection])
-        fresh = projection.physical(NEXT)
+    """Rebuild into fresh `_next` tables, then swap them in in one transaction.
+
+    Several projections are rebuilt in one pass: each window of ids is read and decoded
+    once for all of them (each keeps its own tables and transaction per window).
+    """
+    chosen = [projection] if isinstance(projection, Projection) else list(projection)
+    with ExitStack() as stack:
+        conn = stack.enter_context(psycopg.connect(database_url, autocommit=True))
+        for p in chosen:
+            locker = stack.enter_context(psycopg.connect(database_url, autocommit=True))
+            if not try_lock(locker, f"infoshkola.rebuild.{p.name}"):
+                raise RuntimeError(f"a rebuild of {p.name} is already running")
+        setup(conn, chosen)
         with conn.transaction(), conn.cursor() as cur:
-            drop(cur, fresh)
-            projection.create_tables(cur, fresh)
-        folder, topics = Directory(), source.topics(projection)
+            for p in chosen:
+                drop(cur, p.physical(NEXT))
+                p.create_tables(cur, p.physical(NEXT))
+        folder = Directory()
         position, head = 0, source.max_id(conn)
         while position < head:
-            batch, position = source.read(conn, position, head, batch_size, topics)
+            upto = min(head, position + batch_size)
             with conn.transaction(), conn.cursor() as cur:
-                write(cur, projection, fresh, folder, batch)
+                _fill(cur, conn, source, chosen, folder, position, upto)
+            position = upto
             progress(position, head)
         with conn.transaction(), conn.cursor() as cur:
-            positions.lock_position(cur, projection.name)  # holds the live runner's batches
+            for p in chosen:
+                positions.lock_position(cur, p.name)  # holds the live runner's next batch
             head = source.max_id(conn)
-            while position < head:  # the last events, inside the swap transaction
-                batch, position = source.read(conn, position, head, batch_size, topics)
-                write(cur, projection, fresh, folder, batch)
-            swap(cur, fresh, projection.physical())
-            positions.store_position(cur, projection.name, position)
-        progress(position, position)
-        return position
+            _fill(cur, conn, source, chosen, folder, position, head)  # the last few events
+            for p in chosen:
+                swap(cur, p.physical(NEXT), p.physical())
+                positions.store_position(cur, p.name, max(position, head))
+        progress(head, head)
+        return max(position, head)
+
+
+def _fill(
+    cur: Cursor[Any],
+    conn: psycopg.Connection[Any],
+    source: Source,
+    chosen: Sequence[Projection],
+    folder: Directory,
+    after: int,
+    upto: int,
+) -> None:
+    if upto <= after:
+        return
+    for p in chosen:
+        batch, _ = source.read(conn, after, upto, upto - after, source.topics(p))
+        write(cur, p, p.physical(NEXT), folder, batch)
 
 
 def drop(cur: Cursor[Any], t: Tables) -> None:
