@@ -26,7 +26,7 @@ from projections.directory import Directory
 
 log = logging.getLogger("infoshkola.projections")
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000  # ids per transaction
 NEXT = "_next"
 
 
