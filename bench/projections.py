@@ -82,6 +82,17 @@ def reset(url: str) -> None:
         setup(conn, all_projections())
 
 
+def rebuild_each(url: str, ledger: Ledger, head: int) -> None:
+    for projection in all_projections():
+        source = Source(ledger)  # cold: nothing decoded yet
+        movements._read.clear()
+        started = time.perf_counter()
+        rebuild(url, source, projection, 5000)
+        spent = time.perf_counter() - started
+        print(f"rebuild {projection.name:<15} {spent:6.1f} s  {head / spent:,.0f} events/s")
+    print(f"load average after: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -89,6 +100,9 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--rebuild-each-only", action="store_true", help="skip to the per-projection rebuilds"
+    )
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()}, cpus: {os.cpu_count()}")
@@ -106,6 +120,9 @@ def main() -> None:
         print(f"recorded {args.events} account events (head {head}) in {seconds:.1f} s")
         source = Source(ledger)
         six = len(all_projections())
+        if args.rebuild_each_only:
+            rebuild_each(url, ledger, head)
+            return
 
         reset(url)
         sample = min(args.sample, head)
@@ -128,13 +145,7 @@ def main() -> None:
         movements._read.clear()
         spent = timed(lambda: rebuild(url, source, all_projections(), 5000))
         print(f"rebuild of all {six} projections in one pass: {spent:.1f} s")
-        for projection in all_projections():
-            source = Source(ledger)  # cold: nothing decoded yet
-            movements._read.clear()
-            started = time.perf_counter()
-            rebuild(url, source, projection, 5000)
-            spent = time.perf_counter() - started
-            print(f"rebuild {projection.name:<15} {spent:6.1f} s  {head / spent:,.0f} events/s")
+        rebuild_each(url, ledger, head)
         print(f"load average after: {os.getloadavg()}")
     finally:
         ledger.close()
