@@ -1,13 +1,15 @@
 """Rebuilding from zero gives the same rows as the incremental build, and readers keep the
 complete old model until the new one is swapped in."""
 
+import threading
 from typing import Any
 
 import psycopg
 
 from domain.ledger import Ledger
-from projections import all_projections
-from projections.runner import Source, digest, rebuild
+from projections import all_projections, by_name
+from projections.positions import wait_for
+from projections.runner import Source, digest, rebuild, run_all
 from tests.builders import SchoolWorld, meal, snack
 from tests.projections.helpers import catch_up
 from tests.projections.replay import assert_parity, replay
@@ -57,3 +59,28 @@ def test_readers_see_the_complete_old_model_while_a_rebuild_runs(
         assert len(seen) > 3
         assert all(count == (rows_before,) for count in seen)
         assert reader.execute("SELECT count(*) FROM statement").fetchone() == (rows_before,)
+
+
+def test_rebuilding_while_the_runner_runs_and_events_arrive_keeps_every_row_right(
+    ledger: Ledger, database_url: str, world: SchoolWorld
+) -> None:
+    pupils = [world.pupil() for _ in range(3)]
+    stop = threading.Event()
+    running = threading.Thread(
+        target=run_all, args=(database_url, Source(ledger), all_projections(), stop)
+    )
+    appender = threading.Thread(target=append_events, args=(ledger, world, pupils, 1_500, 50))
+    running.start()
+    appender.start()
+    try:
+        rebuild(database_url, Source(ledger), all_projections(), batch_size=100)
+        rebuild(database_url, Source(ledger), by_name("statement"), batch_size=100)
+        appender.join(timeout=120)
+        head = ledger.recorder.max_notification_id() or 0
+        for projection in all_projections():
+            wait_for(database_url, projection.name, head, timeout=30)
+    finally:
+        stop.set()
+        running.join(timeout=30)
+    with psycopg.connect(database_url) as conn:
+        assert_parity(conn, replay(ledger))
