@@ -39,6 +39,12 @@ def terminal_desk(container: Container) -> TerminalDesk:
     )
 
 
+def close_app(app: FastAPI) -> None:
+    """Release what `create_app` opened (pools, connections); idempotent."""
+    app.state.graphql_services.close()
+    app.state.terminal_desk.close()
+
+
 def create_app(container: Container, api_settings: ApiSettings | None = None) -> FastAPI:
     desk = terminal_desk(container)
     desk.create_tables()
@@ -47,10 +53,9 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     services.create_tables()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        services.close()
-        desk.close()
+        close_app(app)
 
     app = FastAPI(
         title="Infoshkola",

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from adapters.bootstrap import Container
 from adapters.settings import Settings
-from api.app import create_app
+from api.app import close_app, create_app
 from api.terminal_desk import TerminalDesk
 from domain.ledger import Ledger
 from tests.terminals.rig import TerminalWorld, terminal_world
@@ -23,7 +23,7 @@ def app(database_url: str, ledger: Ledger, tmp_path: Path) -> Iterator[FastAPI]:
     settings = Settings(database_url=database_url, var_dir=tmp_path, offline_cap=25_000)
     app = create_app(Container(settings, database_url, ledger))
     yield app
-    app.state.terminal_desk.close()
+    close_app(app)
 
 
 @pytest.fixture
