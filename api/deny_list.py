@@ -49,26 +49,31 @@ class Tail:
 
 
 class DenyList(Tail):
-    topics = (Account.Opened.TOPIC, Account.CardBlocked.TOPIC)
+    topics = (Account.Opened.TOPIC, Account.CardBlocked.TOPIC, Account.CardUnblocked.TOPIC)
 
     def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
         super().__init__(ledger, page_size)
         self._school_of: dict[UUID, UUID] = {}
-        self._blocked: dict[UUID, dict[str, int]] = {}
+        self._blocked: dict[UUID, set[str]] = {}
+        self._version: dict[UUID, int] = {}
 
     def for_school(self, school_id: UUID) -> tuple[int, list[str]]:
         """(version, blocked UIDs) for one school, caught up with the event store."""
         with self._lock:
             self.catch_up()
-            blocked = self._blocked.get(school_id, {})
-            return max(blocked.values(), default=0), sorted(blocked)
+            return self._version.get(school_id, 0), sorted(self._blocked.get(school_id, ()))
 
     def see(self, event: Any, position: int) -> None:
         if isinstance(event, Account.Opened):
             self._school_of[event.originator_id] = event.school_id
-        elif isinstance(event, Account.CardBlocked):
+        elif isinstance(event, Account.CardBlocked | Account.CardUnblocked):
             school_id = self._school_of[event.originator_id]
-            self._blocked.setdefault(school_id, {})[event.uid] = position
+            blocked = self._blocked.setdefault(school_id, set())
+            if isinstance(event, Account.CardBlocked):
+                blocked.add(event.uid)
+            else:
+                blocked.discard(event.uid)
+            self._version[school_id] = position
 
 
 class Revocations(Tail):

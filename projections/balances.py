@@ -34,6 +34,7 @@ CARD_EVENTS = (
     Account.CardIssued,
     Account.CardActivated,
     Account.CardBlocked,
+    Account.CardUnblocked,
     Account.DuplicateCardOrdered,
 )
 
@@ -92,6 +93,8 @@ def fold(row: list[Any], e: Any) -> None:
             cards[e.uid] = CardState.ACTIVE.value
         elif isinstance(e, Account.CardBlocked):
             cards[e.uid] = CardState.BLOCKED.value
+        elif isinstance(e, Account.CardUnblocked):
+            cards[e.uid] = e.state
         else:
             cards[e.new_uid] = e.new_state
         row[10] = cards

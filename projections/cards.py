@@ -29,6 +29,7 @@ class Cards(Projection):
         Account.CardIssued,
         Account.CardActivated,
         Account.CardBlocked,
+        Account.CardUnblocked,
         Account.DuplicateCardOrdered,
     )
     tables: ClassVar[Mapping[str, str]] = {
@@ -50,6 +51,8 @@ class Cards(Projection):
                 uid, state = e.uid, CardState.ACTIVE.value
             elif isinstance(e, Account.CardBlocked):
                 uid, state = e.uid, CardState.BLOCKED.value
+            elif isinstance(e, Account.CardUnblocked):
+                uid, state = e.uid, e.state
             else:
                 uid, state = e.new_uid, e.new_state
             school = directory.account(cur, e.originator_id).school_id

@@ -33,6 +33,7 @@ command = st.one_of(
               st.lists(item, min_size=1, max_size=3), st.integers(0, 60), st.booleans()),
     st.tuples(st.just("pass"), pupil, st.sampled_from(["in", "out"]), st.integers(0, 60)),
     st.tuples(st.just("block"), pupil),
+    st.tuples(st.just("unblock"), pupil),
     st.tuples(st.just("duplicate"), pupil),
     st.tuples(st.just("tariff"), pupil, st.sampled_from(["zero", "mobile", "sms_plus"])),
     st.tuples(st.just("limit"), pupil, st.integers(0, 50_000)),
@@ -68,6 +69,8 @@ def run(ledger: Ledger, worlds: list[SchoolWorld], pupils: list[Pupil], cmd: Any
         world.tap("turnstile", who.uid, direction=cmd[2], at=now - timedelta(hours=cmd[3]))
     elif op == "block":
         ledger.block_card(who.account_id, who.uid, "потеряна")
+    elif op == "unblock":
+        ledger.unblock_card(who.account_id, who.uid, "нашлась")
     elif op == "duplicate":
         new = new_uid()
         ledger.order_duplicate(who.account_id, who.uid, new)

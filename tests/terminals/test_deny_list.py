@@ -32,3 +32,18 @@ def test_a_school_without_blocked_cards_has_an_empty_list_at_version_zero(
 ) -> None:
     answer = school["canteen_pos"].get("/terminal/v1/deny-list")
     assert answer.json() == {"version": 0, "changed": False, "uids": [], "offline_cap": 25_000}
+
+
+def test_a_card_unblocked_by_support_leaves_the_list_and_moves_its_version(
+    school: TerminalWorld,
+) -> None:
+    found = school.world.pupil()
+    school.ledger.block_card(found.account_id, found.uid, "lost")
+    turnstile = school["turnstile"]
+    blocked = turnstile.get("/terminal/v1/deny-list?since=0").json()
+    school.ledger.unblock_card(found.account_id, found.uid, "нашлась")
+    after = turnstile.get(f"/terminal/v1/deny-list?since={blocked['version']}").json()
+    assert blocked["uids"] == [found.uid]
+    assert after["uids"] == []
+    assert after["changed"] is True
+    assert after["version"] > blocked["version"]
