@@ -41,7 +41,8 @@ run: setup
 	$(VENV)/bin/infoshkola up
 
 bench: setup
-	$(PY) -m bench.run
+	$(PY) -m bench.ledger
+	$(PY) -u -m bench.projections --events 200000
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
