@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.dispute import Charge
 from domain.errors import (
@@ -47,7 +47,7 @@ class Account(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.account.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.account.Snapshot"
         class_version = 2
 

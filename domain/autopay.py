@@ -9,7 +9,7 @@ once, under a payment id derived from (schedule, period), so a re-run reuses it.
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.money import MAX_TOP_UP, check_amount
@@ -34,7 +34,7 @@ class Autopayment(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.autopay.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.autopay.Snapshot"
 
     class Scheduled(Created):

@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidCommandError
 from domain.recorded import Recorded, current_actor, derived_id
@@ -39,7 +39,7 @@ class MenuFeedback(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.feedback.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.feedback.Snapshot"
 
     class Left(Created):

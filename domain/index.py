@@ -9,7 +9,7 @@ store, so a UID or a contract number can never belong to two accounts.
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.recorded import Recorded, current_actor, derived_id
 
@@ -24,7 +24,7 @@ class Index(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.index.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.index.Snapshot"
 
     class Assigned(Created):

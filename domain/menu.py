@@ -9,7 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidCommandError
 from domain.money import MAX_ITEM_PRICE, check_amount
@@ -69,7 +69,7 @@ class Menu(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.menu.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.menu.Snapshot"
 
     class Started(Created):

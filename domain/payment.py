@@ -4,7 +4,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.recorded import Recorded, current_actor, derived_id
 
@@ -27,7 +27,7 @@ class Payment(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.payment.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.payment.Snapshot"
 
     class Received(Created):

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.dispute import DEFAULT_WEEKEND, Calendar
 from domain.errors import InvalidAmountError, InvalidCommandError, UnknownTerminalError
@@ -41,7 +41,7 @@ class School(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.school.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.school.Snapshot"
 
     class Registered(Created):

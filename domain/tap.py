@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureError
 from domain.kinds import Direction, Outcome
@@ -173,7 +173,7 @@ class Tap(Recorded):
     class Created(Recorded.Created):
         TOPIC = "infoshkola.tap.Created"
 
-    class Snapshot(Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "infoshkola.tap.Snapshot"
 
     class Decided(Created):
