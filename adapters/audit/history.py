@@ -3,6 +3,7 @@ actor, the position in the ledger, and the wallets after it; and the state at an
 """
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -168,6 +169,14 @@ def write_csv(entries: Iterable[AuditEntry], out: IO[str]) -> int:
         writer.writerow({k: row[k] for k in CSV_COLUMNS})
         count += 1
     return count
+
+
+def export_text(ledger: Ledger, account_id: UUID, file_format: str) -> tuple[str, int]:
+    """The account's full history as one JSON-lines or CSV text, and how many entries."""
+    out = io.StringIO()
+    write = write_csv if file_format == "csv" else write_jsonl
+    count = write(audit_trail(ledger, account_id), out)
+    return out.getvalue(), count
 
 
 def export_account(ledger: Ledger, account_id: UUID, directory: Path) -> tuple[Path, Path]:

@@ -12,7 +12,7 @@ from uuid import uuid4
 import strawberry
 from strawberry.types import Info
 
-from adapters.audit.history import audit_trail
+from adapters.audit.history import audit_trail, export_text
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, TerminalKind
@@ -77,8 +77,44 @@ class AuditEntry:
     reason: str | None
 
 
+@strawberry.enum
+class ExportFormat(Enum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@strawberry.type
+class HistoryExport:
+    contract_number: str
+    file_format: ExportFormat
+    entries: int
+    content: str
+
+
 @strawberry.type
 class CaseworkQuery:
+    @strawberry.field(
+        description="Parents (and auditors): the account's whole history, portable, as the "
+        "auditors' export gives it."
+    )
+    async def history_export(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        file_format: ExportFormat = ExportFormat.JSONL,
+    ) -> HistoryExport:
+        ref = await perm.account(info, "Query.historyExport", contract_number)
+        services = info.context.services
+        content, entries = await services.run(
+            export_text, services.ledger, ref.account_id, file_format.value
+        )
+        return HistoryExport(
+            contract_number=contract_number.strip(),
+            file_format=file_format,
+            entries=entries,
+            content=content,
+        )
+
     @strawberry.field(description="Charges of one school-local day, with the keys to dispute.")
     async def charges(
         self, info: Info[Context, None], contract_number: str, on: date

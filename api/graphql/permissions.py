@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
     "Query.charges": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.auditTrail": rule(Scope.ACCOUNT, U),
+    "Query.historyExport": rule(Scope.ACCOUNT, P, R, U),
     # Identity
     "Mutation.login": Rule(NOBODY, Scope.ANONYMOUS),
     "Mutation.refreshToken": Rule(NOBODY, Scope.ANONYMOUS),

@@ -145,6 +145,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.charges": lambda o: (
         'query($c: String!) { charges(contractNumber: $c, on: "2026-11-25") { key } }',
         {"c": o.contract}),
+    "Query.historyExport": lambda o: (
+        "query($c: String!) { historyExport(contractNumber: $c) { entries } }",
+        {"c": o.contract}),
     "Mutation.disputeCharge": lambda o: (
         'mutation($c: String!) { disputeCharge(contractNumber: $c, chargeKey: "x/y", '
         'claim: "не покупал") { __typename } }', {"c": o.contract}),
@@ -226,6 +229,7 @@ EXPECTED = {
     "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
+    "Query.historyExport": "PRU",
     "Mutation.disputeCharge": "P", "Mutation.requestRefund": "P",
     "Mutation.reverseCharge": "A", "Mutation.rejectDispute": "A", "Mutation.unblockCard": "S",
     "Mutation.leaveMenuFeedback": "P",

@@ -84,3 +84,28 @@ def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack
     twice = family.client.data(q, c=family.contract)["requestRefund"]
     assert twice["__typename"] == "Problem"
     assert twice["code"] == "REFUND_STATE"
+
+
+EXPORT = """query($c: String!, $f: ExportFormat!) { historyExport(contractNumber: $c,
+  fileFormat: $f) { contractNumber entries content } }"""
+
+
+def test_a_parent_takes_the_accounts_whole_history_away_as_json_lines_and_csv(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
+    events = list(stack.ledger.events.get(family.pupil.account_id))
+
+    jsonl = family.client.data(EXPORT, c=family.contract, f="JSONL")["historyExport"]
+    lines = [json.loads(line) for line in jsonl["content"].splitlines()]
+    assert jsonl["entries"] == len(lines) == len(events)
+    assert [line["event"] for line in lines] == [type(e).__name__ for e in events]
+    assert lines[-1]["event"] == "PurchaseApproved"
+
+    table = family.client.data(EXPORT, c=family.contract, f="CSV")["historyExport"]
+    rows = table["content"].splitlines()
+    assert table["entries"] == len(events)
+    assert rows[0].startswith("position")
+    assert len(rows) >= len(events) + 1
