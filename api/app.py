@@ -14,7 +14,7 @@ from adapters.blobs import BlobStore
 from adapters.bootstrap import Container
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalSecrets
-from api import terminals
+from api import staff_photos, terminals
 from api.errors import install_error_handlers
 from api.graphql.schema import graphql_router
 from api.graphql.services import ApiSettings, Services
@@ -68,6 +68,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.state.terminal_desk = desk
     install_error_handlers(app)
     app.include_router(terminals.router)
+    app.include_router(staff_photos.router)
     app.state.graphql_services = services
     app.include_router(graphql_router(api_settings.development), prefix="/graphql")
 
