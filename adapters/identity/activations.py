@@ -17,7 +17,8 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from adapters.identity.provisioning import grant_parent_access
+from adapters.identity.kiosk_pins import KioskPins
+from adapters.identity.provisioning import grant_parent_access, parent_phone
 from adapters.identity.service import Identity
 from adapters.people import PeopleStore
 from domain.account import Account
@@ -39,6 +40,7 @@ class ActivationLogins:
         self, ledger: Ledger, people: PeopleStore, identity: Identity, database_url: str
     ) -> None:
         self.ledger, self.people, self.identity = ledger, people, identity
+        self.pins = KioskPins(identity)
         self.database_url = database_url
         self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
 
@@ -97,11 +99,16 @@ class ActivationLogins:
         return done
 
     def _provision(self, account_id: UUID) -> bool:
-        """True when the contract's parent has a login (given now, or already there)."""
-        if self.identity.holders(account_id):
-            return True
-        contract = self.ledger.account(account_id).contract_number
-        return grant_parent_access(self.ledger, self.people, self.identity, contract) is not None
+        """True when the contract's parent has a login (given now, or already there) and the
+        kiosk PIN has gone to the parent's phone (once per account)."""
+        if not self.identity.holders(account_id):
+            contract = self.ledger.account(account_id).contract_number
+            if grant_parent_access(self.ledger, self.people, self.identity, contract) is None:
+                return False
+        phone = parent_phone(self.ledger, self.people, account_id)
+        if phone is not None:
+            self.pins.issue(account_id, phone)
+        return True
 
     def follow(self, stop: threading.Event, every: float = 1.0) -> None:
         """Step every `every` seconds until `stop`; one process at a time (advisory lock)."""

@@ -1,4 +1,5 @@
-"""A card activated at the kiosk gives the parent a login; the password arrives by SMS."""
+"""A card activated at the kiosk gives the parent a login; the password and the kiosk PIN
+arrive by SMS."""
 
 from uuid import uuid4
 
@@ -9,7 +10,9 @@ from tests.terminals.rig import SignedTerminal
 ACTIVATIONS = "/terminal/v1/kiosk/activations"
 
 
-def test_a_kiosk_activation_gives_the_parent_a_login_by_sms_once(stack: Stack) -> None:
+def test_a_kiosk_activation_gives_the_parent_a_login_and_a_kiosk_pin_by_sms_once(
+    stack: Stack,
+) -> None:
     world = stack.school()
     pupil = world.pupil(activate=False)
     kiosk_id = world.terminals["kiosk"]
@@ -32,6 +35,12 @@ def test_a_kiosk_activation_gives_the_parent_a_login_by_sms_once(stack: Stack) -
     password = stack.password_sent_to(phone)
     client = stack.client()
     assert "accessToken" in client.login(pupil.contract_number, password)
+    pins = [t for t in stack.sms.to(phone) if "ПИН" in t]
+    assert len(pins) == 1
+    pin = pins[0].rsplit(" ", 1)[1]
+    assert pin not in answer.text
+    assert logins.pins.check(pupil.account_id, pin)
+    assert not logins.pins.check(pupil.account_id, "0000" if pin != "0000" else "1111")
     sent = len(stack.sms.to(phone))
     assert logins.step() == 0
     assert len(stack.sms.to(phone)) == sent
