@@ -84,16 +84,23 @@ async def still_allowed(services: Services, token: str | None, account_id: UUID)
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Approved and declined taps, passes and top-ups, live.")
+    @strawberry.subscription(
+        description="Approved and declined taps, passes and top-ups, live. Money movements "
+        "come from `after` on (a position the client already has), else from now on."
+    )
     async def account_events(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: str, after: Position | None = None
     ) -> AsyncGenerator[AccountEvent, None]:
         ref = await perm.account(info, "Subscription.accountEvents", contract_number)
         services = info.context.services
         token = info.context.bearer()
         balance = await services.read(readmodels.account_by_contract, ref.contract_number)
         zone = ZoneInfo(balance["time_zone"]) if balance else UTC
-        last = await services.read(readmodels.head_of_statement, ref.account_id)
+        last = (
+            int(after)
+            if after is not None
+            else await services.read(readmodels.head_of_statement, ref.account_id)
+        )
         today = datetime.now(zone).date()
         days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
         passes = days.get(today)
