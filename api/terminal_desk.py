@@ -161,6 +161,7 @@ def tap_request(terminal: Terminal, raw: object) -> TapRequest:
         items=items,
         direction=raw.get("direction"),
         offline=offline,
+        photo_check=raw.get("photo_check"),  # checked by the domain
     )
 
 

@@ -52,13 +52,20 @@ def charges(ledger: Ledger, account_id: UUID, on: date | None = None) -> list[Ch
     ]
 
 
+def photo_check_of(ledger: Ledger, charge: Charge) -> str | None:
+    """What the operator recorded with the tap (kept on its `Tap` record), if anything."""
+    terminal_id, _, tap_id = charge.key.partition("/")
+    decision = ledger.recorded_tap(UUID(terminal_id), tap_id)
+    return decision.photo_check if decision else None
+
+
 def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evidence:
     events = account_events(ledger, account_id)
     charge = find_charge(events, charge_key)
     if charge is None:
         raise DisputeError(f"account {account_id} has no charge {charge_key}")
     school = ledger.school(ledger.account(account_id).school_id)
-    return evidence(charge, events, school.calendar, school.zone)
+    return evidence(charge, events, school.calendar, school.zone, photo_check_of(ledger, charge))
 
 
 def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None) -> list[Evidence]:
@@ -68,7 +75,9 @@ def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None)
     found = []
     for e in events:
         if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
-            ev = evidence(as_charge(e), events, school.calendar, school.zone)
+            charge = as_charge(e)
+            photo = photo_check_of(ledger, charge)
+            ev = evidence(charge, events, school.calendar, school.zone, photo)
             if ev.flags:
                 found.append(ev)
     return found

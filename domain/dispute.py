@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 NOT_INSIDE = "pupil_not_inside"
 SCHOOL_CLOSED = "school_closed"
+PHOTO_MISMATCH = "photo_mismatch"  # the operator saw another child than the card's pupil
 DEFAULT_WEEKEND = (6, 7)  # ISO weekdays: Saturday, Sunday
 
 CHARGE_TOPICS = (
@@ -110,15 +111,15 @@ def inside_at(events: Iterable[Any], local_date: str, moment: datetime) -> tuple
     return (bool(before) and before[-1].direction == "in"), passes
 
 
-def photo_check_of(charge: Charge) -> str | None:
-    for item in charge.items:
-        if "photo_check" in item:
-            return str(item["photo_check"])
-    return None
-
-
-def evidence(charge: Charge, events: Sequence[Any], calendar: Calendar, zone: ZoneInfo) -> Evidence:
-    """Assemble what the account's own history says about `charge`."""
+def evidence(
+    charge: Charge,
+    events: Sequence[Any],
+    calendar: Calendar,
+    zone: ZoneInfo,
+    photo_check: str | None = None,
+) -> Evidence:
+    """Assemble what the account's own history says about `charge`; `photo_check` is what
+    the operator recorded with the tap (its `Tap` record), if anything."""
     local = charge.tapped_at.astimezone(zone)
     inside, passes = inside_at(events, charge.local_date, charge.tapped_at)
     open_ = calendar.is_open(date.fromisoformat(charge.local_date))
@@ -150,12 +151,15 @@ def evidence(charge: Charge, events: Sequence[Any], calendar: Calendar, zone: Zo
             for p in passes
         ],
         other_taps=others,
-        photo_check=photo_check_of(charge),
-        flags=flags_for(inside, open_),
+        photo_check=photo_check,
+        flags=flags_for(inside, open_, photo_check),
     )
 
 
-def flags_for(inside: bool, school_open: bool) -> list[str]:
-    return [
-        f for f, raised in ((NOT_INSIDE, not inside), (SCHOOL_CLOSED, not school_open)) if raised
-    ]
+def flags_for(inside: bool, school_open: bool, photo_check: str | None = None) -> list[str]:
+    checks = (
+        (NOT_INSIDE, not inside),
+        (SCHOOL_CLOSED, not school_open),
+        (PHOTO_MISMATCH, photo_check == "mismatch"),
+    )
+    return [flag for flag, raised in checks if raised]

@@ -48,6 +48,7 @@ from domain.menu import Menu, menu_id
 from domain.money import MAX_TOP_UP, check_amount, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.recorded import derived_id
 from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
 
@@ -482,6 +483,11 @@ class Ledger(Application[UUID]):
         if index is None:
             raise UnknownCardError(f"card {uid} is not issued")
         return index.owner_id
+
+    def recorded_tap(self, terminal_id: UUID, tap_id: str) -> TapDecision | None:
+        """The decision stored for (terminal, tap_id), if that tap was ever decided."""
+        tap = self._find(derived_id("tap", terminal_id, tap_id), Tap)
+        return TapDecision.from_dict(tap.decision) if tap else None
 
     def terminal_school_id(self, terminal_id: UUID) -> UUID:
         index = self._find(index_id(terminal_key(terminal_id)), Index)

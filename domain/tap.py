@@ -23,6 +23,8 @@ from domain.recorded import Recorded, current_actor, derived_id
 
 UID_HEX_LENGTHS = (8, 14, 20)  # 4-, 7- and 10-byte ISO 14443 UIDs
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+# What the canteen operator saw comparing the pupil with the photo on the screen.
+PHOTO_CHECKS = ("confirmed", "mismatch")
 _SEPARATORS = re.compile(r"[\s:\-]")
 _HEX = re.compile(r"[0-9A-F]+")
 
@@ -62,6 +64,7 @@ class TapRequest:
     items: tuple[Item, ...] = ()
     direction: str | None = None
     offline: bool = False  # decided by the reader while the server was unreachable
+    photo_check: str | None = None  # the operator compared the pupil with the photo
 
     @classmethod
     def parse(
@@ -73,9 +76,12 @@ class TapRequest:
         items: Sequence[Mapping[str, Any]] | None = None,
         direction: str | None = None,
         offline: bool = False,
+        photo_check: str | None = None,
     ) -> "TapRequest":
         if direction is not None and direction not in {d.value for d in Direction}:
             raise InvalidCommandError(f"direction must be 'in' or 'out', got {direction!r}")
+        if photo_check is not None and photo_check not in PHOTO_CHECKS:
+            raise InvalidCommandError(f"photo_check is one of {PHOTO_CHECKS}, got {photo_check!r}")
         return cls(
             terminal_id=terminal_id,
             tap_id=check_tap_id(tap_id),
@@ -84,6 +90,7 @@ class TapRequest:
             items=parse_items(items) if items is not None else (),
             direction=direction,
             offline=offline is True,
+            photo_check=photo_check,
         )
 
     @property
@@ -101,6 +108,8 @@ class TapRequest:
         }
         if self.offline:  # only when set, so fingerprints of online taps stay as they were
             payload["offline"] = True
+        if self.photo_check is not None:
+            payload["photo_check"] = self.photo_check
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -128,6 +137,7 @@ class TapDecision:
     items: list[dict[str, Any]] = field(default_factory=list)
     offline: bool = False
     after_block: bool = False  # an offline tap made after the card had been blocked
+    photo_check: str | None = None  # "confirmed" or "mismatch" when the operator checked
 
     @property
     def approved(self) -> bool:
@@ -159,6 +169,7 @@ class TapContext:
             local_date=self.local_date.isoformat(),
             direction=self.request.direction,
             items=[i.as_dict() for i in self.request.items],
+            photo_check=self.request.photo_check,
             **fields,
         )
 

@@ -5,11 +5,12 @@ import psycopg
 import pytest
 
 from domain import casework
-from domain.dispute import NOT_INSIDE, SCHOOL_CLOSED, charge_key
-from domain.errors import DisputeError
+from domain.dispute import NOT_INSIDE, PHOTO_MISMATCH, SCHOOL_CLOSED, charge_key
+from domain.errors import DisputeError, InvalidCommandError
 from domain.ledger import Ledger
 from domain.notifications import EMAIL, channels_for
 from domain.recorded import acting_as
+from domain.tap import TapRequest
 from projections.statement import list_statement
 from tests.builders import SchoolWorld, meal, snack
 from tests.projections.helpers import catch_up
@@ -85,6 +86,40 @@ def test_a_weekday_charge_after_entering_is_not_flagged_and_a_rejection_keeps_th
     assert ledger.account(pupil.account_id).regular == 50_000 - 4_500 - 9_000
     with pytest.raises(DisputeError):
         casework.dispute_charge(ledger, pupil.account_id, key, "ещё раз")
+
+
+def test_the_operators_photo_check_is_evidence_and_a_mismatch_is_flagged(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil()
+    world.tap("turnstile", pupil.uid, direction="in", at=TUESDAY_NOON.replace(hour=1))
+    checked, doubted = (
+        ledger.handle_tap(
+            TapRequest.parse(
+                world.terminals["canteen_pos"], f"photo-{verdict}-{pupil.uid}", pupil.uid,
+                TUESDAY_NOON.replace(hour=4 + n), items=[meal(9_000)], photo_check=verdict,
+            )
+        )
+        for n, verdict in enumerate(("confirmed", "mismatch"))
+    )  # fmt: skip
+    assert (checked.decision.photo_check, doubted.decision.photo_check) == (
+        "confirmed", "mismatch",
+    )  # fmt: skip
+    terminal = world.terminals["canteen_pos"]
+    confirmed = casework.dispute_evidence(
+        ledger, pupil.account_id, charge_key(terminal, checked.decision.tap_id)
+    )
+    mismatch = casework.dispute_evidence(
+        ledger, pupil.account_id, charge_key(terminal, doubted.decision.tap_id)
+    )
+    assert (confirmed.photo_check, confirmed.flags) == ("confirmed", [])
+    assert (mismatch.photo_check, mismatch.flags) == ("mismatch", [PHOTO_MISMATCH])
+    assert [e.charge.key for e in casework.flagged_charges(ledger, pupil.account_id)] == [
+        mismatch.charge.key
+    ]
+    with pytest.raises(InvalidCommandError):
+        TapRequest.parse(terminal, "t", pupil.uid, TUESDAY_NOON, items=[meal()],
+                         photo_check="maybe")  # fmt: skip
 
 
 def test_a_holiday_in_the_school_calendar_closes_the_school(

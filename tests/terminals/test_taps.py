@@ -32,6 +32,18 @@ def test_canteen_tap_answers_decision_wallets_and_pupil_for_the_photo_check(
     assert school.account(pupil.account_id).regular == 36_500
 
 
+def test_the_operators_photo_check_is_kept_with_the_tap(school: TerminalWorld) -> None:
+    pupil = school.named_pupil("Петрова Вера", photo=fake_jpeg(), deposit=50_000)
+    till = school["canteen_pos"]
+    answer = till.tap(pupil.uid, items=[meal(9000)], photo_check="mismatch").json()
+    assert answer["photo_check"] == "mismatch"
+    stored = school.ledger.recorded_tap(school.world.terminals["canteen_pos"], answer["tap_id"])
+    assert stored is not None
+    assert stored.photo_check == "mismatch"
+    refused = till.tap(pupil.uid, items=[meal(9000)], photo_check="probably")
+    assert refused.status_code == 400
+
+
 def test_turnstile_allows_with_the_photo_and_denies_a_blocked_card(school: TerminalWorld) -> None:
     pupil = school.named_pupil("Петрова Анна", photo=fake_jpeg())
 
