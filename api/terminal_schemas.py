@@ -21,6 +21,9 @@ class TapInput(BaseModel):
     items: list[ItemInput] | None = Field(None, description="paying terminals")
     direction: Literal["in", "out"] | None = Field(None, description="turnstiles")
     offline: bool = Field(False, description="decided by the reader while offline")
+    photo_check: Literal["confirmed", "mismatch"] | None = Field(
+        None, description="canteen: the operator compared the pupil with the photo"
+    )
 
 
 class TapBatchInput(BaseModel):
@@ -53,6 +56,7 @@ class TapDecisionPublic(BaseModel):
     items: list[dict[str, Any]]
     offline: bool
     after_block: bool = Field(description="an offline tap made after the card was blocked")
+    photo_check: str | None = Field(None, description="the operator's verdict, if given")
     pupil: PupilPublic | None
     position: int = Field(description="notification id: read models at or past it show this")
     replayed: bool
