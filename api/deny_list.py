@@ -7,6 +7,7 @@ school's latest `CardBlocked`. `Revocations`: revoked terminals, checked on ever
 """
 
 import threading
+from abc import ABC, abstractmethod
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from domain.ledger import Ledger
 from domain.school import School
 
 
-class Tail:
+class Tail(ABC):
     """Follows the notification log for a few topics; `see` folds each event in."""
 
     topics: tuple[str, ...] = ()
@@ -44,8 +45,9 @@ class Tail:
             if len(notifications) < self.page_size:
                 self._position = head
 
+    @abstractmethod
     def see(self, event: Any, position: int) -> None:
-        raise NotImplementedError
+        """Fold one event of `topics` into the tail's state."""
 
 
 class DenyList(Tail):

@@ -6,6 +6,7 @@ Its table names are given per call, so the same code fills the live tables or fr
 `_next` tables during a rebuild.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, LiteralString
@@ -37,7 +38,7 @@ class Tables:
         return sql.SQL(template).format(**{k: sql.Identifier(v) for k, v in self.names.items()})
 
 
-class Projection:
+class Projection(ABC):
     name: ClassVar[str]
     # Event classes this projection reads (filtered in SQL); directory events are added.
     reads: ClassVar[tuple[type, ...]]
@@ -46,10 +47,11 @@ class Projection:
     # Logical table name → secondary index column lists.
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {}
 
+    @abstractmethod
     def apply(
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
     ) -> None:
-        raise NotImplementedError
+        """Write the batch's rows with `cur`, inside the transaction that stores the position."""
 
     def physical(self, suffix: str = "") -> Tables:
         return Tables({logical: f"{logical}{suffix}" for logical in self.tables})
