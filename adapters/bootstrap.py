@@ -3,13 +3,13 @@
 Nothing connects at import time; every process calls `bootstrap` once.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from adapters import embedded
+from adapters.clock import parse_clock, stamp_events_with
 from adapters.postgres import ensure_database, eventsourcing_env, with_database
 from adapters.settings import Settings
+from domain.clock import Clock
 from domain.ledger import Ledger
 
 
@@ -37,15 +37,19 @@ class Container:
         self.ledger.close()
 
 
-def build_ledger(
-    settings: Settings, database_url: str, clock: Callable[[], datetime] | None = None
-) -> Ledger:
-    kwargs = {"clock": clock} if clock else {}
+def build_clock(settings: Settings) -> Clock:
+    """The process's one clock: every component and every event timestamp reads it."""
+    clock = parse_clock(settings.clock)
+    stamp_events_with(clock)
+    return clock
+
+
+def build_ledger(settings: Settings, database_url: str) -> Ledger:
     return Ledger(
         eventsourcing_env(database_url, settings.pool_size),
         commission_rates=settings.commission_rates,
         snapshot_interval=settings.snapshot_interval,
-        **kwargs,
+        clock=build_clock(settings),
     )
 
 

@@ -27,6 +27,7 @@ class Settings:
     ci: bool = False
     offline_cap: int = 30_000  # kopecks a reader may let one card spend while offline
     blob_dir: Path | None = None  # content-addressed photos; var_dir/"blobs" when unset
+    clock: str = "system"  # INFOSHKOLA_CLOCK: system | fixed:<ISO instant> | shift:<seconds>
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -41,4 +42,12 @@ class Settings:
             ci=environ.get("CI", "").lower() == "true",
             offline_cap=int(environ.get("OFFLINE_CAP", "30000")),
             blob_dir=Path(environ["BLOB_DIR"]).absolute() if environ.get("BLOB_DIR") else None,
+            clock=clock_setting(environ),
         )
+
+
+def clock_setting(environ: Mapping[str, str]) -> str:
+    """INFOSHKOLA_CLOCK, or the older INFOSHKOLA_FAKE_NOW (a frozen instant) it replaces."""
+    if fake_now := environ.get("INFOSHKOLA_FAKE_NOW"):
+        return f"fixed:{fake_now}"
+    return environ.get("INFOSHKOLA_CLOCK") or "system"

@@ -8,7 +8,7 @@ command is decided again on the new state, a bounded number of times.
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
+from domain.clock import Clock, event_clock
 from domain.errors import (
     CardAlreadyIssuedError,
     ConcurrencyError,
@@ -104,7 +105,7 @@ class Ledger(Application[UUID]):
         *,
         commission_rates: Mapping[str, str] | None = None,
         snapshot_interval: int = 100,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = event_clock,
     ) -> None:
         self.snapshotting_intervals = {Account: snapshot_interval}  # type: ignore[misc]
         super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})

@@ -5,7 +5,7 @@ Offline passes arrive late, so times are compared by the turnstile's own clock (
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -100,9 +100,11 @@ def get_attendance(
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-def inside_now(conn: psycopg.Connection[Any], school_id: UUID, time_zone: str) -> list[UUID]:
-    """Pupils whose latest pass today (school-local) was an entry."""
-    today = datetime.now(UTC).astimezone(ZoneInfo(time_zone)).date()
+def inside_now(
+    conn: psycopg.Connection[Any], school_id: UUID, time_zone: str, now: datetime
+) -> list[UUID]:
+    """Pupils whose latest pass on the school-local day of `now` was an entry."""
+    today = now.astimezone(ZoneInfo(time_zone)).date()
     found = conn.execute(
         "SELECT account_id FROM attendance WHERE school_id = %s AND local_date = %s AND inside",
         (school_id, today),

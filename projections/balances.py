@@ -1,7 +1,7 @@
 """balances: account → wallets, spent today (school-local), daily limit, tariff, card states."""
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -114,8 +114,10 @@ def fold(row: list[Any], e: Any) -> None:
 # Queries
 
 
-def get_balance(conn: psycopg.Connection[Any], account_id: UUID) -> dict[str, Any] | None:
-    """The balances row, with `spent_today` for the school's *current* local date."""
+def get_balance(
+    conn: psycopg.Connection[Any], account_id: UUID, now: datetime
+) -> dict[str, Any] | None:
+    """The balances row, with `spent_today` for the school's local date at `now`."""
     row = conn.execute(
         "SELECT account_id, contract_number, school_id, time_zone, regular, subsidised,"
         " spent_date, spent_today, daily_limit, tariff, cards, position"
@@ -125,6 +127,6 @@ def get_balance(conn: psycopg.Connection[Any], account_id: UUID) -> dict[str, An
     if row is None:
         return None
     found = dict(zip([c for c, _ in COLUMNS], row, strict=True))
-    today = datetime.now(UTC).astimezone(ZoneInfo(found["time_zone"])).date()
+    today = now.astimezone(ZoneInfo(found["time_zone"])).date()
     found["spent_today"] = found["spent_today"] if found["spent_date"] == today else 0
     return found

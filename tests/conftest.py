@@ -6,10 +6,13 @@ import pytest
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, new_school
+from tests.clock import parametrize_sweep, travelled
 from tests.services import drop_database, fresh_database
 
 # Tests start many ledgers and servers side by side: each keeps few idle connections.
 os.environ.setdefault("POSTGRES_POOL_SIZE", "2")
+
+__all__ = ["travelled"]  # a fixture for every test module
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +33,7 @@ def ledger(database_url: str) -> Iterator[Ledger]:
 @pytest.fixture
 def world(ledger: Ledger) -> SchoolWorld:
     return new_school(ledger)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parametrize_sweep(metafunc)

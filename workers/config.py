@@ -3,7 +3,6 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,6 @@ class WorkerSettings:
     send_lease_seconds: float = 60.0
     scheduler_tick_seconds: float = 60.0
     feed_poll_seconds: float = 0.5
-    fake_now: str | None = None  # a frozen clock for demos and tests ("2027-03-02T00:00+00:00")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "WorkerSettings":
@@ -60,10 +58,4 @@ class WorkerSettings:
                 env.get("WORKERS_SCHEDULER_TICK_SECONDS", d.scheduler_tick_seconds)
             ),
             feed_poll_seconds=float(env.get("WORKERS_FEED_POLL_SECONDS", d.feed_poll_seconds)),
-            fake_now=env.get("INFOSHKOLA_FAKE_NOW") or None,
         )
-
-    def now(self) -> datetime:
-        if self.fake_now:
-            return datetime.fromisoformat(self.fake_now).astimezone(UTC)
-        return datetime.now(UTC)

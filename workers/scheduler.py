@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from domain.autopay import MONTHLY
+from domain.clock import Clock
 from domain.fees import period_of, periods_between, previous_period
 from workers.actors import Actors
 from workers.config import WorkerSettings
@@ -50,14 +51,20 @@ class SingleInstanceLock:
 
 class Scheduler:
     def __init__(
-        self, store: WorkerStore, actors: Actors, settings: WorkerSettings, lock: SingleInstanceLock
+        self,
+        store: WorkerStore,
+        actors: Actors,
+        settings: WorkerSettings,
+        lock: SingleInstanceLock,
+        clock: Clock,
     ) -> None:
         self.store, self.actors, self.settings, self.lock = store, actors, settings, lock
+        self.clock = clock
 
     def tick(self) -> int:
         if not self.lock.hold():
             return 0
-        now = self.settings.now()
+        now = self.clock()
         enqueued = 0
         for school_id, time_zone, first in self.store.schools():
             today = now.astimezone(ZoneInfo(time_zone)).date()
@@ -90,7 +97,7 @@ class Scheduler:
         scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=self.settings.scheduler_tick_seconds),
-            next_run_time=datetime.now(UTC),
+            next_run_time=datetime.now(UTC),  # APScheduler's own timing: now, on the wall clock
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,

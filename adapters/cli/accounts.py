@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -72,7 +71,7 @@ def tap(
     tid = terminal_id(terminal)
     with ledger_session(f"terminal:{tid}") as ledger:
         request = TapRequest.parse(
-            tid, tap_id or str(uuid4()), card, datetime.now(UTC), items=items, direction=direction
+            tid, tap_id or str(uuid4()), card, ledger.clock(), items=items, direction=direction
         )
         result = ledger.handle_tap(request)
     echo_json({**asdict(result.decision), "position": result.position})
@@ -102,7 +101,7 @@ def show(contract: Annotated[str, typer.Option(help="contract number")]) -> None
     """Balances, cards, tariff and limits of one account."""
     with ledger_session("operator:cli") as ledger:
         account = ledger.account(ledger.account_id_for_contract(contract))
-        today = datetime.now(UTC).astimezone(ledger.school(account.school_id).zone).date()
+        today = ledger.clock().astimezone(ledger.school(account.school_id).zone).date()
     cards = ", ".join(f"{uid} ({state})" for uid, state in account.cards.items())
     for label, value in [
         ("contract", account.contract_number),

@@ -230,7 +230,7 @@ def refunds(
     """Balances not yet returned (refunds under way, schools that left) and for how long."""
     with session() as c:
         found = casework.unreturned_balances(
-            c.ledger, datetime.now(UTC), UUID(school) if school else None
+            c.ledger, c.ledger.clock(), UUID(school) if school else None
         )
     table = Table("contract", "regular", "subsidised", "refund", "since", "days waiting")
     for u in found:

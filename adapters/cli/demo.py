@@ -1,6 +1,5 @@
 """`infoshkola demo`: a school in Novosibirsk with one terminal of each kind and 30 pupils."""
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 import typer
@@ -50,7 +49,7 @@ def _seed(ledger: Ledger, people: PeopleStore | None) -> None:
     for kind in TerminalKind:
         ledger.register_terminal(school, kind.value, f"Демо: {kind.value}", demo_terminal_id(kind))
     kiosk = demo_terminal_id(TerminalKind.KIOSK)
-    now = datetime.now(UTC)
+    now = ledger.clock()
     for n in range(1, PUPILS + 1):
         pupil_ref, parent_ref = f"subject:demo-pupil-{n}", f"subject:demo-parent-{n}"
         name = f"{LAST_NAMES[n % 3]} {FIRST_NAMES[n % 10]}"

@@ -6,6 +6,7 @@ printed as JSON lines (the operator's screen); logs go to stderr.
 """
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,10 +17,12 @@ from zoneinfo import ZoneInfo
 import orjson
 import typer
 
+from adapters.clock import parse_clock
 from adapters.reader.client import TerminalClient
 from adapters.reader.journal import Journal
 from adapters.reader.offline import OfflinePolicy
 from adapters.reader.service import Dedupe, ReaderService
+from adapters.settings import clock_setting
 
 
 def parse_item(text: str) -> dict[str, Any]:
@@ -75,6 +78,7 @@ def reader(
         kind=kind,
         live_wait=live_wait,
         dedupe=Dedupe(dedupe_window),
+        clock=parse_clock(clock_setting(os.environ)),
     )
 
     def show(reader_name: str, uid: str) -> None:

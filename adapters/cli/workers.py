@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import typer
 
-from adapters.bootstrap import build_ledger, resolve_database_url, resolve_redis_url
+from adapters.bootstrap import build_clock, build_ledger, resolve_database_url, resolve_redis_url
 from adapters.people import PeopleStore
 from adapters.settings import Settings
 from workers.config import WorkerSettings
@@ -92,7 +92,7 @@ def run_part(part: Part, settings: Settings, env: dict[str, str]) -> None:
         ttl = int(max(3 * ws.scheduler_tick_seconds, 5) * 1000)
         lock = SingleInstanceLock(client, f"{ws.namespace}:scheduler:lock", ttl)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        Scheduler(store, actors, ws, lock).run_forever()
+        Scheduler(store, actors, ws, lock, build_clock(settings)).run_forever()
     elif part == Part.WEBHOOKS:
         from workers.webhooks import webhook_server
 

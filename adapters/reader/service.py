@@ -14,13 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+from adapters.clock import system_clock
 from adapters.reader.client import RequestRejectedError, ServerUnreachableError, TerminalClient
 from adapters.reader.journal import DenyList, Journal, PendingTap
 from adapters.reader.offline import OfflinePolicy
+from domain.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class ReaderService:
         retry_every: float = 2.0,
         deny_refresh: float = 60.0,
         dedupe: Dedupe | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.journal, self.client, self.policy = journal, client, policy
         self.payload, self.kind = payload, kind

@@ -4,7 +4,7 @@ import asyncio
 import base64
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -68,8 +68,10 @@ async def caught_up(info: Info[Context, None], names: Sequence[str], after: int 
         await asyncio.sleep(0.05)
 
 
-def date_range(since: date | None, until: date | None, default_days: int) -> tuple[date, date]:
-    until = until or datetime.now(UTC).date()
+def date_range(
+    since: date | None, until: date | None, default_days: int, today: date
+) -> tuple[date, date]:
+    until = until or today
     since = since or until - timedelta(days=default_days - 1)
     if since > until:
         raise bad_input("since is after until")
@@ -118,7 +120,9 @@ class Query:
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], after)
-        row = await info.context.services.read(readmodels.account_by_contract, ref.contract_number)
+        row = await info.context.services.read(
+            readmodels.account_by_contract, ref.contract_number, info.context.services.now()
+        )
         return Account.of(row) if row else None
 
     @strawberry.field(description="Money movements, newest first; page with `cursor`.")
@@ -138,7 +142,9 @@ class Query:
             raise bad_input(f"first is 1 to {MAX_PAGE}")
         await caught_up(info, ["statement", "balances"], after)
         services = info.context.services
-        balance = await services.read(readmodels.account_by_contract, ref.contract_number)
+        balance = await services.read(
+            readmodels.account_by_contract, ref.contract_number, services.now()
+        )
         zone = ZoneInfo(balance["time_zone"]) if balance else ZoneInfo("UTC")
         rows = await services.read(
             readmodels.statement_page,
@@ -167,7 +173,9 @@ class Query:
         after: Position | None = None,
     ) -> list[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
-        since, until = date_range(since, until, 7)
+        services = info.context.services
+        today = await services.read(readmodels.account_today, ref.account_id, services.now())
+        since, until = date_range(since, until, 7, today)
         await caught_up(info, ["attendance"], after)
         rows = await info.context.services.read(get_attendance, ref.account_id, since, until)
         return [
@@ -205,7 +213,9 @@ class Query:
         after: Position | None = None,
     ) -> SchoolReport:
         await perm.school(info, "Query.schoolReport", school)
-        since, until = date_range(since, until, 7)
+        services = info.context.services
+        today = await services.read(readmodels.school_today, school, services.now())
+        since, until = date_range(since, until, 7, today)
         await caught_up(info, ["school_reports"], after)
         days = []
         day = since

@@ -4,9 +4,10 @@ Simple lookups reuse the projections' query functions; the statement page with c
 kind filters and the live tail are written here.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -14,11 +15,29 @@ from projections import positions
 from projections.balances import get_balance
 
 
-def account_by_contract(conn: psycopg.Connection[Any], contract: str) -> dict[str, Any] | None:
+def account_by_contract(
+    conn: psycopg.Connection[Any], contract: str, now: datetime
+) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT account_id FROM balances WHERE contract_number = %s", (contract.strip(),)
     ).fetchone()
-    return get_balance(conn, row[0]) if row else None
+    return get_balance(conn, row[0], now) if row else None
+
+
+def school_today(conn: psycopg.Connection[Any], school_id: UUID, now: datetime) -> date:
+    """The school-local date at `now` (UTC while the school is not yet projected)."""
+    row = conn.execute(
+        "SELECT time_zone FROM projection_schools WHERE school_id = %s", (school_id,)
+    ).fetchone()
+    return now.astimezone(ZoneInfo(row[0]) if row else UTC).date()
+
+
+def account_today(conn: psycopg.Connection[Any], account_id: UUID, now: datetime) -> date:
+    """The local date at `now` of the account's school."""
+    row = conn.execute(
+        "SELECT school_id FROM projection_accounts WHERE account_id = %s", (account_id,)
+    ).fetchone()
+    return school_today(conn, row[0], now) if row else now.date()
 
 
 def schools_of(conn: psycopg.Connection[Any], account_ids: list[UUID]) -> set[UUID]:

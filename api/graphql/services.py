@@ -7,6 +7,7 @@ resolvers call it through `run` so the event loop never blocks (STACK.md §2.4-1
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
@@ -75,6 +76,10 @@ class Services:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await run_in_threadpool(fn, *args)
+
+    def now(self) -> datetime:
+        """The one clock of the process (the ledger's)."""
+        return self.ledger.clock()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(conn, *args)` on a read-model connection, off the event loop."""

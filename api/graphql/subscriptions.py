@@ -49,9 +49,10 @@ def pass_events(
     before: tuple[int, int, int, Any, bool] | None,
     now: tuple[int, int, int, Any, bool],
     position: int,
+    clock_now: datetime,
 ) -> list[AccountEvent]:
     was: tuple[int, int, int, Any, bool] = before or (0, 0, 0, None, False)
-    at = now[3] or datetime.now(UTC)
+    at = now[3] or clock_now
     found = []
     for index, kind, text in (
         (0, AccountEventKind.PASS_IN, "Проход в школу"),
@@ -94,14 +95,16 @@ class Subscription:
         ref = await perm.account(info, "Subscription.accountEvents", contract_number)
         services = info.context.services
         token = info.context.bearer()
-        balance = await services.read(readmodels.account_by_contract, ref.contract_number)
+        balance = await services.read(
+            readmodels.account_by_contract, ref.contract_number, services.now()
+        )
         zone = ZoneInfo(balance["time_zone"]) if balance else UTC
         last = (
             int(after)
             if after is not None
             else await services.read(readmodels.head_of_statement, ref.account_id)
         )
-        today = datetime.now(zone).date()
+        today = services.now().astimezone(zone).date()
         days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
         passes = days.get(today)
         while True:
@@ -112,13 +115,13 @@ class Subscription:
             for row in rows:
                 last = row["position"]
                 yield movement_event(row)
-            day = datetime.now(zone).date()
+            day = services.now().astimezone(zone).date()
             if day != today:
                 today, passes = day, None
             days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
             now = days.get(today)
             if now is not None and now[:3] != (passes or (0, 0, 0))[:3]:
                 reached = await services.read(readmodels.projection_positions)
-                for event in pass_events(passes, now, reached.get("attendance", 0)):
+                for event in pass_events(passes, now, reached.get("attendance", 0), services.now()):
                     yield event
                 passes = now

@@ -41,7 +41,7 @@ def test_a_reader_that_waits_for_the_commands_position_sees_its_write(
     top_up = ledger.top_up(pupil.account_id, 12_345, "sbp", f"sbp-{pupil.contract_number}")
     wait_for(database_url, "balances", top_up.position, timeout=10)
     with psycopg.connect(database_url) as conn:
-        balance = get_balance(conn, pupil.account_id)
+        balance = get_balance(conn, pupil.account_id, ledger.clock())
     assert balance is not None
     assert balance["regular"] == 62_345
 
@@ -91,7 +91,7 @@ def test_a_batch_read_from_an_old_position_is_not_applied_again(
         apply_tracked(conn, balances, Directory(), batch, before, covered)
         with pytest.raises(PositionMovedError):
             apply_tracked(conn, balances, Directory(), batch, before, covered)
-        balance = get_balance(conn, pupil.account_id)
+        balance = get_balance(conn, pupil.account_id, ledger.clock())
         assert positions(conn)["balances"] == covered == head
     assert balance is not None
     assert balance["regular"] == 20_000

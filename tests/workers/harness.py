@@ -19,6 +19,7 @@ from adapters.people import PeopleStore
 from adapters.postgres import eventsourcing_env
 from domain.billing import Billing
 from domain.ledger import Ledger
+from tests.clock import child_clock
 from tests.fakes.http import FakeAcquiring, FakePushGateway, FakeSmsGateway
 from tests.fakes.smtp import SmtpInbox, free_port
 from workers.actors import Actors, declare
@@ -93,6 +94,7 @@ class Stack:
             "WORKERS_SEND_LEASE_SECONDS": "3",
             "WORKERS_SCHEDULER_TICK_SECONDS": "0.3",
             "WORKERS_FEED_POLL_SECONDS": "0.05",
+            "INFOSHKOLA_CLOCK": child_clock(),  # the children read the test's (travelled) time
             **extra,
         }
 

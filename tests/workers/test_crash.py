@@ -1,15 +1,17 @@
 """kill -9 a worker in the middle of a batch, restart it: nothing lost, nothing doubled."""
 
 from collections import Counter
+from datetime import datetime
 from uuid import UUID
 
 from domain.account import Account
 from domain.autopay import MONTHLY, Autopayment
+from domain.fees import next_period, period_of
 from domain.kinds import Channel
 from tests.builders import meal, new_school, snack
+from tests.clock import SWEEP_ZONE
 from tests.workers.harness import Stack, wait_for
 
-PERIOD = "2026-12"  # a whole month on sms_plus (the scheduler would enqueue it in January)
 PUPILS = 12
 
 
@@ -18,8 +20,10 @@ def events_of(stack: Stack, aggregate_id: UUID, cls: type) -> list:  # type: ign
 
 
 def test_a_worker_killed_mid_batch_delivers_every_message_and_charges_everything_once(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
+    # Next month is a whole month on sms_plus (the scheduler would enqueue it a month later).
+    period = next_period(period_of(travelled.astimezone(SWEEP_ZONE).date()))
     world = new_school(stack.ledger)
     accounts: list[UUID] = []
     schedules: list[UUID] = []
@@ -46,9 +50,9 @@ def test_a_worker_killed_mid_batch_delivers_every_message_and_charges_everything
     # Every job enqueued twice, as a redelivery or a second scheduler would.
     for _ in range(2):
         for account_id in accounts:
-            stack.actors.charge_fee.send(str(account_id), PERIOD)
+            stack.actors.charge_fee.send(str(account_id), period)
         for schedule in schedules + declined:
-            stack.actors.run_autopayment.send(str(schedule), "2026-12")
+            stack.actors.run_autopayment.send(str(schedule), period)
     queued = stack.query("SELECT count(*) FROM wk_outbox")[0][0]
     assert queued == PUPILS * 4 * 2  # top-up, purchase, purchase, pass; by push and SMS
 
@@ -81,12 +85,12 @@ def test_a_worker_killed_mid_batch_delivers_every_message_and_charges_everything
     assert len(mails) - len(mail_ids) <= 2
     for account_id in accounts:
         fees = events_of(stack, account_id, Account.TariffFeeCharged)
-        assert [(f.period, f.amount) for f in fees] == [(PERIOD, 16_500)]
+        assert [(f.period, f.amount) for f in fees] == [(period, 16_500)]
     for schedule in schedules:
         account_id = stack.billing.autopayment(schedule).account_id
         top_ups = events_of(stack, account_id, Account.ToppedUp)
         assert [t.payment_id for t in top_ups if t.channel == "autopay"] == [
-            f"autopay:{schedule}:2026-12"
+            f"autopay:{schedule}:{period}"
         ]
     for schedule in declined:
         assert len(events_of(stack, schedule, Autopayment.PaymentFailed)) == 1
@@ -94,7 +98,7 @@ def test_a_worker_killed_mid_batch_delivers_every_message_and_charges_everything
         top_ups = events_of(stack, account_id, Account.ToppedUp)
         assert [t for t in top_ups if t.channel == "autopay"] == []
     assert sorted(stack.acquiring.charges()) == sorted(
-        f"autopay:{s}:2026-12" for s in schedules + declined
+        f"autopay:{s}:{period}" for s in schedules + declined
     )
     failures = [m for m in mails if m.subject == "Автоплатёж не прошёл"]
     assert sorted(m.to for m in failures) == sorted(

@@ -1,11 +1,12 @@
 """The texts parents read: Russian, rubles, school-local time, and the right importance."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.account import Account
 from domain.billing import Billing
+from domain.fees import next_period, period_of
 from domain.ledger import Ledger
 from domain.notifications import EMAIL, INFO, PUSH, SERVICE, SMS, STATEMENT, channels_for
 from tests.builders import SchoolWorld, snack
@@ -24,16 +25,23 @@ def texts(ledger: Ledger, account_id: Any) -> list[tuple[str, str, str]]:
     return found
 
 
+RU_MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
+             "сентябрь", "октябрь", "ноябрь", "декабрь")  # fmt: skip
+
+
 def test_declines_fees_and_debts_read_as_a_parent_expects(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil(deposit=10_000)
     ledger.change_tariff(pupil.account_id, "mobile")
-    at = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)  # 12:30 in Novosibirsk
+    at = travelled.replace(microsecond=0)
     world.tap("vending", pupil.uid, items=[snack(15_000)], at=at)  # 150 ₽ > 100 ₽: declined
     billing = Billing(ledger)
-    for period in ("2026-12", "2027-01", "2027-02"):  # 95 ₽ paid; 5 ₽ paid + 90 ₽ owed; 95 owed
+    first = next_period(period_of(at.astimezone(NSK).date()))  # whole months on `mobile`
+    months = [first, next_period(first), next_period(next_period(first))]
+    for period in months:  # 95 ₽ paid; 5 ₽ paid + 90 ₽ owed; 95 owed
         billing.charge_tariff_fee(pupil.account_id, period)
+    named = [f"{RU_MONTHS[int(p[5:]) - 1]} {p[:4]}" for p in months]
     ledger.block_card(pupil.account_id, pupil.uid, "lost")
 
     found = texts(ledger, pupil.account_id)
@@ -43,12 +51,13 @@ def test_declines_fees_and_debts_read_as_a_parent_expects(
     ]  # fmt: skip
     bodies = [body for _, _, body in found]
     assert bodies[1] == (
-        "Покупка на 150,00 ₽ 20.11.2026 12:30 отклонена: недостаточно средств. Остаток: 100,00 ₽."
+        f"Покупка на 150,00 ₽ {at.astimezone(NSK):%d.%m.%Y %H:%M} отклонена: "
+        "недостаточно средств. Остаток: 100,00 ₽."
     )
-    assert bodies[2] == "Абонентская плата за декабрь 2026: 95,00 ₽. Остаток: 5,00 ₽."
-    assert bodies[3] == "Абонентская плата за январь 2027: 5,00 ₽. Остаток: 0,00 ₽."
-    assert bodies[4].endswith("за январь 2027: долг 90,00 ₽ спишется при пополнении.")
-    assert bodies[5].endswith("за февраль 2027: долг 95,00 ₽ спишется при пополнении.")
+    assert bodies[2] == f"Абонентская плата за {named[0]}: 95,00 ₽. Остаток: 5,00 ₽."
+    assert bodies[3] == f"Абонентская плата за {named[1]}: 5,00 ₽. Остаток: 0,00 ₽."
+    assert bodies[4].endswith(f"за {named[1]}: долг 90,00 ₽ спишется при пополнении.")
+    assert bodies[5].endswith(f"за {named[2]}: долг 95,00 ₽ спишется при пополнении.")
     assert bodies[6].startswith(f"Карта {pupil.uid[-4:]} счёта {pupil.contract_number} заблок")
 
 

@@ -1,13 +1,16 @@
 """The acquiring provider's webhooks: only a correctly signed verdict moves money, once."""
 
 import json
+from datetime import datetime
 
 import httpx
 
 from adapters.acquiring import sign
 from domain.account import Account
 from domain.autopay import MONTHLY
+from domain.fees import next_period, period_of
 from tests.builders import new_school
+from tests.clock import SWEEP_ZONE
 from tests.workers.harness import SECRET, Stack, wait_for
 
 
@@ -50,12 +53,13 @@ def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(stack: Stack)
 
 
 def test_a_threshold_rule_tops_up_after_a_purchase_and_the_top_up_pays_the_fee_debt(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = new_school(stack.ledger)
     pupil = world.pupil(deposit=10_000)
     stack.ledger.change_tariff(pupil.account_id, "sms_plus")
-    debt = stack.billing.charge_tariff_fee(pupil.account_id, "2026-12").debt  # 165 ₽ > 100 ₽
+    next_month = next_period(period_of(travelled.astimezone(SWEEP_ZONE).date()))  # a whole month
+    debt = stack.billing.charge_tariff_fee(pupil.account_id, next_month).debt  # 165 ₽ > 100 ₽
     assert debt == 6_500
     schedule = stack.billing.schedule_autopayment(
         pupil.account_id, "threshold", 60_000, below=30_000, card_token="tok-ok"

@@ -1,0 +1,79 @@
+"""Test time: the clock moved with time-machine, and the same clock for the processes a test starts.
+
+Tests never read today's date. A date-sensitive test takes the `sweep_now` argument: under
+`make test` it runs at one sweep instant (or at every one when marked `sweep`); under
+`make test-dates` (INFOSHKOLA_DATE_SWEEP=all) every such test runs at every sweep instant.
+The sweep covers the first and last day of a month, 28 and 29 February 2028, New Year's Eve and
+Day, a July day (the summer fee pause) and the days clocks change in Europe/Berlin, each at noon
+UTC and either side of midnight in the school's own time zone.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+SWEEP_DAYS = (
+    date(2027, 3, 1),  # the first of a month
+    date(2027, 4, 30),  # the last of a month
+    date(2028, 2, 28),
+    date(2028, 2, 29),  # leap day
+    date(2026, 12, 31),
+    date(2027, 1, 1),
+    date(2027, 7, 15),  # summer: the fee pause months
+    date(2027, 3, 28),  # Europe/Berlin springs forward
+    date(2027, 10, 31),  # Europe/Berlin falls back
+)
+SWEEP_ZONE = ZoneInfo("Asia/Novosibirsk")  # the zone of `tests.builders.new_school`
+
+
+def sweep_instants(zone: ZoneInfo = SWEEP_ZONE) -> list[datetime]:
+    """Each sweep day at noon UTC, a minute after local midnight, five minutes before the next."""
+    found = []
+    for day in SWEEP_DAYS:
+        midnight = datetime.combine(day, time(), zone)
+        found += [
+            datetime.combine(day, time(12), UTC),
+            (midnight + timedelta(minutes=1)).astimezone(UTC),
+            (
+                datetime.combine(day + timedelta(days=1), time(), zone) - timedelta(minutes=5)
+            ).astimezone(UTC),
+        ]
+    return found
+
+
+def full_sweep() -> bool:
+    return os.environ.get("INFOSHKOLA_DATE_SWEEP", "") == "all"
+
+
+def parametrize_sweep(metafunc: pytest.Metafunc) -> None:
+    """`sweep_now`: every sweep instant for `sweep` tests and under `make test-dates`, else one."""
+    if "sweep_now" not in metafunc.fixturenames:
+        return
+    instants = sweep_instants()
+    if not (full_sweep() or metafunc.definition.get_closest_marker("sweep")):
+        instants = instants[1:2]  # 1 March 00:01 in Novosibirsk: still 28 February in UTC
+    metafunc.parametrize("sweep_now", instants, ids=[i.isoformat() for i in instants])
+
+
+def travel(to: datetime) -> "time_machine.travel":
+    """The clock of this process moved to `to`, and ticking from there."""
+    return time_machine.travel(to, tick=True)
+
+
+def child_clock() -> str:
+    """INFOSHKOLA_CLOCK for a child process, so that it reads the time this process reads."""
+    if not time_machine.escape_hatch.is_travelling():
+        return "system"
+    real = time_machine.escape_hatch.time.time()
+    return f"shift:{datetime.now(UTC).timestamp() - real}"
+
+
+@pytest.fixture
+def travelled(sweep_now: datetime) -> Iterator[datetime]:
+    """The test runs with the clock at `sweep_now` (here and in the processes it starts)."""
+    with travel(sweep_now):
+        yield sweep_now
