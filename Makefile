@@ -8,13 +8,15 @@ PYTEST_ARGS ?=
 # Debian packages the tests need; installed by `make setup` when missing.
 DEBIAN_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig
 
-.PHONY: run test lint fmt setup services system-packages clean bench
+.PHONY: run test test-dates lint fmt setup services system-packages clean bench lock
 
-$(VENV)/.installed: pyproject.toml | system-packages
+# Installs exactly what requirements.lock pins (with hashes); pyproject.toml keeps the ranges.
+$(VENV)/.installed: pyproject.toml requirements.lock | system-packages
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 setup: $(VENV)/.installed system-packages
@@ -36,6 +38,17 @@ fmt: $(VENV)/.installed
 
 test: setup services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every date-sensitive test (those taking `sweep_now`) at every instant of the date sweep
+# (tests/clock.py): month ends, leap day, New Year, summer, DST days; worker processes included.
+test-dates: setup services
+	INFOSHKOLA_DATE_SWEEP=all $(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-pin requirements.lock after a change of pyproject.toml's dependencies.
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 run: setup
 	$(VENV)/bin/infoshkola up

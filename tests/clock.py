@@ -28,20 +28,20 @@ SWEEP_DAYS = (
     date(2027, 10, 31),  # Europe/Berlin falls back
 )
 SWEEP_ZONE = ZoneInfo("Asia/Novosibirsk")  # the zone of `tests.builders.new_school`
+DST_ZONE = ZoneInfo("Europe/Berlin")  # a school in a zone whose clocks change
 
 
-def sweep_instants(zone: ZoneInfo = SWEEP_ZONE) -> list[datetime]:
-    """Each sweep day at noon UTC, a minute after local midnight, five minutes before the next."""
+def sweep_instants() -> list[datetime]:
+    """Each sweep day at noon UTC, and a minute after and five minutes before local midnight in
+    both sweep zones."""
     found = []
     for day in SWEEP_DAYS:
-        midnight = datetime.combine(day, time(), zone)
-        found += [
-            datetime.combine(day, time(12), UTC),
-            (midnight + timedelta(minutes=1)).astimezone(UTC),
-            (
-                datetime.combine(day + timedelta(days=1), time(), zone) - timedelta(minutes=5)
-            ).astimezone(UTC),
-        ]
+        found.append(datetime.combine(day, time(12), UTC))
+        for zone in (SWEEP_ZONE, DST_ZONE):
+            midnight = datetime.combine(day, time(), zone)
+            next_midnight = datetime.combine(day + timedelta(days=1), time(), zone)
+            found.append((midnight + timedelta(minutes=1)).astimezone(UTC))
+            found.append((next_midnight - timedelta(minutes=5)).astimezone(UTC))
     return found
 
 
@@ -57,6 +57,15 @@ def parametrize_sweep(metafunc: pytest.Metafunc) -> None:
     if not (full_sweep() or metafunc.definition.get_closest_marker("sweep")):
         instants = instants[1:2]  # 1 March 00:01 in Novosibirsk: still 28 February in UTC
     metafunc.parametrize("sweep_now", instants, ids=[i.isoformat() for i in instants])
+
+
+def deselect_dateless(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `make test-dates`, only the date-sensitive tests run."""
+    if not full_sweep():
+        return
+    keep = [i for i in items if "sweep_now" in getattr(i, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
 
 
 def travel(to: datetime) -> "time_machine.travel":

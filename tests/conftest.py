@@ -6,7 +6,7 @@ import pytest
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, new_school
-from tests.clock import parametrize_sweep, travelled
+from tests.clock import deselect_dateless, parametrize_sweep, travelled
 from tests.services import drop_database, fresh_database
 
 # Tests start many ledgers and servers side by side: each keeps few idle connections.
@@ -37,3 +37,7 @@ def world(ledger: Ledger) -> SchoolWorld:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize_sweep(metafunc)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    deselect_dateless(config, items)

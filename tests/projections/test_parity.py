@@ -2,10 +2,12 @@
 work was cut into batches and whenever the projections caught up in between."""
 
 import contextlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +88,13 @@ def run(ledger: Ledger, worlds: list[SchoolWorld], pupils: list[Pupil], cmd: Any
 
 
 worlds_of: dict[int, tuple[list[SchoolWorld], list[Pupil]]] = {}
+
+
+@pytest.fixture(autouse=True)
+def forget_worlds() -> Iterator[None]:
+    """The worlds hold their ledger: let it go with the test, not at interpreter exit."""
+    yield
+    worlds_of.clear()
 
 
 @settings(
