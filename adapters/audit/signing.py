@@ -4,7 +4,7 @@ signed head can later prove the log up to it is unchanged (and its chain table t
 import base64
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def _message(head: dict[str, Any]) -> bytes:
 
 
 def signed_head(
-    conn: psycopg.Connection[Any], events_table: str, key: Ed25519PrivateKey
+    conn: psycopg.Connection[Any], events_table: str, key: Ed25519PrivateKey, now: datetime
 ) -> dict[str, Any]:
     """Extend the chain, then sign its head: a small JSON document to hand to auditors."""
     chain.extend(conn, events_table)
@@ -66,7 +66,7 @@ def signed_head(
         "events_table": events_table,
         "notification_id": position,
         "entry_hash": digest.hex(),
-        "signed_at": datetime.now(UTC).isoformat(),
+        "signed_at": now.isoformat(),
     }
     head["signature"] = base64.b64encode(key.sign(_message(head))).decode()
     public = key.public_key().public_bytes(

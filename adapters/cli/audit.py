@@ -143,7 +143,9 @@ def chain_head(
 ) -> None:
     """Sign the chain's head with the operator's key (run daily; hand the file to auditors)."""
     with session() as c, psycopg.connect(c.database_url, autocommit=True) as conn:
-        head = signing.signed_head(conn, events_table(c), signing.load_private(key))
+        head = signing.signed_head(
+            conn, events_table(c), signing.load_private(key), c.ledger.clock()
+        )
     text = json.dumps(head, indent=2)
     if out:
         out.write_text(text + "\n")

@@ -81,7 +81,7 @@ def test_a_signed_chain_head_verifies_until_the_log_is_altered(
     public_path = signing.generate_key(key_path)
     table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
     with psycopg.connect(database_url, autocommit=True) as conn:
-        head = signing.signed_head(conn, table, signing.load_private(key_path))
+        head = signing.signed_head(conn, table, signing.load_private(key_path), ledger.clock())
         head = json.loads(json.dumps(head))  # as exported to a file and read back
         public = signing.load_public(public_path)
         assert signing.check_head(conn, head, public).ok
