@@ -11,34 +11,29 @@ from adapters.audit.replay import verify_read_models
 from domain.ledger import Ledger
 from projections import all_projections, positions
 from tests.builders import SchoolWorld, meal
-from tests.projections.helpers import catch_up, cli, forge_menu, running, wait_for_error
-from tests.services import drop_database, fresh_database
-
-BROKEN = [{"code": "KASHA", "name": "Ка\x00ша", "price": 3_500, "allergens": [], "nutrition": {}}]
+from tests.projections import helpers
 
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    """A database of each test's own: a stuck projection must not leak into another test."""
-    url = fresh_database()
-    yield url
-    drop_database(url)
+    with helpers.own_database() as url:
+        yield url
 
 
 def test_verify_fails_naming_the_event_while_a_projection_is_stuck_on_it(
     ledger: Ledger, world: SchoolWorld, database_url: str
 ) -> None:
     pupil = world.pupil()
-    bad = forge_menu(ledger, world.school_id, date(2026, 12, 2), BROKEN)
+    bad = helpers.forge_menu(ledger, world.school_id, date(2026, 12, 2), helpers.BROKEN_MENU)
     world.tap("canteen_pos", pupil.uid, items=[meal()])
     head = ledger.recorder.max_notification_id() or 0
-    with running(ledger, database_url):
+    with helpers.running(ledger, database_url):
         for p in all_projections():
             if p.name != "menus":
                 positions.wait_for(database_url, p.name, head, timeout=30)
-        wait_for_error(database_url, ledger, "menus")
+        helpers.wait_for_error(database_url, ledger, "menus")
 
-    found = cli(database_url, "audit", "verify", "--wait", "0")
+    found = helpers.cli(database_url, "audit", "verify", "--wait", "0")
     assert found.returncode == 1, found.stdout + found.stderr
     assert "differences: 0" not in found.stdout
     assert f"NOT VERIFIED: menus fails on event {bad}: event {bad}" in found.stdout
@@ -52,7 +47,7 @@ def test_verify_fails_while_a_projection_lags_and_passes_once_the_runner_caught_
     ledger: Ledger, world: SchoolWorld, database_url: str
 ) -> None:
     pupil = world.pupil()
-    catch_up(ledger, database_url)
+    helpers.catch_up(ledger, database_url)
     assert all(r.differences == 0 for r in verify_read_models(ledger, database_url))
     world.tap("canteen_pos", pupil.uid, items=[meal()])  # not yet projected
     head = ledger.recorder.max_notification_id() or 0
@@ -63,11 +58,11 @@ def test_verify_fails_while_a_projection_lags_and_passes_once_the_runner_caught_
     assert behind["balances"].reasons == [
         f"balances is {behind['balances'].lag} events behind the head {head}"
     ]
-    lagging = cli(database_url, "audit", "verify", "--wait", "0")
+    lagging = helpers.cli(database_url, "audit", "verify", "--wait", "0")
     assert lagging.returncode == 1
     assert "NOT VERIFIED: statement is" in lagging.stdout
 
-    with running(ledger, database_url):  # verify waits (bounded) for a live runner
+    with helpers.running(ledger, database_url):  # verify waits (bounded) for a live runner
         reports = verify_read_models(ledger, database_url, wait=30)
     assert [(r.name, r.lag, r.differences) for r in reports] == [
         (p.name, 0, 0) for p in all_projections()

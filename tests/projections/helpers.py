@@ -19,8 +19,24 @@ from domain.menu import Menu
 from projections import all_projections, positions
 from projections.base import Projection
 from projections.runner import Source, Worker, run_all
+from tests.services import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# A menu line no projection can store (PostgreSQL refuses NUL in text and jsonb).
+BROKEN_MENU = [
+    {"code": "KASHA", "name": "Ка\x00ша", "price": 3_500, "allergens": [], "nutrition": {}}
+]
+
+
+@contextmanager
+def own_database() -> Iterator[str]:
+    """A database for one test alone (a stuck projection must not leak into another test)."""
+    url = fresh_database()
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def catch_up(ledger: Ledger, database_url: str, batch_size: int = 2000) -> None:

@@ -14,26 +14,30 @@ from projections import all_projections, metrics, positions
 from projections.menus import get_menu
 from projections.runner import EventFailedError, RebuildFailedError, Source, rebuild
 from tests.builders import SchoolWorld
-from tests.projections.helpers import catch_up, cli, forge_menu, running, wait_for_error
-from tests.services import drop_database, fresh_database
+from tests.projections.helpers import (
+    BROKEN_MENU,
+    catch_up,
+    cli,
+    forge_menu,
+    own_database,
+    running,
+    wait_for_error,
+)
 
 KASHA = [{"code": "KASHA", "name": "Каша", "price": 3_500}]
-BROKEN = [{"code": "KASHA", "name": "Ка\x00ша", "price": 3_500, "allergens": [], "nutrition": {}}]
 
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    """A database of each test's own: a stuck projection must not leak into another test."""
-    url = fresh_database()
-    yield url
-    drop_database(url)
+    with own_database() as url:
+        yield url
 
 
 def history_with_a_bad_event(ledger: Ledger, world: SchoolWorld) -> tuple[int, int]:
     """A good menu, one no projection can store (NUL in a name), more good events after it.
     Returns (the bad event's position, the head)."""
     ledger.publish_menu(world.school_id, date(2026, 12, 1), KASHA)
-    bad = forge_menu(ledger, world.school_id, date(2026, 12, 2), BROKEN)
+    bad = forge_menu(ledger, world.school_id, date(2026, 12, 2), BROKEN_MENU)
     ledger.publish_menu(world.school_id, date(2026, 12, 3), KASHA)
     world.pupil(deposit=30_000)
     return bad, ledger.recorder.max_notification_id() or 0
