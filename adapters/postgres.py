@@ -1,8 +1,22 @@
-"""PostgreSQL plumbing: URLs to eventsourcing settings, and creating databases."""
+"""PostgreSQL plumbing: URLs to eventsourcing settings, pools, and creating databases.
+
+Every pool, ours and the event store's, checks a connection before handing it out (one round
+trip). After PostgreSQL restarts every pooled connection is dead. The first one found dead
+makes the pool check all of its idle connections at once and replace the dead ones.
+Otherwise psycopg_pool would try them one by one, waiting 1, 2, 4 … s between them, and a
+large pool would time out. So the first requests after a restart succeed
+(`tests/adapters/test_postgres_restart.py`).
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
 
 
 def with_database(url: str, dbname: str) -> str:
@@ -28,15 +42,53 @@ def drop_database(url: str) -> None:
         )
 
 
+def checked_pool(
+    url: str, max_size: int, min_size: int = 1, open: bool = True
+) -> ConnectionPool[Any]:
+    """A pool of autocommit connections, each checked when handed out."""
+    pool: ConnectionPool[Any] = ConnectionPool(
+        url, min_size=min_size, max_size=max_size, open=open, kwargs={"autocommit": True}
+    )
+    check_all_on_failure(pool)
+    return pool
+
+
+def check_all_on_failure(pool: ConnectionPool[Any]) -> None:
+    """Check each connection `pool` hands out; when one is dead, check every idle one now
+    (a restart killed them all) rather than meet them one by one with growing waits."""
+
+    def check(conn: psycopg.Connection[Any]) -> None:
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception:
+            pool.check()  # drops the dead idle connections and opens new ones
+            raise
+
+    # psycopg_pool takes `check` only in its constructor; the event store's pool is built
+    # inside eventsourcing, so the callback is set where the constructor keeps it.
+    assert hasattr(pool, "_check"), "psycopg_pool changed: see check_all_on_failure"
+    pool._check = check
+
+
+class RestartSafeFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence with an event store pool that survives a
+    restart of PostgreSQL (`check_all_on_failure`)."""
+
+    def __init__(self, env: Environment | Mapping[str, str] | None) -> None:
+        super().__init__(env)
+        check_all_on_failure(self.datastore.pool)
+
+
 def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> dict[str, str]:
     """The environment eventsourcing's PostgreSQL module reads, from a libpq URL.
 
     `pool_size` connections are opened at once and kept; up to `max_overflow` more are opened
-    under load and closed when idle.
+    under load and closed when idle. Each is checked before use (`POSTGRES_PRE_PING`, and
+    `RestartSafeFactory`), so a restart of PostgreSQL costs no failed command.
     """
     params = conninfo_to_dict(url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "adapters.postgres:RestartSafeFactory",
         "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
         "POSTGRES_HOST": str(params.get("host") or "127.0.0.1"),
         "POSTGRES_PORT": str(params.get("port") or "5432"),
@@ -44,4 +96,5 @@ def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> d
         "POSTGRES_PASSWORD": str(params.get("password") or ""),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(max_overflow),
+        "POSTGRES_PRE_PING": "y",
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from adapters.postgres import checked_pool
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -81,9 +81,7 @@ class TerminalSecrets:
 
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
         self.database_url = database_url
-        self._pool = ConnectionPool(
-            database_url, min_size=1, max_size=pool_size, open=True, kwargs={"autocommit": True}
-        )
+        self._pool = checked_pool(database_url, max_size=pool_size)
 
     def _connection(self) -> Any:
         return self._pool.connection()

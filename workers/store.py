@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg_pool import ConnectionPool
+
+from adapters.postgres import checked_pool
 
 MAX_ATTEMPTS = 20
 
@@ -55,9 +56,7 @@ class Outgoing:
 
 class WorkerStore:
     def __init__(self, database_url: str, max_size: int = 8) -> None:
-        self.pool = ConnectionPool(
-            database_url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True}
-        )
+        self.pool = checked_pool(database_url, max_size=max_size, open=False)
         self._opened = False
 
     def open(self) -> "WorkerStore":

@@ -17,10 +17,10 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from adapters.identity import secrets, throttle, tokens
 from adapters.identity.tables import DDL
+from adapters.postgres import checked_pool
 
 log = logging.getLogger("infoshkola.identity")
 
@@ -126,9 +126,7 @@ class Identity:
     ) -> None:
         self.settings = settings or IdentitySettings()
         self.sms = sms
-        self.pool = ConnectionPool(
-            database_url, min_size=1, max_size=8, kwargs={"autocommit": True}, open=True
-        )
+        self.pool = checked_pool(database_url, max_size=8)
         self._secret: str | None = self.settings.jwt_secret
 
     def close(self) -> None:
