@@ -2,15 +2,15 @@
 
 The stored bytes are what eventsourcing's `JSONTranscoder` wrote (`{"_type_", "_data_"}`
 tags for UUIDs, datetimes, decimals); this reader decodes them with the ledger's registered
-transcodings, cipher and compressor, so it reads exactly what the ledger reads (the rare
-integer beyond 64 bits, or NaN, is read by `json` as the ledger reads it). It passes the
+transcodings, cipher and compressor, so it reads exactly what the ledger reads (the rare event
+with a float, NaN or an integer beyond 64 bits, which orjson reads as a float, is read by the
+ledger's own transcoder). It passes the
 eventsourcing library's own transcoder test case (`tests/projections/test_transcoder.py`).
 Decoded events are shared by the projections of one process through a bounded cache, so
 six projections reading the same notification decode it once.
 """
 
 import json
-import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -24,7 +24,9 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
 )
 
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")  # may exceed 64 bits (or sits in a string: harmless)
+
+class _InexactError(Exception):
+    """orjson read a float: it may stand for an integer beyond 64 bits."""
 
 
 class OrjsonDecoder(Transcoder):
@@ -37,6 +39,7 @@ class OrjsonDecoder(Transcoder):
     """
 
     def __init__(self, base: JSONTranscoder) -> None:
+        self.base = base
         self.names = base.names
         self.types = base.types
 
@@ -48,14 +51,12 @@ class OrjsonDecoder(Transcoder):
             return json.dumps(tagged, separators=(",", ":"), ensure_ascii=False).encode()
 
     def decode(self, data: bytes) -> Any:
-        # orjson reads an integer beyond 64 bits as a float and refuses NaN and Infinity,
-        # which `json` wrote: such (rare) data is read by `json`, as the ledger reads it.
-        if _LONG_NUMBER.search(data):
-            return self._untag(json.loads(data))
         try:
             return self._untag(orjson.loads(data))
-        except orjson.JSONDecodeError:
-            return self._untag(json.loads(data))
+        except (orjson.JSONDecodeError, _InexactError):
+            # NaN or Infinity (which orjson refuses), or a float, which may be an integer
+            # beyond 64 bits that orjson read as a float: read as the ledger reads it.
+            return self.base.decode(data)
 
     def _tag(self, o: Any) -> Any:
         kind = type(o)
@@ -85,12 +86,20 @@ class OrjsonDecoder(Transcoder):
             if "_type_" in o and "_data_" in o and len(o) == 2:
                 return self._transcoding(o["_type_"]).decode(self._untag(o["_data_"]))
             for key, value in o.items():
-                if type(value) is dict or type(value) is list:
+                kind = type(value)
+                if kind is dict or kind is list:
                     o[key] = self._untag(value)
+                elif kind is float:
+                    raise _InexactError
         elif type(o) is list:
             for i, value in enumerate(o):
-                if type(value) is dict or type(value) is list:
+                kind = type(value)
+                if kind is dict or kind is list:
                     o[i] = self._untag(value)
+                elif kind is float:
+                    raise _InexactError
+        elif type(o) is float:
+            raise _InexactError
         return o
 
     def _transcoding(self, name: Any) -> Any:
