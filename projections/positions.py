@@ -21,7 +21,12 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0,"
     " updated_at timestamptz NOT NULL DEFAULT now(), last_error text)",
-    "ALTER TABLE projection_positions ADD COLUMN IF NOT EXISTS failed_position bigint",
+    # Added later; ALTER only when missing (ALTER TABLE locks out every reader even when the
+    # column exists, and would queue behind a long audit transaction).
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns"
+    " WHERE table_schema = current_schema() AND table_name = 'projection_positions'"
+    " AND column_name = 'failed_position') THEN"
+    " ALTER TABLE projection_positions ADD COLUMN failed_position bigint; END IF; END $$",
 )
 
 # `projections status` and `audit verify` call a projection lagging when it is more than this

@@ -125,3 +125,22 @@ def test_a_rebuild_of_all_in_one_pass_swaps_in_every_projection_but_the_one_that
     again = cli(database_url, "projections", "rebuild")
     assert again.returncode == 1
     assert f"NOT REBUILT: menus: event {bad} (infoshkola.menu.MenuPublished)" in again.stdout
+
+
+def test_a_positions_table_from_before_failed_position_gets_the_column_on_setup(
+    ledger: Ledger, world: SchoolWorld, database_url: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE projection_positions (name text PRIMARY KEY,"
+            " position bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(),"
+            " last_error text)"
+        )
+        conn.execute("INSERT INTO projection_positions (name, last_error) VALUES ('menus', 'x')")
+    bad, _ = history_with_a_bad_event(ledger, world)
+    with pytest.raises(EventFailedError):
+        catch_up(ledger, database_url)  # sets up the tables, then menus fails on `bad`
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        positions.record_error(conn, "menus", "stuck", bad)
+        row = positions.status(conn, Source(ledger).events_table)
+    assert [(r["name"], r["failed_position"]) for r in row if r["last_error"]] == [("menus", bad)]
