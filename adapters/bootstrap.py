@@ -50,6 +50,7 @@ def build_ledger(settings: Settings, database_url: str) -> Ledger:
         commission_rates=settings.commission_rates,
         snapshot_interval=settings.snapshot_interval,
         clock=build_clock(settings),
+        offline_cap=settings.offline_cap,
     )
 
 

@@ -2,15 +2,16 @@
 duplicate cards. Each answers a receipt; each is idempotent by its receipt or new card."""
 
 import re
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalAuthError
-from api.terminal import Terminal
+from api.terminal import Terminal, fields_of
+from api.terminal_schemas import ActivationInput, DepositInput, DuplicateInput
 from domain.account import DUPLICATE_CARD_FEE, Account
 from domain.errors import CardStateError, InvalidCommandError
+from domain.fields import CODE, text
 from domain.kinds import CardState, Channel, TerminalKind
 from domain.ledger import Ledger, TopUpResult
 from domain.recorded import acting_as
@@ -25,13 +26,13 @@ class Kiosk:
 
     def activate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
-        body = fields_of(raw, "card_uid", "offer_version", "parent_phone", "deposit", "receipt_id")
+        body = fields_of(raw, ActivationInput)
         account = self._own_card_account(terminal, body["card_uid"])
         phone = parent_phone(body["parent_phone"])
         with acting_as(terminal.actor):
             result = self.ledger.activate_card(
                 body["card_uid"],
-                text(body["offer_version"], "offer_version"),
+                body["offer_version"],  # checked by the domain
                 account.parent_ref,  # the phone itself goes to the personal-data store
                 body["deposit"],
                 payment_id(terminal, body["receipt_id"]),
@@ -42,7 +43,7 @@ class Kiosk:
 
     def deposit(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
-        body = fields_of(raw, "card_uid", "amount", "receipt_id")
+        body = fields_of(raw, DepositInput)
         account = self._own_card_account(terminal, body["card_uid"])
         with acting_as(terminal.actor):
             result = self.ledger.top_up(
@@ -56,13 +57,13 @@ class Kiosk:
 
     def duplicate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
-        body = fields_of(raw, "new_card_uid")
+        body = fields_of(raw, DuplicateInput)
         new_uid = normalise_uid(body["new_card_uid"])
         if body.get("card_uid") is not None:
             account = self._own_card_account(terminal, body["card_uid"])
             blocked_uid = normalise_uid(body["card_uid"])
         elif body.get("contract_number") is not None:
-            number = text(body["contract_number"], "contract_number")
+            number = text(body["contract_number"], CODE, what="contract_number")
             account_id = self.ledger.account_id_for_contract(number)
             account = self._own_account(terminal, account_id)
             blocked_uid = latest_blocked(account)
@@ -116,24 +117,9 @@ def check_kiosk(terminal: Terminal) -> None:
         raise TerminalAuthError("terminal_kind", "only a kiosk may do this", 403)
 
 
-def fields_of(raw: object, *required: str) -> Mapping[str, Any]:
-    if not isinstance(raw, dict):
-        raise InvalidCommandError("the body is a JSON object")
-    missing = [name for name in required if raw.get(name) is None]
-    if missing:
-        raise InvalidCommandError(f"missing: {', '.join(missing)}")
-    return raw
-
-
-def text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 128:
-        raise InvalidCommandError(f"{name} is a non-empty string of at most 128 characters")
-    return value.strip()
-
-
 def payment_id(terminal: Terminal, receipt_id: object) -> str:
     """Receipts are numbered per kiosk, so the payment id names the kiosk too."""
-    return f"kiosk:{terminal.terminal_id}:{text(receipt_id, 'receipt_id')}"
+    return f"kiosk:{terminal.terminal_id}:{text(receipt_id, CODE, what='receipt_id')}"
 
 
 def parent_phone(value: object) -> str:

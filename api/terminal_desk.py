@@ -5,7 +5,6 @@ into domain commands for the `Ledger` and answers with decisions and receipts. D
 the domain's job; everything here is translation, authorisation and personal-data lookups.
 """
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,14 +13,14 @@ from adapters.people import PeopleStore
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
-from api.terminal import Terminal
+from api.terminal import Terminal, fields_of
+from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
 from domain.errors import DomainError, InvalidCommandError
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
 from domain.recorded import acting_as
 from domain.tap import TapRequest
 
-MAX_BATCH = 500
 PHOTO_PATH = "/terminal/v1/photos/"
 _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spent_today",
                         "daily_limit")  # fmt: skip
@@ -79,7 +78,7 @@ class TerminalDesk:
 
     def taps(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         """A batch: decided in `tapped_at` order, answered in the order sent."""
-        taps = raw.get("taps") if isinstance(raw, dict) else None
+        taps = fields_of(raw, TapBatchInput)["taps"]
         if not isinstance(taps, list) or not 1 <= len(taps) <= MAX_BATCH:
             raise InvalidCommandError(f"a batch is {{'taps': [...]}} with 1 to {MAX_BATCH} taps")
         results: list[dict[str, Any] | None] = [None] * len(taps)
@@ -134,47 +133,28 @@ class TerminalDesk:
 
     def denied_cards(self, terminal: Terminal, since: int) -> dict[str, Any]:
         version, uids = self.deny_list.for_school(terminal.school_id)
+        own_cap = self.ledger.school(terminal.school_id).offline_cap  # the server's rule too
         return {
             "version": version,
             "changed": version > since,
             "uids": uids,
-            "offline_cap": self.offline_cap,
+            "offline_cap": self.offline_cap if own_cap is None else own_cap,
         }
 
 
 def tap_request(terminal: Terminal, raw: object) -> TapRequest:
-    if not isinstance(raw, dict):
-        raise InvalidCommandError("a tap is a JSON object")
-    items = raw.get("items")
-    if items is not None and not (
-        isinstance(items, list) and all(isinstance(i, dict) for i in items)
-    ):
-        raise InvalidCommandError("items is a list of objects")
-    offline = raw.get("offline", False)
-    if not isinstance(offline, bool):
-        raise InvalidCommandError("offline is true or false")
+    """A tap's JSON as the domain's request: the fields `TapInput` names, values checked there."""
+    body = fields_of(raw, TapInput)
     return TapRequest.parse(
         terminal.terminal_id,
-        raw.get("tap_id"),  # type: ignore[arg-type]  # checked by the domain
-        raw.get("card_uid"),  # type: ignore[arg-type]
-        parse_time(raw.get("tapped_at")),
-        items=items,
-        direction=raw.get("direction"),
-        offline=offline,
-        photo_check=raw.get("photo_check"),  # checked by the domain
+        body["tap_id"],
+        body["card_uid"],
+        body["tapped_at"],
+        items=body.get("items"),
+        direction=body.get("direction"),
+        offline=body.get("offline", False),
+        photo_check=body.get("photo_check"),
     )
-
-
-def parse_time(value: object) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidCommandError("tapped_at is an ISO-8601 time with a UTC offset")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidCommandError(f"tapped_at {value!r} is not an ISO-8601 time") from None
-    if moment.utcoffset() is None:
-        raise InvalidCommandError("tapped_at must carry a UTC offset")
-    return moment
 
 
 def failed(raw: object, error: DomainError) -> dict[str, Any]:

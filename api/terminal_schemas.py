@@ -1,24 +1,46 @@
 """The ingestion API's JSON shapes, for OpenAPI. Requests are parsed from the signed raw
-bytes with orjson (see `api.terminals`); these models document them, they do not parse."""
+bytes with orjson (see `api.terminals`); these models document them and name the fields a
+request may carry (`api.terminal.fields_of` refuses any other); the domain checks the values
+(`domain/fields.py`, limits in docs/terminals.md)."""
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.account import ACTIVATION_MIN_DEPOSIT
+from domain.fields import CODE, NAME
+from domain.money import MAX_ITEM_PRICE, MAX_LINES, MAX_QUANTITY, MAX_TOP_UP
+from domain.tap import MAX_CLOCK_SKEW, OFFLINE_MAX_AGE, ONLINE_MAX_AGE
+
+MAX_BATCH = 500
+TAPPED_AT = (
+    "the terminal's clock, ISO-8601 with a UTC offset (at most ±14:00), stored in UTC; at most "
+    f"{MAX_CLOCK_SKEW} ahead of the server's clock and at most {ONLINE_MAX_AGE} old for an "
+    f"online tap, {OFFLINE_MAX_AGE} for an offline one (h:mm:ss)"
+)
 
 
-class ItemInput(BaseModel):
-    code: str
-    name: str
-    price: int = Field(description="kopecks per unit")
-    quantity: int = 1
+class StrictInput(BaseModel):
+    """A request body: a field not listed is refused (`400 unknown_field`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemInput(StrictInput):
+    code: str = Field(min_length=1, max_length=CODE.max_length)
+    name: str = Field(min_length=1, max_length=NAME.max_length)
+    price: int = Field(description="kopecks per unit", ge=1, le=MAX_ITEM_PRICE)
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
     meal: bool = False
 
 
-class TapInput(BaseModel):
+class TapInput(StrictInput):
     tap_id: str = Field(description="unique per terminal; a retry gets the original decision")
     card_uid: str = Field(examples=["04A1B2C3D4E5F6"])
-    tapped_at: str = Field(description="the terminal's clock, ISO-8601 with a UTC offset")
-    items: list[ItemInput] | None = Field(None, description="paying terminals")
+    tapped_at: str = Field(description=TAPPED_AT)
+    items: list[ItemInput] | None = Field(
+        None, description="paying terminals", min_length=1, max_length=MAX_LINES
+    )
     direction: Literal["in", "out"] | None = Field(None, description="turnstiles")
     offline: bool = Field(False, description="decided by the reader while offline")
     photo_check: Literal["confirmed", "mismatch"] | None = Field(
@@ -26,8 +48,8 @@ class TapInput(BaseModel):
     )
 
 
-class TapBatchInput(BaseModel):
-    taps: list[TapInput]
+class TapBatchInput(StrictInput):
+    taps: list[TapInput] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class PupilPublic(BaseModel):
@@ -87,21 +109,21 @@ class DenyListPublic(BaseModel):
     offline_cap: int = Field(description="kopecks one card may spend offline")
 
 
-class ActivationInput(BaseModel):
+class ActivationInput(StrictInput):
     card_uid: str
     offer_version: str
     parent_phone: str
-    deposit: int = Field(description="kopecks, at least 10 000")
+    deposit: int = Field(description="kopecks", ge=ACTIVATION_MIN_DEPOSIT, le=MAX_TOP_UP)
     receipt_id: str
 
 
-class DepositInput(BaseModel):
+class DepositInput(StrictInput):
     card_uid: str
-    amount: int = Field(description="kopecks")
+    amount: int = Field(description="kopecks", ge=1, le=MAX_TOP_UP)
     receipt_id: str
 
 
-class DuplicateInput(BaseModel):
+class DuplicateInput(StrictInput):
     contract_number: str | None = None
     card_uid: str | None = Field(None, description="the blocked card")
     new_card_uid: str

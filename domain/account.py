@@ -23,8 +23,10 @@ from domain.errors import (
     UnknownCardError,
 )
 from domain.fees import FeeQuote, TariffHistory, history_after
+from domain.fields import CLAIM, CODE, IDENT, NOTE, REASON, REF, check_amount, text
 from domain.kinds import CardState, Channel, DeclineReason, Direction, Outcome, Tariff
-from domain.money import MAX_DAILY_LIMIT, MAX_TOP_UP, RUBLE, check_amount
+from domain.money import DEFAULT_OFFLINE_CAP, MAX_DAILY_LIMIT, MAX_TOP_UP, RUBLE
+from domain.offline import offline_reason
 from domain.purchase import Split, regular_covers, split_payment
 from domain.recorded import Recorded, current_actor
 from domain.tap import TapContext, TapDecision
@@ -484,9 +486,9 @@ class Account(Recorded):
             actor=current_actor.get(),
             contract_number=contract_number,
             school_id=school_id,
-            class_name=class_name,
-            pupil_ref=pupil_ref,
-            parent_ref=parent_ref,
+            class_name=text(class_name, CODE, what="a class"),
+            pupil_ref=text(pupil_ref, REF, what="the pupil's reference"),
+            parent_ref=text(parent_ref, REF, what="the parent's reference"),
         )
 
     # Cards
@@ -519,10 +521,8 @@ class Account(Recorded):
         self.check_open()
         if self.card_state(uid) != CardState.ISSUED:
             raise CardStateError(f"card {uid} is {self.cards[uid]}, not waiting for activation")
-        if not offer_version.strip():
-            raise InvalidCommandError("activation needs the accepted offer's version")
-        if not parent_phone_ref.strip():
-            raise InvalidCommandError("activation needs the parent's phone")
+        offer_version = text(offer_version, CODE, what="the accepted offer's version")
+        parent_phone_ref = text(parent_phone_ref, REF, what="the parent's phone reference")
         if deposit < ACTIVATION_MIN_DEPOSIT:
             raise InvalidAmountError(
                 f"the first deposit must be at least {ACTIVATION_MIN_DEPOSIT} kopecks"
@@ -535,6 +535,7 @@ class Account(Recorded):
         )
 
     def block_card(self, uid: str, reason: str) -> None:
+        reason = text(reason, REASON, what="why the card is blocked")
         if self.card_state(uid) == CardState.BLOCKED:
             return
         self.trigger_event(self.CardBlocked, uid=uid, reason=reason)
@@ -543,12 +544,11 @@ class Account(Recorded):
         self.check_open()
         if self.card_state(uid) != CardState.BLOCKED:
             raise CardStateError(f"card {uid} is not blocked")
-        if not reason.strip():
-            raise InvalidCommandError("unblocking a card says why")
+        reason = text(reason, REASON, what="why the card is unblocked")
         if len(self.live_cards) >= MAX_LIVE_CARDS:
             raise TooManyActiveCardsError("block another card before unblocking this one")
         state = CardState.ACTIVE if self.offer_accepted else CardState.ISSUED
-        self.trigger_event(self.CardUnblocked, uid=uid, state=state.value, reason=reason.strip())
+        self.trigger_event(self.CardUnblocked, uid=uid, state=state.value, reason=reason)
 
     def order_duplicate(self, blocked_uid: str, new_uid: str) -> None:
         """A new card replaces a blocked one, for a fee the regular wallet must cover."""
@@ -585,6 +585,7 @@ class Account(Recorded):
     ) -> None:
         self.check_open()
         check_amount(amount, what="top-up", maximum=MAX_TOP_UP)
+        payment_id = text(payment_id, IDENT, what="a payment id")
         self.trigger_event(
             self.ToppedUp,
             amount=amount,
@@ -597,14 +598,14 @@ class Account(Recorded):
 
     def grant_subsidy(self, basis: str, daily_allowance: int) -> None:
         self.check_open()
-        if not basis.strip():
-            raise InvalidCommandError("a subsidy needs its legal basis")
+        basis = text(basis, REASON, what="a subsidy's legal basis")
         check_amount(daily_allowance, what="daily allowance", maximum=MAX_DAILY_LIMIT)
         self.trigger_event(self.SubsidyGranted, basis=basis, daily_allowance=daily_allowance)
 
     def revoke_subsidy(self, reason: str) -> None:
         if self.subsidy is None:
             raise SubsidyError("this account has no subsidy to revoke")
+        reason = text(reason, REASON, what="why the subsidy ends")
         self.trigger_event(self.SubsidyRevoked, reason=reason)
 
     def credit_subsidy(self, amount: int, period: str) -> None:
@@ -612,6 +613,7 @@ class Account(Recorded):
         if self.subsidy is None:
             raise SubsidyError("only an account with a subsidy can be credited")
         check_amount(amount, what="subsidy credit", maximum=MAX_TOP_UP)
+        period = text(period, IDENT, what="a subsidy credit's period")
         self.trigger_event(self.SubsidyCredited, amount=amount, period=period)
 
     # Settings
@@ -640,7 +642,8 @@ class Account(Recorded):
             self.trigger_event(self.NotificationPreferencesChanged, service_only=service_only)
 
     def change_contact(self, contact_ref: str) -> None:
-        if not isinstance(contact_ref, str) or not contact_ref.startswith("subject:"):
+        contact_ref = text(contact_ref, REF, what="a contact")
+        if not contact_ref.startswith("subject:"):
             raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
         if contact_ref != self.contact_ref:
             self.trigger_event(self.ContactChanged, contact_ref=contact_ref)
@@ -686,8 +689,7 @@ class Account(Recorded):
             raise DisputeError(f"charge {charge.key} is already disputed")
         if charge.amount <= 0:
             raise DisputeError("only a charge that took money can be disputed")
-        if not claim.strip():
-            raise InvalidCommandError("a dispute says what is wrong with the charge")
+        claim = text(claim, CLAIM, what="what is wrong with the charge")
         self.trigger_event(
             self.ChargeDisputed,
             charge=charge.key,
@@ -697,12 +699,13 @@ class Account(Recorded):
             from_regular=charge.from_regular,
             from_subsidised=charge.from_subsidised,
             local_date=charge.local_date,
-            claim=claim.strip(),
+            claim=claim,
             flags=list(flags),
         )
 
     def reverse_charge(self, key: str, note: str) -> None:
         dispute = self._open_dispute(key)
+        note = text(note, NOTE, what="a reversal's note")
         terminal_id, _, tap_id = key.partition("/")
         self.trigger_event(
             self.ChargeReversed,
@@ -718,9 +721,8 @@ class Account(Recorded):
 
     def reject_dispute(self, key: str, reason: str) -> None:
         self._open_dispute(key)
-        if not reason.strip():
-            raise InvalidCommandError("a rejected dispute gives the parent a reason")
-        self.trigger_event(self.DisputeRejected, charge=key, reason=reason.strip())
+        reason = text(reason, CLAIM, what="why the dispute is rejected")
+        self.trigger_event(self.DisputeRejected, charge=key, reason=reason)
 
     def _open_dispute(self, key: str) -> dict[str, Any]:
         dispute = getattr(self, "disputes", {}).get(key)
@@ -738,6 +740,9 @@ class Account(Recorded):
             raise RefundError("a refund of this account is already under way")
         if destination not in REFUND_DESTINATIONS:
             raise InvalidCommandError(f"a refund goes to one of {REFUND_DESTINATIONS}")
+        if destination_ref or destination == "bank_details":
+            destination_ref = text(destination_ref, REF, what="where the refund goes")
+        reason = text(reason, REASON, what="a refund's reason")
         if destination == "bank_details" and not destination_ref.startswith("subject:"):
             raise InvalidCommandError("bank details are personal data: pass a 'subject:…' ref")
         if not fee_free and self.regular <= 0:
@@ -760,13 +765,12 @@ class Account(Recorded):
         """Pay out what the wallet holds now; a debt is settled, not refunded."""
         if self.refund_status != "approved":
             raise RefundError("only an approved refund can be paid")
-        if not payout_ref.strip():
-            raise InvalidCommandError("a paid refund records the payout reference")
+        payout_ref = text(payout_ref, IDENT, what="the payout reference")
         if self.regular < 0:
             raise InsufficientFundsError("the account owes money: settle the debt first")
         self.trigger_event(
             self.RefundPaid,
-            payout_ref=payout_ref.strip(),
+            payout_ref=payout_ref,
             amount=self.regular,
             subsidised_returned=max(self.subsidised, 0),
         )
@@ -777,14 +781,13 @@ class Account(Recorded):
         self.check_open()
         if self.regular or self.subsidised:
             raise RefundError("an account is closed at zero: refund it first")
+        reason = text(reason, REASON, what="why the account is closed")
         self.trigger_event(self.AccountClosed, reason=reason)
 
     def record_erasure(self, subject_refs: list[str], photos: int, basis: str) -> None:
-        if not basis.strip():
-            raise InvalidCommandError("an erasure names its legal basis")
-        self.trigger_event(
-            self.PersonalDataErased, subject_refs=sorted(subject_refs), photos=photos, basis=basis
-        )
+        basis = text(basis, REASON, what="an erasure's legal basis")
+        refs = sorted(text(r, REF, what="an erased subject") for r in subject_refs)
+        self.trigger_event(self.PersonalDataErased, subject_refs=refs, photos=photos, basis=basis)
 
     @property
     def refund_status(self) -> str | None:
@@ -830,12 +833,15 @@ class Account(Recorded):
         )
 
     def take_offline_purchase(
-        self, ctx: TapContext, meal_overdraft: int, refusal: DeclineReason | None = None
+        self,
+        ctx: TapContext,
+        meal_overdraft: int,
+        refusal: DeclineReason | None = None,
+        offline_cap: int = DEFAULT_OFFLINE_CAP,
     ) -> TapDecision:
-        """A purchase the reader allowed offline, arriving late: never declined after the fact.
-
-        Only what the terminal could not have been allowed to do (a revoked terminal, a card
-        of another school, a closed account) is still declined.
+        """A purchase the reader allowed offline, arriving late: never declined after the fact
+        (rules in `domain.offline`). Only what the terminal could not have been allowed to do
+        (a revoked terminal, a closed account) is still declined.
         """
         if refusal or self.closed:
             return self.take_purchase(ctx, meal_overdraft, refusal)
@@ -845,11 +851,7 @@ class Account(Recorded):
         state = self.card_state(request.card_uid)
         split = split_payment(request.items, self.subsidised, meals_count=ctx.kind == "canteen_pos")
         overdraft = meal_overdraft if ctx.kind == "canteen_pos" else 0
-        reason: DeclineReason | None = None
-        if after_block:
-            reason = DeclineReason.CARD_BLOCKED
-        elif state == CardState.ISSUED:
-            reason = DeclineReason.CARD_NOT_ACTIVATED
+        reason = offline_reason(after_block, state, split.total, offline_cap)
         reason = reason or self._money_refusal(split, ctx.local_date, overdraft)
         event_class = self.PurchaseApproved if reason is None else self.OfflinePurchaseRecorded
         extra: dict[str, Any] = {}

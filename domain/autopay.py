@@ -12,7 +12,8 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.money import MAX_TOP_UP, check_amount
+from domain.fields import IDENT, REASON, check_amount, scrub, text
+from domain.money import MAX_TOP_UP
 from domain.recorded import Recorded, current_actor
 
 MONTHLY = "monthly"
@@ -107,8 +108,7 @@ class Autopayment(Recorded):
             day = 0
         else:
             raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
-        if not card_token.strip():
-            raise InvalidCommandError("an autopayment needs the provider's saved-card token")
+        card_token = text(card_token, IDENT, what="the provider's saved-card token")
         return cls._create(
             cls.Scheduled,
             id=uuid4(),
@@ -150,9 +150,10 @@ class Autopayment(Recorded):
                 period=period,
                 payment_id=entry["payment_id"],
                 amount=entry["amount"],
-                reason=reason[:200],
+                reason=scrub(reason, REASON),  # the bank's words: made safe, not refused
             )
 
     def cancel(self, reason: str) -> None:
+        reason = text(reason, REASON, what="why the autopayment ends")
         if self.active:
             self.trigger_event(self.Cancelled, reason=reason)

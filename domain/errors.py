@@ -21,6 +21,24 @@ class MalformedUidError(InvalidCommandError):
     code = "malformed_uid"
 
 
+class InvalidTextError(InvalidCommandError):
+    """Text that may not enter an event: not text, unprintable, empty or too long."""
+
+    code = "invalid_text"
+
+
+class InvalidTimeError(InvalidCommandError):
+    """A UTC offset no clock shows, a time out of range, or a date too far from today."""
+
+    code = "invalid_time"
+
+
+class UnknownFieldError(InvalidCommandError):
+    """A request names a field the command does not take (a typo, or an attempt)."""
+
+    code = "unknown_field"
+
+
 class NotFoundError(DomainError):
     code = "not_found"
 
@@ -77,6 +95,12 @@ class PaymentConflictError(ConflictError):
 
 class TapInFutureError(InvalidCommandError):
     code = "tap_in_future"
+
+
+class TapTooOldError(InvalidCommandError):
+    """Older than an online tap may be, or than the reader's offline period."""
+
+    code = "tap_too_old"
 
 
 class TapPayloadError(InvalidCommandError):

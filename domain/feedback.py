@@ -11,9 +11,11 @@ from uuid import UUID
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidCommandError
+from domain.fields import Shape, text
 from domain.recorded import Recorded, current_actor, derived_id
 
 MAX_COMMENT = 500
+COMMENT = Shape(MAX_COMMENT, may_be_empty=True, multiline=True)
 
 
 def feedback_id(school_id: UUID, menu_date: date, account_id: UUID) -> UUID:
@@ -23,10 +25,7 @@ def feedback_id(school_id: UUID, menu_date: date, account_id: UUID) -> UUID:
 def check_feedback(rating: int, comment: str) -> str:
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidCommandError("a rating is a whole number from 1 to 5")
-    comment = comment.strip()
-    if len(comment) > MAX_COMMENT or not all(c.isprintable() or c == "\n" for c in comment):
-        raise InvalidCommandError(f"a comment is at most {MAX_COMMENT} printable characters")
-    return comment
+    return text(comment, COMMENT, what="a comment")
 
 
 class MenuFeedback(Recorded):

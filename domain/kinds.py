@@ -60,3 +60,4 @@ class DeclineReason(StrEnum):
     TERMINAL_REVOKED = "terminal_revoked"
     FOREIGN_SCHOOL = "foreign_school"
     ACCOUNT_CLOSED = "account_closed"
+    OFFLINE_CAP = "offline_cap"  # an offline tap over the school's offline cap

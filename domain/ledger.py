@@ -34,6 +34,7 @@ from domain.errors import (
     UnknownTerminalError,
 )
 from domain.feedback import MenuFeedback, feedback_id
+from domain.fields import IDENT, check_amount, check_date, text
 from domain.index import (
     CardIndex,
     ContractIndex,
@@ -46,11 +47,11 @@ from domain.index import (
 )
 from domain.kinds import PAYING_KINDS, Channel, DeclineReason, Outcome, TerminalKind
 from domain.menu import Menu, menu_id
-from domain.money import MAX_TOP_UP, check_amount, parse_rate
+from domain.money import DEFAULT_OFFLINE_CAP, MAX_TOP_UP, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
 from domain.recorded import derived_id
-from domain.school import School
+from domain.school import School, check_offline_cap
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
 
 T = TypeVar("T")
@@ -106,6 +107,7 @@ class Ledger(Application[UUID]):
         commission_rates: Mapping[str, str] | None = None,
         snapshot_interval: int = 100,
         clock: Clock = event_clock,
+        offline_cap: int = DEFAULT_OFFLINE_CAP,
     ) -> None:
         self.snapshotting_intervals = {Account: snapshot_interval}  # type: ignore[misc]
         super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
@@ -115,6 +117,7 @@ class Ledger(Application[UUID]):
             parse_rate(rate)
         self.commission_rates = rates
         self.clock = clock
+        self.offline_cap = check_offline_cap(offline_cap)
         # Only accounts are snapshotted: other aggregates load without asking for a snapshot.
         self._plain = Repository(event_store=self.events)
         # Index records never change once made, so a found one can be remembered for good.
@@ -146,6 +149,16 @@ class Ledger(Application[UUID]):
             new_id = school.register_terminal(kind, label, terminal_id)
             self.save(school, TerminalIndex(new_id, school.id))
             return new_id
+
+        return self._retry(attempt)
+
+    def set_offline_cap(self, school_id: UUID, cap: int) -> int:
+        """The school's own offline cap (kopecks per card, reader and day)."""
+
+        def attempt() -> int:
+            school = self.school(school_id)
+            school.set_offline_cap(cap)
+            return self._position(self.save(school))
 
         return self._retry(attempt)
 
@@ -207,6 +220,7 @@ class Ledger(Application[UUID]):
         """The kiosk flow: accept the offer, give a phone, pay at least 100 ₽ in cash."""
         uid = normalise_uid(uid)
         check_amount(deposit, what="first deposit", maximum=MAX_TOP_UP)
+        text(payment_id, IDENT, what="a payment id")
         self._check_terminal_kind(terminal_id, TerminalKind.KIOSK)
 
         def attempt() -> TopUpResult:
@@ -260,8 +274,7 @@ class Ledger(Application[UUID]):
         except ValueError:
             raise InvalidCommandError(f"{channel!r} is not a payment channel") from None
         check_amount(amount, what="top-up", maximum=MAX_TOP_UP)
-        if not payment_id or len(payment_id) > 128 or not payment_id.isprintable():
-            raise InvalidCommandError("a payment id is 1 to 128 printable characters")
+        text(payment_id, IDENT, what="a payment id")
         if paid_by == Channel.KIOSK_CASH:
             if terminal_id is None:
                 raise InvalidCommandError("a cash deposit names the kiosk that took it")
@@ -347,7 +360,8 @@ class Ledger(Application[UUID]):
         self, school_id: UUID, menu_date: date, items: Sequence[Mapping[str, Any]]
     ) -> int:
         """Publish (or republish) a school's menu for one school-local date."""
-        self.school(school_id)
+        school = self.school(school_id)
+        check_date(menu_date, self.clock().astimezone(school.zone).date(), what="a menu's date")
 
         def attempt() -> int:
             menu = self._find(menu_id(school_id, menu_date), Menu)
@@ -432,15 +446,15 @@ class Ledger(Application[UUID]):
 
     def decide_tap(self, request: TapRequest) -> PendingTap:
         """Decide on the current state without saving (see `PendingTap`)."""
-        check_tapped_at(request.tapped_at, self.clock())
         recorded = self._find(request.record_id, Tap)
         if recorded is not None:
-            if recorded.fingerprint != request.fingerprint:
+            if not recorded.matches(request):
                 raise TapConflictError(
                     f"tap {request.tap_id} of terminal {request.terminal_id} was already "
                     "decided with a different payload"
                 )
             return PendingTap(TapDecision.from_dict(recorded.decision), (), replayed=True)
+        check_tapped_at(request.tapped_at, self.clock(), offline=request.offline)
 
         school = self.school(self.terminal_school_id(request.terminal_id))
         terminal = school.terminal(request.terminal_id)
@@ -454,15 +468,23 @@ class Ledger(Application[UUID]):
             decision = ctx.decision(Outcome.DECLINED, reason=DeclineReason.UNKNOWN_CARD.value)
             return PendingTap(decision, (Tap.decide(request, school.id, decision),))
         account = self.account(card.owner_id)
-        if refusal is None and account.school_id != school.id:
-            refusal = DeclineReason.FOREIGN_SCHOOL
+        if account.school_id != school.id:  # refused on the terminal's side only
+            reason = refusal or DeclineReason.FOREIGN_SCHOOL
+            decision = ctx.decision(Outcome.DECLINED, reason=reason.value)
+            tap = Tap.decide(request, school.id, decision, foreign_card_of=account.school_id)
+            return PendingTap(decision, (tap,))
         if kind == TerminalKind.TURNSTILE:
             decision = account.take_pass(ctx, refusal)
         elif request.offline:  # the food was eaten while offline: recorded, not refused
-            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal)
+            cap = self.offline_cap_of(school)
+            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal, cap)
         else:
             decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
+
+    def offline_cap_of(self, school: School) -> int:
+        """What one card may spend offline per reader and day: the school's, else the default."""
+        return self.offline_cap if school.offline_cap is None else school.offline_cap
 
     # Lookups
 

@@ -12,10 +12,13 @@ from uuid import UUID
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import InvalidCommandError
-from domain.money import MAX_ITEM_PRICE, check_amount
+from domain.fields import CODE, NAME, check_amount, check_measure, text
+from domain.money import MAX_ITEM_PRICE
 from domain.recorded import Recorded, current_actor, derived_id
 
 MAX_MENU_ITEMS = 100
+MAX_ALLERGENS = 20
+MAX_NUTRITION = 100_000  # per portion: kcal or grams
 NUTRITION_KEYS = ("kcal", "proteins", "fats", "carbohydrates")
 
 
@@ -24,39 +27,50 @@ def menu_id(school_id: UUID, menu_date: date) -> UUID:
 
 
 def parse_menu_items(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Validate menu lines: code, name, price (kopecks), allergens, nutrition per portion."""
-    if not raw or len(raw) > MAX_MENU_ITEMS:
+    """Validate menu lines: code, name, price (kopecks), allergens, nutrition per portion.
+    Only these are kept (a till's item line may be published as it is)."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not 0 < len(raw) <= MAX_MENU_ITEMS:
         raise InvalidCommandError(f"a menu has 1 to {MAX_MENU_ITEMS} items")
     items, codes = [], set()
     for line in raw:
-        code, name = str(line.get("code", "")).strip(), str(line.get("name", "")).strip()
-        if not code or not name:
+        if not isinstance(line, Mapping):
+            raise InvalidCommandError("every menu item is an object with a code and a name")
+        if not line.get("code") or not line.get("name"):
             raise InvalidCommandError("every menu item needs a code and a name")
+        code = text(line["code"], CODE, what="a menu item's code")
+        name = text(line["name"], NAME, what=f"name of {code!r}")
         if code in codes:
             raise InvalidCommandError(f"menu item code {code!r} appears twice")
         codes.add(code)
         price = check_amount(line.get("price"), what=f"price of {code!r}", maximum=MAX_ITEM_PRICE)
-        allergens = line.get("allergens", [])
-        if not isinstance(allergens, list | tuple) or not all(
-            isinstance(a, str) and a.strip() for a in allergens
-        ):
-            raise InvalidCommandError(f"allergens of {code!r} must be a list of names")
-        nutrition = dict(line.get("nutrition", {}))
-        for key, value in nutrition.items():
-            if key not in NUTRITION_KEYS:
-                raise InvalidCommandError(f"nutrition of {code!r} has unknown field {key!r}")
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise InvalidCommandError(f"nutrition {key} of {code!r} must be >= 0")
         items.append(
             {
                 "code": code,
                 "name": name,
                 "price": price,
-                "allergens": sorted({a.strip() for a in allergens}),
-                "nutrition": nutrition,
+                "allergens": allergens_of(line.get("allergens", []), code),
+                "nutrition": nutrition_of(line.get("nutrition", {}), code),
             }
         )
     return items
+
+
+def allergens_of(raw: object, code: str) -> list[str]:
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_ALLERGENS:
+        raise InvalidCommandError(f"allergens of {code!r} are a list of at most {MAX_ALLERGENS}")
+    return sorted({text(a, NAME, what=f"an allergen of {code!r}") for a in raw})
+
+
+def nutrition_of(raw: object, code: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise InvalidCommandError(f"nutrition of {code!r} is an object")
+    nutrition = {}
+    for key, value in raw.items():
+        if key not in NUTRITION_KEYS:
+            raise InvalidCommandError(f"nutrition of {code!r} has unknown field {key!r}")
+        what = f"nutrition {key} of {code!r}"
+        nutrition[key] = check_measure(value, what=what, most=MAX_NUTRITION)
+    return nutrition
 
 
 class Menu(Recorded):

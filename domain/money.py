@@ -10,19 +10,12 @@ RUBLE = 100
 MAX_TOP_UP = 100_000 * RUBLE
 MAX_ITEM_PRICE = 10_000 * RUBLE
 MAX_QUANTITY = 100
+MAX_LINES = 50  # item lines per tap
 MAX_DAILY_LIMIT = 50_000 * RUBLE
+MAX_PURCHASE = MAX_DAILY_LIMIT  # one tap never costs more than the highest daily limit
 MAX_OVERDRAFT = 1_000 * RUBLE
-
-
-def check_amount(amount: object, *, what: str, maximum: int) -> Kopecks:
-    """Return `amount` if it is a positive whole number of kopecks no larger than `maximum`."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidAmountError(f"{what} must be a whole number of kopecks, got {amount!r}")
-    if amount <= 0:
-        raise InvalidAmountError(f"{what} must be positive, got {amount}")
-    if amount > maximum:
-        raise InvalidAmountError(f"{what} of {amount} kopecks exceeds the maximum of {maximum}")
-    return amount
+DEFAULT_OFFLINE_CAP = 300 * RUBLE  # a card's offline spending per reader and day
+MAX_OFFLINE_CAP = MAX_DAILY_LIMIT
 
 
 def parse_rate(rate: str) -> Decimal:

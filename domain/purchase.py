@@ -4,8 +4,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from domain.errors import InvalidAmountError, TapPayloadError
-from domain.money import MAX_ITEM_PRICE, MAX_QUANTITY, check_amount
+from domain.errors import InvalidAmountError, TapPayloadError, UnknownFieldError
+from domain.fields import CODE, NAME, check_amount, check_count, text
+from domain.money import MAX_ITEM_PRICE, MAX_LINES, MAX_PURCHASE, MAX_QUANTITY
 
 
 @dataclass(frozen=True)
@@ -24,24 +25,36 @@ class Item:
         return asdict(self)
 
 
+ITEM_FIELDS = frozenset({"code", "name", "price", "quantity", "meal"})
+
+
 def parse_items(raw: Sequence[Mapping[str, Any]]) -> tuple[Item, ...]:
     """Validate a terminal's item list; a typed error names the first bad field."""
-    if not raw:
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         raise TapPayloadError("a purchase needs at least one item")
-    if len(raw) > 50:
-        raise TapPayloadError("a purchase has at most 50 lines")
+    if len(raw) > MAX_LINES:
+        raise TapPayloadError(f"a purchase has at most {MAX_LINES} lines")
     items = []
     for line in raw:
-        code, name = str(line.get("code", "")).strip(), str(line.get("name", "")).strip()
-        if not code or not name:
+        if not isinstance(line, Mapping):
+            raise TapPayloadError("every item is an object with a code, a name and a price")
+        unknown = sorted(str(k) for k in line if k not in ITEM_FIELDS)
+        if unknown:
+            raise UnknownFieldError(f"an item has no field {', '.join(unknown)}")
+        if not line.get("code") or not line.get("name"):
             raise TapPayloadError("every item needs a code and a name")
-        quantity = line.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise InvalidAmountError(f"quantity of {code!r} must be a whole number")
-        if not 1 <= quantity <= MAX_QUANTITY:
-            raise InvalidAmountError(f"quantity of {code!r} must be within [1, {MAX_QUANTITY}]")
+        code = text(line["code"], CODE, what="an item's code")
+        name = text(line["name"], NAME, what=f"name of {code!r}")
+        what = f"quantity of {code!r}"
+        quantity = check_count(line.get("quantity", 1), what=what, least=1, most=MAX_QUANTITY)
         price = check_amount(line.get("price"), what=f"price of {code!r}", maximum=MAX_ITEM_PRICE)
-        items.append(Item(code, name, price, quantity, bool(line.get("meal", False))))
+        meal = line.get("meal", False)
+        if not isinstance(meal, bool):
+            raise TapPayloadError(f"meal of {code!r} is true or false")
+        items.append(Item(code, name, price, quantity, meal))
+    total = sum(i.total for i in items)
+    if total > MAX_PURCHASE:
+        raise InvalidAmountError(f"a purchase totals at most {MAX_PURCHASE} kopecks, not {total}")
     return tuple(items)
 
 

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.dispute import DEFAULT_WEEKEND, Calendar
-from domain.errors import InvalidAmountError, InvalidCommandError, UnknownTerminalError
+from domain.errors import InvalidCommandError, UnknownTerminalError
 from domain.fees import check_pause_months
+from domain.fields import NAME, REASON, check_count, check_date, text
 from domain.kinds import TerminalKind
-from domain.money import MAX_OVERDRAFT
+from domain.money import MAX_OFFLINE_CAP, MAX_OVERDRAFT
 from domain.recorded import Recorded, current_actor
+
+MAX_HOLIDAYS = 400
 
 
 def check_time_zone(name: str) -> str:
@@ -24,11 +27,11 @@ def check_time_zone(name: str) -> str:
 
 
 def check_overdraft(amount: object) -> int:
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_OVERDRAFT:
-        raise InvalidAmountError(
-            f"meal overdraft must be whole kopecks within [0, {MAX_OVERDRAFT}], got {amount!r}"
-        )
-    return amount
+    return check_count(amount, what="meal overdraft (kopecks)", least=0, most=MAX_OVERDRAFT)
+
+
+def check_offline_cap(amount: object) -> int:
+    return check_count(amount, what="an offline cap (kopecks)", least=0, most=MAX_OFFLINE_CAP)
 
 
 class School(Recorded):
@@ -98,6 +101,16 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.weekend_days, school.holidays = self.weekend_days, self.holidays
 
+    class OfflineCapSet(Event):
+        """What one card may spend per reader and day while the reader is offline: the
+        readers' rule, and the server's (a late offline tap over it is a flagged debt)."""
+
+        TOPIC = "infoshkola.school.OfflineCapSet"
+        cap: int
+
+        def apply(self, school: "School") -> None:
+            school.own_offline_cap = self.cap
+
     class ContractTerminated(Event):
         """The school leaves the operator: every account's refund opens, fee-free."""
 
@@ -117,19 +130,18 @@ class School(Recorded):
         time_zone: str
         meal_overdraft: int
         terminals: dict[str, dict[str, Any]]
+        own_offline_cap: int
 
     @classmethod
     def register(
         cls, name: str, city: str, time_zone: str, meal_overdraft: int, school_id: UUID | None
     ) -> "School":
-        if not name.strip():
-            raise InvalidCommandError("a school needs a name")
         return cls._create(
             cls.Registered,
             id=school_id or uuid4(),
             actor=current_actor.get(),
-            name=name.strip(),
-            city=city.strip(),
+            name=text(name, NAME, what="a school's name"),
+            city=text(city, NAME, what="a school's city"),
             time_zone=check_time_zone(time_zone),
             meal_overdraft=check_overdraft(meal_overdraft),
         )
@@ -139,36 +151,46 @@ class School(Recorded):
             kind = TerminalKind(kind).value
         except ValueError:
             raise InvalidCommandError(f"{kind!r} is not a terminal kind") from None
+        label = text(label, NAME, what="a terminal's label")
         terminal_id = terminal_id or uuid4()
         self.trigger_event(self.TerminalRegistered, terminal_id=terminal_id, kind=kind, label=label)
         return terminal_id
 
     def revoke_terminal(self, terminal_id: UUID, reason: str) -> None:
+        reason = text(reason, REASON, what="a revocation's reason")
         if self.terminal(terminal_id)["revoked"]:
             return
         self.trigger_event(self.TerminalRevoked, terminal_id=terminal_id, reason=reason)
+
+    def set_offline_cap(self, cap: int) -> None:
+        if check_offline_cap(cap) != self.offline_cap:
+            self.trigger_event(self.OfflineCapSet, cap=cap)
+
+    @property
+    def offline_cap(self) -> int | None:
+        """The school's own offline cap; None: the operator's default applies."""
+        return getattr(self, "own_offline_cap", None)
 
     def set_fee_pause(self, months: list[int]) -> None:
         months = check_pause_months(months)
         if months != self.fee_pause_months:
             self.trigger_event(self.FeePauseSet, months=months)
 
-    def set_calendar(self, weekend_days: list[int], holidays: list[str]) -> None:
-        days = sorted(set(weekend_days))
-        if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days):
+    def set_calendar(self, weekend_days: list[int], holidays: list[str], today: date) -> None:
+        if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7
+               for d in weekend_days):  # fmt: skip
             raise InvalidCommandError("weekend days are ISO weekdays 1 (Monday) to 7 (Sunday)")
-        try:
-            dates = sorted({date.fromisoformat(h).isoformat() for h in holidays})
-        except (TypeError, ValueError):
-            raise InvalidCommandError("holidays are ISO dates (YYYY-MM-DD)") from None
+        if not isinstance(holidays, list | tuple) or len(holidays) > MAX_HOLIDAYS:
+            raise InvalidCommandError(f"holidays are a list of at most {MAX_HOLIDAYS} ISO dates")
+        days = sorted(set(weekend_days))
+        dates = sorted({check_date(h, today, what="a holiday").isoformat() for h in holidays})
         self.trigger_event(self.CalendarSet, weekend_days=days, holidays=dates)
 
     def terminate_contract(self, reason: str) -> None:
         if getattr(self, "terminated", False):
             return
-        if not reason.strip():
-            raise InvalidCommandError("a terminated contract states its reason")
-        self.trigger_event(self.ContractTerminated, reason=reason.strip())
+        reason = text(reason, REASON, what="a terminated contract's reason")
+        self.trigger_event(self.ContractTerminated, reason=reason)
 
     @property
     def calendar(self) -> Calendar:

@@ -2,7 +2,13 @@
 
 The `Tap` aggregate's id is derived from (terminal, tap_id), so saving a second decision for
 the same tap conflicts in the event store: this is what makes taps at-most-once. A retry
-reads the stored decision back; the same tap_id with another payload is refused.
+reads the stored decision back; the same tap_id with another payload is refused. `tapped_at`
+is kept in UTC, so the same instant written with another UTC offset is the same tap.
+
+The window a new tap's `tapped_at` must fall in, around the ledger's clock: at most
+`MAX_CLOCK_SKEW` ahead; at most `ONLINE_MAX_AGE` behind for a tap decided online (a terminal
+posts it as it happens), `OFFLINE_MAX_AGE` (the reader's offline period) for one the reader
+decided offline and uploads later. A retry of a recorded tap gets its decision at any age.
 """
 
 import hashlib
@@ -16,15 +22,19 @@ from uuid import UUID
 
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
-from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureError
+from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureError, TapTooOldError
+from domain.fields import utc_instant, within
 from domain.kinds import Direction, Outcome
 from domain.purchase import Item, parse_items
 from domain.recorded import Recorded, current_actor, derived_id
 
 UID_HEX_LENGTHS = (8, 14, 20)  # 4-, 7- and 10-byte ISO 14443 UIDs
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # a terminal's clock ahead of the server's
+ONLINE_MAX_AGE = timedelta(minutes=15)  # an online tap is posted as it happens
+OFFLINE_MAX_AGE = timedelta(days=7)  # the reader's offline period: older uploads are refused
 # What the canteen operator saw comparing the pupil with the photo on the screen.
 PHOTO_CHECKS = ("confirmed", "mismatch")
+DIRECTIONS = tuple(d.value for d in Direction)  # a tuple: `[] in DIRECTIONS` is just False
 _SEPARATORS = re.compile(r"[\s:\-]")
 _HEX = re.compile(r"[0-9A-F]+")
 
@@ -45,12 +55,17 @@ def check_tap_id(tap_id: str) -> str:
     return tap_id
 
 
-def check_tapped_at(tapped_at: datetime, now: datetime) -> datetime:
-    if tapped_at.tzinfo is None or tapped_at.utcoffset() is None:
-        raise InvalidCommandError("tapped_at must carry a UTC offset")
-    if tapped_at - now > MAX_CLOCK_SKEW:
-        raise TapInFutureError(f"tapped_at {tapped_at.isoformat()} is ahead of the server clock")
-    return tapped_at
+def check_tapped_at(tapped_at: datetime | str, now: datetime, *, offline: bool = False) -> datetime:
+    """`tapped_at` in UTC if it lies in the window around `now` (see the module docstring)."""
+    moment = utc_instant(tapped_at, what="tapped_at")
+    age = OFFLINE_MAX_AGE if offline else ONLINE_MAX_AGE
+    place = within(moment, now, ahead=MAX_CLOCK_SKEW, behind=age)
+    if place > 0:
+        raise TapInFutureError(f"tapped_at {moment.isoformat()} is ahead of the server clock")
+    if place < 0:
+        kind = "an offline tap (the reader's offline period)" if offline else "an online tap"
+        raise TapTooOldError(f"tapped_at {moment.isoformat()} is older than {kind} may be")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -72,24 +87,28 @@ class TapRequest:
         terminal_id: UUID,
         tap_id: str,
         card_uid: str,
-        tapped_at: datetime,
+        tapped_at: datetime | str,
         items: Sequence[Mapping[str, Any]] | None = None,
         direction: str | None = None,
         offline: bool = False,
         photo_check: str | None = None,
     ) -> "TapRequest":
-        if direction is not None and direction not in {d.value for d in Direction}:
+        """Every field checked and normalised (`tapped_at` to UTC); its window is checked when
+        the ledger decides, against the ledger's clock."""
+        if direction is not None and direction not in DIRECTIONS:
             raise InvalidCommandError(f"direction must be 'in' or 'out', got {direction!r}")
         if photo_check is not None and photo_check not in PHOTO_CHECKS:
             raise InvalidCommandError(f"photo_check is one of {PHOTO_CHECKS}, got {photo_check!r}")
+        if not isinstance(offline, bool):
+            raise InvalidCommandError("offline is true or false")
         return cls(
             terminal_id=terminal_id,
             tap_id=check_tap_id(tap_id),
             card_uid=normalise_uid(card_uid),
-            tapped_at=tapped_at,
+            tapped_at=utc_instant(tapped_at, what="tapped_at"),
             items=parse_items(items) if items is not None else (),
             direction=direction,
-            offline=offline is True,
+            offline=offline,
             photo_check=photo_check,
         )
 
@@ -100,9 +119,14 @@ class TapRequest:
     @property
     def fingerprint(self) -> str:
         """A digest of everything the decision depends on, to tell a retry from a clash."""
+        return self.fingerprint_as(self.tapped_at)
+
+    def fingerprint_as(self, written: datetime) -> str:
+        """The fingerprint with `tapped_at` written as `written`, the same instant with its
+        offset (taps recorded before `tapped_at` was kept in UTC kept the terminal's)."""
         payload: dict[str, Any] = {
             "card_uid": self.card_uid,
-            "tapped_at": self.tapped_at.isoformat(),
+            "tapped_at": written.isoformat(),
             "items": [i.as_dict() for i in self.items],
             "direction": self.direction,
         }
@@ -199,15 +223,41 @@ class Tap(Recorded):
         def apply(self, tap: "Tap") -> None:
             tap.fingerprint = self.fingerprint
             tap.decision = self.decision
+            tap.tapped_at = self.tapped_at
+
+    class ForeignCardRefused(Decided):
+        """A terminal presented the card of another school's pupil: refused, and recorded
+        here, on the terminal's side, never on that pupil's account."""
+
+        TOPIC = "infoshkola.tap.ForeignCardRefused"
+        card_school_id: UUID
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         fingerprint: str
         decision: dict[str, Any]
+        tapped_at: datetime
+
+    def matches(self, request: TapRequest) -> bool:
+        """Whether `request` is a retry of this tap (the same payload, the same instant)."""
+        if request.fingerprint == self.fingerprint:
+            return True
+        same_instant = self.tapped_at == request.tapped_at
+        return same_instant and request.fingerprint_as(self.tapped_at) == self.fingerprint
 
     @classmethod
-    def decide(cls, request: TapRequest, school_id: UUID, decision: TapDecision) -> "Tap":
+    def decide(
+        cls,
+        request: TapRequest,
+        school_id: UUID,
+        decision: TapDecision,
+        *,
+        foreign_card_of: UUID | None = None,
+    ) -> "Tap":
+        """Record the decision; a card of another school (`foreign_card_of`: the card's school)
+        is recorded as `ForeignCardRefused`."""
+        foreign = {} if foreign_card_of is None else {"card_school_id": foreign_card_of}
         return cls._create(
-            cls.Decided,
+            cls.Decided if foreign_card_of is None else cls.ForeignCardRefused,
             id=request.record_id,
             actor=current_actor.get(),
             terminal_id=request.terminal_id,
@@ -215,4 +265,5 @@ class Tap(Recorded):
             tapped_at=request.tapped_at,
             fingerprint=request.fingerprint,
             decision=decision.as_dict(),
+            **foreign,
         )

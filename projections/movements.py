@@ -67,6 +67,7 @@ DECLINES_RU = {
     "terminal_revoked": "терминал отключён",
     "foreign_school": "карта другой школы",
     "account_closed": "счёт закрыт",
+    "offline_cap": "превышен лимит покупок без связи с сервером",
 }
 
 

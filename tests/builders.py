@@ -65,6 +65,8 @@ class SchoolWorld:
         direction: str | None = None,
         at: datetime | None = None,
         tap_id: str | None = None,
+        offline: bool = False,
+        photo_check: str | None = None,
     ) -> TapResult:
         request = TapRequest.parse(
             self.terminals[kind],
@@ -73,8 +75,21 @@ class SchoolWorld:
             at or datetime.now(UTC),
             items=items,
             direction=direction,
+            offline=offline,
+            photo_check=photo_check,
         )
         return self.ledger.handle_tap(request)
+
+    def tap_then(self, kind: str, uid: str, *, at: datetime, **kw: Any) -> TapResult:
+        """A tap posted online at `at`: the server decides with its clock at `at` (the window
+        of an online tap is minutes), for stories set on a given day. The event store still
+        stamps the real time."""
+        clock = self.ledger.clock
+        self.ledger.clock = lambda: at
+        try:
+            return self.tap(kind, uid, at=at, **kw)
+        finally:
+            self.ledger.clock = clock
 
 
 def new_school(

@@ -15,13 +15,14 @@ from strawberry.types import Info
 from adapters.audit.history import audit_trail, export_text
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, TerminalKind
+from api.graphql.enums import TerminalKind
 from api.graphql.mutations import command, problem
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult, Done, LineItem, Problem
+from api.graphql.types import CommandResult, Done, LineItem
 from domain import casework
 from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError
+from domain.fields import REASON, text
 
 
 @strawberry.enum
@@ -211,11 +212,10 @@ class CaseworkMutation:
         services = info.context.services
         destination_ref = ""
         if destination == RefundDestination.BANK_DETAILS:
-            details = (bank_details or "").strip()
-            if not details or len(details) > 500:
-                return Problem(
-                    code=ProblemCode.INVALID_COMMAND, message="give the bank details (≤ 500)"
-                )
+            try:  # personal data, kept beside the ledger: printable and bounded all the same
+                details = text(bank_details or "", REASON, what="the bank details")
+            except DomainError as error:
+                return problem(error)
             destination_ref = f"subject:{uuid4()}"
             subject = destination_ref
             await services.run(lambda: services.people.put(subject, bank_details=details))

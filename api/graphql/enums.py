@@ -67,6 +67,7 @@ class AccountEventKind(Enum):
 class ProblemCode(Enum):
     INVALID_AMOUNT = "invalid_amount"
     INVALID_COMMAND = "invalid_command"
+    INVALID_TEXT = "invalid_text"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     CARD_STATE = "card_state"

@@ -28,6 +28,7 @@ from api.graphql.types import (
 )
 from domain.billing import Billing
 from domain.errors import DomainError
+from domain.fields import NAME, text
 from domain.recorded import acting_as
 
 T = TypeVar("T")
@@ -130,7 +131,12 @@ class AccountMutation:
         email: str | None = None,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.changeContact", contract_number)
-        fields = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v}
+        try:  # personal data, not an event: still nothing a text column cannot hold
+            fields = {
+                k: text(v, NAME, what=k) for k, v in (("phone", phone), ("email", email)) if v
+            }
+        except DomainError as error:
+            return problem(error)
         if not fields:
             return Problem(code=ProblemCode.INVALID_COMMAND, message="give a phone or an e-mail")
         if "phone" in fields and not PHONE.fullmatch(fields["phone"]):

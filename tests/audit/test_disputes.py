@@ -24,7 +24,7 @@ def test_a_saturday_charge_while_the_pupil_never_entered_is_flagged_disputed_and
     ledger: Ledger, world: SchoolWorld, database_url: str
 ) -> None:
     pupil = world.pupil(deposit=50_000)
-    tap = world.tap("canteen_pos", pupil.uid, items=[meal(13_900)], at=SATURDAY_NOON)
+    tap = world.tap_then("canteen_pos", pupil.uid, items=[meal(13_900)], at=SATURDAY_NOON)
     assert tap.decision.outcome == "approved"
     key = charge_key(world.terminals["canteen_pos"], tap.decision.tap_id)
 
@@ -70,9 +70,9 @@ def test_a_weekday_charge_after_entering_is_not_flagged_and_a_rejection_keeps_th
     ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil()
-    world.tap("turnstile", pupil.uid, direction="in", at=TUESDAY_NOON.replace(hour=1))
-    tap = world.tap("vending", pupil.uid, items=[snack(4_500)], at=TUESDAY_NOON)
-    world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], at=TUESDAY_NOON.replace(hour=6))
+    world.tap_then("turnstile", pupil.uid, direction="in", at=TUESDAY_NOON.replace(hour=1))
+    tap = world.tap_then("vending", pupil.uid, items=[snack(4_500)], at=TUESDAY_NOON)
+    world.tap_then("canteen_pos", pupil.uid, items=[meal(9_000)], at=TUESDAY_NOON.replace(hour=6))
     key = charge_key(world.terminals["vending"], tap.decision.tap_id)
 
     assert casework.flagged_charges(ledger, pupil.account_id) == []
@@ -92,13 +92,11 @@ def test_the_operators_photo_check_is_evidence_and_a_mismatch_is_flagged(
     ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil()
-    world.tap("turnstile", pupil.uid, direction="in", at=TUESDAY_NOON.replace(hour=1))
+    world.tap_then("turnstile", pupil.uid, direction="in", at=TUESDAY_NOON.replace(hour=1))
     checked, doubted = (
-        ledger.handle_tap(
-            TapRequest.parse(
-                world.terminals["canteen_pos"], f"photo-{verdict}-{pupil.uid}", pupil.uid,
-                TUESDAY_NOON.replace(hour=4 + n), items=[meal(9_000)], photo_check=verdict,
-            )
+        world.tap_then(
+            "canteen_pos", pupil.uid, tap_id=f"photo-{verdict}-{pupil.uid}",
+            at=TUESDAY_NOON.replace(hour=4 + n), items=[meal(9_000)], photo_check=verdict,
         )
         for n, verdict in enumerate(("confirmed", "mismatch"))
     )  # fmt: skip
@@ -127,9 +125,9 @@ def test_a_holiday_in_the_school_calendar_closes_the_school(
 ) -> None:
     casework.set_school_calendar(ledger, world.school_id, [7], [date(2026, 11, 24).isoformat()])
     pupil = world.pupil()
-    world.tap("turnstile", pupil.uid, direction="in", at=SATURDAY_NOON.replace(hour=1))
-    world.tap("canteen_pos", pupil.uid, items=[meal()], at=SATURDAY_NOON)  # Saturday: open now
-    world.tap("canteen_pos", pupil.uid, items=[meal()], at=TUESDAY_NOON)  # holiday
+    world.tap_then("turnstile", pupil.uid, direction="in", at=SATURDAY_NOON.replace(hour=1))
+    world.tap_then("canteen_pos", pupil.uid, items=[meal()], at=SATURDAY_NOON)  # Saturday: open now
+    world.tap_then("canteen_pos", pupil.uid, items=[meal()], at=TUESDAY_NOON)  # holiday
     flagged = casework.flagged_charges(ledger, pupil.account_id)
     assert [(e.charge.local_date, e.flags) for e in flagged] == [
         ("2026-11-24", [NOT_INSIDE, SCHOOL_CLOSED])
@@ -140,7 +138,7 @@ def test_the_parent_is_told_of_every_dispute_and_refund_step_on_every_tariff(
     ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil()
-    tap = world.tap("canteen_pos", pupil.uid, items=[meal(13_900)], at=SATURDAY_NOON)
+    tap = world.tap_then("canteen_pos", pupil.uid, items=[meal(13_900)], at=SATURDAY_NOON)
     key = charge_key(world.terminals["canteen_pos"], tap.decision.tap_id)
     casework.dispute_charge(ledger, pupil.account_id, key, "суббота")
     casework.reverse_charge(ledger, pupil.account_id, key)

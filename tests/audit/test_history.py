@@ -26,7 +26,7 @@ def test_balance_at_any_instant_matches_the_hand_computed_history(
     ledger.top_up(pupil.account_id, 100_000, "bank_card", "pay-1")
     check(141_000)
     saturday = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
-    wrong = world.tap("canteen_pos", pupil.uid, items=[meal(13_900)], at=saturday)
+    wrong = world.tap_then("canteen_pos", pupil.uid, items=[meal(13_900)], at=saturday)
     check(127_100)
     for _ in range(6):  # enough events for a snapshot (every 10 versions in tests)
         world.tap("vending", pupil.uid, items=[snack(4_500)])

@@ -57,21 +57,10 @@ class TestIdempotency:
         self, world: SchoolWorld
     ) -> None:
         pupil = world.pupil(deposit=10_000)
-        first = world.tap(
-            "canteen_pos",
-            pupil.uid,
-            items=[meal(9_000)],
-            tap_id="t-1",
-            at=datetime(2025, 9, 1, 4, tzinfo=UTC),
-        )
+        at = datetime.now(UTC)  # an online tap is about now (it was 1 Sep 2025: too old)
+        first = world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-1", at=at)
         version = world.ledger.account(pupil.account_id).version
-        again = world.tap(
-            "canteen_pos",
-            pupil.uid,
-            items=[meal(9_000)],
-            tap_id="t-1",
-            at=datetime(2025, 9, 1, 4, tzinfo=UTC),
-        )
+        again = world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-1", at=at)
         assert again.replayed
         assert again.decision == first.decision
         assert world.ledger.account(pupil.account_id).version == version
@@ -81,7 +70,7 @@ class TestIdempotency:
         self, world: SchoolWorld
     ) -> None:
         pupil = world.pupil()
-        at = datetime(2025, 9, 1, 4, tzinfo=UTC)
+        at = datetime.now(UTC)  # an online tap is about now (it was 1 Sep 2025: too old)
         world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-2", at=at)
         with pytest.raises(TapConflictError):
             world.tap("canteen_pos", pupil.uid, items=[meal(9_500)], tap_id="t-2", at=at)

@@ -61,14 +61,16 @@ def run(ledger: Ledger, worlds: list[SchoolWorld], pupils: list[Pupil], cmd: Any
         ledger.publish_menu(world.school_id, date(2026, 11, 25) + timedelta(cmd[1]), menu)
     elif op == "top_up":
         ledger.top_up(who.account_id, cmd[2], cmd[3], f"pay-{new_uid()}")
-    elif op == "buy":
+    elif op == "buy":  # hours ago if uploaded offline; an online tap is minutes old at most
+        ago = timedelta(hours=cmd[4]) if cmd[5] else timedelta(minutes=cmd[4] % 15)
         request = TapRequest.parse(
-            world.terminals[cmd[2]], f"t-{new_uid()}", who.uid, now - timedelta(hours=cmd[4]),
+            world.terminals[cmd[2]], f"t-{new_uid()}", who.uid, now - ago,
             items=cmd[3], offline=cmd[5],
         )  # fmt: skip
         ledger.handle_tap(request)
-    elif op == "pass":
-        world.tap("turnstile", who.uid, direction=cmd[2], at=now - timedelta(hours=cmd[3]))
+    elif op == "pass":  # a pass from hours ago is an offline upload
+        at = now - timedelta(hours=cmd[3])
+        world.tap("turnstile", who.uid, direction=cmd[2], at=at, offline=cmd[3] > 0)
     elif op == "block":
         ledger.block_card(who.account_id, who.uid, "потеряна")
     elif op == "unblock":

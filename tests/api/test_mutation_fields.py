@@ -1,0 +1,57 @@
+"""GraphQL mutations meet the domain's field rules: hostile text is a typed `Problem` (a user
+error, never "Unexpected error."), and nothing is recorded or stored."""
+
+from datetime import UTC, datetime
+
+from adapters.identity.service import Role
+from tests.api.stack import Stack
+
+PROBLEM = "__typename ... on Problem { code message }"
+
+
+def head(stack: Stack) -> int:
+    return stack.ledger.recorder.max_notification_id() or 0
+
+
+def test_a_menu_with_a_nul_in_a_dish_name_or_an_allergen_is_a_problem(stack: Stack) -> None:
+    world = stack.school()
+    operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
+    q = f"""mutation($s: UUID!, $d: Date!, $name: String!, $allergen: String!) {{
+      publishMenu(school: $s, date: $d, items: [
+        {{code: "SOUP", name: $name, price: "6500", allergens: [$allergen]}}]) {{ {PROBLEM} }} }}"""
+    day = datetime.now(UTC).date().isoformat()
+    before = head(stack)
+
+    for name, allergen in (("Борщ\u0000", "сельдерей"), ("Борщ", "сельдерей\u0000"),
+                           ("\u202eБорщ", "сельдерей"), ("Б" * 201, "сельдерей")):  # fmt: skip
+        got = operator.data(q, s=str(world.school_id), d=day, name=name, allergen=allergen)
+        assert got["publishMenu"]["__typename"] == "Problem"
+        assert got["publishMenu"]["code"] == "INVALID_TEXT"
+    far = operator.data(q, s=str(world.school_id), d="0001-01-01", name="Борщ", allergen="x")
+    assert far["publishMenu"]["code"] == "INVALID_COMMAND"
+
+    assert head(stack) == before
+
+
+def test_hostile_reasons_and_contacts_are_problems_and_nothing_is_kept(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    pupil_uid = stack.ledger.account(
+        stack.ledger.account_id_for_contract(family.contract)
+    ).live_cards[0]
+    block = f"""mutation($c: String!, $u: String!, $r: String!) {{
+      blockCard(contractNumber: $c, uid: $u, reason: $r) {{ {PROBLEM} }} }}"""
+    contact = f"""mutation($c: String!, $e: String!) {{
+      changeContact(contractNumber: $c, email: $e) {{ {PROBLEM} }} }}"""
+    before = head(stack)
+
+    blocked = family.client.data(block, c=family.contract, u=pupil_uid, r="потеряна\u0000")
+    mailed = family.client.data(contact, c=family.contract, e="mama\u0000@example.ru")
+
+    assert (blocked["blockCard"]["__typename"], blocked["blockCard"]["code"]) == (
+        "Problem", "INVALID_TEXT",
+    )  # fmt: skip
+    assert (mailed["changeContact"]["__typename"], mailed["changeContact"]["code"]) == (
+        "Problem", "INVALID_TEXT",
+    )  # fmt: skip
+    assert head(stack) == before
