@@ -4,6 +4,9 @@
 reader waits (bounded) until the projection has passed it. Projections record the position
 of every event they saw, ignored ones included, so a wait never hangs on an event a
 projection does not care about.
+
+A projection that fails records its error and, when one event is to blame, that event's
+position (`failed_position`); both stay until the projection has got past that event.
 """
 
 import time
@@ -18,7 +21,12 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " name text PRIMARY KEY, position bigint NOT NULL DEFAULT 0,"
     " updated_at timestamptz NOT NULL DEFAULT now(), last_error text)",
+    "ALTER TABLE projection_positions ADD COLUMN IF NOT EXISTS failed_position bigint",
 )
+
+# `projections status` and `audit verify` call a projection lagging when it is more than this
+# many events behind the newest notification (a healthy runner stays within one batch).
+MAX_LAG = 1000
 
 
 def ensure_position(cur: Cursor[Any], name: str) -> None:
@@ -38,10 +46,13 @@ def lock_position(cur: Cursor[Any], name: str) -> int:
 
 
 def store_position(cur: Cursor[Any], name: str, position: int) -> None:
+    """The new position; a recorded failure is cleared once the position is past its event."""
     cur.execute(
-        "UPDATE projection_positions SET position = %s, updated_at = now(), last_error = NULL"
-        " WHERE name = %s",
-        (position, name),
+        "UPDATE projection_positions SET position = %(position)s, updated_at = now(),"
+        " last_error = CASE WHEN failed_position > %(position)s THEN last_error END,"
+        " failed_position = CASE WHEN failed_position > %(position)s THEN failed_position END"
+        " WHERE name = %(name)s",
+        {"position": position, "name": name},
     )
     cur.execute(
         sql.SQL("NOTIFY {}, {}").format(
@@ -50,9 +61,13 @@ def store_position(cur: Cursor[Any], name: str, position: int) -> None:
     )
 
 
-def record_error(conn: psycopg.Connection[Any], name: str, error: str) -> None:
+def record_error(
+    conn: psycopg.Connection[Any], name: str, error: str, failed_position: int | None = None
+) -> None:
+    """The projection's last error and, when one event is to blame, that event's position."""
     conn.execute(
-        "UPDATE projection_positions SET last_error = %s WHERE name = %s", (error[:2000], name)
+        "UPDATE projection_positions SET last_error = %s, failed_position = %s WHERE name = %s",
+        (error[:2000], failed_position, name),
     )
 
 
@@ -95,11 +110,13 @@ def wait_for(database_url: str, name: str, position: int, timeout: float = 5.0) 
 
 
 def status(conn: psycopg.Connection[Any], events_table: str) -> list[dict[str, Any]]:
-    """Each projection's position, lag behind the ledger, last update and last error."""
+    """Each projection's position, lag behind the ledger, last update, last error and the
+    position of the event it fails on (None when no single event is to blame)."""
     head = max_notification_id(conn, events_table)
     try:
         found = conn.execute(
-            "SELECT name, position, updated_at, last_error FROM projection_positions ORDER BY name"
+            "SELECT name, position, updated_at, last_error, failed_position"
+            " FROM projection_positions ORDER BY name"
         ).fetchall()
     except psycopg.errors.UndefinedTable:
         return []
@@ -111,6 +128,18 @@ def status(conn: psycopg.Connection[Any], events_table: str) -> list[dict[str, A
             "lag": max(head - position, 0),
             "updated_at": updated_at,
             "last_error": error,
+            "failed_position": failed,
         }
-        for name, position, updated_at, error in found
+        for name, position, updated_at, error, failed in found
     ]
+
+
+def problem(row: dict[str, Any], max_lag: int = MAX_LAG) -> str | None:
+    """Why a `status` row needs an operator, or None when the projection is healthy."""
+    if row["last_error"]:
+        at = row["failed_position"]
+        where = f"fails on event {at}" if at is not None else "fails"
+        return f"{row['name']} {where} (stuck at {row['position']}): {row['last_error']}"
+    if row["lag"] > max_lag:
+        return f"{row['name']} lags {row['lag']} events behind the head {row['head']}"
+    return None

@@ -4,6 +4,12 @@ One transaction per batch holds the projection's rows *and* its new position (th
 notification id the batch covered), after checking under a row lock that the stored position
 is the one the batch was read from; a batch that is not newer is never applied twice.
 One instance per projection: a session-level advisory lock on a dedicated connection.
+
+A batch that fails is replayed one event at a time in a transaction that is rolled back, to
+name the first event the projection cannot apply (`EventFailedError`); the runner then applies
+everything before that event, records the error with the event's position and retries after
+a backoff, while the other projections go on. Losing the database (a restart) is not an
+error of any projection: the runner reconnects and carries on.
 """
 
 import logging
@@ -28,6 +34,7 @@ log = logging.getLogger("infoshkola.projections")
 
 BATCH_SIZE = 5000  # ids per transaction
 NEXT = "_next"
+DIRECTORY_TOPICS = sorted(str(cls.TOPIC) for cls in directory.DIRECTORY_EVENTS)  # type: ignore[attr-defined]
 
 
 class PositionMovedError(Exception):
@@ -36,6 +43,27 @@ class PositionMovedError(Exception):
     def __init__(self, stored: int) -> None:
         super().__init__(f"stored position is {stored}")
         self.stored = stored
+
+
+class EventFailedError(Exception):
+    """A projection cannot read or apply the event at `position` (the log is never edited:
+    the code or an upcaster must change, then the projection is rebuilt or retried)."""
+
+    def __init__(self, position: int, topic: str, cause: BaseException) -> None:
+        super().__init__(f"event {position} ({topic}): {type(cause).__name__}: {cause}")
+        self.position, self.topic, self.cause = position, topic, cause
+
+
+class RebuildFailedError(Exception):
+    """Some projections of a rebuild failed; the others were swapped in, these were not."""
+
+    def __init__(self, failures: dict[str, BaseException]) -> None:
+        super().__init__("; ".join(f"{name}: {error}" for name, error in failures.items()))
+        self.failures = failures
+
+
+def topic_of(event: Any) -> str:
+    return str(getattr(type(event), "TOPIC", type(event).__qualname__))
 
 
 class Source:
@@ -70,14 +98,50 @@ class Source:
                 ).format(sql.Identifier(self.events_table)),
                 (after, upto, list(topics), limit),
             ).fetchall()
-        events = [
-            Tracked(n, self.cache.decode(Notification(oid, version, topic, bytes(state), n)))
-            for n, oid, version, topic, state in page
-        ]
+        events = []
+        for n, oid, version, topic, state in page:
+            try:
+                event = self.cache.decode(Notification(oid, version, topic, bytes(state), n))
+            except Exception as error:  # an event this code can no longer read
+                raise EventFailedError(n, topic, error) from error
+            events.append(Tracked(n, event))
         return events, (page[-1][0] if len(page) == limit else upto)
 
     def max_id(self, conn: psycopg.Connection[Any]) -> int:
         return positions.max_notification_id(conn, self.events_table)
+
+    def inspect(self, conn: psycopg.Connection[Any], position: int) -> dict[str, Any] | None:
+        """One stored event as an operator reads it: its topic, aggregate, version and the
+        stored fields (decrypted, decompressed, JSON), and whether this code can decode it."""
+        row = conn.execute(
+            sql.SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {}"
+                " WHERE notification_id = %s"
+            ).format(sql.Identifier(self.events_table)),
+            (position,),
+        ).fetchone()
+        if row is None:
+            return None
+        oid, version, topic, state = row
+        mapper = self.cache.mapper
+        data = bytes(state)
+        if mapper.cipher:
+            data = mapper.cipher.decrypt(data)
+        if mapper.compressor:
+            data = mapper.compressor.decompress(data)
+        try:
+            mapper.to_domain_event(Notification(oid, version, topic, bytes(state), position))
+            decodes = None
+        except Exception as error:
+            decodes = f"{type(error).__name__}: {error}"
+        return {
+            "position": position,
+            "topic": topic,
+            "originator_id": str(oid),
+            "originator_version": version,
+            "state": data.decode("utf-8", errors="replace"),
+            "decode_error": decodes,
+        }
 
 
 def setup(conn: psycopg.Connection[Any], projections: Sequence[Projection]) -> None:
@@ -115,6 +179,36 @@ def apply_tracked(
             raise PositionMovedError(stored)
         write(cur, projection, projection.physical(), folder, batch)
         positions.store_position(cur, projection.name, position)
+
+
+def first_failing(
+    conn: psycopg.Connection[Any], projection: Projection, t: Tables, batch: list[Tracked]
+) -> Tracked | None:
+    """The first event of a failed batch the projection cannot apply after the ones before it.
+
+    The events are applied one at a time, each in a savepoint, inside a transaction that is
+    always rolled back: nothing is written. An event is to blame for what its values cause
+    (bad data, a broken constraint, an error in our Python code); not for a missing table, a
+    lost connection or a cancelled query. None when no event is to blame.
+    """
+    if conn.closed or conn.broken:
+        return None
+    try:
+        with conn.transaction(force_rollback=True), conn.cursor() as cur:
+            folder = Directory()
+            for tracked in batch:
+                try:
+                    with conn.transaction():
+                        write(cur, projection, t, folder, [tracked])
+                except (psycopg.DataError, psycopg.IntegrityError):
+                    return tracked
+                except psycopg.Error:
+                    return None
+                except Exception:
+                    return tracked
+    except psycopg.Error:
+        return None
+    return None
 
 
 def try_lock(conn: psycopg.Connection[Any], key: str) -> bool:
@@ -161,6 +255,11 @@ class Worker:
             apply_tracked(conn, self.projection, folder, batch, position, covered)
         except PositionMovedError as moved:  # a rebuild swapped in, or a rogue writer
             return moved.stored
+        except Exception as error:
+            bad = first_failing(conn, self.projection, self.projection.physical(), batch)
+            if bad is None:
+                raise
+            raise EventFailedError(bad.position, topic_of(bad.event), error) from error
         return covered
 
     def catch_up(self, conn: psycopg.Connection[Any]) -> int:
@@ -204,13 +303,35 @@ class Slot:
             self.worker.progress = Progress(self.position, head)
             self.backoff = 1.0
             return True
-        except Exception as exc:
-            log.exception("projection %s failed; restarting in %.0f s", self.name, self.backoff)
-            on_error(self.name, exc)
-            self.close()
-            self.retry_at = time.monotonic() + self.backoff
-            self.backoff = min(self.backoff * 2, self.max_backoff)
+        except EventFailedError as failure:
+            self._stuck_on(failure, head)
+            self._failed(failure, on_error)
             return False
+        except Exception as exc:
+            self.close()
+            self._failed(exc, on_error)
+            return False
+
+    def _stuck_on(self, failure: EventFailedError, head: int) -> None:
+        """Apply every event before the one that fails, so only that one is held back."""
+        self.folder = Directory()  # it may hold entries of the rolled-back batch
+        try:
+            while self.conn is not None and self.position < failure.position - 1:
+                before = failure.position - 1
+                self.position = self.worker.step(self.conn, self.folder, self.position, before)
+                self.worker.progress = Progress(self.position, head)
+        except Exception:
+            log.exception("projection %s: the events before %s fail too", self.name, failure)
+            self.close()
+
+    def _failed(self, error: BaseException, on_error: Callable[[str, BaseException], None]) -> None:
+        log.error(
+            "projection %s failed at %s: %s; retrying in %.0f s",
+            self.name, self.position, error, self.backoff, exc_info=error,
+        )  # fmt: skip
+        on_error(self.name, error)
+        self.retry_at = time.monotonic() + self.backoff
+        self.backoff = min(self.backoff * 2, self.max_backoff)
 
     def _start(self) -> bool:
         """Take the projection's lock (one instance per projection) and load its position."""
@@ -242,9 +363,12 @@ def rebuild(
     """Rebuild into fresh `_next` tables, then swap them in in one transaction.
 
     Several projections are rebuilt in one pass: each window of ids is read and decoded
-    once for all of them (each keeps its own tables and transaction per window).
+    once for all of them (each keeps its own tables and transaction per window). A
+    projection that fails on an event drops out (its live tables stay as they were) while
+    the others are rebuilt and swapped in; then `RebuildFailedError` names it and the event.
     """
     chosen = [projection] if isinstance(projection, Projection) else list(projection)
+    failed: dict[str, BaseException] = {}
     with ExitStack() as stack:
         conn = stack.enter_context(psycopg.connect(database_url, autocommit=True))
         for p in chosen:
@@ -261,18 +385,24 @@ def rebuild(
         while position < head:
             upto = min(head, position + batch_size)
             with conn.transaction(), conn.cursor() as cur:
-                _fill(cur, conn, source, chosen, folder, position, upto)
+                _fill(cur, conn, source, chosen, folder, position, upto, failed)
             position = upto
             progress(position, head)
         with conn.transaction(), conn.cursor() as cur:
             for p in chosen:
-                positions.lock_position(cur, p.name)  # holds the live runner's next batch
+                if p.name not in failed:
+                    positions.lock_position(cur, p.name)  # holds the live runner's next batch
             head = source.max_id(conn)
-            _fill(cur, conn, source, chosen, folder, position, head)  # the last few events
+            _fill(cur, conn, source, chosen, folder, position, head, failed)  # the last few
             for p in chosen:
+                if p.name in failed:
+                    drop(cur, p.physical(NEXT))
+                    continue
                 swap(cur, p.physical(NEXT), p.physical())
                 positions.store_position(cur, p.name, max(position, head))
         progress(head, head)
+        if failed:
+            raise RebuildFailedError(failed)
         return max(position, head)
 
 
@@ -284,12 +414,33 @@ def _fill(
     folder: Directory,
     after: int,
     upto: int,
+    failed: dict[str, BaseException],
 ) -> None:
+    """One window for every projection not yet failed, each in a savepoint of its own.
+
+    The directory events go in first, outside the savepoints: a projection that fails must
+    not take the directory rows the others rely on with it.
+    """
     if upto <= after:
         return
+    known, _ = source.read(conn, after, upto, upto - after, DIRECTORY_TOPICS)
+    folder.absorb(cur, [e.event for e in known])
     for p in chosen:
-        batch, _ = source.read(conn, after, upto, upto - after, source.topics(p))
-        write(cur, p, p.physical(NEXT), folder, batch)
+        if p.name in failed:
+            continue
+        batch: list[Tracked] = []
+        try:
+            with conn.transaction():
+                batch, _ = source.read(conn, after, upto, upto - after, source.topics(p))
+                write(cur, p, p.physical(NEXT), folder, batch)
+        except EventFailedError as error:
+            failed[p.name] = error
+        except Exception as error:
+            bad = first_failing(conn, p, p.physical(NEXT), batch)
+            found = EventFailedError(bad.position, topic_of(bad.event), error) if bad else error
+            failed[p.name] = found
+        if p.name in failed:
+            log.error("rebuild of %s failed: %s", p.name, failed[p.name])
 
 
 def drop(cur: Cursor[Any], t: Tables) -> None:
@@ -327,39 +478,76 @@ def run_all(
     report_every: float = 30.0,
     batch_size: int = BATCH_SIZE,
     idle_wait: float = 1.0,
+    max_reconnect_wait: float = 5.0,
 ) -> None:
     """Every projection in turn, a batch each, until `stop`; reports positions and lag.
 
     One thread: the projections share each decoded batch instead of fighting for the GIL.
-    A failed projection is retried after a growing backoff while the others go on.
+    A failed projection is retried after a growing backoff while the others go on. When the
+    database goes away (a restart), every connection is dropped and opened again once the
+    server answers; the runner never exits for it.
     """
     slots = [Slot(Worker(database_url, source, p, batch_size)) for p in projections]
-    with (
-        psycopg.connect(database_url, autocommit=True) as admin,
-        psycopg.connect(database_url, autocommit=True) as listener,
-    ):
-        setup(admin, projections)
-        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(source.events_table)))
 
-        def on_error(name: str, exc: BaseException) -> None:
-            positions.record_error(admin, name, f"{type(exc).__name__}: {exc}")
-
-        reported = time.monotonic()
+    def on_error(name: str, exc: BaseException) -> None:
+        # A connection of its own: the runner's may be the very thing that broke.
+        failed = exc.position if isinstance(exc, EventFailedError) else None
+        text = str(exc) if failed is not None else f"{type(exc).__name__}: {exc}"
         try:
-            while not stop.is_set():
-                head = source.max_id(admin)
-                moved = [slot.turn(head, on_error) for slot in slots]
-                if time.monotonic() - reported >= report_every:
-                    reported = time.monotonic()
-                    report("  ".join(f"{s.name}={s.position} (lag {s.worker.progress.lag})"
-                                     for s in slots))  # fmt: skip
-                if not any(moved):
-                    # Wake on the recorder's NOTIFY, or look again after a bounded wait.
-                    for _ in listener.notifies(timeout=idle_wait, stop_after=1):
-                        pass
-        finally:
-            for slot in slots:
-                slot.close()
+            with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
+                positions.record_error(conn, name, text, failed)
+        except psycopg.Error as error:
+            log.warning("could not record the error of %s: %s", name, error)
+
+    wait = 0.25
+    try:
+        while not stop.is_set():
+            try:
+                with (
+                    psycopg.connect(database_url, autocommit=True, connect_timeout=5) as admin,
+                    psycopg.connect(database_url, autocommit=True, connect_timeout=5) as listener,
+                ):
+                    setup(admin, projections)
+                    listener.execute(
+                        sql.SQL("LISTEN {}").format(sql.Identifier(source.events_table))
+                    )
+                    wait = 0.25
+                    _serve(admin, listener, source, slots, stop, on_error, report, report_every,
+                           idle_wait)  # fmt: skip
+            except psycopg.Error as error:
+                log.warning("lost the database (%s); reconnecting in %.2f s", error, wait)
+                for slot in slots:  # their connections (and advisory locks) went with it
+                    slot.close()
+                stop.wait(wait)
+                wait = min(wait * 2, max_reconnect_wait)
+    finally:
+        for slot in slots:
+            slot.close()
+
+
+def _serve(
+    admin: psycopg.Connection[Any],
+    listener: psycopg.Connection[Any],
+    source: Source,
+    slots: Sequence[Slot],
+    stop: threading.Event,
+    on_error: Callable[[str, BaseException], None],
+    report: Callable[[str], None],
+    report_every: float,
+    idle_wait: float,
+) -> None:
+    reported = time.monotonic()
+    while not stop.is_set():
+        head = source.max_id(admin)
+        moved = [slot.turn(head, on_error) for slot in slots]
+        if time.monotonic() - reported >= report_every:
+            reported = time.monotonic()
+            report("  ".join(f"{s.name}={s.position} (lag {s.worker.progress.lag})"
+                             for s in slots))  # fmt: skip
+        if not any(moved):
+            # Wake on the recorder's NOTIFY, or look again after a bounded wait.
+            for _ in listener.notifies(timeout=idle_wait, stop_after=1):
+                pass
 
 
 def digest(conn: psycopg.Connection[Any], projection: Projection) -> str:

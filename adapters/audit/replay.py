@@ -4,8 +4,14 @@ recomputed from zero into scratch tables and compared row by row with the live o
 Each read model is recomputed inside one transaction that holds its position row (the live
 runner waits for it, as during a rebuild) up to the position the live tables stand at, and
 is rolled back afterwards: the scratch tables never outlive the check.
+
+A read model that is behind the ledger's head (after a bounded wait for the runner) or whose
+projection has recorded an error is a difference too: a model stuck on an event thousands of
+events ago matches a replay up to where it stands, but it is not what parents should see.
 """
 
+import contextlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,10 +48,31 @@ class ReadModelReport:
     replay_digest: str
     tables: list[TableDiff]
     error: str | None = None  # the replay itself failed (an event that no longer decodes)
+    head: int = 0  # the ledger's newest notification id when the check began
+    stuck: str | None = None  # the projection's own recorded error (the runner's)
+    failed_position: int | None = None  # the event the projection fails on, if one
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
 
     @property
     def differences(self) -> int:
-        return sum(t.missing + t.extra for t in self.tables) + (1 if self.error else 0)
+        tables = sum(t.missing + t.extra for t in self.tables)
+        return tables + sum(1 for reason in (self.error, self.lag, self.stuck) if reason)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why this read model is not verified, beyond its differing rows."""
+        found = []
+        if self.stuck:
+            at = f"fails on event {self.failed_position}" if self.failed_position else "fails"
+            found.append(f"{self.name} {at}: {self.stuck}")
+        if self.lag:
+            found.append(f"{self.name} is {self.lag} events behind the head {self.head}")
+        if self.error:
+            found.append(f"{self.name} does not replay: {self.error}")
+        return found
 
 
 @dataclass(frozen=True)
@@ -73,26 +100,36 @@ def verify_read_model(
     source: runner.Source,
     projection: Projection,
     progress: Progress = lambda name, position, head: None,
+    head: int | None = None,
 ) -> ReadModelReport:
     with psycopg.connect(database_url, autocommit=True) as setup:
         runner.setup(setup, [projection])
+        head = source.max_id(setup) if head is None else head
     with psycopg.connect(database_url) as conn:
         try:
-            return _compare(conn, source, projection, progress)
+            return _compare(conn, source, projection, progress, head)
         except Exception as error:
             return ReadModelReport(
-                projection.name, 0, "", "", [], f"{type(error).__name__}: {error}"
+                projection.name, 0, "", "", [], f"{type(error).__name__}: {error}", head
             )
         finally:
             conn.rollback()
 
 
 def _compare(
-    conn: psycopg.Connection[Any], source: runner.Source, projection: Projection, progress: Progress
+    conn: psycopg.Connection[Any],
+    source: runner.Source,
+    projection: Projection,
+    progress: Progress,
+    head: int,
 ) -> ReadModelReport:
     name = projection.name
     with conn.cursor() as cur:
         stored = positions.lock_position(cur, name)
+        stuck, failed = cur.execute(
+            "SELECT last_error, failed_position FROM projection_positions WHERE name = %s",
+            (name,),
+        ).fetchone() or (None, None)
         live, scratch = projection.physical(), projection.physical(SCRATCH)
         runner.drop(cur, scratch)
         projection.create_tables(cur, scratch)
@@ -104,7 +141,9 @@ def _compare(
             progress(name, position, stored)
         progress(name, stored, stored)
         diffs = [_diff(cur, logical, live[logical], scratch[logical]) for logical in live.names]
-    return ReadModelReport(name, stored, digest(conn, live), digest(conn, scratch), diffs)
+    return ReadModelReport(
+        name, stored, digest(conn, live), digest(conn, scratch), diffs, None, head, stuck, failed
+    )
 
 
 def _diff(cur: psycopg.Cursor[Any], logical: str, live: str, scratch: str) -> TableDiff:
@@ -129,12 +168,30 @@ def verify_read_models(
     database_url: str,
     projections: Sequence[Projection] | None = None,
     progress: Progress = lambda name, position, head: None,
+    wait: float = 0.0,
 ) -> list[ReadModelReport]:
+    """Every read model against a replay, and against the head: one that is still behind
+    after `wait` seconds (a live runner catches up meanwhile) or has an error fails."""
     source = runner.Source(ledger)
-    return [
-        verify_read_model(database_url, source, p, progress)
-        for p in (projections if projections is not None else all_projections())
-    ]
+    chosen = list(projections) if projections is not None else all_projections()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        runner.setup(conn, chosen)
+        head = source.max_id(conn)
+        settle(conn, database_url, source, head, wait)
+    return [verify_read_model(database_url, source, p, progress, head) for p in chosen]
+
+
+def settle(
+    conn: psycopg.Connection[Any], database_url: str, source: runner.Source, head: int, wait: float
+) -> None:
+    """Wait (at most `wait` s in all) for the projections without an error to reach `head`."""
+    deadline = time.monotonic() + wait
+    for row in positions.status(conn, source.events_table):
+        left = deadline - time.monotonic()
+        if row["last_error"] or row["position"] >= head or left <= 0:
+            continue
+        with contextlib.suppress(TimeoutError):  # reported as a lag
+            positions.wait_for(database_url, row["name"], head, timeout=left)
 
 
 def verify_aggregates(

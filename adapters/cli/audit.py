@@ -176,8 +176,14 @@ def keygen(path: Annotated[Path, typer.Argument(help="where to write the private
 @app.command("verify")
 def verify(
     skip_read_models: Annotated[bool, typer.Option(help="only the chain and the replay")] = False,
+    wait: Annotated[
+        float, typer.Option(help="seconds to let the projections reach the head first")
+    ] = 30.0,
 ) -> None:
-    """Replay the whole store: the hash chain, every aggregate, every read model."""
+    """Replay the whole store: the hash chain, every aggregate, every read model.
+
+    A read model behind the head (after --wait) or whose projection has an error fails it.
+    """
     problems = 0
     with session() as c, psycopg.connect(c.database_url, autocommit=True) as conn, bar() as p:
         table = events_table(c)
@@ -199,24 +205,26 @@ def verify(
             out.print(f"chain: FIRST BAD POSITION {report.first_bad}: {report.problem}")
         aggregates = replay.verify_aggregates(c.ledger, advance)
         models = [] if skip_read_models else replay.verify_read_models(
-            c.ledger, c.database_url, progress=advance)  # fmt: skip
+            c.ledger, c.database_url, progress=advance, wait=wait)  # fmt: skip
     problems += len(aggregates.mismatched)
     for account, error in list(aggregates.unreadable.items())[:5]:
         out.print(f"  account {account} does not replay: {error}")
     out.print(f"aggregates: {aggregates.accounts} accounts replayed, "
               f"{len(aggregates.mismatched)} differ from their snapshots "
               f"{[str(a) for a in aggregates.mismatched[:5]]}")  # fmt: skip
-    table_ = Table("read model", "position", "differences", "live digest = replay digest")
+    table_ = Table(
+        "read model", "position", "behind head", "differences", "live digest = replay digest"
+    )
     for m in models:
         problems += m.differences
         same = "yes" if m.live_digest == m.replay_digest else "NO"
-        table_.add_row(m.name, str(m.position), str(m.differences), same)
+        table_.add_row(m.name, str(m.position), str(m.lag), str(m.differences), same)
     if models:
         out.print(table_)
     for m in models:
         typer.echo(f"digest {m.name}: {m.live_digest}")
-        if m.error:
-            typer.echo(f"  {m.name} does not replay: {m.error}")
+        for reason in m.reasons:
+            typer.echo(f"  NOT VERIFIED: {reason}")
         for t in m.tables:
             for sample in t.samples:
                 out.print(f"  {m.name}.{t.table}: {sample}")

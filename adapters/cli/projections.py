@@ -1,5 +1,8 @@
-"""`infoshkola projections run|status|rebuild`: keep, inspect and rebuild the read models."""
+"""`infoshkola projections run|status|event|metrics|rebuild`: keep, inspect and rebuild the
+read models (docs/projections.md says how an operator repairs one stuck on an event)."""
 
+import contextlib
+import json
 import logging
 import signal
 import threading
@@ -16,7 +19,7 @@ from rich.progress import (
 )
 
 from adapters.bootstrap import bootstrap
-from projections import all_projections, by_name, positions, runner
+from projections import all_projections, by_name, metrics, positions, runner
 from projections.base import Projection
 from projections.processes import spread, supervise
 
@@ -66,24 +69,71 @@ def run(
 
 
 @app.command()
-def status() -> None:
-    """Each projection's position and its lag behind the ledger (in events)."""
+def status(
+    max_lag: Annotated[
+        int, typer.Option(help="more events than this behind the head is a problem")
+    ] = positions.MAX_LAG,
+) -> None:
+    """Each projection's position, lag behind the ledger (in events) and last error.
+
+    Exits 1 when any projection has an error or lags more than --max-lag events.
+    """
     container = bootstrap()
     try:
         table = runner.Source(container.ledger).events_table
         with psycopg.connect(container.database_url, autocommit=True) as conn:
             rows = positions.status(conn, table)
+            head = positions.max_notification_id(conn, table)
     finally:
         container.close()
     if not rows:
-        typer.echo("no projection has run yet")
+        typer.echo(f"no projection has run yet; the ledger holds {head} notifications")
+        if head > max_lag:
+            raise typer.Exit(1)
         return
     typer.echo(f"{'projection':<16}{'position':>12}{'lag':>10}  updated")
     for r in rows:
         updated = r["updated_at"].isoformat(timespec="seconds")
         typer.echo(f"{r['name']:<16}{r['position']:>12}{r['lag']:>10}  {updated}")
         if r["last_error"]:
-            typer.echo(f"  last error: {r['last_error']}")
+            at = r["failed_position"]
+            typer.echo(f"  failed on event {at}: {r['last_error']}" if at is not None
+                       else f"  last error: {r['last_error']}")  # fmt: skip
+    problems = [found for r in rows if (found := positions.problem(r, max_lag))]
+    for found in problems:
+        typer.echo(f"PROBLEM: {found}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def event(position: Annotated[int, typer.Argument(help="the event's notification id")]) -> None:
+    """Show one stored event as the projections read it (to see why one fails on it)."""
+    container = bootstrap()
+    try:
+        source = runner.Source(container.ledger)
+        with psycopg.connect(container.database_url, autocommit=True) as conn:
+            found = source.inspect(conn, position)
+    finally:
+        container.close()
+    if found is None:
+        typer.echo(f"no event at position {position}")
+        raise typer.Exit(1)
+    with contextlib.suppress(ValueError):  # else shown as the stored text
+        found["state"] = json.loads(found["state"])
+    typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+
+
+@app.command("metrics")
+def metrics_() -> None:
+    """Positions, lag and errors in Prometheus' text format."""
+    container = bootstrap()
+    try:
+        table = runner.Source(container.ledger).events_table
+        with psycopg.connect(container.database_url, autocommit=True) as conn:
+            typer.echo(metrics.render(conn, table).decode(), nl=False)
+    finally:
+        container.close()
 
 
 @app.command()
@@ -111,5 +161,10 @@ def rebuild(
 
             # All of them in one pass: each event is read and decoded once for all six.
             runner.rebuild(container.database_url, source, chosen, batch_size, progress=advance)
+    except runner.RebuildFailedError as failed:
+        for name, error in failed.failures.items():
+            typer.echo(f"NOT REBUILT: {name}: {error}")
+        typer.echo(f"rebuilt and swapped in: {len(chosen) - len(failed.failures)} of {len(chosen)}")
+        raise typer.Exit(1) from None
     finally:
         container.close()
