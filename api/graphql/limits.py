@@ -17,8 +17,17 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    KnownFragmentNamesRule,
+    NoFragmentCyclesRule,
+    validate,
+)
 from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -29,6 +38,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types.graphql import OperationType
 
 from api.graphql.cost import query_cost_rule
 
@@ -54,8 +64,10 @@ def validate_within_cost(
     max_cost: int,
     hide_suggestions: bool,
 ) -> list[GraphQLError]:
-    """The cost rule alone first; every other rule only for a document within the cost."""
-    refused = validate(schema, document, [query_cost_rule(max_cost, variables)])
+    """The cost rule first, with the fragment rules strawberry's limiters assume (they raise
+    `KeyError` on an unknown fragment); every other rule only for a document that passed."""
+    first = [query_cost_rule(max_cost, variables), KnownFragmentNamesRule, NoFragmentCyclesRule]
+    refused = validate(schema, document, first)
     if refused:
         return refused
     every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
@@ -66,6 +78,8 @@ class CostFirstValidation(SchemaExtension):
     """Runs the whole validation step (cost first) in GraphQL's threads, off the event loop.
 
     Strawberry skips its own validation when an extension has set `pre_execution_errors`.
+    A subscription outside a WebSocket (a plain or multipart POST) is refused here too: over
+    plain HTTP strawberry executed it as a query, an "Unexpected error.".
     """
 
     def __init__(self, max_cost: int, development: bool) -> None:
@@ -76,6 +90,15 @@ class CostFirstValidation(SchemaExtension):
     async def on_validate(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         assert ctx.graphql_document is not None
+        if ctx.operation_type is OperationType.SUBSCRIPTION and not over_websocket(ctx.context):
+            ctx.pre_execution_errors = [
+                GraphQLError(
+                    "subscriptions are served over WebSocket (graphql-transport-ws) only",
+                    extensions={"code": "BAD_REQUEST"},
+                )
+            ]
+            yield
+            return
         args = (
             ctx.schema._schema,
             ctx.graphql_document,
@@ -90,6 +113,10 @@ class CostFirstValidation(SchemaExtension):
         else:
             ctx.pre_execution_errors = await run_in_threadpool(validate_within_cost, *args)
         yield
+
+
+def over_websocket(context: Any) -> bool:
+    return isinstance(getattr(context, "request", None), WebSocket)
 
 
 def extensions(development: bool, max_cost: int) -> list[Callable[[], SchemaExtension]]:

@@ -86,3 +86,13 @@ def test_a_parents_and_a_staff_members_full_queries_pass(stack: Stack) -> None:
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     report = admin.data(STAFF, s=str(world.school_id))
     assert report["menu"]["items"] == []
+
+
+def test_unknown_and_cyclic_fragments_are_plain_validation_errors(stack: Stack) -> None:
+    client = stack.client()
+    unknown = client.gql("{ ...Nope }")["errors"]
+    assert [e["message"] for e in unknown] == ["Unknown fragment 'Nope'."]
+    cycle = client.gql("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }")
+    assert [e["message"] for e in cycle["errors"]] == [
+        "Cannot spread fragment 'A' within itself via 'B'."
+    ]

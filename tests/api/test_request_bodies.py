@@ -75,3 +75,12 @@ def test_a_websocket_message_nested_too_deep_closes_the_socket_as_invalid_json(
         "WebSocket message must be valid JSON",
     )
     assert stack.http.get("/health").json() == {"status": "ok"}
+
+
+def test_a_subscription_over_plain_http_is_refused_with_a_code(stack: Stack) -> None:
+    family = stack.family(stack.school())
+    query = "subscription($c: String!) { accountEvents(contractNumber: $c) { kind } }"
+    body = family.client.gql(query, c=family.contract)
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
+    assert "WebSocket" in body["errors"][0]["message"]
