@@ -2,6 +2,7 @@
 
 `create_app(container)` takes the composition root's `Container`; GraphQL (parents, staff,
 auditors) is mounted at /graphql beside the terminal ingestion routes, and /health answers.
+Outermost, before any route: the body limits (`body_limit.py`), then `UnexpectedErrors`.
 """
 
 from collections.abc import AsyncIterator
@@ -12,10 +13,12 @@ from fastapi import FastAPI
 
 from adapters.blobs import BlobStore
 from adapters.bootstrap import Container
+from adapters.identity import tokens
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalSecrets
 from api import staff_photos, terminals
-from api.errors import install_error_handlers
+from api.body_limit import BodyLimit, BodyLimits
+from api.errors import UnexpectedErrors, install_error_handlers
 from api.graphql.schema import graphql_router
 from api.graphql.services import ApiSettings, Services
 from api.terminal_desk import TerminalDesk
@@ -36,6 +39,15 @@ def terminal_desk(container: Container) -> TerminalDesk:
         people=people,
         blobs=BlobStore(settings.blob_dir or settings.var_dir / "blobs", container.database_url),
         offline_cap=settings.offline_cap,
+    )
+
+
+def body_limits(settings: ApiSettings, jwt_secret: str) -> BodyLimits:
+    return BodyLimits(
+        terminal=settings.terminal_max_body,
+        graphql_anonymous=settings.graphql_max_body_anonymous,
+        graphql=settings.graphql_max_body,
+        signed_in=lambda token: tokens.read(jwt_secret, token) is not None,
     )
 
 
@@ -70,7 +82,11 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.include_router(terminals.router)
     app.include_router(staff_photos.router)
     app.state.graphql_services = services
-    app.include_router(graphql_router(api_settings.development), prefix="/graphql")
+    app.include_router(
+        graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"
+    )
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -1,10 +1,17 @@
-"""Domain and authentication errors as typed JSON: `{"error": {"code", "message"}}`."""
+"""Domain and authentication errors as typed JSON: `{"error": {"code", "message"}}`.
 
+An unexpected exception is answered `500 internal_error` by `UnexpectedErrors`, which logs it
+and does not re-raise: starlette's own handler re-raises, and uvicorn then drops the
+keep-alive connection, failing the client's next request too.
+"""
+
+import logging
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.terminal_auth import TerminalAuthError
 from domain.errors import (
@@ -15,6 +22,8 @@ from domain.errors import (
     InsufficientFundsError,
     NotFoundError,
 )
+
+log = logging.getLogger("infoshkola.api")
 
 # Most specific first; anything else a DomainError is a bad request.
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
@@ -38,6 +47,15 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
+class RequestRefusedError(Exception):
+    """A request refused before it reaches a route's logic (its shape, not the domain)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -47,16 +65,44 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, TerminalAuthError)
         return json_response(error_body(exc.code, str(exc)), exc.status)
 
+    async def on_refused(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestRefusedError)
+        return json_response(error_body(exc.code, str(exc)), exc.status)
+
     async def on_validation_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         message = "; ".join(str(e.get("msg", "")) for e in exc.errors()) or "invalid request"
         return json_response(error_body("invalid_request", message), 400)
 
-    async def on_unexpected(_: Request, exc: Exception) -> Response:
-        # Logged with its traceback by the server; the terminal gets a typed answer to retry.
-        return json_response(error_body("internal_error", "the server failed; retry later"), 500)
-
-    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(TerminalAuthError, on_auth_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(RequestRefusedError, on_refused)
+
+
+class UnexpectedErrors:
+    """Pure ASGI: an exception the routes did not handle becomes a typed 500 on a live
+    connection (logged with its traceback); one raised after the answer began still closes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:
+                raise
+            log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            answer = error_body("internal_error", "the server failed; retry later")
+            await json_response(answer, 500)(scope, receive, send)

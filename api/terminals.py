@@ -1,5 +1,6 @@
 """Terminal ingestion `/terminal/v1/...`: signed requests in, orjson answers out.
 
+The body's size is limited while it streams in, before this router (`api/body_limit.py`).
 The signature is checked over the raw bytes before anything is parsed (the async
 dependency reads the body, verification runs in the threadpool); the routes are plain
 `def`s, so FastAPI runs their eventsourcing calls in its threadpool too.
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from adapters.blobs import media_type
-from adapters.terminal_auth import SignedRequest, TerminalAuthError
+from adapters.terminal_auth import SignedRequest
 from api.errors import error_body, json_response
 from api.terminal import Terminal
 from api.terminal_desk import TerminalDesk
@@ -30,8 +31,6 @@ from api.terminal_schemas import (
     body_of,
 )
 from domain.errors import InvalidCommandError
-
-MAX_BODY = 1024 * 1024  # a full batch of 500 taps is a fraction of this
 
 router = APIRouter(prefix="/terminal/v1", tags=["terminals"], responses=ERRORS)
 
@@ -51,12 +50,7 @@ async def signed_terminal(
     x_counter: Annotated[str, Header(description="strictly increasing per terminal")] = "",
     x_signature: Annotated[str, Header(description="hex HMAC-SHA256, see docs")] = "",
 ) -> Terminal:
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY:
-        raise too_large()
     body = await request.body()
-    if len(body) > MAX_BODY:
-        raise too_large()
     path = request.scope["path"]
     query = request.scope.get("query_string", b"").decode("latin-1")
     if request.method == "GET" and query:
@@ -66,10 +60,6 @@ async def signed_terminal(
 
 
 TerminalDep = Annotated[Terminal, Depends(signed_terminal)]
-
-
-def too_large() -> TerminalAuthError:
-    return TerminalAuthError("body_too_large", f"a request body is at most {MAX_BODY} bytes", 413)
 
 
 def parsed(terminal: Terminal) -> object:

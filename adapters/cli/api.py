@@ -7,6 +7,7 @@ import uvicorn
 
 from adapters.bootstrap import bootstrap
 from api.app import create_app
+from api.graphql.services import ApiSettings
 
 
 def api(
@@ -16,7 +17,15 @@ def api(
     """Serve the API until interrupted."""
     container = bootstrap()
     try:
-        app = create_app(container)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        settings = ApiSettings.from_env()
+        app = create_app(container, settings)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+            ws_max_size=settings.graphql_max_body,  # a WebSocket message is a body too
+        )
     finally:
         container.close()

@@ -1,16 +1,33 @@
 """Abuse limits and error hygiene.
 
-Depth ≤ 8, aliases ≤ 15, tokens ≤ 2,000 per document; ≤ 10 operations per batch (each
-batched `login` still counts as an attempt in the throttle). In production: no
-introspection and no "did you mean" suggestions. Unexpected exceptions reach the client as
-"Unexpected error." with no message or trace; GraphQL errors we raise on purpose (FORBIDDEN,
-UNAUTHENTICATED, BAD_USER_INPUT …) and validation errors pass through.
+Before anything else a document's cost over its fully expanded selection is checked
+(`cost.py`, ≤ `max_query_cost`); only a document within it meets the other rules (depth ≤ 8,
+aliases ≤ 15, whose own walks expand fragments) and graphql-core's. Validation runs in
+GraphQL's thread pool, never on the event loop. ≤ 2,000 tokens per document; ≤ 10 operations
+per batch (each batched `login` still counts as an attempt in the throttle). In production:
+no introspection and no "did you mean" suggestions of any kind (fields, arguments, types,
+enum values, input fields; at validation and when variables are coerced). Unexpected
+exceptions reach the client as "Unexpected error." with no message or trace; GraphQL errors
+we raise on purpose (FORBIDDEN, UNAUTHENTICATED, BAD_USER_INPUT …) and validation errors
+pass through.
 """
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    KnownFragmentNamesRule,
+    NoFragmentCyclesRule,
+    validate,
+)
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -19,11 +36,17 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.types.graphql import OperationType
+
+from api.graphql.cost import query_cost_rule
 
 MAX_DEPTH = 8
 MAX_ALIASES = 15
 MAX_TOKENS = 2_000
 MAX_OPERATIONS = 10
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")  # names never hold "?"
 
 log = logging.getLogger("infoshkola.graphql")
 
@@ -33,7 +56,70 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-def extensions(development: bool) -> list[Callable[[], SchemaExtension]]:
+def validate_within_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: Sequence[type[ASTValidationRule]],
+    variables: Mapping[str, Any] | None,
+    max_cost: int,
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    """The cost rule first, with the fragment rules strawberry's limiters assume (they raise
+    `KeyError` on an unknown fragment); every other rule only for a document that passed."""
+    first = [query_cost_rule(max_cost, variables), KnownFragmentNamesRule, NoFragmentCyclesRule]
+    refused = validate(schema, document, first)
+    if refused:
+        return refused
+    every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, every, hide_suggestions=hide_suggestions)
+
+
+class CostFirstValidation(SchemaExtension):
+    """Runs the whole validation step (cost first) in GraphQL's threads, off the event loop.
+
+    Strawberry skips its own validation when an extension has set `pre_execution_errors`.
+    A subscription outside a WebSocket (a plain or multipart POST) is refused here too: over
+    plain HTTP strawberry executed it as a query, an "Unexpected error.".
+    """
+
+    def __init__(self, max_cost: int, development: bool) -> None:
+        super().__init__()
+        self.max_cost = max_cost
+        self.development = development
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        ctx = self.execution_context
+        assert ctx.graphql_document is not None
+        if ctx.operation_type is OperationType.SUBSCRIPTION and not over_websocket(ctx.context):
+            ctx.pre_execution_errors = [
+                GraphQLError(
+                    "subscriptions are served over WebSocket (graphql-transport-ws) only",
+                    extensions={"code": "BAD_REQUEST"},
+                )
+            ]
+            yield
+            return
+        args = (
+            ctx.schema._schema,
+            ctx.graphql_document,
+            tuple(ctx.validation_rules),
+            ctx.variables,
+            self.max_cost,
+            not self.development,
+        )
+        services = getattr(ctx.context, "services", None)
+        if services is not None:
+            ctx.pre_execution_errors = await services.run(validate_within_cost, *args)
+        else:
+            ctx.pre_execution_errors = await run_in_threadpool(validate_within_cost, *args)
+        yield
+
+
+def over_websocket(context: Any) -> bool:
+    return isinstance(getattr(context, "request", None), WebSocket)
+
+
+def extensions(development: bool, max_cost: int) -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds fresh extensions for every request."""
     found: list[Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
@@ -43,7 +129,14 @@ def extensions(development: bool) -> list[Callable[[], SchemaExtension]]:
     ]
     if not development:
         found.append(DisableIntrospection)
+    found.append(lambda: CostFirstValidation(max_cost, development))
     return found
+
+
+def hide_suggestions(errors: list[GraphQLError]) -> None:
+    """Cut every "Did you mean …?" sentence graphql-core or strawberry put in a message."""
+    for error in errors:
+        error.message = SUGGESTION.sub("", error.message)
 
 
 def log_errors(errors: list[GraphQLError]) -> None:

@@ -6,6 +6,7 @@ api.graphql.schema > schema.graphql`); a test fails when it is stale.
 
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
@@ -13,10 +14,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext
 
+from api.graphql import request_body
 from api.graphql.auth import IdentityMutation
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.context import Context, get_context
-from api.graphql.limits import MAX_OPERATIONS, extensions, log_errors
+from api.graphql.cost import MAX_COST
+from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.queries import Query
 from api.graphql.scalars import SCALARS
@@ -37,11 +40,13 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        if self.config.disable_field_suggestions:  # production: no suggestion of any kind
+            hide_suggestions(errors)
         log_errors(errors)
 
 
-def build_schema(development: bool = False) -> strawberry.Schema:
-    exts: list[Any] = extensions(development)
+def build_schema(development: bool = False, max_cost: int = MAX_COST) -> strawberry.Schema:
+    exts: list[Any] = extensions(development, max_cost)
     return Schema(
         query=RootQuery,
         mutation=Mutation,
@@ -55,9 +60,19 @@ def build_schema(development: bool = False) -> strawberry.Schema:
     )
 
 
-def graphql_router(development: bool) -> GraphQLRouter[Context, None]:
-    return GraphQLRouter(
-        build_schema(development),
+class Router(GraphQLRouter[Context, None]):
+    def parse_json(self, data: str | bytes) -> Any:
+        """An HTTP body: its shape and its variables' depth and size checked."""
+        return request_body.decode(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message: too deep for orjson is invalid JSON (close 4400)."""
+        return orjson.loads(data)
+
+
+def graphql_router(development: bool, max_cost: int = MAX_COST) -> GraphQLRouter[Context, None]:
+    return Router(
+        build_schema(development, max_cost),
         context_getter=get_context,
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,

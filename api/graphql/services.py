@@ -1,7 +1,9 @@
 """What the resolvers use: the ledger (commands), identity, read-model connections.
 
 Everything here is synchronous (eventsourcing, psycopg, argon2, the SMS gateway); the
-resolvers call it through `run` so the event loop never blocks (STACK.md §2.4-1).
+resolvers call it through `run` so the event loop never blocks (STACK.md §2.4-1). GraphQL's
+threads come from a limiter of their own (`graphql_threads`), so however many slow GraphQL
+requests wait on PostgreSQL, the terminal routes keep the default thread pool to themselves.
 """
 
 import os
@@ -11,13 +13,15 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
+from anyio import CapacityLimiter, to_thread
 from psycopg_pool import ConnectionPool
-from starlette.concurrency import run_in_threadpool
 
 from adapters.identity.service import Identity, IdentitySettings, Sms
 from adapters.people import PeopleStore
 from adapters.sms import SmsSender
 from adapters.terminal_auth import TerminalSecrets
+from api.graphql import readiness
+from api.graphql.cost import MAX_COST
 from domain.ledger import Ledger
 
 T = TypeVar("T")
@@ -31,6 +35,11 @@ class ApiSettings:
     jwt_secret: str | None = None
     read_wait_seconds: float = 5.0  # longest wait for a read model to reach `after`
     live_poll_seconds: float = 0.5  # how often a subscription looks at the read model
+    graphql_threads: int = 16  # GraphQL's own thread limiter (the terminals keep the default)
+    max_query_cost: int = MAX_COST  # fields after fragment expansion, times page sizes
+    terminal_max_body: int = 1024 * 1024  # a batch of 500 taps is well below
+    graphql_max_body_anonymous: int = 64 * 1024  # login, refresh, reset: a few hundred bytes
+    graphql_max_body: int = 256 * 1024  # with a valid access token
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> "ApiSettings":
@@ -40,6 +49,13 @@ class ApiSettings:
             sms_token=env.get("SMS_GATEWAY_TOKEN", cls.sms_token),
             jwt_secret=env.get("JWT_SECRET") or None,
             live_poll_seconds=float(env.get("API_LIVE_POLL_SECONDS", cls.live_poll_seconds)),
+            graphql_threads=int(env.get("API_GRAPHQL_THREADS", cls.graphql_threads)),
+            max_query_cost=int(env.get("API_MAX_QUERY_COST", cls.max_query_cost)),
+            terminal_max_body=int(env.get("API_TERMINAL_MAX_BODY", cls.terminal_max_body)),
+            graphql_max_body_anonymous=int(
+                env.get("API_GRAPHQL_MAX_BODY_ANONYMOUS", cls.graphql_max_body_anonymous)
+            ),
+            graphql_max_body=int(env.get("API_GRAPHQL_MAX_BODY", cls.graphql_max_body)),
         )
 
 
@@ -63,6 +79,7 @@ class Services:
         self.reads = ConnectionPool(
             database_url, min_size=1, max_size=10, kwargs={"autocommit": True}, open=True
         )
+        self.threads = CapacityLimiter(settings.graphql_threads)
 
     def create_tables(self) -> None:
         self.identity.create_tables()
@@ -75,20 +92,27 @@ class Services:
         self.terminal_secrets.close()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await run_in_threadpool(fn, *args)
+        """`fn(*args)` in one of GraphQL's threads."""
+        return await to_thread.run_sync(fn, *args, limiter=self.threads)
 
     def now(self) -> datetime:
         """The one clock of the process (the ledger's)."""
         return self.ledger.clock()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(conn, *args)` on a read-model connection, off the event loop."""
+        """`fn(conn, *args)` on a read-model connection, off the event loop; a read model the
+        projections runner has not created yet is `NOT_YET_CONSISTENT`, not a failure."""
 
         def call() -> T:
             with self.reads.connection() as conn:
-                return fn(conn, *args)
+                try:
+                    return fn(conn, *args)
+                except psycopg.errors.UndefinedTable as error:
+                    if readiness.never_built(conn, error):
+                        raise readiness.NotYetBuiltError from None
+                    raise
 
-        return await run_in_threadpool(call)
+        return await self.run(call)
 
 
 def read_connection(services: Services) -> psycopg.Connection[Any]:

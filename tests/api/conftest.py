@@ -13,3 +13,12 @@ def stack(database_url: str) -> Iterator[Stack]:
     with running_stack(ledger, database_url) as found:
         yield found
     ledger.close()
+
+
+@pytest.fixture(scope="module")
+def dev(database_url: str) -> Iterator[Stack]:
+    """A server in development mode (GraphiQL, introspection, suggestions)."""
+    ledger = Ledger(eventsourcing_env(database_url))
+    with running_stack(ledger, database_url, development=True) as found:
+        yield found
+    ledger.close()

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from adapters.bootstrap import Container
 from adapters.identity.service import Access, Identity, Role
@@ -109,6 +110,7 @@ class Stack:
     sms: FakeSmsGateway
     url: str
     http: httpx.Client
+    app: FastAPI
 
     @property
     def identity(self) -> Identity:
@@ -158,10 +160,17 @@ class Stack:
 
 
 @contextmanager
-def running_stack(ledger: Ledger, database_url: str, development: bool = False) -> Iterator[Stack]:
+def running_stack(
+    ledger: Ledger, database_url: str, development: bool = False, **api: Any
+) -> Iterator[Stack]:
+    """`api`: further `ApiSettings` (limits) for this server."""
     sms = FakeSmsGateway(token=SMS_TOKEN).start()
     settings = ApiSettings(
-        development=development, sms_url=sms.url, sms_token=SMS_TOKEN, live_poll_seconds=0.1
+        development=development,
+        sms_url=sms.url,
+        sms_token=SMS_TOKEN,
+        live_poll_seconds=0.1,
+        **api,
     )
     container = Container(Settings(database_url=database_url), database_url, ledger)
     app = create_app(container, settings)
@@ -182,7 +191,7 @@ def running_stack(ledger: Ledger, database_url: str, development: bool = False) 
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=url, timeout=30) as http:
-            yield Stack(ledger, database_url, app.state.graphql_services, sms, url, http)
+            yield Stack(ledger, database_url, app.state.graphql_services, sms, url, http, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,20 +1,6 @@
 """Development mode: GraphiQL, introspection and suggestions (all off in production)."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from adapters.postgres import eventsourcing_env
-from domain.ledger import Ledger
-from tests.api.stack import Stack, running_stack
-
-
-@pytest.fixture(scope="module")
-def dev(database_url: str) -> Iterator[Stack]:
-    ledger = Ledger(eventsourcing_env(database_url))
-    with running_stack(ledger, database_url, development=True) as found:
-        yield found
-    ledger.close()
+from tests.api.stack import Stack
 
 
 def test_development_serves_graphiql_introspection_and_suggestions(dev: Stack) -> None:
