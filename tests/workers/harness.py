@@ -152,11 +152,11 @@ def workers_redis_url() -> str:
 
 
 @contextmanager
-def running_workers(database_url: str, sms: FakeSmsGateway | None = None) -> Iterator[Stack]:
-    """The harness with its fakes on `database_url` (the caller's SMS gateway, if given);
-    every child process started through it is stopped at the end."""
+def running_workers(database_url: str) -> Iterator[Stack]:
+    """The harness with its fakes on `database_url`; every child process started through it
+    is stopped at the end."""
     smtp = SmtpInbox().start()
-    sms = sms or FakeSmsGateway(token="sms-token").start()
+    sms = FakeSmsGateway(token="sms-token").start()
     push = FakePushGateway(token="push-token").start()
     acquiring = FakeAcquiring(token="acq-key", secret=SECRET).start()
     stack = Stack(database_url, workers_redis_url(), smtp, sms, push, acquiring)

@@ -5,13 +5,17 @@ its text and phone are emptied from the row. Real feed and worker processes deli
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
+import psycopg
 import pytest
 
 from adapters.identity.messages import login_subject
 from adapters.identity.service import Identity, IdentitySettings
 from tests.builders import Pupil, new_school
+from tests.services import drop_database, fresh_database
 from tests.workers.harness import Stack, wait_for
+from workers.store import WorkerStore
 
 
 @pytest.fixture
@@ -84,3 +88,43 @@ def test_a_code_past_its_lifetime_is_never_sent_and_is_emptied(
         ("login_password", "sent", True, None),
         ("reset_code", "expired", True, None),
     ]
+
+
+def test_an_outbox_of_an_earlier_version_takes_identitys_rows_after_start_up() -> None:
+    url = fresh_database()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE wk_outbox (message_id text PRIMARY KEY, account_id uuid NOT NULL,"
+                " subject_ref text NOT NULL, channel text NOT NULL, kind text NOT NULL,"
+                " title text NOT NULL, body text NOT NULL,"
+                " status text NOT NULL DEFAULT 'pending', attempts int NOT NULL DEFAULT 0,"
+                " claimed_until timestamptz, sent_at timestamptz, provider_ref text, error text,"
+                " swept_at timestamptz, created_at timestamptz NOT NULL DEFAULT now())"
+            )
+            conn.execute(
+                "INSERT INTO wk_outbox (message_id, account_id, subject_ref, channel, kind,"
+                " title, body) VALUES ('old/1:sms', gen_random_uuid(), 'subject:x', 'sms',"
+                " 'top_up', 'Пополнение', 'Счёт пополнен')"
+            )
+        store = WorkerStore(url)
+        store.create_tables()
+        store.create_tables()  # idempotent
+        store.close()
+        identity = Identity(url)
+        identity.create_tables()
+        identity.grant_parent("OLD-1", uuid4(), "+79135550003")
+        identity.request_reset("OLD-1", "10.3.0.1")  # a row of no account
+        identity.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT message_id, account_id IS NULL, address, sensitive, pickup"
+                " FROM wk_outbox ORDER BY created_at"
+            ).fetchall()
+        assert found[0] == ("old/1:sms", False, None, False, False)
+        assert [row[1:] for row in found[1:]] == [
+            (False, "+79135550003", True, True),
+            (True, "+79135550003", True, True),
+        ]
+    finally:
+        drop_database(url)
