@@ -131,7 +131,9 @@ class Stack:
         """Start the workers that send the outbox (once): the feed and one worker process.
 
         The feed starts at the ledger's head: these tests need identity's messages, not the
-        notifications of every event earlier test modules left in the shared database."""
+        notifications of every event earlier test modules left in the shared database. It
+        polls at the production default (0.5 s), not the workers tests' 0.05 s: here it shares
+        the CPU with the API server and the projections runner some tests start."""
         if not self.workers.children:
             self.workers.query(
                 "INSERT INTO wk_position (name, notification_id) VALUES ('notifications', %s)"
@@ -139,7 +141,7 @@ class Stack:
                 " greatest(wk_position.notification_id, EXCLUDED.notification_id) RETURNING 1",
                 self.ledger.recorder.max_notification_id() or 0,
             )
-            self.workers.start("feed")
+            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.5")
             self.workers.start("worker")
 
     def outbox_to(self, phone: str) -> list[tuple[Any, ...]]:
