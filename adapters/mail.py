@@ -1,13 +1,29 @@
-"""E-mail over SMTP. The Message-ID derives from our message id, so a resend is recognisable."""
+"""E-mail over SMTP. The Message-ID derives from our message id, so a resend is recognisable.
+
+`check_mail` is the start-up check of the two settings (`workers/config.py`).
+"""
 
 import hashlib
 import smtplib
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from adapters.gateways import require
+
+
+def check_mail(smtp_url: str, sender: str) -> str | None:
+    """What is wrong with SMTP_URL / MAIL_FROM (None when they can work)."""
+    parts = urlsplit(smtp_url.strip())
+    if parts.scheme != "smtp" or not parts.hostname:
+        return "SMTP_URL is not smtp://[user:password@]host[:port]"  # never echo a password
+    if "@" not in sender or not sender.isprintable() or sender != sender.strip():
+        return f"MAIL_FROM={sender!r} is not an e-mail address"
+    return None
+
 
 class MailSender:
     def __init__(self, smtp_url: str, sender: str, timeout: float = 10.0) -> None:
+        require(check_mail(smtp_url, sender))
         parts = urlsplit(smtp_url)  # smtp://user:password@host:port
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 25
         self.user, self.password = parts.username, parts.password

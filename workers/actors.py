@@ -15,6 +15,10 @@ from workers import jobs
 from workers.store import WorkerStore
 
 NOTIFICATIONS, BILLING = "notifications", "billing"
+# Identity's SMS (passwords, codes, PINs) on a queue of their own: a parent waiting for a
+# code is not behind a backlog of purchase notifications.
+CREDENTIALS = "credentials"
+QUEUES = (NOTIFICATIONS, CREDENTIALS, BILLING)
 RETRY: dict[str, Any] = {
     "max_retries": 8,
     "min_backoff": 500,
@@ -26,6 +30,7 @@ RETRY: dict[str, Any] = {
 @dataclass(frozen=True)
 class Actors:
     deliver: dramatiq.Actor[..., Any]
+    deliver_credential: dramatiq.Actor[..., Any]
     send_statement: dramatiq.Actor[..., Any]
     close_month: dramatiq.Actor[..., Any]
     charge_fee: dramatiq.Actor[..., Any]
@@ -46,6 +51,9 @@ def declare(broker: RedisBroker) -> Actors:
 
     def deliver(message_id: str) -> str:
         return jobs.deliver(jobs.runtime(), message_id)
+
+    def deliver_credential(message_id: str) -> None:
+        jobs.deliver(jobs.runtime(), message_id)
 
     def send_statement(account_id: str, period: str) -> None:
         jobs.send_statement(jobs.runtime(), account_id, period)
@@ -78,6 +86,7 @@ def declare(broker: RedisBroker) -> Actors:
 
     actors = Actors(
         deliver=actor(deliver, NOTIFICATIONS, store_results=True),
+        deliver_credential=actor(deliver_credential, CREDENTIALS),
         send_statement=actor(send_statement, NOTIFICATIONS),
         close_month=actor(close_month, BILLING),
         charge_fee=actor(charge_fee, BILLING),

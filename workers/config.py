@@ -1,8 +1,16 @@
-"""Settings of the worker processes, read from the environment by their composition roots."""
+"""Settings of the worker processes, read from the environment by their composition roots.
+
+The gateways have no usable default: a process that sends (`infoshkola workers`, the dramatiq
+worker processes) calls `require_gateways` at start-up and stops with one line naming the
+missing or empty setting, instead of failing every send later.
+"""
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from adapters.gateways import GatewaySettingError, check_http_gateway
+from adapters.mail import check_mail
 
 
 @dataclass(frozen=True)
@@ -10,9 +18,9 @@ class WorkerSettings:
     namespace: str = "infoshkola"  # prefix of every Redis key (dramatiq queues, locks)
     smtp_url: str = "smtp://127.0.0.1:25"
     mail_from: str = "infoshkola@localhost"
-    sms_url: str = "http://127.0.0.1:9101"
+    sms_url: str = ""  # an http(s):// gateway with its token, or file:<path> (the demo)
     sms_token: str = ""
-    push_url: str = "http://127.0.0.1:9102"
+    push_url: str = ""  # likewise
     push_token: str = ""
     acquiring_url: str = "http://127.0.0.1:9103"
     acquiring_key: str = ""
@@ -25,6 +33,23 @@ class WorkerSettings:
     send_lease_seconds: float = 60.0
     scheduler_tick_seconds: float = 60.0
     feed_poll_seconds: float = 0.5
+
+    def gateway_problems(self) -> list[str]:
+        found = [
+            check_http_gateway(
+                "SMS_GATEWAY_URL", self.sms_url, "SMS_GATEWAY_TOKEN", self.sms_token
+            ),
+            check_http_gateway(
+                "PUSH_GATEWAY_URL", self.push_url, "PUSH_GATEWAY_TOKEN", self.push_token
+            ),
+            check_mail(self.smtp_url, self.mail_from),
+        ]
+        return [problem for problem in found if problem is not None]
+
+    def require_gateways(self) -> None:
+        """Refuse to start a sending process whose gateways cannot work (one line)."""
+        if problems := self.gateway_problems():
+            raise GatewaySettingError("; ".join(problems))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "WorkerSettings":

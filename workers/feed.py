@@ -4,7 +4,8 @@ One transaction per batch writes the outbox rows, the workers' directory (school
 accounts, autopayments, the last balance seen) and the feed's position, so a crash replays
 the batch without duplicating rows. Jobs are enqueued after the commit; one lost between
 commit and enqueue is found by the sweep (`WorkerStore.stale_messages`) or, for billing,
-is idempotent when the next event or tick enqueues it again.
+is idempotent when the next event or tick enqueues it again. The feed also hands over the
+rows identity writes (`hand_over`: their requests do no network) and expires old secrets.
 """
 
 import logging
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from adapters.outbox import Outgoing
 from domain.account import Account
 from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
@@ -25,7 +27,7 @@ from domain.ledger import Ledger
 from domain.notifications import channels_for
 from domain.school import School
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
-from workers.store import Outgoing, WorkerStore
+from workers.store import WorkerStore
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +68,19 @@ class Feed:
             self.enqueue(name, args)
         return len(notifications)
 
+    def hand_over(self) -> int:
+        """Enqueue the delivery of messages others wrote (identity's credentials)."""
+        picked = self.store.pick_up()
+        for message_id in picked:
+            self.enqueue("deliver_credential", (message_id,))
+        return len(picked)
+
     def run_forever(self, stop: threading.Event, poll: float, lease: float) -> None:
         swept = 0.0
         while not stop.is_set():
-            done = self.run_once()
+            done = self.run_once() + self.hand_over()
             if time.monotonic() - swept > lease:
+                self.store.expire()
                 for message_id in self.store.stale_messages(older_than_seconds=lease):
                     self.enqueue("deliver", (message_id,))
                 swept = time.monotonic()

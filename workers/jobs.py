@@ -10,10 +10,11 @@ from uuid import UUID
 from adapters.acquiring import FAILED, SUCCEEDED, AcquiringClient
 from adapters.bootstrap import build_ledger, resolve_database_url
 from adapters.mail import MailSender
+from adapters.outbox import Outgoing
 from adapters.people import PeopleStore
-from adapters.push import PushSender
+from adapters.push import SendsPush, push_sender
 from adapters.settings import Settings
-from adapters.sms import SmsSender
+from adapters.sms import SendsSms, sms_sender
 from domain.account import Account
 from domain.billing import Billing
 from domain.fees import first_day, next_period
@@ -24,7 +25,7 @@ from domain.recorded import acting_as
 from workers.config import WorkerSettings
 from workers.feed import contact_refs
 from workers.messages import local, statement_text
-from workers.store import Outgoing, WorkerStore
+from workers.store import WorkerStore
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ class Runtime:
     store: WorkerStore
     people: PeopleStore
     mail: MailSender
-    sms: SmsSender
-    push: PushSender
+    sms: SendsSms
+    push: SendsPush
     acquiring: AcquiringClient
 
     @classmethod
@@ -57,8 +58,8 @@ class Runtime:
             store,
             people,
             MailSender(ws.smtp_url, ws.mail_from),
-            SmsSender(ws.sms_url, ws.sms_token),
-            PushSender(ws.push_url, ws.push_token),
+            sms_sender(ws.sms_url, ws.sms_token),
+            push_sender(ws.push_url, ws.push_token),
             AcquiringClient(ws.acquiring_url, ws.acquiring_key, ws.webhook_public_url),
         )
 
@@ -79,16 +80,24 @@ def runtime() -> Runtime:
 # Notifications
 
 
+def address_of(people: PeopleStore, m: Outgoing) -> str | None:
+    """A feed message's address, looked up at send time (an erased person has none)."""
+    refs = m.subject_ref.split()
+    found = people.get_many(refs)
+    field = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}[m.channel]
+    return next((found[r][field] for r in refs if found.get(r, {}).get(field)), None)
+
+
 def deliver(rt: Runtime, message_id: str) -> str:
-    """Send one outbox message at most once: claim it, send it, mark it sent."""
+    """Send one outbox message at most once: claim it, send it, mark it sent.
+
+    Identity's messages carry their phone (`address`); the feed's are addressed through the
+    personal-data store. A failure goes back to `pending` and is raised, so dramatiq retries."""
     m = rt.store.claim(message_id, rt.settings.send_lease_seconds)
     if m is None:
         return "taken"
     try:
-        refs = m.subject_ref.split()
-        found = rt.people.get_many(refs)
-        field = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}[m.channel]
-        to = next((found[r][field] for r in refs if found.get(r, {}).get(field)), None)
+        to = m.address or address_of(rt.people, m)
         if not to:
             rt.store.finish(message_id, "no_contact")
             return "no_contact"

@@ -1,16 +1,23 @@
 """Composition root of a dramatiq worker process: `dramatiq workers.main`.
 
 The dramatiq CLI imports this module, so here (and only here) the broker is built from the
-environment at import, before the actors are declared on it.
+environment at import, before the actors are declared on it. These processes send, so a
+gateway setting that cannot work stops them here, with one line, before any message is taken.
 """
 
 import os
 
 from adapters.bootstrap import resolve_redis_url
+from adapters.gateways import GatewaySettingError
 from adapters.settings import Settings
 from workers.actors import declare
 from workers.broker import build_broker
 from workers.config import WorkerSettings
 
-broker = build_broker(resolve_redis_url(Settings.from_env()), WorkerSettings.from_env(os.environ))
+settings = WorkerSettings.from_env(os.environ)
+try:
+    settings.require_gateways()
+except GatewaySettingError as error:
+    raise SystemExit(f"infoshkola workers: {error}") from None
+broker = build_broker(resolve_redis_url(Settings.from_env()), settings)
 actors = declare(broker)

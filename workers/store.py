@@ -1,34 +1,29 @@
 """The workers' own PostgreSQL tables: feed position, outbox, directory, scheduler runs.
 
-The feed writes outbox rows, directory rows and its position in one transaction. A message
-is claimed for sending with a lease and marked sent once, by its primary key, so a second
-enqueue or a redelivery finds it taken or done.
+The feed writes outbox rows, directory rows and its position in one transaction; identity
+writes its own rows (`adapters/outbox.py`). A message is claimed for sending with a lease and
+marked sent once, by its primary key, so a second enqueue or a redelivery finds it taken or
+done. A final status empties a sensitive row's text and address (`SCRUB`).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
+from adapters.outbox import DDL as OUTBOX_DDL
+from adapters.outbox import SCRUB, Outgoing, add_message
 from adapters.postgres import checked_pool
 
 MAX_ATTEMPTS = 20
 
-DDL = """
+DDL = (
+    OUTBOX_DDL
+    + """
 CREATE TABLE IF NOT EXISTS wk_position (
     name text PRIMARY KEY, notification_id bigint NOT NULL);
-CREATE TABLE IF NOT EXISTS wk_outbox (
-    message_id text PRIMARY KEY, account_id uuid NOT NULL, subject_ref text NOT NULL,
-    channel text NOT NULL, kind text NOT NULL, title text NOT NULL, body text NOT NULL,
-    status text NOT NULL DEFAULT 'pending', attempts int NOT NULL DEFAULT 0,
-    claimed_until timestamptz, sent_at timestamptz, provider_ref text, error text,
-    swept_at timestamptz,
-    created_at timestamptz NOT NULL DEFAULT now());
-CREATE INDEX IF NOT EXISTS wk_outbox_open ON wk_outbox (created_at)
-    WHERE status IN ('pending', 'sending');
 CREATE TABLE IF NOT EXISTS wk_schools (
     school_id uuid PRIMARY KEY, time_zone text NOT NULL, first_period text NOT NULL);
 CREATE TABLE IF NOT EXISTS wk_accounts (
@@ -41,17 +36,7 @@ CREATE TABLE IF NOT EXISTS wk_runs (
     job text NOT NULL, key text NOT NULL, period text NOT NULL,
     done_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (job, key, period));
 """
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    message_id: str
-    account_id: UUID
-    subject_ref: str
-    channel: str
-    kind: str
-    title: str
-    body: str
+)
 
 
 class WorkerStore:
@@ -108,15 +93,7 @@ class WorkerStore:
             "UPDATE wk_position SET notification_id = %s WHERE name = %s", (notification_id, name)
         )
 
-    @staticmethod
-    def add_message(conn: psycopg.Connection[Any], m: Outgoing) -> bool:
-        """Queue a message once; False when this (event, channel) already has one."""
-        row = conn.execute(
-            "INSERT INTO wk_outbox (message_id, account_id, subject_ref, channel, kind, title, "
-            "body) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-            (m.message_id, m.account_id, m.subject_ref, m.channel, m.kind, m.title, m.body),
-        ).fetchone()
-        return row is not None
+    add_message = staticmethod(add_message)
 
     # Sending
 
@@ -128,7 +105,9 @@ class WorkerStore:
                 "claimed_until = now() + make_interval(secs => %s) "
                 "WHERE message_id = %s AND (status = 'pending' "
                 "OR (status = 'sending' AND claimed_until < now())) "
-                "RETURNING message_id, account_id, subject_ref, channel, kind, title, body",
+                "AND (expires_at IS NULL OR expires_at > now()) "
+                "RETURNING message_id, account_id, subject_ref, channel, kind, title, body, "
+                "address",
                 (lease_seconds, message_id),
             ).fetchone()
         return Outgoing(*row) if row else None
@@ -136,20 +115,23 @@ class WorkerStore:
     def finish(self, message_id: str, status: str, provider_ref: str = "", error: str = "") -> None:
         with self.connection() as conn:
             conn.execute(
-                "UPDATE wk_outbox SET status = %s, provider_ref = %s, error = %s, "
-                "sent_at = CASE WHEN %s = 'sent' THEN now() END, claimed_until = NULL "
+                f"UPDATE wk_outbox SET {SCRUB}, status = %s, provider_ref = %s, "  # noqa: S608
+                "error = %s, sent_at = CASE WHEN %s = 'sent' THEN now() END, claimed_until = NULL "
                 "WHERE message_id = %s AND status = 'sending'",
                 (status, provider_ref, error[:500], status, message_id),
             )
 
     def release(self, message_id: str, error: str) -> None:
-        """Sending failed: try again later, or give up after MAX_ATTEMPTS (status 'failed')."""
+        """Sending failed: try again later, or give up after MAX_ATTEMPTS (status 'failed',
+        a sensitive row emptied in the same UPDATE)."""
         with self.connection() as conn:
             conn.execute(
                 "UPDATE wk_outbox SET claimed_until = NULL, error = %s, status = "
-                "CASE WHEN attempts >= %s THEN 'failed' ELSE 'pending' END "
+                "CASE WHEN attempts >= %s THEN 'failed' ELSE 'pending' END, "
+                "body = CASE WHEN sensitive AND attempts >= %s THEN '' ELSE body END, "
+                "address = CASE WHEN sensitive AND attempts >= %s THEN NULL ELSE address END "
                 "WHERE message_id = %s AND status = 'sending'",
-                (error[:500], MAX_ATTEMPTS, message_id),
+                (error[:500], MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_ATTEMPTS, message_id),
             )
 
     def stale_messages(self, older_than_seconds: float) -> list[str]:
@@ -168,6 +150,28 @@ class WorkerStore:
                 (older_than_seconds,),
             ).fetchall()
         return [r[0] for r in rows]
+
+    def pick_up(self) -> list[str]:
+        """Rows written outside the feed (identity's), taken once for the feed to enqueue.
+
+        A row lost between this and its enqueue is found by `stale_messages` later."""
+        with self.connection() as conn:
+            rows = conn.execute(
+                "UPDATE wk_outbox SET pickup = false WHERE message_id IN ("
+                " SELECT message_id FROM wk_outbox WHERE pickup ORDER BY created_at LIMIT 1000"
+                " FOR UPDATE SKIP LOCKED) RETURNING message_id"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def expire(self) -> int:
+        """Messages past their `expires_at` (a reset code's lifetime) are never sent: emptied."""
+        with self.connection() as conn:
+            done = conn.execute(
+                f"UPDATE wk_outbox SET status = 'expired', pickup = false, {SCRUB} "  # noqa: S608
+                "WHERE expires_at <= now() AND (status = 'pending'"
+                " OR (status = 'sending' AND claimed_until < now()))"
+            )
+            return done.rowcount
 
     def add_standalone_message(self, m: Outgoing) -> bool:
         with self.connection() as conn:

@@ -1,7 +1,9 @@
 """`infoshkola up`: what `make run` starts: the demo school and every long-running process.
 
 Each service is a child process running another `infoshkola` command; a child that dies is
-restarted with backoff, and Ctrl-C stops them all.
+restarted with backoff, and Ctrl-C stops them all. Without a configured SMS or push gateway the
+demo's messages go to files (`demo_gateways`), so the workers start and the demo's passwords,
+codes and PINs can be read there.
 """
 
 import os
@@ -9,7 +11,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import typer
 
@@ -27,6 +30,17 @@ SERVICES: dict[str, Sequence[str]] = {
 }
 
 
+def demo_gateways(env: Mapping[str, str], var_dir: Path) -> dict[str, str]:
+    """The gateway settings the demo adds when none is given: `file:` transports under
+    `var/outbox/` (see adapters/gateways.py). A gateway URL that is set is left alone (its
+    token is then required at the workers' start-up)."""
+    added = {}
+    for url_var, name in (("SMS_GATEWAY_URL", "sms"), ("PUSH_GATEWAY_URL", "push")):
+        if not env.get(url_var, "").strip():
+            added[url_var] = f"file:{var_dir / 'outbox' / f'{name}.jsonl'}"
+    return added
+
+
 def up() -> None:
     """Start the embedded servers (unless URLs are given), seed the demo, run every service."""
     settings = Settings.from_env()
@@ -34,10 +48,14 @@ def up() -> None:
     env = {**os.environ, "DATABASE_URL": container.database_url}
     if SERVICES:
         env["REDIS_URL"] = resolve_redis_url(settings)
+    files = demo_gateways(env, settings.var_dir)
+    env.update(files)
     summary = seed_demo(container.ledger)
     container.close()
     typer.echo(summary)
     typer.echo(f"database: {container.database_url}")
+    for url_var, url in files.items():
+        typer.echo(f"{url_var} unset: the demo writes these messages to {url} (not sent)")
     supervise(SERVICES, env)
 
 

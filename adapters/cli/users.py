@@ -1,7 +1,9 @@
 """`infoshkola users …`: staff users, parent logins, disabling and support's reset.
 
-Passwords of parents go by SMS only (SMS_GATEWAY_URL / SMS_GATEWAY_TOKEN); a staff
-password is typed at a hidden prompt (or given in INFOSHKOLA_STAFF_PASSWORD for scripts).
+Passwords of parents go by SMS only: these commands write them into the workers' outbox and
+`infoshkola workers` sends them (SMS_GATEWAY_URL / SMS_GATEWAY_TOKEN are the workers'
+settings); a staff password is typed at a hidden prompt (or given in
+INFOSHKOLA_STAFF_PASSWORD for scripts).
 """
 
 import signal
@@ -16,9 +18,8 @@ import typer
 from adapters.bootstrap import Container, bootstrap
 from adapters.identity.activations import ActivationLogins
 from adapters.identity.provisioning import grant_parent_access
-from adapters.identity.service import Identity, IdentityError, IdentitySettings, Role, Sms
+from adapters.identity.service import Identity, IdentityError, IdentitySettings, Role
 from adapters.people import PeopleStore
-from adapters.sms import SmsGatewayError, SmsSender
 from api.graphql.services import ApiSettings
 from domain.errors import DomainError
 
@@ -29,19 +30,13 @@ users_app = typer.Typer(no_args_is_help=True, help="Staff users and parent login
 def session() -> Iterator[tuple[Container, Identity]]:
     container = bootstrap()
     settings = ApiSettings.from_env()
-    sms = Sms(SmsSender(settings.sms_url, settings.sms_token).send)
-    identity = Identity(
-        container.database_url, sms, IdentitySettings(jwt_secret=settings.jwt_secret)
-    )
+    identity = Identity(container.database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
     try:
         identity.create_tables()
         yield container, identity
     except (IdentityError, DomainError) as error:
         typer.echo(f"error [{error.code}]: {error}", err=True)
         raise typer.Exit(2) from None
-    except SmsGatewayError as error:
-        typer.echo(f"error [sms]: {error}", err=True)
-        raise typer.Exit(3) from None
     finally:
         identity.close()
         container.close()
@@ -72,14 +67,15 @@ def grant_parent(
     contract: Annotated[str, typer.Option(help="the contract number")],
     phone: Annotated[str | None, typer.Option(help="else the phone on record")] = None,
 ) -> None:
-    """Give the contract's parent a login; a new login's password goes by SMS."""
+    """Give the contract's parent a login; a new login's password (a fresh one when the
+    contract was granted before) goes by SMS."""
     with session() as (container, identity):
         people = PeopleStore(container.database_url)
         found = grant_parent_access(container.ledger, people, identity, contract, phone)
         if found is None:
             typer.echo("error: no phone is known for this contract; pass --phone", err=True)
             raise typer.Exit(2)
-        typer.echo(f"contract {contract} attached to login {found}; the parent was told by SMS")
+        typer.echo(f"contract {contract} attached to login {found}; the SMS is queued")
 
 
 @users_app.command("disable")
@@ -106,7 +102,7 @@ def reset_access(contract: Annotated[str, typer.Option(help="the contract number
         if not identity.reset_access(contract):
             typer.echo("error: this contract has no parent login", err=True)
             raise typer.Exit(2)
-        typer.echo("a new password was sent by SMS")
+        typer.echo("a new password is queued for SMS")
 
 
 @users_app.command("provision")
@@ -116,6 +112,7 @@ def provision(
     """Give the parents of newly activated cards a login (password by SMS)."""
     with session() as (container, identity):
         people = PeopleStore(container.database_url)
+        people.create_tables()  # on a new database this may be the first process up
         logins = ActivationLogins(container.ledger, people, identity, container.database_url)
         if not follow:
             typer.echo(f"{logins.step(limit=10_000)} activations handled")

@@ -2,7 +2,8 @@
 the acquiring webhook endpoint, each a child process supervised like `infoshkola up` does.
 
 `--only worker|feed|scheduler|webhooks` runs one of them in this process (what the
-supervisor starts, and what tests start to kill one with -9).
+supervisor starts, and what tests start to kill one with -9). The workers send SMS, push and
+e-mail: `all` and `worker` check those settings first and stop with one line if one cannot work.
 """
 
 import logging
@@ -15,6 +16,7 @@ from enum import StrEnum
 import typer
 
 from adapters.bootstrap import build_clock, build_ledger, resolve_database_url, resolve_redis_url
+from adapters.gateways import GatewaySettingError
 from adapters.people import PeopleStore
 from adapters.settings import Settings
 from workers.config import WorkerSettings
@@ -35,6 +37,8 @@ def workers(
 ) -> None:
     """Start the workers: notifications, monthly fees, autopayments, low-balance alerts."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if only in (Part.ALL, Part.WORKER):
+        require_gateways(WorkerSettings.from_env(os.environ))
     settings = Settings.from_env()
     env = {
         **os.environ,
@@ -55,11 +59,23 @@ def workers(
             env,
         )  # fmt: skip
     elif only == Part.WORKER:
+        from workers.actors import QUEUES
+
         args = [sys.executable, "-m", "dramatiq", "workers.main", "--processes", str(processes),
-                "--threads", str(threads), "--queues", "notifications", "billing"]  # fmt: skip
+                "--threads", str(threads), "--queues", *QUEUES]  # fmt: skip
         os.execv(sys.executable, args)  # noqa: S606 - replace this process with dramatiq
     else:
         run_part(only, settings, env)
+
+
+def require_gateways(settings: WorkerSettings) -> None:
+    """The worker processes send: refuse to start them (one line, exit 2) when a gateway
+    setting is missing or cannot work, rather than fail every send."""
+    try:
+        settings.require_gateways()
+    except GatewaySettingError as error:
+        typer.echo(f"infoshkola workers: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def run_part(part: Part, settings: Settings, env: dict[str, str]) -> None:

@@ -1,11 +1,13 @@
 """Parent logins from card activations: the kiosk takes the parent's phone, this tail gives
-the contract's parent a login and sends the password by SMS.
+the contract's parent a login and a kiosk PIN, each by SMS (through the workers' outbox).
 
 It follows the ledger's `CardActivated` events after its own stored position (one instance
 at a time, under an advisory lock): each activation becomes a pending row, retried until the
-phone is in the personal-data store (given up after `PHONE_GRACE`). A contract that already
-has a login is skipped, so a crash between the SMS and the row's removal sends nothing twice
-(a new login's password goes once: the login exists on the retry).
+phone is in the personal-data store (given up after `PHONE_GRACE`). Every activation grants:
+a new parent gets a login and its password; the same parent activating again gets a FRESH
+password (`Identity.grant_parent`). The grant is keyed by the activation's notification id,
+so a crash between the grant and the row's removal changes and sends nothing twice; the PIN
+goes once per account.
 """
 
 import logging
@@ -32,6 +34,8 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS identity_feeds (name text PRIMARY KEY, position bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS identity_pending_activations ("
     " account_id uuid PRIMARY KEY, first_seen timestamptz NOT NULL DEFAULT now())",
+    # the latest activation waiting (the grant's key); NULL in rows written before it was kept
+    "ALTER TABLE identity_pending_activations ADD COLUMN IF NOT EXISTS notification_id bigint",
 )
 
 
@@ -43,16 +47,20 @@ class ActivationLogins:
         self.pins = KioskPins(identity)
         self.database_url = database_url
         self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
+        self._tables_ready = False
 
     def _connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.database_url, autocommit=True)
 
     def step(self, limit: int = 100) -> int:
         """Handle activations recorded since the last step, and retry those still waiting for
-        their phone; returns how many logins were given or found."""
+        their phone; returns how many were granted (a login given or its password renewed, or
+        a replayed activation found done)."""
         with self._connect() as conn:
-            for ddl in DDL:
-                conn.execute(ddl)
+            if not self._tables_ready:
+                for ddl in DDL:
+                    conn.execute(ddl)
+                self._tables_ready = True
             conn.execute(
                 "INSERT INTO identity_feeds (name, position) VALUES (%s, 0)"
                 " ON CONFLICT (name) DO NOTHING",
@@ -73,23 +81,26 @@ class ActivationLogins:
             for notification_id, account_id in found:
                 with conn.transaction():
                     conn.execute(
-                        "INSERT INTO identity_pending_activations (account_id) VALUES (%s)"
-                        " ON CONFLICT (account_id) DO NOTHING",
-                        (account_id,),
+                        "INSERT INTO identity_pending_activations (account_id, notification_id)"
+                        " VALUES (%s, %s) ON CONFLICT (account_id)"
+                        " DO UPDATE SET notification_id = EXCLUDED.notification_id",
+                        (account_id, notification_id),
                     )
                     conn.execute(
                         "UPDATE identity_feeds SET position = %s WHERE name = %s",
                         (notification_id, FEED),
                     )
             pending = conn.execute(
-                "SELECT account_id, first_seen FROM identity_pending_activations"
+                "SELECT account_id, first_seen, notification_id FROM identity_pending_activations"
                 " ORDER BY first_seen"
             ).fetchall()
-            for account_id, first_seen in pending:
-                if self._provision(account_id):
+            for account_id, first_seen, activation in pending:
+                if self._provision(account_id, activation):
                     done += 1
                 elif datetime.now(UTC) - first_seen <= PHONE_GRACE:
                     continue
+                elif self.identity.holders(account_id):
+                    log.info("account %s: no parent phone; its login stays as it was", account_id)
                 else:
                     log.warning("account %s has no parent phone; no login given", account_id)
                 conn.execute(
@@ -98,16 +109,17 @@ class ActivationLogins:
                 )
         return done
 
-    def _provision(self, account_id: UUID) -> bool:
-        """True when the contract's parent has a login (given now, or already there) and the
-        kiosk PIN has gone to the parent's phone (once per account)."""
-        if not self.identity.holders(account_id):
-            contract = self.ledger.account(account_id).contract_number
-            if grant_parent_access(self.ledger, self.people, self.identity, contract) is None:
-                return False
+    def _provision(self, account_id: UUID, activation: int | None) -> bool:
+        """Grant the contract to the parent of the phone on record (a new login's password, or
+        a fresh one for the same parent activating again) and queue the kiosk PIN (once per
+        account); False while no phone is known."""
         phone = parent_phone(self.ledger, self.people, account_id)
-        if phone is not None:
-            self.pins.issue(account_id, phone)
+        if phone is None:
+            return False
+        contract = self.ledger.account(account_id).contract_number
+        key = f"activation/{account_id}/{activation}" if activation is not None else None
+        grant_parent_access(self.ledger, self.people, self.identity, contract, phone, key=key)
+        self.pins.issue(account_id, phone)
         return True
 
     def follow(self, stop: threading.Event, every: float = 1.0) -> None:

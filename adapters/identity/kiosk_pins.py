@@ -1,14 +1,15 @@
 """The kiosk PIN: with the card, it lets a parent use the school's self-service kiosk.
 
 As in the article, activating a card at the kiosk sends the parent the cabinet's password and
-a PIN for the kiosk. Only a hash is kept; the PIN goes out once by SMS, never in a response or
-a log. `check` compares in constant time through argon2, like passwords.
+a PIN for the kiosk. Only a hash is kept; the PIN goes out once by SMS (through the workers'
+outbox, `adapters/identity/messages.py`), never in a response or a log. `check` compares in
+constant time through argon2, like passwords.
 """
 
 import secrets as random
 from uuid import UUID
 
-from adapters.identity import secrets
+from adapters.identity import messages, secrets
 from adapters.identity.service import Identity
 
 DDL = (
@@ -35,14 +36,22 @@ class KioskPins:
             conn.execute(DDL)
 
     def issue(self, account_id: UUID, phone: str, *, replace: bool = False) -> bool:
-        """Give the account a PIN by SMS; once, unless `replace` (support re-issues it)."""
+        """Give the account a PIN by SMS; once, unless `replace` (support re-issues it). The
+        PIN's hash and its SMS (the outbox) are committed together."""
         pin = f"{random.randbelow(10_000):04d}"
-        with self.identity.pool.connection() as conn:
+        with self.identity.pool.connection() as conn, conn.transaction():
             query = REPLACE if replace else INSERT
             made = conn.execute(query, (account_id, secrets.hash_secret(pin))).fetchone()
-        if made is None:
-            return False
-        self.identity.sms.deliver(phone, f"Инфошкола: ПИН-код для автомата в школе: {pin}")
+            if made is None:
+                return False
+            messages.queue_sms(
+                conn,
+                phone=phone,
+                kind=messages.KIOSK_PIN,
+                text=f"Инфошкола: ПИН-код для автомата в школе: {pin}",
+                subject=messages.account_subject(account_id),
+                account_id=account_id,
+            )
         return True
 
     def check(self, account_id: UUID, pin: str) -> bool:

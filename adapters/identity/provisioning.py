@@ -23,11 +23,13 @@ def grant_parent_access(
     identity: Identity,
     contract_number: str,
     phone: str | None = None,
+    *,
+    key: str | None = None,
 ) -> UUID | None:
-    """Attach the contract to its parent's login (a password by SMS for a new login);
-    None when no phone is known."""
+    """Attach the contract to its parent's login (a password by SMS for a new login, a fresh
+    one for a repeated grant); None when no phone is known. `key`: see `grant_parent`."""
     account_id = ledger.account_id_for_contract(contract_number)
     phone = phone or parent_phone(ledger, people, account_id)
     if phone is None:
         return None
-    return identity.grant_parent(contract_number, account_id, phone, Access.MANAGE)
+    return identity.grant_parent(contract_number, account_id, phone, Access.MANAGE, key=key)

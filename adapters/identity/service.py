@@ -1,7 +1,9 @@
 """Identity: logins, sessions and credentials delivered by SMS.
 
-Passwords and reset codes are generated here, hashed with argon2id, and sent to the phone on
-record through the SMS gateway; they never appear in a return value, a response or a log.
+Passwords and reset codes are generated here, hashed with argon2id, and written for the phone
+on record into the workers' outbox in the same transaction (`adapters/identity/messages.py`):
+nothing here talks to the SMS gateway. They never appear in a return value, a response or a
+log.
 Access tokens live minutes; the session row behind them is checked on every request, so
 logout, a password change, a reset by support or disabling the login revoke at once.
 """
@@ -9,7 +11,7 @@ logout, a password change, a reset by support or disabling the login revoke at o
 import hashlib
 import logging
 import secrets as token_source
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -18,8 +20,9 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from adapters.identity import secrets, throttle, tokens
+from adapters.identity import messages, secrets, throttle, tokens
 from adapters.identity.tables import DDL
+from adapters.outbox import create_outbox
 from adapters.postgres import checked_pool
 
 log = logging.getLogger("infoshkola.identity")
@@ -95,16 +98,6 @@ class Issued:
     principal: Principal
 
 
-class Sms:
-    """What the identity needs of the SMS adapter (`adapters.sms.SmsSender`)."""
-
-    def __init__(self, send: Callable[[str, str, str], object]) -> None:
-        self.send = send
-
-    def deliver(self, phone: str, text: str) -> None:
-        self.send(f"identity-{uuid4()}", phone, text)
-
-
 @dataclass(frozen=True)
 class IdentitySettings:
     jwt_secret: str | None = None
@@ -121,11 +114,8 @@ def refresh_hash(token: str) -> str:
 
 
 class Identity:
-    def __init__(
-        self, database_url: str, sms: Sms, settings: IdentitySettings | None = None
-    ) -> None:
+    def __init__(self, database_url: str, settings: IdentitySettings | None = None) -> None:
         self.settings = settings or IdentitySettings()
-        self.sms = sms
         self.pool = checked_pool(database_url, max_size=8)
         self._secret: str | None = self.settings.jwt_secret
 
@@ -137,6 +127,7 @@ class Identity:
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('identity.ddl', 0))")
             for ddl in DDL:
                 conn.execute(ddl)
+            create_outbox(conn)
         self.prune()
 
     def prune(self) -> None:
@@ -311,7 +302,11 @@ class Identity:
     # Self-service reset by a one-time SMS code
 
     def request_reset(self, name: str, address: str) -> None:
-        """Send a one-time code to the login's phone; silent for unknown names."""
+        """Queue a one-time code for the login's phone; silent for unknown names.
+
+        Both answers do the same work and no network: the throttle, one lookup, one argon2
+        hash; a known name also writes the code and its SMS (the outbox) in one transaction.
+        """
         limits = self.settings.limits
         keys = {
             throttle.name_key("reset", name): 3,
@@ -320,25 +315,32 @@ class Identity:
         with self.pool.connection() as conn:
             if not throttle.admit(conn, keys, limits.window):
                 raise ThrottledError("too many attempts; try again later")
-            row = conn.execute(
-                "SELECT p.principal_id, p.phone FROM identity_names n"
-                " JOIN identity_principals p USING (principal_id)"
-                " WHERE n.name = %s AND NOT p.disabled AND p.phone IS NOT NULL",
-                (name.strip(),),
-            ).fetchone()
-            if row is None:
-                secrets.hash_secret("000000")  # the same work as for a known name
-                return
-            code = secrets.new_code()
-            conn.execute(
-                "INSERT INTO identity_reset_codes (principal_id, code_hash, expires_at)"
-                " VALUES (%s, %s, now() + %s) ON CONFLICT (principal_id) DO UPDATE SET"
-                " code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at, attempts = 0",
-                (row[0], secrets.hash_secret(code), self.settings.reset_ttl),
-            )
-        self.sms.deliver(
-            row[1], f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте."
-        )
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT p.principal_id, p.phone FROM identity_names n"
+                    " JOIN identity_principals p USING (principal_id)"
+                    " WHERE n.name = %s AND NOT p.disabled AND p.phone IS NOT NULL",
+                    (name.strip(),),
+                ).fetchone()
+                if row is None:
+                    secrets.hash_secret("000000")  # the same work as for a known name
+                    return
+                code = secrets.new_code()
+                conn.execute(
+                    "INSERT INTO identity_reset_codes (principal_id, code_hash, expires_at)"
+                    " VALUES (%s, %s, now() + %s) ON CONFLICT (principal_id) DO UPDATE SET"
+                    " code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at,"
+                    " attempts = 0",
+                    (row[0], secrets.hash_secret(code), self.settings.reset_ttl),
+                )
+                messages.queue_sms(
+                    conn,
+                    phone=row[1],
+                    kind=messages.RESET_CODE,
+                    text=f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте.",
+                    subject=messages.login_subject(row[0]),
+                    expires_in=self.settings.reset_ttl,  # a late code is useless: never sent
+                )
 
     def reset_password(self, name: str, code: str, new: str, address: str) -> None:
         if not secrets.acceptable_password(new):
@@ -378,30 +380,33 @@ class Identity:
     # Provisioning
 
     def grant_parent(
-        self, contract_number: str, account_id: UUID, phone: str, access: Access = Access.MANAGE
+        self,
+        contract_number: str,
+        account_id: UUID,
+        phone: str,
+        access: Access = Access.MANAGE,
+        *,
+        key: str | None = None,
     ) -> UUID:
         """Attach a contract to the parent (or representative) login of `phone`.
 
         A new login gets a password by SMS; an existing one (a second child, a grandparent
-        added to another grandchild) keeps its password and is told by SMS.
+        added to another grandchild) keeps its password and is told by SMS. Granting again a
+        contract the login already holds (the parent activating again, the operator
+        re-granting) sets and sends a FRESH password and ends the login's sessions. The login
+        and its SMS are committed together (the outbox); with `key`, a repeat of the same
+        request (a replayed activation) changes and sends nothing.
         """
         kind = "parent" if access == Access.MANAGE else "representative"
-        password = None
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", (phone,))
             row = conn.execute(
                 "SELECT principal_id FROM identity_principals WHERE kind = %s AND phone = %s",
                 (kind, phone),
             ).fetchone()
-            if row is None:
-                principal_id, password = uuid4(), secrets.new_password()
-                conn.execute(
-                    "INSERT INTO identity_principals (principal_id, kind, role, phone,"
-                    " password_hash) VALUES (%s, %s, %s, %s, %s)",
-                    (principal_id, kind, kind, phone, secrets.hash_secret(password)),
-                )
-            else:
-                principal_id = row[0]
+            if row is not None and messages.already_sent(conn, key):
+                return UUID(str(row[0]))
+            principal_id, password = self._parent_login(conn, kind, phone, account_id, row)
             conn.execute(
                 "INSERT INTO identity_grants (principal_id, account_id, contract_number, access)"
                 " VALUES (%s, %s, %s, %s) ON CONFLICT (principal_id, account_id)"
@@ -423,13 +428,52 @@ class Identity:
             ).fetchone()
             if owner is None or owner[0] != principal_id:
                 raise IdentityError(f"login name {name!r} belongs to another kind of login")
-        login = contract_number if access == Access.MANAGE else phone
-        if password is not None:
-            self.sms.deliver(phone, f"Инфошкола: вход {login}, пароль {password}")
-        else:
-            self.sms.deliver(phone, f"Инфошкола: договор {contract_number} добавлен к вашему входу")
+            if password is not None:
+                kind_of_sms, text = messages.PASSWORD, f"Инфошкола: вход {name}, пароль {password}"
+            else:
+                kind_of_sms = messages.CONTRACT_ADDED
+                text = f"Инфошкола: договор {contract_number} добавлен к вашему входу"
+            messages.queue_sms(
+                conn,
+                phone=phone,
+                kind=kind_of_sms,
+                text=text,
+                subject=messages.login_subject(principal_id),
+                account_id=account_id,
+                key=key,
+            )
         log.info("login %s now holds contract %s (%s)", principal_id, contract_number, access)
         return principal_id
+
+    def _parent_login(
+        self,
+        conn: psycopg.Connection[Any],
+        kind: str,
+        phone: str,
+        account_id: UUID,
+        row: tuple[Any, ...] | None,
+    ) -> tuple[UUID, str | None]:
+        """The login of `phone` and the fresh password it needs: a new login, or a contract
+        it already holds granted again (its sessions end); None for a contract added."""
+        if row is None:
+            principal_id, password = uuid4(), secrets.new_password()
+            conn.execute(
+                "INSERT INTO identity_principals (principal_id, kind, role, phone,"
+                " password_hash) VALUES (%s, %s, %s, %s, %s)",
+                (principal_id, kind, kind, phone, secrets.hash_secret(password)),
+            )
+            return principal_id, password
+        principal_id = UUID(str(row[0]))
+        held = conn.execute(
+            "SELECT 1 FROM identity_grants WHERE principal_id = %s AND account_id = %s",
+            (principal_id, account_id),
+        ).fetchone()
+        if held is None:
+            return principal_id, None
+        password = secrets.new_password()
+        self._set_password(conn, principal_id, password)
+        self.revoke_all(conn, principal_id)
+        return principal_id, password
 
     def reset_access(self, contract_number: str) -> bool:
         """Support: a fresh password by SMS to the contract's parent; every session ends."""
@@ -449,7 +493,13 @@ class Identity:
                 (row[0],),
             )
             self.revoke_all(conn, row[0])
-        self.sms.deliver(row[1], f"Инфошкола: новый пароль для входа {contract_number}: {password}")
+            messages.queue_sms(
+                conn,
+                phone=row[1],
+                kind=messages.PASSWORD,
+                text=f"Инфошкола: новый пароль для входа {contract_number}: {password}",
+                subject=messages.login_subject(row[0]),
+            )
         return True
 
     def create_staff(

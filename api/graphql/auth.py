@@ -1,14 +1,14 @@
 """Identity mutations: login, tokens, passwords, representatives, support's reset.
 
 Unknown and known logins get the same answers (`INVALID_CREDENTIALS`, `THROTTLED`,
-`Accepted`); passwords and codes travel by SMS only.
+`Accepted`); passwords and codes travel by SMS only, queued in the workers' outbox in the
+transaction that makes them (no request waits for the SMS gateway).
 """
 
 import strawberry
 from strawberry.types import Info
 
 from adapters.identity.service import Access, IdentityError
-from adapters.sms import SmsGatewayError
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, convert
@@ -23,8 +23,6 @@ from api.graphql.types import (
     RequestResult,
     Session,
 )
-
-SMS_DOWN = Problem(code=ProblemCode.NOT_AVAILABLE, message="SMS delivery failed; try later")
 
 
 def identity_problem(error: IdentityError) -> Problem:
@@ -99,8 +97,6 @@ class IdentityMutation:
             await ctx.services.run(ctx.services.identity.request_reset, username, ctx.address)
         except IdentityError as error:
             return identity_problem(error)
-        except SmsGatewayError:
-            return SMS_DOWN
         return Accepted(ok=True)
 
     @strawberry.mutation(description="Set a new password with the SMS code; every session ends.")
@@ -136,8 +132,6 @@ class IdentityMutation:
                 phone,
                 Access.READ,
             )
-        except SmsGatewayError:
-            return SMS_DOWN
         except IdentityError as error:
             return identity_problem(error)
         return Done(position=await head(info))
@@ -146,10 +140,7 @@ class IdentityMutation:
     async def reset_access(self, info: Info[Context, None], contract_number: str) -> CommandResult:
         ref = await perm.account(info, "Mutation.resetAccess", contract_number)
         services = info.context.services
-        try:
-            found = await services.run(services.identity.reset_access, ref.contract_number)
-        except SmsGatewayError:
-            return SMS_DOWN
+        found = await services.run(services.identity.reset_access, ref.contract_number)
         if not found:
             return Problem(code=ProblemCode.NOT_FOUND, message="this contract has no parent login")
         return Done(position=await head(info))

@@ -1,9 +1,10 @@
 """What the resolvers use: the ledger (commands), identity, read-model connections.
 
-Everything here is synchronous (eventsourcing, psycopg, argon2, the SMS gateway); the
-resolvers call it through `run` so the event loop never blocks (STACK.md §2.4-1). GraphQL's
-threads come from a limiter of their own (`graphql_threads`), so however many slow GraphQL
-requests wait on PostgreSQL, the terminal routes keep the default thread pool to themselves.
+Everything here is synchronous (eventsourcing, psycopg, argon2); the resolvers call it
+through `run` so the event loop never blocks (STACK.md §2.4-1). GraphQL's threads come from a
+limiter of their own (`graphql_threads`), so however many slow GraphQL requests wait on
+PostgreSQL, the terminal routes keep the default thread pool to themselves. Nothing here sends
+an SMS: identity writes its messages into the workers' outbox.
 """
 
 import os
@@ -16,9 +17,8 @@ import psycopg
 from anyio import CapacityLimiter, to_thread
 from psycopg_pool import ConnectionPool
 
-from adapters.identity.service import Identity, IdentitySettings, Sms
+from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
-from adapters.sms import SmsSender
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
@@ -30,8 +30,6 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class ApiSettings:
     development: bool = False  # GraphiQL, introspection and suggestions only then
-    sms_url: str = "http://127.0.0.1:9101"
-    sms_token: str = ""
     jwt_secret: str | None = None
     read_wait_seconds: float = 5.0  # longest wait for a read model to reach `after`
     live_poll_seconds: float = 0.5  # how often a subscription looks at the read model
@@ -45,8 +43,6 @@ class ApiSettings:
     def from_env(cls, env: Any = os.environ) -> "ApiSettings":
         return cls(
             development=env.get("INFOSHKOLA_MODE", "production") == "development",
-            sms_url=env.get("SMS_GATEWAY_URL", cls.sms_url),
-            sms_token=env.get("SMS_GATEWAY_TOKEN", cls.sms_token),
             jwt_secret=env.get("JWT_SECRET") or None,
             live_poll_seconds=float(env.get("API_LIVE_POLL_SECONDS", cls.live_poll_seconds)),
             graphql_threads=int(env.get("API_GRAPHQL_THREADS", cls.graphql_threads)),
@@ -71,10 +67,7 @@ class Services:
         self.database_url = database_url
         self.settings = settings
         self.people = people or PeopleStore(database_url)
-        sender = SmsSender(settings.sms_url, settings.sms_token)
-        self.identity = Identity(
-            database_url, Sms(sender.send), IdentitySettings(jwt_secret=settings.jwt_secret)
-        )
+        self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
         self.reads = ConnectionPool(
             database_url, min_size=1, max_size=10, kwargs={"autocommit": True}, open=True

@@ -1,5 +1,7 @@
 """The API under test: the real app on a real uvicorn server (loopback), the real ledger and
-PostgreSQL, the real projections (run to the needed position), a loopback SMS gateway."""
+PostgreSQL, the real projections (run to the needed position), and the real workers (the
+feed and a dramatiq worker process, started on the first SMS a test waits for) delivering
+identity's outbox to a loopback SMS gateway."""
 
 import itertools
 import re
@@ -24,9 +26,9 @@ from tests.builders import Pupil, SchoolWorld, new_school
 from tests.fakes.http import FakeSmsGateway
 from tests.projections.helpers import catch_up
 from tests.terminals.test_server import free_port
-from tests.workers.harness import wait_for
+from tests.workers.harness import Stack as Workers
+from tests.workers.harness import running_workers, wait_for
 
-SMS_TOKEN = "sms-test-token"
 STAFF_PASSWORD = "staff-password-1"
 _phones = itertools.count(1000)
 _addresses = itertools.count(1)
@@ -111,6 +113,7 @@ class Stack:
     url: str
     http: httpx.Client
     app: FastAPI
+    workers: Workers
 
     @property
     def identity(self) -> Identity:
@@ -126,17 +129,50 @@ class Stack:
         """Run every projection up to the ledger's head."""
         catch_up(self.ledger, self.database_url)
 
+    def deliver(self) -> None:
+        """Start the workers that send the outbox (once): the feed and one worker process.
+
+        The feed starts at the ledger's head: these tests need identity's messages, not the
+        notifications of every event earlier test modules left in the shared database. It
+        polls at the production default (0.5 s), not the workers tests' 0.05 s: here it shares
+        the CPU with the API server and the projections runner some tests start."""
+        if not self.workers.children:
+            self.workers.query(
+                "INSERT INTO wk_position (name, notification_id) VALUES ('notifications', %s)"
+                " ON CONFLICT (name) DO UPDATE SET notification_id ="
+                " greatest(wk_position.notification_id, EXCLUDED.notification_id) RETURNING 1",
+                self.ledger.recorder.max_notification_id() or 0,
+            )
+            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.5")
+            self.workers.start("worker")
+
+    def outbox_to(self, phone: str) -> list[tuple[Any, ...]]:
+        """(kind, status) of identity's messages still addressed to `phone` (a final one
+        forgets its address)."""
+        return self.workers.query(
+            "SELECT kind, status FROM wk_outbox WHERE address = %s ORDER BY created_at", phone
+        )
+
     def sms_to(self, phone: str, after: int = 0) -> list[str]:
+        """Every SMS queued for `phone` so far, once the workers have sent them all."""
+        self.deliver()
+        wait_for(
+            lambda: not any(s in ("pending", "sending") for _, s in self.outbox_to(phone)),
+            60,
+            f"the SMS to {phone} to be sent",
+        )
         return self.sms.to(phone)[after:]
 
     def password_sent_to(self, phone: str) -> str:
-        texts = wait_for(lambda: [t for t in self.sms.to(phone) if "пароль" in t], 5, "an SMS")
+        texts = [t for t in self.sms_to(phone) if "пароль" in t]
+        assert texts, f"no password was sent to {phone}"
         found = re.search(r"(\S+)$", texts[-1])
         assert found, texts[-1]
         return found.group(1)
 
     def code_sent_to(self, phone: str) -> str:
-        texts = wait_for(lambda: [t for t in self.sms.to(phone) if "Код" in t], 5, "a code")
+        texts = [t for t in self.sms_to(phone) if "Код" in t]
+        assert texts, f"no code was sent to {phone}"
         found = re.search(r"(\d{6})", texts[-1])
         assert found
         return found.group(1)
@@ -164,14 +200,7 @@ def running_stack(
     ledger: Ledger, database_url: str, development: bool = False, **api: Any
 ) -> Iterator[Stack]:
     """`api`: further `ApiSettings` (limits) for this server."""
-    sms = FakeSmsGateway(token=SMS_TOKEN).start()
-    settings = ApiSettings(
-        development=development,
-        sms_url=sms.url,
-        sms_token=SMS_TOKEN,
-        live_poll_seconds=0.1,
-        **api,
-    )
+    settings = ApiSettings(development=development, live_poll_seconds=0.1, **api)
     container = Container(Settings(database_url=database_url), database_url, ledger)
     app = create_app(container, settings)
     port = free_port()
@@ -190,9 +219,12 @@ def running_stack(
     wait_for(lambda: server.started, 10, "uvicorn to start")
     url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=url, timeout=30) as http:
-            yield Stack(ledger, database_url, app.state.graphql_services, sms, url, http, app)
+        with (
+            running_workers(database_url) as workers,
+            httpx.Client(base_url=url, timeout=30) as http,
+        ):
+            services = app.state.graphql_services
+            yield Stack(ledger, database_url, services, workers.sms, url, http, app, workers)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        sms.stop()

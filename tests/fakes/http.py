@@ -2,7 +2,8 @@
 
 Each one speaks the protocol our adapter speaks (see `adapters/sms.py`, `adapters/push.py`,
 `adapters/acquiring.py`), keeps every request it got, and, like the real services, dedupes
-on the idempotency key: a repeated key is acknowledged with the first answer.
+on the idempotency key: a repeated key is acknowledged with the first answer. `fail_next(n)`
+makes it answer the next n requests 503, like a gateway that is down.
 """
 
 import json
@@ -21,6 +22,7 @@ from adapters.acquiring import sign
 class Received:
     key: str
     body: dict[str, Any]
+    status: int = 0  # what it answered
 
 
 @dataclass
@@ -30,6 +32,11 @@ class FakeService:
     accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> first answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    failures: int = 0  # the next requests to answer 503
+
+    def fail_next(self, n: int) -> None:
+        with self.lock:
+            self.failures = n
 
     def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         raise NotImplementedError
@@ -40,12 +47,18 @@ class FakeService:
         key = headers.get("Idempotency-Key") or headers.get("Idempotence-Key") or ""
         body = json.loads(raw)
         with self.lock:
-            self.requests.append(Received(key, body))
-            if key in self.accepted:
-                return 200, self.accepted[key]
-            code, reply = self.answer(path, key, body)
-            if code in (200, 201):
-                self.accepted[key] = reply
+            received = Received(key, body)
+            self.requests.append(received)
+            if self.failures > 0:
+                self.failures -= 1
+                code, reply = 503, {"error": "unavailable"}
+            elif key in self.accepted:
+                code, reply = 200, self.accepted[key]
+            else:
+                code, reply = self.answer(path, key, body)
+                if code in (200, 201):
+                    self.accepted[key] = reply
+            received.status = code
         return code, reply
 
     def start(self) -> Self:

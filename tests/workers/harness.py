@@ -7,7 +7,8 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from domain.ledger import Ledger
 from tests.clock import child_clock
 from tests.fakes.http import FakeAcquiring, FakePushGateway, FakeSmsGateway
 from tests.fakes.smtp import SmtpInbox, free_port
+from tests.services import in_ci, redis_server_url
 from workers.actors import Actors, declare
 from workers.broker import build_broker
 from workers.config import WorkerSettings
@@ -140,3 +142,28 @@ class Stack:
 
     def outbox_settled(self) -> bool:
         return not self.query("SELECT 1 FROM wk_outbox WHERE status IN ('pending', 'sending')")
+
+
+def workers_redis_url() -> str:
+    """Our own Redis db number on the machine's server under CI; keys are namespaced anyway."""
+    if not os.environ.get("REDIS_URL") and in_ci():
+        return "redis://127.0.0.1:6379/6"
+    return redis_server_url()
+
+
+@contextmanager
+def running_workers(database_url: str) -> Iterator[Stack]:
+    """The harness with its fakes on `database_url`; every child process started through it
+    is stopped at the end."""
+    smtp = SmtpInbox().start()
+    sms = FakeSmsGateway(token="sms-token").start()
+    push = FakePushGateway(token="push-token").start()
+    acquiring = FakeAcquiring(token="acq-key", secret=SECRET).start()
+    stack = Stack(database_url, workers_redis_url(), smtp, sms, push, acquiring)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        for fake in (sms, push, acquiring):
+            fake.stop()
+        smtp.stop()
