@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 import psycopg
 from anyio import CapacityLimiter, to_thread
-from psycopg_pool import ConnectionPool
 
 from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
+from adapters.postgres import checked_pool
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
@@ -69,9 +69,7 @@ class Services:
         self.people = people or PeopleStore(database_url)
         self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
-        self.reads = ConnectionPool(
-            database_url, min_size=1, max_size=10, kwargs={"autocommit": True}, open=True
-        )
+        self.reads = checked_pool(database_url, max_size=10)  # survives a PostgreSQL restart
         self.threads = CapacityLimiter(settings.graphql_threads)
 
     def create_tables(self) -> None:
