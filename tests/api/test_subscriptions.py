@@ -82,7 +82,10 @@ def test_logout_ends_the_live_feed(stack: Stack) -> None:
     family = stack.family(stack.school())
     stack.project()
     with socket(stack, family.client.token) as ws:
-        subscribe(ws, family.contract)
+        subscribe(ws, family.contract, after=stack.ledger.recorder.max_notification_id())
+        stack.ledger.top_up(family.pupil.account_id, 10_000, Channel.SBP, "sbp-before-logout")
+        stack.project()
+        assert receive(ws)["type"] == "next"  # the feed is running (not still being set up)
         family.client.data("mutation { logout { ok } }")
         assert receive(ws) == {"id": "1", "type": "complete"}
 
