@@ -58,6 +58,14 @@ def test_a_body_that_is_no_graphql_request_is_a_400_with_a_code(stack: Stack) ->
         assert error_code(answer) == (400, "invalid_request"), body
 
 
+def test_a_body_that_is_no_json_is_a_400_with_a_code_in_json(stack: Stack) -> None:
+    lone_surrogate = b'{"query": "{ __typename }", "variables": {"v": "\\ud800"}}'
+    for body in (b"", b"{", b"\xff\xfe", b"NaN", lone_surrogate):
+        answer = stack.http.post("/graphql", content=body, headers=JSON)
+        assert error_code(answer) == (400, "invalid_request"), body
+        assert answer.json()["error"]["message"] == "the body is not JSON"
+
+
 def test_a_websocket_message_nested_too_deep_closes_the_socket_as_invalid_json(
     stack: Stack,
 ) -> None:
