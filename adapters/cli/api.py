@@ -11,11 +11,13 @@ from api.graphql.services import ApiSettings
 
 
 def api(
-    host: Annotated[str, typer.Option(envvar="API_HOST", help="interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="API_PORT", help="TCP port")] = 8000,
+    host: Annotated[str | None, typer.Option(help="interface to bind [API_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [API_PORT]")] = None,
 ) -> None:
     """Serve the API until interrupted."""
     container = bootstrap()
+    host = host or container.settings.api_host
+    port = port or container.settings.api_port
     try:
         settings = ApiSettings.from_env()
         app = create_app(container, settings)
