@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from adapters import migrations
 from adapters.bootstrap import bootstrap, resolve_redis_url
 from adapters.cli.demo import seed_demo
 from adapters.settings import Settings
@@ -45,6 +46,7 @@ def up() -> None:
     """Start the embedded servers (unless URLs are given), seed the demo, run every service."""
     settings = Settings.from_env()
     container = bootstrap(settings)
+    migrations.upgrade(container.database_url)
     env = {**os.environ, "DATABASE_URL": container.database_url}
     if SERVICES:
         env["REDIS_URL"] = resolve_redis_url(settings)
