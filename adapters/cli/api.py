@@ -6,6 +6,7 @@ import typer
 import uvicorn
 
 from adapters.bootstrap import bootstrap
+from adapters.logs import configure_logging
 from api.app import create_app
 from api.graphql.services import ApiSettings
 
@@ -16,6 +17,7 @@ def api(
 ) -> None:
     """Serve the API until interrupted."""
     container = bootstrap()
+    configure_logging(container.settings)
     host = host or container.settings.api_host
     port = port or container.settings.api_port
     try:
@@ -25,7 +27,8 @@ def api(
             app,
             host=host,
             port=port,
-            log_level="info",
+            log_config=None,  # adapters/logs.py: JSON lines with the request id
+            log_level=container.settings.log_level.lower(),
             proxy_headers=False,
             ws_max_size=settings.graphql_max_body,  # a WebSocket message is a body too
         )

@@ -3,7 +3,6 @@ read models (docs/projections.md says how an operator repairs one stuck on an ev
 
 import contextlib
 import json
-import logging
 import signal
 import threading
 from typing import Annotated
@@ -19,6 +18,7 @@ from rich.progress import (
 )
 
 from adapters.bootstrap import bootstrap
+from adapters.logs import configure_logging
 from projections import all_projections, by_name, metrics, positions, runner
 from projections.base import Projection
 from projections.processes import spread, supervise
@@ -41,7 +41,7 @@ def run(
     processes: Annotated[int, typer.Option(help="OS processes to spread them over")] = 1,
 ) -> None:
     """Keep every read model up to date; a failed projection restarts with backoff."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     chosen = _chosen(only)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
