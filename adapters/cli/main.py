@@ -16,6 +16,7 @@ from adapters.cli import (
     config,
     demo,
     failures,
+    health,
     migrate,
     projections,
     reader,
@@ -54,6 +55,7 @@ def root(
 app.command("demo")(demo.demo)
 app.command("up")(up.up)
 app.command("migrate")(migrate.migrate)
+app.command("health")(health.health)
 app.command("tap")(accounts.tap)
 app.command("top-up")(accounts.top_up)
 app.command("reader")(reader.reader)
