@@ -14,7 +14,9 @@ import typer
 
 from adapters.clock import ClockSettingError
 from adapters.gateways import GatewaySettingError
+from adapters.identity.service import IdentityError
 from adapters.settings import SettingsError
+from adapters.terminal_auth import TerminalAuthError
 from domain.errors import DomainError
 
 BAD_VALUE, UNREACHABLE = 2, 3
@@ -36,7 +38,7 @@ def reported() -> Iterator[None]:
         yield
     except (SettingsError, GatewaySettingError, ClockSettingError) as error:
         raise fail(first_line(error), BAD_VALUE) from None
-    except DomainError as error:
+    except (DomainError, IdentityError, TerminalAuthError) as error:
         raise fail(f"error [{error.code}]: {first_line(error)}", BAD_VALUE) from None
     except psycopg.OperationalError as error:
         raise fail(f"the database is unreachable: {first_line(error)}", UNREACHABLE) from None

@@ -16,6 +16,7 @@ from adapters.cli import (
     config,
     demo,
     failures,
+    graphql,
     health,
     migrate,
     projections,
@@ -56,6 +57,7 @@ app.command("demo")(demo.demo)
 app.command("up")(up.up)
 app.command("migrate")(migrate.migrate)
 app.command("health")(health.health)
+app.command("graphql")(graphql.graphql)
 app.command("tap")(accounts.tap)
 app.command("top-up")(accounts.top_up)
 app.command("reader")(reader.reader)

@@ -538,6 +538,13 @@ class Identity:
                 raise IdentityError(f"login name {username!r} is taken") from None
         return principal_id
 
+    def has_login(self, name: str) -> bool:
+        try:
+            self.principal_of(name)
+        except UnknownLoginError:
+            return False
+        return True
+
     def principal_of(self, name: str) -> UUID:
         with self.pool.connection() as conn:
             row = conn.execute(
