@@ -30,6 +30,7 @@ from adapters.audit import chain, erasure, history, replay, signing
 from adapters.blobs import BlobStore
 from adapters.bootstrap import Container, bootstrap
 from adapters.cli.output import AsJson, echo_json, fields, table
+from adapters.logs import configure_logging
 from adapters.people import PeopleStore
 from domain import casework
 from domain.money import rubles
@@ -140,6 +141,8 @@ def chain_(
 ) -> None:
     """Extend the hash chain over the event log (the tracked process `make run` keeps)."""
     with session() as c, psycopg.connect(c.database_url, autocommit=True) as conn:
+        if follow:
+            configure_logging(c.settings)
         stop = threading.Event()
         while True:
             position = chain.extend(conn, events_table(c))

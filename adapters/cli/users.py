@@ -19,6 +19,7 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.identity.activations import ActivationLogins
 from adapters.identity.provisioning import grant_parent_access
 from adapters.identity.service import Identity, IdentitySettings, Role
+from adapters.logs import configure_logging
 from adapters.people import PeopleStore
 from api.graphql.services import ApiSettings
 
@@ -119,6 +120,7 @@ def provision(
         if not follow:
             typer.echo(f"{logins.step(limit=10_000)} activations handled")
             return
+        configure_logging(container.settings)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
