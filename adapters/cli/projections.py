@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from adapters.bootstrap import bootstrap
-from adapters.cli.output import AsJson, echo_json, table
+from adapters.cli.output import AsJson, echo_json
 from adapters.logs import configure_logging
 from projections import all_projections, by_name, metrics, positions, runner
 from projections.base import Projection
@@ -100,18 +100,16 @@ def status(
     elif not rows:
         typer.echo(f"no projection has run yet; the ledger holds {head} notifications")
     else:
-        table(
-            ("projection", "position", "lag", "updated", "error"),
-            [
-                (r["name"], r["position"], r["lag"], r["updated_at"].isoformat(timespec="seconds"),
-                 (f"on event {r['failed_position']}: " if r["failed_position"] is not None
-                  else "") + r["last_error"] if r["last_error"] else "")
-                for r in rows
-            ],
-            wide="error",
-        )  # fmt: skip
+        typer.echo(f"{'projection':<16}{'position':>12}{'lag':>10}  updated")
+        for r in rows:
+            updated = r["updated_at"].isoformat(timespec="seconds")
+            typer.echo(f"{r['name']:<16}{r['position']:>12}{r['lag']:>10}  {updated}")
+            if r["last_error"]:
+                at = r["failed_position"]
+                typer.echo(f"  failed on event {at}: {r['last_error']}" if at is not None
+                           else f"  last error: {r['last_error']}")  # fmt: skip
         for found in problems:
-            typer.echo(f"PROBLEM: {found}", err=True)
+            typer.echo(f"PROBLEM: {found}")
     if problems:
         raise typer.Exit(1)
 
