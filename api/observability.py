@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adapters import metrics, scrape
 from adapters.logs import bind_request_id
 from api.errors import json_response, problem_response
+from api.terminal_schemas import problems
 
 log = logging.getLogger("infoshkola.api.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -102,7 +103,7 @@ def checks(request: Request) -> dict[str, str]:
     "/ready",
     summary="Readiness: PostgreSQL and Redis answer",
     operation_id="ready",
-    responses={503: {"description": "a server this process needs does not answer"}},
+    responses=problems(503),
 )
 def ready(request: Request) -> Response:
     found = checks(request)

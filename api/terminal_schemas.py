@@ -168,6 +168,7 @@ WHY = {
     409: "a conflict: the same id with another payload, insufficient funds, a closed account",
     413: "the body is larger than the route's limit (`body_too_large`)",
     500: "the server failed (`internal_error`); retry later",
+    503: "a server the process needs does not answer (`not_ready`, with the `checks`)",
 }
 
 

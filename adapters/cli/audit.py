@@ -120,7 +120,12 @@ def balance_at(
     if as_json:
         echo_json(state)
         return
-    fields((key, value) for key, value in state.items() if not isinstance(value, dict | list))
+    money = {"regular", "subsidised"}
+    fields(
+        (key, rubles(value) if key in money else value)
+        for key, value in state.items()
+        if not isinstance(value, dict | list)
+    )
 
 
 @app.command("export")
