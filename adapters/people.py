@@ -10,13 +10,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS personal_data (
-    subject_ref text PRIMARY KEY,
-    fields jsonb NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-)
-"""
+from adapters import migrations
 
 
 class PeopleStore:
@@ -27,8 +21,7 @@ class PeopleStore:
         return psycopg.connect(self.database_url, autocommit=True)
 
     def create_tables(self) -> None:
-        with self._connect() as conn:
-            conn.execute(_DDL)
+        migrations.upgrade(self.database_url)
 
     def put(self, subject_ref: str, **fields: str) -> None:
         """Set (merge) fields of a subject: name, class, phone, email, photo …"""

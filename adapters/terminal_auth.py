@@ -13,20 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from adapters import migrations
 from adapters.postgres import checked_pool
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS terminal_credentials (
-    terminal_id uuid PRIMARY KEY,
-    school_id uuid NOT NULL,
-    secret text NOT NULL,
-    last_counter bigint NOT NULL DEFAULT -1,
-    issued_at timestamptz NOT NULL DEFAULT now()
-)
-"""
 MAX_COUNTER = 2**63 - 1
 
 
@@ -90,8 +82,7 @@ class TerminalSecrets:
         self._pool.close()
 
     def create_tables(self) -> None:
-        with self._connection() as conn:
-            conn.execute(_DDL)
+        migrations.upgrade(self.database_url)
 
     def issue(self, terminal_id: UUID, school_id: UUID) -> str:
         """A new secret for a terminal that has none; shown once, to be put on the device."""

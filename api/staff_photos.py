@@ -7,13 +7,19 @@ school that may see it; to anybody else it does not exist (404), so hashes canno
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.blobs import media_type
 from adapters.identity.service import Principal, Role
-from api.errors import error_body, json_response
+from api.errors import problem_response
+from api.terminal_schemas import problems
 
-router = APIRouter(prefix="/staff/v1", tags=["staff"])
+router = APIRouter(prefix="/staff/v1", tags=["staff"], responses=problems(401, 404, 500))
+BEARER = HTTPBearer(
+    scheme_name="StaffToken", auto_error=False,
+    description="the access token of a staff login (GraphQL `login`)",
+)  # fmt: skip
 PHOTO_VIEWERS = frozenset({Role.CANTEEN_OPERATOR, Role.SCHOOL_ADMIN, Role.SUPPORT})
 
 
@@ -29,19 +35,22 @@ def may_see(principal: Principal, request: Request, digest: str) -> bool:
 @router.get(
     "/photos/{sha256}",
     summary="A pupil's photo, for staff of the pupil's school (bearer token)",
+    operation_id="getStaffPhoto",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
 def get_photo(
-    sha256: str, request: Request, authorization: Annotated[str | None, Header()] = None
+    sha256: str,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Response:
-    token = authorization[7:] if authorization and authorization[:7].lower() == "bearer " else ""
+    token = credentials.credentials if credentials else ""
     principal = request.app.state.graphql_services.identity.authenticate(token) if token else None
     if principal is None:
-        return json_response(error_body("unauthenticated", "log in as staff first"), 401)
+        return problem_response(401, "unauthenticated", "log in as staff first")
     if not may_see(principal, request, sha256):
-        return json_response(error_body("photo_not_found", "no such photo for you"), 404)
+        return problem_response(404, "photo_not_found", "no such photo for you")
     data = request.app.state.terminal_desk.blobs.read(sha256)
     if data is None:
-        return json_response(error_body("photo_not_found", "no such photo for you"), 404)
+        return problem_response(404, "photo_not_found", "no such photo for you")
     return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})

@@ -8,6 +8,7 @@ the domain's job; everything here is translation, authorisation and personal-dat
 from typing import Any
 from uuid import UUID
 
+from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
@@ -93,11 +94,16 @@ class TerminalDesk:
                 results[i] = self._decide(terminal, request)
             except DomainError as error:
                 results[i] = failed(taps[i], error)
+        metrics.TAP_BATCH_SIZE.observe(len(taps))
         return {"results": results}
 
     def _decide(self, terminal: Terminal, request: TapRequest) -> dict[str, Any]:
         with acting_as(terminal.actor):
             result = self.ledger.handle_tap(request)
+        if not result.replayed:
+            metrics.TAP_DECISIONS.labels(
+                result.decision.outcome, result.decision.reason or ""
+            ).inc()
         answer = result.decision.as_dict()
         pupil = None
         if result.decision.reason == DeclineReason.FOREIGN_SCHOOL:

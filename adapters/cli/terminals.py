@@ -11,8 +11,7 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.terminal_auth import TerminalAuthError, TerminalSecrets, enrol_terminal
-from domain.errors import DomainError
+from adapters.terminal_auth import TerminalSecrets, enrol_terminal
 from domain.recorded import acting_as
 
 terminal_app = typer.Typer(no_args_is_help=True, help="Register terminals and their secrets")
@@ -26,9 +25,6 @@ def session() -> Iterator[tuple[Container, TerminalSecrets]]:
         store.create_tables()
         with acting_as("operator:cli"):
             yield container, store
-    except (DomainError, TerminalAuthError) as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
     finally:
         store.close()
         container.close()

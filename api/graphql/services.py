@@ -7,7 +7,6 @@ PostgreSQL, the terminal routes keep the default thread pool to themselves. Noth
 an SMS: identity writes its messages into the workers' outbox.
 """
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from anyio import CapacityLimiter, to_thread
 from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
+from adapters.settings import Settings
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
@@ -40,18 +40,18 @@ class ApiSettings:
     graphql_max_body: int = 256 * 1024  # with a valid access token
 
     @classmethod
-    def from_env(cls, env: Any = os.environ) -> "ApiSettings":
+    def from_env(cls, env: Any = None) -> "ApiSettings":
+        """From the one settings model (`adapters/settings.py`)."""
+        s = Settings.from_env(env)
         return cls(
-            development=env.get("INFOSHKOLA_MODE", "production") == "development",
-            jwt_secret=env.get("JWT_SECRET") or None,
-            live_poll_seconds=float(env.get("API_LIVE_POLL_SECONDS", cls.live_poll_seconds)),
-            graphql_threads=int(env.get("API_GRAPHQL_THREADS", cls.graphql_threads)),
-            max_query_cost=int(env.get("API_MAX_QUERY_COST", cls.max_query_cost)),
-            terminal_max_body=int(env.get("API_TERMINAL_MAX_BODY", cls.terminal_max_body)),
-            graphql_max_body_anonymous=int(
-                env.get("API_GRAPHQL_MAX_BODY_ANONYMOUS", cls.graphql_max_body_anonymous)
-            ),
-            graphql_max_body=int(env.get("API_GRAPHQL_MAX_BODY", cls.graphql_max_body)),
+            development=s.development,
+            jwt_secret=s.jwt_secret,
+            live_poll_seconds=s.live_poll_seconds,
+            graphql_threads=s.graphql_threads,
+            max_query_cost=s.max_query_cost,
+            terminal_max_body=s.terminal_max_body,
+            graphql_max_body_anonymous=s.graphql_max_body_anonymous,
+            graphql_max_body=s.graphql_max_body,
         )
 
 

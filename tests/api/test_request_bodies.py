@@ -11,6 +11,7 @@ from websockets.typing import Subprotocol
 
 from api.graphql.request_body import MAX_VARIABLES_DEPTH, MAX_VARIABLES_VALUES
 from tests.api.stack import Stack
+from tests.problems import problem_code
 
 JSON = {"Content-Type": "application/json"}
 TYPENAME = {"data": {"__typename": "Query"}}
@@ -27,7 +28,7 @@ def deep_variables(depth: int) -> bytes:
 
 
 def error_code(response: httpx.Response) -> tuple[int, str]:
-    return response.status_code, str(response.json()["error"]["code"])
+    return response.status_code, str(problem_code(response))
 
 
 def test_variables_nested_ten_thousand_deep_are_a_400_with_a_code(stack: Stack) -> None:

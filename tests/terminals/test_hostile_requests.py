@@ -10,6 +10,7 @@ import pytest
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, tap
 
 TAPS = "/terminal/v1/taps"
@@ -17,7 +18,7 @@ NOVOSIBIRSK = timezone(timedelta(hours=7))
 
 
 def code_of(answer: httpx.Response) -> tuple[int, str]:
-    return answer.status_code, answer.json()["error"]["code"]
+    return answer.status_code, problem_code(answer)
 
 
 def head(school: TerminalWorld) -> int:
