@@ -11,7 +11,7 @@ from websockets.typing import Subprotocol
 
 from api.graphql.request_body import MAX_VARIABLES_DEPTH, MAX_VARIABLES_VALUES
 from tests.api.stack import Stack
-from tests.problems import problem_code
+from tests.problems import problem, problem_code
 
 JSON = {"Content-Type": "application/json"}
 TYPENAME = {"data": {"__typename": "Query"}}
@@ -64,7 +64,7 @@ def test_a_body_that_is_no_json_is_a_400_with_a_code_in_json(stack: Stack) -> No
     for body in (b"", b"{", b"\xff\xfe", b"NaN", lone_surrogate):
         answer = stack.http.post("/graphql", content=body, headers=JSON)
         assert error_code(answer) == (400, "invalid_request"), body
-        assert answer.json()["error"]["message"] == "the body is not JSON"
+        assert problem(answer)["detail"] == "the body is not JSON"
 
 
 def test_a_websocket_message_nested_too_deep_closes_the_socket_as_invalid_json(
