@@ -61,7 +61,7 @@ class Barrage:
     def count(self, what: str, response: httpx.Response) -> None:
         code = ""
         if response.status_code >= 400 and what != "/graphql":
-            code = str(response.json().get("error", {}).get("code"))
+            code = str(response.json().get("code"))
         key = f"{what} {response.status_code} {code}".strip()
         self.answers[key] = self.answers.get(key, 0) + 1
 
