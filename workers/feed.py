@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from adapters.outbox import Outgoing
+from domain import school_settings
 from domain.account import Account
 from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
@@ -140,11 +141,15 @@ class Feed:
             "SELECT regular, below FROM wk_accounts WHERE account_id = %s", (account.id,)
         ).fetchone()
         previous, was_below = (int(row[0]), bool(row[1])) if row else (0, False)
-        threshold = account.low_balance_threshold
+        threshold = account.low_balance_threshold or school_settings.low_balance_default_on(
+            self.ledger.school(account.school_id), event.timestamp.astimezone(zone).date()
+        )  # a parent's own threshold, else the school's default
         below = threshold > 0 and account.regular < threshold
         moved = account.regular != previous
         if moved and below and not was_below:
-            jobs += self.queue(conn, f"{key}/low_balance", account, low_balance_text(account))
+            jobs += self.queue(
+                conn, f"{key}/low_balance", account, low_balance_text(account, threshold)
+            )
         conn.execute(
             "UPDATE wk_accounts SET regular = %s, below = %s WHERE account_id = %s",
             (account.regular, below, account.id),
