@@ -12,6 +12,7 @@ from adapters.cli import (
     demo,
     projections,
     reader,
+    school,
     terminals,
     up,
     users,
@@ -31,6 +32,7 @@ app.add_typer(terminals.terminal_app, name="terminal")
 app.command("workers")(workers.workers)
 app.add_typer(users.users_app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(school.school_app, name="school")
 
 
 def main() -> None:
