@@ -18,7 +18,7 @@ from eventsourcing.utils import register_topic
 from domain.dispute import Calendar
 from domain.errors import InvalidCommandError
 from domain.fees import check_pause_months
-from domain.fields import check_date
+from domain.fields import REF, check_date, text
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP, parse_rate
 from domain.school import MAX_HOLIDAYS, School, check_offline_cap, check_overdraft
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 OVERDRAFT, CALENDAR, FEE_PAUSE = "meal_overdraft", "calendar", "fee_pause"
 OFFLINE_CAP, LOW_BALANCE = "offline_cap", "low_balance_default"
+CASEWORK_CONTACT = "casework_contact"  # a personal-data ref whose e-mail hears of new disputes
 COMMISSION = "commission"  # "commission:<channel>"
 MAX_RATE = Decimal("0.2")
 TIMELINE_KEPT = 100  # changes kept per setting (older ones are in the log)
@@ -75,6 +76,11 @@ def check_value(setting: str, value: Any, today: date) -> Any:
         return check_pause_months(list(value))
     if setting == CALENDAR:
         return check_calendar(value, today)
+    if setting == CASEWORK_CONTACT:
+        ref = text(value, REF, what="the casework contact")
+        if not ref.startswith("subject:"):
+            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+        return ref
     if setting.startswith(f"{COMMISSION}:"):
         commission_setting(setting.partition(":")[2])
         if not isinstance(value, str):
@@ -185,12 +191,14 @@ def current(school: School, day: date, offline_default: int, rates: dict[str, st
 def schedule_setting(
     ledger: "Ledger", school_id: UUID, setting: str, value: Any, effective_from: object
 ) -> int:
-    """Record a change of `setting` on the school, effective from a school-local date."""
+    """Record a change of `setting` on the school, effective from a school-local date
+    (None: today)."""
 
     def attempt() -> int:
         school = ledger.school(school_id)
         today = ledger.clock().astimezone(school.zone).date()
-        schedule(school, setting, value, effective_from, today)
+        schedule(school, setting, value, today if effective_from is None else effective_from,
+                 today)  # fmt: skip
         return ledger._position(ledger.save(school))
 
     return ledger._retry(attempt)

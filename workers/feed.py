@@ -25,8 +25,9 @@ from domain.account import Account
 from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
 from domain.ledger import Ledger
-from domain.notifications import channels_for
+from domain.notifications import EMAIL, channels_for
 from domain.school import School
+from workers.casework_messages import staff_dispute_text
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
 from workers.store import WorkerStore
 
@@ -137,6 +138,8 @@ class Feed:
         text = text_for(event, account, zone)
         if text is not None:
             jobs += self.queue(conn, key, account, text)
+        if isinstance(event, Account.ChargeDisputed):
+            jobs += self.tell_staff(conn, key, account, staff_dispute_text(event, account, zone))
         row = conn.execute(
             "SELECT regular, below FROM wk_accounts WHERE account_id = %s", (account.id,)
         ).fetchone()
@@ -179,6 +182,20 @@ class Feed:
             if self.store.add_message(conn, outgoing):
                 jobs.append(("deliver", (message_id,)))
         return jobs
+
+    def tell_staff(
+        self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
+    ) -> list[Job]:
+        """An e-mail to the school's casework contact, when the school has set one."""
+        school = self.ledger.school(account.school_id)
+        today = self.ledger.clock().astimezone(school.zone).date()
+        contact = school_settings.on(school, school_settings.CASEWORK_CONTACT, today)
+        if not contact:
+            return []
+        message_id = f"{key}/{text.kind}:{EMAIL}"
+        outgoing = Outgoing(message_id, account.id, str(contact), EMAIL, text.kind, text.title,
+                            text.body)  # fmt: skip
+        return [("deliver", (message_id,))] if self.store.add_message(conn, outgoing) else []
 
     def zone(self, school_id: UUID) -> ZoneInfo:
         if school_id not in self.zones:

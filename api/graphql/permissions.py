@@ -115,6 +115,7 @@ RULES: dict[str, Rule] = {
     "Mutation.setCommissionRate": rule(Scope.SCHOOL, S, writes=True),
     "Mutation.setOfflineCap": rule(Scope.SCHOOL, A, writes=True),
     "Mutation.setLowBalanceDefault": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.setCaseworkContact": rule(Scope.SCHOOL, A, writes=True),
     "Mutation.renameTerminal": rule(Scope.TERMINAL, A, writes=True),
     "Mutation.rotateTerminalSecret": rule(Scope.TERMINAL, A, S, writes=True),
     "Mutation.approveRefund": rule(Scope.ACCOUNT, A, S, writes=True),

@@ -17,7 +17,7 @@ from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import command, problem, recorded
+from api.graphql.mutations import EMAIL, command, problem, recorded
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
@@ -411,6 +411,20 @@ class SchoolAdminMutation:
         return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
                                effective_from)  # fmt: skip
 
+    @strawberry.mutation(
+        description="School admins: the e-mail told of every new dispute (kept as personal data)."
+    )
+    async def set_casework_contact(
+        self, info: Info[Context, None], school: UUID, email: str
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setCaseworkContact", school)
+        if not EMAIL.fullmatch(email[:300]):
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
+        services = info.context.services
+        subject = f"subject:{uuid4()}"
+        await services.run(lambda: services.people.put(subject, email=email))
+        return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
+
     # The fleet
 
     @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
@@ -440,7 +454,11 @@ class SchoolAdminMutation:
 
 
 async def scheduled(
-    info: Info[Context, None], school: UUID, setting: str, value: object, effective_from: date
+    info: Info[Context, None],
+    school: UUID,
+    setting: str,
+    value: object,
+    effective_from: date | None,
 ) -> CommandResult:
     ledger = info.context.services.ledger
     return await recorded(info, school_settings.schedule_setting, ledger, school, setting, value,
