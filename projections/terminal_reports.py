@@ -7,7 +7,7 @@ inserting (school, date, terminal, pupil) rows and counting the ones that were n
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -49,6 +49,13 @@ SCHOOL_DAY = (
     ("subsidised_pupils", "integer"),
 )
 SUBSIDISED = (("school_id", "uuid"), ("local_date", "date"), ("account_id", "uuid"))
+
+
+def credited_day(period: str, at: datetime) -> date:
+    try:
+        return date.fromisoformat(period)
+    except ValueError:  # a credit for a month or another period: the day it was made
+        return at.date()
 
 
 def meals_in(items: Sequence[dict[str, Any]]) -> int:
@@ -111,8 +118,8 @@ class TerminalReports(Projection):
                 sums = money[(entry.school_id, entry.local(e.timestamp).date())]
                 sums[0] += 1
                 sums[1] += e.amount
-            else:
-                sums = money[(entry.school_id, entry.local(e.timestamp).date())]
+            else:  # a daily credit counts on the day it is for (domain.subsidy)
+                sums = money[(entry.school_id, credited_day(e.period, entry.local(e.timestamp)))]
                 sums[2] += 1
                 sums[3] += e.amount
         for new in rows.insert_new(cur, t["terminal_day_pupils"], PUPILS,
