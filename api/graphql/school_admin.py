@@ -233,7 +233,7 @@ class SchoolAdminMutation:
         self,
         info: Info[Context, None],
         school: UUID,
-        contract_number: str,
+        new_contract_number: str,
         class_name: str,
         pupil_name: str,
         parent_name: str,
@@ -260,7 +260,7 @@ class SchoolAdminMutation:
         await services.run(put)
         try:
             await command(info, registrar.open_contract, services.ledger, school,
-                          contract_number, class_name, pupil_ref, parent_ref,
+                          new_contract_number, class_name, pupil_ref, parent_ref,
                           list(card_uids or []))  # fmt: skip
         except DomainError as error:
             await services.run(lambda: [services.people.erase(r) for r in (pupil_ref, parent_ref)])

@@ -78,7 +78,7 @@ def test_a_roster_of_500_pupils_is_imported_in_one_go_with_3_bad_lines_reported(
 
 OPEN = (
     """mutation($s: UUID!, $c: String!, $cards: [String!]) { openContract(school: $s,
-  contractNumber: $c, className: "3В", pupilName: "Маша", parentName: "Ирина",
+  newContractNumber: $c, className: "3В", pupilName: "Маша", parentName: "Ирина",
   parentPhone: "+79131234567", cardUids: $cards) """
     + RESULT
     + " }"
