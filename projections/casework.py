@@ -9,6 +9,7 @@ reader allowed what the server would have declined). Flags use the same rules as
 evidence (`domain.dispute.flags_for`), so what a parent sees on a charge is what staff see.
 """
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -20,16 +21,23 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.account import Account
-from domain.dispute import DEFAULT_WEEKEND, Calendar, charge_key, flags_for
+from domain.dispute import Calendar, charge_key, flags_for
 from domain.kinds import Outcome, TerminalKind
 from domain.school import School
 from domain.school_settings import CALENDAR, SettingScheduled
 from domain.tap import Tap
+from projections import rows
 from projections.base import Projection, Tables, Tracked
 from projections.directory import Directory
 
 AFTER_BLOCK, OFFLINE_DEBT = "after_block", "offline_debt"
 BASE = date(1, 1, 1)  # the calendar set directly: in effect until a scheduled one
+PASSES = (
+    ("account_id", "uuid"),
+    ("local_date", "date"),
+    ("tapped_at", "timestamptz"),
+    ("direction", "text"),
+)
 
 
 class Casework(Projection):
@@ -68,10 +76,19 @@ class Casework(Projection):
     def apply(
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
     ) -> None:
+        charges: list[tuple[Any, int]] = []
+        passes: list[tuple[UUID, date, datetime, str]] = []
         for tracked in batch:
             e = tracked.event
             if isinstance(e, Tap.Decided):
-                self.tap(cur, t, e, tracked.position, directory)
+                d = e.decision
+                if d.get("outcome") != Outcome.APPROVED.value or not d.get("account_id"):
+                    continue
+                if d.get("kind") == TerminalKind.TURNSTILE.value:
+                    passes.append((UUID(d["account_id"]), date.fromisoformat(d["local_date"]),
+                                   e.tapped_at, d.get("direction") or "in"))  # fmt: skip
+                elif int(d.get("amount") or 0) > 0:
+                    charges.append((e, tracked.position))
             elif isinstance(e, School.CalendarSet):
                 self.calendar(cur, t, e.originator_id, BASE, e.weekend_days, e.holidays)
             elif isinstance(e, SettingScheduled):
@@ -97,6 +114,9 @@ class Casework(Projection):
                     " position = %s WHERE account_id = %s AND charge_key = %s"),
                     (status, e.timestamp, decision, tracked.position, e.originator_id, e.charge),
                 )  # fmt: skip
+        rows.insert_new(cur, t["casework_passes"], PASSES, sorted(set(passes), key=str))
+        if charges:
+            self.flag(cur, t, charges, directory)
 
     def calendar(
         self, cur: Cursor[Any], t: Tables, school: UUID, since: date, weekend: Any, holidays: Any
@@ -108,62 +128,64 @@ class Casework(Projection):
             (school, since, Jsonb(list(weekend)), Jsonb(list(holidays))),
         )  # fmt: skip
 
-    def tap(self, cur: Cursor[Any], t: Tables, e: Any, at: int, directory: Directory) -> None:
-        d = e.decision
-        if d.get("outcome") != Outcome.APPROVED.value or not d.get("account_id"):
-            return
-        account_id, day = UUID(d["account_id"]), date.fromisoformat(d["local_date"])
-        if d.get("kind") == TerminalKind.TURNSTILE.value:
-            cur.execute(t.sql(
-                "INSERT INTO {casework_passes} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"),
-                (account_id, day, e.tapped_at, d.get("direction") or "in"),
-            )  # fmt: skip
-            return
-        if int(d.get("amount") or 0) <= 0:
-            return
-        entry = directory.account(cur, account_id)
-        passes = cur.execute(t.sql(
-            "SELECT direction, tapped_at FROM {casework_passes} WHERE account_id = %s"
-            " AND local_date = %s ORDER BY tapped_at"), (account_id, day),
-        ).fetchall()  # fmt: skip
-        before = [p for p in passes if p[1] <= e.tapped_at]
-        inside = bool(before) and before[-1][0] == "in"
-        school_open = self.calendar_on(cur, t, entry.school_id, day).is_open(day)
-        flags = flags_for(inside, school_open, d.get("photo_check"))
-        if d.get("after_block"):
-            flags.append(AFTER_BLOCK)
-        if d.get("offline") and d.get("reason"):
-            flags.append(OFFLINE_DEBT)
-        if not flags:
-            return
-        evidence = {
-            "local_time": local_time(e.tapped_at, entry.zone),
-            "school_open": school_open,
-            "inside": inside,
-            "passes": [
-                {"direction": p[0], "local_time": local_time(p[1], entry.zone)} for p in passes
-            ],
-            "offline": bool(d.get("offline")),
-            "online_reason": d.get("reason"),
-            "photo_check": d.get("photo_check"),
-            "items": d.get("items") or [],
-        }
-        cur.execute(t.sql(
+    def flag(
+        self, cur: Cursor[Any], t: Tables, charges: list[tuple[Any, int]], directory: Directory
+    ) -> None:
+        """Flag the batch's charges: the passes and calendars they need, read at once."""
+        accounts = [UUID(e.decision["account_id"]) for e, _ in charges]
+        days = [date.fromisoformat(e.decision["local_date"]) for e, _ in charges]
+        directory.load(cur, accounts)
+        day_passes: dict[tuple[UUID, date], list[tuple[str, datetime]]] = defaultdict(list)
+        for account_id, day, direction, tapped_at in cur.execute(t.sql(
+            "SELECT p.account_id, p.local_date, p.direction, p.tapped_at FROM {casework_passes} p"
+            " JOIN unnest(%s::uuid[], %s::date[]) AS w(account_id, local_date)"
+            " USING (account_id, local_date) ORDER BY p.tapped_at"), (accounts, days),
+        ).fetchall():  # fmt: skip
+            if (direction, tapped_at) not in day_passes[(account_id, day)]:
+                day_passes[(account_id, day)].append((direction, tapped_at))
+        schools = list({directory.account(cur, a).school_id for a in accounts})
+        calendars: dict[UUID, list[tuple[date, Calendar]]] = defaultdict(list)
+        for school_id, since, weekend, holidays in cur.execute(t.sql(
+            "SELECT school_id, effective_from, weekend_days, holidays FROM {casework_calendars}"
+            " WHERE school_id = ANY(%s) ORDER BY effective_from"), (schools,),
+        ).fetchall():  # fmt: skip
+            calendars[school_id].append((since, Calendar(tuple(weekend), frozenset(holidays))))
+        flagged = []
+        for (e, at), account_id, day in zip(charges, accounts, days, strict=True):
+            d, entry = e.decision, directory.account(cur, account_id)
+            seen = day_passes[(account_id, day)]
+            before = [p for p in seen if p[1] <= e.tapped_at]
+            inside = bool(before) and before[-1][0] == "in"
+            in_effect = [c for since, c in calendars[entry.school_id] if since <= day]
+            school_open = (in_effect[-1] if in_effect else Calendar()).is_open(day)
+            flags = flags_for(inside, school_open, d.get("photo_check"))
+            if d.get("after_block"):
+                flags.append(AFTER_BLOCK)
+            if d.get("offline") and d.get("reason"):
+                flags.append(OFFLINE_DEBT)
+            if not flags:
+                continue
+            evidence = {
+                "local_time": local_time(e.tapped_at, entry.zone),
+                "school_open": school_open,
+                "inside": inside,
+                "passes": [
+                    {"direction": p[0], "local_time": local_time(p[1], entry.zone)} for p in seen
+                ],
+                "offline": bool(d.get("offline")),
+                "online_reason": d.get("reason"),
+                "photo_check": d.get("photo_check"),
+                "items": d.get("items") or [],
+            }
+            flagged.append((
+                account_id, charge_key(e.terminal_id, d["tap_id"]), entry.school_id,
+                entry.contract_number, day, e.tapped_at, e.terminal_id, d.get("kind"),
+                int(d["amount"]), Jsonb(flags), Jsonb(evidence), at,
+            ))  # fmt: skip
+        cur.executemany(t.sql(
             "INSERT INTO {casework_flags} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING"),
-            (account_id, charge_key(e.terminal_id, d["tap_id"]), entry.school_id,
-             entry.contract_number, day, e.tapped_at, e.terminal_id, d.get("kind"),
-             int(d["amount"]), Jsonb(flags), Jsonb(evidence), at),
+            " ON CONFLICT DO NOTHING"), flagged,
         )  # fmt: skip
-
-    def calendar_on(self, cur: Cursor[Any], t: Tables, school_id: UUID, day: date) -> Calendar:
-        row = cur.execute(t.sql(
-            "SELECT weekend_days, holidays FROM {casework_calendars} WHERE school_id = %s"
-            " AND effective_from <= %s ORDER BY effective_from DESC LIMIT 1"), (school_id, day),
-        ).fetchone()  # fmt: skip
-        if row is None:
-            return Calendar(DEFAULT_WEEKEND, frozenset())
-        return Calendar(tuple(row[0]), frozenset(row[1]))
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:

@@ -58,8 +58,28 @@ class Roster(Projection):
     def apply(
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
     ) -> None:
+        posts: dict[UUID, list[Any]] = {}  # terminal → [last post, taps, offline, last offline]
         for tracked in batch:
-            self.one(cur, t, tracked.event, tracked.position, directory)
+            e = tracked.event
+            if isinstance(e, Tap.Decided):  # many per batch: summed, one statement a terminal
+                post = posts.setdefault(e.terminal_id, [e.timestamp, 0, 0, None])
+                post[0] = max(post[0], e.timestamp)
+                post[1] += 1
+                if e.decision.get("offline"):
+                    post[2] += 1
+                    post[3] = (e.timestamp, int((e.timestamp - e.tapped_at).total_seconds()))
+            else:
+                self.one(cur, t, e, tracked.position, directory)
+        for terminal_id, (last, taps, offline, latest) in sorted(posts.items(), key=str):
+            at, lag = latest or (None, None)
+            cur.execute(t.sql(
+                "UPDATE {fleet} SET last_post_at = greatest(last_post_at, %s), taps = taps + %s,"
+                " offline_taps = offline_taps + %s,"
+                " last_offline_at = coalesce(%s, last_offline_at),"
+                " last_offline_lag_seconds = coalesce(%s, last_offline_lag_seconds)"
+                " WHERE terminal_id = %s"),
+                (last, taps, offline, at, lag, terminal_id),
+            )  # fmt: skip
 
     def one(self, cur: Cursor[Any], t: Tables, e: Any, at: int, directory: Directory) -> None:
         if isinstance(e, Account.Opened):
@@ -102,17 +122,6 @@ class Roster(Projection):
         elif isinstance(e, TerminalRenamed):
             cur.execute(t.sql("UPDATE {fleet} SET label = %s WHERE terminal_id = %s"),
                         (e.label, e.terminal_id))  # fmt: skip
-        elif isinstance(e, Tap.Decided):
-            offline = bool(e.decision.get("offline"))
-            lag = int((e.timestamp - e.tapped_at).total_seconds()) if offline else None
-            cur.execute(t.sql(
-                "UPDATE {fleet} SET last_post_at = greatest(last_post_at, %s), taps = taps + 1,"
-                " offline_taps = offline_taps + %s,"
-                " last_offline_at = CASE WHEN %s THEN %s ELSE last_offline_at END,"
-                " last_offline_lag_seconds = CASE WHEN %s THEN %s"
-                " ELSE last_offline_lag_seconds END WHERE terminal_id = %s"),
-                (e.timestamp, int(offline), offline, e.timestamp, offline, lag, e.terminal_id),
-            )  # fmt: skip
 
     @staticmethod
     def update(cur: Cursor[Any], t: Tables, e: Any, at: int, sets: str, *args: Any) -> None:
