@@ -1,6 +1,7 @@
 """Enrolment over GraphQL (issue 11): a roster imported with a dry run and a per-line report,
 cards, a class move, the year's promotion, and a child's exit refunded to zero."""
 
+from pathlib import Path
 from uuid import uuid4
 
 from adapters.identity.service import Role
@@ -9,6 +10,7 @@ from domain.kinds import TerminalKind
 from domain.registrar import move_class
 from tests.api.stack import Stack
 from tests.builders import meal, new_uid
+from tests.cli import cli
 
 RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
 IMPORT = """mutation($s: UUID!, $csv: String!, $dry: Boolean!) {
@@ -183,3 +185,35 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     ]
     balance = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert balance == {"regular": "0", "subsidised": "0"}
+
+
+def test_the_operator_enrols_promotes_and_refunds_from_the_shell(
+    stack: Stack, tmp_path: Path
+) -> None:
+    world = stack.school()
+    school = str(world.school_id)
+    prefix = f"S{uuid4().hex[:6]}"
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text(
+        "contract_number,class,pupil_name,parent_name,parent_phone\n"
+        f"{prefix}-1,4А,Аня,Ольга,+79131110001\n"
+        f"{prefix}-2,11Б,Борис,Пётр,+79131110002\n"
+        f"{prefix}-3,4А,Вера,Нина,не скажу\n",
+        encoding="utf-8",
+    )
+    url = stack.database_url
+    dry = cli(url, "school", "import-roster", school, str(roster_file))
+    assert dry.splitlines()[-1] == "would import 2, refused 1"
+    assert "line 4" in dry
+    with_apply = cli(url, "school", "import-roster", school, str(roster_file), "--apply")
+    assert with_apply.splitlines()[-1] == "imported 2, refused 1"
+    first = stack.ledger.account_id_for_contract(f"{prefix}-1")
+    stack.ledger.top_up(first, 30_000, "sbp", f"sbp-{uuid4()}")
+    promoted = cli(url, "school", "promote", school, "--year", "2026")
+    assert promoted.splitlines()[0] == "moved 1, graduated 1, skipped 0"
+    assert stack.ledger.account(first).class_name == "5А"
+    cli(url, "school", "end-contract", f"{prefix}-1", "--reason", "переезд")
+    cli(url, "school", "approve-refund", f"{prefix}-1")
+    cli(url, "school", "pay-refund", f"{prefix}-1", "--payout-ref", "PO-CLI-1")
+    account = stack.ledger.account(first)
+    assert (account.regular, account.closed) == (0, True)

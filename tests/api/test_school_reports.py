@@ -4,11 +4,7 @@ to its GraphQL figures, and to the CLI's."""
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -18,8 +14,8 @@ from domain.kinds import TerminalKind
 from domain.recorded import acting_as
 from tests.api.stack import Stack
 from tests.builders import meal, snack
+from tests.cli import cli
 
-ROOT = Path(__file__).resolve().parents[2]
 ZONE = ZoneInfo("Asia/Novosibirsk")
 REPORT = """query($s: UUID!, $k: ReportKind!, $d: Date!, $perDay: Boolean!) {
   report(school: $s, kind: $k, since: $d, until: $d, perDay: $perDay) {
@@ -29,16 +25,6 @@ RESULT = "{ __typename ... on Done { position } ... on Problem { code message } 
 
 def parsed(csv_text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(csv_text)))
-
-
-def cli(database_url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(stack: Stack) -> None:
