@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from adapters.identity.service import Role
+from domain import casework
 from domain.kinds import TerminalKind
 from tests.api.stack import Stack
 from tests.builders import meal
@@ -111,3 +112,22 @@ def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(stack: Stack) -> 
     assert admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"] == []
     charges = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
     assert [c["flags"] for c in charges] == [[]]
+
+
+def test_photo_mismatch_after_block_and_offline_debt_are_flagged(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    casework.set_school_calendar(stack.ledger, world.school_id, [], [])  # open every day
+    now = datetime.now(ZONE)
+    world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in",
+              at=now - timedelta(seconds=30))  # fmt: skip
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], photo_check="mismatch")
+    stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
+    late = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], offline=True)
+    assert late.decision.after_block
+    stack.project()
+    day = now.date().isoformat()
+    flagged = admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"]
+    found = sorted(c["flags"] for c in flagged)
+    assert found == [["after_block", "offline_debt"], ["photo_mismatch"]]

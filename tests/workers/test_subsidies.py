@@ -24,9 +24,11 @@ def credits(stack: Stack, account_id: UUID) -> list[str]:
     return [e.period for e in events if isinstance(e, Account.SubsidyCredited)]
 
 
-def weekday_before(today: date, iso: int) -> date:
-    back = (today.isoweekday() - iso) % 7 or 7
-    return today - timedelta(days=back)
+def weekday_after(today: date, iso: int) -> date:
+    """The next such weekday after today: the accounts are open by then (the scheduler only
+    ever credits its own today)."""
+    ahead = (iso - today.isoweekday()) % 7 or 7
+    return today + timedelta(days=ahead)
 
 
 def noon_utc(day: date) -> str:
@@ -40,8 +42,8 @@ def test_the_scheduler_credits_each_pupil_once_per_school_day_and_not_on_a_close
     fed, plain = world.pupil(deposit=10_000), world.pupil(deposit=10_000)
     stack.ledger.grant_subsidy(fed.account_id, "многодетная семья", 12_000)
     today = datetime.now(ZONE).date()
-    tuesday = weekday_before(today, 2)
-    saturday = weekday_before(today, 6)
+    tuesday = weekday_after(today, 2)
+    saturday = weekday_after(today, 6)
     for part in ("feed", "worker"):
         stack.start(part)
     wait_for(stack.fed_up_to_now, 30, "the feed to learn the school and its accounts")
@@ -70,7 +72,7 @@ def test_the_scheduler_credits_each_pupil_once_per_school_day_and_not_on_a_close
     assert bought.decision.from_subsidised == 9_000
     catch_up(stack.ledger, stack.database_url)
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        budget = subsidies(conn, world.school_id, tuesday - timedelta(days=7), today, False)
+        budget = subsidies(conn, world.school_id, today, today + timedelta(days=7), False)
     row = dict(zip(budget.columns, budget.rows[0], strict=True))
     assert {k: row[k] for k in ("credits", "credited", "spent", "meals", "pupils")} == {
         "credits": "1", "credited": "12000", "spent": "9000", "meals": "1", "pupils": "1",
