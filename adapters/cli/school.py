@@ -163,3 +163,12 @@ def report(
         with psycopg.connect(container.database_url, autocommit=True) as conn:
             table = report_tables.report(conn, kind, school, first, last, not total)
         typer.echo(table.csv(), nl=False)
+
+
+@school_app.command("terminate")
+def terminate(school: UUID, reason: Annotated[str, typer.Option()]) -> None:
+    """The school leaves the operator: every account's refund opens fee-free, approved."""
+    with session() as container:
+        done = casework.terminate_contract(container.ledger, school, reason)
+        typer.echo(f"refunds opened {len(done.refunds_opened)}, "
+                   f"closed at zero {len(done.closed_at_zero)}")  # fmt: skip

@@ -7,7 +7,7 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -16,11 +16,11 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import recorded
+from api.graphql.mutations import command, problem, recorded
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult
+from api.graphql.types import CommandResult, Problem
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
@@ -105,6 +105,15 @@ class ChargeEvidence:
             passes_json=as_json(e.passes),
             other_taps_json=as_json(e.other_taps),
         )
+
+
+@strawberry.type
+class Termination:
+    refunds_opened: int
+    closed_at_zero: int
+
+
+TerminationResult = Annotated[Termination | Problem, strawberry.union("TerminationResult")]
 
 
 def kopecks(value: int | None) -> Kopecks | None:
@@ -233,6 +242,23 @@ class CaseworkQueueMutation:
         ref = await perm.account(info, "Mutation.approveRefund", contract_number)
         ledger = info.context.services.ledger
         return await recorded(info, casework.approve_refund, ledger, ref.account_id)
+
+    @strawberry.mutation(
+        description="Support: the school leaves the operator; every account's refund is "
+        "opened fee-free and approved (or the account closed at zero). Safe to repeat."
+    )
+    async def terminate_school(
+        self, info: Info[Context, None], school: UUID, reason: str
+    ) -> TerminationResult:
+        await perm.school(info, "Mutation.terminateSchool", school)
+        ledger = info.context.services.ledger
+        try:
+            done = await command(info, casework.terminate_contract, ledger, school, reason[:500])
+        except DomainError as error:
+            return problem(error)
+        return Termination(
+            refunds_opened=len(done.refunds_opened), closed_at_zero=len(done.closed_at_zero)
+        )
 
     @strawberry.mutation(
         description="Support: record the payout of an approved refund (the account ends at "

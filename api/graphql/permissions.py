@@ -120,6 +120,7 @@ RULES: dict[str, Rule] = {
     "Mutation.rotateTerminalSecret": rule(Scope.TERMINAL, A, S, writes=True),
     "Mutation.approveRefund": rule(Scope.ACCOUNT, A, S, writes=True),
     "Mutation.payRefund": rule(Scope.ACCOUNT, S, writes=True),
+    "Mutation.terminateSchool": rule(Scope.SCHOOL, S, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

@@ -290,6 +290,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.approveRefund": lambda o: (
         "mutation($c: String!) { approveRefund(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
+    "Mutation.terminateSchool": lambda o: (
+        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "matrix") { __typename } }',
+        {"s": o.school}),
     "Mutation.payRefund": lambda o: (
         'mutation($c: String!) { payRefund(contractNumber: $c, payoutRef: "PO-1") '
         "{ __typename } }", {"c": o.contract}),
@@ -327,7 +330,7 @@ EXPECTED = {
     "Mutation.setFeePause": "A", "Mutation.setCommissionRate": "S", "Mutation.setOfflineCap": "A",
     "Mutation.setLowBalanceDefault": "A", "Mutation.setCaseworkContact": "A",
     "Mutation.renameTerminal": "A", "Mutation.rotateTerminalSecret": "AS",
-    "Mutation.approveRefund": "AS", "Mutation.payRefund": "S",
+    "Mutation.approveRefund": "AS", "Mutation.payRefund": "S", "Mutation.terminateSchool": "S",
 }  # fmt: skip
 
 

@@ -217,3 +217,35 @@ def test_the_operator_enrols_promotes_and_refunds_from_the_shell(
     cli(url, "school", "pay-refund", f"{prefix}-1", "--payout-ref", "PO-CLI-1")
     account = stack.ledger.account(first)
     assert (account.regular, account.closed) == (0, True)
+
+
+UNRETURNED = """query($s: UUID!) { report(school: $s, kind: UNRETURNED) { columns rows csv } }"""
+
+
+def test_a_terminated_school_leaves_its_balances_in_the_refund_queue_and_the_report(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    holding, empty = world.pupil(deposit=20_000), world.pupil(deposit=10_000)
+    world.tap(TerminalKind.CANTEEN_POS, empty.uid, items=[meal(price=10_000)])
+    support = stack.staff(Role.SUPPORT, world.school_id)
+    school = str(world.school_id)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    assert admin.error_code(
+        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "x") { __typename } }', s=school
+    ) == "FORBIDDEN"  # fmt: skip
+    done = support.data(
+        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "договор расторгнут") {'
+        " ... on Termination { refundsOpened closedAtZero } } }", s=school,
+    )["terminateSchool"]  # fmt: skip
+    assert done == {"refundsOpened": 1, "closedAtZero": 1}
+    stack.project()
+    queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
+    assert [(r["contractNumber"], r["refundStatus"], r["regular"]) for r in queue] == [
+        (holding.contract_number, "approved", "20000")
+    ]
+    table = admin.data(UNRETURNED, s=school)["report"]
+    rows = [dict(zip(table["columns"], r, strict=True)) for r in table["rows"]]
+    assert [(r["contract_number"], r["regular"]) for r in rows] == [
+        (holding.contract_number, "20000")
+    ]
