@@ -55,9 +55,11 @@ class Feed:
     ) -> None:
         self.ledger, self.store, self.enqueue = ledger, store, enqueue
         self.zones: dict[UUID, ZoneInfo] = {}
+        self.schools: dict[UUID, School] = {}  # loaded once per batch (their settings)
 
     def run_once(self, limit: int = 200) -> int:
         jobs: list[Job] = []
+        self.schools = {}
         with self.store.transaction() as conn:
             position = self.store.lock_position(conn, FEED)
             notifications = self.ledger.recorder.select_notifications(position + 1, limit)
@@ -145,7 +147,7 @@ class Feed:
         ).fetchone()
         previous, was_below = (int(row[0]), bool(row[1])) if row else (0, False)
         threshold = account.low_balance_threshold or school_settings.low_balance_default_on(
-            self.ledger.school(account.school_id), event.timestamp.astimezone(zone).date()
+            self.school(account.school_id), event.timestamp.astimezone(zone).date()
         )  # a parent's own threshold, else the school's default
         below = threshold > 0 and account.regular < threshold
         moved = account.regular != previous
@@ -187,7 +189,7 @@ class Feed:
         self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
     ) -> list[Job]:
         """An e-mail to the school's casework contact, when the school has set one."""
-        school = self.ledger.school(account.school_id)
+        school = self.school(account.school_id)
         today = self.ledger.clock().astimezone(school.zone).date()
         contact = school_settings.on(school, school_settings.CASEWORK_CONTACT, today)
         if not contact:
@@ -196,6 +198,11 @@ class Feed:
         outgoing = Outgoing(message_id, account.id, str(contact), EMAIL, text.kind, text.title,
                             text.body)  # fmt: skip
         return [("deliver", (message_id,))] if self.store.add_message(conn, outgoing) else []
+
+    def school(self, school_id: UUID) -> School:
+        if school_id not in self.schools:
+            self.schools[school_id] = self.ledger.school(school_id)
+        return self.schools[school_id]
 
     def zone(self, school_id: UUID) -> ZoneInfo:
         if school_id not in self.zones:

@@ -1,6 +1,6 @@
 """Subsidies (issue 11): the scheduler credits the daily allowance on school days, exactly once
 per pupil and day however many schedulers run, nothing on a closed day; and the budget's
-report of subsidised meals."""
+report of subsidised meals; and the school's low-balance default, which the feed applies."""
 
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from domain import school_settings
 from domain.account import Account
 from domain.kinds import TerminalKind
 from domain.subsidy import ALREADY, credit_daily_allowance
@@ -77,3 +78,24 @@ def test_the_scheduler_credits_each_pupil_once_per_school_day_and_not_on_a_close
     assert {k: row[k] for k in ("credits", "credited", "spent", "meals", "pupils")} == {
         "credits": "1", "credited": "12000", "spent": "9000", "meals": "1", "pupils": "1",
     }  # fmt: skip
+
+
+def test_the_schools_low_balance_default_alerts_parents_who_set_no_threshold(
+    stack: Stack,
+) -> None:
+    world = new_school(stack.ledger)
+    today = datetime.now(ZONE).date()
+    school_settings.schedule_setting(stack.ledger, world.school_id,
+                                     school_settings.LOW_BALANCE, 45_000, today)  # fmt: skip
+    default, own = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
+    stack.billing.set_low_balance_threshold(own.account_id, 10_000)  # the parent's own choice
+    for pupil in (default, own):
+        stack.people.put(stack.ledger.account(pupil.account_id).parent_ref, email="p@p.test")
+        world.tap(TerminalKind.CANTEEN_POS, pupil.uid, items=[meal()])  # 500 -> 410 ₽
+    stack.start("feed")
+    wait_for(stack.fed_up_to_now, 30, "the feed")
+    alerts = stack.query(
+        "SELECT account_id, body FROM wk_outbox WHERE kind = 'low_balance' AND channel = 'email'"
+    )
+    assert [a for a, _ in alerts] == [default.account_id]
+    assert "450,00 ₽" in alerts[0][1]
