@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from domain.enrolment import check_class, check_contract_number
 from domain.errors import DomainError, InvalidCommandError, UnknownCardError, UnknownContractError
-from domain.fields import NAME, text
+from domain.fields import CODE, NAME, scrub, text
 from domain.ledger import Ledger
 from domain.registrar import open_contract
 from domain.tap import normalise_uid
@@ -76,7 +76,10 @@ def parse(content: str) -> tuple[list[RosterLine], list[LineReport]]:
         raise InvalidCommandError("the roster is empty")
     delimiter = ";" if rows[0].count(";") > rows[0].count(",") else ","
     reader = csv.reader(io.StringIO("\n".join(rows)), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as error:
+        raise InvalidCommandError(f"the roster is not CSV: {error}") from None
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
@@ -86,7 +89,11 @@ def parse(content: str) -> tuple[list[RosterLine], list[LineReport]]:
         )
     good: list[RosterLine] = []
     bad: list[LineReport] = []
-    for number, row in enumerate(reader, start=2):
+    try:
+        rows_read = list(reader)
+    except csv.Error as error:
+        raise InvalidCommandError(f"the roster is not CSV: {error}") from None
+    for number, row in enumerate(rows_read, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if number > MAX_LINES + 1:
@@ -123,7 +130,7 @@ def check_line(number: int, fields: dict[str, str]) -> RosterLine:
 
 
 def refused(number: int, contract: str, code: str, reason: str) -> LineReport:
-    return LineReport(number, contract[:32], "refused", code, reason)
+    return LineReport(number, scrub(contract, CODE)[:32], "refused", code, reason)
 
 
 def taken(
