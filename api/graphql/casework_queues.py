@@ -6,7 +6,7 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 """
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -137,7 +137,7 @@ class CaseworkQueueQuery:
         await perm.school(info, "Query.flaggedCharges", school)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
-        since, until = date_range(since, until, 31, today + timedelta(days=0))
+        since, until = date_range(since, until, 31, today)
         await caught_up(info, ["casework"], after)
         found = await services.read(flagged_of, school, since, until)
         return [
