@@ -16,6 +16,7 @@ from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
+from domain import school_settings
 from domain.errors import DomainError, InvalidCommandError
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
@@ -139,12 +140,13 @@ class TerminalDesk:
 
     def denied_cards(self, terminal: Terminal, since: int) -> dict[str, Any]:
         version, uids = self.deny_list.for_school(terminal.school_id)
-        own_cap = self.ledger.school(terminal.school_id).offline_cap  # the server's rule too
+        school = self.ledger.school(terminal.school_id)  # the school's cap: the server's rule too
+        today = self.ledger.clock().astimezone(school.zone).date()
         return {
             "version": version,
             "changed": version > since,
             "uids": uids,
-            "offline_cap": self.offline_cap if own_cap is None else own_cap,
+            "offline_cap": school_settings.offline_cap_on(school, today, self.offline_cap),
         }
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from domain import school_settings
 from domain.account import Account
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
 from domain.errors import ConcurrencyError, DisputeError
@@ -65,7 +66,8 @@ def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evide
     if charge is None:
         raise DisputeError(f"account {account_id} has no charge {charge_key}")
     school = ledger.school(ledger.account(account_id).school_id)
-    return evidence(charge, events, school.calendar, school.zone, photo_check_of(ledger, charge))
+    calendar = school_settings.calendar_on(school, date.fromisoformat(charge.local_date))
+    return evidence(charge, events, calendar, school.zone, photo_check_of(ledger, charge))
 
 
 def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None) -> list[Evidence]:
@@ -77,7 +79,8 @@ def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None)
         if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
             charge = as_charge(e)
             photo = photo_check_of(ledger, charge)
-            ev = evidence(charge, events, school.calendar, school.zone, photo)
+            calendar = school_settings.calendar_on(school, date.fromisoformat(e.local_date))
+            ev = evidence(charge, events, calendar, school.zone, photo)
             if ev.flags:
                 found.append(ev)
     return found

@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain import enrolment, fleet, school_settings, subsidy  # noqa: F401 - their topics
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock
@@ -297,7 +298,11 @@ class Ledger(Application[UUID]):
         payment_id: str,
         terminal_id: UUID | None,
     ) -> TopUpResult:
-        rate = self.commission_rates[channel]
+        school = self.school(account.school_id)
+        day = self.clock().astimezone(school.zone).date()
+        rate = school_settings.commission_rate_on(
+            school, channel, day, self.commission_rates[channel]
+        )
         fee = commission_on(amount, rate)
         account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
         result: dict[str, Any] = {
@@ -476,15 +481,18 @@ class Ledger(Application[UUID]):
         if kind == TerminalKind.TURNSTILE:
             decision = account.take_pass(ctx, refusal)
         elif request.offline:  # the food was eaten while offline: recorded, not refused
-            cap = self.offline_cap_of(school)
-            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal, cap)
+            cap = self.offline_cap_of(school, ctx.local_date)
+            overdraft = school_settings.overdraft_on(school, ctx.local_date)
+            decision = account.take_offline_purchase(ctx, overdraft, refusal, cap)
         else:
-            decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
+            overdraft = school_settings.overdraft_on(school, ctx.local_date)
+            decision = account.take_purchase(ctx, overdraft, refusal)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
 
-    def offline_cap_of(self, school: School) -> int:
+    def offline_cap_of(self, school: School, day: date | None = None) -> int:
         """What one card may spend offline per reader and day: the school's, else the default."""
-        return self.offline_cap if school.offline_cap is None else school.offline_cap
+        day = day or self.clock().astimezone(school.zone).date()
+        return school_settings.offline_cap_on(school, day, self.offline_cap)
 
     # Lookups
 

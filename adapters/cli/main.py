@@ -21,6 +21,7 @@ from adapters.cli import (
     migrate,
     projections,
     reader,
+    school,
     terminals,
     up,
     users,
@@ -69,6 +70,7 @@ app.command("workers")(workers.workers)
 app.add_typer(users.users_app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(config.app, name="config")
+app.add_typer(school.school_app, name="school")
 
 
 def main() -> None:
