@@ -10,6 +10,7 @@ from adapters.cli import (
     api,
     audit,
     demo,
+    privacy,
     projections,
     reader,
     terminals,
@@ -31,6 +32,7 @@ app.add_typer(terminals.terminal_app, name="terminal")
 app.command("workers")(workers.workers)
 app.add_typer(users.users_app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(privacy.app, name="privacy")
 
 
 def main() -> None:
