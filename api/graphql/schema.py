@@ -21,18 +21,21 @@ from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.queries import Query
 from api.graphql.scalars import SCALARS
 from api.graphql.subscriptions import Subscription
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, CaseworkQuery):
+class RootQuery(Query, CaseworkQuery, PrivacyQuery):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutation, AccountMutation, CaseworkMutation, SchoolMutation):
+class Mutation(
+    IdentityMutation, AccountMutation, CaseworkMutation, SchoolMutation, PrivacyMutation
+):
     pass
 
 

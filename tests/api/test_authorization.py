@@ -220,6 +220,25 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+    "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
+    "Query.privacyRequests": lambda o: (
+        "query($c: String!) { privacyRequests(contractNumber: $c) { status } }",
+        {"c": o.contract}),
+    "Query.accessLog": lambda o: (
+        "query($c: String!) { accessLog(contractNumber: $c) { actor } }", {"c": o.contract}),
+    "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
+        'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
+    "Mutation.withdrawConsent": lambda o: (  # so nothing to withdraw (and nothing erased)
+        'mutation { withdrawConsent(reason: "не согласен") { __typename } }', {}),
+    "Mutation.requestErasure": lambda o: (
+        "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.approveErasure": lambda o: (
+        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.refuseErasure": lambda o: (
+        'mutation($c: String!) { refuseErasure(contractNumber: $c, reason: "r") '
+        "{ __typename } }", {"c": o.contract}),
 }  # fmt: skip
 # The policy, written out independently of permissions.RULES: P parent, R representative,
 # C canteen operator, A school admin, S support, U auditor ("*" = anonymous allowed).
@@ -242,6 +261,10 @@ EXPECTED = {
     "Mutation.publishMenu": "CA", "Mutation.registerTerminal": "A",
     "Mutation.revokeTerminal": "A", "Mutation.grantSubsidy": "A", "Mutation.revokeSubsidy": "A",
     "Mutation.resetAccess": "S", "Subscription.accountEvents": "PRASU",
+    "Query.myPersonalData": "PR", "Query.privacyRequests": "PASU", "Query.accessLog": "U",
+    "Mutation.acceptConsent": "PR", "Mutation.withdrawConsent": "PR",
+    "Mutation.requestErasure": "P", "Mutation.approveErasure": "AS",
+    "Mutation.refuseErasure": "AS",
 }  # fmt: skip
 
 
