@@ -262,11 +262,11 @@ class PrivacyOffice:
         account = self.ledger.account(account_id)
         refs = refund_refs(self.ledger, account_id)
         found = self.people.get_many(refs)
-        roles = {
-            account.pupil_ref: "pupil",
-            account.parent_ref: "parent",
+        roles = {  # later wins: the kiosk keeps the activation's phone on the parent
             account.parent_phone_ref: "activation_phone",
             account.contact_ref: "contact",
+            account.pupil_ref: "pupil",
+            account.parent_ref: "parent",
         }
         subjects = []
         for ref in refs:

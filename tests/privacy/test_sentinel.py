@@ -75,8 +75,8 @@ def test_sentinels_from_every_interface_are_gone_after_erasure_and_everything_ve
     photo = upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + text.encode() * 9)
     assert staff_photo(stack, admin, photo).status_code == 200
     till = terminal(stack, world, "canteen_pos")
-    for p in (pupil, bystander):
-        world.tap("turnstile", p.uid, direction="in")
+    for child in (pupil, bystander):
+        world.tap("turnstile", child.uid, direction="in")
     shown = till.post("/terminal/v1/taps", {"tap_id": f"t-{uuid4().hex[:8]}", "card_uid": pupil.uid,
                                             "tapped_at": stack.ledger.clock().isoformat(),
                                             "items": [meal()]})  # fmt: skip
