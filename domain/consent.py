@@ -127,9 +127,10 @@ class Consent(Recorded):
         self.trigger_event(self.Given, holder=holder, version=version, text_sha256=digest(version))
         return True
 
-    def withdraw(self, holder: str, reason: str) -> None:
+    def withdraw(self, holder: str, reason: str, implied: bool = False) -> None:
+        """`implied`: the parent's consent came with the offer, before consents were recorded."""
         holder = check_holder(holder)
         reason = text(reason, REASON, what="why consent is withdrawn")
-        if holder not in self.given:
+        if holder not in self.given and (not implied or holder in self.withdrawn):
             raise ConsentStateError(f"{holder} has no consent in force to withdraw")
         self.trigger_event(self.Withdrawn, holder=holder, reason=reason)

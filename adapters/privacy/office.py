@@ -31,6 +31,7 @@ from adapters.privacy.traces import (
     erase_outbox,
     erase_traces,
     message_files,
+    still_used,
 )
 from domain.account import Account
 from domain.casework import position, retry
@@ -120,44 +121,42 @@ class PrivacyOffice:
     def withdraw_consent(self, account_id: UUID, holder: str, reason: str) -> Withdrawal:
         """Record the withdrawal, then destroy at once what is not needed for accounting: a
         parent's withdrawal takes every contact, the photos, the representatives' logins
-        and the parent login's phone; a representative's takes their own login."""
+        and the parent login's phone; a representative's takes their own login. An account
+        activated before consents were recorded has the parent's consent implied by the
+        offer accepted: it may be withdrawn all the same."""
+        account = self.ledger.account(account_id)
 
         def record() -> int:
-            consent = self.consent(account_id)
-            if consent is None:
-                raise PrivacyStateError("no consent was recorded for this account")
-            consent.withdraw(holder, reason)
+            consent = self.consent(account_id) or Consent.start(account_id)
+            implied = holder == PARENT and account.offer_accepted
+            consent.withdraw(holder, reason, implied=implied)
             return position(self.ledger.save(consent))
 
         at = retry(record)
-        if holder != PARENT:
-            principal = UUID(holder.removeprefix(REPRESENTATIVE))
-            traces = self._drop_login(account_id, principal)
-            return Withdrawal(at, [], 0, traces)
-        return self._erase_contacts(account_id, CONTACT_BASIS)
+        if holder == PARENT:
+            return self._erase_contacts(account_id, CONTACT_BASIS)
+        principal_id = UUID(holder.removeprefix(REPRESENTATIVE))
+        return Withdrawal(at, [], 0, self._drop_login(account_id, principal_id))
 
     def _drop_login(self, account_id: UUID, principal_id: UUID) -> Traces:
+        """A representative's grant on the account; their login too when it has no other."""
         with psycopg.connect(self.database_url) as conn, conn.transaction():
-            row = conn.execute(
-                "SELECT phone FROM identity_principals WHERE principal_id = %s", (principal_id,)
-            ).fetchone()
-            conn.execute(
+            grants = conn.execute(
                 "DELETE FROM identity_grants WHERE principal_id = %s AND account_id = %s",
                 (principal_id, account_id),
-            )
+            ).rowcount
             gone = conn.execute(
                 "DELETE FROM identity_principals p WHERE principal_id = %s AND kind <> 'staff'"
                 " AND NOT EXISTS (SELECT 1 FROM identity_grants g"
-                " WHERE g.principal_id = p.principal_id) RETURNING 1",
+                " WHERE g.principal_id = p.principal_id) RETURNING phone",
                 (principal_id,),
             ).fetchone()
-        phone = {str(row[0])} if row and row[0] and gone else set()
-        return Traces(1 if gone else 0, 1, 0, 0) if not phone else self._scrub(phone)
-
-    def _scrub(self, addresses: set[str]) -> Traces:
-        with psycopg.connect(self.database_url) as conn, conn.transaction():
-            rows = erase_outbox(conn, UUID(int=0), addresses, set())
-        return Traces(1, 1, rows, erase_from_files(self.files(), addresses))
+            phones = {str(gone[0])} if gone and gone[0] else set()
+            phones -= still_used(conn, phones)
+            subjects = {f"identity:login:{principal_id}"} if gone else set()
+            rows = erase_outbox(conn, None, phones, subjects)
+        lines = erase_from_files(self.files(), phones)
+        return Traces(1 if gone else 0, grants, rows, lines)
 
     def _erase_contacts(self, account_id: UUID, basis: str) -> Withdrawal:
         account = self.ledger.account(account_id)

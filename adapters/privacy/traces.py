@@ -127,7 +127,7 @@ def still_used(conn: psycopg.Connection[Any], addresses: set[str]) -> set[str]:
 
 
 def erase_outbox(
-    conn: psycopg.Connection[Any], account_id: UUID, addresses: set[str], subjects: set[str]
+    conn: psycopg.Connection[Any], account_id: UUID | None, addresses: set[str], subjects: set[str]
 ) -> int:
     """Empty the account's messages and every message to its addresses or deleted logins: a
     message not yet sent is never sent ('erased')."""

@@ -228,8 +228,8 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "query($c: String!) { accessLog(contractNumber: $c) { actor } }", {"c": o.contract}),
     "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
         'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
-    "Mutation.withdrawConsent": lambda o: (  # so nothing to withdraw (and nothing erased)
-        'mutation { withdrawConsent(reason: "не согласен") { __typename } }', {}),
+    "Mutation.withdrawConsent": lambda o: (  # no reason: refused, nothing erased
+        'mutation { withdrawConsent(reason: " ") { __typename } }', {}),
     "Mutation.requestErasure": lambda o: (
         "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
