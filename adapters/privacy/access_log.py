@@ -38,7 +38,7 @@ class Entry:
 class AccessLog:
     def __init__(self, database_url: str, clock: Callable[[], datetime]) -> None:
         self.clock = clock
-        self.pool: ConnectionPool[Any] = checked_pool(database_url, max_size=4, min_size=0)
+        self.pool: ConnectionPool[Any] = checked_pool(database_url, max_size=2, min_size=0)
 
     def close(self) -> None:
         self.pool.close()
