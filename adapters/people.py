@@ -48,6 +48,16 @@ class PeopleStore:
             ).fetchall()
         return {ref: dict(fields) for ref, fields in rows}
 
+    def drop_fields(self, subject_refs: list[str], fields: list[str]) -> int:
+        """Destroy some fields (contacts, a photo) of subjects, keeping the rest."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "UPDATE personal_data SET fields = fields - %s::text[], updated_at = now()"
+                " WHERE subject_ref = ANY(%s) AND fields ?| %s::text[]",
+                (fields, subject_refs, fields),
+            )
+            return cur.rowcount
+
     def erase(self, subject_ref: str) -> bool:
         """Destroy a subject's personal data; True when there was something to destroy."""
         with self._connect() as conn:

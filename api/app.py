@@ -17,6 +17,7 @@ from adapters.blobs import BlobStore
 from adapters.bootstrap import Container
 from adapters.identity import tokens
 from adapters.people import PeopleStore
+from adapters.privacy.office import build_office
 from adapters.terminal_auth import TerminalSecrets
 from api import observability, staff_photos, terminals
 from api.body_limit import BodyLimit, BodyLimits
@@ -104,7 +105,14 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     desk = terminal_desk(container)
     desk.create_tables()
     api_settings = api_settings or ApiSettings.from_env()
-    services = Services(container.ledger, container.database_url, api_settings, desk.people)
+    desk.privacy = build_office(
+        container.ledger, container.database_url, desk.blobs.root, container.settings.var_dir,
+        people=desk.people,
+    )  # fmt: skip
+    desk.kiosk.privacy = desk.privacy
+    services = Services(
+        container.ledger, container.database_url, api_settings, desk.people, desk.privacy
+    )
     services.create_tables()
 
     @asynccontextmanager

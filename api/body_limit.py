@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.blobs import MAX_BLOB_BYTES
 from api.errors import problem_response
+
+STAFF_MAX_BODY = MAX_BLOB_BYTES  # a photo upload
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class BodyLimits:
         path: str = scope["path"]
         if path.startswith("/terminal/"):
             return self.terminal
+        if path.startswith("/staff/"):
+            return STAFF_MAX_BODY
         if path.rstrip("/") == "/graphql":
             token = bearer(header(scope, b"authorization"))
             return self.graphql if token and self.signed_in(token) else self.graphql_anonymous

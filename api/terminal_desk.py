@@ -11,6 +11,7 @@ from uuid import UUID
 from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
+from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
@@ -42,6 +43,7 @@ class TerminalDesk:
         self.deny_list = DenyList(ledger)
         self.revocations = Revocations(ledger)
         self.kiosk = Kiosk(ledger, people)
+        self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
@@ -110,10 +112,11 @@ class TerminalDesk:
         if result.decision.reason == DeclineReason.FOREIGN_SCHOOL:
             answer.update(dict.fromkeys(_HIDDEN_FROM_FOREIGN))
         elif result.decision.account_id:
-            pupil = self.pupil(UUID(result.decision.account_id), terminal.school_id)
+            account_id = UUID(result.decision.account_id)
+            pupil = self.pupil(account_id, terminal.school_id, terminal.actor)
         return {**answer, "pupil": pupil, "position": result.position, "replayed": result.replayed}
 
-    def pupil(self, account_id: UUID, school_id: UUID) -> dict[str, Any] | None:
+    def pupil(self, account_id: UUID, school_id: UUID, actor: str) -> dict[str, Any] | None:
         """Name, class and photo for the operator's or the guard's screen (own school only)."""
         if account_id not in self._pupil_refs:
             account = self.ledger.account(account_id)
@@ -127,6 +130,8 @@ class TerminalDesk:
             return None
         fields = self.people.get(pupil_ref) or {}
         photo = fields.get("photo")
+        if fields and self.privacy is not None:
+            self.privacy.log.record(actor, "tap.pupil", account_id, [pupil_ref])
         return {
             "name": fields.get("name"),
             "class": fields.get("class") or class_name,
@@ -136,7 +141,10 @@ class TerminalDesk:
     def photo(self, terminal: Terminal, digest: str) -> bytes | None:
         if not self.blobs.readable_by(digest, terminal.school_id):
             return None
-        return self.blobs.read(digest)
+        data = self.blobs.read(digest)
+        if data is not None and self.privacy is not None:
+            self.privacy.log.photo_read(terminal.actor, "photo.terminal", digest)
+        return data
 
     def denied_cards(self, terminal: Terminal, since: int) -> dict[str, Any]:
         version, uids = self.deny_list.for_school(terminal.school_id)

@@ -118,6 +118,10 @@ class DenyListPublic(BaseModel):
 class ActivationInput(StrictInput):
     card_uid: str
     offer_version: str
+    consent_version: str = Field(
+        description="the version of the consent to the processing of personal data the parent "
+        "accepted with the offer (152-FZ; see docs/PRIVACY.md)"
+    )
     parent_phone: str
     deposit: int = Field(description="kopecks", ge=ACTIVATION_MIN_DEPOSIT, le=MAX_TOP_UP)
     receipt_id: str

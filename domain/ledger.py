@@ -20,6 +20,7 @@ from domain import enrolment, fleet, school_settings, subsidy  # noqa: F401 - th
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock
+from domain.consent import Consent  # noqa: F401 - registers its topics for log readers
 from domain.errors import (
     CardAlreadyIssuedError,
     ConcurrencyError,
@@ -51,6 +52,7 @@ from domain.menu import Menu, menu_id
 from domain.money import DEFAULT_OFFLINE_CAP, MAX_TOP_UP, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.privacy_request import PrivacyRequests  # noqa: F401 - registers its topics
 from domain.recorded import derived_id
 from domain.school import School, check_offline_cap
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid

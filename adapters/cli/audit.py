@@ -26,12 +26,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from adapters.audit import chain, erasure, history, replay, signing
-from adapters.blobs import BlobStore
+from adapters.audit import chain, history, replay, signing
 from adapters.bootstrap import Container, bootstrap
 from adapters.cli.output import AsJson, echo_json, fields, table
 from adapters.logs import configure_logging
-from adapters.people import PeopleStore
+from adapters.privacy.office import build_office
 from domain import casework
 from domain.money import rubles
 from domain.recorded import acting_as
@@ -285,9 +284,10 @@ def erase(
     """Destroy the personal data and photos of an account's pupil and parent (152-FZ)."""
     with session("operator:cli") as c:
         blob_dir = c.settings.blob_dir or c.settings.var_dir / "blobs"
-        done = erasure.erase_person(
-            c.ledger, PeopleStore(c.database_url), BlobStore(blob_dir, c.database_url),
-            account_id(c, account), basis,
-        )  # fmt: skip
+        office = build_office(c.ledger, c.database_url, blob_dir, c.settings.var_dir)
+        try:
+            done = office.erase(account_id(c, account), basis)
+        finally:
+            office.close()
     typer.echo(f"erased {len(done.subjects)} subjects, {done.photos} photos; "
                f"recorded at position {done.position}")  # fmt: skip

@@ -19,6 +19,7 @@ from adapters.cli import (
     graphql,
     health,
     migrate,
+    privacy,
     projections,
     reader,
     school,
@@ -71,6 +72,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(config.app, name="config")
 app.add_typer(school.school_app, name="school")
+app.add_typer(privacy.app, name="privacy")
 
 
 def main() -> None:

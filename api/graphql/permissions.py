@@ -121,6 +121,15 @@ RULES: dict[str, Rule] = {
     "Mutation.approveRefund": rule(Scope.ACCOUNT, A, S, writes=True),
     "Mutation.payRefund": rule(Scope.ACCOUNT, S, writes=True),
     "Mutation.terminateSchool": rule(Scope.SCHOOL, S, writes=True),
+    # Personal data (issue 16): one's own data and consent, erasure requests, the access log
+    "Query.myPersonalData": rule(Scope.SELF, P, R),
+    "Query.privacyRequests": rule(Scope.ACCOUNT, P, A, S, U),
+    "Query.accessLog": rule(Scope.ACCOUNT, U),
+    "Mutation.acceptConsent": rule(Scope.SELF, P, R),
+    "Mutation.withdrawConsent": rule(Scope.SELF, P, R),
+    "Mutation.requestErasure": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.approveErasure": rule(Scope.ACCOUNT, A, S, writes=True),
+    "Mutation.refuseErasure": rule(Scope.ACCOUNT, A, S, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

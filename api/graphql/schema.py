@@ -22,6 +22,7 @@ from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.queries import Query
 from api.graphql.reports import ReportsQuery
 from api.graphql.scalars import SCALARS
@@ -30,7 +31,9 @@ from api.graphql.subscriptions import Subscription
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, CaseworkQuery, SchoolAdminQuery, CaseworkQueueQuery, ReportsQuery):
+class RootQuery(
+    Query, CaseworkQuery, SchoolAdminQuery, CaseworkQueueQuery, ReportsQuery, PrivacyQuery
+):
     pass
 
 
@@ -42,6 +45,7 @@ class Mutation(
     SchoolMutation,
     SchoolAdminMutation,
     CaseworkQueueMutation,
+    PrivacyMutation,
 ):
     pass
 

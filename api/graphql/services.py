@@ -10,6 +10,7 @@ an SMS: identity writes its messages into the workers' outbox.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -18,6 +19,7 @@ from anyio import CapacityLimiter, to_thread
 from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
+from adapters.privacy.office import PrivacyOffice, build_office
 from adapters.settings import Settings
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
@@ -62,11 +64,15 @@ class Services:
         database_url: str,
         settings: ApiSettings,
         people: PeopleStore | None = None,
+        privacy: PrivacyOffice | None = None,
     ) -> None:
         self.ledger = ledger
         self.database_url = database_url
         self.settings = settings
         self.people = people or PeopleStore(database_url)
+        self.privacy = privacy or build_office(
+            ledger, database_url, Path("var") / "blobs", None, people=self.people
+        )
         self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
         self.reads = checked_pool(database_url, max_size=10)  # survives a PostgreSQL restart
@@ -76,11 +82,13 @@ class Services:
         self.identity.create_tables()
         self.people.create_tables()
         self.terminal_secrets.create_tables()
+        self.privacy.create_tables()
 
     def close(self) -> None:
         self.reads.close()
         self.identity.close()
         self.terminal_secrets.close()
+        self.privacy.close()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in one of GraphQL's threads."""

@@ -296,6 +296,25 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.payRefund": lambda o: (
         'mutation($c: String!) { payRefund(contractNumber: $c, payoutRef: "PO-1") '
         "{ __typename } }", {"c": o.contract}),
+    "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
+    "Query.privacyRequests": lambda o: (
+        "query($c: String!) { privacyRequests(contractNumber: $c) { status } }",
+        {"c": o.contract}),
+    "Query.accessLog": lambda o: (
+        "query($c: String!) { accessLog(contractNumber: $c) { actor } }", {"c": o.contract}),
+    "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
+        'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
+    "Mutation.withdrawConsent": lambda o: (  # no reason: refused, nothing erased
+        'mutation { withdrawConsent(reason: " ") { __typename } }', {}),
+    "Mutation.requestErasure": lambda o: (
+        "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.approveErasure": lambda o: (
+        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.refuseErasure": lambda o: (
+        'mutation($c: String!) { refuseErasure(contractNumber: $c, reason: "r") '
+        "{ __typename } }", {"c": o.contract}),
 }  # fmt: skip
 ROSTER_CSV = (
     "contract_number;class;pupil_name;parent_name;parent_phone\nX-1;1А;Маша;Анна;+79130000000\n"
@@ -331,6 +350,10 @@ EXPECTED = {
     "Mutation.setLowBalanceDefault": "A", "Mutation.setCaseworkContact": "A",
     "Mutation.renameTerminal": "A", "Mutation.rotateTerminalSecret": "AS",
     "Mutation.approveRefund": "AS", "Mutation.payRefund": "S", "Mutation.terminateSchool": "S",
+    "Query.myPersonalData": "PR", "Query.privacyRequests": "PASU", "Query.accessLog": "U",
+    "Mutation.acceptConsent": "PR", "Mutation.withdrawConsent": "PR",
+    "Mutation.requestErasure": "P", "Mutation.approveErasure": "AS",
+    "Mutation.refuseErasure": "AS",
 }  # fmt: skip
 
 

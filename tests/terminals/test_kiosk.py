@@ -13,7 +13,8 @@ DUPLICATES = "/terminal/v1/kiosk/duplicates"
 
 
 def activation(uid: str, deposit: int = 10_000, **fields: object) -> dict[str, object]:
-    return {"card_uid": uid, "offer_version": "offer-2026", "parent_phone": "+7 913 000-00-01",
+    return {"card_uid": uid, "offer_version": "offer-2026", "consent_version": "pd-2026-01",
+            "parent_phone": "+7 913 000-00-01",
             "deposit": deposit, "receipt_id": f"R-{uuid4().hex[:8]}", **fields}  # fmt: skip
 
 
