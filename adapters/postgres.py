@@ -18,6 +18,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
+from adapters.event_reads import EventReads
+
 
 def with_database(url: str, dbname: str) -> str:
     """The same server as `url`, another database."""
@@ -77,6 +79,11 @@ class RestartSafeFactory(PostgresFactory):
     def __init__(self, env: Environment | Mapping[str, str] | None) -> None:
         super().__init__(env)
         check_all_on_failure(self.datastore.pool)
+
+    @staticmethod
+    def version_reader(recorder: Any) -> Any:
+        """The group commit's batched version check (`adapters/event_reads.py`)."""
+        return EventReads(recorder).versions
 
 
 def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> dict[str, str]:

@@ -6,35 +6,26 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock
 from domain.errors import (
     CardAlreadyIssuedError,
-    ConcurrencyError,
     ContractAlreadyExistsError,
     DomainError,
     InvalidCommandError,
     PaymentConflictError,
     TapConflictError,
     TapPayloadError,
-    UnknownCardError,
-    UnknownContractError,
-    UnknownSchoolError,
-    UnknownTerminalError,
 )
 from domain.feedback import MenuFeedback, feedback_id
 from domain.fields import IDENT, check_amount, check_date, text
+from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import (
     CardIndex,
     ContractIndex,
@@ -46,19 +37,24 @@ from domain.index import (
     terminal_key,
 )
 from domain.kinds import PAYING_KINDS, Channel, DeclineReason, Outcome, TerminalKind
+from domain.lookups import Lookups
 from domain.menu import Menu, menu_id
 from domain.money import DEFAULT_OFFLINE_CAP, MAX_TOP_UP, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
-from domain.recorded import derived_id
+from domain.retries import retry
 from domain.school import School, check_offline_cap
-from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
+from domain.tap import (
+    Tap,
+    TapContext,
+    TapDecision,
+    TapRequest,
+    check_tapped_at,
+    normalise_uid,
+)
 
 T = TypeVar("T")
-INDEX_MEMORY = 200_000  # index records remembered per process (a few dozen MB at most)
-# Aggregates already loaded or decided on by the group commit under way in this context.
-_batch: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("_batch", default=None)
-A = TypeVar("A", bound=Aggregate)
+__all__ = ["Ledger", "PendingTap", "TapResult", "TopUpResult", "check_payload"]
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -66,22 +62,6 @@ DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.AUTOPAY: "0.05",
     Channel.SBP: "0",
 }
-
-
-@dataclass(frozen=True)
-class TapResult:
-    decision: TapDecision
-    position: int
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class PendingTap:
-    """A decided tap not yet saved: several can be saved together (group commit)."""
-
-    decision: TapDecision
-    aggregates: tuple[Aggregate, ...]
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +76,7 @@ class TopUpResult:
     replayed: bool = False
 
 
-class Ledger(Application[UUID]):
+class Ledger(Lookups):
     name = "Ledger"
     max_attempts = 100
 
@@ -118,10 +98,7 @@ class Ledger(Application[UUID]):
         self.commission_rates = rates
         self.clock = clock
         self.offline_cap = check_offline_cap(offline_cap)
-        # Only accounts are snapshotted: other aggregates load without asking for a snapshot.
-        self._plain = Repository(event_store=self.events)
-        # Index records never change once made, so a found one can be remembered for good.
-        self._indexes: dict[UUID, Index] = {}
+        self.group_commit = GroupCommit(self)
 
     # Schools and terminals
 
@@ -404,45 +381,12 @@ class Ledger(Application[UUID]):
 
         return self._retry(attempt)
 
-    def handle_taps(self, requests: Sequence[TapRequest]) -> list[TapResult | DomainError]:
-        """Group commit: decide taps in order on shared in-memory state, save them together.
-
-        One transaction for the whole batch instead of one per tap. A tap the domain refuses
-        gets its error in place; if the save conflicts with another writer, the batch is
-        decided again one tap at a time.
-        """
-        loaded: dict[UUID, Aggregate] = {}
-        token = _batch.set(loaded)
-        decided: list[PendingTap | DomainError] = []
-        touched: dict[UUID, Aggregate] = {}
-        try:
-            for request in requests:
-                try:
-                    pending = self.decide_tap(request)
-                except DomainError as error:
-                    decided.append(error)
-                    continue
-                decided.append(pending)
-                for aggregate in pending.aggregates:
-                    touched[aggregate.id] = loaded[aggregate.id] = aggregate
-        finally:
-            _batch.reset(token)
-        try:
-            position = self._position(self.save(*touched.values()))
-        except IntegrityError:
-            return [self._handle_alone(request) for request in requests]
-        if not touched:
-            position = self.recorder.max_notification_id() or 0
-        return [
-            d if isinstance(d, DomainError) else TapResult(d.decision, position, d.replayed)
-            for d in decided
-        ]
-
-    def _handle_alone(self, request: TapRequest) -> TapResult | DomainError:
-        try:
-            return self.handle_tap(request)
-        except DomainError as error:
-            return error
+    def handle_taps(
+        self, requests: Sequence[TapRequest], actors: Sequence[str] | None = None
+    ) -> list[TapResult | DomainError]:
+        """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
+        the domain refuses gets its error in place. `actors`: who acts for each tap."""
+        return self.group_commit.handle(requests, actors)
 
     def decide_tap(self, request: TapRequest) -> PendingTap:
         """Decide on the current state without saving (see `PendingTap`)."""
@@ -486,72 +430,8 @@ class Ledger(Application[UUID]):
         """What one card may spend offline per reader and day: the school's, else the default."""
         return self.offline_cap if school.offline_cap is None else school.offline_cap
 
-    # Lookups
-
-    def school(self, school_id: UUID) -> School:
-        return self._get(school_id, School, UnknownSchoolError(f"school {school_id} is unknown"))
-
-    def account(self, account_id: UUID) -> Account:
-        error = UnknownContractError(f"account {account_id} is unknown")
-        return self._get(account_id, Account, error)
-
-    def account_id_for_contract(self, contract_number: str) -> UUID:
-        index = self._find(index_id(contract_key(contract_number.strip())), Index)
-        if index is None:
-            raise UnknownContractError(f"contract {contract_number} is unknown")
-        return index.owner_id
-
-    def card_account_id(self, uid: str) -> UUID:
-        index = self._find(index_id(card_key(normalise_uid(uid))), Index)
-        if index is None:
-            raise UnknownCardError(f"card {uid} is not issued")
-        return index.owner_id
-
-    def recorded_tap(self, terminal_id: UUID, tap_id: str) -> TapDecision | None:
-        """The decision stored for (terminal, tap_id), if that tap was ever decided."""
-        tap = self._find(derived_id("tap", terminal_id, tap_id), Tap)
-        return TapDecision.from_dict(tap.decision) if tap else None
-
-    def terminal_school_id(self, terminal_id: UUID) -> UUID:
-        index = self._find(index_id(terminal_key(terminal_id)), Index)
-        if index is None:
-            raise UnknownTerminalError(f"terminal {terminal_id} is not registered")
-        return index.owner_id
-
-    def _check_terminal_kind(self, terminal_id: UUID, kind: TerminalKind) -> None:
-        terminal = self.school(self.terminal_school_id(terminal_id)).terminal(terminal_id)
-        if terminal["kind"] != kind or terminal["revoked"]:
-            raise InvalidCommandError(f"terminal {terminal_id} is not an active {kind.value}")
-
-    def _get(self, aggregate_id: UUID, cls: type[A], error: DomainError) -> A:
-        found = self._find(aggregate_id, cls)
-        if found is None:
-            raise error
-        return found
-
-    def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        batch = _batch.get()
-        aggregate = batch.get(aggregate_id) if batch is not None else None
-        aggregate = aggregate or self._indexes.get(aggregate_id)
-        if aggregate is None:
-            repository = self.repository if cls is Account else self._plain
-            try:
-                aggregate = repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
-            if batch is not None:
-                batch[aggregate_id] = aggregate
-            if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
-                self._indexes[aggregate_id] = aggregate
-        return aggregate if isinstance(aggregate, cls) else None
-
     def _retry(self, attempt: Callable[[], T]) -> T:
-        for _ in range(self.max_attempts):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        raise ConcurrencyError(f"gave up after {self.max_attempts} conflicting attempts")
+        return retry(attempt, self.max_attempts)
 
     @staticmethod
     def _position(recordings: Sequence[Any]) -> int:
