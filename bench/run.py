@@ -249,7 +249,7 @@ class Tills:
     def __init__(self, town: Town, schools: dict[str, UUID], base: str) -> None:
         self.town, self.base = town, base
         self.counters: dict[UUID, int] = {}
-        self.free: asyncio.Queue[tuple[UUID, str, str]] = asyncio.Queue()
+        self.free: dict[bool, asyncio.Queue[tuple[UUID, str, str]]] = {}
         school_of_terminal = {}
         for terminal, secret in town.canteens:
             school_of_terminal[terminal] = (town.ledger.terminal_school_id(terminal), secret)
@@ -260,9 +260,14 @@ class Tills:
         for uid, school in schools.items():
             self.cards_of.setdefault(school, []).append(uid)
         self.turnstiles = {t for t, _ in town.turnstiles}
-        for terminal, (_, secret) in school_of_terminal.items():
-            kind = "turnstile" if terminal in self.turnstiles else "canteen_pos"
-            self.free.put_nowait((terminal, secret, kind))
+
+    def renew(self) -> None:
+        """Free queues of terminals for the event loop now running (one per kind)."""
+        self.free = {}
+        for terminal, (_, secret) in self.school_of_terminal.items():
+            turnstile = terminal in self.turnstiles
+            kind = "turnstile" if turnstile else "canteen_pos"
+            self.free.setdefault(turnstile, asyncio.Queue()).put_nowait((terminal, secret, kind))
 
     def body(self, terminal: UUID, kind: str, rng: random.Random) -> bytes:
         school, _ = self.school_of_terminal[terminal]
@@ -281,7 +286,7 @@ class Tills:
         return orjson.dumps(tap)
 
     async def tap(self, client: httpx.AsyncClient, rng: random.Random, turnstile: bool) -> int:
-        terminal, secret, kind = await self._take(turnstile)
+        terminal, secret, kind = await self.free[turnstile].get()
         try:
             counter = self.counters.get(terminal, 0) + 1
             self.counters[terminal] = counter
@@ -292,22 +297,11 @@ class Tills:
             response = await client.post(path, content=body, headers=headers)
             return response.status_code
         finally:
-            self.free.put_nowait((terminal, secret, kind))
-
-    async def _take(self, turnstile: bool) -> tuple[UUID, str, str]:
-        skipped = []
-        try:
-            while True:
-                entry = await self.free.get()
-                if (entry[2] == "turnstile") == turnstile:
-                    return entry
-                skipped.append(entry)
-        finally:
-            for entry in skipped:
-                self.free.put_nowait(entry)
+            self.free[turnstile].put_nowait((terminal, secret, kind))
 
 
 async def http_closed(tills: Tills, concurrency: int, seconds: float) -> tuple[float, int]:
+    tills.renew()
     rng = random.Random(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=tills.base, limits=limits, timeout=30) as client:
@@ -327,6 +321,7 @@ async def http_closed(tills: Tills, concurrency: int, seconds: float) -> tuple[f
 
 
 async def http_open(tills: Tills, rate: int, seconds: float) -> dict[str, float]:
+    tills.renew()
     rng = random.Random(rate)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     latencies: list[float] = []
