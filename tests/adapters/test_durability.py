@@ -6,12 +6,10 @@ with more crashes (INFOSHKOLA_DURABILITY_CRASHES)."""
 import os
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
-import pytest
 
 from adapters.postgres import ensure_database, eventsourcing_env
 from domain.ledger import Ledger
@@ -24,16 +22,6 @@ from tests.terminals.rig import SignedTerminal, tap
 CRASHES = int(os.environ.get("INFOSHKOLA_DURABILITY_CRASHES", "2"))
 TAPS_PER_TERMINAL = 12
 PRICE = 1_000
-
-
-@pytest.fixture
-def server() -> Iterator[PrivatePostgres]:
-    found = PrivatePostgres().init()
-    found.start()
-    try:
-        yield found
-    finally:
-        found.remove()
 
 
 def retried_until_answered(terminal: SignedTerminal, body: dict[str, object]) -> httpx.Response:
