@@ -17,11 +17,8 @@ from domain.clock import Clock, event_clock
 from domain.errors import (
     CardAlreadyIssuedError,
     ContractAlreadyExistsError,
-    DomainError,
     InvalidCommandError,
     PaymentConflictError,
-    TapConflictError,
-    TapPayloadError,
 )
 from domain.feedback import MenuFeedback, feedback_id
 from domain.fields import IDENT, check_amount, check_date, text
@@ -36,8 +33,7 @@ from domain.index import (
     index_id,
     terminal_key,
 )
-from domain.kinds import PAYING_KINDS, Channel, DeclineReason, Outcome, TerminalKind
-from domain.lookups import Lookups
+from domain.kinds import Channel, TerminalKind
 from domain.menu import Menu, menu_id
 from domain.money import DEFAULT_OFFLINE_CAP, MAX_TOP_UP, parse_rate
 from domain.money import commission as commission_on
@@ -45,13 +41,9 @@ from domain.payment import Payment, payment_fingerprint, payment_record_id
 from domain.retries import retry
 from domain.school import School, check_offline_cap
 from domain.tap import (
-    Tap,
-    TapContext,
-    TapDecision,
-    TapRequest,
-    check_tapped_at,
     normalise_uid,
 )
+from domain.tap_commands import TapCommands, check_payload
 
 T = TypeVar("T")
 __all__ = ["Ledger", "PendingTap", "TapResult", "TopUpResult", "check_payload"]
@@ -76,7 +68,7 @@ class TopUpResult:
     replayed: bool = False
 
 
-class Ledger(Lookups):
+class Ledger(TapCommands):
     name = "Ledger"
     max_attempts = 100
 
@@ -367,83 +359,9 @@ class Ledger(Lookups):
 
         return self._retry(attempt)
 
-    # Taps
-
-    def handle_tap(self, request: TapRequest) -> TapResult:
-        """Decide a tap and save it; a retried tap gets its original decision back."""
-
-        def attempt() -> TapResult:
-            pending = self.decide_tap(request)
-            if pending.replayed:
-                position = self.recorder.max_notification_id() or 0
-                return TapResult(pending.decision, position, replayed=True)
-            return TapResult(pending.decision, self._position(self.save(*pending.aggregates)))
-
-        return self._retry(attempt)
-
-    def handle_taps(
-        self, requests: Sequence[TapRequest], actors: Sequence[str] | None = None
-    ) -> list[TapResult | DomainError]:
-        """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
-        the domain refuses gets its error in place. `actors`: who acts for each tap."""
-        return self.group_commit.handle(requests, actors)
-
-    def decide_tap(self, request: TapRequest) -> PendingTap:
-        """Decide on the current state without saving (see `PendingTap`)."""
-        recorded = self._find(request.record_id, Tap)
-        if recorded is not None:
-            if not recorded.matches(request):
-                raise TapConflictError(
-                    f"tap {request.tap_id} of terminal {request.terminal_id} was already "
-                    "decided with a different payload"
-                )
-            return PendingTap(TapDecision.from_dict(recorded.decision), (), replayed=True)
-        check_tapped_at(request.tapped_at, self.clock(), offline=request.offline)
-
-        school = self.school(self.terminal_school_id(request.terminal_id))
-        terminal = school.terminal(request.terminal_id)
-        kind = TerminalKind(terminal["kind"])
-        check_payload(request, kind)
-        ctx = TapContext(request, kind.value, request.tapped_at.astimezone(school.zone).date())
-        refusal = DeclineReason.TERMINAL_REVOKED if terminal["revoked"] else None
-
-        card = self._find(index_id(card_key(request.card_uid)), Index)
-        if card is None:
-            decision = ctx.decision(Outcome.DECLINED, reason=DeclineReason.UNKNOWN_CARD.value)
-            return PendingTap(decision, (Tap.decide(request, school.id, decision),))
-        account = self.account(card.owner_id)
-        if account.school_id != school.id:  # refused on the terminal's side only
-            reason = refusal or DeclineReason.FOREIGN_SCHOOL
-            decision = ctx.decision(Outcome.DECLINED, reason=reason.value)
-            tap = Tap.decide(request, school.id, decision, foreign_card_of=account.school_id)
-            return PendingTap(decision, (tap,))
-        if kind == TerminalKind.TURNSTILE:
-            decision = account.take_pass(ctx, refusal)
-        elif request.offline:  # the food was eaten while offline: recorded, not refused
-            cap = self.offline_cap_of(school)
-            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal, cap)
-        else:
-            decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
-        return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
-
-    def offline_cap_of(self, school: School) -> int:
-        """What one card may spend offline per reader and day: the school's, else the default."""
-        return self.offline_cap if school.offline_cap is None else school.offline_cap
-
     def _retry(self, attempt: Callable[[], T]) -> T:
         return retry(attempt, self.max_attempts)
 
     @staticmethod
     def _position(recordings: Sequence[Any]) -> int:
         return int(recordings[-1].notification.id) if recordings else 0
-
-
-def check_payload(request: TapRequest, kind: TerminalKind) -> None:
-    if kind == TerminalKind.TURNSTILE:
-        if request.items or request.direction is None:
-            raise TapPayloadError("a turnstile tap carries a direction and no items")
-    elif kind in PAYING_KINDS:
-        if not request.items or request.direction is not None:
-            raise TapPayloadError(f"a {kind.value} tap carries the items or the charge")
-    else:
-        raise TapPayloadError(f"a {kind.value} takes kiosk operations, not taps")
