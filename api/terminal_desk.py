@@ -15,13 +15,13 @@ from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
+from api.tap_batcher import TapBatcher
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
 from domain import school_settings
 from domain.errors import DomainError, InvalidCommandError
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
-from domain.recorded import acting_as
 from domain.tap import TapRequest
 
 PHOTO_PATH = "/terminal/v1/photos/"
@@ -45,6 +45,7 @@ class TerminalDesk:
         self.kiosk = Kiosk(ledger, people)
         self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
+        self.batcher = TapBatcher(ledger)  # taps of all request threads, saved together
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
     def create_tables(self) -> None:
@@ -53,7 +54,9 @@ class TerminalDesk:
         self.blobs.create_tables()
 
     def close(self) -> None:
+        self.batcher.close()
         self.secrets.close()
+        self.people.close()
 
     # Authentication
 
@@ -101,8 +104,7 @@ class TerminalDesk:
         return {"results": results}
 
     def _decide(self, terminal: Terminal, request: TapRequest) -> dict[str, Any]:
-        with acting_as(terminal.actor):
-            result = self.ledger.handle_tap(request)
+        result = self.batcher.decide(request, terminal.actor)
         if not result.replayed:
             metrics.TAP_DECISIONS.labels(
                 result.decision.outcome, result.decision.reason or ""

@@ -11,12 +11,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
-from domain import school_settings
+from domain import retries, school_settings
 from domain.account import Account
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
-from domain.errors import ConcurrencyError, DisputeError
+from domain.errors import DisputeError
 from domain.ledger import Ledger
 
 T = TypeVar("T")
@@ -24,12 +22,7 @@ ATTEMPTS = 100
 
 
 def retry(attempt: Callable[[], T]) -> T:
-    for _ in range(ATTEMPTS):
-        try:
-            return attempt()
-        except IntegrityError:
-            continue
-    raise ConcurrencyError(f"gave up after {ATTEMPTS} conflicting attempts")
+    return retries.retry(attempt, ATTEMPTS)
 
 
 def position(recordings: Any) -> int:

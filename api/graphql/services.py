@@ -40,6 +40,9 @@ class ApiSettings:
     terminal_max_body: int = 1024 * 1024  # a batch of 500 taps is well below
     graphql_max_body_anonymous: int = 64 * 1024  # login, refresh, reset: a few hundred bytes
     graphql_max_body: int = 256 * 1024  # with a valid access token
+    # A streaming replica for the read models (docs/SCALING.md); the position check keeps
+    # read-your-writes, since the positions are read from the same server as the rows.
+    read_database_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Any = None) -> "ApiSettings":
@@ -54,6 +57,7 @@ class ApiSettings:
             terminal_max_body=s.terminal_max_body,
             graphql_max_body_anonymous=s.graphql_max_body_anonymous,
             graphql_max_body=s.graphql_max_body,
+            read_database_url=s.read_database_url,
         )
 
 
@@ -75,7 +79,8 @@ class Services:
         )
         self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
-        self.reads = checked_pool(database_url, max_size=10)  # survives a PostgreSQL restart
+        self.read_database_url = settings.read_database_url or database_url
+        self.reads = checked_pool(self.read_database_url, max_size=10)  # survives a restart
         self.threads = CapacityLimiter(settings.graphql_threads)
 
     def create_tables(self) -> None:
@@ -115,4 +120,4 @@ class Services:
 
 
 def read_connection(services: Services) -> psycopg.Connection[Any]:
-    return psycopg.connect(services.database_url, autocommit=True)
+    return psycopg.connect(services.read_database_url, autocommit=True)
