@@ -8,6 +8,11 @@ COPY projections projections
 COPY api api
 COPY adapters adapters
 COPY workers workers
+COPY app app
+COPY audit audit
+COPY cli cli
+COPY identity identity
+COPY reader reader
 RUN pip install --no-cache-dir .
 ENV PYTHONUNBUFFERED=1
 ENTRYPOINT ["infoshkola"]

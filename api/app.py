@@ -12,8 +12,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.blobs import BlobStore
-from adapters.bootstrap import Container
-from adapters.identity import tokens
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalSecrets
 from api import staff_photos, terminals
@@ -23,6 +21,8 @@ from api.graphql.schema import graphql_router
 from api.graphql.services import ApiSettings, Services
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas
+from app.composition import Container
+from identity import tokens
 
 SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
 terminal) and `X-Signature` = hex HMAC-SHA256(secret, canonical), where canonical is

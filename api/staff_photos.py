@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from adapters.blobs import media_type
-from adapters.identity.service import Principal, Role
 from api.errors import error_body, json_response
+from identity.service import Principal, Role
 
 router = APIRouter(prefix="/staff/v1", tags=["staff"])
 PHOTO_VIEWERS = frozenset({Role.CANTEEN_OPERATOR, Role.SCHOOL_ADMIN, Role.SUPPORT})

@@ -1,4 +1,4 @@
-"""Disputes, refunds and the audit trail (issue 7's `domain.casework` and `adapters.audit`).
+"""Disputes, refunds and the audit trail (issue 7's `domain.casework` and `audit`).
 
 These read the account's own events (the evidence of a charge, the audit trail), not a read
 model: they are about what was recorded, event by event.
@@ -12,13 +12,13 @@ from uuid import uuid4
 import strawberry
 from strawberry.types import Info
 
-from adapters.audit.history import audit_trail, export_text
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.mutations import command, problem
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import CommandResult, Done, LineItem
+from audit.history import audit_trail, export_text
 from domain import casework
 from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError

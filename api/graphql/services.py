@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 import psycopg
 from anyio import CapacityLimiter, to_thread
 
-from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
 from domain.ledger import Ledger
+from identity.service import Identity, IdentitySettings
 
 T = TypeVar("T")
 

@@ -16,12 +16,12 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from adapters.bootstrap import Container
-from adapters.identity.service import Access, Identity, Role
-from adapters.settings import Settings
 from api.app import create_app
 from api.graphql.services import ApiSettings, Services
+from app.composition import Container
+from app.settings import Settings
 from domain.ledger import Ledger
+from identity.service import Access, Identity, Role
 from tests.builders import Pupil, SchoolWorld, new_school
 from tests.fakes.http import FakeSmsGateway
 from tests.projections.helpers import catch_up

@@ -9,9 +9,9 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.identity.activations import ActivationLogins
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
+from identity.activations import ActivationLogins
 from tests.api.stack import Stack, new_phone, running_stack
 from tests.builders import Pupil, new_uid
 from tests.services import drop_database, fresh_database

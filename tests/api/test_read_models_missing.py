@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.identity.service import Role
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
+from identity.service import Role
 from tests.api.stack import Client, Stack, running_stack
 from tests.services import drop_database, fresh_database
 

@@ -5,9 +5,9 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.reader.journal import DenyList
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
+from reader.journal import DenyList
 from tests.builders import SchoolWorld
 from tests.reader.harness import BUN, LUNCH, account_story, sim_reader
 from tests.reader.rig import ApiServer, wait_for

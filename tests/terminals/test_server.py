@@ -19,7 +19,7 @@ from domain.ledger import Ledger
 from tests.builders import meal, new_school
 from tests.terminals.rig import SignedTerminal
 
-CLI = [sys.executable, "-m", "adapters.cli.main"]
+CLI = [sys.executable, "-m", "cli.main"]
 
 
 def free_port() -> int:

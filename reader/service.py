@@ -19,10 +19,10 @@ from typing import Any
 from uuid import uuid4
 
 from adapters.clock import system_clock
-from adapters.reader.client import RequestRejectedError, ServerUnreachableError, TerminalClient
-from adapters.reader.journal import DenyList, Journal, PendingTap
-from adapters.reader.offline import OfflinePolicy
 from domain.clock import Clock
+from reader.client import RequestRejectedError, ServerUnreachableError, TerminalClient
+from reader.journal import DenyList, Journal, PendingTap
+from reader.offline import OfflinePolicy
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Identity: logins, sessions and credentials delivered by SMS.
 
 Passwords and reset codes are generated here, hashed with argon2id, and written for the phone
-on record into the workers' outbox in the same transaction (`adapters/identity/messages.py`):
+on record into the workers' outbox in the same transaction (`identity/messages.py`):
 nothing here talks to the SMS gateway. They never appear in a return value, a response or a
 log.
 Access tokens live minutes; the session row behind them is checked on every request, so
@@ -20,10 +20,10 @@ from uuid import UUID, uuid4
 
 import psycopg
 
-from adapters.identity import messages, secrets, throttle, tokens
-from adapters.identity.tables import DDL
 from adapters.outbox import create_outbox
 from adapters.postgres import checked_pool
+from identity import messages, secrets, throttle, tokens
+from identity.tables import DDL
 
 log = logging.getLogger("infoshkola.identity")
 

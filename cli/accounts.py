@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 import orjson
 import typer
 
-from adapters.bootstrap import bootstrap
-from adapters.cli.demo import demo_terminal_id
+from app.composition import bootstrap
+from cli.demo import demo_terminal_id
 from domain.errors import DomainError
 from domain.kinds import TerminalKind
 from domain.ledger import Ledger

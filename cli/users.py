@@ -15,13 +15,13 @@ from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Container, bootstrap
-from adapters.identity.activations import ActivationLogins
-from adapters.identity.provisioning import grant_parent_access
-from adapters.identity.service import Identity, IdentityError, IdentitySettings, Role
 from adapters.people import PeopleStore
 from api.graphql.services import ApiSettings
+from app.composition import Container, bootstrap
 from domain.errors import DomainError
+from identity.activations import ActivationLogins
+from identity.provisioning import grant_parent_access
+from identity.service import Identity, IdentityError, IdentitySettings, Role
 
 users_app = typer.Typer(no_args_is_help=True, help="Staff users and parent logins")
 

@@ -15,10 +15,10 @@ from enum import StrEnum
 
 import typer
 
-from adapters.bootstrap import build_clock, build_ledger, resolve_database_url, resolve_redis_url
 from adapters.gateways import GatewaySettingError
 from adapters.people import PeopleStore
-from adapters.settings import Settings
+from app.composition import build_clock, build_ledger, resolve_database_url, resolve_redis_url
+from app.settings import Settings
 from workers.config import WorkerSettings
 
 
@@ -47,7 +47,7 @@ def workers(
     }
     os.environ.update(env)
     if only == Part.ALL:
-        from adapters.cli.up import supervise
+        from cli.up import supervise
 
         parts = [Part.WORKER, Part.FEED, Part.SCHEDULER, Part.WEBHOOKS]
         supervise(

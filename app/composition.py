@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from adapters import embedded
 from adapters.clock import parse_clock, stamp_events_with
 from adapters.postgres import ensure_database, eventsourcing_env, with_database
-from adapters.settings import Settings
+from app.settings import Settings
 from domain.clock import Clock
 from domain.ledger import Ledger
 

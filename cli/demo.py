@@ -4,8 +4,8 @@ from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import bootstrap
 from adapters.people import PeopleStore
+from app.composition import bootstrap
 from domain.kinds import TerminalKind
 from domain.ledger import Ledger
 from domain.recorded import acting_as, derived_id

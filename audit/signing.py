@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from adapters.audit import chain
+from audit import chain
 
 SIGNED_FIELDS = ("events_table", "notification_id", "entry_hash", "signed_at")
 

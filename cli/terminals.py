@@ -10,8 +10,8 @@ from uuid import UUID
 
 import typer
 
-from adapters.bootstrap import Container, bootstrap
 from adapters.terminal_auth import TerminalAuthError, TerminalSecrets, enrol_terminal
+from app.composition import Container, bootstrap
 from domain.errors import DomainError
 from domain.recorded import acting_as
 

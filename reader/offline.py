@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.reader.journal import Journal
+from reader.journal import Journal
 
 CARD_BLOCKED = "card_blocked"
 OFFLINE_CAP = "offline_cap"

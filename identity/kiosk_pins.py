@@ -2,15 +2,15 @@
 
 As in the article, activating a card at the kiosk sends the parent the cabinet's password and
 a PIN for the kiosk. Only a hash is kept; the PIN goes out once by SMS (through the workers'
-outbox, `adapters/identity/messages.py`), never in a response or a log. `check` compares in
+outbox, `identity/messages.py`), never in a response or a log. `check` compares in
 constant time through argon2, like passwords.
 """
 
 import secrets as random
 from uuid import UUID
 
-from adapters.identity import messages, secrets
-from adapters.identity.service import Identity
+from identity import messages, secrets
+from identity.service import Identity
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS identity_kiosk_pins ("

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import typer
 
-from adapters.bootstrap import bootstrap, resolve_redis_url
-from adapters.cli.demo import seed_demo
-from adapters.settings import Settings
+from app.composition import bootstrap, resolve_redis_url
+from app.settings import Settings
+from cli.demo import seed_demo
 
 # name -> arguments to `infoshkola`; later issues add the API, projections and workers here.
 SERVICES: dict[str, Sequence[str]] = {
@@ -60,7 +60,7 @@ def up() -> None:
 
 
 def supervise(services: dict[str, Sequence[str]], env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "adapters.cli.main"]
+    command = [sys.executable, "-m", "cli.main"]
     children: dict[str, subprocess.Popen[bytes]] = {}
     backoff = dict.fromkeys(services, 1.0)
     stopping = False

@@ -19,12 +19,12 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from adapters.identity.kiosk_pins import KioskPins
-from adapters.identity.provisioning import grant_parent_access, parent_phone
-from adapters.identity.service import Identity
 from adapters.people import PeopleStore
 from domain.account import Account
 from domain.ledger import Ledger
+from identity.kiosk_pins import KioskPins
+from identity.provisioning import grant_parent_access, parent_phone
+from identity.service import Identity
 
 log = logging.getLogger("infoshkola.identity.activations")
 

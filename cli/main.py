@@ -5,7 +5,7 @@ Each command group lives in its own module and is registered here.
 
 import typer
 
-from adapters.cli import (
+from cli import (
     accounts,
     api,
     audit,

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from adapters.bootstrap import bootstrap
+from app.composition import bootstrap
 from projections import all_projections, by_name, metrics, positions, runner
 from projections.base import Projection
 from projections.processes import spread, supervise

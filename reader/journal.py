@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from adapters.reader.framing import Damage, Frame, FramedFile, scan
+from reader.framing import Damage, Frame, FramedFile, scan
 
 log = logging.getLogger(__name__)
 

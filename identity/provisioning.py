@@ -2,9 +2,9 @@
 
 from uuid import UUID
 
-from adapters.identity.service import Access, Identity
 from adapters.people import PeopleStore
 from domain.ledger import Ledger
+from identity.service import Access, Identity
 
 
 def parent_phone(ledger: Ledger, people: PeopleStore, account_id: UUID) -> str | None:

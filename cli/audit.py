@@ -24,10 +24,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from adapters.audit import chain, erasure, history, replay, signing
 from adapters.blobs import BlobStore
-from adapters.bootstrap import Container, bootstrap
 from adapters.people import PeopleStore
+from app.composition import Container, bootstrap
+from audit import chain, erasure, history, replay, signing
 from domain import casework
 from domain.errors import DomainError
 from domain.recorded import acting_as

@@ -18,11 +18,11 @@ import orjson
 import typer
 
 from adapters.clock import parse_clock
-from adapters.reader.client import TerminalClient
-from adapters.reader.journal import Journal
-from adapters.reader.offline import OfflinePolicy
-from adapters.reader.service import Dedupe, ReaderService
-from adapters.settings import clock_setting
+from app.settings import clock_setting
+from reader.client import TerminalClient
+from reader.journal import Journal
+from reader.offline import OfflinePolicy
+from reader.service import Dedupe, ReaderService
 
 
 def parse_item(text: str) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def reader(
     watchdog: Annotated[float, typer.Option(help="exit when the card loop hangs this long")] = 60,
 ) -> None:
     """Read cards and post signed taps; journal them and decide offline when the server is away."""
-    from adapters.reader.pcsc import CardWatcher, Watchdog  # needs libpcsclite at import
+    from reader.pcsc import CardWatcher, Watchdog  # needs libpcsclite at import
 
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"

@@ -5,9 +5,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from adapters.bootstrap import bootstrap
 from api.app import create_app
 from api.graphql.services import ApiSettings
+from app.composition import bootstrap
 
 
 def api(
