@@ -6,11 +6,14 @@ dependency reads the body, verification runs in the threadpool); the routes are 
 `def`s, so FastAPI runs their eventsourcing calls in its threadpool too.
 """
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from adapters.blobs import media_type
 from adapters.terminal_auth import SignedRequest
@@ -69,24 +72,37 @@ def parsed(terminal: Terminal) -> object:
         raise InvalidCommandError("the body is not JSON") from None
 
 
-@router.post(
-    "/taps",
-    summary="Decide one tap",
-    response_model=TapDecisionPublic,
-    openapi_extra=body_of(TapInput),
-)
-def post_tap(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.tap(terminal, parsed(terminal)))
+# Every signed POST: its route name, path, summary, answer and body schemas, and the desk's
+# method that takes (terminal, parsed JSON body). A new kind of terminal request is a row here.
+POSTS: list[tuple[str, str, str, type[BaseModel], type[BaseModel], str]] = [
+    ("post_tap", "/taps", "Decide one tap", TapDecisionPublic, TapInput, "tap"),
+    ("post_taps", "/taps/batch", "Decide a batch of taps (offline uploads), answered in order",
+     TapBatchPublic, TapBatchInput, "taps"),
+    ("post_activation", "/kiosk/activations",
+     "Activate a card: offer accepted, parent phone, first cash deposit",
+     ReceiptPublic, ActivationInput, "kiosk.activate"),
+    ("post_deposit", "/kiosk/deposits", "Cash deposit at the kiosk",
+     ReceiptPublic, DepositInput, "kiosk.deposit"),
+    ("post_duplicate", "/kiosk/duplicates",
+     "Order a duplicate of a blocked card (fee from the regular wallet)",
+     ReceiptPublic, DuplicateInput, "kiosk.duplicate"),
+]  # fmt: skip
 
 
-@router.post(
-    "/taps/batch",
-    summary="Decide a batch of taps (offline uploads), answered in order",
-    response_model=TapBatchPublic,
-    openapi_extra=body_of(TapBatchInput),
-)
-def post_taps(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.taps(terminal, parsed(terminal)))
+def signed_post(handler: str) -> Callable[[Terminal, TerminalDesk], Response]:
+    """A route that hands the signed JSON body to the desk's `handler` and answers its dict."""
+    handle = attrgetter(handler)
+
+    def route(terminal: TerminalDep, desk: DeskDep) -> Response:
+        return json_response(handle(desk)(terminal, parsed(terminal)))
+
+    return route
+
+
+for name, path, summary, answer, body, handler in POSTS:
+    router.post(
+        path, name=name, summary=summary, response_model=answer, openapi_extra=body_of(body)
+    )(signed_post(handler))
 
 
 @router.get(
@@ -109,33 +125,3 @@ def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
     if data is None:
         return json_response(error_body("photo_not_found", "no such photo for this school"), 404)
     return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
-
-
-@router.post(
-    "/kiosk/activations",
-    summary="Activate a card: offer accepted, parent phone, first cash deposit",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(ActivationInput),
-)
-def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.activate(terminal, parsed(terminal)))
-
-
-@router.post(
-    "/kiosk/deposits",
-    summary="Cash deposit at the kiosk",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(DepositInput),
-)
-def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.deposit(terminal, parsed(terminal)))
-
-
-@router.post(
-    "/kiosk/duplicates",
-    summary="Order a duplicate of a blocked card (fee from the regular wallet)",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(DuplicateInput),
-)
-def post_duplicate(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.duplicate(terminal, parsed(terminal)))
