@@ -23,7 +23,7 @@ from psycopg import sql
 from domain.account import Account
 from domain.ledger import Ledger
 from projections import all_projections, positions, runner
-from projections.base import Projection, Tables
+from projections.base import Projection
 from projections.directory import Directory
 
 SCRATCH = "_audit"
@@ -82,19 +82,6 @@ class AggregateReport:
     unreadable: dict[UUID, str] = field(default_factory=dict)  # events that fail to replay
 
 
-def digest(conn: psycopg.Connection[Any], t: Tables) -> str:
-    """The same fingerprint as `projections.runner.digest`, for any set of physical tables."""
-    parts = []
-    for logical, physical in t.names.items():
-        row = conn.execute(
-            sql.SQL(
-                "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"
-            ).format(sql.Identifier(physical))
-        ).fetchone()
-        parts.append(f"{logical}:{row[0] if row else ''}")
-    return " ".join(parts)
-
-
 def verify_read_model(
     database_url: str,
     source: runner.Source,
@@ -142,7 +129,15 @@ def _compare(
         progress(name, stored, stored)
         diffs = [_diff(cur, logical, live[logical], scratch[logical]) for logical in live.names]
     return ReadModelReport(
-        name, stored, digest(conn, live), digest(conn, scratch), diffs, None, head, stuck, failed
+        name,
+        stored,
+        runner.tables_digest(conn, live),
+        runner.tables_digest(conn, scratch),
+        diffs,
+        None,
+        head,
+        stuck,
+        failed,
     )
 
 

@@ -9,13 +9,11 @@ from uuid import UUID, uuid4
 import orjson
 import typer
 
-from app.composition import bootstrap
 from cli.demo import demo_terminal_id
-from domain.errors import DomainError
+from cli.sessions import operator_session
 from domain.kinds import TerminalKind
 from domain.ledger import Ledger
 from domain.money import rubles
-from domain.recorded import acting_as
 from domain.tap import TapRequest
 
 account_app = typer.Typer(no_args_is_help=True, help="Inspect accounts")
@@ -24,15 +22,8 @@ account_app = typer.Typer(no_args_is_help=True, help="Inspect accounts")
 @contextmanager
 def ledger_session(actor: str) -> Iterator[Ledger]:
     """A bootstrapped ledger; domain errors become a clear message and exit code 2."""
-    container = bootstrap()
-    try:
-        with acting_as(actor):
-            yield container.ledger
-    except DomainError as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        container.close()
+    with operator_session(actor) as container:
+        yield container.ledger
 
 
 def terminal_id(value: str) -> UUID:

@@ -26,11 +26,10 @@ from rich.table import Table
 
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
-from app.composition import Container, bootstrap
+from app.composition import Container
 from audit import chain, erasure, history, replay, signing
+from cli.sessions import operator_session
 from domain import casework
-from domain.errors import DomainError
-from domain.recorded import acting_as
 
 app = typer.Typer(no_args_is_help=True, help="Audit: history, balances at T, verify, exports")
 console = Console(stderr=True)
@@ -40,15 +39,8 @@ Account = Annotated[str, typer.Argument(help="contract number or account id")]
 
 @contextmanager
 def session(actor: str = "auditor:cli") -> Iterator[Container]:
-    container = bootstrap()
-    try:
-        with acting_as(actor):
-            yield container
-    except DomainError as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        container.close()
+    with operator_session(actor) as container:
+        yield container
 
 
 def account_id(container: Container, ref: str) -> UUID:

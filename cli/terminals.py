@@ -11,27 +11,21 @@ from uuid import UUID
 import typer
 
 from adapters.terminal_auth import TerminalAuthError, TerminalSecrets, enrol_terminal
-from app.composition import Container, bootstrap
-from domain.errors import DomainError
-from domain.recorded import acting_as
+from app.composition import Container
+from cli.sessions import operator_session
 
 terminal_app = typer.Typer(no_args_is_help=True, help="Register terminals and their secrets")
 
 
 @contextmanager
 def session() -> Iterator[tuple[Container, TerminalSecrets]]:
-    container = bootstrap()
-    store = TerminalSecrets(container.database_url, pool_size=1)
-    try:
-        store.create_tables()
-        with acting_as("operator:cli"):
+    with operator_session("operator:cli", TerminalAuthError) as container:
+        store = TerminalSecrets(container.database_url, pool_size=1)
+        try:
+            store.create_tables()
             yield container, store
-    except (DomainError, TerminalAuthError) as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        store.close()
-        container.close()
+        finally:
+            store.close()
 
 
 def print_secret(terminal_id: UUID, secret: str) -> None:

@@ -17,8 +17,8 @@ import typer
 
 from adapters.people import PeopleStore
 from api.graphql.services import ApiSettings
-from app.composition import Container, bootstrap
-from domain.errors import DomainError
+from app.composition import Container
+from cli.sessions import operator_session
 from identity.activations import ActivationLogins
 from identity.provisioning import grant_parent_access
 from identity.service import Identity, IdentityError, IdentitySettings, Role
@@ -28,18 +28,15 @@ users_app = typer.Typer(no_args_is_help=True, help="Staff users and parent login
 
 @contextmanager
 def session() -> Iterator[tuple[Container, Identity]]:
-    container = bootstrap()
-    settings = ApiSettings.from_env()
-    identity = Identity(container.database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
-    try:
-        identity.create_tables()
-        yield container, identity
-    except (IdentityError, DomainError) as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        identity.close()
-        container.close()
+    with operator_session("system", IdentityError) as container:
+        settings = ApiSettings.from_env()
+        secret = IdentitySettings(jwt_secret=settings.jwt_secret)
+        identity = Identity(container.database_url, secret)
+        try:
+            identity.create_tables()
+            yield container, identity
+        finally:
+            identity.close()
 
 
 @users_app.command("create-staff")

@@ -25,6 +25,17 @@ def autopay_payment_id(schedule_id: UUID, period: str) -> str:
     return f"autopay:{schedule_id}:{period}"
 
 
+class PeriodPayment(Recorded.Event):
+    """A period's payment asked of the acquirer (the events of `Autopayment` redefine it)."""
+
+    period: str
+    payment_id: str
+    amount: int
+
+    def entry(self, failed: bool | None) -> dict[str, Any]:
+        return {"payment_id": self.payment_id, "amount": self.amount, "failed": failed}
+
+
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
@@ -54,26 +65,19 @@ class Autopayment(Recorded):
             a.active = True
             a.requests = {}
 
-    class PaymentRequested(Event):
+    class PaymentRequested(PeriodPayment):
         TOPIC = "infoshkola.autopay.PaymentRequested"
-        period: str
-        payment_id: str
-        amount: int
 
         def apply(self, a: "Autopayment") -> None:
-            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": None}
-            a.requests = dict(list({**a.requests, self.period: entry}.items())[-REQUESTS_KEPT:])
+            requests = {**a.requests, self.period: self.entry(failed=None)}
+            a.requests = dict(list(requests.items())[-REQUESTS_KEPT:])
 
-    class PaymentFailed(Event):
+    class PaymentFailed(PeriodPayment):
         TOPIC = "infoshkola.autopay.PaymentFailed"
-        period: str
-        payment_id: str
-        amount: int
         reason: str
 
         def apply(self, a: "Autopayment") -> None:
-            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": True}
-            a.requests = {**a.requests, self.period: entry}
+            a.requests = {**a.requests, self.period: self.entry(failed=True)}
 
     class Cancelled(Event):
         TOPIC = "infoshkola.autopay.Cancelled"

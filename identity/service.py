@@ -156,15 +156,9 @@ class Identity:
     # Logging in and out
 
     def login(self, name: str, password: str, address: str, scope: str = "login") -> Issued:
-        limits = self.settings.limits
         name = name.strip()
-        keys = {
-            throttle.name_key(scope, name): limits.per_name,
-            throttle.address_key(scope, address): limits.per_address,
-        }
         with self.pool.connection() as conn:
-            if not throttle.admit(conn, keys, limits.window):
-                raise ThrottledError("too many attempts; try again later")
+            self._admit(conn, scope, name, address)
             row = conn.execute(
                 "SELECT p.principal_id, p.password_hash, p.disabled FROM identity_names n"
                 " JOIN identity_principals p USING (principal_id) WHERE n.name = %s",
@@ -175,6 +169,23 @@ class Identity:
                 raise LoginRefusedError("wrong contract number or password")
             throttle.forget(conn, throttle.name_key(scope, name))
             return self._open_session(conn, row[0])
+
+    def _admit(
+        self,
+        conn: psycopg.Connection[Any],
+        scope: str,
+        name: str,
+        address: str | None = None,
+        per_name: int | None = None,
+    ) -> None:
+        """Count this attempt on the name (and the client's address) before anything is
+        checked; over a limit it is refused."""
+        limits = self.settings.limits
+        keys = {throttle.name_key(scope, name): per_name or limits.per_name}
+        if address is not None:
+            keys[throttle.address_key(scope, address)] = limits.per_address
+        if not throttle.admit(conn, keys, limits.window):
+            raise ThrottledError("too many attempts; try again later")
 
     def _open_session(self, conn: psycopg.Connection[Any], principal_id: UUID) -> Issued:
         session_id, refresh = uuid4(), token_source.token_urlsafe(32)
@@ -269,11 +280,8 @@ class Identity:
             raise WeakPasswordError(
                 f"a password is {secrets.MIN_PASSWORD} to {secrets.MAX_PASSWORD} characters"
             )
-        limits = self.settings.limits
-        keys = {throttle.name_key("password", str(principal_id)): limits.per_name}
         with self.pool.connection() as conn:
-            if not throttle.admit(conn, keys, limits.window):
-                raise ThrottledError("too many attempts; try again later")
+            self._admit(conn, "password", str(principal_id))
             row = conn.execute(
                 "SELECT password_hash FROM identity_principals WHERE principal_id = %s",
                 (principal_id,),
@@ -307,14 +315,8 @@ class Identity:
         Both answers do the same work and no network: the throttle, one lookup, one argon2
         hash; a known name also writes the code and its SMS (the outbox) in one transaction.
         """
-        limits = self.settings.limits
-        keys = {
-            throttle.name_key("reset", name): 3,
-            throttle.address_key("reset", address): limits.per_address,
-        }
         with self.pool.connection() as conn:
-            if not throttle.admit(conn, keys, limits.window):
-                raise ThrottledError("too many attempts; try again later")
+            self._admit(conn, "reset", name, address, per_name=3)
             with conn.transaction():
                 row = conn.execute(
                     "SELECT p.principal_id, p.phone FROM identity_names n"
@@ -347,14 +349,8 @@ class Identity:
             raise WeakPasswordError(
                 f"a password is {secrets.MIN_PASSWORD} to {secrets.MAX_PASSWORD} characters"
             )
-        limits = self.settings.limits
-        keys = {
-            throttle.name_key("reset-code", name): limits.per_name,
-            throttle.address_key("reset-code", address): limits.per_address,
-        }
         with self.pool.connection() as conn:
-            if not throttle.admit(conn, keys, limits.window):
-                raise ThrottledError("too many attempts; try again later")
+            self._admit(conn, "reset-code", name, address)
             with conn.transaction():
                 row = conn.execute(
                     "SELECT c.principal_id, c.code_hash FROM identity_names n"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import Cursor
+from psycopg.rows import dict_row
 
 from domain.account import Account
 from domain.kinds import Direction
@@ -91,13 +92,12 @@ def fold(row: list[Any], e: Any) -> None:
 def get_attendance(
     conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
-    result = conn.execute(
+    result = conn.cursor(row_factory=dict_row).execute(
         "SELECT * FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s"
         " ORDER BY local_date",
         (account_id, since, until),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return result.fetchall()
 
 
 def inside_now(

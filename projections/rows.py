@@ -1,7 +1,7 @@
 """Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, LiteralString
 
 import orjson
 from psycopg import Cursor, sql
@@ -57,22 +57,7 @@ def upsert(
     rows: Sequence[Sequence[Any]],
 ) -> None:
     """Insert rows, replacing the non-key columns of rows whose key exists."""
-    if not rows:
-        return
-    names, select = _unnest(columns)
-    updates = sql.SQL(", ").join(
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c, _ in columns if c not in key
-    )
-    cur.execute(
-        sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO UPDATE SET {}").format(
-            sql.Identifier(table),
-            names,
-            select,
-            sql.SQL(", ").join(sql.Identifier(k) for k in key),
-            updates,
-        ),
-        _params(columns, rows),
-    )
+    _insert_or_update(cur, table, columns, key, rows, "{0} = EXCLUDED.{0}")
 
 
 def fetch(
@@ -102,11 +87,24 @@ def add(
     rows: Sequence[Sequence[Any]],
 ) -> None:
     """Insert rows, or add their non-key columns to the existing row (counters, sums)."""
+    _insert_or_update(cur, table, columns, key, rows, "{0} = {1}.{0} + EXCLUDED.{0}")
+
+
+def _insert_or_update(
+    cur: Cursor[Any],
+    table: str,
+    columns: Columns,
+    key: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    assignment: LiteralString,
+) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET `assignment` for each non-key column
+    (`{0}` the column, `{1}` the table)."""
     if not rows:
         return
     names, select = _unnest(columns)
-    sums = sql.SQL(", ").join(
-        sql.SQL("{0} = {1}.{0} + EXCLUDED.{0}").format(sql.Identifier(c), sql.Identifier(table))
+    assignments = sql.SQL(", ").join(
+        sql.SQL(assignment).format(sql.Identifier(c), sql.Identifier(table))
         for c, _ in columns
         if c not in key
     )
@@ -116,7 +114,7 @@ def add(
             names,
             select,
             sql.SQL(", ").join(sql.Identifier(k) for k in key),
-            sums,
+            assignments,
         ),
         _params(columns, rows),
     )

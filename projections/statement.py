@@ -12,6 +12,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg import Cursor
+from psycopg.rows import dict_row
 
 from projections import rows
 from projections.base import Projection, Tables, Tracked
@@ -104,11 +105,10 @@ def list_statement(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """An account's movements, newest first, optionally within school-local dates."""
-    result = conn.execute(
+    result = conn.cursor(row_factory=dict_row).execute(
         "SELECT * FROM statement WHERE account_id = %s"
         " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
         " ORDER BY position DESC LIMIT %s",
         (account_id, since, since, until, until, limit),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return result.fetchall()
