@@ -9,8 +9,6 @@ once, under a payment id derived from (schedule, period), so a re-run reuses it.
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.money import MAX_TOP_UP
@@ -39,19 +37,8 @@ class PeriodPayment(Recorded.Event):
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.autopay.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.autopay.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.autopay.Snapshot"
-
-    class Scheduled(Created):
+    class Scheduled(Recorded.Created):
         TOPIC = "infoshkola.autopay.Scheduled"
-        actor: str
         account_id: UUID
         kind: str
         amount: int
@@ -79,7 +66,7 @@ class Autopayment(Recorded):
         def apply(self, a: "Autopayment") -> None:
             a.requests = {**a.requests, self.period: self.entry(failed=True)}
 
-    class Cancelled(Event):
+    class Cancelled(Recorded.Event):
         TOPIC = "infoshkola.autopay.Cancelled"
         reason: str
 
