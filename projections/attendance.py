@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import Cursor
-from psycopg.rows import dict_row
 
 from domain.account import Account
 from domain.kinds import Direction
@@ -92,12 +91,12 @@ def fold(row: list[Any], e: Any) -> None:
 def get_attendance(
     conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
-    result = conn.cursor(row_factory=dict_row).execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s"
         " ORDER BY local_date",
         (account_id, since, until),
     )
-    return result.fetchall()
 
 
 def inside_now(

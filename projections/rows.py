@@ -1,10 +1,13 @@
 """Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any, LiteralString
 
 import orjson
+import psycopg
 from psycopg import Cursor, sql
+from psycopg.rows import dict_row
 
 # (column, PostgreSQL type); jsonb travels as text and is cast in SQL.
 Columns = Sequence[tuple[str, str]]
@@ -49,17 +52,6 @@ def insert(cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequen
             copy.write_row(row)
 
 
-def upsert(
-    cur: Cursor[Any],
-    table: str,
-    columns: Columns,
-    key: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """Insert rows, replacing the non-key columns of rows whose key exists."""
-    _insert_or_update(cur, table, columns, key, rows, "{0} = EXCLUDED.{0}")
-
-
 def fetch(
     cur: Cursor[Any], table: str, columns: Columns, key: str, keys: Iterable[Any]
 ) -> dict[Any, tuple[Any, ...]]:
@@ -77,17 +69,6 @@ def fetch(
     ).fetchall()
     index = [c for c, _ in columns].index(key)
     return {row[index]: tuple(row) for row in rows}
-
-
-def add(
-    cur: Cursor[Any],
-    table: str,
-    columns: Columns,
-    key: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """Insert rows, or add their non-key columns to the existing row (counters, sums)."""
-    _insert_or_update(cur, table, columns, key, rows, "{0} = {1}.{0} + EXCLUDED.{0}")
 
 
 def _insert_or_update(
@@ -118,6 +99,19 @@ def _insert_or_update(
         ),
         _params(columns, rows),
     )
+
+
+# Insert rows, replacing the non-key columns of rows whose key exists.
+upsert = partial(_insert_or_update, assignment="{0} = EXCLUDED.{0}")
+# Insert rows, or add their non-key columns to the existing row (counters, sums).
+add = partial(_insert_or_update, assignment="{0} = {1}.{0} + EXCLUDED.{0}")
+
+
+def dicts(
+    conn: psycopg.Connection[Any], query: LiteralString, params: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """The rows a read-model query answers, each as {column: value}."""
+    return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
 
 
 def insert_new(

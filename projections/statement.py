@@ -12,7 +12,6 @@ from uuid import UUID
 
 import psycopg
 from psycopg import Cursor
-from psycopg.rows import dict_row
 
 from projections import rows
 from projections.base import Projection, Tables, Tracked
@@ -105,10 +104,10 @@ def list_statement(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """An account's movements, newest first, optionally within school-local dates."""
-    result = conn.cursor(row_factory=dict_row).execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM statement WHERE account_id = %s"
         " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
         " ORDER BY position DESC LIMIT %s",
         (account_id, since, since, until, until, limit),
     )
-    return result.fetchall()
