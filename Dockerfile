@@ -18,8 +18,14 @@ COPY projections /src/projections
 COPY api /src/api
 COPY adapters /src/adapters
 COPY workers /src/workers
+COPY app /src/app
+COPY audit /src/audit
+COPY cli /src/cli
+COPY identity /src/identity
+COPY privacy /src/privacy
+COPY reader /src/reader
 RUN /opt/venv/bin/pip install --no-deps /src \
-    && /opt/venv/bin/python -c "import smartcard.System, adapters.cli.main"
+    && /opt/venv/bin/python -c "import smartcard.System, cli.main"
 
 FROM python:3.11-slim
 RUN apt-get update \

@@ -9,7 +9,10 @@ that file (what `make run` uses when no gateway is configured; never for real pa
 import fcntl
 import json
 from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
+
+import httpx
 
 FILE_SCHEME = "file:"
 
@@ -65,3 +68,23 @@ class MessageFile:
                     return f"file:{message_id}"
             file.write(json.dumps({"id": message_id, **fields}, ensure_ascii=False) + "\n")
         return f"file:{message_id}"
+
+
+class HttpGateway:
+    """A message gateway we post to over HTTP: bearer token, the message id as the
+    idempotency key (a retry is never sent twice). Its settings are checked at construction."""
+
+    url_setting: ClassVar[str]
+    token_setting: ClassVar[str]
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
+        require(check_http_gateway(self.url_setting, base_url, self.token_setting, token))
+        self.base_url, self.token, self.timeout = base_url.rstrip("/"), token, timeout
+
+    def post(self, path: str, message_id: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(
+            f"{self.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": message_id},
+            timeout=self.timeout,
+        )

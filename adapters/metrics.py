@@ -2,8 +2,8 @@
 
 Counted in the process that does the work: the API's requests (`api/observability.py`), tap
 decisions by outcome and reason and terminal batch sizes (`api/terminal_desk.py`), refused
-logins (`adapters/identity/throttle.py`). What the servers hold is read at scrape time
-(`adapters/scrape.py`).
+logins (`identity/throttle.py`). What the servers hold is read at scrape time
+(`api/scrape.py`).
 """
 
 from prometheus_client import Counter, Histogram

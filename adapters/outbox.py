@@ -2,7 +2,7 @@
 
 Two writers, each in the transaction of what the message tells: the workers' feed (a message
 per ledger event and channel, `workers/feed.py`) and identity (passwords, reset codes, kiosk
-PINs, `adapters/identity/`). `workers.jobs.deliver` sends every row with the same claim, lease
+PINs, `identity/`). `workers.jobs.deliver` sends every row with the same claim, lease
 and retries. Identity's rows differ in three columns:
 
 - `address`: the phone itself (a login's phone); feed rows hold subject references that are

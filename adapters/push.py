@@ -8,9 +8,7 @@ work, at start-up (`adapters/gateways.py`).
 
 from typing import Protocol
 
-import httpx
-
-from adapters.gateways import MessageFile, check_http_gateway, file_path, require
+from adapters.gateways import HttpGateway, MessageFile, file_path
 
 
 class PushGatewayError(Exception):
@@ -21,17 +19,12 @@ class SendsPush(Protocol):
     def send(self, message_id: str, push_token: str, title: str, body: str) -> str: ...
 
 
-class PushSender:
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
-        require(check_http_gateway("PUSH_GATEWAY_URL", base_url, "PUSH_GATEWAY_TOKEN", token))
-        self.base_url, self.token, self.timeout = base_url.rstrip("/"), token, timeout
+class PushSender(HttpGateway):
+    url_setting, token_setting = "PUSH_GATEWAY_URL", "PUSH_GATEWAY_TOKEN"
 
     def send(self, message_id: str, push_token: str, title: str, body: str) -> str:
-        response = httpx.post(
-            f"{self.base_url}/v1/push",
-            json={"token": push_token, "title": title, "body": body},
-            headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": message_id},
-            timeout=self.timeout,
+        response = self.post(
+            "/v1/push", message_id, {"token": push_token, "title": title, "body": body}
         )
         if response.status_code not in (200, 201):
             raise PushGatewayError(f"push gateway answered {response.status_code}")

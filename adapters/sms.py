@@ -7,9 +7,7 @@ crash is acknowledged without a second SMS. Only the workers send (`workers/jobs
 
 from typing import Protocol
 
-import httpx
-
-from adapters.gateways import MessageFile, check_http_gateway, file_path, require
+from adapters.gateways import HttpGateway, MessageFile, file_path
 
 
 class SmsGatewayError(Exception):
@@ -20,17 +18,12 @@ class SendsSms(Protocol):
     def send(self, message_id: str, phone: str, text: str) -> str: ...
 
 
-class SmsSender:
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
-        require(check_http_gateway("SMS_GATEWAY_URL", base_url, "SMS_GATEWAY_TOKEN", token))
-        self.base_url, self.token, self.timeout = base_url.rstrip("/"), token, timeout
+class SmsSender(HttpGateway):
+    url_setting, token_setting = "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN"
 
     def send(self, message_id: str, phone: str, text: str) -> str:
-        response = httpx.post(
-            f"{self.base_url}/v1/messages",
-            json={"to": phone, "text": text, "client_ref": message_id},
-            headers={"Authorization": f"Bearer {self.token}", "Idempotency-Key": message_id},
-            timeout=self.timeout,
+        response = self.post(
+            "/v1/messages", message_id, {"to": phone, "text": text, "client_ref": message_id}
         )
         if response.status_code not in (200, 201):
             # The answer is kept in the outbox's error column and the log: never a text that

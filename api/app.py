@@ -14,10 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.blobs import BlobStore
-from adapters.bootstrap import Container
-from adapters.identity import tokens
 from adapters.people import PeopleStore
-from adapters.privacy.office import build_office
 from adapters.terminal_auth import TerminalSecrets
 from api import observability, staff_photos, terminals
 from api.body_limit import BodyLimit, BodyLimits
@@ -27,6 +24,9 @@ from api.graphql.services import ApiSettings, Services
 from api.headers import SecurityHeaders, allow_origins
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas, problems
+from app.composition import Container
+from identity import tokens
+from privacy.office import build_office
 
 SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
 terminal) and `X-Signature` = hex HMAC-SHA256(secret, canonical), where canonical is

@@ -2,7 +2,7 @@
 
 JSON answers forbid every active content (`Content-Security-Policy: default-src 'none'`);
 HTML pages (`/docs`, GraphiQL in development) keep their scripts, but no answer may be
-framed, sniffed or leak its URL as a referrer. `CORS_ORIGINS` (adapters/settings.py) lists
+framed, sniffed or leak its URL as a referrer. `CORS_ORIGINS` (app/settings.py) lists
 the browser origins that may call the API; with none, no CORS header is sent at all.
 """
 

@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from adapters.people import PeopleStore
-from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import TerminalAuthError
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import ActivationInput, DepositInput, DuplicateInput
@@ -18,6 +17,7 @@ from domain.kinds import CardState, Channel, TerminalKind
 from domain.ledger import Ledger, TopUpResult
 from domain.recorded import acting_as
 from domain.tap import normalise_uid
+from privacy.office import PrivacyOffice
 
 _PHONE = re.compile(r"\+?[0-9]{10,15}")
 

@@ -2,7 +2,7 @@
 
 `RequestContext` is the outermost middleware: it takes the request id from `X-Request-ID`
 (when it is a sane token) or makes one, binds it to every log line of the request
-(`adapters/logs.py`), returns it in the answer's `X-Request-ID`, and counts the request by
+(`app/logs.py`), returns it in the answer's `X-Request-ID`, and counts the request by
 route template and status. `/ready` answers 200 only when PostgreSQL (and Redis, when the
 API is given one) answer; `/live` only says the process serves requests.
 """
@@ -18,10 +18,11 @@ import redis
 from fastapi import APIRouter, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters import metrics, scrape
-from adapters.logs import bind_request_id
+from adapters import metrics
+from api import scrape
 from api.errors import json_response, problem_response
 from api.terminal_schemas import problems
+from app.logs import bind_request_id
 
 log = logging.getLogger("infoshkola.api.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Header, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.blobs import MAX_BLOB_BYTES, media_type
-from adapters.identity.service import Principal, Role
 from api.errors import json_response, problem_response
 from api.terminal_schemas import problems
 from domain.errors import DomainError
+from identity.service import Principal, Role
 
 router = APIRouter(prefix="/staff/v1", tags=["staff"], responses=problems(401, 404, 500))
 BEARER = HTTPBearer(

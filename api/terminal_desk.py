@@ -11,7 +11,6 @@ from uuid import UUID
 from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
-from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
@@ -23,6 +22,7 @@ from domain.errors import DomainError, InvalidCommandError
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
 from domain.tap import TapRequest
+from privacy.office import PrivacyOffice
 
 PHOTO_PATH = "/terminal/v1/photos/"
 _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spent_today",

@@ -6,12 +6,15 @@ dependency reads the body, verification runs in the threadpool); the routes are 
 `def`s, so FastAPI runs their eventsourcing calls in its threadpool too.
 """
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
 
 from adapters.blobs import media_type
 from adapters.terminal_auth import SignedRequest
@@ -88,26 +91,42 @@ def parsed(terminal: Terminal) -> object:
         raise InvalidCommandError("the body is not JSON") from None
 
 
-@router.post(
-    "/taps",
-    summary="Decide one tap",
-    operation_id="postTap",
-    response_model=TapDecisionPublic,
-    openapi_extra=body_of(TapInput),
-)
-def post_tap(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.tap(terminal, parsed(terminal)))
+# Every signed POST: its operationId, path, summary, answer and body schemas, and the desk's
+# method that takes (terminal, parsed JSON body). A new kind of terminal request is a row here.
+POSTS: list[tuple[str, str, str, type[BaseModel], type[BaseModel], str]] = [
+    ("postTap", "/taps", "Decide one tap", TapDecisionPublic, TapInput, "tap"),
+    ("postTapBatch", "/taps/batch", "Decide a batch of taps (offline uploads), answered in order",
+     TapBatchPublic, TapBatchInput, "taps"),
+    ("postKioskActivation", "/kiosk/activations",
+     "Activate a card: offer accepted, parent phone, first cash deposit",
+     ReceiptPublic, ActivationInput, "kiosk.activate"),
+    ("postKioskDeposit", "/kiosk/deposits", "Cash deposit at the kiosk",
+     ReceiptPublic, DepositInput, "kiosk.deposit"),
+    ("postKioskDuplicate", "/kiosk/duplicates",
+     "Order a duplicate of a blocked card (fee from the regular wallet)",
+     ReceiptPublic, DuplicateInput, "kiosk.duplicate"),
+]  # fmt: skip
 
 
-@router.post(
-    "/taps/batch",
-    summary="Decide a batch of taps (offline uploads), answered in order",
-    operation_id="postTapBatch",
-    response_model=TapBatchPublic,
-    openapi_extra=body_of(TapBatchInput),
-)
-def post_taps(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.taps(terminal, parsed(terminal)))
+def signed_post(handler: str) -> Callable[[Terminal, TerminalDesk], Response]:
+    """A route that hands the signed JSON body to the desk's `handler` and answers its dict."""
+    handle = attrgetter(handler)
+
+    def route(terminal: TerminalDep, desk: DeskDep) -> Response:
+        return json_response(handle(desk)(terminal, parsed(terminal)))
+
+    return route
+
+
+for name, path, summary, answer, body, handler in POSTS:
+    router.post(
+        path,
+        name=name,
+        operation_id=name,
+        summary=summary,
+        response_model=answer,
+        openapi_extra=body_of(body),
+    )(signed_post(handler))
 
 
 @router.get(
@@ -132,36 +151,3 @@ def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
     if data is None:
         return problem_response(404, "photo_not_found", "no such photo for this school")
     return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
-
-
-@router.post(
-    "/kiosk/activations",
-    summary="Activate a card: offer accepted, parent phone, first cash deposit",
-    operation_id="postKioskActivation",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(ActivationInput),
-)
-def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.activate(terminal, parsed(terminal)))
-
-
-@router.post(
-    "/kiosk/deposits",
-    summary="Cash deposit at the kiosk",
-    operation_id="postKioskDeposit",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(DepositInput),
-)
-def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.deposit(terminal, parsed(terminal)))
-
-
-@router.post(
-    "/kiosk/duplicates",
-    summary="Order a duplicate of a blocked card (fee from the regular wallet)",
-    operation_id="postKioskDuplicate",
-    response_model=ReceiptPublic,
-    openapi_extra=body_of(DuplicateInput),
-)
-def post_duplicate(terminal: TerminalDep, desk: DeskDep) -> Response:
-    return json_response(desk.kiosk.duplicate(terminal, parsed(terminal)))

@@ -60,7 +60,7 @@ def per_event_baseline(url: str, source: Source, upto: int) -> None:
 def runner_catch_up(url: str, head: int, *args: str) -> dict[str, float]:
     """`infoshkola projections run` as a process from zero to `head`: seconds per projection."""
     env = {**os.environ, "DATABASE_URL": url}
-    command = [sys.executable, "-m", "adapters.cli.main", "projections", "run", *args]
+    command = [sys.executable, "-m", "cli.main", "projections", "run", *args]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:

@@ -228,7 +228,7 @@ def bench_in_process(town: Town, seconds: float, schools: dict[str, UUID]) -> di
 def start_api(url: str, port: int, var: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var),
            "POSTGRES_POOL_SIZE": "8"}  # fmt: skip
-    command = [sys.executable, "-m", "adapters.cli.main", "api", "--port", str(port)]
+    command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

@@ -9,8 +9,6 @@ once, under a payment id derived from (schedule, period), so a re-run reuses it.
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.money import MAX_TOP_UP
@@ -25,22 +23,22 @@ def autopay_payment_id(schedule_id: UUID, period: str) -> str:
     return f"autopay:{schedule_id}:{period}"
 
 
+class PeriodPayment(Recorded.Event):
+    """A period's payment asked of the acquirer (the events of `Autopayment` redefine it)."""
+
+    period: str
+    payment_id: str
+    amount: int
+
+    def entry(self, failed: bool | None) -> dict[str, Any]:
+        return {"payment_id": self.payment_id, "amount": self.amount, "failed": failed}
+
+
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.autopay.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.autopay.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.autopay.Snapshot"
-
-    class Scheduled(Created):
+    class Scheduled(Recorded.Created):
         TOPIC = "infoshkola.autopay.Scheduled"
-        actor: str
         account_id: UUID
         kind: str
         amount: int
@@ -54,28 +52,21 @@ class Autopayment(Recorded):
             a.active = True
             a.requests = {}
 
-    class PaymentRequested(Event):
+    class PaymentRequested(PeriodPayment):
         TOPIC = "infoshkola.autopay.PaymentRequested"
-        period: str
-        payment_id: str
-        amount: int
 
         def apply(self, a: "Autopayment") -> None:
-            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": None}
-            a.requests = dict(list({**a.requests, self.period: entry}.items())[-REQUESTS_KEPT:])
+            requests = {**a.requests, self.period: self.entry(failed=None)}
+            a.requests = dict(list(requests.items())[-REQUESTS_KEPT:])
 
-    class PaymentFailed(Event):
+    class PaymentFailed(PeriodPayment):
         TOPIC = "infoshkola.autopay.PaymentFailed"
-        period: str
-        payment_id: str
-        amount: int
         reason: str
 
         def apply(self, a: "Autopayment") -> None:
-            entry = {"payment_id": self.payment_id, "amount": self.amount, "failed": True}
-            a.requests = {**a.requests, self.period: entry}
+            a.requests = {**a.requests, self.period: self.entry(failed=True)}
 
-    class Cancelled(Event):
+    class Cancelled(Recorded.Event):
         TOPIC = "infoshkola.autopay.Cancelled"
         reason: str
 

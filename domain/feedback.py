@@ -8,8 +8,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import InvalidCommandError
 from domain.fields import Shape, text
 from domain.recorded import Recorded, current_actor, derived_id
@@ -31,19 +29,8 @@ def check_feedback(rating: int, comment: str) -> str:
 class MenuFeedback(Recorded):
     TOPIC = "infoshkola.feedback.MenuFeedback"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.feedback.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.feedback.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.feedback.Snapshot"
-
-    class Left(Created):
+    class Left(Recorded.Created):
         TOPIC = "infoshkola.feedback.Left"
-        actor: str
         school_id: UUID
         menu_date: str  # ISO date: the transcoder knows datetimes, not dates
         account_id: UUID
@@ -55,7 +42,7 @@ class MenuFeedback(Recorded):
             feedback.menu_date = self.menu_date
             feedback.rating, feedback.comment = self.rating, self.comment
 
-    class Revised(Event):
+    class Revised(Recorded.Event):
         TOPIC = "infoshkola.feedback.Revised"
         rating: int
         comment: str

@@ -9,27 +9,14 @@ store, so a UID or a contract number can never belong to two accounts.
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.recorded import Recorded, current_actor, derived_id
 
 
 class Index(Recorded):
     TOPIC = "infoshkola.index.Index"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.index.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.index.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.index.Snapshot"
-
-    class Assigned(Created):
+    class Assigned(Recorded.Created):
         TOPIC = "infoshkola.index.Assigned"
-        actor: str
         key: str
         owner_id: UUID
 

@@ -9,8 +9,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import InvalidCommandError
 from domain.fields import CODE, NAME, check_amount, check_measure, text
 from domain.money import MAX_ITEM_PRICE
@@ -76,19 +74,8 @@ def nutrition_of(raw: object, code: str) -> dict[str, Any]:
 class Menu(Recorded):
     TOPIC = "infoshkola.menu.Menu"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.menu.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.menu.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.menu.Snapshot"
-
-    class Started(Created):
+    class Started(Recorded.Created):
         TOPIC = "infoshkola.menu.Started"
-        actor: str
         school_id: UUID
         menu_date: str  # ISO date: the transcoder knows datetimes, not dates
 
@@ -96,7 +83,7 @@ class Menu(Recorded):
             menu.school_id, menu.menu_date = self.school_id, self.menu_date
             menu.items = []
 
-    class MenuPublished(Event):
+    class MenuPublished(Recorded.Event):
         TOPIC = "infoshkola.menu.MenuPublished"
         school_id: UUID
         menu_date: str

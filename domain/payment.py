@@ -4,8 +4,6 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.recorded import Recorded, current_actor, derived_id
 
 
@@ -20,19 +18,8 @@ def payment_fingerprint(account_id: UUID, amount: int, channel: str) -> str:
 class Payment(Recorded):
     TOPIC = "infoshkola.payment.Payment"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.payment.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.payment.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.payment.Snapshot"
-
-    class Received(Created):
+    class Received(Recorded.Created):
         TOPIC = "infoshkola.payment.Received"
-        actor: str
         payment_id: str
         account_id: UUID
         fingerprint: str

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.utils import register_topic
 
 NAMESPACE = uuid5(NAMESPACE_URL, "urn:infoshkola")
@@ -35,12 +36,33 @@ def derived_id(kind: str, *parts: object) -> UUID:
 
 
 class Recorded(Aggregate):
-    """Base aggregate whose events carry the actor of the current context."""
+    """Base aggregate whose events carry the actor of the current context.
+
+    An aggregate states its TOPIC once ("infoshkola.<name>.<Aggregate>"); its events subclass
+    `Recorded.Event` (or `Recorded.Created` for the one that creates it), each with its own
+    explicit TOPIC. Unless it defines them, the aggregate gets a `Created` and a `Snapshot`
+    class with the topics "infoshkola.<name>.Created" and "infoshkola.<name>.Snapshot" (the
+    eventsourcing library wants an explicit topic on every event class of an aggregate that
+    has one; tests/domain/test_stored_topics.py checks them all).
+    """
+
+    class Event(Aggregate.Event):
+        actor: str  # who acted: `acting_as`, stamped by `trigger_event`
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        namespace = cls.__dict__.get("TOPIC", "").rpartition(".")[0]
+        if namespace:
+            for name, base in (("Created", Recorded.Created), ("Snapshot", BaseSnapshot)):
+                if name not in cls.__dict__:
+                    attributes = {
+                        "TOPIC": f"{namespace}.{name}",
+                        "__module__": cls.__module__,
+                        "__qualname__": f"{cls.__qualname__}.{name}",
+                    }
+                    setattr(cls, name, type(name, (base,), attributes))
+        super().__init_subclass__(**kwargs)
         # eventsourcing registers explicit topics of events, not of the nested Snapshot: a
         # process that never took a snapshot could not read one back without this.
-        super().__init_subclass__(**kwargs)
         snapshot = cls.__dict__.get("Snapshot")
         if snapshot is not None and "TOPIC" in snapshot.__dict__:
             register_topic(snapshot.TOPIC, snapshot)

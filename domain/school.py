@@ -5,8 +5,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.dispute import DEFAULT_WEEKEND, Calendar
 from domain.errors import InvalidCommandError, UnknownTerminalError
 from domain.fees import check_pause_months
@@ -37,19 +35,8 @@ def check_offline_cap(amount: object) -> int:
 class School(Recorded):
     TOPIC = "infoshkola.school.School"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.school.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.school.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.school.Snapshot"
-
-    class Registered(Created):
+    class Registered(Recorded.Created):
         TOPIC = "infoshkola.school.Registered"
-        actor: str
         name: str
         city: str
         time_zone: str
@@ -65,7 +52,7 @@ class School(Recorded):
             school.weekend_days, school.holidays = list(DEFAULT_WEEKEND), []
             school.terminated = False
 
-    class TerminalRegistered(Event):
+    class TerminalRegistered(Recorded.Event):
         TOPIC = "infoshkola.school.TerminalRegistered"
         terminal_id: UUID
         kind: str
@@ -74,7 +61,7 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.terminals[str(self.terminal_id)] = {"kind": self.kind, "revoked": False}
 
-    class TerminalRevoked(Event):
+    class TerminalRevoked(Recorded.Event):
         TOPIC = "infoshkola.school.TerminalRevoked"
         terminal_id: UUID
         reason: str
@@ -82,7 +69,7 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.terminals[str(self.terminal_id)]["revoked"] = True
 
-    class FeePauseSet(Event):
+    class FeePauseSet(Recorded.Event):
         """Months (1..12) in which no tariff fee is charged: the summer holidays."""
 
         TOPIC = "infoshkola.school.FeePauseSet"
@@ -91,7 +78,7 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.fee_pause_months = self.months
 
-    class CalendarSet(Event):
+    class CalendarSet(Recorded.Event):
         """When the school is open: weekend days (ISO 1..7) and holidays (school-local dates)."""
 
         TOPIC = "infoshkola.school.CalendarSet"
@@ -101,7 +88,7 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.weekend_days, school.holidays = self.weekend_days, self.holidays
 
-    class OfflineCapSet(Event):
+    class OfflineCapSet(Recorded.Event):
         """What one card may spend per reader and day while the reader is offline: the
         readers' rule, and the server's (a late offline tap over it is a flagged debt)."""
 
@@ -111,7 +98,7 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.own_offline_cap = self.cap
 
-    class ContractTerminated(Event):
+    class ContractTerminated(Recorded.Event):
         """The school leaves the operator: every account's refund opens, fee-free."""
 
         TOPIC = "infoshkola.school.ContractTerminated"

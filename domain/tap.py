@@ -20,8 +20,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureError, TapTooOldError
 from domain.fields import utc_instant, within
 from domain.kinds import Direction, Outcome
@@ -201,19 +199,8 @@ class TapContext:
 class Tap(Recorded):
     TOPIC = "infoshkola.tap.Tap"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.tap.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.tap.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.tap.Snapshot"
-
-    class Decided(Created):
+    class Decided(Recorded.Created):
         TOPIC = "infoshkola.tap.Decided"
-        actor: str
         terminal_id: UUID
         school_id: UUID
         tapped_at: datetime

@@ -91,13 +91,12 @@ def fold(row: list[Any], e: Any) -> None:
 def get_attendance(
     conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
-    result = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s"
         " ORDER BY local_date",
         (account_id, since, until),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def inside_now(

@@ -13,6 +13,7 @@ from domain.account import DEFAULT_DAILY_LIMIT, Account
 from domain.kinds import CardState, Tariff
 from projections import rows
 from projections.base import Projection, Tables, Tracked
+from projections.cards import CARD_EVENTS
 from projections.directory import Directory
 from projections.movements import MOVEMENTS, movement
 
@@ -29,13 +30,6 @@ COLUMNS = (
     ("tariff", "text"),
     ("cards", "jsonb"),
     ("position", "bigint"),
-)
-CARD_EVENTS = (
-    Account.CardIssued,
-    Account.CardActivated,
-    Account.CardBlocked,
-    Account.CardUnblocked,
-    Account.DuplicateCardOrdered,
 )
 
 

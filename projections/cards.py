@@ -23,15 +23,18 @@ COLUMNS = (
 )
 
 
+CARD_EVENTS = (  # every event that changes a card's state (the balances read them too)
+    Account.CardIssued,
+    Account.CardActivated,
+    Account.CardBlocked,
+    Account.CardUnblocked,
+    Account.DuplicateCardOrdered,
+)
+
+
 class Cards(Projection):
     name = "cards"
-    reads = (
-        Account.CardIssued,
-        Account.CardActivated,
-        Account.CardBlocked,
-        Account.CardUnblocked,
-        Account.DuplicateCardOrdered,
-    )
+    reads = CARD_EVENTS
     tables: ClassVar[Mapping[str, str]] = {
         "cards": "uid text PRIMARY KEY, account_id uuid NOT NULL, school_id uuid NOT NULL,"
         " state text NOT NULL, changed_at timestamptz NOT NULL, position bigint NOT NULL"

@@ -13,6 +13,7 @@ six projections reading the same notification decode it once.
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -82,24 +83,23 @@ class OrjsonDecoder(Transcoder):
 
     def _untag(self, o: Any) -> Any:
         """Replace tagged values in place; plain dicts and lists are kept, not copied."""
+        items: Iterable[tuple[Any, Any]]
         if type(o) is dict:
             if "_type_" in o and "_data_" in o and len(o) == 2:
                 return self._transcoding(o["_type_"]).decode(self._untag(o["_data_"]))
-            for key, value in o.items():
-                kind = type(value)
-                if kind is dict or kind is list:
-                    o[key] = self._untag(value)
-                elif kind is float:
-                    raise _InexactError
+            items = o.items()
         elif type(o) is list:
-            for i, value in enumerate(o):
-                kind = type(value)
-                if kind is dict or kind is list:
-                    o[i] = self._untag(value)
-                elif kind is float:
-                    raise _InexactError
+            items = enumerate(o)
         elif type(o) is float:
             raise _InexactError
+        else:
+            return o
+        for key, value in items:  # replacing a value keeps the dict's size: safe while iterating
+            kind = type(value)
+            if kind is dict or kind is list:
+                o[key] = self._untag(value)
+            elif kind is float:
+                raise _InexactError
         return o
 
     def _transcoding(self, name: Any) -> Any:

@@ -35,7 +35,7 @@ def _die_with_parent() -> None:
 
 def start(group: Sequence[str], extra: Sequence[str]) -> "subprocess.Popen[bytes]":
     only = [arg for name in group for arg in ("--only", name)]
-    command = [sys.executable, "-m", "adapters.cli.main", "projections", "run", *only, *extra]
+    command = [sys.executable, "-m", "cli.main", "projections", "run", *only, *extra]
     return subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603
 
 

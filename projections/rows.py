@@ -1,10 +1,13 @@
 """Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, LiteralString
 
 import orjson
+import psycopg
 from psycopg import Cursor, sql
+from psycopg.rows import dict_row
 
 # (column, PostgreSQL type); jsonb travels as text and is cast in SQL.
 Columns = Sequence[tuple[str, str]]
@@ -49,32 +52,6 @@ def insert(cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequen
             copy.write_row(row)
 
 
-def upsert(
-    cur: Cursor[Any],
-    table: str,
-    columns: Columns,
-    key: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """Insert rows, replacing the non-key columns of rows whose key exists."""
-    if not rows:
-        return
-    names, select = _unnest(columns)
-    updates = sql.SQL(", ").join(
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c, _ in columns if c not in key
-    )
-    cur.execute(
-        sql.SQL("INSERT INTO {} ({}) {} ON CONFLICT ({}) DO UPDATE SET {}").format(
-            sql.Identifier(table),
-            names,
-            select,
-            sql.SQL(", ").join(sql.Identifier(k) for k in key),
-            updates,
-        ),
-        _params(columns, rows),
-    )
-
-
 def fetch(
     cur: Cursor[Any], table: str, columns: Columns, key: str, keys: Iterable[Any]
 ) -> dict[Any, tuple[Any, ...]]:
@@ -94,19 +71,21 @@ def fetch(
     return {row[index]: tuple(row) for row in rows}
 
 
-def add(
+def _insert_or_update(
     cur: Cursor[Any],
     table: str,
     columns: Columns,
     key: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    assignment: LiteralString,
 ) -> None:
-    """Insert rows, or add their non-key columns to the existing row (counters, sums)."""
+    """INSERT … ON CONFLICT (key) DO UPDATE SET `assignment` for each non-key column
+    (`{0}` the column, `{1}` the table)."""
     if not rows:
         return
     names, select = _unnest(columns)
-    sums = sql.SQL(", ").join(
-        sql.SQL("{0} = {1}.{0} + EXCLUDED.{0}").format(sql.Identifier(c), sql.Identifier(table))
+    assignments = sql.SQL(", ").join(
+        sql.SQL(assignment).format(sql.Identifier(c), sql.Identifier(table))
         for c, _ in columns
         if c not in key
     )
@@ -116,10 +95,23 @@ def add(
             names,
             select,
             sql.SQL(", ").join(sql.Identifier(k) for k in key),
-            sums,
+            assignments,
         ),
         _params(columns, rows),
     )
+
+
+# Insert rows, replacing the non-key columns of rows whose key exists.
+upsert = partial(_insert_or_update, assignment="{0} = EXCLUDED.{0}")
+# Insert rows, or add their non-key columns to the existing row (counters, sums).
+add = partial(_insert_or_update, assignment="{0} = {1}.{0} + EXCLUDED.{0}")
+
+
+def dicts(
+    conn: psycopg.Connection[Any], query: LiteralString, params: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """The rows a read-model query answers, each as {column: value}."""
+    return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
 
 
 def insert_new(

@@ -552,8 +552,13 @@ def _serve(
 
 def digest(conn: psycopg.Connection[Any], projection: Projection) -> str:
     """A fingerprint of every row of a projection's live tables (order-independent)."""
+    return tables_digest(conn, projection.physical())
+
+
+def tables_digest(conn: psycopg.Connection[Any], tables: Tables) -> str:
+    """The same fingerprint for any set of physical tables (live, scratch, `_next`)."""
     parts = []
-    for logical, physical in projection.physical().names.items():
+    for logical, physical in tables.names.items():
         row = conn.execute(
             sql.SQL(
                 "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"

@@ -104,11 +104,10 @@ def list_statement(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """An account's movements, newest first, optionally within school-local dates."""
-    result = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM statement WHERE account_id = %s"
         " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
         " ORDER BY position DESC LIMIT %s",
         (account_id, since, since, until, until, limit),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]

@@ -6,6 +6,7 @@ var/test, the same code path `make run` uses.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,20 +20,20 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def postgres_server_url() -> str:
-    if url := os.environ.get("DATABASE_URL"):
+def server_url(variable: str, in_ci_url: str, embedded_url: Callable[[Path], str]) -> str:
+    """The server the environment names, the machine's own in CI, else an embedded one."""
+    if url := os.environ.get(variable):
         return url
-    if in_ci():
-        return "postgresql://postgres@127.0.0.1:5432/postgres"
-    return embedded.postgres_server_url(VAR)
+    return in_ci_url if in_ci() else embedded_url(VAR)
+
+
+def postgres_server_url() -> str:
+    ci_url = "postgresql://postgres@127.0.0.1:5432/postgres"
+    return server_url("DATABASE_URL", ci_url, embedded.postgres_server_url)
 
 
 def redis_server_url() -> str:
-    if url := os.environ.get("REDIS_URL"):
-        return url
-    if in_ci():
-        return "redis://127.0.0.1:6379/0"
-    return embedded.redis_url(VAR)
+    return server_url("REDIS_URL", "redis://127.0.0.1:6379/0", embedded.redis_url)
 
 
 def fresh_database() -> str:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from domain.account import Account
 from domain.money import rubles
 from domain.notifications import SERVICE
-from workers.messages import Text, local
+from workers.texts import Text, local
 
 
 def casework_text(event: Any, account: Account, zone: ZoneInfo) -> Text | None:

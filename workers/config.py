@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from adapters.gateways import GatewaySettingError, check_http_gateway
 from adapters.mail import check_mail
-from adapters.settings import Settings
+from app.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class WorkerSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "WorkerSettings":
-        """From the one settings model (`adapters/settings.py`)."""
+        """From the one settings model (`app/settings.py`)."""
         s = Settings.from_env(env)
         return cls(
             namespace=s.workers_namespace,

@@ -8,13 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from adapters.acquiring import FAILED, SUCCEEDED, AcquiringClient
-from adapters.bootstrap import build_ledger, resolve_database_url
 from adapters.mail import MailSender
 from adapters.outbox import Outgoing
 from adapters.people import PeopleStore
 from adapters.push import SendsPush, push_sender
-from adapters.settings import Settings
 from adapters.sms import SendsSms, sms_sender
+from app.composition import build_ledger, resolve_database_url
+from app.settings import Settings
 from domain.account import Account
 from domain.billing import Billing
 from domain.fees import first_day, next_period

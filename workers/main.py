@@ -7,10 +7,10 @@ gateway setting that cannot work stops them here, with one line, before any mess
 
 import os
 
-from adapters.bootstrap import resolve_redis_url
 from adapters.gateways import GatewaySettingError
-from adapters.logs import configure_logging
-from adapters.settings import Settings
+from app.composition import resolve_redis_url
+from app.logs import configure_logging
+from app.settings import Settings
 from workers.actors import declare
 from workers.broker import build_broker
 from workers.config import WorkerSettings

@@ -1,7 +1,5 @@
 """Texts for parents, in Russian: amounts in rubles, times in the school's local time."""
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +8,10 @@ from domain.autopay import Autopayment
 from domain.fees import first_day
 from domain.money import rubles
 from domain.notifications import INFO, SERVICE
+from workers.casework_messages import casework_text  # disputes and refunds (issue 7)
+from workers.texts import Text, local
+
+__all__ = ["Text", "autopay_failed_text", "local", "low_balance_text", "statement_text", "text_for"]
 
 PLACES = {
     "canteen_pos": "в столовой",
@@ -33,18 +35,6 @@ REASONS = {
 TARIFFS = {"zero": "Ноль", "mobile": "Мобильный", "sms_plus": "SMS+"}
 MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
           "октябрь", "ноябрь", "декабрь"]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Text:
-    kind: str
-    importance: str
-    title: str
-    body: str
-
-
-def local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
 def month_name(period: str) -> str:
@@ -87,8 +77,6 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
         return Text("card_blocked", SERVICE, "Карта заблокирована",
                     f"Карта {event.uid[-4:]} счёта {acc} заблокирована "
                     f"{local(event.timestamp, zone)}.")  # fmt: skip
-    from workers.casework_messages import casework_text  # disputes and refunds (issue 7)
-
     return casework_text(event, account, zone)
 
 

@@ -8,7 +8,6 @@ transaction that makes them (no request waits for the SMS gateway).
 import strawberry
 from strawberry.types import Info
 
-from adapters.identity.service import Access, IdentityError
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, convert
@@ -23,6 +22,7 @@ from api.graphql.types import (
     RequestResult,
     Session,
 )
+from identity.service import Access, IdentityError
 
 
 def identity_problem(error: IdentityError) -> Problem:

@@ -1,4 +1,4 @@
-"""Disputes, refunds and the audit trail (issue 7's `domain.casework` and `adapters.audit`).
+"""Disputes, refunds and the audit trail (issue 7's `domain.casework` and `audit`).
 
 These read the account's own events (the evidence of a charge, the audit trail), not a read
 model: they are about what was recorded, event by event.
@@ -7,22 +7,23 @@ model: they are about what was recorded, event by event.
 import json
 from datetime import date, datetime
 from enum import Enum
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.types import Info
 
-from adapters.audit.history import audit_trail, export_text
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import command, problem
+from api.graphql.mutations import on_account, problem, recorded
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult, Done, LineItem
+from api.graphql.types import CommandResult, LineItem
+from audit.history import audit_trail, export_text
 from domain import casework
 from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError
 from domain.fields import REASON, text
+from domain.ledger import Ledger
 from projections.casework import flags_of_account
 
 
@@ -157,49 +158,45 @@ class CaseworkQuery:
         ]
 
 
+def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> int:
+    return casework.dispute_charge(ledger, account_id, charge_key, claim).position
+
+
 @strawberry.type
 class CaseworkMutation:
     @strawberry.mutation(description="Parents: contest a charge; the evidence is recorded with it.")
     async def dispute_charge(
         self, info: Info[Context, None], contract_number: str, charge_key: str, claim: str
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.disputeCharge", contract_number)
-        ledger = info.context.services.ledger
-        try:
-            disputed = await command(
-                info, casework.dispute_charge, ledger, ref.account_id, charge_key, claim[:2000]
-            )
-        except DomainError as error:
-            return problem(error)
-        return Done(position=Position(disputed.position))
+        return await on_account(
+            info, "Mutation.disputeCharge", contract_number, disputed, charge_key, claim[:2000]
+        )
 
     @strawberry.mutation(description="School admins: the charge goes back to the parent.")
     async def reverse_charge(
         self, info: Info[Context, None], contract_number: str, charge_key: str, note: str = ""
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.reverseCharge", contract_number)
-        ledger = info.context.services.ledger
-        try:
-            at = await command(
-                info, casework.reverse_charge, ledger, ref.account_id, charge_key, note[:2000]
-            )
-        except DomainError as error:
-            return problem(error)
-        return Done(position=Position(at))
+        return await on_account(
+            info,
+            "Mutation.reverseCharge",
+            contract_number,
+            casework.reverse_charge,
+            charge_key,
+            note[:2000],
+        )
 
     @strawberry.mutation(description="School admins: the charge stands, with the reason.")
     async def reject_dispute(
         self, info: Info[Context, None], contract_number: str, charge_key: str, reason: str
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.rejectDispute", contract_number)
-        ledger = info.context.services.ledger
-        try:
-            at = await command(
-                info, casework.reject_dispute, ledger, ref.account_id, charge_key, reason[:2000]
-            )
-        except DomainError as error:
-            return problem(error)
-        return Done(position=Position(at))
+        return await on_account(
+            info,
+            "Mutation.rejectDispute",
+            contract_number,
+            casework.reject_dispute,
+            charge_key,
+            reason[:2000],
+        )
 
     @strawberry.mutation(
         description="Parents: return the balance, to the original payment method or to bank "
@@ -223,15 +220,11 @@ class CaseworkMutation:
             destination_ref = f"subject:{uuid4()}"
             subject = destination_ref
             await services.run(lambda: services.people.put(subject, bank_details=details))
-        try:
-            at = await command(
-                info,
-                casework.request_refund,
-                services.ledger,
-                ref.account_id,
-                destination.value,
-                destination_ref,
-            )
-        except DomainError as error:
-            return problem(error)
-        return Done(position=Position(at))
+        return await recorded(
+            info,
+            casework.request_refund,
+            services.ledger,
+            ref.account_id,
+            destination.value,
+            destination_ref,
+        )

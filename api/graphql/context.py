@@ -10,8 +10,8 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
-from adapters.identity.service import Principal
 from api.graphql.services import Services
+from identity.service import Principal
 
 
 class Context(BaseContext):

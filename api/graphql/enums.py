@@ -5,13 +5,13 @@ from typing import TypeVar
 
 import strawberry
 
-from adapters.identity.service import Access as AccessValue
-from adapters.identity.service import Role as RoleValue
 from domain.kinds import CardState as CardStateValue
 from domain.kinds import Channel as ChannelValue
 from domain.kinds import DeclineReason as DeclineReasonValue
 from domain.kinds import Tariff as TariffValue
 from domain.kinds import TerminalKind as TerminalKindValue
+from identity.service import Access as AccessValue
+from identity.service import Role as RoleValue
 
 E = TypeVar("E", bound=Enum)
 

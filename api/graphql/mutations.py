@@ -29,6 +29,7 @@ from api.graphql.types import (
 from domain.billing import Billing
 from domain.errors import DomainError
 from domain.fields import NAME, text
+from domain.ledger import Ledger
 from domain.recorded import acting_as
 
 T = TypeVar("T")
@@ -66,6 +67,20 @@ async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any
         return problem(error)
 
 
+async def on_account(
+    info: Info[Context, None],
+    coordinate: str,
+    contract_number: str,
+    fn: Callable[..., int],
+    *args: Any,
+) -> CommandResult:
+    """The one shape of a mutation on an account: authorize the viewer for the account of
+    `contract_number` at `coordinate` (api/graphql/permissions.py), then record
+    `fn(account_id, *args)` attributed to the viewer."""
+    ref = await perm.account(info, coordinate, contract_number)
+    return await recorded(info, fn, info.context.services.ledger, ref.account_id, *args)
+
+
 @strawberry.input
 class NutritionInput:
     kcal: float | None = None
@@ -100,26 +115,32 @@ class AccountMutation:
     async def change_daily_limit(
         self, info: Info[Context, None], contract_number: str, limit: Kopecks
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.changeDailyLimit", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.change_daily_limit, ref.account_id, int(limit))
+        return await on_account(
+            info,
+            "Mutation.changeDailyLimit",
+            contract_number,
+            Ledger.change_daily_limit,
+            int(limit),
+        )
 
     @strawberry.mutation(description="Parents: the tariff (which notifications, which fee).")
     async def change_tariff(
         self, info: Info[Context, None], contract_number: str, tariff: Tariff
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.changeTariff", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.change_tariff, ref.account_id, tariff.value)
+        return await on_account(
+            info, "Mutation.changeTariff", contract_number, Ledger.change_tariff, tariff.value
+        )
 
     @strawberry.mutation(description="Parents: only service messages, or everything.")
     async def change_notification_preferences(
         self, info: Info[Context, None], contract_number: str, service_only: bool
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.changeNotificationPreferences", contract_number)
-        billing = Billing(info.context.services.ledger)
-        return await recorded(
-            info, billing.change_notification_preferences, ref.account_id, service_only
+        return await on_account(
+            info,
+            "Mutation.changeNotificationPreferences",
+            contract_number,
+            lambda ledger, *args: Billing(ledger).change_notification_preferences(*args),
+            service_only,
         )
 
     @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
@@ -153,25 +174,30 @@ class AccountMutation:
     async def block_card(
         self, info: Info[Context, None], contract_number: str, uid: str, reason: str = "lost"
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.blockCard", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.block_card, ref.account_id, uid, reason[:200])
+        return await on_account(
+            info, "Mutation.blockCard", contract_number, Ledger.block_card, uid, reason[:200]
+        )
 
     @strawberry.mutation(description="Support: return a blocked card to service.")
     async def unblock_card(
         self, info: Info[Context, None], contract_number: str, uid: str, reason: str
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.unblockCard", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.unblock_card, ref.account_id, uid, reason[:200])
+        return await on_account(
+            info, "Mutation.unblockCard", contract_number, Ledger.unblock_card, uid, reason[:200]
+        )
 
     @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
     async def order_duplicate_card(
         self, info: Info[Context, None], contract_number: str, blocked_uid: str, new_uid: str
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.orderDuplicateCard", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.order_duplicate, ref.account_id, blocked_uid, new_uid)
+        return await on_account(
+            info,
+            "Mutation.orderDuplicateCard",
+            contract_number,
+            Ledger.order_duplicate,
+            blocked_uid,
+            new_uid,
+        )
 
     @strawberry.mutation(description="Parents: rate a served menu 1-5, with a comment.")
     async def leave_menu_feedback(
@@ -182,10 +208,14 @@ class AccountMutation:
         rating: int,
         comment: str = "",
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.leaveMenuFeedback", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(
-            info, ledger.leave_menu_feedback, ref.account_id, date, rating, comment
+        return await on_account(
+            info,
+            "Mutation.leaveMenuFeedback",
+            contract_number,
+            Ledger.leave_menu_feedback,
+            date,
+            rating,
+            comment,
         )
 
     @strawberry.mutation(description="School admins: a subsidy with its legal basis.")
@@ -196,19 +226,22 @@ class AccountMutation:
         basis: str,
         daily_allowance: Kopecks,
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.grantSubsidy", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(
-            info, ledger.grant_subsidy, ref.account_id, basis, int(daily_allowance)
+        return await on_account(
+            info,
+            "Mutation.grantSubsidy",
+            contract_number,
+            Ledger.grant_subsidy,
+            basis,
+            int(daily_allowance),
         )
 
     @strawberry.mutation(description="School admins: end a subsidy.")
     async def revoke_subsidy(
         self, info: Info[Context, None], contract_number: str, reason: str
     ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.revokeSubsidy", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.revoke_subsidy, ref.account_id, reason[:200])
+        return await on_account(
+            info, "Mutation.revokeSubsidy", contract_number, Ledger.revoke_subsidy, reason[:200]
+        )
 
 
 @strawberry.type

@@ -20,10 +20,10 @@ from uuid import UUID
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from adapters.identity.service import Access, Principal, Role
 from api.graphql import readmodels
 from api.graphql.context import Context
 from domain.errors import DomainError
+from identity.service import Access, Principal, Role
 
 
 class Scope(StrEnum):

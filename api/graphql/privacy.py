@@ -16,16 +16,16 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from adapters.audit.erasure import refund_refs
-from adapters.identity.service import Access, Principal, Role
-from adapters.privacy.office import PrivacyOffice, representative
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.mutations import command, problem
 from api.graphql.scalars import Position
 from api.graphql.types import CommandResult, Done
+from audit.erasure import refund_refs
 from domain.consent import PARENT
 from domain.errors import DomainError
+from identity.service import Access, Principal, Role
+from privacy.office import PrivacyOffice, representative
 
 
 @strawberry.type

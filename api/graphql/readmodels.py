@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from projections import positions
+from projections import positions, rows
 from projections.balances import get_balance
 
 
@@ -57,7 +57,8 @@ def statement_page(
     kinds: list[str] | None,
 ) -> list[dict[str, Any]]:
     """Up to `first + 1` rows, newest first, older than position `before`."""
-    result = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM statement WHERE account_id = %s"
         " AND (%s::bigint IS NULL OR position < %s)"
         " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
@@ -65,21 +66,18 @@ def statement_page(
         " ORDER BY position DESC LIMIT %s",
         (account_id, before, before, since, since, until, until, kinds, kinds, first + 1),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def statement_after(
     conn: psycopg.Connection[Any], account_id: UUID, after: int, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The account's movements recorded after `after`, oldest first (the live tail)."""
-    result = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT * FROM statement WHERE account_id = %s AND position > %s"
         " ORDER BY position LIMIT %s",
         (account_id, after, limit),
     )
-    names = [c.name for c in result.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def head_of_statement(conn: psycopg.Connection[Any], account_id: UUID) -> int:

@@ -16,15 +16,15 @@ from typing import Any, TypeVar
 import psycopg
 from anyio import CapacityLimiter, to_thread
 
-from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
-from adapters.privacy.office import PrivacyOffice, build_office
-from adapters.settings import Settings
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
+from app.settings import Settings
 from domain.ledger import Ledger
+from identity.service import Identity, IdentitySettings
+from privacy.office import PrivacyOffice, build_office
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ class ApiSettings:
 
     @classmethod
     def from_env(cls, env: Any = None) -> "ApiSettings":
-        """From the one settings model (`adapters/settings.py`)."""
+        """From the one settings model (`app/settings.py`)."""
         s = Settings.from_env(env)
         return cls(
             development=s.development,

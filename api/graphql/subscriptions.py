@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import strawberry
 from strawberry.types import Info
 
-from adapters.identity.service import Role
 from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.context import Context
@@ -23,6 +22,7 @@ from api.graphql.enums import AccountEventKind, TerminalKind
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.services import Services
 from api.graphql.types import AccountEvent
+from identity.service import Role
 
 KINDS = {
     "top_up": AccountEventKind.TOP_UP,

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
-from adapters.identity.service import Issued, Principal
 from api.graphql.enums import (
     Access,
     AccountEventKind,
@@ -21,6 +20,7 @@ from api.graphql.enums import (
     convert,
 )
 from api.graphql.scalars import Kopecks, Position
+from identity.service import Issued, Principal
 
 
 @strawberry.type

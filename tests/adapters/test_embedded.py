@@ -5,8 +5,8 @@ from pathlib import Path
 import psycopg
 import redis
 
-from adapters.bootstrap import build_ledger, resolve_database_url, resolve_redis_url
-from adapters.settings import Settings
+from app.composition import build_ledger, resolve_database_url, resolve_redis_url
+from app.settings import Settings
 from tests.builders import new_school
 
 

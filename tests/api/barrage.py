@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from adapters.identity.service import Role
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
+from identity.service import Role
 from projections import all_projections, positions
 from projections.runner import Source
 from tests.api.stack import Client, Family, Stack, running_stack

@@ -17,15 +17,17 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from adapters.bootstrap import Container
-from adapters.identity.service import Access, Identity, Role
-from adapters.settings import Settings
+from adapters.postgres import eventsourcing_env
 from api.app import create_app
 from api.graphql.services import ApiSettings, Services
+from app.composition import Container
+from app.settings import Settings
 from domain.ledger import Ledger
+from identity.service import Access, Identity, Role
 from tests.builders import Pupil, SchoolWorld, new_school
 from tests.fakes.http import FakeSmsGateway
 from tests.projections.helpers import catch_up
+from tests.services import drop_database, fresh_database
 from tests.terminals.test_server import free_port
 from tests.workers.harness import Stack as Workers
 from tests.workers.harness import running_workers, wait_for
@@ -234,3 +236,18 @@ def running_stack(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def stack_of_its_own(*, pool_size: int = 5, snapshot_interval: int = 100) -> Iterator[Stack]:
+    """A stack on a fresh database of its own, dropped afterwards."""
+    url = fresh_database()
+    ledger = Ledger(
+        eventsourcing_env(url, pool_size=pool_size), snapshot_interval=snapshot_interval
+    )
+    try:
+        with running_stack(ledger, url) as found:
+            yield found
+    finally:
+        ledger.close()
+        drop_database(url)

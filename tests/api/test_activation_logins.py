@@ -3,7 +3,7 @@ arrive by SMS."""
 
 from uuid import uuid4
 
-from adapters.identity.activations import ActivationLogins
+from identity.activations import ActivationLogins
 from tests.api.stack import Stack, new_phone
 from tests.terminals.rig import SignedTerminal
 

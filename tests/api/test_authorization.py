@@ -9,10 +9,10 @@ from uuid import uuid4
 import pytest
 from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
 
-from adapters.identity.service import Access, Role
 from api.graphql.permissions import RULES, Scope
 from api.graphql.schema import build_schema
 from domain.kinds import TerminalKind
+from identity.service import Access, Role
 from tests.api.stack import Client, Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
 

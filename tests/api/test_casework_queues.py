@@ -6,9 +6,9 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.identity.service import Role
 from domain import casework
 from domain.kinds import TerminalKind
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal
 from tests.workers.harness import wait_for

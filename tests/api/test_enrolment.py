@@ -4,10 +4,10 @@ cards, a class move, the year's promotion, and a child's exit refunded to zero."
 from pathlib import Path
 from uuid import uuid4
 
-from adapters.identity.service import Role
 from domain.enrolment import ContractEnded
 from domain.kinds import TerminalKind
 from domain.registrar import move_class
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal, new_uid
 from tests.cli import cli

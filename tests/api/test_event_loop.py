@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from adapters.identity.service import Role
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal
 from tests.terminals.rig import terminal_world

@@ -9,12 +9,9 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.identity.activations import ActivationLogins
-from adapters.postgres import eventsourcing_env
-from domain.ledger import Ledger
-from tests.api.stack import Stack, new_phone, running_stack
+from identity.activations import ActivationLogins
+from tests.api.stack import Stack, new_phone, stack_of_its_own
 from tests.builders import Pupil, new_uid
-from tests.services import drop_database, fresh_database
 
 REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(username: $u) {
   __typename ... on Problem { code } } }"""
@@ -27,14 +24,8 @@ VIEWER = "{ viewer { role } }"
 @pytest.fixture
 def stack() -> Iterator[Stack]:
     """A stack of its own (a fresh database): no worker runs until `stack.deliver()`."""
-    url = fresh_database()
-    ledger = Ledger(eventsourcing_env(url), snapshot_interval=10)
-    try:
-        with running_stack(ledger, url) as found:
-            yield found
-    finally:
-        ledger.close()
-        drop_database(url)
+    with stack_of_its_own(snapshot_interval=10) as found:
+        yield found
 
 
 def outbox(stack: Stack) -> list[tuple[Any, ...]]:

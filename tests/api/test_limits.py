@@ -2,7 +2,7 @@
 
 import psycopg
 
-from adapters.identity.service import Role
+from identity.service import Role
 from tests.api.stack import Stack
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapters.identity.service import IdentityError, Role
+from identity.service import IdentityError, Role
 from tests.api.stack import Stack, new_phone
 
 VIEWER = "{ viewer { role contracts { contractNumber access } } }"

@@ -3,7 +3,7 @@ error, never "Unexpected error."), and nothing is recorded or stored."""
 
 from datetime import UTC, datetime
 
-from adapters.identity.service import Role
+from identity.service import Role
 from tests.api.stack import Stack
 
 PROBLEM = "__typename ... on Problem { code message }"

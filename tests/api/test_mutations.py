@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.identity.service import Role
 from domain.feedback import MenuFeedback, feedback_id
 from domain.kinds import TerminalKind
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal, new_uid, snack
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from graphql import parse
 
-from adapters.identity.service import Role
 from api.graphql.cost import MAX_COST, QueryCost
 from api.graphql.schema import build_schema
+from identity.service import Role
 from tests.api.stack import Stack
 
 FULL_LINE = """position at localAt localDate kind terminalKind amount regularChange

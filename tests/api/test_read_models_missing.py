@@ -5,11 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.identity.service import Role
-from adapters.postgres import eventsourcing_env
-from domain.ledger import Ledger
-from tests.api.stack import Client, Stack, running_stack
-from tests.services import drop_database, fresh_database
+from identity.service import Role
+from tests.api.stack import Client, Stack, stack_of_its_own
 
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular } }"
 STATEMENT = "query($c: String!) { statement(contractNumber: $c) { lines { amount } } }"
@@ -19,14 +16,8 @@ MENU = 'query($s: UUID!) { menu(school: $s, date: "2026-11-25") { items { name }
 
 @pytest.fixture
 def new_database() -> Iterator[Stack]:
-    url = fresh_database()
-    ledger = Ledger(eventsourcing_env(url, pool_size=2))
-    try:
-        with running_stack(ledger, url) as found:
-            yield found
-    finally:
-        ledger.close()
-        drop_database(url)
+    with stack_of_its_own(pool_size=2) as found:
+        yield found
 
 
 def codes(client: Client, query: str, **variables: str) -> list[str]:

@@ -8,10 +8,10 @@ from datetime import datetime
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from adapters.identity.service import Role
 from domain import casework
 from domain.kinds import TerminalKind
 from domain.recorded import acting_as
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal, snack
 from tests.cli import cli

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from adapters.identity.service import Role
 from domain import school_settings
 from domain.kinds import TerminalKind
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from adapters.blobs import BlobStore
-from adapters.identity.service import Role
+from identity.service import Role
 from tests.api.stack import Stack
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

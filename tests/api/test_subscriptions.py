@@ -11,9 +11,9 @@ from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 from websockets.typing import Subprotocol
 
-from adapters.identity.service import Role
 from api.graphql.permissions import RULES
 from domain.kinds import Channel, TerminalKind
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.api.test_authorization import Objects, clients
 from tests.builders import meal

@@ -8,10 +8,10 @@ from uuid import uuid4
 import psycopg
 from psycopg import sql
 
-from adapters.audit import chain, erasure
-from adapters.audit.replay import verify_aggregates, verify_read_models
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
+from audit import chain, erasure
+from audit.replay import verify_aggregates, verify_read_models
 from domain import casework
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, meal, snack
@@ -56,7 +56,7 @@ def files_holding(root: Path, needle: str) -> list[Path]:
 def cli(database_url: str, log: Path, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
     with log.open("ab") as out:
-        done = subprocess.run([sys.executable, "-m", "adapters.cli.main", *args], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT,
                               env=env, stdout=out, stderr=out, timeout=120)  # fmt: skip
     assert done.returncode == 0, log.read_text(encoding="utf-8")[-3000:]
 

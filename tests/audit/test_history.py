@@ -3,7 +3,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from adapters.audit.history import audit_trail, balance_at, export_account
+from audit.history import audit_trail, balance_at, export_account
 from domain import casework
 from domain.dispute import charge_key
 from domain.ledger import Ledger

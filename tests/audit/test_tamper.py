@@ -7,7 +7,7 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg import sql
 
-from adapters.audit import chain
+from audit import chain
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld
 from tests.projections.workload import append_events

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import psycopg
 
-from adapters.audit import chain, signing
-from adapters.audit.replay import verify_aggregates, verify_read_models
+from audit import chain, signing
+from audit.replay import verify_aggregates, verify_read_models
 from domain import casework
 from domain.dispute import charge_key
 from domain.ledger import Ledger
@@ -119,7 +119,7 @@ def test_audit_verify_on_the_command_line_names_the_first_bad_position(
     world.tap("canteen_pos", pupil.uid, items=[meal()])
     table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
-    command = [sys.executable, "-m", "adapters.cli.main", "audit", "verify", "--skip-read-models"]
+    command = [sys.executable, "-m", "cli.main", "audit", "verify", "--skip-read-models"]
     clean = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "differences: 0" in clean.stdout

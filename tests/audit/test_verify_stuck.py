@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from adapters.audit.replay import verify_read_models
+from audit.replay import verify_read_models
 from domain.ledger import Ledger
 from projections import all_projections, positions
 from tests.builders import SchoolWorld, meal

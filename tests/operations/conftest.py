@@ -6,10 +6,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from adapters.bootstrap import Container
-from adapters.settings import Settings
 from api.app import close_app, create_app
 from api.terminal_desk import TerminalDesk
+from app.composition import Container
+from app.settings import Settings
 from domain.ledger import Ledger
 from tests.services import redis_server_url
 from tests.terminals.rig import TerminalWorld, terminal_world

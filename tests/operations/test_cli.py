@@ -13,9 +13,9 @@ import orjson
 import pytest
 import uvicorn
 
-from adapters.bootstrap import Container
-from adapters.settings import Settings
 from api.app import close_app, create_app
+from app.composition import Container
+from app.settings import Settings
 from domain.ledger import Ledger
 from tests.projections.helpers import catch_up
 from tests.terminals.test_server import free_port
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url,
              "COLUMNS": "80", **env},
         capture_output=True, text=True, check=False, timeout=120,

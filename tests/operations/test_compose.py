@@ -11,8 +11,8 @@ from uuid import uuid4
 import redis
 import yaml
 
-from adapters.cli.health import Service
-from adapters.cli.up import SERVICES
+from cli.health import Service
+from cli.up import SERVICES
 from domain.ledger import Ledger
 from tests.builders import new_school
 from tests.services import redis_server_url
@@ -69,7 +69,7 @@ def test_the_image_is_multi_stage_from_the_lock_and_not_root() -> None:
 
 def run_health(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", "health", *args],
+        [sys.executable, "-m", "cli.main", "health", *args],
         env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True, text=True, check=False,
     )  # fmt: skip

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli.config import render_docs, render_example
-from adapters.settings import PROJECT_ROOT, Settings, SettingsError
 from api.graphql.services import ApiSettings
+from app.settings import PROJECT_ROOT, Settings, SettingsError
+from cli.config import render_docs, render_example
 from workers.config import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_the_data_directory_is_resolved_from_the_project_not_the_working_directo
     env = {k: v for k, v in os.environ.items() if k != "INFOSHKOLA_VAR"}
     env["PYTHONPATH"] = str(ROOT)
     shown = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", "config", "check", "--json"],
+        [sys.executable, "-m", "cli.main", "config", "check", "--json"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert f'"INFOSHKOLA_VAR": "{ROOT / "var"}"' in shown.stdout
@@ -76,7 +76,7 @@ def test_the_data_directory_is_resolved_from_the_project_not_the_working_directo
 def test_the_cli_stops_on_a_bad_setting_with_one_line_and_no_traceback() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OFFLINE_CAP": "abc"}
     ran = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", "account", "show", "--contract", "DEMO-0005"],
+        [sys.executable, "-m", "cli.main", "account", "show", "--contract", "DEMO-0005"],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert ran.returncode == 2

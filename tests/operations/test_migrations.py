@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from adapters import migrations
-from adapters.identity.service import Identity
+from identity.service import Identity
 from tests.services import drop_database, fresh_database
 from workers.store import WorkerStore
 
@@ -88,7 +88,7 @@ def test_an_old_database_is_migrated_forward_keeping_its_rows(empty_database: st
 
 def test_the_cli_migrates_a_fresh_database_and_checks_it(empty_database: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": empty_database}
-    command = [sys.executable, "-m", "adapters.cli.main", "migrate"]
+    command = [sys.executable, "-m", "cli.main", "migrate"]
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -14,14 +14,14 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.bootstrap import Container
-from adapters.identity import throttle
-from adapters.identity.service import Identity
-from adapters.logs import configure_logging
-from adapters.scrape import QUEUES as COUNTED_QUEUES
-from adapters.settings import Settings
 from api.app import close_app, create_app
+from api.scrape import QUEUES as COUNTED_QUEUES
+from app.composition import Container
+from app.logs import configure_logging
+from app.settings import Settings
 from domain.ledger import Ledger
+from identity import throttle
+from identity.service import Identity
 from tests.builders import meal, snack
 from tests.problems import problem
 from tests.services import redis_server_url

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import httpx
 
-from adapters.identity.activations import ActivationLogins
+from identity.activations import ActivationLogins
 from tests.api.stack import Client, Stack
 from tests.builders import Pupil, SchoolWorld
 from tests.projections.helpers import ROOT
@@ -74,7 +74,7 @@ def staff_photo(stack: Stack, staff: Client, digest: str) -> httpx.Response:
 def cli(database_url: str, log: Path, *args: str, **env: str) -> str:
     full = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200", **env}
     done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli.main", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT, env=full, capture_output=True, timeout=180, check=False,
     )  # fmt: skip
     with log.open("ab") as out:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from adapters.privacy.office import RETENTION_BASIS, build_office
 from domain import casework
 from domain.consent import PARENT
 from domain.ledger import Ledger
 from domain.recorded import acting_as
+from privacy.office import RETENTION_BASIS, build_office
 from tests.builders import SchoolWorld
 from tests.privacy.helpers import CONSENT
 

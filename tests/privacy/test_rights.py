@@ -10,8 +10,8 @@ from uuid import uuid4
 
 import psycopg
 
-from adapters.identity.service import Role
 from domain.consent import TEXTS, digest
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.audit.test_erasure import tables_holding
 from tests.builders import meal

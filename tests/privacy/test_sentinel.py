@@ -8,12 +8,12 @@ from uuid import uuid4
 
 import psycopg
 
-from adapters.audit import chain
-from adapters.audit.replay import verify_aggregates, verify_read_models
 from adapters.gateways import MessageFile
-from adapters.identity.service import Role
 from adapters.sms import SmsFile
+from audit import chain
+from audit.replay import verify_aggregates, verify_read_models
 from domain import casework
+from identity.service import Role
 from tests.api.stack import Stack
 from tests.audit.test_erasure import files_holding, tables_holding
 from tests.builders import meal

@@ -51,7 +51,7 @@ def start_runner(database_url: str, log: Path, *args: str) -> "subprocess.Popen[
     env: dict[str, Any] = {**os.environ, "DATABASE_URL": database_url}
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "adapters.cli.main", "projections", "run", *args],
+            [sys.executable, "-m", "cli.main", "projections", "run", *args],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -82,7 +82,7 @@ def running(
 def cli(database_url: str, *args: str) -> "subprocess.CompletedProcess[str]":
     """`infoshkola ARGS` as an operator runs it; its exit code is the caller's to check."""
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
-    command = [sys.executable, "-m", "adapters.cli.main", *args]
+    command = [sys.executable, "-m", "cli.main", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

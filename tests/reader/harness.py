@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from adapters.reader.client import TerminalClient
-from adapters.reader.journal import Journal
-from adapters.reader.offline import OfflinePolicy
-from adapters.reader.service import Dedupe, ReaderService
 from domain.account import Account
 from domain.ledger import Ledger
+from reader.client import TerminalClient
+from reader.journal import Journal
+from reader.offline import OfflinePolicy
+from reader.service import Dedupe, ReaderService
 
 LUNCH = {"code": "LUNCH", "name": "Комплексный обед", "price": 9000, "quantity": 1, "meal": True}
 BUN = {"code": "BUN", "name": "Булочка", "price": 4500, "quantity": 1, "meal": False}

@@ -2,8 +2,8 @@
 
 from fastapi import FastAPI
 
-from adapters.bootstrap import bootstrap
 from api.app import create_app
+from app.composition import bootstrap
 
 
 def app() -> FastAPI:

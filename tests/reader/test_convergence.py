@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.reader.journal import DenyList
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal
 from domain.ledger import Ledger
+from reader.journal import DenyList
 from tests.builders import Pupil, new_school
 from tests.reader.harness import BUN, LUNCH, SimReader, account_story, sim_reader
 from tests.reader.rig import ApiServer

@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.reader.framing import Damage, Frame, frame, scan
-from adapters.reader.journal import DenyList, Journal
+from reader.framing import Damage, Frame, frame, scan
+from reader.journal import DenyList, Journal
 
 
 def a_tap(n: int) -> dict[str, Any]:

@@ -4,12 +4,13 @@ import random
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from adapters.reader.journal import DenyList
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
-from tests.builders import SchoolWorld
-from tests.reader.harness import BUN, LUNCH, account_story, sim_reader
+from reader.journal import DenyList
+from tests.builders import Pupil, SchoolWorld
+from tests.reader.harness import BUN, LUNCH, SimReader, account_story, sim_reader
 from tests.reader.rig import ApiServer, wait_for
 
 
@@ -56,15 +57,29 @@ def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
     reader.close()
 
 
-def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_sent(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
-) -> None:
+def with_a_blocked_pupil(
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
+    items: list[dict[str, Any]],
+) -> tuple[Pupil, Pupil, SimReader]:
+    """A pupil, a pupil whose card is blocked, and a canteen reader that knows the deny list."""
     pupil, blocked = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
     world.ledger.block_card(blocked.account_id, blocked.uid, "lost")
     terminal = world.terminals[TerminalKind.CANTEEN_POS]
     secret = secrets_store.issue(terminal, world.school_id)
-    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH, BUN]})
+    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": items})
     reader.service.refresh_deny_list(force=True)
+    return pupil, blocked, reader
+
+
+def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_sent(
+    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+) -> None:
+    pupil, blocked, reader = with_a_blocked_pupil(
+        world, secrets_store, api_server, tmp_path, [LUNCH, BUN]
+    )
     deny = reader.journal.deny_list()
     assert blocked.uid in deny.uids
     reader.service.start()
@@ -131,12 +146,9 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
 def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
     world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
 ) -> None:
-    pupil, blocked = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
-    world.ledger.block_card(blocked.account_id, blocked.uid, "lost")
-    terminal = world.terminals[TerminalKind.CANTEEN_POS]
-    secret = secrets_store.issue(terminal, world.school_id)
-    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
-    reader.service.refresh_deny_list(force=True)
+    pupil, blocked, reader = with_a_blocked_pupil(
+        world, secrets_store, api_server, tmp_path, [LUNCH]
+    )
     reader.service.start()
     api_server.stop()
     refused = reader.service.tap("r1", blocked.uid)  # decided offline, nothing left to upload

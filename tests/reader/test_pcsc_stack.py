@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from adapters.reader.journal import Journal
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
+from reader.journal import Journal
 from tests.builders import SchoolWorld
 from tests.reader.conftest import secret_file
 from tests.reader.fake_card import FakeCard
@@ -30,7 +30,7 @@ class ReaderCli:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "adapters.cli.main", "reader", *self.args],
+            [sys.executable, "-m", "cli.main", "reader", *self.args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log.open("ab"),
         )  # fmt: skip
         assert self.process.stdout is not None

@@ -3,12 +3,12 @@
 import subprocess
 import sys
 
-from adapters.reader.service import Dedupe
+from reader.service import Dedupe
 from tests.reader.rig import ROOT
 
 HUNG_LOOP = """
 import threading
-from adapters.reader.pcsc import Watchdog
+from reader.pcsc import Watchdog
 Watchdog(lambda: 0.0, limit=0.2).start()   # a heartbeat that never moves
 threading.Event().wait(60)
 """

@@ -20,7 +20,7 @@ from tests.builders import meal, new_school
 from tests.problems import problem_code
 from tests.terminals.rig import SignedTerminal
 
-CLI = [sys.executable, "-m", "adapters.cli.main"]
+CLI = [sys.executable, "-m", "cli.main"]
 
 
 def free_port() -> int:

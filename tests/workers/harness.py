@@ -103,7 +103,7 @@ class Stack:
     def start(self, part: str, threads: int = 4, **extra: str) -> subprocess.Popen[bytes]:
         log = (LOGS / f"{self.namespace}-{part}-{len(self.children)}.log").open("wb")
         child = subprocess.Popen(
-            [sys.executable, "-m", "adapters.cli.main", "workers", "--only", part,
+            [sys.executable, "-m", "cli.main", "workers", "--only", part,
              "--processes", "1", "--threads", str(threads)],
             env=self.env(**extra), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli.up import demo_gateways
 from adapters.gateways import GatewaySettingError
-from adapters.identity.service import Identity
 from adapters.mail import MailSender
 from adapters.push import PushSender
 from adapters.sms import SmsSender
+from cli.up import demo_gateways
+from identity.service import Identity
 from tests.builders import new_school
 from tests.workers.harness import Stack, wait_for
 from workers.config import WorkerSettings
@@ -88,8 +88,8 @@ def test_the_senders_refuse_what_cannot_work() -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ["-m", "adapters.cli.main", "workers", "--only", "worker"],
-        ["-m", "adapters.cli.main", "workers"],
+        ["-m", "cli.main", "workers", "--only", "worker"],
+        ["-m", "cli.main", "workers"],
         ["-m", "dramatiq", "workers.main", "--processes", "1", "--threads", "1"],
     ],
 )

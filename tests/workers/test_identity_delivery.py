@@ -10,8 +10,8 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from adapters.identity.messages import login_subject
-from adapters.identity.service import Identity, IdentitySettings
+from identity.messages import login_subject
+from identity.service import Identity, IdentitySettings
 from tests.builders import Pupil, new_school
 from tests.services import drop_database, fresh_database
 from tests.workers.harness import Stack, wait_for

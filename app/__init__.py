@@ -1,0 +1,1 @@
+"""The composition root: settings and the wiring every entry point (`cli/`) calls."""

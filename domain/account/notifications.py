@@ -1,0 +1,56 @@
+"""What the parent hears and where: service messages only, the contact, the low-balance alert."""
+
+from domain.account.state import AccountState
+from domain.errors import InvalidAmountError, InvalidCommandError
+from domain.fields import REF, text
+from domain.money import MAX_TOP_UP
+
+
+class Notifications(AccountState):
+    class NotificationPreferencesChanged(AccountState.Event):
+        TOPIC = "infoshkola.account.NotificationPreferencesChanged"
+        service_only: bool
+
+        def apply(self, a: AccountState) -> None:
+            a.service_only = self.service_only
+
+    class ContactChanged(AccountState.Event):
+        """Where messages go: a reference to the parent's personal data, never the data."""
+
+        TOPIC = "infoshkola.account.ContactChanged"
+        contact_ref: str
+
+        def apply(self, a: AccountState) -> None:
+            a.contact_ref = self.contact_ref
+
+    class LowBalanceThresholdSet(AccountState.Event):
+        TOPIC = "infoshkola.account.LowBalanceThresholdSet"
+        threshold: int
+        previous: int
+
+        def apply(self, a: AccountState) -> None:
+            a.low_balance_threshold = self.threshold
+
+    def change_notification_preferences(self, service_only: bool) -> None:
+        """Parents may switch off everything but service messages."""
+        if not isinstance(service_only, bool):
+            raise InvalidCommandError("service_only is true or false")
+        if service_only != self.service_only:
+            self.trigger_event(self.NotificationPreferencesChanged, service_only=service_only)
+
+    def change_contact(self, contact_ref: str) -> None:
+        contact_ref = text(contact_ref, REF, what="a contact")
+        if not contact_ref.startswith("subject:"):
+            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+        if contact_ref != self.contact_ref:
+            self.trigger_event(self.ContactChanged, contact_ref=contact_ref)
+
+    def set_low_balance_threshold(self, threshold: int) -> None:
+        """Alert the parent when the regular balance falls below `threshold` (0 = never)."""
+        if isinstance(threshold, bool) or not isinstance(threshold, int):
+            raise InvalidAmountError(f"threshold must be whole kopecks, got {threshold!r}")
+        if not 0 <= threshold <= MAX_TOP_UP:
+            raise InvalidAmountError(f"threshold must be within [0, {MAX_TOP_UP}]")
+        if threshold != self.low_balance_threshold:
+            previous = self.low_balance_threshold
+            self.trigger_event(self.LowBalanceThresholdSet, threshold=threshold, previous=previous)
