@@ -309,12 +309,13 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.requestErasure": lambda o: (
         "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
-    "Mutation.approveErasure": lambda o: (
-        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
+    # refused first: an approval would erase the family's logins for the operations after it
     "Mutation.refuseErasure": lambda o: (
         'mutation($c: String!) { refuseErasure(contractNumber: $c, reason: "r") '
         "{ __typename } }", {"c": o.contract}),
+    "Mutation.approveErasure": lambda o: (
+        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
 }  # fmt: skip
 ROSTER_CSV = (
     "contract_number;class;pupil_name;parent_name;parent_phone\nX-1;1А;Маша;Анна;+79130000000\n"
