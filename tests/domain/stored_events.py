@@ -44,7 +44,13 @@ def current_topics() -> list[str]:
     topics: set[str] = set()
     for module in pkgutil.walk_packages(domain.__path__, "domain."):
         for _, cls in inspect.getmembers(importlib.import_module(module.name), inspect.isclass):
-            if not issubclass(cls, Aggregate) or cls.__module__ != module.name:
+            if cls.__module__ != module.name:
+                continue
+            if issubclass(cls, CanMutateAggregate) and "TOPIC" in vars(cls):
+                if cls.__name__ != "Event":  # an event declared beside its aggregate
+                    topics.add(get_topic(cls))
+                continue
+            if not issubclass(cls, Aggregate):
                 continue
             if not cls.__dict__.get("TOPIC"):
                 continue  # an abstract base (every stored aggregate has an explicit topic)
