@@ -53,6 +53,7 @@ from domain.payment import Payment, payment_fingerprint, payment_record_id
 from domain.recorded import derived_id
 from domain.school import School, check_offline_cap
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
+from domain.topup import rate_for
 
 T = TypeVar("T")
 INDEX_MEMORY = 200_000  # index records remembered per process (a few dozen MB at most)
@@ -297,7 +298,7 @@ class Ledger(Application[UUID]):
         payment_id: str,
         terminal_id: UUID | None,
     ) -> TopUpResult:
-        rate = self.commission_rates[channel]
+        rate = rate_for(self.school(account.school_id), channel, self.commission_rates)
         fee = commission_on(amount, rate)
         account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
         result: dict[str, Any] = {

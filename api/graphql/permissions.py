@@ -93,6 +93,11 @@ RULES: dict[str, Rule] = {
     "Mutation.revokeTerminal": rule(Scope.TERMINAL, A, writes=True),
     "Mutation.grantSubsidy": rule(Scope.ACCOUNT, A, writes=True),
     "Mutation.revokeSubsidy": rule(Scope.ACCOUNT, A, writes=True),
+    # Parents pay (issue 12)
+    "Query.topUpQuote": rule(Scope.ACCOUNT, P, R),
+    "Query.topUp": rule(Scope.ACCOUNT, P, R),
+    "Mutation.startTopUp": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.setCommissionRate": rule(Scope.SCHOOL, S, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

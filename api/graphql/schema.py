@@ -24,15 +24,26 @@ from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.queries import Query
 from api.graphql.scalars import SCALARS
 from api.graphql.subscriptions import Subscription
+from api.graphql.topups import TopUpMutation, TopUpQuery
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, CaseworkQuery):
+class RootQuery(
+    Query,
+    CaseworkQuery,
+    TopUpQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutation, AccountMutation, CaseworkMutation, SchoolMutation):
+class Mutation(
+    IdentityMutation,
+    AccountMutation,
+    CaseworkMutation,
+    SchoolMutation,
+    TopUpMutation,
+):
     pass
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 from anyio import CapacityLimiter, to_thread
 
+from adapters.acquiring import CheckoutClient
 from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
@@ -38,6 +39,10 @@ class ApiSettings:
     terminal_max_body: int = 1024 * 1024  # a batch of 500 taps is well below
     graphql_max_body_anonymous: int = 64 * 1024  # login, refresh, reset: a few hundred bytes
     graphql_max_body: int = 256 * 1024  # with a valid access token
+    acquiring_url: str = "http://127.0.0.1:9103"  # the payment provider (parents' top-ups)
+    acquiring_key: str = ""
+    acquiring_webhook_secret: str = ""  # no secret: every webhook is refused
+    public_url: str = "http://127.0.0.1:8000"  # where the provider calls back and returns to
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> "ApiSettings":
@@ -52,6 +57,12 @@ class ApiSettings:
                 env.get("API_GRAPHQL_MAX_BODY_ANONYMOUS", cls.graphql_max_body_anonymous)
             ),
             graphql_max_body=int(env.get("API_GRAPHQL_MAX_BODY", cls.graphql_max_body)),
+            acquiring_url=env.get("ACQUIRING_URL", cls.acquiring_url),
+            acquiring_key=env.get("ACQUIRING_KEY", cls.acquiring_key),
+            acquiring_webhook_secret=env.get(
+                "ACQUIRING_WEBHOOK_SECRET", cls.acquiring_webhook_secret
+            ),
+            public_url=env.get("API_PUBLIC_URL", cls.public_url),
         )
 
 
@@ -71,6 +82,11 @@ class Services:
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
         self.reads = checked_pool(database_url, max_size=10)  # survives a PostgreSQL restart
         self.threads = CapacityLimiter(settings.graphql_threads)
+        self.checkout = CheckoutClient(
+            settings.acquiring_url,
+            settings.acquiring_key,
+            f"{settings.public_url.rstrip('/')}/acquiring/webhook",
+        )
 
     def create_tables(self) -> None:
         self.identity.create_tables()

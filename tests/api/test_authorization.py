@@ -14,6 +14,7 @@ from api.graphql.schema import build_schema
 from domain.kinds import TerminalKind
 from tests.api.stack import Client, Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
+from tests.parents.matrix import PARENT_EXPECTED, PARENT_OPERATIONS
 
 # Arguments that name an object, and the scope a rule must check for them.
 OBJECT_ARGUMENTS = {
@@ -220,6 +221,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+    **PARENT_OPERATIONS,
 }  # fmt: skip
 # The policy, written out independently of permissions.RULES: P parent, R representative,
 # C canteen operator, A school admin, S support, U auditor ("*" = anonymous allowed).
@@ -242,6 +244,7 @@ EXPECTED = {
     "Mutation.publishMenu": "CA", "Mutation.registerTerminal": "A",
     "Mutation.revokeTerminal": "A", "Mutation.grantSubsidy": "A", "Mutation.revokeSubsidy": "A",
     "Mutation.resetAccess": "S", "Subscription.accountEvents": "PRASU",
+    **PARENT_EXPECTED,
 }  # fmt: skip
 
 
