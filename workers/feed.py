@@ -111,6 +111,15 @@ class Feed:
                 (event.originator_id,),
             )
             return []
+        if isinstance(event, Autopayment.Changed | Autopayment.Paused | Autopayment.Resumed):
+            rule: Autopayment = self.ledger.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            conn.execute(
+                "UPDATE wk_autopay SET day = %s, below = %s, active = %s WHERE schedule_id = %s",
+                (rule.day, rule.below, rule.active, event.originator_id),
+            )
+            return []
         if isinstance(event, Autopayment.PaymentFailed):
             schedule: Autopayment = self.ledger.repository.get(event.originator_id)
             account = self.ledger.account(schedule.account_id)

@@ -98,6 +98,13 @@ RULES: dict[str, Rule] = {
     "Query.topUp": rule(Scope.ACCOUNT, P, R),
     "Mutation.startTopUp": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.setCommissionRate": rule(Scope.SCHOOL, S, writes=True),
+    "Query.autopayments": rule(Scope.ACCOUNT, P, R),
+    "Mutation.setUpAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.pauseAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.resumeAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.setLowBalanceThreshold": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from api.graphql import request_body
 from api.graphql.auth import IdentityMutation
+from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
@@ -32,6 +33,7 @@ class RootQuery(
     Query,
     CaseworkQuery,
     TopUpQuery,
+    AutopayQuery,
 ):
     pass
 
@@ -43,6 +45,7 @@ class Mutation(
     CaseworkMutation,
     SchoolMutation,
     TopUpMutation,
+    AutopayMutation,
 ):
     pass
 

@@ -204,6 +204,8 @@ def running_stack(
     with running_workers(database_url) as workers:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        # autopayments' verdicts, too, come back to the API's webhook route
+        workers.extra_env["ACQUIRING_WEBHOOK_URL"] = f"{url}/acquiring/webhook"
         settings = ApiSettings(
             development=development,
             live_poll_seconds=0.1,

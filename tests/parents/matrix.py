@@ -16,6 +16,15 @@ class Objects(Protocol):
 
 Operation = Callable[[Any], tuple[str, dict[str, Any]]]
 
+
+def on_rule(name: str) -> Operation:
+    return lambda o: (
+        f"mutation($c: String!) {{ {name}(input: {{contractNumber: $c, kind: MONTHLY}}) "
+        "{ userErrors { code } } }",
+        {"c": o.contract},
+    )
+
+
 PARENT_OPERATIONS: dict[str, Operation] = {
     "Query.topUpQuote": lambda o: (
         'query($c: String!) { topUpQuote(contractNumber: $c, amount: "1000") { total } }',
@@ -29,9 +38,26 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Mutation.setCommissionRate": lambda o: (
         "mutation($s: UUID!) { setCommissionRate(input: {school: $s, channel: SBP, "
         'rate: "0"}) { rate } }', {"s": o.school}),
+    "Query.autopayments": lambda o: (
+        "query($c: String!) { autopayments(contractNumber: $c) { lowBalanceThreshold } }",
+        {"c": o.contract}),
+    **{f"Mutation.{name}": on_rule(name)
+       for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay")},
+    "Mutation.setUpAutopay": lambda o: (
+        "mutation($c: String!) { setUpAutopay(input: {contractNumber: $c, kind: MONTHLY, "
+        'amount: "0", cardToken: "t"}) { userErrors { code } } }', {"c": o.contract}),
+    "Mutation.changeAutopay": lambda o: (
+        "mutation($c: String!) { changeAutopay(input: {contractNumber: $c, kind: MONTHLY}) "
+        "{ userErrors { code } } }", {"c": o.contract}),
+    "Mutation.setLowBalanceThreshold": lambda o: (
+        "mutation($c: String!) { setLowBalanceThreshold(input: {contractNumber: $c, "
+        'threshold: "0"}) { userErrors { code } } }', {"c": o.contract}),
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
     "Query.topUpQuote": "PR", "Query.topUp": "PR", "Mutation.startTopUp": "P",
-    "Mutation.setCommissionRate": "S",
+    "Mutation.setCommissionRate": "S", "Query.autopayments": "PR",
+    "Mutation.setUpAutopay": "P", "Mutation.changeAutopay": "P", "Mutation.pauseAutopay": "P",
+    "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P",
+    "Mutation.setLowBalanceThreshold": "P",
 }  # fmt: skip
