@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
 from domain.ledger import Ledger
 from domain.notifications import channels_for
+from domain.preferences import wanted
 from domain.school import School
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
 from workers.store import WorkerStore
@@ -124,7 +125,8 @@ class Feed:
             schedule: Autopayment = self.ledger.repository.get(event.originator_id)
             account = self.ledger.account(schedule.account_id)
             key = f"{event.originator_id}/{event.originator_version}"
-            return self.queue(conn, key, account, autopay_failed_text(event, account))
+            text = autopay_failed_text(event, account)
+            return self.queue(conn, key, account, text, event.timestamp)
         if isinstance(event, Account.Event | Account.Created):
             return self.on_account(conn, event)
         return []
@@ -144,7 +146,7 @@ class Feed:
         jobs: list[Job] = []
         text = text_for(event, account, zone)
         if text is not None:
-            jobs += self.queue(conn, key, account, text)
+            jobs += self.queue(conn, key, account, text, event.timestamp)
         row = conn.execute(
             "SELECT regular, below FROM wk_accounts WHERE account_id = %s", (account.id,)
         ).fetchone()
@@ -153,7 +155,8 @@ class Feed:
         below = threshold > 0 and account.regular < threshold
         moved = account.regular != previous
         if moved and below and not was_below:
-            jobs += self.queue(conn, f"{key}/low_balance", account, low_balance_text(account))
+            alert = low_balance_text(account)
+            jobs += self.queue(conn, f"{key}/low_balance", account, alert, event.timestamp)
         conn.execute(
             "UPDATE wk_accounts SET regular = %s, below = %s WHERE account_id = %s",
             (account.regular, below, account.id),
@@ -171,11 +174,21 @@ class Feed:
         return jobs
 
     def queue(
-        self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
+        self,
+        conn: psycopg.Connection[Any],
+        key: str,
+        account: Account,
+        text: Text,
+        at: datetime | None = None,
     ) -> list[Job]:
+        """The message on the channels the tariff gives and the parent wants at `at`."""
         jobs: list[Job] = []
         subject = contact_refs(account)
-        for channel in channels_for(text.importance, account.tariff, account.service_only):
+        channels = channels_for(text.importance, account.tariff, account.service_only)
+        if at is not None:
+            local = at.astimezone(self.zone(account.school_id)).time()
+            channels = wanted(account, text.kind, channels, local)
+        for channel in channels:
             message_id = f"{key}/{text.kind}:{channel}"
             outgoing = Outgoing(
                 message_id, account.id, subject, channel, text.kind, text.title, text.body

@@ -105,6 +105,8 @@ RULES: dict[str, Rule] = {
     "Mutation.resumeAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.cancelAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.setLowBalanceThreshold": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.notificationSettings": rule(Scope.ACCOUNT, P, R),
+    "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

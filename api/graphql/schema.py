@@ -22,6 +22,7 @@ from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.queries import Query
 from api.graphql.scalars import SCALARS
 from api.graphql.subscriptions import Subscription
@@ -34,6 +35,7 @@ class RootQuery(
     CaseworkQuery,
     TopUpQuery,
     AutopayQuery,
+    NotifyQuery,
 ):
     pass
 
@@ -46,6 +48,7 @@ class Mutation(
     SchoolMutation,
     TopUpMutation,
     AutopayMutation,
+    NotifyMutation,
 ):
     pass
 

@@ -52,6 +52,12 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Mutation.setLowBalanceThreshold": lambda o: (
         "mutation($c: String!) { setLowBalanceThreshold(input: {contractNumber: $c, "
         'threshold: "0"}) { userErrors { code } } }', {"c": o.contract}),
+    "Query.notificationSettings": lambda o: (
+        "query($c: String!) { notificationSettings(contractNumber: $c) { tariff } }",
+        {"c": o.contract}),
+    "Mutation.changeNotificationSettings": lambda o: (
+        "mutation($c: String!) { changeNotificationSettings(input: {contractNumber: $c}) "
+        "{ userErrors { code } } }", {"c": o.contract}),
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -59,5 +65,6 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setCommissionRate": "S", "Query.autopayments": "PR",
     "Mutation.setUpAutopay": "P", "Mutation.changeAutopay": "P", "Mutation.pauseAutopay": "P",
     "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P",
-    "Mutation.setLowBalanceThreshold": "P",
+    "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
+    "Mutation.changeNotificationSettings": "P",
 }  # fmt: skip
