@@ -210,6 +210,7 @@ class Account(Recorded):
             a.regular -= self.from_regular
             a.subsidised -= self.from_subsidised
             a.spent = spent_after(a.spent, self.local_date, self.from_regular)
+            a.kind_spent = kind_spent_after(a, self.local_date, self.terminal_kind, self.amount)
 
     class PurchaseDeclined(Event):
         TOPIC = "infoshkola.account.PurchaseDeclined"
@@ -251,6 +252,7 @@ class Account(Recorded):
             a.regular -= self.from_regular
             a.subsidised -= self.from_subsidised
             a.spent = spent_after(a.spent, self.local_date, self.from_regular)
+            a.kind_spent = kind_spent_after(a, self.local_date, self.terminal_kind, self.amount)
 
     class PassRecorded(Event):
         TOPIC = "infoshkola.account.PassRecorded"
@@ -464,6 +466,7 @@ class Account(Recorded):
         tariff: str
         daily_limit: int
         spent: dict[str, int]
+        kind_spent: dict[str, Any]  # per terminal kind, latest day (domain/protection.py)
         subsidy: dict[str, Any] | None
         closed: bool
         blocked_at: dict[str, datetime]
@@ -937,6 +940,17 @@ class Account(Recorded):
             "spent_today": self.spent_on(ctx.local_date),
             "daily_limit": self.daily_limit,
         }
+
+
+def kind_spent_after(a: "Account", day: str, kind: str, amount: int) -> dict[str, Any]:
+    """Spend per terminal kind on the latest school-local date (the parents' category limits);
+    a late offline tap of an earlier date changes nothing here."""
+    spent: dict[str, Any] = a.__dict__.get("kind_spent", {})
+    if spent.get("day", "") > day:
+        return spent
+    if spent.get("day") != day:
+        spent = {"day": day}
+    return {**spent, kind: spent.get(kind, 0) + amount}
 
 
 def spent_after(spent: dict[str, int], day: str, amount: int) -> dict[str, int]:

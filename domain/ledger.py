@@ -16,7 +16,10 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain import preferences  # noqa: F401 - registers its topics for log readers
+from domain import (
+    preferences,  # noqa: F401 - registers its topics for log readers
+    protection,
+)
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock
@@ -481,8 +484,15 @@ class Ledger(Application[UUID]):
             cap = self.offline_cap_of(school)
             decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal, cap)
         else:
+            refusal = refusal or protection.refusal(account, ctx, lambda: self._menu(ctx))
             decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
+
+    def _menu(self, ctx: TapContext) -> dict[str, list[str]]:
+        """Allergens per item code of the day's published menu at the tap's school."""
+        school_id = self.terminal_school_id(ctx.request.terminal_id)
+        menu = self._find(menu_id(school_id, ctx.local_date), Menu)
+        return protection.menu_allergens(menu.items if menu else [])
 
     def offline_cap_of(self, school: School) -> int:
         """What one card may spend offline per reader and day: the school's, else the default."""

@@ -107,6 +107,10 @@ RULES: dict[str, Rule] = {
     "Mutation.setLowBalanceThreshold": rule(Scope.ACCOUNT, P, writes=True),
     "Query.notificationSettings": rule(Scope.ACCOUNT, P, R),
     "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.protection": rule(Scope.ACCOUNT, P, R, A, S),
+    "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

@@ -23,6 +23,7 @@ from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
+from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
 from api.graphql.scalars import SCALARS
 from api.graphql.subscriptions import Subscription
@@ -36,6 +37,7 @@ class RootQuery(
     TopUpQuery,
     AutopayQuery,
     NotifyQuery,
+    ProtectionQuery,
 ):
     pass
 
@@ -49,6 +51,7 @@ class Mutation(
     TopUpMutation,
     AutopayMutation,
     NotifyMutation,
+    ProtectionMutation,
 ):
     pass
 

@@ -17,12 +17,17 @@ class Objects(Protocol):
 Operation = Callable[[Any], tuple[str, dict[str, Any]]]
 
 
-def on_rule(name: str) -> Operation:
+def on_input(name: str, fields: str = "") -> Operation:
+    """A mutation taking `input: {contractNumber, …fields}` and answering userErrors."""
     return lambda o: (
-        f"mutation($c: String!) {{ {name}(input: {{contractNumber: $c, kind: MONTHLY}}) "
+        f"mutation($c: String!) {{ {name}(input: {{contractNumber: $c{fields}}}) "
         "{ userErrors { code } } }",
         {"c": o.contract},
     )
+
+
+def on_rule(name: str) -> Operation:
+    return on_input(name, ", kind: MONTHLY")
 
 
 PARENT_OPERATIONS: dict[str, Operation] = {
@@ -58,6 +63,10 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Mutation.changeNotificationSettings": lambda o: (
         "mutation($c: String!) { changeNotificationSettings(input: {contractNumber: $c}) "
         "{ userErrors { code } } }", {"c": o.contract}),
+    "Query.protection": lambda o: (
+        "query($c: String!) { protection(contractNumber: $c) { frozen } }", {"c": o.contract}),
+    **{f"Mutation.{name}": on_input(name)
+       for name in ("changeProtection", "freezeCards", "unfreezeCards")},
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -66,5 +75,6 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setUpAutopay": "P", "Mutation.changeAutopay": "P", "Mutation.pauseAutopay": "P",
     "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P",
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
-    "Mutation.changeNotificationSettings": "P",
+    "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
+    "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
 }  # fmt: skip
