@@ -60,6 +60,18 @@ class AcquiringClient:
         self.base_url, self.api_key = base_url.rstrip("/"), api_key
         self.callback_url, self.timeout = callback_url, timeout
 
+    def post(self, path: str, payment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.api_key}", "Idempotence-Key": payment_id},
+            timeout=self.timeout,
+        )
+        if response.status_code not in (200, 201):
+            raise AcquiringError(f"acquiring answered {response.status_code}: {response.text}")
+        data: dict[str, Any] = response.json()
+        return data
+
     def charge(
         self, payment_id: str, amount: int, card_token: str, description: str
     ) -> PaymentStatus:
@@ -71,13 +83,35 @@ class AcquiringClient:
             "description": description,
             "callback_url": self.callback_url,
         }
-        response = httpx.post(
-            f"{self.base_url}/v1/payments",
-            json=body,
-            headers={"Authorization": f"Bearer {self.api_key}", "Idempotence-Key": payment_id},
-            timeout=self.timeout,
-        )
-        if response.status_code not in (200, 201):
-            raise AcquiringError(f"acquiring answered {response.status_code}: {response.text}")
-        data = response.json()
+        data = self.post("/v1/payments", payment_id, body)
         return PaymentStatus(payment_id, str(data["status"]), amount, str(data.get("reason", "")))
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A payment page the parent is sent to; the verdict comes later by webhook."""
+
+    payment_id: str
+    status: str
+    confirmation_url: str
+
+
+class CheckoutClient(AcquiringClient):
+    """Payments a parent confirms on the provider's page (card or SBP):
+    `POST /v1/checkouts` with an `Idempotence-Key` (our payment id) answers
+    `{"payment_id", "status", "confirmation_url"}`; the verdict arrives at `callback_url`."""
+
+    def checkout(
+        self, payment_id: str, amount: int, method: str, description: str, return_url: str
+    ) -> Checkout:
+        body: dict[str, Any] = {
+            "payment_id": payment_id,
+            "amount": amount,
+            "currency": "RUB",
+            "method": method,
+            "description": description,
+            "return_url": return_url,
+            "callback_url": self.callback_url,
+        }
+        data = self.post("/v1/checkouts", payment_id, body)
+        return Checkout(payment_id, str(data["status"]), str(data["confirmation_url"]))

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalSecrets
-from api import observability, staff_photos, terminals
+from api import acquiring_webhook, observability, staff_photos, terminals
 from api.body_limit import BodyLimit, BodyLimits
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.graphql.schema import graphql_router
@@ -134,6 +134,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.include_router(terminals.router)
     app.include_router(staff_photos.router)
     app.include_router(observability.router)
+    app.include_router(acquiring_webhook.router)
     app.state.graphql_services = services
     app.include_router(
         graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"

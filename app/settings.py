@@ -147,6 +147,10 @@ class Settings(BaseSettings):
         8000, "API_PORT", API,
         "TCP port of `infoshkola api`", ge=1, le=65535,
     )  # fmt: skip
+    public_url: str = setting(
+        "http://127.0.0.1:8000", "API_PUBLIC_URL", API,
+        "where parents' browsers and the acquirer reach the API (top-up return and webhook)",
+    )  # fmt: skip
     cors_origins: Annotated[list[str], NoDecode] = setting(
         [], "CORS_ORIGINS", API,
         "browser origins allowed to call the API, comma-separated (https://app.example)",

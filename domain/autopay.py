@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import Recorded, current_actor
+from domain.recorded import Recorded, current_actor, derived_id
 
 MONTHLY = "monthly"
 THRESHOLD = "threshold"
@@ -72,6 +72,37 @@ class Autopayment(Recorded):
 
         def apply(self, a: "Autopayment") -> None:
             a.active = False
+            a.on_hold = False
+
+    class Changed(Recorded.Event):
+        """New terms; a cancelled rule set up again runs from now on."""
+
+        TOPIC = "infoshkola.autopay.Changed"
+        amount: int
+        below: int
+        day: int
+        card_token: str
+
+        def apply(self, a: "Autopayment") -> None:
+            a.amount, a.below, a.day, a.card_token = (
+                self.amount,
+                self.below,
+                self.day,
+                self.card_token,
+            )
+            a.active = not a.__dict__.get("on_hold", False)
+
+    class Paused(Recorded.Event):
+        TOPIC = "infoshkola.autopay.Paused"
+
+        def apply(self, a: "Autopayment") -> None:
+            a.active, a.on_hold = False, True
+
+    class Resumed(Recorded.Event):
+        TOPIC = "infoshkola.autopay.Resumed"
+
+        def apply(self, a: "Autopayment") -> None:
+            a.active, a.on_hold = True, False
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         account_id: UUID
@@ -81,28 +112,25 @@ class Autopayment(Recorded):
         day: int
         card_token: str
         active: bool
+        on_hold: bool  # paused (absent before pausing existed)
         requests: dict[str, dict[str, Any]]
 
     @classmethod
     def schedule(
-        cls, account_id: UUID, kind: str, amount: int, below: int, day: int, card_token: str
+        cls,
+        account_id: UUID,
+        kind: str,
+        amount: int,
+        below: int,
+        day: int,
+        card_token: str,
+        schedule_id: UUID | None = None,
     ) -> "Autopayment":
         """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`."""
-        check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
-        if kind == MONTHLY:
-            if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
-                raise InvalidCommandError("a monthly autopayment runs on a day 1..28")
-            below = 0
-        elif kind == THRESHOLD:
-            if isinstance(below, bool) or not isinstance(below, int) or not 0 < below < amount:
-                raise InvalidAmountError("a threshold rule tops up to more than its threshold")
-            day = 0
-        else:
-            raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
-        card_token = text(card_token, IDENT, what="the provider's saved-card token")
+        amount, below, day, card_token = check_terms(kind, amount, below, day, card_token)
         return cls._create(
             cls.Scheduled,
-            id=uuid4(),
+            id=schedule_id or uuid4(),
             actor=current_actor.get(),
             account_id=account_id,
             kind=kind,
@@ -146,5 +174,60 @@ class Autopayment(Recorded):
 
     def cancel(self, reason: str) -> None:
         reason = text(reason, REASON, what="why the autopayment ends")
-        if self.active:
+        if self.active or self.paused:
             self.trigger_event(self.Cancelled, reason=reason)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.__dict__.get("on_hold", False))
+
+    @property
+    def state(self) -> str:
+        return "active" if self.active else "paused" if self.paused else "cancelled"
+
+    def change(self, amount: int, below: int, day: int, card_token: str) -> None:
+        """New terms (a cancelled rule comes back into force with them)."""
+        amount, below, day, card_token = check_terms(self.kind, amount, below, day, card_token)
+        terms = (amount, below, day, card_token)
+        if (
+            terms != (self.amount, self.below, self.day, self.card_token)
+            or self.state == "cancelled"
+        ):
+            self.trigger_event(
+                self.Changed, amount=amount, below=below, day=day, card_token=card_token
+            )
+
+    def pause(self) -> None:
+        if self.state == "cancelled":
+            raise InvalidCommandError("a cancelled autopayment cannot be paused")
+        if self.active:
+            self.trigger_event(self.Paused)
+
+    def resume(self) -> None:
+        if self.state == "cancelled":
+            raise InvalidCommandError("a cancelled autopayment is set up again, not resumed")
+        if self.paused:
+            self.trigger_event(self.Resumed)
+
+
+def check_terms(
+    kind: str, amount: int, below: int, day: int, card_token: str
+) -> tuple[int, int, int, str]:
+    check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
+    if kind == MONTHLY:
+        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+            raise InvalidCommandError("a monthly autopayment runs on a day 1..28")
+        below = 0
+    elif kind == THRESHOLD:
+        if isinstance(below, bool) or not isinstance(below, int) or not 0 < below < amount:
+            raise InvalidAmountError("a threshold rule tops up to more than its threshold")
+        day = 0
+    else:
+        raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
+    card_token = text(card_token, IDENT, what="the provider's saved-card token")
+    return amount, below, day, card_token
+
+
+def parent_autopay_id(account_id: UUID, kind: str) -> UUID:
+    """A parent's rule of each kind: one per account, found again by its derived id."""
+    return derived_id("autopay", account_id, kind)

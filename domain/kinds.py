@@ -61,3 +61,7 @@ class DeclineReason(StrEnum):
     FOREIGN_SCHOOL = "foreign_school"
     ACCOUNT_CLOSED = "account_closed"
     OFFLINE_CAP = "offline_cap"  # an offline tap over the school's offline cap
+    BANNED_ITEM = "banned_item"  # the parent banned an item on the tray
+    ALLERGEN = "allergen"  # an item contains an allergen the parent flagged
+    CATEGORY_LIMIT = "category_limit"  # over the parent's daily limit for this kind of terminal
+    CARD_FROZEN = "card_frozen"  # the parent froze the cards for a while

@@ -11,7 +11,13 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from domain import enrolment, fleet, school_settings, subsidy  # noqa: F401 - their topics
+from domain import (  # noqa: F401 - their topics
+    enrolment,
+    fleet,
+    preferences,
+    school_settings,
+    subsidy,
+)
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock

@@ -9,13 +9,14 @@ one, `handle_taps` many together (`domain/group_commit.py`).
 from collections.abc import Sequence
 from datetime import date
 
-from domain import school_settings
+from domain import protection, school_settings
 from domain.clock import Clock
 from domain.errors import DomainError, TapConflictError, TapPayloadError
 from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import Index, card_key, index_id
 from domain.kinds import PAYING_KINDS, DeclineReason, Outcome, TerminalKind
 from domain.lookups import Lookups
+from domain.menu import Menu, menu_id
 from domain.retries import retry
 from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at
@@ -84,9 +85,16 @@ class TapCommands(Lookups):
             overdraft = school_settings.overdraft_on(school, ctx.local_date)
             decision = account.take_offline_purchase(ctx, overdraft, refusal, cap)
         else:
+            refusal = refusal or protection.refusal(account, ctx, lambda: self._menu(ctx))
             overdraft = school_settings.overdraft_on(school, ctx.local_date)
             decision = account.take_purchase(ctx, overdraft, refusal)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
+
+    def _menu(self, ctx: TapContext) -> dict[str, list[str]]:
+        """Allergens per item code of the day's published menu at the tap's school."""
+        school_id = self.terminal_school_id(ctx.request.terminal_id)
+        menu = self._find(menu_id(school_id, ctx.local_date), Menu)
+        return protection.menu_allergens(menu.items if menu else [])
 
     def offline_cap_of(self, school: School, day: date | None = None) -> int:
         """What one card may spend offline per reader and day: the school's, else the default."""

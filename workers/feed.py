@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
 from domain.ledger import Ledger
 from domain.notifications import EMAIL, channels_for
+from domain.preferences import wanted
 from domain.school import School
 from workers.casework_messages import staff_dispute_text
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
@@ -115,11 +116,21 @@ class Feed:
                 (event.originator_id,),
             )
             return []
+        if isinstance(event, Autopayment.Changed | Autopayment.Paused | Autopayment.Resumed):
+            rule: Autopayment = self.ledger.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            conn.execute(
+                "UPDATE wk_autopay SET day = %s, below = %s, active = %s WHERE schedule_id = %s",
+                (rule.day, rule.below, rule.active, event.originator_id),
+            )
+            return []
         if isinstance(event, Autopayment.PaymentFailed):
             schedule: Autopayment = self.ledger.repository.get(event.originator_id)
             account = self.ledger.account(schedule.account_id)
             key = f"{event.originator_id}/{event.originator_version}"
-            return self.queue(conn, key, account, autopay_failed_text(event, account))
+            text = autopay_failed_text(event, account)
+            return self.queue(conn, key, account, text, event.timestamp)
         if isinstance(event, Account.Event | Account.Created):
             return self.on_account(conn, event)
         return []
@@ -139,7 +150,7 @@ class Feed:
         jobs: list[Job] = []
         text = text_for(event, account, zone)
         if text is not None:
-            jobs += self.queue(conn, key, account, text)
+            jobs += self.queue(conn, key, account, text, event.timestamp)
         if isinstance(event, Account.ChargeDisputed):
             jobs += self.tell_staff(conn, key, account, staff_dispute_text(event, account, zone))
         row = conn.execute(
@@ -152,9 +163,8 @@ class Feed:
         below = threshold > 0 and account.regular < threshold
         moved = account.regular != previous
         if moved and below and not was_below:
-            jobs += self.queue(
-                conn, f"{key}/low_balance", account, low_balance_text(account, threshold)
-            )
+            alert = low_balance_text(account, threshold)
+            jobs += self.queue(conn, f"{key}/low_balance", account, alert, event.timestamp)
         conn.execute(
             "UPDATE wk_accounts SET regular = %s, below = %s WHERE account_id = %s",
             (account.regular, below, account.id),
@@ -172,11 +182,21 @@ class Feed:
         return jobs
 
     def queue(
-        self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
+        self,
+        conn: psycopg.Connection[Any],
+        key: str,
+        account: Account,
+        text: Text,
+        at: datetime | None = None,
     ) -> list[Job]:
+        """The message on the channels the tariff gives and the parent wants at `at`."""
         jobs: list[Job] = []
         subject = contact_refs(account)
-        for channel in channels_for(text.importance, account.tariff, account.service_only):
+        channels = channels_for(text.importance, account.tariff, account.service_only)
+        if at is not None:
+            local = at.astimezone(self.zone(account.school_id)).time()
+            channels = wanted(account, text.kind, channels, local)
+        for channel in channels:
             message_id = f"{key}/{text.kind}:{channel}"
             outgoing = Outgoing(
                 message_id, account.id, subject, channel, text.kind, text.title, text.body

@@ -130,6 +130,23 @@ RULES: dict[str, Rule] = {
     "Mutation.requestErasure": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.approveErasure": rule(Scope.ACCOUNT, A, S, writes=True),
     "Mutation.refuseErasure": rule(Scope.ACCOUNT, A, S, writes=True),
+    # Parents pay (issue 12)
+    "Query.topUpQuote": rule(Scope.ACCOUNT, P, R),
+    "Query.topUp": rule(Scope.ACCOUNT, P, R),
+    "Mutation.startTopUp": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.autopayments": rule(Scope.ACCOUNT, P, R),
+    "Mutation.setUpAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.pauseAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.resumeAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.setLowBalanceThreshold": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.notificationSettings": rule(Scope.ACCOUNT, P, R),
+    "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.protection": rule(Scope.ACCOUNT, P, R, A, S),
+    "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

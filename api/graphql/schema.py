@@ -16,23 +16,36 @@ from strawberry.types import ExecutionContext
 
 from api.graphql import request_body
 from api.graphql.auth import IdentityMutation
+from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
+from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
 from api.graphql.reports import ReportsQuery
 from api.graphql.scalars import SCALARS
 from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
+from api.graphql.topups import TopUpMutation, TopUpQuery
 
 
 @strawberry.type(name="Query")
 class RootQuery(
-    Query, CaseworkQuery, SchoolAdminQuery, CaseworkQueueQuery, ReportsQuery, PrivacyQuery
+    Query,
+    CaseworkQuery,
+    SchoolAdminQuery,
+    CaseworkQueueQuery,
+    ReportsQuery,
+    PrivacyQuery,
+    TopUpQuery,
+    AutopayQuery,
+    NotifyQuery,
+    ProtectionQuery,
 ):
     pass
 
@@ -46,6 +59,10 @@ class Mutation(
     SchoolAdminMutation,
     CaseworkQueueMutation,
     PrivacyMutation,
+    TopUpMutation,
+    AutopayMutation,
+    NotifyMutation,
+    ProtectionMutation,
 ):
     pass
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 from anyio import CapacityLimiter, to_thread
 
+from adapters.acquiring import CheckoutClient
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
 from adapters.terminal_auth import TerminalSecrets
@@ -43,6 +44,10 @@ class ApiSettings:
     # A streaming replica for the read models (docs/SCALING.md); the position check keeps
     # read-your-writes, since the positions are read from the same server as the rows.
     read_database_url: str | None = None
+    acquiring_url: str = "http://127.0.0.1:9103"  # the payment provider (parents' top-ups)
+    acquiring_key: str = ""
+    acquiring_webhook_secret: str = ""  # no secret: every webhook is refused
+    public_url: str = "http://127.0.0.1:8000"  # where the provider calls back and returns to
 
     @classmethod
     def from_env(cls, env: Any = None) -> "ApiSettings":
@@ -58,6 +63,10 @@ class ApiSettings:
             graphql_max_body_anonymous=s.graphql_max_body_anonymous,
             graphql_max_body=s.graphql_max_body,
             read_database_url=s.read_database_url,
+            acquiring_url=s.acquiring_url,
+            acquiring_key=s.acquiring_key,
+            acquiring_webhook_secret=s.acquiring_webhook_secret,
+            public_url=s.public_url,
         )
 
 
@@ -82,6 +91,11 @@ class Services:
         self.read_database_url = settings.read_database_url or database_url
         self.reads = checked_pool(self.read_database_url, max_size=10)  # survives a restart
         self.threads = CapacityLimiter(settings.graphql_threads)
+        self.checkout = CheckoutClient(
+            settings.acquiring_url,
+            settings.acquiring_key,
+            f"{settings.public_url.rstrip('/')}/acquiring/webhook",
+        )
 
     def create_tables(self) -> None:
         self.identity.create_tables()

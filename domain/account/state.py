@@ -42,6 +42,7 @@ class AccountState(Recorded):
         tariff: str
         daily_limit: int
         spent: dict[str, int]
+        kind_spent: dict[str, Any]  # per terminal kind, latest day (domain/protection.py)
         subsidy: dict[str, Any] | None
         closed: bool
         blocked_at: dict[str, datetime]
@@ -75,6 +76,17 @@ class AccountState(Recorded):
     def refund_status(self) -> str | None:
         refund = getattr(self, "refund", None)
         return str(refund["status"]) if refund else None
+
+
+def kind_spent_after(a: "AccountState", day: str, kind: str, amount: int) -> dict[str, Any]:
+    """Spend per terminal kind on the latest school-local date (the parents' category limits);
+    a late offline tap of an earlier date changes nothing here."""
+    spent: dict[str, Any] = a.__dict__.get("kind_spent", {})
+    if spent.get("day", "") > day:
+        return spent
+    if spent.get("day") != day:
+        spent = {"day": day}
+    return {**spent, kind: spent.get(kind, 0) + amount}
 
 
 def spent_after(spent: dict[str, int], day: str, amount: int) -> dict[str, int]:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.account.state import AccountState, spent_after
+from domain.account.state import AccountState, kind_spent_after, spent_after
 from domain.kinds import CardState, DeclineReason, Direction, Outcome
 from domain.money import DEFAULT_OFFLINE_CAP
 from domain.offline import offline_reason
@@ -45,6 +45,7 @@ class PaidPurchase(PurchaseEvent):
         a.regular -= self.from_regular
         a.subsidised -= self.from_subsidised
         a.spent = spent_after(a.spent, self.local_date, self.from_regular)
+        a.kind_spent = kind_spent_after(a, self.local_date, self.terminal_kind, self.amount)
 
 
 class PassEvent(TapEvent):

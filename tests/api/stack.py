@@ -29,8 +29,8 @@ from tests.fakes.http import FakeSmsGateway
 from tests.projections.helpers import catch_up
 from tests.services import drop_database, fresh_database
 from tests.terminals.test_server import free_port
+from tests.workers.harness import SECRET, running_workers, wait_for
 from tests.workers.harness import Stack as Workers
-from tests.workers.harness import running_workers, wait_for
 
 STAFF_PASSWORD = "staff-password-1"
 _phones = itertools.count(1000)
@@ -206,36 +206,45 @@ def running_stack(
     var_dir: Path | None = None,
     **api: Any,
 ) -> Iterator[Stack]:
-    """`api`: further `ApiSettings` (limits) for this server; `var_dir`: where its photos go."""
-    settings = ApiSettings(development=development, live_poll_seconds=0.1, **api)
-    server_settings = Settings(database_url=database_url, var_dir=var_dir or Settings().var_dir)
-    container = Container(server_settings, database_url, ledger)
-    app = create_app(container, settings)
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        ws="websockets-sansio",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, 10, "uvicorn to start")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with (
-            running_workers(database_url) as workers,
-            httpx.Client(base_url=url, timeout=30) as http,
-        ):
-            services = app.state.graphql_services
-            yield Stack(ledger, database_url, services, workers.sms, url, http, app, workers)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """`api`: further `ApiSettings` (limits) for this server; `var_dir`: where its photos go.
+    The acquirer is the workers' loopback fake, calling back to this server's own webhook route."""
+    with running_workers(database_url) as workers:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        # autopayments' verdicts, too, come back to the API's webhook route
+        workers.extra_env["ACQUIRING_WEBHOOK_URL"] = f"{url}/acquiring/webhook"
+        settings = ApiSettings(
+            development=development,
+            live_poll_seconds=0.1,
+            acquiring_url=workers.acquiring.url,
+            acquiring_key=workers.acquiring.token,
+            acquiring_webhook_secret=SECRET,
+            public_url=url,
+            **api,
+        )
+        server_settings = Settings(database_url=database_url, var_dir=var_dir or Settings().var_dir)
+        container = Container(server_settings, database_url, ledger)
+        app = create_app(container, settings)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+            ws="websockets-sansio",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        wait_for(lambda: server.started, 10, "uvicorn to start")
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                services = app.state.graphql_services
+                yield Stack(ledger, database_url, services, workers.sms, url, http, app, workers)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
 
 
 @contextmanager

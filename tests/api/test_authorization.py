@@ -15,6 +15,7 @@ from domain.kinds import TerminalKind
 from identity.service import Access, Role
 from tests.api.stack import Client, Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
+from tests.parents.matrix import PARENT_EXPECTED, PARENT_OPERATIONS
 
 # Arguments that name an object, and the scope a rule must check for them.
 OBJECT_ARGUMENTS = {
@@ -221,6 +222,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+    **PARENT_OPERATIONS,
     # Running a school (issue 11)
     "Query.roster": lambda o: (
         "query($s: UUID!) { roster(school: $s) { contractNumber } }", {"s": o.school}),
@@ -341,6 +343,7 @@ EXPECTED = {
     "Mutation.publishMenu": "CA", "Mutation.registerTerminal": "A",
     "Mutation.revokeTerminal": "A", "Mutation.grantSubsidy": "A", "Mutation.revokeSubsidy": "A",
     "Mutation.resetAccess": "S", "Subscription.accountEvents": "PRASU",
+    **PARENT_EXPECTED,
     "Query.roster": "CASU", "Query.schoolSettings": "CASU", "Query.terminals": "ASU",
     "Query.flaggedCharges": "ASU", "Query.disputes": "ASU", "Query.refunds": "ASU",
     "Query.chargeEvidence": "ASU", "Query.report": "ASU", "Query.menuFeedback": "CASU",

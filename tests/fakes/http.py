@@ -129,7 +129,13 @@ class FakeAcquiring(FakeService):
     secret: str = ""
     webhooks_delivered: list[str] = field(default_factory=list)
 
+    checkouts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def answer(self, path: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path == "/v1/checkouts" and key == body.get("payment_id"):
+            self.checkouts[key] = body
+            page = f"{self.url}/pay/{key}"
+            return 201, {"payment_id": key, "status": "pending", "confirmation_url": page}
         if path != "/v1/payments" or key != body.get("payment_id"):
             return 400, {"error": "bad request"}
         declined = body["card_token"] == "tok-declined"
@@ -157,6 +163,19 @@ class FakeAcquiring(FakeService):
             except httpx.HTTPError:
                 pass
             stop.wait(0.1)  # the provider's retry interval while our endpoint is down
+
+    def pay(self, payment_id: str, *, succeed: bool = True, amount: int | None = None) -> None:
+        """The parent confirms (or the bank refuses) on the payment page: the verdict is
+        POSTed, signed, to the checkout's callback URL until it is acknowledged."""
+        with self.lock:
+            body = self.checkouts[payment_id]
+        verdict = {
+            "payment_id": payment_id,
+            "status": "succeeded" if succeed else "failed",
+            "amount": body["amount"] if amount is None else amount,
+            "reason": "" if succeed else "недостаточно средств на карте",
+        }
+        self.call_back(body["callback_url"], verdict)
 
     def charges(self) -> list[str]:
         return list(self.accepted)

@@ -61,6 +61,7 @@ class Stack:
     namespace: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
     webhook_port: int = field(default_factory=free_port)
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # for every child started
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(eventsourcing_env(self.database_url), snapshot_interval=10)
@@ -97,6 +98,7 @@ class Stack:
             "WORKERS_SCHEDULER_TICK_SECONDS": "0.3",
             "WORKERS_FEED_POLL_SECONDS": "0.05",
             "INFOSHKOLA_CLOCK": child_clock(),  # the children read the test's (travelled) time
+            **self.extra_env,
             **extra,
         }
 

@@ -1,0 +1,72 @@
+"""The acquirer's webhook, a route of the API application: `POST /acquiring/webhook`.
+
+The signature over the raw body is checked first (`adapters.acquiring.verify_webhook`); a
+verified verdict settles the payment it names: a parent's top-up (`topup:…`, credited once
+with the commission quoted at the start) or an autopayment (`autopay:<schedule>:<period>`).
+It answers 2xx once settled, so the provider retries until then; settling is idempotent.
+"""
+
+import logging
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from adapters.acquiring import (
+    FAILED,
+    PENDING,
+    SUCCEEDED,
+    AcquiringError,
+    BadSignatureError,
+    verify_webhook,
+)
+from api.errors import json_response, problem_response, status_of
+from domain.billing import Billing
+from domain.errors import DomainError
+from domain.ledger import Ledger
+from domain.recorded import acting_as
+from domain.topups import TopUps
+
+log = logging.getLogger(__name__)
+PATH = "/acquiring/webhook"
+router = APIRouter(include_in_schema=False)
+
+
+def settle(ledger: Ledger, secret: str, body: bytes, signature: str) -> Response:
+    try:
+        verdict = verify_webhook(secret, body, signature)
+    except BadSignatureError:
+        return problem_response(401, "bad_signature", "webhook signature does not match")
+    except (AcquiringError, ValueError, KeyError, TypeError):
+        return problem_response(400, "bad_payload", "not a payment verdict")
+    if verdict.status == PENDING:
+        return json_response({"ok": True})
+    succeeded = verdict.status == SUCCEEDED
+    kind, _, rest = verdict.payment_id.partition(":")
+    try:
+        with acting_as("system:acquiring"):
+            if kind == "topup":
+                TopUps(ledger).settle(verdict.payment_id, succeeded, verdict.amount, verdict.reason)
+            elif kind == "autopay" and verdict.status in (SUCCEEDED, FAILED):
+                schedule_id, _, period = rest.partition(":")
+                Billing(ledger).settle_autopayment(
+                    UUID(schedule_id), period, succeeded, verdict.reason
+                )
+            else:
+                return problem_response(404, "unknown_payment", "not our payment")
+    except DomainError as error:
+        log.warning("webhook for %s refused: %s", verdict.payment_id, error)
+        return problem_response(status_of(error), error.code, str(error))
+    except ValueError:
+        return problem_response(404, "unknown_payment", "not our payment")
+    return json_response({"ok": True})
+
+
+@router.post(PATH)
+async def acquiring_webhook(request: Request) -> Response:
+    body = await request.body()
+    ledger: Ledger = request.app.state.container.ledger
+    secret: str = request.app.state.graphql_services.settings.acquiring_webhook_secret
+    return await run_in_threadpool(
+        settle, ledger, secret, body, request.headers.get("X-Signature", "")
+    )

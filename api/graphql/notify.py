@@ -1,0 +1,179 @@
+"""Notification settings a parent reads and changes (issue 12, point 3): per kind of message
+and channel allowed by the tariff, quiet hours, and where messages go (the contact)."""
+
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.enums import Tariff
+from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.scalars import Position
+from domain.account import Account
+from domain.preferences import CHANNELS, KINDS, allowed_channels, change_settings, preferences_of
+
+
+@strawberry.enum(description="A kind of message a parent may switch off per channel.")
+class NotificationKind(Enum):
+    PURCHASES = strawberry.enum_value("purchases", description="Purchases and declines.")
+    PASSES = strawberry.enum_value("passes", description="Turnstile passes.")
+    TOP_UPS = strawberry.enum_value("top_ups", description="Money in.")
+    LOW_BALANCE = strawberry.enum_value("low_balance", description="The low-balance alert.")
+    FEES = strawberry.enum_value("fees", description="Tariff fees and fee debts.")
+    CASEWORK = strawberry.enum_value("casework", description="Disputes and refunds.")
+
+
+@strawberry.enum(description="How a message reaches the parent.")
+class NotificationChannel(Enum):
+    EMAIL = strawberry.enum_value("email", description="E-mail, on every tariff.")
+    PUSH = strawberry.enum_value("push", description="Push to the app (MOBILE, SMS_PLUS).")
+    SMS = strawberry.enum_value("sms", description="SMS (SMS_PLUS).")
+
+
+@strawberry.type(description="One channel of one kind of message.")
+class ChannelSetting:
+    channel: NotificationChannel = strawberry.field(description="The channel.")
+    allowed: bool = strawberry.field(description="Whether the tariff has this channel.")
+    enabled: bool = strawberry.field(description="Whether the parent wants it (and may).")
+
+
+@strawberry.type(description="The channels of one kind of message.")
+class KindSetting:
+    kind: NotificationKind = strawberry.field(description="The kind of message.")
+    channels: list[ChannelSetting] = strawberry.field(description="Each channel's setting.")
+
+
+@strawberry.type(description="School-local hours without push or SMS.")
+class QuietHours:
+    start: str = strawberry.field(description="HH:MM, school-local.")
+    end: str = strawberry.field(description="HH:MM, school-local; may be past midnight.")
+
+
+@strawberry.type(description="Where messages go.")
+class Contact:
+    phone: str | None = strawberry.field(description="For SMS.")
+    email: str | None = strawberry.field(description="For e-mail.")
+
+
+@strawberry.type(description="What a parent hears, how, and when not.")
+class NotificationSettings:
+    tariff: Tariff = strawberry.field(description="The tariff, which decides the channels.")
+    service_only: bool = strawberry.field(description="Everything but service messages off.")
+    kinds: list[KindSetting] = strawberry.field(description="Per kind and channel.")
+    quiet_hours: QuietHours | None = strawberry.field(description="No push/SMS during them.")
+    contact: Contact | None = strawberry.field(description="The chosen contact, if any.")
+
+
+@strawberry.input(description="Switch one kind of message on or off on one channel.")
+class NotificationSwitchInput:
+    kind: NotificationKind = strawberry.field(description="The kind of message.")
+    channel: NotificationChannel = strawberry.field(description="The channel.")
+    enabled: bool = strawberry.field(description="On or off.")
+
+
+@strawberry.input(description="Quiet hours, school-local HH:MM.")
+class QuietHoursInput:
+    start: str = strawberry.field(description="HH:MM.")
+    end: str = strawberry.field(description="HH:MM (may be past midnight).")
+
+
+@strawberry.input(description="Change notification settings; omitted parts stay as they are.")
+class ChangeNotificationSettingsInput:
+    contract_number: str = strawberry.field(description="The contract.")
+    switches: list[NotificationSwitchInput] = strawberry.field(
+        default_factory=list, description="Kinds and channels to switch."
+    )
+    quiet_hours: QuietHoursInput | None = strawberry.field(
+        default=None, description="New quiet hours (with `clearQuietHours` false)."
+    )
+    clear_quiet_hours: bool = strawberry.field(default=False, description="No quiet hours.")
+
+
+@strawberry.type(description="The settings as they now stand.")
+class NotificationSettingsPayload:
+    settings: NotificationSettings | None = strawberry.field(description="The new settings.")
+    user_errors: list[UserError] = strawberry.field(description="Why they were refused.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+def settings_of(account: Account, contact: dict[str, str] | None) -> NotificationSettings:
+    prefs = preferences_of(account)
+    allowed = allowed_channels(account.tariff)
+    kinds = [
+        KindSetting(
+            kind=NotificationKind(kind),
+            channels=[
+                ChannelSetting(
+                    channel=NotificationChannel(channel),
+                    allowed=channel in allowed,
+                    enabled=channel in allowed and (kind, channel) not in prefs.muted,
+                )
+                for channel in CHANNELS
+            ],
+        )
+        for kind in KINDS
+    ]
+    quiet = None
+    if prefs.quiet_from and prefs.quiet_until:
+        start, end = prefs.quiet_from.strftime("%H:%M"), prefs.quiet_until.strftime("%H:%M")
+        quiet = QuietHours(start=start, end=end)
+    return NotificationSettings(
+        tariff=Tariff(account.tariff),
+        service_only=account.service_only,
+        kinds=kinds,
+        quiet_hours=quiet,
+        contact=Contact(phone=contact.get("phone"), email=contact.get("email"))
+        if contact
+        else None,
+    )
+
+
+async def read_settings(info: Info[Context, None], account_id: object) -> NotificationSettings:
+    services = info.context.services
+    account = await services.run(services.ledger.account, account_id)
+    contact = None
+    if account.contact_ref:
+        contact = await services.run(services.people.get, account.contact_ref)
+    return settings_of(account, contact)
+
+
+@strawberry.type
+class NotifyQuery:
+    @strawberry.field(description="Parents: what they hear, on which channel, and when not.")
+    async def notification_settings(
+        self, info: Info[Context, None], contract_number: str
+    ) -> NotificationSettings:
+        ref = await perm.account(info, "Query.notificationSettings", contract_number)
+        return await read_settings(info, ref.account_id)
+
+
+@strawberry.type
+class NotifyMutation:
+    @strawberry.mutation(description="Parents: switch kinds of messages per channel; quiet hours.")
+    async def change_notification_settings(
+        self, info: Info[Context, None], input: ChangeNotificationSettingsInput
+    ) -> NotificationSettingsPayload:
+        ref = await perm.account(info, "Mutation.changeNotificationSettings", input.contract_number)
+        switches = [
+            (str(s.kind.value), str(s.channel.value), s.enabled) for s in input.switches[:100]
+        ]
+        quiet = input.quiet_hours
+        keep = quiet is None and not input.clear_quiet_hours
+        start = None if quiet is None or input.clear_quiet_hours else quiet.start[:8]
+        end = None if quiet is None or input.clear_quiet_hours else quiet.end[:8]
+        ledger = info.context.services.ledger
+        position, errors = await attempt(
+            info,
+            ledger._on_account,
+            ref.account_id,
+            lambda a: change_settings(a, switches, start, end, keep),
+        )
+        if errors:
+            return NotificationSettingsPayload(settings=None, user_errors=errors, position=None)
+        return NotificationSettingsPayload(
+            settings=await read_settings(info, ref.account_id),
+            user_errors=[],
+            position=position_of(position),
+        )

@@ -1,0 +1,47 @@
+"""The shape of the parents' mutations (issue 12), as clients expect it: one `input`
+argument, a payload with the changed object, `userErrors` for refused input, and the ledger
+`position` to read one's own writes. A refusal is data, never a GraphQL error."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.mutations import command
+from api.graphql.scalars import Position
+from domain.errors import DomainError
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="Why a mutation's input was refused; nothing was recorded.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="The path of the input field at fault, when one field is at fault."
+    )
+    code: str = strawberry.field(description="A stable, machine-readable code (snake_case).")
+    message: str = strawberry.field(description="What was wrong, for people.")
+
+
+def user_error(error: DomainError, field: list[str] | None = None) -> UserError:
+    return UserError(field=field, code=error.code, message=str(error))
+
+
+def refused(code: str, message: str, *field: str) -> UserError:
+    return UserError(field=list(field) or None, code=code, message=message)
+
+
+async def attempt(
+    info: Info[Context, None], fn: Callable[..., T], *args: Any, field: list[str] | None = None
+) -> tuple[T | None, list[UserError]]:
+    """Run a command as the viewer: its result, or the domain's refusal as a user error."""
+    try:
+        return await command(info, fn, *args), []
+    except DomainError as error:
+        return None, [user_error(error, field)]
+
+
+def position_of(value: int | None) -> Position | None:
+    return Position(value) if value else None

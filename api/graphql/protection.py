@@ -1,0 +1,160 @@
+"""What a parent forbids at the till (issue 12, point 4): banned items, allergens,
+per-category daily limits, and a freeze of the cards the parent can undo."""
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.enums import TerminalKind
+from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.scalars import Kopecks, Position
+from domain import protection as rules
+from domain.account import Account
+
+
+@strawberry.type(description="The most the card may spend per school day at a kind of terminal.")
+class CategoryLimit:
+    terminal_kind: TerminalKind = strawberry.field(description="The kind of terminal.")
+    daily_limit: Kopecks = strawberry.field(description="Per school day; 0: not at all.")
+
+
+@strawberry.type(description="What the parent forbids at the point of sale.")
+class Protection:
+    banned_items: list[str] = strawberry.field(description="Item codes declined at the till.")
+    allergens: list[str] = strawberry.field(
+        description="Allergens: an item whose menu entry lists one is declined."
+    )
+    category_limits: list[CategoryLimit] = strawberry.field(description="Per terminal kind.")
+    frozen: bool = strawberry.field(description="Payments declined until the parent unfreezes.")
+    frozen_reason: str | None = strawberry.field(description="Why the parent froze the cards.")
+
+    @classmethod
+    def of(cls, account: Account) -> "Protection":
+        p = rules.protection_of(account)
+        return cls(
+            banned_items=list(p.bans),
+            allergens=list(p.allergies),
+            category_limits=[
+                CategoryLimit(terminal_kind=TerminalKind(k), daily_limit=Kopecks(v))
+                for k, v in sorted(p.limits.items())
+            ],
+            frozen=p.frozen is not None,
+            frozen_reason=p.frozen,
+        )
+
+
+@strawberry.input(description="One kind of terminal's daily limit.")
+class CategoryLimitInput:
+    terminal_kind: TerminalKind = strawberry.field(description="A paying kind of terminal.")
+    daily_limit: Kopecks = strawberry.field(description="Per school day; 0: not at all.")
+
+
+@strawberry.input(description="Change what is forbidden; an omitted list stays as it is.")
+class ChangeProtectionInput:
+    contract_number: str = strawberry.field(description="The contract.")
+    banned_items: list[str] | None = strawberry.field(
+        default=None, description="Item codes to decline (replaces the list)."
+    )
+    allergens: list[str] | None = strawberry.field(
+        default=None, description="Allergens to decline (replaces the list)."
+    )
+    category_limits: list[CategoryLimitInput] | None = strawberry.field(
+        default=None, description="Daily limits per terminal kind (replaces them all)."
+    )
+
+
+@strawberry.input(description="Freeze the cards of a contract for a while.")
+class FreezeCardsInput:
+    contract_number: str = strawberry.field(description="The contract.")
+    reason: str = strawberry.field(default="заморожено родителем", description="Why.")
+
+
+@strawberry.input(description="Undo the parent's freeze.")
+class UnfreezeCardsInput:
+    contract_number: str = strawberry.field(description="The contract.")
+
+
+@strawberry.type(description="What is now forbidden.")
+class ProtectionPayload:
+    protection: Protection | None = strawberry.field(description="As it now stands.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+def change(
+    a: Account,
+    bans: list[str] | None,
+    allergens: list[str] | None,
+    limits: dict[str, int] | None,
+) -> None:
+    if bans is not None:
+        rules.set_bans(a, bans)
+    if allergens is not None:
+        rules.set_allergies(a, allergens)
+    if limits is not None:
+        rules.set_limits(a, limits)
+
+
+async def protection_payload(
+    info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
+) -> ProtectionPayload:
+    if errors:
+        return ProtectionPayload(protection=None, user_errors=errors, position=None)
+    services = info.context.services
+    account = await services.run(services.ledger.account, account_id)
+    return ProtectionPayload(
+        protection=Protection.of(account), user_errors=[], position=position_of(position)
+    )
+
+
+@strawberry.type
+class ProtectionQuery:
+    @strawberry.field(description="What the parent forbids at the till for this contract.")
+    async def protection(self, info: Info[Context, None], contract_number: str) -> Protection:
+        ref = await perm.account(info, "Query.protection", contract_number)
+        services = info.context.services
+        return Protection.of(await services.run(services.ledger.account, ref.account_id))
+
+
+@strawberry.type
+class ProtectionMutation:
+    @strawberry.mutation(description="Parents: banned items, allergens, per-category limits.")
+    async def change_protection(
+        self, info: Info[Context, None], input: ChangeProtectionInput
+    ) -> ProtectionPayload:
+        ref = await perm.account(info, "Mutation.changeProtection", input.contract_number)
+        limits = None
+        if input.category_limits is not None:
+            limits = {c.terminal_kind.value: int(c.daily_limit) for c in input.category_limits}
+        bans = None if input.banned_items is None else list(input.banned_items)
+        allergens = None if input.allergens is None else list(input.allergens)
+        ledger = info.context.services.ledger
+        position, errors = await attempt(
+            info,
+            ledger._on_account,
+            ref.account_id,
+            lambda a: change(a, bans, allergens, limits),
+        )
+        return await protection_payload(info, ref.account_id, position, errors)
+
+    @strawberry.mutation(description="Parents: freeze the cards (payments declined) until undone.")
+    async def freeze_cards(
+        self, info: Info[Context, None], input: FreezeCardsInput
+    ) -> ProtectionPayload:
+        ref = await perm.account(info, "Mutation.freezeCards", input.contract_number)
+        ledger = info.context.services.ledger
+        reason = input.reason[:500]
+        position, errors = await attempt(
+            info, ledger._on_account, ref.account_id, lambda a: rules.freeze(a, reason)
+        )
+        return await protection_payload(info, ref.account_id, position, errors)
+
+    @strawberry.mutation(description="Parents: undo the freeze.")
+    async def unfreeze_cards(
+        self, info: Info[Context, None], input: UnfreezeCardsInput
+    ) -> ProtectionPayload:
+        ref = await perm.account(info, "Mutation.unfreezeCards", input.contract_number)
+        ledger = info.context.services.ledger
+        position, errors = await attempt(info, ledger._on_account, ref.account_id, rules.unfreeze)
+        return await protection_payload(info, ref.account_id, position, errors)

@@ -1,0 +1,158 @@
+"""Parents top up from their own login (issue 12, point 1): the commission quoted first,
+then a payment page from the acquirer; the acquirer's webhook credits the account once."""
+
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.enums import Channel
+from api.graphql.payloads import UserError, attempt, position_of, refused
+from api.graphql.queries import bad_input
+from api.graphql.scalars import Kopecks, Position
+from domain.errors import DomainError
+from domain.topup import CardPayment, Quote
+from domain.topups import TopUps
+
+
+@strawberry.enum(description="Where a started top-up stands.")
+class TopUpStatus(Enum):
+    STARTED = strawberry.enum_value("started", description="Waiting for the parent to pay.")
+    SUCCEEDED = strawberry.enum_value("succeeded", description="Paid and credited.")
+    FAILED = strawberry.enum_value("failed", description="Refused by the bank; nothing moved.")
+
+
+@strawberry.type(description="What a top-up costs, before paying.")
+class TopUpQuote:
+    channel: Channel = strawberry.field(description="How the parent pays.")
+    amount: Kopecks = strawberry.field(description="What reaches the account.")
+    commission: Kopecks = strawberry.field(description="The bank's commission, paid on top.")
+    total: Kopecks = strawberry.field(description="What the parent's card is charged.")
+    rate: str = strawberry.field(description="The school's commission rate (0.05 = 5 %).")
+
+    @classmethod
+    def of(cls, q: Quote) -> "TopUpQuote":
+        return cls(
+            channel=Channel(q.channel),
+            amount=Kopecks(q.amount),
+            commission=Kopecks(q.commission),
+            total=Kopecks(q.total),
+            rate=q.rate,
+        )
+
+
+@strawberry.type(description="A top-up a parent started, until the bank's verdict.")
+class TopUpPayment:
+    payment_id: str = strawberry.field(description="Our payment id, as the acquirer knows it.")
+    channel: Channel = strawberry.field(description="How the parent pays.")
+    amount: Kopecks = strawberry.field(description="What reaches the account.")
+    commission: Kopecks = strawberry.field(description="The commission quoted at the start.")
+    total: Kopecks = strawberry.field(description="What the card is charged.")
+    status: TopUpStatus = strawberry.field(description="Where the payment stands.")
+    reason: str | None = strawberry.field(description="Why the bank refused, if it did.")
+    confirmation_url: str | None = strawberry.field(
+        description="The acquirer's page where the parent pays (only when just started)."
+    )
+
+    @classmethod
+    def of(cls, p: CardPayment, confirmation_url: str | None = None) -> "TopUpPayment":
+        return cls(
+            payment_id=p.payment_id,
+            channel=Channel(p.channel),
+            amount=Kopecks(p.amount),
+            commission=Kopecks(p.commission),
+            total=Kopecks(p.total),
+            status=TopUpStatus(p.status),
+            reason=p.reason or None,
+            confirmation_url=confirmation_url,
+        )
+
+
+@strawberry.input(description="Start a top-up by card or SBP.")
+class StartTopUpInput:
+    contract_number: str = strawberry.field(description="The contract to top up.")
+    amount: Kopecks = strawberry.field(description="What should reach the account.")
+    channel: Channel = strawberry.field(default=Channel.BANK_CARD, description="BANK_CARD or SBP.")
+    return_url: str | None = strawberry.field(
+        default=None, description="Where the acquirer's page sends the parent back."
+    )
+
+
+@strawberry.type(description="The started top-up and the page to pay it on.")
+class StartTopUpPayload:
+    top_up: TopUpPayment | None = strawberry.field(description="The started payment.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was not started.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+@strawberry.type
+class TopUpQuery:
+    @strawberry.field(description="Parents: what a top-up costs with the school's commission.")
+    async def top_up_quote(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        amount: Kopecks,
+        channel: Channel = Channel.BANK_CARD,
+    ) -> TopUpQuote:
+        ref = await perm.account(info, "Query.topUpQuote", contract_number)
+        services = info.context.services
+        try:
+            q = await services.run(
+                TopUps(services.ledger).quote, ref.account_id, int(amount), channel.value
+            )
+        except DomainError as error:
+            raise bad_input(str(error)) from None
+        return TopUpQuote.of(q)
+
+    @strawberry.field(description="Parents: a started top-up and its status.")
+    async def top_up(
+        self, info: Info[Context, None], contract_number: str, payment_id: str
+    ) -> TopUpPayment | None:
+        ref = await perm.account(info, "Query.topUp", contract_number)
+        services = info.context.services
+        try:
+            found = await services.run(TopUps(services.ledger).payment, payment_id[:128])
+        except DomainError:
+            return None
+        return TopUpPayment.of(found) if found.account_id == ref.account_id else None
+
+
+@strawberry.type
+class TopUpMutation:
+    @strawberry.mutation(
+        description="Parents: start a top-up; pay on `confirmationUrl`; the acquirer's webhook "
+        "credits the account once."
+    )
+    async def start_top_up(
+        self, info: Info[Context, None], input: StartTopUpInput
+    ) -> StartTopUpPayload:
+        ref = await perm.account(info, "Mutation.startTopUp", input.contract_number)
+        services = info.context.services
+        topups = TopUps(services.ledger)
+        started, errors = await attempt(
+            info, topups.start, ref.account_id, int(input.amount), input.channel.value
+        )
+        if started is None:
+            return StartTopUpPayload(top_up=None, user_errors=errors, position=None)
+        payment, position = started
+        back = input.return_url or services.settings.public_url
+        try:
+            checkout = await services.run(
+                services.checkout.checkout,
+                payment.payment_id,
+                payment.total,
+                payment.channel,
+                f"Пополнение счёта {ref.contract_number}",
+                back[:500],
+            )
+        except Exception:  # the acquirer is down: the payment stays started, nothing is charged
+            error = refused("acquirer_unavailable", "the payment provider did not answer; retry")
+            return StartTopUpPayload(top_up=None, user_errors=[error], position=None)
+        return StartTopUpPayload(
+            top_up=TopUpPayment.of(payment, checkout.confirmation_url),
+            user_errors=[],
+            position=position_of(position),
+        )

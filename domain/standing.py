@@ -1,0 +1,106 @@
+"""A parent's standing orders from the cabinet: the autopayment rules (at most one monthly
+and one threshold rule per account, found by derived ids) and the low-balance alert.
+
+Set up, change, pause, resume and cancel; each reloads and retries on a version conflict.
+The workers run the rules (`workers/feed.py`, `workers/scheduler.py`)."""
+
+from collections.abc import Callable
+from uuid import UUID
+
+from domain.autopay import MONTHLY, THRESHOLD, Autopayment, parent_autopay_id
+from domain.errors import ConflictError, InvalidCommandError, NotFoundError
+from domain.ledger import Ledger
+
+KINDS = (MONTHLY, THRESHOLD)
+
+
+class AutopayStateError(ConflictError):
+    code = "autopay_state"
+
+
+class NoAutopayError(NotFoundError):
+    code = "unknown_autopayment"
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
+    return kind
+
+
+class StandingOrders:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def rules(self, account_id: UUID) -> list[Autopayment]:
+        found = (self.ledger._find(parent_autopay_id(account_id, k), Autopayment) for k in KINDS)
+        return [a for a in found if a is not None]
+
+    def rule(self, account_id: UUID, kind: str) -> Autopayment:
+        found = self.ledger._find(parent_autopay_id(account_id, check_kind(kind)), Autopayment)
+        if found is None:
+            raise NoAutopayError(f"no {kind} autopayment is set up for this account")
+        return found
+
+    def set_up(
+        self, account_id: UUID, kind: str, amount: int, below: int, day: int, card_token: str
+    ) -> tuple[Autopayment, int]:
+        """A new rule, or a cancelled one brought back with new terms."""
+
+        def attempt() -> tuple[Autopayment, int]:
+            self.ledger.account(account_id).check_open()
+            schedule_id = parent_autopay_id(account_id, check_kind(kind))
+            found = self.ledger._find(schedule_id, Autopayment)
+            if found is None:
+                found = Autopayment.schedule(
+                    account_id, kind, amount, below, day, card_token, schedule_id
+                )
+            elif found.state != "cancelled":
+                raise AutopayStateError(f"a {kind} autopayment is already set up: change it")
+            else:
+                found.change(amount, below, day, card_token)
+            return found, self.ledger._position(self.ledger.save(found))
+
+        return self.ledger._retry(attempt)
+
+    def change(
+        self,
+        account_id: UUID,
+        kind: str,
+        amount: int | None,
+        below: int | None,
+        day: int | None,
+        card_token: str | None,
+    ) -> tuple[Autopayment, int]:
+        def command(rule: Autopayment) -> None:
+            if rule.state == "cancelled":
+                raise AutopayStateError("a cancelled autopayment is set up again, not changed")
+            rule.change(
+                rule.amount if amount is None else amount,
+                rule.below if below is None else below,
+                rule.day if day is None else day,
+                rule.card_token if card_token is None else card_token,
+            )
+
+        return self._on_rule(account_id, kind, command)
+
+    def pause(self, account_id: UUID, kind: str) -> tuple[Autopayment, int]:
+        return self._on_rule(account_id, kind, lambda r: r.pause())
+
+    def resume(self, account_id: UUID, kind: str) -> tuple[Autopayment, int]:
+        return self._on_rule(account_id, kind, lambda r: r.resume())
+
+    def cancel(self, account_id: UUID, kind: str, reason: str) -> tuple[Autopayment, int]:
+        return self._on_rule(account_id, kind, lambda r: r.cancel(reason))
+
+    def _on_rule(
+        self, account_id: UUID, kind: str, command: Callable[[Autopayment], None]
+    ) -> tuple[Autopayment, int]:
+        def attempt() -> tuple[Autopayment, int]:
+            rule = self.rule(account_id, kind)
+            command(rule)
+            saved = self.ledger.save(rule)
+            position = self.ledger._position(saved) or self.ledger.recorder.max_notification_id()
+            return rule, int(position or 0)
+
+        return self.ledger._retry(attempt)

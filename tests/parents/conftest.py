@@ -1,0 +1,3 @@
+from tests.api.conftest import stack
+
+__all__ = ["stack"]
