@@ -17,6 +17,7 @@ from domain import (  # noqa: F401 - their topics
     preferences,
     school_settings,
     subsidy,
+    topup,
 )
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers

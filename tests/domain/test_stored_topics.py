@@ -45,8 +45,15 @@ def replayed(events: list[Any], account: Account | None = None) -> Account:
     return account
 
 
+# State added after the stored history was written, which a snapshot of that time cannot hold:
+# the spend per terminal kind (parents' category limits) counts from the first tap after an
+# older snapshot, for that day only. Everything else is compared.
+ADDED_SINCE = frozenset({"kind_spent"})
+
+
 def state_of(account: Account) -> dict[str, Any]:
-    return dict(Account.Snapshot.take(account).state)
+    state = dict(Account.Snapshot.take(account).state)
+    return {k: v for k, v in state.items() if k not in ADDED_SINCE}
 
 
 @pytest.mark.parametrize("topic", STORED_TOPICS)
