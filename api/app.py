@@ -1,7 +1,8 @@
 """The HTTP application factory: one FastAPI app, routers mounted here, nothing at import.
 
 `create_app(container)` takes the composition root's `Container`; GraphQL (parents, staff,
-auditors) is mounted at /graphql beside the terminal ingestion routes, and /health answers.
+auditors) is mounted at /graphql beside the terminal ingestion routes, the browser pages
+(`web.py`: cabinet, till, kiosk, admin, Swagger UI) beside them, and /health answers.
 Outermost, before any route: the body limits (`body_limit.py`), then `UnexpectedErrors`.
 """
 
@@ -23,6 +24,7 @@ from api.graphql.schema import graphql_router
 from api.graphql.services import ApiSettings, Services
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas
+from api.web import install_web
 
 SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
 terminal) and `X-Signature` = hex HMAC-SHA256(secret, canonical), where canonical is
@@ -75,6 +77,8 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
         summary="School card: terminal ingestion; GraphQL at /graphql",
         description=SIGNING,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI from local assets (api/web.py), never a CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.state.terminal_desk = desk
@@ -85,6 +89,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.include_router(
         graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"
     )
+    install_web(app, api_settings.development)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
 
