@@ -65,6 +65,7 @@ export function resetLive(): void {
 export const client = new Client({
   url: "/graphql",
   requestPolicy: "cache-and-network",
+  preferGetMethod: false, // the API takes queries by POST only
   exchanges: [
     cacheExchange,
     fetchExchange,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { graphql } from "../../gql";
 import { CARD_STATES, MOVEMENT_KINDS, formatDateTime, problemText } from "../../labels";
@@ -41,11 +41,19 @@ export function Overview({ contract, manage }: { contract: string; manage: boole
   const [{ data, fetching, error }, refetch] = useQuery({ query: ACCOUNT, variables: { contract } });
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [, block] = useMutation(BLOCK);
-  const [live] = useSubscription({ query: LIVE, variables: { contract } }, (prev: LiveEvent[] = [], event) => {
-    refetch({ requestPolicy: "network-only" });
-    return [event.accountEvents as LiveEvent, ...prev].slice(0, 20);
-  });
   const account = data?.account;
+  // Live from the position the page already shows: nothing between the two is missed.
+  const [since, setSince] = useState<string | null>(null);
+  useEffect(() => {
+    if (account && since === null) setSince(account.position);
+  }, [account, since]);
+  const [live] = useSubscription(
+    { query: LIVE, variables: { contract, after: since }, pause: since === null },
+    (prev: LiveEvent[] = [], event) => {
+      refetch({ requestPolicy: "network-only" });
+      return [event.accountEvents as LiveEvent, ...prev].slice(0, 20);
+    },
+  );
   if (fetching && !account) return <Loading />;
   if (error || !account) return <Notice kind="error">Не удалось загрузить счёт</Notice>;
 

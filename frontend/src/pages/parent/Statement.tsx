@@ -109,6 +109,7 @@ function DisputeForm({ contract, on, at, amount }: { contract: string; on: strin
   return (
     <form
       className="panel"
+      aria-label="Спор по списанию"
       onSubmit={async (e) => {
         e.preventDefault();
         const r = (await dispute({ contract, key: charge.key, claim: claim.trim() })).data?.disputeCharge;

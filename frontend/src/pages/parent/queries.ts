@@ -31,8 +31,8 @@ export const STATEMENT = graphql(`
 `);
 
 export const LIVE = graphql(`
-  subscription Live($contract: String!) {
-    accountEvents(contractNumber: $contract) {
+  subscription Live($contract: String!, $after: Position) {
+    accountEvents(contractNumber: $contract, after: $after) {
       position kind at amount regularAfter terminalKind reason
     }
   }

@@ -1,0 +1,33 @@
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from adapters.postgres import eventsourcing_env
+from domain.ledger import Ledger
+from tests.api.stack import Stack, running_stack
+from tests.web.browser import chromium_path, require_build
+
+
+@pytest.fixture(scope="module")
+def stack(database_url: str) -> Iterator[Stack]:
+    require_build()
+    ledger = Ledger(eventsourcing_env(database_url), snapshot_interval=10)
+    with running_stack(ledger, database_url) as found:
+        yield found
+    ledger.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    found = playwright.chromium.launch(
+        executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"]
+    )
+    yield found
+    found.close()
