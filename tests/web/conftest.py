@@ -1,12 +1,12 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
 from tests.api.stack import Stack, running_stack
-from tests.web.browser import chromium_path, require_build
+from tests.web.browser import chromium_path, new_context, require_build
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +31,20 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     )
     yield found
     found.close()
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser, stack: Stack) -> Iterator[OpenPage]:
+    """A page in a fresh browser profile on the stack (`phone=True`: a phone's screen)."""
+    contexts: list[BrowserContext] = []
+
+    def opened(phone: bool = False) -> Page:
+        contexts.append(new_context(browser, stack.url, phone=phone))
+        return contexts[-1].new_page()
+
+    yield opened
+    for context in contexts:
+        context.close()

@@ -5,11 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld, meal
-from tests.web.browser import ROOT, Outside, check, new_context
+from tests.web.browser import ROOT, Outside, check
+from tests.web.conftest import OpenPage
 
 
 def log_in(page: Page, username: str, password: str, *, forget: bool = False) -> None:
@@ -31,11 +32,10 @@ def family(stack: Stack) -> tuple[SchoolWorld, Family]:
 
 
 def test_a_parent_logs_in_sees_a_tap_live_blocks_the_card_and_disputes_a_charge(
-    stack: Stack, browser: Browser, family: tuple[SchoolWorld, Family]
+    stack: Stack, open_page: OpenPage, family: tuple[SchoolWorld, Family]
 ) -> None:
     world, fam = family
-    context = new_context(browser, stack.url, phone=True)
-    page = context.new_page()
+    page = open_page(phone=True)
     outside = Outside(page)
 
     page.goto("/")
@@ -93,15 +93,13 @@ def test_a_parent_logs_in_sees_a_tap_live_blocks_the_card_and_disputes_a_charge(
         expect(page.get_by_role("link", name=tab)).to_have_attribute("aria-current", "page")
         check(page, name)
     assert outside.hosts == []
-    context.close()
 
 
 def test_a_parent_resets_a_forgotten_password_by_sms(
-    stack: Stack, browser: Browser, family: tuple[SchoolWorld, Family]
+    stack: Stack, open_page: OpenPage, family: tuple[SchoolWorld, Family]
 ) -> None:
     _, fam = family
-    context = new_context(browser, stack.url, phone=True)
-    page = context.new_page()
+    page = open_page(phone=True)
     page.goto("/")
     page.get_by_role("link", name="Забыли пароль?").click()
     check(page, "parent-reset")
@@ -117,7 +115,6 @@ def test_a_parent_resets_a_forgotten_password_by_sms(
     expect(page.get_by_role("heading", name=f"Договор № {fam.contract}")).to_be_visible()
     # Remembered this time: the session outlives the tab.
     assert page.evaluate("() => localStorage.getItem('infoshkola.session')") is not None
-    context.close()
 
 
 SCHEMA = (ROOT / "schema.graphql").read_text()
@@ -127,11 +124,10 @@ SCHEMA = (ROOT / "schema.graphql").read_text()
     "topUpQuote" not in SCHEMA, reason="the schema has no topUpQuote yet (issue 12)"
 )
 def test_a_parent_sees_the_commission_before_paying(
-    stack: Stack, browser: Browser, family: tuple[SchoolWorld, Family]
+    stack: Stack, open_page: OpenPage, family: tuple[SchoolWorld, Family]
 ) -> None:
     _, fam = family
-    context = new_context(browser, stack.url, phone=True)
-    page = context.new_page()
+    page = open_page(phone=True)
     log_in(page, fam.contract, fam.password)
     page.get_by_label("Сумма пополнения, ₽").fill("500")
     page.get_by_role("button", name="Рассчитать комиссию").click()
@@ -139,7 +135,6 @@ def test_a_parent_sees_the_commission_before_paying(
     expect(quote).to_contain_text("комиссия банка")
     expect(quote.get_by_role("button", name=re.compile("Оплатить"))).to_be_visible()
     check(page, "parent-topup")
-    context.close()
 
 
 def test_the_cabinet_is_an_installable_app(stack: Stack) -> None:

@@ -205,7 +205,7 @@ function DecisionView({ decision: d, photo }: { decision: Decision; photo: strin
 
 function Order({ order, setOrder, session }: { order: Item[]; setOrder: (o: Item[]) => void; session: Session | null }) {
   const school = session?.viewer.schoolIds[0];
-  const [{ data }] = useQuery({ query: MENU, variables: { school: school ?? "", date: localToday() }, pause: !school });
+  const [{ data, error }, reload] = useQuery({ query: MENU, variables: { school: school ?? "", date: localToday() }, pause: !school });
   const [name, setName] = useState("");
   const [price, setPrice] = useState("");
   const add = (item: Item) => {
@@ -222,6 +222,11 @@ function Order({ order, setOrder, session }: { order: Item[]; setOrder: (o: Item
             </Button>
           ))}
           {data && !data.menu.items.length && <p className="muted">Меню на сегодня не опубликовано.</p>}
+          {error && !data && (
+            <p>
+              Меню не загрузилось. <Button variant="secondary" onClick={() => reload({ requestPolicy: "network-only" })}>Повторить</Button>
+            </p>
+          )}
         </div>
       ) : (
         <p className="muted">
