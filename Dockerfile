@@ -1,13 +1,37 @@
-FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpcsclite1 \
+# Two stages: the build stage compiles what has no wheel (pyscard: swig, gcc and the PC/SC
+# headers) and installs exactly what requirements.lock pins, with hashes, into a virtualenv;
+# the runtime stage copies that virtualenv, adds only the PC/SC runtime library and runs as
+# an unprivileged user. Data (embedded servers when no URL is given, the demo's message
+# files) lives under /data, photos under /data/blobs: compose mounts volumes there.
+
+FROM python:3.11-slim AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential swig libpcsclite-dev \
     && rm -rf /var/lib/apt/lists/*
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+COPY requirements.lock /src/requirements.lock
+RUN /opt/venv/bin/pip install --require-hashes -r /src/requirements.lock
+COPY pyproject.toml README.md /src/
+COPY domain /src/domain
+COPY projections /src/projections
+COPY api /src/api
+COPY adapters /src/adapters
+COPY workers /src/workers
+RUN /opt/venv/bin/pip install --no-deps /src \
+    && /opt/venv/bin/python -c "import smartcard.System, adapters.cli.main"
+
+FROM python:3.11-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpcsclite1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin infoshkola \
+    && mkdir -p /app /data/blobs \
+    && chown -R infoshkola:infoshkola /app /data
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 INFOSHKOLA_VAR=/data BLOB_DIR=/data/blobs
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY domain domain
-COPY projections projections
-COPY api api
-COPY adapters adapters
-COPY workers workers
-RUN pip install --no-cache-dir .
-ENV PYTHONUNBUFFERED=1
+USER infoshkola
+VOLUME ["/data"]
 ENTRYPOINT ["infoshkola"]
+CMD ["--help"]

@@ -79,8 +79,11 @@ lock: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/infoshkola up
 
-bench: setup
-	$(PY) -m bench.ledger
+# The tap path against raw PostgreSQL (a few minutes; JSON in var/bench.json, a py-spy profile
+# of the API in var/bench-profile.txt), then the durability test with more crashes.
+bench: setup services
+	$(PY) -u -m bench.run --json var/bench.json --profile var/bench-profile.txt
+	INFOSHKOLA_DURABILITY_CRASHES=6 $(PY) -m pytest -q -p no:cacheprovider tests/adapters/test_durability.py
 	$(PY) -u -m bench.projections --events 200000
 
 clean:

@@ -14,13 +14,8 @@ from uuid import UUID
 
 import psycopg
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS blob_access (
-    sha256 text NOT NULL,
-    school_id uuid NOT NULL,
-    PRIMARY KEY (sha256, school_id)
-)
-"""
+from adapters import migrations
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_BLOB_BYTES = 5 * 1024 * 1024
 
@@ -31,8 +26,7 @@ class BlobStore:
         self.database_url = database_url
 
     def create_tables(self) -> None:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            conn.execute(_DDL)
+        migrations.upgrade(self.database_url)
 
     def put(self, data: bytes, school_id: UUID) -> str:
         """Store `data` (once) and let `school_id` see it; returns its SHA-256 in hex."""

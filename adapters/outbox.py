@@ -22,32 +22,6 @@ from uuid import UUID
 
 import psycopg
 
-DDL = """
-CREATE TABLE IF NOT EXISTS wk_outbox (
-    message_id text PRIMARY KEY, account_id uuid, subject_ref text NOT NULL,
-    channel text NOT NULL, kind text NOT NULL, title text NOT NULL, body text NOT NULL,
-    status text NOT NULL DEFAULT 'pending', attempts int NOT NULL DEFAULT 0,
-    claimed_until timestamptz, sent_at timestamptz, provider_ref text, error text,
-    swept_at timestamptz,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    address text, sensitive boolean NOT NULL DEFAULT false,
-    pickup boolean NOT NULL DEFAULT false, expires_at timestamptz);
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
-                   AND table_name = 'wk_outbox' AND column_name = 'pickup') THEN
-        ALTER TABLE wk_outbox ALTER COLUMN account_id DROP NOT NULL,
-            ADD COLUMN address text, ADD COLUMN sensitive boolean NOT NULL DEFAULT false,
-            ADD COLUMN pickup boolean NOT NULL DEFAULT false, ADD COLUMN expires_at timestamptz;
-    END IF;
-END $$;
-CREATE INDEX IF NOT EXISTS wk_outbox_open ON wk_outbox (created_at)
-    WHERE status IN ('pending', 'sending');
-CREATE INDEX IF NOT EXISTS wk_outbox_pickup ON wk_outbox (created_at) WHERE pickup;
-CREATE INDEX IF NOT EXISTS wk_outbox_secrets ON wk_outbox (subject_ref, kind)
-    WHERE sensitive AND status = 'pending';
-"""
-DDL_LOCK = "SELECT pg_advisory_xact_lock(hashtext('wk_ddl'))"  # WorkerStore takes the same key
-
 # What a final status does to a row: a sensitive row forgets its text and address.
 SCRUB = (
     "body = CASE WHEN sensitive THEN '' ELSE body END, "
@@ -65,12 +39,6 @@ class Outgoing:
     title: str
     body: str
     address: str | None = None  # identity: the phone itself
-
-
-def create_outbox(conn: psycopg.Connection[Any]) -> None:
-    """Create (or bring up to date) the table; inside the caller's transaction."""
-    conn.execute(DDL_LOCK)
-    conn.execute(DDL)
 
 
 def add_message(conn: psycopg.Connection[Any], m: Outgoing) -> bool:

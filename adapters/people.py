@@ -5,30 +5,45 @@ hashes live here, one row per data subject, so erasing a person is one delete wh
 balance still replays from the events.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS personal_data (
-    subject_ref text PRIMARY KEY,
-    fields jsonb NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-)
-"""
+from adapters import migrations
+from adapters.postgres import checked_pool
 
 
 class PeopleStore:
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
+    """Connections come from a small pool opened on first use (a terminal's answer reads a
+    pupil's name on every tap: a new connection each time cost more than the query)."""
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.database_url, autocommit=True)
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        self.database_url = database_url
+        self.pool_size = pool_size
+        self._pool: ConnectionPool[Any] | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _connect(self) -> Iterator[psycopg.Connection[Any]]:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = checked_pool(self.database_url, max_size=self.pool_size)
+        with self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def create_tables(self) -> None:
-        with self._connect() as conn:
-            conn.execute(_DDL)
+        migrations.upgrade(self.database_url)
 
     def put(self, subject_ref: str, **fields: str) -> None:
         """Set (merge) fields of a subject: name, class, phone, email, photo …"""
@@ -54,6 +69,16 @@ class PeopleStore:
                 (subject_refs,),
             ).fetchall()
         return {ref: dict(fields) for ref, fields in rows}
+
+    def drop_fields(self, subject_refs: list[str], fields: list[str]) -> int:
+        """Destroy some fields (contacts, a photo) of subjects, keeping the rest."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "UPDATE personal_data SET fields = fields - %s::text[], updated_at = now()"
+                " WHERE subject_ref = ANY(%s) AND fields ?| %s::text[]",
+                (fields, subject_refs, fields),
+            )
+            return cur.rowcount
 
     def erase(self, subject_ref: str) -> bool:
         """Destroy a subject's personal data; True when there was something to destroy."""

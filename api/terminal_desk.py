@@ -8,17 +8,20 @@ the domain's job; everything here is translation, authorisation and personal-dat
 from typing import Any
 from uuid import UUID
 
+from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
+from adapters.privacy.office import PrivacyOffice
 from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
 from api.deny_list import DenyList, Revocations
 from api.kiosk import Kiosk
+from api.tap_batcher import TapBatcher
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
+from domain import school_settings
 from domain.errors import DomainError, InvalidCommandError
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
-from domain.recorded import acting_as
 from domain.tap import TapRequest
 
 PHOTO_PATH = "/terminal/v1/photos/"
@@ -40,7 +43,9 @@ class TerminalDesk:
         self.deny_list = DenyList(ledger)
         self.revocations = Revocations(ledger)
         self.kiosk = Kiosk(ledger, people)
+        self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
+        self.batcher = TapBatcher(ledger)  # taps of all request threads, saved together
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
     def create_tables(self) -> None:
@@ -49,7 +54,9 @@ class TerminalDesk:
         self.blobs.create_tables()
 
     def close(self) -> None:
+        self.batcher.close()
         self.secrets.close()
+        self.people.close()
 
     # Authentication
 
@@ -93,20 +100,25 @@ class TerminalDesk:
                 results[i] = self._decide(terminal, request)
             except DomainError as error:
                 results[i] = failed(taps[i], error)
+        metrics.TAP_BATCH_SIZE.observe(len(taps))
         return {"results": results}
 
     def _decide(self, terminal: Terminal, request: TapRequest) -> dict[str, Any]:
-        with acting_as(terminal.actor):
-            result = self.ledger.handle_tap(request)
+        result = self.batcher.decide(request, terminal.actor)
+        if not result.replayed:
+            metrics.TAP_DECISIONS.labels(
+                result.decision.outcome, result.decision.reason or ""
+            ).inc()
         answer = result.decision.as_dict()
         pupil = None
         if result.decision.reason == DeclineReason.FOREIGN_SCHOOL:
             answer.update(dict.fromkeys(_HIDDEN_FROM_FOREIGN))
         elif result.decision.account_id:
-            pupil = self.pupil(UUID(result.decision.account_id), terminal.school_id)
+            account_id = UUID(result.decision.account_id)
+            pupil = self.pupil(account_id, terminal.school_id, terminal.actor)
         return {**answer, "pupil": pupil, "position": result.position, "replayed": result.replayed}
 
-    def pupil(self, account_id: UUID, school_id: UUID) -> dict[str, Any] | None:
+    def pupil(self, account_id: UUID, school_id: UUID, actor: str) -> dict[str, Any] | None:
         """Name, class and photo for the operator's or the guard's screen (own school only)."""
         if account_id not in self._pupil_refs:
             account = self.ledger.account(account_id)
@@ -120,6 +132,8 @@ class TerminalDesk:
             return None
         fields = self.people.get(pupil_ref) or {}
         photo = fields.get("photo")
+        if fields and self.privacy is not None:
+            self.privacy.log.record(actor, "tap.pupil", account_id, [pupil_ref])
         return {
             "name": fields.get("name"),
             "class": fields.get("class") or class_name,
@@ -129,16 +143,20 @@ class TerminalDesk:
     def photo(self, terminal: Terminal, digest: str) -> bytes | None:
         if not self.blobs.readable_by(digest, terminal.school_id):
             return None
-        return self.blobs.read(digest)
+        data = self.blobs.read(digest)
+        if data is not None and self.privacy is not None:
+            self.privacy.log.photo_read(terminal.actor, "photo.terminal", digest)
+        return data
 
     def denied_cards(self, terminal: Terminal, since: int) -> dict[str, Any]:
         version, uids = self.deny_list.for_school(terminal.school_id)
-        own_cap = self.ledger.school(terminal.school_id).offline_cap  # the server's rule too
+        school = self.ledger.school(terminal.school_id)  # the school's cap: the server's rule too
+        today = self.ledger.clock().astimezone(school.zone).date()
         return {
             "version": version,
             "changed": version > since,
             "uids": uids,
-            "offline_cap": self.offline_cap if own_cap is None else own_cap,
+            "offline_cap": school_settings.offline_cap_on(school, today, self.offline_cap),
         }
 
 

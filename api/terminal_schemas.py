@@ -89,8 +89,14 @@ class ErrorDetail(BaseModel):
     message: str
 
 
-class ErrorPublic(BaseModel):
-    error: ErrorDetail
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error answer of every route."""
+
+    type: str = Field(description="urn:infoshkola:problem:<code>")
+    title: str = Field(description="the HTTP status's phrase")
+    status: int
+    detail: str = Field(description="what is wrong, for people")
+    code: str = Field(description="the stable code a client branches on", examples=["unknown_card"])
 
 
 class TapFailure(BaseModel):
@@ -112,6 +118,10 @@ class DenyListPublic(BaseModel):
 class ActivationInput(StrictInput):
     card_uid: str
     offer_version: str
+    consent_version: str = Field(
+        description="the version of the consent to the processing of personal data the parent "
+        "accepted with the offer (152-FZ; see docs/PRIVACY.md)"
+    )
     parent_phone: str
     deposit: int = Field(description="kopecks", ge=ACTIVATION_MIN_DEPOSIT, le=MAX_TOP_UP)
     receipt_id: str
@@ -154,6 +164,29 @@ def add_request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorPublic} for status in (400, 401, 403, 404, 409)
+WHY = {
+    400: "a malformed or refused request (`invalid_command`, `unknown_field`, …)",
+    401: "not authenticated: a missing or bad signature, a replayed counter, an unknown terminal",
+    403: "authenticated, but not allowed (a revoked terminal, another school's resource)",
+    404: "no such resource",
+    409: "a conflict: the same id with another payload, insufficient funds, a closed account",
+    413: "the body is larger than the route's limit (`body_too_large`)",
+    500: "the server failed (`internal_error`); retry later",
+    503: "a server the process needs does not answer (`not_ready`, with the `checks`)",
 }
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses, each an RFC 9457 problem details body."""
+    REQUEST_SCHEMAS["Problem"] = Problem.model_json_schema()
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {
+        status: {
+            "description": WHY[status],
+            "content": {"application/problem+json": {"schema": ref}},
+        }
+        for status in statuses
+    }
+
+
+ERRORS = problems(400, 401, 403, 404, 409, 413, 500)

@@ -9,12 +9,13 @@ dependency reads the body, verification runs in the threadpool); the routes are 
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader
 
 from adapters.blobs import media_type
 from adapters.terminal_auth import SignedRequest
-from api.errors import error_body, json_response
+from api.errors import json_response, problem_response
 from api.terminal import Terminal
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import (
@@ -43,19 +44,37 @@ def get_desk(request: Request) -> TerminalDesk:
 DeskDep = Annotated[TerminalDesk, Depends(get_desk)]
 
 
+# The signature's three headers, as OpenAPI security schemes required together; checked by
+# `desk.authenticate` (auto_error=False: a missing one is its `401`, in problem details).
+TERMINAL_ID = APIKeyHeader(
+    name="X-Terminal-Id", scheme_name="TerminalId", auto_error=False,
+    description="the terminal's UUID",
+)  # fmt: skip
+COUNTER = APIKeyHeader(
+    name="X-Counter", scheme_name="Counter", auto_error=False,
+    description="a decimal integer, strictly increasing per terminal",
+)  # fmt: skip
+SIGNATURE = APIKeyHeader(
+    name="X-Signature", scheme_name="Signature", auto_error=False,
+    description="hex HMAC-SHA256(secret, terminal_id\\ncounter\\nMETHOD\\npath\\n + raw body)",
+)  # fmt: skip
+
+
 async def signed_terminal(
     request: Request,
     desk: DeskDep,
-    x_terminal_id: Annotated[str, Header(description="the terminal's UUID")] = "",
-    x_counter: Annotated[str, Header(description="strictly increasing per terminal")] = "",
-    x_signature: Annotated[str, Header(description="hex HMAC-SHA256, see docs")] = "",
+    x_terminal_id: Annotated[str | None, Security(TERMINAL_ID)] = None,
+    x_counter: Annotated[str | None, Security(COUNTER)] = None,
+    x_signature: Annotated[str | None, Security(SIGNATURE)] = None,
 ) -> Terminal:
     body = await request.body()
     path = request.scope["path"]
     query = request.scope.get("query_string", b"").decode("latin-1")
     if request.method == "GET" and query:
         path = f"{path}?{query}"
-    signed = SignedRequest(x_terminal_id, x_counter, x_signature, request.method, path, body)
+    signed = SignedRequest(
+        x_terminal_id or "", x_counter or "", x_signature or "", request.method, path, body
+    )
     return await run_in_threadpool(desk.authenticate, signed)
 
 
@@ -72,6 +91,7 @@ def parsed(terminal: Terminal) -> object:
 @router.post(
     "/taps",
     summary="Decide one tap",
+    operation_id="postTap",
     response_model=TapDecisionPublic,
     openapi_extra=body_of(TapInput),
 )
@@ -82,6 +102,7 @@ def post_tap(terminal: TerminalDep, desk: DeskDep) -> Response:
 @router.post(
     "/taps/batch",
     summary="Decide a batch of taps (offline uploads), answered in order",
+    operation_id="postTapBatch",
     response_model=TapBatchPublic,
     openapi_extra=body_of(TapBatchInput),
 )
@@ -92,6 +113,7 @@ def post_taps(terminal: TerminalDep, desk: DeskDep) -> Response:
 @router.get(
     "/deny-list",
     summary="Blocked card UIDs of the terminal's school",
+    operation_id="getDenyList",
     response_model=DenyListPublic,
 )
 def get_deny_list(terminal: TerminalDep, desk: DeskDep, since: int = 0) -> Response:
@@ -101,19 +123,21 @@ def get_deny_list(terminal: TerminalDep, desk: DeskDep, since: int = 0) -> Respo
 @router.get(
     "/photos/{sha256}",
     summary="A pupil's photo, for terminals of the pupil's school",
+    operation_id="getPupilPhoto",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
 def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
     data = desk.photo(terminal, sha256)
     if data is None:
-        return json_response(error_body("photo_not_found", "no such photo for this school"), 404)
+        return problem_response(404, "photo_not_found", "no such photo for this school")
     return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
 
 
 @router.post(
     "/kiosk/activations",
     summary="Activate a card: offer accepted, parent phone, first cash deposit",
+    operation_id="postKioskActivation",
     response_model=ReceiptPublic,
     openapi_extra=body_of(ActivationInput),
 )
@@ -124,6 +148,7 @@ def post_activation(terminal: TerminalDep, desk: DeskDep) -> Response:
 @router.post(
     "/kiosk/deposits",
     summary="Cash deposit at the kiosk",
+    operation_id="postKioskDeposit",
     response_model=ReceiptPublic,
     openapi_extra=body_of(DepositInput),
 )
@@ -134,6 +159,7 @@ def post_deposit(terminal: TerminalDep, desk: DeskDep) -> Response:
 @router.post(
     "/kiosk/duplicates",
     summary="Order a duplicate of a blocked card (fee from the regular wallet)",
+    operation_id="postKioskDuplicate",
     response_model=ReceiptPublic,
     openapi_extra=body_of(DuplicateInput),
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from domain import school_settings
 from domain.autopay import Autopayment
 from domain.errors import InvalidCommandError, NotFoundError
 from domain.fees import check_period, first_day, quote_fee
@@ -78,7 +79,7 @@ class Billing:
                         )
                 return FeeResult(account_id, period, 0, 0, 0, replayed=True)
             school = self.ledger.school(account.school_id)
-            paused = first_day(period).month in school.fee_pause_months
+            paused = school_settings.fee_paused(school, first_day(period))
             quote = quote_fee(account.tariff_history, period, school.zone, paused)
             before = account.regular
             account.charge_tariff_fee(quote)

@@ -11,11 +11,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
+from domain import retries, school_settings
 from domain.account import Account
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
-from domain.errors import ConcurrencyError, DisputeError
+from domain.errors import DisputeError
 from domain.ledger import Ledger
 
 T = TypeVar("T")
@@ -23,12 +22,7 @@ ATTEMPTS = 100
 
 
 def retry(attempt: Callable[[], T]) -> T:
-    for _ in range(ATTEMPTS):
-        try:
-            return attempt()
-        except IntegrityError:
-            continue
-    raise ConcurrencyError(f"gave up after {ATTEMPTS} conflicting attempts")
+    return retries.retry(attempt, ATTEMPTS)
 
 
 def position(recordings: Any) -> int:
@@ -65,7 +59,8 @@ def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evide
     if charge is None:
         raise DisputeError(f"account {account_id} has no charge {charge_key}")
     school = ledger.school(ledger.account(account_id).school_id)
-    return evidence(charge, events, school.calendar, school.zone, photo_check_of(ledger, charge))
+    calendar = school_settings.calendar_on(school, date.fromisoformat(charge.local_date))
+    return evidence(charge, events, calendar, school.zone, photo_check_of(ledger, charge))
 
 
 def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None) -> list[Evidence]:
@@ -77,7 +72,8 @@ def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None)
         if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
             charge = as_charge(e)
             photo = photo_check_of(ledger, charge)
-            ev = evidence(charge, events, school.calendar, school.zone, photo)
+            calendar = school_settings.calendar_on(school, date.fromisoformat(e.local_date))
+            ev = evidence(charge, events, calendar, school.zone, photo)
             if ev.flags:
                 found.append(ev)
     return found

@@ -6,35 +6,25 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
-
+from domain import enrolment, fleet, school_settings, subsidy  # noqa: F401 - their topics
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
 from domain.clock import Clock, event_clock
+from domain.consent import Consent  # noqa: F401 - registers its topics for log readers
 from domain.errors import (
     CardAlreadyIssuedError,
-    ConcurrencyError,
     ContractAlreadyExistsError,
-    DomainError,
     InvalidCommandError,
     PaymentConflictError,
-    TapConflictError,
-    TapPayloadError,
-    UnknownCardError,
-    UnknownContractError,
-    UnknownSchoolError,
-    UnknownTerminalError,
 )
 from domain.feedback import MenuFeedback, feedback_id
 from domain.fields import IDENT, check_amount, check_date, text
+from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import (
     CardIndex,
     ContractIndex,
@@ -45,20 +35,21 @@ from domain.index import (
     index_id,
     terminal_key,
 )
-from domain.kinds import PAYING_KINDS, Channel, DeclineReason, Outcome, TerminalKind
+from domain.kinds import Channel, TerminalKind
 from domain.menu import Menu, menu_id
 from domain.money import DEFAULT_OFFLINE_CAP, MAX_TOP_UP, parse_rate
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
-from domain.recorded import derived_id
+from domain.privacy_request import PrivacyRequests  # noqa: F401 - registers its topics
+from domain.retries import retry
 from domain.school import School, check_offline_cap
-from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at, normalise_uid
+from domain.tap import (
+    normalise_uid,
+)
+from domain.tap_commands import TapCommands, check_payload
 
 T = TypeVar("T")
-INDEX_MEMORY = 200_000  # index records remembered per process (a few dozen MB at most)
-# Aggregates already loaded or decided on by the group commit under way in this context.
-_batch: ContextVar[dict[UUID, Aggregate] | None] = ContextVar("_batch", default=None)
-A = TypeVar("A", bound=Aggregate)
+__all__ = ["Ledger", "PendingTap", "TapResult", "TopUpResult", "check_payload"]
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -66,22 +57,6 @@ DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.AUTOPAY: "0.05",
     Channel.SBP: "0",
 }
-
-
-@dataclass(frozen=True)
-class TapResult:
-    decision: TapDecision
-    position: int
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class PendingTap:
-    """A decided tap not yet saved: several can be saved together (group commit)."""
-
-    decision: TapDecision
-    aggregates: tuple[Aggregate, ...]
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +71,7 @@ class TopUpResult:
     replayed: bool = False
 
 
-class Ledger(Application[UUID]):
+class Ledger(TapCommands):
     name = "Ledger"
     max_attempts = 100
 
@@ -118,10 +93,7 @@ class Ledger(Application[UUID]):
         self.commission_rates = rates
         self.clock = clock
         self.offline_cap = check_offline_cap(offline_cap)
-        # Only accounts are snapshotted: other aggregates load without asking for a snapshot.
-        self._plain = Repository(event_store=self.events)
-        # Index records never change once made, so a found one can be remembered for good.
-        self._indexes: dict[UUID, Index] = {}
+        self.group_commit = GroupCommit(self)
 
     # Schools and terminals
 
@@ -297,7 +269,11 @@ class Ledger(Application[UUID]):
         payment_id: str,
         terminal_id: UUID | None,
     ) -> TopUpResult:
-        rate = self.commission_rates[channel]
+        school = self.school(account.school_id)
+        day = self.clock().astimezone(school.zone).date()
+        rate = school_settings.commission_rate_on(
+            school, channel, day, self.commission_rates[channel]
+        )
         fee = commission_on(amount, rate)
         account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
         result: dict[str, Any] = {
@@ -390,180 +366,9 @@ class Ledger(Application[UUID]):
 
         return self._retry(attempt)
 
-    # Taps
-
-    def handle_tap(self, request: TapRequest) -> TapResult:
-        """Decide a tap and save it; a retried tap gets its original decision back."""
-
-        def attempt() -> TapResult:
-            pending = self.decide_tap(request)
-            if pending.replayed:
-                position = self.recorder.max_notification_id() or 0
-                return TapResult(pending.decision, position, replayed=True)
-            return TapResult(pending.decision, self._position(self.save(*pending.aggregates)))
-
-        return self._retry(attempt)
-
-    def handle_taps(self, requests: Sequence[TapRequest]) -> list[TapResult | DomainError]:
-        """Group commit: decide taps in order on shared in-memory state, save them together.
-
-        One transaction for the whole batch instead of one per tap. A tap the domain refuses
-        gets its error in place; if the save conflicts with another writer, the batch is
-        decided again one tap at a time.
-        """
-        loaded: dict[UUID, Aggregate] = {}
-        token = _batch.set(loaded)
-        decided: list[PendingTap | DomainError] = []
-        touched: dict[UUID, Aggregate] = {}
-        try:
-            for request in requests:
-                try:
-                    pending = self.decide_tap(request)
-                except DomainError as error:
-                    decided.append(error)
-                    continue
-                decided.append(pending)
-                for aggregate in pending.aggregates:
-                    touched[aggregate.id] = loaded[aggregate.id] = aggregate
-        finally:
-            _batch.reset(token)
-        try:
-            position = self._position(self.save(*touched.values()))
-        except IntegrityError:
-            return [self._handle_alone(request) for request in requests]
-        if not touched:
-            position = self.recorder.max_notification_id() or 0
-        return [
-            d if isinstance(d, DomainError) else TapResult(d.decision, position, d.replayed)
-            for d in decided
-        ]
-
-    def _handle_alone(self, request: TapRequest) -> TapResult | DomainError:
-        try:
-            return self.handle_tap(request)
-        except DomainError as error:
-            return error
-
-    def decide_tap(self, request: TapRequest) -> PendingTap:
-        """Decide on the current state without saving (see `PendingTap`)."""
-        recorded = self._find(request.record_id, Tap)
-        if recorded is not None:
-            if not recorded.matches(request):
-                raise TapConflictError(
-                    f"tap {request.tap_id} of terminal {request.terminal_id} was already "
-                    "decided with a different payload"
-                )
-            return PendingTap(TapDecision.from_dict(recorded.decision), (), replayed=True)
-        check_tapped_at(request.tapped_at, self.clock(), offline=request.offline)
-
-        school = self.school(self.terminal_school_id(request.terminal_id))
-        terminal = school.terminal(request.terminal_id)
-        kind = TerminalKind(terminal["kind"])
-        check_payload(request, kind)
-        ctx = TapContext(request, kind.value, request.tapped_at.astimezone(school.zone).date())
-        refusal = DeclineReason.TERMINAL_REVOKED if terminal["revoked"] else None
-
-        card = self._find(index_id(card_key(request.card_uid)), Index)
-        if card is None:
-            decision = ctx.decision(Outcome.DECLINED, reason=DeclineReason.UNKNOWN_CARD.value)
-            return PendingTap(decision, (Tap.decide(request, school.id, decision),))
-        account = self.account(card.owner_id)
-        if account.school_id != school.id:  # refused on the terminal's side only
-            reason = refusal or DeclineReason.FOREIGN_SCHOOL
-            decision = ctx.decision(Outcome.DECLINED, reason=reason.value)
-            tap = Tap.decide(request, school.id, decision, foreign_card_of=account.school_id)
-            return PendingTap(decision, (tap,))
-        if kind == TerminalKind.TURNSTILE:
-            decision = account.take_pass(ctx, refusal)
-        elif request.offline:  # the food was eaten while offline: recorded, not refused
-            cap = self.offline_cap_of(school)
-            decision = account.take_offline_purchase(ctx, school.meal_overdraft, refusal, cap)
-        else:
-            decision = account.take_purchase(ctx, school.meal_overdraft, refusal)
-        return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
-
-    def offline_cap_of(self, school: School) -> int:
-        """What one card may spend offline per reader and day: the school's, else the default."""
-        return self.offline_cap if school.offline_cap is None else school.offline_cap
-
-    # Lookups
-
-    def school(self, school_id: UUID) -> School:
-        return self._get(school_id, School, UnknownSchoolError(f"school {school_id} is unknown"))
-
-    def account(self, account_id: UUID) -> Account:
-        error = UnknownContractError(f"account {account_id} is unknown")
-        return self._get(account_id, Account, error)
-
-    def account_id_for_contract(self, contract_number: str) -> UUID:
-        index = self._find(index_id(contract_key(contract_number.strip())), Index)
-        if index is None:
-            raise UnknownContractError(f"contract {contract_number} is unknown")
-        return index.owner_id
-
-    def card_account_id(self, uid: str) -> UUID:
-        index = self._find(index_id(card_key(normalise_uid(uid))), Index)
-        if index is None:
-            raise UnknownCardError(f"card {uid} is not issued")
-        return index.owner_id
-
-    def recorded_tap(self, terminal_id: UUID, tap_id: str) -> TapDecision | None:
-        """The decision stored for (terminal, tap_id), if that tap was ever decided."""
-        tap = self._find(derived_id("tap", terminal_id, tap_id), Tap)
-        return TapDecision.from_dict(tap.decision) if tap else None
-
-    def terminal_school_id(self, terminal_id: UUID) -> UUID:
-        index = self._find(index_id(terminal_key(terminal_id)), Index)
-        if index is None:
-            raise UnknownTerminalError(f"terminal {terminal_id} is not registered")
-        return index.owner_id
-
-    def _check_terminal_kind(self, terminal_id: UUID, kind: TerminalKind) -> None:
-        terminal = self.school(self.terminal_school_id(terminal_id)).terminal(terminal_id)
-        if terminal["kind"] != kind or terminal["revoked"]:
-            raise InvalidCommandError(f"terminal {terminal_id} is not an active {kind.value}")
-
-    def _get(self, aggregate_id: UUID, cls: type[A], error: DomainError) -> A:
-        found = self._find(aggregate_id, cls)
-        if found is None:
-            raise error
-        return found
-
-    def _find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        batch = _batch.get()
-        aggregate = batch.get(aggregate_id) if batch is not None else None
-        aggregate = aggregate or self._indexes.get(aggregate_id)
-        if aggregate is None:
-            repository = self.repository if cls is Account else self._plain
-            try:
-                aggregate = repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
-            if batch is not None:
-                batch[aggregate_id] = aggregate
-            if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
-                self._indexes[aggregate_id] = aggregate
-        return aggregate if isinstance(aggregate, cls) else None
-
     def _retry(self, attempt: Callable[[], T]) -> T:
-        for _ in range(self.max_attempts):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        raise ConcurrencyError(f"gave up after {self.max_attempts} conflicting attempts")
+        return retry(attempt, self.max_attempts)
 
     @staticmethod
     def _position(recordings: Sequence[Any]) -> int:
         return int(recordings[-1].notification.id) if recordings else 0
-
-
-def check_payload(request: TapRequest, kind: TerminalKind) -> None:
-    if kind == TerminalKind.TURNSTILE:
-        if request.items or request.direction is None:
-            raise TapPayloadError("a turnstile tap carries a direction and no items")
-    elif kind in PAYING_KINDS:
-        if not request.items or request.direction is not None:
-            raise TapPayloadError(f"a {kind.value} tap carries the items or the charge")
-    else:
-        raise TapPayloadError(f"a {kind.value} takes kiosk operations, not taps")

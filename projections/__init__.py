@@ -4,13 +4,20 @@ from projections.attendance import Attendance
 from projections.balances import Balances
 from projections.base import Projection
 from projections.cards import Cards
+from projections.casework import Casework
+from projections.menu_feedback import MenuFeedbackReport
 from projections.menus import Menus
+from projections.roster import Roster
 from projections.school_reports import SchoolReports
 from projections.statement import Statement
+from projections.terminal_reports import TerminalReports
 
 
 def all_projections() -> list[Projection]:
-    return [Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards()]
+    return [
+        Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
+        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(),
+    ]  # fmt: skip
 
 
 def by_name(name: str) -> Projection:

@@ -29,10 +29,10 @@ def test_readme_shows_the_two_commands() -> None:
 def test_compose_runs_every_process_on_postgres_and_redis_with_health_checks() -> None:
     compose: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "api", "projections", "workers"} <= set(services)
-    for name in ("postgres", "redis", "api", "projections", "workers"):
+    assert {"postgres", "redis", "api", "projections", "worker"} <= set(services)
+    for name in ("postgres", "redis", "api", "projections", "worker"):
         assert "healthcheck" in services[name], name
-    for name in ("api", "projections", "workers"):
+    for name in ("api", "projections", "worker"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://")
 

@@ -37,6 +37,8 @@ class Actors:
     collect_fee_debt: dramatiq.Actor[..., Any]
     run_autopayment: dramatiq.Actor[..., Any]
     settle_payment: dramatiq.Actor[..., Any]
+    credit_subsidies: dramatiq.Actor[..., Any]
+    credit_subsidy: dramatiq.Actor[..., Any]
 
     def send(self, name: str, args: tuple[Any, ...]) -> None:
         getattr(self, name).send(*args)
@@ -78,6 +80,15 @@ def declare(broker: RedisBroker) -> Actors:
     def settle_payment(payment_id: str, status: str, reason: str) -> None:
         jobs.settle_payment(jobs.runtime(), payment_id, status, reason)
 
+    def credit_subsidies(school_id: str, day: str) -> None:
+        """Fan a school day's subsidies out: one credit per account of the school."""
+        store: WorkerStore = jobs.runtime().store
+        for account_id in store.accounts_of(UUID(school_id), day[:7]):
+            actors.credit_subsidy.send(str(account_id), day)
+
+    def credit_subsidy(account_id: str, day: str) -> None:
+        jobs.credit_subsidy(jobs.runtime(), account_id, day)
+
     def actor(fn: Any, queue: str, **options: Any) -> dramatiq.Actor[..., Any]:
         name, options = fn.__name__, {**RETRY, **options}
         return dramatiq.Actor(
@@ -93,6 +104,8 @@ def declare(broker: RedisBroker) -> Actors:
         collect_fee_debt=actor(collect_fee_debt, BILLING),
         run_autopayment=actor(run_autopayment, BILLING),
         settle_payment=actor(settle_payment, BILLING, store_results=True),
+        credit_subsidies=actor(credit_subsidies, BILLING),
+        credit_subsidy=actor(credit_subsidy, BILLING),
     )
     _declared[id(broker)] = actors
     return actors

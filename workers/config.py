@@ -5,12 +5,12 @@ worker processes) calls `require_gateways` at start-up and stops with one line n
 missing or empty setting, instead of failing every send later.
 """
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.gateways import GatewaySettingError, check_http_gateway
 from adapters.mail import check_mail
+from adapters.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -52,35 +52,26 @@ class WorkerSettings:
             raise GatewaySettingError("; ".join(problems))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "WorkerSettings":
-        d = cls()
-        port = int(env.get("WORKERS_WEBHOOK_PORT", d.webhook_port))
-        host = env.get("WORKERS_WEBHOOK_HOST", d.webhook_host)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "WorkerSettings":
+        """From the one settings model (`adapters/settings.py`)."""
+        s = Settings.from_env(env)
         return cls(
-            namespace=env.get("WORKERS_NAMESPACE", d.namespace),
-            smtp_url=env.get("SMTP_URL", d.smtp_url),
-            mail_from=env.get("MAIL_FROM", d.mail_from),
-            sms_url=env.get("SMS_GATEWAY_URL", d.sms_url),
-            sms_token=env.get("SMS_GATEWAY_TOKEN", d.sms_token),
-            push_url=env.get("PUSH_GATEWAY_URL", d.push_url),
-            push_token=env.get("PUSH_GATEWAY_TOKEN", d.push_token),
-            acquiring_url=env.get("ACQUIRING_URL", d.acquiring_url),
-            acquiring_key=env.get("ACQUIRING_KEY", d.acquiring_key),
-            acquiring_webhook_secret=env.get(
-                "ACQUIRING_WEBHOOK_SECRET", d.acquiring_webhook_secret
-            ),
-            webhook_host=host,
-            webhook_port=port,
-            webhook_public_url=env.get(
-                "ACQUIRING_WEBHOOK_URL", f"http://{host}:{port}/acquiring/webhook"
-            ),
-            heartbeat_timeout_ms=int(
-                env.get("WORKERS_HEARTBEAT_TIMEOUT_MS", d.heartbeat_timeout_ms)
-            ),
-            maintenance_chance=int(env.get("WORKERS_MAINTENANCE_CHANCE", d.maintenance_chance)),
-            send_lease_seconds=float(env.get("WORKERS_SEND_LEASE_SECONDS", d.send_lease_seconds)),
-            scheduler_tick_seconds=float(
-                env.get("WORKERS_SCHEDULER_TICK_SECONDS", d.scheduler_tick_seconds)
-            ),
-            feed_poll_seconds=float(env.get("WORKERS_FEED_POLL_SECONDS", d.feed_poll_seconds)),
+            namespace=s.workers_namespace,
+            smtp_url=s.smtp_url,
+            mail_from=s.mail_from,
+            sms_url=s.sms_url,
+            sms_token=s.sms_token,
+            push_url=s.push_url,
+            push_token=s.push_token,
+            acquiring_url=s.acquiring_url,
+            acquiring_key=s.acquiring_key,
+            acquiring_webhook_secret=s.acquiring_webhook_secret,
+            webhook_host=s.webhook_host,
+            webhook_port=s.webhook_port,
+            webhook_public_url=s.acquiring_webhook_url,
+            heartbeat_timeout_ms=s.heartbeat_timeout_ms,
+            maintenance_chance=s.maintenance_chance,
+            send_lease_seconds=s.send_lease_seconds,
+            scheduler_tick_seconds=s.scheduler_tick_seconds,
+            feed_poll_seconds=s.feed_poll_seconds,
         )

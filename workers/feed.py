@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from adapters.outbox import Outgoing
+from domain import school_settings
 from domain.account import Account
 from domain.autopay import THRESHOLD, Autopayment
 from domain.fees import next_period, period_of
 from domain.ledger import Ledger
-from domain.notifications import channels_for
+from domain.notifications import EMAIL, channels_for
 from domain.school import School
+from workers.casework_messages import staff_dispute_text
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
 from workers.store import WorkerStore
 
@@ -53,9 +55,11 @@ class Feed:
     ) -> None:
         self.ledger, self.store, self.enqueue = ledger, store, enqueue
         self.zones: dict[UUID, ZoneInfo] = {}
+        self.schools: dict[UUID, School] = {}  # loaded once per batch (their settings)
 
     def run_once(self, limit: int = 200) -> int:
         jobs: list[Job] = []
+        self.schools = {}
         with self.store.transaction() as conn:
             position = self.store.lock_position(conn, FEED)
             notifications = self.ledger.recorder.select_notifications(position + 1, limit)
@@ -136,15 +140,21 @@ class Feed:
         text = text_for(event, account, zone)
         if text is not None:
             jobs += self.queue(conn, key, account, text)
+        if isinstance(event, Account.ChargeDisputed):
+            jobs += self.tell_staff(conn, key, account, staff_dispute_text(event, account, zone))
         row = conn.execute(
             "SELECT regular, below FROM wk_accounts WHERE account_id = %s", (account.id,)
         ).fetchone()
         previous, was_below = (int(row[0]), bool(row[1])) if row else (0, False)
-        threshold = account.low_balance_threshold
+        threshold = account.low_balance_threshold or school_settings.low_balance_default_on(
+            self.school(account.school_id), event.timestamp.astimezone(zone).date()
+        )  # a parent's own threshold, else the school's default
         below = threshold > 0 and account.regular < threshold
         moved = account.regular != previous
         if moved and below and not was_below:
-            jobs += self.queue(conn, f"{key}/low_balance", account, low_balance_text(account))
+            jobs += self.queue(
+                conn, f"{key}/low_balance", account, low_balance_text(account, threshold)
+            )
         conn.execute(
             "UPDATE wk_accounts SET regular = %s, below = %s WHERE account_id = %s",
             (account.regular, below, account.id),
@@ -174,6 +184,25 @@ class Feed:
             if self.store.add_message(conn, outgoing):
                 jobs.append(("deliver", (message_id,)))
         return jobs
+
+    def tell_staff(
+        self, conn: psycopg.Connection[Any], key: str, account: Account, text: Text
+    ) -> list[Job]:
+        """An e-mail to the school's casework contact, when the school has set one."""
+        school = self.school(account.school_id)
+        today = self.ledger.clock().astimezone(school.zone).date()
+        contact = school_settings.on(school, school_settings.CASEWORK_CONTACT, today)
+        if not contact:
+            return []
+        message_id = f"{key}/{text.kind}:{EMAIL}"
+        outgoing = Outgoing(message_id, account.id, str(contact), EMAIL, text.kind, text.title,
+                            text.body)  # fmt: skip
+        return [("deliver", (message_id,))] if self.store.add_message(conn, outgoing) else []
+
+    def school(self, school_id: UUID) -> School:
+        if school_id not in self.schools:
+            self.schools[school_id] = self.ledger.school(school_id)
+        return self.schools[school_id]
 
     def zone(self, school_id: UUID) -> ZoneInfo:
         if school_id not in self.zones:

@@ -3,7 +3,7 @@
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from domain.ledger import Ledger
 from domain.money import rubles
 from domain.notifications import EMAIL, PUSH, SMS, STATEMENT, channels_for
 from domain.recorded import acting_as
+from domain.subsidy import credit_daily_allowance
 from workers.config import WorkerSettings
 from workers.feed import contact_refs
 from workers.messages import local, statement_text
@@ -202,3 +203,12 @@ def settle_payment(rt: Runtime, payment_id: str, status: str, reason: str = "") 
     with acting_as("system:autopay"):
         rt.billing.settle_autopayment(UUID(schedule_id), period, status == SUCCEEDED, reason)
     return status
+
+
+# Subsidies
+
+
+def credit_subsidy(rt: Runtime, account_id: str, day: str) -> str:
+    """The daily allowance of one school day, once (see `domain.subsidy`)."""
+    with acting_as("system:subsidy"):
+        return credit_daily_allowance(rt.ledger, UUID(account_id), date.fromisoformat(day))

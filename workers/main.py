@@ -9,11 +9,13 @@ import os
 
 from adapters.bootstrap import resolve_redis_url
 from adapters.gateways import GatewaySettingError
+from adapters.logs import configure_logging
 from adapters.settings import Settings
 from workers.actors import declare
 from workers.broker import build_broker
 from workers.config import WorkerSettings
 
+configure_logging()  # dramatiq's own lines too: JSON at LOG_LEVEL, like every process
 settings = WorkerSettings.from_env(os.environ)
 try:
     settings.require_gateways()

@@ -92,10 +92,11 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
     return casework_text(event, account, zone)
 
 
-def low_balance_text(account: Account) -> Text:
+def low_balance_text(account: Account, threshold: int | None = None) -> Text:
+    below = account.low_balance_threshold if threshold is None else threshold
     return Text("low_balance", SERVICE, "Низкий баланс",
                 f"Баланс счёта {account.contract_number}: {rubles(account.regular)}, ниже "
-                f"порога {rubles(account.low_balance_threshold)}. Пополните счёт.")  # fmt: skip
+                f"порога {rubles(below)}. Пополните счёт.")  # fmt: skip
 
 
 def autopay_failed_text(event: Autopayment.PaymentFailed, account: Account) -> Text:

@@ -71,6 +71,8 @@ class Scheduler:
             last_complete = previous_period(period_of(today))
             for period in periods_between(first, last_complete):
                 enqueued += self.once("close_month", str(school_id), period)
+            # The day's subsidies: the job credits nothing on a closed day, each pupil once.
+            enqueued += self.once("credit_subsidies", str(school_id), today.isoformat())
         for schedule_id, _, kind, day, first, time_zone in self.store.autopayments():
             today = now.astimezone(ZoneInfo(time_zone)).date()
             if kind == MONTHLY:

@@ -13,34 +13,16 @@ from uuid import UUID
 
 import psycopg
 
-from adapters.outbox import DDL as OUTBOX_DDL
+from adapters import migrations
 from adapters.outbox import SCRUB, Outgoing, add_message
 from adapters.postgres import checked_pool
 
 MAX_ATTEMPTS = 20
 
-DDL = (
-    OUTBOX_DDL
-    + """
-CREATE TABLE IF NOT EXISTS wk_position (
-    name text PRIMARY KEY, notification_id bigint NOT NULL);
-CREATE TABLE IF NOT EXISTS wk_schools (
-    school_id uuid PRIMARY KEY, time_zone text NOT NULL, first_period text NOT NULL);
-CREATE TABLE IF NOT EXISTS wk_accounts (
-    account_id uuid PRIMARY KEY, school_id uuid NOT NULL, first_period text NOT NULL,
-    regular bigint NOT NULL DEFAULT 0, below boolean NOT NULL DEFAULT false);
-CREATE TABLE IF NOT EXISTS wk_autopay (
-    schedule_id uuid PRIMARY KEY, account_id uuid NOT NULL, kind text NOT NULL,
-    day int NOT NULL, below bigint NOT NULL, active boolean NOT NULL, first_period text NOT NULL);
-CREATE TABLE IF NOT EXISTS wk_runs (
-    job text NOT NULL, key text NOT NULL, period text NOT NULL,
-    done_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (job, key, period));
-"""
-)
-
 
 class WorkerStore:
     def __init__(self, database_url: str, max_size: int = 8) -> None:
+        self.database_url = database_url
         self.pool = checked_pool(database_url, max_size=max_size, open=False)
         self._opened = False
 
@@ -56,12 +38,7 @@ class WorkerStore:
             self._opened = False
 
     def create_tables(self) -> None:
-        with self.connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(hashtext('wk_ddl'))")
-            try:
-                conn.execute(DDL)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext('wk_ddl'))")
+        migrations.upgrade(self.database_url)
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:

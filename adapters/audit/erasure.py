@@ -5,7 +5,9 @@ still verifies afterwards; the `PersonalDataErased` event names the references e
 many photos were destroyed, never what they contained.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +15,7 @@ import psycopg
 
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
+from adapters.privacy.traces import Traces, contacts_in, erase_traces
 from domain.account import Account
 from domain.casework import position, retry
 from domain.ledger import Ledger
@@ -26,6 +29,7 @@ class Erasure:
     subjects: list[str]  # references whose personal data was destroyed
     photos: int  # photo blobs destroyed
     position: int  # where the act is recorded in the ledger
+    traces: Traces | None = None  # logins, outbox rows and message lines (complete erasure)
 
 
 def subjects_of(account: Account) -> list[str]:
@@ -39,13 +43,14 @@ def subjects_of(account: Account) -> list[str]:
     return sorted({r for r in refs if isinstance(r, str) and r.startswith("subject:")})
 
 
+REF_FIELDS = ("pupil_ref", "parent_ref", "parent_phone_ref", "contact_ref", "destination_ref")
+
+
 def refund_refs(ledger: Ledger, account_id: UUID) -> list[str]:
+    """Every reference the account's events ever named: earlier contacts and refunds too."""
     events: list[Any] = list(ledger.repository.event_store.get(account_id))
-    return [
-        e.destination_ref
-        for e in events
-        if isinstance(e, Account.RefundRequested) and e.destination_ref.startswith("subject:")
-    ]
+    found = (getattr(e, f, None) for e in events for f in REF_FIELDS)
+    return sorted({r for r in found if isinstance(r, str) and r.startswith("subject:")})
 
 
 def erase_person(
@@ -55,8 +60,13 @@ def erase_person(
     account_id: UUID,
     basis: str,
     subjects: list[str] | None = None,
+    files: Iterable[Path] = (),
 ) -> Erasure:
-    """Destroy the personal data of an account's subjects (all of them unless `subjects`)."""
+    """Destroy the personal data of an account's subjects (all of them unless `subjects`).
+
+    A complete erasure (no `subjects`) also destroys the traces outside the store: the
+    account's logins, outbox messages and lines of the demo's message `files`
+    (`adapters/privacy/traces.py`)."""
     account = ledger.account(account_id)
     known = sorted({*subjects_of(account), *refund_refs(ledger, account_id)})
     chosen = known if subjects is None else [s for s in known if s in subjects]
@@ -64,6 +74,15 @@ def erase_person(
     photos = sorted({f[k] for f in found.values() for k in PHOTO_FIELDS if f.get(k)})
     for ref in chosen:
         people.erase(ref)
+    traces = None
+    if subjects is None:
+        traces = erase_traces(
+            people.database_url,
+            account_id,
+            account.contract_number,
+            contacts_in(found.values()),
+            files,
+        )
     destroyed = (
         sum(destroy_blob(blobs, digest, people.database_url) for digest in photos) if blobs else 0
     )
@@ -73,7 +92,7 @@ def erase_person(
         fresh.record_erasure(chosen, destroyed, basis)
         return position(ledger.save(fresh))
 
-    return Erasure(account_id, chosen, destroyed, retry(record))
+    return Erasure(account_id, chosen, destroyed, retry(record), traces)
 
 
 def destroy_blob(blobs: BlobStore, digest: str, database_url: str) -> int:

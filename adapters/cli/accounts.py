@@ -6,12 +6,11 @@ from dataclasses import asdict
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-import orjson
 import typer
 
 from adapters.bootstrap import bootstrap
 from adapters.cli.demo import demo_terminal_id
-from domain.errors import DomainError
+from adapters.cli.output import AsJson, echo_json, fields
 from domain.kinds import TerminalKind
 from domain.ledger import Ledger
 from domain.money import rubles
@@ -23,14 +22,11 @@ account_app = typer.Typer(no_args_is_help=True, help="Inspect accounts")
 
 @contextmanager
 def ledger_session(actor: str) -> Iterator[Ledger]:
-    """A bootstrapped ledger; domain errors become a clear message and exit code 2."""
+    """A bootstrapped ledger (a domain error is reported by `failures.reported`)."""
     container = bootstrap()
     try:
         with acting_as(actor):
             yield container.ledger
-    except DomainError as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
     finally:
         container.close()
 
@@ -55,16 +51,13 @@ def parse_item(text: str) -> dict[str, Any]:
             "meal": parts[-1] == "meal"}  # fmt: skip
 
 
-def echo_json(data: Any) -> None:
-    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
-
-
 def tap(
     terminal: Annotated[str, typer.Option(help="terminal id, or a kind for the demo school")],
     card: Annotated[str, typer.Option(help="card UID, hex")],
     item: Annotated[list[str] | None, typer.Option(help="CODE:NAME:PRICE[:QTY][:meal]")] = None,
     direction: Annotated[str | None, typer.Option(help="in or out, at a turnstile")] = None,
     tap_id: Annotated[str | None, typer.Option(help="defaults to a new UUID")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Present a card to a terminal and print the decision."""
     items = [parse_item(i) for i in item] if item else None
@@ -74,7 +67,24 @@ def tap(
             tid, tap_id or str(uuid4()), card, ledger.clock(), items=items, direction=direction
         )
         result = ledger.handle_tap(request)
-    echo_json({**asdict(result.decision), "position": result.position})
+    if as_json:
+        echo_json({**asdict(result.decision), "position": result.position})
+        return
+    d = result.decision
+    money = None if d.regular_after is None else rubles(d.regular_after)
+    subsidised = None if d.subsidised_after is None else rubles(d.subsidised_after)
+    spent = None if d.spent_today is None else rubles(d.spent_today)
+    limit = None if d.daily_limit is None else rubles(d.daily_limit)
+    fields([
+        ("outcome", d.outcome + (f" ({d.reason})" if d.reason else "")),
+        ("amount", rubles(d.amount)),
+        ("regular", money),
+        ("subsidised", subsidised),
+        ("spent today", f"{spent} of {limit}" if spent is not None else None),
+        ("direction", d.direction),
+        ("local date", d.local_date),
+        ("position", result.position),
+    ] + ([("replayed", "yes: the original decision")] if result.replayed else []))  # fmt: skip
 
 
 def top_up(
@@ -83,6 +93,7 @@ def top_up(
     channel: Annotated[str, typer.Option(help="kiosk_cash, bank_card, autopay or sbp")],
     payment_id: Annotated[str | None, typer.Option(help="external payment id")] = None,
     terminal: Annotated[str | None, typer.Option(help="the kiosk, for kiosk_cash")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Credit an account (idempotent on the payment id)."""
     with ledger_session("operator:cli") as ledger:
@@ -93,17 +104,38 @@ def top_up(
             payment_id or str(uuid4()),
             terminal_id(terminal) if terminal else None,
         )
-    echo_json(asdict(result))
+    if as_json:
+        echo_json(asdict(result))
+        return
+    fields([
+        ("payment", result.payment_id),
+        ("amount", rubles(result.amount)),
+        ("commission", f"{rubles(result.commission)} ({result.commission_rate})"),
+        ("regular", rubles(result.regular_after)),
+        ("position", result.position),
+        ("replayed", "yes: credited once, earlier" if result.replayed else "no"),
+    ])  # fmt: skip
 
 
 @account_app.command("show")
-def show(contract: Annotated[str, typer.Option(help="contract number")]) -> None:
+def show(
+    contract: Annotated[str, typer.Option(help="contract number")], as_json: AsJson = False
+) -> None:
     """Balances, cards, tariff and limits of one account."""
     with ledger_session("operator:cli") as ledger:
         account = ledger.account(ledger.account_id_for_contract(contract))
         today = ledger.clock().astimezone(ledger.school(account.school_id).zone).date()
+    if as_json:
+        echo_json({
+            "account_id": account.id, "contract": account.contract_number,
+            "class": account.class_name, "regular": account.regular,
+            "subsidised": account.subsidised, "spent_today": account.spent_on(today),
+            "daily_limit": account.daily_limit, "tariff": account.tariff,
+            "cards": dict(account.cards),
+        })  # fmt: skip
+        return
     cards = ", ".join(f"{uid} ({state})" for uid, state in account.cards.items())
-    for label, value in [
+    fields([
         ("contract", account.contract_number),
         ("class", account.class_name),
         ("regular", rubles(account.regular)),
@@ -112,5 +144,4 @@ def show(contract: Annotated[str, typer.Option(help="contract number")]) -> None
         ("daily limit", rubles(account.daily_limit)),
         ("tariff", account.tariff),
         ("cards", cards or "none"),
-    ]:
-        typer.echo(f"{label:<12} {value}")
+    ])  # fmt: skip

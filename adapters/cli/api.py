@@ -6,16 +6,20 @@ import typer
 import uvicorn
 
 from adapters.bootstrap import bootstrap
+from adapters.logs import configure_logging
 from api.app import create_app
 from api.graphql.services import ApiSettings
 
 
 def api(
-    host: Annotated[str, typer.Option(envvar="API_HOST", help="interface to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="API_PORT", help="TCP port")] = 8000,
+    host: Annotated[str | None, typer.Option(help="interface to bind [API_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [API_PORT]")] = None,
 ) -> None:
     """Serve the API until interrupted."""
     container = bootstrap()
+    configure_logging(container.settings)
+    host = host or container.settings.api_host
+    port = port or container.settings.api_port
     try:
         settings = ApiSettings.from_env()
         app = create_app(container, settings)
@@ -23,7 +27,8 @@ def api(
             app,
             host=host,
             port=port,
-            log_level="info",
+            log_config=None,  # adapters/logs.py: JSON lines with the request id
+            log_level=container.settings.log_level.lower(),
             proxy_headers=False,
             ws_max_size=settings.graphql_max_body,  # a WebSocket message is a body too
         )

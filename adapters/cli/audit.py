@@ -2,7 +2,9 @@
 signed head, full verification, unreturned balances and erasure (see docs/audit.md)."""
 
 import json
+import shutil
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,12 +26,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from adapters.audit import chain, erasure, history, replay, signing
-from adapters.blobs import BlobStore
+from adapters.audit import chain, history, replay, signing
 from adapters.bootstrap import Container, bootstrap
-from adapters.people import PeopleStore
+from adapters.cli.output import AsJson, echo_json, fields, table
+from adapters.logs import configure_logging
+from adapters.privacy.office import build_office
 from domain import casework
-from domain.errors import DomainError
+from domain.money import rubles
 from domain.recorded import acting_as
 
 app = typer.Typer(no_args_is_help=True, help="Audit: history, balances at T, verify, exports")
@@ -44,9 +47,6 @@ def session(actor: str = "auditor:cli") -> Iterator[Container]:
     try:
         with acting_as(actor):
             yield container
-    except DomainError as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
     finally:
         container.close()
 
@@ -63,7 +63,13 @@ def events_table(container: Container) -> str:
 
 
 def instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+    """An ISO-8601 instant (UTC when it has no offset); anything else is a usage error."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO-8601 instant, e.g. 2026-11-21T12:00:00+07:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -85,27 +91,40 @@ def history_(
     if as_json:
         history.write_jsonl(entries, sys.stdout)
         return
-    table = Table("pos", "v", "time (UTC)", "event", "actor", "regular", "subsidised", "details")
-    for e in entries:
+    width = max(shutil.get_terminal_size().columns, 60)
+    for e in entries:  # two lines an event, wrapped to the terminal (80 columns suffice)
         details = e.reason or json.dumps(e.fields, ensure_ascii=False, sort_keys=True)
         when = e.timestamp.strftime("%Y-%m-%d %H:%M:%S")
-        money = (str(e.regular_after), str(e.subsidised_after))
-        table.add_row(str(e.position), str(e.version), when, e.event, e.actor, *money, details)
-    Console().print(table)
+        money = f"{rubles(e.regular_after)} / {rubles(e.subsidised_after)}"
+        head = f"#{e.position} v{e.version} {when}  {e.event}"
+        typer.echo(f"{head}  {money:>{max(width - len(head) - 2, 0)}}")
+        lines = textwrap.wrap(f"by {e.actor}: {details}", width - 4)
+        typer.echo(textwrap.indent("\n".join(lines), "    "))
 
 
 @app.command("balance-at")
 def balance_at(
     account: Account,
     at: Annotated[str, typer.Argument(help="ISO instant, e.g. 2026-11-21T12:00:00+07:00")],
+    as_json: AsJson = False,
 ) -> None:
     """The account's state and balance as of an instant (replayed from a snapshot)."""
+    moment = instant(at)
     with session() as c:
-        found = history.balance_at(c.ledger, account_id(c, account), instant(at))
+        found = history.balance_at(c.ledger, account_id(c, account), moment)
     if found is None:
-        typer.echo("the account did not exist yet at that instant")
+        typer.echo("the account did not exist yet at that instant", err=True)
         raise typer.Exit(1)
-    typer.echo(json.dumps(history.plain(found.__dict__), ensure_ascii=False, indent=2))
+    state = history.plain(found.__dict__)
+    if as_json:
+        echo_json(state)
+        return
+    money = {"regular", "subsidised"}
+    fields(
+        (key, rubles(value) if key in money else value)
+        for key, value in state.items()
+        if not isinstance(value, dict | list)
+    )
 
 
 @app.command("export")
@@ -126,6 +145,8 @@ def chain_(
 ) -> None:
     """Extend the hash chain over the event log (the tracked process `make run` keeps)."""
     with session() as c, psycopg.connect(c.database_url, autocommit=True) as conn:
+        if follow:
+            configure_logging(c.settings)
         stop = threading.Event()
         while True:
             position = chain.extend(conn, events_table(c))
@@ -236,18 +257,22 @@ def verify(
 @app.command("refunds")
 def refunds(
     school: Annotated[str | None, typer.Option(help="only this school's accounts")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Balances not yet returned (refunds under way, schools that left) and for how long."""
     with session() as c:
         found = casework.unreturned_balances(
             c.ledger, c.ledger.clock(), UUID(school) if school else None
         )
-    table = Table("contract", "regular", "subsidised", "refund", "since", "days waiting")
-    for u in found:
-        since = u.since.strftime("%Y-%m-%d") if u.since else "—"
-        table.add_row(u.contract_number, str(u.regular), str(u.subsidised),
-                      u.refund_status or "not requested", since, str(u.waiting_days))  # fmt: skip
-    Console().print(table)
+    if as_json:
+        echo_json([u.__dict__ for u in found])
+        return
+    table(
+        ("contract", "regular", "subsidised", "refund", "since", "days waiting"),
+        [(u.contract_number, rubles(u.regular), rubles(u.subsidised),
+          u.refund_status or "not requested", u.since.strftime("%Y-%m-%d") if u.since else None,
+          u.waiting_days) for u in found],
+    )  # fmt: skip
     typer.echo(f"{len(found)} balances not yet returned")
 
 
@@ -259,9 +284,10 @@ def erase(
     """Destroy the personal data and photos of an account's pupil and parent (152-FZ)."""
     with session("operator:cli") as c:
         blob_dir = c.settings.blob_dir or c.settings.var_dir / "blobs"
-        done = erasure.erase_person(
-            c.ledger, PeopleStore(c.database_url), BlobStore(blob_dir, c.database_url),
-            account_id(c, account), basis,
-        )  # fmt: skip
+        office = build_office(c.ledger, c.database_url, blob_dir, c.settings.var_dir)
+        try:
+            done = office.erase(account_id(c, account), basis)
+        finally:
+            office.close()
     typer.echo(f"erased {len(done.subjects)} subjects, {done.photos} photos; "
                f"recorded at position {done.position}")  # fmt: skip

@@ -1,6 +1,7 @@
 """`infoshkola demo`: a school in Novosibirsk with one terminal of each kind and 30 pupils."""
 
-from uuid import UUID
+from typing import Annotated
+from uuid import UUID, uuid4
 
 import typer
 
@@ -85,10 +86,41 @@ def _seed(ledger: Ledger, people: PeopleStore | None) -> None:
         )  # fmt: skip
 
 
-def demo() -> None:
+def new_pupil(ledger: Ledger, people: PeopleStore, deposit: int = 50_000) -> tuple[str, str]:
+    """A fresh pupil of the demo school with an activated card and money: the README tour
+    runs on one, so it can be run again the same day (daily limit, replayed payment ids)."""
+    tag = uuid4().hex[:6].upper()
+    contract, uid = f"TOUR-{tag}", f"04DE{uuid4().hex[:10].upper()}"
+    pupil_ref, parent_ref = f"subject:tour-pupil-{tag}", f"subject:tour-parent-{tag}"
+    people.put(pupil_ref, name=f"Тур {tag}", class_name="5А")
+    people.put(parent_ref, phone=f"+7913{int(tag, 16) % 10_000_000:07d}")
+    with acting_as("system:demo"):
+        account = ledger.open_account(contract, DEMO_SCHOOL_ID, "5А", pupil_ref, parent_ref)
+        ledger.issue_card(account, uid)
+        kiosk = demo_terminal_id(TerminalKind.KIOSK)
+        ledger.activate_card(uid, "offer-2025-09", parent_ref, deposit, f"tour-{tag}", kiosk)
+    return contract, uid
+
+
+def demo(
+    fresh_pupil: Annotated[
+        bool,
+        typer.Option(
+            "--new-pupil",
+            help="also open a fresh pupil with money and print CONTRACT=… CARD=… for `eval`",
+        ),
+    ] = False,
+) -> None:
     """Seed the demo school (idempotent) and print its terminals and pupils."""
     container = bootstrap()
-    people = PeopleStore(container.database_url)
-    people.create_tables()
-    typer.echo(seed_demo(container.ledger, people))
-    container.close()
+    try:
+        people = PeopleStore(container.database_url)
+        people.create_tables()
+        summary = seed_demo(container.ledger, people)
+        if not fresh_pupil:
+            typer.echo(summary)
+            return
+        contract, uid = new_pupil(container.ledger, people)
+        typer.echo(f"CONTRACT={contract} CARD={uid}")
+    finally:
+        container.close()

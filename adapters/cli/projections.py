@@ -3,7 +3,6 @@ read models (docs/projections.md says how an operator repairs one stuck on an ev
 
 import contextlib
 import json
-import logging
 import signal
 import threading
 from typing import Annotated
@@ -19,6 +18,8 @@ from rich.progress import (
 )
 
 from adapters.bootstrap import bootstrap
+from adapters.cli.output import AsJson, echo_json
+from adapters.logs import configure_logging
 from projections import all_projections, by_name, metrics, positions, runner
 from projections.base import Projection
 from projections.processes import spread, supervise
@@ -41,7 +42,7 @@ def run(
     processes: Annotated[int, typer.Option(help="OS processes to spread them over")] = 1,
 ) -> None:
     """Keep every read model up to date; a failed projection restarts with backoff."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     chosen = _chosen(only)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -71,37 +72,44 @@ def run(
 @app.command()
 def status(
     max_lag: Annotated[
-        int, typer.Option(help="more events than this behind the head is a problem")
-    ] = positions.MAX_LAG,
+        int | None,
+        typer.Option(
+            help="more events than this behind the head is a problem [PROJECTIONS_MAX_LAG]"
+        ),
+    ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Each projection's position, lag behind the ledger (in events) and last error.
 
     Exits 1 when any projection has an error or lags more than --max-lag events.
     """
     container = bootstrap()
+    max_lag = container.settings.projections_max_lag if max_lag is None else max_lag
     try:
-        table = runner.Source(container.ledger).events_table
+        events = runner.Source(container.ledger).events_table
         with psycopg.connect(container.database_url, autocommit=True) as conn:
-            rows = positions.status(conn, table)
-            head = positions.max_notification_id(conn, table)
+            rows = positions.status(conn, events)
+            head = positions.max_notification_id(conn, events)
     finally:
         container.close()
-    if not rows:
-        typer.echo(f"no projection has run yet; the ledger holds {head} notifications")
-        if head > max_lag:
-            raise typer.Exit(1)
-        return
-    typer.echo(f"{'projection':<16}{'position':>12}{'lag':>10}  updated")
-    for r in rows:
-        updated = r["updated_at"].isoformat(timespec="seconds")
-        typer.echo(f"{r['name']:<16}{r['position']:>12}{r['lag']:>10}  {updated}")
-        if r["last_error"]:
-            at = r["failed_position"]
-            typer.echo(f"  failed on event {at}: {r['last_error']}" if at is not None
-                       else f"  last error: {r['last_error']}")  # fmt: skip
     problems = [found for r in rows if (found := positions.problem(r, max_lag))]
-    for found in problems:
-        typer.echo(f"PROBLEM: {found}")
+    if not rows and head > max_lag:
+        problems.append(f"no projection has run yet; the ledger holds {head} notifications")
+    if as_json:
+        echo_json({"head": head, "max_lag": max_lag, "projections": rows, "problems": problems})
+    elif not rows:
+        typer.echo(f"no projection has run yet; the ledger holds {head} notifications")
+    else:
+        typer.echo(f"{'projection':<16}{'position':>12}{'lag':>10}  updated")
+        for r in rows:
+            updated = r["updated_at"].isoformat(timespec="seconds")
+            typer.echo(f"{r['name']:<16}{r['position']:>12}{r['lag']:>10}  {updated}")
+            if r["last_error"]:
+                at = r["failed_position"]
+                typer.echo(f"  failed on event {at}: {r['last_error']}" if at is not None
+                           else f"  last error: {r['last_error']}")  # fmt: skip
+        for found in problems:
+            typer.echo(f"PROBLEM: {found}")
     if problems:
         raise typer.Exit(1)
 

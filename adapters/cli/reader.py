@@ -18,6 +18,7 @@ import orjson
 import typer
 
 from adapters.clock import parse_clock
+from adapters.logs import configure_logging
 from adapters.reader.client import TerminalClient
 from adapters.reader.journal import Journal
 from adapters.reader.offline import OfflinePolicy
@@ -62,9 +63,7 @@ def reader(
     """Read cards and post signed taps; journal them and decide offline when the server is away."""
     from adapters.reader.pcsc import CardWatcher, Watchdog  # needs libpcsclite at import
 
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
-    )
+    configure_logging(stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     payload = tap_payload(kind, direction, item or [])
     secret = secret_file.read_text().strip().encode()

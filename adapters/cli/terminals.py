@@ -11,8 +11,8 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.terminal_auth import TerminalAuthError, TerminalSecrets, enrol_terminal
-from domain.errors import DomainError
+from adapters.terminal_auth import TerminalSecrets, enrol_terminal
+from domain.fleet import rename_terminal
 from domain.recorded import acting_as
 
 terminal_app = typer.Typer(no_args_is_help=True, help="Register terminals and their secrets")
@@ -26,9 +26,6 @@ def session() -> Iterator[tuple[Container, TerminalSecrets]]:
         store.create_tables()
         with acting_as("operator:cli"):
             yield container, store
-    except (DomainError, TerminalAuthError) as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
     finally:
         store.close()
         container.close()
@@ -76,3 +73,11 @@ def revoke(terminal_id: UUID, reason: Annotated[str, typer.Option()] = "revoked"
     with session() as (container, _):
         container.ledger.revoke_terminal(terminal_id, reason)
         typer.echo(f"terminal {terminal_id} revoked")
+
+
+@terminal_app.command("rename")
+def rename(terminal_id: UUID, name: str) -> None:
+    """Name a terminal after where it stands (reports list terminals by name)."""
+    with session() as (container, _):
+        rename_terminal(container.ledger, terminal_id, name)
+        typer.echo(f"terminal {terminal_id} is {name!r}")

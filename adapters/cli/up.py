@@ -16,15 +16,20 @@ from pathlib import Path
 
 import typer
 
+from adapters import migrations
 from adapters.bootstrap import bootstrap, resolve_redis_url
 from adapters.cli.demo import seed_demo
 from adapters.settings import Settings
 
-# name -> arguments to `infoshkola`; later issues add the API, projections and workers here.
+# name -> arguments to `infoshkola`: one process each, the same as compose.yaml's services
+# (tests/operations/test_compose.py compares them); `infoshkola health NAME` checks each.
 SERVICES: dict[str, Sequence[str]] = {
-    "projections": ["projections", "run"],
     "api": ["api"],
-    "workers": ["workers"],
+    "projections": ["projections", "run"],
+    "worker": ["workers", "--only", "worker"],
+    "feed": ["workers", "--only", "feed"],
+    "scheduler": ["workers", "--only", "scheduler"],
+    "webhooks": ["workers", "--only", "webhooks"],
     "audit-chain": ["audit", "chain", "--follow"],
     "activation-logins": ["users", "provision", "--follow"],
 }
@@ -45,6 +50,7 @@ def up() -> None:
     """Start the embedded servers (unless URLs are given), seed the demo, run every service."""
     settings = Settings.from_env()
     container = bootstrap(settings)
+    migrations.upgrade(container.database_url)
     env = {**os.environ, "DATABASE_URL": container.database_url}
     if SERVICES:
         env["REDIS_URL"] = resolve_redis_url(settings)

@@ -18,10 +18,10 @@ import typer
 from adapters.bootstrap import Container, bootstrap
 from adapters.identity.activations import ActivationLogins
 from adapters.identity.provisioning import grant_parent_access
-from adapters.identity.service import Identity, IdentityError, IdentitySettings, Role
+from adapters.identity.service import Identity, IdentitySettings, Role
+from adapters.logs import configure_logging
 from adapters.people import PeopleStore
 from api.graphql.services import ApiSettings
-from domain.errors import DomainError
 
 users_app = typer.Typer(no_args_is_help=True, help="Staff users and parent logins")
 
@@ -34,9 +34,6 @@ def session() -> Iterator[tuple[Container, Identity]]:
     try:
         identity.create_tables()
         yield container, identity
-    except (IdentityError, DomainError) as error:
-        typer.echo(f"error [{error.code}]: {error}", err=True)
-        raise typer.Exit(2) from None
     finally:
         identity.close()
         container.close()
@@ -55,9 +52,15 @@ def create_staff(
             envvar="INFOSHKOLA_STAFF_PASSWORD", help="typed at a hidden prompt",
         ),
     ] = "",
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="succeed, changing nothing, if the name is taken")
+    ] = False,
 ) -> None:  # fmt: skip
     """Create a staff user bound to a school (support and auditors may span schools)."""
     with session() as (_, identity):
+        if exist_ok and identity.has_login(username):
+            typer.echo(f"staff user {username} exists; left as it is")
+            return
         principal = identity.create_staff(username, password, role, school or [], all_schools)
         typer.echo(f"staff user {username} ({role.value}): {principal}")
 
@@ -117,6 +120,7 @@ def provision(
         if not follow:
             typer.echo(f"{logins.step(limit=10_000)} activations handled")
             return
+        configure_logging(container.settings)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())

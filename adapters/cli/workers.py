@@ -6,7 +6,6 @@ supervisor starts, and what tests start to kill one with -9). The workers send S
 e-mail: `all` and `worker` check those settings first and stop with one line if one cannot work.
 """
 
-import logging
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ import typer
 
 from adapters.bootstrap import build_clock, build_ledger, resolve_database_url, resolve_redis_url
 from adapters.gateways import GatewaySettingError
+from adapters.logs import configure_logging
 from adapters.people import PeopleStore
 from adapters.settings import Settings
 from workers.config import WorkerSettings
@@ -36,7 +36,7 @@ def workers(
     threads: int = typer.Option(4, help="threads per worker process"),
 ) -> None:
     """Start the workers: notifications, monthly fees, autopayments, low-balance alerts."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     if only in (Part.ALL, Part.WORKER):
         require_gateways(WorkerSettings.from_env(os.environ))
     settings = Settings.from_env()

@@ -19,6 +19,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from adapters import migrations
 from adapters.identity.kiosk_pins import KioskPins
 from adapters.identity.provisioning import grant_parent_access, parent_phone
 from adapters.identity.service import Identity
@@ -30,13 +31,6 @@ log = logging.getLogger("infoshkola.identity.activations")
 
 FEED = "card_activations"
 PHONE_GRACE = timedelta(minutes=10)  # the kiosk stores the phone right after the activation
-DDL = (
-    "CREATE TABLE IF NOT EXISTS identity_feeds (name text PRIMARY KEY, position bigint NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS identity_pending_activations ("
-    " account_id uuid PRIMARY KEY, first_seen timestamptz NOT NULL DEFAULT now())",
-    # the latest activation waiting (the grant's key); NULL in rows written before it was kept
-    "ALTER TABLE identity_pending_activations ADD COLUMN IF NOT EXISTS notification_id bigint",
-)
 
 
 class ActivationLogins:
@@ -47,7 +41,7 @@ class ActivationLogins:
         self.pins = KioskPins(identity)
         self.database_url = database_url
         self.events_table = str(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
-        self._tables_ready = False
+        migrations.upgrade(database_url)  # identity_feeds, identity_pending_activations
 
     def _connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.database_url, autocommit=True)
@@ -57,10 +51,6 @@ class ActivationLogins:
         their phone; returns how many were granted (a login given or its password renewed, or
         a replayed activation found done)."""
         with self._connect() as conn:
-            if not self._tables_ready:
-                for ddl in DDL:
-                    conn.execute(ddl)
-                self._tables_ready = True
             conn.execute(
                 "INSERT INTO identity_feeds (name, position) VALUES (%s, 0)"
                 " ON CONFLICT (name) DO NOTHING",

@@ -9,14 +9,9 @@ constant time through argon2, like passwords.
 import secrets as random
 from uuid import UUID
 
+from adapters import migrations
 from adapters.identity import messages, secrets
 from adapters.identity.service import Identity
-
-DDL = (
-    "CREATE TABLE IF NOT EXISTS identity_kiosk_pins ("
-    " account_id uuid PRIMARY KEY, pin_hash text NOT NULL,"
-    " issued_at timestamptz NOT NULL DEFAULT now())"
-)
 
 INSERT = (
     "INSERT INTO identity_kiosk_pins (account_id, pin_hash) VALUES (%s, %s)"
@@ -32,8 +27,7 @@ REPLACE = (
 class KioskPins:
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
-        with identity.pool.connection() as conn:
-            conn.execute(DDL)
+        migrations.upgrade(identity.database_url)  # identity_kiosk_pins
 
     def issue(self, account_id: UUID, phone: str, *, replace: bool = False) -> bool:
         """Give the account a PIN by SMS; once, unless `replace` (support re-issues it). The

@@ -20,9 +20,8 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from adapters import migrations
 from adapters.identity import messages, secrets, throttle, tokens
-from adapters.identity.tables import DDL
-from adapters.outbox import create_outbox
 from adapters.postgres import checked_pool
 
 log = logging.getLogger("infoshkola.identity")
@@ -116,6 +115,7 @@ def refresh_hash(token: str) -> str:
 class Identity:
     def __init__(self, database_url: str, settings: IdentitySettings | None = None) -> None:
         self.settings = settings or IdentitySettings()
+        self.database_url = database_url
         self.pool = checked_pool(database_url, max_size=8)
         self._secret: str | None = self.settings.jwt_secret
 
@@ -123,11 +123,7 @@ class Identity:
         self.pool.close()
 
     def create_tables(self) -> None:
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('identity.ddl', 0))")
-            for ddl in DDL:
-                conn.execute(ddl)
-            create_outbox(conn)
+        migrations.upgrade(self.database_url)
         self.prune()
 
     def prune(self) -> None:
@@ -541,6 +537,13 @@ class Identity:
             except psycopg.errors.UniqueViolation:
                 raise IdentityError(f"login name {username!r} is taken") from None
         return principal_id
+
+    def has_login(self, name: str) -> bool:
+        try:
+            self.principal_of(name)
+        except UnknownLoginError:
+            return False
+        return True
 
     def principal_of(self, name: str) -> UUID:
         with self.pool.connection() as conn:

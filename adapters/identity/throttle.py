@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 
+from adapters import metrics
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -39,6 +41,7 @@ def admit(conn: psycopg.Connection[Any], keys: dict[str, int], window: timedelta
                 (key, window),
             ).fetchone()
             if row is not None and row[0] >= limit:
+                metrics.LOGINS_THROTTLED.labels(key.partition(":")[0]).inc()
                 return False
         for key in keys:
             conn.execute("INSERT INTO identity_attempts (key) VALUES (%s)", (key,))

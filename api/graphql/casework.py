@@ -23,6 +23,7 @@ from domain import casework
 from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError
 from domain.fields import REASON, text
+from projections.casework import flags_of_account
 
 
 @strawberry.enum
@@ -41,10 +42,12 @@ class Charge:
     from_subsidised: Kopecks
     offline: bool
     items: list[LineItem]
+    flags: list[str]  # computed when the charge was projected (projections/casework.py)
 
     @classmethod
-    def of(cls, c: DomainCharge) -> "Charge":
+    def of(cls, c: DomainCharge, flags: list[str] | None = None) -> "Charge":
         return cls(
+            flags=list(flags or []),
             key=c.key,
             tapped_at=c.tapped_at,
             terminal_kind=TerminalKind(c.terminal_kind),
@@ -123,7 +126,8 @@ class CaseworkQuery:
         ref = await perm.account(info, "Query.charges", contract_number)
         services = info.context.services
         found = await services.run(casework.charges, services.ledger, ref.account_id, on)
-        return [Charge.of(c) for c in found]
+        flags = await services.read(flags_of_account, ref.account_id, on)
+        return [Charge.of(c, flags.get(c.key)) for c in found]
 
     @strawberry.field(description="Auditors: every event of an account, with who did it.")
     async def audit_trail(

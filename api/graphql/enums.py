@@ -84,6 +84,8 @@ class ProblemCode(Enum):
     DISPUTE_STATE = "dispute_state"
     REFUND_STATE = "refund_state"
     NOT_AVAILABLE = "not_available"
+    PRIVACY_STATE = "privacy_state"
+    CONSENT = "consent"
     OTHER = "other"
 
 

@@ -5,7 +5,10 @@ refuses nesting beyond its own limit; below it the variables are walked without 
 stopping at the first level or value over the limit: `400 variables_too_deep` /
 `variables_too_large` in the terminal API's envelope, before strawberry sees the request.
 A body that is not an operation object (or a list of them) with fields of the right types is
-`400 invalid_request` (strawberry checks a single operation but not a batch's: `[1]` was a 500).
+`400 invalid_request` (strawberry checks a single operation but not a batch's: `[1]` was a 500),
+and so is a body that is no JSON at all (strawberry answered a bare text "Unable to parse
+request body as JSON", without a code; a lone surrogate escape such as `"\\ud800"` is no
+JSON for orjson).
 """
 
 from typing import Any
@@ -25,13 +28,13 @@ def too_deep() -> RequestRefusedError:
 
 
 def decode(data: str | bytes) -> object:
-    """The request (or batch); a malformed body raises `json.JSONDecodeError` as before."""
+    """The request (or batch), or `RequestRefusedError` with the code of what is wrong."""
     try:
         found = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         if "depth" in str(error):
             raise too_deep() from None
-        raise
+        raise RequestRefusedError("invalid_request", "the body is not JSON") from None
     for operation in found if isinstance(found, list) else [found]:
         check_shape(operation)
         check_variables(operation.get("variables"))

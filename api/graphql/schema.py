@@ -20,22 +20,36 @@ from api import web
 from api.graphql import request_body
 from api.graphql.auth import IdentityMutation
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
+from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.queries import Query
+from api.graphql.reports import ReportsQuery
 from api.graphql.scalars import SCALARS
+from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, CaseworkQuery):
+class RootQuery(
+    Query, CaseworkQuery, SchoolAdminQuery, CaseworkQueueQuery, ReportsQuery, PrivacyQuery
+):
     pass
 
 
 @strawberry.type
-class Mutation(IdentityMutation, AccountMutation, CaseworkMutation, SchoolMutation):
+class Mutation(
+    IdentityMutation,
+    AccountMutation,
+    CaseworkMutation,
+    SchoolMutation,
+    SchoolAdminMutation,
+    CaseworkQueueMutation,
+    PrivacyMutation,
+):
     pass
 
 

@@ -7,10 +7,10 @@ PostgreSQL, the terminal routes keep the default thread pool to themselves. Noth
 an SMS: identity writes its messages into the workers' outbox.
 """
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -19,6 +19,8 @@ from anyio import CapacityLimiter, to_thread
 from adapters.identity.service import Identity, IdentitySettings
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
+from adapters.privacy.office import PrivacyOffice, build_office
+from adapters.settings import Settings
 from adapters.terminal_auth import TerminalSecrets
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
@@ -38,20 +40,24 @@ class ApiSettings:
     terminal_max_body: int = 1024 * 1024  # a batch of 500 taps is well below
     graphql_max_body_anonymous: int = 64 * 1024  # login, refresh, reset: a few hundred bytes
     graphql_max_body: int = 256 * 1024  # with a valid access token
+    # A streaming replica for the read models (docs/SCALING.md); the position check keeps
+    # read-your-writes, since the positions are read from the same server as the rows.
+    read_database_url: str | None = None
 
     @classmethod
-    def from_env(cls, env: Any = os.environ) -> "ApiSettings":
+    def from_env(cls, env: Any = None) -> "ApiSettings":
+        """From the one settings model (`adapters/settings.py`)."""
+        s = Settings.from_env(env)
         return cls(
-            development=env.get("INFOSHKOLA_MODE", "production") == "development",
-            jwt_secret=env.get("JWT_SECRET") or None,
-            live_poll_seconds=float(env.get("API_LIVE_POLL_SECONDS", cls.live_poll_seconds)),
-            graphql_threads=int(env.get("API_GRAPHQL_THREADS", cls.graphql_threads)),
-            max_query_cost=int(env.get("API_MAX_QUERY_COST", cls.max_query_cost)),
-            terminal_max_body=int(env.get("API_TERMINAL_MAX_BODY", cls.terminal_max_body)),
-            graphql_max_body_anonymous=int(
-                env.get("API_GRAPHQL_MAX_BODY_ANONYMOUS", cls.graphql_max_body_anonymous)
-            ),
-            graphql_max_body=int(env.get("API_GRAPHQL_MAX_BODY", cls.graphql_max_body)),
+            development=s.development,
+            jwt_secret=s.jwt_secret,
+            live_poll_seconds=s.live_poll_seconds,
+            graphql_threads=s.graphql_threads,
+            max_query_cost=s.max_query_cost,
+            terminal_max_body=s.terminal_max_body,
+            graphql_max_body_anonymous=s.graphql_max_body_anonymous,
+            graphql_max_body=s.graphql_max_body,
+            read_database_url=s.read_database_url,
         )
 
 
@@ -62,25 +68,32 @@ class Services:
         database_url: str,
         settings: ApiSettings,
         people: PeopleStore | None = None,
+        privacy: PrivacyOffice | None = None,
     ) -> None:
         self.ledger = ledger
         self.database_url = database_url
         self.settings = settings
         self.people = people or PeopleStore(database_url)
+        self.privacy = privacy or build_office(
+            ledger, database_url, Path("var") / "blobs", None, people=self.people
+        )
         self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
-        self.reads = checked_pool(database_url, max_size=10)  # survives a PostgreSQL restart
+        self.read_database_url = settings.read_database_url or database_url
+        self.reads = checked_pool(self.read_database_url, max_size=10)  # survives a restart
         self.threads = CapacityLimiter(settings.graphql_threads)
 
     def create_tables(self) -> None:
         self.identity.create_tables()
         self.people.create_tables()
         self.terminal_secrets.create_tables()
+        self.privacy.create_tables()
 
     def close(self) -> None:
         self.reads.close()
         self.identity.close()
         self.terminal_secrets.close()
+        self.privacy.close()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in one of GraphQL's threads."""
@@ -107,4 +120,4 @@ class Services:
 
 
 def read_connection(services: Services) -> psycopg.Connection[Any]:
-    return psycopg.connect(services.database_url, autocommit=True)
+    return psycopg.connect(services.read_database_url, autocommit=True)

@@ -3,14 +3,13 @@ server): the projections runner process stays alive and reaches the head, and th
 taps and logins after the restart succeed through the pools that held dead connections."""
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from adapters.postgres import ensure_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal
@@ -24,16 +23,6 @@ from tests.projections.helpers import start_runner
 from tests.terminals.rig import SignedTerminal
 
 FAMILIES = 6  # each with a canteen terminal of its own (a terminal's counter is sequential)
-
-
-@pytest.fixture
-def server() -> Iterator[PrivatePostgres]:
-    found = PrivatePostgres().init()
-    found.start()
-    try:
-        yield found
-    finally:
-        found.remove()
 
 
 def all_at_once(calls: list[Callable[[], Any]]) -> list[Any]:

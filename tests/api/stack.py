@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -197,11 +198,16 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    ledger: Ledger, database_url: str, development: bool = False, **api: Any
+    ledger: Ledger,
+    database_url: str,
+    development: bool = False,
+    var_dir: Path | None = None,
+    **api: Any,
 ) -> Iterator[Stack]:
-    """`api`: further `ApiSettings` (limits) for this server."""
+    """`api`: further `ApiSettings` (limits) for this server; `var_dir`: where its photos go."""
     settings = ApiSettings(development=development, live_poll_seconds=0.1, **api)
-    container = Container(Settings(database_url=database_url), database_url, ledger)
+    server_settings = Settings(database_url=database_url, var_dir=var_dir or Settings().var_dir)
+    container = Container(server_settings, database_url, ledger)
     app = create_app(container, settings)
     port = free_port()
     config = uvicorn.Config(

@@ -26,7 +26,8 @@ def test_a_kiosk_activation_gives_the_parent_a_login_and_a_kiosk_pin_by_sms_once
     phone = new_phone()
     answer = kiosk.post(
         ACTIVATIONS,
-        {"card_uid": pupil.uid, "offer_version": "offer-2026", "parent_phone": phone,
+        {"card_uid": pupil.uid, "offer_version": "offer-2026", "consent_version": "pd-2026-01",
+         "parent_phone": phone,
          "deposit": 10_000, "receipt_id": f"R-{uuid4().hex[:8]}"},
     )  # fmt: skip
     assert answer.status_code == 200, answer.text

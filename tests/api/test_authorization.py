@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from graphql import GraphQLNamedType, GraphQLObjectType, get_named_type
@@ -220,7 +221,104 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
         {"c": o.contract}),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+    # Running a school (issue 11)
+    "Query.roster": lambda o: (
+        "query($s: UUID!) { roster(school: $s) { contractNumber } }", {"s": o.school}),
+    "Query.schoolSettings": lambda o: (
+        "query($s: UUID!) { schoolSettings(school: $s) { mealOverdraft } }", {"s": o.school}),
+    "Query.terminals": lambda o: (
+        "query($s: UUID!) { terminals(school: $s) { terminalId name } }", {"s": o.school}),
+    "Query.flaggedCharges": lambda o: (
+        "query($s: UUID!) { flaggedCharges(school: $s) { chargeKey } }", {"s": o.school}),
+    "Query.disputes": lambda o: (
+        "query($s: UUID!) { disputes(school: $s) { chargeKey } }", {"s": o.school}),
+    "Query.refunds": lambda o: (
+        "query($s: UUID!) { refunds(school: $s) { contractNumber } }", {"s": o.school}),
+    "Query.chargeEvidence": lambda o: (
+        'query($c: String!) { chargeEvidence(contractNumber: $c, chargeKey: "x/y") { inside } }',
+        {"c": o.contract}),
+    "Query.report": lambda o: (
+        "query($s: UUID!) { report(school: $s, kind: TERMINALS) { csv } }", {"s": o.school}),
+    "Query.menuFeedback": lambda o: (
+        "query($s: UUID!) { menuFeedback(school: $s) { days { ratings } } }", {"s": o.school}),
+    "Mutation.openContract": lambda o: (
+        "mutation($s: UUID!, $c: String!) { openContract(school: $s, newContractNumber: $c, "
+        'className: "1А", pupilName: "Маша", parentName: "Анна", parentPhone: "+79130000000") '
+        "{ __typename } }", {"s": o.school, "c": f"M-{uuid4().hex[:10]}"}),
+    "Mutation.importRoster": lambda o: (
+        "mutation($s: UUID!, $csv: String!) { importRoster(school: $s, csv: $csv) "
+        "{ __typename } }", {"s": o.school, "csv": ROSTER_CSV}),
+    "Mutation.issueCard": lambda o: (
+        "mutation($c: String!, $u: String!) { issueCard(contractNumber: $c, uid: $u) "
+        "{ __typename } }", {"c": o.contract, "u": new_uid()}),
+    "Mutation.moveClass": lambda o: (
+        'mutation($c: String!) { moveClass(contractNumber: $c, className: "5Б") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.endContract": lambda o: (
+        'mutation($c: String!) { endContract(contractNumber: $c, reason: "matrix") '
+        "{ __typename } }", {"c": o.contract}),
+    "Mutation.promoteSchool": lambda o: (
+        "mutation($s: UUID!) { promoteSchool(school: $s, year: 2030) { __typename } }",
+        {"s": o.school}),
+    "Mutation.setMealOverdraft": lambda o: (
+        'mutation($s: UUID!, $d: Date!) { setMealOverdraft(school: $s, amount: "15000", '
+        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
+    "Mutation.setSchoolCalendar": lambda o: (
+        "mutation($s: UUID!, $d: Date!) { setSchoolCalendar(school: $s, weekendDays: [6, 7], "
+        "holidays: [], effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
+    "Mutation.setFeePause": lambda o: (
+        "mutation($s: UUID!, $d: Date!) { setFeePause(school: $s, months: [7, 8], "
+        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
+    "Mutation.setCommissionRate": lambda o: (
+        "mutation($s: UUID!, $d: Date!) { setCommissionRate(school: $s, channel: SBP, "
+        'rate: "0.01", effectiveFrom: $d) { __typename } }', {"s": o.school, "d": TOMORROW}),
+    "Mutation.setOfflineCap": lambda o: (
+        'mutation($s: UUID!, $d: Date!) { setOfflineCap(school: $s, cap: "30000", '
+        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
+    "Mutation.setLowBalanceDefault": lambda o: (
+        'mutation($s: UUID!, $d: Date!) { setLowBalanceDefault(school: $s, threshold: "5000", '
+        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
+    "Mutation.setCaseworkContact": lambda o: (
+        'mutation($s: UUID!) { setCaseworkContact(school: $s, email: "office@school.test") '
+        "{ __typename } }", {"s": o.school}),
+    "Mutation.renameTerminal": lambda o: (
+        'mutation($t: UUID!) { renameTerminal(terminalId: $t, name: "Шкафчики") '
+        "{ __typename } }", {"t": o.terminal}),
+    "Mutation.rotateTerminalSecret": lambda o: (
+        "mutation($t: UUID!) { rotateTerminalSecret(terminalId: $t) { __typename } }",
+        {"t": o.terminal}),
+    "Mutation.approveRefund": lambda o: (
+        "mutation($c: String!) { approveRefund(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.terminateSchool": lambda o: (
+        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "matrix") { __typename } }',
+        {"s": o.school}),
+    "Mutation.payRefund": lambda o: (
+        'mutation($c: String!) { payRefund(contractNumber: $c, payoutRef: "PO-1") '
+        "{ __typename } }", {"c": o.contract}),
+    "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
+    "Query.privacyRequests": lambda o: (
+        "query($c: String!) { privacyRequests(contractNumber: $c) { status } }",
+        {"c": o.contract}),
+    "Query.accessLog": lambda o: (
+        "query($c: String!) { accessLog(contractNumber: $c) { actor } }", {"c": o.contract}),
+    "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
+        'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
+    "Mutation.withdrawConsent": lambda o: (  # no reason: refused, nothing erased
+        'mutation { withdrawConsent(reason: " ") { __typename } }', {}),
+    "Mutation.requestErasure": lambda o: (
+        "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.approveErasure": lambda o: (
+        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
+        {"c": o.contract}),
+    "Mutation.refuseErasure": lambda o: (
+        'mutation($c: String!) { refuseErasure(contractNumber: $c, reason: "r") '
+        "{ __typename } }", {"c": o.contract}),
 }  # fmt: skip
+ROSTER_CSV = (
+    "contract_number;class;pupil_name;parent_name;parent_phone\nX-1;1А;Маша;Анна;+79130000000\n"
+)
 # The policy, written out independently of permissions.RULES: P parent, R representative,
 # C canteen operator, A school admin, S support, U auditor ("*" = anonymous allowed).
 LETTERS = {"P": Role.PARENT, "R": Role.REPRESENTATIVE, "C": Role.CANTEEN_OPERATOR,
@@ -242,6 +340,20 @@ EXPECTED = {
     "Mutation.publishMenu": "CA", "Mutation.registerTerminal": "A",
     "Mutation.revokeTerminal": "A", "Mutation.grantSubsidy": "A", "Mutation.revokeSubsidy": "A",
     "Mutation.resetAccess": "S", "Subscription.accountEvents": "PRASU",
+    "Query.roster": "CASU", "Query.schoolSettings": "CASU", "Query.terminals": "ASU",
+    "Query.flaggedCharges": "ASU", "Query.disputes": "ASU", "Query.refunds": "ASU",
+    "Query.chargeEvidence": "ASU", "Query.report": "ASU", "Query.menuFeedback": "CASU",
+    "Mutation.openContract": "A", "Mutation.importRoster": "A", "Mutation.issueCard": "AS",
+    "Mutation.moveClass": "A", "Mutation.endContract": "A", "Mutation.promoteSchool": "A",
+    "Mutation.setMealOverdraft": "A", "Mutation.setSchoolCalendar": "A",
+    "Mutation.setFeePause": "A", "Mutation.setCommissionRate": "S", "Mutation.setOfflineCap": "A",
+    "Mutation.setLowBalanceDefault": "A", "Mutation.setCaseworkContact": "A",
+    "Mutation.renameTerminal": "A", "Mutation.rotateTerminalSecret": "AS",
+    "Mutation.approveRefund": "AS", "Mutation.payRefund": "S", "Mutation.terminateSchool": "S",
+    "Query.myPersonalData": "PR", "Query.privacyRequests": "PASU", "Query.accessLog": "U",
+    "Mutation.acceptConsent": "PR", "Mutation.withdrawConsent": "PR",
+    "Mutation.requestErasure": "P", "Mutation.approveErasure": "AS",
+    "Mutation.refuseErasure": "AS",
 }  # fmt: skip
 
 

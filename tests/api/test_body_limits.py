@@ -13,6 +13,7 @@ from domain.ledger import Ledger
 from tests.api.stack import Stack, running_stack
 from tests.api.wire import Wire
 from tests.builders import meal
+from tests.problems import problem, problem_code
 from tests.terminals.rig import SignedTerminal, TerminalWorld, tap, terminal_world
 
 KIB = 1024
@@ -75,7 +76,7 @@ def test_a_chunked_terminal_body_is_refused_before_it_ends_and_the_connection_go
     refused = wire.answer()
 
     assert (refused.status, refused.error_code()) == (413, "body_too_large")
-    assert "16384 bytes" in orjson.loads(refused.body)["error"]["message"]
+    assert "16384 bytes" in problem(refused)["detail"]
     wire.chunk(b" " * KIB)
     wire.end_chunks()
     assert valid_tap(school, wire)["outcome"] == "approved"  # same connection
@@ -142,4 +143,4 @@ def test_a_signed_in_caller_may_send_more_than_an_anonymous_one(small: Stack) ->
     assert served.json()["data"]["viewer"]["role"] == "PARENT"
     too_much = small.http.post("/graphql", content=graphql_body(33 * KIB), headers=bearer)
     assert too_much.status_code == 413
-    assert too_much.json()["error"]["code"] == "body_too_large"
+    assert problem_code(too_much) == "body_too_large"

@@ -11,6 +11,7 @@ from websockets.typing import Subprotocol
 
 from api.graphql.request_body import MAX_VARIABLES_DEPTH, MAX_VARIABLES_VALUES
 from tests.api.stack import Stack
+from tests.problems import problem, problem_code
 
 JSON = {"Content-Type": "application/json"}
 TYPENAME = {"data": {"__typename": "Query"}}
@@ -27,7 +28,7 @@ def deep_variables(depth: int) -> bytes:
 
 
 def error_code(response: httpx.Response) -> tuple[int, str]:
-    return response.status_code, str(response.json()["error"]["code"])
+    return response.status_code, str(problem_code(response))
 
 
 def test_variables_nested_ten_thousand_deep_are_a_400_with_a_code(stack: Stack) -> None:
@@ -56,6 +57,14 @@ def test_a_body_that_is_no_graphql_request_is_a_400_with_a_code(stack: Stack) ->
     for body in (b"1", b"[1, 2]", b'[{"query": 1}]', b'{"query": "{ a }", "operationName": []}'):
         answer = stack.http.post("/graphql", content=body, headers=JSON)
         assert error_code(answer) == (400, "invalid_request"), body
+
+
+def test_a_body_that_is_no_json_is_a_400_with_a_code_in_json(stack: Stack) -> None:
+    lone_surrogate = b'{"query": "{ __typename }", "variables": {"v": "\\ud800"}}'
+    for body in (b"", b"{", b"\xff\xfe", b"NaN", lone_surrogate):
+        answer = stack.http.post("/graphql", content=body, headers=JSON)
+        assert error_code(answer) == (400, "invalid_request"), body
+        assert problem(answer)["detail"] == "the body is not JSON"
 
 
 def test_a_websocket_message_nested_too_deep_closes_the_socket_as_invalid_json(

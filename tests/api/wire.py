@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
+
+from tests.problems import problem_code
 
 READ_TIMEOUT = 30.0  # bounds a hang (the failure), never a measured duration
 
@@ -18,7 +19,7 @@ class Answer:
     body: bytes
 
     def error_code(self) -> str:
-        return str(orjson.loads(self.body)["error"]["code"])
+        return problem_code(self)
 
 
 class Wire:

@@ -151,7 +151,7 @@ def test_the_parent_is_told_of_every_dispute_and_refund_step_on_every_tariff(
     texts = [text_for(e, account, zone) for e in events[-5:]]
     kinds = [t.kind if t else None for t in texts]
     assert kinds == [
-        "dispute_opened", "charge_reversed", None, "refund_approved", "refund_paid",
+        "dispute_opened", "charge_reversed", "refund_requested", "refund_approved", "refund_paid",
     ]  # fmt: skip
     assert all(t is None or channels_for(t.importance, "zero", True) == (EMAIL,) for t in texts)
     assert texts[-1] is not None

@@ -9,6 +9,7 @@ from adapters.terminal_auth import signed_headers
 from domain.account import Account
 from domain.ledger import Ledger
 from tests.builders import meal
+from tests.problems import problem_code
 from tests.terminals.rig import SignedTerminal, TerminalWorld, tap
 
 POSTING_TOPICS = (
@@ -26,7 +27,7 @@ def postings(ledger: Ledger) -> int:
 
 def error_code(response: object) -> tuple[int, str]:
     status = response.status_code  # type: ignore[attr-defined]
-    return status, response.json()["error"]["code"]  # type: ignore[attr-defined]
+    return status, problem_code(response)
 
 
 def test_a_request_without_signature_headers_is_refused(school: TerminalWorld) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, tap
 
 TAPS = "/terminal/v1/taps"
@@ -17,7 +18,7 @@ NOVOSIBIRSK = timezone(timedelta(hours=7))
 
 
 def code_of(answer: httpx.Response) -> tuple[int, str]:
-    return answer.status_code, answer.json()["error"]["code"]
+    return answer.status_code, problem_code(answer)
 
 
 def head(school: TerminalWorld) -> int:
@@ -145,9 +146,11 @@ def test_a_batch_refuses_unknown_fields_and_answers_each_bad_tap_in_its_place(
     [("/terminal/v1/kiosk/deposits", {"amount": 10_000, "receipt_id": "R-1", "tip": 5},
       "unknown_field"),
      ("/terminal/v1/kiosk/deposits", {"amount": 10_000, "receipt_id": "R\u0000"}, "invalid_text"),
-     ("/terminal/v1/kiosk/activations", {"offer_version": "o\u0000", "parent_phone": "+79130000001",
+     ("/terminal/v1/kiosk/activations", {"offer_version": "o\u0000",
+      "consent_version": "pd-2026-01", "parent_phone": "+79130000001",
       "deposit": 10_000, "receipt_id": "R-2"}, "invalid_text"),
-     ("/terminal/v1/kiosk/activations", {"offer_version": "o", "parent_phone": "+79130000001",
+     ("/terminal/v1/kiosk/activations", {"offer_version": "o", "consent_version": "pd-2026-01",
+      "parent_phone": "+79130000001",
       "deposit": 10_000, "receipt_id": "R-3", "channel": "bank_card"}, "unknown_field"),
      ("/terminal/v1/kiosk/duplicates", {"new_card_uid": "04AABBCCDDEEFF", "fee": 0},
       "unknown_field")],

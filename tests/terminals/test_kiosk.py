@@ -4,6 +4,7 @@ from uuid import uuid4
 
 from domain.kinds import CardState
 from tests.builders import new_uid
+from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld
 
 ACTIVATIONS = "/terminal/v1/kiosk/activations"
@@ -12,7 +13,8 @@ DUPLICATES = "/terminal/v1/kiosk/duplicates"
 
 
 def activation(uid: str, deposit: int = 10_000, **fields: object) -> dict[str, object]:
-    return {"card_uid": uid, "offer_version": "offer-2026", "parent_phone": "+7 913 000-00-01",
+    return {"card_uid": uid, "offer_version": "offer-2026", "consent_version": "pd-2026-01",
+            "parent_phone": "+7 913 000-00-01",
             "deposit": deposit, "receipt_id": f"R-{uuid4().hex[:8]}", **fields}  # fmt: skip
 
 
@@ -47,7 +49,7 @@ def test_activation_below_the_minimum_deposit_records_nothing(school: TerminalWo
     answer = school["kiosk"].post(ACTIVATIONS, activation(pupil.uid, deposit=9_999))
 
     assert answer.status_code == 400
-    assert answer.json()["error"]["code"] == "invalid_amount"
+    assert problem_code(answer) == "invalid_amount"
     assert school.ledger.recorder.max_notification_id() == before
     assert school.desk.people.get(account.parent_ref) is None
 
@@ -71,7 +73,7 @@ def test_the_same_receipt_with_another_amount_is_a_conflict(school: TerminalWorl
 
     clash = school["kiosk"].post(DEPOSITS, {**body, "amount": 26_000})
 
-    assert (clash.status_code, clash.json()["error"]["code"]) == (409, "payment_conflict")
+    assert (clash.status_code, problem_code(clash)) == (409, "payment_conflict")
     assert school.account(pupil.account_id).regular == 35_000
 
 
@@ -104,7 +106,7 @@ def test_duplicate_of_a_card_that_is_not_blocked_is_refused(school: TerminalWorl
 
     answer = school["kiosk"].post(DUPLICATES, {"card_uid": pupil.uid, "new_card_uid": new_uid()})
 
-    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "card_state")
+    assert (answer.status_code, problem_code(answer)) == (409, "card_state")
     assert school.account(pupil.account_id).regular == 20_000
 
 
@@ -118,9 +120,9 @@ def test_kiosk_operations_need_a_kiosk_of_the_cards_own_school(
     at_foreign_kiosk = other_school["kiosk"].post(DEPOSITS, body)
     unknown_card = school["kiosk"].post(DEPOSITS, {**body, "card_uid": new_uid()})
 
-    assert (at_canteen.status_code, at_canteen.json()["error"]["code"]) == (403, "terminal_kind")
-    assert at_foreign_kiosk.json()["error"]["code"] == "foreign_school"
+    assert (at_canteen.status_code, problem_code(at_canteen)) == (403, "terminal_kind")
+    assert problem_code(at_foreign_kiosk) == "foreign_school"
     assert at_foreign_kiosk.status_code == 403
     assert unknown_card.status_code == 404
-    assert unknown_card.json()["error"]["code"] == "unknown_card"
+    assert problem_code(unknown_card) == "unknown_card"
     assert school.account(pupil.account_id).regular == 10_000

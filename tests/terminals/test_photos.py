@@ -3,6 +3,7 @@
 import hashlib
 
 from adapters.blobs import BlobStore
+from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, fake_jpeg
 
 
@@ -20,7 +21,7 @@ def test_photo_is_served_to_own_school_terminals_only(
     assert url.endswith(hashlib.sha256(photo).hexdigest())
     assert (own.status_code, own.content) == (200, photo)
     assert own.headers["content-type"] == "image/jpeg"
-    assert (foreign.status_code, foreign.json()["error"]["code"]) == (404, "photo_not_found")
+    assert (foreign.status_code, problem_code(foreign)) == (404, "photo_not_found")
     assert unsigned.status_code == 401
 
 

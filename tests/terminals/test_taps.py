@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, fake_jpeg, tap
 
 
@@ -103,7 +104,7 @@ def test_same_tap_id_with_another_payload_is_a_conflict(school: TerminalWorld) -
     clash = school["canteen_pos"].post("/terminal/v1/taps", {**body, "items": [snack()]})
 
     assert clash.status_code == 409
-    assert clash.json()["error"]["code"] == "tap_conflict"
+    assert problem_code(clash) == "tap_conflict"
 
 
 def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld) -> None:
@@ -118,11 +119,11 @@ def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld)
     not_json = canteen.send("POST", "/terminal/v1/taps", b"{not json")
     items_at_turnstile = school["turnstile"].tap(pupil.uid, items=[meal()])
 
-    assert (negative.status_code, negative.json()["error"]["code"]) == (400, "invalid_amount")
-    assert (naive.status_code, naive.json()["error"]["code"]) == (400, "invalid_command")
-    assert (future.status_code, future.json()["error"]["code"]) == (400, "tap_in_future")
-    assert (not_json.status_code, not_json.json()["error"]["code"]) == (400, "invalid_command")
-    assert items_at_turnstile.json()["error"]["code"] == "tap_payload"
+    assert (negative.status_code, problem_code(negative)) == (400, "invalid_amount")
+    assert (naive.status_code, problem_code(naive)) == (400, "invalid_command")
+    assert (future.status_code, problem_code(future)) == (400, "tap_in_future")
+    assert (not_json.status_code, problem_code(not_json)) == (400, "invalid_command")
+    assert problem_code(items_at_turnstile) == "tap_payload"
     assert school.ledger.recorder.max_notification_id() == before
 
 

@@ -88,6 +88,7 @@ def test_a_scheduler_down_for_two_months_catches_up_exactly_once_per_period(
     runs = stack.query("SELECT job, period FROM wk_runs ORDER BY job, period")
     assert runs == [
         ("close_month", p0), ("close_month", p1), ("close_month", p2),
+        ("credit_subsidies", f"{p1}-02"), ("credit_subsidies", f"{p3}-02"),  # the days it ran
         *(("run_autopayment", p) for p in paid),
     ]  # fmt: skip
     statements = Counter((m.to, m.subject) for m in stack.smtp.received())

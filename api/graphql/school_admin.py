@@ -1,0 +1,465 @@
+"""Running a school (issue 11): enrolment, the school's settings and its terminal fleet.
+
+Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings` and
+`domain.fleet`; lists come from the `roster` projection. Every field has its rule in
+`permissions.RULES`.
+"""
+
+import json
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID, uuid4
+
+import strawberry
+from strawberry.types import Info
+
+from adapters.terminal_auth import TerminalAuthError
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.enums import Channel, ProblemCode, TerminalKind
+from api.graphql.mutations import EMAIL, command, problem, recorded
+from api.graphql.queries import caught_up
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import (
+    CommandResult,
+    Done,
+    Problem,
+    RegisterTerminalResult,
+    TerminalRegistered,
+)
+from domain import registrar, roster, school_settings
+from domain.errors import DomainError, InvalidCommandError
+from domain.fields import NAME, text
+from domain.fleet import rename_terminal
+from domain.roster import PHONE
+from projections.roster import fleet_of, roster_of
+
+MAX_ROSTER_TEXT = 512 * 1024
+
+
+@strawberry.type
+class RosterEntry:
+    contract_number: str
+    class_name: str
+    status: str  # enrolled, left, closed
+    cards: int
+    opened_at: datetime
+    left_at: datetime | None
+    left_reason: str | None
+    refund_status: str | None
+
+
+@strawberry.type
+class RosterLineReport:
+    line: int
+    contract_number: str
+    status: str  # ok (dry run), imported, refused
+    code: str | None
+    reason: str | None
+
+
+@strawberry.type
+class RosterImport:
+    dry_run: bool
+    accepted: int
+    refused: int
+    lines: list[RosterLineReport]
+
+
+RosterImportResult = Annotated[RosterImport | Problem, strawberry.union("RosterImportResult")]
+
+
+@strawberry.type
+class Promotion:
+    year: int
+    moved: int
+    graduated: int
+    skipped: int
+    already_done: bool
+
+
+PromotionResult = Annotated[Promotion | Problem, strawberry.union("PromotionResult")]
+
+
+@strawberry.type
+class CommissionRate:
+    channel: Channel
+    rate: str
+
+
+@strawberry.type
+class SettingChange:
+    setting: str
+    value_json: str
+    effective_from: date
+    actor: str
+    at: datetime
+
+
+@strawberry.type
+class SchoolSettings:
+    school_id: UUID
+    on: date
+    meal_overdraft: Kopecks
+    offline_cap: Kopecks
+    low_balance_default: Kopecks
+    fee_pause_months: list[int]
+    weekend_days: list[int]
+    holidays: list[date]
+    commission_rates: list[CommissionRate]
+    changes: list[SettingChange]
+
+
+@strawberry.type
+class FleetTerminal:
+    terminal_id: UUID
+    kind: TerminalKind
+    name: str
+    revoked: bool
+    registered_at: datetime
+    last_post_at: datetime | None
+    taps: int
+    offline_taps: int
+    last_offline_at: datetime | None
+    last_offline_lag_seconds: int | None
+
+
+@strawberry.type
+class SchoolAdminQuery:
+    @strawberry.field(description="Staff: the school's pupils by class, with who has left.")
+    async def roster(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        class_name: str | None = None,
+        status: str | None = None,
+        after: Position | None = None,
+    ) -> list[RosterEntry]:
+        await perm.school(info, "Query.roster", school)
+        await caught_up(info, ["roster", "cards"], after)
+        found = await info.context.services.read(roster_of, school, class_name, status)
+        return [
+            RosterEntry(
+                contract_number=r["contract_number"],
+                class_name=r["class_name"],
+                status=r["status"],
+                cards=int(r["cards"]),
+                opened_at=r["opened_at"],
+                left_at=r["left_at"],
+                left_reason=r["left_reason"],
+                refund_status=r["refund_status"],
+            )
+            for r in found
+        ]
+
+    @strawberry.field(description="Staff: the settings in effect on a day, and every change.")
+    async def school_settings(
+        self, info: Info[Context, None], school: UUID, on: date | None = None
+    ) -> SchoolSettings:
+        await perm.school(info, "Query.schoolSettings", school)
+        services = info.context.services
+        ledger = services.ledger
+
+        def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
+            found = ledger.school(school)
+            day = on or services.now().astimezone(found.zone).date()
+            rates = dict(ledger.commission_rates)
+            now = school_settings.current(found, day, ledger.offline_cap, rates)
+            return now, school_settings.history(ledger, school), day
+
+        now, changes, day = await services.run(read)
+        return SchoolSettings(
+            school_id=school,
+            on=day,
+            meal_overdraft=Kopecks(now.meal_overdraft),
+            offline_cap=Kopecks(now.offline_cap),
+            low_balance_default=Kopecks(now.low_balance_default),
+            fee_pause_months=now.fee_pause_months,
+            weekend_days=now.weekend_days,
+            holidays=[date.fromisoformat(h) for h in now.holidays],
+            commission_rates=[
+                CommissionRate(channel=Channel(c), rate=r)
+                for c, r in sorted(now.commission_rates.items())
+            ],
+            changes=[
+                SettingChange(
+                    setting=c.setting,
+                    value_json=json.dumps(c.value, ensure_ascii=False, sort_keys=True),
+                    effective_from=date.fromisoformat(c.effective_from),
+                    actor=c.actor,
+                    at=c.at,
+                )
+                for c in changes
+            ],
+        )
+
+    @strawberry.field(
+        description="Staff: the school's terminals, their last post and offline taps."
+    )
+    async def terminals(
+        self, info: Info[Context, None], school: UUID, after: Position | None = None
+    ) -> list[FleetTerminal]:
+        await perm.school(info, "Query.terminals", school)
+        await caught_up(info, ["roster"], after)
+        found = await info.context.services.read(fleet_of, school)
+        return [
+            FleetTerminal(
+                terminal_id=r["terminal_id"],
+                kind=TerminalKind(r["kind"]),
+                name=r["label"],
+                revoked=r["revoked"],
+                registered_at=r["registered_at"],
+                last_post_at=r["last_post_at"],
+                taps=int(r["taps"]),
+                offline_taps=int(r["offline_taps"]),
+                last_offline_at=r["last_offline_at"],
+                last_offline_lag_seconds=r["last_offline_lag_seconds"],
+            )
+            for r in found
+        ]
+
+
+def personal(**fields: str) -> dict[str, str]:
+    return {k: text(v, NAME, what=k) for k, v in fields.items()}
+
+
+@strawberry.type
+class SchoolAdminMutation:
+    @strawberry.mutation(
+        description="School admins: a pupil's contract, with the pupil's and parent's names and "
+        "the parent's phone kept as personal data beside the ledger, and optionally the cards."
+    )
+    async def open_contract(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        new_contract_number: str,
+        class_name: str,
+        pupil_name: str,
+        parent_name: str,
+        parent_phone: str,
+        card_uids: list[str] | None = None,
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.openContract", school)
+        services = info.context.services
+        try:
+            pupil = personal(name=pupil_name)
+            parent = personal(name=parent_name, phone=parent_phone)
+            if not PHONE.fullmatch(parent["phone"]):
+                raise InvalidCommandError("a phone is +<10-15 digits>")
+            if len(card_uids or []) > 2:
+                raise InvalidCommandError("a contract starts with at most two cards")
+        except DomainError as error:
+            return problem(error)
+        pupil_ref, parent_ref = f"subject:{uuid4()}", f"subject:{uuid4()}"
+
+        def put() -> None:
+            services.people.put(pupil_ref, **pupil)
+            services.people.put(parent_ref, **parent)
+
+        await services.run(put)
+        try:
+            await command(info, registrar.open_contract, services.ledger, school,
+                          new_contract_number, class_name, pupil_ref, parent_ref,
+                          list(card_uids or []))  # fmt: skip
+        except DomainError as error:
+            await services.run(lambda: [services.people.erase(r) for r in (pupil_ref, parent_ref)])
+            return problem(error)
+        at = await services.run(services.ledger.recorder.max_notification_id)
+        return Done(position=Position(at or 0))
+
+    @strawberry.mutation(
+        description="School admins: a class roster as CSV; `dryRun` (the default) checks every "
+        "line and imports nothing. Each line is imported wholly or not at all."
+    )
+    async def import_roster(
+        self, info: Info[Context, None], school: UUID, csv: str, dry_run: bool = True
+    ) -> RosterImportResult:
+        await perm.school(info, "Mutation.importRoster", school)
+        services = info.context.services
+        if len(csv) > MAX_ROSTER_TEXT:
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="the roster is too large")
+        try:
+            report = await command(info, roster.import_roster, services.ledger, school, csv,
+                                   services.people.put, services.people.erase, dry_run)  # fmt: skip
+        except DomainError as error:
+            return problem(error)
+        return RosterImport(
+            dry_run=report.dry_run,
+            accepted=report.accepted,
+            refused=report.refused,
+            lines=[
+                RosterLineReport(
+                    line=r.line,
+                    contract_number=r.contract_number,
+                    status=r.status,
+                    code=r.code,
+                    reason=r.reason,
+                )
+                for r in report.lines
+            ],
+        )
+
+    @strawberry.mutation(description="School admins and support: a first or second card.")
+    async def issue_card(
+        self, info: Info[Context, None], contract_number: str, uid: str
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.issueCard", contract_number)
+        return await recorded(info, info.context.services.ledger.issue_card, ref.account_id, uid)
+
+    @strawberry.mutation(description="School admins: move a pupil to another class.")
+    async def move_class(
+        self,
+        info: Info[Context, None],
+        contract_number: str,
+        class_name: str,
+        reason: str = "transfer",
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.moveClass", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, registrar.move_class, ledger, ref.account_id, class_name,
+                              reason[:500])  # fmt: skip
+
+    @strawberry.mutation(
+        description="School admins: the pupil leaves; cards stop and the balance's refund is "
+        "requested fee-free (approve and pay it in the refund queue)."
+    )
+    async def end_contract(
+        self, info: Info[Context, None], contract_number: str, reason: str
+    ) -> CommandResult:
+        ref = await perm.account(info, "Mutation.endContract", contract_number)
+        ledger = info.context.services.ledger
+        return await recorded(info, registrar.end_contract, ledger, ref.account_id, reason[:500])
+
+    @strawberry.mutation(
+        description="School admins: every class moves up a grade for the school year starting "
+        "`year`; the final grade's contracts end. Once per year."
+    )
+    async def promote_school(
+        self, info: Info[Context, None], school: UUID, year: int, final_grade: int = 11
+    ) -> PromotionResult:
+        await perm.school(info, "Mutation.promoteSchool", school)
+        ledger = info.context.services.ledger
+        try:
+            done = await command(info, registrar.promote_school, ledger, school, year, final_grade)
+        except DomainError as error:
+            return problem(error)
+        return Promotion(
+            year=done.year,
+            moved=len(done.moved),
+            graduated=len(done.graduated),
+            skipped=len(done.skipped),
+            already_done=done.already_done,
+        )
+
+    # Settings: each effective from a school-local date, today or later
+
+    @strawberry.mutation(description="School admins: the meal-only overdraft.")
+    async def set_meal_overdraft(
+        self, info: Info[Context, None], school: UUID, amount: Kopecks, effective_from: date
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setMealOverdraft", school)
+        return await scheduled(info, school, school_settings.OVERDRAFT, int(amount), effective_from)
+
+    @strawberry.mutation(description="School admins: weekend days (ISO 1-7) and holidays.")
+    async def set_school_calendar(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        weekend_days: list[int],
+        holidays: list[date],
+        effective_from: date,
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setSchoolCalendar", school)
+        value = {"weekend_days": weekend_days, "holidays": [h.isoformat() for h in holidays]}
+        return await scheduled(info, school, school_settings.CALENDAR, value, effective_from)
+
+    @strawberry.mutation(description="School admins: months without a tariff fee (summer).")
+    async def set_fee_pause(
+        self, info: Info[Context, None], school: UUID, months: list[int], effective_from: date
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setFeePause", school)
+        return await scheduled(info, school, school_settings.FEE_PAUSE, months, effective_from)
+
+    @strawberry.mutation(description="Support: the commission on one top-up channel, e.g. 0.05.")
+    async def set_commission_rate(
+        self,
+        info: Info[Context, None],
+        school: UUID,
+        channel: Channel,
+        rate: str,
+        effective_from: date,
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setCommissionRate", school)
+        setting = school_settings.commission_setting(channel.value)
+        return await scheduled(info, school, setting, rate[:20], effective_from)
+
+    @strawberry.mutation(description="School admins: what a card may spend offline per day.")
+    async def set_offline_cap(
+        self, info: Info[Context, None], school: UUID, cap: Kopecks, effective_from: date
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setOfflineCap", school)
+        return await scheduled(info, school, school_settings.OFFLINE_CAP, int(cap), effective_from)
+
+    @strawberry.mutation(
+        description="School admins: the low-balance alert for parents who set none themselves."
+    )
+    async def set_low_balance_default(
+        self, info: Info[Context, None], school: UUID, threshold: Kopecks, effective_from: date
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setLowBalanceDefault", school)
+        return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
+                               effective_from)  # fmt: skip
+
+    @strawberry.mutation(
+        description="School admins: the e-mail told of every new dispute (kept as personal data)."
+    )
+    async def set_casework_contact(
+        self, info: Info[Context, None], school: UUID, email: str
+    ) -> CommandResult:
+        await perm.school(info, "Mutation.setCaseworkContact", school)
+        if not EMAIL.fullmatch(email[:300]):
+            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
+        services = info.context.services
+        subject = f"subject:{uuid4()}"
+        await services.run(lambda: services.people.put(subject, email=email))
+        return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
+
+    # The fleet
+
+    @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
+    async def rename_terminal(
+        self, info: Info[Context, None], terminal_id: UUID, name: str
+    ) -> CommandResult:
+        await perm.terminal(info, "Mutation.renameTerminal", terminal_id)
+        ledger = info.context.services.ledger
+        return await recorded(info, rename_terminal, ledger, terminal_id, name[:200])
+
+    @strawberry.mutation(
+        description="School admins: a new secret for a terminal (shown once); the old one stops."
+    )
+    async def rotate_terminal_secret(
+        self, info: Info[Context, None], terminal_id: UUID
+    ) -> RegisterTerminalResult:
+        await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
+        services = info.context.services
+        try:
+            secret = await services.run(services.terminal_secrets.rotate, terminal_id)
+        except TerminalAuthError as error:
+            return Problem(code=ProblemCode.NOT_FOUND, message=str(error))
+        at = await services.run(services.ledger.recorder.max_notification_id)
+        return TerminalRegistered(
+            terminal_id=terminal_id, secret=secret, position=Position(at or 0)
+        )
+
+
+async def scheduled(
+    info: Info[Context, None],
+    school: UUID,
+    setting: str,
+    value: object,
+    effective_from: date | None,
+) -> CommandResult:
+    ledger = info.context.services.ledger
+    return await recorded(info, school_settings.schedule_setting, ledger, school, setting, value,
+                          effective_from)  # fmt: skip

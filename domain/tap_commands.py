@@ -1,0 +1,105 @@
+"""Tap commands: decide a tap on current state, alone or in a group commit.
+
+`TapCommands` is the part of the `Ledger` that terminals use: each tap reads its record (a
+retried tap gets its first decision back), the terminal's school, the card's account, and
+decides (`Account.take_purchase`, `take_pass`, `take_offline_purchase`); `handle_tap` saves
+one, `handle_taps` many together (`domain/group_commit.py`).
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+from domain import school_settings
+from domain.clock import Clock
+from domain.errors import DomainError, TapConflictError, TapPayloadError
+from domain.group_commit import GroupCommit, PendingTap, TapResult
+from domain.index import Index, card_key, index_id
+from domain.kinds import PAYING_KINDS, DeclineReason, Outcome, TerminalKind
+from domain.lookups import Lookups
+from domain.retries import retry
+from domain.school import School
+from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at
+
+
+class TapCommands(Lookups):
+    clock: Clock
+    offline_cap: int
+    group_commit: GroupCommit
+    max_attempts: int
+
+    def handle_tap(self, request: TapRequest) -> TapResult:
+        """Decide a tap and save it; a retried tap gets its original decision back."""
+
+        def attempt() -> TapResult:
+            pending = self.decide_tap(request)
+            if pending.replayed:
+                position = self.recorder.max_notification_id() or 0
+                return TapResult(pending.decision, position, replayed=True)
+            recordings = self.save(*pending.aggregates)
+            position = int(recordings[-1].notification.id) if recordings else 0
+            return TapResult(pending.decision, position)
+
+        return retry(attempt, self.max_attempts)
+
+    def handle_taps(
+        self, requests: Sequence[TapRequest], actors: Sequence[str] | None = None
+    ) -> list[TapResult | DomainError]:
+        """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
+        the domain refuses gets its error in place. `actors`: who acts for each tap."""
+        return self.group_commit.handle(requests, actors)
+
+    def decide_tap(self, request: TapRequest) -> PendingTap:
+        """Decide on the current state without saving (see `PendingTap`)."""
+        recorded = self._find(request.record_id, Tap)
+        if recorded is not None:
+            if not recorded.matches(request):
+                raise TapConflictError(
+                    f"tap {request.tap_id} of terminal {request.terminal_id} was already "
+                    "decided with a different payload"
+                )
+            return PendingTap(TapDecision.from_dict(recorded.decision), (), replayed=True)
+        check_tapped_at(request.tapped_at, self.clock(), offline=request.offline)
+
+        school = self.school(self.terminal_school_id(request.terminal_id))
+        terminal = school.terminal(request.terminal_id)
+        kind = TerminalKind(terminal["kind"])
+        check_payload(request, kind)
+        ctx = TapContext(request, kind.value, request.tapped_at.astimezone(school.zone).date())
+        refusal = DeclineReason.TERMINAL_REVOKED if terminal["revoked"] else None
+
+        card = self._find(index_id(card_key(request.card_uid)), Index)
+        if card is None:
+            decision = ctx.decision(Outcome.DECLINED, reason=DeclineReason.UNKNOWN_CARD.value)
+            return PendingTap(decision, (Tap.decide(request, school.id, decision),))
+        account = self.account(card.owner_id)
+        if account.school_id != school.id:  # refused on the terminal's side only
+            reason = refusal or DeclineReason.FOREIGN_SCHOOL
+            decision = ctx.decision(Outcome.DECLINED, reason=reason.value)
+            tap = Tap.decide(request, school.id, decision, foreign_card_of=account.school_id)
+            return PendingTap(decision, (tap,))
+        if kind == TerminalKind.TURNSTILE:
+            decision = account.take_pass(ctx, refusal)
+        elif request.offline:  # the food was eaten while offline: recorded, not refused
+            cap = self.offline_cap_of(school, ctx.local_date)
+            overdraft = school_settings.overdraft_on(school, ctx.local_date)
+            decision = account.take_offline_purchase(ctx, overdraft, refusal, cap)
+        else:
+            overdraft = school_settings.overdraft_on(school, ctx.local_date)
+            decision = account.take_purchase(ctx, overdraft, refusal)
+        return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
+
+    def offline_cap_of(self, school: School, day: date | None = None) -> int:
+        """What one card may spend offline per reader and day: the school's, else the default."""
+        day = day or self.clock().astimezone(school.zone).date()
+        return school_settings.offline_cap_on(school, day, self.offline_cap)
+
+
+def check_payload(request: TapRequest, kind: TerminalKind) -> None:
+    if kind == TerminalKind.TURNSTILE:
+        if request.items or request.direction is None:
+            raise TapPayloadError("a turnstile tap carries a direction and no items")
+    elif kind in PAYING_KINDS:
+        if not request.items or request.direction is not None:
+            raise TapPayloadError(f"a {kind.value} tap carries the items or the charge")
+    else:
+        raise TapPayloadError(f"a {kind.value} takes kiosk operations, not taps")

@@ -1,0 +1,133 @@
+"""Casework queues over GraphQL (issue 11): a charge flagged as it is projected, seen by staff
+before anyone disputes it and by the parent on the charge; the dispute queue with its
+evidence; staff and parent told at each step."""
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from adapters.identity.service import Role
+from domain import casework
+from domain.kinds import TerminalKind
+from tests.api.stack import Stack
+from tests.builders import meal
+from tests.workers.harness import wait_for
+
+ZONE = ZoneInfo("Asia/Novosibirsk")  # tests.builders.new_school's zone
+RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+FLAGGED = """query($s: UUID!, $d: Date!) { flaggedCharges(school: $s, since: $d, until: $d) {
+  contractNumber chargeKey localDate amount flags evidenceJson disputeStatus terminalKind } }"""
+CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
+  key amount flags } }"""
+DISPUTES = """query($s: UUID!, $st: [String!]) { disputes(school: $s, statuses: $st) {
+  contractNumber chargeKey amount claim flags status decision evidenceJson } }"""
+EVIDENCE = """query($c: String!, $k: String!) { chargeEvidence(contractNumber: $c, chargeKey: $k) {
+  schoolOpen inside flags } }"""
+
+
+def last_saturday_noon() -> datetime:
+    today = datetime.now(ZONE).date()
+    back = (today.isoweekday() - 6) % 7 or 7  # a Saturday strictly before today
+    return datetime.combine(today - timedelta(days=back), time(12, 0), ZONE)
+
+
+def kinds_for(stack: Stack, account_id: object) -> set[str]:
+    rows = stack.workers.query("SELECT kind FROM wk_outbox WHERE account_id = %s", account_id)
+    return {r[0] for r in rows}
+
+
+def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    school = str(world.school_id)
+    contact = admin.data(
+        "mutation($s: UUID!) { setCaseworkContact(school: $s, email: \"office@school.test\") "
+        + RESULT + " }", s=school)["setCaseworkContact"]  # fmt: skip
+    assert contact["__typename"] == "Done"
+    saturday = last_saturday_noon()
+    world.tap_then(TerminalKind.CANTEEN_POS, family.pupil.uid, at=saturday, items=[meal()])
+    stack.project()
+
+    day = saturday.date().isoformat()
+    flagged = admin.data(FLAGGED, s=school, d=day)["flaggedCharges"]
+    assert len(flagged) == 1
+    charge = flagged[0]
+    assert charge["flags"] == ["pupil_not_inside", "school_closed"]
+    assert (charge["contractNumber"], charge["amount"]) == (family.contract, "9000")
+    assert charge["disputeStatus"] is None, "seen before anyone disputes it"
+    assert json.loads(charge["evidenceJson"])["school_open"] is False
+    key = charge["chargeKey"]
+    seen = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
+    assert seen == [{"key": key, "amount": "9000", "flags": charge["flags"]}]
+    evidence = admin.data(EVIDENCE, c=family.contract, k=key)["chargeEvidence"]
+    assert evidence == {"schoolOpen": False, "inside": False, "flags": charge["flags"]}
+
+    dispute = (
+        "mutation($c: String!, $k: String!) { disputeCharge(contractNumber: $c, chargeKey: $k, "
+        'claim: "в субботу школа закрыта") ' + RESULT + " }"
+    )
+    assert family.client.data(dispute, c=family.contract, k=key)["disputeCharge"]["__typename"] == (
+        "Done"
+    )
+    stack.project()
+    queue = admin.data(DISPUTES, s=school, st=None)["disputes"]
+    assert [(d["chargeKey"], d["status"], d["claim"]) for d in queue] == [
+        (key, "open", "в субботу школа закрыта")
+    ]
+    assert queue[0]["flags"] == charge["flags"]
+    assert json.loads(queue[0]["evidenceJson"])["inside"] is False
+    reject = (
+        "mutation($c: String!, $k: String!) { rejectDispute(contractNumber: $c, chargeKey: $k, "
+        'reason: "обед выдан по записи") ' + RESULT + " }"
+    )
+    assert admin.data(reject, c=family.contract, k=key)["rejectDispute"]["__typename"] == "Done"
+    stack.project()
+    assert admin.data(DISPUTES, s=school, st=None)["disputes"] == []
+    decided = admin.data(DISPUTES, s=school, st=["rejected"])["disputes"]
+    assert [(d["status"], d["decision"]) for d in decided] == [("rejected", "обед выдан по записи")]
+    told = {"dispute_opened", "dispute_rejected", "dispute_for_staff"}
+    wait_for(lambda: told <= kinds_for(stack, family.pupil.account_id), 30,
+             "the parent and the school office to be told")  # fmt: skip
+    office = stack.workers.query(
+        "SELECT subject_ref, channel FROM wk_outbox WHERE account_id = %s AND kind = %s",
+        family.pupil.account_id, "dispute_for_staff",
+    )  # fmt: skip
+    assert [channel for _, channel in office] == ["email"]
+    assert stack.services.people.get(office[0][0]) == {"email": "office@school.test"}
+
+
+def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    today = datetime.now(ZONE).date()
+    back = {6: 1, 7: 2}.get(today.isoweekday(), 0) + 7  # a weekday, a week or so ago
+    morning = datetime.combine(today - timedelta(days=back), time(8, 0), ZONE)
+    world.tap_then(TerminalKind.TURNSTILE, family.pupil.uid, at=morning, direction="in")
+    world.tap_then(TerminalKind.CANTEEN_POS, family.pupil.uid, at=morning + timedelta(hours=4),
+                   items=[meal()])  # fmt: skip
+    stack.project()
+    day = morning.date().isoformat()
+    assert admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"] == []
+    charges = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
+    assert [c["flags"] for c in charges] == [[]]
+
+
+def test_photo_mismatch_after_block_and_offline_debt_are_flagged(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    casework.set_school_calendar(stack.ledger, world.school_id, [], [])  # open every day
+    now = datetime.now(ZONE)
+    world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in",
+              at=now - timedelta(seconds=30))  # fmt: skip
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], photo_check="mismatch")
+    stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
+    late = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], offline=True)
+    assert late.decision.after_block
+    stack.project()
+    day = now.date().isoformat()
+    flagged = admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"]
+    found = sorted(c["flags"] for c in flagged)
+    assert found == [["after_block", "offline_debt"], ["photo_mismatch"]]

@@ -1,0 +1,119 @@
+"""Reports over GraphQL (issue 11): per terminal by its name, per day and over a period, net of
+reversals; top-ups per channel with commission and refunds; the float; each report's CSV equal
+to its GraphQL figures, and to the CLI's."""
+
+import csv
+import io
+from datetime import datetime
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from adapters.identity.service import Role
+from domain import casework
+from domain.kinds import TerminalKind
+from domain.recorded import acting_as
+from tests.api.stack import Stack
+from tests.builders import meal, snack
+from tests.cli import cli
+
+ZONE = ZoneInfo("Asia/Novosibirsk")
+REPORT = """query($s: UUID!, $k: ReportKind!, $d: Date!, $perDay: Boolean!) {
+  report(school: $s, kind: $k, since: $d, until: $d, perDay: $perDay) {
+    columns rows csv } }"""
+RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+
+
+def parsed(csv_text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(csv_text)))
+
+
+def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(stack: Stack) -> None:
+    world = stack.school()
+    first, second = stack.family(world), stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    school = str(world.school_id)
+    canteen = world.terminals[TerminalKind.CANTEEN_POS]
+    stack.project()
+    rename = 'mutation($t: UUID!) { renameTerminal(terminalId: $t, name: "Столовая, 1 этаж") '
+    assert admin.data(rename + RESULT + " }", t=str(canteen))["renameTerminal"]["__typename"] == (
+        "Done"
+    )
+    taken = world.tap(TerminalKind.CANTEEN_POS, first.pupil.uid, items=[meal()])
+    world.tap(TerminalKind.CANTEEN_POS, second.pupil.uid, items=[meal(), snack()])
+    world.tap(TerminalKind.CANTEEN_POS, second.pupil.uid, items=[meal(price=900_000)])  # declined
+    key = f"{canteen}/{taken.decision.tap_id}"
+    with acting_as("parent:test"):
+        casework.dispute_charge(stack.ledger, first.pupil.account_id, key, "не ел")
+    with acting_as("school_admin:test"):
+        casework.reverse_charge(stack.ledger, first.pupil.account_id, key)
+    stack.project()
+    today = datetime.now(ZONE).date().isoformat()
+
+    found = admin.data(REPORT, s=school, k="TERMINALS", d=today, perDay=True)["report"]
+    assert parsed(found["csv"]) == [found["columns"], *found["rows"]]
+    rows = [dict(zip(found["columns"], r, strict=True)) for r in found["rows"]]
+    canteen_row = next(r for r in rows if r["terminal_id"] == str(canteen))
+    assert canteen_row["terminal_name"] == "Столовая, 1 этаж"
+    assert {k: canteen_row[k] for k in ("turnover", "gross", "reversals", "operations",
+                                        "meals_served", "declines", "participants")} == {
+        "turnover": "13500", "gross": "22500", "reversals": "9000", "operations": "2",
+        "meals_served": "2", "declines": "1", "participants": "2",
+    }  # fmt: skip
+
+    total = admin.data(REPORT, s=school, k="TERMINALS", d=today, perDay=False)["report"]
+    assert parsed(total["csv"]) == [total["columns"], *total["rows"]]
+    assert total["columns"][:2] == ["since", "until"]
+    printed = cli(stack.database_url, "school", "report", school, "terminals", "--since", today,
+                  "--until", today, "--total")  # fmt: skip
+    assert printed == total["csv"]
+
+    topups = admin.data(REPORT, s=school, k="TOPUPS", d=today, perDay=True)["report"]
+    assert parsed(topups["csv"]) == [topups["columns"], *topups["rows"]]
+    kiosk = [dict(zip(topups["columns"], r, strict=True)) for r in topups["rows"]]
+    assert [(r["channel"], r["operations"], r["amount"], r["commission"]) for r in kiosk] == [
+        ("kiosk_cash", "2", "100000", "0")
+    ]
+    held = admin.data(REPORT, s=school, k="FLOAT", d=today, perDay=True)["report"]
+    assert parsed(held["csv"]) == [held["columns"], *held["rows"]]
+    assert dict(zip(held["columns"], held["rows"][0], strict=True))["regular"] == str(
+        100_000 - 13_500
+    )
+
+
+FLEET = """query($s: UUID!) { terminals(school: $s) { terminalId kind name revoked taps
+  offlineTaps lastPostAt lastOfflineLagSeconds } }"""
+
+
+def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    school = str(world.school_id)
+    registered = admin.data(
+        "mutation($s: UUID!) { registerTerminal(school: $s, kind: VENDING, label: \"Автомат\") {"
+        " ... on TerminalRegistered { terminalId secret } } }", s=school,
+    )["registerTerminal"]  # fmt: skip
+    vending = registered["terminalId"]
+    stack.project()
+    rotated = admin.data(
+        "mutation($t: UUID!) { rotateTerminalSecret(terminalId: $t) {"
+        " ... on TerminalRegistered { terminalId secret } ... on Problem { code } } }", t=vending,
+    )["rotateTerminalSecret"]  # fmt: skip
+    assert rotated["terminalId"] == vending
+    assert rotated["secret"] != registered["secret"]
+    now = datetime.now(ZONE)
+    canteen = world.terminals[TerminalKind.CANTEEN_POS]
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()],
+              at=now.replace(microsecond=0) - (now - now.replace(hour=0, minute=0)) / 2,
+              offline=True, tap_id=f"off-{uuid4().hex[:6]}")  # fmt: skip
+    revoke = 'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "сломан") '
+    assert admin.data(revoke + RESULT + " }", t=vending)["revokeTerminal"]["__typename"] == "Done"
+    stack.project()
+    fleet = {t["terminalId"]: t for t in admin.data(FLEET, s=school)["terminals"]}
+    assert (fleet[vending]["name"], fleet[vending]["revoked"]) == ("Автомат", True)
+    posted = fleet[str(canteen)]
+    assert (posted["taps"], posted["offlineTaps"]) == (1, 1)
+    assert posted["lastPostAt"] is not None
+    assert posted["lastOfflineLagSeconds"] >= 0

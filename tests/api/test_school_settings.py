@@ -1,0 +1,112 @@
+"""School settings as events over GraphQL (issue 11): each change with who, when and from
+which date, taken by the decisions of that date on; and menu feedback per day and dish."""
+
+import json
+from datetime import datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from adapters.identity.service import Role
+from domain import school_settings
+from domain.kinds import TerminalKind
+from tests.api.stack import Stack
+from tests.builders import meal
+
+ZONE = ZoneInfo("Asia/Novosibirsk")
+RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+SETTINGS = """query($s: UUID!, $on: Date) { schoolSettings(school: $s, on: $on) {
+  mealOverdraft offlineCap lowBalanceDefault feePauseMonths weekendDays holidays
+  commissionRates { channel rate } changes { setting valueJson effectiveFrom actor } } }"""
+
+
+def test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_them(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    family = stack.family(world, deposit=10_000)
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    support = stack.staff(Role.SUPPORT, world.school_id)
+    school = str(world.school_id)
+    today = datetime.now(ZONE).date()
+    tomorrow = today + timedelta(days=1)
+
+    def setting(client: object, mutation: str, args: str, on: object) -> dict[str, str]:
+        query = (f"mutation($s: UUID!, $d: Date!) {{ {mutation}(school: $s, {args}, "
+                 f"effectiveFrom: $d) {RESULT} }}")  # fmt: skip
+        return client.data(query, s=school, d=str(on))[mutation]  # type: ignore[attr-defined, no-any-return]
+
+    assert setting(admin, "setMealOverdraft", 'amount: "0"', today)["__typename"] == "Done"
+    assert setting(admin, "setMealOverdraft", 'amount: "30000"', tomorrow)["__typename"] == "Done"
+    past = setting(admin, "setMealOverdraft", 'amount: "1"', today - timedelta(days=1))
+    assert past["__typename"] == "Problem"
+    assert setting(admin, "setFeePause", "months: [6, 7, 8]", today)["__typename"] == "Done"
+    assert setting(admin, "setSchoolCalendar", 'weekendDays: [7], holidays: ["2027-01-07"]',
+                   today)["__typename"] == "Done"  # fmt: skip
+    assert setting(admin, "setOfflineCap", 'cap: "20000"', today)["__typename"] == "Done"
+    assert setting(admin, "setLowBalanceDefault", 'threshold: "5000"', today)["__typename"] == (
+        "Done"
+    )
+    rate = setting(support, "setCommissionRate", 'channel: BANK_CARD, rate: "0.03"', today)
+    assert rate["__typename"] == "Done"
+    assert admin.error_code(
+        "mutation($s: UUID!, $d: Date!) { setCommissionRate(school: $s, channel: SBP, "
+        'rate: "0.01", effectiveFrom: $d) { __typename } }', s=school, d=str(today),
+    ) == "FORBIDDEN"  # fmt: skip
+
+    now = admin.data(SETTINGS, s=school, on=None)["schoolSettings"]
+    assert (now["mealOverdraft"], now["offlineCap"], now["lowBalanceDefault"]) == (
+        "0", "20000", "5000",
+    )  # fmt: skip
+    assert (now["feePauseMonths"], now["weekendDays"], now["holidays"]) == (
+        [6, 7, 8], [7], ["2027-01-07"],
+    )  # fmt: skip
+    assert {"channel": "BANK_CARD", "rate": "0.03"} in now["commissionRates"]
+    later = admin.data(SETTINGS, s=school, on=str(tomorrow))["schoolSettings"]
+    assert later["mealOverdraft"] == "30000"
+    overdrafts = [c for c in now["changes"] if c["setting"] == school_settings.OVERDRAFT]
+    assert [(json.loads(c["valueJson"]), c["effectiveFrom"]) for c in overdrafts] == [
+        (0, today.isoformat()), (30000, tomorrow.isoformat()),
+    ]  # fmt: skip
+    assert all(c["actor"].startswith("school_admin:") for c in overdrafts)
+    commission = [c for c in now["changes"] if c["setting"] == "commission:bank_card"]
+    assert [c["actor"].split(":")[0] for c in commission] == ["support"]
+
+    # Today the school allows no meal overdraft: a lunch beyond the balance is declined.
+    world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal(price=9_000)])
+    declined = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal(price=9_000)])
+    assert declined.decision.reason == "insufficient_funds"
+    topped = stack.ledger.top_up(family.pupil.account_id, 10_000, "bank_card", f"p-{uuid4()}")
+    assert (topped.commission, topped.commission_rate) == (300, "0.03")
+
+
+FEEDBACK = """query($s: UUID!, $d: Date!) { menuFeedback(school: $s, since: $d, until: $d) {
+  days { date ratings average allRatings comments } dishes { code name ratings average } } }"""
+
+
+def test_menu_feedback_is_aggregated_per_day_and_dish_for_the_canteen(stack: Stack) -> None:
+    world = stack.school()
+    families = [stack.family(world) for _ in range(3)]
+    canteen = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
+    school = str(world.school_id)
+    today = datetime.now(ZONE).date()
+    stack.ledger.publish_menu(world.school_id, today, [
+        {"code": "SOUP", "name": "Борщ", "price": 4_000, "allergens": [], "nutrition": {}},
+        {"code": "TEA", "name": "Чай", "price": 1_000, "allergens": [], "nutrition": {}},
+    ])  # fmt: skip
+    leave = """mutation($c: String!, $d: Date!, $r: Int!, $t: String!) { leaveMenuFeedback(
+      contractNumber: $c, date: $d, rating: $r, comment: $t) { __typename } }"""
+    for family, rating, comment in zip(families, (5, 3, 4), ("Вкусно", "", "Холодный чай"),
+                                       strict=True):  # fmt: skip
+        done = family.client.data(leave, c=family.contract, d=str(today), r=rating, t=comment)
+        assert done["leaveMenuFeedback"]["__typename"] == "Done"
+    revised = families[1].client.data(leave, c=families[1].contract, d=str(today), r=2, t="")
+    assert revised["leaveMenuFeedback"]["__typename"] == "Done"
+    stack.project()
+    found = canteen.data(FEEDBACK, s=school, d=str(today))["menuFeedback"]
+    assert found["days"] == [{
+        "date": str(today), "ratings": 3, "average": "3.67", "allRatings": [2, 4, 5],
+        "comments": ["Вкусно", "Холодный чай"],
+    }]  # fmt: skip
+    assert sorted((d["code"], d["ratings"], d["average"]) for d in found["dishes"]) == [
+        ("SOUP", 3, "3.67"), ("TEA", 3, "3.67"),
+    ]  # fmt: skip

@@ -1,0 +1,83 @@
+"""Group commit's hot state and conflicts: a remembered account is trusted only through the
+version check, and a conflict re-decides only the taps whose accounts changed underneath."""
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.postgres import eventsourcing_env
+from domain.ledger import Ledger, PendingTap, TapResult
+from domain.money import MAX_DAILY_LIMIT
+from domain.tap import TapRequest
+from tests.builders import Pupil, SchoolWorld, meal
+
+
+@pytest.fixture
+def other_process(database_url: str) -> Iterator[Ledger]:
+    """A second ledger on the same database, as another API process would be."""
+    app = Ledger(eventsourcing_env(database_url, pool_size=2), snapshot_interval=10)
+    yield app
+    app.close()
+
+
+def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str, price: int = 1_000) -> TapRequest:
+    terminal = world.terminals["canteen_pos"]
+    return TapRequest.parse(terminal, tap_id, pupil.uid, datetime.now(UTC), items=[meal(price)])
+
+
+def approved(results: Sequence[object]) -> list[str]:
+    return [r.decision.outcome for r in results if isinstance(r, TapResult)]
+
+
+def test_a_remembered_account_changed_by_another_process_is_reloaded(
+    world: SchoolWorld, other_process: Ledger
+) -> None:
+    ledger = world.ledger
+    assert ledger.group_commit.versions is not None, "PostgreSQL offers the version check"
+    pupil = world.pupil(deposit=10_000)
+    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    assert approved(ledger.handle_taps([lunch(world, pupil, "warm")])) == ["approved"]
+    assert len(ledger.group_commit.hot) >= 2, "the account and the school stay in memory"
+
+    other_process.top_up(pupil.account_id, 50_000, "sbp", "elsewhere-1")
+    results = ledger.handle_taps([lunch(world, pupil, "after", price=20_000)])
+
+    assert approved(results) == ["approved"]
+    assert results[0].decision.regular_after == 10_000 - 1_000 + 50_000 - 20_000  # type: ignore[union-attr]
+    assert other_process.account(pupil.account_id).regular == 39_000
+
+
+def test_a_conflict_redecides_only_the_taps_of_the_changed_account(
+    world: SchoolWorld, other_process: Ledger
+) -> None:
+    ledger = world.ledger
+    raced, calm = world.pupil(deposit=30_000), world.pupil(deposit=30_000)
+    for pupil in (raced, calm):
+        ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    decide = ledger.decide_tap
+    raced_once: list[bool] = []
+
+    def another_writer_saves_meanwhile(request: TapRequest) -> PendingTap:
+        pending = decide(request)  # decided on the loaded state ...
+        if not raced_once:  # ... which another process changes before our save
+            raced_once.append(True)
+            elsewhere = lunch(world, raced, "elsewhere", price=25_000)
+            with ThreadPoolExecutor(1) as another:  # its own thread, as another process
+                another.submit(other_process.handle_tap, elsewhere).result()
+        return pending
+
+    ledger.decide_tap = another_writer_saves_meanwhile  # type: ignore[method-assign]
+    batch = [lunch(world, raced, "r-1", 4_000), lunch(world, calm, "c-1"),
+             lunch(world, raced, "r-2", 4_000), lunch(world, calm, "c-2")]  # fmt: skip
+    results = ledger.handle_taps(batch)
+
+    assert all(isinstance(r, TapResult) for r in results)
+    decided = [r for r in results if isinstance(r, TapResult)]
+    # The raced account had 5,000 left: r-1 approved, r-2 within the meal overdraft.
+    assert [r.decision.regular_after for r in decided] == [1_000, 29_000, -3_000, 28_000]
+    assert decided[1].position == decided[3].position, "the calm taps saved together"
+    assert decided[0].position != decided[1].position, "the raced taps decided again alone"
+    assert ledger.account(raced.account_id).regular == -3_000
+    assert ledger.account(calm.account_id).regular == 28_000
