@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from adapters.identity.service import Role
 from tests.api.stack import STAFF_PASSWORD, Stack
@@ -63,7 +63,7 @@ def test_an_administrator_imports_a_roster(stack: Stack, open_page: OpenPage) ->
     page.get_by_role("link", name="Ученики и карты").click()
     csv = "contract_number;class\nR-100001;1А\nR-100002;1Б\n"
     page.get_by_label("Файл CSV").set_input_files(
-        files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+        files=[FilePayload(name="roster.csv", mimeType="text/csv", buffer=csv.encode())]
     )
     page.get_by_role("button", name="Проверить").click()
     report = page.get_by_test_id("roster-report")
@@ -97,7 +97,9 @@ def test_the_admin_pages_register_a_terminal_publish_a_menu_and_decide_a_dispute
     expect(page.get_by_text(f"{pupil.uid}: активна")).to_be_visible()
     if "importRoster" not in SCHEMA:  # the screen says so rather than failing
         page.get_by_label("Файл CSV").set_input_files(
-            files=[{"name": "r.csv", "mimeType": "text/csv", "buffer": b"contract_number;class\n"}]
+            files=[
+                FilePayload(name="r.csv", mimeType="text/csv", buffer=b"contract_number;class\n")
+            ]
         )
         page.get_by_role("button", name="Проверить").click()
         expect(page.get_by_role("note").first).to_contain_text("пока недоступно")
