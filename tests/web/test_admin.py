@@ -61,7 +61,11 @@ def test_an_administrator_imports_a_roster(stack: Stack, open_page: OpenPage) ->
     stack.project()
     page = admin_page(stack, open_page, world)
     page.get_by_role("link", name="Ученики и карты").click()
-    csv = "contract_number;class\nR-100001;1А\nR-100002;1Б\n"
+    csv = (
+        "contract_number;class;pupil_name;parent_name;parent_phone\n"
+        "R-100001;1А;Аня Петрова;Ольга Петрова;+79130000101\n"
+        "R-100002;1Б;Петя Сидоров;Иван Сидоров;+79130000102\n"
+    )
     page.get_by_label("Файл CSV").set_input_files(
         files=[FilePayload(name="roster.csv", mimeType="text/csv", buffer=csv.encode())]
     )
