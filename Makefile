@@ -6,9 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # Debian packages the tests need; installed by `make setup` when missing.
-DEBIAN_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig
+DEBIAN_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig chromium
+# The browser pages (frontend/): built by `make setup` with Node >= 20 and npm.
+WEB := frontend
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(WEB)/scripts -type f -not -path '$(WEB)/src/gql/*' 2>/dev/null) \
+	$(wildcard $(WEB)/*.html $(WEB)/*.ts $(WEB)/*.json) schema.graphql
 
-.PHONY: run test test-dates lint fmt setup services system-packages clean bench lock
+.PHONY: run test test-dates lint fmt setup services system-packages clean bench lock web web-test screenshots node
 
 # Installs exactly what requirements.lock pins (with hashes); pyproject.toml keeps the ranges.
 $(VENV)/.installed: pyproject.toml requirements.lock | system-packages
@@ -19,7 +23,25 @@ $(VENV)/.installed: pyproject.toml requirements.lock | system-packages
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-setup: $(VENV)/.installed system-packages
+setup: $(VENV)/.installed system-packages web
+
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js >= 20 with npm is required (https://nodejs.org or apt-get install nodejs npm)"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "Node.js >= 20 is required, found $$(node --version)"; exit 1; }
+
+# Exactly what package-lock.json pins; reinstalled when the lock changes.
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json | node
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
+
+# The bundle the API serves (frontend/dist, not in git): types generated from schema.graphql.
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+web: $(WEB)/dist/index.html
+
+web-test: $(WEB)/node_modules/.installed
+	cd $(WEB) && npm run codegen && npm test
 
 system-packages:
 	@bash .ci/system-packages $(DEBIAN_PACKAGES)
@@ -36,8 +58,12 @@ fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: setup services lint
+test: setup services lint web-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every page in headless Chromium against a running stack, written to docs/screenshots/.
+screenshots: setup services
+	INFOSHKOLA_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/web $(PYTEST_ARGS)
 
 # Every date-sensitive test (those taking `sweep_now`) at every instant of the date sweep
 # (tests/clock.py): month ends, leap day, New Year, summer, DST days; worker processes included.
@@ -61,4 +87,4 @@ bench: setup services
 	$(PY) -u -m bench.projections --events 200000
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis $(WEB)/node_modules $(WEB)/dist $(WEB)/src/gql

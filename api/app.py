@@ -1,7 +1,8 @@
 """The HTTP application factory: one FastAPI app, routers mounted here, nothing at import.
 
 `create_app(container)` takes the composition root's `Container`; GraphQL (parents, staff,
-auditors) is mounted at /graphql beside the terminal ingestion routes; /metrics, /ready and
+auditors) is mounted at /graphql beside the terminal ingestion routes, the browser pages
+(`web.py`: cabinet, till, kiosk, admin, Swagger UI) beside them; /metrics, /ready and
 /live serve operators (`observability.py`). Outermost, before any route: the request id and
 request metrics (`observability.RequestContext`), the security headers and CORS
 (`headers.py`), the body limits (`body_limit.py`), then `UnexpectedErrors`.
@@ -24,6 +25,7 @@ from api.graphql.services import ApiSettings, Services
 from api.headers import SecurityHeaders, allow_origins
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas, problems
+from api.web import install_web
 from app.composition import Container
 from identity import tokens
 from privacy.office import build_office
@@ -127,6 +129,8 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
         description=SIGNING,
         lifespan=lifespan,
         openapi_tags=TAGS,
+        docs_url=None,  # Swagger UI from local assets (api/web.py), never a CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.state.terminal_desk = desk
@@ -139,6 +143,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.include_router(
         graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"
     )
+    install_web(app, api_settings.development)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
     allow_origins(app, container.settings.cors_origins)

@@ -8,12 +8,15 @@ from typing import Any
 
 import orjson
 import strawberry
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext
 
+from api import web
 from api.graphql import request_body
 from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
@@ -95,6 +98,10 @@ class Router(GraphQLRouter[Context, None]):
     def parse_json(self, data: str | bytes) -> Any:
         """An HTTP body: its shape and its variables' depth and size checked."""
         return request_body.decode(data)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the front end's build, not strawberry's page (which uses a CDN)."""
+        return web.graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
         """A WebSocket message: too deep for orjson is invalid JSON (close 4400)."""

@@ -1,0 +1,135 @@
+import { useState } from "react";
+import { useClient, useQuery } from "urql";
+import { graphql } from "../../gql";
+import { CARD_STATES, problemText } from "../../labels";
+import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
+
+// Roster fields are being added to the schema (issue 11: importRoster, roster). They are asked
+// for by name, untyped: the screen works once the server has them and says so while it does not.
+const IMPORT = `mutation ImportRoster($school: UUID!, $csv: String!, $dryRun: Boolean!) {
+  importRoster(school: $school, csv: $csv, dryRun: $dryRun) {
+    __typename
+    ... on RosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
+    ... on Problem { code message }
+  }
+}`;
+const ROSTER = `query Roster($school: UUID!) {
+  roster(school: $school) { contractNumber className status cards }
+}`;
+
+const LOOKUP = graphql(`
+  query AdminAccount($contract: String!) {
+    account(contractNumber: $contract) { contractNumber regular subsidised dailyLimit tariff cards { uid state } }
+  }
+`);
+
+type ImportReport = { dryRun: boolean; accepted: number; refused: number; lines: { line: number; contractNumber: string; status: string; code: string | null; reason: string | null }[] };
+const missingField = (e: { graphQLErrors: { message: string }[] } | undefined) => !!e?.graphQLErrors.some((g) => /Cannot query field|Unknown type/.test(g.message));
+
+export function Roster({ school }: { school: string }) {
+  const client = useClient();
+  const [csv, setCsv] = useState("");
+  const [fileName, setFileName] = useState("");
+  const [report, setReport] = useState<ImportReport | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [roster] = useQuery<{ roster: { contractNumber: string; className: string; status: string; cards: number }[] }>({ query: ROSTER, variables: { school } });
+
+  async function send(dryRun: boolean) {
+    setError(null);
+    const r = await client.mutation(IMPORT, { school, csv, dryRun }).toPromise();
+    if (missingField(r.error)) return setMissing(true);
+    const result = r.data?.importRoster;
+    if (result?.__typename === "Problem") return setError(problemText(result));
+    if (!result) return setError("Сервер не принял файл");
+    setReport(result as ImportReport);
+  }
+
+  return (
+    <>
+      <Panel title="Импорт списка учеников">
+        <p>CSV с заголовком: <code>contract_number;class</code> и необязательные столбцы (ФИО, телефон родителя). Сначала проверка, потом импорт.</p>
+        {missing ? (
+          <Unavailable what="Импорт списка" needs="импорт списка учеников (importRoster)" />
+        ) : (
+          <>
+            <div className="field">
+              <label htmlFor="roster-file">Файл CSV</label>
+              <input
+                id="roster-file"
+                type="file"
+                accept=".csv,text/csv"
+                onChange={async (e) => {
+                  const file = e.target.files?.[0];
+                  setReport(null);
+                  if (file) {
+                    setFileName(file.name);
+                    setCsv(await file.text());
+                  }
+                }}
+              />
+            </div>
+            <div className="row">
+              <Button variant="secondary" disabled={!csv} onClick={() => send(true)}>Проверить</Button>
+              <Button disabled={!csv || !report || !report.dryRun || report.refused > 0} onClick={() => send(false)}>Импортировать</Button>
+            </div>
+          </>
+        )}
+        {fileName && <p className="muted">Файл: {fileName}</p>}
+        {error && <Notice kind="error">{error}</Notice>}
+        {report && (
+          <div data-testid="roster-report">
+            <Notice kind={report.refused ? "warning" : "success"}>
+              {report.dryRun ? "Проверка" : "Импорт"}: принято {report.accepted}, отклонено {report.refused}
+            </Notice>
+            <table>
+              <thead><tr><th>Строка</th><th>Договор</th><th>Результат</th></tr></thead>
+              <tbody>
+                {report.lines.map((l) => (
+                  <tr key={l.line}><td>{l.line}</td><td>{l.contractNumber}</td><td>{l.status}{l.reason ? `: ${l.reason}` : ""}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+      <Panel title="Ученики">
+        {missingField(roster.error) ? (
+          <Unavailable what="Список учеников" needs="список учеников школы (roster)" />
+        ) : (
+          <table>
+            <thead><tr><th>Договор</th><th>Класс</th><th>Состояние</th><th className="num">Карт</th></tr></thead>
+            <tbody>
+              {(roster.data?.roster ?? []).map((r) => (
+                <tr key={r.contractNumber}><td>{r.contractNumber}</td><td>{r.className}</td><td>{r.status}</td><td className="num">{r.cards}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Panel>
+      <AccountLookup />
+    </>
+  );
+}
+
+function AccountLookup() {
+  const [input, setInput] = useState("");
+  const [contract, setContract] = useState("");
+  const [{ data, fetching }] = useQuery({ query: LOOKUP, variables: { contract }, pause: !contract });
+  const account = data?.account;
+  return (
+    <Panel title="Карты ученика">
+      <form className="row" onSubmit={(e) => { e.preventDefault(); setContract(input.trim()); }}>
+        <Field label="Номер договора" value={input} onChange={(e) => setInput(e.target.value)} required />
+        <Button type="submit">Найти</Button>
+      </form>
+      {contract && !fetching && !account && <Notice kind="error">Договор не найден в вашей школе</Notice>}
+      {account && (
+        <>
+          <p>Баланс <Money value={account.regular} />, дотация <Money value={account.subsidised} />, лимит <Money value={account.dailyLimit} /></p>
+          <ul>{account.cards.map((c) => <li key={c.uid}>{c.uid}: {CARD_STATES[c.state]}</li>)}</ul>
+        </>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,52 @@
+import { graphql } from "../../gql";
+
+export const ACCOUNT = graphql(`
+  query Account($contract: String!) {
+    account(contractNumber: $contract) {
+      contractNumber
+      schoolId
+      regular
+      subsidised
+      spentToday
+      dailyLimit
+      tariff
+      position
+      cards { uid state }
+    }
+  }
+`);
+
+export const STATEMENT = graphql(`
+  query Statement($contract: String!, $since: Date, $first: Int!, $cursor: String) {
+    statement(contractNumber: $contract, since: $since, first: $first, cursor: $cursor) {
+      lines {
+        position at localAt localDate kind terminalKind amount regularChange subsidisedChange
+        commission declined refusedAmount regularAfter subsidisedAfter reason
+        items { code name price quantity }
+      }
+      nextCursor
+      hasMore
+    }
+  }
+`);
+
+export const LIVE = graphql(`
+  subscription Live($contract: String!, $after: Position) {
+    accountEvents(contractNumber: $contract, after: $after) {
+      position kind at amount regularAfter terminalKind reason
+    }
+  }
+`);
+
+export const LOGOUT = graphql(`
+  mutation Logout { logout { ok } }
+`);
+
+export const CHARGES = graphql(`
+  query Charges($contract: String!, $on: Date!) {
+    charges(contractNumber: $contract, on: $on) {
+      key tappedAt terminalKind amount fromRegular fromSubsidised offline
+      items { code name price quantity }
+    }
+  }
+`);

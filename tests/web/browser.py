@@ -1,0 +1,105 @@
+"""Headless Chromium for the web tests: Debian's /usr/bin/chromium driven by Playwright for
+Python (no browser download), axe-core from the front end's npm packages for accessibility,
+and screenshots for `make screenshots` (INFOSHKOLA_SCREENSHOTS names the folder)."""
+
+import os
+import shutil
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+AXE = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=860)
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def chromium_path() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(found).exists():
+        raise RuntimeError("Debian's chromium is missing: `make setup` installs it")
+    return found
+
+
+def require_build() -> None:
+    if not (FRONTEND / "dist" / "index.html").is_file() or not AXE.is_file():
+        raise RuntimeError("the front end is not built: run `make web` (or `make setup`)")
+
+
+def new_context(browser: Browser, base_url: str, *, phone: bool = False) -> BrowserContext:
+    """A fresh profile; CSP bypassed only so axe-core can be injected for the check."""
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=PHONE if phone else DESKTOP,
+        locale="ru-RU",
+        timezone_id="Asia/Novosibirsk",
+        bypass_csp=True,
+        service_workers="block",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(20_000)
+    return context
+
+
+class Outside:
+    """Every request a page makes that leaves the machine (there must be none)."""
+
+    def __init__(self, page: Page) -> None:
+        self.hosts: list[str] = []
+        page.on("request", self._seen)
+
+    def _seen(self, request: Any) -> None:
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+            self.hosts.append(request.url)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(result)
+
+
+def check(page: Page, name: str) -> None:
+    """The page passes axe-core with no serious violation; its screenshot when asked for."""
+    page.wait_for_load_state("networkidle")
+    found = serious_violations(page)
+    folder = os.environ.get("INFOSHKOLA_SCREENSHOTS")
+    if folder:
+        target = ROOT / folder
+        target.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    assert not found, f"{name}: {found}"
+
+
+def portrait_png(size: int = 96) -> bytes:
+    """A small real PNG (a face-like picture) for the till's photo check."""
+    rows = []
+    for y in range(size):
+        row = bytearray([0])
+        for x in range(size):
+            dx, dy = x - size / 2, y - size / 2.2
+            inside = dx * dx / 0.8 + dy * dy < (size / 3.2) ** 2
+            eye = (abs(abs(dx) - size / 8) < size / 24) and abs(dy + size / 12) < size / 24
+            row += bytes((40, 40, 60) if eye else (236, 196, 160) if inside else (200, 220, 240))
+        rows.append(bytes(row))
+    raw = zlib.compress(b"".join(rows), 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
