@@ -28,6 +28,11 @@ TAP_BATCH_SIZE = Histogram(
     "Taps per batch a terminal uploads (POST /terminal/v1/taps/batch).",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
 )
+GROUP_COMMIT_SIZE = Histogram(
+    "infoshkola_group_commit_size",
+    "Taps saved together in one transaction by the API's group commit (api/tap_batcher.py).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 200),
+)
 LOGINS_THROTTLED = Counter(
     "infoshkola_login_throttled",
     "Attempts refused by the login throttle, by scope (login, password, reset, reset-code).",

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from adapters import metrics
 from domain.errors import DomainError
 from domain.ledger import Ledger, TapResult
 from domain.tap import TapRequest
@@ -94,6 +95,7 @@ class TapBatcher:
             return
         self.batches += 1
         self.taps += len(batch)
+        metrics.GROUP_COMMIT_SIZE.observe(len(batch))
         for job, result in zip(batch, results, strict=True):
             if isinstance(result, DomainError):
                 job.answer.set_exception(result)

@@ -75,6 +75,8 @@ def test_metrics_count_taps_by_outcome_and_reason_and_report_lag_outbox_and_queu
     reason = declined["reason"]
     assert grew("infoshkola_tap_decisions_total", outcome="approved", reason="") == 1
     assert grew("infoshkola_tap_decisions_total", outcome="declined", reason=reason) == 1
+    assert grew("infoshkola_group_commit_size_count") == 2  # one group per tap: one at a time
+    assert grew("infoshkola_group_commit_size_sum") == 2
     taps = {"method": "POST", "route": "/terminal/v1/taps", "status": "200"}
     assert grew("infoshkola_http_requests_total", **taps) == 2
     assert value(after, "infoshkola_ledger_head") >= declined["position"]
