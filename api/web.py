@@ -78,8 +78,9 @@ def install_web(app: FastAPI, development: bool) -> None:
         if not file.is_file():
             return Response(status_code=404)
         headers = {"Cache-Control": "no-cache"}
-        if name == "sw.js":
+        if name == "sw.js":  # a worker's own fetches obey its CSP: the pages' one, not 'none'
             headers["Service-Worker-Allowed"] = "/"
+            headers["Content-Security-Policy"] = CSP
         return FileResponse(file, headers=headers)
 
     for name in PUBLIC_FILES:

@@ -146,3 +146,5 @@ def test_the_cabinet_is_an_installable_app(stack: Stack) -> None:
     assert worker.status_code == 200
     assert "fetch" in worker.text
     assert Path(ROOT / "frontend" / "public" / "sw.js").read_text() == worker.text
+    policy = worker.headers["content-security-policy"]  # the worker may fetch from its origin
+    assert "connect-src 'self'" in policy and "default-src 'none'" not in policy
