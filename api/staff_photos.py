@@ -9,7 +9,7 @@ support) uploads a pupil's photo with `PUT /staff/v1/accounts/{contract}/photo`.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, Security
+from fastapi import APIRouter, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.blobs import MAX_BLOB_BYTES, media_type
@@ -68,12 +68,15 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 @router.put(
     "/accounts/{contract}/photo",
     summary="School admins: the pupil's photo (JPEG, PNG or WebP, at most 5 MiB)",
-    responses={200: {"content": {"application/json": {}}}},
+    operation_id="putStaffPhoto",
+    responses={200: {"content": {"application/json": {}}}, **problems(400, 403, 413)},
 )
 async def put_photo(
-    contract: str, request: Request, authorization: Annotated[str | None, Header()] = None
+    contract: str,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Response:
-    token = authorization[7:] if authorization and authorization[:7].lower() == "bearer " else ""
+    token = credentials.credentials if credentials else ""
     services = request.app.state.graphql_services
     principal = await services.run(services.identity.authenticate, token) if token else None
     if principal is None:

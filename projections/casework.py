@@ -37,6 +37,7 @@ PASSES = (
     ("local_date", "date"),
     ("tapped_at", "timestamptz"),
     ("direction", "text"),
+    ("position", "bigint"),
 )
 
 
@@ -52,7 +53,7 @@ class Casework(Projection):
     )
     tables: ClassVar[Mapping[str, str]] = {
         "casework_passes": "account_id uuid NOT NULL, local_date date NOT NULL,"
-        " tapped_at timestamptz NOT NULL, direction text NOT NULL,"
+        " tapped_at timestamptz NOT NULL, direction text NOT NULL, position bigint NOT NULL,"
         " PRIMARY KEY (account_id, local_date, tapped_at, direction)",
         "casework_calendars": "school_id uuid NOT NULL, effective_from date NOT NULL,"
         " weekend_days jsonb NOT NULL, holidays jsonb NOT NULL,"
@@ -77,7 +78,7 @@ class Casework(Projection):
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
     ) -> None:
         charges: list[tuple[Any, int]] = []
-        passes: list[tuple[UUID, date, datetime, str]] = []
+        passes: list[tuple[UUID, date, datetime, str, int]] = []
         for tracked in batch:
             e = tracked.event
             if isinstance(e, Tap.Decided):
@@ -86,7 +87,8 @@ class Casework(Projection):
                     continue
                 if d.get("kind") == TerminalKind.TURNSTILE.value:
                     passes.append((UUID(d["account_id"]), date.fromisoformat(d["local_date"]),
-                                   e.tapped_at, d.get("direction") or "in"))  # fmt: skip
+                                   e.tapped_at, d.get("direction") or "in",
+                                   tracked.position))  # fmt: skip
                 elif int(d.get("amount") or 0) > 0:
                     charges.append((e, tracked.position))
             elif isinstance(e, School.CalendarSet):
@@ -135,14 +137,14 @@ class Casework(Projection):
         accounts = [UUID(e.decision["account_id"]) for e, _ in charges]
         days = [date.fromisoformat(e.decision["local_date"]) for e, _ in charges]
         directory.load(cur, accounts)
-        day_passes: dict[tuple[UUID, date], list[tuple[str, datetime]]] = defaultdict(list)
-        for account_id, day, direction, tapped_at in cur.execute(t.sql(
-            "SELECT p.account_id, p.local_date, p.direction, p.tapped_at FROM {casework_passes} p"
+        day_passes: dict[tuple[UUID, date], list[tuple[str, datetime, int]]] = defaultdict(list)
+        for account_id, day, direction, tapped_at, position in cur.execute(t.sql(
+            "SELECT p.account_id, p.local_date, p.direction, p.tapped_at, p.position"
+            " FROM {casework_passes} p"
             " JOIN unnest(%s::uuid[], %s::date[]) AS w(account_id, local_date)"
             " USING (account_id, local_date) ORDER BY p.tapped_at"), (accounts, days),
         ).fetchall():  # fmt: skip
-            if (direction, tapped_at) not in day_passes[(account_id, day)]:
-                day_passes[(account_id, day)].append((direction, tapped_at))
+            day_passes[(account_id, day)].append((direction, tapped_at, position))
         schools = list({directory.account(cur, a).school_id for a in accounts})
         calendars: dict[UUID, list[tuple[date, Calendar]]] = defaultdict(list)
         for school_id, since, weekend, holidays in cur.execute(t.sql(
@@ -153,7 +155,9 @@ class Casework(Projection):
         flagged = []
         for (e, at), account_id, day in zip(charges, accounts, days, strict=True):
             d, entry = e.decision, directory.account(cur, account_id)
-            seen = day_passes[(account_id, day)]
+            # The passes recorded before the charge, whatever batch they came in, so a replay
+            # and the live projection agree; inside means the last of those before it was "in".
+            seen = [p for p in day_passes[(account_id, day)] if p[2] < at]
             before = [p for p in seen if p[1] <= e.tapped_at]
             inside = bool(before) and before[-1][0] == "in"
             in_effect = [c for since, c in calendars[entry.school_id] if since <= day]
