@@ -68,10 +68,17 @@ def check_endpoint(value: object) -> str:
     return value
 
 
-def subscription(endpoint: object, p256dh: object, auth: object) -> PushSubscription:
-    """A subscription as the browser's `PushSubscription.toJSON()` gives it, validated."""
-    key = base64url_bytes(p256dh, what="the p256dh key", size=65)
+def check_p256dh(value: object) -> str:
+    key = base64url_bytes(value, what="the p256dh key", size=65)
     if key[0] != 4:
         raise InvalidSubscriptionError("the p256dh key is not an uncompressed P-256 point")
-    secret = base64url_bytes(auth, what="the auth secret", size=16)
-    return PushSubscription(check_endpoint(endpoint), unpadded(key), unpadded(secret))
+    return unpadded(key)
+
+
+def check_auth(value: object) -> str:
+    return unpadded(base64url_bytes(value, what="the auth secret", size=16))
+
+
+def subscription(endpoint: object, p256dh: object, auth: object) -> PushSubscription:
+    """A subscription as the browser's `PushSubscription.toJSON()` gives it, validated."""
+    return PushSubscription(check_endpoint(endpoint), check_p256dh(p256dh), check_auth(auth))

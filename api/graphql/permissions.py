@@ -147,6 +147,10 @@ RULES: dict[str, Rule] = {
     "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.webPush": rule(Scope.ACCOUNT, P),
+    "Query.myCasework": rule(Scope.ACCOUNT, P, R),
+    "Mutation.registerPushSubscription": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.unregisterPushSubscription": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }
