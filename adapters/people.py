@@ -18,7 +18,7 @@ from adapters import migrations
 from adapters.postgres import checked_pool
 from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription
 
-WEB_PUSH = "web_push"  # the field holding a subject's browser subscriptions (a JSON array)
+WEB_PUSH = "web_push"  # the field of a subject's browser subscriptions (a JSON array; in SQL too)
 
 
 class PeopleStore:
@@ -100,16 +100,15 @@ class PeopleStore:
             conn.execute(
                 "INSERT INTO personal_data (subject_ref, fields) VALUES (%(ref)s, %(new)s) "
                 "ON CONFLICT (subject_ref) DO UPDATE SET updated_at = now(), fields = "
-                " personal_data.fields || jsonb_build_object(%(key)s, (SELECT COALESCE("
+                " personal_data.fields || jsonb_build_object('web_push', (SELECT COALESCE("
                 "  jsonb_agg(e ORDER BY n), '[]'::jsonb) FROM (SELECT e, n FROM"
                 "  jsonb_array_elements((SELECT COALESCE(jsonb_agg(x), '[]'::jsonb) FROM"
-                "   jsonb_array_elements(COALESCE(personal_data.fields -> %(key)s, '[]'::jsonb))"
+                "   jsonb_array_elements(COALESCE(personal_data.fields -> 'web_push', '[]'::jsonb))"
                 "   AS old(x) WHERE x ->> 'endpoint' <> %(endpoint)s) || %(one)s)"
                 "  WITH ORDINALITY AS t(e, n) ORDER BY n DESC LIMIT %(most)s) AS kept))",
                 {
                     "ref": subject_ref,
                     "new": Jsonb({WEB_PUSH: [entry]}),
-                    "key": WEB_PUSH,
                     "one": Jsonb([entry]),
                     "endpoint": sub.endpoint,
                     "most": MAX_SUBSCRIPTIONS,
@@ -121,13 +120,13 @@ class PeopleStore:
         with self._connect() as conn:
             cur = conn.execute(
                 "UPDATE personal_data SET updated_at = now(), fields = fields || "
-                " jsonb_build_object(%(key)s, (SELECT COALESCE(jsonb_agg(e), '[]'::jsonb)"
-                "  FROM jsonb_array_elements(fields -> %(key)s) AS t(e)"
+                " jsonb_build_object('web_push', (SELECT COALESCE(jsonb_agg(e), '[]'::jsonb)"
+                "  FROM jsonb_array_elements(fields -> 'web_push') AS t(e)"
                 "  WHERE e ->> 'endpoint' <> %(endpoint)s))"
-                " WHERE subject_ref = ANY(%(refs)s) AND jsonb_typeof(fields -> %(key)s) = 'array'"
-                " AND EXISTS (SELECT 1 FROM jsonb_array_elements(fields -> %(key)s) AS t(e)"
+                " WHERE subject_ref = ANY(%(refs)s)"
+                " AND jsonb_typeof(fields -> 'web_push') = 'array'"
+                " AND EXISTS (SELECT 1 FROM jsonb_array_elements(fields -> 'web_push') AS t(e)"
                 "  WHERE e ->> 'endpoint' = %(endpoint)s)",
-                {"key": WEB_PUSH, "endpoint": endpoint, "refs": subject_refs},
             )
             return cur.rowcount
 

@@ -109,9 +109,7 @@ class WebPushMutation:
     async def unregister_push_subscription(
         self, info: Info[Context, None], input: UnregisterPushSubscriptionInput
     ) -> WebPushPayload:
-        ref = await perm.account(
-            info, "Mutation.unregisterPushSubscription", input.contract_number
-        )
+        ref = await perm.account(info, "Mutation.unregisterPushSubscription", input.contract_number)
         parent = await parent_of(info, ref.account_id)
         people = info.context.services.people
         endpoint = input.endpoint[: web_push.MAX_ENDPOINT]
