@@ -17,7 +17,7 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 
@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from adapters.vapid import VapidKeys, b64url, unb64url
+from tests.fakes.http import QuietHandler, serve, shut
 
 # The installation's VAPID key in tests (the API offers its public half; the workers sign).
 TEST_VAPID = VapidKeys.from_private("x0cuGmWGT2pJfVdoEyAvSWqH1hOV8aHfh1TC1FP4D_M")
@@ -111,8 +112,8 @@ class FakePushService:
         self.cert_file, key_file = self_signed(self.folder)
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+        class Handler(QuietHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 code = service.take(self.path, {k.lower(): v for k, v in self.headers.items()},
                                     body)  # fmt: skip
@@ -122,20 +123,13 @@ class FakePushService:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert_file, key_file)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(self.cert_file, key_file)
+        self.server = serve(Handler, tls)
         return self
 
     def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        shut(self.server)
 
     @property
     def url(self) -> str:

@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.kinds import Channel
 from tests.api.stack import Family, Stack
-from tests.builders import SchoolWorld, meal
+from tests.builders import SchoolWorld
 from tests.fakes.web_push import TEST_VAPID, FakeBrowser
-from tests.parents.test_notification_settings import change
-from tests.workers.harness import wait_for
+from tests.parents.test_notification_settings import change, top_up_buy_and_pass
 
 WORLDS: dict[str, SchoolWorld] = {}
 WEB_PUSH = "publicKey browsers { endpoint }"
@@ -83,14 +81,7 @@ def test_a_registered_browser_gets_what_the_settings_let_through_encrypted_and_s
              "end": (now + timedelta(hours=2)).strftime("%H:%M")}  # fmt: skip
     assert change(quiet, quietHours=hours)["userErrors"] == []
 
-    stack.deliver()
-    at = datetime.now(UTC)
-    for name, family in (("loud", loud), ("quiet", quiet)):
-        payment = f"bank-{family.contract}"
-        stack.ledger.top_up(family.pupil.account_id, 1_000, Channel.BANK_CARD, payment)
-        WORLDS[name].tap("canteen_pos", family.pupil.uid, items=[meal(9_000)], at=at)
-        WORLDS[name].tap("turnstile", family.pupil.uid, direction="in", at=at)
-    wait_for(lambda: stack.workers.fed_up_to_now() and stack.workers.outbox_settled(), 60, "sent")
+    top_up_buy_and_pass(stack, WORLDS, loud=loud, quiet=quiet)
 
     assert service.refused == []  # every request had a valid VAPID token, aes128gcm and a TTL
     got = service.messages(phone)
