@@ -127,6 +127,7 @@ class PeopleStore:
                 " AND jsonb_typeof(fields -> 'web_push') = 'array'"
                 " AND EXISTS (SELECT 1 FROM jsonb_array_elements(fields -> 'web_push') AS t(e)"
                 "  WHERE e ->> 'endpoint' = %(endpoint)s)",
+                {"endpoint": endpoint, "refs": subject_refs},
             )
             return cur.rowcount
 

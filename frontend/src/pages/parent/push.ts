@@ -12,6 +12,11 @@ export function pushSupported(): boolean {
   return typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
+/** `promise`, or a rejection after `ms` (a browser without a reachable push service may never answer). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error("timeout")), ms))]);
+}
+
 export type BrowserSubscription = { endpoint: string; p256dh: string; auth: string };
 
 /** Ask for permission and subscribe; the subscription's JSON, or an error in Russian. */
@@ -20,9 +25,9 @@ export async function subscribeBrowser(publicKey: string): Promise<BrowserSubscr
   const permission = await Notification.requestPermission();
   if (permission !== "granted") return "Уведомления запрещены в настройках браузера";
   try {
-    const registration = await navigator.serviceWorker.ready;
+    const registration = await within(10_000, navigator.serviceWorker.ready);
     const existing = await registration.pushManager.getSubscription();
-    const sub = existing ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) as BufferSource }));
+    const sub = existing ?? (await within(20_000, registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) as BufferSource })));
     const json = sub.toJSON();
     if (!json.endpoint || !json.keys?.p256dh || !json.keys?.auth) return "Браузер не выдал ключи подписки";
     return { endpoint: json.endpoint, p256dh: json.keys.p256dh, auth: json.keys.auth };
