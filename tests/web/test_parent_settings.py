@@ -54,7 +54,7 @@ def test_a_ban_set_in_the_cabinet_is_declined_at_the_till_with_its_reason(
     parent.get_by_role("button", name="Сохранить запреты").click()
     expect(parent.get_by_text("Запреты сохранены")).to_be_visible()
     expect(parent.get_by_label("Коды запрещённых блюд (через запятую)")).to_have_value("COLA")
-    parent.get_by_label("касса столовой, ₽ в день").fill("150")
+    parent.get_by_label("Касса столовой, ₽ в день").fill("150")
     parent.get_by_role("button", name="Сохранить лимиты").click()
     expect(parent.get_by_text("Лимиты сохранены")).to_be_visible()
     check(parent, "parent-protection-set")

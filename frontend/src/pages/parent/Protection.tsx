@@ -148,7 +148,7 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
         }}>
           <p>Сколько можно тратить в день у каждого вида терминала; пусто — без отдельного лимита, 0 — совсем нельзя.</p>
           {PAYING.map((kind) => (
-            <Field key={kind} label={`${TERMINAL_KINDS[kind]}, ₽ в день`} inputMode="decimal" disabled={!manage}
+            <Field key={kind} label={`${TERMINAL_KINDS[kind][0].toUpperCase()}${TERMINAL_KINDS[kind].slice(1)}, ₽ в день`} inputMode="decimal" disabled={!manage}
               hint={limitOf(kind) !== undefined ? `Сейчас: ${formatKopecks(limitOf(kind)!)}` : "Сейчас: без лимита"}
               value={limitText(kind)} onChange={(e) => setLimits((all) => ({ ...all, [kind]: e.target.value }))} />
           ))}
