@@ -95,6 +95,10 @@ class PreOrderPlaced(Account.Event):
         orders = {k: v for k, v in preorders_of(a).items() if v["meal_date"] >= kept}
         orders[self.preorder_id] = {
             "meal_date": self.meal_date,
+            "items": self.items,
+            "amount": self.amount,
+            "refunded": 0,
+            "reason": None,
             "lines": {i["code"]: dict(i) for i in self.items},
             "subsidised_left": self.from_subsidised,  # what a refund returns there first
             "cutoff_at": self.cutoff_at.isoformat(),
@@ -119,7 +123,12 @@ class PreOrderCancelled(Account.Event):
     def apply(self, a: Account) -> None:
         a.regular += self.to_regular
         a.subsidised += self.to_subsidised
-        a.preorders = after_lines(a, self.preorder_id, self.items, CANCELLED, self.to_subsidised)  # type: ignore[attr-defined]
+        orders = after_lines(a, self.preorder_id, self.items, CANCELLED, self.to_subsidised)
+        order = orders.get(self.preorder_id)
+        if order is not None:
+            refunded = order["refunded"] + self.to_regular + self.to_subsidised
+            orders[self.preorder_id] = {**order, "refunded": refunded, "reason": self.reason}
+        a.preorders = orders  # type: ignore[attr-defined]
 
 
 class PreOrderServed(Account.Event):
