@@ -119,12 +119,12 @@ def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
     with time_machine.travel(local(meal_day, 12, 30)):
         tray = [meal(9000), meal(4000, "SOUP")]
         served = decided(canteen, family.pupil.uid, items=tray)
-        assert (served["outcome"], served["amount"], served["preorderId"]) == (
+        assert (served["outcome"], served["amount"], served["preorder_id"]) == (
             "approved", 0, preorder_id
         )  # fmt: skip
-        assert served["regularAfter"] == 37_000  # paid when ordered, not again
+        assert served["regular_after"] == 37_000  # paid when ordered, not again
         second = decided(canteen, family.pupil.uid, items=[meal(9000)])
-        assert (second["amount"], second["preorderId"]) == (9000, None)
+        assert (second["amount"], second["preorder_id"]) == (9000, None)
         stack.project()
         family.client.login(family.contract, family.password)
         lines = statement(family)
