@@ -28,6 +28,7 @@ from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.parent_casework import ParentCaseworkQuery
+from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
@@ -36,6 +37,7 @@ from api.graphql.scalars import SCALARS
 from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
+from api.graphql.transfers import TransferMutation
 from api.graphql.web_push import WebPushMutation, WebPushQuery
 
 
@@ -53,6 +55,7 @@ class RootQuery(
     ProtectionQuery,
     WebPushQuery,
     ParentCaseworkQuery,
+    PlanQuery,
 ):
     pass
 
@@ -71,6 +74,8 @@ class Mutation(
     NotifyMutation,
     ProtectionMutation,
     WebPushMutation,
+    PlanMutation,
+    TransferMutation,
 ):
     pass
 

@@ -64,6 +64,29 @@ PARENT_OPERATIONS: dict[str, Operation] = {
         "query($c: String!) { protection(contractNumber: $c) { frozen } }", {"c": o.contract}),
     **{f"Mutation.{name}": on_input(name)
        for name in ("changeProtection", "freezeCards", "unfreezeCards")},
+    "Query.preOrders": lambda o: (
+        "query($c: String!) { preOrders(contractNumber: $c) { status } }", {"c": o.contract}),
+    "Query.preOrderPortions": lambda o: (
+        'query($s: UUID!) { preOrderPortions(school: $s, mealDate: "2030-01-10") { portions } }',
+        {"s": o.school}),
+    "Query.preOrderCutoff": lambda o: (
+        'query($s: UUID!) { preOrderCutoff(school: $s, mealDate: "2030-01-10") }',
+        {"s": o.school}),
+    "Mutation.placePreOrder": lambda o: (
+        'mutation($c: String!) { placePreOrder(input: {contractNumber: $c, mealDate: '
+        '"2030-01-10", items: [{code: "NONE"}]}) { userErrors { code } } }', {"c": o.contract}),
+    "Mutation.cancelPreOrder": lambda o: (
+        'mutation($c: String!) { cancelPreOrder(input: {contractNumber: $c, preOrderId: "x"}) '
+        "{ userErrors { code } } }", {"c": o.contract}),
+    "Mutation.cancelSchoolMeals": lambda o: (
+        'mutation($s: UUID!) { cancelSchoolMeals(input: {school: $s, mealDate: "2020-01-10", '
+        'reason: "test"}) { userErrors { code } } }', {"s": o.school}),
+    "Mutation.setPreOrderCutoff": lambda o: (
+        'mutation($s: UUID!) { setPreOrderCutoff(input: {school: $s, cutoff: "99:99"}) '
+        "{ userErrors { code } } }", {"s": o.school}),
+    "Mutation.transferBetweenSiblings": lambda o: (
+        "mutation($c: String!) { transferBetweenSiblings(input: {fromContractNumber: $c, "
+        'toContractNumber: $c, amount: "100"}) { userErrors { code } } }', {"c": o.contract}),
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -74,4 +97,8 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
     "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
+    "Query.preOrders": "PRAS", "Query.preOrderPortions": "CAS", "Query.preOrderCutoff": "PRCAS",
+    "Mutation.placePreOrder": "P", "Mutation.cancelPreOrder": "P",
+    "Mutation.cancelSchoolMeals": "A", "Mutation.setPreOrderCutoff": "A",
+    "Mutation.transferBetweenSiblings": "P",
 }  # fmt: skip
