@@ -138,6 +138,7 @@ class PreOrderServed(Account.Event):
     preorder_id: str
     meal_date: str
     items: list[dict[str, Any]]  # the lines served
+    amount: int  # what they cost when ordered (paid then)
     tap_id: str
     terminal_id: UUID
     terminal_kind: str
@@ -411,6 +412,7 @@ def serve(
         preorder_id=preorder_id,
         meal_date=order["meal_date"],
         items=served,
+        amount=sum(int(line["price"]) * int(line["quantity"]) for line in served),
         tap_id=ctx.request.tap_id,
         terminal_id=ctx.request.terminal_id,
         terminal_kind=ctx.kind,
