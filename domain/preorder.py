@@ -206,6 +206,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.school_id, book.meal_date = self.school_id, self.meal_date
             book.entries, book.cancelled_day, book.cancelled_codes = [], False, []
+            book.reason = ""
 
     class Booked(Recorded.Event):
         TOPIC = "infoshkola.preorder.Booked"
@@ -227,6 +228,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.cancelled_day = book.cancelled_day or not self.codes
             book.cancelled_codes = sorted({*book.cancelled_codes, *self.codes})
+            book.reason = self.reason
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         school_id: UUID
@@ -234,6 +236,7 @@ class PreOrderBook(Recorded):
         entries: list[dict[str, Any]]
         cancelled_day: bool
         cancelled_codes: list[str]
+        reason: str  # of the latest cancellation: what the refunds say
 
     @classmethod
     def open(cls, school_id: UUID, meal_date: date) -> "PreOrderBook":
