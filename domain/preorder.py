@@ -138,6 +138,7 @@ class PreOrderServed(Account.Event):
     preorder_id: str
     meal_date: str
     items: list[dict[str, Any]]  # the lines served
+    amount: int  # what they cost when ordered (paid then)
     tap_id: str
     terminal_id: UUID
     terminal_kind: str
@@ -205,6 +206,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.school_id, book.meal_date = self.school_id, self.meal_date
             book.entries, book.cancelled_day, book.cancelled_codes = [], False, []
+            book.reason = ""
 
     class Booked(Recorded.Event):
         TOPIC = "infoshkola.preorder.Booked"
@@ -226,6 +228,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.cancelled_day = book.cancelled_day or not self.codes
             book.cancelled_codes = sorted({*book.cancelled_codes, *self.codes})
+            book.reason = self.reason
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         school_id: UUID
@@ -233,6 +236,7 @@ class PreOrderBook(Recorded):
         entries: list[dict[str, Any]]
         cancelled_day: bool
         cancelled_codes: list[str]
+        reason: str  # of the latest cancellation: what the refunds say
 
     @classmethod
     def open(cls, school_id: UUID, meal_date: date) -> "PreOrderBook":
@@ -411,6 +415,7 @@ def serve(
         preorder_id=preorder_id,
         meal_date=order["meal_date"],
         items=served,
+        amount=sum(int(line["price"]) * int(line["quantity"]) for line in served),
         tap_id=ctx.request.tap_id,
         terminal_id=ctx.request.terminal_id,
         terminal_kind=ctx.kind,

@@ -234,10 +234,12 @@ def _preorder_placed(e: Any) -> Movement:
 
 def _preorder_cancelled(e: Any) -> Movement:
     who = "школа отменила" if e.by == "school" else "родитель отменил"
+    back = [f"{rub(n)} на {w} счёт" for n, w in ((e.to_subsidised, "льготный"),
+                                                (e.to_regular, "основной")) if n]  # fmt: skip
     return Movement(
         "preorder_refund",
         f"Возврат за предзаказ на {_day(e.meal_date)} ({who}: {e.reason}): "
-        f"{items_text(e.items)} — {rub(e.to_regular + e.to_subsidised)} вернулись на счёт",
+        f"{items_text(e.items)} — {' и '.join(back)}",
         e.timestamp, regular=e.to_regular, subsidised=e.to_subsidised,
         terminal_kind="canteen_pos", items=e.items,
     )  # fmt: skip
@@ -246,9 +248,9 @@ def _preorder_cancelled(e: Any) -> Movement:
 def _preorder_served(e: Any) -> Movement:
     return Movement(
         "preorder_served",
-        f"Выдан предзаказ ({where(e)}): {items_text(e.items)} — оплачен при заказе, "
-        "повторно не списано", e.tapped_at, local_date=e.local_date, terminal_id=e.terminal_id,
-        terminal_kind=e.terminal_kind, items=e.items,
+        f"Выдан предзаказ ({where(e)}): {items_text(e.items)} на {rub(e.amount)} — оплачен "
+        "при заказе, повторно не списано", e.tapped_at, local_date=e.local_date,
+        terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
     )  # fmt: skip
 
 
