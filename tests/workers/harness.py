@@ -118,7 +118,8 @@ class Stack:
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop_children(self) -> None:
+        """SIGTERM every child started (SIGKILL after 15 s), and forget them."""
         for child in self.children:
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
@@ -128,6 +129,10 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait(timeout=5)
+        self.children.clear()
+
+    def stop(self) -> None:
+        self.stop_children()
         self.ledger.close()
         for key in self.redis.scan_iter(f"{self.namespace}:*"):
             self.redis.delete(key)
