@@ -139,8 +139,8 @@ class Stack:
 
         The feed starts at the ledger's head: these tests need identity's messages, not the
         notifications of every event earlier test modules left in the shared database. It
-        polls at the production default (0.5 s), not the workers tests' 0.05 s: here it shares
-        the CPU with the API server and the projections runner some tests start.
+        polls every 0.2 s, not the workers tests' 0.05 s: here it shares the CPU with the API
+        server and the projections runner some tests start.
 
         A module's stack outlives its tests: when this test's clock (travelled or not) is not
         the one the running workers were started with, they are started again on it."""
@@ -155,7 +155,7 @@ class Stack:
                 " greatest(wk_position.notification_id, EXCLUDED.notification_id) RETURNING 1",
                 self.ledger.recorder.max_notification_id() or 0,
             )
-            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.5")
+            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.2")
             self.workers.start("worker")
 
     def outbox_to(self, phone: str) -> list[tuple[Any, ...]]:
