@@ -75,6 +75,14 @@ def text(value: object, shape: Shape, *, what: str) -> str:
     return cleaned
 
 
+def contact(value: object, *, what: str) -> str:
+    """A personal-data reference ("subject:…") where messages go, never the address itself."""
+    ref = text(value, REF, what=what)
+    if not ref.startswith("subject:"):
+        raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+    return ref
+
+
 def scrub(value: object, shape: Shape) -> str:
     """Text from a party we cannot refuse (a bank's message): made safe instead of refused."""
     raw = value if isinstance(value, str) else str(value)

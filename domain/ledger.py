@@ -179,8 +179,7 @@ class Ledger(TapCommands):
         uid = normalise_uid(uid)
 
         def attempt() -> int:
-            if self._find(index_id(card_key(uid)), Index) is not None:
-                raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
+            self._check_card_unclaimed(uid)
             account = self.account(account_id)
             account.issue_card(uid)
             return self._position(self.save(account, CardIndex(uid, account.id)))
@@ -214,13 +213,7 @@ class Ledger(TapCommands):
 
     def block_card(self, account_id: UUID, uid: str, reason: str) -> int:
         uid = normalise_uid(uid)
-
-        def attempt() -> int:
-            account = self.account(account_id)
-            account.block_card(uid, reason)
-            return self._position(self.save(account))
-
-        return self._retry(attempt)
+        return self._on_account(account_id, lambda a: a.block_card(uid, reason))
 
     def unblock_card(self, account_id: UUID, uid: str, reason: str) -> int:
         uid = normalise_uid(uid)
@@ -230,8 +223,7 @@ class Ledger(TapCommands):
         blocked_uid, new_uid = normalise_uid(blocked_uid), normalise_uid(new_uid)
 
         def attempt() -> int:
-            if self._find(index_id(card_key(new_uid)), Index) is not None:
-                raise CardAlreadyIssuedError(f"card {new_uid} already belongs to an account")
+            self._check_card_unclaimed(new_uid)
             account = self.account(account_id)
             account.order_duplicate(blocked_uid, new_uid)
             return self._position(self.save(account, CardIndex(new_uid, account.id)))
@@ -328,6 +320,10 @@ class Ledger(TapCommands):
 
     def credit_subsidy(self, account_id: UUID, amount: int, period: str) -> int:
         return self._on_account(account_id, lambda a: a.credit_subsidy(amount, period))
+
+    def _check_card_unclaimed(self, uid: str) -> None:
+        if self._find(index_id(card_key(uid)), Index) is not None:
+            raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
 
     def _on_account(self, account_id: UUID, command: Callable[[Account], None]) -> int:
         def attempt() -> int:

@@ -2,7 +2,7 @@
 
 from domain.account.state import AccountState
 from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.fields import REF, text
+from domain.fields import contact
 from domain.money import MAX_TOP_UP
 
 
@@ -39,9 +39,7 @@ class Notifications(AccountState):
             self.trigger_event(self.NotificationPreferencesChanged, service_only=service_only)
 
     def change_contact(self, contact_ref: str) -> None:
-        contact_ref = text(contact_ref, REF, what="a contact")
-        if not contact_ref.startswith("subject:"):
-            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+        contact_ref = contact(contact_ref, what="a contact")
         if contact_ref != self.contact_ref:
             self.trigger_event(self.ContactChanged, contact_ref=contact_ref)
 
