@@ -17,6 +17,14 @@ class Objects(Protocol):
 Operation = Callable[[Any], tuple[str, dict[str, Any]]]
 
 
+def on_account(field: str, selection: str, arguments: str = "") -> Operation:
+    """A query of one account: `field(contractNumber: $c…arguments) { selection }`."""
+    return lambda o: (
+        f"query($c: String!) {{ {field}(contractNumber: $c{arguments}) {{ {selection} }} }}",
+        {"c": o.contract},
+    )
+
+
 def on_input(name: str, fields: str = "") -> Operation:
     """A mutation taking `input: {contractNumber, …fields}` and answering userErrors."""
     return lambda o: (
@@ -31,39 +39,20 @@ def on_rule(name: str) -> Operation:
 
 
 PARENT_OPERATIONS: dict[str, Operation] = {
-    "Query.topUpQuote": lambda o: (
-        'query($c: String!) { topUpQuote(contractNumber: $c, amount: "1000") { total } }',
-        {"c": o.contract}),
-    "Query.topUp": lambda o: (
-        'query($c: String!) { topUp(contractNumber: $c, paymentId: "topup:x") { status } }',
-        {"c": o.contract}),
-    "Mutation.startTopUp": lambda o: (
-        'mutation($c: String!) { startTopUp(input: {contractNumber: $c, amount: "0"}) '
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Query.autopayments": lambda o: (
-        "query($c: String!) { autopayments(contractNumber: $c) { lowBalanceThreshold } }",
-        {"c": o.contract}),
+    "Query.topUpQuote": on_account("topUpQuote", "total", ', amount: "1000"'),
+    "Query.topUp": on_account("topUp", "status", ', paymentId: "topup:x"'),
+    "Mutation.startTopUp": on_input("startTopUp", ', amount: "0"'),
+    "Query.autopayments": on_account("autopayments", "lowBalanceThreshold"),
     **{f"Mutation.{name}": on_rule(name)
-       for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay")},
-    "Mutation.setUpAutopay": lambda o: (
-        "mutation($c: String!) { setUpAutopay(input: {contractNumber: $c, kind: MONTHLY, "
-        'amount: "0", cardToken: "t"}) { userErrors { code } } }', {"c": o.contract}),
-    "Mutation.changeAutopay": lambda o: (
-        "mutation($c: String!) { changeAutopay(input: {contractNumber: $c, kind: MONTHLY}) "
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Mutation.setLowBalanceThreshold": lambda o: (
-        "mutation($c: String!) { setLowBalanceThreshold(input: {contractNumber: $c, "
-        'threshold: "0"}) { userErrors { code } } }', {"c": o.contract}),
-    "Query.notificationSettings": lambda o: (
-        "query($c: String!) { notificationSettings(contractNumber: $c) { tariff } }",
-        {"c": o.contract}),
-    "Mutation.changeNotificationSettings": lambda o: (
-        "mutation($c: String!) { changeNotificationSettings(input: {contractNumber: $c}) "
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Query.protection": lambda o: (
-        "query($c: String!) { protection(contractNumber: $c) { frozen } }", {"c": o.contract}),
+       for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay", "changeAutopay")},
+    "Mutation.setUpAutopay": on_input(
+        "setUpAutopay", ', kind: MONTHLY, amount: "0", cardToken: "t"'),
+    "Mutation.setLowBalanceThreshold": on_input("setLowBalanceThreshold", ', threshold: "0"'),
+    "Query.notificationSettings": on_account("notificationSettings", "tariff"),
+    "Query.protection": on_account("protection", "frozen"),
     **{f"Mutation.{name}": on_input(name)
-       for name in ("changeProtection", "freezeCards", "unfreezeCards")},
+       for name in ("changeNotificationSettings", "changeProtection", "freezeCards",
+                    "unfreezeCards")},
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
