@@ -105,6 +105,15 @@ def check_amount(amount: object, *, what: str, maximum: int) -> int:
     return amount
 
 
+def check_limit(value: object, *, what: str, maximum: int) -> int:
+    """A daily limit or an alert threshold: whole kopecks within [0, `maximum`]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmountError(f"{what} must be whole kopecks, got {value!r}")
+    if not 0 <= value <= maximum:
+        raise InvalidAmountError(f"{what} must be within [0, {maximum}]")
+    return value
+
+
 def check_count(count: object, *, what: str, least: int, most: int) -> int:
     if isinstance(count, bool) or not isinstance(count, int) or not least <= count <= most:
         raise InvalidAmountError(f"{what} must be a whole number within [{least}, {most}]")

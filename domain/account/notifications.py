@@ -1,8 +1,8 @@
 """What the parent hears and where: service messages only, the contact, the low-balance alert."""
 
 from domain.account.state import AccountState
-from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.fields import contact
+from domain.errors import InvalidCommandError
+from domain.fields import check_limit, contact
 from domain.money import MAX_TOP_UP
 
 
@@ -45,10 +45,7 @@ class Notifications(AccountState):
 
     def set_low_balance_threshold(self, threshold: int) -> None:
         """Alert the parent when the regular balance falls below `threshold` (0 = never)."""
-        if isinstance(threshold, bool) or not isinstance(threshold, int):
-            raise InvalidAmountError(f"threshold must be whole kopecks, got {threshold!r}")
-        if not 0 <= threshold <= MAX_TOP_UP:
-            raise InvalidAmountError(f"threshold must be within [0, {MAX_TOP_UP}]")
+        threshold = check_limit(threshold, what="threshold", maximum=MAX_TOP_UP)
         if threshold != self.low_balance_threshold:
             previous = self.low_balance_threshold
             self.trigger_event(self.LowBalanceThresholdSet, threshold=threshold, previous=previous)
