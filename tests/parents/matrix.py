@@ -1,5 +1,6 @@
-"""Issue 12's fields in the role × operation matrix (tests/api/test_authorization.py): one
-operation each, and the policy written out independently of permissions.RULES."""
+"""The operations of the role × operation matrix (tests/api/test_authorization.py), built the
+same way for every field on one object, and issue 12's fields in it: one operation each, and
+the policy written out independently of permissions.RULES."""
 
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -17,12 +18,42 @@ class Objects(Protocol):
 Operation = Callable[[Any], tuple[str, dict[str, Any]]]
 
 
+# The object an operation names: its variable, the variable's type, the argument, its value.
+OBJECTS: dict[str, tuple[str, str, Callable[[Any], str]]] = {
+    "c": ("String!", "contractNumber", lambda o: o.contract),
+    "s": ("UUID!", "school", lambda o: o.school),
+    "t": ("UUID!", "terminalId", lambda o: o.terminal),
+}
+
+
+def operation(kind: str, field: str, on: str, arguments: str, selection: str) -> Operation:
+    """`kind` ("query" or "mutation") of `field` on the object `on` names (a key of OBJECTS)."""
+    type_, argument, value = OBJECTS[on]
+    return lambda o: (
+        f"{kind}(${on}: {type_}) {{ {field}({argument}: ${on}{arguments}) {{ {selection} }} }}",
+        {on: value(o)},
+    )
+
+
 def on_account(field: str, selection: str, arguments: str = "") -> Operation:
     """A query of one account: `field(contractNumber: $c…arguments) { selection }`."""
-    return lambda o: (
-        f"query($c: String!) {{ {field}(contractNumber: $c{arguments}) {{ {selection} }} }}",
-        {"c": o.contract},
-    )
+    return operation("query", field, "c", arguments, selection)
+
+
+def on_school(field: str, selection: str, arguments: str = "") -> Operation:
+    return operation("query", field, "s", arguments, selection)
+
+
+def account_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "c", arguments, "__typename")
+
+
+def school_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "s", arguments, "__typename")
+
+
+def terminal_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "t", arguments, "__typename")
 
 
 def on_input(name: str, fields: str = "") -> Operation:
