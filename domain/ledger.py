@@ -15,9 +15,11 @@ from domain import (  # noqa: F401 - their topics
     enrolment,
     fleet,
     preferences,
+    preorder,
     school_settings,
     subsidy,
     topup,
+    transfer,
 )
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers

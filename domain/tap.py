@@ -160,6 +160,7 @@ class TapDecision:
     offline: bool = False
     after_block: bool = False  # an offline tap made after the card had been blocked
     photo_check: str | None = None  # "confirmed" or "mismatch" when the operator checked
+    preorder_id: str | None = None  # the pre-order this tap served (paid at order)
 
     @property
     def approved(self) -> bool:

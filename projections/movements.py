@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain import preorder, transfer
 from domain.account import Account
 
 
@@ -215,6 +216,61 @@ def _refund(e: Any) -> Movement:
         e.timestamp, regular=-e.amount, subsidised=-e.subsidised_returned,
     )  # fmt: skip
 
+
+def _day(iso: str) -> str:
+    return ".".join(reversed(iso.split("-")))
+
+
+def _preorder_placed(e: Any) -> Movement:
+    return Movement(
+        "preorder", f"Предзаказ на {_day(e.meal_date)}: {items_text(e.items)} — {_paid(e)}; "
+        "оплачен заранее, на кассе не списывается", e.timestamp,
+        regular=-e.from_regular, subsidised=-e.from_subsidised, terminal_kind="canteen_pos",
+        items=e.items,
+    )  # fmt: skip
+
+
+def _preorder_cancelled(e: Any) -> Movement:
+    who = "школа отменила" if e.by == "school" else "родитель отменил"
+    return Movement(
+        "preorder_refund",
+        f"Возврат за предзаказ на {_day(e.meal_date)} ({who}: {e.reason}): "
+        f"{items_text(e.items)} — {rub(e.to_regular + e.to_subsidised)} вернулись на счёт",
+        e.timestamp, regular=e.to_regular, subsidised=e.to_subsidised,
+        terminal_kind="canteen_pos", items=e.items,
+    )  # fmt: skip
+
+
+def _preorder_served(e: Any) -> Movement:
+    return Movement(
+        "preorder_served",
+        f"Выдан предзаказ ({where(e)}): {items_text(e.items)} — оплачен при заказе, "
+        "повторно не списано", e.tapped_at, local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind, items=e.items,
+    )  # fmt: skip
+
+
+def _transfer_sent(e: Any) -> Movement:
+    return Movement(
+        "transfer_out", f"Перевод {rub(e.amount)} на счёт по договору {e.to_contract} "
+        "(брат или сестра, тот же вход родителя)", e.timestamp, regular=-e.amount,
+    )  # fmt: skip
+
+
+def _transfer_received(e: Any) -> Movement:
+    return Movement(
+        "transfer_in", f"Перевод {rub(e.amount)} со счёта по договору {e.from_contract} "
+        "(брат или сестра, тот же вход родителя)", e.timestamp, regular=e.amount,
+    )  # fmt: skip
+
+
+MOVEMENTS.update({
+    preorder.PreOrderPlaced: _preorder_placed,
+    preorder.PreOrderCancelled: _preorder_cancelled,
+    preorder.PreOrderServed: _preorder_served,
+    transfer.TransferSent: _transfer_sent,
+    transfer.TransferReceived: _transfer_received,
+})  # fmt: skip
 
 _read: dict[tuple[Any, int], Movement | None] = {}
 

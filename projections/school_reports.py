@@ -46,7 +46,7 @@ TOPUPS = (
     ("amount", "bigint"),
     ("commission", "bigint"),
 )
-PURCHASES = frozenset({"purchase", "offline_purchase"})
+PURCHASES = frozenset({"purchase", "offline_purchase", "preorder_served"})  # served: paid before
 
 
 class SchoolReports(Projection):

@@ -27,6 +27,7 @@ from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
+from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
@@ -35,6 +36,7 @@ from api.graphql.scalars import SCALARS
 from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
+from api.graphql.transfers import TransferMutation
 
 
 @strawberry.type(name="Query")
@@ -49,6 +51,7 @@ class RootQuery(
     AutopayQuery,
     NotifyQuery,
     ProtectionQuery,
+    PlanQuery,
 ):
     pass
 
@@ -66,6 +69,8 @@ class Mutation(
     AutopayMutation,
     NotifyMutation,
     ProtectionMutation,
+    PlanMutation,
+    TransferMutation,
 ):
     pass
 

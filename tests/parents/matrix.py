@@ -56,12 +56,13 @@ def terminal_mutation(field: str, arguments: str = "") -> Operation:
     return operation("mutation", field, "t", arguments, "__typename")
 
 
-def on_input(name: str, fields: str = "") -> Operation:
-    """A mutation taking `input: {contractNumber, …fields}` and answering userErrors."""
+def on_input(name: str, fields: str = "", on: str = "c") -> Operation:
+    """A mutation taking `input: {contractNumber (or school), …fields}` answering userErrors."""
+    type_, argument, value = OBJECTS[on]
     return lambda o: (
-        f"mutation($c: String!) {{ {name}(input: {{contractNumber: $c{fields}}}) "
+        f"mutation(${on}: {type_}) {{ {name}(input: {{{argument}: ${on}{fields}}}) "
         "{ userErrors { code } } }",
-        {"c": o.contract},
+        {on: value(o)},
     )
 
 
@@ -84,6 +85,20 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     **{f"Mutation.{name}": on_input(name)
        for name in ("changeNotificationSettings", "changeProtection", "freezeCards",
                     "unfreezeCards")},
+    "Query.preOrders": on_account("preOrders", "status"),
+    "Query.preOrderPortions": on_school("preOrderPortions", "portions", ', mealDate: "2030-01-10"'),
+    "Query.preOrderCutoff": lambda o: (
+        'query($s: UUID!) { preOrderCutoff(school: $s, mealDate: "2030-01-10") }',
+        {"s": o.school}),
+    "Mutation.placePreOrder": on_input(
+        "placePreOrder", ', mealDate: "2030-01-10", items: [{code: "NONE"}]'),
+    "Mutation.cancelPreOrder": on_input("cancelPreOrder", ', preOrderId: "x"'),
+    "Mutation.cancelSchoolMeals": on_input(
+        "cancelSchoolMeals", ', mealDate: "2020-01-10", reason: "test"', on="s"),
+    "Mutation.setPreOrderCutoff": on_input("setPreOrderCutoff", ', cutoff: "99:99"', on="s"),
+    "Mutation.transferBetweenSiblings": lambda o: (
+        "mutation($c: String!) { transferBetweenSiblings(input: {fromContractNumber: $c, "
+        'toContractNumber: $c, amount: "100"}) { userErrors { code } } }', {"c": o.contract}),
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -94,4 +109,8 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
     "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
+    "Query.preOrders": "PRAS", "Query.preOrderPortions": "CAS", "Query.preOrderCutoff": "PRCAS",
+    "Mutation.placePreOrder": "P", "Mutation.cancelPreOrder": "P",
+    "Mutation.cancelSchoolMeals": "A", "Mutation.setPreOrderCutoff": "A",
+    "Mutation.transferBetweenSiblings": "P",
 }  # fmt: skip
