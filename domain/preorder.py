@@ -26,6 +26,8 @@ from eventsourcing.utils import register_topic
 
 from domain import school_settings
 from domain.account import Account
+from domain.account.state import AccountState
+from domain.account.taps import TapEvent
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError, NotFoundError
 from domain.fields import CODE, REASON, check_count, text
 from domain.kinds import Outcome, TerminalKind
@@ -131,21 +133,16 @@ class PreOrderCancelled(Account.Event):
         a.preorders = orders  # type: ignore[attr-defined]
 
 
-class PreOrderServed(Account.Event):
+class PreOrderServed(TapEvent, Account.Event):
     """The canteen's till served pre-ordered lines: no money moves (paid at order)."""
 
     TOPIC = "infoshkola.account.PreOrderServed"
     preorder_id: str
     meal_date: str
     items: list[dict[str, Any]]  # the lines served
-    tap_id: str
-    terminal_id: UUID
     terminal_kind: str
-    card_uid: str
-    tapped_at: datetime
-    local_date: str
 
-    def apply(self, a: Account) -> None:
+    def apply(self, a: AccountState) -> None:
         a.preorders = after_lines(a, self.preorder_id, self.items, SERVED, 0)  # type: ignore[attr-defined]
 
 
@@ -153,13 +150,17 @@ for _event in (PreOrderPlaced, PreOrderCancelled, PreOrderServed):
     register_topic(_event.TOPIC, _event)
 
 
-def preorders_of(a: Account) -> dict[str, dict[str, Any]]:
+def preorders_of(a: AccountState) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = a.__dict__.get("preorders", {})
     return found
 
 
 def after_lines(
-    a: Account, preorder_id: str, items: Sequence[Mapping[str, Any]], done: str, subsidised: int
+    a: AccountState,
+    preorder_id: str,
+    items: Sequence[Mapping[str, Any]],
+    done: str,
+    subsidised: int,
 ) -> dict[str, dict[str, Any]]:
     """The account's pre-orders with `items` taken off the open lines of one of them."""
     orders = dict(preorders_of(a))
