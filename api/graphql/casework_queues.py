@@ -14,12 +14,13 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import AtLeast
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.mutations import command, problem, recorded
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import AtLeast, Kopecks
+from api.graphql.scalars import Kopecks
 from api.graphql.types import CommandResult, Problem
 from domain import casework
 from domain.dispute import Evidence

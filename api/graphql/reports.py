@@ -12,10 +12,11 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import AtLeast
+from api.graphql.connections import bad_input
 from api.graphql.context import Context
-from api.graphql.queries import bad_input, caught_up
+from api.graphql.queries import caught_up
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import AtLeast
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366

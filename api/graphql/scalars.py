@@ -1,18 +1,11 @@
 """Scalars: money and positions exceed GraphQL's 32-bit Int, so they travel as strings."""
 
-from typing import Annotated, Any, NewType
+from typing import Any, NewType
 
 import strawberry
 
 Kopecks = NewType("Kopecks", int)
 Position = NewType("Position", int)
-AtLeast = Annotated[
-    Position | None,
-    strawberry.argument(
-        description="Read your own writes: wait (a few seconds at most) until the read models"
-        " have applied this ledger position (a mutation's `position`)."
-    ),
-]
 
 
 def parse_integer(value: Any) -> int:

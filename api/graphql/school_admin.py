@@ -15,11 +15,12 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
+from api.graphql.arguments import AtLeast
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, command, problem, recorded
 from api.graphql.queries import caught_up
-from api.graphql.scalars import AtLeast, Kopecks, Position
+from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
     Done,

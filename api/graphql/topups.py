@@ -7,10 +7,10 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.enums import Channel
 from api.graphql.payloads import UserError, attempt, position_of, refused
-from api.graphql.queries import bad_input
 from api.graphql.scalars import Kopecks, Position
 from domain.errors import DomainError
 from domain.topup import CardPayment, Quote

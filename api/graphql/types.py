@@ -1,12 +1,18 @@
 """Object types, built from read-model rows. Money is `Kopecks`, times carry their offset."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
 
+from api.graphql import permissions as perm
+from api.graphql import readmodels
+from api.graphql.context import Context
 from api.graphql.enums import (
     Access,
     AccountEventKind,
@@ -58,8 +64,8 @@ class Card:
     state: CardState
 
 
-@strawberry.type
-class Account:
+@strawberry.type(description="A pupil's account under a contract: balances, limit, tariff, cards.")
+class Account(relay.Node):
     contract_number: str
     school_id: UUID
     regular: Kopecks
@@ -84,6 +90,25 @@ class Account:
             position=Position(row["position"]),
         )
 
+    @classmethod
+    def resolve_id(cls, root: "Account", *, info: Info[Context, None]) -> str:
+        return root.contract_number
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["Account | None"]:
+        """Accounts by contract number, each through `Query.node`'s account rule."""
+        found: list[Account | None] = []
+        for contract in node_ids:
+            ref = await perm.account(info, "Query.node", contract)
+            services = info.context.services
+            row = await services.read(
+                readmodels.account_by_contract, ref.contract_number, services.now()
+            )
+            found.append(cls.of(row) if row else None)
+        return found
+
 
 @strawberry.type
 class LineItem:
@@ -93,8 +118,9 @@ class LineItem:
     quantity: int
 
 
-@strawberry.type
-class StatementLine:
+@strawberry.type(description="One money movement of an account, as the statement lists it.")
+class StatementLine(relay.Node):
+    contract_number: strawberry.Private[str]
     position: Position
     at: datetime
     local_at: datetime
@@ -113,7 +139,7 @@ class StatementLine:
     reason: str
 
     @classmethod
-    def of(cls, row: dict[str, Any], zone: ZoneInfo) -> "StatementLine":
+    def of(cls, row: dict[str, Any], zone: ZoneInfo, contract_number: str) -> "StatementLine":
         items = [
             LineItem(
                 code=str(i.get("code", "")),
@@ -125,6 +151,7 @@ class StatementLine:
         ]
         kind = row["terminal_kind"]
         return cls(
+            contract_number=contract_number,
             position=Position(row["position"]),
             at=row["occurred_at"],
             local_at=row["occurred_at"].astimezone(zone),
@@ -143,12 +170,27 @@ class StatementLine:
             reason=row["reason"],
         )
 
+    @classmethod
+    def resolve_id(cls, root: "StatementLine", *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{root.position}"
 
-@strawberry.type
-class StatementPage:
-    lines: list[StatementLine]
-    next_cursor: str | None
-    has_more: bool
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["StatementLine | None"]:
+        """Lines by `contract/position`, each through `Query.node`'s account rule."""
+        found: list[StatementLine | None] = []
+        for node_id in node_ids:
+            contract, _, position = node_id.rpartition("/")
+            ref = await perm.account(info, "Query.node", contract)
+            if not position.isdigit() or len(position) > 19:
+                found.append(None)
+                continue
+            services = info.context.services
+            row = await services.read(readmodels.statement_line, ref.account_id, int(position))
+            zone = await services.read(readmodels.account_zone, ref.account_id)
+            found.append(cls.of(row, zone, ref.contract_number) if row else None)
+        return found
 
 
 @strawberry.type

@@ -1,5 +1,6 @@
 """Authorization: a walk over the schema, and the role × operation matrix over HTTP."""
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ OBJECT_ARGUMENTS = {
     "contractNumber": Scope.ACCOUNT,
     "school": Scope.SCHOOL,
     "terminalId": Scope.TERMINAL,
+    "id": Scope.ACCOUNT,  # Query.node: the global ids of account-scoped objects
 }
 # Fields before login: they take a login name, are throttled, and answer the same for all.
 ANONYMOUS = {"Mutation.login", "Mutation.refreshToken", "Mutation.requestPasswordReset",
@@ -135,7 +137,11 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.account": lambda o: (
         "query($c: String!) { account(contractNumber: $c) { regular } }", {"c": o.contract}),
     "Query.statement": lambda o: (
-        "query($c: String!) { statement(contractNumber: $c) { hasMore } }", {"c": o.contract}),
+        "query($c: String!) { statement(contractNumber: $c) { edges { cursor } } }",
+        {"c": o.contract}),
+    "Query.node": lambda o: (
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": base64.b64encode(f"Account:{o.contract}".encode()).decode()}),
     "Query.attendance": lambda o: (
         "query($c: String!) { attendance(contractNumber: $c) { date } }", {"c": o.contract}),
     "Query.menu": lambda o: (
@@ -328,6 +334,7 @@ LETTERS = {"P": Role.PARENT, "R": Role.REPRESENTATIVE, "C": Role.CANTEEN_OPERATO
            "A": Role.SCHOOL_ADMIN, "S": Role.SUPPORT, "U": Role.AUDITOR}  # fmt: skip
 EXPECTED = {
     "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
+    "Query.node": "PRASU",
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
     "Query.historyExport": "PRU",

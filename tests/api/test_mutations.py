@@ -1,6 +1,7 @@
 """Each mutation end to end: GraphQL → ledger command → event → projection → GraphQL query."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.feedback import MenuFeedback, feedback_id
@@ -13,13 +14,17 @@ DONE = "__typename ... on Done { position } ... on Problem { code message }"
 ACCOUNT = """query($c: String!, $atLeast: Position) {
   account(contractNumber: $c, atLeast: $atLeast) {
   regular subsidised spentToday dailyLimit tariff cards { uid state } position } }"""
-STATEMENT = """query($c: String!, $first: Int!, $cursor: String, $kinds: [MovementKind!],
+STATEMENT = """query($c: String!, $first: Int!, $after: String, $kinds: [MovementKind!],
   $since: Date, $until: Date, $atLeast: Position) {
-  statement(contractNumber: $c, first: $first, cursor: $cursor, kinds: $kinds, since: $since,
+  statement(contractNumber: $c, first: $first, after: $after, kinds: $kinds, since: $since,
     until: $until, atLeast: $atLeast) {
-    hasMore nextCursor
-    lines { position at localAt localDate kind terminalKind amount regularAfter declined reason
-      items { code price quantity } } } }"""
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id position at localAt localDate kind terminalKind amount regularAfter
+      declined reason items { code price quantity } } } } }"""
+
+
+def lines(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in page["edges"]]
 
 
 def mutation(variables: str, call: str) -> str:
@@ -101,9 +106,9 @@ def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     states = {c["uid"]: c["state"] for c in account["cards"]}
     assert states == {family.pupil.uid: "BLOCKED", new: "ACTIVE"}
     assert account["regular"] == str(50_000 - 5_000)
-    lines = family.client.data(STATEMENT, c=family.contract, first=1)["statement"]["lines"]
-    assert lines[0]["kind"] == "CARD_FEE"
-    assert lines[0]["amount"] == "-5000"
+    (fee,) = lines(family.client.data(STATEMENT, c=family.contract, first=1)["statement"])
+    assert fee["kind"] == "CARD_FEE"
+    assert fee["amount"] == "-5000"
     again = family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)
     assert again["orderDuplicateCard"]["code"] in ("CARD_STATE", "CARD_ALREADY_ISSUED")
 
@@ -117,32 +122,37 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     stack.project()
     c = family.contract
     first = family.client.data(STATEMENT, c=c, first=2)["statement"]
-    assert first["hasMore"] is True
-    assert len(first["lines"]) == 2
-    rest = family.client.data(STATEMENT, c=c, first=10, cursor=first["nextCursor"])["statement"]
-    assert rest["hasMore"] is False
-    assert rest["nextCursor"] is None
-    lines = first["lines"] + rest["lines"]
-    assert [ln["kind"] for ln in lines] == [
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert len(first["edges"]) == 2
+    assert first["pageInfo"]["endCursor"] == first["edges"][-1]["cursor"]
+    after = first["pageInfo"]["endCursor"]
+    rest = family.client.data(STATEMENT, c=c, first=10, after=after)["statement"]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    assert rest["pageInfo"]["endCursor"] == rest["edges"][-1]["cursor"]
+    found = lines(first) + lines(rest)
+    assert len({ln["id"] for ln in found}) == 4  # global ids, one per line
+    assert [ln["kind"] for ln in found] == [
         "PURCHASE_DECLINED", "PURCHASE", "PURCHASE", "TOP_UP",
     ]  # fmt: skip
-    positions = [int(ln["position"]) for ln in lines]
+    positions = [int(ln["position"]) for ln in found]
     assert positions == sorted(positions, reverse=True)
-    assert lines[1]["items"] == [{"code": "LUNCH", "price": "9000", "quantity": 1}]
-    assert lines[1]["regularAfter"] == str(100_000 - 2 * 9_000)
-    assert lines[0]["declined"] is True
-    assert lines[0]["amount"] == "0"
-    local = datetime.fromisoformat(lines[1]["localAt"])
+    assert found[1]["items"] == [{"code": "LUNCH", "price": "9000", "quantity": 1}]
+    assert found[1]["regularAfter"] == str(100_000 - 2 * 9_000)
+    assert found[0]["declined"] is True
+    assert found[0]["amount"] == "0"
+    local = datetime.fromisoformat(found[1]["localAt"])
     assert local.utcoffset() == timedelta(hours=7)  # Asia/Novosibirsk, with its offset
-    assert datetime.fromisoformat(lines[1]["at"]).utcoffset() == timedelta(0)
-    only = family.client.data(STATEMENT, c=c, first=10, kinds=["TOP_UP"])["statement"]["lines"]
+    assert datetime.fromisoformat(found[1]["at"]).utcoffset() == timedelta(0)
+    only = lines(family.client.data(STATEMENT, c=c, first=10, kinds=["TOP_UP"])["statement"])
     assert [ln["kind"] for ln in only] == ["TOP_UP"]
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
     past = (today - timedelta(days=3)).isoformat()
     none = family.client.data(STATEMENT, c=c, first=10, since=past, until=past)["statement"]
-    assert none["lines"] == []
-    assert family.client.error_code(STATEMENT, c=c, first=10, cursor="bogus!") == "BAD_USER_INPUT"
-    assert family.client.error_code(STATEMENT, c=c, first=500) == "BAD_USER_INPUT"
+    assert none["edges"] == []
+    assert none["pageInfo"] == {"hasNextPage": False, "endCursor": None}
+    assert family.client.error_code(STATEMENT, c=c, first=10, after="bogus!") == "BAD_USER_INPUT"
+    assert family.client.error_code(STATEMENT, c=c, first=201) == "BAD_USER_INPUT"
+    assert family.client.error_code(STATEMENT, c=c, first=0) == "BAD_USER_INPUT"
 
 
 def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None:
