@@ -2,6 +2,7 @@
 
 from datetime import date
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 
@@ -34,3 +35,24 @@ After = Annotated[
         " previous page); from the start when absent."
     ),
 ]
+SchoolId = Annotated[UUID, strawberry.argument(description="The school's id.")]
+EffectiveFrom = Annotated[
+    date, strawberry.argument(description="The school-local day from which it applies.")
+]
+Reason = Annotated[
+    str, strawberry.argument(description="Why, in a few words (recorded with the event).")
+]
+Note = Annotated[str, strawberry.argument(description="A note for the record (optional).")]
+ChargeKey = Annotated[
+    str, strawberry.argument(description="The charge's key, as `charges` lists it.")
+]
+CardUid = Annotated[str, strawberry.argument(description="The card's UID.")]
+TerminalId = Annotated[UUID, strawberry.argument(description="The terminal's id.")]
+Username = Annotated[
+    str,
+    strawberry.argument(
+        description="A contract number (parents), a phone (representatives) or a staff username."
+    ),
+]
+NewPassword = Annotated[str, strawberry.argument(description="The new password.")]
+Input = strawberry.argument(description="What to do: see the input type's fields.")

@@ -7,12 +7,14 @@ model: they are about what was recorded, event by event.
 import json
 from datetime import date, datetime
 from enum import Enum
+from typing import Annotated
 from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ChargeKey, ContractNumber, Note, Reason
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.mutations import on_account, problem, recorded
@@ -105,8 +107,10 @@ class CaseworkQuery:
     async def history_export(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        file_format: ExportFormat = ExportFormat.JSONL,
+        contract_number: ContractNumber,
+        file_format: Annotated[
+            ExportFormat, strawberry.argument(description="JSON lines or CSV.")
+        ] = ExportFormat.JSONL,
     ) -> HistoryExport:
         ref = await perm.account(info, "Query.historyExport", contract_number)
         services = info.context.services
@@ -122,7 +126,10 @@ class CaseworkQuery:
 
     @strawberry.field(description="Charges of one school-local day, with the keys to dispute.")
     async def charges(
-        self, info: Info[Context, None], contract_number: str, on: date
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        on: Annotated[date, strawberry.argument(description="The school-local date.")],
     ) -> list[Charge]:
         ref = await perm.account(info, "Query.charges", contract_number)
         services = info.context.services
@@ -134,9 +141,13 @@ class CaseworkQuery:
     async def audit_trail(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        contract_number: ContractNumber,
+        since: Annotated[
+            datetime | None, strawberry.argument(description="From this time (inclusive).")
+        ] = None,
+        until: Annotated[
+            datetime | None, strawberry.argument(description="Up to this time (inclusive).")
+        ] = None,
     ) -> list[AuditEntry]:
         ref = await perm.account(info, "Query.auditTrail", contract_number)
         services = info.context.services
@@ -166,7 +177,16 @@ def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> i
 class CaseworkMutation:
     @strawberry.mutation(description="Parents: contest a charge; the evidence is recorded with it.")
     async def dispute_charge(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, claim: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        claim: Annotated[
+            str,
+            strawberry.argument(
+                description="What is wrong with the charge, in the parent's words."
+            ),
+        ],
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.disputeCharge", contract_number, disputed, charge_key, claim[:2000]
@@ -174,7 +194,11 @@ class CaseworkMutation:
 
     @strawberry.mutation(description="School admins: the charge goes back to the parent.")
     async def reverse_charge(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, note: str = ""
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        note: Note = "",
     ) -> CommandResult:
         return await on_account(
             info,
@@ -187,7 +211,11 @@ class CaseworkMutation:
 
     @strawberry.mutation(description="School admins: the charge stands, with the reason.")
     async def reject_dispute(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, reason: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        reason: Reason,
     ) -> CommandResult:
         return await on_account(
             info,
@@ -205,9 +233,17 @@ class CaseworkMutation:
     async def request_refund(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        destination: RefundDestination = RefundDestination.ORIGINAL_METHOD,
-        bank_details: str | None = None,
+        contract_number: ContractNumber,
+        destination: Annotated[
+            RefundDestination, strawberry.argument(description="Where the money goes.")
+        ] = RefundDestination.ORIGINAL_METHOD,
+        bank_details: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Bank details for `BANK_DETAILS` (kept as personal data, never in"
+                " the ledger)."
+            ),
+        ] = None,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.requestRefund", contract_number)
         services = info.context.services

@@ -14,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import AtLeast
+from api.graphql.arguments import AtLeast, ChargeKey, ContractNumber, Reason, SchoolId, Since, Until
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.mutations import command, problem, recorded
@@ -130,9 +130,9 @@ class CaseworkQueueQuery:
     async def flagged_charges(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> list[FlaggedCharge]:
         await perm.school(info, "Query.flaggedCharges", school)
@@ -161,8 +161,13 @@ class CaseworkQueueQuery:
     async def disputes(
         self,
         info: Info[Context, None],
-        school: UUID,
-        statuses: list[str] | None = None,
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only disputes in these statuses (`open` when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[DisputeCase]:
         await perm.school(info, "Query.disputes", school)
@@ -190,8 +195,13 @@ class CaseworkQueueQuery:
     async def refunds(
         self,
         info: Info[Context, None],
-        school: UUID,
-        statuses: list[str] | None = None,
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only refunds in these statuses (requested and approved when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[RefundCase]:
         await perm.school(info, "Query.refunds", school)
@@ -221,7 +231,7 @@ class CaseworkQueueQuery:
 
     @strawberry.field(description="Staff: what the account's history says about one charge.")
     async def charge_evidence(
-        self, info: Info[Context, None], contract_number: str, charge_key: str
+        self, info: Info[Context, None], contract_number: ContractNumber, charge_key: ChargeKey
     ) -> ChargeEvidence | None:
         ref = await perm.account(info, "Query.chargeEvidence", contract_number)
         services = info.context.services
@@ -238,7 +248,7 @@ class CaseworkQueueQuery:
 class CaseworkQueueMutation:
     @strawberry.mutation(description="School admins and support: approve a requested refund.")
     async def approve_refund(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.approveRefund", contract_number)
         ledger = info.context.services.ledger
@@ -249,7 +259,7 @@ class CaseworkQueueMutation:
         "opened fee-free and approved (or the account closed at zero). Safe to repeat."
     )
     async def terminate_school(
-        self, info: Info[Context, None], school: UUID, reason: str
+        self, info: Info[Context, None], school: SchoolId, reason: Reason
     ) -> TerminationResult:
         await perm.school(info, "Mutation.terminateSchool", school)
         ledger = info.context.services.ledger
@@ -266,7 +276,16 @@ class CaseworkQueueMutation:
         "zero, and is closed when the pupil has left)."
     )
     async def pay_refund(
-        self, info: Info[Context, None], contract_number: str, payout_ref: str, close: bool = True
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        payout_ref: Annotated[
+            str, strawberry.argument(description="The bank's reference of the payout.")
+        ],
+        close: Annotated[
+            bool,
+            strawberry.argument(description="Close the account once paid when the pupil has left."),
+        ] = True,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.payRefund", contract_number)
         ledger = info.context.services.ledger

@@ -8,14 +8,15 @@ Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from typing import Annotated, Any, TypeVar
+from uuid import uuid4
 
 import strawberry
 from strawberry.types import Info
 
 from adapters.terminal_auth import enrol_terminal
 from api.graphql import permissions as perm
+from api.graphql.arguments import CardUid, ContractNumber, Reason, SchoolId, TerminalId
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, Tariff, TerminalKind, convert
 from api.graphql.scalars import Kopecks, Position
@@ -113,7 +114,12 @@ class MenuItemInput:
 class AccountMutation:
     @strawberry.mutation(description="Parents: the most the card may spend per school day.")
     async def change_daily_limit(
-        self, info: Info[Context, None], contract_number: str, limit: Kopecks
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        limit: Annotated[
+            Kopecks, strawberry.argument(description="The most the card may spend per school day.")
+        ],
     ) -> CommandResult:
         return await on_account(
             info,
@@ -125,7 +131,10 @@ class AccountMutation:
 
     @strawberry.mutation(description="Parents: the tariff (which notifications, which fee).")
     async def change_tariff(
-        self, info: Info[Context, None], contract_number: str, tariff: Tariff
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        tariff: Annotated[Tariff, strawberry.argument(description="The new tariff.")],
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.changeTariff", contract_number, Ledger.change_tariff, tariff.value
@@ -133,7 +142,13 @@ class AccountMutation:
 
     @strawberry.mutation(description="Parents: only service messages, or everything.")
     async def change_notification_preferences(
-        self, info: Info[Context, None], contract_number: str, service_only: bool
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        service_only: Annotated[
+            bool,
+            strawberry.argument(description="Only service messages (true), or everything (false)."),
+        ],
     ) -> CommandResult:
         return await on_account(
             info,
@@ -147,9 +162,17 @@ class AccountMutation:
     async def change_contact(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        phone: str | None = None,
-        email: str | None = None,
+        contract_number: ContractNumber,
+        phone: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The parent's phone, +<10-15 digits> (unchanged when absent)."
+            ),
+        ] = None,
+        email: Annotated[
+            str | None,
+            strawberry.argument(description="The parent's e-mail (unchanged when absent)."),
+        ] = None,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.changeContact", contract_number)
         try:  # personal data, not an event: still nothing a text column cannot hold
@@ -172,7 +195,11 @@ class AccountMutation:
 
     @strawberry.mutation(description="Block a lost card at once (terminals refuse it).")
     async def block_card(
-        self, info: Info[Context, None], contract_number: str, uid: str, reason: str = "lost"
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        uid: CardUid,
+        reason: Annotated[str, strawberry.argument(description="Why (lost by default).")] = "lost",
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.blockCard", contract_number, Ledger.block_card, uid, reason[:200]
@@ -180,7 +207,11 @@ class AccountMutation:
 
     @strawberry.mutation(description="Support: return a blocked card to service.")
     async def unblock_card(
-        self, info: Info[Context, None], contract_number: str, uid: str, reason: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        uid: CardUid,
+        reason: Reason,
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.unblockCard", contract_number, Ledger.unblock_card, uid, reason[:200]
@@ -188,7 +219,13 @@ class AccountMutation:
 
     @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
     async def order_duplicate_card(
-        self, info: Info[Context, None], contract_number: str, blocked_uid: str, new_uid: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        blocked_uid: Annotated[
+            str, strawberry.argument(description="The UID of the blocked card it replaces.")
+        ],
+        new_uid: Annotated[str, strawberry.argument(description="The UID of the new card.")],
     ) -> CommandResult:
         return await on_account(
             info,
@@ -203,10 +240,14 @@ class AccountMutation:
     async def leave_menu_feedback(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        date: date,
-        rating: int,
-        comment: str = "",
+        contract_number: ContractNumber,
+        date: Annotated[
+            date, strawberry.argument(description="The school-local date of the menu rated.")
+        ],
+        rating: Annotated[int, strawberry.argument(description="From 1 (bad) to 5 (very good).")],
+        comment: Annotated[
+            str, strawberry.argument(description="What the parent says about it (optional).")
+        ] = "",
     ) -> CommandResult:
         return await on_account(
             info,
@@ -222,9 +263,13 @@ class AccountMutation:
     async def grant_subsidy(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        basis: str,
-        daily_allowance: Kopecks,
+        contract_number: ContractNumber,
+        basis: Annotated[
+            str, strawberry.argument(description="The legal basis (e.g. the order granting it).")
+        ],
+        daily_allowance: Annotated[
+            Kopecks, strawberry.argument(description="What the subsidy credits per school day.")
+        ],
     ) -> CommandResult:
         return await on_account(
             info,
@@ -237,7 +282,7 @@ class AccountMutation:
 
     @strawberry.mutation(description="School admins: end a subsidy.")
     async def revoke_subsidy(
-        self, info: Info[Context, None], contract_number: str, reason: str
+        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.revokeSubsidy", contract_number, Ledger.revoke_subsidy, reason[:200]
@@ -248,7 +293,16 @@ class AccountMutation:
 class SchoolMutation:
     @strawberry.mutation(description="Canteen operators and school admins: a day's menu.")
     async def publish_menu(
-        self, info: Info[Context, None], school: UUID, date: date, items: list[MenuItemInput]
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        date: Annotated[
+            date, strawberry.argument(description="The school-local date the menu is for.")
+        ],
+        items: Annotated[
+            list[MenuItemInput],
+            strawberry.argument(description="The menu's items, in the order shown."),
+        ],
     ) -> CommandResult:
         await perm.school(info, "Mutation.publishMenu", school)
         ledger = info.context.services.ledger
@@ -257,7 +311,13 @@ class SchoolMutation:
 
     @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
     async def register_terminal(
-        self, info: Info[Context, None], school: UUID, kind: TerminalKind, label: str
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        kind: Annotated[TerminalKind, strawberry.argument(description="What the terminal is for.")],
+        label: Annotated[
+            str, strawberry.argument(description="Where it stands, as reports name it.")
+        ],
     ) -> RegisterTerminalResult:
         await perm.school(info, "Mutation.registerTerminal", school)
         services = info.context.services
@@ -280,7 +340,7 @@ class SchoolMutation:
 
     @strawberry.mutation(description="School admins: revoke a terminal; it is refused at once.")
     async def revoke_terminal(
-        self, info: Info[Context, None], terminal_id: UUID, reason: str
+        self, info: Info[Context, None], terminal_id: TerminalId, reason: Reason
     ) -> CommandResult:
         await perm.terminal(info, "Mutation.revokeTerminal", terminal_id)
         ledger = info.context.services.ledger

@@ -9,7 +9,7 @@
 """
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Note, Reason
 from api.graphql.context import Context
 from api.graphql.mutations import command, problem
 from api.graphql.scalars import Position
@@ -88,7 +89,7 @@ class PrivacyQuery:
 
     @strawberry.field(description="Auditors: who read a contract's personal data or photos.")
     async def access_log(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> list[AccessLogEntry]:
         ref = await perm.account(info, "Query.accessLog", contract_number)
         services = info.context.services
@@ -105,7 +106,7 @@ class PrivacyQuery:
 
     @strawberry.field(description="Where the contract's erasure request stands, and consents.")
     async def privacy_requests(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> PrivacyStatus:
         ref = await perm.account(info, "Query.privacyRequests", contract_number)
         privacy = office(info)
@@ -131,7 +132,13 @@ class PrivacyMutation:
         description="Parents and representatives: accept the consent text of `version` for "
         "every contract of this login (recorded with its time)."
     )
-    async def accept_consent(self, info: Info[Context, None], version: str) -> CommandResult:
+    async def accept_consent(
+        self,
+        info: Info[Context, None],
+        version: Annotated[
+            str, strawberry.argument(description="The version of the consent text accepted.")
+        ],
+    ) -> CommandResult:
         principal = await perm.viewer_for(info, "Mutation.acceptConsent")
         privacy, holder = office(info), holder_of(principal)
 
@@ -145,7 +152,7 @@ class PrivacyMutation:
         "login. A parent's contacts, photos and representatives are erased at once; what "
         "accounting needs is kept as docs/PRIVACY.md says. A representative loses access."
     )
-    async def withdraw_consent(self, info: Info[Context, None], reason: str) -> CommandResult:
+    async def withdraw_consent(self, info: Info[Context, None], reason: Reason) -> CommandResult:
         principal = await perm.viewer_for(info, "Mutation.withdrawConsent")
         privacy, holder = office(info), holder_of(principal)
         if principal.role == Role.PARENT:
@@ -162,7 +169,7 @@ class PrivacyMutation:
 
     @strawberry.mutation(description="Parents: ask for your and your child's data to be erased.")
     async def request_erasure(
-        self, info: Info[Context, None], contract_number: str, note: str = ""
+        self, info: Info[Context, None], contract_number: ContractNumber, note: Note = ""
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.requestErasure", contract_number)
         return await done(info, office(info).request_erasure, ref.account_id, note)
@@ -172,14 +179,14 @@ class PrivacyMutation:
         "told by SMS when it is done."
     )
     async def approve_erasure(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.approveErasure", contract_number)
         return await done(info, office(info).approve_erasure, ref.account_id)
 
     @strawberry.mutation(description="School admins and support: refuse a request, with why.")
     async def refuse_erasure(
-        self, info: Info[Context, None], contract_number: str, reason: str
+        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.refuseErasure", contract_number)
         return await done(info, office(info).refuse_erasure, ref.account_id, reason)

@@ -6,7 +6,6 @@ import time
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -16,7 +15,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
-from api.graphql.arguments import After, AtLeast, ContractNumber, First, Since, Until
+from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
 from api.graphql.connections import bad_input, connection, decode_cursor, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
@@ -114,7 +113,7 @@ class Query:
 
     @strawberry.field(description="Balances, limits, tariff and cards of one contract.")
     async def account(
-        self, info: Info[Context, None], contract_number: str, at_least: AtLeast = None
+        self, info: Info[Context, None], contract_number: ContractNumber, at_least: AtLeast = None
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
@@ -166,9 +165,9 @@ class Query:
     async def attendance(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: date | None = None,
-        until: date | None = None,
+        contract_number: ContractNumber,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> list[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
@@ -193,8 +192,8 @@ class Query:
     async def menu(
         self,
         info: Info[Context, None],
-        school: UUID,
-        date: date,
+        school: SchoolId,
+        date: Annotated[date, strawberry.argument(description="The school-local date.")],
         at_least: AtLeast = None,
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
@@ -206,9 +205,9 @@ class Query:
     async def school_report(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> SchoolReport:
         await perm.school(info, "Query.schoolReport", school)

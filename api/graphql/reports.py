@@ -6,13 +6,14 @@ cells, so they cannot disagree.
 
 from datetime import date, timedelta
 from enum import Enum
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import AtLeast
+from api.graphql.arguments import AtLeast, SchoolId, Since, Until
 from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.queries import caught_up
@@ -94,11 +95,14 @@ class ReportsQuery:
     async def report(
         self,
         info: Info[Context, None],
-        school: UUID,
-        kind: ReportKind,
-        since: date | None = None,
-        until: date | None = None,
-        per_day: bool = True,
+        school: SchoolId,
+        kind: Annotated[ReportKind, strawberry.argument(description="Which report.")],
+        since: Since = None,
+        until: Until = None,
+        per_day: Annotated[
+            bool,
+            strawberry.argument(description="A row per school-local day; else one summed row."),
+        ] = True,
         at_least: AtLeast = None,
     ) -> ReportTable:
         await perm.school(info, "Query.report", school)
@@ -121,9 +125,9 @@ class ReportsQuery:
     async def menu_feedback(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> MenuFeedbackSummary:
         await perm.school(info, "Query.menuFeedback", school)

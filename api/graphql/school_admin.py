@@ -15,7 +15,15 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
-from api.graphql.arguments import AtLeast
+from api.graphql.arguments import (
+    AtLeast,
+    CardUid,
+    ContractNumber,
+    EffectiveFrom,
+    Reason,
+    SchoolId,
+    TerminalId,
+)
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, command, problem, recorded
@@ -131,9 +139,16 @@ class SchoolAdminQuery:
     async def roster(
         self,
         info: Info[Context, None],
-        school: UUID,
-        class_name: str | None = None,
-        status: str | None = None,
+        school: SchoolId,
+        class_name: Annotated[
+            str | None, strawberry.argument(description="Only this class (all when absent).")
+        ] = None,
+        status: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only pupils in this status (`active` or `left`; all when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[RosterEntry]:
         await perm.school(info, "Query.roster", school)
@@ -155,7 +170,13 @@ class SchoolAdminQuery:
 
     @strawberry.field(description="Staff: the settings in effect on a day, and every change.")
     async def school_settings(
-        self, info: Info[Context, None], school: UUID, on: date | None = None
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        on: Annotated[
+            date | None,
+            strawberry.argument(description="The school-local date (today when absent)."),
+        ] = None,
     ) -> SchoolSettings:
         await perm.school(info, "Query.schoolSettings", school)
         services = info.context.services
@@ -198,7 +219,7 @@ class SchoolAdminQuery:
         description="Staff: the school's terminals, their last post and offline taps."
     )
     async def terminals(
-        self, info: Info[Context, None], school: UUID, at_least: AtLeast = None
+        self, info: Info[Context, None], school: SchoolId, at_least: AtLeast = None
     ) -> list[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
         await caught_up(info, ["roster"], at_least)
@@ -233,13 +254,27 @@ class SchoolAdminMutation:
     async def open_contract(
         self,
         info: Info[Context, None],
-        school: UUID,
-        new_contract_number: str,
-        class_name: str,
-        pupil_name: str,
-        parent_name: str,
-        parent_phone: str,
-        card_uids: list[str] | None = None,
+        school: SchoolId,
+        new_contract_number: Annotated[
+            str, strawberry.argument(description="The contract number to open.")
+        ],
+        class_name: Annotated[
+            str, strawberry.argument(description="The pupil's class, e.g. `5А`.")
+        ],
+        pupil_name: Annotated[
+            str, strawberry.argument(description="The pupil's full name (personal data).")
+        ],
+        parent_name: Annotated[
+            str, strawberry.argument(description="The parent's full name (personal data).")
+        ],
+        parent_phone: Annotated[
+            str,
+            strawberry.argument(description="The parent's phone, +<10-15 digits> (personal data)."),
+        ],
+        card_uids: Annotated[
+            list[str] | None,
+            strawberry.argument(description="UIDs of cards to issue at once (none when absent)."),
+        ] = None,
     ) -> CommandResult:
         await perm.school(info, "Mutation.openContract", school)
         services = info.context.services
@@ -274,7 +309,16 @@ class SchoolAdminMutation:
         "line and imports nothing. Each line is imported wholly or not at all."
     )
     async def import_roster(
-        self, info: Info[Context, None], school: UUID, csv: str, dry_run: bool = True
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        csv: Annotated[
+            str,
+            strawberry.argument(description="The roster: a header line, then one pupil per line."),
+        ],
+        dry_run: Annotated[
+            bool, strawberry.argument(description="Only check every line; import nothing.")
+        ] = True,
     ) -> RosterImportResult:
         await perm.school(info, "Mutation.importRoster", school)
         services = info.context.services
@@ -303,7 +347,7 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins and support: a first or second card.")
     async def issue_card(
-        self, info: Info[Context, None], contract_number: str, uid: str
+        self, info: Info[Context, None], contract_number: ContractNumber, uid: CardUid
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.issueCard", contract_number)
         return await recorded(info, info.context.services.ledger.issue_card, ref.account_id, uid)
@@ -312,9 +356,11 @@ class SchoolAdminMutation:
     async def move_class(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        class_name: str,
-        reason: str = "transfer",
+        contract_number: ContractNumber,
+        class_name: Annotated[str, strawberry.argument(description="The new class, e.g. `6Б`.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why (a transfer by default).")
+        ] = "transfer",
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.moveClass", contract_number)
         ledger = info.context.services.ledger
@@ -326,7 +372,7 @@ class SchoolAdminMutation:
         "requested fee-free (approve and pay it in the refund queue)."
     )
     async def end_contract(
-        self, info: Info[Context, None], contract_number: str, reason: str
+        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.endContract", contract_number)
         ledger = info.context.services.ledger
@@ -337,7 +383,15 @@ class SchoolAdminMutation:
         "`year`; the final grade's contracts end. Once per year."
     )
     async def promote_school(
-        self, info: Info[Context, None], school: UUID, year: int, final_grade: int = 11
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        year: Annotated[
+            int, strawberry.argument(description="The calendar year the school year starts in.")
+        ],
+        final_grade: Annotated[
+            int, strawberry.argument(description="The school's last grade: its contracts end.")
+        ] = 11,
     ) -> PromotionResult:
         await perm.school(info, "Mutation.promoteSchool", school)
         ledger = info.context.services.ledger
@@ -357,7 +411,14 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: the meal-only overdraft.")
     async def set_meal_overdraft(
-        self, info: Info[Context, None], school: UUID, amount: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        amount: Annotated[
+            Kopecks,
+            strawberry.argument(description="How far below zero a meal may take the balance."),
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setMealOverdraft", school)
         return await scheduled(info, school, school_settings.OVERDRAFT, int(amount), effective_from)
@@ -366,10 +427,13 @@ class SchoolAdminMutation:
     async def set_school_calendar(
         self,
         info: Info[Context, None],
-        school: UUID,
-        weekend_days: list[int],
-        holidays: list[date],
-        effective_from: date,
+        school: SchoolId,
+        weekend_days: Annotated[
+            list[int],
+            strawberry.argument(description="ISO weekdays (1 Monday … 7 Sunday) without school."),
+        ],
+        holidays: Annotated[list[date], strawberry.argument(description="The school's holidays.")],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setSchoolCalendar", school)
         value = {"weekend_days": weekend_days, "holidays": [h.isoformat() for h in holidays]}
@@ -377,7 +441,13 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: months without a tariff fee (summer).")
     async def set_fee_pause(
-        self, info: Info[Context, None], school: UUID, months: list[int], effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        months: Annotated[
+            list[int], strawberry.argument(description="Months (1-12) without the tariff fee.")
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setFeePause", school)
         return await scheduled(info, school, school_settings.FEE_PAUSE, months, effective_from)
@@ -386,10 +456,17 @@ class SchoolAdminMutation:
     async def set_commission_rate(
         self,
         info: Info[Context, None],
-        school: UUID,
-        channel: Channel,
-        rate: str,
-        effective_from: date,
+        school: SchoolId,
+        channel: Annotated[
+            Channel, strawberry.argument(description="The top-up channel the rate is for.")
+        ],
+        rate: Annotated[
+            str,
+            strawberry.argument(
+                description="The share of the amount, a decimal string such as `0.025`."
+            ),
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setCommissionRate", school)
         setting = school_settings.commission_setting(channel.value)
@@ -397,7 +474,13 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: what a card may spend offline per day.")
     async def set_offline_cap(
-        self, info: Info[Context, None], school: UUID, cap: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        cap: Annotated[
+            Kopecks, strawberry.argument(description="The most a card may spend offline per day.")
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setOfflineCap", school)
         return await scheduled(info, school, school_settings.OFFLINE_CAP, int(cap), effective_from)
@@ -406,7 +489,11 @@ class SchoolAdminMutation:
         description="School admins: the low-balance alert for parents who set none themselves."
     )
     async def set_low_balance_default(
-        self, info: Info[Context, None], school: UUID, threshold: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        threshold: Annotated[Kopecks, strawberry.argument(description="Alert below this balance.")],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setLowBalanceDefault", school)
         return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
@@ -416,7 +503,10 @@ class SchoolAdminMutation:
         description="School admins: the e-mail told of every new dispute (kept as personal data)."
     )
     async def set_casework_contact(
-        self, info: Info[Context, None], school: UUID, email: str
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        email: Annotated[str, strawberry.argument(description="The e-mail address.")],
     ) -> CommandResult:
         await perm.school(info, "Mutation.setCaseworkContact", school)
         if not EMAIL.fullmatch(email[:300]):
@@ -430,7 +520,10 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
     async def rename_terminal(
-        self, info: Info[Context, None], terminal_id: UUID, name: str
+        self,
+        info: Info[Context, None],
+        terminal_id: TerminalId,
+        name: Annotated[str, strawberry.argument(description="The new name.")],
     ) -> CommandResult:
         await perm.terminal(info, "Mutation.renameTerminal", terminal_id)
         ledger = info.context.services.ledger
@@ -440,7 +533,7 @@ class SchoolAdminMutation:
         description="School admins: a new secret for a terminal (shown once); the old one stops."
     )
     async def rotate_terminal_secret(
-        self, info: Info[Context, None], terminal_id: UUID
+        self, info: Info[Context, None], terminal_id: TerminalId
     ) -> RegisterTerminalResult:
         await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
         services = info.context.services
