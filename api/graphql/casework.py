@@ -29,23 +29,31 @@ from domain.ledger import Ledger
 from projections.casework import flags_of_account
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a refund is paid.")
 class RefundDestination(Enum):
-    ORIGINAL_METHOD = "original_method"
-    BANK_DETAILS = "bank_details"
+    ORIGINAL_METHOD = strawberry.enum_value(
+        "original_method", description="Back to the card or account the money came from."
+    )
+    BANK_DETAILS = strawberry.enum_value(
+        "bank_details", description="To the bank details the parent gives."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A charge of the day, as a parent may dispute it.")
 class Charge:
-    key: str  # what `disputeCharge` takes
-    tapped_at: datetime
-    terminal_kind: TerminalKind
-    amount: Kopecks
-    from_regular: Kopecks
-    from_subsidised: Kopecks
-    offline: bool
-    items: list[LineItem]
-    flags: list[str]  # computed when the charge was projected (projections/casework.py)
+    key: str = strawberry.field(
+        description="What `disputeCharge` takes."
+    )  # what `disputeCharge` takes
+    tapped_at: datetime = strawberry.field(description="When the card was tapped.")
+    terminal_kind: TerminalKind = strawberry.field(description="The terminal's kind.")
+    amount: Kopecks = strawberry.field(description="What it cost.")
+    from_regular: Kopecks = strawberry.field(description="Paid from the parent's wallet.")
+    from_subsidised: Kopecks = strawberry.field(description="Paid from the subsidy wallet.")
+    offline: bool = strawberry.field(description="Made while the terminal was offline.")
+    items: list[LineItem] = strawberry.field(description="What was bought.")
+    flags: list[str] = strawberry.field(
+        description="Why it looks wrong, if it does (see `flaggedCharges`)."
+    )  # computed when the charge was projected (projections/casework.py)
 
     @classmethod
     def of(cls, c: DomainCharge, flags: list[str] | None = None) -> "Charge":
@@ -70,32 +78,34 @@ class Charge:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One event of an account's history, with who did it.")
 class AuditEntry:
-    position: Position
-    version: int
-    event: str
-    at: datetime
-    actor: str
-    actor_kind: str
-    fields_json: str  # the event's own fields, as JSON
-    regular_after: Kopecks
-    subsidised_after: Kopecks
-    reason: str | None
+    position: Position = strawberry.field(description="Its ledger position.")
+    version: int = strawberry.field(description="The account's version it made.")
+    event: str = strawberry.field(description="The event's name.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    actor: str = strawberry.field(description="Who (`role:login id`, `terminal:id`, `system`).")
+    actor_kind: str = strawberry.field(description="The kind of actor.")
+    fields_json: str = strawberry.field(description="The event's own fields, as JSON.")
+    regular_after: Kopecks = strawberry.field(description="The parent's wallet after it.")
+    subsidised_after: Kopecks = strawberry.field(description="The subsidy wallet after it.")
+    reason: str | None = strawberry.field(
+        description="What happened, in Russian, when it moved money."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="The format of an exported history.")
 class ExportFormat(Enum):
-    JSONL = "jsonl"
-    CSV = "csv"
+    JSONL = strawberry.enum_value("jsonl", description="JSON lines, one event a line.")
+    CSV = strawberry.enum_value("csv", description="CSV, one event a line.")
 
 
-@strawberry.type
+@strawberry.type(description="An account's whole history, as a file.")
 class HistoryExport:
-    contract_number: str
-    file_format: ExportFormat
-    entries: int
-    content: str
+    contract_number: str = strawberry.field(description="The contract.")
+    file_format: ExportFormat = strawberry.field(description="The file's format.")
+    entries: int = strawberry.field(description="How many events.")
+    content: str = strawberry.field(description="The file's text.")
 
 
 @strawberry.type

@@ -82,21 +82,25 @@ async def on_account(
     return await recorded(info, fn, info.context.services.ledger, ref.account_id, *args)
 
 
-@strawberry.input
+@strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")
 class NutritionInput:
-    kcal: float | None = None
-    proteins: float | None = None
-    fats: float | None = None
-    carbohydrates: float | None = None
+    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
+    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
+    fats: float | None = strawberry.field(default=None, description="Fats, g.")
+    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
 
 
-@strawberry.input
+@strawberry.input(description="An item of a menu.")
 class MenuItemInput:
-    code: str
-    name: str
-    price: Kopecks
-    allergens: list[str] = strawberry.field(default_factory=list)
-    nutrition: NutritionInput | None = None
+    code: str = strawberry.field(description="The item's code, as the till sends it.")
+    name: str = strawberry.field(description="The item's name, as parents see it.")
+    price: Kopecks = strawberry.field(description="Its price.")
+    allergens: list[str] = strawberry.field(
+        default_factory=list, description="Allergens it contains."
+    )
+    nutrition: NutritionInput | None = strawberry.field(
+        default=None, description="Its nutrition facts."
+    )
 
     def as_line(self) -> dict[str, Any]:
         n = self.nutrition

@@ -29,29 +29,31 @@ from identity.service import Access, Principal, Role
 from privacy.office import PrivacyOffice, representative
 
 
-@strawberry.type
+@strawberry.type(description="One reading of personal data or photos.")
 class AccessLogEntry:
-    at: datetime
-    actor: str
-    operation: str
-    account_id: UUID | None
-    subject_ref: str | None
+    at: datetime = strawberry.field(description="When it was read.")
+    actor: str = strawberry.field(description="Who read it (`role:login id`).")
+    operation: str = strawberry.field(description="What was read.")
+    account_id: UUID | None = strawberry.field(description="The account whose data was read.")
+    subject_ref: str | None = strawberry.field(description="The personal-data record read.")
 
 
-@strawberry.type
+@strawberry.type(description="A step of an erasure request.")
 class PrivacyRequestStep:
-    number: int
-    status: str
-    at: datetime
-    actor: str
-    reason: str | None = None
+    number: int = strawberry.field(description="Its order.")
+    status: str = strawberry.field(description="Where the request stood after it.")
+    at: datetime = strawberry.field(description="When.")
+    actor: str = strawberry.field(description="Who took it.")
+    reason: str | None = strawberry.field(default=None, description="Why, when refused.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a contract's erasure request stands, and its consents.")
 class PrivacyStatus:
-    status: str | None  # requested, approved, refused, completed; None before any request
-    steps: list[PrivacyRequestStep]
-    consents: JSON
+    status: str | None = strawberry.field(
+        description="`requested`, `approved`, `refused` or `completed`; absent before any request."
+    )  # requested, approved, refused, completed; None before any request
+    steps: list[PrivacyRequestStep] = strawberry.field(description="The request's steps.")
+    consents: JSON = strawberry.field(description="The consents given and withdrawn.")
 
 
 def holder_of(principal: Principal) -> str:

@@ -37,7 +37,7 @@ from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
 
 
-@strawberry.type(name="Query")
+@strawberry.type(name="Query", description="What may be read: read models only.")
 class RootQuery(
     Query,
     CaseworkQuery,
@@ -53,7 +53,7 @@ class RootQuery(
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What may be done: each a command recorded in the ledger.")
 class Mutation(
     IdentityMutation,
     AccountMutation,

@@ -46,91 +46,113 @@ from projections.roster import fleet_of, roster_of
 MAX_ROSTER_TEXT = 512 * 1024
 
 
-@strawberry.type
+@strawberry.type(description="A pupil of the school's roster.")
 class RosterEntry:
-    contract_number: str
-    class_name: str
-    status: str  # enrolled, left, closed
-    cards: int
-    opened_at: datetime
-    left_at: datetime | None
-    left_reason: str | None
-    refund_status: str | None
+    contract_number: str = strawberry.field(description="The contract.")
+    class_name: str = strawberry.field(description="The class.")
+    status: str = strawberry.field(
+        description="`enrolled`, `left` or `closed`."
+    )  # enrolled, left, closed
+    cards: int = strawberry.field(description="Cards in use.")
+    opened_at: datetime = strawberry.field(description="When the contract was opened.")
+    left_at: datetime | None = strawberry.field(description="When the pupil left.")
+    left_reason: str | None = strawberry.field(description="Why the pupil left.")
+    refund_status: str | None = strawberry.field(description="Where the balance's refund stands.")
 
 
-@strawberry.type
+@strawberry.type(description="What became of one roster line.")
 class RosterLineReport:
-    line: int
-    contract_number: str
-    status: str  # ok (dry run), imported, refused
-    code: str | None
-    reason: str | None
+    line: int = strawberry.field(description="The line's number.")
+    contract_number: str = strawberry.field(description="The contract it names.")
+    status: str = strawberry.field(
+        description="`ok` (dry run), `imported` or `refused`."
+    )  # ok (dry run), imported, refused
+    code: str | None = strawberry.field(description="Why refused, for programs.")
+    reason: str | None = strawberry.field(description="Why refused, for people.")
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of a roster import (or its dry run).")
 class RosterImport:
-    dry_run: bool
-    accepted: int
-    refused: int
-    lines: list[RosterLineReport]
+    dry_run: bool = strawberry.field(description="Only checked; nothing imported.")
+    accepted: int = strawberry.field(description="Lines that are (or would be) imported.")
+    refused: int = strawberry.field(description="Lines refused.")
+    lines: list[RosterLineReport] = strawberry.field(description="Per line.")
 
 
-RosterImportResult = Annotated[RosterImport | Problem, strawberry.union("RosterImportResult")]
+RosterImportResult = Annotated[
+    RosterImport | Problem,
+    strawberry.union("RosterImportResult", description="A roster import's outcome, or refused."),
+]
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of promoting a school to the next year.")
 class Promotion:
-    year: int
-    moved: int
-    graduated: int
-    skipped: int
-    already_done: bool
+    year: int = strawberry.field(description="The school year's first calendar year.")
+    moved: int = strawberry.field(description="Pupils moved up a grade.")
+    graduated: int = strawberry.field(description="Contracts ended after the final grade.")
+    skipped: int = strawberry.field(description="Pupils whose class has no grade.")
+    already_done: bool = strawberry.field(
+        description="The year was already promoted; nothing changed."
+    )
 
 
-PromotionResult = Annotated[Promotion | Problem, strawberry.union("PromotionResult")]
+PromotionResult = Annotated[
+    Promotion | Problem,
+    strawberry.union("PromotionResult", description="A promotion's outcome, or refused."),
+]
 
 
-@strawberry.type
+@strawberry.type(description="The commission on one top-up channel.")
 class CommissionRate:
-    channel: Channel
-    rate: str
+    channel: Channel = strawberry.field(description="The channel.")
+    rate: str = strawberry.field(description="The share of the amount, as a decimal string.")
 
 
-@strawberry.type
+@strawberry.type(description="One change of a school setting.")
 class SettingChange:
-    setting: str
-    value_json: str
-    effective_from: date
-    actor: str
-    at: datetime
+    setting: str = strawberry.field(description="Which setting.")
+    value_json: str = strawberry.field(description="The new value, as JSON.")
+    effective_from: date = strawberry.field(
+        description="The school-local day from which it applies."
+    )
+    actor: str = strawberry.field(description="Who changed it.")
+    at: datetime = strawberry.field(description="When.")
 
 
-@strawberry.type
+@strawberry.type(description="The settings in effect on a day, and every change.")
 class SchoolSettings:
-    school_id: UUID
-    on: date
-    meal_overdraft: Kopecks
-    offline_cap: Kopecks
-    low_balance_default: Kopecks
-    fee_pause_months: list[int]
-    weekend_days: list[int]
-    holidays: list[date]
-    commission_rates: list[CommissionRate]
-    changes: list[SettingChange]
+    school_id: UUID = strawberry.field(description="The school.")
+    on: date = strawberry.field(description="The school-local date.")
+    meal_overdraft: Kopecks = strawberry.field(description="How far below zero a meal may go.")
+    offline_cap: Kopecks = strawberry.field(description="What a card may spend offline per day.")
+    low_balance_default: Kopecks = strawberry.field(description="The default low-balance alert.")
+    fee_pause_months: list[int] = strawberry.field(description="Months without the tariff fee.")
+    weekend_days: list[int] = strawberry.field(description="ISO weekdays without school.")
+    holidays: list[date] = strawberry.field(description="The school's holidays.")
+    commission_rates: list[CommissionRate] = strawberry.field(
+        description="The commission per top-up channel."
+    )
+    changes: list[SettingChange] = strawberry.field(
+        description="Every change, scheduled ones included."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A terminal of the school, with its traffic.")
 class FleetTerminal:
-    terminal_id: UUID
-    kind: TerminalKind
-    name: str
-    revoked: bool
-    registered_at: datetime
-    last_post_at: datetime | None
-    taps: int
-    offline_taps: int
-    last_offline_at: datetime | None
-    last_offline_lag_seconds: int | None
+    terminal_id: UUID = strawberry.field(description="The terminal's id.")
+    kind: TerminalKind = strawberry.field(description="What it is for.")
+    name: str = strawberry.field(description="Where it stands.")
+    revoked: bool = strawberry.field(description="Refused from now on.")
+    registered_at: datetime = strawberry.field(description="When it was registered.")
+    last_post_at: datetime | None = strawberry.field(description="Its last request.")
+    taps: int = strawberry.field(description="Taps it sent.")
+    offline_taps: int = strawberry.field(description="Of them, made offline.")
+    last_offline_at: datetime | None = strawberry.field(
+        description="When its last offline tap was made."
+    )
+    last_offline_lag_seconds: int | None = strawberry.field(
+        description="How late that tap arrived, in seconds."
+    )
 
 
 @strawberry.type
@@ -146,7 +168,8 @@ class SchoolAdminQuery:
         status: Annotated[
             str | None,
             strawberry.argument(
-                description="Only pupils in this status (`active` or `left`; all when absent)."
+                description="Only pupils in this status (`enrolled`, `left` or `closed`; all"
+                " when absent)."
             ),
         ] = None,
         at_least: AtLeast = None,

@@ -84,7 +84,7 @@ async def still_allowed(services: Services, token: str | None, account_id: UUID)
     return True
 
 
-@strawberry.type
+@strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="Approved and declined taps, passes and top-ups, live. Money movements "
