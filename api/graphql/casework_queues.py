@@ -17,7 +17,8 @@ from api.graphql import permissions as perm
 from api.graphql.arguments import AtLeast, ChargeKey, ContractNumber, Reason, SchoolId, Since, Until
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import command, problem, recorded
+from api.graphql.mutations import problem, recorded
+from api.graphql.payloads import command
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
 from api.graphql.scalars import Kopecks

@@ -9,16 +9,16 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
-from uuid import uuid4
 
 import strawberry
 from strawberry.types import Info
 
 from adapters.terminal_auth import enrol_terminal
 from api.graphql import permissions as perm
-from api.graphql.arguments import CardUid, ContractNumber, Reason, SchoolId, TerminalId
+from api.graphql.arguments import Reason, SchoolId, TerminalId
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, Tariff, TerminalKind, convert
+from api.graphql.enums import ProblemCode, TerminalKind, convert
+from api.graphql.payloads import command
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
@@ -27,11 +27,7 @@ from api.graphql.types import (
     RegisterTerminalResult,
     TerminalRegistered,
 )
-from domain.billing import Billing
 from domain.errors import DomainError
-from domain.fields import NAME, text
-from domain.ledger import Ledger
-from domain.recorded import acting_as
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
@@ -47,18 +43,6 @@ def problem(error: DomainError) -> Problem:
                 code = ProblemCode(candidate)
                 break
     return Problem(code=code, message=str(error))
-
-
-async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
-    """Run a ledger command in a worker thread, attributed to the viewer."""
-    principal = await info.context.viewer()
-    actor = f"{principal.role}:{principal.principal_id}" if principal else "anonymous"
-
-    def call() -> T:
-        with acting_as(actor):
-            return fn(*args)
-
-    return await info.context.services.run(call)
 
 
 async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any) -> CommandResult:
@@ -112,185 +96,6 @@ class MenuItemInput:
             "allergens": list(self.allergens),
             "nutrition": nutrition,
         }
-
-
-@strawberry.type
-class AccountMutation:
-    @strawberry.mutation(description="Parents: the most the card may spend per school day.")
-    async def change_daily_limit(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        limit: Annotated[
-            Kopecks, strawberry.argument(description="The most the card may spend per school day.")
-        ],
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.changeDailyLimit",
-            contract_number,
-            Ledger.change_daily_limit,
-            int(limit),
-        )
-
-    @strawberry.mutation(description="Parents: the tariff (which notifications, which fee).")
-    async def change_tariff(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        tariff: Annotated[Tariff, strawberry.argument(description="The new tariff.")],
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.changeTariff", contract_number, Ledger.change_tariff, tariff.value
-        )
-
-    @strawberry.mutation(description="Parents: only service messages, or everything.")
-    async def change_notification_preferences(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        service_only: Annotated[
-            bool,
-            strawberry.argument(description="Only service messages (true), or everything (false)."),
-        ],
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.changeNotificationPreferences",
-            contract_number,
-            lambda ledger, *args: Billing(ledger).change_notification_preferences(*args),
-            service_only,
-        )
-
-    @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
-    async def change_contact(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        phone: Annotated[
-            str | None,
-            strawberry.argument(
-                description="The parent's phone, +<10-15 digits> (unchanged when absent)."
-            ),
-        ] = None,
-        email: Annotated[
-            str | None,
-            strawberry.argument(description="The parent's e-mail (unchanged when absent)."),
-        ] = None,
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.changeContact", contract_number)
-        try:  # personal data, not an event: still nothing a text column cannot hold
-            fields = {
-                k: text(v, NAME, what=k) for k, v in (("phone", phone), ("email", email)) if v
-            }
-        except DomainError as error:
-            return problem(error)
-        if not fields:
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="give a phone or an e-mail")
-        if "phone" in fields and not PHONE.fullmatch(fields["phone"]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="a phone is +<10-15 digits>")
-        if "email" in fields and not EMAIL.fullmatch(fields["email"]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
-        services = info.context.services
-        subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, **fields))
-        billing = Billing(services.ledger)
-        return await recorded(info, billing.change_contact, ref.account_id, subject)
-
-    @strawberry.mutation(description="Block a lost card at once (terminals refuse it).")
-    async def block_card(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        uid: CardUid,
-        reason: Annotated[str, strawberry.argument(description="Why (lost by default).")] = "lost",
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.blockCard", contract_number, Ledger.block_card, uid, reason[:200]
-        )
-
-    @strawberry.mutation(description="Support: return a blocked card to service.")
-    async def unblock_card(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        uid: CardUid,
-        reason: Reason,
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.unblockCard", contract_number, Ledger.unblock_card, uid, reason[:200]
-        )
-
-    @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
-    async def order_duplicate_card(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        blocked_uid: Annotated[
-            str, strawberry.argument(description="The UID of the blocked card it replaces.")
-        ],
-        new_uid: Annotated[str, strawberry.argument(description="The UID of the new card.")],
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.orderDuplicateCard",
-            contract_number,
-            Ledger.order_duplicate,
-            blocked_uid,
-            new_uid,
-        )
-
-    @strawberry.mutation(description="Parents: rate a served menu 1-5, with a comment.")
-    async def leave_menu_feedback(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        date: Annotated[
-            date, strawberry.argument(description="The school-local date of the menu rated.")
-        ],
-        rating: Annotated[int, strawberry.argument(description="From 1 (bad) to 5 (very good).")],
-        comment: Annotated[
-            str, strawberry.argument(description="What the parent says about it (optional).")
-        ] = "",
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.leaveMenuFeedback",
-            contract_number,
-            Ledger.leave_menu_feedback,
-            date,
-            rating,
-            comment,
-        )
-
-    @strawberry.mutation(description="School admins: a subsidy with its legal basis.")
-    async def grant_subsidy(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        basis: Annotated[
-            str, strawberry.argument(description="The legal basis (e.g. the order granting it).")
-        ],
-        daily_allowance: Annotated[
-            Kopecks, strawberry.argument(description="What the subsidy credits per school day.")
-        ],
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.grantSubsidy",
-            contract_number,
-            Ledger.grant_subsidy,
-            basis,
-            int(daily_allowance),
-        )
-
-    @strawberry.mutation(description="School admins: end a subsidy.")
-    async def revoke_subsidy(
-        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.revokeSubsidy", contract_number, Ledger.revoke_subsidy, reason[:200]
-        )
 
 
 @strawberry.type

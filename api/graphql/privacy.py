@@ -19,7 +19,8 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import ContractNumber, Note, Reason
 from api.graphql.context import Context
-from api.graphql.mutations import command, problem
+from api.graphql.mutations import problem
+from api.graphql.payloads import command
 from api.graphql.scalars import Position
 from api.graphql.types import CommandResult, Done
 from audit.erasure import refund_refs

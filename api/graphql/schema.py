@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api import web
 from api.graphql import request_body
+from api.graphql.account_mutations import AccountMutation
 from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
@@ -25,7 +26,7 @@ from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuer
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
-from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery

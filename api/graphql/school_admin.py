@@ -26,7 +26,8 @@ from api.graphql.arguments import (
 )
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import EMAIL, command, problem, recorded
+from api.graphql.mutations import EMAIL, problem, recorded
+from api.graphql.payloads import command
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (

@@ -130,6 +130,13 @@ class Objects:
         return str(self.world.school_id)
 
 
+def on_account(name: str, o: Objects, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A mutation on the account of `o` taking one `input` (issue 12's shape)."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    query = f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ __typename }} }}"
+    return query, {"i": {"contractNumber": o.contract, **fields}}
+
+
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.viewer": lambda o: ("{ viewer { role } }", {}),
@@ -183,31 +190,19 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.addRepresentative": lambda o: (
         "mutation($c: String!, $p: String!) { addRepresentative(contractNumber: $c, phone: $p) "
         "{ __typename } }", {"c": o.contract, "p": new_phone()}),
-    "Mutation.changeDailyLimit": lambda o: (
-        'mutation($c: String!) { changeDailyLimit(contractNumber: $c, limit: "15000") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.changeTariff": lambda o: (
-        "mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE) "
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.changeNotificationPreferences": lambda o: (
-        "mutation($c: String!) { changeNotificationPreferences(contractNumber: $c, "
-        "serviceOnly: false) { __typename } }", {"c": o.contract}),
-    "Mutation.changeContact": lambda o: (
-        'mutation($c: String!) { changeContact(contractNumber: $c, email: "a@b.c") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.blockCard": lambda o: (
-        "mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) "
-        "{ __typename } }", {"c": o.contract, "u": o.uid}),
-    "Mutation.orderDuplicateCard": lambda o: (
-        "mutation($c: String!, $u: String!, $n: String!) { orderDuplicateCard("
-        "contractNumber: $c, blockedUid: $u, newUid: $n) { __typename } }",
-        {"c": o.contract, "u": o.uid, "n": new_uid()}),
-    "Mutation.unblockCard": lambda o: (
-        "mutation($c: String!, $u: String!) { unblockCard(contractNumber: $c, uid: $u, "
-        'reason: "found") { __typename } }', {"c": o.contract, "u": o.uid}),
-    "Mutation.leaveMenuFeedback": lambda o: (
-        'mutation($c: String!) { leaveMenuFeedback(contractNumber: $c, date: "2026-11-20", '
-        "rating: 5) { __typename } }", {"c": o.contract}),
+    "Mutation.changeDailyLimit": lambda o: on_account(
+        "changeDailyLimit", o, {"limit": "15000"}),
+    "Mutation.changeTariff": lambda o: on_account("changeTariff", o, {"tariff": "MOBILE"}),
+    "Mutation.changeNotificationPreferences": lambda o: on_account(
+        "changeNotificationPreferences", o, {"serviceOnly": False}),
+    "Mutation.changeContact": lambda o: on_account("changeContact", o, {"email": "a@b.c"}),
+    "Mutation.blockCard": lambda o: on_account("blockCard", o, {"uid": o.uid}),
+    "Mutation.orderDuplicateCard": lambda o: on_account(
+        "orderDuplicateCard", o, {"blockedUid": o.uid, "newUid": new_uid()}),
+    "Mutation.unblockCard": lambda o: on_account(
+        "unblockCard", o, {"uid": o.uid, "reason": "found"}),
+    "Mutation.leaveMenuFeedback": lambda o: on_account(
+        "leaveMenuFeedback", o, {"date": "2026-11-20", "rating": 5}),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
@@ -218,12 +213,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.revokeTerminal": lambda o: (
         'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "test") { __typename } }',
         {"t": o.terminal}),
-    "Mutation.grantSubsidy": lambda o: (
-        'mutation($c: String!) { grantSubsidy(contractNumber: $c, basis: "b", '
-        'dailyAllowance: "100") { __typename } }', {"c": o.contract}),
-    "Mutation.revokeSubsidy": lambda o: (
-        'mutation($c: String!) { revokeSubsidy(contractNumber: $c, reason: "r") '
-        "{ __typename } }", {"c": o.contract}),
+    "Mutation.grantSubsidy": lambda o: on_account(
+        "grantSubsidy", o, {"basis": "b", "dailyAllowance": "100"}),
+    "Mutation.revokeSubsidy": lambda o: on_account("revokeSubsidy", o, {"reason": "r"}),
     "Mutation.resetAccess": lambda o: (
         "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
         {"c": o.contract}),

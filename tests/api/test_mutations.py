@@ -38,23 +38,23 @@ def done(result: dict[str, object]) -> str:
 
 def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> None:
     family = stack.family(stack.school())
-    q = mutation("$c: String!, $l: Kopecks!", "changeDailyLimit(contractNumber: $c, limit: $l)")
-    position = done(family.client.data(q, c=family.contract, l="35000")["changeDailyLimit"])
+    c = family.contract
+    position = family.client.recorded("changeDailyLimit", contractNumber=c, limit="35000")
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
     assert account["dailyLimit"] == "35000"
     assert int(account["position"]) >= int(position)
     # beyond 32 bits: a typed domain refusal, not a GraphQL Int overflow
-    huge = family.client.data(q, c=family.contract, l="3000000000")["changeDailyLimit"]
-    assert huge["__typename"] == "Problem"
-    assert huge["code"] == "INVALID_AMOUNT"
+    huge = family.client.refused("changeDailyLimit", contractNumber=c, limit="3000000000")
+    assert huge == "invalid_amount"
 
 
 def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: Stack) -> None:
     family = stack.family(stack.school())
     stack.project()
-    q = mutation("$c: String!", "changeTariff(contractNumber: $c, tariff: MOBILE)")
-    position = done(family.client.data(q, c=family.contract)["changeTariff"])
+    position = family.client.recorded(
+        "changeTariff", contractNumber=family.contract, tariff="MOBILE"
+    )
     stack.services.settings.__dict__["read_wait_seconds"] = 0.2
     try:
         code = family.client.error_code(ACCOUNT, c=family.contract, atLeast=position)
@@ -70,16 +70,13 @@ def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: 
 
 def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> None:
     family = stack.family(stack.school())
-    prefs = mutation(
-        "$c: String!", "changeNotificationPreferences(contractNumber: $c, serviceOnly: true)"
-    )
-    contact = mutation(
-        "$c: String!", 'changeContact(contractNumber: $c, email: "mama@example.org")'
-    )
-    done(family.client.data(prefs, c=family.contract)["changeNotificationPreferences"])
-    done(family.client.data(contact, c=family.contract)["changeContact"])
-    bad = mutation("$c: String!", 'changeContact(contractNumber: $c, email: "not-an-address")')
-    assert family.client.data(bad, c=family.contract)["changeContact"]["code"] == "INVALID_COMMAND"
+    c = family.contract
+    family.client.recorded("changeNotificationPreferences", contractNumber=c, serviceOnly=True)
+    family.client.recorded("changeContact", contractNumber=c, email="mama@example.org")
+    bad = family.client.command("changeContact", contractNumber=c, email="not-an-address")
+    assert bad["userErrors"] == [
+        {"field": ["input", "email"], "code": "invalid_command", "message": "not an e-mail address"}
+    ]
     account = stack.ledger.account(family.pupil.account_id)
     assert account.service_only is True
     assert account.contact_ref is not None
@@ -89,17 +86,11 @@ def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> 
 
 def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     family = stack.family(stack.school())
-    block = mutation("$c: String!, $u: String!", "blockCard(contractNumber: $c, uid: $u)")
-    done(family.client.data(block, c=family.contract, u=family.pupil.uid)["blockCard"])
+    c, uid = family.contract, family.pupil.uid
+    family.client.recorded("blockCard", contractNumber=c, uid=uid)
     new = new_uid()
-    order = mutation(
-        "$c: String!, $b: String!, $n: String!",
-        "orderDuplicateCard(contractNumber: $c, blockedUid: $b, newUid: $n)",
-    )
-    position = done(
-        family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)[
-            "orderDuplicateCard"
-        ]
+    position = family.client.recorded(
+        "orderDuplicateCard", contractNumber=c, blockedUid=uid, newUid=new
     )
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
@@ -109,8 +100,10 @@ def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     (fee,) = lines(family.client.data(STATEMENT, c=family.contract, first=1)["statement"])
     assert fee["kind"] == "CARD_FEE"
     assert fee["amount"] == "-5000"
-    again = family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)
-    assert again["orderDuplicateCard"]["code"] in ("CARD_STATE", "CARD_ALREADY_ISSUED")
+    again = family.client.refused(
+        "orderDuplicateCard", contractNumber=c, blockedUid=uid, newUid=new
+    )
+    assert again in ("card_state", "card_already_issued")
 
 
 def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack) -> None:
@@ -219,11 +212,10 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     stack.project()  # staff find accounts through the balances read model
-    grant = mutation(
-        "$c: String!",
-        'grantSubsidy(contractNumber: $c, basis: "многодетная семья", dailyAllowance: "9000")',
+    c = family.contract
+    admin.recorded(
+        "grantSubsidy", contractNumber=c, basis="многодетная семья", dailyAllowance="9000"
     )
-    done(admin.data(grant, c=family.contract)["grantSubsidy"])
     assert stack.ledger.account(family.pupil.account_id).subsidy == {
         "basis": "многодетная семья", "daily_allowance": 9000,
     }  # fmt: skip
@@ -231,11 +223,8 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert account["subsidised"] == "9000"
-    revoke = mutation("$c: String!", 'revokeSubsidy(contractNumber: $c, reason: "срок истёк")')
-    done(admin.data(revoke, c=family.contract)["revokeSubsidy"])
-    again = admin.data(revoke, c=family.contract)["revokeSubsidy"]
-    assert again["__typename"] == "Problem"
-    assert again["code"] == "SUBSIDY"
+    admin.recorded("revokeSubsidy", contractNumber=c, reason="срок истёк")
+    assert admin.refused("revokeSubsidy", contractNumber=c, reason="срок истёк") == "subsidy"
 
 
 def test_support_resets_access_by_sms(stack: Stack) -> None:
@@ -281,16 +270,12 @@ def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
     stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
     stack.project()
     support = stack.staff(Role.SUPPORT, world.school_id)
-    q = mutation(
-        "$c: String!, $u: String!", 'unblockCard(contractNumber: $c, uid: $u, reason: "нашлась")'
-    )
-    done(support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"])
+    unblock = {"contractNumber": family.contract, "uid": family.pupil.uid, "reason": "нашлась"}
+    support.recorded("unblockCard", **unblock)
     assert stack.ledger.account(family.pupil.account_id).cards[family.pupil.uid] == "active"
     tap = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     assert tap.decision.outcome == "approved"
-    again = support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"]
-    assert again["__typename"] == "Problem"
-    assert again["code"] == "CARD_STATE"
+    assert support.refused("unblockCard", **unblock) == "card_state"
 
 
 def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
@@ -298,18 +283,15 @@ def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
     family = stack.family(world)
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
     stack.ledger.publish_menu(world.school_id, today, [meal()])
-    q = mutation(
-        "$c: String!, $d: Date!, $r: Int!",
-        'leaveMenuFeedback(contractNumber: $c, date: $d, rating: $r, comment: "суп холодный")',
-    )
-    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=3)["leaveMenuFeedback"])
-    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=2)["leaveMenuFeedback"])
+    rate = {"contractNumber": family.contract, "comment": "суп холодный"}
+    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=3)
+    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=2)
     found: MenuFeedback = stack.ledger.repository.get(
         feedback_id(world.school_id, today, family.pupil.account_id)
     )
     assert (found.rating, found.comment, found.version) == (2, "суп холодный", 2)
-    bad = family.client.data(q, c=family.contract, d=today.isoformat(), r=9)["leaveMenuFeedback"]
-    assert bad["code"] == "INVALID_COMMAND"
+    bad = family.client.refused("leaveMenuFeedback", **rate, date=today.isoformat(), rating=9)
+    assert bad == "invalid_command"
     tomorrow = (today + timedelta(days=1)).isoformat()
-    none = family.client.data(q, c=family.contract, d=tomorrow, r=4)["leaveMenuFeedback"]
-    assert none["code"] == "INVALID_COMMAND"
+    none = family.client.refused("leaveMenuFeedback", **rate, date=tomorrow, rating=4)
+    assert none == "invalid_command"

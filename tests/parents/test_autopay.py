@@ -17,8 +17,8 @@ THRESHOLD = """mutation($i: SetLowBalanceThresholdInput!) { setLowBalanceThresho
   threshold userErrors { code } } }"""
 READ = """query($c: String!) { autopayments(contractNumber: $c) {
   lowBalanceThreshold rules { kind amount below state } } }"""
-CONTACT = """mutation($c: String!, $e: String!) { changeContact(contractNumber: $c, email: $e) {
-  __typename } }"""
+CONTACT = """mutation($c: String!, $e: String!) {
+  changeContact(input: {contractNumber: $c, email: $e}) { position } }"""
 
 
 def run(family: Family, query: str, name: str, **fields: Any) -> dict[str, Any]:

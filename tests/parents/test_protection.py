@@ -12,8 +12,8 @@ CHANGE = f"""mutation($i: ChangeProtectionInput!) {{ changeProtection(input: $i)
   {PROTECTION} }} }}"""
 FREEZE = f"mutation($i: FreezeCardsInput!) {{ freezeCards(input: $i) {{ {PROTECTION} }} }}"
 UNFREEZE = f"mutation($i: UnfreezeCardsInput!) {{ unfreezeCards(input: $i) {{ {PROTECTION} }} }}"
-BLOCK = """mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) {
-  __typename } }"""
+BLOCK = """mutation($c: String!, $u: String!) {
+  blockCard(input: {contractNumber: $c, uid: $u}) { position } }"""
 
 
 def run(family: Family, query: str, name: str, **fields: Any) -> dict[str, Any]:
