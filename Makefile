@@ -42,8 +42,10 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SOURCES)
 
 web: $(WEB)/dist/index.html
 
+# The front end's tests, and graphql-schema-linter's rules (frontend/.graphql-schema-linterrc:
+# all but the sorting ones) over schema.graphql.
 web-test: $(WEB)/node_modules/.installed
-	cd $(WEB) && npm run codegen && npm test
+	cd $(WEB) && npm run codegen && npm test && npm run lint:schema
 
 system-packages:
 	@bash .ci/system-packages $(DEBIAN_PACKAGES)
