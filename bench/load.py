@@ -63,7 +63,8 @@ class Plan:
     token: str = ""
     contracts: list[str] = field(default_factory=list)
     seed: int = 1
-    timeout: float = 60.0
+    timeout: float = 15.0  # per attempt; then the terminal retries
+    retries: int = 8
 
     @classmethod
     def read(cls, path: Path) -> "Plan":
@@ -99,6 +100,7 @@ class Load:
             self.free[till.kind == "turnstile"].put_nowait(till)
         self.taps: list[Outcome] = []
         self.queries: list[Outcome] = []
+        self.retried = 0
 
     def body(self, till: Till) -> tuple[str, str, bytes]:
         hot = till.hot and self.rng.random() < self.plan.hot_share
@@ -114,30 +116,43 @@ class Load:
         return tap_id, uid, orjson.dumps(tap)
 
     async def tap(self, client: httpx.AsyncClient, due: float, turnstile: bool) -> None:
+        """One tap, retried as a terminal does (same tap id, a new counter) while it has no
+        answer (a timeout, a dropped connection, a 5xx): the tap path is idempotent."""
         await asyncio.sleep(max(0.0, due - time.time()))
         queue = self.free[turnstile]
         till = await queue.get()
         outcome = Outcome(due, 0.0, 0)
         try:
-            till.counter += 1
             outcome.tap_id, outcome.card_uid, body = self.body(till)
-            headers = signed_headers(
-                till.secret, till.terminal_id, till.counter, "POST", TAP_PATH, body
-            )
-            headers["Content-Type"] = "application/json"
-            response = await client.post(TAP_PATH, content=body, headers=headers)
-            outcome.status = response.status_code
-            if response.status_code == 200:
-                answer = orjson.loads(response.content)
-                outcome.outcome, outcome.position = answer["outcome"], answer["position"]
-            else:
-                outcome.detail = response.text[:300]
-        except httpx.HTTPError as error:
-            outcome.status, outcome.detail = -1, repr(error)
+            for _ in range(1 + self.plan.retries):
+                till.counter += 1
+                if await self.send(client, till, body, outcome):
+                    break
+                self.retried += 1
         finally:
             outcome.answered = time.time()
             queue.put_nowait(till)
             self.taps.append(outcome)
+
+    async def send(
+        self, client: httpx.AsyncClient, till: Till, body: bytes, outcome: Outcome
+    ) -> bool:
+        """True when the tap has its final answer (a decision, or a 4xx refusal)."""
+        terminal, counter = till.terminal_id, till.counter
+        headers = signed_headers(till.secret, terminal, counter, "POST", TAP_PATH, body)
+        headers["Content-Type"] = "application/json"
+        try:
+            response = await client.post(TAP_PATH, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            outcome.status, outcome.detail = -1, repr(error)
+            return False
+        outcome.status = response.status_code
+        if response.status_code == 200:
+            answer = orjson.loads(response.content)
+            outcome.outcome, outcome.position = answer["outcome"], answer["position"]
+            return True
+        outcome.detail = response.text[:300]
+        return response.status_code < 500
 
     async def query(self, client: httpx.AsyncClient, due: float) -> None:
         await asyncio.sleep(max(0.0, due - time.time()))
@@ -190,6 +205,7 @@ def main() -> None:
         "taps": [o.row() for o in load.taps],
         "queries": [o.row() for o in load.queries],
         "counters": {t.terminal_id: t.counter for t in load.plan.tills},
+        "retries": load.retried,
     }
     result_path.write_bytes(orjson.dumps(result))
 

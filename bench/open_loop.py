@@ -57,6 +57,7 @@ def run_load(plan: Plan, database_url: str) -> tuple[dict[str, Any], dict[str, A
         "taps answered per second of the run": round(len(answered) / span) if span else 0,
         "tap latency": latencies(taps),
         "tap errors": sum(row[2] != 200 for row in taps),
+        "tap retries (no answer in time, sent again)": result["retries"],
         "projection lag, balances + statement": {
             "p50 (ms)": ms(reads, 0.5), "p99 (ms)": ms(reads, 0.99),
             "max (ms)": round(max(reads, default=0.0) * 1000, 1),

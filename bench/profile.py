@@ -72,6 +72,7 @@ def _where(frame: str) -> str:
 
 def spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
+               "--subprocesses",
                "--format", "raw", "--duration", str(int(seconds)), "--rate", "250",
                "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--tills", type=int, default=16)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out", type=Path, default=Path("var/profile"))
+    parser.add_argument("--api-workers", type=int, default=1)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from tests.terminals.test_server import free_port
@@ -125,7 +127,7 @@ def main() -> None:
     try:
         town = build_town(url, schools=2, pupils=100, tills=32)
         port = free_port()
-        api = start_api(url, port, args.out / "var")
+        api = start_api(url, port, args.out / "var", args.api_workers)
         base = f"http://127.0.0.1:{port}"
         tills = Tills(town, school_of_card(town), base)
         asyncio.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools

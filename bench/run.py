@@ -237,11 +237,12 @@ def start_api(url: str, port: int, var: Path, workers: int = 1) -> subprocess.Po
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stderr:
-        if "Uvicorn running on" in line:
+    deadline, started = time.monotonic() + 120, 0
+    for line in proc.stderr:  # every worker process says so when its app is up
+        started += "Application startup complete" in line
+        if started >= workers:
             break
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or proc.poll() is not None:
             raise RuntimeError("the API did not start")
     threading.Thread(target=lambda: [None for _ in proc.stderr or []], daemon=True).start()
     return proc
