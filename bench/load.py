@@ -63,6 +63,7 @@ class Plan:
     token: str = ""
     contracts: list[str] = field(default_factory=list)
     seed: int = 1
+    graphql_clients: int = 32  # GraphQL requests in flight at most (browsers)
     timeout: float = 15.0  # per attempt; then the terminal retries
     retries: int = 8
 
@@ -101,6 +102,9 @@ class Load:
         self.taps: list[Outcome] = []
         self.queries: list[Outcome] = []
         self.retried = 0
+        # httpcore's pool scans every waiting request against every connection: requests
+        # beyond its connections wait here instead (their wait still counts from `due`)
+        self.browsers = asyncio.Semaphore(plan.graphql_clients)
 
     def body(self, till: Till) -> tuple[str, str, bytes]:
         hot = till.hot and self.rng.random() < self.plan.hot_share
@@ -160,12 +164,12 @@ class Load:
         contract = self.rng.choice(self.plan.contracts)
         payload = {"query": BALANCE_AND_STATEMENT, "variables": {"c": contract}}
         try:
-            response = await client.post(
-                "/graphql",
-                content=orjson.dumps(payload),
-                headers={"Authorization": f"Bearer {self.plan.token}",
-                         "Content-Type": "application/json"},
-            )  # fmt: skip
+            headers = {"Authorization": f"Bearer {self.plan.token}",
+                       "Content-Type": "application/json"}  # fmt: skip
+            async with self.browsers:
+                response = await client.post(
+                    "/graphql", content=orjson.dumps(payload), headers=headers
+                )
             outcome.status = response.status_code
             body = orjson.loads(response.content) if response.status_code == 200 else {}
             account = (body.get("data") or {}).get("account")
