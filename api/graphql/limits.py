@@ -35,6 +35,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -167,6 +168,9 @@ def extensions(development: bool, max_cost: int) -> list[Callable[[], SchemaExte
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(should_mask_error=should_mask),
+        # a document asked again is not parsed again (bounded LRU keyed by the text and the
+        # token limit; a document that does not parse is never kept)
+        lambda: ParserCache(maxsize=256),
     ]
     if not development:
         found.append(DisableIntrospection)
