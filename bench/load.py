@@ -16,6 +16,7 @@ balance and its 20 latest statement lines, with a bearer token.
 """
 
 import asyncio
+import contextlib
 import random
 import sys
 import time
@@ -32,6 +33,7 @@ import uvloop
 from adapters.terminal_auth import signed_headers
 
 TAP_PATH = "/terminal/v1/taps"
+POOL = 16  # tills sharing one httpx client (and its connection pool)
 BALANCE_AND_STATEMENT = """query($c: String!) {
   account(contractNumber: $c) { contractNumber regular subsidised spentToday dailyLimit }
   statement(contractNumber: $c, first: 20) {
@@ -102,6 +104,7 @@ class Load:
         self.taps: list[Outcome] = []
         self.queries: list[Outcome] = []
         self.retried = 0
+        self.client_of: dict[str, httpx.AsyncClient] = {}
         # httpcore's pool scans every waiting request against every connection: requests
         # beyond its connections wait here instead (their wait still counts from `due`)
         self.browsers = asyncio.Semaphore(plan.graphql_clients)
@@ -119,7 +122,7 @@ class Load:
             tap["items"] = self.plan.items
         return tap_id, uid, orjson.dumps(tap)
 
-    async def tap(self, client: httpx.AsyncClient, due: float, turnstile: bool) -> None:
+    async def tap(self, due: float, turnstile: bool) -> None:
         """One tap, retried as a terminal does (same tap id, a new counter) while it has no
         answer (a timeout, a dropped connection, a 5xx): the tap path is idempotent."""
         await asyncio.sleep(max(0.0, due - time.time()))
@@ -130,7 +133,7 @@ class Load:
             outcome.tap_id, outcome.card_uid, body = self.body(till)
             for _ in range(1 + self.plan.retries):
                 till.counter += 1
-                if await self.send(client, till, body, outcome):
+                if await self.send(self.client_of[till.terminal_id], till, body, outcome):
                     break
                 self.retried += 1
         finally:
@@ -185,17 +188,28 @@ class Load:
 
     async def run(self) -> None:
         plan = self.plan
-        limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-        async with (
-            httpx.AsyncClient(base_url=plan.base, limits=limits, timeout=plan.timeout) as taps,
-            httpx.AsyncClient(base_url=plan.base, limits=limits, timeout=plan.timeout) as reads,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def client(connections: int) -> httpx.AsyncClient:
+                limits = httpx.Limits(
+                    max_connections=connections, max_keepalive_connections=connections
+                )
+                made = httpx.AsyncClient(base_url=plan.base, limits=limits, timeout=plan.timeout)
+                return await stack.enter_async_context(made)
+
+            # httpcore's pool scans all its connections for every request and every answer:
+            # a client per POOL tills keeps that cost flat however many tills there are
+            for i in range(0, len(plan.tills), POOL):
+                shared = await client(POOL)
+                for till in plan.tills[i : i + POOL]:
+                    self.client_of[till.terminal_id] = shared
+            reads = await client(plan.graphql_clients)
             start = time.time() + 0.5
             jobs = []
             has_turnstiles = not self.free[True].empty()
             for n in range(int(plan.tap_rate * plan.seconds)):
                 turnstile = has_turnstiles and self.rng.random() < plan.turnstile_share
-                jobs.append(self.tap(taps, start + n / plan.tap_rate, turnstile))
+                jobs.append(self.tap(start + n / plan.tap_rate, turnstile))
             for n in range(int(plan.graphql_rate * plan.seconds)):
                 jobs.append(self.query(reads, start + n / plan.graphql_rate))
             await asyncio.gather(*jobs)
