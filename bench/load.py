@@ -103,7 +103,7 @@ class Load:
             self.free[till.kind == "turnstile"].put_nowait(till)
         self.taps: list[Outcome] = []
         self.queries: list[Outcome] = []
-        self.retried = 0
+        self.retried = self.retried_queries = 0
         self.client_of: dict[str, httpx.AsyncClient] = {}
         # httpcore's pool scans every waiting request against every connection: requests
         # beyond its connections wait here instead (their wait still counts from `due`)
@@ -170,9 +170,17 @@ class Load:
             headers = {"Authorization": f"Bearer {self.plan.token}",
                        "Content-Type": "application/json"}  # fmt: skip
             async with self.browsers:
-                response = await client.post(
-                    "/graphql", content=orjson.dumps(payload), headers=headers
-                )
+                try:
+                    response = await client.post(
+                        "/graphql", content=orjson.dumps(payload), headers=headers
+                    )
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # the server closed a kept-alive connection as the request went out on
+                    # it (uvicorn's keep-alive timeout): sent again once, as a browser does
+                    self.retried_queries += 1
+                    response = await client.post(
+                        "/graphql", content=orjson.dumps(payload), headers=headers
+                    )
             outcome.status = response.status_code
             body = orjson.loads(response.content) if response.status_code == 200 else {}
             account = (body.get("data") or {}).get("account")
@@ -224,6 +232,7 @@ def main() -> None:
         "queries": [o.row() for o in load.queries],
         "counters": {t.terminal_id: t.counter for t in load.plan.tills},
         "retries": load.retried,
+        "query retries": load.retried_queries,
     }
     result_path.write_bytes(orjson.dumps(result))
 

@@ -70,6 +70,9 @@ def run_load(plan: Plan, database_url: str) -> tuple[dict[str, Any], dict[str, A
         figures["GraphQL offered requests/s"] = plan.graphql_rate
         figures["GraphQL balance + statement latency"] = latencies(queries)
         figures["GraphQL errors"] = sum(row[2] != 200 or row[5] != "ok" for row in queries)
+        figures["GraphQL requests sent again (connection closed by the server)"] = result[
+            "query retries"
+        ]
     failed = {row[7] for row in taps + queries if row[7]}
     if failed:
         figures["what failed (up to 5)"] = sorted(failed)[:5]

@@ -24,15 +24,15 @@ def open_loop_rows(run: dict[str, Any], what: str) -> list[str]:
     rows = [
         f"| {what}: taps | {latency(run['tap latency'])}; {run['tap errors']} errors, "
         f"{run['tap retries (no answer in time, sent again)']} retries; "
-        f"{fmt(run['taps answered per second of the run'])} answered/s |",
+        f"{fmt(run['taps answered per second of the run'])} answered/s | |",
         f"| {what}: projection lag (balances + statement / every read model) | "
-        f"{latency(lag)} / {latency(every)} |",
+        f"{latency(lag)} / {latency(every)} | |",
     ]
     if "GraphQL balance + statement latency" in run:
         rows.append(
             f"| {what}: GraphQL balance + statement at {fmt(run['GraphQL offered requests/s'])}"
             f" requests/s | {latency(run['GraphQL balance + statement latency'])}; "
-            f"{run['GraphQL errors']} errors |"
+            f"{run['GraphQL errors']} errors | |"
         )
     return rows
 
