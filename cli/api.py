@@ -42,7 +42,13 @@ def api(
     }
     if workers > 1:
         container.close()  # each worker builds its own
-        uvicorn.run("cli.api:app_factory", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "cli.api:app_factory", factory=True, workers=workers,
+            # a worker answers uvicorn's health check only once its imports are done, which
+            # takes more than uvicorn's default 5 s on a busy machine: it was killed and
+            # restarted for ever
+            timeout_worker_healthcheck=60, **options,
+        )  # fmt: skip
         return
     try:
         uvicorn.run(create_app(container, settings), **options)
