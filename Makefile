@@ -83,10 +83,14 @@ lock: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/infoshkola up
 
-# The tap path against raw PostgreSQL (a few minutes; JSON in var/bench.json, a py-spy profile
-# of the API in var/bench-profile.txt), then the durability test with more crashes.
+# The tap path against raw PostgreSQL, open loop with GraphQL and projection lag, the lunch
+# rush (JSON in var/bench.json; BENCH_ARGS="--rush-schools 10" for a quicker run), py-spy
+# profiles of an HTTP tap and a GraphQL query (var/profile/), then the durability test with
+# more crashes and the projections' catch-up.
+BENCH_ARGS ?=
 bench: setup services
-	$(PY) -u -m bench.run --json var/bench.json --profile var/bench-profile.txt
+	$(PY) -u -m bench.run --json var/bench.json --profile var/bench-profile.txt $(BENCH_ARGS)
+	$(PY) -u -m bench.profile --out var/profile
 	INFOSHKOLA_DURABILITY_CRASHES=6 $(PY) -m pytest -q -p no:cacheprovider tests/adapters/test_durability.py
 	$(PY) -u -m bench.projections --events 200000
 

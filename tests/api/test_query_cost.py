@@ -98,3 +98,23 @@ def test_unknown_and_cyclic_fragments_are_plain_validation_errors(stack: Stack) 
     assert [e["message"] for e in cycle["errors"]] == [
         "Cannot spread fragment 'A' within itself via 'B'."
     ]
+
+
+def test_a_document_that_passed_before_is_still_costed_with_its_new_variables(
+    stack: Stack,
+) -> None:
+    """Validation is remembered per document text (`limits.ValidDocuments`); the cost,
+    which depends on the variables, is not."""
+    page = (
+        'query($n: Int!) { statement(contractNumber: "C-9", first: $n) {'
+        f" lines {{ {FULL_LINE} }} }} }}"
+    )
+    client = stack.client()
+    assert codes(client.gql(page, n=1)) == ["UNAUTHENTICATED"]  # valid: it reached execution
+    assert codes(client.gql(page, n=1)) == ["UNAUTHENTICATED"]
+    assert codes(client.gql(page, n=9_999)) == ["QUERY_TOO_COSTLY"]
+    wrong = '{ statement(contractNumber: "C-9") { noSuchField } }'
+    for _ in range(2):  # refused every time: a document that failed is never remembered
+        refused = client.gql(wrong)
+        assert refused.get("data") is None
+        assert "noSuchField" in refused["errors"][0]["message"]
