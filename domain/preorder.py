@@ -26,11 +26,13 @@ from eventsourcing.utils import register_topic
 
 from domain import school_settings
 from domain.account import Account
+from domain.account.state import AccountState
+from domain.account.taps import TapEvent
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError, NotFoundError
 from domain.fields import CODE, REASON, check_count, text
 from domain.kinds import Outcome, TerminalKind
 from domain.purchase import Item, split_payment
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 from domain.school import School
 from domain.tap import TapContext, TapDecision
 
@@ -131,21 +133,17 @@ class PreOrderCancelled(Account.Event):
         a.preorders = orders  # type: ignore[attr-defined]
 
 
-class PreOrderServed(Account.Event):
+class PreOrderServed(TapEvent, Account.Event):
     """The canteen's till served pre-ordered lines: no money moves (paid at order)."""
 
     TOPIC = "infoshkola.account.PreOrderServed"
     preorder_id: str
     meal_date: str
     items: list[dict[str, Any]]  # the lines served
-    tap_id: str
-    terminal_id: UUID
+    amount: int  # what they cost when ordered (paid then)
     terminal_kind: str
-    card_uid: str
-    tapped_at: datetime
-    local_date: str
 
-    def apply(self, a: Account) -> None:
+    def apply(self, a: AccountState) -> None:
         a.preorders = after_lines(a, self.preorder_id, self.items, SERVED, 0)  # type: ignore[attr-defined]
 
 
@@ -153,13 +151,17 @@ for _event in (PreOrderPlaced, PreOrderCancelled, PreOrderServed):
     register_topic(_event.TOPIC, _event)
 
 
-def preorders_of(a: Account) -> dict[str, dict[str, Any]]:
+def preorders_of(a: AccountState) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = a.__dict__.get("preorders", {})
     return found
 
 
 def after_lines(
-    a: Account, preorder_id: str, items: Sequence[Mapping[str, Any]], done: str, subsidised: int
+    a: AccountState,
+    preorder_id: str,
+    items: Sequence[Mapping[str, Any]],
+    done: str,
+    subsidised: int,
 ) -> dict[str, dict[str, Any]]:
     """The account's pre-orders with `items` taken off the open lines of one of them."""
     orders = dict(preorders_of(a))
@@ -205,6 +207,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.school_id, book.meal_date = self.school_id, self.meal_date
             book.entries, book.cancelled_day, book.cancelled_codes = [], False, []
+            book.reason = ""
 
     class Booked(Recorded.Event):
         TOPIC = "infoshkola.preorder.Booked"
@@ -226,6 +229,7 @@ class PreOrderBook(Recorded):
         def apply(self, book: "PreOrderBook") -> None:
             book.cancelled_day = book.cancelled_day or not self.codes
             book.cancelled_codes = sorted({*book.cancelled_codes, *self.codes})
+            book.reason = self.reason
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         school_id: UUID
@@ -233,13 +237,13 @@ class PreOrderBook(Recorded):
         entries: list[dict[str, Any]]
         cancelled_day: bool
         cancelled_codes: list[str]
+        reason: str  # of the latest cancellation: what the refunds say
 
     @classmethod
     def open(cls, school_id: UUID, meal_date: date) -> "PreOrderBook":
         return cls._create(
             cls.Opened,
             id=book_id(school_id, meal_date),
-            actor=current_actor.get(),
             school_id=school_id,
             meal_date=meal_date.isoformat(),
         )
@@ -411,6 +415,7 @@ def serve(
         preorder_id=preorder_id,
         meal_date=order["meal_date"],
         items=served,
+        amount=sum(int(line["price"]) * int(line["quantity"]) for line in served),
         tap_id=ctx.request.tap_id,
         terminal_id=ctx.request.terminal_id,
         terminal_kind=ctx.kind,

@@ -114,8 +114,8 @@ class PreOrders:
     def cancel_service(
         self, school_id: UUID, meal_date: object, codes: Sequence[str], reason: str
     ) -> Cancelled:
-        """The school cancels a day (`codes` empty) or dishes on it: every pre-order of them is
-        refunded, once."""
+        """The school cancels a day (`codes` empty) or dishes on it: recorded on the day's book,
+        then every pre-order of them is refunded, once."""
         ledger = self.ledger
         school = ledger.school(school_id)
         day = check_date(meal_date, self.today(school), what="the cancelled day")
@@ -129,9 +129,19 @@ class PreOrders:
             return ledger._position(ledger.save(book))
 
         position = ledger._retry(record)
-        book = ledger._find(book_id(school_id, day), PreOrderBook)
-        refunded, amount = 0, 0
-        for account_id, preorder_id, cancelled in book.affected() if book else []:
+        done = self.refund_cancelled(book_id(school_id, day))
+        return Cancelled(done.preorders, done.amount, done.position or position)
+
+    def refund_cancelled(self, book: UUID) -> Cancelled:
+        """Refund what the school's cancellations on a day's book touch and is still open: each
+        pre-order in its own transaction, decided on its account (so never twice). The
+        workers run it again for every cancellation recorded, so a refund that an interrupted
+        cancellation left is made anyway."""
+        ledger = self.ledger
+        found = ledger._find(book, PreOrderBook)
+        refunded, amount, position = 0, 0, 0
+        reason = found.reason if found else ""
+        for account_id, preorder_id, cancelled in found.affected() if found else []:
 
             def refund(a: UUID = account_id, p: str = preorder_id, c: list[str] = cancelled) -> int:
                 account = ledger.account(a)

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api import web
 from api.graphql import request_body
+from api.graphql.account_mutations import AccountMutation
 from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
@@ -25,7 +26,7 @@ from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuer
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
-from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.parent_casework import ParentCaseworkQuery
 from api.graphql.plan import PlanMutation, PlanQuery
@@ -41,7 +42,7 @@ from api.graphql.transfers import TransferMutation
 from api.graphql.web_push import WebPushMutation, WebPushQuery
 
 
-@strawberry.type(name="Query")
+@strawberry.type(name="Query", description="What may be read: read models only.")
 class RootQuery(
     Query,
     CaseworkQuery,
@@ -60,7 +61,7 @@ class RootQuery(
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What may be done: each a command recorded in the ledger.")
 class Mutation(
     IdentityMutation,
     AccountMutation,

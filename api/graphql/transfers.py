@@ -23,6 +23,9 @@ class SiblingTransfer:
     amount: Kopecks = strawberry.field(description="What moved.")
     source: TransferSide = strawberry.field(description="The account the money left.")
     target: TransferSide = strawberry.field(description="The account the money reached.")
+    replayed: bool = strawberry.field(
+        description="The request key was used before: this is that transfer, nothing moved again."
+    )
 
 
 @strawberry.input(description="Move money between two contracts the parent's login holds.")
@@ -31,6 +34,11 @@ class TransferBetweenSiblingsInput:
     to_contract_number: str = strawberry.field(description="The sibling's contract receiving.")
     amount: Kopecks = strawberry.field(
         description="Kopecks from the regular wallet: at most what is on it (no overdraft)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="The client's key for this request: a repeat with the same key moves "
+        "nothing more and answers the first transfer.",
     )
 
 
@@ -55,7 +63,13 @@ class TransferMutation:
         target = await perm.account(info, coordinate, input.to_contract_number)
         ledger = info.context.services.ledger
         done, errors = await attempt(
-            info, rules.transfer, ledger, source.account_id, target.account_id, int(input.amount)
+            info,
+            rules.transfer,
+            ledger,
+            source.account_id,
+            target.account_id,
+            int(input.amount),
+            input.idempotency_key,
         )
         if done is None:
             return TransferBetweenSiblingsPayload(transfer=None, user_errors=errors, position=None)
@@ -70,6 +84,7 @@ class TransferMutation:
                 contract_number=target.contract_number,
                 regular_after=Kopecks(done.to_regular_after),
             ),
+            replayed=done.replayed,
         )
         return TransferBetweenSiblingsPayload(
             transfer=moved, user_errors=[], position=position_of(done.position)

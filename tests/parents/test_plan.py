@@ -26,10 +26,10 @@ LIST = """query($c: String!) { preOrders(contractNumber: $c) { preOrderId mealDa
 PORTIONS = """query($s: UUID!, $d: Date!) { preOrderPortions(school: $s, mealDate: $d) {
   code portions } }"""
 STATEMENT = """query($c: String!) { statement(contractNumber: $c, first: 100) {
-  lines { kind amount regularAfter reason } } }"""
+  edges { node { kind amount regularAfter reason } } } }"""
 TRANSFER = """mutation($i: TransferBetweenSiblingsInput!) { transferBetweenSiblings(input: $i) {
   transfer { transferId amount source { contractNumber regularAfter }
-    target { contractNumber regularAfter } } userErrors { code message } position } }"""
+    target { contractNumber regularAfter } replayed } userErrors { code message } position } }"""
 MENU = [
     {"code": "LUNCH", "name": "Комплексный обед", "price": 9000},
     {"code": "SOUP", "name": "Суп дня", "price": 4000},
@@ -50,9 +50,9 @@ def place(family: Family, day: date, *codes: str) -> dict[str, Any]:
 
 
 def statement(family: Family) -> list[dict[str, Any]]:
-    lines = family.client.data(STATEMENT, c=family.contract)["statement"]["lines"]
-    assert isinstance(lines, list)
-    return lines
+    edges = family.client.data(STATEMENT, c=family.contract)["statement"]["edges"]
+    assert isinstance(edges, list)
+    return [edge["node"] for edge in edges]
 
 
 def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
@@ -216,6 +216,14 @@ def test_a_sibling_transfer_is_atomic_under_concurrent_taps(
     assert foreign["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     too_much = transfer_of(family, source.contract_number, target.contract_number, "0")
     assert [e["code"] for e in too_much] == ["invalid_amount"]
+    back = {"fromContractNumber": target.contract_number, "amount": "5000",
+            "toContractNumber": source.contract_number, "idempotencyKey": "дважды"}  # fmt: skip
+    first, second = (
+        family.client.data(TRANSFER, i=back)["transferBetweenSiblings"]["transfer"]
+        for _ in range(2)
+    )
+    assert (second["transferId"], second["replayed"]) == (first["transferId"], True)
+    assert stack.ledger.account(target.account_id).regular == b.regular - 5000  # moved once
 
 
 def transfer_of(family: Family, source: str, target: str, amount: str) -> list[dict[str, Any]]:

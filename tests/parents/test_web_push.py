@@ -22,8 +22,6 @@ REGISTER = f"""mutation($i: RegisterPushSubscriptionInput!) {{
     userErrors {{ field code message }} }} }}"""
 UNREGISTER = f"""mutation($i: UnregisterPushSubscriptionInput!) {{
   unregisterPushSubscription(input: $i) {{ webPush {{ {WEB_PUSH} }} userErrors {{ code }} }} }}"""
-MOBILE = """mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE) {
-  __typename } }"""
 
 
 def register(family: Family, browser: FakeBrowser, **wrong: str) -> dict[str, Any]:
@@ -40,12 +38,12 @@ def endpoints(family: Family) -> list[str]:
 
 def a_parent_on_mobile(stack: Stack, name: str) -> Family:
     family = stack.family(WORLDS.setdefault(name, stack.school()), deposit=30_000)
-    family.client.data(MOBILE, c=family.contract)
+    family.client.recorded("changeTariff", contractNumber=family.contract, tariff="MOBILE")
     return family
 
 
 def test_a_registered_browser_gets_what_the_settings_let_through_encrypted_and_signed(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     service = stack.workers.web_push
     loud, quiet = a_parent_on_mobile(stack, "loud"), a_parent_on_mobile(stack, "quiet")

@@ -101,8 +101,7 @@ def test_the_parent_turns_push_on_and_off_and_sets_quiet_hours_and_autopay(
 ) -> None:
     world = stack.school()
     fam = stack.family(world, deposit=50_000)
-    fam.client.data("mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE)"
-                    " { __typename } }", c=fam.contract)  # fmt: skip
+    fam.client.recorded("changeTariff", contractNumber=fam.contract, tariff="MOBILE")
     page = open_page(phone=True)
     cabinet(page, fam, "Уведомления")
     push = page.get_by_role("region", name="Push-уведомления в браузере")
