@@ -26,11 +26,13 @@ from eventsourcing.utils import register_topic
 
 from domain import school_settings
 from domain.account import Account
+from domain.account.state import AccountState
+from domain.account.taps import TapEvent
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError, NotFoundError
 from domain.fields import CODE, REASON, check_count, text
 from domain.kinds import Outcome, TerminalKind
 from domain.purchase import Item, split_payment
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 from domain.school import School
 from domain.tap import TapContext, TapDecision
 
@@ -131,7 +133,7 @@ class PreOrderCancelled(Account.Event):
         a.preorders = orders  # type: ignore[attr-defined]
 
 
-class PreOrderServed(Account.Event):
+class PreOrderServed(TapEvent, Account.Event):
     """The canteen's till served pre-ordered lines: no money moves (paid at order)."""
 
     TOPIC = "infoshkola.account.PreOrderServed"
@@ -139,14 +141,9 @@ class PreOrderServed(Account.Event):
     meal_date: str
     items: list[dict[str, Any]]  # the lines served
     amount: int  # what they cost when ordered (paid then)
-    tap_id: str
-    terminal_id: UUID
     terminal_kind: str
-    card_uid: str
-    tapped_at: datetime
-    local_date: str
 
-    def apply(self, a: Account) -> None:
+    def apply(self, a: AccountState) -> None:
         a.preorders = after_lines(a, self.preorder_id, self.items, SERVED, 0)  # type: ignore[attr-defined]
 
 
@@ -154,13 +151,17 @@ for _event in (PreOrderPlaced, PreOrderCancelled, PreOrderServed):
     register_topic(_event.TOPIC, _event)
 
 
-def preorders_of(a: Account) -> dict[str, dict[str, Any]]:
+def preorders_of(a: AccountState) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = a.__dict__.get("preorders", {})
     return found
 
 
 def after_lines(
-    a: Account, preorder_id: str, items: Sequence[Mapping[str, Any]], done: str, subsidised: int
+    a: AccountState,
+    preorder_id: str,
+    items: Sequence[Mapping[str, Any]],
+    done: str,
+    subsidised: int,
 ) -> dict[str, dict[str, Any]]:
     """The account's pre-orders with `items` taken off the open lines of one of them."""
     orders = dict(preorders_of(a))
@@ -243,7 +244,6 @@ class PreOrderBook(Recorded):
         return cls._create(
             cls.Opened,
             id=book_id(school_id, meal_date),
-            actor=current_actor.get(),
             school_id=school_id,
             meal_date=meal_date.isoformat(),
         )

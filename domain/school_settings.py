@@ -19,7 +19,7 @@ from eventsourcing.utils import register_topic
 from domain.dispute import Calendar
 from domain.errors import InvalidCommandError
 from domain.fees import check_pause_months
-from domain.fields import REF, check_date, text
+from domain.fields import check_date, contact
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP, parse_rate
 from domain.school import MAX_HOLIDAYS, School, check_offline_cap, check_overdraft
@@ -81,10 +81,7 @@ def check_value(setting: str, value: Any, today: date) -> Any:
     if setting == CALENDAR:
         return check_calendar(value, today)
     if setting == CASEWORK_CONTACT:
-        ref = text(value, REF, what="the casework contact")
-        if not ref.startswith("subject:"):
-            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
-        return ref
+        return contact(value, what="the casework contact")
     if setting == PREORDER_CUTOFF:
         if not isinstance(value, str) or not _HH_MM.fullmatch(value):
             raise InvalidCommandError("a pre-order cut-off is a time HH:MM, 00:00 to 23:59")

@@ -126,47 +126,51 @@ def _paid(e: Any) -> str:
     return " и ".join(parts) or "бесплатно"
 
 
+def _at_terminal(e: Any, kind: str, reason: str, **money: Any) -> Movement:
+    """A tap's movement: when, on which school day and terminal, for which items."""
+    return Movement(
+        kind, reason, e.tapped_at, local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind, items=e.items, **money,
+    )  # fmt: skip
+
+
+def _from_wallets(e: Any) -> dict[str, int]:
+    """What a purchase takes from each wallet; the regular part counts against the limit."""
+    return {"regular": -e.from_regular, "subsidised": -e.from_subsidised, "spent": e.from_regular}
+
+
+def _debit(e: Any, kind: str, reason: str, amount: int) -> Movement:
+    """A charge to the regular wallet that is no purchase (fees, a duplicate card)."""
+    return Movement(kind, f"{reason}: {rub(amount)}", e.timestamp, regular=-amount)
+
+
 @money_event("PurchaseApproved")
 def _purchase(e: Any) -> Movement:
-    return Movement(
-        "purchase", f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}", e.tapped_at,
-        regular=-e.from_regular, subsidised=-e.from_subsidised, spent=e.from_regular,
-        local_date=e.local_date, terminal_id=e.terminal_id, terminal_kind=e.terminal_kind,
-        items=e.items,
-    )  # fmt: skip
+    reason = f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}"
+    return _at_terminal(e, "purchase", reason, **_from_wallets(e))
 
 
 @money_event("OfflinePurchaseRecorded")
 def _offline_purchase(e: Any) -> Movement:
     why = DECLINES_RU.get(e.online_reason, e.online_reason)
-    return Movement(
-        "offline_purchase",
+    reason = (
         f"Покупка без связи с сервером ({where(e)}): {items_text(e.items)} — {_paid(e)}; "
-        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано",
-        e.tapped_at, regular=-e.from_regular, subsidised=-e.from_subsidised,
-        spent=e.from_regular, local_date=e.local_date, terminal_id=e.terminal_id,
-        terminal_kind=e.terminal_kind, items=e.items,
-    )  # fmt: skip
+        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано"
+    )
+    return _at_terminal(e, "offline_purchase", reason, **_from_wallets(e))
 
 
 @money_event("PurchaseDeclined")
 def _declined(e: Any) -> Movement:
     why = DECLINES_RU.get(e.reason, e.reason)
-    return Movement(
-        "purchase_declined",
-        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}; деньги не списаны",
-        e.tapped_at, declined=True, refused_amount=e.amount, local_date=e.local_date,
-        terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
-    )  # fmt: skip
+    reason = f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}; деньги не списаны"
+    return _at_terminal(e, "purchase_declined", reason, declined=True, refused_amount=e.amount)
 
 
 @money_event("DuplicateCardOrdered")
 def _duplicate(e: Any) -> Movement:
-    return Movement(
-        "card_fee",
-        f"Плата за дубликат карты взамен заблокированной {e.blocked_uid}: {rub(e.fee)}",
-        e.timestamp, regular=-e.fee,
-    )  # fmt: skip
+    reason = f"Плата за дубликат карты взамен заблокированной {e.blocked_uid}"
+    return _debit(e, "card_fee", reason, e.fee)
 
 
 @money_event("SubsidyCredited")
@@ -180,18 +184,12 @@ def _subsidy(e: Any) -> Movement:
 
 @money_event("TariffFeeCharged")
 def _tariff_fee(e: Any) -> Movement:
-    return Movement(
-        "tariff_fee", f"Абонентская плата по тарифу за {e.period}: {rub(e.amount)}",
-        e.timestamp, regular=-e.amount,
-    )  # fmt: skip
+    return _debit(e, "tariff_fee", f"Абонентская плата по тарифу за {e.period}", e.amount)
 
 
 @money_event("FeeDebtCollected")
 def _fee_debt(e: Any) -> Movement:
-    return Movement(
-        "fee_debt", f"Погашение долга по абонентской плате: {rub(e.amount)}",
-        e.timestamp, regular=-e.amount,
-    )  # fmt: skip
+    return _debit(e, "fee_debt", "Погашение долга по абонентской плате", e.amount)
 
 
 @money_event("ChargeReversed")
