@@ -79,6 +79,9 @@ class TapDecisionPublic(BaseModel):
     offline: bool
     after_block: bool = Field(description="an offline tap made after the card was blocked")
     photo_check: str | None = Field(None, description="the operator's verdict, if given")
+    preorder_id: str | None = Field(
+        None, description="the pre-order served at this tap (paid when it was ordered)"
+    )
     pupil: PupilPublic | None
     position: int = Field(description="notification id: read models at or past it show this")
     replayed: bool

@@ -7,6 +7,7 @@ from projections.cards import Cards
 from projections.casework import Casework
 from projections.menu_feedback import MenuFeedbackReport
 from projections.menus import Menus
+from projections.preorders import PreOrdersView
 from projections.roster import Roster
 from projections.school_reports import SchoolReports
 from projections.statement import Statement
@@ -16,7 +17,7 @@ from projections.terminal_reports import TerminalReports
 def all_projections() -> list[Projection]:
     return [
         Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
-        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(),
+        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), PreOrdersView(),
     ]  # fmt: skip
 
 

@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
     "Query.viewer": Rule(EVERYONE, Scope.SELF),
     "Query.tariffs": Rule(EVERYONE, Scope.CATALOGUE),
     "Query.account": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.node": rule(Scope.ACCOUNT, P, R, A, S, U),  # the account-scoped nodes
     "Query.statement": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.attendance": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
@@ -147,6 +148,14 @@ RULES: dict[str, Rule] = {
     "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.preOrders": rule(Scope.ACCOUNT, P, R, A, S),
+    "Query.preOrderPortions": rule(Scope.SCHOOL, C, A, S),
+    "Query.preOrderCutoff": rule(Scope.SCHOOL, P, R, C, A, S),
+    "Mutation.placePreOrder": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelPreOrder": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelSchoolMeals": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.setPreOrderCutoff": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.transferBetweenSiblings": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

@@ -1,23 +1,25 @@
 """Queries: read models only, each through its authorization rule (see permissions.py)."""
 
 import asyncio
-import base64
+import inspect
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
-from uuid import UUID
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
+from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
+from api.graphql.connections import bad_input, connection, decode_cursor, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.scalars import Kopecks
 from api.graphql.types import (
     Account,
     AttendanceDay,
@@ -27,7 +29,6 @@ from api.graphql.types import (
     SchoolDay,
     SchoolReport,
     StatementLine,
-    StatementPage,
     TariffInfo,
     TerminalKindReport,
     Viewer,
@@ -37,7 +38,6 @@ from projections.attendance import get_attendance
 from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
-MAX_PAGE = 200
 MAX_DAYS = 92
 TARIFFS_RU = {
     "zero": "Нулевой: без абонентской платы, уведомления только в приложении",
@@ -46,19 +46,15 @@ TARIFFS_RU = {
 }
 
 
-def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-async def caught_up(info: Info[Context, None], names: Sequence[str], after: int | None) -> None:
-    """Wait (bounded) until the read models reach `after`: read-your-writes."""
-    if not after:
+async def caught_up(info: Info[Context, None], names: Sequence[str], at_least: int | None) -> None:
+    """Wait (bounded) until the read models reach `at_least`: read-your-writes."""
+    if not at_least:
         return
     services = info.context.services
     deadline = time.monotonic() + services.settings.read_wait_seconds
     while True:
         reached = await services.read(readmodels.projection_positions)
-        if all(reached.get(n, 0) >= after for n in names):
+        if all(reached.get(n, 0) >= at_least for n in names):
             return
         if time.monotonic() > deadline:
             raise GraphQLError(
@@ -80,28 +76,29 @@ def date_range(
     return since, until
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith("p:") and text[2:].isdigit() and len(text) <= 20:
-            return int(text[2:])
-    except ValueError:
-        pass
-    raise bad_input("malformed cursor")
-
-
 async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> ZoneInfo:
     return ZoneInfo(contract_row["time_zone"])
 
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="Any object with a global `id` (an account, a statement line), as client"
+        " caches refetch it; the viewer must see the object's account."
+    )
+    async def node(
+        self,
+        info: Info[Context, None],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The object's global id.")],
+    ) -> relay.Node | None:
+        await perm.viewer_for(info, "Query.node")
+        try:
+            node_type = id.resolve_type(info)
+        except relay.GlobalIDValueError:
+            raise perm.ForbiddenError() from None  # as for an object one may not see
+        found = node_type.resolve_node(id.node_id, info=info)
+        return await found if inspect.isawaitable(found) else found
+
     @strawberry.field(description="Who is logged in, with the contracts and schools they see.")
     async def viewer(self, info: Info[Context, None]) -> Viewer:
         return Viewer.of(await perm.viewer_for(info, "Query.viewer"))
@@ -116,67 +113,68 @@ class Query:
 
     @strawberry.field(description="Balances, limits, tariff and cards of one contract.")
     async def account(
-        self, info: Info[Context, None], contract_number: str, after: Position | None = None
+        self, info: Info[Context, None], contract_number: ContractNumber, at_least: AtLeast = None
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
-        await caught_up(info, ["balances"], after)
+        await caught_up(info, ["balances"], at_least)
         row = await info.context.services.read(
             readmodels.account_by_contract, ref.contract_number, info.context.services.now()
         )
         return Account.of(row) if row else None
 
-    @strawberry.field(description="Money movements, newest first; page with `cursor`.")
+    @strawberry.field(
+        description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
+        " as `after` for the next page."
+    )
     async def statement(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: date | None = None,
-        until: date | None = None,
-        kinds: list[MovementKind] | None = None,
-        first: int = 50,
-        cursor: str | None = None,
-        after: Position | None = None,
-    ) -> StatementPage:
+        contract_number: ContractNumber,
+        since: Since = None,
+        until: Until = None,
+        kinds: Annotated[
+            list[MovementKind] | None,
+            strawberry.argument(description="Only movements of these kinds (all when absent)."),
+        ] = None,
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[StatementLine]:
         ref = await perm.account(info, "Query.statement", contract_number)
-        if not 1 <= first <= MAX_PAGE:
-            raise bad_input(f"first is 1 to {MAX_PAGE}")
-        await caught_up(info, ["statement", "balances"], after)
+        first = page_size(first)
+        await caught_up(info, ["statement", "balances"], at_least)
         services = info.context.services
-        balance = await services.read(
-            readmodels.account_by_contract, ref.contract_number, services.now()
-        )
-        zone = ZoneInfo(balance["time_zone"]) if balance else ZoneInfo("UTC")
+        zone = await services.read(readmodels.account_zone, ref.account_id)
         rows = await services.read(
             readmodels.statement_page,
             ref.account_id,
-            decode_cursor(cursor),
+            decode_cursor(after),
             first,
             since,
             until,
             [k.value for k in kinds] if kinds else None,
         )
-        more = len(rows) > first
-        lines = [StatementLine.of(r, zone) for r in rows[:first]]
-        return StatementPage(
-            lines=lines,
-            next_cursor=encode_cursor(lines[-1].position) if more and lines else None,
-            has_more=more,
+        return connection(
+            rows,
+            first,
+            key=lambda r: int(r["position"]),
+            node=lambda r: StatementLine.of(r, zone, ref.contract_number),
         )
 
     @strawberry.field(description="Turnstile passes per school-local day.")
     async def attendance(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: date | None = None,
-        until: date | None = None,
-        after: Position | None = None,
+        contract_number: ContractNumber,
+        since: Since = None,
+        until: Until = None,
+        at_least: AtLeast = None,
     ) -> list[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
         services = info.context.services
         today = await services.read(readmodels.account_today, ref.account_id, services.now())
         since, until = date_range(since, until, 7, today)
-        await caught_up(info, ["attendance"], after)
+        await caught_up(info, ["attendance"], at_least)
         rows = await info.context.services.read(get_attendance, ref.account_id, since, until)
         return [
             AttendanceDay(
@@ -194,12 +192,12 @@ class Query:
     async def menu(
         self,
         info: Info[Context, None],
-        school: UUID,
-        date: date,
-        after: Position | None = None,
+        school: SchoolId,
+        date: Annotated[date, strawberry.argument(description="The school-local date.")],
+        at_least: AtLeast = None,
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
-        await caught_up(info, ["menus"], after)
+        await caught_up(info, ["menus"], at_least)
         items = await info.context.services.read(get_menu, school, date)
         return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
 
@@ -207,16 +205,16 @@ class Query:
     async def school_report(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
-        after: Position | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
+        at_least: AtLeast = None,
     ) -> SchoolReport:
         await perm.school(info, "Query.schoolReport", school)
         services = info.context.services
         today = await services.read(readmodels.school_today, school, services.now())
         since, until = date_range(since, until, 7, today)
-        await caught_up(info, ["school_reports"], after)
+        await caught_up(info, ["school_reports"], at_least)
         days = []
         day = since
         while day <= until:

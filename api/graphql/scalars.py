@@ -1,8 +1,10 @@
 """Scalars: money and positions exceed GraphQL's 32-bit Int, so they travel as strings."""
 
 from typing import Any, NewType
+from uuid import UUID
 
 import strawberry
+from strawberry.schema.types.base_scalars import wrap_parser
 
 Kopecks = NewType("Kopecks", int)
 Position = NewType("Position", int)
@@ -19,6 +21,12 @@ def parse_integer(value: Any) -> int:
 
 
 SCALARS: dict[object, Any] = {
+    UUID: strawberry.scalar(
+        name="UUID",
+        description="An object's id (schools, terminals, logins), as an RFC 4122 string.",
+        serialize=str,
+        parse_value=wrap_parser(UUID, "UUID"),
+    ),
     Kopecks: strawberry.scalar(
         name="Kopecks",
         description="Money in whole kopecks (1 ₽ = 100), as a decimal string: may exceed 2^31.",
@@ -27,7 +35,7 @@ SCALARS: dict[object, Any] = {
     ),
     Position: strawberry.scalar(
         name="Position",
-        description="A ledger notification id; pass it as `after` to read your own writes.",
+        description="A ledger notification id; pass it as `atLeast` to read your own writes.",
         serialize=str,
         parse_value=parse_integer,
     ),

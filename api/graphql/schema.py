@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api import web
 from api.graphql import request_body
+from api.graphql.account_mutations import AccountMutation
 from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
@@ -25,8 +26,9 @@ from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuer
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
-from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
+from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
@@ -35,9 +37,10 @@ from api.graphql.scalars import SCALARS
 from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
+from api.graphql.transfers import TransferMutation
 
 
-@strawberry.type(name="Query")
+@strawberry.type(name="Query", description="What may be read: read models only.")
 class RootQuery(
     Query,
     CaseworkQuery,
@@ -49,11 +52,12 @@ class RootQuery(
     AutopayQuery,
     NotifyQuery,
     ProtectionQuery,
+    PlanQuery,
 ):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What may be done: each a command recorded in the ledger.")
 class Mutation(
     IdentityMutation,
     AccountMutation,
@@ -66,6 +70,8 @@ class Mutation(
     AutopayMutation,
     NotifyMutation,
     ProtectionMutation,
+    PlanMutation,
+    TransferMutation,
 ):
     pass
 

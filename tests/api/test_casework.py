@@ -22,8 +22,8 @@ REVERSE = (
     + RESULT
     + " }"
 )
-STATEMENT = """query($c: String!, $after: Position) { statement(contractNumber: $c, first: 1,
-  after: $after) { lines { kind amount regularAfter } } }"""
+STATEMENT = """query($c: String!, $atLeast: Position) { statement(contractNumber: $c, first: 1,
+  atLeast: $atLeast) { edges { node { kind amount regularAfter } } } }"""
 
 
 def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
@@ -44,9 +44,9 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stac
     reversed_ = admin.data(REVERSE, c=family.contract, k=key)["reverseCharge"]
     assert reversed_["__typename"] == "Done"
     stack.project()
-    line = family.client.data(STATEMENT, c=family.contract, after=reversed_["position"])
-    assert line["statement"]["lines"] == [
-        {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}
+    line = family.client.data(STATEMENT, c=family.contract, atLeast=reversed_["position"])
+    assert line["statement"]["edges"] == [
+        {"node": {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}}
     ]
     auditor = stack.staff(Role.AUDITOR, world.school_id)
     trail = auditor.data(

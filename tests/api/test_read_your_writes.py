@@ -1,15 +1,13 @@
 """Read your writes with the projections running as their own process (as `make run` does):
-a mutation's position passed as `after` returns the new state, with no catch-up by the test."""
+a mutation's position passed as `atLeast` returns the new state, with no catch-up by the test."""
 
 from pathlib import Path
 
 from tests.api.stack import Stack
 from tests.projections.helpers import start_runner
 
-LIMIT = """mutation($c: String!, $l: Kopecks!) { changeDailyLimit(contractNumber: $c, limit: $l) {
-  ... on Done { position } } }"""
-ACCOUNT = """query($c: String!, $after: Position) {
-  account(contractNumber: $c, after: $after) { dailyLimit } }"""
+ACCOUNT = """query($c: String!, $atLeast: Position) {
+  account(contractNumber: $c, atLeast: $atLeast) { dailyLimit } }"""
 
 
 def test_the_position_of_a_mutation_reads_its_write(stack: Stack, tmp_path: Path) -> None:
@@ -17,8 +15,9 @@ def test_the_position_of_a_mutation_reads_its_write(stack: Stack, tmp_path: Path
     runner = start_runner(stack.database_url, tmp_path / "projections.log")
     try:
         for limit in ("12300", "45600", "7800"):
-            done = family.client.data(LIMIT, c=family.contract, l=limit)["changeDailyLimit"]
-            found = family.client.data(ACCOUNT, c=family.contract, after=done["position"])
+            c = family.contract
+            position = family.client.recorded("changeDailyLimit", contractNumber=c, limit=limit)
+            found = family.client.data(ACCOUNT, c=c, atLeast=position)
             assert found["account"] == {"dailyLimit": limit}
     finally:
         runner.terminate()
