@@ -14,10 +14,11 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import ChargeKey, ContractNumber, Note, Reason
+from api.graphql.account_mutations import AccountInput, account_command
+from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import on_account, problem, recorded
+from api.graphql.mutations import problem, recorded
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import CommandResult, LineItem
 from audit.history import audit_trail, export_text
@@ -183,58 +184,49 @@ def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> i
     return casework.dispute_charge(ledger, account_id, charge_key, claim).position
 
 
+@strawberry.input(description="A charge the parent contests.")
+class DisputeChargeInput(AccountInput):
+    charge_key: str = strawberry.field(description="The charge's key, as `charges` lists it.")
+    claim: str = strawberry.field(
+        description="What is wrong with the charge, in the parent's words."
+    )
+
+
+@strawberry.input(description="A disputed charge given back to the parent.")
+class ReverseChargeInput(AccountInput):
+    charge_key: str = strawberry.field(description="The charge's key.")
+    note: str = strawberry.field(default="", description="A note for the record (optional).")
+
+
+@strawberry.input(description="A disputed charge that stands.")
+class RejectDisputeInput(AccountInput):
+    charge_key: str = strawberry.field(description="The charge's key.")
+    reason: str = strawberry.field(description="Why it stands (the parent is told).")
+
+
 @strawberry.type
 class CaseworkMutation:
-    @strawberry.mutation(description="Parents: contest a charge; the evidence is recorded with it.")
-    async def dispute_charge(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        charge_key: ChargeKey,
-        claim: Annotated[
-            str,
-            strawberry.argument(
-                description="What is wrong with the charge, in the parent's words."
-            ),
-        ],
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.disputeCharge", contract_number, disputed, charge_key, claim[:2000]
-        )
-
-    @strawberry.mutation(description="School admins: the charge goes back to the parent.")
-    async def reverse_charge(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        charge_key: ChargeKey,
-        note: Note = "",
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.reverseCharge",
-            contract_number,
-            casework.reverse_charge,
-            charge_key,
-            note[:2000],
-        )
-
-    @strawberry.mutation(description="School admins: the charge stands, with the reason.")
-    async def reject_dispute(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        charge_key: ChargeKey,
-        reason: Reason,
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.rejectDispute",
-            contract_number,
-            casework.reject_dispute,
-            charge_key,
-            reason[:2000],
-        )
+    dispute_charge = account_command(
+        "disputeCharge",
+        DisputeChargeInput,
+        "Parents: contest a charge; the evidence is recorded with it.",
+        disputed,
+        lambda i: (i.charge_key, i.claim[:2000]),
+    )
+    reverse_charge = account_command(
+        "reverseCharge",
+        ReverseChargeInput,
+        "School admins: the charge goes back to the parent.",
+        casework.reverse_charge,
+        lambda i: (i.charge_key, i.note[:2000]),
+    )
+    reject_dispute = account_command(
+        "rejectDispute",
+        RejectDisputeInput,
+        "School admins: the charge stands, with the reason.",
+        casework.reject_dispute,
+        lambda i: (i.charge_key, i.reason[:2000]),
+    )
 
     @strawberry.mutation(
         description="Parents: return the balance, to the original payment method or to bank "

@@ -52,20 +52,6 @@ async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any
         return problem(error)
 
 
-async def on_account(
-    info: Info[Context, None],
-    coordinate: str,
-    contract_number: str,
-    fn: Callable[..., int],
-    *args: Any,
-) -> CommandResult:
-    """The one shape of a mutation on an account: authorize the viewer for the account of
-    `contract_number` at `coordinate` (api/graphql/permissions.py), then record
-    `fn(account_id, *args)` attributed to the viewer."""
-    ref = await perm.account(info, coordinate, contract_number)
-    return await recorded(info, fn, info.context.services.ledger, ref.account_id, *args)
-
-
 @strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")
 class NutritionInput:
     kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
 from api.graphql.scalars import Kopecks
 from domain.account import Account
@@ -36,9 +37,9 @@ class MyDispute:
 
 @strawberry.type(description="The parent's refund request, if any.")
 class MyRefund:
-    status: str = strawberry.field(description="requested, approved or paid.")
+    status: str = strawberry.field(description="`requested`, `approved` or `paid`.")
     requested_at: datetime | None = strawberry.field(description="When it was asked for.")
-    destination: str | None = strawberry.field(description="original_method or bank_details.")
+    destination: str | None = strawberry.field(description="`original_method` or `bank_details`.")
 
 
 @strawberry.type(description="A contract's disputes and refund, as its parent follows them.")
@@ -83,7 +84,9 @@ def casework_of(ledger: Ledger, account_id: Any) -> MyCasework:
 @strawberry.type
 class ParentCaseworkQuery:
     @strawberry.field(description="Parents: their disputes with support's decisions, and refund.")
-    async def my_casework(self, info: Info[Context, None], contract_number: str) -> MyCasework:
+    async def my_casework(
+        self, info: Info[Context, None], contract_number: ContractNumber
+    ) -> MyCasework:
         ref = await perm.account(info, "Query.myCasework", contract_number)
         services = info.context.services
         return await services.run(casework_of, services.ledger, ref.account_id)

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
@@ -189,7 +190,7 @@ class PlanQuery:
 
     @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
     async def pre_order_portions(
-        self, info: Info[Context, None], school: UUID, meal_date: date
+        self, info: Info[Context, None], school: SchoolArgument, meal_date: DayArgument
     ) -> list[PreOrderPortions]:
         await perm.school(info, "Query.preOrderPortions", school)
         found = await info.context.services.read(portions, school, meal_date)
@@ -214,7 +215,7 @@ class PlanMutation:
         "school's cut-off; paid now, served at the canteen's till without a second charge."
     )
     async def place_pre_order(
-        self, info: Info[Context, None], input: PlacePreOrderInput
+        self, info: Info[Context, None], input: Annotated[PlacePreOrderInput, Input]
     ) -> PreOrderPayload:
         ref = await perm.account(info, "Mutation.placePreOrder", input.contract_number)
         order = [{"code": i.code, "quantity": i.quantity} for i in input.items]
@@ -228,7 +229,7 @@ class PlanMutation:
 
     @strawberry.mutation(description="Parents: cancel a pre-order before its cut-off (refunded).")
     async def cancel_pre_order(
-        self, info: Info[Context, None], input: CancelPreOrderInput
+        self, info: Info[Context, None], input: Annotated[CancelPreOrderInput, Input]
     ) -> PreOrderPayload:
         ref = await perm.account(info, "Mutation.cancelPreOrder", input.contract_number)
         preorders = PreOrders(info.context.services.ledger)
@@ -241,7 +242,7 @@ class PlanMutation:
         "them is refunded once (running it again refunds only what is left)."
     )
     async def cancel_school_meals(
-        self, info: Info[Context, None], input: CancelSchoolMealsInput
+        self, info: Info[Context, None], input: Annotated[CancelSchoolMealsInput, Input]
     ) -> CancelSchoolMealsPayload:
         school = await perm.school(info, "Mutation.cancelSchoolMeals", input.school)
         preorders = PreOrders(info.context.services.ledger)
@@ -258,7 +259,7 @@ class PlanMutation:
 
     @strawberry.mutation(description="School admins: when pre-orders close, from a day on.")
     async def set_pre_order_cutoff(
-        self, info: Info[Context, None], input: SetPreOrderCutoffInput
+        self, info: Info[Context, None], input: Annotated[SetPreOrderCutoffInput, Input]
     ) -> SetPreOrderCutoffPayload:
         school = await perm.school(info, "Mutation.setPreOrderCutoff", input.school)
         ledger = info.context.services.ledger

@@ -1,10 +1,13 @@
 """Money moved between siblings under one parent login (issue 12, point 5): one command over
 both accounts, saved in one transaction (`domain/transfer.py`)."""
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
@@ -56,7 +59,7 @@ class TransferMutation:
         "(both accounts in one transaction, or nothing)."
     )
     async def transfer_between_siblings(
-        self, info: Info[Context, None], input: TransferBetweenSiblingsInput
+        self, info: Info[Context, None], input: Annotated[TransferBetweenSiblingsInput, Input]
     ) -> TransferBetweenSiblingsPayload:
         coordinate = "Mutation.transferBetweenSiblings"
         source = await perm.account(info, coordinate, input.from_contract_number)

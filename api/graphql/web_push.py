@@ -4,12 +4,13 @@ browser's subscription registered or forgotten. Subscriptions are the parent's p
 when not, follows the notification settings (`notify.py`): the push channel of the tariff,
 each kind switched on or off, quiet hours."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, user_error
 from domain import web_push
@@ -88,7 +89,7 @@ def validated(
 @strawberry.type
 class WebPushQuery:
     @strawberry.field(description="Parents: the key to subscribe a browser with, and browsers.")
-    async def web_push(self, info: Info[Context, None], contract_number: str) -> WebPush:
+    async def web_push(self, info: Info[Context, None], contract_number: ContractNumber) -> WebPush:
         ref = await perm.account(info, "Query.webPush", contract_number)
         return await read_web_push(info, await parent_of(info, ref.account_id))
 
@@ -97,7 +98,7 @@ class WebPushQuery:
 class WebPushMutation:
     @strawberry.mutation(description="Parents: this browser receives the push messages.")
     async def register_push_subscription(
-        self, info: Info[Context, None], input: RegisterPushSubscriptionInput
+        self, info: Info[Context, None], input: Annotated[RegisterPushSubscriptionInput, Input]
     ) -> WebPushPayload:
         ref = await perm.account(info, "Mutation.registerPushSubscription", input.contract_number)
         sub = validated(input, info.context.services.settings.web_push_services)
@@ -110,7 +111,7 @@ class WebPushMutation:
 
     @strawberry.mutation(description="Parents: this browser no longer receives push messages.")
     async def unregister_push_subscription(
-        self, info: Info[Context, None], input: UnregisterPushSubscriptionInput
+        self, info: Info[Context, None], input: Annotated[UnregisterPushSubscriptionInput, Input]
     ) -> WebPushPayload:
         ref = await perm.account(info, "Mutation.unregisterPushSubscription", input.contract_number)
         parent = await parent_of(info, ref.account_id)

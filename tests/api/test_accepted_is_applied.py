@@ -288,7 +288,8 @@ MUTATIONS: dict[str, tuple[str, str]] = {
                           "leaveMenuFeedback(input: {contractNumber: $c, date: $d, rating: $r, "
                           "comment: $t}) { ERRORS } }"),
     "disputeCharge": ("parent", "mutation($c: String!, $k: String!, $t: String!) { "
-                      "disputeCharge(contractNumber: $c, chargeKey: $k, claim: $t) { PROBLEM } }"),
+                      "disputeCharge(input: {contractNumber: $c, chargeKey: $k, claim: $t}) "
+                      "{ ERRORS } }"),
     "requestRefund": ("parent", "mutation($c: String!, $t: String) { requestRefund("
                       "contractNumber: $c, destination: BANK_DETAILS, bankDetails: $t) "
                       "{ PROBLEM } }"),

@@ -22,6 +22,7 @@ from tests.parents.matrix import (
     Operation,
     account_mutation,
     on_account,
+    on_input,
     on_school,
     school_mutation,
     terminal_mutation,
@@ -172,10 +173,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.auditTrail": on_account("auditTrail", "actor"),
     "Query.charges": on_account("charges", "key", ', on: "2026-11-25"'),
     "Query.historyExport": on_account("historyExport", "entries"),
-    "Mutation.disputeCharge": account_mutation(
-        "disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
-    "Mutation.reverseCharge": account_mutation("reverseCharge", ', chargeKey: "x/y"'),
-    "Mutation.rejectDispute": account_mutation("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
+    "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
+    "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),
+    "Mutation.rejectDispute": on_input("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
     "Mutation.requestRefund": account_mutation("requestRefund"),
     "Mutation.login": lambda o: (
         'mutation { login(username: "nobody", password: "x") { __typename } }', {}),

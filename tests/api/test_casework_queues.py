@@ -65,12 +65,9 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
     evidence = admin.data(EVIDENCE, c=family.contract, k=key)["chargeEvidence"]
     assert evidence == {"schoolOpen": False, "inside": False, "flags": charge["flags"]}
 
-    dispute = (
-        "mutation($c: String!, $k: String!) { disputeCharge(contractNumber: $c, chargeKey: $k, "
-        'claim: "в субботу школа закрыта") ' + RESULT + " }"
-    )
-    assert family.client.data(dispute, c=family.contract, k=key)["disputeCharge"]["__typename"] == (
-        "Done"
+    claim = "в субботу школа закрыта"
+    family.client.recorded(
+        "disputeCharge", contractNumber=family.contract, chargeKey=key, claim=claim
     )
     stack.project()
     queue = admin.data(DISPUTES, s=school, st=None)["disputes"]
@@ -79,11 +76,8 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
     ]
     assert queue[0]["flags"] == charge["flags"]
     assert json.loads(queue[0]["evidenceJson"])["inside"] is False
-    reject = (
-        "mutation($c: String!, $k: String!) { rejectDispute(contractNumber: $c, chargeKey: $k, "
-        'reason: "обед выдан по записи") ' + RESULT + " }"
-    )
-    assert admin.data(reject, c=family.contract, k=key)["rejectDispute"]["__typename"] == "Done"
+    reason = "обед выдан по записи"
+    admin.recorded("rejectDispute", contractNumber=family.contract, chargeKey=key, reason=reason)
     stack.project()
     assert admin.data(DISPUTES, s=school, st=None)["disputes"] == []
     decided = admin.data(DISPUTES, s=school, st=["rejected"])["disputes"]

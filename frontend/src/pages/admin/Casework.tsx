@@ -8,12 +8,12 @@ import { CHARGES } from "../parent/queries";
 
 const REVERSE = graphql(`
   mutation Reverse($contract: String!, $key: String!, $note: String!) {
-    reverseCharge(contractNumber: $contract, chargeKey: $key, note: $note) { __typename ... on Problem { code message } }
+    reverseCharge(input: { contractNumber: $contract, chargeKey: $key, note: $note }) { userErrors { code message } position }
   }
 `);
 const REJECT = graphql(`
   mutation Reject($contract: String!, $key: String!, $reason: String!) {
-    rejectDispute(contractNumber: $contract, chargeKey: $key, reason: $reason) { __typename ... on Problem { code message } }
+    rejectDispute(input: { contractNumber: $contract, chargeKey: $key, reason: $reason }) { userErrors { code message } position }
   }
 `);
 
@@ -32,8 +32,9 @@ export function Casework() {
     const r = upheld
       ? (await reverse({ contract: query.contract, key, note: text })).data?.reverseCharge
       : (await reject({ contract: query.contract, key, reason: text })).data?.rejectDispute;
-    if (r?.__typename === "Done") setResult({ kind: "success", text: upheld ? "Списание возвращено родителю" : "Спор отклонён" });
-    else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+    const refusal = r?.userErrors[0];
+    if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+    else if (r) setResult({ kind: "success", text: upheld ? "Списание возвращено родителю" : "Спор отклонён" });
   }
 
   return (

@@ -11,9 +11,9 @@ import { perDay, perKind } from "./spending";
 
 const DISPUTE = graphql(`
   mutation Dispute($contract: String!, $key: String!, $claim: String!) {
-    disputeCharge(contractNumber: $contract, chargeKey: $key, claim: $claim) {
-      __typename
-      ... on Problem { code message }
+    disputeCharge(input: { contractNumber: $contract, chargeKey: $key, claim: $claim }) {
+      userErrors { code message }
+      position
     }
   }
 `);
@@ -113,8 +113,9 @@ function DisputeForm({ contract, on, at, amount }: { contract: string; on: strin
       onSubmit={async (e) => {
         e.preventDefault();
         const r = (await dispute({ contract, key: charge.key, claim: claim.trim() })).data?.disputeCharge;
-        if (r?.__typename === "Done") setResult({ kind: "success", text: "Спор открыт. Школа рассмотрит его и вернёт деньги, если списание ошибочно." });
-        else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+        const refusal = r?.userErrors[0];
+        if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+        else if (r) setResult({ kind: "success", text: "Спор открыт. Школа рассмотрит его и вернёт деньги, если списание ошибочно." });
       }}
     >
       <h3>Основание списания</h3>
