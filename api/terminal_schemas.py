@@ -46,6 +46,20 @@ class TapInput(StrictInput):
     photo_check: Literal["confirmed", "mismatch"] | None = Field(
         None, description="canteen: the operator compared the pupil with the photo"
     )
+    paying_wallet: Literal["regular", "subsidised"] | None = Field(
+        None,
+        description="canteen till, online: the operator's choice of the wallet that pays; "
+        "`regular` pays everything from the parent's own money, `subsidised` pays the meals "
+        "from the subsidy only (declined `insufficient_funds` when it does not cover them); "
+        "recorded on the purchase",
+    )
+    slot: str | None = Field(
+        None,
+        description="wardrobe or locker: a free use with this hanger or locker number "
+        "(1 to 16 letters, digits or dashes) instead of items; moves no money",
+        examples=["17"],
+        pattern=r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё\-]{0,15}$",
+    )
 
 
 class TapBatchInput(StrictInput):
@@ -79,6 +93,8 @@ class TapDecisionPublic(BaseModel):
     offline: bool
     after_block: bool = Field(description="an offline tap made after the card was blocked")
     photo_check: str | None = Field(None, description="the operator's verdict, if given")
+    paying_wallet: str | None = Field(None, description="the wallet the till operator chose")
+    slot: str | None = Field(None, description="the hanger or locker number of a free use")
     pupil: PupilPublic | None
     position: int = Field(description="notification id: read models at or past it show this")
     replayed: bool

@@ -125,10 +125,24 @@ def _paid(e: Any) -> str:
     return " и ".join(parts) or "бесплатно"
 
 
+WALLET_CHOICE_RU = {
+    "regular": "кассир выбрал оплату с основного счёта",
+    "subsidised": "кассир выбрал оплату питания с льготного счёта",
+}
+
+
+def _chosen(e: Any) -> str:
+    """The till operator's override of the paying wallet, when there was one."""
+    wallet = getattr(e, "paying_wallet", None)  # absent from events recorded before it
+    chosen = WALLET_CHOICE_RU.get(wallet) if isinstance(wallet, str) else None
+    return f" ({chosen})" if chosen else ""
+
+
 @money_event("PurchaseApproved")
 def _purchase(e: Any) -> Movement:
     return Movement(
-        "purchase", f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}", e.tapped_at,
+        "purchase", f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}{_chosen(e)}",
+        e.tapped_at,
         regular=-e.from_regular, subsidised=-e.from_subsidised, spent=e.from_regular,
         local_date=e.local_date, terminal_id=e.terminal_id, terminal_kind=e.terminal_kind,
         items=e.items,
@@ -153,9 +167,34 @@ def _declined(e: Any) -> Movement:
     why = DECLINES_RU.get(e.reason, e.reason)
     return Movement(
         "purchase_declined",
-        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}; деньги не списаны",
+        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}{_chosen(e)}; деньги не списаны",
         e.tapped_at, declined=True, refused_amount=e.amount, local_date=e.local_date,
         terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
+    )  # fmt: skip
+
+
+SLOTS_RU = {"wardrobe": "номерок", "locker": "шкафчик №"}
+FREE_KINDS = frozenset({"storage"})  # on the statement, but never moving money
+
+
+def _slot(e: Any) -> str:
+    return f"{SLOTS_RU.get(e.terminal_kind, '№')} {e.slot}"
+
+
+@money_event("StorageUsed")
+@money_event("StorageDenied")
+def _storage(e: Any) -> Movement:
+    """A free wardrobe or locker use, or its refusal: on the statement, no money moves."""
+    reason = getattr(e, "reason", None)
+    outcome = (
+        f"отказ ({rub(0)}): {DECLINES_RU.get(reason, reason)}"
+        if reason
+        else f"бесплатно ({rub(0)}), деньги не списаны"
+    )
+    return Movement(
+        "storage", f"{where(e).capitalize()}: {_slot(e)} — {outcome}", e.tapped_at,
+        declined=bool(reason), local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind,
     )  # fmt: skip
 
 

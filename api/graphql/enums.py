@@ -48,6 +48,9 @@ class MovementKind(Enum):
     FEE_DEBT = "fee_debt"
     CHARGE_REVERSAL = "charge_reversal"
     REFUND = "refund"
+    STORAGE = strawberry.enum_value(
+        "storage", description="a free wardrobe or locker use (a hanger or locker number)"
+    )
     OTHER = "other"  # a movement kind newer than this schema
 
 
