@@ -143,8 +143,20 @@ class ActivationInput(StrictInput):
     receipt_id: str
 
 
+PIN = Field(
+    description="the family's 4-digit kiosk PIN (sent by SMS at activation, or set in the "
+    "cabinet); 403 `wrong_pin` or `pin_not_set`, 429 `pin_locked` after 5 wrong tries in "
+    "15 minutes; a refused PIN records nothing",
+    pattern=r"^[0-9]{4}$",
+    examples=["0421"],
+)
+
+
 class DepositInput(StrictInput):
-    card_uid: str
+    """Name the contract by its card on the reader or by its number, exactly one."""
+
+    card_uid: str | None = Field(None, description="the card on the reader")
+    contract_number: str | None = Field(None, description="the contract, typed in (no card)")
     amount: int = Field(description="kopecks", ge=1, le=MAX_TOP_UP)
     receipt_id: str
 
@@ -153,6 +165,15 @@ class DuplicateInput(StrictInput):
     contract_number: str | None = None
     card_uid: str | None = Field(None, description="the blocked card")
     new_card_uid: str
+    pin: str = PIN
+
+
+class BalanceInput(StrictInput):
+    """Name the contract by its card on the reader or by its number, exactly one."""
+
+    card_uid: str | None = Field(None, description="the card on the reader")
+    contract_number: str | None = Field(None, description="the contract, typed in")
+    pin: str = PIN
 
 
 class ReceiptPublic(BaseModel):
@@ -187,6 +208,7 @@ WHY = {
     404: "no such resource",
     409: "a conflict: the same id with another payload, insufficient funds, a closed account",
     413: "the body is larger than the route's limit (`body_too_large`)",
+    429: "too many tries (`pin_locked`: wrong kiosk PINs); try again later",
     500: "the server failed (`internal_error`); retry later",
     503: "a server the process needs does not answer (`not_ready`, with the `checks`)",
 }
@@ -206,3 +228,4 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERRORS = problems(400, 401, 403, 404, 409, 413, 500)
+PIN_ERRORS = problems(429, 503)  # the kiosk PIN: locked out; the PINs cannot be checked

@@ -145,6 +145,7 @@ RULES: dict[str, Rule] = {
     "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
     "Query.protection": rule(Scope.ACCOUNT, P, R, A, S),
     "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.setKioskPin": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
     # Live

@@ -25,6 +25,7 @@ from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuer
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
+from api.graphql.kiosk_pin import KioskPinMutation
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
@@ -66,6 +67,7 @@ class Mutation(
     AutopayMutation,
     NotifyMutation,
     ProtectionMutation,
+    KioskPinMutation,
 ):
     pass
 
