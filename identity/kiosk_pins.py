@@ -38,6 +38,7 @@ def pin_of(value: object) -> str:
 def attempts_key(account_id: UUID) -> str:
     return f"kiosk_pin:account:{account_id}"
 
+
 INSERT = (
     "INSERT INTO identity_kiosk_pins (account_id, pin_hash) VALUES (%s, %s)"
     " ON CONFLICT (account_id) DO NOTHING RETURNING account_id"
@@ -82,9 +83,12 @@ class KioskPins:
 
     def is_set(self, account_id: UUID) -> bool:
         with self.identity.pool.connection() as conn:
-            return conn.execute(
-                "SELECT 1 FROM identity_kiosk_pins WHERE account_id = %s", (account_id,)
-            ).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM identity_kiosk_pins WHERE account_id = %s", (account_id,)
+                ).fetchone()
+                is not None
+            )
 
     def verify(self, account_id: UUID, pin: object) -> None:
         """Pass, or a `PinError`: malformed, locked (`ATTEMPTS` within `LOCKOUT`, counted

@@ -40,6 +40,4 @@ class KioskPinMutation:
         except PinError as error:
             problem = refused(error.code, str(error), "input", "pin")
             return SetKioskPinPayload(contract_number=None, pin_set=False, user_errors=[problem])
-        return SetKioskPinPayload(
-            contract_number=ref.contract_number, pin_set=True, user_errors=[]
-        )
+        return SetKioskPinPayload(contract_number=ref.contract_number, pin_set=True, user_errors=[])

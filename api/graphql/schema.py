@@ -24,8 +24,8 @@ from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
-from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.kiosk_pin import KioskPinMutation
+from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
