@@ -5,18 +5,21 @@ from projections.balances import Balances
 from projections.base import Projection
 from projections.cards import Cards
 from projections.casework import Casework
+from projections.charges import Charges
 from projections.menu_feedback import MenuFeedbackReport
 from projections.menus import Menus
 from projections.roster import Roster
 from projections.school_reports import SchoolReports
 from projections.statement import Statement
+from projections.tariff_history import TariffHistory
 from projections.terminal_reports import TerminalReports
 
 
 def all_projections() -> list[Projection]:
     return [
         Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
-        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(),
+        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), Charges(),
+        TariffHistory(),
     ]  # fmt: skip
 
 

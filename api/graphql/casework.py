@@ -5,7 +5,7 @@ model: they are about what was recorded, event by event.
 """
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from uuid import UUID, uuid4
 
@@ -14,58 +14,20 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.enums import TerminalKind
 from api.graphql.mutations import on_account, problem, recorded
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult, LineItem
+from api.graphql.types import CommandResult
 from audit.history import audit_trail, export_text
 from domain import casework
-from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError
 from domain.fields import REASON, text
 from domain.ledger import Ledger
-from projections.casework import flags_of_account
 
 
 @strawberry.enum
 class RefundDestination(Enum):
     ORIGINAL_METHOD = "original_method"
     BANK_DETAILS = "bank_details"
-
-
-@strawberry.type
-class Charge:
-    key: str  # what `disputeCharge` takes
-    tapped_at: datetime
-    terminal_kind: TerminalKind
-    amount: Kopecks
-    from_regular: Kopecks
-    from_subsidised: Kopecks
-    offline: bool
-    items: list[LineItem]
-    flags: list[str]  # computed when the charge was projected (projections/casework.py)
-
-    @classmethod
-    def of(cls, c: DomainCharge, flags: list[str] | None = None) -> "Charge":
-        return cls(
-            flags=list(flags or []),
-            key=c.key,
-            tapped_at=c.tapped_at,
-            terminal_kind=TerminalKind(c.terminal_kind),
-            amount=Kopecks(c.amount),
-            from_regular=Kopecks(c.from_regular),
-            from_subsidised=Kopecks(c.from_subsidised),
-            offline=c.offline,
-            items=[
-                LineItem(
-                    code=str(i.get("code", "")),
-                    name=str(i.get("name", i.get("code", ""))),
-                    price=Kopecks(i["price"]) if isinstance(i.get("price"), int) else None,
-                    quantity=int(i.get("quantity", 1)),
-                )
-                for i in c.items
-            ],
-        )
 
 
 @strawberry.type
@@ -119,16 +81,6 @@ class CaseworkQuery:
             entries=entries,
             content=content,
         )
-
-    @strawberry.field(description="Charges of one school-local day, with the keys to dispute.")
-    async def charges(
-        self, info: Info[Context, None], contract_number: str, on: date
-    ) -> list[Charge]:
-        ref = await perm.account(info, "Query.charges", contract_number)
-        services = info.context.services
-        found = await services.run(casework.charges, services.ledger, ref.account_id, on)
-        flags = await services.read(flags_of_account, ref.account_id, on)
-        return [Charge.of(c, flags.get(c.key)) for c in found]
 
     @strawberry.field(description="Auditors: every event of an account, with who did it.")
     async def audit_trail(

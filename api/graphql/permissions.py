@@ -62,6 +62,7 @@ RULES: dict[str, Rule] = {
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
     "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
     "Query.charges": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.tariffHistory": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.auditTrail": rule(Scope.ACCOUNT, U),
     "Query.historyExport": rule(Scope.ACCOUNT, P, R, U),
     # Identity

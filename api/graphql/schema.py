@@ -22,6 +22,7 @@ from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuery
+from api.graphql.charges import ChargesQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.kiosk_pin import KioskPinMutation
@@ -50,6 +51,7 @@ class RootQuery(
     AutopayQuery,
     NotifyQuery,
     ProtectionQuery,
+    ChargesQuery,
 ):
     pass
 
