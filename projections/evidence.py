@@ -114,12 +114,14 @@ class ChargeEvidence(Projection):
         accounts = [UUID(c.event.decision["account_id"]) for c in charges]
         days = [date.fromisoformat(c.event.decision["local_date"]) for c in charges]
         directory.load(cur, accounts)
+        wanted = sorted(set(zip(accounts, days, strict=True)), key=str)  # each (account, day) once
+        pairs = ([a for a, _ in wanted], [d for _, d in wanted])
         day_passes: dict[tuple[UUID, date], list[tuple[str, datetime, int]]] = defaultdict(list)
         for account_id, day, direction, tapped_at, position in cur.execute(sql.SQL(
             "SELECT p.account_id, p.local_date, p.direction, p.tapped_at, p.position"
             " FROM {} p JOIN unnest(%s::uuid[], %s::date[]) AS w(account_id, local_date)"
             " USING (account_id, local_date) ORDER BY p.tapped_at"
-        ).format(sql.Identifier(t[self.passes])), (accounts, days)).fetchall():  # fmt: skip
+        ).format(sql.Identifier(t[self.passes])), pairs).fetchall():  # fmt: skip
             day_passes[(account_id, day)].append((direction, tapped_at, position))
         schools = list({directory.account(cur, a).school_id for a in accounts})
         calendars: dict[UUID, list[tuple[date, Calendar]]] = defaultdict(list)

@@ -77,7 +77,7 @@ class Charge:
     photo_check: str | None = strawberry.field(description="The operator's photo check.")
     inside: bool = strawberry.field(description="Inside the school at that moment.")
     flags: list[str] = strawberry.field(
-        description="What the history argues against the charge (`not_inside`, "
+        description="What the history argues against the charge (`pupil_not_inside`, "
         "`school_closed`, `photo_mismatch`, `after_block`, `offline_debt`)."
     )
     evidence: ChargeFacts = strawberry.field(description="The whole evidence.")
