@@ -64,6 +64,9 @@ PARENT_OPERATIONS: dict[str, Operation] = {
         "query($c: String!) { protection(contractNumber: $c) { frozen } }", {"c": o.contract}),
     **{f"Mutation.{name}": on_input(name)
        for name in ("changeProtection", "freezeCards", "unfreezeCards")},
+    "Query.tariffHistory": lambda o: (
+        "query($c: String!) { tariffHistory(contractNumber: $c) { kind } }", {"c": o.contract}),
+    "Mutation.setKioskPin": on_input("setKioskPin", ', pin: "x"'),  # refused: nothing changes
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -74,4 +77,5 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
     "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
+    "Query.tariffHistory": "PRASU", "Mutation.setKioskPin": "P",
 }  # fmt: skip
