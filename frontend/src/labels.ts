@@ -10,6 +10,11 @@ export const DECLINE_REASONS: Record<string, string> = {
   foreign_school: "Карта другой школы",
   account_closed: "Лицевой счёт закрыт",
   offline_cap: "Превышен лимит покупок без связи",
+  wrong_pin: "Неверный ПИН-код",
+  pin_locked: "Слишком много неверных ПИН-кодов: попробуйте позже или задайте новый ПИН в личном кабинете",
+  pin_not_set: "ПИН-код не задан: задайте его в личном кабинете",
+  invalid_pin: "ПИН-код — это 4 цифры",
+  unknown_contract: "Договор не найден",
 };
 
 export function declineReason(code: string | null | undefined): string {
@@ -49,6 +54,7 @@ export const MOVEMENT_KINDS: Record<string, string> = {
   FEE_DEBT: "Долг по тарифу",
   CHARGE_REVERSAL: "Возврат списания",
   REFUND: "Возврат средств",
+  STORAGE: "Гардероб и шкафчики",
   OTHER: "Прочее",
 };
 
