@@ -4,7 +4,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+# Two test processes (pytest-xdist), each module kept whole in one of them (its module-scoped
+# stack is started once); each process has its own database and Redis namespaces.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 # Debian packages the tests need; installed by `make setup` when missing.
 DEBIAN_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig chromium
 # The browser pages (frontend/): built by `make setup` with Node >= 20 and npm.

@@ -95,6 +95,9 @@ class TapDecisionPublic(BaseModel):
     photo_check: str | None = Field(None, description="the operator's verdict, if given")
     paying_wallet: str | None = Field(None, description="the wallet the till operator chose")
     slot: str | None = Field(None, description="the hanger or locker number of a free use")
+    preorder_id: str | None = Field(
+        None, description="the pre-order served at this tap (paid when it was ordered)"
+    )
     pupil: PupilPublic | None
     position: int = Field(description="notification id: read models at or past it show this")
     replayed: bool

@@ -7,9 +7,11 @@ codes and PINs can be read there.
 """
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -66,28 +68,48 @@ def up() -> None:
 
 
 def supervise(services: dict[str, Sequence[str]], env: dict[str, str]) -> None:
+    """Run each service as a child; restart one that exits, after a backoff of its own (1 s,
+    doubling to 30 s) that holds up neither the others nor a stop. Nothing polls: a thread per
+    child waits for its exit, SIGTERM/SIGINT say stop, and both arrive on one queue
+    (`SimpleQueue.put` is safe in a signal handler)."""
     command = [sys.executable, "-m", "cli.main"]
     children: dict[str, subprocess.Popen[bytes]] = {}
     backoff = dict.fromkeys(services, 1.0)
-    stopping = False
+    restart_at: dict[str, float] = {}  # name -> time.monotonic() of its next start
+    news: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # a child's name, or None: stop
 
     def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        news.put(None)
+
+    def start(name: str) -> None:
+        child = subprocess.Popen([*command, *services[name]], env=env)  # noqa: S603
+        children[name] = child
+
+        def told_when_it_exits() -> None:
+            child.wait()
+            news.put(name)
+
+        threading.Thread(target=told_when_it_exits, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    for name in services:
+        start(name)
     typer.echo("system is up; Ctrl-C stops it")
-    while not stopping:
-        for name, args in services.items():
-            child = children.get(name)
-            if child is None or child.poll() is not None:
-                if child is not None:
-                    typer.echo(f"{name} exited with {child.returncode}; restarting")
-                    time.sleep(backoff[name])
-                    backoff[name] = min(backoff[name] * 2, 30.0)
-                children[name] = subprocess.Popen([*command, *args], env=env)  # noqa: S603
-        time.sleep(1.0)
+    while True:
+        now = time.monotonic()
+        for name in [n for n, at in restart_at.items() if at <= now]:
+            del restart_at[name]
+            start(name)
+        try:
+            exited = news.get(timeout=min(restart_at.values(), default=now + 3600) - now)
+        except queue.Empty:
+            continue
+        if exited is None:
+            break
+        typer.echo(f"{exited} exited with {children[exited].returncode}; restarting")
+        restart_at[exited] = time.monotonic() + backoff[exited]
+        backoff[exited] = min(backoff[exited] * 2, 30.0)
     for child in children.values():
         child.terminate()
     for child in children.values():

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 MONTHLY = "monthly"
 THRESHOLD = "threshold"
@@ -131,7 +131,6 @@ class Autopayment(Recorded):
         return cls._create(
             cls.Scheduled,
             id=schedule_id or uuid4(),
-            actor=current_actor.get(),
             account_id=account_id,
             kind=kind,
             amount=amount,

@@ -99,11 +99,11 @@ def dispute_charge(ledger: Ledger, account_id: UUID, charge_key: str, claim: str
 
 def reverse_charge(ledger: Ledger, account_id: UUID, charge_key: str, note: str = "") -> int:
     """The decision for the parent: the charge goes back to the wallets it came from."""
-    return _on_account(ledger, account_id, lambda a: a.reverse_charge(charge_key, note))
+    return ledger._on_account(account_id, lambda a: a.reverse_charge(charge_key, note))
 
 
 def reject_dispute(ledger: Ledger, account_id: UUID, charge_key: str, reason: str) -> int:
-    return _on_account(ledger, account_id, lambda a: a.reject_dispute(charge_key, reason))
+    return ledger._on_account(account_id, lambda a: a.reject_dispute(charge_key, reason))
 
 
 def set_school_calendar(
@@ -133,20 +133,18 @@ def request_refund(
     if destination == "original_method" and not destination_ref:
         paid = [e for e in account_events(ledger, account_id) if isinstance(e, Account.ToppedUp)]
         destination_ref = f"payment:{paid[-1].payment_id}" if paid else ""
-    return _on_account(
-        ledger,
-        account_id,
-        lambda a: a.request_refund(destination, destination_ref, fee_free, reason),
+    return ledger._on_account(
+        account_id, lambda a: a.request_refund(destination, destination_ref, fee_free, reason)
     )
 
 
 def approve_refund(ledger: Ledger, account_id: UUID) -> int:
-    return _on_account(ledger, account_id, lambda a: a.approve_refund())
+    return ledger._on_account(account_id, lambda a: a.approve_refund())
 
 
 def pay_refund(ledger: Ledger, account_id: UUID, payout_ref: str, close: bool = False) -> int:
     """Record the payout; the account ends at zero (and closed, when asked)."""
-    return _on_account(ledger, account_id, lambda a: a.pay_refund(payout_ref, close))
+    return ledger._on_account(account_id, lambda a: a.pay_refund(payout_ref, close))
 
 
 def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
@@ -245,12 +243,3 @@ def unreturned_balances(
             )  # fmt: skip
         start = page[-1].id + 1
     return sorted(found, key=lambda u: -u.waiting_days)
-
-
-def _on_account(ledger: Ledger, account_id: UUID, command: Callable[[Account], None]) -> int:
-    def attempt() -> int:
-        account = ledger.account(account_id)
-        command(account)
-        return position(ledger.save(account))
-
-    return retry(attempt)

@@ -11,11 +11,9 @@ import hashlib
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import ConflictError, InvalidCommandError
 from domain.fields import CODE, REASON, REF, text
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 PARENT = "parent"
 REPRESENTATIVE = "representative:"
@@ -70,26 +68,15 @@ def check_holder(holder: object) -> str:
 class Consent(Recorded):
     TOPIC = "infoshkola.consent.Consent"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.consent.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.consent.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.consent.Snapshot"
-
-    class Started(Created):
+    class Started(Recorded.Created):
         TOPIC = "infoshkola.consent.Started"
-        actor: str
         account_id: UUID
 
         def apply(self, consent: "Consent") -> None:
             consent.account_id = self.account_id
             consent.given, consent.withdrawn = {}, {}
 
-    class Given(Event):
+    class Given(Recorded.Event):
         TOPIC = "infoshkola.consent.Given"
         holder: str
         version: str
@@ -99,7 +86,7 @@ class Consent(Recorded):
             consent.given = {**consent.given, self.holder: self.version}
             consent.withdrawn = {k: v for k, v in consent.withdrawn.items() if k != self.holder}
 
-    class Withdrawn(Event):
+    class Withdrawn(Recorded.Event):
         TOPIC = "infoshkola.consent.Withdrawn"
         holder: str
         reason: str
@@ -115,9 +102,7 @@ class Consent(Recorded):
 
     @classmethod
     def start(cls, account_id: UUID) -> "Consent":
-        return cls._create(
-            cls.Started, id=consent_id(account_id), actor=current_actor.get(), account_id=account_id
-        )
+        return cls._create(cls.Started, id=consent_id(account_id), account_id=account_id)
 
     def give(self, holder: str, version: str) -> bool:
         """Record the consent; False (nothing recorded) when that version is already in force."""

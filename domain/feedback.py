@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.errors import InvalidCommandError
 from domain.fields import Shape, text
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 MAX_COMMENT = 500
 COMMENT = Shape(MAX_COMMENT, may_be_empty=True, multiline=True)
@@ -72,7 +72,6 @@ class MenuFeedback(Recorded):
         return cls._create(
             cls.Left,
             id=feedback_id(school_id, menu_date, account_id),
-            actor=current_actor.get(),
             school_id=school_id,
             menu_date=menu_date.isoformat(),
             account_id=account_id,

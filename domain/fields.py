@@ -76,6 +76,14 @@ def text(value: object, shape: Shape, *, what: str) -> str:
     return cleaned
 
 
+def contact(value: object, *, what: str) -> str:
+    """A personal-data reference ("subject:…") where messages go, never the address itself."""
+    ref = text(value, REF, what=what)
+    if not ref.startswith("subject:"):
+        raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+    return ref
+
+
 def scrub(value: object, shape: Shape) -> str:
     """Text from a party we cannot refuse (a bank's message): made safe instead of refused."""
     raw = value if isinstance(value, str) else str(value)
@@ -110,6 +118,15 @@ def check_amount(amount: object, *, what: str, maximum: int) -> int:
     if amount > maximum:
         raise InvalidAmountError(f"{what} of {amount} kopecks exceeds the maximum of {maximum}")
     return amount
+
+
+def check_limit(value: object, *, what: str, maximum: int) -> int:
+    """A daily limit or an alert threshold: whole kopecks within [0, `maximum`]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmountError(f"{what} must be whole kopecks, got {value!r}")
+    if not 0 <= value <= maximum:
+        raise InvalidAmountError(f"{what} must be within [0, {maximum}]")
+    return value
 
 
 def check_count(count: object, *, what: str, least: int, most: int) -> int:

@@ -9,7 +9,7 @@ store, so a UID or a contract number can never belong to two accounts.
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 
 class Index(Recorded):
@@ -30,9 +30,7 @@ class Index(Recorded):
 
     @classmethod
     def assign(cls, key: str, owner_id: UUID) -> "Index":
-        return cls._create(
-            cls.Assigned, id=derived_id(key), actor=current_actor.get(), key=key, owner_id=owner_id
-        )
+        return cls._create(cls.Assigned, id=derived_id(key), key=key, owner_id=owner_id)
 
 
 def card_key(uid: str) -> str:

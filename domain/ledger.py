@@ -15,9 +15,11 @@ from domain import (  # noqa: F401 - their topics
     enrolment,
     fleet,
     preferences,
+    preorder,
     school_settings,
     subsidy,
     topup,
+    transfer,
 )
 from domain.account import Account
 from domain.autopay import Autopayment  # noqa: F401 - registers its topics for log readers
@@ -177,15 +179,7 @@ class Ledger(TapCommands):
 
     def issue_card(self, account_id: UUID, uid: str) -> int:
         uid = normalise_uid(uid)
-
-        def attempt() -> int:
-            if self._find(index_id(card_key(uid)), Index) is not None:
-                raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
-            account = self.account(account_id)
-            account.issue_card(uid)
-            return self._position(self.save(account, CardIndex(uid, account.id)))
-
-        return self._retry(attempt)
+        return self._with_new_card(account_id, uid, lambda a: a.issue_card(uid))
 
     def activate_card(
         self,
@@ -214,13 +208,7 @@ class Ledger(TapCommands):
 
     def block_card(self, account_id: UUID, uid: str, reason: str) -> int:
         uid = normalise_uid(uid)
-
-        def attempt() -> int:
-            account = self.account(account_id)
-            account.block_card(uid, reason)
-            return self._position(self.save(account))
-
-        return self._retry(attempt)
+        return self._on_account(account_id, lambda a: a.block_card(uid, reason))
 
     def unblock_card(self, account_id: UUID, uid: str, reason: str) -> int:
         uid = normalise_uid(uid)
@@ -228,15 +216,9 @@ class Ledger(TapCommands):
 
     def order_duplicate(self, account_id: UUID, blocked_uid: str, new_uid: str) -> int:
         blocked_uid, new_uid = normalise_uid(blocked_uid), normalise_uid(new_uid)
-
-        def attempt() -> int:
-            if self._find(index_id(card_key(new_uid)), Index) is not None:
-                raise CardAlreadyIssuedError(f"card {new_uid} already belongs to an account")
-            account = self.account(account_id)
-            account.order_duplicate(blocked_uid, new_uid)
-            return self._position(self.save(account, CardIndex(new_uid, account.id)))
-
-        return self._retry(attempt)
+        return self._with_new_card(
+            account_id, new_uid, lambda a: a.order_duplicate(blocked_uid, new_uid)
+        )
 
     # Money in
 
@@ -328,6 +310,18 @@ class Ledger(TapCommands):
 
     def credit_subsidy(self, account_id: UUID, amount: int, period: str) -> int:
         return self._on_account(account_id, lambda a: a.credit_subsidy(amount, period))
+
+    def _with_new_card(self, account_id: UUID, uid: str, command: Callable[[Account], None]) -> int:
+        """`command` puts card `uid` on the account, saved with the index that claims the card."""
+
+        def attempt() -> int:
+            if self._find(index_id(card_key(uid)), Index) is not None:
+                raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
+            account = self.account(account_id)
+            command(account)
+            return self._position(self.save(account, CardIndex(uid, account.id)))
+
+        return self._retry(attempt)
 
     def _on_account(self, account_id: UUID, command: Callable[[Account], None]) -> int:
         def attempt() -> int:

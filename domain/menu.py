@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.errors import InvalidCommandError
 from domain.fields import CODE, NAME, check_amount, check_measure, text
 from domain.money import MAX_ITEM_PRICE
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 MAX_MENU_ITEMS = 100
 MAX_ALLERGENS = 20
@@ -102,7 +102,6 @@ class Menu(Recorded):
         return cls._create(
             cls.Started,
             id=menu_id(school_id, menu_date),
-            actor=current_actor.get(),
             school_id=school_id,
             menu_date=menu_date.isoformat(),
         )

@@ -4,7 +4,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 
 def payment_record_id(payment_id: str) -> UUID:
@@ -40,7 +40,6 @@ class Payment(Recorded):
         return cls._create(
             cls.Received,
             id=payment_record_id(payment_id),
-            actor=current_actor.get(),
             payment_id=payment_id,
             account_id=account_id,
             fingerprint=fingerprint,

@@ -22,6 +22,8 @@ CHANNELS = (EMAIL, PUSH, SMS)
 KIND_OF_MESSAGE = {
     "purchase": "purchases",
     "purchase_declined": "purchases",
+    "preorder_cancelled": "purchases",
+    "transfer": "top_ups",
     "pass": "passes",
     "top_up": "top_ups",
     "low_balance": "low_balance",

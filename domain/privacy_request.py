@@ -10,11 +10,9 @@ act); the parent is told at the address they had. One request is open at a time.
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain.errors import ConflictError
 from domain.fields import REASON, text
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 FILED, APPROVED, REFUSED, COMPLETED = "requested", "approved", "refused", "completed"
 
@@ -30,25 +28,14 @@ def requests_id(account_id: UUID) -> UUID:
 class PrivacyRequests(Recorded):
     TOPIC = "infoshkola.privacy.PrivacyRequests"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.privacy.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.privacy.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.privacy.Snapshot"
-
-    class Started(Created):
+    class Started(Recorded.Created):
         TOPIC = "infoshkola.privacy.Started"
-        actor: str
         account_id: UUID
 
         def apply(self, r: "PrivacyRequests") -> None:
             r.account_id, r.status, r.number, r.history = self.account_id, None, 0, []
 
-    class ErasureRequested(Event):
+    class ErasureRequested(Recorded.Event):
         TOPIC = "infoshkola.privacy.ErasureRequested"
         number: int
         note: str
@@ -57,7 +44,7 @@ class PrivacyRequests(Recorded):
             r.number, r.status = self.number, FILED
             r.history = [*r.history, PrivacyRequests.entry(self, FILED)]
 
-    class ErasureApproved(Event):
+    class ErasureApproved(Recorded.Event):
         TOPIC = "infoshkola.privacy.ErasureApproved"
         number: int
 
@@ -65,7 +52,7 @@ class PrivacyRequests(Recorded):
             r.status = APPROVED
             r.history = [*r.history, PrivacyRequests.entry(self, APPROVED)]
 
-    class ErasureRefused(Event):
+    class ErasureRefused(Recorded.Event):
         TOPIC = "infoshkola.privacy.ErasureRefused"
         number: int
         reason: str
@@ -75,7 +62,7 @@ class PrivacyRequests(Recorded):
             entry = {**PrivacyRequests.entry(self, REFUSED), "reason": self.reason}
             r.history = [*r.history, entry]
 
-    class ErasureCompleted(Event):
+    class ErasureCompleted(Recorded.Event):
         TOPIC = "infoshkola.privacy.ErasureCompleted"
         number: int
         erased_at_position: int
@@ -101,7 +88,6 @@ class PrivacyRequests(Recorded):
         return cls._create(
             cls.Started,
             id=requests_id(account_id),
-            actor=current_actor.get(),
             account_id=account_id,
         )
 

@@ -8,7 +8,7 @@ without the aggregates' signatures carrying it.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -40,14 +40,15 @@ class Recorded(Aggregate):
 
     An aggregate states its TOPIC once ("infoshkola.<name>.<Aggregate>"); its events subclass
     `Recorded.Event` (or `Recorded.Created` for the one that creates it), each with its own
-    explicit TOPIC. Unless it defines them, the aggregate gets a `Created` and a `Snapshot`
-    class with the topics "infoshkola.<name>.Created" and "infoshkola.<name>.Snapshot" (the
-    eventsourcing library wants an explicit topic on every event class of an aggregate that
-    has one; tests/domain/test_stored_topics.py checks them all).
+    explicit TOPIC; `_create` and `trigger_event` stamp the actor. Unless it defines them, the
+    aggregate gets a `Created` and a `Snapshot` class with the topics "infoshkola.<name>.Created"
+    and "infoshkola.<name>.Snapshot" (the eventsourcing library wants an explicit topic on every
+    event class of an aggregate that has one; tests/domain/test_stored_topics.py checks them
+    all), and its base `Event` from the library.
     """
 
     class Event(Aggregate.Event):
-        actor: str  # who acted: `acting_as`, stamped by `trigger_event`
+        actor: str  # who acted: `acting_as`, stamped by `_create` and `trigger_event`
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         namespace = cls.__dict__.get("TOPIC", "").rpartition(".")[0]
@@ -66,6 +67,11 @@ class Recorded(Aggregate):
         snapshot = cls.__dict__.get("Snapshot")
         if snapshot is not None and "TOPIC" in snapshot.__dict__:
             register_topic(snapshot.TOPIC, snapshot)
+
+    @classmethod
+    def _create(cls, event_class: Any, **kwargs: Any) -> Self:
+        kwargs.setdefault("actor", current_actor.get())
+        return super()._create(event_class, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs.setdefault("actor", current_actor.get())

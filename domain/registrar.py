@@ -75,15 +75,22 @@ def open_contract(
     return retry(attempt)
 
 
+def enrolled(ledger: Ledger, account_id: UUID, if_left: str) -> Account:
+    """The open account of a pupil still at the school; InvalidCommandError(`if_left`) if the
+    contract has ended."""
+    account = ledger.account(account_id)
+    account.check_open()
+    if contract_ended(account):
+        raise InvalidCommandError(if_left)
+    return account
+
+
 def move_class(ledger: Ledger, account_id: UUID, class_name: str, reason: str) -> int:
     class_name = check_class(class_name)
     reason = text(reason, REASON, what="why the pupil moves")
 
     def attempt() -> int:
-        account = ledger.account(account_id)
-        account.check_open()
-        if contract_ended(account):
-            raise InvalidCommandError("the pupil has left the school")
+        account = enrolled(ledger, account_id, "the pupil has left the school")
         if account.class_name == class_name:
             return 0
         account.trigger_event(
@@ -100,10 +107,7 @@ def end_contract(ledger: Ledger, account_id: UUID, reason: str) -> int:
     reason = text(reason, REASON, what="why the pupil leaves")
 
     def attempt() -> int:
-        account = ledger.account(account_id)
-        account.check_open()
-        if contract_ended(account):
-            raise InvalidCommandError("the contract has already ended")
+        account = enrolled(ledger, account_id, "the contract has already ended")
         account.trigger_event(ContractEnded, reason=reason)
         for uid in list(account.live_cards):
             account.block_card(uid, "contract_ended")

@@ -11,7 +11,7 @@ from domain.fees import check_pause_months
 from domain.fields import NAME, REASON, check_count, check_date, text
 from domain.kinds import TerminalKind
 from domain.money import MAX_OFFLINE_CAP, MAX_OVERDRAFT
-from domain.recorded import Recorded, current_actor
+from domain.recorded import Recorded
 
 MAX_HOLIDAYS = 400
 
@@ -126,7 +126,6 @@ class School(Recorded):
         return cls._create(
             cls.Registered,
             id=school_id or uuid4(),
-            actor=current_actor.get(),
             name=text(name, NAME, what="a school's name"),
             city=text(city, NAME, what="a school's city"),
             time_zone=check_time_zone(time_zone),

@@ -7,6 +7,7 @@ scheduled change of a setting, what the school was registered with (the overdraf
 directly (calendar, fee pause, offline cap) applies, else the operator's default.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from eventsourcing.utils import register_topic
 from domain.dispute import Calendar
 from domain.errors import InvalidCommandError
 from domain.fees import check_pause_months
-from domain.fields import REF, check_date, text
+from domain.fields import check_date, contact
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP, parse_rate
 from domain.school import MAX_HOLIDAYS, School, check_offline_cap, check_overdraft
@@ -30,6 +31,9 @@ OVERDRAFT, CALENDAR, FEE_PAUSE = "meal_overdraft", "calendar", "fee_pause"
 OFFLINE_CAP, LOW_BALANCE = "offline_cap", "low_balance_default"
 CASEWORK_CONTACT = "casework_contact"  # a personal-data ref whose e-mail hears of new disputes
 COMMISSION = "commission"  # "commission:<channel>"
+PREORDER_CUTOFF = "preorder_cutoff"  # "HH:MM" school-local, on the day before the meal
+DEFAULT_PREORDER_CUTOFF = "16:00"
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 MAX_RATE = Decimal("0.2")
 TIMELINE_KEPT = 100  # changes kept per setting (older ones are in the log)
 
@@ -77,10 +81,11 @@ def check_value(setting: str, value: Any, today: date) -> Any:
     if setting == CALENDAR:
         return check_calendar(value, today)
     if setting == CASEWORK_CONTACT:
-        ref = text(value, REF, what="the casework contact")
-        if not ref.startswith("subject:"):
-            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
-        return ref
+        return contact(value, what="the casework contact")
+    if setting == PREORDER_CUTOFF:
+        if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+            raise InvalidCommandError("a pre-order cut-off is a time HH:MM, 00:00 to 23:59")
+        return value
     if setting.startswith(f"{COMMISSION}:"):
         commission_setting(setting.partition(":")[2])
         if not isinstance(value, str):
@@ -161,6 +166,12 @@ def commission_rate_on(school: School, channel: str, day: date, default: str) ->
 def low_balance_default_on(school: School, day: date) -> int:
     found = on(school, LOW_BALANCE, day)
     return 0 if found is None else int(found)
+
+
+def preorder_cutoff_on(school: School, day: date) -> str:
+    """The school-local time ("HH:MM"), on the day before a meal, when its pre-orders close."""
+    found = on(school, PREORDER_CUTOFF, day)
+    return DEFAULT_PREORDER_CUTOFF if found is None else str(found)
 
 
 @dataclass(frozen=True)

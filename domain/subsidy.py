@@ -10,11 +10,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain import school_settings
 from domain.enrolment import contract_ended
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -31,19 +29,8 @@ def subsidy_day_id(account_id: UUID, day: date) -> UUID:
 class SubsidyDay(Recorded):
     TOPIC = "infoshkola.subsidy.SubsidyDay"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.subsidy.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.subsidy.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.subsidy.Snapshot"
-
-    class Credited(Created):
+    class Credited(Recorded.Created):
         TOPIC = "infoshkola.subsidy.Credited"
-        actor: str
         account_id: UUID
         day: str
         amount: int
@@ -61,7 +48,6 @@ class SubsidyDay(Recorded):
         return cls._create(
             cls.Credited,
             id=subsidy_day_id(account_id, day),
-            actor=current_actor.get(),
             account_id=account_id,
             day=day.isoformat(),
             amount=amount,

@@ -24,7 +24,7 @@ from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureErr
 from domain.fields import slot_number, utc_instant, within
 from domain.kinds import Direction, Outcome, Wallet
 from domain.purchase import Item, parse_items
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 
 UID_HEX_LENGTHS = (8, 14, 20)  # 4-, 7- and 10-byte ISO 14443 UIDs
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a terminal's clock ahead of the server's
@@ -178,6 +178,7 @@ class TapDecision:
     photo_check: str | None = None  # "confirmed" or "mismatch" when the operator checked
     paying_wallet: str | None = None  # the wallet the till operator chose, if any
     slot: str | None = None  # the hanger or locker number of a free wardrobe or locker use
+    preorder_id: str | None = None  # the pre-order this tap served (paid at order)
 
     @property
     def approved(self) -> bool:
@@ -266,7 +267,6 @@ class Tap(Recorded):
         return cls._create(
             cls.Decided if foreign_card_of is None else cls.ForeignCardRefused,
             id=request.record_id,
-            actor=current_actor.get(),
             terminal_id=request.terminal_id,
             school_id=school_id,
             tapped_at=request.tapped_at,

@@ -9,7 +9,7 @@ one, `handle_taps` many together (`domain/group_commit.py`).
 from collections.abc import Sequence
 from datetime import date
 
-from domain import protection, school_settings
+from domain import preorder, protection, school_settings
 from domain.clock import Clock
 from domain.errors import DomainError, TapConflictError, TapPayloadError
 from domain.group_commit import GroupCommit, PendingTap, TapResult
@@ -85,11 +85,22 @@ class TapCommands(Lookups):
         elif request.offline:  # the food was eaten while offline: recorded, not refused
             cap = self.offline_cap_of(school, ctx.local_date)
             overdraft = school_settings.overdraft_on(school, ctx.local_date)
-            decision = account.take_offline_purchase(ctx, overdraft, refusal, cap)
+
+            def offline(c: TapContext) -> TapDecision:
+                return account.take_offline_purchase(c, overdraft, refusal, cap)
+
+            served = None if refusal else preorder.serve(account, ctx, offline, frozen=False)
+            decision = served or offline(ctx)
         else:
-            refusal = refusal or protection.refusal(account, ctx, lambda: self._menu(ctx))
             overdraft = school_settings.overdraft_on(school, ctx.local_date)
-            decision = account.take_purchase(ctx, overdraft, refusal)
+
+            def online(c: TapContext) -> TapDecision:
+                why = refusal or protection.refusal(account, c, lambda: self._menu(c))
+                return account.take_purchase(c, overdraft, why)
+
+            frozen = protection.protection_of(account).frozen is not None
+            served = None if refusal else preorder.serve(account, ctx, online, frozen)
+            decision = served or online(ctx)
         return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
 
     def _menu(self, ctx: TapContext) -> dict[str, list[str]]:

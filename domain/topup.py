@@ -14,15 +14,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Snapshot as BaseSnapshot
-
 from domain import school_settings
 from domain.errors import ConflictError, InvalidCommandError, NotFoundError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import Recorded, derived_id
 from domain.school import School
 
 PARENT_CHANNELS = (Channel.BANK_CARD, Channel.SBP)  # what a parent can pay from the cabinet
@@ -90,19 +88,8 @@ class CardPayment(Recorded):
 
     TOPIC = "infoshkola.topup.CardPayment"
 
-    class Event(Recorded.Event):
-        TOPIC = "infoshkola.topup.Event"
-        actor: str
-
-    class Created(Recorded.Created):
-        TOPIC = "infoshkola.topup.Created"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "infoshkola.topup.Snapshot"
-
-    class Started(Created):
+    class Started(Recorded.Created):
         TOPIC = "infoshkola.topup.Started"
-        actor: str
         payment_id: str
         account_id: UUID
         channel: str
@@ -115,13 +102,13 @@ class CardPayment(Recorded):
             p.amount, p.commission, p.rate = self.amount, self.commission, self.rate
             p.status, p.reason = STARTED, ""
 
-    class Succeeded(Event):
+    class Succeeded(Recorded.Event):
         TOPIC = "infoshkola.topup.Succeeded"
 
         def apply(self, p: "CardPayment") -> None:
             p.status = SUCCEEDED
 
-    class Failed(Event):
+    class Failed(Recorded.Event):
         TOPIC = "infoshkola.topup.Failed"
         reason: str
 
@@ -144,7 +131,6 @@ class CardPayment(Recorded):
         return cls._create(
             cls.Started,
             id=card_payment_id(payment_id),
-            actor=current_actor.get(),
             payment_id=payment_id,
             account_id=account_id,
             channel=q.channel,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID, uuid4
 
 import psycopg
@@ -263,6 +263,17 @@ class Identity:
                 (session_id,),
             )
 
+    @staticmethod
+    def _named(
+        conn: psycopg.Connection[Any], name: str, condition: LiteralString
+    ) -> tuple[Any, ...] | None:
+        """The principal id and phone of the login `name`, if it meets `condition`."""
+        return conn.execute(
+            "SELECT p.principal_id, p.phone FROM identity_names n"  # noqa: S608 - constant condition
+            " JOIN identity_principals p USING (principal_id) WHERE n.name = %s AND " + condition,
+            (name.strip(),),
+        ).fetchone()
+
     def revoke_all(self, conn: psycopg.Connection[Any], principal_id: UUID) -> None:
         conn.execute(
             "UPDATE identity_sessions SET revoked_at = now()"
@@ -314,12 +325,7 @@ class Identity:
         with self.pool.connection() as conn:
             self._admit(conn, "reset", name, address, per_name=3)
             with conn.transaction():
-                row = conn.execute(
-                    "SELECT p.principal_id, p.phone FROM identity_names n"
-                    " JOIN identity_principals p USING (principal_id)"
-                    " WHERE n.name = %s AND NOT p.disabled AND p.phone IS NOT NULL",
-                    (name.strip(),),
-                ).fetchone()
+                row = self._named(conn, name, "NOT p.disabled AND p.phone IS NOT NULL")
                 if row is None:
                     secrets.hash_secret("000000")  # the same work as for a known name
                     return
@@ -471,12 +477,7 @@ class Identity:
         """Support: a fresh password by SMS to the contract's parent; every session ends."""
         password = secrets.new_password()
         with self.pool.connection() as conn, conn.transaction():
-            row = conn.execute(
-                "SELECT p.principal_id, p.phone FROM identity_names n"
-                " JOIN identity_principals p USING (principal_id)"
-                " WHERE n.name = %s AND p.kind = 'parent'",
-                (contract_number.strip(),),
-            ).fetchone()
+            row = self._named(conn, contract_number, "p.kind = 'parent'")
             if row is None or row[1] is None:
                 return False
             self._set_password(conn, row[0], password)

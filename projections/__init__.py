@@ -8,6 +8,7 @@ from projections.casework import Casework
 from projections.charges import Charges
 from projections.menu_feedback import MenuFeedbackReport
 from projections.menus import Menus
+from projections.preorders import PreOrdersView
 from projections.roster import Roster
 from projections.school_reports import SchoolReports
 from projections.statement import Statement
@@ -18,8 +19,8 @@ from projections.terminal_reports import TerminalReports
 def all_projections() -> list[Projection]:
     return [
         Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
-        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), Charges(),
-        TariffHistory(),
+        Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), PreOrdersView(),
+        Charges(), TariffHistory(),
     ]  # fmt: skip
 
 

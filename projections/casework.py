@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from domain.account import Account
 from domain.dispute import charge_key
+from projections import rows
 from projections.base import Tables, Tracked
 from projections.directory import Directory
 from projections.evidence import (
@@ -98,21 +99,16 @@ class Casework(ChargeEvidence):
         )  # fmt: skip
 
 
-def rows_of(cur: Any) -> list[dict[str, Any]]:
-    names = [c.name for c in cur.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def flagged_of(
     conn: psycopg.Connection[Any], school_id: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
     """Flagged charges of a school, newest first, with whether a dispute is open on them."""
-    return rows_of(conn.execute(
+    return rows.dicts(conn,
         "SELECT f.*, d.status AS dispute_status FROM casework_flags f LEFT JOIN"
         " casework_disputes d USING (account_id, charge_key) WHERE f.school_id = %s"
         " AND f.local_date BETWEEN %s AND %s ORDER BY f.tapped_at DESC LIMIT 1000",
         (school_id, since, until),
-    ))  # fmt: skip
+    )  # fmt: skip
 
 
 def flags_of_account(
@@ -129,9 +125,9 @@ def flags_of_account(
 def disputes_of(
     conn: psycopg.Connection[Any], school_id: UUID, statuses: Sequence[str]
 ) -> list[dict[str, Any]]:
-    return rows_of(conn.execute(
+    return rows.dicts(conn,
         "SELECT d.*, f.evidence FROM casework_disputes d LEFT JOIN casework_flags f USING"
         " (account_id, charge_key) WHERE d.school_id = %s AND d.status = ANY(%s)"
         " ORDER BY d.opened_at LIMIT 1000",
         (school_id, list(statuses)),
-    ))  # fmt: skip
+    )  # fmt: skip

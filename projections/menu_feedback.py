@@ -10,6 +10,7 @@ import psycopg
 from psycopg import Cursor
 
 from domain.feedback import MenuFeedback
+from projections import rows
 from projections.base import Projection, Tables, Tracked
 from projections.directory import Directory
 
@@ -47,7 +48,8 @@ class MenuFeedbackReport(Projection):
 def per_day(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
-    found = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT menu_date, count(*) AS ratings, round(avg(rating), 2)::text AS average,"
         " array_agg(rating ORDER BY rating) AS all_ratings,"
         " array_remove(array_agg(comment ORDER BY left_at), '') AS comments"
@@ -55,14 +57,13 @@ def per_day(
         " GROUP BY menu_date ORDER BY menu_date",
         (school, since, until),
     )
-    names = [c.name for c in found.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in found.fetchall()]
 
 
 def per_dish(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date
 ) -> list[dict[str, Any]]:
-    found = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT i->>'code' AS code, i->>'name' AS name, count(DISTINCT m.menu_date) AS days,"
         " count(*) AS ratings, round(avg(f.rating), 2)::text AS average"
         " FROM menus m CROSS JOIN LATERAL jsonb_array_elements(m.items) i"
@@ -71,5 +72,3 @@ def per_dish(
         " GROUP BY i->>'code', i->>'name' ORDER BY avg(f.rating), i->>'code'",
         (school, since, until),
     )
-    names = [c.name for c in found.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in found.fetchall()]

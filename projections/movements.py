@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain import preorder, transfer
 from domain.account import Account
 
 
@@ -138,39 +139,47 @@ def _chosen(e: Any) -> str:
     return f" ({chosen})" if chosen else ""
 
 
+def _at_terminal(e: Any, kind: str, reason: str, **money: Any) -> Movement:
+    """A tap's movement: when, on which school day and terminal, for which items."""
+    return Movement(
+        kind, reason, e.tapped_at, local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind, items=e.items, **money,
+    )  # fmt: skip
+
+
+def _from_wallets(e: Any) -> dict[str, int]:
+    """What a purchase takes from each wallet; the regular part counts against the limit."""
+    return {"regular": -e.from_regular, "subsidised": -e.from_subsidised, "spent": e.from_regular}
+
+
+def _debit(e: Any, kind: str, reason: str, amount: int) -> Movement:
+    """A charge to the regular wallet that is no purchase (fees, a duplicate card)."""
+    return Movement(kind, f"{reason}: {rub(amount)}", e.timestamp, regular=-amount)
+
+
 @money_event("PurchaseApproved")
 def _purchase(e: Any) -> Movement:
-    return Movement(
-        "purchase", f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}{_chosen(e)}",
-        e.tapped_at,
-        regular=-e.from_regular, subsidised=-e.from_subsidised, spent=e.from_regular,
-        local_date=e.local_date, terminal_id=e.terminal_id, terminal_kind=e.terminal_kind,
-        items=e.items,
-    )  # fmt: skip
+    reason = f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}{_chosen(e)}"
+    return _at_terminal(e, "purchase", reason, **_from_wallets(e))
 
 
 @money_event("OfflinePurchaseRecorded")
 def _offline_purchase(e: Any) -> Movement:
     why = DECLINES_RU.get(e.online_reason, e.online_reason)
-    return Movement(
-        "offline_purchase",
+    reason = (
         f"Покупка без связи с сервером ({where(e)}): {items_text(e.items)} — {_paid(e)}; "
-        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано",
-        e.tapped_at, regular=-e.from_regular, subsidised=-e.from_subsidised,
-        spent=e.from_regular, local_date=e.local_date, terminal_id=e.terminal_id,
-        terminal_kind=e.terminal_kind, items=e.items,
-    )  # fmt: skip
+        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано"
+    )
+    return _at_terminal(e, "offline_purchase", reason, **_from_wallets(e))
 
 
 @money_event("PurchaseDeclined")
 def _declined(e: Any) -> Movement:
     why = DECLINES_RU.get(e.reason, e.reason)
-    return Movement(
-        "purchase_declined",
-        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}{_chosen(e)}; деньги не списаны",
-        e.tapped_at, declined=True, refused_amount=e.amount, local_date=e.local_date,
-        terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
-    )  # fmt: skip
+    reason = (
+        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}{_chosen(e)}; деньги не списаны"
+    )
+    return _at_terminal(e, "purchase_declined", reason, declined=True, refused_amount=e.amount)
 
 
 SLOTS_RU = {"wardrobe": "номерок", "locker": "шкафчик №"}
@@ -200,11 +209,8 @@ def _storage(e: Any) -> Movement:
 
 @money_event("DuplicateCardOrdered")
 def _duplicate(e: Any) -> Movement:
-    return Movement(
-        "card_fee",
-        f"Плата за дубликат карты взамен заблокированной {e.blocked_uid}: {rub(e.fee)}",
-        e.timestamp, regular=-e.fee,
-    )  # fmt: skip
+    reason = f"Плата за дубликат карты взамен заблокированной {e.blocked_uid}"
+    return _debit(e, "card_fee", reason, e.fee)
 
 
 @money_event("SubsidyCredited")
@@ -218,18 +224,12 @@ def _subsidy(e: Any) -> Movement:
 
 @money_event("TariffFeeCharged")
 def _tariff_fee(e: Any) -> Movement:
-    return Movement(
-        "tariff_fee", f"Абонентская плата по тарифу за {e.period}: {rub(e.amount)}",
-        e.timestamp, regular=-e.amount,
-    )  # fmt: skip
+    return _debit(e, "tariff_fee", f"Абонентская плата по тарифу за {e.period}", e.amount)
 
 
 @money_event("FeeDebtCollected")
 def _fee_debt(e: Any) -> Movement:
-    return Movement(
-        "fee_debt", f"Погашение долга по абонентской плате: {rub(e.amount)}",
-        e.timestamp, regular=-e.amount,
-    )  # fmt: skip
+    return _debit(e, "fee_debt", "Погашение долга по абонентской плате", e.amount)
 
 
 @money_event("ChargeReversed")
@@ -256,6 +256,63 @@ def _refund(e: Any) -> Movement:
         e.timestamp, regular=-e.amount, subsidised=-e.subsidised_returned,
     )  # fmt: skip
 
+
+def _day(iso: str) -> str:
+    return ".".join(reversed(iso.split("-")))
+
+
+def _preorder_placed(e: Any) -> Movement:
+    return Movement(
+        "preorder", f"Предзаказ на {_day(e.meal_date)}: {items_text(e.items)} — {_paid(e)}; "
+        "оплачен заранее, на кассе не списывается", e.timestamp,
+        regular=-e.from_regular, subsidised=-e.from_subsidised, terminal_kind="canteen_pos",
+        items=e.items,
+    )  # fmt: skip
+
+
+def _preorder_cancelled(e: Any) -> Movement:
+    who = "школа отменила" if e.by == "school" else "родитель отменил"
+    back = [f"{rub(n)} на {w} счёт" for n, w in ((e.to_subsidised, "льготный"),
+                                                (e.to_regular, "основной")) if n]  # fmt: skip
+    return Movement(
+        "preorder_refund",
+        f"Возврат за предзаказ на {_day(e.meal_date)} ({who}: {e.reason}): "
+        f"{items_text(e.items)} — {' и '.join(back)}",
+        e.timestamp, regular=e.to_regular, subsidised=e.to_subsidised,
+        terminal_kind="canteen_pos", items=e.items,
+    )  # fmt: skip
+
+
+def _preorder_served(e: Any) -> Movement:
+    return Movement(
+        "preorder_served",
+        f"Выдан предзаказ ({where(e)}): {items_text(e.items)} на {rub(e.amount)} — оплачен "
+        "при заказе, повторно не списано", e.tapped_at, local_date=e.local_date,
+        terminal_id=e.terminal_id, terminal_kind=e.terminal_kind, items=e.items,
+    )  # fmt: skip
+
+
+def _transfer_sent(e: Any) -> Movement:
+    return Movement(
+        "transfer_out", f"Перевод {rub(e.amount)} на счёт по договору {e.to_contract} "
+        "(брат или сестра, тот же вход родителя)", e.timestamp, regular=-e.amount,
+    )  # fmt: skip
+
+
+def _transfer_received(e: Any) -> Movement:
+    return Movement(
+        "transfer_in", f"Перевод {rub(e.amount)} со счёта по договору {e.from_contract} "
+        "(брат или сестра, тот же вход родителя)", e.timestamp, regular=e.amount,
+    )  # fmt: skip
+
+
+MOVEMENTS.update({
+    preorder.PreOrderPlaced: _preorder_placed,
+    preorder.PreOrderCancelled: _preorder_cancelled,
+    preorder.PreOrderServed: _preorder_served,
+    transfer.TransferSent: _transfer_sent,
+    transfer.TransferReceived: _transfer_received,
+})  # fmt: skip
 
 _read: dict[tuple[Any, int], Movement | None] = {}
 

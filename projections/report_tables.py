@@ -49,10 +49,18 @@ def table(kind: str, cur: Any) -> Table:
     return Table(kind, columns, [[cell(v) for v in row] for row in cur.fetchall()])
 
 
+def period(per_day: bool, column: str, since: date, until: date) -> tuple[str, list[Any]]:
+    """A report's first columns, with their parameters: the day of each row (`per_day`), else
+    the period asked for."""
+    if per_day:
+        return f"{column} AS date,", []
+    return "%s::date AS since, %s::date AS until,", [since, until]
+
+
 def terminals(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date, per_day: bool
 ) -> Table:
-    day = "d.local_date AS date," if per_day else "%s::date AS since, %s::date AS until,"
+    day, params = period(per_day, "d.local_date", since, until)
     group = "d.local_date," if per_day else ""
     participants = (
         "sum(d.participants)"
@@ -72,15 +80,17 @@ def terminals(
         f" GROUP BY {group} d.school_id, d.terminal_id, f.label, f.kind"
         f" ORDER BY {group} terminal_name, d.terminal_id"
     )
-    params: list[Any] = [] if per_day else [since, until, since, until]
-    return table(TERMINALS, conn.execute(query, [*params, school, since, until]))
+    participants_params = [] if per_day else [since, until]
+    return table(
+        TERMINALS, conn.execute(query, [*params, *participants_params, school, since, until])
+    )
 
 
 def topups(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date, per_day: bool
 ) -> Table:
     """Top-ups per channel with the commission; refunds paid as their own line (negative)."""
-    day = "local_date AS date," if per_day else "%s::date AS since, %s::date AS until,"
+    day, params = period(per_day, "local_date", since, until)
     group = "local_date," if per_day else ""
     query = (
         f"SELECT {day} channel, sum(topups) AS operations, sum(amount) AS amount,"  # noqa: S608
@@ -91,7 +101,6 @@ def topups(
         " WHERE school_id = %s AND local_date BETWEEN %s AND %s AND refunds > 0) m"
         f" GROUP BY {group} channel ORDER BY {group} channel"
     )
-    params: list[Any] = [] if per_day else [since, until]
     args = [*params, school, since, until, school, since, until]
     return table(TOPUPS, conn.execute(query, args))
 
@@ -100,7 +109,7 @@ def subsidies(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date, per_day: bool
 ) -> Table:
     """The subsidised wallet for the budget: credited, spent on meals, meals, pupils fed."""
-    day = "local_date AS date," if per_day else "%s::date AS since, %s::date AS until,"
+    day, params = period(per_day, "local_date", since, until)
     group = "GROUP BY local_date ORDER BY local_date" if per_day else ""
     pupils = (
         "sum(subsidised_pupils)"
@@ -115,8 +124,8 @@ def subsidies(
         f" coalesce(sum(subsidised_meals), 0) AS meals, coalesce({pupils}, 0) AS pupils"
         f" FROM school_money_days WHERE school_id = %s AND local_date BETWEEN %s AND %s {group}"
     )
-    params: list[Any] = [] if per_day else [since, until, school, since, until]
-    return table(SUBSIDIES, conn.execute(query, [*params, school, since, until]))
+    pupils_params = [] if per_day else [school, since, until]
+    return table(SUBSIDIES, conn.execute(query, [*params, *pupils_params, school, since, until]))
 
 
 def float_of(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:

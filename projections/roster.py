@@ -16,6 +16,7 @@ from domain.enrolment import ClassMoved, ContractEnded
 from domain.fleet import TerminalRenamed
 from domain.school import School
 from domain.tap import Tap
+from projections import rows
 from projections.base import Projection, Tables, Tracked
 from projections.directory import Directory
 
@@ -132,33 +133,29 @@ class Roster(Projection):
 def roster_of(
     conn: psycopg.Connection[Any], school_id: UUID, class_name: str | None, status: str | None
 ) -> list[dict[str, Any]]:
-    found = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT r.*, (SELECT count(*) FROM cards c WHERE c.account_id = r.account_id"
         " AND c.state <> 'blocked') AS cards FROM roster r WHERE r.school_id = %s"
         " AND (%s::text IS NULL OR r.class_name = %s) AND (%s::text IS NULL OR r.status = %s)"
         " ORDER BY r.class_name, r.contract_number",
         (school_id, class_name, class_name, status, status),
     )
-    names = [c.name for c in found.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in found.fetchall()]
 
 
 def refunds_of(
     conn: psycopg.Connection[Any], school_id: UUID, statuses: Sequence[str]
 ) -> list[dict[str, Any]]:
-    found = conn.execute(
+    return rows.dicts(
+        conn,
         "SELECT r.*, b.regular, b.subsidised FROM roster r LEFT JOIN balances b USING"
         " (account_id) WHERE r.school_id = %s AND r.refund_status = ANY(%s)"
         " ORDER BY r.refund_requested_at",
         (school_id, list(statuses)),
     )
-    names = [c.name for c in found.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in found.fetchall()]
 
 
 def fleet_of(conn: psycopg.Connection[Any], school_id: UUID) -> list[dict[str, Any]]:
-    found = conn.execute(
-        "SELECT * FROM fleet WHERE school_id = %s ORDER BY label, terminal_id", (school_id,)
+    return rows.dicts(
+        conn, "SELECT * FROM fleet WHERE school_id = %s ORDER BY label, terminal_id", (school_id,)
     )
-    names = [c.name for c in found.description or ()]
-    return [dict(zip(names, r, strict=True)) for r in found.fetchall()]

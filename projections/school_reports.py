@@ -46,7 +46,7 @@ TOPUPS = (
     ("amount", "bigint"),
     ("commission", "bigint"),
 )
-PURCHASES = frozenset({"purchase", "offline_purchase"})
+PURCHASES = frozenset({"purchase", "offline_purchase", "preorder_served"})  # served: paid before
 
 
 class SchoolReports(Projection):
@@ -121,19 +121,15 @@ def get_school_report(
     conn: psycopg.Connection[Any], school_id: UUID, day: date
 ) -> dict[str, list[dict[str, Any]]]:
     """One school-local day: per terminal kind, and top-ups per channel."""
-    by_kind = conn.execute(
+    terminals = rows.dicts(
+        conn,
         "SELECT * FROM school_reports WHERE school_id = %s AND local_date = %s"
         " ORDER BY terminal_kind",
         (school_id, day),
     )
-    kinds = [c.name for c in by_kind.description or ()]
-    terminals = [dict(zip(kinds, r, strict=True)) for r in by_kind.fetchall()]
-    by_channel = conn.execute(
+    topups = rows.dicts(
+        conn,
         "SELECT * FROM school_topups WHERE school_id = %s AND local_date = %s ORDER BY channel",
         (school_id, day),
     )
-    channels = [c.name for c in by_channel.description or ()]
-    return {
-        "terminals": terminals,
-        "topups": [dict(zip(channels, r, strict=True)) for r in by_channel.fetchall()],
-    }
+    return {"terminals": terminals, "topups": topups}

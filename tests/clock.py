@@ -81,6 +81,15 @@ def child_clock() -> str:
     return f"shift:{datetime.now(UTC).timestamp() - real}"
 
 
+def same_clock(one: str, other: str, slack: float = 60.0) -> bool:
+    """Two `child_clock` values within `slack` seconds of each other."""
+
+    def shift(clock: str) -> float:
+        return float(clock.removeprefix("shift:")) if clock.startswith("shift:") else 0.0
+
+    return abs(shift(one) - shift(other)) <= slack
+
+
 @pytest.fixture
 def travelled(sweep_now: datetime) -> Iterator[datetime]:
     """The test runs with the clock at `sweep_now` (here and in the processes it starts)."""

@@ -39,6 +39,7 @@ class Actors:
     settle_payment: dramatiq.Actor[..., Any]
     credit_subsidies: dramatiq.Actor[..., Any]
     credit_subsidy: dramatiq.Actor[..., Any]
+    refund_preorders: dramatiq.Actor[..., Any]
 
     def send(self, name: str, args: tuple[Any, ...]) -> None:
         getattr(self, name).send(*args)
@@ -89,6 +90,9 @@ def declare(broker: RedisBroker) -> Actors:
     def credit_subsidy(account_id: str, day: str) -> None:
         jobs.credit_subsidy(jobs.runtime(), account_id, day)
 
+    def refund_preorders(book_id: str) -> None:
+        jobs.refund_preorders(jobs.runtime(), book_id)
+
     def actor(fn: Any, queue: str, **options: Any) -> dramatiq.Actor[..., Any]:
         name, options = fn.__name__, {**RETRY, **options}
         return dramatiq.Actor(
@@ -106,6 +110,7 @@ def declare(broker: RedisBroker) -> Actors:
         settle_payment=actor(settle_payment, BILLING, store_results=True),
         credit_subsidies=actor(credit_subsidies, BILLING),
         credit_subsidy=actor(credit_subsidy, BILLING),
+        refund_preorders=actor(refund_preorders, BILLING),
     )
     _declared[id(broker)] = actors
     return actors

@@ -27,6 +27,7 @@ from domain.fees import next_period, period_of
 from domain.ledger import Ledger
 from domain.notifications import EMAIL, channels_for
 from domain.preferences import wanted
+from domain.preorder import PreOrderBook
 from domain.school import School
 from workers.casework_messages import staff_dispute_text
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for
@@ -131,6 +132,8 @@ class Feed:
             key = f"{event.originator_id}/{event.originator_version}"
             text = autopay_failed_text(event, account)
             return self.queue(conn, key, account, text, event.timestamp)
+        if isinstance(event, PreOrderBook.ServiceCancelled):  # the refunds, made sure of
+            return [("refund_preorders", (str(event.originator_id),))]
         if isinstance(event, Account.Event | Account.Created):
             return self.on_account(conn, event)
         return []

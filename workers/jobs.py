@@ -21,6 +21,7 @@ from domain.fees import first_day, next_period
 from domain.ledger import Ledger
 from domain.money import rubles
 from domain.notifications import EMAIL, PUSH, SMS, STATEMENT, channels_for
+from domain.preorders import PreOrders
 from domain.recorded import acting_as
 from domain.subsidy import credit_daily_allowance
 from workers.config import WorkerSettings
@@ -158,6 +159,15 @@ def send_statement(rt: Runtime, account_id: str, period: str) -> str:
         Outgoing(message_id, account.id, subject, EMAIL, text.kind, text.title, text.body)
     )
     return deliver(rt, message_id)
+
+
+# Pre-orders
+
+
+def refund_preorders(rt: Runtime, book_id: str) -> int:
+    """Refund what a school's cancellation of a day (or dishes) left unrefunded: kopecks."""
+    with acting_as("system:preorders"):
+        return PreOrders(rt.ledger).refund_cancelled(UUID(book_id)).amount
 
 
 # Fees

@@ -3,6 +3,7 @@
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain import preorder, transfer
 from domain.account import Account
 from domain.autopay import Autopayment
 from domain.fees import first_day
@@ -81,7 +82,24 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
         return Text("card_blocked", SERVICE, "Карта заблокирована",
                     f"Карта {event.uid[-4:]} счёта {acc} заблокирована "
                     f"{local(event.timestamp, zone)}.")  # fmt: skip
-    return casework_text(event, account, zone)
+    return plan_text(event, account) or casework_text(event, account, zone)
+
+
+def plan_text(event: Any, account: Account) -> Text | None:
+    """A school's cancellation of a pre-ordered meal, and money from a sibling's account."""
+    acc, balance = account.contract_number, rubles(account.regular)
+    if isinstance(event, preorder.PreOrderCancelled) and event.by == preorder.BY_SCHOOL:
+        day = ".".join(reversed(event.meal_date.split("-")))
+        items = ", ".join(str(i["name"]) for i in event.items)
+        back = rubles(event.to_regular + event.to_subsidised)
+        return Text("preorder_cancelled", SERVICE, "Предзаказ отменён школой",
+                    f"Школа отменила предзаказ на {day} ({items}): {event.reason}. "
+                    f"{back} вернулись на счёт {acc}. Баланс: {balance}.")  # fmt: skip
+    if isinstance(event, transfer.TransferReceived):
+        return Text("transfer", INFO, "Перевод между счетами",
+                    f"На счёт {acc} переведено {rubles(event.amount)} со счёта "
+                    f"{event.from_contract}. Баланс: {balance}.")  # fmt: skip
+    return None
 
 
 def low_balance_text(account: Account, threshold: int | None = None) -> Text:

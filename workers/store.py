@@ -6,6 +6,7 @@ marked sent once, by its primary key, so a second enqueue or a redelivery finds 
 done. A final status empties a sensitive row's text and address (`SCRUB`).
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,11 +26,16 @@ class WorkerStore:
         self.database_url = database_url
         self.pool = checked_pool(database_url, max_size=max_size, open=False)
         self._opened = False
+        self._opening = threading.Lock()
 
     def open(self) -> "WorkerStore":
-        if not self._opened:
-            self.pool.open(wait=True)
-            self._opened = True
+        """Open the pool once, whichever of a worker's threads asks first: two threads opening
+        it together failed their jobs (psycopg_pool's `assert not self._pool_full_event`),
+        which dramatiq then retried after a backoff."""
+        with self._opening:
+            if not self._opened:
+                self.pool.open(wait=True)
+                self._opened = True
         return self
 
     def close(self) -> None:

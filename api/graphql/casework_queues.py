@@ -19,7 +19,7 @@ from api.graphql.enums import TerminalKind
 from api.graphql.mutations import command, problem, recorded
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.scalars import AtLeast, Kopecks
 from api.graphql.types import CommandResult, Problem
 from domain import casework
 from domain.dispute import Evidence
@@ -132,13 +132,13 @@ class CaseworkQueueQuery:
         school: UUID,
         since: date | None = None,
         until: date | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> list[FlaggedCharge]:
         await perm.school(info, "Query.flaggedCharges", school)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
         since, until = date_range(since, until, 31, today)
-        await caught_up(info, ["casework"], after)
+        await caught_up(info, ["casework"], at_least)
         found = await services.read(flagged_of, school, since, until)
         return [
             FlaggedCharge(
@@ -162,10 +162,10 @@ class CaseworkQueueQuery:
         info: Info[Context, None],
         school: UUID,
         statuses: list[str] | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> list[DisputeCase]:
         await perm.school(info, "Query.disputes", school)
-        await caught_up(info, ["casework"], after)
+        await caught_up(info, ["casework"], at_least)
         wanted = [s[:20] for s in (statuses or ["open"])][:5]
         found = await info.context.services.read(disputes_of, school, wanted)
         return [
@@ -191,10 +191,10 @@ class CaseworkQueueQuery:
         info: Info[Context, None],
         school: UUID,
         statuses: list[str] | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> list[RefundCase]:
         await perm.school(info, "Query.refunds", school)
-        await caught_up(info, ["roster", "balances"], after)
+        await caught_up(info, ["roster", "balances"], at_least)
         wanted = [s[:20] for s in (statuses or list(OPEN_REFUNDS))][:5]
         found = await info.context.services.read(refunds_of, school, wanted)
         return [

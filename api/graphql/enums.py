@@ -48,6 +48,11 @@ class MovementKind(Enum):
     FEE_DEBT = "fee_debt"
     CHARGE_REVERSAL = "charge_reversal"
     REFUND = "refund"
+    PREORDER = "preorder"  # a meal paid ahead (issue 12, point 5)
+    PREORDER_REFUND = "preorder_refund"
+    PREORDER_SERVED = "preorder_served"  # served at the till; no money moves
+    TRANSFER_OUT = "transfer_out"  # to a sibling under the same login
+    TRANSFER_IN = "transfer_in"
     STORAGE = strawberry.enum_value(
         "storage", description="a free wardrobe or locker use (a hanger or locker number)"
     )

@@ -1,7 +1,7 @@
 """Mutations: each authorizes its object, then calls the ledger off the event loop.
 
 Results are typed: `Done { position }` (the ledger notification id, for read-your-writes:
-pass it as `after` to a query) or `Problem { code, message }` for a refused command.
+pass it as `atLeast` to a query) or `Problem { code, message }` for a refused command.
 Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …).
 """
 

@@ -149,6 +149,14 @@ RULES: dict[str, Rule] = {
     "Mutation.setKioskPin": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.preOrders": rule(Scope.ACCOUNT, P, R, A, S),
+    "Query.preOrderPortions": rule(Scope.SCHOOL, C, A, S),
+    "Query.preOrderCutoff": rule(Scope.SCHOOL, P, R, C, A, S),
+    "Mutation.placePreOrder": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelPreOrder": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.cancelSchoolMeals": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.setPreOrderCutoff": rule(Scope.SCHOOL, A, writes=True),
+    "Mutation.transferBetweenSiblings": rule(Scope.ACCOUNT, P, writes=True),
     # Live
     "Subscription.accountEvents": rule(Scope.ACCOUNT, P, R, A, S, U),
 }

@@ -17,7 +17,7 @@ from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.scalars import AtLeast, Kopecks
 from api.graphql.types import (
     Account,
     AttendanceDay,
@@ -50,15 +50,15 @@ def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-async def caught_up(info: Info[Context, None], names: Sequence[str], after: int | None) -> None:
-    """Wait (bounded) until the read models reach `after`: read-your-writes."""
-    if not after:
+async def caught_up(info: Info[Context, None], names: Sequence[str], at_least: int | None) -> None:
+    """Wait (bounded) until the read models reach `at_least`: read-your-writes."""
+    if not at_least:
         return
     services = info.context.services
     deadline = time.monotonic() + services.settings.read_wait_seconds
     while True:
         reached = await services.read(readmodels.projection_positions)
-        if all(reached.get(n, 0) >= after for n in names):
+        if all(reached.get(n, 0) >= at_least for n in names):
             return
         if time.monotonic() > deadline:
             raise GraphQLError(
@@ -116,10 +116,10 @@ class Query:
 
     @strawberry.field(description="Balances, limits, tariff and cards of one contract.")
     async def account(
-        self, info: Info[Context, None], contract_number: str, after: Position | None = None
+        self, info: Info[Context, None], contract_number: str, at_least: AtLeast = None
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
-        await caught_up(info, ["balances"], after)
+        await caught_up(info, ["balances"], at_least)
         row = await info.context.services.read(
             readmodels.account_by_contract, ref.contract_number, info.context.services.now()
         )
@@ -135,12 +135,12 @@ class Query:
         kinds: list[MovementKind] | None = None,
         first: int = 50,
         cursor: str | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> StatementPage:
         ref = await perm.account(info, "Query.statement", contract_number)
         if not 1 <= first <= MAX_PAGE:
             raise bad_input(f"first is 1 to {MAX_PAGE}")
-        await caught_up(info, ["statement", "balances"], after)
+        await caught_up(info, ["statement", "balances"], at_least)
         services = info.context.services
         balance = await services.read(
             readmodels.account_by_contract, ref.contract_number, services.now()
@@ -170,13 +170,13 @@ class Query:
         contract_number: str,
         since: date | None = None,
         until: date | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> list[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
         services = info.context.services
         today = await services.read(readmodels.account_today, ref.account_id, services.now())
         since, until = date_range(since, until, 7, today)
-        await caught_up(info, ["attendance"], after)
+        await caught_up(info, ["attendance"], at_least)
         rows = await info.context.services.read(get_attendance, ref.account_id, since, until)
         return [
             AttendanceDay(
@@ -196,10 +196,10 @@ class Query:
         info: Info[Context, None],
         school: UUID,
         date: date,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
-        await caught_up(info, ["menus"], after)
+        await caught_up(info, ["menus"], at_least)
         items = await info.context.services.read(get_menu, school, date)
         return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
 
@@ -210,13 +210,13 @@ class Query:
         school: UUID,
         since: date | None = None,
         until: date | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> SchoolReport:
         await perm.school(info, "Query.schoolReport", school)
         services = info.context.services
         today = await services.read(readmodels.school_today, school, services.now())
         since, until = date_range(since, until, 7, today)
-        await caught_up(info, ["school_reports"], after)
+        await caught_up(info, ["school_reports"], at_least)
         days = []
         day = since
         while day <= until:

@@ -15,7 +15,7 @@ from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.queries import bad_input, caught_up
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import Position
+from api.graphql.scalars import AtLeast
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
@@ -98,13 +98,13 @@ class ReportsQuery:
         since: date | None = None,
         until: date | None = None,
         per_day: bool = True,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> ReportTable:
         await perm.school(info, "Query.report", school)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
         since, until = period(since, until, today, 7)
-        await caught_up(info, READ_MODELS[kind.value], after)
+        await caught_up(info, READ_MODELS[kind.value], at_least)
         found = await services.read(report_tables.report, kind.value, school, since, until, per_day)
         return ReportTable(
             kind=kind,
@@ -123,13 +123,13 @@ class ReportsQuery:
         school: UUID,
         since: date | None = None,
         until: date | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> MenuFeedbackSummary:
         await perm.school(info, "Query.menuFeedback", school)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
         since, until = period(since, until, today, 31)
-        await caught_up(info, ["menu_feedback", "menus"], after)
+        await caught_up(info, ["menu_feedback", "menus"], at_least)
         days = await services.read(menu_feedback.per_day, school, since, until)
         dishes = await services.read(menu_feedback.per_dish, school, since, until)
         return MenuFeedbackSummary(

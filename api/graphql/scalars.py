@@ -1,11 +1,18 @@
 """Scalars: money and positions exceed GraphQL's 32-bit Int, so they travel as strings."""
 
-from typing import Any, NewType
+from typing import Annotated, Any, NewType
 
 import strawberry
 
 Kopecks = NewType("Kopecks", int)
 Position = NewType("Position", int)
+AtLeast = Annotated[
+    Position | None,
+    strawberry.argument(
+        description="Read your own writes: wait (a few seconds at most) until the read models"
+        " have applied this ledger position (a mutation's `position`)."
+    ),
+]
 
 
 def parse_integer(value: Any) -> int:
@@ -27,7 +34,7 @@ SCALARS: dict[object, Any] = {
     ),
     Position: strawberry.scalar(
         name="Position",
-        description="A ledger notification id; pass it as `after` to read your own writes.",
+        description="A ledger notification id; pass it as `atLeast` to read your own writes.",
         serialize=str,
         parse_value=parse_integer,
     ),

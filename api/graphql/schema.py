@@ -29,6 +29,7 @@ from api.graphql.kiosk_pin import KioskPinMutation
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import AccountMutation, SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
+from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery
 from api.graphql.queries import Query
@@ -37,6 +38,7 @@ from api.graphql.scalars import SCALARS
 from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
+from api.graphql.transfers import TransferMutation
 
 
 @strawberry.type(name="Query")
@@ -52,6 +54,7 @@ class RootQuery(
     NotifyQuery,
     ProtectionQuery,
     ChargesQuery,
+    PlanQuery,
 ):
     pass
 
@@ -70,6 +73,8 @@ class Mutation(
     NotifyMutation,
     ProtectionMutation,
     KioskPinMutation,
+    PlanMutation,
+    TransferMutation,
 ):
     pass
 

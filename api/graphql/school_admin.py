@@ -19,7 +19,7 @@ from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, command, problem, recorded
 from api.graphql.queries import caught_up
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.scalars import AtLeast, Kopecks, Position
 from api.graphql.types import (
     CommandResult,
     Done,
@@ -133,10 +133,10 @@ class SchoolAdminQuery:
         school: UUID,
         class_name: str | None = None,
         status: str | None = None,
-        after: Position | None = None,
+        at_least: AtLeast = None,
     ) -> list[RosterEntry]:
         await perm.school(info, "Query.roster", school)
-        await caught_up(info, ["roster", "cards"], after)
+        await caught_up(info, ["roster", "cards"], at_least)
         found = await info.context.services.read(roster_of, school, class_name, status)
         return [
             RosterEntry(
@@ -197,10 +197,10 @@ class SchoolAdminQuery:
         description="Staff: the school's terminals, their last post and offline taps."
     )
     async def terminals(
-        self, info: Info[Context, None], school: UUID, after: Position | None = None
+        self, info: Info[Context, None], school: UUID, at_least: AtLeast = None
     ) -> list[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
-        await caught_up(info, ["roster"], after)
+        await caught_up(info, ["roster"], at_least)
         found = await info.context.services.read(fleet_of, school)
         return [
             FleetTerminal(

@@ -245,7 +245,7 @@ class TariffInfo:
 
 @strawberry.type
 class Done:
-    """The command was recorded at `position`: pass it as `after` to read your write."""
+    """The command was recorded at `position`: pass it as `atLeast` to read your write."""
 
     position: Position
 

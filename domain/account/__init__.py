@@ -35,7 +35,7 @@ from domain.account.tariff import TariffAndFees
 from domain.fees import history_after
 from domain.fields import CODE, REF, text
 from domain.kinds import Tariff
-from domain.recorded import Recorded, current_actor
+from domain.recorded import Recorded
 
 __all__ = [
     "ACTIVATION_MIN_DEPOSIT",
@@ -104,7 +104,6 @@ class Account(Cards, Money, Taps, TariffAndFees, Notifications, Disputes, Closin
         return cls._create(
             cls.Opened,
             id=uuid4(),
-            actor=current_actor.get(),
             contract_number=contract_number,
             school_id=school_id,
             class_name=text(class_name, CODE, what="a class"),

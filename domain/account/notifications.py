@@ -1,8 +1,8 @@
 """What the parent hears and where: service messages only, the contact, the low-balance alert."""
 
 from domain.account.state import AccountState
-from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.fields import REF, text
+from domain.errors import InvalidCommandError
+from domain.fields import check_limit, contact
 from domain.money import MAX_TOP_UP
 
 
@@ -39,18 +39,13 @@ class Notifications(AccountState):
             self.trigger_event(self.NotificationPreferencesChanged, service_only=service_only)
 
     def change_contact(self, contact_ref: str) -> None:
-        contact_ref = text(contact_ref, REF, what="a contact")
-        if not contact_ref.startswith("subject:"):
-            raise InvalidCommandError("a contact is a personal-data reference 'subject:…'")
+        contact_ref = contact(contact_ref, what="a contact")
         if contact_ref != self.contact_ref:
             self.trigger_event(self.ContactChanged, contact_ref=contact_ref)
 
     def set_low_balance_threshold(self, threshold: int) -> None:
         """Alert the parent when the regular balance falls below `threshold` (0 = never)."""
-        if isinstance(threshold, bool) or not isinstance(threshold, int):
-            raise InvalidAmountError(f"threshold must be whole kopecks, got {threshold!r}")
-        if not 0 <= threshold <= MAX_TOP_UP:
-            raise InvalidAmountError(f"threshold must be within [0, {MAX_TOP_UP}]")
+        threshold = check_limit(threshold, what="threshold", maximum=MAX_TOP_UP)
         if threshold != self.low_balance_threshold:
             previous = self.low_balance_threshold
             self.trigger_event(self.LowBalanceThresholdSet, threshold=threshold, previous=previous)

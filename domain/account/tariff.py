@@ -5,6 +5,7 @@ from typing import Any
 from domain.account.state import AccountState
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fees import FeeQuote, history_after
+from domain.fields import check_limit
 from domain.kinds import Tariff
 from domain.money import MAX_DAILY_LIMIT
 
@@ -62,10 +63,7 @@ class TariffAndFees(AccountState):
             self.trigger_event(self.TariffChanged, tariff=new, previous=self.tariff)
 
     def change_daily_limit(self, limit: int) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise InvalidAmountError(f"daily limit must be whole kopecks, got {limit!r}")
-        if not 0 <= limit <= MAX_DAILY_LIMIT:
-            raise InvalidAmountError(f"daily limit must be within [0, {MAX_DAILY_LIMIT}]")
+        limit = check_limit(limit, what="daily limit", maximum=MAX_DAILY_LIMIT)
         if limit != self.daily_limit:
             self.trigger_event(self.DailyLimitChanged, limit=limit, previous=self.daily_limit)
 

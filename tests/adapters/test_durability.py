@@ -5,8 +5,8 @@ with more crashes (INFOSHKOLA_DURABILITY_CRASHES)."""
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpx
 import psycopg
@@ -24,18 +24,28 @@ TAPS_PER_TERMINAL = 12
 PRICE = 1_000
 
 
-def retried_until_answered(terminal: SignedTerminal, body: dict[str, object]) -> httpx.Response:
-    """What a till does: the same tap (same tap_id), a new counter each try, until answered."""
-    for _ in range(600):
+def retried_until_answered(
+    terminal: SignedTerminal, body: dict[str, object], up: threading.Event
+) -> httpx.Response:
+    """What a till does: the same tap (same tap_id), a new counter each try, until answered.
+    While the server is down (`up` cleared) it waits for the restart; then it backs off from
+    10 ms to 0.2 s while the API's connections come back."""
+    backoff = threading.Event()  # never set: its wait is the pause between tries
+    for attempt in range(600):
         try:
             response = terminal.post("/terminal/v1/taps", body)
+            if response.status_code < 500:
+                return response
         except httpx.TransportError:
-            time.sleep(0.05)
-            continue
-        if response.status_code < 500:
-            return response
-        time.sleep(0.05)
+            pass
+        up.wait(timeout=60)
+        backoff.wait(min(0.01 * 2**attempt, 0.2))
     raise AssertionError(f"tap {body['tap_id']} never answered")
+
+
+def moved_on(tapped: list[int], since: list[int]) -> bool:
+    """Every till has had a tap acknowledged since `since`."""
+    return all(now > then for now, then in zip(tapped, since, strict=True))
 
 
 def test_no_acknowledged_tap_is_lost_or_applied_twice_across_crashes(
@@ -49,7 +59,10 @@ def test_no_acknowledged_tap_is_lost_or_applied_twice_across_crashes(
         with running_stack(ledger, url) as stack:
             terminals, families = school_with_families(stack)
             acknowledged: dict[str, str] = {}
+            answered = threading.Condition()  # notified at each acknowledged tap
             crashed = threading.Event()
+            up = threading.Event()
+            up.set()
             tapped = [0] * len(terminals)
 
             def till(n: int) -> None:
@@ -57,17 +70,29 @@ def test_no_acknowledged_tap_is_lost_or_applied_twice_across_crashes(
                 while not crashed.is_set() or tapped[n] < TAPS_PER_TERMINAL:
                     tap_id = f"d-{n}-{tapped[n]}"
                     body = tap(families[n].pupil.uid, tap_id=tap_id, items=[meal(PRICE)])
-                    response = retried_until_answered(terminals[n], body)
+                    response = retried_until_answered(terminals[n], body, up)
                     assert response.status_code == 200, response.text
-                    acknowledged[tap_id] = response.json()["outcome"]
-                    tapped[n] += 1
+                    with answered:
+                        acknowledged[tap_id] = response.json()["outcome"]
+                        tapped[n] += 1
+                        answered.notify_all()
 
             def crasher() -> None:
-                for _ in range(CRASHES):
-                    time.sleep(0.3)
-                    server.crash()
-                    server.start()
-                crashed.set()
+                """Each crash once every till has had a tap acknowledged since the last one:
+                the server crashes while taps flow, never before it answered again."""
+                try:
+                    for _ in range(CRASHES):
+                        with answered:
+                            since = list(tapped)
+                            assert answered.wait_for(partial(moved_on, tapped, since), 120), (
+                                "the tills made no progress"
+                            )
+                        up.clear()
+                        server.crash()
+                        server.start()
+                        up.set()
+                finally:
+                    crashed.set()
 
             with ThreadPoolExecutor(len(terminals) + 1) as pool:
                 crashing = pool.submit(crasher)

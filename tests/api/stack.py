@@ -25,6 +25,7 @@ from app.settings import Settings
 from domain.ledger import Ledger
 from identity.service import Access, Identity, Role
 from tests.builders import Pupil, SchoolWorld, new_school
+from tests.clock import child_clock, same_clock
 from tests.fakes.http import FakeSmsGateway
 from tests.projections.helpers import catch_up
 from tests.services import drop_database, fresh_database
@@ -117,6 +118,7 @@ class Stack:
     http: httpx.Client
     app: FastAPI
     workers: Workers
+    workers_clock: str = "system"  # INFOSHKOLA_CLOCK the running workers got
 
     @property
     def identity(self) -> Identity:
@@ -137,16 +139,23 @@ class Stack:
 
         The feed starts at the ledger's head: these tests need identity's messages, not the
         notifications of every event earlier test modules left in the shared database. It
-        polls at the production default (0.5 s), not the workers tests' 0.05 s: here it shares
-        the CPU with the API server and the projections runner some tests start."""
+        polls every 0.2 s, not the workers tests' 0.05 s: here it shares the CPU with the API
+        server and the projections runner some tests start.
+
+        A module's stack outlives its tests: when this test's clock (travelled or not) is not
+        the one the running workers were started with, they are started again on it."""
+        clock = child_clock()
+        if self.workers.children and not same_clock(clock, self.workers_clock):
+            self.workers.stop_children()
         if not self.workers.children:
+            self.workers_clock = clock
             self.workers.query(
                 "INSERT INTO wk_position (name, notification_id) VALUES ('notifications', %s)"
                 " ON CONFLICT (name) DO UPDATE SET notification_id ="
                 " greatest(wk_position.notification_id, EXCLUDED.notification_id) RETURNING 1",
                 self.ledger.recorder.max_notification_id() or 0,
             )
-            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.5")
+            self.workers.start("feed", WORKERS_FEED_POLL_SECONDS="0.2")
             self.workers.start("worker")
 
     def outbox_to(self, phone: str) -> list[tuple[Any, ...]]:

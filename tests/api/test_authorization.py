@@ -15,7 +15,16 @@ from domain.kinds import TerminalKind
 from identity.service import Access, Role
 from tests.api.stack import Client, Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
-from tests.parents.matrix import PARENT_EXPECTED, PARENT_OPERATIONS
+from tests.parents.matrix import (
+    PARENT_EXPECTED,
+    PARENT_OPERATIONS,
+    Operation,
+    account_mutation,
+    on_account,
+    on_school,
+    school_mutation,
+    terminal_mutation,
+)
 
 # Arguments that name an object, and the scope a rule must check for them.
 OBJECT_ARGUMENTS = {
@@ -129,39 +138,33 @@ class Objects:
 
 
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+
+
+def from_tomorrow(field: str, arguments: str) -> Operation:
+    """A school setting's mutation that takes effect tomorrow."""
+    return lambda o: (
+        f"mutation($s: UUID!, $d: Date!) {{ {field}(school: $s, {arguments}, "
+        "effectiveFrom: $d) { __typename } }",
+        {"s": o.school, "d": TOMORROW},
+    )
+
+
 OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.viewer": lambda o: ("{ viewer { role } }", {}),
     "Query.tariffs": lambda o: ("{ tariffs { tariff } }", {}),
-    "Query.account": lambda o: (
-        "query($c: String!) { account(contractNumber: $c) { regular } }", {"c": o.contract}),
-    "Query.statement": lambda o: (
-        "query($c: String!) { statement(contractNumber: $c) { hasMore } }", {"c": o.contract}),
-    "Query.attendance": lambda o: (
-        "query($c: String!) { attendance(contractNumber: $c) { date } }", {"c": o.contract}),
-    "Query.menu": lambda o: (
-        "query($s: UUID!) { menu(school: $s, date: \"2026-11-25\") { date } }", {"s": o.school}),
-    "Query.schoolReport": lambda o: (
-        "query($s: UUID!) { schoolReport(school: $s) { schoolId } }", {"s": o.school}),
-    "Query.auditTrail": lambda o: (
-        "query($c: String!) { auditTrail(contractNumber: $c) { actor } }", {"c": o.contract}),
-    "Query.charges": lambda o: (
-        'query($c: String!) { charges(contractNumber: $c, on: "2026-11-25") { key } }',
-        {"c": o.contract}),
-    "Query.historyExport": lambda o: (
-        "query($c: String!) { historyExport(contractNumber: $c) { entries } }",
-        {"c": o.contract}),
-    "Mutation.disputeCharge": lambda o: (
-        'mutation($c: String!) { disputeCharge(contractNumber: $c, chargeKey: "x/y", '
-        'claim: "не покупал") { __typename } }', {"c": o.contract}),
-    "Mutation.reverseCharge": lambda o: (
-        'mutation($c: String!) { reverseCharge(contractNumber: $c, chargeKey: "x/y") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.rejectDispute": lambda o: (
-        'mutation($c: String!) { rejectDispute(contractNumber: $c, chargeKey: "x/y", '
-        'reason: "r") { __typename } }', {"c": o.contract}),
-    "Mutation.requestRefund": lambda o: (
-        "mutation($c: String!) { requestRefund(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
+    "Query.account": on_account("account", "regular"),
+    "Query.statement": on_account("statement", "hasMore"),
+    "Query.attendance": on_account("attendance", "date"),
+    "Query.menu": on_school("menu", "date", ', date: "2026-11-25"'),
+    "Query.schoolReport": on_school("schoolReport", "schoolId"),
+    "Query.auditTrail": on_account("auditTrail", "actor"),
+    "Query.charges": on_account("charges", "key", ', on: "2026-11-25"'),
+    "Query.historyExport": on_account("historyExport", "entries"),
+    "Mutation.disputeCharge": account_mutation(
+        "disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
+    "Mutation.reverseCharge": account_mutation("reverseCharge", ', chargeKey: "x/y"'),
+    "Mutation.rejectDispute": account_mutation("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
+    "Mutation.requestRefund": account_mutation("requestRefund"),
     "Mutation.login": lambda o: (
         'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
     "Mutation.refreshToken": lambda o: (
@@ -177,18 +180,11 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.addRepresentative": lambda o: (
         "mutation($c: String!, $p: String!) { addRepresentative(contractNumber: $c, phone: $p) "
         "{ __typename } }", {"c": o.contract, "p": new_phone()}),
-    "Mutation.changeDailyLimit": lambda o: (
-        'mutation($c: String!) { changeDailyLimit(contractNumber: $c, limit: "15000") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.changeTariff": lambda o: (
-        "mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE) "
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.changeNotificationPreferences": lambda o: (
-        "mutation($c: String!) { changeNotificationPreferences(contractNumber: $c, "
-        "serviceOnly: false) { __typename } }", {"c": o.contract}),
-    "Mutation.changeContact": lambda o: (
-        'mutation($c: String!) { changeContact(contractNumber: $c, email: "a@b.c") '
-        "{ __typename } }", {"c": o.contract}),
+    "Mutation.changeDailyLimit": account_mutation("changeDailyLimit", ', limit: "15000"'),
+    "Mutation.changeTariff": account_mutation("changeTariff", ", tariff: MOBILE"),
+    "Mutation.changeNotificationPreferences": account_mutation(
+        "changeNotificationPreferences", ", serviceOnly: false"),
+    "Mutation.changeContact": account_mutation("changeContact", ', email: "a@b.c"'),
     "Mutation.blockCard": lambda o: (
         "mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) "
         "{ __typename } }", {"c": o.contract, "u": o.uid}),
@@ -199,50 +195,30 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.unblockCard": lambda o: (
         "mutation($c: String!, $u: String!) { unblockCard(contractNumber: $c, uid: $u, "
         'reason: "found") { __typename } }', {"c": o.contract, "u": o.uid}),
-    "Mutation.leaveMenuFeedback": lambda o: (
-        'mutation($c: String!) { leaveMenuFeedback(contractNumber: $c, date: "2026-11-20", '
-        "rating: 5) { __typename } }", {"c": o.contract}),
+    "Mutation.leaveMenuFeedback": account_mutation(
+        "leaveMenuFeedback", ', date: "2026-11-20", rating: 5'),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
         {"s": o.school, "d": TOMORROW}),
-    "Mutation.registerTerminal": lambda o: (
-        'mutation($s: UUID!) { registerTerminal(school: $s, kind: LOCKER, label: "x") '
-        "{ __typename } }", {"s": o.school}),
-    "Mutation.revokeTerminal": lambda o: (
-        'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "test") { __typename } }',
-        {"t": o.terminal}),
-    "Mutation.grantSubsidy": lambda o: (
-        'mutation($c: String!) { grantSubsidy(contractNumber: $c, basis: "b", '
-        'dailyAllowance: "100") { __typename } }', {"c": o.contract}),
-    "Mutation.revokeSubsidy": lambda o: (
-        'mutation($c: String!) { revokeSubsidy(contractNumber: $c, reason: "r") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.resetAccess": lambda o: (
-        "mutation($c: String!) { resetAccess(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
+    "Mutation.registerTerminal": school_mutation("registerTerminal", ', kind: LOCKER, label: "x"'),
+    "Mutation.revokeTerminal": terminal_mutation("revokeTerminal", ', reason: "test"'),
+    "Mutation.grantSubsidy": account_mutation(
+        "grantSubsidy", ', basis: "b", dailyAllowance: "100"'),
+    "Mutation.revokeSubsidy": account_mutation("revokeSubsidy", ', reason: "r"'),
+    "Mutation.resetAccess": account_mutation("resetAccess"),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
     **PARENT_OPERATIONS,
     # Running a school (issue 11)
-    "Query.roster": lambda o: (
-        "query($s: UUID!) { roster(school: $s) { contractNumber } }", {"s": o.school}),
-    "Query.schoolSettings": lambda o: (
-        "query($s: UUID!) { schoolSettings(school: $s) { mealOverdraft } }", {"s": o.school}),
-    "Query.terminals": lambda o: (
-        "query($s: UUID!) { terminals(school: $s) { terminalId name } }", {"s": o.school}),
-    "Query.flaggedCharges": lambda o: (
-        "query($s: UUID!) { flaggedCharges(school: $s) { chargeKey } }", {"s": o.school}),
-    "Query.disputes": lambda o: (
-        "query($s: UUID!) { disputes(school: $s) { chargeKey } }", {"s": o.school}),
-    "Query.refunds": lambda o: (
-        "query($s: UUID!) { refunds(school: $s) { contractNumber } }", {"s": o.school}),
-    "Query.chargeEvidence": lambda o: (
-        'query($c: String!) { chargeEvidence(contractNumber: $c, chargeKey: "x/y") { inside } }',
-        {"c": o.contract}),
-    "Query.report": lambda o: (
-        "query($s: UUID!) { report(school: $s, kind: TERMINALS) { csv } }", {"s": o.school}),
-    "Query.menuFeedback": lambda o: (
-        "query($s: UUID!) { menuFeedback(school: $s) { days { ratings } } }", {"s": o.school}),
+    "Query.roster": on_school("roster", "contractNumber"),
+    "Query.schoolSettings": on_school("schoolSettings", "mealOverdraft"),
+    "Query.terminals": on_school("terminals", "terminalId name"),
+    "Query.flaggedCharges": on_school("flaggedCharges", "chargeKey"),
+    "Query.disputes": on_school("disputes", "chargeKey"),
+    "Query.refunds": on_school("refunds", "contractNumber"),
+    "Query.chargeEvidence": on_account("chargeEvidence", "inside", ', chargeKey: "x/y"'),
+    "Query.report": on_school("report", "csv", ", kind: TERMINALS"),
+    "Query.menuFeedback": on_school("menuFeedback", "days { ratings }"),
     "Mutation.openContract": lambda o: (
         "mutation($s: UUID!, $c: String!) { openContract(school: $s, newContractNumber: $c, "
         'className: "1А", pupilName: "Маша", parentName: "Анна", parentPhone: "+79130000000") '
@@ -253,71 +229,34 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.issueCard": lambda o: (
         "mutation($c: String!, $u: String!) { issueCard(contractNumber: $c, uid: $u) "
         "{ __typename } }", {"c": o.contract, "u": new_uid()}),
-    "Mutation.moveClass": lambda o: (
-        'mutation($c: String!) { moveClass(contractNumber: $c, className: "5Б") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.endContract": lambda o: (
-        'mutation($c: String!) { endContract(contractNumber: $c, reason: "matrix") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.promoteSchool": lambda o: (
-        "mutation($s: UUID!) { promoteSchool(school: $s, year: 2030) { __typename } }",
-        {"s": o.school}),
-    "Mutation.setMealOverdraft": lambda o: (
-        'mutation($s: UUID!, $d: Date!) { setMealOverdraft(school: $s, amount: "15000", '
-        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
-    "Mutation.setSchoolCalendar": lambda o: (
-        "mutation($s: UUID!, $d: Date!) { setSchoolCalendar(school: $s, weekendDays: [6, 7], "
-        "holidays: [], effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
-    "Mutation.setFeePause": lambda o: (
-        "mutation($s: UUID!, $d: Date!) { setFeePause(school: $s, months: [7, 8], "
-        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
-    "Mutation.setCommissionRate": lambda o: (
-        "mutation($s: UUID!, $d: Date!) { setCommissionRate(school: $s, channel: SBP, "
-        'rate: "0.01", effectiveFrom: $d) { __typename } }', {"s": o.school, "d": TOMORROW}),
-    "Mutation.setOfflineCap": lambda o: (
-        'mutation($s: UUID!, $d: Date!) { setOfflineCap(school: $s, cap: "30000", '
-        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
-    "Mutation.setLowBalanceDefault": lambda o: (
-        'mutation($s: UUID!, $d: Date!) { setLowBalanceDefault(school: $s, threshold: "5000", '
-        "effectiveFrom: $d) { __typename } }", {"s": o.school, "d": TOMORROW}),
-    "Mutation.setCaseworkContact": lambda o: (
-        'mutation($s: UUID!) { setCaseworkContact(school: $s, email: "office@school.test") '
-        "{ __typename } }", {"s": o.school}),
-    "Mutation.renameTerminal": lambda o: (
-        'mutation($t: UUID!) { renameTerminal(terminalId: $t, name: "Шкафчики") '
-        "{ __typename } }", {"t": o.terminal}),
-    "Mutation.rotateTerminalSecret": lambda o: (
-        "mutation($t: UUID!) { rotateTerminalSecret(terminalId: $t) { __typename } }",
-        {"t": o.terminal}),
-    "Mutation.approveRefund": lambda o: (
-        "mutation($c: String!) { approveRefund(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
-    "Mutation.terminateSchool": lambda o: (
-        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "matrix") { __typename } }',
-        {"s": o.school}),
-    "Mutation.payRefund": lambda o: (
-        'mutation($c: String!) { payRefund(contractNumber: $c, payoutRef: "PO-1") '
-        "{ __typename } }", {"c": o.contract}),
+    "Mutation.moveClass": account_mutation("moveClass", ', className: "5Б"'),
+    "Mutation.endContract": account_mutation("endContract", ', reason: "matrix"'),
+    "Mutation.promoteSchool": school_mutation("promoteSchool", ", year: 2030"),
+    "Mutation.setMealOverdraft": from_tomorrow("setMealOverdraft", 'amount: "15000"'),
+    "Mutation.setSchoolCalendar": from_tomorrow(
+        "setSchoolCalendar", "weekendDays: [6, 7], holidays: []"),
+    "Mutation.setFeePause": from_tomorrow("setFeePause", "months: [7, 8]"),
+    "Mutation.setCommissionRate": from_tomorrow("setCommissionRate", 'channel: SBP, rate: "0.01"'),
+    "Mutation.setOfflineCap": from_tomorrow("setOfflineCap", 'cap: "30000"'),
+    "Mutation.setLowBalanceDefault": from_tomorrow("setLowBalanceDefault", 'threshold: "5000"'),
+    "Mutation.setCaseworkContact": school_mutation(
+        "setCaseworkContact", ', email: "office@school.test"'),
+    "Mutation.renameTerminal": terminal_mutation("renameTerminal", ', name: "Шкафчики"'),
+    "Mutation.rotateTerminalSecret": terminal_mutation("rotateTerminalSecret"),
+    "Mutation.approveRefund": account_mutation("approveRefund"),
+    "Mutation.terminateSchool": school_mutation("terminateSchool", ', reason: "matrix"'),
+    "Mutation.payRefund": account_mutation("payRefund", ', payoutRef: "PO-1"'),
     "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
-    "Query.privacyRequests": lambda o: (
-        "query($c: String!) { privacyRequests(contractNumber: $c) { status } }",
-        {"c": o.contract}),
-    "Query.accessLog": lambda o: (
-        "query($c: String!) { accessLog(contractNumber: $c) { actor } }", {"c": o.contract}),
+    "Query.privacyRequests": on_account("privacyRequests", "status"),
+    "Query.accessLog": on_account("accessLog", "actor"),
     "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
         'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
     "Mutation.withdrawConsent": lambda o: (  # no reason: refused, nothing erased
         'mutation { withdrawConsent(reason: " ") { __typename } }', {}),
-    "Mutation.requestErasure": lambda o: (
-        "mutation($c: String!) { requestErasure(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
+    "Mutation.requestErasure": account_mutation("requestErasure"),
     # refused first: an approval would erase the family's logins for the operations after it
-    "Mutation.refuseErasure": lambda o: (
-        'mutation($c: String!) { refuseErasure(contractNumber: $c, reason: "r") '
-        "{ __typename } }", {"c": o.contract}),
-    "Mutation.approveErasure": lambda o: (
-        "mutation($c: String!) { approveErasure(contractNumber: $c) { __typename } }",
-        {"c": o.contract}),
+    "Mutation.refuseErasure": account_mutation("refuseErasure", ', reason: "r"'),
+    "Mutation.approveErasure": account_mutation("approveErasure"),
 }  # fmt: skip
 ROSTER_CSV = (
     "contract_number;class;pupil_name;parent_name;parent_phone\nX-1;1А;Маша;Анна;+79130000000\n"

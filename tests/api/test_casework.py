@@ -22,8 +22,8 @@ REVERSE = (
     + RESULT
     + " }"
 )
-STATEMENT = """query($c: String!, $after: Position) { statement(contractNumber: $c, first: 1,
-  after: $after) { lines { kind amount regularAfter } } }"""
+STATEMENT = """query($c: String!, $atLeast: Position) { statement(contractNumber: $c, first: 1,
+  atLeast: $atLeast) { lines { kind amount regularAfter } } }"""
 
 
 def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
@@ -44,7 +44,7 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stac
     reversed_ = admin.data(REVERSE, c=family.contract, k=key)["reverseCharge"]
     assert reversed_["__typename"] == "Done"
     stack.project()
-    line = family.client.data(STATEMENT, c=family.contract, after=reversed_["position"])
+    line = family.client.data(STATEMENT, c=family.contract, atLeast=reversed_["position"])
     assert line["statement"]["lines"] == [
         {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}
     ]

@@ -25,8 +25,8 @@ EVIDENCE = """query($c: String!, $k: String!) { chargeEvidence(contractNumber: $
   schoolOpen inside flags } }"""
 
 
-def last_saturday_noon() -> datetime:
-    today = datetime.now(ZONE).date()
+def last_saturday_noon(now: datetime) -> datetime:
+    today = now.astimezone(ZONE).date()
     back = (today.isoweekday() - 6) % 7 or 7  # a Saturday strictly before today
     return datetime.combine(today - timedelta(days=back), time(12, 0), ZONE)
 
@@ -36,7 +36,9 @@ def kinds_for(stack: Stack, account_id: object) -> set[str]:
     return {r[0] for r in rows}
 
 
-def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(stack: Stack) -> None:
+def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
@@ -45,7 +47,7 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(stack:
         "mutation($s: UUID!) { setCaseworkContact(school: $s, email: \"office@school.test\") "
         + RESULT + " }", s=school)["setCaseworkContact"]  # fmt: skip
     assert contact["__typename"] == "Done"
-    saturday = last_saturday_noon()
+    saturday = last_saturday_noon(travelled)
     world.tap_then(TerminalKind.CANTEEN_POS, family.pupil.uid, at=saturday, items=[meal()])
     stack.project()
 
@@ -97,11 +99,13 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(stack:
     assert stack.services.people.get(office[0][0]) == {"email": "office@school.test"}
 
 
-def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(stack: Stack) -> None:
+def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
-    today = datetime.now(ZONE).date()
+    today = travelled.astimezone(ZONE).date()
     back = {6: 1, 7: 2}.get(today.isoweekday(), 0) + 7  # a weekday, a week or so ago
     morning = datetime.combine(today - timedelta(days=back), time(8, 0), ZONE)
     world.tap_then(TerminalKind.TURNSTILE, family.pupil.uid, at=morning, direction="in")
@@ -114,12 +118,14 @@ def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(stack: Stack) -> 
     assert [c["flags"] for c in charges] == [[]]
 
 
-def test_photo_mismatch_after_block_and_offline_debt_are_flagged(stack: Stack) -> None:
+def test_photo_mismatch_after_block_and_offline_debt_are_flagged(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     casework.set_school_calendar(stack.ledger, world.school_id, [], [])  # open every day
-    now = datetime.now(ZONE)
+    now = datetime.now(ZONE)  # the travelled clock, after the setup above
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in",
               at=now - timedelta(seconds=30))  # fmt: skip
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], photo_check="mismatch")

@@ -6,8 +6,8 @@ from identity.service import IdentityError, Role
 from tests.api.stack import Stack, new_phone
 
 VIEWER = "{ viewer { role contracts { contractNumber access } } }"
-ACCOUNT = """query($c: String!, $after: Position) {
-  account(contractNumber: $c, after: $after) {
+ACCOUNT = """query($c: String!, $atLeast: Position) {
+  account(contractNumber: $c, atLeast: $atLeast) {
     contractNumber regular dailyLimit tariff cards { uid state } }
 }"""
 

@@ -10,12 +10,13 @@ from tests.api.stack import Stack
 from tests.builders import meal, new_uid, snack
 
 DONE = "__typename ... on Done { position } ... on Problem { code message }"
-ACCOUNT = """query($c: String!, $after: Position) { account(contractNumber: $c, after: $after) {
+ACCOUNT = """query($c: String!, $atLeast: Position) {
+  account(contractNumber: $c, atLeast: $atLeast) {
   regular subsidised spentToday dailyLimit tariff cards { uid state } position } }"""
 STATEMENT = """query($c: String!, $first: Int!, $cursor: String, $kinds: [MovementKind!],
-  $since: Date, $until: Date, $after: Position) {
+  $since: Date, $until: Date, $atLeast: Position) {
   statement(contractNumber: $c, first: $first, cursor: $cursor, kinds: $kinds, since: $since,
-    until: $until, after: $after) {
+    until: $until, atLeast: $atLeast) {
     hasMore nextCursor
     lines { position at localAt localDate kind terminalKind amount regularAfter declined reason
       items { code price quantity } } } }"""
@@ -35,7 +36,7 @@ def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> Non
     q = mutation("$c: String!, $l: Kopecks!", "changeDailyLimit(contractNumber: $c, limit: $l)")
     position = done(family.client.data(q, c=family.contract, l="35000")["changeDailyLimit"])
     stack.project()
-    account = family.client.data(ACCOUNT, c=family.contract, after=position)["account"]
+    account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
     assert account["dailyLimit"] == "35000"
     assert int(account["position"]) >= int(position)
     # beyond 32 bits: a typed domain refusal, not a GraphQL Int overflow
@@ -51,13 +52,13 @@ def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: 
     position = done(family.client.data(q, c=family.contract)["changeTariff"])
     stack.services.settings.__dict__["read_wait_seconds"] = 0.2
     try:
-        code = family.client.error_code(ACCOUNT, c=family.contract, after=position)
+        code = family.client.error_code(ACCOUNT, c=family.contract, atLeast=position)
     finally:
         stack.services.settings.__dict__["read_wait_seconds"] = 5.0
     assert code == "NOT_YET_CONSISTENT"
     stack.project()
     assert (
-        family.client.data(ACCOUNT, c=family.contract, after=position)["account"]["tariff"]
+        family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]["tariff"]
         == "MOBILE"
     )
 
@@ -96,7 +97,7 @@ def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
         ]
     )
     stack.project()
-    account = family.client.data(ACCOUNT, c=family.contract, after=position)["account"]
+    account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
     states = {c["uid"]: c["state"] for c in account["cards"]}
     assert states == {family.pupil.uid: "BLOCKED", new: "ACTIVE"}
     assert account["regular"] == str(50_000 - 5_000)
@@ -171,10 +172,10 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
       {{code: "TEA", name: "Чай", price: "1500"}}]) {{ {DONE} }} }}"""
     position = done(operator.data(q, s=str(world.school_id), d=day)["publishMenu"])
     stack.project()
-    read = """query($s: UUID!, $d: Date!, $after: Position) {
-      menu(school: $s, date: $d, after: $after) {
+    read = """query($s: UUID!, $d: Date!, $atLeast: Position) {
+      menu(school: $s, date: $d, atLeast: $atLeast) {
       items { code name price allergens nutrition { kcal } } } }"""
-    menu = family.client.data(read, s=str(world.school_id), d=day, after=position)["menu"]
+    menu = family.client.data(read, s=str(world.school_id), d=day, atLeast=position)["menu"]
     assert menu["items"] == [
         {"code": "SOUP", "name": "Борщ", "price": "6500", "allergens": ["celery"],
          "nutrition": {"kcal": 210.0}},

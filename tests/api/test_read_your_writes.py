@@ -1,5 +1,5 @@
 """Read your writes with the projections running as their own process (as `make run` does):
-a mutation's position passed as `after` returns the new state, with no catch-up by the test."""
+a mutation's position passed as `atLeast` returns the new state, with no catch-up by the test."""
 
 from pathlib import Path
 
@@ -8,8 +8,8 @@ from tests.projections.helpers import start_runner
 
 LIMIT = """mutation($c: String!, $l: Kopecks!) { changeDailyLimit(contractNumber: $c, limit: $l) {
   ... on Done { position } } }"""
-ACCOUNT = """query($c: String!, $after: Position) {
-  account(contractNumber: $c, after: $after) { dailyLimit } }"""
+ACCOUNT = """query($c: String!, $atLeast: Position) {
+  account(contractNumber: $c, atLeast: $atLeast) { dailyLimit } }"""
 
 
 def test_the_position_of_a_mutation_reads_its_write(stack: Stack, tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_the_position_of_a_mutation_reads_its_write(stack: Stack, tmp_path: Path
     try:
         for limit in ("12300", "45600", "7800"):
             done = family.client.data(LIMIT, c=family.contract, l=limit)["changeDailyLimit"]
-            found = family.client.data(ACCOUNT, c=family.contract, after=done["position"])
+            found = family.client.data(ACCOUNT, c=family.contract, atLeast=done["position"])
             assert found["account"] == {"dailyLimit": limit}
     finally:
         runner.terminate()

@@ -27,7 +27,9 @@ def parsed(csv_text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(csv_text)))
 
 
-def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(stack: Stack) -> None:
+def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     first, second = stack.family(world), stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
@@ -47,7 +49,7 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(stack: Stack)
     with acting_as("school_admin:test"):
         casework.reverse_charge(stack.ledger, first.pupil.account_id, key)
     stack.project()
-    today = datetime.now(ZONE).date().isoformat()
+    today = datetime.now(ZONE).date().isoformat()  # the travelled clock: the taps' day
 
     found = admin.data(REPORT, s=school, k="TERMINALS", d=today, perDay=True)["report"]
     assert parsed(found["csv"]) == [found["columns"], *found["rows"]]
@@ -85,7 +87,7 @@ FLEET = """query($s: UUID!) { terminals(school: $s) { terminalId kind name revok
 
 
 def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = stack.school()
     family = stack.family(world)

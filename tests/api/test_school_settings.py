@@ -20,14 +20,14 @@ SETTINGS = """query($s: UUID!, $on: Date) { schoolSettings(school: $s, on: $on) 
 
 
 def test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_them(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = stack.school()
     family = stack.family(world, deposit=10_000)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     support = stack.staff(Role.SUPPORT, world.school_id)
     school = str(world.school_id)
-    today = datetime.now(ZONE).date()
+    today = datetime.now(ZONE).date()  # the travelled clock
     tomorrow = today + timedelta(days=1)
 
     def setting(client: object, mutation: str, args: str, on: object) -> dict[str, str]:
@@ -83,7 +83,9 @@ FEEDBACK = """query($s: UUID!, $d: Date!) { menuFeedback(school: $s, since: $d, 
   days { date ratings average allRatings comments } dishes { code name ratings average } } }"""
 
 
-def test_menu_feedback_is_aggregated_per_day_and_dish_for_the_canteen(stack: Stack) -> None:
+def test_menu_feedback_is_aggregated_per_day_and_dish_for_the_canteen(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     families = [stack.family(world) for _ in range(3)]
     canteen = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)

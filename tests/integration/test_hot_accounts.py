@@ -32,7 +32,7 @@ def approved(results: Sequence[object]) -> list[str]:
 
 
 def test_a_remembered_account_changed_by_another_process_is_reloaded(
-    world: SchoolWorld, other_process: Ledger
+    travelled: datetime, world: SchoolWorld, other_process: Ledger
 ) -> None:
     ledger = world.ledger
     assert ledger.group_commit.versions is not None, "PostgreSQL offers the version check"
@@ -50,7 +50,7 @@ def test_a_remembered_account_changed_by_another_process_is_reloaded(
 
 
 def test_a_conflict_redecides_only_the_taps_of_the_changed_account(
-    world: SchoolWorld, other_process: Ledger
+    travelled: datetime, world: SchoolWorld, other_process: Ledger
 ) -> None:
     ledger = world.ledger
     raced, calm = world.pupil(deposit=30_000), world.pupil(deposit=30_000)

@@ -1,5 +1,6 @@
-"""Issue 12's fields in the role × operation matrix (tests/api/test_authorization.py): one
-operation each, and the policy written out independently of permissions.RULES."""
+"""The operations of the role × operation matrix (tests/api/test_authorization.py), built the
+same way for every field on one object, and issue 12's fields in it: one operation each, and
+the policy written out independently of permissions.RULES."""
 
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -17,12 +18,51 @@ class Objects(Protocol):
 Operation = Callable[[Any], tuple[str, dict[str, Any]]]
 
 
-def on_input(name: str, fields: str = "") -> Operation:
-    """A mutation taking `input: {contractNumber, …fields}` and answering userErrors."""
+# The object an operation names: its variable, the variable's type, the argument, its value.
+OBJECTS: dict[str, tuple[str, str, Callable[[Any], str]]] = {
+    "c": ("String!", "contractNumber", lambda o: o.contract),
+    "s": ("UUID!", "school", lambda o: o.school),
+    "t": ("UUID!", "terminalId", lambda o: o.terminal),
+}
+
+
+def operation(kind: str, field: str, on: str, arguments: str, selection: str) -> Operation:
+    """`kind` ("query" or "mutation") of `field` on the object `on` names (a key of OBJECTS)."""
+    type_, argument, value = OBJECTS[on]
     return lambda o: (
-        f"mutation($c: String!) {{ {name}(input: {{contractNumber: $c{fields}}}) "
+        f"{kind}(${on}: {type_}) {{ {field}({argument}: ${on}{arguments}) {{ {selection} }} }}",
+        {on: value(o)},
+    )
+
+
+def on_account(field: str, selection: str, arguments: str = "") -> Operation:
+    """A query of one account: `field(contractNumber: $c…arguments) { selection }`."""
+    return operation("query", field, "c", arguments, selection)
+
+
+def on_school(field: str, selection: str, arguments: str = "") -> Operation:
+    return operation("query", field, "s", arguments, selection)
+
+
+def account_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "c", arguments, "__typename")
+
+
+def school_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "s", arguments, "__typename")
+
+
+def terminal_mutation(field: str, arguments: str = "") -> Operation:
+    return operation("mutation", field, "t", arguments, "__typename")
+
+
+def on_input(name: str, fields: str = "", on: str = "c") -> Operation:
+    """A mutation taking `input: {contractNumber (or school), …fields}` answering userErrors."""
+    type_, argument, value = OBJECTS[on]
+    return lambda o: (
+        f"mutation(${on}: {type_}) {{ {name}(input: {{{argument}: ${on}{fields}}}) "
         "{ userErrors { code } } }",
-        {"c": o.contract},
+        {on: value(o)},
     )
 
 
@@ -31,39 +71,34 @@ def on_rule(name: str) -> Operation:
 
 
 PARENT_OPERATIONS: dict[str, Operation] = {
-    "Query.topUpQuote": lambda o: (
-        'query($c: String!) { topUpQuote(contractNumber: $c, amount: "1000") { total } }',
-        {"c": o.contract}),
-    "Query.topUp": lambda o: (
-        'query($c: String!) { topUp(contractNumber: $c, paymentId: "topup:x") { status } }',
-        {"c": o.contract}),
-    "Mutation.startTopUp": lambda o: (
-        'mutation($c: String!) { startTopUp(input: {contractNumber: $c, amount: "0"}) '
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Query.autopayments": lambda o: (
-        "query($c: String!) { autopayments(contractNumber: $c) { lowBalanceThreshold } }",
-        {"c": o.contract}),
+    "Query.topUpQuote": on_account("topUpQuote", "total", ', amount: "1000"'),
+    "Query.topUp": on_account("topUp", "status", ', paymentId: "topup:x"'),
+    "Mutation.startTopUp": on_input("startTopUp", ', amount: "0"'),
+    "Query.autopayments": on_account("autopayments", "lowBalanceThreshold"),
     **{f"Mutation.{name}": on_rule(name)
-       for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay")},
-    "Mutation.setUpAutopay": lambda o: (
-        "mutation($c: String!) { setUpAutopay(input: {contractNumber: $c, kind: MONTHLY, "
-        'amount: "0", cardToken: "t"}) { userErrors { code } } }', {"c": o.contract}),
-    "Mutation.changeAutopay": lambda o: (
-        "mutation($c: String!) { changeAutopay(input: {contractNumber: $c, kind: MONTHLY}) "
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Mutation.setLowBalanceThreshold": lambda o: (
-        "mutation($c: String!) { setLowBalanceThreshold(input: {contractNumber: $c, "
-        'threshold: "0"}) { userErrors { code } } }', {"c": o.contract}),
-    "Query.notificationSettings": lambda o: (
-        "query($c: String!) { notificationSettings(contractNumber: $c) { tariff } }",
-        {"c": o.contract}),
-    "Mutation.changeNotificationSettings": lambda o: (
-        "mutation($c: String!) { changeNotificationSettings(input: {contractNumber: $c}) "
-        "{ userErrors { code } } }", {"c": o.contract}),
-    "Query.protection": lambda o: (
-        "query($c: String!) { protection(contractNumber: $c) { frozen } }", {"c": o.contract}),
+       for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay", "changeAutopay")},
+    "Mutation.setUpAutopay": on_input(
+        "setUpAutopay", ', kind: MONTHLY, amount: "0", cardToken: "t"'),
+    "Mutation.setLowBalanceThreshold": on_input("setLowBalanceThreshold", ', threshold: "0"'),
+    "Query.notificationSettings": on_account("notificationSettings", "tariff"),
+    "Query.protection": on_account("protection", "frozen"),
     **{f"Mutation.{name}": on_input(name)
-       for name in ("changeProtection", "freezeCards", "unfreezeCards")},
+       for name in ("changeNotificationSettings", "changeProtection", "freezeCards",
+                    "unfreezeCards")},
+    "Query.preOrders": on_account("preOrders", "status"),
+    "Query.preOrderPortions": on_school("preOrderPortions", "portions", ', mealDate: "2030-01-10"'),
+    "Query.preOrderCutoff": lambda o: (
+        'query($s: UUID!) { preOrderCutoff(school: $s, mealDate: "2030-01-10") }',
+        {"s": o.school}),
+    "Mutation.placePreOrder": on_input(
+        "placePreOrder", ', mealDate: "2030-01-10", items: [{code: "NONE"}]'),
+    "Mutation.cancelPreOrder": on_input("cancelPreOrder", ', preOrderId: "x"'),
+    "Mutation.cancelSchoolMeals": on_input(
+        "cancelSchoolMeals", ', mealDate: "2020-01-10", reason: "test"', on="s"),
+    "Mutation.setPreOrderCutoff": on_input("setPreOrderCutoff", ', cutoff: "99:99"', on="s"),
+    "Mutation.transferBetweenSiblings": lambda o: (
+        "mutation($c: String!) { transferBetweenSiblings(input: {fromContractNumber: $c, "
+        'toContractNumber: $c, amount: "100"}) { userErrors { code } } }', {"c": o.contract}),
     "Query.tariffHistory": lambda o: (
         "query($c: String!) { tariffHistory(contractNumber: $c) { kind } }", {"c": o.contract}),
     "Mutation.setKioskPin": on_input("setKioskPin", ', pin: "x"'),  # refused: nothing changes
@@ -77,5 +112,9 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
     "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
+    "Query.preOrders": "PRAS", "Query.preOrderPortions": "CAS", "Query.preOrderCutoff": "PRCAS",
+    "Mutation.placePreOrder": "P", "Mutation.cancelPreOrder": "P",
+    "Mutation.cancelSchoolMeals": "A", "Mutation.setPreOrderCutoff": "A",
+    "Mutation.transferBetweenSiblings": "P",
     "Query.tariffHistory": "PRASU", "Mutation.setKioskPin": "P",
 }  # fmt: skip

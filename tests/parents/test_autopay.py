@@ -1,10 +1,9 @@
 """Point 2: a parent sets up, changes, pauses, resumes and cancels an autopayment, and sets
 the low-balance alert's threshold; the workers alert and top up by the rule."""
 
-from typing import Any
-
-from tests.api.stack import Family, Stack
+from tests.api.stack import Stack
 from tests.builders import meal
+from tests.parents.inputs import run
 from tests.workers.harness import wait_for
 
 RULE = "autopay { kind amount below day state card } userErrors { field code message } position"
@@ -19,13 +18,6 @@ READ = """query($c: String!) { autopayments(contractNumber: $c) {
   lowBalanceThreshold rules { kind amount below state } } }"""
 CONTACT = """mutation($c: String!, $e: String!) { changeContact(contractNumber: $c, email: $e) {
   __typename } }"""
-
-
-def run(family: Family, query: str, name: str, **fields: Any) -> dict[str, Any]:
-    result: dict[str, Any] = family.client.data(
-        query, i={"contractNumber": family.contract, **fields}
-    )[name]
-    return result
 
 
 def test_a_threshold_autopayment_tops_up_and_the_parents_threshold_alerts(stack: Stack) -> None:

@@ -42,7 +42,9 @@ def enabled(settings: dict[str, Any], kind: str) -> dict[str, bool]:
     return {c["channel"]: c["enabled"] for c in found["channels"]}
 
 
-def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(stack: Stack) -> None:
+def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(
+    travelled: datetime, stack: Stack
+) -> None:
     loud, loud_phone, _ = a_parent_on_sms_plus(stack, "loud")
     quiet, quiet_phone, quiet_email = a_parent_on_sms_plus(stack, "quiet")
 

@@ -1,9 +1,8 @@
 """Point 4: what a parent forbids is declined at the till, and the operator sees why."""
 
-from typing import Any
-
-from tests.api.stack import Family, Stack
+from tests.api.stack import Stack
 from tests.builders import meal, snack
+from tests.parents.inputs import run
 from tests.parents.tills import decided, school_today, till
 
 PROTECTION = """protection { bannedItems allergens categoryLimits { terminalKind dailyLimit }
@@ -14,13 +13,6 @@ FREEZE = f"mutation($i: FreezeCardsInput!) {{ freezeCards(input: $i) {{ {PROTECT
 UNFREEZE = f"mutation($i: UnfreezeCardsInput!) {{ unfreezeCards(input: $i) {{ {PROTECTION} }} }}"
 BLOCK = """mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) {
   __typename } }"""
-
-
-def run(family: Family, query: str, name: str, **fields: Any) -> dict[str, Any]:
-    found: dict[str, Any] = family.client.data(
-        query, i={"contractNumber": family.contract, **fields}
-    )[name]
-    return found
 
 
 def test_bans_allergens_limits_and_a_freeze_decline_at_the_till(stack: Stack) -> None:

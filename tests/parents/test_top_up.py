@@ -18,7 +18,8 @@ STATUS = """query($c: String!, $p: String!) { topUp(contractNumber: $c, paymentI
   status reason } }"""
 RATE = """mutation($s: UUID!, $d: Date!) { setCommissionRate(school: $s, channel: BANK_CARD,
   rate: "0.03", effectiveFrom: $d) { __typename } }"""
-BALANCE = "query($c: String!, $a: Position) { account(contractNumber: $c, after: $a) { regular } }"
+BALANCE = """query($c: String!, $a: Position) {
+  account(contractNumber: $c, atLeast: $a) { regular } }"""
 
 
 def topped_up(stack: Stack, account_id: object) -> list[Account.ToppedUp]:

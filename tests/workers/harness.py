@@ -34,17 +34,21 @@ LOGS = Path(__file__).resolve().parents[2] / "var" / "test" / "workers"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    """Poll `condition` until it is truthy; fail with `what` after `timeout` seconds."""
+    """Poll `condition` until it is truthy; fail with `what` after `timeout` seconds. The pauses
+    grow from 5 ms to `every`: a condition met at once is seen at once, a long wait costs few
+    checks."""
     pause = threading.Event()
     deadline = threading.Event()
     timer = threading.Timer(timeout, deadline.set)
     timer.start()
+    wait = min(0.005, every)
     try:
         while not deadline.is_set():
             value = condition()
             if value:
                 return value
-            pause.wait(every)
+            pause.wait(wait)
+            wait = min(wait * 2, every)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
     finally:
         timer.cancel()
@@ -74,6 +78,8 @@ class Stack:
         self.settings = WorkerSettings.from_env(self.env())
         self.actors: Actors = declare(build_broker(self.redis_url, self.settings))
         self.redis = redis.Redis.from_url(self.redis_url)
+        self._query_lock = threading.Lock()
+        self._query_conn: psycopg.Connection[tuple[Any, ...]] | None = None
         LOGS.mkdir(parents=True, exist_ok=True)
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -97,6 +103,9 @@ class Stack:
             "WORKERS_SEND_LEASE_SECONDS": "3",
             "WORKERS_SCHEDULER_TICK_SECONDS": "0.3",
             "WORKERS_FEED_POLL_SECONDS": "0.05",
+            # dramatiq's own idle poll of Redis backs off up to this (default 1 s), and a
+            # stopping worker waits as long: a job enqueued after a quiet moment waited for it
+            "dramatiq_worker_timeout": "100",
             "INFOSHKOLA_CLOCK": child_clock(),  # the children read the test's (travelled) time
             **self.extra_env,
             **extra,
@@ -118,7 +127,8 @@ class Stack:
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop_children(self) -> None:
+        """SIGTERM every child started (SIGKILL after 15 s), and forget them."""
         for child in self.children:
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
@@ -128,13 +138,28 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait(timeout=5)
+        self.children.clear()
+
+    def stop(self) -> None:
+        self.stop_children()
         self.ledger.close()
+        if self._query_conn is not None:
+            self._query_conn.close()
         for key in self.redis.scan_iter(f"{self.namespace}:*"):
             self.redis.delete(key)
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
+        """On one autocommit connection kept for the stack (waits query many times a second),
+        opened again if the server dropped it."""
+        with self._query_lock:
+            if self._query_conn is None or self._query_conn.closed:
+                self._query_conn = psycopg.connect(self.database_url, autocommit=True)
+            try:
+                return self._query_conn.execute(sql, params).fetchall()
+            except psycopg.OperationalError:
+                self._query_conn.close()
+                self._query_conn = psycopg.connect(self.database_url, autocommit=True)
+                return self._query_conn.execute(sql, params).fetchall()
 
     def fed_up_to_now(self) -> bool:
         """The feed has processed every event recorded so far."""

@@ -37,12 +37,12 @@ def noon_utc(day: date) -> str:
 
 
 def test_the_scheduler_credits_each_pupil_once_per_school_day_and_not_on_a_closed_day(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = new_school(stack.ledger)
     fed, plain = world.pupil(deposit=10_000), world.pupil(deposit=10_000)
     stack.ledger.grant_subsidy(fed.account_id, "многодетная семья", 12_000)
-    today = datetime.now(ZONE).date()
+    today = travelled.astimezone(ZONE).date()
     tuesday = weekday_after(today, 2)
     saturday = weekday_after(today, 6)
     for part in ("feed", "worker"):
@@ -81,10 +81,10 @@ def test_the_scheduler_credits_each_pupil_once_per_school_day_and_not_on_a_close
 
 
 def test_the_schools_low_balance_default_alerts_parents_who_set_no_threshold(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = new_school(stack.ledger)
-    today = datetime.now(ZONE).date()
+    today = travelled.astimezone(ZONE).date()
     school_settings.schedule_setting(stack.ledger, world.school_id,
                                      school_settings.LOW_BALANCE, 45_000, today)  # fmt: skip
     default, own = world.pupil(deposit=50_000), world.pupil(deposit=50_000)

@@ -1,0 +1,279 @@
+"""Parents plan (issue 12, point 5): meals pre-ordered from the published menu before the
+school's cut-off, paid at order, served at the till, refunded when cancelled; the school's
+cut-off and its cancellations. Transfers between siblings: `api/graphql/transfers.py`."""
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.scalars import Kopecks, Position
+from domain import preorder as rules
+from domain import school_settings
+from domain.preorders import PreOrders
+from projections.preorders import list_preorders, portions
+
+SchoolArgument = Annotated[UUID, strawberry.argument(description="The school.")]
+DayArgument = Annotated[date, strawberry.argument(description="The school-local day of the meal.")]
+
+
+@strawberry.enum(description="Where a pre-order stands.")
+class PreOrderStatus(Enum):
+    PLACED = strawberry.enum_value("placed", description="Paid; some dishes still to serve.")
+    SERVED = strawberry.enum_value("served", description="Every dish was served at the till.")
+    CANCELLED = strawberry.enum_value(
+        "cancelled", description="Every dish not served was cancelled and refunded."
+    )
+
+
+@strawberry.type(description="A dish of a pre-order.")
+class PreOrderLine:
+    code: str = strawberry.field(description="The dish's code on the menu.")
+    name: str = strawberry.field(description="The dish's name on the menu.")
+    price: Kopecks = strawberry.field(description="The price of one portion when ordered.")
+    quantity: int = strawberry.field(description="Portions.")
+
+    @classmethod
+    def of(cls, line: dict[str, Any]) -> "PreOrderLine":
+        return cls(
+            code=str(line["code"]),
+            name=str(line["name"]),
+            price=Kopecks(int(line["price"])),
+            quantity=int(line["quantity"]),
+        )
+
+
+@strawberry.type(description="A meal ordered ahead for one school day, paid when ordered.")
+class PreOrder:
+    pre_order_id: str = strawberry.field(description="The pre-order's id.")
+    meal_date: date = strawberry.field(description="The school-local day of the meal.")
+    items: list[PreOrderLine] = strawberry.field(description="The dishes as ordered.")
+    open_items: list[PreOrderLine] = strawberry.field(
+        description="The dishes still to serve (neither served nor cancelled)."
+    )
+    amount: Kopecks = strawberry.field(description="What was paid when it was ordered.")
+    refunded: Kopecks = strawberry.field(description="What came back for cancelled dishes.")
+    status: PreOrderStatus = strawberry.field(description="Where it stands.")
+    cancel_reason: str | None = strawberry.field(description="Why dishes were cancelled.")
+    cutoff_at: datetime = strawberry.field(
+        description="Until when the parent may cancel it (UTC): the school's cut-off."
+    )
+
+    @classmethod
+    def of(cls, preorder_id: str, o: dict[str, Any]) -> "PreOrder":
+        """From the account's state (`domain.preorder`) or a `preorders` row."""
+        open_items = o["open_items"] if "open_items" in o else list(o["lines"].values())
+        cutoff = o["cutoff_at"]
+        return cls(
+            pre_order_id=preorder_id,
+            meal_date=date.fromisoformat(str(o["meal_date"])),
+            items=[PreOrderLine.of(i) for i in o["items"]],
+            open_items=[PreOrderLine.of(i) for i in open_items],
+            amount=Kopecks(int(o["amount"])),
+            refunded=Kopecks(int(o["refunded"])),
+            status=PreOrderStatus(o["status"]),
+            cancel_reason=o.get("cancel_reason", o.get("reason")),
+            cutoff_at=cutoff if isinstance(cutoff, datetime) else datetime.fromisoformat(cutoff),
+        )
+
+
+@strawberry.type(description="Portions of one dish pre-ordered for a day and still to serve.")
+class PreOrderPortions:
+    code: str = strawberry.field(description="The dish's code on the menu.")
+    name: str = strawberry.field(description="The dish's name.")
+    portions: int = strawberry.field(description="Portions ordered and not yet served.")
+
+
+@strawberry.input(description="A dish to pre-order.")
+class PreOrderItemInput:
+    code: str = strawberry.field(description="The dish's code on that day's published menu.")
+    quantity: int = strawberry.field(default=1, description="Portions (1 to 5).")
+
+
+@strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
+class PlacePreOrderInput:
+    contract_number: str = strawberry.field(description="The child's contract.")
+    meal_date: date = strawberry.field(description="The school-local day of the meal.")
+    items: list[PreOrderItemInput] = strawberry.field(description="The dishes (1 to 10).")
+
+
+@strawberry.input(description="Cancel a pre-order before the cut-off: refunded in full.")
+class CancelPreOrderInput:
+    contract_number: str = strawberry.field(description="The child's contract.")
+    pre_order_id: str = strawberry.field(description="The pre-order to cancel.")
+
+
+@strawberry.type(description="The pre-order as it now stands.")
+class PreOrderPayload:
+    pre_order: PreOrder | None = strawberry.field(description="The pre-order.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+@strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
+class CancelSchoolMealsInput:
+    school: UUID = strawberry.field(description="The school.")
+    meal_date: date = strawberry.field(description="The school-local day (today or later).")
+    item_codes: list[str] = strawberry.field(
+        default_factory=list, description="The dishes cancelled; empty: the whole day."
+    )
+    reason: str = strawberry.field(description="Why, as the parents will read it.")
+
+
+@strawberry.type(description="What the cancellation refunded (this run).")
+class CancelSchoolMealsPayload:
+    refunded_pre_orders: int = strawberry.field(
+        description="Pre-orders refunded, in part or whole."
+    )
+    refunded: Kopecks = strawberry.field(description="Kopecks credited back to the accounts.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+@strawberry.input(description="When the school's pre-orders close.")
+class SetPreOrderCutoffInput:
+    school: UUID = strawberry.field(description="The school.")
+    cutoff: str = strawberry.field(
+        description="HH:MM school time on the day before the meal (the default is 16:00)."
+    )
+    effective_from: date | None = strawberry.field(
+        default=None, description="From which school-local day; none: today."
+    )
+
+
+@strawberry.type(description="The recorded cut-off.")
+class SetPreOrderCutoffPayload:
+    cutoff: str | None = strawberry.field(description="HH:MM, as recorded.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+    position: Position | None = strawberry.field(description="For read-your-writes.")
+
+
+async def preorder_payload(
+    info: Info[Context, None],
+    account_id: UUID,
+    preorder_id: str,
+    position: int | None,
+    errors: list[UserError],
+) -> PreOrderPayload:
+    if errors:
+        return PreOrderPayload(pre_order=None, user_errors=errors, position=None)
+    services = info.context.services
+    account = await services.run(services.ledger.account, account_id)
+    found = rules.preorders_of(account)[preorder_id]
+    return PreOrderPayload(
+        pre_order=PreOrder.of(preorder_id, found), user_errors=[], position=position_of(position)
+    )
+
+
+@strawberry.type
+class PlanQuery:
+    @strawberry.field(description="A child's pre-orders, the latest meal first.")
+    async def pre_orders(
+        self,
+        info: Info[Context, None],
+        contract_number: Annotated[str, strawberry.argument(description="The child's contract.")],
+        since: Annotated[
+            date | None,
+            strawberry.argument(description="Only meals from this school-local day on."),
+        ] = None,
+    ) -> list[PreOrder]:
+        ref = await perm.account(info, "Query.preOrders", contract_number)
+        found = await info.context.services.read(list_preorders, ref.account_id, since)
+        return [PreOrder.of(r["preorder_id"], r) for r in found]
+
+    @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
+    async def pre_order_portions(
+        self, info: Info[Context, None], school: UUID, meal_date: date
+    ) -> list[PreOrderPortions]:
+        await perm.school(info, "Query.preOrderPortions", school)
+        found = await info.context.services.read(portions, school, meal_date)
+        return [
+            PreOrderPortions(code=r["code"], name=r["name"], portions=r["ordered"]) for r in found
+        ]
+
+    @strawberry.field(description="When pre-orders for a school day close (UTC).")
+    async def pre_order_cutoff(
+        self, info: Info[Context, None], school: SchoolArgument, meal_date: DayArgument
+    ) -> datetime:
+        await perm.school(info, "Query.preOrderCutoff", school)
+        services = info.context.services
+        found = await services.run(services.ledger.school, school)
+        return rules.cutoff_for(found, meal_date)
+
+
+@strawberry.type
+class PlanMutation:
+    @strawberry.mutation(
+        description="Parents: pre-order a meal from the day's published menu before the "
+        "school's cut-off; paid now, served at the canteen's till without a second charge."
+    )
+    async def place_pre_order(
+        self, info: Info[Context, None], input: PlacePreOrderInput
+    ) -> PreOrderPayload:
+        ref = await perm.account(info, "Mutation.placePreOrder", input.contract_number)
+        order = [{"code": i.code, "quantity": i.quantity} for i in input.items]
+        preorders = PreOrders(info.context.services.ledger)
+        placed, errors = await attempt(
+            info, preorders.place, ref.account_id, input.meal_date, order
+        )
+        preorder_id = placed.preorder_id if placed else ""
+        position = placed.position if placed else None
+        return await preorder_payload(info, ref.account_id, preorder_id, position, errors)
+
+    @strawberry.mutation(description="Parents: cancel a pre-order before its cut-off (refunded).")
+    async def cancel_pre_order(
+        self, info: Info[Context, None], input: CancelPreOrderInput
+    ) -> PreOrderPayload:
+        ref = await perm.account(info, "Mutation.cancelPreOrder", input.contract_number)
+        preorders = PreOrders(info.context.services.ledger)
+        preorder_id = input.pre_order_id[:64]
+        position, errors = await attempt(info, preorders.cancel, ref.account_id, preorder_id)
+        return await preorder_payload(info, ref.account_id, preorder_id, position, errors)
+
+    @strawberry.mutation(
+        description="School admins: cancel a day's meals or some dishes; every pre-order of "
+        "them is refunded once (running it again refunds only what is left)."
+    )
+    async def cancel_school_meals(
+        self, info: Info[Context, None], input: CancelSchoolMealsInput
+    ) -> CancelSchoolMealsPayload:
+        school = await perm.school(info, "Mutation.cancelSchoolMeals", input.school)
+        preorders = PreOrders(info.context.services.ledger)
+        codes = list(input.item_codes)[: rules.MAX_LINES * 10]
+        done, errors = await attempt(
+            info, preorders.cancel_service, school, input.meal_date, codes, input.reason
+        )
+        return CancelSchoolMealsPayload(
+            refunded_pre_orders=done.preorders if done else 0,
+            refunded=Kopecks(done.amount if done else 0),
+            user_errors=errors,
+            position=position_of(done.position if done else None),
+        )
+
+    @strawberry.mutation(description="School admins: when pre-orders close, from a day on.")
+    async def set_pre_order_cutoff(
+        self, info: Info[Context, None], input: SetPreOrderCutoffInput
+    ) -> SetPreOrderCutoffPayload:
+        school = await perm.school(info, "Mutation.setPreOrderCutoff", input.school)
+        ledger = info.context.services.ledger
+        setting = school_settings.PREORDER_CUTOFF
+        position, errors = await attempt(
+            info,
+            school_settings.schedule_setting,
+            ledger,
+            school,
+            setting,
+            input.cutoff,
+            input.effective_from,
+        )
+        return SetPreOrderCutoffPayload(
+            cutoff=None if errors else input.cutoff,
+            user_errors=errors,
+            position=position_of(position),
+        )

@@ -1,0 +1,113 @@
+"""preorders: every pre-order with what is still to serve, what was served and refunded.
+
+One row per pre-order: the lines ordered, the lines still open, what was paid, what came
+back and why, its status (`placed`, `served`, `cancelled`) and its cut-off. A parent lists
+their child's; the kitchen counts the portions of a day.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+import psycopg
+from psycopg import Cursor
+
+from domain.preorder import CANCELLED, PLACED, SERVED, PreOrderCancelled, PreOrderPlaced
+from domain.preorder import PreOrderServed as Served
+from projections import rows
+from projections.base import Projection, Tables, Tracked
+from projections.directory import Directory
+
+COLUMNS = (
+    ("preorder_id", "text"),
+    ("account_id", "uuid"),
+    ("school_id", "uuid"),
+    ("meal_date", "date"),
+    ("items", "jsonb"),
+    ("open_items", "jsonb"),
+    ("amount", "bigint"),
+    ("refunded", "bigint"),
+    ("status", "text"),
+    ("cancel_reason", "text"),
+    ("cutoff_at", "timestamptz"),
+    ("placed_at", "timestamptz"),
+    ("position", "bigint"),
+)
+
+
+def taken(lines: list[dict[str, Any]], items: Sequence[Mapping[str, Any]]) -> list[Any]:
+    left = {str(line["code"]): dict(line) for line in lines}
+    for item in items:
+        line = left.get(str(item["code"]))
+        if line is not None:
+            line["quantity"] -= int(item["quantity"])
+            if line["quantity"] <= 0:
+                del left[str(item["code"])]
+    return list(left.values())
+
+
+class PreOrdersView(Projection):
+    name = "preorders"
+    reads = (PreOrderPlaced, PreOrderCancelled, Served)
+    tables: ClassVar[Mapping[str, str]] = {
+        "preorders": "preorder_id text PRIMARY KEY, account_id uuid NOT NULL,"
+        " school_id uuid NOT NULL, meal_date date NOT NULL, items jsonb NOT NULL,"
+        " open_items jsonb NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,"
+        " status text NOT NULL, cancel_reason text, cutoff_at timestamptz NOT NULL,"
+        " placed_at timestamptz NOT NULL, position bigint NOT NULL"
+    }
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {
+        "preorders": ("account_id, meal_date", "school_id, meal_date")
+    }
+
+    def apply(
+        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
+    ) -> None:
+        ids = [e.event.preorder_id for e in batch]
+        state = {
+            k: list(v)
+            for k, v in rows.fetch(cur, t["preorders"], COLUMNS, "preorder_id", ids).items()
+        }
+        for tracked in batch:
+            e = tracked.event
+            if isinstance(e, PreOrderPlaced):
+                state[e.preorder_id] = [
+                    e.preorder_id, e.originator_id, e.school_id, date.fromisoformat(e.meal_date),
+                    e.items, e.items, e.amount, 0, PLACED, None, e.cutoff_at, e.timestamp,
+                    tracked.position,
+                ]  # fmt: skip
+                continue
+            row = state[e.preorder_id]
+            row[5] = taken(row[5], e.items)
+            if isinstance(e, PreOrderCancelled):
+                row[7] += e.to_regular + e.to_subsidised
+                row[9] = e.reason
+            if not row[5]:
+                row[8] = CANCELLED if isinstance(e, PreOrderCancelled) else SERVED
+            row[12] = tracked.position
+        rows.upsert(cur, t["preorders"], COLUMNS, ("preorder_id",), list(state.values()))
+
+
+def list_preorders(
+    conn: psycopg.Connection[Any], account_id: UUID, since: date | None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """A child's pre-orders from `since` on (all when None), the latest meal first."""
+    return rows.dicts(
+        conn,
+        "SELECT * FROM preorders WHERE account_id = %s AND (%s::date IS NULL OR meal_date >= %s)"
+        " ORDER BY meal_date DESC, placed_at DESC LIMIT %s",
+        (account_id, since, since, limit),
+    )
+
+
+def portions(conn: psycopg.Connection[Any], school_id: UUID, day: date) -> list[dict[str, Any]]:
+    """The kitchen's count for a day: per dish, the portions ordered and still to serve."""
+    return rows.dicts(
+        conn,
+        "SELECT o.line->>'code' AS code, max(o.line->>'name') AS name,"
+        " sum((o.line->>'quantity')::int) AS ordered"
+        " FROM preorders p, jsonb_array_elements(p.open_items) AS o(line)"
+        " WHERE p.school_id = %s AND p.meal_date = %s GROUP BY 1 ORDER BY 1",
+        (school_id, day),
+    )
