@@ -42,8 +42,10 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SOURCES)
 
 web: $(WEB)/dist/index.html
 
+# The front end's tests, and graphql-schema-linter's rules (frontend/.graphql-schema-linterrc:
+# all but the sorting ones) over schema.graphql.
 web-test: $(WEB)/node_modules/.installed
-	cd $(WEB) && npm run codegen && npm test
+	cd $(WEB) && npm run codegen && npm test && npm run lint:schema
 
 system-packages:
 	@bash .ci/system-packages $(DEBIAN_PACKAGES)
@@ -81,10 +83,14 @@ lock: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/infoshkola up
 
-# The tap path against raw PostgreSQL (a few minutes; JSON in var/bench.json, a py-spy profile
-# of the API in var/bench-profile.txt), then the durability test with more crashes.
+# The tap path against raw PostgreSQL, open loop with GraphQL and projection lag, the lunch
+# rush (JSON in var/bench.json; BENCH_ARGS="--rush-schools 10" for a quicker run), py-spy
+# profiles of an HTTP tap and a GraphQL query (var/profile/), then the durability test with
+# more crashes and the projections' catch-up.
+BENCH_ARGS ?=
 bench: setup services
-	$(PY) -u -m bench.run --json var/bench.json --profile var/bench-profile.txt
+	$(PY) -u -m bench.run --json var/bench.json --profile var/bench-profile.txt $(BENCH_ARGS)
+	$(PY) -u -m bench.profile --out var/profile
 	INFOSHKOLA_DURABILITY_CRASHES=6 $(PY) -m pytest -q -p no:cacheprovider tests/adapters/test_durability.py
 	$(PY) -u -m bench.projections --events 200000
 

@@ -3,10 +3,12 @@
 `DenyList`: blocked card UIDs per school. Cards are never unblocked (a blocked UID stays in
 the card index for good), so the list only grows; its version is the notification id of the
 school's latest `CardBlocked`. `Revocations`: revoked terminals, checked on every request
-(one indexed query for what is new, instead of loading the `School`).
+(one indexed query for what is new, instead of loading the `School`; concurrent requests
+share it).
 """
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 from uuid import UUID
@@ -84,10 +86,18 @@ class Revocations(Tail):
     def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
         super().__init__(ledger, page_size)
         self._revoked: set[UUID] = set()
+        self._fresh_from = 0  # when the latest finished catch-up began (monotonic ns)
 
     def is_revoked(self, terminal_id: UUID) -> bool:
+        """As of a look at the store that began after this call did: a revocation committed
+        before the request arrived always counts. Requests that arrive together share one
+        look (the others wait for it on the lock), not one look (two queries) each."""
+        arrived = time.monotonic_ns()
         with self._lock:
-            self.catch_up()
+            if self._fresh_from <= arrived:
+                began = time.monotonic_ns()
+                self.catch_up()
+                self._fresh_from = began
             return terminal_id in self._revoked
 
     def see(self, event: Any, position: int) -> None:

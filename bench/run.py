@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import platform
 import random
 import subprocess
 import sys
@@ -41,9 +42,15 @@ import psycopg
 from adapters.postgres import drop_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal, signed_headers
 from api.tap_batcher import TapBatcher
+from bench.lag import wait_until_caught_up
+from bench.load import Plan, Till
+from bench.open_loop import run_load
+from bench.rush import Rush
+from bench.rush import run as run_rush
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
+from identity.service import Identity, Role
 from tests.builders import meal, new_uid
 from tests.services import fresh_database
 
@@ -61,11 +68,6 @@ RAW_INSERT = (
     "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
 )
 STATE = os.urandom(300)  # about the size of a stored purchase event
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 def load_average() -> float:
@@ -225,19 +227,22 @@ def bench_in_process(town: Town, seconds: float, schools: dict[str, UUID]) -> di
 # 4. and 5. over HTTP
 
 
-def start_api(url: str, port: int, var: Path) -> subprocess.Popen[str]:
+def start_api(url: str, port: int, var: Path, workers: int = 1) -> subprocess.Popen[str]:
     env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var),
            "POSTGRES_POOL_SIZE": "8"}  # fmt: skip
     command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert proc.stderr is not None
-    deadline = time.monotonic() + 60
-    for line in proc.stderr:
-        if "Uvicorn running on" in line:
+    deadline, started = time.monotonic() + 120, 0
+    for line in proc.stderr:  # every worker process says so when its app is up
+        started += "Application startup complete" in line
+        if started >= workers:
             break
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or proc.poll() is not None:
             raise RuntimeError("the API did not start")
     threading.Thread(target=lambda: [None for _ in proc.stderr or []], daemon=True).start()
     return proc
@@ -320,31 +325,41 @@ async def http_closed(tills: Tills, concurrency: int, seconds: float) -> tuple[f
         return done / (time.monotonic() - started), errors
 
 
-async def http_open(tills: Tills, rate: int, seconds: float) -> dict[str, float]:
-    tills.renew()
-    rng = random.Random(rate)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    latencies: list[float] = []
-    errors = 0
-    async with httpx.AsyncClient(base_url=tills.base, limits=limits, timeout=30) as client:
+def start_projections(url: str, var: Path) -> subprocess.Popen[bytes]:
+    """`infoshkola projections run`, the read models' process, as in production."""
+    env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var)}
+    command = [sys.executable, "-m", "cli.main", "projections", "run", "--report-every", "600"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        async def one(due: float) -> None:
-            nonlocal errors
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            status = await tills.tap(client, rng, turnstile=rng.random() < 0.1)
-            latencies.append(time.monotonic() - due)
-            errors += status != 200
 
-        start = time.monotonic() + 0.2
-        count = int(rate * seconds)
-        await asyncio.gather(*(one(start + n / rate) for n in range(count)))
-    return {
-        "offered (taps/s)": rate,
-        "p50 (ms)": round(percentile(latencies, 0.5) * 1000, 1),
-        "p99 (ms)": round(percentile(latencies, 0.99) * 1000, 1),
-        "max (ms)": round(max(latencies) * 1000, 1),
-        "errors": errors,
-    }
+def staff_token(url: str, base: str) -> str:
+    """A support user over every school logs in through the API: its bearer token."""
+    identity = Identity(url)
+    name, password = f"bench-{uuid4().hex[:8]}", f"bench-{uuid4().hex}"
+    try:
+        identity.create_staff(name, password, Role.SUPPORT, all_schools=True)
+    finally:
+        identity.close()
+    login = (
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) {"
+        " ... on Session { accessToken } ... on Problem { code } } }"
+    )
+    answer = httpx.post(
+        f"{base}/graphql", json={"query": login, "variables": {"u": name, "p": password}},
+        timeout=30,
+    ).json()  # fmt: skip
+    return str(answer["data"]["login"]["accessToken"])
+
+
+def load_tills(tills: Tills) -> list[Till]:
+    """The signed terminals for `bench.load`, each with its school's cards and hot cards."""
+    found = []
+    for terminal, (school, secret) in tills.school_of_terminal.items():
+        cards = tills.cards_of[school]
+        kind = "turnstile" if terminal in tills.turnstiles else "canteen_pos"
+        hot = [c for c in tills.town.hot if c in set(cards)]
+        found.append(Till(str(terminal), secret, kind, tills.counters.get(terminal, 0), cards, hot))
+    return found
 
 
 def check_balances(town: Town) -> int:
@@ -362,13 +377,23 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=4)
     parser.add_argument("--pupils", type=int, default=200)
     parser.add_argument("--rates", default="200,500", help="open-loop offered taps/s")
-    parser.add_argument("--open-seconds", type=float, default=5.0)
+    parser.add_argument("--open-seconds", type=float, default=10.0)
+    parser.add_argument("--graphql-rate", type=float, default=200.0, help="during the open loop")
+    parser.add_argument("--rush-schools", type=int, default=50, help="0: no lunch rush")
+    parser.add_argument("--rush-taps", type=int, default=600, help="canteen taps per school")
+    parser.add_argument("--rush-seconds", type=float, default=60.0)
+    parser.add_argument("--rush-pupils", type=int, default=20, help="pupils per school")
+    parser.add_argument("--rush-graphql-rate", type=float, default=100.0)
+    parser.add_argument("--api-workers", type=int, default=1, help="`infoshkola api --workers`")
     parser.add_argument("--json", type=Path, default=Path("var/bench.json"))
     parser.add_argument("--profile", type=Path, help="py-spy the API during 32 HTTP tills")
     args = parser.parse_args()
-    results: dict[str, Any] = {"load average before": load_average(), "started": time.time()}
+    results: dict[str, Any] = {
+        "machine": machine(), "load average before": load_average(), "started": time.time(),
+        "arguments": {k: str(v) for k, v in vars(args).items()},
+    }  # fmt: skip
     url = fresh_database()
-    api = None
+    processes: list[subprocess.Popen[Any]] = []
     try:
         print("the limit")
         results["raw"] = bench_raw(url, args.seconds)
@@ -382,17 +407,20 @@ def main() -> None:
         from tests.terminals.test_server import free_port
 
         port = free_port()
-        api = start_api(url, port, Path(f"var/bench-{port}"))
-        tills = Tills(town, schools, f"http://127.0.0.1:{port}")
+        var = Path(f"var/bench-{port}")
+        api = start_api(url, port, var, args.api_workers)
+        processes.append(api)
+        base = f"http://127.0.0.1:{port}"
+        tills = Tills(town, schools, base)
         http: dict[str, float] = {}
         for concurrency in (1, 8, 32):
             profiler = None
             if args.profile and concurrency == 32:
                 spy = str(Path(sys.executable).parent / "py-spy")
                 profiler = subprocess.Popen(
-                    [spy, "record", "--pid", str(api.pid), "--format", "raw", "--duration",
-                     str(int(args.seconds)), "--rate", "200", "--output", str(args.profile),
-                     "--nonblocking"],
+                    [spy, "record", "--pid", str(api.pid), "--subprocesses", "--format", "raw",
+                     "--duration", str(int(args.seconds)), "--rate", "200", "--output",
+                     str(args.profile), "--nonblocking"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
             rate, errors = asyncio.run(http_closed(tills, concurrency, args.seconds))
@@ -401,27 +429,55 @@ def main() -> None:
             http[f"HTTP signed, {concurrency} tills (taps/s)"] = round(rate)
             print(f"  HTTP, {concurrency:>2} tills: {rate:8,.0f} taps/s, {errors} errors")
         results["http"] = http
+        print("open loop (bench.load in its own process), projections running")
+        processes.append(start_projections(url, var))
+        wait_until_caught_up(url, town.ledger.recorder.max_notification_id() or 0)
+        token = staff_token(url, base)
+        contracts = [town.ledger.account(a).contract_number for a in town.accounts.values()]
+        plan_tills = load_tills(tills)
         results["open loop"] = []
         for rate in (int(r) for r in args.rates.split(",")):
-            figures = asyncio.run(http_open(tills, rate, args.open_seconds))
+            plan = Plan(
+                base=base, seconds=args.open_seconds, tap_rate=rate, tills=plan_tills,
+                items=[meal(100)], graphql_rate=args.graphql_rate, token=token,
+                contracts=contracts, seed=rate,
+            )  # fmt: skip
+            figures, _ = run_load(plan, url)
             results["open loop"].append(figures)
-            print(f"  open loop {figures}")
+            print(json.dumps(figures, ensure_ascii=False))
         results["ratios to the best raw single-row rate"] = {
             k: round(v / best, 2)
             for part in ("in process", "http")
             for k, v in results[part].items()
         }
         results["accounts below zero or above their deposit (must be 0)"] = check_balances(town)
+        if args.rush_schools:
+            print(f"lunch rush: {args.rush_schools} schools x {args.rush_taps} canteen taps")
+            rush = Rush(
+                schools=args.rush_schools, taps_per_school=args.rush_taps,
+                seconds=args.rush_seconds, pupils=args.rush_pupils,
+                graphql_rate=args.rush_graphql_rate,
+            )  # fmt: skip
+            results["lunch rush"] = run_rush(rush, town.ledger, url, base, token, str(var))
+            print(json.dumps(results["lunch rush"], ensure_ascii=False))
         results["load average after"] = load_average()
         print(json.dumps(results, indent=1, ensure_ascii=False))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False))
         town.ledger.close()
     finally:
-        if api is not None:
-            api.terminate()
-            api.wait(timeout=30)
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
         drop_database(url)
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), "unknown CPU",
+    )  # fmt: skip
+    return f"{os.cpu_count()} cores, {cpu}, {platform.platform()}"
 
 
 if __name__ == "__main__":

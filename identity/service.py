@@ -231,20 +231,20 @@ class Identity:
     def _principal(
         self, conn: psycopg.Connection[Any], principal_id: UUID, session_id: UUID
     ) -> Principal | None:
+        # one round trip per request: the session, the principal and its grants together
         row = conn.execute(
-            "SELECT p.kind, p.role, p.school_ids, p.all_schools FROM identity_sessions s"
-            " JOIN identity_principals p USING (principal_id)"
+            "SELECT p.kind, p.role, p.school_ids, p.all_schools,"
+            " (SELECT coalesce(array_agg(ARRAY[g.account_id::text, g.contract_number, g.access]"
+            "  ORDER BY g.contract_number), '{}') FROM identity_grants g"
+            "  WHERE g.principal_id = p.principal_id)"
+            " FROM identity_sessions s JOIN identity_principals p USING (principal_id)"
             " WHERE s.session_id = %s AND s.principal_id = %s AND s.revoked_at IS NULL"
             " AND s.expires_at > now() AND NOT p.disabled",
             (session_id, principal_id),
         ).fetchone()
         if row is None:
             return None
-        grants = conn.execute(
-            "SELECT account_id, contract_number, access FROM identity_grants"
-            " WHERE principal_id = %s ORDER BY contract_number",
-            (principal_id,),
-        ).fetchall()
+        grants = [(UUID(a), c, x) for a, c, x in row[4]]
         return Principal(
             principal_id,
             row[0],

@@ -5,10 +5,13 @@ Unknown and known logins get the same answers (`INVALID_CREDENTIALS`, `THROTTLED
 transaction that makes them (no request waits for the SMS gateway).
 """
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, NewPassword, Username
 from api.graphql.context import Context
 from api.graphql.enums import ProblemCode, convert
 from api.graphql.mutations import PHONE
@@ -42,7 +45,12 @@ class IdentityMutation:
         description="Log in with a contract number (parents), a phone (representatives) or a "
         "staff username. Every attempt counts against the login's and the address's limits."
     )
-    async def login(self, info: Info[Context, None], username: str, password: str) -> LoginResult:
+    async def login(
+        self,
+        info: Info[Context, None],
+        username: Username,
+        password: Annotated[str, strawberry.argument(description="The password.")],
+    ) -> LoginResult:
         ctx = info.context
         try:
             issued = await ctx.services.run(
@@ -53,7 +61,13 @@ class IdentityMutation:
         return Session.of(issued)
 
     @strawberry.mutation(description="A new access token for a live session (rotates the token).")
-    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> LoginResult:
+    async def refresh_token(
+        self,
+        info: Info[Context, None],
+        refresh_token: Annotated[
+            str, strawberry.argument(description="The refresh token of the session.")
+        ],
+    ) -> LoginResult:
         services = info.context.services
         try:
             return Session.of(await services.run(services.identity.refresh, refresh_token))
@@ -71,7 +85,10 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Change the password; every session of the login ends.")
     async def change_password(
-        self, info: Info[Context, None], old_password: str, new_password: str
+        self,
+        info: Info[Context, None],
+        old_password: Annotated[str, strawberry.argument(description="The current password.")],
+        new_password: NewPassword,
     ) -> RequestResult:
         principal = await perm.viewer_for(info, "Mutation.changePassword")
         ctx = info.context
@@ -90,7 +107,7 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Send a one-time code by SMS to the login's phone.")
     async def request_password_reset(
-        self, info: Info[Context, None], username: str
+        self, info: Info[Context, None], username: Username
     ) -> RequestResult:
         ctx = info.context
         try:
@@ -101,7 +118,11 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Set a new password with the SMS code; every session ends.")
     async def reset_password(
-        self, info: Info[Context, None], username: str, code: str, new_password: str
+        self,
+        info: Info[Context, None],
+        username: Username,
+        code: Annotated[str, strawberry.argument(description="The one-time code from the SMS.")],
+        new_password: NewPassword,
     ) -> RequestResult:
         ctx = info.context
         try:
@@ -117,7 +138,12 @@ class IdentityMutation:
         "they log in with their phone and a password sent to it by SMS."
     )
     async def add_representative(
-        self, info: Info[Context, None], contract_number: str, phone: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        phone: Annotated[
+            str, strawberry.argument(description="The representative's phone, +<10-15 digits>.")
+        ],
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.addRepresentative", contract_number)
         phone = phone.strip()
@@ -137,7 +163,9 @@ class IdentityMutation:
         return Done(position=await head(info))
 
     @strawberry.mutation(description="Support: a new password by SMS to the contract's parent.")
-    async def reset_access(self, info: Info[Context, None], contract_number: str) -> CommandResult:
+    async def reset_access(
+        self, info: Info[Context, None], contract_number: ContractNumber
+    ) -> CommandResult:
         ref = await perm.account(info, "Mutation.resetAccess", contract_number)
         services = info.context.services
         found = await services.run(services.identity.reset_access, ref.contract_number)

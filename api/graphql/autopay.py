@@ -1,11 +1,13 @@
 """Autopayments and the low-balance alert from the parent's login (issue 12, point 2)."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
@@ -118,7 +120,7 @@ def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> Au
 class AutopayQuery:
     @strawberry.field(description="Parents: the autopayment rules and the low-balance alert.")
     async def autopayments(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> AutopaySettings:
         ref = await perm.account(info, "Query.autopayments", contract_number)
         services = info.context.services
@@ -134,7 +136,7 @@ class AutopayQuery:
 class AutopayMutation:
     @strawberry.mutation(description="Parents: set up an autopayment rule.")
     async def set_up_autopay(
-        self, info: Info[Context, None], input: SetUpAutopayInput
+        self, info: Info[Context, None], input: Annotated[SetUpAutopayInput, Input]
     ) -> AutopayPayload:
         ref = await perm.account(info, "Mutation.setUpAutopay", input.contract_number)
         orders = StandingOrders(info.context.services.ledger)
@@ -152,7 +154,7 @@ class AutopayMutation:
 
     @strawberry.mutation(description="Parents: change a rule's amount, threshold, day or card.")
     async def change_autopay(
-        self, info: Info[Context, None], input: ChangeAutopayInput
+        self, info: Info[Context, None], input: Annotated[ChangeAutopayInput, Input]
     ) -> AutopayPayload:
         ref = await perm.account(info, "Mutation.changeAutopay", input.contract_number)
         orders = StandingOrders(info.context.services.ledger)
@@ -170,7 +172,7 @@ class AutopayMutation:
 
     @strawberry.mutation(description="Parents: pause a rule until resumed.")
     async def pause_autopay(
-        self, info: Info[Context, None], input: AutopayRuleInput
+        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
     ) -> AutopayPayload:
         ref = await perm.account(info, "Mutation.pauseAutopay", input.contract_number)
         orders = StandingOrders(info.context.services.ledger)
@@ -178,7 +180,7 @@ class AutopayMutation:
 
     @strawberry.mutation(description="Parents: resume a paused rule.")
     async def resume_autopay(
-        self, info: Info[Context, None], input: AutopayRuleInput
+        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
     ) -> AutopayPayload:
         ref = await perm.account(info, "Mutation.resumeAutopay", input.contract_number)
         orders = StandingOrders(info.context.services.ledger)
@@ -186,7 +188,7 @@ class AutopayMutation:
 
     @strawberry.mutation(description="Parents: end a rule.")
     async def cancel_autopay(
-        self, info: Info[Context, None], input: AutopayRuleInput
+        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
     ) -> AutopayPayload:
         ref = await perm.account(info, "Mutation.cancelAutopay", input.contract_number)
         orders = StandingOrders(info.context.services.ledger)
@@ -197,7 +199,7 @@ class AutopayMutation:
 
     @strawberry.mutation(description="Parents: alert below this balance (0: never).")
     async def set_low_balance_threshold(
-        self, info: Info[Context, None], input: SetLowBalanceThresholdInput
+        self, info: Info[Context, None], input: Annotated[SetLowBalanceThresholdInput, Input]
     ) -> LowBalanceThresholdPayload:
         ref = await perm.account(info, "Mutation.setLowBalanceThreshold", input.contract_number)
         billing = Billing(info.context.services.ledger)

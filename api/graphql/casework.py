@@ -7,12 +7,14 @@ model: they are about what was recorded, event by event.
 import json
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ChargeKey, ContractNumber, Note, Reason
 from api.graphql.context import Context
 from api.graphql.mutations import on_account, problem, recorded
 from api.graphql.scalars import Kopecks, Position
@@ -24,38 +26,44 @@ from domain.fields import REASON, text
 from domain.ledger import Ledger
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a refund is paid.")
 class RefundDestination(Enum):
-    ORIGINAL_METHOD = "original_method"
-    BANK_DETAILS = "bank_details"
+    ORIGINAL_METHOD = strawberry.enum_value(
+        "original_method", description="Back to the card or account the money came from."
+    )
+    BANK_DETAILS = strawberry.enum_value(
+        "bank_details", description="To the bank details the parent gives."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One event of an account's history, with who did it.")
 class AuditEntry:
-    position: Position
-    version: int
-    event: str
-    at: datetime
-    actor: str
-    actor_kind: str
-    fields_json: str  # the event's own fields, as JSON
-    regular_after: Kopecks
-    subsidised_after: Kopecks
-    reason: str | None
+    position: Position = strawberry.field(description="Its ledger position.")
+    version: int = strawberry.field(description="The account's version it made.")
+    event: str = strawberry.field(description="The event's name.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    actor: str = strawberry.field(description="Who (`role:login id`, `terminal:id`, `system`).")
+    actor_kind: str = strawberry.field(description="The kind of actor.")
+    fields_json: str = strawberry.field(description="The event's own fields, as JSON.")
+    regular_after: Kopecks = strawberry.field(description="The parent's wallet after it.")
+    subsidised_after: Kopecks = strawberry.field(description="The subsidy wallet after it.")
+    reason: str | None = strawberry.field(
+        description="What happened, in Russian, when it moved money."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="The format of an exported history.")
 class ExportFormat(Enum):
-    JSONL = "jsonl"
-    CSV = "csv"
+    JSONL = strawberry.enum_value("jsonl", description="JSON lines, one event a line.")
+    CSV = strawberry.enum_value("csv", description="CSV, one event a line.")
 
 
-@strawberry.type
+@strawberry.type(description="An account's whole history, as a file.")
 class HistoryExport:
-    contract_number: str
-    file_format: ExportFormat
-    entries: int
-    content: str
+    contract_number: str = strawberry.field(description="The contract.")
+    file_format: ExportFormat = strawberry.field(description="The file's format.")
+    entries: int = strawberry.field(description="How many events.")
+    content: str = strawberry.field(description="The file's text.")
 
 
 @strawberry.type
@@ -67,8 +75,10 @@ class CaseworkQuery:
     async def history_export(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        file_format: ExportFormat = ExportFormat.JSONL,
+        contract_number: ContractNumber,
+        file_format: Annotated[
+            ExportFormat, strawberry.argument(description="JSON lines or CSV.")
+        ] = ExportFormat.JSONL,
     ) -> HistoryExport:
         ref = await perm.account(info, "Query.historyExport", contract_number)
         services = info.context.services
@@ -86,9 +96,13 @@ class CaseworkQuery:
     async def audit_trail(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        contract_number: ContractNumber,
+        since: Annotated[
+            datetime | None, strawberry.argument(description="From this time (inclusive).")
+        ] = None,
+        until: Annotated[
+            datetime | None, strawberry.argument(description="Up to this time (inclusive).")
+        ] = None,
     ) -> list[AuditEntry]:
         ref = await perm.account(info, "Query.auditTrail", contract_number)
         services = info.context.services
@@ -118,7 +132,16 @@ def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> i
 class CaseworkMutation:
     @strawberry.mutation(description="Parents: contest a charge; the evidence is recorded with it.")
     async def dispute_charge(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, claim: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        claim: Annotated[
+            str,
+            strawberry.argument(
+                description="What is wrong with the charge, in the parent's words."
+            ),
+        ],
     ) -> CommandResult:
         return await on_account(
             info, "Mutation.disputeCharge", contract_number, disputed, charge_key, claim[:2000]
@@ -126,7 +149,11 @@ class CaseworkMutation:
 
     @strawberry.mutation(description="School admins: the charge goes back to the parent.")
     async def reverse_charge(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, note: str = ""
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        note: Note = "",
     ) -> CommandResult:
         return await on_account(
             info,
@@ -139,7 +166,11 @@ class CaseworkMutation:
 
     @strawberry.mutation(description="School admins: the charge stands, with the reason.")
     async def reject_dispute(
-        self, info: Info[Context, None], contract_number: str, charge_key: str, reason: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        charge_key: ChargeKey,
+        reason: Reason,
     ) -> CommandResult:
         return await on_account(
             info,
@@ -157,9 +188,17 @@ class CaseworkMutation:
     async def request_refund(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        destination: RefundDestination = RefundDestination.ORIGINAL_METHOD,
-        bank_details: str | None = None,
+        contract_number: ContractNumber,
+        destination: Annotated[
+            RefundDestination, strawberry.argument(description="Where the money goes.")
+        ] = RefundDestination.ORIGINAL_METHOD,
+        bank_details: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Bank details for `BANK_DETAILS` (kept as personal data, never in"
+                " the ledger)."
+            ),
+        ] = None,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.requestRefund", contract_number)
         services = info.context.services

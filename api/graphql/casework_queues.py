@@ -14,12 +14,14 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import AtLeast, ChargeKey, ContractNumber, Reason, SchoolId, Since, Until
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import command, problem, recorded
+from api.graphql.mutations import problem, recorded
+from api.graphql.payloads import command
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import AtLeast, Kopecks
+from api.graphql.scalars import Kopecks
 from api.graphql.types import CommandResult, Problem
 from domain import casework
 from domain.dispute import Evidence
@@ -34,64 +36,75 @@ def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-@strawberry.type
+@strawberry.type(description="A charge that looks wrong, with its evidence.")
 class FlaggedCharge:
-    contract_number: str
-    charge_key: str
-    local_date: date
-    tapped_at: datetime
-    terminal_id: UUID
-    terminal_kind: TerminalKind
-    amount: Kopecks
-    flags: list[str]
-    evidence_json: str
-    dispute_status: str | None
+    contract_number: str = strawberry.field(description="The contract.")
+    charge_key: str = strawberry.field(description="The charge's key.")
+    local_date: date = strawberry.field(description="The school-local date.")
+    tapped_at: datetime = strawberry.field(description="When the card was tapped.")
+    terminal_id: UUID = strawberry.field(description="The terminal.")
+    terminal_kind: TerminalKind = strawberry.field(description="The terminal's kind.")
+    amount: Kopecks = strawberry.field(description="What it cost.")
+    flags: list[str] = strawberry.field(
+        description="Why it looks wrong (`not_inside`, `school_closed`, `after_block`, "
+        "`photo_mismatch`, `offline_debt`)."
+    )
+    evidence_json: str = strawberry.field(description="What the projection saw, as JSON.")
+    dispute_status: str | None = strawberry.field(
+        description="The dispute's status, when disputed."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A parent's dispute of a charge.")
 class DisputeCase:
-    contract_number: str
-    charge_key: str
-    local_date: date
-    amount: Kopecks
-    claim: str
-    flags: list[str]
-    status: str  # open, reversed, rejected
-    opened_at: datetime
-    decided_at: datetime | None
-    decision: str | None
-    evidence_json: str | None  # what the projection saw when the charge was flagged
+    contract_number: str = strawberry.field(description="The contract.")
+    charge_key: str = strawberry.field(description="The disputed charge.")
+    local_date: date = strawberry.field(description="The school-local date of the charge.")
+    amount: Kopecks = strawberry.field(description="The charge's amount.")
+    claim: str = strawberry.field(description="What the parent says.")
+    flags: list[str] = strawberry.field(description="Why the charge was flagged, if it was.")
+    status: str = strawberry.field(
+        description="`open`, `reversed` or `rejected`."
+    )  # open, reversed, rejected
+    opened_at: datetime = strawberry.field(description="When the parent disputed.")
+    decided_at: datetime | None = strawberry.field(description="When the school decided.")
+    decision: str | None = strawberry.field(description="The school's note or reason.")
+    evidence_json: str | None = strawberry.field(
+        description="What the projection saw when the charge was flagged, as JSON."
+    )  # what the projection saw when the charge was flagged
 
 
-@strawberry.type
+@strawberry.type(description="A refund of an account's balance.")
 class RefundCase:
-    contract_number: str
-    class_name: str
-    pupil_status: str
-    refund_status: str
-    reason: str | None
-    fee_free: bool | None
-    destination: str | None
-    requested_amount: Kopecks | None
-    regular: Kopecks | None
-    subsidised: Kopecks | None
-    requested_at: datetime | None
-    approved_at: datetime | None
-    paid_at: datetime | None
-    paid: Kopecks | None
-    payout_ref: str | None
+    contract_number: str = strawberry.field(description="The contract.")
+    class_name: str = strawberry.field(description="The pupil's class.")
+    pupil_status: str = strawberry.field(description="The pupil's status.")
+    refund_status: str = strawberry.field(description="`requested`, `approved` or `paid`.")
+    reason: str | None = strawberry.field(description="Why it was requested.")
+    fee_free: bool | None = strawberry.field(
+        description="Without the refund fee (the pupil left, the school left)."
+    )
+    destination: str | None = strawberry.field(description="Where the money goes.")
+    requested_amount: Kopecks | None = strawberry.field(description="The balance when requested.")
+    regular: Kopecks | None = strawberry.field(description="The parent's wallet now.")
+    subsidised: Kopecks | None = strawberry.field(description="The subsidy wallet now.")
+    requested_at: datetime | None = strawberry.field(description="When requested.")
+    approved_at: datetime | None = strawberry.field(description="When approved.")
+    paid_at: datetime | None = strawberry.field(description="When paid.")
+    paid: Kopecks | None = strawberry.field(description="What was paid.")
+    payout_ref: str | None = strawberry.field(description="The bank's reference of the payout.")
 
 
-@strawberry.type
+@strawberry.type(description="What the account's history says about one charge.")
 class ChargeEvidence:
-    charge_key: str
-    local_time: str
-    school_open: bool
-    inside: bool
-    photo_check: str | None
-    flags: list[str]
-    passes_json: str
-    other_taps_json: str
+    charge_key: str = strawberry.field(description="The charge's key.")
+    local_time: str = strawberry.field(description="The school-local time of the tap.")
+    school_open: bool = strawberry.field(description="Whether the school was open that day.")
+    inside: bool = strawberry.field(description="Whether the pupil was inside then.")
+    photo_check: str | None = strawberry.field(description="The operator's photo check, when made.")
+    flags: list[str] = strawberry.field(description="Why it looks wrong, if it does.")
+    passes_json: str = strawberry.field(description="The day's turnstile passes, as JSON.")
+    other_taps_json: str = strawberry.field(description="The day's other taps, as JSON.")
 
     @classmethod
     def of(cls, e: Evidence) -> "ChargeEvidence":
@@ -107,13 +120,18 @@ class ChargeEvidence:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of terminating a school.")
 class Termination:
-    refunds_opened: int
-    closed_at_zero: int
+    refunds_opened: int = strawberry.field(
+        description="Accounts whose refund was opened and approved."
+    )
+    closed_at_zero: int = strawberry.field(description="Accounts closed at a zero balance.")
 
 
-TerminationResult = Annotated[Termination | Problem, strawberry.union("TerminationResult")]
+TerminationResult = Annotated[
+    Termination | Problem,
+    strawberry.union("TerminationResult", description="A termination's outcome, or refused."),
+]
 
 
 def kopecks(value: int | None) -> Kopecks | None:
@@ -129,9 +147,9 @@ class CaseworkQueueQuery:
     async def flagged_charges(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> list[FlaggedCharge]:
         await perm.school(info, "Query.flaggedCharges", school)
@@ -160,8 +178,13 @@ class CaseworkQueueQuery:
     async def disputes(
         self,
         info: Info[Context, None],
-        school: UUID,
-        statuses: list[str] | None = None,
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only disputes in these statuses (`open` when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[DisputeCase]:
         await perm.school(info, "Query.disputes", school)
@@ -189,8 +212,13 @@ class CaseworkQueueQuery:
     async def refunds(
         self,
         info: Info[Context, None],
-        school: UUID,
-        statuses: list[str] | None = None,
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Only refunds in these statuses (requested and approved when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[RefundCase]:
         await perm.school(info, "Query.refunds", school)
@@ -220,7 +248,7 @@ class CaseworkQueueQuery:
 
     @strawberry.field(description="Staff: what the account's history says about one charge.")
     async def charge_evidence(
-        self, info: Info[Context, None], contract_number: str, charge_key: str
+        self, info: Info[Context, None], contract_number: ContractNumber, charge_key: ChargeKey
     ) -> ChargeEvidence | None:
         ref = await perm.account(info, "Query.chargeEvidence", contract_number)
         services = info.context.services
@@ -237,7 +265,7 @@ class CaseworkQueueQuery:
 class CaseworkQueueMutation:
     @strawberry.mutation(description="School admins and support: approve a requested refund.")
     async def approve_refund(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.approveRefund", contract_number)
         ledger = info.context.services.ledger
@@ -248,7 +276,7 @@ class CaseworkQueueMutation:
         "opened fee-free and approved (or the account closed at zero). Safe to repeat."
     )
     async def terminate_school(
-        self, info: Info[Context, None], school: UUID, reason: str
+        self, info: Info[Context, None], school: SchoolId, reason: Reason
     ) -> TerminationResult:
         await perm.school(info, "Mutation.terminateSchool", school)
         ledger = info.context.services.ledger
@@ -265,7 +293,16 @@ class CaseworkQueueMutation:
         "zero, and is closed when the pupil has left)."
     )
     async def pay_refund(
-        self, info: Info[Context, None], contract_number: str, payout_ref: str, close: bool = True
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        payout_ref: Annotated[
+            str, strawberry.argument(description="The bank's reference of the payout.")
+        ],
+        close: Annotated[
+            bool,
+            strawberry.argument(description="Close the account once paid when the pupil has left."),
+        ] = True,
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.payRefund", contract_number)
         ledger = info.context.services.ledger

@@ -11,9 +11,11 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
+from api.graphql.arguments import ContractNumber, Since, Until
+from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
-from api.graphql.queries import bad_input, date_range
+from api.graphql.queries import date_range
 from api.graphql.scalars import Kopecks
 from api.graphql.types import LineItem
 from projections.charges import charges_of
@@ -188,18 +190,13 @@ class ChargesQuery:
     async def charges(
         self,
         info: Info[Context, None],
-        contract_number: str,
+        contract_number: ContractNumber,
         on: Annotated[
             date | None,
             strawberry.argument(description="One school-local day (instead of since/until)."),
         ] = None,
-        since: Annotated[
-            date | None, strawberry.argument(description="The first school-local day.")
-        ] = None,
-        until: Annotated[
-            date | None,
-            strawberry.argument(description="The last school-local day (today by default)."),
-        ] = None,
+        since: Since = None,
+        until: Until = None,
         terminal_kinds: Annotated[
             list[TerminalKind] | None,
             strawberry.argument(description="Only charges at these kinds of terminal."),
@@ -252,7 +249,7 @@ class ChargesQuery:
         "tariff change, each fee taken with its breakdown, fee debts and their collection."
     )
     async def tariff_history(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> list[TariffHistoryEntry]:
         ref = await perm.account(info, "Query.tariffHistory", contract_number)
         found = await info.context.services.read(history_of, ref.account_id)

@@ -104,26 +104,37 @@ class QueryCost:
         return min(max([1, *found]), MAX_PAGE_FACTOR)
 
 
+def cost_errors(
+    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None,
+    max_cost: int,
+) -> list[GraphQLError]:  # fmt: skip
+    """An error for every operation of `document` that costs more than `max_cost`."""
+    cost = QueryCost(schema, document, variables)
+    errors = []
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        found = cost.operation(definition)
+        if found > max_cost:
+            name = definition.name.value if definition.name else "anonymous"
+            errors.append(
+                GraphQLError(
+                    f"'{name}' costs {found} (fields after fragments are expanded, times"
+                    f" page sizes); at most {max_cost}",
+                    definition,
+                    extensions={"code": CODE},
+                )
+            )
+    return errors
+
+
 def query_cost_rule(max_cost: int, variables: Mapping[str, Any] | None) -> type[ValidationRule]:
     """A graphql-core validation rule refusing every operation that costs more than `max_cost`."""
 
     class QueryCostRule(ValidationRule):
         def enter_document(self, node: DocumentNode, *_: Any) -> Any:
-            cost = QueryCost(self.context.schema, node, variables)
-            for definition in node.definitions:
-                if not isinstance(definition, OperationDefinitionNode):
-                    continue
-                found = cost.operation(definition)
-                if found > max_cost:
-                    name = definition.name.value if definition.name else "anonymous"
-                    self.report_error(
-                        GraphQLError(
-                            f"'{name}' costs {found} (fields after fragments are expanded, times"
-                            f" page sizes); at most {max_cost}",
-                            definition,
-                            extensions={"code": CODE},
-                        )
-                    )
+            for error in cost_errors(self.context.schema, node, variables, max_cost):
+                self.report_error(error)
             return BREAK
 
     return QueryCostRule

@@ -15,17 +15,99 @@ from identity.service import Role as RoleValue
 
 E = TypeVar("E", bound=Enum)
 
-# The domain's own enums, registered with their GraphQL names (strawberry marks the class).
-for _domain_enum, _name in (
-    (RoleValue, "Role"),
-    (AccessValue, "Access"),
-    (CardStateValue, "CardState"),
-    (ChannelValue, "Channel"),
-    (DeclineReasonValue, "DeclineReason"),
-    (TariffValue, "Tariff"),
-    (TerminalKindValue, "TerminalKind"),
-):
-    strawberry.enum(_domain_enum, name=_name)
+# The domain's own enums, registered with their GraphQL names and descriptions (strawberry
+# marks the class; the domain stays free of GraphQL).
+DOMAIN_ENUMS: dict[type[Enum], tuple[str, str, dict[str, str]]] = {
+    RoleValue: (
+        "Role",
+        "What a login is, which decides what it may see and do.",
+        {
+            "PARENT": "The parent holding a contract (a contract number login).",
+            "REPRESENTATIVE": "A person a parent gave read access to (a phone login).",
+            "CANTEEN_OPERATOR": "Canteen staff: menus and the till.",
+            "SCHOOL_ADMIN": "The school's administrator: pupils, terminals, settings, casework.",
+            "SUPPORT": "The operator's support: refunds, access, commissions, across schools.",
+            "AUDITOR": "Reads histories and reports, never writes.",
+        },
+    ),
+    AccessValue: (
+        "Access",
+        "What a login may do with one contract.",
+        {
+            "MANAGE": "The parent: read and change.",
+            "READ": "A representative: read only.",
+        },
+    ),
+    CardStateValue: (
+        "CardState",
+        "Where a card stands.",
+        {
+            "ISSUED": "Handed over, not yet used at a terminal.",
+            "ACTIVE": "In use.",
+            "BLOCKED": "Refused by every terminal (lost, or blocked by support).",
+        },
+    ),
+    ChannelValue: (
+        "Channel",
+        "How money reached an account.",
+        {
+            "KIOSK_CASH": "Cash at the school's kiosk.",
+            "BANK_CARD": "A bank card through the acquirer.",
+            "AUTOPAY": "An autopayment rule's charge to a saved card.",
+            "SBP": "The Faster Payments System (SBP).",
+        },
+    ),
+    DeclineReasonValue: (
+        "DeclineReason",
+        "Why a terminal declined a tap.",
+        {
+            "UNKNOWN_CARD": "No account has this card.",
+            "CARD_BLOCKED": "The card is blocked.",
+            "CARD_NOT_ACTIVATED": "The card is not yet activated.",
+            "INSUFFICIENT_FUNDS": "The balance (with any meal overdraft) does not cover it.",
+            "DAILY_LIMIT": "Over the parent's daily limit.",
+            "TERMINAL_REVOKED": "The terminal was revoked.",
+            "FOREIGN_SCHOOL": "The card belongs to another school.",
+            "ACCOUNT_CLOSED": "The account is closed.",
+            "OFFLINE_CAP": "An offline tap over the school's offline cap.",
+            "BANNED_ITEM": "The parent banned an item on the tray.",
+            "ALLERGEN": "An item contains an allergen the parent flagged.",
+            "CATEGORY_LIMIT": "Over the parent's daily limit for this kind of terminal.",
+            "CARD_FROZEN": "The parent froze the cards for a while.",
+        },
+    ),
+    TariffValue: (
+        "Tariff",
+        "The parent's tariff: which notifications, which monthly fee.",
+        {
+            "ZERO": "No monthly fee; notifications in the app only.",
+            "MOBILE": "Push notifications of every purchase and pass.",
+            "SMS_PLUS": "SMS of every purchase and pass.",
+        },
+    ),
+    TerminalKindValue: (
+        "TerminalKind",
+        "What a terminal is for.",
+        {
+            "CANTEEN_POS": "The canteen's till.",
+            "TURNSTILE": "The entrance turnstile (passes in and out).",
+            "KIOSK": "The self-service kiosk (balance, cash top-ups).",
+            "VENDING": "A vending machine.",
+            "WARDROBE": "The wardrobe.",
+            "LOCKER": "A locker.",
+        },
+    ),
+}
+
+
+def register(enum: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
+    strawberry.enum(enum, name=name, description=description)
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values.get(value.name)
+
+
+for _domain_enum, (_name, _description, _values) in DOMAIN_ENUMS.items():
+    register(_domain_enum, _name, _description, _values)
 
 Role = RoleValue
 Access = AccessValue
@@ -36,65 +118,121 @@ Tariff = TariffValue
 TerminalKind = TerminalKindValue
 
 
-@strawberry.enum
+@strawberry.enum(description="What kind of money movement a statement line is.")
 class MovementKind(Enum):
-    TOP_UP = "top_up"
-    PURCHASE = "purchase"
-    OFFLINE_PURCHASE = "offline_purchase"
-    PURCHASE_DECLINED = "purchase_declined"
-    CARD_FEE = "card_fee"
-    SUBSIDY_CREDIT = "subsidy_credit"
-    TARIFF_FEE = "tariff_fee"
-    FEE_DEBT = "fee_debt"
-    CHARGE_REVERSAL = "charge_reversal"
-    REFUND = "refund"
-    PREORDER = "preorder"  # a meal paid ahead (issue 12, point 5)
-    PREORDER_REFUND = "preorder_refund"
-    PREORDER_SERVED = "preorder_served"  # served at the till; no money moves
-    TRANSFER_OUT = "transfer_out"  # to a sibling under the same login
-    TRANSFER_IN = "transfer_in"
-    STORAGE = strawberry.enum_value(
-        "storage", description="a free wardrobe or locker use (a hanger or locker number)"
+    TOP_UP = strawberry.enum_value("top_up", description="Money in, by any channel.")
+    PURCHASE = strawberry.enum_value("purchase", description="A purchase at a terminal.")
+    OFFLINE_PURCHASE = strawberry.enum_value(
+        "offline_purchase", description="A purchase a terminal made offline, sent later."
     )
-    OTHER = "other"  # a movement kind newer than this schema
+    PURCHASE_DECLINED = strawberry.enum_value(
+        "purchase_declined", description="A refused purchase; no money moved."
+    )
+    CARD_FEE = strawberry.enum_value("card_fee", description="The fee for a duplicate card.")
+    SUBSIDY_CREDIT = strawberry.enum_value(
+        "subsidy_credit", description="The day's subsidy credited to the subsidised wallet."
+    )
+    TARIFF_FEE = strawberry.enum_value("tariff_fee", description="The tariff's monthly fee.")
+    FEE_DEBT = strawberry.enum_value(
+        "fee_debt", description="A fee the balance could not cover, owed."
+    )
+    CHARGE_REVERSAL = strawberry.enum_value(
+        "charge_reversal", description="A disputed charge given back."
+    )
+    REFUND = strawberry.enum_value("refund", description="The balance paid out.")
+    PREORDER = strawberry.enum_value("preorder", description="A meal paid ahead (pre-order).")
+    PREORDER_REFUND = strawberry.enum_value(
+        "preorder_refund", description="A pre-order's money returned (cancelled)."
+    )
+    PREORDER_SERVED = strawberry.enum_value(
+        "preorder_served", description="A pre-ordered meal served at the till; no money moves."
+    )
+    TRANSFER_OUT = strawberry.enum_value(
+        "transfer_out", description="Money moved to a sibling under the same login."
+    )
+    TRANSFER_IN = strawberry.enum_value(
+        "transfer_in", description="Money moved in from a sibling under the same login."
+    )
+    STORAGE = strawberry.enum_value(
+        "storage", description="A free wardrobe or locker use (a hanger or locker number)."
+    )
+    OTHER = strawberry.enum_value("other", description="A kind newer than this schema.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What happened, in the live feed of an account.")
 class AccountEventKind(Enum):
-    TOP_UP = "top_up"
-    PURCHASE_APPROVED = "purchase_approved"
-    PURCHASE_DECLINED = "purchase_declined"
-    OFFLINE_PURCHASE = "offline_purchase"
-    PASS_IN = "pass_in"  # noqa: S105 - a turnstile pass, not a password
-    PASS_OUT = "pass_out"  # noqa: S105
-    PASS_DENIED = "pass_denied"  # noqa: S105
-    OTHER_MOVEMENT = "other_movement"
+    TOP_UP = strawberry.enum_value("top_up", description="Money in.")
+    PURCHASE_APPROVED = strawberry.enum_value(
+        "purchase_approved", description="A purchase went through."
+    )
+    PURCHASE_DECLINED = strawberry.enum_value(
+        "purchase_declined", description="A purchase was refused."
+    )
+    OFFLINE_PURCHASE = strawberry.enum_value(
+        "offline_purchase", description="An offline purchase arrived."
+    )
+    PASS_IN = strawberry.enum_value("pass_in", description="In through the turnstile.")
+    PASS_OUT = strawberry.enum_value("pass_out", description="Out through the turnstile.")
+    PASS_DENIED = strawberry.enum_value("pass_denied", description="The turnstile refused.")
+    OTHER_MOVEMENT = strawberry.enum_value(
+        "other_movement", description="Any other money movement (fees, subsidies, refunds)."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="Why a command was refused.")
 class ProblemCode(Enum):
-    INVALID_AMOUNT = "invalid_amount"
-    INVALID_COMMAND = "invalid_command"
-    INVALID_TEXT = "invalid_text"
-    NOT_FOUND = "not_found"
-    CONFLICT = "conflict"
-    CARD_STATE = "card_state"
-    CARD_ALREADY_ISSUED = "card_already_issued"
-    TOO_MANY_ACTIVE_CARDS = "too_many_active_cards"
-    INSUFFICIENT_FUNDS = "insufficient_funds"
-    ACCOUNT_CLOSED = "account_closed"
-    SUBSIDY = "subsidy"
-    CONCURRENCY = "concurrency"
-    INVALID_CREDENTIALS = "invalid_credentials"
-    THROTTLED = "throttled"
-    WEAK_PASSWORD = "weak_password"  # noqa: S105 - an error code
-    INVALID_RESET_CODE = "invalid_reset_code"
-    DISPUTE_STATE = "dispute_state"
-    REFUND_STATE = "refund_state"
-    NOT_AVAILABLE = "not_available"
-    PRIVACY_STATE = "privacy_state"
-    CONSENT = "consent"
-    OTHER = "other"
+    INVALID_AMOUNT = strawberry.enum_value("invalid_amount", description="An amount out of bounds.")
+    INVALID_COMMAND = strawberry.enum_value(
+        "invalid_command", description="A field the domain refuses (named in the message)."
+    )
+    INVALID_TEXT = strawberry.enum_value(
+        "invalid_text", description="Text that is empty, too long or unprintable."
+    )
+    NOT_FOUND = strawberry.enum_value("not_found", description="No such object.")
+    CONFLICT = strawberry.enum_value(
+        "conflict", description="It already exists, or clashes with what exists."
+    )
+    CARD_STATE = strawberry.enum_value(
+        "card_state", description="The card is not in a state that allows it."
+    )
+    CARD_ALREADY_ISSUED = strawberry.enum_value(
+        "card_already_issued", description="That card is already issued."
+    )
+    TOO_MANY_ACTIVE_CARDS = strawberry.enum_value(
+        "too_many_active_cards", description="The account has its most active cards."
+    )
+    INSUFFICIENT_FUNDS = strawberry.enum_value(
+        "insufficient_funds", description="The balance does not cover it."
+    )
+    ACCOUNT_CLOSED = strawberry.enum_value("account_closed", description="The account is closed.")
+    SUBSIDY = strawberry.enum_value("subsidy", description="A subsidy rule refused it.")
+    CONCURRENCY = strawberry.enum_value(
+        "concurrency", description="Someone changed it at the same time; retry."
+    )
+    INVALID_CREDENTIALS = strawberry.enum_value(
+        "invalid_credentials", description="Wrong login or password."
+    )
+    THROTTLED = strawberry.enum_value("throttled", description="Too many attempts; wait.")
+    WEAK_PASSWORD = strawberry.enum_value(
+        "weak_password", description="The new password is too weak."
+    )
+    INVALID_RESET_CODE = strawberry.enum_value(
+        "invalid_reset_code", description="The SMS code is wrong or expired."
+    )
+    DISPUTE_STATE = strawberry.enum_value(
+        "dispute_state", description="The dispute is not in a state that allows it."
+    )
+    REFUND_STATE = strawberry.enum_value(
+        "refund_state", description="The refund is not in a state that allows it."
+    )
+    NOT_AVAILABLE = strawberry.enum_value(
+        "not_available", description="Not available on this tariff or setting."
+    )
+    PRIVACY_STATE = strawberry.enum_value(
+        "privacy_state", description="The privacy request is not in a state that allows it."
+    )
+    CONSENT = strawberry.enum_value("consent", description="Consent is missing or withdrawn.")
+    OTHER = strawberry.enum_value("other", description="Any other refusal (see the message).")
 
 
 def convert(enum: type[E], value: str, default: E | None = None) -> E:

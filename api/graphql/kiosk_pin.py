@@ -2,10 +2,13 @@
 identity (`identity/kiosk_pins.py`), never in the event log; setting it unlocks a kiosk
 locked by wrong tries."""
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, refused
 from identity.kiosk_pins import KioskPins, PinError
@@ -31,7 +34,7 @@ class KioskPinMutation:
         "showing the balance or ordering a duplicate card); it also lifts a lockout."
     )
     async def set_kiosk_pin(
-        self, info: Info[Context, None], input: SetKioskPinInput
+        self, info: Info[Context, None], input: Annotated[SetKioskPinInput, Input]
     ) -> SetKioskPinPayload:
         ref = await perm.account(info, "Mutation.setKioskPin", input.contract_number)
         services = info.context.services

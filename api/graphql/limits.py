@@ -14,6 +14,8 @@ pass through.
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +35,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -40,7 +43,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 
-from api.graphql.cost import query_cost_rule
+from api.graphql.cost import cost_errors, query_cost_rule
 
 MAX_DEPTH = 8
 MAX_ALIASES = 15
@@ -56,6 +59,36 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class ValidDocuments:
+    """The texts of documents that passed every rule, per schema and configuration, so that
+    a client asking the same query again pays only for its cost (which depends on the
+    variables). Validation depends on nothing else: not on the variables' values, the
+    viewer or the data. Bounded: the oldest text goes first; long documents are not kept."""
+
+    def __init__(self, size: int = 512, longest: int = 20_000) -> None:
+        self.size, self.longest = size, longest
+        self._seen: OrderedDict[tuple[int, int, bool, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple[int, int, bool, str]) -> bool:
+        with self._lock:
+            if key in self._seen:
+                self._seen.move_to_end(key)
+                return True
+            return False
+
+    def add(self, key: tuple[int, int, bool, str]) -> None:
+        if len(key[3]) > self.longest:
+            return
+        with self._lock:
+            self._seen[key] = None
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+
+VALID_DOCUMENTS = ValidDocuments()
+
+
 def validate_within_cost(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -63,15 +96,23 @@ def validate_within_cost(
     variables: Mapping[str, Any] | None,
     max_cost: int,
     hide_suggestions: bool,
+    text: str | None = None,
 ) -> list[GraphQLError]:
     """The cost rule first, with the fragment rules strawberry's limiters assume (they raise
-    `KeyError` on an unknown fragment); every other rule only for a document that passed."""
+    `KeyError` on an unknown fragment); every other rule only for a document that passed.
+    `text`, the document's source: when it passed before, only its cost is checked."""
+    key = (id(schema), max_cost, hide_suggestions, text or "")
+    if text is not None and key in VALID_DOCUMENTS:
+        return cost_errors(schema, document, variables, max_cost)
     first = [query_cost_rule(max_cost, variables), KnownFragmentNamesRule, NoFragmentCyclesRule]
     refused = validate(schema, document, first)
     if refused:
         return refused
     every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
-    return validate(schema, document, every, hide_suggestions=hide_suggestions)
+    errors = validate(schema, document, every, hide_suggestions=hide_suggestions)
+    if not errors and text is not None:
+        VALID_DOCUMENTS.add(key)
+    return errors
 
 
 class CostFirstValidation(SchemaExtension):
@@ -106,6 +147,7 @@ class CostFirstValidation(SchemaExtension):
             ctx.variables,
             self.max_cost,
             not self.development,
+            ctx.query,
         )
         services = getattr(ctx.context, "services", None)
         if services is not None:
@@ -126,6 +168,9 @@ def extensions(development: bool, max_cost: int) -> list[Callable[[], SchemaExte
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(should_mask_error=should_mask),
+        # a document asked again is not parsed again (bounded LRU keyed by the text and the
+        # token limit; a document that does not parse is never kept)
+        lambda: ParserCache(maxsize=256),
     ]
     if not development:
         found.append(DisableIntrospection)

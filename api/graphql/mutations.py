@@ -8,16 +8,17 @@ Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from adapters.terminal_auth import enrol_terminal
 from api.graphql import permissions as perm
+from api.graphql.arguments import Reason, SchoolId, TerminalId
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, Tariff, TerminalKind, convert
+from api.graphql.enums import ProblemCode, TerminalKind, convert
+from api.graphql.payloads import command
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
@@ -26,11 +27,7 @@ from api.graphql.types import (
     RegisterTerminalResult,
     TerminalRegistered,
 )
-from domain.billing import Billing
 from domain.errors import DomainError
-from domain.fields import NAME, text
-from domain.ledger import Ledger
-from domain.recorded import acting_as
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
@@ -46,18 +43,6 @@ def problem(error: DomainError) -> Problem:
                 code = ProblemCode(candidate)
                 break
     return Problem(code=code, message=str(error))
-
-
-async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
-    """Run a ledger command in a worker thread, attributed to the viewer."""
-    principal = await info.context.viewer()
-    actor = f"{principal.role}:{principal.principal_id}" if principal else "anonymous"
-
-    def call() -> T:
-        with acting_as(actor):
-            return fn(*args)
-
-    return await info.context.services.run(call)
 
 
 async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any) -> CommandResult:
@@ -81,21 +66,25 @@ async def on_account(
     return await recorded(info, fn, info.context.services.ledger, ref.account_id, *args)
 
 
-@strawberry.input
+@strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")
 class NutritionInput:
-    kcal: float | None = None
-    proteins: float | None = None
-    fats: float | None = None
-    carbohydrates: float | None = None
+    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
+    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
+    fats: float | None = strawberry.field(default=None, description="Fats, g.")
+    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
 
 
-@strawberry.input
+@strawberry.input(description="An item of a menu.")
 class MenuItemInput:
-    code: str
-    name: str
-    price: Kopecks
-    allergens: list[str] = strawberry.field(default_factory=list)
-    nutrition: NutritionInput | None = None
+    code: str = strawberry.field(description="The item's code, as the till sends it.")
+    name: str = strawberry.field(description="The item's name, as parents see it.")
+    price: Kopecks = strawberry.field(description="Its price.")
+    allergens: list[str] = strawberry.field(
+        default_factory=list, description="Allergens it contains."
+    )
+    nutrition: NutritionInput | None = strawberry.field(
+        default=None, description="Its nutrition facts."
+    )
 
     def as_line(self) -> dict[str, Any]:
         n = self.nutrition
@@ -110,145 +99,19 @@ class MenuItemInput:
 
 
 @strawberry.type
-class AccountMutation:
-    @strawberry.mutation(description="Parents: the most the card may spend per school day.")
-    async def change_daily_limit(
-        self, info: Info[Context, None], contract_number: str, limit: Kopecks
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.changeDailyLimit",
-            contract_number,
-            Ledger.change_daily_limit,
-            int(limit),
-        )
-
-    @strawberry.mutation(description="Parents: the tariff (which notifications, which fee).")
-    async def change_tariff(
-        self, info: Info[Context, None], contract_number: str, tariff: Tariff
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.changeTariff", contract_number, Ledger.change_tariff, tariff.value
-        )
-
-    @strawberry.mutation(description="Parents: only service messages, or everything.")
-    async def change_notification_preferences(
-        self, info: Info[Context, None], contract_number: str, service_only: bool
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.changeNotificationPreferences",
-            contract_number,
-            lambda ledger, *args: Billing(ledger).change_notification_preferences(*args),
-            service_only,
-        )
-
-    @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
-    async def change_contact(
-        self,
-        info: Info[Context, None],
-        contract_number: str,
-        phone: str | None = None,
-        email: str | None = None,
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.changeContact", contract_number)
-        try:  # personal data, not an event: still nothing a text column cannot hold
-            fields = {
-                k: text(v, NAME, what=k) for k, v in (("phone", phone), ("email", email)) if v
-            }
-        except DomainError as error:
-            return problem(error)
-        if not fields:
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="give a phone or an e-mail")
-        if "phone" in fields and not PHONE.fullmatch(fields["phone"]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="a phone is +<10-15 digits>")
-        if "email" in fields and not EMAIL.fullmatch(fields["email"]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
-        services = info.context.services
-        subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, **fields))
-        billing = Billing(services.ledger)
-        return await recorded(info, billing.change_contact, ref.account_id, subject)
-
-    @strawberry.mutation(description="Block a lost card at once (terminals refuse it).")
-    async def block_card(
-        self, info: Info[Context, None], contract_number: str, uid: str, reason: str = "lost"
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.blockCard", contract_number, Ledger.block_card, uid, reason[:200]
-        )
-
-    @strawberry.mutation(description="Support: return a blocked card to service.")
-    async def unblock_card(
-        self, info: Info[Context, None], contract_number: str, uid: str, reason: str
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.unblockCard", contract_number, Ledger.unblock_card, uid, reason[:200]
-        )
-
-    @strawberry.mutation(description="A new card for a blocked one; the fee comes off the balance.")
-    async def order_duplicate_card(
-        self, info: Info[Context, None], contract_number: str, blocked_uid: str, new_uid: str
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.orderDuplicateCard",
-            contract_number,
-            Ledger.order_duplicate,
-            blocked_uid,
-            new_uid,
-        )
-
-    @strawberry.mutation(description="Parents: rate a served menu 1-5, with a comment.")
-    async def leave_menu_feedback(
-        self,
-        info: Info[Context, None],
-        contract_number: str,
-        date: date,
-        rating: int,
-        comment: str = "",
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.leaveMenuFeedback",
-            contract_number,
-            Ledger.leave_menu_feedback,
-            date,
-            rating,
-            comment,
-        )
-
-    @strawberry.mutation(description="School admins: a subsidy with its legal basis.")
-    async def grant_subsidy(
-        self,
-        info: Info[Context, None],
-        contract_number: str,
-        basis: str,
-        daily_allowance: Kopecks,
-    ) -> CommandResult:
-        return await on_account(
-            info,
-            "Mutation.grantSubsidy",
-            contract_number,
-            Ledger.grant_subsidy,
-            basis,
-            int(daily_allowance),
-        )
-
-    @strawberry.mutation(description="School admins: end a subsidy.")
-    async def revoke_subsidy(
-        self, info: Info[Context, None], contract_number: str, reason: str
-    ) -> CommandResult:
-        return await on_account(
-            info, "Mutation.revokeSubsidy", contract_number, Ledger.revoke_subsidy, reason[:200]
-        )
-
-
-@strawberry.type
 class SchoolMutation:
     @strawberry.mutation(description="Canteen operators and school admins: a day's menu.")
     async def publish_menu(
-        self, info: Info[Context, None], school: UUID, date: date, items: list[MenuItemInput]
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        date: Annotated[
+            date, strawberry.argument(description="The school-local date the menu is for.")
+        ],
+        items: Annotated[
+            list[MenuItemInput],
+            strawberry.argument(description="The menu's items, in the order shown."),
+        ],
     ) -> CommandResult:
         await perm.school(info, "Mutation.publishMenu", school)
         ledger = info.context.services.ledger
@@ -257,7 +120,13 @@ class SchoolMutation:
 
     @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
     async def register_terminal(
-        self, info: Info[Context, None], school: UUID, kind: TerminalKind, label: str
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        kind: Annotated[TerminalKind, strawberry.argument(description="What the terminal is for.")],
+        label: Annotated[
+            str, strawberry.argument(description="Where it stands, as reports name it.")
+        ],
     ) -> RegisterTerminalResult:
         await perm.school(info, "Mutation.registerTerminal", school)
         services = info.context.services
@@ -280,7 +149,7 @@ class SchoolMutation:
 
     @strawberry.mutation(description="School admins: revoke a terminal; it is refused at once.")
     async def revoke_terminal(
-        self, info: Info[Context, None], terminal_id: UUID, reason: str
+        self, info: Info[Context, None], terminal_id: TerminalId, reason: Reason
     ) -> CommandResult:
         await perm.terminal(info, "Mutation.revokeTerminal", terminal_id)
         ledger = info.context.services.ledger

@@ -2,11 +2,13 @@
 and channel allowed by the tariff, quiet hours, and where messages go (the contact)."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
 from api.graphql.payloads import UserError, attempt, position_of
@@ -143,7 +145,7 @@ async def read_settings(info: Info[Context, None], account_id: object) -> Notifi
 class NotifyQuery:
     @strawberry.field(description="Parents: what they hear, on which channel, and when not.")
     async def notification_settings(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> NotificationSettings:
         ref = await perm.account(info, "Query.notificationSettings", contract_number)
         return await read_settings(info, ref.account_id)
@@ -153,7 +155,7 @@ class NotifyQuery:
 class NotifyMutation:
     @strawberry.mutation(description="Parents: switch kinds of messages per channel; quiet hours.")
     async def change_notification_settings(
-        self, info: Info[Context, None], input: ChangeNotificationSettingsInput
+        self, info: Info[Context, None], input: Annotated[ChangeNotificationSettingsInput, Input]
     ) -> NotificationSettingsPayload:
         ref = await perm.account(info, "Mutation.changeNotificationSettings", input.contract_number)
         switches = [

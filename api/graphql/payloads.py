@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.mutations import command
 from api.graphql.scalars import Position
 from domain.errors import DomainError
+from domain.recorded import acting_as
 
 T = TypeVar("T")
 
@@ -23,6 +23,18 @@ class UserError:
     )
     code: str = strawberry.field(description="A stable, machine-readable code (snake_case).")
     message: str = strawberry.field(description="What was wrong, for people.")
+
+
+async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
+    """Run a ledger command in a worker thread, attributed to the viewer."""
+    principal = await info.context.viewer()
+    actor = f"{principal.role}:{principal.principal_id}" if principal else "anonymous"
+
+    def call() -> T:
+        with acting_as(actor):
+            return fn(*args)
+
+    return await info.context.services.run(call)
 
 
 def user_error(error: DomainError, field: list[str] | None = None) -> UserError:

@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
     "Query.viewer": Rule(EVERYONE, Scope.SELF),
     "Query.tariffs": Rule(EVERYONE, Scope.CATALOGUE),
     "Query.account": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.node": rule(Scope.ACCOUNT, P, R, A, S, U),  # the account-scoped nodes
     "Query.statement": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.attendance": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),

@@ -9,7 +9,7 @@
 """
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
@@ -17,8 +17,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Note, Reason
 from api.graphql.context import Context
-from api.graphql.mutations import command, problem
+from api.graphql.mutations import problem
+from api.graphql.payloads import command
 from api.graphql.scalars import Position
 from api.graphql.types import CommandResult, Done
 from audit.erasure import refund_refs
@@ -28,29 +30,31 @@ from identity.service import Access, Principal, Role
 from privacy.office import PrivacyOffice, representative
 
 
-@strawberry.type
+@strawberry.type(description="One reading of personal data or photos.")
 class AccessLogEntry:
-    at: datetime
-    actor: str
-    operation: str
-    account_id: UUID | None
-    subject_ref: str | None
+    at: datetime = strawberry.field(description="When it was read.")
+    actor: str = strawberry.field(description="Who read it (`role:login id`).")
+    operation: str = strawberry.field(description="What was read.")
+    account_id: UUID | None = strawberry.field(description="The account whose data was read.")
+    subject_ref: str | None = strawberry.field(description="The personal-data record read.")
 
 
-@strawberry.type
+@strawberry.type(description="A step of an erasure request.")
 class PrivacyRequestStep:
-    number: int
-    status: str
-    at: datetime
-    actor: str
-    reason: str | None = None
+    number: int = strawberry.field(description="Its order.")
+    status: str = strawberry.field(description="Where the request stood after it.")
+    at: datetime = strawberry.field(description="When.")
+    actor: str = strawberry.field(description="Who took it.")
+    reason: str | None = strawberry.field(default=None, description="Why, when refused.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a contract's erasure request stands, and its consents.")
 class PrivacyStatus:
-    status: str | None  # requested, approved, refused, completed; None before any request
-    steps: list[PrivacyRequestStep]
-    consents: JSON
+    status: str | None = strawberry.field(
+        description="`requested`, `approved`, `refused` or `completed`; absent before any request."
+    )  # requested, approved, refused, completed; None before any request
+    steps: list[PrivacyRequestStep] = strawberry.field(description="The request's steps.")
+    consents: JSON = strawberry.field(description="The consents given and withdrawn.")
 
 
 def holder_of(principal: Principal) -> str:
@@ -88,7 +92,7 @@ class PrivacyQuery:
 
     @strawberry.field(description="Auditors: who read a contract's personal data or photos.")
     async def access_log(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> list[AccessLogEntry]:
         ref = await perm.account(info, "Query.accessLog", contract_number)
         services = info.context.services
@@ -105,7 +109,7 @@ class PrivacyQuery:
 
     @strawberry.field(description="Where the contract's erasure request stands, and consents.")
     async def privacy_requests(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> PrivacyStatus:
         ref = await perm.account(info, "Query.privacyRequests", contract_number)
         privacy = office(info)
@@ -131,7 +135,13 @@ class PrivacyMutation:
         description="Parents and representatives: accept the consent text of `version` for "
         "every contract of this login (recorded with its time)."
     )
-    async def accept_consent(self, info: Info[Context, None], version: str) -> CommandResult:
+    async def accept_consent(
+        self,
+        info: Info[Context, None],
+        version: Annotated[
+            str, strawberry.argument(description="The version of the consent text accepted.")
+        ],
+    ) -> CommandResult:
         principal = await perm.viewer_for(info, "Mutation.acceptConsent")
         privacy, holder = office(info), holder_of(principal)
 
@@ -145,7 +155,7 @@ class PrivacyMutation:
         "login. A parent's contacts, photos and representatives are erased at once; what "
         "accounting needs is kept as docs/PRIVACY.md says. A representative loses access."
     )
-    async def withdraw_consent(self, info: Info[Context, None], reason: str) -> CommandResult:
+    async def withdraw_consent(self, info: Info[Context, None], reason: Reason) -> CommandResult:
         principal = await perm.viewer_for(info, "Mutation.withdrawConsent")
         privacy, holder = office(info), holder_of(principal)
         if principal.role == Role.PARENT:
@@ -162,7 +172,7 @@ class PrivacyMutation:
 
     @strawberry.mutation(description="Parents: ask for your and your child's data to be erased.")
     async def request_erasure(
-        self, info: Info[Context, None], contract_number: str, note: str = ""
+        self, info: Info[Context, None], contract_number: ContractNumber, note: Note = ""
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.requestErasure", contract_number)
         return await done(info, office(info).request_erasure, ref.account_id, note)
@@ -172,14 +182,14 @@ class PrivacyMutation:
         "told by SMS when it is done."
     )
     async def approve_erasure(
-        self, info: Info[Context, None], contract_number: str
+        self, info: Info[Context, None], contract_number: ContractNumber
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.approveErasure", contract_number)
         return await done(info, office(info).approve_erasure, ref.account_id)
 
     @strawberry.mutation(description="School admins and support: refuse a request, with why.")
     async def refuse_erasure(
-        self, info: Info[Context, None], contract_number: str, reason: str
+        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.refuseErasure", contract_number)
         return await done(info, office(info).refuse_erasure, ref.account_id, reason)

@@ -1,10 +1,13 @@
 """What a parent forbids at the till (issue 12, point 4): banned items, allergens,
 per-category daily limits, and a freeze of the cards the parent can undo."""
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import UserError, attempt, position_of
@@ -111,7 +114,9 @@ async def protection_payload(
 @strawberry.type
 class ProtectionQuery:
     @strawberry.field(description="What the parent forbids at the till for this contract.")
-    async def protection(self, info: Info[Context, None], contract_number: str) -> Protection:
+    async def protection(
+        self, info: Info[Context, None], contract_number: ContractNumber
+    ) -> Protection:
         ref = await perm.account(info, "Query.protection", contract_number)
         services = info.context.services
         return Protection.of(await services.run(services.ledger.account, ref.account_id))
@@ -121,7 +126,7 @@ class ProtectionQuery:
 class ProtectionMutation:
     @strawberry.mutation(description="Parents: banned items, allergens, per-category limits.")
     async def change_protection(
-        self, info: Info[Context, None], input: ChangeProtectionInput
+        self, info: Info[Context, None], input: Annotated[ChangeProtectionInput, Input]
     ) -> ProtectionPayload:
         ref = await perm.account(info, "Mutation.changeProtection", input.contract_number)
         limits = None
@@ -140,7 +145,7 @@ class ProtectionMutation:
 
     @strawberry.mutation(description="Parents: freeze the cards (payments declined) until undone.")
     async def freeze_cards(
-        self, info: Info[Context, None], input: FreezeCardsInput
+        self, info: Info[Context, None], input: Annotated[FreezeCardsInput, Input]
     ) -> ProtectionPayload:
         ref = await perm.account(info, "Mutation.freezeCards", input.contract_number)
         ledger = info.context.services.ledger
@@ -152,7 +157,7 @@ class ProtectionMutation:
 
     @strawberry.mutation(description="Parents: undo the freeze.")
     async def unfreeze_cards(
-        self, info: Info[Context, None], input: UnfreezeCardsInput
+        self, info: Info[Context, None], input: Annotated[UnfreezeCardsInput, Input]
     ) -> ProtectionPayload:
         ref = await perm.account(info, "Mutation.unfreezeCards", input.contract_number)
         ledger = info.context.services.ledger

@@ -1,23 +1,25 @@
 """Queries: read models only, each through its authorization rule (see permissions.py)."""
 
 import asyncio
-import base64
+import inspect
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
-from uuid import UUID
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
+from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
+from api.graphql.connections import bad_input, connection, decode_cursor, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
-from api.graphql.scalars import AtLeast, Kopecks
+from api.graphql.scalars import Kopecks
 from api.graphql.types import (
     Account,
     AttendanceDay,
@@ -27,7 +29,6 @@ from api.graphql.types import (
     SchoolDay,
     SchoolReport,
     StatementLine,
-    StatementPage,
     TariffInfo,
     TerminalKindReport,
     Viewer,
@@ -37,17 +38,12 @@ from projections.attendance import get_attendance
 from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
-MAX_PAGE = 200
 MAX_DAYS = 92
 TARIFFS_RU = {
     "zero": "Нулевой: без абонентской платы, уведомления только в приложении",
     "mobile": "Мобильный: push-уведомления о каждой покупке и проходе",
     "sms_plus": "SMS+: SMS о каждой покупке и проходе",
 }
-
-
-def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 async def caught_up(info: Info[Context, None], names: Sequence[str], at_least: int | None) -> None:
@@ -80,28 +76,29 @@ def date_range(
     return since, until
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith("p:") and text[2:].isdigit() and len(text) <= 20:
-            return int(text[2:])
-    except ValueError:
-        pass
-    raise bad_input("malformed cursor")
-
-
 async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> ZoneInfo:
     return ZoneInfo(contract_row["time_zone"])
 
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="Any object with a global `id` (an account, a statement line), as client"
+        " caches refetch it; the viewer must see the object's account."
+    )
+    async def node(
+        self,
+        info: Info[Context, None],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The object's global id.")],
+    ) -> relay.Node | None:
+        await perm.viewer_for(info, "Query.node")
+        try:
+            node_type = id.resolve_type(info)
+        except relay.GlobalIDValueError:
+            raise perm.ForbiddenError() from None  # as for an object one may not see
+        found = node_type.resolve_node(id.node_id, info=info)
+        return await found if inspect.isawaitable(found) else found
+
     @strawberry.field(description="Who is logged in, with the contracts and schools they see.")
     async def viewer(self, info: Info[Context, None]) -> Viewer:
         return Viewer.of(await perm.viewer_for(info, "Query.viewer"))
@@ -116,7 +113,7 @@ class Query:
 
     @strawberry.field(description="Balances, limits, tariff and cards of one contract.")
     async def account(
-        self, info: Info[Context, None], contract_number: str, at_least: AtLeast = None
+        self, info: Info[Context, None], contract_number: ContractNumber, at_least: AtLeast = None
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
@@ -125,51 +122,52 @@ class Query:
         )
         return Account.of(row) if row else None
 
-    @strawberry.field(description="Money movements, newest first; page with `cursor`.")
+    @strawberry.field(
+        description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
+        " as `after` for the next page."
+    )
     async def statement(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: date | None = None,
-        until: date | None = None,
-        kinds: list[MovementKind] | None = None,
-        first: int = 50,
-        cursor: str | None = None,
+        contract_number: ContractNumber,
+        since: Since = None,
+        until: Until = None,
+        kinds: Annotated[
+            list[MovementKind] | None,
+            strawberry.argument(description="Only movements of these kinds (all when absent)."),
+        ] = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> StatementPage:
+    ) -> relay.Connection[StatementLine]:
         ref = await perm.account(info, "Query.statement", contract_number)
-        if not 1 <= first <= MAX_PAGE:
-            raise bad_input(f"first is 1 to {MAX_PAGE}")
+        first = page_size(first)
         await caught_up(info, ["statement", "balances"], at_least)
         services = info.context.services
-        balance = await services.read(
-            readmodels.account_by_contract, ref.contract_number, services.now()
-        )
-        zone = ZoneInfo(balance["time_zone"]) if balance else ZoneInfo("UTC")
+        zone = await services.read(readmodels.account_zone, ref.account_id)
         rows = await services.read(
             readmodels.statement_page,
             ref.account_id,
-            decode_cursor(cursor),
+            decode_cursor(after),
             first,
             since,
             until,
             [k.value for k in kinds] if kinds else None,
         )
-        more = len(rows) > first
-        lines = [StatementLine.of(r, zone) for r in rows[:first]]
-        return StatementPage(
-            lines=lines,
-            next_cursor=encode_cursor(lines[-1].position) if more and lines else None,
-            has_more=more,
+        return connection(
+            rows,
+            first,
+            key=lambda r: int(r["position"]),
+            node=lambda r: StatementLine.of(r, zone, ref.contract_number),
         )
 
     @strawberry.field(description="Turnstile passes per school-local day.")
     async def attendance(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        since: date | None = None,
-        until: date | None = None,
+        contract_number: ContractNumber,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> list[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
@@ -194,8 +192,8 @@ class Query:
     async def menu(
         self,
         info: Info[Context, None],
-        school: UUID,
-        date: date,
+        school: SchoolId,
+        date: Annotated[date, strawberry.argument(description="The school-local date.")],
         at_least: AtLeast = None,
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
@@ -207,9 +205,9 @@ class Query:
     async def school_report(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> SchoolReport:
         await perm.school(info, "Query.schoolReport", school)

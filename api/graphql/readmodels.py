@@ -68,6 +68,25 @@ def statement_page(
     )
 
 
+def statement_line(
+    conn: psycopg.Connection[Any], account_id: UUID, position: int
+) -> dict[str, Any] | None:
+    found = rows.dicts(
+        conn,
+        "SELECT * FROM statement WHERE account_id = %s AND position = %s LIMIT 1",
+        (account_id, position),
+    )
+    return found[0] if found else None
+
+
+def account_zone(conn: psycopg.Connection[Any], account_id: UUID) -> ZoneInfo:
+    """The time zone of the account's school (UTC while the account is not yet projected)."""
+    row = conn.execute(
+        "SELECT time_zone FROM balances WHERE account_id = %s", (account_id,)
+    ).fetchone()
+    return ZoneInfo(row[0]) if row else ZoneInfo("UTC")
+
+
 def statement_after(
     conn: psycopg.Connection[Any], account_id: UUID, after: int, limit: int = 100
 ) -> list[dict[str, Any]]:

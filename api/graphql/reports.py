@@ -4,18 +4,21 @@ A report is one `projections.report_tables.Table`: the GraphQL rows and the CSV 
 cells, so they cannot disagree.
 """
 
+import datetime as dt
 from datetime import date, timedelta
 from enum import Enum
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import AtLeast, SchoolId, Since, Until
+from api.graphql.connections import bad_input
 from api.graphql.context import Context
-from api.graphql.queries import bad_input, caught_up
+from api.graphql.queries import caught_up
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import AtLeast
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
@@ -28,51 +31,63 @@ READ_MODELS = {
 }
 
 
-@strawberry.enum
+@strawberry.enum(description="Which school report.")
 class ReportKind(Enum):
-    TERMINALS = report_tables.TERMINALS  # turnover net of reversals, meals, declines, pupils
-    TOPUPS = report_tables.TOPUPS  # per channel with commission; refunds paid as a line
-    SUBSIDIES = report_tables.SUBSIDIES  # the subsidised wallet, for the budget
-    FLOAT = report_tables.FLOAT  # money held on the school's accounts now
-    UNRETURNED = report_tables.UNRETURNED  # balances not returned after exits
+    TERMINALS = strawberry.enum_value(
+        report_tables.TERMINALS,
+        description="Per terminal kind: turnover net of reversals, meals, declines, pupils.",
+    )
+    TOPUPS = strawberry.enum_value(
+        report_tables.TOPUPS,
+        description="Per channel, with commission; refunds paid as a line.",
+    )
+    SUBSIDIES = strawberry.enum_value(
+        report_tables.SUBSIDIES, description="The subsidy wallet, for the budget."
+    )
+    FLOAT = strawberry.enum_value(
+        report_tables.FLOAT, description="Money held on the school's accounts."
+    )
+    UNRETURNED = strawberry.enum_value(
+        report_tables.UNRETURNED, description="Balances not returned after pupils left."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A school report as a table, with its CSV.")
 class ReportTable:
-    kind: ReportKind
-    since: date
-    until: date
-    per_day: bool
-    columns: list[str]
-    rows: list[list[str]]
-    csv: str
+    kind: ReportKind = strawberry.field(description="Which report.")
+    since: date = strawberry.field(description="The first day.")
+    until: date = strawberry.field(description="The last day.")
+    per_day: bool = strawberry.field(description="A row per day, else one summed row.")
+    columns: list[str] = strawberry.field(description="The column names.")
+    rows: list[list[str]] = strawberry.field(description="The rows, cells as text.")
+    csv: str = strawberry.field(description="The same table as CSV.")
 
 
-@strawberry.type
+@strawberry.type(description="Ratings of one day's menu.")
 class FeedbackDay:
-    date: date
-    ratings: int
-    average: str
-    all_ratings: list[int]
-    comments: list[str]
+    date: dt.date = strawberry.field(description="The school-local date.")
+    ratings: int = strawberry.field(description="How many ratings.")
+    average: str = strawberry.field(description="The mean rating, as a decimal string.")
+    all_ratings: list[int] = strawberry.field(description="Every rating (1-5).")
+    comments: list[str] = strawberry.field(description="The parents' comments.")
 
 
-@strawberry.type
+@strawberry.type(description="Ratings of one dish over the period.")
 class DishFeedback:
-    code: str
-    name: str
-    days: int
-    ratings: int
-    average: str
+    code: str = strawberry.field(description="The dish's code.")
+    name: str = strawberry.field(description="The dish's name.")
+    days: int = strawberry.field(description="Days it was on a rated menu.")
+    ratings: int = strawberry.field(description="How many ratings.")
+    average: str = strawberry.field(description="The mean rating, as a decimal string.")
 
 
-@strawberry.type
+@strawberry.type(description="Menu ratings over a period, per day and per dish.")
 class MenuFeedbackSummary:
-    school_id: UUID
-    since: date
-    until: date
-    days: list[FeedbackDay]
-    dishes: list[DishFeedback]
+    school_id: UUID = strawberry.field(description="The school.")
+    since: date = strawberry.field(description="The first day.")
+    until: date = strawberry.field(description="The last day.")
+    days: list[FeedbackDay] = strawberry.field(description="Per day.")
+    dishes: list[DishFeedback] = strawberry.field(description="Per dish.")
 
 
 def period(since: date | None, until: date | None, today: date, default: int) -> tuple[date, date]:
@@ -93,18 +108,21 @@ class ReportsQuery:
     async def report(
         self,
         info: Info[Context, None],
-        school: UUID,
-        kind: ReportKind,
-        since: date | None = None,
-        until: date | None = None,
-        per_day: bool = True,
+        school: SchoolId,
+        kind: Annotated[ReportKind, strawberry.argument(description="Which report.")],
+        since: Since = None,
+        until: Until = None,
+        per_day: Annotated[
+            bool,
+            strawberry.argument(description="A row per school-local day; else one summed row."),
+        ] = True,
         at_least: AtLeast = None,
     ) -> ReportTable:
         await perm.school(info, "Query.report", school)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
         since, until = period(since, until, today, 7)
-        await caught_up(info, READ_MODELS[kind.value], at_least)
+        await caught_up(info, READ_MODELS[str(kind.value)], at_least)
         found = await services.read(report_tables.report, kind.value, school, since, until, per_day)
         return ReportTable(
             kind=kind,
@@ -120,9 +138,9 @@ class ReportsQuery:
     async def menu_feedback(
         self,
         info: Info[Context, None],
-        school: UUID,
-        since: date | None = None,
-        until: date | None = None,
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
         at_least: AtLeast = None,
     ) -> MenuFeedbackSummary:
         await perm.school(info, "Query.menuFeedback", school)

@@ -1,18 +1,13 @@
 """Scalars: money and positions exceed GraphQL's 32-bit Int, so they travel as strings."""
 
-from typing import Annotated, Any, NewType
+from typing import Any, NewType
+from uuid import UUID
 
 import strawberry
+from strawberry.schema.types.base_scalars import wrap_parser
 
 Kopecks = NewType("Kopecks", int)
 Position = NewType("Position", int)
-AtLeast = Annotated[
-    Position | None,
-    strawberry.argument(
-        description="Read your own writes: wait (a few seconds at most) until the read models"
-        " have applied this ledger position (a mutation's `position`)."
-    ),
-]
 
 
 def parse_integer(value: Any) -> int:
@@ -26,6 +21,12 @@ def parse_integer(value: Any) -> int:
 
 
 SCALARS: dict[object, Any] = {
+    UUID: strawberry.scalar(
+        name="UUID",
+        description="An object's id (schools, terminals, logins), as an RFC 4122 string.",
+        serialize=str,
+        parse_value=wrap_parser(UUID, "UUID"),
+    ),
     Kopecks: strawberry.scalar(
         name="Kopecks",
         description="Money in whole kopecks (1 ₽ = 100), as a decimal string: may exceed 2^31.",

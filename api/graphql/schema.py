@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api import web
 from api.graphql import request_body
+from api.graphql.account_mutations import AccountMutation
 from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
@@ -27,7 +28,7 @@ from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
 from api.graphql.kiosk_pin import KioskPinMutation
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
-from api.graphql.mutations import AccountMutation, SchoolMutation
+from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
 from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
@@ -41,7 +42,7 @@ from api.graphql.topups import TopUpMutation, TopUpQuery
 from api.graphql.transfers import TransferMutation
 
 
-@strawberry.type(name="Query")
+@strawberry.type(name="Query", description="What may be read: read models only.")
 class RootQuery(
     Query,
     CaseworkQuery,
@@ -59,7 +60,7 @@ class RootQuery(
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What may be done: each a command recorded in the ledger.")
 class Mutation(
     IdentityMutation,
     AccountMutation,

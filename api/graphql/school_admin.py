@@ -15,11 +15,21 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
+from api.graphql.arguments import (
+    AtLeast,
+    CardUid,
+    ContractNumber,
+    EffectiveFrom,
+    Reason,
+    SchoolId,
+    TerminalId,
+)
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import EMAIL, command, problem, recorded
+from api.graphql.mutations import EMAIL, problem, recorded
+from api.graphql.payloads import command
 from api.graphql.queries import caught_up
-from api.graphql.scalars import AtLeast, Kopecks, Position
+from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
     Done,
@@ -37,91 +47,113 @@ from projections.roster import fleet_of, roster_of
 MAX_ROSTER_TEXT = 512 * 1024
 
 
-@strawberry.type
+@strawberry.type(description="A pupil of the school's roster.")
 class RosterEntry:
-    contract_number: str
-    class_name: str
-    status: str  # enrolled, left, closed
-    cards: int
-    opened_at: datetime
-    left_at: datetime | None
-    left_reason: str | None
-    refund_status: str | None
+    contract_number: str = strawberry.field(description="The contract.")
+    class_name: str = strawberry.field(description="The class.")
+    status: str = strawberry.field(
+        description="`enrolled`, `left` or `closed`."
+    )  # enrolled, left, closed
+    cards: int = strawberry.field(description="Cards in use.")
+    opened_at: datetime = strawberry.field(description="When the contract was opened.")
+    left_at: datetime | None = strawberry.field(description="When the pupil left.")
+    left_reason: str | None = strawberry.field(description="Why the pupil left.")
+    refund_status: str | None = strawberry.field(description="Where the balance's refund stands.")
 
 
-@strawberry.type
+@strawberry.type(description="What became of one roster line.")
 class RosterLineReport:
-    line: int
-    contract_number: str
-    status: str  # ok (dry run), imported, refused
-    code: str | None
-    reason: str | None
+    line: int = strawberry.field(description="The line's number.")
+    contract_number: str = strawberry.field(description="The contract it names.")
+    status: str = strawberry.field(
+        description="`ok` (dry run), `imported` or `refused`."
+    )  # ok (dry run), imported, refused
+    code: str | None = strawberry.field(description="Why refused, for programs.")
+    reason: str | None = strawberry.field(description="Why refused, for people.")
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of a roster import (or its dry run).")
 class RosterImport:
-    dry_run: bool
-    accepted: int
-    refused: int
-    lines: list[RosterLineReport]
+    dry_run: bool = strawberry.field(description="Only checked; nothing imported.")
+    accepted: int = strawberry.field(description="Lines that are (or would be) imported.")
+    refused: int = strawberry.field(description="Lines refused.")
+    lines: list[RosterLineReport] = strawberry.field(description="Per line.")
 
 
-RosterImportResult = Annotated[RosterImport | Problem, strawberry.union("RosterImportResult")]
+RosterImportResult = Annotated[
+    RosterImport | Problem,
+    strawberry.union("RosterImportResult", description="A roster import's outcome, or refused."),
+]
 
 
-@strawberry.type
+@strawberry.type(description="The outcome of promoting a school to the next year.")
 class Promotion:
-    year: int
-    moved: int
-    graduated: int
-    skipped: int
-    already_done: bool
+    year: int = strawberry.field(description="The school year's first calendar year.")
+    moved: int = strawberry.field(description="Pupils moved up a grade.")
+    graduated: int = strawberry.field(description="Contracts ended after the final grade.")
+    skipped: int = strawberry.field(description="Pupils whose class has no grade.")
+    already_done: bool = strawberry.field(
+        description="The year was already promoted; nothing changed."
+    )
 
 
-PromotionResult = Annotated[Promotion | Problem, strawberry.union("PromotionResult")]
+PromotionResult = Annotated[
+    Promotion | Problem,
+    strawberry.union("PromotionResult", description="A promotion's outcome, or refused."),
+]
 
 
-@strawberry.type
+@strawberry.type(description="The commission on one top-up channel.")
 class CommissionRate:
-    channel: Channel
-    rate: str
+    channel: Channel = strawberry.field(description="The channel.")
+    rate: str = strawberry.field(description="The share of the amount, as a decimal string.")
 
 
-@strawberry.type
+@strawberry.type(description="One change of a school setting.")
 class SettingChange:
-    setting: str
-    value_json: str
-    effective_from: date
-    actor: str
-    at: datetime
+    setting: str = strawberry.field(description="Which setting.")
+    value_json: str = strawberry.field(description="The new value, as JSON.")
+    effective_from: date = strawberry.field(
+        description="The school-local day from which it applies."
+    )
+    actor: str = strawberry.field(description="Who changed it.")
+    at: datetime = strawberry.field(description="When.")
 
 
-@strawberry.type
+@strawberry.type(description="The settings in effect on a day, and every change.")
 class SchoolSettings:
-    school_id: UUID
-    on: date
-    meal_overdraft: Kopecks
-    offline_cap: Kopecks
-    low_balance_default: Kopecks
-    fee_pause_months: list[int]
-    weekend_days: list[int]
-    holidays: list[date]
-    commission_rates: list[CommissionRate]
-    changes: list[SettingChange]
+    school_id: UUID = strawberry.field(description="The school.")
+    on: date = strawberry.field(description="The school-local date.")
+    meal_overdraft: Kopecks = strawberry.field(description="How far below zero a meal may go.")
+    offline_cap: Kopecks = strawberry.field(description="What a card may spend offline per day.")
+    low_balance_default: Kopecks = strawberry.field(description="The default low-balance alert.")
+    fee_pause_months: list[int] = strawberry.field(description="Months without the tariff fee.")
+    weekend_days: list[int] = strawberry.field(description="ISO weekdays without school.")
+    holidays: list[date] = strawberry.field(description="The school's holidays.")
+    commission_rates: list[CommissionRate] = strawberry.field(
+        description="The commission per top-up channel."
+    )
+    changes: list[SettingChange] = strawberry.field(
+        description="Every change, scheduled ones included."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A terminal of the school, with its traffic.")
 class FleetTerminal:
-    terminal_id: UUID
-    kind: TerminalKind
-    name: str
-    revoked: bool
-    registered_at: datetime
-    last_post_at: datetime | None
-    taps: int
-    offline_taps: int
-    last_offline_at: datetime | None
-    last_offline_lag_seconds: int | None
+    terminal_id: UUID = strawberry.field(description="The terminal's id.")
+    kind: TerminalKind = strawberry.field(description="What it is for.")
+    name: str = strawberry.field(description="Where it stands.")
+    revoked: bool = strawberry.field(description="Refused from now on.")
+    registered_at: datetime = strawberry.field(description="When it was registered.")
+    last_post_at: datetime | None = strawberry.field(description="Its last request.")
+    taps: int = strawberry.field(description="Taps it sent.")
+    offline_taps: int = strawberry.field(description="Of them, made offline.")
+    last_offline_at: datetime | None = strawberry.field(
+        description="When its last offline tap was made."
+    )
+    last_offline_lag_seconds: int | None = strawberry.field(
+        description="How late that tap arrived, in seconds."
+    )
 
 
 @strawberry.type
@@ -130,9 +162,17 @@ class SchoolAdminQuery:
     async def roster(
         self,
         info: Info[Context, None],
-        school: UUID,
-        class_name: str | None = None,
-        status: str | None = None,
+        school: SchoolId,
+        class_name: Annotated[
+            str | None, strawberry.argument(description="Only this class (all when absent).")
+        ] = None,
+        status: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only pupils in this status (`enrolled`, `left` or `closed`; all"
+                " when absent)."
+            ),
+        ] = None,
         at_least: AtLeast = None,
     ) -> list[RosterEntry]:
         await perm.school(info, "Query.roster", school)
@@ -154,7 +194,13 @@ class SchoolAdminQuery:
 
     @strawberry.field(description="Staff: the settings in effect on a day, and every change.")
     async def school_settings(
-        self, info: Info[Context, None], school: UUID, on: date | None = None
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        on: Annotated[
+            date | None,
+            strawberry.argument(description="The school-local date (today when absent)."),
+        ] = None,
     ) -> SchoolSettings:
         await perm.school(info, "Query.schoolSettings", school)
         services = info.context.services
@@ -197,7 +243,7 @@ class SchoolAdminQuery:
         description="Staff: the school's terminals, their last post and offline taps."
     )
     async def terminals(
-        self, info: Info[Context, None], school: UUID, at_least: AtLeast = None
+        self, info: Info[Context, None], school: SchoolId, at_least: AtLeast = None
     ) -> list[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
         await caught_up(info, ["roster"], at_least)
@@ -232,13 +278,27 @@ class SchoolAdminMutation:
     async def open_contract(
         self,
         info: Info[Context, None],
-        school: UUID,
-        new_contract_number: str,
-        class_name: str,
-        pupil_name: str,
-        parent_name: str,
-        parent_phone: str,
-        card_uids: list[str] | None = None,
+        school: SchoolId,
+        new_contract_number: Annotated[
+            str, strawberry.argument(description="The contract number to open.")
+        ],
+        class_name: Annotated[
+            str, strawberry.argument(description="The pupil's class, e.g. `5А`.")
+        ],
+        pupil_name: Annotated[
+            str, strawberry.argument(description="The pupil's full name (personal data).")
+        ],
+        parent_name: Annotated[
+            str, strawberry.argument(description="The parent's full name (personal data).")
+        ],
+        parent_phone: Annotated[
+            str,
+            strawberry.argument(description="The parent's phone, +<10-15 digits> (personal data)."),
+        ],
+        card_uids: Annotated[
+            list[str] | None,
+            strawberry.argument(description="UIDs of cards to issue at once (none when absent)."),
+        ] = None,
     ) -> CommandResult:
         await perm.school(info, "Mutation.openContract", school)
         services = info.context.services
@@ -273,7 +333,16 @@ class SchoolAdminMutation:
         "line and imports nothing. Each line is imported wholly or not at all."
     )
     async def import_roster(
-        self, info: Info[Context, None], school: UUID, csv: str, dry_run: bool = True
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        csv: Annotated[
+            str,
+            strawberry.argument(description="The roster: a header line, then one pupil per line."),
+        ],
+        dry_run: Annotated[
+            bool, strawberry.argument(description="Only check every line; import nothing.")
+        ] = True,
     ) -> RosterImportResult:
         await perm.school(info, "Mutation.importRoster", school)
         services = info.context.services
@@ -302,7 +371,7 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins and support: a first or second card.")
     async def issue_card(
-        self, info: Info[Context, None], contract_number: str, uid: str
+        self, info: Info[Context, None], contract_number: ContractNumber, uid: CardUid
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.issueCard", contract_number)
         return await recorded(info, info.context.services.ledger.issue_card, ref.account_id, uid)
@@ -311,9 +380,11 @@ class SchoolAdminMutation:
     async def move_class(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        class_name: str,
-        reason: str = "transfer",
+        contract_number: ContractNumber,
+        class_name: Annotated[str, strawberry.argument(description="The new class, e.g. `6Б`.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why (a transfer by default).")
+        ] = "transfer",
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.moveClass", contract_number)
         ledger = info.context.services.ledger
@@ -325,7 +396,7 @@ class SchoolAdminMutation:
         "requested fee-free (approve and pay it in the refund queue)."
     )
     async def end_contract(
-        self, info: Info[Context, None], contract_number: str, reason: str
+        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
     ) -> CommandResult:
         ref = await perm.account(info, "Mutation.endContract", contract_number)
         ledger = info.context.services.ledger
@@ -336,7 +407,15 @@ class SchoolAdminMutation:
         "`year`; the final grade's contracts end. Once per year."
     )
     async def promote_school(
-        self, info: Info[Context, None], school: UUID, year: int, final_grade: int = 11
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        year: Annotated[
+            int, strawberry.argument(description="The calendar year the school year starts in.")
+        ],
+        final_grade: Annotated[
+            int, strawberry.argument(description="The school's last grade: its contracts end.")
+        ] = 11,
     ) -> PromotionResult:
         await perm.school(info, "Mutation.promoteSchool", school)
         ledger = info.context.services.ledger
@@ -356,7 +435,14 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: the meal-only overdraft.")
     async def set_meal_overdraft(
-        self, info: Info[Context, None], school: UUID, amount: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        amount: Annotated[
+            Kopecks,
+            strawberry.argument(description="How far below zero a meal may take the balance."),
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setMealOverdraft", school)
         return await scheduled(info, school, school_settings.OVERDRAFT, int(amount), effective_from)
@@ -365,10 +451,13 @@ class SchoolAdminMutation:
     async def set_school_calendar(
         self,
         info: Info[Context, None],
-        school: UUID,
-        weekend_days: list[int],
-        holidays: list[date],
-        effective_from: date,
+        school: SchoolId,
+        weekend_days: Annotated[
+            list[int],
+            strawberry.argument(description="ISO weekdays (1 Monday … 7 Sunday) without school."),
+        ],
+        holidays: Annotated[list[date], strawberry.argument(description="The school's holidays.")],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setSchoolCalendar", school)
         value = {"weekend_days": weekend_days, "holidays": [h.isoformat() for h in holidays]}
@@ -376,7 +465,13 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: months without a tariff fee (summer).")
     async def set_fee_pause(
-        self, info: Info[Context, None], school: UUID, months: list[int], effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        months: Annotated[
+            list[int], strawberry.argument(description="Months (1-12) without the tariff fee.")
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setFeePause", school)
         return await scheduled(info, school, school_settings.FEE_PAUSE, months, effective_from)
@@ -385,10 +480,17 @@ class SchoolAdminMutation:
     async def set_commission_rate(
         self,
         info: Info[Context, None],
-        school: UUID,
-        channel: Channel,
-        rate: str,
-        effective_from: date,
+        school: SchoolId,
+        channel: Annotated[
+            Channel, strawberry.argument(description="The top-up channel the rate is for.")
+        ],
+        rate: Annotated[
+            str,
+            strawberry.argument(
+                description="The share of the amount, a decimal string such as `0.025`."
+            ),
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setCommissionRate", school)
         setting = school_settings.commission_setting(channel.value)
@@ -396,7 +498,13 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: what a card may spend offline per day.")
     async def set_offline_cap(
-        self, info: Info[Context, None], school: UUID, cap: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        cap: Annotated[
+            Kopecks, strawberry.argument(description="The most a card may spend offline per day.")
+        ],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setOfflineCap", school)
         return await scheduled(info, school, school_settings.OFFLINE_CAP, int(cap), effective_from)
@@ -405,7 +513,11 @@ class SchoolAdminMutation:
         description="School admins: the low-balance alert for parents who set none themselves."
     )
     async def set_low_balance_default(
-        self, info: Info[Context, None], school: UUID, threshold: Kopecks, effective_from: date
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        threshold: Annotated[Kopecks, strawberry.argument(description="Alert below this balance.")],
+        effective_from: EffectiveFrom,
     ) -> CommandResult:
         await perm.school(info, "Mutation.setLowBalanceDefault", school)
         return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
@@ -415,7 +527,10 @@ class SchoolAdminMutation:
         description="School admins: the e-mail told of every new dispute (kept as personal data)."
     )
     async def set_casework_contact(
-        self, info: Info[Context, None], school: UUID, email: str
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        email: Annotated[str, strawberry.argument(description="The e-mail address.")],
     ) -> CommandResult:
         await perm.school(info, "Mutation.setCaseworkContact", school)
         if not EMAIL.fullmatch(email[:300]):
@@ -429,7 +544,10 @@ class SchoolAdminMutation:
 
     @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
     async def rename_terminal(
-        self, info: Info[Context, None], terminal_id: UUID, name: str
+        self,
+        info: Info[Context, None],
+        terminal_id: TerminalId,
+        name: Annotated[str, strawberry.argument(description="The new name.")],
     ) -> CommandResult:
         await perm.terminal(info, "Mutation.renameTerminal", terminal_id)
         ledger = info.context.services.ledger
@@ -439,7 +557,7 @@ class SchoolAdminMutation:
         description="School admins: a new secret for a terminal (shown once); the old one stops."
     )
     async def rotate_terminal_secret(
-        self, info: Info[Context, None], terminal_id: UUID
+        self, info: Info[Context, None], terminal_id: TerminalId
     ) -> RegisterTerminalResult:
         await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
         services = info.context.services

@@ -8,7 +8,7 @@ checked on every round, so logout or a password change ends the subscription.
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
+from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
 from api.graphql.enums import AccountEventKind, TerminalKind
 from api.graphql.scalars import Kopecks, Position
@@ -83,14 +84,23 @@ async def still_allowed(services: Services, token: str | None, account_id: UUID)
     return True
 
 
-@strawberry.type
+@strawberry.type(description="Live feeds over WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="Approved and declined taps, passes and top-ups, live. Money movements "
         "come from `after` on (a position the client already has), else from now on."
     )
     async def account_events(
-        self, info: Info[Context, None], contract_number: str, after: Position | None = None
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        after: Annotated[
+            Position | None,
+            strawberry.argument(
+                description="Replay the money movements recorded after this ledger position"
+                " (one the client already has) before the live ones; from now on when absent."
+            ),
+        ] = None,
     ) -> AsyncGenerator[AccountEvent, None]:
         ref = await perm.account(info, "Subscription.accountEvents", contract_number)
         services = info.context.services

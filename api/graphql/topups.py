@@ -2,15 +2,17 @@
 then a payment page from the acquirer; the acquirer's webhook credits the account once."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.arguments import ContractNumber, Input
+from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.enums import Channel
 from api.graphql.payloads import UserError, attempt, position_of, refused
-from api.graphql.queries import bad_input
 from api.graphql.scalars import Kopecks, Position
 from domain.errors import DomainError
 from domain.topup import CardPayment, Quote
@@ -93,9 +95,13 @@ class TopUpQuery:
     async def top_up_quote(
         self,
         info: Info[Context, None],
-        contract_number: str,
-        amount: Kopecks,
-        channel: Channel = Channel.BANK_CARD,
+        contract_number: ContractNumber,
+        amount: Annotated[
+            Kopecks, strawberry.argument(description="What the parent wants credited.")
+        ],
+        channel: Annotated[
+            Channel, strawberry.argument(description="How the parent would pay.")
+        ] = Channel.BANK_CARD,
     ) -> TopUpQuote:
         ref = await perm.account(info, "Query.topUpQuote", contract_number)
         services = info.context.services
@@ -109,7 +115,12 @@ class TopUpQuery:
 
     @strawberry.field(description="Parents: a started top-up and its status.")
     async def top_up(
-        self, info: Info[Context, None], contract_number: str, payment_id: str
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        payment_id: Annotated[
+            str, strawberry.argument(description="The payment id `startTopUp` returned.")
+        ],
     ) -> TopUpPayment | None:
         ref = await perm.account(info, "Query.topUp", contract_number)
         services = info.context.services
@@ -127,7 +138,7 @@ class TopUpMutation:
         "credits the account once."
     )
     async def start_top_up(
-        self, info: Info[Context, None], input: StartTopUpInput
+        self, info: Info[Context, None], input: Annotated[StartTopUpInput, Input]
     ) -> StartTopUpPayload:
         ref = await perm.account(info, "Mutation.startTopUp", input.contract_number)
         services = info.context.services

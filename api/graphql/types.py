@@ -1,12 +1,19 @@
 """Object types, built from read-model rows. Money is `Kopecks`, times carry their offset."""
 
+import datetime as dt
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry import relay
+from strawberry.types import Info
 
+from api.graphql import permissions as perm
+from api.graphql import readmodels
+from api.graphql.context import Context
 from api.graphql.enums import (
     Access,
     AccountEventKind,
@@ -23,19 +30,21 @@ from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
 
 
-@strawberry.type
+@strawberry.type(description="A contract a login sees, and how.")
 class ContractAccess:
-    contract_number: str
-    access: Access
+    contract_number: str = strawberry.field(description="The contract number.")
+    access: Access = strawberry.field(description="Read only, or read and change.")
 
 
-@strawberry.type
+@strawberry.type(description="Who is logged in.")
 class Viewer:
-    id: UUID
-    role: Role
-    contracts: list[ContractAccess]
-    school_ids: list[UUID]
-    all_schools: bool
+    id: UUID = strawberry.field(description="The login's id.")
+    role: Role = strawberry.field(description="The login's role.")
+    contracts: list[ContractAccess] = strawberry.field(
+        description="The contracts it sees (parents, representatives)."
+    )
+    school_ids: list[UUID] = strawberry.field(description="The schools it works in (staff).")
+    all_schools: bool = strawberry.field(description="It spans every school (support, auditors).")
 
     @classmethod
     def of(cls, p: Principal) -> "Viewer":
@@ -52,23 +61,27 @@ class Viewer:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A pupil's card.")
 class Card:
-    uid: str
-    state: CardState
+    uid: str = strawberry.field(description="The card's UID.")
+    state: CardState = strawberry.field(description="Where the card stands.")
 
 
-@strawberry.type
-class Account:
-    contract_number: str
-    school_id: UUID
-    regular: Kopecks
-    subsidised: Kopecks
-    spent_today: Kopecks
-    daily_limit: Kopecks
-    tariff: Tariff
-    cards: list[Card]
-    position: Position
+@strawberry.type(description="A pupil's account under a contract: balances, limit, tariff, cards.")
+class Account(relay.Node):
+    contract_number: str = strawberry.field(description="The contract number.")
+    school_id: UUID = strawberry.field(description="The school's id.")
+    regular: Kopecks = strawberry.field(description="The parent's wallet.")
+    subsidised: Kopecks = strawberry.field(description="The subsidy wallet (meals only).")
+    spent_today: Kopecks = strawberry.field(description="Spent in this school-local day.")
+    daily_limit: Kopecks = strawberry.field(
+        description="The most the card may spend per school day."
+    )
+    tariff: Tariff = strawberry.field(description="The parent's tariff.")
+    cards: list[Card] = strawberry.field(description="The account's cards.")
+    position: Position = strawberry.field(
+        description="The ledger position the read model had applied when read."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> "Account":
@@ -84,36 +97,60 @@ class Account:
             position=Position(row["position"]),
         )
 
-
-@strawberry.type
-class LineItem:
-    code: str
-    name: str
-    price: Kopecks | None
-    quantity: int
-
-
-@strawberry.type
-class StatementLine:
-    position: Position
-    at: datetime
-    local_at: datetime
-    local_date: date
-    kind: MovementKind
-    terminal_kind: TerminalKind | None
-    items: list[LineItem]
-    amount: Kopecks
-    regular_change: Kopecks
-    subsidised_change: Kopecks
-    commission: Kopecks
-    declined: bool
-    refused_amount: Kopecks
-    regular_after: Kopecks
-    subsidised_after: Kopecks
-    reason: str
+    @classmethod
+    def resolve_id(cls, root: "Account", *, info: Info[Context, None]) -> str:
+        return root.contract_number
 
     @classmethod
-    def of(cls, row: dict[str, Any], zone: ZoneInfo) -> "StatementLine":
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["Account | None"]:
+        """Accounts by contract number, each through `Query.node`'s account rule."""
+        found: list[Account | None] = []
+        for contract in node_ids:
+            ref = await perm.account(info, "Query.node", contract)
+            services = info.context.services
+            row = await services.read(
+                readmodels.account_by_contract, ref.contract_number, services.now()
+            )
+            found.append(cls.of(row) if row else None)
+        return found
+
+
+@strawberry.type(description="An item of a purchase.")
+class LineItem:
+    code: str = strawberry.field(description="The item's code.")
+    name: str = strawberry.field(description="The item's name.")
+    price: Kopecks | None = strawberry.field(description="Its price, when the terminal sent it.")
+    quantity: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="One money movement of an account, as the statement lists it.")
+class StatementLine(relay.Node):
+    contract_number: strawberry.Private[str]
+    position: Position = strawberry.field(description="Its ledger position.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    local_at: datetime = strawberry.field(description="When, in the school's time zone.")
+    local_date: date = strawberry.field(description="The school-local date.")
+    kind: MovementKind = strawberry.field(description="What kind of movement.")
+    terminal_kind: TerminalKind | None = strawberry.field(
+        description="The terminal's kind, for taps."
+    )
+    items: list[LineItem] = strawberry.field(description="What was bought.")
+    amount: Kopecks = strawberry.field(description="The money moved (negative when spent).")
+    regular_change: Kopecks = strawberry.field(description="The change of the parent's wallet.")
+    subsidised_change: Kopecks = strawberry.field(description="The change of the subsidy wallet.")
+    commission: Kopecks = strawberry.field(description="The commission of a top-up.")
+    declined: bool = strawberry.field(description="A refused purchase: nothing moved.")
+    refused_amount: Kopecks = strawberry.field(
+        description="What a refused purchase would have cost."
+    )
+    regular_after: Kopecks = strawberry.field(description="The parent's wallet after it.")
+    subsidised_after: Kopecks = strawberry.field(description="The subsidy wallet after it.")
+    reason: str = strawberry.field(description="What happened, in Russian, for people.")
+
+    @classmethod
+    def of(cls, row: dict[str, Any], zone: ZoneInfo, contract_number: str) -> "StatementLine":
         items = [
             LineItem(
                 code=str(i.get("code", "")),
@@ -125,6 +162,7 @@ class StatementLine:
         ]
         kind = row["terminal_kind"]
         return cls(
+            contract_number=contract_number,
             position=Position(row["position"]),
             at=row["occurred_at"],
             local_at=row["occurred_at"].astimezone(zone),
@@ -143,39 +181,54 @@ class StatementLine:
             reason=row["reason"],
         )
 
+    @classmethod
+    def resolve_id(cls, root: "StatementLine", *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{root.position}"
 
-@strawberry.type
-class StatementPage:
-    lines: list[StatementLine]
-    next_cursor: str | None
-    has_more: bool
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["StatementLine | None"]:
+        """Lines by `contract/position`, each through `Query.node`'s account rule."""
+        found: list[StatementLine | None] = []
+        for node_id in node_ids:
+            contract, _, position = node_id.rpartition("/")
+            ref = await perm.account(info, "Query.node", contract)
+            if not position.isdigit() or len(position) > 19:
+                found.append(None)
+                continue
+            services = info.context.services
+            row = await services.read(readmodels.statement_line, ref.account_id, int(position))
+            zone = await services.read(readmodels.account_zone, ref.account_id)
+            found.append(cls.of(row, zone, ref.contract_number) if row else None)
+        return found
 
 
-@strawberry.type
+@strawberry.type(description="Turnstile passes of one school-local day.")
 class AttendanceDay:
-    date: date
-    passes_in: int
-    passes_out: int
-    denied: int
-    inside: bool
-    last_pass_at: datetime | None
+    date: dt.date = strawberry.field(description="The school-local date.")
+    passes_in: int = strawberry.field(description="Passes in.")
+    passes_out: int = strawberry.field(description="Passes out.")
+    denied: int = strawberry.field(description="Passes the turnstile refused.")
+    inside: bool = strawberry.field(description="Inside after the day's last pass.")
+    last_pass_at: datetime | None = strawberry.field(description="The day's last pass.")
 
 
-@strawberry.type
+@strawberry.type(description="Nutrition facts of a menu item (absent when unknown).")
 class Nutrition:
-    kcal: float | None
-    proteins: float | None
-    fats: float | None
-    carbohydrates: float | None
+    kcal: float | None = strawberry.field(description="Energy, kcal.")
+    proteins: float | None = strawberry.field(description="Proteins, g.")
+    fats: float | None = strawberry.field(description="Fats, g.")
+    carbohydrates: float | None = strawberry.field(description="Carbohydrates, g.")
 
 
-@strawberry.type
+@strawberry.type(description="An item of a menu.")
 class MenuItem:
-    code: str
-    name: str
-    price: Kopecks
-    allergens: list[str]
-    nutrition: Nutrition
+    code: str = strawberry.field(description="The item's code.")
+    name: str = strawberry.field(description="The item's name.")
+    price: Kopecks = strawberry.field(description="Its price.")
+    allergens: list[str] = strawberry.field(description="Allergens it contains.")
+    nutrition: Nutrition = strawberry.field(description="Its nutrition facts.")
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> "MenuItem":
@@ -194,81 +247,81 @@ class MenuItem:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A school's menu for one day.")
 class Menu:
-    school_id: UUID
-    date: date
-    items: list[MenuItem]
+    school_id: UUID = strawberry.field(description="The school.")
+    date: dt.date = strawberry.field(description="The school-local date.")
+    items: list[MenuItem] = strawberry.field(description="The items, in order.")
 
 
-@strawberry.type
+@strawberry.type(description="A day's traffic of one kind of terminal.")
 class TerminalKindReport:
-    terminal_kind: TerminalKind
-    turnover: Kopecks
-    purchases: int
-    declines: int
-    meals_served: int
-    passes: int
-    pupils: int
+    terminal_kind: TerminalKind = strawberry.field(description="The terminal kind.")
+    turnover: Kopecks = strawberry.field(description="Money taken.")
+    purchases: int = strawberry.field(description="Purchases.")
+    declines: int = strawberry.field(description="Declined taps.")
+    meals_served: int = strawberry.field(description="Meals served.")
+    passes: int = strawberry.field(description="Turnstile passes.")
+    pupils: int = strawberry.field(description="Distinct pupils.")
 
 
-@strawberry.type
+@strawberry.type(description="Top-ups of one channel in one day.")
 class ChannelReport:
-    channel: Channel
-    topups: int
-    amount: Kopecks
-    commission: Kopecks
+    channel: Channel = strawberry.field(description="The channel.")
+    topups: int = strawberry.field(description="How many.")
+    amount: Kopecks = strawberry.field(description="Their sum.")
+    commission: Kopecks = strawberry.field(description="The commission on them.")
 
 
-@strawberry.type
+@strawberry.type(description="A school's terminals and top-ups on one school-local day.")
 class SchoolDay:
-    date: date
-    terminals: list[TerminalKindReport]
-    topups: list[ChannelReport]
+    date: dt.date = strawberry.field(description="The school-local date.")
+    terminals: list[TerminalKindReport] = strawberry.field(description="Per terminal kind.")
+    topups: list[ChannelReport] = strawberry.field(description="Per top-up channel.")
 
 
-@strawberry.type
+@strawberry.type(description="A school's report, per day.")
 class SchoolReport:
-    school_id: UUID
-    days: list[SchoolDay]
+    school_id: UUID = strawberry.field(description="The school.")
+    days: list[SchoolDay] = strawberry.field(description="Days with any traffic.")
 
 
-@strawberry.type
+@strawberry.type(description="A tariff and its monthly fee.")
 class TariffInfo:
-    tariff: Tariff
-    monthly_fee: Kopecks
-    description: str
+    tariff: Tariff = strawberry.field(description="The tariff.")
+    monthly_fee: Kopecks = strawberry.field(description="Its monthly fee.")
+    description: str = strawberry.field(description="What it gives, in Russian.")
 
 
 # Results of commands
 
 
-@strawberry.type
+@strawberry.type(description="The command was recorded.")
 class Done:
-    """The command was recorded at `position`: pass it as `atLeast` to read your write."""
+    position: Position = strawberry.field(
+        description="The ledger position of the command: pass it as `atLeast` to read your write."
+    )
 
-    position: Position
 
-
-@strawberry.type
+@strawberry.type(description="A refused command: nothing was recorded.")
 class Problem:
-    code: ProblemCode
-    message: str
+    code: ProblemCode = strawberry.field(description="Why, for programs.")
+    message: str = strawberry.field(description="Why, for people.")
 
 
-@strawberry.type
+@strawberry.type(description="Done; nothing more to say.")
 class Accepted:
     """Taken into account; deliberately says nothing more (no contract enumeration)."""
 
-    ok: bool
+    ok: bool = strawberry.field(description="Always true.")
 
 
-@strawberry.type
+@strawberry.type(description="A logged-in session's tokens.")
 class Session:
-    access_token: str
-    refresh_token: str
-    expires_at: datetime
-    viewer: Viewer
+    access_token: str = strawberry.field(description="The bearer token for requests.")
+    refresh_token: str = strawberry.field(description="What `refreshToken` takes for a new one.")
+    expires_at: datetime = strawberry.field(description="When the access token expires.")
+    viewer: Viewer = strawberry.field(description="Who logged in.")
 
     @classmethod
     def of(cls, issued: Issued) -> "Session":
@@ -280,27 +333,47 @@ class Session:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A new terminal and its secret.")
 class TerminalRegistered:
-    terminal_id: UUID
-    secret: str  # shown once, like `infoshkola terminal register`
-    position: Position
+    terminal_id: UUID = strawberry.field(description="The terminal's id.")
+    secret: str = strawberry.field(
+        description="Its secret, shown this once."
+    )  # shown once, like `infoshkola terminal register`
+    position: Position = strawberry.field(description="The ledger position of the registration.")
 
 
-CommandResult = Annotated[Done | Problem, strawberry.union("CommandResult")]
-LoginResult = Annotated[Session | Problem, strawberry.union("LoginResult")]
-RequestResult = Annotated[Accepted | Problem, strawberry.union("RequestResult")]
+CommandResult = Annotated[
+    Done | Problem,
+    strawberry.union("CommandResult", description="A command's outcome: recorded, or refused."),
+]
+LoginResult = Annotated[
+    Session | Problem,
+    strawberry.union("LoginResult", description="A login's outcome: a session, or refused."),
+]
+RequestResult = Annotated[
+    Accepted | Problem,
+    strawberry.union("RequestResult", description="A request's outcome: accepted, or refused."),
+]
 RegisterTerminalResult = Annotated[
-    TerminalRegistered | Problem, strawberry.union("RegisterTerminalResult")
+    TerminalRegistered | Problem,
+    strawberry.union(
+        "RegisterTerminalResult", description="A terminal's registration: its secret, or refused."
+    ),
 ]
 
 
-@strawberry.type
+@strawberry.type(description="Something that just happened on an account (the live feed).")
 class AccountEvent:
-    position: Position
-    kind: AccountEventKind
-    at: datetime
-    amount: Kopecks
-    regular_after: Kopecks | None
-    terminal_kind: TerminalKind | None
-    reason: str
+    position: Position = strawberry.field(
+        description="Its ledger position (resume from it with `after`)."
+    )
+    kind: AccountEventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    amount: Kopecks = strawberry.field(description="The money moved (0 for passes).")
+    regular_after: Kopecks | None = strawberry.field(
+        description="The parent's wallet after it (money movements only)."
+    )
+    terminal_kind: TerminalKind | None = strawberry.field(
+        description="The terminal's kind, for taps."
+    )
+    reason: str = strawberry.field(description="What happened, in Russian, for people.")

@@ -81,7 +81,7 @@ export const PROBLEMS: Record<string, string> = {
 };
 
 export function problemText(p: { code: string; message: string }): string {
-  return PROBLEMS[p.code] ?? p.message;
+  return PROBLEMS[p.code] ?? PROBLEMS[p.code.toUpperCase()] ?? p.message; // userErrors' codes are snake_case
 }
 
 export function formatDateTime(iso: string): string {

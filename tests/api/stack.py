@@ -74,6 +74,29 @@ class Client:
         data: dict[str, Any] = body["data"]
         return data
 
+    def command(self, name: str, **input: Any) -> dict[str, Any]:
+        """A mutation of issue 12's shape, `name(input: {...})`: its payload's `userErrors`
+        and `position`."""
+        input_type = name[0].upper() + name[1:] + "Input"
+        query = (
+            f"mutation($i: {input_type}!) {{ {name}(input: $i) {{"
+            " userErrors { field code message } position } }"
+        )
+        payload: dict[str, Any] = self.data(query, i=input)[name]
+        return payload
+
+    def recorded(self, name: str, **input: Any) -> str:
+        """The position of a mutation that must be recorded."""
+        payload = self.command(name, **input)
+        assert payload["userErrors"] == [], payload
+        return str(payload["position"])
+
+    def refused(self, name: str, **input: Any) -> str:
+        """The code of a mutation that must be refused (nothing recorded)."""
+        payload = self.command(name, **input)
+        assert payload["position"] is None, payload
+        return str(payload["userErrors"][0]["code"])
+
     def error_code(self, query: str, **variables: Any) -> str:
         body = self.gql(query, **variables)
         assert body.get("errors"), body

@@ -272,20 +272,21 @@ def terminal_request(draw: st.DrawFn, uids: list[str]) -> tuple[str, str, str, A
 # GraphQL mutations
 
 PROBLEM = "__typename ... on Problem { code message }"
+ERRORS = "userErrors { code message } position"  # the mutations of issue 12's shape
 # name -> (who sends it, the document; `$c` is the contract, `$s` the school)
 MUTATIONS: dict[str, tuple[str, str]] = {
     "changeDailyLimit": ("parent", "mutation($c: String!, $v: Kopecks!) { changeDailyLimit("
-                         "contractNumber: $c, limit: $v) { PROBLEM } }"),
+                         "input: {contractNumber: $c, limit: $v}) { ERRORS } }"),
     "changeContact": ("parent", "mutation($c: String!, $p: String, $e: String) { changeContact("
-                      "contractNumber: $c, phone: $p, email: $e) { PROBLEM } }"),
+                      "input: {contractNumber: $c, phone: $p, email: $e}) { ERRORS } }"),
     "blockCard": ("parent", "mutation($c: String!, $u: String!, $t: String!) { blockCard("
-                  "contractNumber: $c, uid: $u, reason: $t) { PROBLEM } }"),
+                  "input: {contractNumber: $c, uid: $u, reason: $t}) { ERRORS } }"),
     "orderDuplicateCard": ("parent", "mutation($c: String!, $u: String!, $n: String!) { "
-                           "orderDuplicateCard(contractNumber: $c, blockedUid: $u, newUid: $n) "
-                           "{ PROBLEM } }"),
+                           "orderDuplicateCard(input: {contractNumber: $c, blockedUid: $u, "
+                           "newUid: $n}) { ERRORS } }"),
     "leaveMenuFeedback": ("parent", "mutation($c: String!, $d: Date!, $r: Int!, $t: String!) { "
-                          "leaveMenuFeedback(contractNumber: $c, date: $d, rating: $r, "
-                          "comment: $t) { PROBLEM } }"),
+                          "leaveMenuFeedback(input: {contractNumber: $c, date: $d, rating: $r, "
+                          "comment: $t}) { ERRORS } }"),
     "disputeCharge": ("parent", "mutation($c: String!, $k: String!, $t: String!) { "
                       "disputeCharge(contractNumber: $c, chargeKey: $k, claim: $t) { PROBLEM } }"),
     "requestRefund": ("parent", "mutation($c: String!, $t: String) { requestRefund("
@@ -294,11 +295,11 @@ MUTATIONS: dict[str, tuple[str, str]] = {
     "addRepresentative": ("parent", "mutation($c: String!, $p: String!) { addRepresentative("
                           "contractNumber: $c, phone: $p) { PROBLEM } }"),
     "grantSubsidy": ("admin", "mutation($c: String!, $t: String!, $v: Kopecks!) { grantSubsidy("
-                     "contractNumber: $c, basis: $t, dailyAllowance: $v) { PROBLEM } }"),
+                     "input: {contractNumber: $c, basis: $t, dailyAllowance: $v}) { ERRORS } }"),
     "revokeSubsidy": ("admin", "mutation($c: String!, $t: String!) { revokeSubsidy("
-                      "contractNumber: $c, reason: $t) { PROBLEM } }"),
+                      "input: {contractNumber: $c, reason: $t}) { ERRORS } }"),
     "unblockCard": ("support", "mutation($c: String!, $u: String!, $t: String!) { unblockCard("
-                    "contractNumber: $c, uid: $u, reason: $t) { PROBLEM } }"),
+                    "input: {contractNumber: $c, uid: $u, reason: $t}) { ERRORS } }"),
     "publishMenu": ("admin", "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) { "
                     "publishMenu(school: $s, date: $d, items: $items) { PROBLEM } }"),
     "registerTerminal": ("admin", "mutation($s: UUID!, $k: TerminalKind!, $t: String!) { "
@@ -377,7 +378,7 @@ def send_mutation(barrage: Barrage, name: str, variables: dict[str, Any], whose:
     if name == "disputeCharge" and isinstance(variables.get("k"), str):  # a tap's charge key
         canteen = barrage.terminals["canteen_pos"].terminal_id
         variables = {**variables, "k": f"{canteen}/{variables['k']}"}
-    query = document.replace("PROBLEM", PROBLEM)
+    query = document.replace("PROBLEM", PROBLEM).replace("ERRORS", ERRORS)
     every = {"c": family.contract, "s": str(barrage.world.school_id), **variables}
     barrage.graphql(clients[role], query, {k: v for k, v in every.items() if f"${k}" in query})
 

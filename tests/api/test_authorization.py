@@ -1,5 +1,6 @@
 """Authorization: a walk over the schema, and the role × operation matrix over HTTP."""
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ OBJECT_ARGUMENTS = {
     "contractNumber": Scope.ACCOUNT,
     "school": Scope.SCHOOL,
     "terminalId": Scope.TERMINAL,
+    "id": Scope.ACCOUNT,  # Query.node: the global ids of account-scoped objects
 }
 # Fields before login: they take a login name, are throttled, and answer the same for all.
 ANONYMOUS = {"Mutation.login", "Mutation.refreshToken", "Mutation.requestPasswordReset",
@@ -137,6 +139,13 @@ class Objects:
         return str(self.world.school_id)
 
 
+def input_on_account(name: str, o: Objects, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A mutation on the account of `o` taking one `input` (issue 12's shape)."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    query = f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ __typename }} }}"
+    return query, {"i": {"contractNumber": o.contract, **fields}}
+
+
 TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 
 
@@ -153,7 +162,10 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.viewer": lambda o: ("{ viewer { role } }", {}),
     "Query.tariffs": lambda o: ("{ tariffs { tariff } }", {}),
     "Query.account": on_account("account", "regular"),
-    "Query.statement": on_account("statement", "hasMore"),
+    "Query.statement": on_account("statement", "edges { cursor }"),
+    "Query.node": lambda o: (
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": base64.b64encode(f"Account:{o.contract}".encode()).decode()}),
     "Query.attendance": on_account("attendance", "date"),
     "Query.menu": on_school("menu", "date", ', date: "2026-11-25"'),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
@@ -180,32 +192,28 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.addRepresentative": lambda o: (
         "mutation($c: String!, $p: String!) { addRepresentative(contractNumber: $c, phone: $p) "
         "{ __typename } }", {"c": o.contract, "p": new_phone()}),
-    "Mutation.changeDailyLimit": account_mutation("changeDailyLimit", ', limit: "15000"'),
-    "Mutation.changeTariff": account_mutation("changeTariff", ", tariff: MOBILE"),
-    "Mutation.changeNotificationPreferences": account_mutation(
-        "changeNotificationPreferences", ", serviceOnly: false"),
-    "Mutation.changeContact": account_mutation("changeContact", ', email: "a@b.c"'),
-    "Mutation.blockCard": lambda o: (
-        "mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) "
-        "{ __typename } }", {"c": o.contract, "u": o.uid}),
-    "Mutation.orderDuplicateCard": lambda o: (
-        "mutation($c: String!, $u: String!, $n: String!) { orderDuplicateCard("
-        "contractNumber: $c, blockedUid: $u, newUid: $n) { __typename } }",
-        {"c": o.contract, "u": o.uid, "n": new_uid()}),
-    "Mutation.unblockCard": lambda o: (
-        "mutation($c: String!, $u: String!) { unblockCard(contractNumber: $c, uid: $u, "
-        'reason: "found") { __typename } }', {"c": o.contract, "u": o.uid}),
-    "Mutation.leaveMenuFeedback": account_mutation(
-        "leaveMenuFeedback", ', date: "2026-11-20", rating: 5'),
+    "Mutation.changeDailyLimit": lambda o: input_on_account(
+        "changeDailyLimit", o, {"limit": "15000"}),
+    "Mutation.changeTariff": lambda o: input_on_account("changeTariff", o, {"tariff": "MOBILE"}),
+    "Mutation.changeNotificationPreferences": lambda o: input_on_account(
+        "changeNotificationPreferences", o, {"serviceOnly": False}),
+    "Mutation.changeContact": lambda o: input_on_account("changeContact", o, {"email": "a@b.c"}),
+    "Mutation.blockCard": lambda o: input_on_account("blockCard", o, {"uid": o.uid}),
+    "Mutation.orderDuplicateCard": lambda o: input_on_account(
+        "orderDuplicateCard", o, {"blockedUid": o.uid, "newUid": new_uid()}),
+    "Mutation.unblockCard": lambda o: input_on_account(
+        "unblockCard", o, {"uid": o.uid, "reason": "found"}),
+    "Mutation.leaveMenuFeedback": lambda o: input_on_account(
+        "leaveMenuFeedback", o, {"date": "2026-11-20", "rating": 5}),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
         {"s": o.school, "d": TOMORROW}),
     "Mutation.registerTerminal": school_mutation("registerTerminal", ', kind: LOCKER, label: "x"'),
     "Mutation.revokeTerminal": terminal_mutation("revokeTerminal", ', reason: "test"'),
-    "Mutation.grantSubsidy": account_mutation(
-        "grantSubsidy", ', basis: "b", dailyAllowance: "100"'),
-    "Mutation.revokeSubsidy": account_mutation("revokeSubsidy", ', reason: "r"'),
+    "Mutation.grantSubsidy": lambda o: input_on_account(
+        "grantSubsidy", o, {"basis": "b", "dailyAllowance": "100"}),
+    "Mutation.revokeSubsidy": lambda o: input_on_account("revokeSubsidy", o, {"reason": "r"}),
     "Mutation.resetAccess": account_mutation("resetAccess"),
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
     **PARENT_OPERATIONS,
@@ -267,6 +275,7 @@ LETTERS = {"P": Role.PARENT, "R": Role.REPRESENTATIVE, "C": Role.CANTEEN_OPERATO
            "A": Role.SCHOOL_ADMIN, "S": Role.SUPPORT, "U": Role.AUDITOR}  # fmt: skip
 EXPECTED = {
     "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
+    "Query.node": "PRASU",
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
     "Query.historyExport": "PRU",

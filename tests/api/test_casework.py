@@ -23,7 +23,7 @@ REVERSE = (
     + " }"
 )
 STATEMENT = """query($c: String!, $atLeast: Position) { statement(contractNumber: $c, first: 1,
-  atLeast: $atLeast) { lines { kind amount regularAfter } } }"""
+  atLeast: $atLeast) { edges { node { kind amount regularAfter } } } }"""
 
 
 def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
@@ -45,8 +45,8 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stac
     assert reversed_["__typename"] == "Done"
     stack.project()
     line = family.client.data(STATEMENT, c=family.contract, atLeast=reversed_["position"])
-    assert line["statement"]["lines"] == [
-        {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}
+    assert line["statement"]["edges"] == [
+        {"node": {"kind": "CHARGE_REVERSAL", "amount": "9000", "regularAfter": "50000"}}
     ]
     auditor = stack.staff(Role.AUDITOR, world.school_id)
     trail = auditor.data(

@@ -40,9 +40,8 @@ RESET = """mutation($u: String!, $code: String!, $new: String!) {
     __typename ... on Problem { code } } }"""
 ADD_REPRESENTATIVE = """mutation($c: String!, $phone: String!) {
   addRepresentative(contractNumber: $c, phone: $phone) { __typename ... on Problem { code } } }"""
-LIMIT = """mutation($c: String!, $limit: Kopecks!) {
-  changeDailyLimit(contractNumber: $c, limit: $limit) {
-    __typename ... on Done { position } ... on Problem { code } } }"""
+LIMIT = """mutation($i: ChangeDailyLimitInput!) {
+  changeDailyLimit(input: $i) { userErrors { code } position } }"""
 
 
 def test_logout_ends_the_session_and_its_token_at_once(stack: Stack) -> None:
@@ -144,7 +143,8 @@ def test_a_representative_reads_but_never_writes(stack: Stack) -> None:
         "contracts": [{"contractNumber": family.contract, "access": "READ"}],
     }
     assert client.data(ACCOUNT, c=family.contract)["account"]["contractNumber"] == family.contract
-    assert client.error_code(LIMIT, c=family.contract, limit="100") == "FORBIDDEN"
+    limit = {"contractNumber": family.contract, "limit": "100"}
+    assert client.error_code(LIMIT, i=limit) == "FORBIDDEN"
 
 
 def test_throttling_answers_the_same_for_unknown_and_known_contracts(stack: Stack) -> None:

@@ -39,19 +39,16 @@ def test_hostile_reasons_and_contacts_are_problems_and_nothing_is_kept(stack: St
     pupil_uid = stack.ledger.account(
         stack.ledger.account_id_for_contract(family.contract)
     ).live_cards[0]
-    block = f"""mutation($c: String!, $u: String!, $r: String!) {{
-      blockCard(contractNumber: $c, uid: $u, reason: $r) {{ {PROBLEM} }} }}"""
-    contact = f"""mutation($c: String!, $e: String!) {{
-      changeContact(contractNumber: $c, email: $e) {{ {PROBLEM} }} }}"""
     before = head(stack)
+    c = family.contract
 
-    blocked = family.client.data(block, c=family.contract, u=pupil_uid, r="потеряна\u0000")
-    mailed = family.client.data(contact, c=family.contract, e="mama\u0000@example.ru")
+    hostile = "потеряна\u0000"
+    blocked = family.client.refused("blockCard", contractNumber=c, uid=pupil_uid, reason=hostile)
+    email = "mama\u0000@example.ru"
+    mailed = family.client.command("changeContact", contractNumber=c, email=email)
 
-    assert (blocked["blockCard"]["__typename"], blocked["blockCard"]["code"]) == (
-        "Problem", "INVALID_TEXT",
-    )  # fmt: skip
-    assert (mailed["changeContact"]["__typename"], mailed["changeContact"]["code"]) == (
-        "Problem", "INVALID_TEXT",
-    )  # fmt: skip
+    assert blocked == "invalid_text"
+    assert [(e["field"], e["code"]) for e in mailed["userErrors"]] == [
+        (["input", "email"], "invalid_text")
+    ]
     assert head(stack) == before

@@ -1,6 +1,7 @@
 """Each mutation end to end: GraphQL → ledger command → event → projection → GraphQL query."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.feedback import MenuFeedback, feedback_id
@@ -13,13 +14,17 @@ DONE = "__typename ... on Done { position } ... on Problem { code message }"
 ACCOUNT = """query($c: String!, $atLeast: Position) {
   account(contractNumber: $c, atLeast: $atLeast) {
   regular subsidised spentToday dailyLimit tariff cards { uid state } position } }"""
-STATEMENT = """query($c: String!, $first: Int!, $cursor: String, $kinds: [MovementKind!],
+STATEMENT = """query($c: String!, $first: Int!, $after: String, $kinds: [MovementKind!],
   $since: Date, $until: Date, $atLeast: Position) {
-  statement(contractNumber: $c, first: $first, cursor: $cursor, kinds: $kinds, since: $since,
+  statement(contractNumber: $c, first: $first, after: $after, kinds: $kinds, since: $since,
     until: $until, atLeast: $atLeast) {
-    hasMore nextCursor
-    lines { position at localAt localDate kind terminalKind amount regularAfter declined reason
-      items { code price quantity } } } }"""
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id position at localAt localDate kind terminalKind amount regularAfter
+      declined reason items { code price quantity } } } } }"""
+
+
+def lines(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in page["edges"]]
 
 
 def mutation(variables: str, call: str) -> str:
@@ -33,23 +38,23 @@ def done(result: dict[str, object]) -> str:
 
 def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> None:
     family = stack.family(stack.school())
-    q = mutation("$c: String!, $l: Kopecks!", "changeDailyLimit(contractNumber: $c, limit: $l)")
-    position = done(family.client.data(q, c=family.contract, l="35000")["changeDailyLimit"])
+    c = family.contract
+    position = family.client.recorded("changeDailyLimit", contractNumber=c, limit="35000")
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
     assert account["dailyLimit"] == "35000"
     assert int(account["position"]) >= int(position)
     # beyond 32 bits: a typed domain refusal, not a GraphQL Int overflow
-    huge = family.client.data(q, c=family.contract, l="3000000000")["changeDailyLimit"]
-    assert huge["__typename"] == "Problem"
-    assert huge["code"] == "INVALID_AMOUNT"
+    huge = family.client.refused("changeDailyLimit", contractNumber=c, limit="3000000000")
+    assert huge == "invalid_amount"
 
 
 def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: Stack) -> None:
     family = stack.family(stack.school())
     stack.project()
-    q = mutation("$c: String!", "changeTariff(contractNumber: $c, tariff: MOBILE)")
-    position = done(family.client.data(q, c=family.contract)["changeTariff"])
+    position = family.client.recorded(
+        "changeTariff", contractNumber=family.contract, tariff="MOBILE"
+    )
     stack.services.settings.__dict__["read_wait_seconds"] = 0.2
     try:
         code = family.client.error_code(ACCOUNT, c=family.contract, atLeast=position)
@@ -65,16 +70,13 @@ def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: 
 
 def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> None:
     family = stack.family(stack.school())
-    prefs = mutation(
-        "$c: String!", "changeNotificationPreferences(contractNumber: $c, serviceOnly: true)"
-    )
-    contact = mutation(
-        "$c: String!", 'changeContact(contractNumber: $c, email: "mama@example.org")'
-    )
-    done(family.client.data(prefs, c=family.contract)["changeNotificationPreferences"])
-    done(family.client.data(contact, c=family.contract)["changeContact"])
-    bad = mutation("$c: String!", 'changeContact(contractNumber: $c, email: "not-an-address")')
-    assert family.client.data(bad, c=family.contract)["changeContact"]["code"] == "INVALID_COMMAND"
+    c = family.contract
+    family.client.recorded("changeNotificationPreferences", contractNumber=c, serviceOnly=True)
+    family.client.recorded("changeContact", contractNumber=c, email="mama@example.org")
+    bad = family.client.command("changeContact", contractNumber=c, email="not-an-address")
+    assert bad["userErrors"] == [
+        {"field": ["input", "email"], "code": "invalid_command", "message": "not an e-mail address"}
+    ]
     account = stack.ledger.account(family.pupil.account_id)
     assert account.service_only is True
     assert account.contact_ref is not None
@@ -84,28 +86,24 @@ def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> 
 
 def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     family = stack.family(stack.school())
-    block = mutation("$c: String!, $u: String!", "blockCard(contractNumber: $c, uid: $u)")
-    done(family.client.data(block, c=family.contract, u=family.pupil.uid)["blockCard"])
+    c, uid = family.contract, family.pupil.uid
+    family.client.recorded("blockCard", contractNumber=c, uid=uid)
     new = new_uid()
-    order = mutation(
-        "$c: String!, $b: String!, $n: String!",
-        "orderDuplicateCard(contractNumber: $c, blockedUid: $b, newUid: $n)",
-    )
-    position = done(
-        family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)[
-            "orderDuplicateCard"
-        ]
+    position = family.client.recorded(
+        "orderDuplicateCard", contractNumber=c, blockedUid=uid, newUid=new
     )
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract, atLeast=position)["account"]
     states = {c["uid"]: c["state"] for c in account["cards"]}
     assert states == {family.pupil.uid: "BLOCKED", new: "ACTIVE"}
     assert account["regular"] == str(50_000 - 5_000)
-    lines = family.client.data(STATEMENT, c=family.contract, first=1)["statement"]["lines"]
-    assert lines[0]["kind"] == "CARD_FEE"
-    assert lines[0]["amount"] == "-5000"
-    again = family.client.data(order, c=family.contract, b=family.pupil.uid, n=new)
-    assert again["orderDuplicateCard"]["code"] in ("CARD_STATE", "CARD_ALREADY_ISSUED")
+    (fee,) = lines(family.client.data(STATEMENT, c=family.contract, first=1)["statement"])
+    assert fee["kind"] == "CARD_FEE"
+    assert fee["amount"] == "-5000"
+    again = family.client.refused(
+        "orderDuplicateCard", contractNumber=c, blockedUid=uid, newUid=new
+    )
+    assert again in ("card_state", "card_already_issued")
 
 
 def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack) -> None:
@@ -117,32 +115,37 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     stack.project()
     c = family.contract
     first = family.client.data(STATEMENT, c=c, first=2)["statement"]
-    assert first["hasMore"] is True
-    assert len(first["lines"]) == 2
-    rest = family.client.data(STATEMENT, c=c, first=10, cursor=first["nextCursor"])["statement"]
-    assert rest["hasMore"] is False
-    assert rest["nextCursor"] is None
-    lines = first["lines"] + rest["lines"]
-    assert [ln["kind"] for ln in lines] == [
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert len(first["edges"]) == 2
+    assert first["pageInfo"]["endCursor"] == first["edges"][-1]["cursor"]
+    after = first["pageInfo"]["endCursor"]
+    rest = family.client.data(STATEMENT, c=c, first=10, after=after)["statement"]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    assert rest["pageInfo"]["endCursor"] == rest["edges"][-1]["cursor"]
+    found = lines(first) + lines(rest)
+    assert len({ln["id"] for ln in found}) == 4  # global ids, one per line
+    assert [ln["kind"] for ln in found] == [
         "PURCHASE_DECLINED", "PURCHASE", "PURCHASE", "TOP_UP",
     ]  # fmt: skip
-    positions = [int(ln["position"]) for ln in lines]
+    positions = [int(ln["position"]) for ln in found]
     assert positions == sorted(positions, reverse=True)
-    assert lines[1]["items"] == [{"code": "LUNCH", "price": "9000", "quantity": 1}]
-    assert lines[1]["regularAfter"] == str(100_000 - 2 * 9_000)
-    assert lines[0]["declined"] is True
-    assert lines[0]["amount"] == "0"
-    local = datetime.fromisoformat(lines[1]["localAt"])
+    assert found[1]["items"] == [{"code": "LUNCH", "price": "9000", "quantity": 1}]
+    assert found[1]["regularAfter"] == str(100_000 - 2 * 9_000)
+    assert found[0]["declined"] is True
+    assert found[0]["amount"] == "0"
+    local = datetime.fromisoformat(found[1]["localAt"])
     assert local.utcoffset() == timedelta(hours=7)  # Asia/Novosibirsk, with its offset
-    assert datetime.fromisoformat(lines[1]["at"]).utcoffset() == timedelta(0)
-    only = family.client.data(STATEMENT, c=c, first=10, kinds=["TOP_UP"])["statement"]["lines"]
+    assert datetime.fromisoformat(found[1]["at"]).utcoffset() == timedelta(0)
+    only = lines(family.client.data(STATEMENT, c=c, first=10, kinds=["TOP_UP"])["statement"])
     assert [ln["kind"] for ln in only] == ["TOP_UP"]
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
     past = (today - timedelta(days=3)).isoformat()
     none = family.client.data(STATEMENT, c=c, first=10, since=past, until=past)["statement"]
-    assert none["lines"] == []
-    assert family.client.error_code(STATEMENT, c=c, first=10, cursor="bogus!") == "BAD_USER_INPUT"
-    assert family.client.error_code(STATEMENT, c=c, first=500) == "BAD_USER_INPUT"
+    assert none["edges"] == []
+    assert none["pageInfo"] == {"hasNextPage": False, "endCursor": None}
+    assert family.client.error_code(STATEMENT, c=c, first=10, after="bogus!") == "BAD_USER_INPUT"
+    assert family.client.error_code(STATEMENT, c=c, first=201) == "BAD_USER_INPUT"
+    assert family.client.error_code(STATEMENT, c=c, first=0) == "BAD_USER_INPUT"
 
 
 def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None:
@@ -209,11 +212,10 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     stack.project()  # staff find accounts through the balances read model
-    grant = mutation(
-        "$c: String!",
-        'grantSubsidy(contractNumber: $c, basis: "многодетная семья", dailyAllowance: "9000")',
+    c = family.contract
+    admin.recorded(
+        "grantSubsidy", contractNumber=c, basis="многодетная семья", dailyAllowance="9000"
     )
-    done(admin.data(grant, c=family.contract)["grantSubsidy"])
     assert stack.ledger.account(family.pupil.account_id).subsidy == {
         "basis": "многодетная семья", "daily_allowance": 9000,
     }  # fmt: skip
@@ -221,11 +223,8 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert account["subsidised"] == "9000"
-    revoke = mutation("$c: String!", 'revokeSubsidy(contractNumber: $c, reason: "срок истёк")')
-    done(admin.data(revoke, c=family.contract)["revokeSubsidy"])
-    again = admin.data(revoke, c=family.contract)["revokeSubsidy"]
-    assert again["__typename"] == "Problem"
-    assert again["code"] == "SUBSIDY"
+    admin.recorded("revokeSubsidy", contractNumber=c, reason="срок истёк")
+    assert admin.refused("revokeSubsidy", contractNumber=c, reason="срок истёк") == "subsidy"
 
 
 def test_support_resets_access_by_sms(stack: Stack) -> None:
@@ -271,16 +270,12 @@ def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
     stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
     stack.project()
     support = stack.staff(Role.SUPPORT, world.school_id)
-    q = mutation(
-        "$c: String!, $u: String!", 'unblockCard(contractNumber: $c, uid: $u, reason: "нашлась")'
-    )
-    done(support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"])
+    unblock = {"contractNumber": family.contract, "uid": family.pupil.uid, "reason": "нашлась"}
+    support.recorded("unblockCard", **unblock)
     assert stack.ledger.account(family.pupil.account_id).cards[family.pupil.uid] == "active"
     tap = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     assert tap.decision.outcome == "approved"
-    again = support.data(q, c=family.contract, u=family.pupil.uid)["unblockCard"]
-    assert again["__typename"] == "Problem"
-    assert again["code"] == "CARD_STATE"
+    assert support.refused("unblockCard", **unblock) == "card_state"
 
 
 def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
@@ -288,18 +283,15 @@ def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
     family = stack.family(world)
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
     stack.ledger.publish_menu(world.school_id, today, [meal()])
-    q = mutation(
-        "$c: String!, $d: Date!, $r: Int!",
-        'leaveMenuFeedback(contractNumber: $c, date: $d, rating: $r, comment: "суп холодный")',
-    )
-    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=3)["leaveMenuFeedback"])
-    done(family.client.data(q, c=family.contract, d=today.isoformat(), r=2)["leaveMenuFeedback"])
+    rate = {"contractNumber": family.contract, "comment": "суп холодный"}
+    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=3)
+    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=2)
     found: MenuFeedback = stack.ledger.repository.get(
         feedback_id(world.school_id, today, family.pupil.account_id)
     )
     assert (found.rating, found.comment, found.version) == (2, "суп холодный", 2)
-    bad = family.client.data(q, c=family.contract, d=today.isoformat(), r=9)["leaveMenuFeedback"]
-    assert bad["code"] == "INVALID_COMMAND"
+    bad = family.client.refused("leaveMenuFeedback", **rate, date=today.isoformat(), rating=9)
+    assert bad == "invalid_command"
     tomorrow = (today + timedelta(days=1)).isoformat()
-    none = family.client.data(q, c=family.contract, d=tomorrow, r=4)["leaveMenuFeedback"]
-    assert none["code"] == "INVALID_COMMAND"
+    none = family.client.refused("leaveMenuFeedback", **rate, date=tomorrow, rating=4)
+    assert none == "invalid_command"

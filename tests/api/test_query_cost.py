@@ -16,7 +16,8 @@ PARENT = f"""query($c: String!) {{
   viewer {{ role contracts {{ contractNumber access }} }}
   account(contractNumber: $c) {{ regular subsidised spentToday dailyLimit tariff
     cards {{ uid state }} }}
-  statement(contractNumber: $c, first: 200) {{ hasMore nextCursor lines {{ ...Line }} }}
+  statement(contractNumber: $c, first: 200) {{ pageInfo {{ hasNextPage endCursor }}
+    edges {{ cursor node {{ ...Line }} }} }}
 }}
 fragment Line on StatementLine {{ {FULL_LINE} }}"""
 STAFF = """query($s: UUID!) { schoolReport(school: $s) { days { date
@@ -48,10 +49,10 @@ def test_a_fragment_counts_once_per_spread_and_a_field_per_page_item() -> None:
     assert cost("query { ...A ...A } fragment A on Query { tariffs { tariff } }") == 4
     assert cost("query { ... on Query { viewer { role } } }") == 2
     assert cost(fan_out(21)) == 2**20 * 2
-    page = 'query($n: Int!) { statement(contractNumber: "C", first: $n) { hasMore } }'
-    assert cost(page, n=200) == 1 + 200
-    assert cost('{ statement(contractNumber: "C", first: 7) { hasMore } }') == 1 + 7
-    assert cost('{ statement(contractNumber: "C") { hasMore } }') == 1 + 50  # the default
+    page = 'query($n: Int!) { statement(contractNumber: "C", first: $n) { edges { cursor } } }'
+    assert cost(page, n=200) == 1 + 200 * 2
+    assert cost('{ statement(contractNumber: "C", first: 7) { edges { cursor } } }') == 1 + 7 * 2
+    assert cost('{ statement(contractNumber: "C") { edges { cursor } } }') == 1 + 50 * 2
     assert cost("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }") == 0
 
 
@@ -65,13 +66,14 @@ def test_the_fragment_fan_out_of_issue_10_is_refused_as_too_costly(stack: Stack)
 
 def test_page_sizes_multiply_what_a_page_selects(stack: Stack) -> None:
     aliased = " ".join(
-        f'a{i}: statement(contractNumber: "C-{i}", first: 200) {{ lines {{ {FULL_LINE} }} }}'
+        f'a{i}: statement(contractNumber: "C-{i}", first: 200) {{'
+        f" edges {{ node {{ {FULL_LINE} }} }} }}"
         for i in range(3)
     )
     assert codes(stack.client().gql("{ " + aliased + " }")) == ["QUERY_TOO_COSTLY"]
-    small = 'query($n: Int!) { statement(contractNumber: "C-1", first: $n) { hasMore } }'
+    small = 'query($n: Int!) { statement(contractNumber: "C-1", first: $n) { edges { cursor } } }'
     assert codes(stack.client().gql(small, n=10)) == ["UNAUTHENTICATED"]  # it reached execution
-    huge = stack.client().gql(small.replace("hasMore", f"lines {{ {FULL_LINE} }}"), n=9_999)
+    huge = stack.client().gql(small.replace("cursor", f"node {{ {FULL_LINE} }}"), n=9_999)
     assert codes(huge) == ["QUERY_TOO_COSTLY"]
 
 
@@ -82,7 +84,7 @@ def test_a_parents_and_a_staff_members_full_queries_pass(stack: Stack) -> None:
     assert cost(PARENT, c=family.contract) < MAX_COST
     found = family.client.data(PARENT, c=family.contract)
     assert found["account"]["regular"] == "50000"
-    assert found["statement"]["lines"][0]["kind"] == "TOP_UP"
+    assert found["statement"]["edges"][0]["node"]["kind"] == "TOP_UP"
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     report = admin.data(STAFF, s=str(world.school_id))
     assert report["menu"]["items"] == []
@@ -96,3 +98,23 @@ def test_unknown_and_cyclic_fragments_are_plain_validation_errors(stack: Stack) 
     assert [e["message"] for e in cycle["errors"]] == [
         "Cannot spread fragment 'A' within itself via 'B'."
     ]
+
+
+def test_a_document_that_passed_before_is_still_costed_with_its_new_variables(
+    stack: Stack,
+) -> None:
+    """Validation is remembered per document text (`limits.ValidDocuments`); the cost,
+    which depends on the variables, is not."""
+    page = (
+        'query($n: Int!) { statement(contractNumber: "C-9", first: $n) {'
+        f" lines {{ {FULL_LINE} }} }} }}"
+    )
+    client = stack.client()
+    assert codes(client.gql(page, n=1)) == ["UNAUTHENTICATED"]  # valid: it reached execution
+    assert codes(client.gql(page, n=1)) == ["UNAUTHENTICATED"]
+    assert codes(client.gql(page, n=9_999)) == ["QUERY_TOO_COSTLY"]
+    wrong = '{ statement(contractNumber: "C-9") { noSuchField } }'
+    for _ in range(2):  # refused every time: a document that failed is never remembered
+        refused = client.gql(wrong)
+        assert refused.get("data") is None
+        assert "noSuchField" in refused["errors"][0]["message"]

@@ -9,7 +9,7 @@ from identity.service import Role
 from tests.api.stack import Client, Stack, stack_of_its_own
 
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular } }"
-STATEMENT = "query($c: String!) { statement(contractNumber: $c) { lines { amount } } }"
+STATEMENT = "query($c: String!) { statement(contractNumber: $c) { edges { node { amount } } } }"
 REPORT = "query($s: UUID!) { schoolReport(school: $s) { days { date } } }"
 MENU = 'query($s: UUID!) { menu(school: $s, date: "2026-11-25") { items { name } } }'
 

@@ -6,8 +6,6 @@ from pathlib import Path
 from tests.api.stack import Stack
 from tests.projections.helpers import start_runner
 
-LIMIT = """mutation($c: String!, $l: Kopecks!) { changeDailyLimit(contractNumber: $c, limit: $l) {
-  ... on Done { position } } }"""
 ACCOUNT = """query($c: String!, $atLeast: Position) {
   account(contractNumber: $c, atLeast: $atLeast) { dailyLimit } }"""
 
@@ -17,8 +15,9 @@ def test_the_position_of_a_mutation_reads_its_write(stack: Stack, tmp_path: Path
     runner = start_runner(stack.database_url, tmp_path / "projections.log")
     try:
         for limit in ("12300", "45600", "7800"):
-            done = family.client.data(LIMIT, c=family.contract, l=limit)["changeDailyLimit"]
-            found = family.client.data(ACCOUNT, c=family.contract, atLeast=done["position"])
+            c = family.contract
+            position = family.client.recorded("changeDailyLimit", contractNumber=c, limit=limit)
+            found = family.client.data(ACCOUNT, c=c, atLeast=position)
             assert found["account"] == {"dailyLimit": limit}
     finally:
         runner.terminate()

@@ -11,10 +11,15 @@ MISTAKES: list[tuple[str, str, dict[str, Any]]] = [
     ("field", "{ viewr { role } }", {}),
     ("argument", '{ account(contractNumbr: "C-1") { regular } }', {}),
     ("type", "query($c: Strin!) { account(contractNumber: $c) { regular } }", {"c": "C-1"}),
-    ("enum value", '{ statement(contractNumber: "C-1", kinds: [TOP_UPP]) { hasMore } }', {}),
+    (
+        "enum value",
+        '{ statement(contractNumber: "C-1", kinds: [TOP_UPP]) { pageInfo { hasNextPage } } }',
+        {},
+    ),
     (
         "enum value in variables",
-        'query($k: [MovementKind!]) { statement(contractNumber: "C-1", kinds: $k) { hasMore } }',
+        'query($k: [MovementKind!]) { statement(contractNumber: "C-1", kinds: $k) {'
+        " pageInfo { hasNextPage } } }",
         {"k": ["TOP_UPP"]},
     ),
     (

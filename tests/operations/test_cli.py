@@ -141,14 +141,16 @@ def test_the_graphql_helper_logs_in_and_prints_readable_json(
     assert again.returncode == 0
     assert "exists" in again.stdout
     catch_up(ledger, database_url)
-    query = "query($c: String!) { statement(contractNumber: $c, first: 5) { lines { reason } } }"
+    query = """query($c: String!) { statement(contractNumber: $c, first: 5) {
+  edges { node { reason } } } }"""
     answer = run(
         database_url, "graphql", "--url", api_url, "--username", "tour-auditor",
         "--variables", orjson.dumps({"c": tour["CONTRACT"]}).decode(), query,
         INFOSHKOLA_PASSWORD="tour-auditor-2025",
     )  # fmt: skip
     assert answer.returncode == 0, answer.stderr
-    reasons = [line["reason"] for line in orjson.loads(answer.stdout)["data"]["statement"]["lines"]]
+    edges = orjson.loads(answer.stdout)["data"]["statement"]["edges"]
+    reasons = [edge["node"]["reason"] for edge in edges]
     assert reasons
     assert reasons[0] in answer.stdout  # Russian as it is, no \u escapes
     assert "\\u04" not in answer.stdout

@@ -16,8 +16,8 @@ THRESHOLD = """mutation($i: SetLowBalanceThresholdInput!) { setLowBalanceThresho
   threshold userErrors { code } } }"""
 READ = """query($c: String!) { autopayments(contractNumber: $c) {
   lowBalanceThreshold rules { kind amount below state } } }"""
-CONTACT = """mutation($c: String!, $e: String!) { changeContact(contractNumber: $c, email: $e) {
-  __typename } }"""
+CONTACT = """mutation($c: String!, $e: String!) {
+  changeContact(input: {contractNumber: $c, email: $e}) { position } }"""
 
 
 def test_a_threshold_autopayment_tops_up_and_the_parents_threshold_alerts(stack: Stack) -> None:

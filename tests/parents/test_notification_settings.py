@@ -17,8 +17,8 @@ CHANGE = f"""mutation($i: ChangeNotificationSettingsInput!) {{
   changeNotificationSettings(input: $i) {{ settings {{ {SETTINGS} }}
     userErrors {{ field code message }} position }} }}"""
 SETUP = """mutation($c: String!, $p: String!, $e: String!) {
-  t: changeTariff(contractNumber: $c, tariff: SMS_PLUS) { __typename }
-  k: changeContact(contractNumber: $c, phone: $p, email: $e) { __typename } }"""
+  t: changeTariff(input: {contractNumber: $c, tariff: SMS_PLUS}) { position }
+  k: changeContact(input: {contractNumber: $c, phone: $p, email: $e}) { position } }"""
 
 
 def a_parent_on_sms_plus(stack: Stack, name: str) -> tuple[Family, str, str]:
@@ -70,12 +70,10 @@ def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(
     quiet.client.data("mutation($i: SetLowBalanceThresholdInput!) { setLowBalanceThreshold("
                       "input: $i) { threshold } }", i=alert)  # fmt: skip
     # a channel the tariff does not have cannot be switched on
-    loud.client.data("mutation($c: String!) { changeTariff(contractNumber: $c, tariff: MOBILE)"
-                     " { __typename } }", c=loud.contract)  # fmt: skip
+    loud.client.recorded("changeTariff", contractNumber=loud.contract, tariff="MOBILE")
     refused = change(loud, switches=[{"kind": "FEES", "channel": "SMS", "enabled": True}])
     assert [e["code"] for e in refused["userErrors"]] == ["channel_not_in_tariff"]
-    loud.client.data("mutation($c: String!) { changeTariff(contractNumber: $c, tariff: SMS_PLUS)"
-                     " { __typename } }", c=loud.contract)  # fmt: skip
+    loud.client.recorded("changeTariff", contractNumber=loud.contract, tariff="SMS_PLUS")
 
     stack.deliver()
     at = datetime.now(UTC)

@@ -26,7 +26,7 @@ LIST = """query($c: String!) { preOrders(contractNumber: $c) { preOrderId mealDa
 PORTIONS = """query($s: UUID!, $d: Date!) { preOrderPortions(school: $s, mealDate: $d) {
   code portions } }"""
 STATEMENT = """query($c: String!) { statement(contractNumber: $c, first: 100) {
-  lines { kind amount regularAfter reason } } }"""
+  edges { node { kind amount regularAfter reason } } } }"""
 TRANSFER = """mutation($i: TransferBetweenSiblingsInput!) { transferBetweenSiblings(input: $i) {
   transfer { transferId amount source { contractNumber regularAfter }
     target { contractNumber regularAfter } replayed } userErrors { code message } position } }"""
@@ -50,9 +50,9 @@ def place(family: Family, day: date, *codes: str) -> dict[str, Any]:
 
 
 def statement(family: Family) -> list[dict[str, Any]]:
-    lines = family.client.data(STATEMENT, c=family.contract)["statement"]["lines"]
-    assert isinstance(lines, list)
-    return lines
+    edges = family.client.data(STATEMENT, c=family.contract)["statement"]["edges"]
+    assert isinstance(edges, list)
+    return [edge["node"] for edge in edges]
 
 
 def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(

@@ -11,8 +11,8 @@ CHANGE = f"""mutation($i: ChangeProtectionInput!) {{ changeProtection(input: $i)
   {PROTECTION} }} }}"""
 FREEZE = f"mutation($i: FreezeCardsInput!) {{ freezeCards(input: $i) {{ {PROTECTION} }} }}"
 UNFREEZE = f"mutation($i: UnfreezeCardsInput!) {{ unfreezeCards(input: $i) {{ {PROTECTION} }} }}"
-BLOCK = """mutation($c: String!, $u: String!) { blockCard(contractNumber: $c, uid: $u) {
-  __typename } }"""
+BLOCK = """mutation($c: String!, $u: String!) {
+  blockCard(input: {contractNumber: $c, uid: $u}) { position } }"""
 
 
 def test_bans_allergens_limits_and_a_freeze_decline_at_the_till(stack: Stack) -> None:

@@ -28,7 +28,7 @@ from tests.privacy.helpers import (
 ADD = """mutation($c: String!, $p: String!) {
   addRepresentative(contractNumber: $c, phone: $p) { __typename } }"""
 CONTACT = """mutation($c: String!, $e: String) {
-  changeContact(contractNumber: $c, email: $e) { __typename } }"""
+  changeContact(input: {contractNumber: $c, email: $e}) { position } }"""
 ACCEPT = """mutation($v: String!) { acceptConsent(version: $v) {
   __typename ... on Problem { code } } }"""
 WITHDRAW = """mutation { withdrawConsent(reason: "больше не пользуемся") {

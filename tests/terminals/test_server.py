@@ -123,3 +123,49 @@ def test_concurrent_requests_with_one_counter_are_accepted_once(
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [401] * 31
     assert {problem_code(a) for a in answers if a.status_code == 401} == {"replayed_counter"}
+
+
+def test_two_worker_processes_on_one_port_keep_one_truth(
+    ledger: Ledger, env: dict[str, str], database_url: str
+) -> None:
+    """`infoshkola api --workers 2`: each process has its own tap batcher and hot accounts,
+    yet concurrent taps on one account through both are all applied once, and a counter is
+    accepted once whichever process sees it first."""
+    world = new_school(ledger)
+    pupil = world.pupil(deposit=50_000)
+    secrets_store = TerminalSecrets(database_url, pool_size=1)
+    try:
+        secrets_store.create_tables()  # else the API's start would, after the terminals
+        tills = [enrol_terminal(ledger, secrets_store, world.school_id, "canteen_pos", "касса")
+                 for _ in range(8)]  # fmt: skip
+    finally:
+        secrets_store.close()
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "api", "--port", str(port), "--workers", "2"], env=env, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for_line(proc, "Application startup complete", 90)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            terminals = [SignedTerminal(http, t, s) for t, s in tills]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                answers = [
+                    a.json()
+                    for each in pool.map(
+                        lambda t: [t.tap(pupil.uid, items=[meal(100)]) for _ in range(4)],
+                        terminals,
+                    )
+                    for a in each
+                ]
+                same = list(
+                    pool.map(lambda _: terminals[0].get("/terminal/v1/deny-list", counter=99),
+                             range(16))
+                )  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert [a["outcome"] for a in answers] == ["approved"] * 32
+    assert sorted(a["regular_after"] for a in answers) == list(range(46_800, 50_000, 100))
+    assert ledger.account(pupil.account_id).regular == 50_000 - 32 * 100
+    assert sorted(a.status_code for a in same) == [200] + [401] * 15

@@ -17,9 +17,9 @@ export const MENU = graphql(`
 
 const FEEDBACK = graphql(`
   mutation Feedback($contract: String!, $date: Date!, $rating: Int!, $comment: String!) {
-    leaveMenuFeedback(contractNumber: $contract, date: $date, rating: $rating, comment: $comment) {
-      __typename
-      ... on Problem { code message }
+    leaveMenuFeedback(input: { contractNumber: $contract, date: $date, rating: $rating, comment: $comment }) {
+      userErrors { code message }
+      position
     }
   }
 `);
@@ -70,8 +70,9 @@ function Feedback({ contract, date }: { contract: string; date: string }) {
         onSubmit={async (e) => {
           e.preventDefault();
           const r = (await send({ contract, date, rating: Number(rating), comment })).data?.leaveMenuFeedback;
-          if (r?.__typename === "Done") setResult({ kind: "success", text: "Спасибо за отзыв" });
-          else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+          const refusal = r?.userErrors[0];
+          if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+          else if (r) setResult({ kind: "success", text: "Спасибо за отзыв" });
         }}
       >
         <Select label="Оценка" value={rating} onChange={(e) => setRating(e.target.value)} options={[["5", "5 — отлично"], ["4", "4"], ["3", "3"], ["2", "2"], ["1", "1 — плохо"]]} />

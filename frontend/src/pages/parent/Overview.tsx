@@ -8,18 +8,18 @@ import { TopUp } from "./TopUp";
 
 const BLOCK = graphql(`
   mutation BlockCard($contract: String!, $uid: String!) {
-    blockCard(contractNumber: $contract, uid: $uid, reason: "lost") {
-      __typename
-      ... on Problem { code message }
+    blockCard(input: { contractNumber: $contract, uid: $uid, reason: "lost" }) {
+      userErrors { code message }
+      position
     }
   }
 `);
 
 const DUPLICATE = graphql(`
   mutation OrderDuplicate($contract: String!, $blocked: String!, $newUid: String!) {
-    orderDuplicateCard(contractNumber: $contract, blockedUid: $blocked, newUid: $newUid) {
-      __typename
-      ... on Problem { code message }
+    orderDuplicateCard(input: { contractNumber: $contract, blockedUid: $blocked, newUid: $newUid }) {
+      userErrors { code message }
+      position
     }
   }
 `);
@@ -60,10 +60,12 @@ export function Overview({ contract, manage }: { contract: string; manage: boole
   async function blockCard(uid: string) {
     if (!window.confirm(`Заблокировать карту ${uid}? Терминалы перестанут её принимать.`)) return;
     const r = (await block({ contract, uid })).data?.blockCard;
-    if (r?.__typename === "Done") {
+    const refusal = r?.userErrors[0];
+    if (refusal) setMessage({ kind: "error", text: problemText(refusal) });
+    else if (r) {
       setMessage({ kind: "success", text: `Карта ${uid} заблокирована` });
       refetch({ requestPolicy: "network-only" });
-    } else if (r?.__typename === "Problem") setMessage({ kind: "error", text: problemText(r) });
+    }
   }
 
   const blocked = account.cards.filter((c) => c.state === "BLOCKED");
@@ -137,10 +139,12 @@ function Duplicate({ contract, blocked, onDone }: { contract: string; blocked: s
       onSubmit={async (e) => {
         e.preventDefault();
         const r = (await order({ contract, blocked, newUid: newUid.trim() })).data?.orderDuplicateCard;
-        if (r?.__typename === "Done") {
+        const refusal = r?.userErrors[0];
+        if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+        else if (r) {
           setResult({ kind: "success", text: "Дубликат заказан, плата списана с основного кошелька" });
           onDone();
-        } else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+        }
       }}
     >
       <h3>Дубликат карты {blocked}</h3>

@@ -11,22 +11,22 @@ const TARIFF_LIST = graphql(`
 `);
 const LIMIT = graphql(`
   mutation Limit($contract: String!, $limit: Kopecks!) {
-    changeDailyLimit(contractNumber: $contract, limit: $limit) { __typename ... on Problem { code message } }
+    changeDailyLimit(input: { contractNumber: $contract, limit: $limit }) { userErrors { code message } position }
   }
 `);
 const TARIFF = graphql(`
   mutation ChangeTariff($contract: String!, $tariff: Tariff!) {
-    changeTariff(contractNumber: $contract, tariff: $tariff) { __typename ... on Problem { code message } }
+    changeTariff(input: { contractNumber: $contract, tariff: $tariff }) { userErrors { code message } position }
   }
 `);
 const PREFS = graphql(`
   mutation Prefs($contract: String!, $serviceOnly: Boolean!) {
-    changeNotificationPreferences(contractNumber: $contract, serviceOnly: $serviceOnly) { __typename ... on Problem { code message } }
+    changeNotificationPreferences(input: { contractNumber: $contract, serviceOnly: $serviceOnly }) { userErrors { code message } position }
   }
 `);
 const CONTACT = graphql(`
   mutation Contact($contract: String!, $phone: String, $email: String) {
-    changeContact(contractNumber: $contract, phone: $phone, email: $email) { __typename ... on Problem { code message } }
+    changeContact(input: { contractNumber: $contract, phone: $phone, email: $email }) { userErrors { code message } position }
   }
 `);
 const REPRESENTATIVE = graphql(`
@@ -47,9 +47,13 @@ const PASSWORD = graphql(`
 
 type Result = { kind: "success" | "error"; text: string } | null;
 
-function outcome(r: { __typename?: string; code?: string; message?: string } | undefined, ok: string): Result {
+type Answer = { __typename?: string; code?: string; message?: string; userErrors?: { code: string; message: string }[] };
+
+// A mutation's answer: a payload with `userErrors` (issue 12's shape) or a `Done | Problem` union.
+function outcome(r: Answer | undefined, ok: string): Result {
   if (!r) return { kind: "error", text: "Сервер недоступен" };
-  if (r.__typename === "Problem") return { kind: "error", text: problemText(r as { code: string; message: string }) };
+  const refusal = r.userErrors?.[0] ?? (r.__typename === "Problem" ? (r as { code: string; message: string }) : undefined);
+  if (refusal) return { kind: "error", text: problemText(refusal) };
   return { kind: "success", text: ok };
 }
 

@@ -33,7 +33,7 @@ export function Statement({ contract, manage }: { contract: string; manage: bool
   const [{ data, fetching }] = useQuery({ query: STATEMENT, variables: { contract, since: daysAgo(31), first: 100 } });
   const [disputing, setDisputing] = useState<string | null>(null);
   const client = useClient();
-  const lines = data?.statement.lines ?? [];
+  const lines = (data?.statement.edges ?? []).map((e) => e.node);
   const days = perDay(lines);
   const kinds = perKind(lines);
 
@@ -59,7 +59,7 @@ export function Statement({ contract, manage }: { contract: string; manage: bool
         {fetching && !data && <Loading />}
         <ul className="live" aria-label="Операции по счёту">
           {lines.map((l) => {
-            const id = String(l.position);
+            const id = l.id;
             const purchase = l.kind === "PURCHASE" || l.kind === "OFFLINE_PURCHASE";
             return (
               <li key={id} className={l.declined ? "declined" : undefined}>

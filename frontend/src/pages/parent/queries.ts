@@ -17,15 +17,16 @@ export const ACCOUNT = graphql(`
 `);
 
 export const STATEMENT = graphql(`
-  query Statement($contract: String!, $since: Date, $first: Int!, $cursor: String) {
-    statement(contractNumber: $contract, since: $since, first: $first, cursor: $cursor) {
-      lines {
-        position at localAt localDate kind terminalKind amount regularChange subsidisedChange
-        commission declined refusedAmount regularAfter subsidisedAfter reason
-        items { code name price quantity }
+  query Statement($contract: String!, $since: Date, $first: Int!, $after: String) {
+    statement(contractNumber: $contract, since: $since, first: $first, after: $after) {
+      edges {
+        node {
+          id position at localAt localDate kind terminalKind amount regularChange subsidisedChange
+          commission declined refusedAmount regularAfter subsidisedAfter reason
+          items { code name price quantity }
+        }
       }
-      nextCursor
-      hasMore
+      pageInfo { hasNextPage endCursor }
     }
   }
 `);

@@ -1,0 +1,274 @@
+"""The mutations on one account (settings, cards, feedback, subsidies), as clients expect
+them (issue 12): one `input` naming the contract, and an `AccountPayload` with the account,
+`userErrors` and the ledger `position`. All come from `on_account`: authorize the viewer for
+the contract at the field's rule, record the command, answer the payload."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import uuid4
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql import readmodels
+from api.graphql.arguments import Input
+from api.graphql.context import Context
+from api.graphql.enums import Tariff
+from api.graphql.mutations import EMAIL, PHONE
+from api.graphql.payloads import UserError, attempt, position_of, refused, user_error
+from api.graphql.queries import caught_up
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import Account
+from domain.billing import Billing
+from domain.errors import DomainError
+from domain.fields import NAME, text
+from domain.ledger import Ledger
+
+
+@strawberry.type(description="What a command on an account did: the account, or why not.")
+class AccountPayload:
+    contract_number: strawberry.Private[str]
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; empty when the command was recorded."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position of the command (pass it as `atLeast` to queries)."
+    )
+
+    @strawberry.field(
+        description="The account once the read model has applied the command (waits a few"
+        " seconds at most); null when refused."
+    )
+    async def account(self, info: Info[Context, None]) -> Account | None:
+        if self.position is None:
+            return None
+        await caught_up(info, ["balances"], self.position)
+        services = info.context.services
+        row = await services.read(
+            readmodels.account_by_contract, self.contract_number, services.now()
+        )
+        return Account.of(row) if row else None
+
+
+async def on_account(
+    info: Info[Context, None],
+    coordinate: str,
+    contract_number: str,
+    fn: Callable[..., int],
+    *args: Any,
+) -> AccountPayload:
+    """The one shape of a mutation on an account: authorize the viewer for the account of
+    `contract_number` at `coordinate` (api/graphql/permissions.py), record
+    `fn(ledger, account_id, *args)` attributed to the viewer, answer the payload."""
+    ref = await perm.account(info, coordinate, contract_number)
+    ledger = info.context.services.ledger
+    position, errors = await attempt(info, fn, ledger, ref.account_id, *args)
+    return AccountPayload(
+        contract_number=ref.contract_number, user_errors=errors, position=position_of(position)
+    )
+
+
+def change_notification_preferences(ledger: Ledger, account_id: Any, service_only: bool) -> int:
+    return Billing(ledger).change_notification_preferences(account_id, service_only)
+
+
+@strawberry.input(description="A command on one account.")
+class AccountInput:
+    contract_number: str = strawberry.field(
+        description="The contract number of the pupil's account."
+    )
+
+
+@strawberry.input(description="The most the card may spend per school day.")
+class ChangeDailyLimitInput(AccountInput):
+    limit: Kopecks = strawberry.field(description="The new limit.")
+
+
+@strawberry.input(description="The parent's tariff.")
+class ChangeTariffInput(AccountInput):
+    tariff: Tariff = strawberry.field(description="The new tariff.")
+
+
+@strawberry.input(description="Only service messages, or everything.")
+class ChangeNotificationPreferencesInput(AccountInput):
+    service_only: bool = strawberry.field(
+        description="Only service messages (true), or everything (false)."
+    )
+
+
+@strawberry.input(description="Where messages go; give a phone, an e-mail or both.")
+class ChangeContactInput(AccountInput):
+    phone: str | None = strawberry.field(
+        default=None, description="The parent's phone, +<10-15 digits> (unchanged when absent)."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="The parent's e-mail (unchanged when absent)."
+    )
+
+
+@strawberry.input(description="A card to block at once.")
+class BlockCardInput(AccountInput):
+    uid: str = strawberry.field(description="The card's UID.")
+    reason: str = strawberry.field(default="lost", description="Why (lost by default).")
+
+
+@strawberry.input(description="A blocked card to return to service.")
+class UnblockCardInput(AccountInput):
+    uid: str = strawberry.field(description="The card's UID.")
+    reason: str = strawberry.field(description="Why, in a few words.")
+
+
+@strawberry.input(description="A new card for a blocked one.")
+class OrderDuplicateCardInput(AccountInput):
+    blocked_uid: str = strawberry.field(description="The UID of the blocked card it replaces.")
+    new_uid: str = strawberry.field(description="The UID of the new card.")
+
+
+@strawberry.input(description="A rating of a served menu.")
+class LeaveMenuFeedbackInput(AccountInput):
+    date: dt.date = strawberry.field(description="The school-local date of the menu rated.")
+    rating: int = strawberry.field(description="From 1 (bad) to 5 (very good).")
+    comment: str = strawberry.field(default="", description="What the parent says (optional).")
+
+
+@strawberry.input(description="A subsidy with its legal basis.")
+class GrantSubsidyInput(AccountInput):
+    basis: str = strawberry.field(description="The legal basis (e.g. the order granting it).")
+    daily_allowance: Kopecks = strawberry.field(
+        description="What the subsidy credits per school day."
+    )
+
+
+@strawberry.input(description="The end of a subsidy.")
+class RevokeSubsidyInput(AccountInput):
+    reason: str = strawberry.field(description="Why, in a few words.")
+
+
+def contact_fields(input: ChangeContactInput) -> tuple[dict[str, str], list[UserError]]:
+    """The contact as personal data holds it, or why not (a phone +<10-15 digits>, an
+    e-mail address; both printable bounded text)."""
+    fields: dict[str, str] = {}
+    for name, value, pattern, rule in (
+        ("phone", input.phone, PHONE, "a phone is +<10-15 digits>"),
+        ("email", input.email, EMAIL, "not an e-mail address"),
+    ):
+        if not value:
+            continue
+        try:
+            fields[name] = text(value, NAME, what=name)
+        except DomainError as error:
+            return {}, [user_error(error, ["input", name])]
+        if not pattern.fullmatch(fields[name]):
+            return {}, [refused("invalid_command", rule, "input", name)]
+    if not fields:
+        return {}, [refused("invalid_command", "give a phone or an e-mail", "input")]
+    return fields, []
+
+
+def account_command(
+    name: str,
+    input_type: type[AccountInput],
+    description: str,
+    fn: Callable[..., int],
+    args: Callable[[Any], tuple[Any, ...]],
+) -> Any:
+    """The mutation `name(input: input_type): AccountPayload` recording
+    `fn(ledger, account_id, *args(input))` through `on_account`."""
+
+    async def resolve(
+        info: Info[Context, None],
+        input: Annotated[input_type, Input],  # type: ignore[valid-type]
+    ) -> AccountPayload:
+        given: AccountInput = input
+        return await on_account(info, f"Mutation.{name}", given.contract_number, fn, *args(given))
+
+    return strawberry.mutation(resolver=resolve, name=name, description=description)
+
+
+@strawberry.type
+class AccountMutation:
+    change_daily_limit = account_command(
+        "changeDailyLimit",
+        ChangeDailyLimitInput,
+        "Parents: the most the card may spend per school day.",
+        Ledger.change_daily_limit,
+        lambda i: (int(i.limit),),
+    )
+    change_tariff = account_command(
+        "changeTariff",
+        ChangeTariffInput,
+        "Parents: the tariff (which notifications, which fee).",
+        Ledger.change_tariff,
+        lambda i: (i.tariff.value,),
+    )
+    change_notification_preferences = account_command(
+        "changeNotificationPreferences",
+        ChangeNotificationPreferencesInput,
+        "Parents: only service messages, or everything.",
+        change_notification_preferences,
+        lambda i: (i.service_only,),
+    )
+    block_card = account_command(
+        "blockCard",
+        BlockCardInput,
+        "Block a lost card at once (terminals refuse it).",
+        Ledger.block_card,
+        lambda i: (i.uid, i.reason[:200]),
+    )
+    unblock_card = account_command(
+        "unblockCard",
+        UnblockCardInput,
+        "Support: return a blocked card to service.",
+        Ledger.unblock_card,
+        lambda i: (i.uid, i.reason[:200]),
+    )
+    order_duplicate_card = account_command(
+        "orderDuplicateCard",
+        OrderDuplicateCardInput,
+        "A new card for a blocked one; the fee comes off the balance.",
+        Ledger.order_duplicate,
+        lambda i: (i.blocked_uid, i.new_uid),
+    )
+    leave_menu_feedback = account_command(
+        "leaveMenuFeedback",
+        LeaveMenuFeedbackInput,
+        "Parents: rate a served menu 1-5, with a comment.",
+        Ledger.leave_menu_feedback,
+        lambda i: (i.date, i.rating, i.comment),
+    )
+    grant_subsidy = account_command(
+        "grantSubsidy",
+        GrantSubsidyInput,
+        "School admins: a subsidy with its legal basis.",
+        Ledger.grant_subsidy,
+        lambda i: (i.basis, int(i.daily_allowance)),
+    )
+    revoke_subsidy = account_command(
+        "revokeSubsidy",
+        RevokeSubsidyInput,
+        "School admins: end a subsidy.",
+        Ledger.revoke_subsidy,
+        lambda i: (i.reason[:200],),
+    )
+
+    @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
+    async def change_contact(
+        self, info: Info[Context, None], input: Annotated[ChangeContactInput, Input]
+    ) -> AccountPayload:
+        ref = await perm.account(info, "Mutation.changeContact", input.contract_number)
+        fields, errors = contact_fields(input)  # personal data, not an event
+        if errors:
+            return AccountPayload(
+                contract_number=ref.contract_number, user_errors=errors, position=None
+            )
+        services = info.context.services
+        subject = f"subject:{uuid4()}"
+        await services.run(lambda: services.people.put(subject, **fields))
+        return await on_account(
+            info,
+            "Mutation.changeContact",
+            input.contract_number,
+            lambda ledger, account_id: Billing(ledger).change_contact(account_id, subject),
+        )

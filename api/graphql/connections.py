@@ -1,0 +1,64 @@
+"""Relay connections served by keyset pages of the read models, and global ids.
+
+A resolver asks its read model for up to `first + 1` rows past the cursor's key (an index
+range scan, never the whole list), and `connection` turns them into `edges`, `pageInfo` and
+opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
+`Type:key`) so client caches normalise them; `Query.node` resolves one back.
+"""
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from graphql import GraphQLError
+from strawberry import relay
+
+N = TypeVar("N", bound=relay.Node)
+MAX_PAGE = 200
+
+
+def bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise bad_input(f"first is 1 to {MAX_PAGE}")
+    return first
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The key an `after` cursor stands for; a malformed cursor is the client's error."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if text.startswith("p:") and text[2:].isdigit() and len(text) <= 20:
+            return int(text[2:])
+    except ValueError:
+        pass
+    raise bad_input("malformed cursor")
+
+
+def connection(
+    rows: Sequence[dict[str, Any]],
+    first: int,
+    key: Callable[[dict[str, Any]], int],
+    node: Callable[[dict[str, Any]], N],
+) -> relay.Connection[N]:
+    """A page from `rows`, the read model's up to `first + 1` rows in page order: the extra
+    row only says that there is a next page."""
+    edges = [relay.Edge(cursor=encode_cursor(key(r)), node=node(r)) for r in rows[:first]]
+    return relay.Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=False,  # forward pagination only (Relay allows false)
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
