@@ -22,7 +22,7 @@ CHARGES = f"""query($c: String!, $on: Date, $since: Date, $until: Date, $kinds: 
     flaggedOnly: $flagged, disputeStatuses: $disputes, minAmount: $min, maxAmount: $max) {{
     {CHARGE} }} }}"""
 STATEMENT = """query($c: String!) { statement(contractNumber: $c, kinds: [STORAGE, PURCHASE]) {
-  lines { kind amount reason } } }"""
+  edges { node { kind amount reason } } } }"""
 HISTORY = """query($c: String!) { tariffHistory(contractNumber: $c) { kind tariff previousTariff
   period fee amount breakdown { tariff days } } }"""
 SET_PIN = """mutation($i: SetKioskPinInput!) { setKioskPin(input: $i) { contractNumber pinSet
@@ -108,7 +108,8 @@ def test_the_till_the_wardrobe_and_what_the_parent_reads_of_it(
                              since=today.isoformat())  # fmt: skip
     assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
-    lines = family.client.data(STATEMENT, c=family.contract)["statement"]["lines"]
+    edges = family.client.data(STATEMENT, c=family.contract)["statement"]["edges"]
+    lines = [edge["node"] for edge in edges]
     assert lines[0]["kind"] == "STORAGE"
     assert (lines[0]["amount"], "номерок 17" in lines[0]["reason"]) == ("0", True)
     assert "кассир выбрал оплату с основного счёта" in lines[1]["reason"]
