@@ -25,7 +25,7 @@ DEFAULT_DAYS = 30  # the period when neither `since` nor `on` is given
 
 
 @strawberry.enum(description="Where a dispute of a charge stands.")
-class DisputeStatus(Enum):
+class ChargeDisputeStatus(Enum):
     NONE = strawberry.enum_value("none", description="Never disputed.")
     OPEN = strawberry.enum_value("open", description="Disputed, waiting for the school.")
     REVERSED = strawberry.enum_value("reversed", description="The money went back.")
@@ -83,7 +83,7 @@ class Charge:
         "`school_closed`, `photo_mismatch`, `after_block`, `offline_debt`)."
     )
     evidence: ChargeFacts = strawberry.field(description="The whole evidence.")
-    dispute_status: DisputeStatus = strawberry.field(description="Where a dispute stands.")
+    dispute_status: ChargeDisputeStatus = strawberry.field(description="Where a dispute stands.")
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> "Charge":
@@ -112,7 +112,7 @@ class Charge:
                 offline=evidence.get("offline", False),
                 online_reason=evidence.get("online_reason"),
             ),
-            dispute_status=DisputeStatus(row["dispute_status"] or "none"),
+            dispute_status=ChargeDisputeStatus(row["dispute_status"] or "none"),
         )
 
 
@@ -205,7 +205,7 @@ class ChargesQuery:
             bool, strawberry.argument(description="Only charges the history argues against.")
         ] = False,
         dispute_statuses: Annotated[
-            list[DisputeStatus] | None,
+            list[ChargeDisputeStatus] | None,
             strawberry.argument(
                 description="Only charges whose dispute stands so (NONE: undisputed)."
             ),

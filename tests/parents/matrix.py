@@ -99,6 +99,15 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Mutation.transferBetweenSiblings": lambda o: (
         "mutation($c: String!) { transferBetweenSiblings(input: {fromContractNumber: $c, "
         'toContractNumber: $c, amount: "100"}) { userErrors { code } } }', {"c": o.contract}),
+    "Query.webPush": lambda o: (
+        "query($c: String!) { webPush(contractNumber: $c) { publicKey } }", {"c": o.contract}),
+    "Mutation.registerPushSubscription": on_input(
+        "registerPushSubscription", ', endpoint: "http://x", p256dh: "x", auth: "x"'),
+    "Mutation.unregisterPushSubscription": on_input(
+        "unregisterPushSubscription", ', endpoint: "https://push.example.org/none"'),
+    "Query.myCasework": lambda o: (
+        "query($c: String!) { myCasework(contractNumber: $c) { disputes { status } } }",
+        {"c": o.contract}),
     "Query.tariffHistory": lambda o: (
         "query($c: String!) { tariffHistory(contractNumber: $c) { kind } }", {"c": o.contract}),
     "Mutation.setKioskPin": on_input("setKioskPin", ', pin: "x"'),  # refused: nothing changes
@@ -116,5 +125,7 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.placePreOrder": "P", "Mutation.cancelPreOrder": "P",
     "Mutation.cancelSchoolMeals": "A", "Mutation.setPreOrderCutoff": "A",
     "Mutation.transferBetweenSiblings": "P",
+    "Query.webPush": "P", "Mutation.registerPushSubscription": "P",
+    "Mutation.unregisterPushSubscription": "P", "Query.myCasework": "PR",
     "Query.tariffHistory": "PRASU", "Mutation.setKioskPin": "P",
 }  # fmt: skip

@@ -17,7 +17,7 @@ CHARGE = """key localDate terminalKind terminalName amount fromRegular fromSubsi
   payingWallet offline items { code name price quantity } photoCheck inside flags disputeStatus
   evidence { localTime inside schoolOpen passes { direction localTime } photoCheck offline }"""
 CHARGES = f"""query($c: String!, $on: Date, $since: Date, $until: Date, $kinds: [TerminalKind!],
-  $flagged: Boolean! = false, $disputes: [DisputeStatus!], $min: Kopecks, $max: Kopecks) {{
+  $flagged: Boolean! = false, $disputes: [ChargeDisputeStatus!], $min: Kopecks, $max: Kopecks) {{
   charges(contractNumber: $c, on: $on, since: $since, until: $until, terminalKinds: $kinds,
     flaggedOnly: $flagged, disputeStatuses: $disputes, minAmount: $min, maxAmount: $max) {{
     {CHARGE} }} }}"""
