@@ -67,6 +67,8 @@ class SchoolWorld:
         tap_id: str | None = None,
         offline: bool = False,
         photo_check: str | None = None,
+        paying_wallet: str | None = None,
+        slot: str | None = None,
     ) -> TapResult:
         request = TapRequest.parse(
             self.terminals[kind],
@@ -77,6 +79,8 @@ class SchoolWorld:
             direction=direction,
             offline=offline,
             photo_check=photo_check,
+            paying_wallet=paying_wallet,
+            slot=slot,
         )
         return self.ledger.handle_tap(request)
 
