@@ -16,6 +16,7 @@ from domain import (  # noqa: F401 - their topics
     fleet,
     preferences,
     preorder,
+    preorder_book,
     school_settings,
     subsidy,
     topup,
