@@ -5,7 +5,10 @@ import { navigate } from "../../router";
 import { clearSession, type Session } from "../../session";
 import { Button, Layout, Link, Loading, Money, Notice, Panel, Tabs } from "../../ui";
 import { Attendance } from "./Attendance";
-import { Extras } from "./Extras";
+import { Autopay } from "./Autopay";
+import { Casework } from "./Casework";
+import { Notifications } from "./Notifications";
+import { Protection } from "./Protection";
 import { MenuToday } from "./MenuToday";
 import { Overview } from "./Overview";
 import { ACCOUNT, LOGOUT } from "./queries";
@@ -34,8 +37,11 @@ const TABS: [string, string][] = [
   ["statement", "Выписка"],
   ["attendance", "Посещения"],
   ["menu", "Меню"],
+  ["protection", "Запреты"],
+  ["autopay", "Автоплатёж"],
+  ["notifications", "Уведомления"],
+  ["casework", "Споры и история"],
   ["settings", "Настройки"],
-  ["more", "Питание и автоплатёж"],
 ];
 
 export function Cabinet({ session, path }: { session: Session; path: string }) {
@@ -71,7 +77,10 @@ export function Cabinet({ session, path }: { session: Session; path: string }) {
       {tab === "attendance" && <Attendance contract={number} />}
       {tab === "menu" && <MenuToday contract={number} manage={access === "MANAGE"} />}
       {tab === "settings" && <Settings contract={number} manage={access === "MANAGE"} />}
-      {tab === "more" && <Extras />}
+      {tab === "protection" && <Protection contract={number} manage={access === "MANAGE"} />}
+      {tab === "autopay" && <Autopay contract={number} manage={access === "MANAGE"} />}
+      {tab === "notifications" && <Notifications contract={number} manage={access === "MANAGE"} />}
+      {tab === "casework" && <Casework contract={number} />}
     </Layout>
   );
 }
