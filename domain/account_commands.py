@@ -7,19 +7,8 @@ from uuid import UUID
 
 from domain.account import Account
 from domain.commands import Commands
-from domain.errors import (
-    CardAlreadyIssuedError,
-    ContractAlreadyExistsError,
-    InvalidCommandError,
-)
-from domain.index import (
-    CardIndex,
-    ContractIndex,
-    Index,
-    card_key,
-    contract_key,
-    index_id,
-)
+from domain.errors import CardAlreadyIssuedError, ContractAlreadyExistsError, InvalidCommandError
+from domain.index import CardIndex, ContractIndex, Index, card_key, contract_key, index_id
 from domain.tap import normalise_uid
 
 

@@ -6,9 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.commands import Commands
-from domain.errors import (
-    InvalidCommandError,
-)
+from domain.errors import InvalidCommandError
 from domain.feedback import MenuFeedback, feedback_id
 from domain.fields import check_date
 from domain.menu import Menu, menu_id

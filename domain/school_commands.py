@@ -5,15 +5,8 @@ the school's offline cap.
 from uuid import UUID
 
 from domain.commands import Commands
-from domain.errors import (
-    InvalidCommandError,
-)
-from domain.index import (
-    Index,
-    TerminalIndex,
-    index_id,
-    terminal_key,
-)
+from domain.errors import InvalidCommandError
+from domain.index import Index, TerminalIndex, index_id, terminal_key
 from domain.school import School
 
 

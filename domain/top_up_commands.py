@@ -11,10 +11,7 @@ from uuid import UUID
 from domain import school_settings
 from domain.account import Account
 from domain.commands import Commands
-from domain.errors import (
-    InvalidCommandError,
-    PaymentConflictError,
-)
+from domain.errors import InvalidCommandError, PaymentConflictError
 from domain.fields import IDENT, check_amount, text
 from domain.kinds import Channel, TerminalKind
 from domain.money import MAX_TOP_UP
