@@ -23,7 +23,7 @@ from pywebpush import WebPusher
 
 from adapters.gateways import HttpGateway, MessageFile, file_path
 from adapters.vapid import VapidKeys
-from domain.web_push import PushSubscription
+from domain.web_push import PUSH_SERVICES, PushSubscription, allowed_service
 
 
 class PushGatewayError(Exception):
@@ -76,6 +76,7 @@ VAPID_LIFETIME = timedelta(hours=12)  # RFC 8292 §2: at most 24 hours
 class WebPushSender:
     keys: VapidKeys
     subject: str  # mailto: or https:, for the push service's operator
+    services: tuple[str, ...] = PUSH_SERVICES  # the only hosts it sends to
     ttl_seconds: int = 12 * 3600  # how long the push service keeps it for an offline browser
     timeout_seconds: float = 10.0
 
@@ -89,6 +90,8 @@ class WebPushSender:
     ) -> str:
         """SENT, GONE (the browser unsubscribed: forget it) or REFUSED (it will never take
         this message); `WebPushError` when worth retrying."""
+        if not allowed_service(sub.endpoint, self.services):
+            return GONE  # kept from before the list of push services changed: forget it
         payload = json.dumps({"title": title, "body": body, "tag": message_id},
                              ensure_ascii=False)  # fmt: skip
         headers = Vapid02(self.keys.private).sign(self.claims(sub.endpoint, now))

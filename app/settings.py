@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.clock import ClockSettingError, parse_clock
 from adapters.vapid import VapidKeyError, check_private_key
+from domain.web_push import PUSH_SERVICES
 
 
 def project_root() -> Path:
@@ -206,6 +207,11 @@ class Settings(BaseSettings):
         "(several machines must share one: set it)",
         secret=True,
     )  # fmt: skip
+    web_push_services: Annotated[list[str], NoDecode] = setting(
+        list(PUSH_SERVICES), "WEB_PUSH_SERVICES", API,
+        "Web Push: the push services' hosts (and their subdomains) a browser's subscription may "
+        "point at, comma-separated; the workers send nowhere else",
+    )  # fmt: skip
     vapid_subject: str = setting(
         "mailto:infoshkola@localhost", "VAPID_SUBJECT", WORKERS,
         "Web Push: how the push services reach the operator (mailto: or https: URL)",
@@ -293,7 +299,7 @@ class Settings(BaseSettings):
     def _rates(cls, value: Any) -> Any:
         return parse_rates(value) if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "web_push_services", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
         if isinstance(value, str):

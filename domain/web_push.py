@@ -9,6 +9,7 @@ an uncompressed P-256 point (65 bytes, base64url); `auth` a 16-byte secret (base
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,6 +22,32 @@ _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 class InvalidSubscriptionError(InvalidCommandError):
     code = "invalid_push_subscription"
+
+
+class PushServiceNotAllowedError(InvalidSubscriptionError):
+    code = "push_service_not_allowed"
+
+
+# The browsers' push services. A parent's browser names the endpoint and the workers POST to
+# it, so only these hosts (and their subdomains) are taken: no request to an inner network.
+PUSH_SERVICES = (
+    "fcm.googleapis.com",  # Chrome, Edge on Android, Opera
+    "push.services.mozilla.com",  # Firefox
+    "notify.windows.com",  # Edge on Windows
+    "push.apple.com",  # Safari
+)
+
+
+def allowed_service(endpoint: str, services: Sequence[str]) -> bool:
+    host = (urlsplit(endpoint).hostname or "").lower().rstrip(".")
+    return any(host == s or host.endswith("." + s) for s in (x.lower() for x in services))
+
+
+def check_service(endpoint: str, services: Sequence[str]) -> str:
+    """The endpoint (already checked) is at one of the push services this installation uses."""
+    if not allowed_service(endpoint, services):
+        raise PushServiceNotAllowedError("the endpoint is not at a push service this school uses")
+    return endpoint
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class Runtime:
             push_sender(ws.push_url, ws.push_token),
             AcquiringClient(ws.acquiring_url, ws.acquiring_key, ws.webhook_public_url),
             WebPushSender(vapid_keys(settings.vapid_private_key, settings.var_dir),
-                          settings.vapid_subject),
+                          settings.vapid_subject, tuple(settings.web_push_services)),
         )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from api.graphql import readiness
 from api.graphql.cost import MAX_COST
 from app.settings import Settings
 from domain.ledger import Ledger
+from domain.web_push import PUSH_SERVICES
 from identity.service import Identity, IdentitySettings
 from privacy.office import PrivacyOffice, build_office
 
@@ -53,6 +54,7 @@ class ApiSettings:
     # Web Push: the VAPID key (its public half is what browsers subscribe with); unset, the
     # data directory's own (`adapters/vapid.py`); neither: the cabinet offers no push.
     vapid_private_key: str | None = None
+    web_push_services: tuple[str, ...] = PUSH_SERVICES  # hosts a subscription may point at
     var_dir: Path | None = None
 
     @classmethod
@@ -74,6 +76,7 @@ class ApiSettings:
             acquiring_webhook_secret=s.acquiring_webhook_secret,
             public_url=s.public_url,
             vapid_private_key=s.vapid_private_key,
+            web_push_services=tuple(s.web_push_services),
             var_dir=s.var_dir,
         )
 

@@ -67,10 +67,13 @@ async def read_web_push(info: Info[Context, None], parent_ref: str) -> WebPush:
     )
 
 
-def validated(given: RegisterPushSubscriptionInput) -> web_push.PushSubscription | UserError:
+def validated(
+    given: RegisterPushSubscriptionInput, services: tuple[str, ...]
+) -> web_push.PushSubscription | UserError:
     """The domain's checks, each refusal naming its input field."""
     checks = (
         ("endpoint", web_push.check_endpoint, given.endpoint),
+        ("endpoint", lambda e: web_push.check_service(e, services), given.endpoint),
         ("p256dh", web_push.check_p256dh, given.p256dh),
         ("auth", web_push.check_auth, given.auth),
     )
@@ -97,7 +100,7 @@ class WebPushMutation:
         self, info: Info[Context, None], input: RegisterPushSubscriptionInput
     ) -> WebPushPayload:
         ref = await perm.account(info, "Mutation.registerPushSubscription", input.contract_number)
-        sub = validated(input)
+        sub = validated(input, info.context.services.settings.web_push_services)
         if isinstance(sub, UserError):
             return WebPushPayload(web_push=None, user_errors=[sub])
         parent = await parent_of(info, ref.account_id)

@@ -2,7 +2,14 @@
 
 import pytest
 
-from domain.web_push import InvalidSubscriptionError, subscription
+from domain.web_push import (
+    PUSH_SERVICES,
+    InvalidSubscriptionError,
+    PushServiceNotAllowedError,
+    allowed_service,
+    check_service,
+    subscription,
+)
 from tests.fakes.web_push import FakeBrowser
 
 GOOD = FakeBrowser("https://push.example.org/wpush/v2/abc")
@@ -37,3 +44,27 @@ def test_a_browsers_subscription_is_kept_unpadded() -> None:
 def test_a_subscription_that_cannot_work_is_refused(endpoint: str, p256dh: str, auth: str) -> None:
     with pytest.raises(InvalidSubscriptionError):
         subscription(endpoint, p256dh, auth)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "allowed"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc", True),
+        ("https://updates.push.services.mozilla.com/wpush/v2/abc", True),
+        ("https://wns2-par02p.notify.windows.com/w/?token=abc", True),
+        ("https://web.push.apple.com/abc", True),
+        ("https://FCM.googleapis.com./fcm/send/abc", True),  # case and a trailing dot
+        ("https://10.0.0.7/push", False),  # an inner network
+        ("https://127.0.0.1:5432/", False),
+        ("https://evilfcm.googleapis.com.example.org/x", False),
+        ("https://notfcm.googleapis.com.evil/x", False),
+        ("https://googleapis.com/x", False),  # the parent domain is not the service
+    ],
+)
+def test_only_the_browsers_push_services_are_taken(endpoint: str, allowed: bool) -> None:
+    assert allowed_service(endpoint, PUSH_SERVICES) is allowed
+    if allowed:
+        assert check_service(endpoint, PUSH_SERVICES) == endpoint
+    else:
+        with pytest.raises(PushServiceNotAllowedError):
+            check_service(endpoint, PUSH_SERVICES)

@@ -62,6 +62,11 @@ def test_a_registered_browser_gets_what_the_settings_let_through_encrypted_and_s
         assert [(e["field"], e["code"]) for e in answer["userErrors"]] == [
             (["input", field], "invalid_push_subscription")
         ]
+    # A well-formed endpoint that is not at a browser's push service (an inner network).
+    inner = register(loud, phone, endpoint="https://10.0.0.7/push/x")
+    assert [(e["field"], e["code"]) for e in inner["userErrors"]] == [
+        (["input", "endpoint"], "push_service_not_allowed")
+    ]
     assert endpoints(loud) == []
     assert register(loud, laptop)["userErrors"] == []
     answer = register(loud, phone)
