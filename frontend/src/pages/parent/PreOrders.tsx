@@ -1,0 +1,195 @@
+// «Предзаказ» (issue 13, point 1): the coming days' published menus, a meal ordered and paid
+// before the school's cut-off, the child's pre-orders with their status, one cancelled.
+import { useEffect, useState } from "react";
+import { useClient, useMutation, useQuery } from "urql";
+import type { PreOrderFieldsFragment } from "../../gql/graphql";
+import { formatDate } from "../../labels";
+import { localToday } from "../../today";
+import { Button, Loading, Money, Notice, Panel, Select } from "../../ui";
+import { MENU } from "./MenuToday";
+import { comingDates, cutoffState, planProblemText, PREORDER_STATUSES } from "./plan";
+import { CANCEL_PRE_ORDER, PLACE_PRE_ORDER, PRE_ORDER_CUTOFF, PRE_ORDERS } from "./planQueries";
+import { ACCOUNT } from "./queries";
+
+type Dish = { code: string; name: string; price: string };
+type Day = { date: string; cutoffAt: string; dishes: Dish[] };
+type Result = { kind: "success" | "error"; text: string };
+const PORTIONS: [string, string][] = ["0", "1", "2", "3", "4", "5"].map((n) => [n, n]);
+
+/** The coming days with a published menu, each with its cut-off. */
+function useComingMenus(school: string | undefined, dates: string[]): Day[] | null {
+  const client = useClient();
+  const [days, setDays] = useState<Day[] | null>(null);
+  const key = dates.join(",");
+  useEffect(() => {
+    if (!school) return;
+    let live = true;
+    Promise.all(
+      dates.map(async (date) => {
+        const [menu, cutoff] = await Promise.all([
+          client.query(MENU, { school, date }, { requestPolicy: "network-only" }).toPromise(),
+          client.query(PRE_ORDER_CUTOFF, { school, date }, { requestPolicy: "network-only" }).toPromise(),
+        ]);
+        const dishes = menu.data?.menu.items ?? [];
+        const cutoffAt = cutoff.data?.preOrderCutoff;
+        return cutoffAt && dishes.length ? [{ date, cutoffAt, dishes }] : [];
+      }),
+    ).then((found) => live && setDays(found.flat()));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, school, key]);
+  return days;
+}
+
+export function PreOrders({ contract, manage }: { contract: string; manage: boolean }) {
+  const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
+  const school = acc?.account?.schoolId;
+  const today = localToday();
+  const days = useComingMenus(school, comingDates(today));
+  const [{ data: listed }, refetch] = useQuery({ query: PRE_ORDERS, variables: { contract, since: today }, requestPolicy: "cache-and-network" });
+  // The mutations answer the pre-order as it now stands: shown at once, before the read models catch up.
+  const [recent, setRecent] = useState<Record<string, PreOrderFieldsFragment>>({});
+  const remember = (p: PreOrderFieldsFragment) => {
+    setRecent((r) => ({ ...r, [p.preOrderId]: p }));
+    refetch({ requestPolicy: "network-only" });
+  };
+  const server = listed?.preOrders ?? [];
+  const orders = [
+    ...server.map((p) => recent[p.preOrderId] ?? p),
+    ...Object.values(recent).filter((p) => !server.some((s) => s.preOrderId === p.preOrderId)),
+  ].sort((a, b) => b.mealDate.localeCompare(a.mealDate));
+  if (!school || days === null) return <Loading />;
+  return (
+    <>
+      <Panel title="Меню на ближайшие дни">
+        {days.length === 0 && <p className="muted">Школа ещё не опубликовала меню на ближайшие дни.</p>}
+        {days.map((day) => (
+          <DayMenu
+            key={day.date}
+            contract={contract}
+            day={day}
+            manage={manage}
+            ordered={orders.some((p) => p.mealDate === day.date && p.status === "PLACED")}
+            onPlaced={remember}
+          />
+        ))}
+      </Panel>
+      <Panel title="Мои предзаказы">
+        {orders.length === 0 ? (
+          <p className="muted">Предзаказов пока нет.</p>
+        ) : (
+          <ul className="live" aria-label="Предзаказы">
+            {orders.map((p) => (
+              <PreOrderItem key={p.preOrderId} contract={contract} order={p} manage={manage} onCancelled={remember} />
+            ))}
+          </ul>
+        )}
+      </Panel>
+    </>
+  );
+}
+
+function DayMenu({ contract, day, manage, ordered, onPlaced }: {
+  contract: string; day: Day; manage: boolean; ordered: boolean; onPlaced: (p: PreOrderFieldsFragment) => void;
+}) {
+  const [portions, setPortions] = useState<Record<string, string>>({});
+  const [result, setResult] = useState<Result | null>(null);
+  const [{ fetching }, place] = useMutation(PLACE_PRE_ORDER);
+  const cutoff = cutoffState(day.cutoffAt);
+  const canOrder = manage && cutoff.open && !ordered;
+  const items = day.dishes
+    .map((d) => ({ code: d.code, quantity: Number(portions[d.code] ?? "0") }))
+    .filter((i) => i.quantity > 0);
+  const total = day.dishes.reduce((sum, d) => sum + Number(d.price) * Number(portions[d.code] ?? "0"), 0);
+  const title = `Меню на ${formatDate(day.date)}`;
+  return (
+    <form
+      aria-label={title}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (items.length === 0) return setResult({ kind: "error", text: "Выберите хотя бы одно блюдо" });
+        const r = (await place({ input: { contractNumber: contract, mealDate: day.date, items } })).data?.placePreOrder;
+        const refusal = r?.userErrors[0];
+        if (refusal) setResult({ kind: "error", text: planProblemText(refusal) });
+        else if (r?.preOrder) {
+          setResult({ kind: "success", text: `Заказ на ${formatDate(day.date)} оплачен` });
+          setPortions({});
+          onPlaced(r.preOrder);
+        } else setResult({ kind: "error", text: "Не удалось оформить заказ, попробуйте ещё раз" });
+      }}
+    >
+      <h3>{title}</h3>
+      <p className={cutoff.open ? "muted" : undefined}>{cutoff.text}</p>
+      {ordered && <p>На этот день уже есть заказ.</p>}
+      <table>
+        <thead>
+          <tr><th>Блюдо</th><th className="num">Цена</th>{canOrder && <th className="num">Порций</th>}</tr>
+        </thead>
+        <tbody>
+          {day.dishes.map((d) => (
+            <tr key={d.code}>
+              <td>{d.name}</td>
+              <td className="num"><Money value={d.price} /></td>
+              {canOrder && (
+                <td className="num">
+                  <Select
+                    label={`Порций: ${d.name}`}
+                    value={portions[d.code] ?? "0"}
+                    onChange={(e) => setPortions((p) => ({ ...p, [d.code]: e.target.value }))}
+                    options={PORTIONS}
+                  />
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {canOrder && (
+        <Button type="submit" disabled={fetching}>
+          Заказать на {formatDate(day.date)}{total > 0 && <> за <Money value={total} /></>}
+        </Button>
+      )}
+      {result && <Notice kind={result.kind}>{result.text}</Notice>}
+    </form>
+  );
+}
+
+function PreOrderItem({ contract, order, manage, onCancelled }: {
+  contract: string; order: PreOrderFieldsFragment; manage: boolean; onCancelled: (p: PreOrderFieldsFragment) => void;
+}) {
+  const [error, setError] = useState<string | null>(null);
+  const [{ fetching }, cancel] = useMutation(CANCEL_PRE_ORDER);
+  const cutoff = cutoffState(order.cutoffAt);
+  const cancellable = manage && order.status === "PLACED" && cutoff.open;
+  return (
+    <li>
+      <strong>{formatDate(order.mealDate)}</strong> — {PREORDER_STATUSES[order.status] ?? order.status}
+      <div>{order.items.map((i) => `${i.name} × ${i.quantity}`).join(", ")}</div>
+      <div>
+        Оплачено <Money value={order.amount} />
+        {order.refunded !== "0" && <>, возвращено <Money value={order.refunded} /></>}
+      </div>
+      {order.cancelReason && <div className="muted">Причина отмены: {order.cancelReason}</div>}
+      {order.status === "PLACED" && <div className="muted">{cutoff.text}</div>}
+      {cancellable && (
+        <Button
+          variant="danger"
+          disabled={fetching}
+          onClick={async () => {
+            setError(null);
+            const r = (await cancel({ input: { contractNumber: contract, preOrderId: order.preOrderId } })).data?.cancelPreOrder;
+            const refusal = r?.userErrors[0];
+            if (refusal) setError(planProblemText(refusal));
+            else if (r?.preOrder) onCancelled(r.preOrder);
+            else setError("Не удалось отменить заказ, попробуйте ещё раз");
+          }}
+        >
+          Отменить заказ на {formatDate(order.mealDate)}
+        </Button>
+      )}
+      {error && <Notice kind="error">{error}</Notice>}
+    </li>
+  );
+}
