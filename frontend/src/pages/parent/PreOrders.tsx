@@ -6,6 +6,7 @@ import type { PreOrderFieldsFragment } from "../../gql/graphql";
 import { formatDate } from "../../labels";
 import { localToday } from "../../today";
 import { Button, Loading, Money, Notice, Panel, Select } from "../../ui";
+import { useBalancesAfterWrite } from "./afterWrite";
 import { MENU } from "./MenuToday";
 import { comingDates, cutoffState, planProblemText, PREORDER_STATUSES } from "./plan";
 import { CANCEL_PRE_ORDER, PLACE_PRE_ORDER, PRE_ORDER_CUTOFF, PRE_ORDERS } from "./planQueries";
@@ -51,9 +52,10 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
   const [{ data: listed }, refetch] = useQuery({ query: PRE_ORDERS, variables: { contract, since: today }, requestPolicy: "cache-and-network" });
   // The mutations answer the pre-order as it now stands: shown at once, before the read models catch up.
   const [recent, setRecent] = useState<Record<string, PreOrderFieldsFragment>>({});
-  const remember = (p: PreOrderFieldsFragment) => {
+  const refresh = useBalancesAfterWrite();
+  const remember = (p: PreOrderFieldsFragment, position: string | null | undefined) => {
     setRecent((r) => ({ ...r, [p.preOrderId]: p }));
-    refetch({ requestPolicy: "network-only" });
+    refresh([contract], position).then(() => refetch({ requestPolicy: "network-only" }));
   };
   const server = listed?.preOrders ?? [];
   const orders = [
@@ -92,7 +94,7 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
 }
 
 function DayMenu({ contract, day, manage, ordered, onPlaced }: {
-  contract: string; day: Day; manage: boolean; ordered: boolean; onPlaced: (p: PreOrderFieldsFragment) => void;
+  contract: string; day: Day; manage: boolean; ordered: boolean; onPlaced: (p: PreOrderFieldsFragment, position: string | null | undefined) => void;
 }) {
   const [portions, setPortions] = useState<Record<string, string>>({});
   const [result, setResult] = useState<Result | null>(null);
@@ -116,7 +118,7 @@ function DayMenu({ contract, day, manage, ordered, onPlaced }: {
         else if (r?.preOrder) {
           setResult({ kind: "success", text: `Заказ на ${formatDate(day.date)} оплачен` });
           setPortions({});
-          onPlaced(r.preOrder);
+          onPlaced(r.preOrder, r.position);
         } else setResult({ kind: "error", text: "Не удалось оформить заказ, попробуйте ещё раз" });
       }}
     >
@@ -157,7 +159,7 @@ function DayMenu({ contract, day, manage, ordered, onPlaced }: {
 }
 
 function PreOrderItem({ contract, order, manage, onCancelled }: {
-  contract: string; order: PreOrderFieldsFragment; manage: boolean; onCancelled: (p: PreOrderFieldsFragment) => void;
+  contract: string; order: PreOrderFieldsFragment; manage: boolean; onCancelled: (p: PreOrderFieldsFragment, position: string | null | undefined) => void;
 }) {
   const [error, setError] = useState<string | null>(null);
   const [{ fetching }, cancel] = useMutation(CANCEL_PRE_ORDER);
@@ -182,7 +184,7 @@ function PreOrderItem({ contract, order, manage, onCancelled }: {
             const r = (await cancel({ input: { contractNumber: contract, preOrderId: order.preOrderId } })).data?.cancelPreOrder;
             const refusal = r?.userErrors[0];
             if (refusal) setError(planProblemText(refusal));
-            else if (r?.preOrder) onCancelled(r.preOrder);
+            else if (r?.preOrder) onCancelled(r.preOrder, r.position);
             else setError("Не удалось отменить заказ, попробуйте ещё раз");
           }}
         >

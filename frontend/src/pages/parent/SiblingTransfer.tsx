@@ -4,7 +4,9 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { Button, Field, Money, Notice, Panel, Select } from "../../ui";
 import { planProblemText, transferAmount } from "./plan";
-import { REGULAR_BALANCE, TRANSFER_BETWEEN_SIBLINGS } from "./planQueries";
+import { useBalancesAfterWrite } from "./afterWrite";
+import { TRANSFER_BETWEEN_SIBLINGS } from "./planQueries";
+import { ACCOUNT } from "./queries";
 
 type Moved = { amount: string; from: string; fromAfter: string; to: string; toAfter: string };
 
@@ -17,6 +19,7 @@ export function SiblingTransfer({ contract, siblings }: { contract: string; sibl
   // A per-attempt key: a double submit of the same form moves the money once.
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [{ fetching }, transfer] = useMutation(TRANSFER_BETWEEN_SIBLINGS);
+  const refresh = useBalancesAfterWrite();
   if (others.length === 0) return null;
   return (
     <Panel title="Перевод между детьми">
@@ -41,6 +44,7 @@ export function SiblingTransfer({ contract, siblings }: { contract: string; sibl
           });
           setAmount("");
           setKey(crypto.randomUUID());
+          await refresh([t.source.contractNumber, t.target.contractNumber], r?.position);
         }}
       >
         <p>
@@ -75,6 +79,6 @@ export function SiblingTransfer({ contract, siblings }: { contract: string; sibl
 }
 
 function Balance({ contract }: { contract: string }) {
-  const [{ data }] = useQuery({ query: REGULAR_BALANCE, variables: { contract }, requestPolicy: "cache-and-network" });
+  const [{ data }] = useQuery({ query: ACCOUNT, variables: { contract } });
   return <Money value={data?.account?.regular} />;
 }
