@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from domain.preorder import cutoff_for
 from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import SchoolWorld
@@ -65,25 +66,37 @@ def test_a_parent_preorders_a_coming_days_meal_sees_it_listed_and_cancels_it(
     travelled: datetime, stack: Stack, open_page: OpenPage, world: SchoolWorld
 ) -> None:
     family = stack.family(world, deposit=50_000, login=False)
-    tomorrow = (school_today(stack, world.school_id) + timedelta(days=1)).isoformat()
-    publish_menu(stack, world, tomorrow)
+    today = school_today(stack, world.school_id)
+    # Tomorrow closes at 16:00 today (the default cut-off), so it may be open or closed at this
+    # instant; the day after is always open.
+    tomorrow, meal_day = (today + timedelta(days=n) for n in (1, 2))
+    for published in (tomorrow, meal_day):
+        publish_menu(stack, world, published.isoformat())
     before = stack.ledger.account(family.pupil.account_id).regular
 
     page = frozen_page(open_page, travelled)
     log_in(page, family.contract, family.password)
     page.get_by_role("link", name="Предзаказ").click()
-    day = page.get_by_role("form", name=f"Меню на {ru(tomorrow)}")
-    expect(day).to_contain_text("Заказ и отмена — до")  # the default cut-off: 16:00 the day before
+    closes = cutoff_for(stack.ledger.school(world.school_id), tomorrow)
+    first = page.get_by_role("form", name=f"Меню на {ru(tomorrow.isoformat())}")
+    if closes > travelled:
+        expect(first).to_contain_text("Заказ и отмена — до")
+    else:
+        expect(first).to_contain_text("Приём заказов закрыт")
+        expect(first.get_by_role("button")).to_have_count(0)
+    ordered = meal_day.isoformat()
+    day = page.get_by_role("form", name=f"Меню на {ru(ordered)}")
+    expect(day).to_contain_text("Заказ и отмена — до")
     expect(page.get_by_role("list", name="Предзаказы")).to_have_count(0)
     check(page, "parent-preorder")
 
     day.get_by_label("Порций: Комплексный обед").select_option("1")
     day.get_by_label("Порций: Суп дня").select_option("2")
-    order = re.compile(rf"Заказать на {re.escape(ru(tomorrow))} за 170,00")
+    order = re.compile(rf"Заказать на {re.escape(ru(ordered))} за 170,00")
     day.get_by_role("button", name=order).click()
-    expect(day.get_by_role("status")).to_have_text(f"Заказ на {ru(tomorrow)} оплачен")
+    expect(day.get_by_role("status")).to_have_text(f"Заказ на {ru(ordered)} оплачен")
     listed = page.get_by_role("list", name="Предзаказы")
-    expect(listed).to_contain_text(ru(tomorrow))
+    expect(listed).to_contain_text(ru(ordered))
     expect(listed).to_contain_text("Комплексный обед × 1, Суп дня × 2")
     expect(listed).to_contain_text("оплачен, ждёт выдачи")
     assert stack.ledger.account(family.pupil.account_id).regular == before - 17_000
@@ -94,7 +107,7 @@ def test_a_parent_preorders_a_coming_days_meal_sees_it_listed_and_cancels_it(
     page.reload()
     listed = page.get_by_role("list", name="Предзаказы")
     expect(listed).to_contain_text("Комплексный обед × 1, Суп дня × 2")
-    listed.get_by_role("button", name=f"Отменить заказ на {ru(tomorrow)}").click()
+    listed.get_by_role("button", name=f"Отменить заказ на {ru(ordered)}").click()
     expect(listed).to_contain_text("отменён, деньги возвращены")
     expect(listed).to_contain_text("возвращено 170,00")
     assert stack.ledger.account(family.pupil.account_id).regular == before
