@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useClient, useMutation, useQuery } from "urql";
 import type { PreOrderFieldsFragment } from "../../gql/graphql";
 import { formatDate } from "../../labels";
+import { formatKopecks } from "../../money";
 import { localToday } from "../../today";
 import { Button, Loading, Money, Notice, Panel, Select } from "../../ui";
 import { useBalancesAfterWrite } from "./afterWrite";
@@ -65,8 +66,11 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
   if (!school || days === null) return <Loading />;
   return (
     <>
-      <Panel title="Меню на ближайшие дни">
-        {days.length === 0 && <p className="muted">Школа ещё не опубликовала меню на ближайшие дни.</p>}
+      {days.length === 0 && (
+        <Panel title="Меню на ближайшие дни">
+          <p className="muted">Школа ещё не опубликовала меню на ближайшие дни.</p>
+        </Panel>
+      )}
         {days.map((day) => (
           <DayMenu
             key={day.date}
@@ -77,7 +81,6 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
             onPlaced={remember}
           />
         ))}
-      </Panel>
       <Panel title="Мои предзаказы">
         {orders.length === 0 ? (
           <p className="muted">Предзаказов пока нет.</p>
@@ -107,54 +110,52 @@ function DayMenu({ contract, day, manage, ordered, onPlaced }: {
   const total = day.dishes.reduce((sum, d) => sum + Number(d.price) * Number(portions[d.code] ?? "0"), 0);
   const title = `Меню на ${formatDate(day.date)}`;
   return (
-    <form
-      aria-label={title}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (items.length === 0) return setResult({ kind: "error", text: "Выберите хотя бы одно блюдо" });
-        const r = (await place({ input: { contractNumber: contract, mealDate: day.date, items } })).data?.placePreOrder;
-        const refusal = r?.userErrors[0];
-        if (refusal) setResult({ kind: "error", text: planProblemText(refusal) });
-        else if (r?.preOrder) {
-          setResult({ kind: "success", text: `Заказ на ${formatDate(day.date)} оплачен` });
-          setPortions({});
-          onPlaced(r.preOrder, r.position);
-        } else setResult({ kind: "error", text: "Не удалось оформить заказ, попробуйте ещё раз" });
-      }}
-    >
-      <h3>{title}</h3>
-      <p className={cutoff.open ? "muted" : undefined}>{cutoff.text}</p>
-      {ordered && <p>На этот день уже есть заказ.</p>}
-      <table>
-        <thead>
-          <tr><th>Блюдо</th><th className="num">Цена</th>{canOrder && <th className="num">Порций</th>}</tr>
-        </thead>
-        <tbody>
-          {day.dishes.map((d) => (
-            <tr key={d.code}>
-              <td>{d.name}</td>
-              <td className="num"><Money value={d.price} /></td>
-              {canOrder && (
-                <td className="num">
-                  <Select
-                    label={`Порций: ${d.name}`}
-                    value={portions[d.code] ?? "0"}
-                    onChange={(e) => setPortions((p) => ({ ...p, [d.code]: e.target.value }))}
-                    options={PORTIONS}
-                  />
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {canOrder && (
-        <Button type="submit" disabled={fetching}>
-          Заказать на {formatDate(day.date)}{total > 0 && <> за <Money value={total} /></>}
-        </Button>
-      )}
-      {result && <Notice kind={result.kind}>{result.text}</Notice>}
-    </form>
+    <Panel title={title}>
+      <form
+        aria-label={title}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (items.length === 0) return setResult({ kind: "error", text: "Выберите хотя бы одно блюдо" });
+          const r = (await place({ input: { contractNumber: contract, mealDate: day.date, items } })).data?.placePreOrder;
+          const refusal = r?.userErrors[0];
+          if (refusal) setResult({ kind: "error", text: planProblemText(refusal) });
+          else if (r?.preOrder) {
+            setResult({ kind: "success", text: `Заказ на ${formatDate(day.date)} оплачен` });
+            setPortions({});
+            onPlaced(r.preOrder, r.position);
+          } else setResult({ kind: "error", text: "Не удалось оформить заказ, попробуйте ещё раз" });
+        }}
+      >
+        <p className={cutoff.open ? "muted" : undefined}>{cutoff.text}</p>
+        {ordered && <p>На этот день уже есть заказ.</p>}
+        {canOrder ? (
+          day.dishes.map((d) => (
+            <Select
+              key={d.code}
+              label={`${d.name}, ${formatKopecks(d.price)} — порций`}
+              value={portions[d.code] ?? "0"}
+              onChange={(e) => setPortions((p) => ({ ...p, [d.code]: e.target.value }))}
+              options={PORTIONS}
+            />
+          ))
+        ) : (
+          <table>
+            <thead><tr><th>Блюдо</th><th className="num">Цена</th></tr></thead>
+            <tbody>
+              {day.dishes.map((d) => (
+                <tr key={d.code}><td>{d.name}</td><td className="num"><Money value={d.price} /></td></tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {canOrder && (
+          <Button type="submit" disabled={fetching}>
+            Заказать на {formatDate(day.date)}{total > 0 && <> за <Money value={total} /></>}
+          </Button>
+        )}
+        {result && <Notice kind={result.kind}>{result.text}</Notice>}
+      </form>
+    </Panel>
   );
 }
 
