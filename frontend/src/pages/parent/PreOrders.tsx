@@ -22,7 +22,7 @@ const PORTIONS: [string, string][] = ["0", "1", "2", "3", "4", "5"].map((n) => [
 function useComingMenus(school: string | undefined, dates: string[]): Day[] | null {
   const client = useClient();
   const [days, setDays] = useState<Day[] | null>(null);
-  const key = dates.join(",");
+  const key = dates.join(","); // the dates by value: a new array each render
   useEffect(() => {
     if (!school) return;
     let live = true;
@@ -40,7 +40,6 @@ function useComingMenus(school: string | undefined, dates: string[]): Day[] | nu
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, school, key]);
   return days;
 }
@@ -50,13 +49,18 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
   const school = acc?.account?.schoolId;
   const today = localToday();
   const days = useComingMenus(school, comingDates(today));
-  const [{ data: listed }, refetch] = useQuery({ query: PRE_ORDERS, variables: { contract, since: today }, requestPolicy: "cache-and-network" });
+  const [{ data: listed }] = useQuery({ query: PRE_ORDERS, variables: { contract, since: today }, requestPolicy: "cache-and-network" });
   // The mutations answer the pre-order as it now stands: shown at once, before the read models catch up.
   const [recent, setRecent] = useState<Record<string, PreOrderFieldsFragment>>({});
   const refresh = useBalancesAfterWrite();
-  const remember = (p: PreOrderFieldsFragment, position: string | null | undefined) => {
+  const client = useClient();
+  const remember = async (p: PreOrderFieldsFragment, position: string | null | undefined) => {
     setRecent((r) => ({ ...r, [p.preOrderId]: p }));
-    refresh([contract], position).then(() => refetch({ requestPolicy: "network-only" }));
+    await refresh([contract], position); // the read models now hold the write
+    const fresh = await client.query(PRE_ORDERS, { contract, since: today }, { requestPolicy: "network-only" }).toPromise();
+    if (fresh.data?.preOrders.some((s) => s.preOrderId === p.preOrderId && s.status === p.status)) {
+      setRecent(({ [p.preOrderId]: _, ...rest }) => rest);
+    }
   };
   const server = listed?.preOrders ?? [];
   const orders = [
