@@ -1,8 +1,17 @@
-# Two stages: the build stage compiles what has no wheel (pyscard: swig, gcc and the PC/SC
+# Three stages: the web stage builds the browser pages (`npm ci && npm run build`, types
+# generated from schema.graphql); the build stage compiles what has no wheel (pyscard: swig, gcc and the PC/SC
 # headers) and installs exactly what requirements.lock pins, with hashes, into a virtualenv;
-# the runtime stage copies that virtualenv, adds only the PC/SC runtime library and runs as
+# the runtime stage copies that virtualenv and the pages' build (served from WEB_DIR), adds only the PC/SC runtime library and runs as
 # an unprivileged user. Data (embedded servers when no URL is given, the demo's message
 # files) lives under /data, photos under /data/blobs: compose mounts volumes there.
+
+FROM node:20-slim AS web
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY schema.graphql /src/schema.graphql
+COPY frontend ./
+RUN npm run build
 
 FROM python:3.11-slim AS build
 RUN apt-get update \
@@ -35,7 +44,9 @@ RUN apt-get update \
     && mkdir -p /app /data/blobs \
     && chown -R infoshkola:infoshkola /app /data
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 INFOSHKOLA_VAR=/data BLOB_DIR=/data/blobs
+COPY --from=web /src/frontend/dist /app/web
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 INFOSHKOLA_VAR=/data BLOB_DIR=/data/blobs \
+    WEB_DIR=/app/web
 WORKDIR /app
 USER infoshkola
 VOLUME ["/data"]

@@ -16,6 +16,9 @@ from psycopg_pool import ConnectionPool
 
 from adapters import migrations
 from adapters.postgres import checked_pool
+from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription
+
+WEB_PUSH = "web_push"  # the field of a subject's browser subscriptions (a JSON array; in SQL too)
 
 
 class PeopleStore:
@@ -85,3 +88,58 @@ class PeopleStore:
         with self._connect() as conn:
             cur = conn.execute("DELETE FROM personal_data WHERE subject_ref = %s", (subject_ref,))
             return cur.rowcount > 0
+
+    # Web Push subscriptions: a JSON array under one field, so erasing the person (or their
+    # contacts) erases them too.
+
+    def add_push_subscription(self, subject_ref: str, sub: PushSubscription) -> None:
+        """Keep `sub` (replacing one of the same endpoint); at most `MAX_SUBSCRIPTIONS`, the
+        oldest going first. One statement, so two browsers registering at once both stay."""
+        entry = {"endpoint": sub.endpoint, "p256dh": sub.p256dh, "auth": sub.auth}
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO personal_data (subject_ref, fields) VALUES (%(ref)s, %(new)s) "
+                "ON CONFLICT (subject_ref) DO UPDATE SET updated_at = now(), fields = "
+                " personal_data.fields || jsonb_build_object('web_push', (SELECT COALESCE("
+                "  jsonb_agg(e ORDER BY n), '[]'::jsonb) FROM (SELECT e, n FROM"
+                "  jsonb_array_elements((SELECT COALESCE(jsonb_agg(x), '[]'::jsonb) FROM"
+                "   jsonb_array_elements(COALESCE(personal_data.fields -> 'web_push', '[]'::jsonb))"
+                "   AS old(x) WHERE x ->> 'endpoint' <> %(endpoint)s) || %(one)s)"
+                "  WITH ORDINALITY AS t(e, n) ORDER BY n DESC LIMIT %(most)s) AS kept))",
+                {
+                    "ref": subject_ref,
+                    "new": Jsonb({WEB_PUSH: [entry]}),
+                    "one": Jsonb([entry]),
+                    "endpoint": sub.endpoint,
+                    "most": MAX_SUBSCRIPTIONS,
+                },
+            )
+
+    def remove_push_subscription(self, subject_refs: list[str], endpoint: str) -> int:
+        """Forget the subscription of `endpoint` (unsubscribed, or gone at the push service)."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "UPDATE personal_data SET updated_at = now(), fields = fields || "
+                " jsonb_build_object('web_push', (SELECT COALESCE(jsonb_agg(e), '[]'::jsonb)"
+                "  FROM jsonb_array_elements(fields -> 'web_push') AS t(e)"
+                "  WHERE e ->> 'endpoint' <> %(endpoint)s))"
+                " WHERE subject_ref = ANY(%(refs)s)"
+                " AND jsonb_typeof(fields -> 'web_push') = 'array'"
+                " AND EXISTS (SELECT 1 FROM jsonb_array_elements(fields -> 'web_push') AS t(e)"
+                "  WHERE e ->> 'endpoint' = %(endpoint)s)",
+                {"endpoint": endpoint, "refs": subject_refs},
+            )
+            return cur.rowcount
+
+    def push_subscriptions(self, subject_refs: list[str]) -> list[PushSubscription]:
+        """The subjects' subscriptions, newest first, each endpoint once."""
+        found: dict[str, PushSubscription] = {}
+        people: dict[str, Any] = self.get_many(subject_refs)
+        for ref in subject_refs:
+            entries = people.get(ref, {}).get(WEB_PUSH)
+            for e in reversed(entries if isinstance(entries, list) else []):
+                if isinstance(e, dict) and e.get("endpoint") not in found:
+                    found[str(e["endpoint"])] = PushSubscription(
+                        str(e["endpoint"]), str(e["p256dh"]), str(e["auth"])
+                    )
+        return list(found.values())

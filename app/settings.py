@@ -20,6 +20,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.clock import ClockSettingError, parse_clock
+from adapters.vapid import VapidKeyError, check_private_key
+from domain.web_push import PUSH_SERVICES
 
 
 def project_root() -> Path:
@@ -198,6 +200,22 @@ class Settings(BaseSettings):
     push_token: str = setting(
         "", "PUSH_GATEWAY_TOKEN", WORKERS, "bearer token of the push gateway", secret=True
     )
+    vapid_private_key: str | None = setting(
+        None, "VAPID_PRIVATE_KEY", WORKERS,
+        "Web Push: the VAPID private key (raw P-256, base64url) the workers sign with and whose "
+        "public key the cabinet subscribes with; unset: generated once into the data directory "
+        "(several machines must share one: set it)",
+        secret=True,
+    )  # fmt: skip
+    web_push_services: Annotated[list[str], NoDecode] = setting(
+        list(PUSH_SERVICES), "WEB_PUSH_SERVICES", API,
+        "Web Push: the push services' hosts (and their subdomains) a browser's subscription may "
+        "point at, comma-separated; the workers send nowhere else",
+    )  # fmt: skip
+    vapid_subject: str = setting(
+        "mailto:infoshkola@localhost", "VAPID_SUBJECT", WORKERS,
+        "Web Push: how the push services reach the operator (mailto: or https: URL)",
+    )  # fmt: skip
     acquiring_url: str = setting(
         "http://127.0.0.1:9103", "ACQUIRING_URL", WORKERS, "the acquirer's API"
     )
@@ -268,6 +286,7 @@ class Settings(BaseSettings):
         "blob_dir",
         "fake_now",
         "jwt_secret",
+        "vapid_private_key",
         "webhook_public_url",
         mode="before",
     )
@@ -280,13 +299,28 @@ class Settings(BaseSettings):
     def _rates(cls, value: Any) -> Any:
         return parse_rates(value) if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "web_push_services", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_key(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else check_private_key(value)
+        except VapidKeyError as error:
+            raise ValueError(str(error)) from None
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _vapid_subject(cls, value: str) -> str:
+        if not value.startswith(("mailto:", "https://")) or len(value) > 200:
+            raise ValueError("not a mailto: or https:// URL")
         return value
 
     @field_validator("clock")

@@ -37,7 +37,8 @@ POOL = 16  # tills sharing one httpx client (and its connection pool)
 BALANCE_AND_STATEMENT = """query($c: String!) {
   account(contractNumber: $c) { contractNumber regular subsidised spentToday dailyLimit }
   statement(contractNumber: $c, first: 20) {
-    hasMore lines { position at kind amount regularAfter declined reason }
+    pageInfo { hasNextPage endCursor }
+    edges { node { position at kind amount regularAfter declined reason } }
   }
 }"""
 

@@ -11,8 +11,9 @@ from adapters.acquiring import FAILED, SUCCEEDED, AcquiringClient
 from adapters.mail import MailSender
 from adapters.outbox import Outgoing
 from adapters.people import PeopleStore
-from adapters.push import SendsPush, push_sender
+from adapters.push import GONE, SendsPush, WebPushSender, push_sender
 from adapters.sms import SendsSms, sms_sender
+from adapters.vapid import vapid_keys
 from app.composition import build_ledger, resolve_database_url
 from app.settings import Settings
 from domain.account import Account
@@ -43,6 +44,7 @@ class Runtime:
     sms: SendsSms
     push: SendsPush
     acquiring: AcquiringClient
+    web_push: WebPushSender
 
     @classmethod
     def from_env(cls) -> "Runtime":
@@ -63,7 +65,9 @@ class Runtime:
             sms_sender(ws.sms_url, ws.sms_token),
             push_sender(ws.push_url, ws.push_token),
             AcquiringClient(ws.acquiring_url, ws.acquiring_key, ws.webhook_public_url),
-        )
+            WebPushSender(vapid_keys(settings.vapid_private_key, settings.var_dir),
+                          settings.vapid_subject, tuple(settings.web_push_services)),
+        )  # fmt: skip
 
 
 _runtime: Runtime | None = None
@@ -90,6 +94,27 @@ def address_of(people: PeopleStore, m: Outgoing) -> str | None:
     return next((found[r][field] for r in refs if found.get(r, {}).get(field)), None)
 
 
+def push_everywhere(rt: Runtime, message_id: str, m: Outgoing) -> str | None:
+    """A push message to the app (the gateway's token) and to every browser the parent
+    subscribed in the cabinet (Web Push); None when there is neither. A browser gone from its
+    push service is forgotten. A failure raises: the retry sends again, which the gateway
+    dedupes by its key and a push service by the message's `Topic`."""
+    token = address_of(rt.people, m)
+    refs = m.subject_ref.split()
+    browsers = rt.people.push_subscriptions(refs)
+    if not token and not browsers:
+        return None
+    sent = [rt.push.send(message_id, token, m.title, m.body)] if token else []
+    outcomes: dict[str, int] = {}
+    for sub in browsers:
+        outcome = rt.web_push.send(sub, message_id, m.title, m.body, rt.ledger.clock())
+        if outcome == GONE:
+            rt.people.remove_push_subscription(refs, sub.endpoint)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    sent += [f"web-push {k}: {n}" for k, n in sorted(outcomes.items())]
+    return "; ".join(sent)
+
+
 def deliver(rt: Runtime, message_id: str) -> str:
     """Send one outbox message at most once: claim it, send it, mark it sent.
 
@@ -99,21 +124,29 @@ def deliver(rt: Runtime, message_id: str) -> str:
     if m is None:
         return "taken"
     try:
-        to = m.address or address_of(rt.people, m)
-        if not to:
-            rt.store.finish(message_id, "no_contact")
-            return "no_contact"
-        if m.channel == EMAIL:
-            ref = rt.mail.send(message_id, to, m.title, m.body)
-        elif m.channel == SMS:
-            ref = rt.sms.send(message_id, to, m.body)
-        else:
-            ref = rt.push.send(message_id, to, m.title, m.body)
+        ref = send_one(rt, message_id, m)
     except Exception as error:
         rt.store.release(message_id, repr(error))
         raise
+    if ref is None:
+        rt.store.finish(message_id, "no_contact")
+        return "no_contact"
     rt.store.finish(message_id, "sent", ref)
     return "sent"
+
+
+def send_one(rt: Runtime, message_id: str, m: Outgoing) -> str | None:
+    """The message sent on its channel, the service's reference; None: no address."""
+    if m.channel == PUSH and not m.address:
+        return push_everywhere(rt, message_id, m)
+    to = m.address or address_of(rt.people, m)
+    if not to:
+        return None
+    if m.channel == EMAIL:
+        return rt.mail.send(message_id, to, m.title, m.body)
+    if m.channel == SMS:
+        return rt.sms.send(message_id, to, m.body)
+    return rt.push.send(message_id, to, m.title, m.body)
 
 
 MONEY_LINES: dict[type[Any], tuple[str, str]] = {

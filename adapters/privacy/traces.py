@@ -28,7 +28,7 @@ import psycopg
 
 from adapters.gateways import file_path
 
-CONTACT_FIELDS = ("phone", "email", "push_token")
+CONTACT_FIELDS = ("phone", "email", "push_token", "web_push")  # web_push: the browsers
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from api.graphql.cost import MAX_COST
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
+from api.graphql.parent_casework import ParentCaseworkQuery
 from api.graphql.plan import PlanMutation, PlanQuery
 from api.graphql.privacy import PrivacyMutation, PrivacyQuery
 from api.graphql.protection import ProtectionMutation, ProtectionQuery
@@ -38,6 +39,7 @@ from api.graphql.school_admin import SchoolAdminMutation, SchoolAdminQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.topups import TopUpMutation, TopUpQuery
 from api.graphql.transfers import TransferMutation
+from api.graphql.web_push import WebPushMutation, WebPushQuery
 
 
 @strawberry.type(name="Query", description="What may be read: read models only.")
@@ -52,6 +54,8 @@ class RootQuery(
     AutopayQuery,
     NotifyQuery,
     ProtectionQuery,
+    WebPushQuery,
+    ParentCaseworkQuery,
     PlanQuery,
 ):
     pass
@@ -70,6 +74,7 @@ class Mutation(
     AutopayMutation,
     NotifyMutation,
     ProtectionMutation,
+    WebPushMutation,
     PlanMutation,
     TransferMutation,
 ):

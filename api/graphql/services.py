@@ -10,6 +10,7 @@ an SMS: identity writes its messages into the workers' outbox.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,10 +21,12 @@ from adapters.acquiring import CheckoutClient
 from adapters.people import PeopleStore
 from adapters.postgres import checked_pool
 from adapters.terminal_auth import TerminalSecrets
+from adapters.vapid import vapid_keys
 from api.graphql import readiness
 from api.graphql.cost import MAX_COST
 from app.settings import Settings
 from domain.ledger import Ledger
+from domain.web_push import PUSH_SERVICES
 from identity.service import Identity, IdentitySettings
 from privacy.office import PrivacyOffice, build_office
 
@@ -48,6 +51,11 @@ class ApiSettings:
     acquiring_key: str = ""
     acquiring_webhook_secret: str = ""  # no secret: every webhook is refused
     public_url: str = "http://127.0.0.1:8000"  # where the provider calls back and returns to
+    # Web Push: the VAPID key (its public half is what browsers subscribe with); unset, the
+    # data directory's own (`adapters/vapid.py`); neither: the cabinet offers no push.
+    vapid_private_key: str | None = None
+    web_push_services: tuple[str, ...] = PUSH_SERVICES  # hosts a subscription may point at
+    var_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: Any = None) -> "ApiSettings":
@@ -67,6 +75,9 @@ class ApiSettings:
             acquiring_key=s.acquiring_key,
             acquiring_webhook_secret=s.acquiring_webhook_secret,
             public_url=s.public_url,
+            vapid_private_key=s.vapid_private_key,
+            web_push_services=tuple(s.web_push_services),
+            var_dir=s.var_dir,
         )
 
 
@@ -96,6 +107,13 @@ class Services:
             settings.acquiring_key,
             f"{settings.public_url.rstrip('/')}/acquiring/webhook",
         )
+
+    @cached_property
+    def vapid_public_key(self) -> str | None:
+        s = self.settings
+        if s.vapid_private_key is None and s.var_dir is None:
+            return None
+        return vapid_keys(s.vapid_private_key, s.var_dir or Path("var")).public_key
 
     def create_tables(self) -> None:
         self.identity.create_tables()

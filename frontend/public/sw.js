@@ -31,13 +31,39 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Web push: the page subscribes once the server offers a subscription endpoint (not yet).
+// Web Push (RFC 8030/8291/8292): the settings page subscribes this browser with the server's
+// VAPID key (query `webPush`) and registers the subscription; the workers send each message
+// the parent's notification settings let through, encrypted to this browser: show it. A resend
+// carries the same tag, so a message is shown once.
 self.addEventListener("push", (event) => {
-  const data = event.data ? event.data.json() : {};
-  event.waitUntil(self.registration.showNotification(data.title || "Инфошкола", { body: data.body || "", icon: "/icon.svg", lang: "ru" }));
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Инфошкола", {
+      body: data.body || "",
+      tag: data.tag || undefined,
+      icon: "/icon-192.png",
+      badge: "/icon-192.png",
+      lang: "ru",
+      data: { url: "/cabinet" },
+    }),
+  );
 });
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  event.waitUntil(self.clients.openWindow("/cabinet"));
+  const target = (event.notification.data && event.notification.data.url) || "/cabinet";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((open) => {
+      const tab = open.find((c) => new URL(c.url).pathname.startsWith("/cabinet"));
+      return tab ? tab.focus() : self.clients.openWindow(target);
+    }),
+  );
 });
+
+// The browser replaced the subscription (keys rotated): the next visit to the settings page
+// registers the new one; nothing to do here without a login.

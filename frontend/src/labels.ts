@@ -10,6 +10,10 @@ export const DECLINE_REASONS: Record<string, string> = {
   foreign_school: "Карта другой школы",
   account_closed: "Лицевой счёт закрыт",
   offline_cap: "Превышен лимит покупок без связи",
+  banned_item: "Блюдо запрещено родителем",
+  allergen: "Аллерген, отмеченный родителем",
+  card_frozen: "Карты заморожены родителем",
+  category_limit: "Превышен лимит родителя для этого терминала",
 };
 
 export function declineReason(code: string | null | undefined): string {
@@ -72,6 +76,8 @@ export const PROBLEMS: Record<string, string> = {
   DISPUTE_STATE: "Спор по этому списанию уже открыт или решён",
   REFUND_STATE: "Возврат уже запрошен",
   NOT_AVAILABLE: "Пока недоступно",
+  invalid_push_subscription: "Браузер прислал неверную подписку на уведомления",
+  channel_not_in_tariff: "Этого канала нет в вашем тарифе",
 };
 
 export function problemText(p: { code: string; message: string }): string {

@@ -1,6 +1,8 @@
 from uuid import uuid4
 
 from adapters.people import PeopleStore
+from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription, subscription
+from tests.fakes.web_push import FakeBrowser
 
 
 def test_personal_data_is_merged_read_back_and_erased(database_url: str) -> None:
@@ -18,3 +20,36 @@ def test_personal_data_is_merged_read_back_and_erased(database_url: str) -> None
     assert store.erase(ref) is True
     assert store.get(ref) is None
     assert store.erase(ref) is False
+
+
+def test_push_subscriptions_are_kept_once_per_endpoint_newest_first_and_bounded(
+    database_url: str,
+) -> None:
+    store = PeopleStore(database_url)
+    store.create_tables()
+    ref, other = f"subject:{uuid4()}", f"subject:{uuid4()}"
+    store.put(ref, phone="+79130000000")
+    browsers = [FakeBrowser(f"https://push.example.org/wpush/{n}") for n in range(7)]
+
+    def sub(b: FakeBrowser) -> PushSubscription:
+        return subscription(b.endpoint, b.p256dh, b.auth_secret)
+
+    for b in browsers[:3]:
+        store.add_push_subscription(ref, sub(b))
+    renewed = FakeBrowser(browsers[0].endpoint)  # the first browser subscribed again: new keys
+    store.add_push_subscription(ref, sub(renewed))
+    found = store.push_subscriptions([ref])
+    assert [s.endpoint for s in found] == [b.endpoint for b in (browsers[0], browsers[2],
+                                                                browsers[1])]  # fmt: skip
+    assert found[0] == sub(renewed)
+    assert store.get(ref)["phone"] == "+79130000000"  # type: ignore[index]  # the rest stays
+    for b in browsers[3:]:
+        store.add_push_subscription(ref, sub(b))
+    assert len(store.push_subscriptions([ref])) == MAX_SUBSCRIPTIONS  # the oldest went
+    assert browsers[1].endpoint not in [s.endpoint for s in store.push_subscriptions([ref])]
+
+    assert store.remove_push_subscription([other], browsers[6].endpoint) == 0
+    assert store.remove_push_subscription([ref, other], browsers[6].endpoint) == 1
+    assert browsers[6].endpoint not in [s.endpoint for s in store.push_subscriptions([ref])]
+    assert store.drop_fields([ref], ["web_push"]) == 1  # a withdrawn consent takes them
+    assert store.push_subscriptions([ref]) == []

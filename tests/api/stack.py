@@ -27,6 +27,7 @@ from identity.service import Access, Identity, Role
 from tests.builders import Pupil, SchoolWorld, new_school
 from tests.clock import child_clock, same_clock
 from tests.fakes.http import FakeSmsGateway
+from tests.fakes.web_push import TEST_VAPID
 from tests.projections.helpers import catch_up
 from tests.services import drop_database, fresh_database
 from tests.terminals.test_server import free_port
@@ -252,6 +253,8 @@ def running_stack(
             acquiring_key=workers.acquiring.token,
             acquiring_webhook_secret=SECRET,
             public_url=url,
+            vapid_private_key=TEST_VAPID.private_text,
+            web_push_services=("127.0.0.1",),  # the loopback fake push service
             **api,
         )
         server_settings = Settings(database_url=database_url, var_dir=var_dir or Settings().var_dir)

@@ -107,7 +107,7 @@ def test_a_document_that_passed_before_is_still_costed_with_its_new_variables(
     which depends on the variables, is not."""
     page = (
         'query($n: Int!) { statement(contractNumber: "C-9", first: $n) {'
-        f" lines {{ {FULL_LINE} }} }} }}"
+        f" edges {{ node {{ {FULL_LINE} }} }} }} }}"
     )
     client = stack.client()
     assert codes(client.gql(page, n=1)) == ["UNAUTHENTICATED"]  # valid: it reached execution

@@ -7,6 +7,7 @@ makes it answer the next n requests 503, like a gateway that is down.
 """
 
 import json
+import ssl
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,26 @@ from typing import Any, Self
 import httpx
 
 from adapters.acquiring import sign
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Any:
+    """A loopback server on a free port, serving in a thread (https with `tls`)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def shut(server: ThreadingHTTPServer | None) -> None:
+    if server:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass
@@ -64,7 +85,7 @@ class FakeService:
     def start(self) -> Self:
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 code, reply = service.handle(self.path, self.headers, raw)
@@ -75,17 +96,11 @@ class FakeService:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        shut(self.server)
 
     @property
     def url(self) -> str:

@@ -55,16 +55,28 @@ def test_every_service_has_a_real_health_check_volumes_and_the_env_file() -> Non
 def test_the_image_is_multi_stage_from_the_lock_and_not_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     stages = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
-    assert len(stages) == 2
-    assert stages[0].endswith(" AS build")
-    build, runtime = dockerfile.split(f"\n{stages[1]}\n")
+    assert stages[0] == "FROM node:20-slim AS web"
+    assert stages[1].endswith(" AS build")
+    assert len(stages) == 3
+    web, rest = dockerfile.split(f"\n{stages[1]}\n")
+    build, runtime = rest.split(f"\n{stages[2]}\n")
+    # The pages are built from the locked npm tree, their types from the exported schema.
+    assert "COPY frontend/package.json frontend/package-lock.json ./" in web
+    assert "RUN npm ci" in web
+    assert "COPY schema.graphql /src/schema.graphql" in web
+    assert web.index("RUN npm ci") < web.index("RUN npm run build")
     assert "--require-hashes -r /src/requirements.lock" in build
     assert "swig" in build
     assert "libpcsclite-dev" in build
     assert "import smartcard.System" in build  # pyscard is built and imports in the build stage
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
+    assert "COPY --from=web /src/frontend/dist /app/web" in runtime
+    assert "WEB_DIR=/app/web" in runtime  # api/web.py serves the pages from there
     assert "USER infoshkola" in runtime
     assert "build-essential" not in runtime
+    assert "node" not in runtime
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"frontend/node_modules", "frontend/dist"} <= set(ignored)
 
 
 def run_health(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -99,6 +99,15 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Mutation.transferBetweenSiblings": lambda o: (
         "mutation($c: String!) { transferBetweenSiblings(input: {fromContractNumber: $c, "
         'toContractNumber: $c, amount: "100"}) { userErrors { code } } }', {"c": o.contract}),
+    "Query.webPush": lambda o: (
+        "query($c: String!) { webPush(contractNumber: $c) { publicKey } }", {"c": o.contract}),
+    "Mutation.registerPushSubscription": on_input(
+        "registerPushSubscription", ', endpoint: "http://x", p256dh: "x", auth: "x"'),
+    "Mutation.unregisterPushSubscription": on_input(
+        "unregisterPushSubscription", ', endpoint: "https://push.example.org/none"'),
+    "Query.myCasework": lambda o: (
+        "query($c: String!) { myCasework(contractNumber: $c) { disputes { status } } }",
+        {"c": o.contract}),
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -113,4 +122,6 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.placePreOrder": "P", "Mutation.cancelPreOrder": "P",
     "Mutation.cancelSchoolMeals": "A", "Mutation.setPreOrderCutoff": "A",
     "Mutation.transferBetweenSiblings": "P",
+    "Query.webPush": "P", "Mutation.registerPushSubscription": "P",
+    "Mutation.unregisterPushSubscription": "P", "Query.myCasework": "PR",
 }  # fmt: skip

@@ -42,6 +42,19 @@ def enabled(settings: dict[str, Any], kind: str) -> dict[str, bool]:
     return {c["channel"]: c["enabled"] for c in found["channels"]}
 
 
+def top_up_buy_and_pass(stack: Stack, worlds: dict[str, SchoolWorld], **families: Family) -> None:
+    """Each family (named after its world) tops up, buys a meal and passes the turnstile;
+    returns once the workers have sent every message."""
+    stack.deliver()
+    at = datetime.now(UTC)
+    for name, family in families.items():
+        payment = f"bank-{family.contract}"
+        stack.ledger.top_up(family.pupil.account_id, 1_000, Channel.BANK_CARD, payment)
+        worlds[name].tap("canteen_pos", family.pupil.uid, items=[meal(9_000)], at=at)
+        worlds[name].tap("turnstile", family.pupil.uid, direction="in", at=at)
+    wait_for(lambda: stack.workers.fed_up_to_now() and stack.workers.outbox_settled(), 60, "sent")
+
+
 def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(
     travelled: datetime, stack: Stack
 ) -> None:
@@ -75,14 +88,7 @@ def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(
     assert [e["code"] for e in refused["userErrors"]] == ["channel_not_in_tariff"]
     loud.client.recorded("changeTariff", contractNumber=loud.contract, tariff="SMS_PLUS")
 
-    stack.deliver()
-    at = datetime.now(UTC)
-    for name, family in (("loud", loud), ("quiet", quiet)):
-        payment = f"bank-{family.contract}"
-        stack.ledger.top_up(family.pupil.account_id, 1_000, Channel.BANK_CARD, payment)
-        WORLDS[name].tap("canteen_pos", family.pupil.uid, items=[meal(9_000)], at=at)
-        WORLDS[name].tap("turnstile", family.pupil.uid, direction="in", at=at)
-    wait_for(lambda: stack.workers.fed_up_to_now() and stack.workers.outbox_settled(), 60, "sent")
+    top_up_buy_and_pass(stack, WORLDS, loud=loud, quiet=quiet)
 
     sms, push, mail = stack.workers.sms.to, stack.workers.push.to, stack.workers.smtp.to
     # loud: purchases by push only, no passes at all, top-ups on both

@@ -17,6 +17,7 @@ from identity.service import Role
 from tests.api.stack import Stack
 from tests.audit.test_erasure import files_holding, tables_holding
 from tests.builders import meal
+from tests.fakes.web_push import FakeBrowser
 from tests.privacy.helpers import (
     CONSENT,
     activate,
@@ -36,6 +37,8 @@ REFUND = """mutation($c: String!, $b: String!) {
   requestRefund(contractNumber: $c, destination: BANK_DETAILS, bankDetails: $b) {
     __typename ... on Problem { code message } } }"""
 ACCEPT = """mutation($v: String!) { acceptConsent(version: $v) { __typename } }"""
+PUSH = """mutation($i: RegisterPushSubscriptionInput!) {
+  registerPushSubscription(input: $i) { userErrors { code } } }"""
 
 
 def test_sentinels_from_every_interface_are_gone_after_erasure_and_everything_verifies(
@@ -70,6 +73,12 @@ def test_sentinels_from_every_interface_are_gone_after_erasure_and_everything_ve
     for p, e in ((phone[4], f"{text}@example.org"), (phone[5], f"second.{text}@example.org")):
         answer = parent.data(CONTACT, c=pupil.contract_number, p=p, e=e)
         assert answer["changeContact"]["userErrors"] == [], answer
+    # A browser subscribed to push messages in the cabinet (Web Push).
+    browser = FakeBrowser(f"https://push.example.org/wpush/{text}")
+    subscribed = parent.data(PUSH, i={"contractNumber": pupil.contract_number,
+                                      "endpoint": browser.endpoint, "p256dh": browser.p256dh,
+                                      "auth": browser.auth_secret})  # fmt: skip
+    assert subscribed["registerPushSubscription"]["userErrors"] == []
     # A photo uploaded by the school admin, read by staff and shown at the till.
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     photo = upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + text.encode() * 9)

@@ -83,11 +83,19 @@ def test_a_parent_logs_in_sees_a_tap_live_blocks_the_card_and_disputes_a_charge(
         ("open", 9000)
     ]
 
+    # The parent follows the dispute on its own page.
+    page.get_by_role("link", name="Споры и история").click()
+    expect(page.get_by_test_id("dispute-status")).to_have_text("на рассмотрении")
+    expect(page.get_by_role("table")).to_contain_text("Ребёнок в этот день болел")
+    check(page, "parent-casework")
+
     for tab, name in (
         ("Посещения", "parent-attendance"),
         ("Меню", "parent-menu"),
+        ("Запреты", "parent-protection"),
+        ("Автоплатёж", "parent-autopay"),
+        ("Уведомления", "parent-notifications"),
         ("Настройки", "parent-settings"),
-        ("Питание и автоплатёж", "parent-more"),
     ):
         page.get_by_role("link", name=tab).click()
         expect(page.get_by_role("link", name=tab)).to_have_attribute("aria-current", "page")

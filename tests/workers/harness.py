@@ -23,6 +23,7 @@ from domain.ledger import Ledger
 from tests.clock import child_clock
 from tests.fakes.http import FakeAcquiring, FakePushGateway, FakeSmsGateway
 from tests.fakes.smtp import SmtpInbox, free_port
+from tests.fakes.web_push import TEST_VAPID, FakePushService
 from tests.services import in_ci, redis_server_url
 from workers.actors import Actors, declare
 from workers.broker import build_broker
@@ -62,6 +63,7 @@ class Stack:
     sms: FakeSmsGateway
     push: FakePushGateway
     acquiring: FakeAcquiring
+    web_push: FakePushService  # the browsers' push service (https, loopback)
     namespace: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
     webhook_port: int = field(default_factory=free_port)
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -97,6 +99,10 @@ class Stack:
             "ACQUIRING_URL": self.acquiring.url,
             "ACQUIRING_KEY": self.acquiring.token,
             "ACQUIRING_WEBHOOK_SECRET": SECRET,
+            "VAPID_PRIVATE_KEY": TEST_VAPID.private_text,
+            "VAPID_SUBJECT": "mailto:ops@infoshkola.test",
+            "WEB_PUSH_SERVICES": "127.0.0.1",  # the loopback fake push service
+            "REQUESTS_CA_BUNDLE": str(self.web_push.cert_file),  # trust the fake push service
             "WORKERS_WEBHOOK_PORT": str(self.webhook_port),
             "WORKERS_HEARTBEAT_TIMEOUT_MS": "2000",
             "WORKERS_MAINTENANCE_CHANCE": "1000000",
@@ -186,11 +192,13 @@ def running_workers(database_url: str) -> Iterator[Stack]:
     sms = FakeSmsGateway(token="sms-token").start()
     push = FakePushGateway(token="push-token").start()
     acquiring = FakeAcquiring(token="acq-key", secret=SECRET).start()
-    stack = Stack(database_url, workers_redis_url(), smtp, sms, push, acquiring)
+    web_push = FakePushService().start()
+    stack = Stack(database_url, workers_redis_url(), smtp, sms, push, acquiring, web_push)
     try:
         yield stack
     finally:
         stack.stop()
+        web_push.stop()
         for fake in (sms, push, acquiring):
             fake.stop()
         smtp.stop()

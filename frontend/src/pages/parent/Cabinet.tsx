@@ -5,7 +5,10 @@ import { navigate } from "../../router";
 import { clearSession, type Session } from "../../session";
 import { Button, Layout, Link, Loading, Money, Notice, Panel, Tabs } from "../../ui";
 import { Attendance } from "./Attendance";
-import { Extras } from "./Extras";
+import { Autopay } from "./Autopay";
+import { Casework } from "./Casework";
+import { Notifications } from "./Notifications";
+import { Protection } from "./Protection";
 import { MenuToday } from "./MenuToday";
 import { Overview } from "./Overview";
 import { PreOrders } from "./PreOrders";
@@ -37,8 +40,11 @@ const TABS: [string, string][] = [
   ["attendance", "Посещения"],
   ["menu", "Меню"],
   ["preorder", "Предзаказ"],
+  ["protection", "Запреты"],
+  ["autopay", "Автоплатёж"],
+  ["notifications", "Уведомления"],
+  ["casework", "Споры и история"],
   ["settings", "Настройки"],
-  ["more", "Питание и автоплатёж"],
 ];
 const SIBLING_TABS: [string, string][] = [["transfer", "Перевод между детьми"]]; // two or more children
 
@@ -75,9 +81,12 @@ export function Cabinet({ session, path }: { session: Session; path: string }) {
       {tab === "attendance" && <Attendance contract={number} />}
       {tab === "menu" && <MenuToday contract={number} manage={access === "MANAGE"} />}
       {tab === "settings" && <Settings contract={number} manage={access === "MANAGE"} />}
-      {tab === "more" && <Extras />}
       {tab === "preorder" && <PreOrders contract={number} manage={access === "MANAGE"} />}
       {tab === "transfer" && access === "MANAGE" && <SiblingTransfer contract={number} siblings={contracts.map((c) => c.contractNumber)} />}
+      {tab === "protection" && <Protection contract={number} manage={access === "MANAGE"} />}
+      {tab === "autopay" && <Autopay contract={number} manage={access === "MANAGE"} />}
+      {tab === "notifications" && <Notifications contract={number} manage={access === "MANAGE"} />}
+      {tab === "casework" && <Casework contract={number} />}
     </Layout>
   );
 }

@@ -1,0 +1,89 @@
+"""A parent follows their own disputes and refund (issue 13: "dispute a charge and follow it"),
+read from the account's own events: what was claimed, and what support decided and why."""
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.scalars import Kopecks
+from domain.account import Account
+from domain.ledger import Ledger
+
+
+@strawberry.enum(description="Where a dispute stands.")
+class DisputeStatus(Enum):
+    OPEN = strawberry.enum_value("open", description="Support has not decided yet.")
+    REVERSED = strawberry.enum_value("reversed", description="The charge was given back.")
+    REJECTED = strawberry.enum_value("rejected", description="The charge stands; see why.")
+
+
+@strawberry.type(description="A charge the parent contested, and what became of it.")
+class MyDispute:
+    charge_key: str = strawberry.field(description="The disputed charge.")
+    local_date: date = strawberry.field(description="The school-local day of the charge.")
+    amount: Kopecks = strawberry.field(description="What the charge took.")
+    claim: str = strawberry.field(description="What the parent said was wrong.")
+    status: DisputeStatus = strawberry.field(description="Where it stands.")
+    opened_at: datetime = strawberry.field(description="When the parent disputed it.")
+    decided_at: datetime | None = strawberry.field(description="When support decided.")
+    decision: str | None = strawberry.field(description="Support's note or reason.")
+
+
+@strawberry.type(description="The parent's refund request, if any.")
+class MyRefund:
+    status: str = strawberry.field(description="requested, approved or paid.")
+    requested_at: datetime | None = strawberry.field(description="When it was asked for.")
+    destination: str | None = strawberry.field(description="original_method or bank_details.")
+
+
+@strawberry.type(description="A contract's disputes and refund, as its parent follows them.")
+class MyCasework:
+    disputes: list[MyDispute] = strawberry.field(description="Newest first.")
+    refund: MyRefund | None = strawberry.field(description="The refund under way or paid.")
+
+
+def casework_of(ledger: Ledger, account_id: Any) -> MyCasework:
+    found: dict[str, MyDispute] = {}
+    events: list[Any] = list(ledger.repository.event_store.get(account_id))
+    for e in events:
+        if isinstance(e, Account.ChargeDisputed):
+            found[e.charge] = MyDispute(
+                charge_key=e.charge, local_date=date.fromisoformat(e.local_date),
+                amount=Kopecks(e.amount), claim=e.claim, status=DisputeStatus.OPEN,
+                opened_at=e.timestamp, decided_at=None, decision=None,
+            )  # fmt: skip
+        elif isinstance(e, Account.ChargeReversed | Account.DisputeRejected) and e.charge in found:
+            case = found[e.charge]
+            case.status = (
+                DisputeStatus.REVERSED
+                if isinstance(e, Account.ChargeReversed)
+                else DisputeStatus.REJECTED
+            )
+            case.decided_at = e.timestamp
+            case.decision = e.note if isinstance(e, Account.ChargeReversed) else e.reason
+    account = ledger.account(account_id)
+    refund = account.refund
+    return MyCasework(
+        disputes=sorted(found.values(), key=lambda d: d.opened_at, reverse=True),
+        refund=MyRefund(
+            status=str(refund["status"]),
+            requested_at=refund.get("requested_at"),
+            destination=refund.get("destination"),
+        )
+        if refund
+        else None,
+    )
+
+
+@strawberry.type
+class ParentCaseworkQuery:
+    @strawberry.field(description="Parents: their disputes with support's decisions, and refund.")
+    async def my_casework(self, info: Info[Context, None], contract_number: str) -> MyCasework:
+        ref = await perm.account(info, "Query.myCasework", contract_number)
+        services = info.context.services
+        return await services.run(casework_of, services.ledger, ref.account_id)

@@ -1,0 +1,141 @@
+import { useState } from "react";
+import { useMutation, useQuery } from "urql";
+import { graphql } from "../../gql";
+import { formatKopecks, parseRoubles } from "../../money";
+import { Button, Field, Loading, Notice, Panel, Select } from "../../ui";
+import { payloadOutcome, type Result } from "./outcome";
+
+const AUTOPAY = graphql(`
+  query Autopayments($contract: String!) {
+    autopayments(contractNumber: $contract) {
+      rules { kind amount below day state card }
+      lowBalanceThreshold
+    }
+  }
+`);
+const SET_UP = graphql(`
+  mutation SetUpAutopay($input: SetUpAutopayInput!) {
+    setUpAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+  }
+`);
+const PAUSE = graphql(`
+  mutation PauseAutopay($input: AutopayRuleInput!) {
+    pauseAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+  }
+`);
+const RESUME = graphql(`
+  mutation ResumeAutopay($input: AutopayRuleInput!) {
+    resumeAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+  }
+`);
+const CANCEL = graphql(`
+  mutation CancelAutopay($input: AutopayRuleInput!) {
+    cancelAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+  }
+`);
+const THRESHOLD = graphql(`
+  mutation SetLowBalanceThreshold($input: SetLowBalanceThresholdInput!) {
+    setLowBalanceThreshold(input: $input) { threshold userErrors { field code message } }
+  }
+`);
+
+const KINDS: Record<string, string> = { MONTHLY: "Ежемесячно", THRESHOLD: "При низком балансе" };
+const STATES: Record<string, string> = { ACTIVE: "работает", PAUSED: "приостановлен", CANCELLED: "отменён" };
+
+/** Autopayment rules by a saved card, and the low-balance alert. */
+export function Autopay({ contract, manage }: { contract: string; manage: boolean }) {
+  const [{ data }, refetch] = useQuery({ query: AUTOPAY, variables: { contract } });
+  const [, setUp] = useMutation(SET_UP);
+  const [, pause] = useMutation(PAUSE);
+  const [, resume] = useMutation(RESUME);
+  const [, cancel] = useMutation(CANCEL);
+  const [, setThreshold] = useMutation(THRESHOLD);
+  const [kind, setKind] = useState("MONTHLY");
+  const [amount, setAmount] = useState("");
+  const [below, setBelow] = useState("");
+  const [day, setDay] = useState("1");
+  const [card, setCard] = useState("");
+  const [alert, setAlert] = useState("");
+  const [results, setResults] = useState<Record<string, Result>>({});
+  const settings = data?.autopayments;
+  if (!settings) return <Loading />;
+  const show = (key: string, r: Result) => setResults((all) => ({ ...all, [key]: r }));
+  const note = (key: string) => results[key] && <Notice kind={results[key]!.kind}>{results[key]!.text}</Notice>;
+  const reload = () => refetch({ requestPolicy: "network-only" });
+
+  async function act(rule: string, what: "pause" | "resume" | "cancel") {
+    const input = { contractNumber: contract, kind: rule as never };
+    const r = what === "pause" ? (await pause({ input })).data?.pauseAutopay
+      : what === "resume" ? (await resume({ input })).data?.resumeAutopay
+        : (await cancel({ input })).data?.cancelAutopay;
+    show("rules", payloadOutcome(r, { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" }[what]));
+    reload();
+  }
+
+  return (
+    <>
+      <Panel title="Оповещение о низком балансе">
+        <form onSubmit={async (e) => {
+          e.preventDefault();
+          const k = parseRoubles(alert);
+          if (k === null) return show("alert", { kind: "error", text: "Введите сумму в рублях (0 — не оповещать)" });
+          const r = (await setThreshold({ input: { contractNumber: contract, threshold: String(k) } })).data?.setLowBalanceThreshold;
+          show("alert", payloadOutcome(r, k ? `Оповестим, когда баланс станет ниже ${formatKopecks(k)}` : "Оповещение выключено"));
+          setAlert("");
+          reload();
+        }}>
+          <p>Сейчас: {settings.lowBalanceThreshold === "0" ? "не оповещать" : `ниже ${formatKopecks(settings.lowBalanceThreshold)}`}</p>
+          <Field label="Порог оповещения, ₽" inputMode="decimal" value={alert} onChange={(e) => setAlert(e.target.value)} disabled={!manage} required />
+          <Button type="submit" disabled={!manage}>Сохранить порог</Button>
+          {note("alert")}
+        </form>
+      </Panel>
+      <Panel title="Автоплатежи">
+        {settings.rules.length === 0 ? (
+          <p className="muted">Автоплатежей нет.</p>
+        ) : (
+          <ul className="list">
+            {settings.rules.map((r) => (
+              <li key={r.kind}>
+                <p>
+                  <strong>{KINDS[r.kind]}</strong>: {r.kind === "MONTHLY"
+                    ? `${formatKopecks(r.amount)} ${r.day}-го числа`
+                    : `до ${formatKopecks(r.amount)}, когда баланс ниже ${formatKopecks(r.below)}`}
+                  {" "}с карты {r.card} — {STATES[r.state]}
+                </p>
+                {r.state === "ACTIVE" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "pause")}>Приостановить</Button>}
+                {r.state === "PAUSED" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "resume")}>Возобновить</Button>}
+                {r.state !== "CANCELLED" && <Button variant="danger" disabled={!manage} onClick={() => act(r.kind, "cancel")}>Отменить</Button>}
+              </li>
+            ))}
+          </ul>
+        )}
+        {note("rules")}
+      </Panel>
+      <Panel title="Новый автоплатёж">
+        <form onSubmit={async (e) => {
+          e.preventDefault();
+          const k = parseRoubles(amount);
+          const b = kind === "THRESHOLD" ? parseRoubles(below) : null;
+          if (k === null || (kind === "THRESHOLD" && b === null)) return show("new", { kind: "error", text: "Введите суммы в рублях" });
+          const input = {
+            contractNumber: contract, kind: kind as never, amount: String(k), cardToken: card.trim(),
+            below: b === null ? null : String(b), day: kind === "MONTHLY" ? Number(day) : null,
+          };
+          show("new", payloadOutcome((await setUp({ input })).data?.setUpAutopay, "Автоплатёж настроен"));
+          reload();
+        }}>
+          <Select label="Когда пополнять" value={kind} onChange={(e) => setKind(e.target.value)} disabled={!manage}
+            options={Object.entries(KINDS)} />
+          <Field label={kind === "MONTHLY" ? "Сумма пополнения, ₽" : "Пополнять до, ₽"} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} disabled={!manage} required />
+          {kind === "THRESHOLD"
+            ? <Field label="Когда баланс ниже, ₽" inputMode="decimal" value={below} onChange={(e) => setBelow(e.target.value)} disabled={!manage} required />
+            : <Field label="День месяца (1–28)" type="number" min={1} max={28} value={day} onChange={(e) => setDay(e.target.value)} disabled={!manage} required />}
+          <Field label="Сохранённая карта" hint="Токен карты, который банк выдал при оплате с сохранением карты" value={card} onChange={(e) => setCard(e.target.value)} disabled={!manage} required maxLength={128} />
+          <Button type="submit" disabled={!manage}>Настроить автоплатёж</Button>
+          {note("new")}
+        </form>
+      </Panel>
+    </>
+  );
+}
