@@ -254,7 +254,8 @@ def running_stack(
             acquiring_webhook_secret=SECRET,
             public_url=url,
             vapid_private_key=TEST_VAPID.private_text,
-            web_push_services=("127.0.0.1",),  # the loopback fake push service
+            # the loopback fake push service, and one that never answers (privacy sentinels)
+            web_push_services=("127.0.0.1", "push.example.org"),
             **api,
         )
         server_settings = Settings(database_url=database_url, var_dir=var_dir or Settings().var_dir)

@@ -18,13 +18,16 @@ def stack(database_url: str) -> Iterator[Stack]:
     ledger.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and a later module of the same test process that starts a loop of
+# its own (anyio.run) would find it ("Already running asyncio in this thread").
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as found:
         yield found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     found = playwright.chromium.launch(
         executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"]

@@ -101,7 +101,7 @@ class Stack:
             "ACQUIRING_WEBHOOK_SECRET": SECRET,
             "VAPID_PRIVATE_KEY": TEST_VAPID.private_text,
             "VAPID_SUBJECT": "mailto:ops@infoshkola.test",
-            "WEB_PUSH_SERVICES": "127.0.0.1",  # the loopback fake push service
+            "WEB_PUSH_SERVICES": "127.0.0.1,push.example.org",  # as tests/api/stack.py
             "REQUESTS_CA_BUNDLE": str(self.web_push.cert_file),  # trust the fake push service
             "WORKERS_WEBHOOK_PORT": str(self.webhook_port),
             "WORKERS_HEARTBEAT_TIMEOUT_MS": "2000",
