@@ -52,7 +52,7 @@ class Roster(Projection):
         " last_offline_lag_seconds bigint",
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {
-        "roster": ("school_id, class_name", "school_id, refund_status"),
+        "roster": ("school_id, class_name, contract_number", "school_id, refund_status"),
         "fleet": ("school_id",),
     }
 
@@ -130,17 +130,35 @@ class Roster(Projection):
         cur.execute(t.sql(statement), (*args, at, e.originator_id))
 
 
-def roster_of(
-    conn: psycopg.Connection[Any], school_id: UUID, class_name: str | None, status: str | None
+ROSTER_LINE = (
+    "SELECT r.*, (SELECT count(*) FROM cards c WHERE c.account_id = r.account_id"
+    " AND c.state <> 'blocked') AS cards FROM roster r WHERE "
+)
+
+
+def roster_page(
+    conn: psycopg.Connection[Any],
+    school_id: UUID,
+    class_name: str | None,
+    status: str | None,
+    after: tuple[str, ...] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
+    """Up to `first + 1` pupils by class and contract, past the key `after`."""
+    past = after or (None, None)
     return rows.dicts(
         conn,
-        "SELECT r.*, (SELECT count(*) FROM cards c WHERE c.account_id = r.account_id"
-        " AND c.state <> 'blocked') AS cards FROM roster r WHERE r.school_id = %s"
+        ROSTER_LINE + "r.school_id = %s"
         " AND (%s::text IS NULL OR r.class_name = %s) AND (%s::text IS NULL OR r.status = %s)"
-        " ORDER BY r.class_name, r.contract_number",
-        (school_id, class_name, class_name, status, status),
+        " AND (%s::text IS NULL OR (r.class_name, r.contract_number) > (%s::text, %s::text))"
+        " ORDER BY r.class_name, r.contract_number LIMIT %s",
+        (school_id, class_name, class_name, status, status, past[0], past[0], past[1], first + 1),
     )
+
+
+def roster_entry(conn: psycopg.Connection[Any], contract_number: str) -> dict[str, Any] | None:
+    found = rows.dicts(conn, ROSTER_LINE + "r.contract_number = %s LIMIT 1", (contract_number,))
+    return found[0] if found else None
 
 
 def refunds_of(

@@ -7,6 +7,7 @@ opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
 """
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -27,8 +28,10 @@ def page_size(first: int) -> int:
     return first
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
+def encode_cursor(key: int | tuple[str, ...]) -> str:
+    """An opaque cursor for a row's sort key: a position, or a tuple of texts."""
+    text = f"p:{key}" if isinstance(key, int) else "k:" + json.dumps(list(key))
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str | None) -> int | None:
@@ -44,10 +47,24 @@ def decode_cursor(cursor: str | None) -> int | None:
     raise bad_input("malformed cursor")
 
 
+def decode_key(cursor: str | None, parts: int) -> tuple[str, ...] | None:
+    """The text sort key of `parts` columns an `after` cursor stands for."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        key = json.loads(text[2:]) if text.startswith("k:") and len(text) <= 2000 else None
+    except ValueError:
+        key = None
+    if isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key):
+        return tuple(key)
+    raise bad_input("malformed cursor")
+
+
 def connection(
     rows: Sequence[dict[str, Any]],
     first: int,
-    key: Callable[[dict[str, Any]], int],
+    key: Callable[[dict[str, Any]], int | tuple[str, ...]],
     node: Callable[[dict[str, Any]], N],
 ) -> relay.Connection[N]:
     """A page from `rows`, the read model's up to `first + 1` rows in page order: the extra

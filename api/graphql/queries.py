@@ -83,8 +83,8 @@ async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> Zo
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Any object with a global `id` (an account, a statement line), as client"
-        " caches refetch it; the viewer must see the object's account."
+        description="Any object with a global `id` (an account, a statement line, a roster"
+        " entry), as client caches refetch it; the viewer must see it under its list's rule."
     )
     async def node(
         self,

@@ -218,7 +218,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
     **PARENT_OPERATIONS,
     # Running a school (issue 11)
-    "Query.roster": on_school("roster", "contractNumber"),
+    "Query.roster": on_school("roster", "edges { node { contractNumber } }"),
     "Query.schoolSettings": on_school("schoolSettings", "mealOverdraft"),
     "Query.terminals": on_school("terminals", "terminalId name"),
     "Query.flaggedCharges": on_school("flaggedCharges", "chargeKey"),
