@@ -8,11 +8,15 @@ opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
 
 N = TypeVar("N", bound=relay.Node)
 MAX_PAGE = 200
@@ -79,3 +83,22 @@ def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+async def school_nodes(
+    info: Info[Context, None],
+    node_ids: Iterable[str],
+    read: Callable[..., dict[str, Any] | None],
+    coordinate: str,
+    node: Callable[[dict[str, Any]], N],
+) -> list[N | None]:
+    """Nodes of a school's list by id, each through that list's school rule (`coordinate`):
+    a missing one is refused as one the viewer may not see."""
+    found: list[N | None] = []
+    for node_id in node_ids:
+        row = await info.context.services.read(read, node_id)
+        if row is None:
+            raise perm.ForbiddenError()
+        await perm.school(info, coordinate, row["school_id"])
+        found.append(node(row))
+    return found

@@ -28,7 +28,7 @@ from api.graphql.arguments import (
     SchoolId,
     TerminalId,
 )
-from api.graphql.connections import connection, decode_key, page_size
+from api.graphql.connections import connection, decode_key, page_size, school_nodes
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, problem, recorded
@@ -47,7 +47,7 @@ from domain.errors import DomainError, InvalidCommandError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
 from domain.roster import PHONE
-from projections.roster import fleet_of, roster_entry, roster_page
+from projections.roster import fleet_page, fleet_terminal, roster_entry, roster_page
 
 MAX_ROSTER_TEXT = 512 * 1024
 
@@ -87,14 +87,7 @@ class RosterEntry(relay.Node):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list["RosterEntry | None"]:
         """Entries by contract number, each through `Query.roster`'s school rule."""
-        found: list[RosterEntry | None] = []
-        for contract in node_ids:
-            row = await info.context.services.read(roster_entry, contract)
-            if row is None:
-                raise perm.ForbiddenError()  # as for an entry one may not see
-            await perm.school(info, "Query.roster", row["school_id"])
-            found.append(cls.of(row))
-        return found
+        return await school_nodes(info, node_ids, roster_entry, "Query.roster", cls.of)
 
 
 @strawberry.type(description="What became of one roster line.")
@@ -175,7 +168,7 @@ class SchoolSettings:
 
 
 @strawberry.type(description="A terminal of the school, with its traffic.")
-class FleetTerminal:
+class FleetTerminal(relay.Node):
     terminal_id: UUID = strawberry.field(description="The terminal's id.")
     kind: TerminalKind = strawberry.field(description="What it is for.")
     name: str = strawberry.field(description="Where it stands.")
@@ -190,6 +183,32 @@ class FleetTerminal:
     last_offline_lag_seconds: int | None = strawberry.field(
         description="How late that tap arrived, in seconds."
     )
+
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "FleetTerminal":
+        return cls(
+            terminal_id=r["terminal_id"],
+            kind=TerminalKind(r["kind"]),
+            name=r["label"],
+            revoked=r["revoked"],
+            registered_at=r["registered_at"],
+            last_post_at=r["last_post_at"],
+            taps=int(r["taps"]),
+            offline_taps=int(r["offline_taps"]),
+            last_offline_at=r["last_offline_at"],
+            last_offline_lag_seconds=r["last_offline_lag_seconds"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "FleetTerminal", *, info: Info[Context, None]) -> str:
+        return str(root.terminal_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["FleetTerminal | None"]:
+        """Terminals by id, each through `Query.terminals`'s school rule."""
+        return await school_nodes(info, node_ids, fleet_terminal, "Query.terminals", cls.of)
 
 
 @strawberry.type
@@ -277,29 +296,27 @@ class SchoolAdminQuery:
         )
 
     @strawberry.field(
-        description="Staff: the school's terminals, their last post and offline taps."
+        description="Staff: the school's terminals by name, their last post and offline taps, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
     )
     async def terminals(
-        self, info: Info[Context, None], school: SchoolId, at_least: AtLeast = None
-    ) -> list[FleetTerminal]:
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
+        first = page_size(first)
         await caught_up(info, ["roster"], at_least)
-        found = await info.context.services.read(fleet_of, school)
-        return [
-            FleetTerminal(
-                terminal_id=r["terminal_id"],
-                kind=TerminalKind(r["kind"]),
-                name=r["label"],
-                revoked=r["revoked"],
-                registered_at=r["registered_at"],
-                last_post_at=r["last_post_at"],
-                taps=int(r["taps"]),
-                offline_taps=int(r["offline_taps"]),
-                last_offline_at=r["last_offline_at"],
-                last_offline_lag_seconds=r["last_offline_lag_seconds"],
-            )
-            for r in found
-        ]
+        found = await info.context.services.read(fleet_page, school, decode_key(after, 2), first)
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["label"], str(r["terminal_id"])),
+            node=FleetTerminal.of,
+        )
 
 
 def personal(**fields: str) -> dict[str, str]:

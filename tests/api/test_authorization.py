@@ -167,7 +167,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.node": lambda o: (
         "query($id: ID!) { node(id: $id) { id } }",
         {"id": base64.b64encode(f"Account:{o.contract}".encode()).decode()}),
-    "Query.attendance": on_account("attendance", "date"),
+    "Query.attendance": on_account("attendance", "edges { node { date } }"),
     "Query.menu": on_school("menu", "date", ', date: "2026-11-25"'),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
     "Query.auditTrail": on_account("auditTrail", "actor"),
@@ -220,10 +220,10 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     # Running a school (issue 11)
     "Query.roster": on_school("roster", "edges { node { contractNumber } }"),
     "Query.schoolSettings": on_school("schoolSettings", "mealOverdraft"),
-    "Query.terminals": on_school("terminals", "terminalId name"),
-    "Query.flaggedCharges": on_school("flaggedCharges", "chargeKey"),
-    "Query.disputes": on_school("disputes", "chargeKey"),
-    "Query.refunds": on_school("refunds", "contractNumber"),
+    "Query.terminals": on_school("terminals", "edges { node { terminalId name } }"),
+    "Query.flaggedCharges": on_school("flaggedCharges", "edges { node { chargeKey } }"),
+    "Query.disputes": on_school("disputes", "edges { node { chargeKey } }"),
+    "Query.refunds": on_school("refunds", "edges { node { contractNumber } }"),
     "Query.chargeEvidence": on_account("chargeEvidence", "inside", ', chargeKey: "x/y"'),
     "Query.report": on_school("report", "csv", ", kind: TERMINALS"),
     "Query.menuFeedback": on_school("menuFeedback", "days { ratings }"),

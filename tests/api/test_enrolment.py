@@ -168,13 +168,26 @@ def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
 
 END = ('mutation($c: String!) { endContract(contractNumber: $c, reason: "переезд") '
        + RESULT + " }")  # fmt: skip
-REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st) {
-  contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular paid
-  payoutRef } }"""
+REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st, first: 1) {
+  edges { node { id contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular
+  paid payoutRef } } pageInfo { hasNextPage } } }"""
+
+
+def refunds(client: Client, school: str, statuses: list[str] | None) -> list[Any]:
+    page = client.data(REFUNDS, s=school, st=statuses)["refunds"]
+    assert not page["pageInfo"]["hasNextPage"]
+    found = [e["node"] for e in page["edges"]]
+    for refund in found:
+        node = client.data(REFUND_NODE, id=refund.pop("id"))["node"]
+        assert node == {"contractNumber": refund["contractNumber"]}, "refetched by its id"
+    return found
+
+
 APPROVE = "mutation($c: String!) { approveRefund(contractNumber: $c) " + RESULT + " }"
 PAY = ('mutation($c: String!, $p: String!) { payRefund(contractNumber: $c, payoutRef: $p) '
        + RESULT + " }")  # fmt: skip
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular subsidised } }"
+REFUND_NODE = "query($id: ID!) { node(id: $id) { ... on RefundCase { contractNumber } } }"
 
 
 def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack) -> None:
@@ -192,7 +205,7 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     refused = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     assert refused.decision.reason == "card_blocked", "a child who left buys nothing"
     stack.project()
-    queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
+    queue = refunds(admin, school, None)
     assert queue == [{
         "contractNumber": family.contract, "pupilStatus": "left", "refundStatus": "requested",
         "reason": "contract_ended", "feeFree": True, "requestedAmount": "41000",
@@ -204,8 +217,8 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     paid = support.data(PAY, c=family.contract, p="PO-2026-0001")["payRefund"]
     assert paid["__typename"] == "Done"
     stack.project()
-    assert admin.data(REFUNDS, s=school, st=None)["refunds"] == []
-    done = admin.data(REFUNDS, s=school, st=["paid"])["refunds"]
+    assert refunds(admin, school, None) == []
+    done = refunds(admin, school, ["paid"])
     assert [(r["paid"], r["payoutRef"], r["pupilStatus"]) for r in done] == [
         ("41000", "PO-2026-0001", "closed")
     ]
@@ -266,7 +279,7 @@ def test_a_terminated_school_leaves_its_balances_in_the_refund_queue_and_the_rep
     )["terminateSchool"]  # fmt: skip
     assert done == {"refundsOpened": 1, "closedAtZero": 1}
     stack.project()
-    queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
+    queue = refunds(admin, school, None)
     assert [(r["contractNumber"], r["refundStatus"], r["regular"]) for r in queue] == [
         (holding.contract_number, "approved", "20000")
     ]
