@@ -29,15 +29,7 @@ NODE = """query($id: ID!) { node(id: $id) { ... on DisputeCase { chargeKey statu
 
 def flagged(client: Client, school: str, day: str, first: int = 50) -> list[Any]:
     """Every flagged charge of the day, newest first, `first` at a time."""
-    found: list[Any] = []
-    after = None
-    while True:
-        page = client.data(FLAGGED, s=school, d=day, first=first, after=after)["flaggedCharges"]
-        assert len(page["edges"]) <= first
-        found += [e["node"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
+    return client.nodes(FLAGGED, "flaggedCharges", first, s=school, d=day)
 
 
 def disputes(client: Client, school: str, statuses: list[str] | None) -> list[Any]:

@@ -29,15 +29,7 @@ NODE = """query($id: ID!) { node(id: $id) {
 
 def roster(client: Client, school: str, class_name: str | None, first: int = 200) -> list[Any]:
     """The whole roster, a keyset page of at most `first` pupils at a time."""
-    found: list[Any] = []
-    after = None
-    while True:
-        page = client.data(ROSTER, s=school, c=class_name, first=first, after=after)["roster"]
-        assert len(page["edges"]) <= first
-        found += [e["node"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
+    return client.nodes(ROSTER, "roster", first, s=school, c=class_name)
 
 
 HEADER = "contract_number;class;pupil_name;parent_name;parent_phone;card_uid"

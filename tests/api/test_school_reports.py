@@ -83,7 +83,8 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
     )
 
 
-FLEET = """query($s: UUID!, $after: String) { terminals(school: $s, first: 1, after: $after) {
+FLEET = """query($s: UUID!, $first: Int!, $after: String) {
+  terminals(school: $s, first: $first, after: $after) {
   edges { node { id terminalId kind name revoked taps offlineTaps lastPostAt
   lastOfflineLagSeconds } } pageInfo { hasNextPage endCursor } } }"""
 TERMINAL = """query($id: ID!) { node(id: $id) { ... on FleetTerminal { terminalId name } } }"""
@@ -91,14 +92,7 @@ TERMINAL = """query($id: ID!) { node(id: $id) { ... on FleetTerminal { terminalI
 
 def fleet_of(client: Client, school: str) -> list[Any]:
     """The school's terminals, a page of one at a time."""
-    found: list[Any] = []
-    after = None
-    while True:
-        page = client.data(FLEET, s=school, after=after)["terminals"]
-        found += [e["node"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return found
-        after = page["pageInfo"]["endCursor"]
+    return client.nodes(FLEET, "terminals", 1, s=school)
 
 
 def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps(
