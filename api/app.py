@@ -28,6 +28,7 @@ from api.terminal_schemas import add_request_schemas, problems
 from api.web import install_web
 from app.composition import Container
 from identity import tokens
+from identity.kiosk_pins import KioskPins
 from privacy.office import build_office
 
 SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
@@ -116,6 +117,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
         container.ledger, container.database_url, api_settings, desk.people, desk.privacy
     )
     services.create_tables()
+    desk.kiosk.pins = KioskPins(services.identity)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

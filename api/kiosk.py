@@ -1,22 +1,27 @@
-"""Kiosk flows: card activation (offer, parent phone, first cash deposit), cash deposits,
-duplicate cards. Each answers a receipt; each is idempotent by its receipt or new card."""
+"""Kiosk flows: card activation (offer, parent phone, first cash deposit), cash deposits (by
+card or by contract number), duplicate cards, the balance. Each answers a receipt; each is
+idempotent by its receipt or new card. What only the family may do (the balance, a duplicate)
+asks for the kiosk PIN first (`identity/kiosk_pins.py`): a wrong PIN records nothing."""
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalAuthError
 from api.terminal import Terminal, fields_of
-from api.terminal_schemas import ActivationInput, DepositInput, DuplicateInput
+from api.terminal_schemas import ActivationInput, BalanceInput, DepositInput, DuplicateInput
 from domain.account import DUPLICATE_CARD_FEE, Account
 from domain.consent import PARENT, check_version
 from domain.errors import CardStateError, InvalidCommandError
 from domain.fields import CODE, text
 from domain.kinds import CardState, Channel, TerminalKind
-from domain.ledger import Ledger, TopUpResult
+from domain.ledger import Ledger
 from domain.recorded import acting_as
 from domain.tap import normalise_uid
+from domain.top_up_commands import TopUpResult
+from identity.kiosk_pins import KioskPins, PinError
 from privacy.office import PrivacyOffice
 
 _PHONE = re.compile(r"\+?[0-9]{10,15}")
@@ -26,6 +31,7 @@ class Kiosk:
     def __init__(self, ledger: Ledger, people: PeopleStore) -> None:
         self.ledger, self.people = ledger, people
         self.privacy: PrivacyOffice | None = None  # records the parent's consent
+        self.pins: KioskPins | None = None  # set by the app: the kiosk PINs (identity)
 
     def activate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
@@ -49,9 +55,11 @@ class Kiosk:
         return self._receipt(terminal, "activation", account, body["receipt_id"], result)
 
     def deposit(self, terminal: Terminal, raw: object) -> dict[str, Any]:
+        """Cash into a contract: the card on the reader, or its number typed (no PIN: money
+        in is anyone's to give, and the receipt names only the contract)."""
         check_kiosk(terminal)
         body = fields_of(raw, DepositInput)
-        account = self._own_card_account(terminal, body["card_uid"])
+        account = self._named_account(terminal, body)
         with acting_as(terminal.actor):
             result = self.ledger.top_up(
                 account.id,
@@ -62,20 +70,36 @@ class Kiosk:
             )
         return self._receipt(terminal, "deposit", account, body["receipt_id"], result)
 
+    def balance(self, terminal: Terminal, raw: object) -> dict[str, Any]:
+        """The family's balance on the kiosk's screen, after the PIN."""
+        check_kiosk(terminal)
+        body = fields_of(raw, BalanceInput)
+        account = self._named_account(terminal, body)
+        self._unlock(account, body.get("pin"))
+        today = self.ledger.clock().astimezone(self.ledger.school(account.school_id).zone).date()
+        receipt = {
+            "operation": "balance",
+            "terminal_id": str(terminal.terminal_id),
+            "contract_number": account.contract_number,
+            "regular": account.regular,
+            "subsidised": account.subsidised,
+            "daily_limit": account.daily_limit,
+            "spent_today": account.spent_on(today),
+            "fee_debt": account.fee_debt,
+        }
+        position = self.ledger.recorder.max_notification_id() or 0
+        return {"receipt": receipt, "position": position, "replayed": False}
+
     def duplicate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
         body = fields_of(raw, DuplicateInput)
         new_uid = normalise_uid(body["new_card_uid"])
+        account = self._named_account(terminal, body)
         if body.get("card_uid") is not None:
-            account = self._own_card_account(terminal, body["card_uid"])
             blocked_uid = normalise_uid(body["card_uid"])
-        elif body.get("contract_number") is not None:
-            number = text(body["contract_number"], CODE, what="contract_number")
-            account_id = self.ledger.account_id_for_contract(number)
-            account = self._own_account(terminal, account_id)
-            blocked_uid = latest_blocked(account)
         else:
-            raise InvalidCommandError("name the blocked card by card_uid or contract_number")
+            blocked_uid = latest_blocked(account)
+        self._unlock(account, body.get("pin"))  # before anything is recorded
         replayed = new_uid in account.cards  # the same order again: answer, do not charge
         position = self.ledger.recorder.max_notification_id() or 0
         if not replayed:
@@ -108,6 +132,26 @@ class Kiosk:
             "regular_after": result.regular_after,
         }
         return {"receipt": receipt, "position": result.position, "replayed": result.replayed}
+
+    def _named_account(self, terminal: Terminal, body: Mapping[str, Any]) -> Account:
+        """The account a kiosk request names: by its card (`card_uid`) or its contract number
+        (`contract_number`), exactly one of them."""
+        by_card, by_number = body.get("card_uid"), body.get("contract_number")
+        if (by_card is None) == (by_number is None):
+            raise InvalidCommandError("name the account by card_uid or by contract_number")
+        if by_card is not None:
+            return self._own_card_account(terminal, by_card)
+        number = text(by_number, CODE, what="contract_number")
+        return self._own_account(terminal, self.ledger.account_id_for_contract(number))
+
+    def _unlock(self, account: Account, pin: object) -> None:
+        """The kiosk PIN, or a typed refusal (`wrong_pin`, `pin_locked`, …): nothing recorded."""
+        if self.pins is None:
+            raise TerminalAuthError("pin_unavailable", "kiosk PINs cannot be checked now", 503)
+        try:
+            self.pins.verify(account.id, pin)
+        except PinError as refused:
+            raise TerminalAuthError(refused.code, str(refused), refused.status) from None
 
     def _own_card_account(self, terminal: Terminal, uid: Any) -> Account:
         return self._own_account(terminal, self.ledger.card_account_id(uid))

@@ -172,6 +172,8 @@ def tap_request(terminal: Terminal, raw: object) -> TapRequest:
         direction=body.get("direction"),
         offline=body.get("offline", False),
         photo_check=body.get("photo_check"),
+        paying_wallet=body.get("paying_wallet"),
+        slot=body.get("slot"),
     )
 
 

@@ -46,6 +46,20 @@ class TapInput(StrictInput):
     photo_check: Literal["confirmed", "mismatch"] | None = Field(
         None, description="canteen: the operator compared the pupil with the photo"
     )
+    paying_wallet: Literal["regular", "subsidised"] | None = Field(
+        None,
+        description="canteen till, online: the operator's choice of the wallet that pays; "
+        "`regular` pays everything from the parent's own money, `subsidised` pays the meals "
+        "from the subsidy only (declined `insufficient_funds` when it does not cover them); "
+        "recorded on the purchase",
+    )
+    slot: str | None = Field(
+        None,
+        description="wardrobe or locker: a free use with this hanger or locker number "
+        "(1 to 16 letters, digits or dashes) instead of items; moves no money",
+        examples=["17"],
+        pattern=r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё\-]{0,15}$",
+    )
 
 
 class TapBatchInput(StrictInput):
@@ -79,6 +93,8 @@ class TapDecisionPublic(BaseModel):
     offline: bool
     after_block: bool = Field(description="an offline tap made after the card was blocked")
     photo_check: str | None = Field(None, description="the operator's verdict, if given")
+    paying_wallet: str | None = Field(None, description="the wallet the till operator chose")
+    slot: str | None = Field(None, description="the hanger or locker number of a free use")
     preorder_id: str | None = Field(
         None, description="the pre-order served at this tap (paid when it was ordered)"
     )
@@ -130,8 +146,20 @@ class ActivationInput(StrictInput):
     receipt_id: str
 
 
+PIN = Field(
+    description="the family's 4-digit kiosk PIN (sent by SMS at activation, or set in the "
+    "cabinet); 403 `wrong_pin` or `pin_not_set`, 429 `pin_locked` after 5 wrong tries in "
+    "15 minutes; a refused PIN records nothing",
+    pattern=r"^[0-9]{4}$",
+    examples=["0421"],
+)
+
+
 class DepositInput(StrictInput):
-    card_uid: str
+    """Name the contract by its card on the reader or by its number, exactly one."""
+
+    card_uid: str | None = Field(None, description="the card on the reader")
+    contract_number: str | None = Field(None, description="the contract, typed in (no card)")
     amount: int = Field(description="kopecks", ge=1, le=MAX_TOP_UP)
     receipt_id: str
 
@@ -140,6 +168,15 @@ class DuplicateInput(StrictInput):
     contract_number: str | None = None
     card_uid: str | None = Field(None, description="the blocked card")
     new_card_uid: str
+    pin: str = PIN
+
+
+class BalanceInput(StrictInput):
+    """Name the contract by its card on the reader or by its number, exactly one."""
+
+    card_uid: str | None = Field(None, description="the card on the reader")
+    contract_number: str | None = Field(None, description="the contract, typed in")
+    pin: str = PIN
 
 
 class ReceiptPublic(BaseModel):
@@ -174,6 +211,7 @@ WHY = {
     404: "no such resource",
     409: "a conflict: the same id with another payload, insufficient funds, a closed account",
     413: "the body is larger than the route's limit (`body_too_large`)",
+    429: "too many tries (`pin_locked`: wrong kiosk PINs); try again later",
     500: "the server failed (`internal_error`); retry later",
     503: "a server the process needs does not answer (`not_ready`, with the `checks`)",
 }
@@ -193,3 +231,4 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 ERRORS = problems(400, 401, 403, 404, 409, 413, 500)
+PIN_ERRORS = problems(429, 503)  # the kiosk PIN: locked out; the PINs cannot be checked

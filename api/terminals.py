@@ -23,7 +23,9 @@ from api.terminal import Terminal
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import (
     ERRORS,
+    PIN_ERRORS,
     ActivationInput,
+    BalanceInput,
     DenyListPublic,
     DepositInput,
     DuplicateInput,
@@ -100,11 +102,14 @@ POSTS: list[tuple[str, str, str, type[BaseModel], type[BaseModel], str]] = [
     ("postKioskActivation", "/kiosk/activations",
      "Activate a card: offer accepted, parent phone, first cash deposit",
      ReceiptPublic, ActivationInput, "kiosk.activate"),
-    ("postKioskDeposit", "/kiosk/deposits", "Cash deposit at the kiosk",
+    ("postKioskDeposit", "/kiosk/deposits",
+     "Cash deposit at the kiosk, by the card on the reader or by contract number",
      ReceiptPublic, DepositInput, "kiosk.deposit"),
     ("postKioskDuplicate", "/kiosk/duplicates",
-     "Order a duplicate of a blocked card (fee from the regular wallet)",
+     "Order a duplicate of a blocked card (fee from the regular wallet), after the kiosk PIN",
      ReceiptPublic, DuplicateInput, "kiosk.duplicate"),
+    ("postKioskBalance", "/kiosk/balances", "The contract's balance, after the kiosk PIN",
+     ReceiptPublic, BalanceInput, "kiosk.balance"),
 ]  # fmt: skip
 
 
@@ -125,6 +130,7 @@ for name, path, summary, answer, body, handler in POSTS:
         operation_id=name,
         summary=summary,
         response_model=answer,
+        responses=PIN_ERRORS if "pin" in body.model_fields else None,
         openapi_extra=body_of(body),
     )(signed_post(handler))
 

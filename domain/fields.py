@@ -12,6 +12,7 @@ The limits of each kind are in `docs/terminals.md` ("Field rules").
 """
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -92,6 +93,20 @@ def scrub(value: object, shape: Shape) -> str:
 
 
 # Amounts and counts
+
+
+# A hanger number at the wardrobe or a locker's number: short, letters, digits and a dash.
+SLOT_PATTERN = re.compile(r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё\-]{0,15}")
+
+
+def slot_number(value: object, *, what: str = "slot") -> str:
+    """A hanger or locker number ("17", "B-12"): 1 to 16 letters, digits or dashes."""
+    if not isinstance(value, str):
+        raise InvalidCommandError(f"{what} is a hanger or locker number as text, got {value!r}")
+    number = value.strip()
+    if not SLOT_PATTERN.fullmatch(number):
+        raise InvalidCommandError(f"{what} is 1 to 16 letters, digits or dashes, got {value!r}")
+    return number
 
 
 def check_amount(amount: object, *, what: str, maximum: int) -> int:

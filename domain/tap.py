@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.errors import InvalidCommandError, MalformedUidError, TapInFutureError, TapTooOldError
-from domain.fields import utc_instant, within
-from domain.kinds import Direction, Outcome
+from domain.fields import slot_number, utc_instant, within
+from domain.kinds import Direction, Outcome, Wallet
 from domain.purchase import Item, parse_items
 from domain.recorded import Recorded, derived_id
 
@@ -32,7 +32,9 @@ ONLINE_MAX_AGE = timedelta(minutes=15)  # an online tap is posted as it happens
 OFFLINE_MAX_AGE = timedelta(days=7)  # the reader's offline period: older uploads are refused
 # What the canteen operator saw comparing the pupil with the photo on the screen.
 PHOTO_CHECKS = ("confirmed", "mismatch")
-DIRECTIONS = tuple(d.value for d in Direction)  # a tuple: `[] in DIRECTIONS` is just False
+DIRECTIONS = tuple(d.value for d in Direction)
+# The till operator's choice of the wallet that pays (the canteen only, online only).
+PAYING_WALLETS = tuple(w.value for w in Wallet)  # a tuple: `[] in DIRECTIONS` is just False
 _SEPARATORS = re.compile(r"[\s:\-]")
 _HEX = re.compile(r"[0-9A-F]+")
 
@@ -78,6 +80,8 @@ class TapRequest:
     direction: str | None = None
     offline: bool = False  # decided by the reader while the server was unreachable
     photo_check: str | None = None  # the operator compared the pupil with the photo
+    paying_wallet: str | None = None  # the till operator's override of the paying wallet
+    slot: str | None = None  # a free wardrobe or locker use: the hanger or locker number
 
     @classmethod
     def parse(
@@ -90,6 +94,8 @@ class TapRequest:
         direction: str | None = None,
         offline: bool = False,
         photo_check: str | None = None,
+        paying_wallet: str | None = None,
+        slot: str | None = None,
     ) -> "TapRequest":
         """Every field checked and normalised (`tapped_at` to UTC); its window is checked when
         the ledger decides, against the ledger's clock."""
@@ -99,6 +105,10 @@ class TapRequest:
             raise InvalidCommandError(f"photo_check is one of {PHOTO_CHECKS}, got {photo_check!r}")
         if not isinstance(offline, bool):
             raise InvalidCommandError("offline is true or false")
+        if paying_wallet is not None and paying_wallet not in PAYING_WALLETS:
+            raise InvalidCommandError(
+                f"paying_wallet is one of {PAYING_WALLETS}, got {paying_wallet!r}"
+            )
         return cls(
             terminal_id=terminal_id,
             tap_id=check_tap_id(tap_id),
@@ -108,6 +118,8 @@ class TapRequest:
             direction=direction,
             offline=offline,
             photo_check=photo_check,
+            paying_wallet=paying_wallet,
+            slot=None if slot is None else slot_number(slot),
         )
 
     @property
@@ -132,6 +144,10 @@ class TapRequest:
             payload["offline"] = True
         if self.photo_check is not None:
             payload["photo_check"] = self.photo_check
+        if self.paying_wallet is not None:
+            payload["paying_wallet"] = self.paying_wallet
+        if self.slot is not None:
+            payload["slot"] = self.slot
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -160,6 +176,8 @@ class TapDecision:
     offline: bool = False
     after_block: bool = False  # an offline tap made after the card had been blocked
     photo_check: str | None = None  # "confirmed" or "mismatch" when the operator checked
+    paying_wallet: str | None = None  # the wallet the till operator chose, if any
+    slot: str | None = None  # the hanger or locker number of a free wardrobe or locker use
     preorder_id: str | None = None  # the pre-order this tap served (paid at order)
 
     @property
@@ -193,6 +211,8 @@ class TapContext:
             direction=self.request.direction,
             items=[i.as_dict() for i in self.request.items],
             photo_check=self.request.photo_check,
+            paying_wallet=self.request.paying_wallet,
+            slot=self.request.slot,
             **fields,
         )
 

@@ -80,6 +80,8 @@ class TapCommands(Lookups):
             return PendingTap(decision, (tap,))
         if kind == TerminalKind.TURNSTILE:
             decision = account.take_pass(ctx, refusal)
+        elif request.slot is not None:  # a free wardrobe or locker use
+            decision = account.take_storage(ctx, refusal)
         elif request.offline:  # the food was eaten while offline: recorded, not refused
             cap = self.offline_cap_of(school, ctx.local_date)
             overdraft = school_settings.overdraft_on(school, ctx.local_date)
@@ -113,8 +115,18 @@ class TapCommands(Lookups):
         return school_settings.offline_cap_on(school, day, self.offline_cap)
 
 
+STORAGE_KINDS = frozenset({TerminalKind.WARDROBE, TerminalKind.LOCKER})
+
+
 def check_payload(request: TapRequest, kind: TerminalKind) -> None:
-    if kind == TerminalKind.TURNSTILE:
+    if request.paying_wallet is not None and (kind != TerminalKind.CANTEEN_POS or request.offline):
+        raise TapPayloadError("only the canteen's till chooses the paying wallet, online")
+    if request.slot is not None:
+        if kind not in STORAGE_KINDS:
+            raise TapPayloadError("only the wardrobe or a locker takes a hanger or locker number")
+        if request.items or request.direction is not None:
+            raise TapPayloadError("a free wardrobe or locker use carries its number, no items")
+    elif kind == TerminalKind.TURNSTILE:
         if request.items or request.direction is None:
             raise TapPayloadError("a turnstile tap carries a direction and no items")
     elif kind in PAYING_KINDS:

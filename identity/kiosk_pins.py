@@ -6,12 +6,38 @@ outbox, `identity/messages.py`), never in a response or a log. `check` compares 
 constant time through argon2, like passwords.
 """
 
+import re
 import secrets as random
+from datetime import timedelta
 from uuid import UUID
 
 from adapters import migrations
-from identity import messages, secrets
+from identity import messages, secrets, throttle
 from identity.service import Identity
+
+PIN = re.compile(r"[0-9]{4}")
+ATTEMPTS = 5  # PIN tries per account within `LOCKOUT`; then the kiosk is locked for it
+LOCKOUT = timedelta(minutes=15)
+
+
+class PinError(Exception):
+    """A kiosk PIN refused: `code` is what the kiosk (or the cabinet) branches on; nothing is
+    recorded in the ledger for it."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
+
+
+def pin_of(value: object) -> str:
+    if not isinstance(value, str) or not PIN.fullmatch(value):
+        raise PinError("invalid_pin", "a kiosk PIN is exactly 4 digits", 400)
+    return value
+
+
+def attempts_key(account_id: UUID) -> str:
+    return f"kiosk_pin:account:{account_id}"
+
 
 INSERT = (
     "INSERT INTO identity_kiosk_pins (account_id, pin_hash) VALUES (%s, %s)"
@@ -47,6 +73,38 @@ class KioskPins:
                 account_id=account_id,
             )
         return True
+
+    def set(self, account_id: UUID, pin: object) -> None:
+        """The parent chooses the PIN (in the cabinet): it replaces any other and unlocks."""
+        hashed = secrets.hash_secret(pin_of(pin))
+        with self.identity.pool.connection() as conn, conn.transaction():
+            conn.execute(REPLACE, (account_id, hashed))
+            throttle.forget(conn, attempts_key(account_id))
+
+    def is_set(self, account_id: UUID) -> bool:
+        with self.identity.pool.connection() as conn:
+            return (
+                conn.execute(
+                    "SELECT 1 FROM identity_kiosk_pins WHERE account_id = %s", (account_id,)
+                ).fetchone()
+                is not None
+            )
+
+    def verify(self, account_id: UUID, pin: object) -> None:
+        """Pass, or a `PinError`: malformed, locked (`ATTEMPTS` within `LOCKOUT`, counted
+        before the check, so parallel tries cannot slip past), not set, or wrong. A right
+        PIN forgets the account's failed tries."""
+        given = pin_of(pin)
+        key = attempts_key(account_id)
+        with self.identity.pool.connection() as conn:
+            if not throttle.admit(conn, {key: ATTEMPTS}, LOCKOUT):
+                raise PinError("pin_locked", "too many wrong PINs: try again later", 429)
+        if not self.check(account_id, given):
+            if not self.is_set(account_id):
+                raise PinError("pin_not_set", "no kiosk PIN yet: set one in the cabinet", 403)
+            raise PinError("wrong_pin", "the kiosk PIN is wrong", 403)
+        with self.identity.pool.connection() as conn:
+            throttle.forget(conn, key)
 
     def check(self, account_id: UUID, pin: str) -> bool:
         with self.identity.pool.connection() as conn:

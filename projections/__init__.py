@@ -5,12 +5,14 @@ from projections.balances import Balances
 from projections.base import Projection
 from projections.cards import Cards
 from projections.casework import Casework
+from projections.charges import Charges
 from projections.menu_feedback import MenuFeedbackReport
 from projections.menus import Menus
 from projections.preorders import PreOrdersView
 from projections.roster import Roster
 from projections.school_reports import SchoolReports
 from projections.statement import Statement
+from projections.tariff_history import TariffHistory
 from projections.terminal_reports import TerminalReports
 
 
@@ -18,6 +20,7 @@ def all_projections() -> list[Projection]:
     return [
         Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
         Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), PreOrdersView(),
+        Charges(), TariffHistory(),
     ]  # fmt: skip
 
 

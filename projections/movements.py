@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain import preorder, transfer
+from domain import preorder_events, transfer
 from domain.account import Account
 
 
@@ -126,6 +126,19 @@ def _paid(e: Any) -> str:
     return " и ".join(parts) or "бесплатно"
 
 
+WALLET_CHOICE_RU = {
+    "regular": "кассир выбрал оплату с основного счёта",
+    "subsidised": "кассир выбрал оплату питания с льготного счёта",
+}
+
+
+def _chosen(e: Any) -> str:
+    """The till operator's override of the paying wallet, when there was one."""
+    wallet = getattr(e, "paying_wallet", None)  # absent from events recorded before it
+    chosen = WALLET_CHOICE_RU.get(wallet) if isinstance(wallet, str) else None
+    return f" ({chosen})" if chosen else ""
+
+
 def _at_terminal(e: Any, kind: str, reason: str, **money: Any) -> Movement:
     """A tap's movement: when, on which school day and terminal, for which items."""
     return Movement(
@@ -146,7 +159,7 @@ def _debit(e: Any, kind: str, reason: str, amount: int) -> Movement:
 
 @money_event("PurchaseApproved")
 def _purchase(e: Any) -> Movement:
-    reason = f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}"
+    reason = f"Покупка ({where(e)}): {items_text(e.items)} — {_paid(e)}{_chosen(e)}"
     return _at_terminal(e, "purchase", reason, **_from_wallets(e))
 
 
@@ -163,8 +176,35 @@ def _offline_purchase(e: Any) -> Movement:
 @money_event("PurchaseDeclined")
 def _declined(e: Any) -> Movement:
     why = DECLINES_RU.get(e.reason, e.reason)
-    reason = f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}; деньги не списаны"
+    reason = (
+        f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}{_chosen(e)}; деньги не списаны"
+    )
     return _at_terminal(e, "purchase_declined", reason, declined=True, refused_amount=e.amount)
+
+
+SLOTS_RU = {"wardrobe": "номерок", "locker": "шкафчик №"}
+FREE_KINDS = frozenset({"storage"})  # on the statement, but never moving money
+
+
+def _slot(e: Any) -> str:
+    return f"{SLOTS_RU.get(e.terminal_kind, '№')} {e.slot}"
+
+
+@money_event("StorageUsed")
+@money_event("StorageDenied")
+def _storage(e: Any) -> Movement:
+    """A free wardrobe or locker use, or its refusal: on the statement, no money moves."""
+    reason = getattr(e, "reason", None)
+    outcome = (
+        f"отказ ({rub(0)}): {DECLINES_RU.get(reason, reason)}"
+        if reason
+        else f"бесплатно ({rub(0)}), деньги не списаны"
+    )
+    return Movement(
+        "storage", f"{where(e).capitalize()}: {_slot(e)} — {outcome}", e.tapped_at,
+        declined=bool(reason), local_date=e.local_date, terminal_id=e.terminal_id,
+        terminal_kind=e.terminal_kind,
+    )  # fmt: skip
 
 
 @money_event("DuplicateCardOrdered")
@@ -267,9 +307,9 @@ def _transfer_received(e: Any) -> Movement:
 
 
 MOVEMENTS.update({
-    preorder.PreOrderPlaced: _preorder_placed,
-    preorder.PreOrderCancelled: _preorder_cancelled,
-    preorder.PreOrderServed: _preorder_served,
+    preorder_events.PreOrderPlaced: _preorder_placed,
+    preorder_events.PreOrderCancelled: _preorder_cancelled,
+    preorder_events.PreOrderServed: _preorder_served,
     transfer.TransferSent: _transfer_sent,
     transfer.TransferReceived: _transfer_received,
 })  # fmt: skip

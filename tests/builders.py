@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from domain.group_commit import TapResult
 from domain.kinds import TerminalKind
-from domain.ledger import Ledger, TapResult
+from domain.ledger import Ledger
 from domain.tap import TapRequest
 
 _counter = itertools.count(1)
@@ -67,6 +68,8 @@ class SchoolWorld:
         tap_id: str | None = None,
         offline: bool = False,
         photo_check: str | None = None,
+        paying_wallet: str | None = None,
+        slot: str | None = None,
     ) -> TapResult:
         request = TapRequest.parse(
             self.terminals[kind],
@@ -77,6 +80,8 @@ class SchoolWorld:
             direction=direction,
             offline=offline,
             photo_check=photo_check,
+            paying_wallet=paying_wallet,
+            slot=slot,
         )
         return self.ledger.handle_tap(request)
 

@@ -5,7 +5,7 @@ model: they are about what was recorded, event by event.
 """
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -17,17 +17,14 @@ from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, account_command
 from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
-from api.graphql.enums import TerminalKind
 from api.graphql.mutations import problem, recorded
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult, LineItem
+from api.graphql.types import CommandResult
 from audit.history import audit_trail, export_text
 from domain import casework
-from domain.dispute import Charge as DomainCharge
 from domain.errors import DomainError
 from domain.fields import REASON, text
 from domain.ledger import Ledger
-from projections.casework import flags_of_account
 
 
 @strawberry.enum(description="Where a refund is paid.")
@@ -38,45 +35,6 @@ class RefundDestination(Enum):
     BANK_DETAILS = strawberry.enum_value(
         "bank_details", description="To the bank details the parent gives."
     )
-
-
-@strawberry.type(description="A charge of the day, as a parent may dispute it.")
-class Charge:
-    key: str = strawberry.field(
-        description="What `disputeCharge` takes."
-    )  # what `disputeCharge` takes
-    tapped_at: datetime = strawberry.field(description="When the card was tapped.")
-    terminal_kind: TerminalKind = strawberry.field(description="The terminal's kind.")
-    amount: Kopecks = strawberry.field(description="What it cost.")
-    from_regular: Kopecks = strawberry.field(description="Paid from the parent's wallet.")
-    from_subsidised: Kopecks = strawberry.field(description="Paid from the subsidy wallet.")
-    offline: bool = strawberry.field(description="Made while the terminal was offline.")
-    items: list[LineItem] = strawberry.field(description="What was bought.")
-    flags: list[str] = strawberry.field(
-        description="Why it looks wrong, if it does (see `flaggedCharges`)."
-    )  # computed when the charge was projected (projections/casework.py)
-
-    @classmethod
-    def of(cls, c: DomainCharge, flags: list[str] | None = None) -> "Charge":
-        return cls(
-            flags=list(flags or []),
-            key=c.key,
-            tapped_at=c.tapped_at,
-            terminal_kind=TerminalKind(c.terminal_kind),
-            amount=Kopecks(c.amount),
-            from_regular=Kopecks(c.from_regular),
-            from_subsidised=Kopecks(c.from_subsidised),
-            offline=c.offline,
-            items=[
-                LineItem(
-                    code=str(i.get("code", "")),
-                    name=str(i.get("name", i.get("code", ""))),
-                    price=Kopecks(i["price"]) if isinstance(i.get("price"), int) else None,
-                    quantity=int(i.get("quantity", 1)),
-                )
-                for i in c.items
-            ],
-        )
 
 
 @strawberry.type(description="One event of an account's history, with who did it.")
@@ -134,19 +92,6 @@ class CaseworkQuery:
             entries=entries,
             content=content,
         )
-
-    @strawberry.field(description="Charges of one school-local day, with the keys to dispute.")
-    async def charges(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        on: Annotated[date, strawberry.argument(description="The school-local date.")],
-    ) -> list[Charge]:
-        ref = await perm.account(info, "Query.charges", contract_number)
-        services = info.context.services
-        found = await services.run(casework.charges, services.ledger, ref.account_id, on)
-        flags = await services.read(flags_of_account, ref.account_id, on)
-        return [Charge.of(c, flags.get(c.key)) for c in found]
 
     @strawberry.field(description="Auditors: every event of an account, with who did it.")
     async def audit_trail(

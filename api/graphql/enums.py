@@ -153,6 +153,9 @@ class MovementKind(Enum):
     TRANSFER_IN = strawberry.enum_value(
         "transfer_in", description="Money moved in from a sibling under the same login."
     )
+    STORAGE = strawberry.enum_value(
+        "storage", description="A free wardrobe or locker use (a hanger or locker number)."
+    )
     OTHER = strawberry.enum_value("other", description="A kind newer than this schema.")
 
 

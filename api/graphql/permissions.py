@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
     "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
     "Query.charges": rule(Scope.ACCOUNT, P, R, A, S, U),
+    "Query.tariffHistory": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.auditTrail": rule(Scope.ACCOUNT, U),
     "Query.historyExport": rule(Scope.ACCOUNT, P, R, U),
     # Identity
@@ -146,6 +147,7 @@ RULES: dict[str, Rule] = {
     "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
     "Query.protection": rule(Scope.ACCOUNT, P, R, A, S),
     "Mutation.changeProtection": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.setKioskPin": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.freezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.unfreezeCards": rule(Scope.ACCOUNT, P, writes=True),
     "Query.webPush": rule(Scope.ACCOUNT, P),

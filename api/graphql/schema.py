@@ -23,8 +23,10 @@ from api.graphql.auth import IdentityMutation
 from api.graphql.autopay import AutopayMutation, AutopayQuery
 from api.graphql.casework import CaseworkMutation, CaseworkQuery
 from api.graphql.casework_queues import CaseworkQueueMutation, CaseworkQueueQuery
+from api.graphql.charges import ChargesQuery
 from api.graphql.context import Context, get_context
 from api.graphql.cost import MAX_COST
+from api.graphql.kiosk_pin import KioskPinMutation
 from api.graphql.limits import MAX_OPERATIONS, extensions, hide_suggestions, log_errors
 from api.graphql.mutations import SchoolMutation
 from api.graphql.notify import NotifyMutation, NotifyQuery
@@ -56,6 +58,7 @@ class RootQuery(
     ProtectionQuery,
     WebPushQuery,
     ParentCaseworkQuery,
+    ChargesQuery,
     PlanQuery,
 ):
     pass
@@ -75,6 +78,7 @@ class Mutation(
     NotifyMutation,
     ProtectionMutation,
     WebPushMutation,
+    KioskPinMutation,
     PlanMutation,
     TransferMutation,
 ):

@@ -6,12 +6,13 @@ Every tap event shares `TapEvent`'s fields; purchases add what was bought, passe
 direction. The bases live outside the aggregate, so they are not events of their own.
 """
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.account.state import AccountState, kind_spent_after, spent_after
-from domain.kinds import CardState, DeclineReason, Direction, Outcome
+from domain.kinds import CardState, DeclineReason, Direction, Outcome, Wallet
 from domain.money import DEFAULT_OFFLINE_CAP
 from domain.offline import offline_reason
 from domain.purchase import Split, regular_covers, split_payment
@@ -65,10 +66,26 @@ def tap_fields(ctx: TapContext) -> dict[str, Any]:
 
 class Taps(AccountState):
     class PurchaseApproved(PaidPurchase):
+        """`paying_wallet`: the wallet the till operator chose; None (and absent from events
+        recorded before the override existed) when the usual split applied."""
+
         TOPIC = "infoshkola.account.PurchaseApproved"
+        paying_wallet: str | None = None
 
     class PurchaseDeclined(PurchaseEvent):
         TOPIC = "infoshkola.account.PurchaseDeclined"
+        reason: str
+        paying_wallet: str | None = None
+
+    class StorageUsed(TapEvent):
+        """A free use of the wardrobe or a locker: which hanger or locker, no money moved."""
+
+        TOPIC = "infoshkola.account.StorageUsed"
+        terminal_kind: str
+        slot: str
+
+    class StorageDenied(StorageUsed):
+        TOPIC = "infoshkola.account.StorageDenied"
         reason: str
 
     class OfflinePurchaseRecorded(PaidPurchase):
@@ -95,7 +112,8 @@ class Taps(AccountState):
         """Decide a purchase at a paying terminal and record the approval or the decline."""
         split, overdraft = self._split(ctx, meal_overdraft)
         reason = refusal or self._card_refusal(ctx, paying=True)
-        reason = reason or self._money_refusal(split, ctx.local_date, overdraft)
+        wallet = ctx.request.paying_wallet
+        reason = reason or self._money_refusal(split, ctx.local_date, overdraft, wallet)
         if reason:
             self.trigger_event(
                 self.PurchaseDeclined, reason=reason.value, **self._purchase(ctx, split)
@@ -139,6 +157,17 @@ class Taps(AccountState):
         self.trigger_event(self.PassRecorded, **fields)
         return ctx.decision(Outcome.APPROVED, account_id=str(self.id))
 
+    def take_storage(self, ctx: TapContext, refusal: DeclineReason | None = None) -> TapDecision:
+        """A free wardrobe or locker use (a hanger or locker number, no items): only a blocked
+        or not yet activated card, a closed account or the terminal stops it."""
+        reason = refusal or self._card_refusal(ctx, paying=True)
+        fields = {**tap_fields(ctx), "terminal_kind": ctx.kind, "slot": ctx.request.slot}
+        if reason:
+            self.trigger_event(self.StorageDenied, reason=reason.value, **fields)
+            return ctx.decision(Outcome.DECLINED, reason=reason.value, account_id=str(self.id))
+        self.trigger_event(self.StorageUsed, **fields)
+        return ctx.decision(Outcome.APPROVED, account_id=str(self.id))
+
     def _approve(
         self,
         ctx: TapContext,
@@ -175,15 +204,21 @@ class Taps(AccountState):
         """Who pays what (the subsidy first for meals at the canteen) and the overdraft."""
         canteen = ctx.kind == "canteen_pos"
         split = split_payment(ctx.request.items, self.subsidised, meals_count=canteen)
+        if ctx.request.paying_wallet == Wallet.REGULAR:  # the operator: own money pays all
+            split = replace(split, from_subsidised=0)
         return split, meal_overdraft if canteen else 0
 
     @staticmethod
     def _purchase(ctx: TapContext, split: Split) -> dict[str, Any]:
+        override = {}  # only when chosen, so events without it keep their old shape
+        if ctx.request.paying_wallet is not None:
+            override["paying_wallet"] = ctx.request.paying_wallet
         return {
             **tap_fields(ctx),
             "terminal_kind": ctx.kind,
             "items": [i.as_dict() for i in ctx.request.items],
             "amount": split.total,
+            **override,
         }
 
     def _tapped_before_block(self, ctx: TapContext) -> bool:
@@ -201,7 +236,11 @@ class Taps(AccountState):
             return DeclineReason.CARD_NOT_ACTIVATED
         return None
 
-    def _money_refusal(self, split: Split, day: date, overdraft: int) -> DeclineReason | None:
+    def _money_refusal(
+        self, split: Split, day: date, overdraft: int, paying_wallet: str | None = None
+    ) -> DeclineReason | None:
+        if paying_wallet == Wallet.SUBSIDISED and split.from_subsidised < split.meal_total:
+            return DeclineReason.INSUFFICIENT_FUNDS  # the operator: the subsidy alone pays meals
         if self.spent_on(day) + split.from_regular > self.daily_limit:
             return DeclineReason.DAILY_LIMIT
         if not regular_covers(self.regular, split, overdraft):

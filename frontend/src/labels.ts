@@ -14,6 +14,11 @@ export const DECLINE_REASONS: Record<string, string> = {
   allergen: "Аллерген, отмеченный родителем",
   card_frozen: "Карты заморожены родителем",
   category_limit: "Превышен лимит родителя для этого терминала",
+  wrong_pin: "Неверный ПИН-код",
+  pin_locked: "Слишком много неверных ПИН-кодов: попробуйте позже или задайте новый ПИН в личном кабинете",
+  pin_not_set: "ПИН-код не задан: задайте его в личном кабинете",
+  invalid_pin: "ПИН-код — это 4 цифры",
+  unknown_contract: "Договор не найден",
 };
 
 export function declineReason(code: string | null | undefined): string {
@@ -53,6 +58,7 @@ export const MOVEMENT_KINDS: Record<string, string> = {
   FEE_DEBT: "Долг по тарифу",
   CHARGE_REVERSAL: "Возврат списания",
   REFUND: "Возврат средств",
+  STORAGE: "Гардероб и шкафчики",
   OTHER: "Прочее",
 };
 

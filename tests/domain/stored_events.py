@@ -6,6 +6,8 @@ aggregates store) and `stored_events.json` (one account's history with every kin
 event, and its snapshots, as stored bytes) from the code of `main` before `domain/account.py`
 was split. `python -m tests.domain.stored_events` (no `--events`) adds the topics new code
 introduces to `stored_topics.txt`, keeping every topic already there: what is stored stays.
+`--later` appends an account event class added since (`later`) to the file's `later` list,
+stored as the code writes it now, leaving every stored record as it was.
 """
 
 import importlib
@@ -121,6 +123,23 @@ def history(ledger: Ledger) -> tuple[list[Any], list[dict[str, Any]]]:
     return list(account.collect_events()), snapshots
 
 
+def later(ledger: Ledger) -> list[Any]:
+    """Account events added after the history was written, on an account of their own: each
+    is stored once, in the shape it had when it was added (`--later` appends the new ones)."""
+    from domain.account import ACTIVATION_MIN_DEPOSIT, Account
+
+    account = Account.open("C-LATER", SCHOOL_ID, "5А", "subject:pupil", "subject:parent")
+    account.issue_card(UID)
+    account.activate_card(UID, "offer-1", "subject:phone", ACTIVATION_MIN_DEPOSIT)
+    for slot, kind in (("17", "wardrobe"), ("B-12", "locker")):
+        request = TapRequest.parse(TERMINAL_ID, f"s-{slot}", UID, AT, slot=slot)
+        account.take_storage(TapContext(request, kind, DAY))
+    account.block_card(UID, "потеряна")
+    account.take_storage(TapContext(TapRequest.parse(TERMINAL_ID, "s-3", UID, AT, slot="3"),
+                                    "wardrobe", DAY))  # fmt: skip
+    return list(account.collect_events())
+
+
 def stored(ledger: Ledger, event: Any) -> dict[str, Any]:
     record = ledger.mapper.to_stored_event(event)
     return {
@@ -149,6 +168,12 @@ def main() -> None:
             "snapshots": [version_1(snapshots[0]), *snapshots],
         }
         EVENTS.write_text(json.dumps(account, ensure_ascii=False, indent=1) + "\n")
+    if "--later" in sys.argv:
+        kept = json.loads(EVENTS.read_text())
+        have = {r["topic"] for r in kept["events"] + kept.get("later", [])}
+        new = [stored(Ledger(), e) for e in later(Ledger())]
+        kept["later"] = kept.get("later", []) + [r for r in new if r["topic"] not in have]
+        EVENTS.write_text(json.dumps(kept, ensure_ascii=False, indent=1) + "\n")
     known = set(TOPICS.read_text().split()) if TOPICS.exists() else set()
     TOPICS.write_text("\n".join(sorted(known | set(current_topics()))) + "\n")
 

@@ -108,6 +108,9 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     "Query.myCasework": lambda o: (
         "query($c: String!) { myCasework(contractNumber: $c) { disputes { status } } }",
         {"c": o.contract}),
+    "Query.tariffHistory": lambda o: (
+        "query($c: String!) { tariffHistory(contractNumber: $c) { kind } }", {"c": o.contract}),
+    "Mutation.setKioskPin": on_input("setKioskPin", ', pin: "x"'),  # refused: nothing changes
 }  # fmt: skip
 
 PARENT_EXPECTED: dict[str, str] = {
@@ -124,4 +127,5 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.transferBetweenSiblings": "P",
     "Query.webPush": "P", "Mutation.registerPushSubscription": "P",
     "Mutation.unregisterPushSubscription": "P", "Query.myCasework": "PR",
+    "Query.tariffHistory": "PRASU", "Mutation.setKioskPin": "P",
 }  # fmt: skip

@@ -94,6 +94,11 @@ class TerminalWorld:
     def account(self, account_id: UUID) -> Account:
         return self.ledger.account(account_id)
 
+    def pin(self, account_id: UUID, pin: str) -> None:
+        """The family's kiosk PIN, as the parent sets it in the cabinet."""
+        assert self.desk.kiosk.pins is not None
+        self.desk.kiosk.pins.set(account_id, pin)
+
     def named_pupil(self, name: str, photo: bytes | None = None, **kw: Any) -> Any:
         pupil = self.world.pupil(**kw)
         account = self.account(pupil.account_id)

@@ -83,7 +83,8 @@ def test_duplicate_card_by_contract_number_replaces_the_blocked_card_for_a_fee(
     pupil = school.world.pupil(deposit=20_000)
     school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
     new_card = new_uid()
-    body = {"contract_number": pupil.contract_number, "new_card_uid": new_card}
+    school.pin(pupil.account_id, "2468")
+    body = {"contract_number": pupil.contract_number, "new_card_uid": new_card, "pin": "2468"}
 
     first = school["kiosk"].post(DUPLICATES, body)
     again = school["kiosk"].post(DUPLICATES, body)
@@ -103,8 +104,10 @@ def test_duplicate_card_by_contract_number_replaces_the_blocked_card_for_a_fee(
 
 def test_duplicate_of_a_card_that_is_not_blocked_is_refused(school: TerminalWorld) -> None:
     pupil = school.world.pupil(deposit=20_000)
+    school.pin(pupil.account_id, "2468")
+    body = {"card_uid": pupil.uid, "new_card_uid": new_uid(), "pin": "2468"}
 
-    answer = school["kiosk"].post(DUPLICATES, {"card_uid": pupil.uid, "new_card_uid": new_uid()})
+    answer = school["kiosk"].post(DUPLICATES, body)
 
     assert (answer.status_code, problem_code(answer)) == (409, "card_state")
     assert school.account(pupil.account_id).regular == 20_000

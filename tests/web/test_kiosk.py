@@ -1,12 +1,14 @@
 """The kiosk in a real browser: a new card activated in five steps (card, offer, parent's
 phone, at least 100 ₽ cash, receipt), after which the parent receives a login by SMS and
-logs in to the cabinet; a duplicate card ordered by contract number."""
+logs in to the cabinet; a duplicate card ordered by contract number after the kiosk PIN; a
+cash deposit by contract number; the balance after the PIN."""
 
 import re
 
 from playwright.sync_api import Page, expect
 
 from identity.activations import ActivationLogins
+from identity.kiosk_pins import KioskPins
 from tests.api.stack import Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
 from tests.web.browser import check
@@ -93,12 +95,18 @@ def test_the_kiosk_orders_a_duplicate_of_a_blocked_card_by_contract_number(
     world = stack.school()
     pupil = world.pupil(deposit=20_000)
     stack.ledger.block_card(pupil.account_id, pupil.uid, "lost")
+    KioskPins(stack.identity).set(pupil.account_id, "2580")
     page = open_page()
     set_up_kiosk(page, stack, world)
     page.get_by_role("button", name="Заказать дубликат карты").click()
     replacement = new_uid()
     page.get_by_label("Номер договора").fill(pupil.contract_number)
     page.get_by_label("Приложите новую карту").fill(replacement)
+    page.get_by_label("ПИН-код", exact=True).fill("1111")
+    page.get_by_role("button", name="Заказать").click()
+    expect(page.get_by_role("alert")).to_contain_text("Неверный ПИН-код")
+    assert stack.ledger.account(pupil.account_id).regular == 20_000
+    page.get_by_label("ПИН-код", exact=True).fill("2580")
     check(page, "kiosk-duplicate")
     page.get_by_role("button", name="Заказать").click()
     receipt = page.get_by_test_id("receipt")
@@ -106,5 +114,15 @@ def test_the_kiosk_orders_a_duplicate_of_a_blocked_card_by_contract_number(
     expect(receipt).to_contain_text("Плата за дубликат: 50,00")
     assert stack.ledger.account(pupil.account_id).regular == 15_000
     page.get_by_role("button", name="В начало").click()
-    page.get_by_role("button", name="Войти по ПИН-коду").click()
-    expect(page.get_by_role("note")).to_contain_text("пока недоступно")
+    page.get_by_role("button", name="Пополнить наличными").click()
+    page.get_by_label("или введите номер договора").fill(pupil.contract_number)
+    page.get_by_role("button", name="Внести 500,00 ₽").click()
+    page.get_by_role("button", name="Зачислить").click()
+    expect(page.get_by_test_id("receipt")).to_contain_text("Зачислено: 500,00")
+    assert stack.ledger.account(pupil.account_id).regular == 65_000
+    page.get_by_role("button", name="В начало").click()
+    page.get_by_role("button", name="Баланс по ПИН-коду").click()
+    page.get_by_label("или введите номер договора").fill(pupil.contract_number)
+    page.get_by_label("ПИН-код", exact=True).fill("2580")
+    page.get_by_role("button", name="Показать баланс").click()
+    expect(page.get_by_test_id("balance")).to_contain_text(re.compile(r"Основной счёт: 650,00"))

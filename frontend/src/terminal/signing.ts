@@ -62,8 +62,10 @@ export async function signedJson<T>(device: Device, method: "GET" | "POST", path
   const response = await signedFetch(device, method, path, body);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
+    // RFC 9457 problem details: `code` and `detail` at the top (older answers nested them).
     const error = data?.error ?? {};
-    throw new TerminalError(response.status, error.code ?? "error", error.message ?? response.statusText);
+    const code = data?.code ?? error.code ?? "error";
+    throw new TerminalError(response.status, code, data?.detail ?? error.message ?? response.statusText);
   }
   return data as T;
 }

@@ -3,7 +3,7 @@ import { declineReason } from "../../labels";
 import { formatKopecks } from "../../money";
 import { DeviceSetup, useDevice } from "../../terminal/DeviceSetup";
 import { signedJson, TerminalError, type Device } from "../../terminal/signing";
-import { Button, Checkbox, Field, Layout, Loading, Money, Notice, Panel, Unavailable } from "../../ui";
+import { Button, Checkbox, Field, Layout, Loading, Money, Notice, Panel } from "../../ui";
 
 // The offer a parent accepts at activation; its version goes into the activation event.
 export const OFFER_VERSION = "offer-2025";
@@ -43,18 +43,14 @@ export function Kiosk() {
               <Button onClick={() => setMode("activate")}>Активировать карту</Button>
               <Button onClick={() => setMode("deposit")}>Пополнить наличными</Button>
               <Button onClick={() => setMode("duplicate")}>Заказать дубликат карты</Button>
-              <Button variant="secondary" onClick={() => setMode("pin")}>Войти по ПИН-коду</Button>
+              <Button variant="secondary" onClick={() => setMode("pin")}>Баланс по ПИН-коду</Button>
             </div>
           </Panel>
         )}
         {mode === "activate" && <Activation device={device} />}
         {mode === "deposit" && <Deposit device={device} />}
         {mode === "duplicate" && <Duplicate device={device} />}
-        {mode === "pin" && (
-          <Panel title="Вход по карте и ПИН-коду">
-            <Unavailable what="Вход по ПИН-коду" needs="проверку ПИН-кода автомата в API терминалов" />
-          </Panel>
-        )}
+        {mode === "pin" && <Balance device={device} />}
       </div>
     </Layout>
   );
@@ -169,8 +165,25 @@ function Activation({ device }: { device: Device }) {
   );
 }
 
+/** The card on the reader, or the contract's number typed in: exactly one goes to the API. */
+function named(uid: string, contract: string): Record<string, string> {
+  return uid.trim() ? { card_uid: uid.trim().toUpperCase() } : { contract_number: contract.trim() };
+}
+
+function CardOrContract({ uid, setUid, contract, setContract }: {
+  uid: string; setUid: (v: string) => void; contract: string; setContract: (v: string) => void;
+}) {
+  return (
+    <>
+      <Field label="Приложите карту" value={uid} onChange={(e) => { setUid(e.target.value); setContract(""); }} autoFocus autoComplete="off" />
+      <Field label="или введите номер договора" value={contract} onChange={(e) => { setContract(e.target.value); setUid(""); }} autoComplete="off" />
+    </>
+  );
+}
+
 function Deposit({ device }: { device: Device }) {
   const [uid, setUid] = useState("");
+  const [contract, setContract] = useState("");
   const [inserted, setInserted] = useState(0);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -181,15 +194,14 @@ function Deposit({ device }: { device: Device }) {
         <ReceiptView receipt={receipt} />
       ) : (
         <>
-          <Field label="Приложите карту" value={uid} onChange={(e) => setUid(e.target.value)} autoFocus autoComplete="off" />
-          <Unavailable what="Пополнение по номеру договора" needs="пополнение наличными по номеру договора (только по карте)" />
+          <CardOrContract uid={uid} setUid={setUid} contract={contract} setContract={setContract} />
           <Cash inserted={inserted} setInserted={setInserted} />
           <Button
-            disabled={!uid.trim() || inserted <= 0}
+            disabled={!(uid.trim() || contract.trim()) || inserted <= 0}
             onClick={async () => {
               setError(null);
               try {
-                setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/deposits", { card_uid: uid.trim().toUpperCase(), amount: inserted, receipt_id: id }));
+                setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/deposits", { ...named(uid, contract), amount: inserted, receipt_id: id }));
               } catch (e) {
                 setError(failure(e));
               }
@@ -204,8 +216,51 @@ function Deposit({ device }: { device: Device }) {
   );
 }
 
+function PinField({ pin, setPin }: { pin: string; setPin: (v: string) => void }) {
+  return <Field label="ПИН-код" type="password" inputMode="numeric" maxLength={4} value={pin} onChange={(e) => setPin(e.target.value.replace(/\D/g, ""))} required autoComplete="off" />;
+}
+
+function Balance({ device }: { device: Device }) {
+  const [uid, setUid] = useState("");
+  const [contract, setContract] = useState("");
+  const [pin, setPin] = useState("");
+  const [shown, setShown] = useState<Receipt | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const r = shown?.receipt;
+  return (
+    <Panel title="Баланс по карте и ПИН-коду">
+      {r ? (
+        <div className="receipt" data-testid="balance">
+          <p>Договор № {r.contract_number}</p>
+          <p>Основной счёт: {formatKopecks(r.regular)}</p>
+          <p>Льготный счёт: {formatKopecks(r.subsidised)}</p>
+          <p>Потрачено сегодня: {formatKopecks(r.spent_today)} из {formatKopecks(r.daily_limit)}</p>
+        </div>
+      ) : (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(null);
+            try {
+              setShown(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/balances", { ...named(uid, contract), pin }));
+            } catch (err) {
+              setError(failure(err));
+            }
+          }}
+        >
+          <CardOrContract uid={uid} setUid={setUid} contract={contract} setContract={setContract} />
+          <PinField pin={pin} setPin={setPin} />
+          <Button type="submit" disabled={!(uid.trim() || contract.trim()) || pin.length !== 4}>Показать баланс</Button>
+        </form>
+      )}
+      {error && <Notice kind="error">{error}</Notice>}
+    </Panel>
+  );
+}
+
 function Duplicate({ device }: { device: Device }) {
   const [contract, setContract] = useState("");
+  const [pin, setPin] = useState("");
   const [newUid, setNewUid] = useState("");
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -219,7 +274,7 @@ function Duplicate({ device }: { device: Device }) {
             e.preventDefault();
             setError(null);
             try {
-              setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/duplicates", { contract_number: contract.trim(), new_card_uid: newUid.trim().toUpperCase() }));
+              setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/duplicates", { contract_number: contract.trim(), new_card_uid: newUid.trim().toUpperCase(), pin }));
             } catch (err) {
               setError(failure(err));
             }
@@ -228,6 +283,7 @@ function Duplicate({ device }: { device: Device }) {
           <p>Потерянную карту сначала заблокируйте в личном кабинете. Дубликат стоит 50 ₽ и оплачивается с баланса.</p>
           <Field label="Номер договора" value={contract} onChange={(e) => setContract(e.target.value)} required />
           <Field label="Приложите новую карту" value={newUid} onChange={(e) => setNewUid(e.target.value)} required autoComplete="off" />
+          <PinField pin={pin} setPin={setPin} />
           <Button type="submit">Заказать</Button>
         </form>
       )}

@@ -94,6 +94,12 @@ export function Statement({ contract, manage }: { contract: string; manage: bool
   );
 }
 
+const DISPUTE_STATUSES: Record<string, string> = {
+  OPEN: "рассматривается школой",
+  REVERSED: "деньги возвращены",
+  REJECTED: "отклонён школой",
+};
+
 function DisputeForm({ contract, on, at, amount }: { contract: string; on: string; at: string; amount: string }) {
   const [{ data }] = useQuery({ query: CHARGES, variables: { contract, on } });
   const [claim, setClaim] = useState("");
@@ -124,6 +130,14 @@ function DisputeForm({ contract, on, at, amount }: { contract: string; on: strin
         {" "}(основной кошелёк <Money value={charge.fromRegular} />, дотация <Money value={charge.fromSubsidised} />)
       </p>
       <ul>{charge.items.map((i) => <li key={i.code}>{i.name} × {i.quantity}</li>)}</ul>
+      <ul className="muted" aria-label="Доказательства">
+        {charge.terminalName && <li>Терминал: {charge.terminalName}</li>}
+        <li>{charge.inside ? "Ребёнок был в школе по турникету" : "По турникету ребёнок не был в школе"}{charge.evidence.passes.length > 0 && ` (проходы: ${charge.evidence.passes.map((p) => `${p.direction === "in" ? "вход" : "выход"} ${p.localTime.slice(11, 16)}`).join(", ")})`}</li>
+        {!charge.evidence.schoolOpen && <li>В этот день школа не работала</li>}
+        {charge.photoCheck && <li>Сверка с фото: {charge.photoCheck === "confirmed" ? "подтверждено" : "не совпало"}</li>}
+        {charge.payingWallet && <li>Кассир выбрал оплату {charge.payingWallet === "REGULAR" ? "с основного счёта" : "с льготного счёта"}</li>}
+        {charge.disputeStatus !== "NONE" && <li>Спор: {DISPUTE_STATUSES[charge.disputeStatus] ?? charge.disputeStatus}</li>}
+      </ul>
       {result?.kind === "success" ? (
         <>
           <Notice kind="success">{result.text}</Notice>

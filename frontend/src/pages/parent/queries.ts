@@ -46,8 +46,10 @@ export const LOGOUT = graphql(`
 export const CHARGES = graphql(`
   query Charges($contract: String!, $on: Date!) {
     charges(contractNumber: $contract, on: $on) {
-      key tappedAt terminalKind amount fromRegular fromSubsidised offline
+      key tappedAt terminalKind terminalName amount fromRegular fromSubsidised payingWallet offline
       items { code name price quantity }
+      inside photoCheck flags disputeStatus
+      evidence { localTime schoolOpen passes { direction localTime } }
     }
   }
 `);

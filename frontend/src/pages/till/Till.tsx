@@ -100,7 +100,11 @@ function TillScreen({ device, session, onForget }: { device: Device; session: Se
     setDecision(null);
     if (photo) URL.revokeObjectURL(photo);
     setPhoto(null);
-    const body = { tap_id: newTapId(), card_uid: cardUid, tapped_at: isoWithOffset(), items: order.map((i) => ({ ...i, meal: subsidyFirst && i.meal !== false })) };
+    const base = { tap_id: newTapId(), card_uid: cardUid, tapped_at: isoWithOffset() };
+    // Online, the operator's choice is the tap's `paying_wallet`, recorded on the purchase; the
+    // reader offline cannot take it, so there own money pays by the meals counting as none.
+    const body = { ...base, items: order.map((i) => ({ ...i, meal: i.meal !== false })), ...(subsidyFirst ? {} : { paying_wallet: "regular" }) };
+    const offlineBody = { ...base, items: order.map((i) => ({ ...i, meal: subsidyFirst && i.meal !== false })) };
     try {
       const d = await signedJson<Decision>(device, "POST", "/terminal/v1/taps", body);
       setOnline(true);
@@ -115,7 +119,7 @@ function TillScreen({ device, session, onForget }: { device: Device; session: Se
       else {
         // No network: decide as the reader does, journal it, upload later.
         setOnline(false);
-        const d = till.decide(body, localToday());
+        const d = till.decide(offlineBody, localToday());
         setPending(till.pending().length);
         setDecision({ ...d, offline: true });
         if (d.outcome === "approved") setOrder([]);
@@ -144,7 +148,7 @@ function TillScreen({ device, session, onForget }: { device: Device; session: Se
           <Order order={order} setOrder={setOrder} session={session} />
           <Panel title="Оплата">
             <p>Итого: <strong className="big"><Money value={total} /></strong></p>
-            <Checkbox label="Сначала за счёт дотации (комплексное питание)" checked={subsidyFirst} onChange={(e) => setSubsidyFirst(e.target.checked)} />
+            <Checkbox label="Сначала за счёт дотации (комплексное питание); снимите, чтобы оплатить с основного счёта" checked={subsidyFirst} onChange={(e) => setSubsidyFirst(e.target.checked)} />
             <form onSubmit={tap}>
               <Field label="Карта ученика (поднесите к считывателю)" ref={card} value={uid} onChange={(e) => setUid(e.target.value)} autoComplete="off" autoFocus />
               <Button type="submit" disabled={busy}>Списать</Button>

@@ -1,0 +1,46 @@
+"""The kiosk PIN a parent sets in the cabinet (issue 12 point 7). Only its hash is kept, in
+identity (`identity/kiosk_pins.py`), never in the event log; setting it unlocks a kiosk
+locked by wrong tries."""
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.arguments import Input
+from api.graphql.context import Context
+from api.graphql.payloads import UserError, refused
+from identity.kiosk_pins import KioskPins, PinError
+
+
+@strawberry.input(description="A new kiosk PIN for a contract.")
+class SetKioskPinInput:
+    contract_number: str = strawberry.field(description="The contract.")
+    pin: str = strawberry.field(description="Exactly 4 digits; replaces the PIN sent by SMS.")
+
+
+@strawberry.type(description="Whether the kiosk PIN was set.")
+class SetKioskPinPayload:
+    contract_number: str | None = strawberry.field(description="The contract, when set.")
+    pin_set: bool = strawberry.field(description="True when the kiosk now takes the new PIN.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+
+
+@strawberry.type
+class KioskPinMutation:
+    @strawberry.mutation(
+        description="Parents: choose the contract's kiosk PIN (the kiosk asks for it before "
+        "showing the balance or ordering a duplicate card); it also lifts a lockout."
+    )
+    async def set_kiosk_pin(
+        self, info: Info[Context, None], input: Annotated[SetKioskPinInput, Input]
+    ) -> SetKioskPinPayload:
+        ref = await perm.account(info, "Mutation.setKioskPin", input.contract_number)
+        services = info.context.services
+        try:
+            await services.run(KioskPins(services.identity).set, ref.account_id, input.pin)
+        except PinError as error:
+            problem = refused(error.code, str(error), "input", "pin")
+            return SetKioskPinPayload(contract_number=None, pin_set=False, user_errors=[problem])
+        return SetKioskPinPayload(contract_number=ref.contract_number, pin_set=True, user_errors=[])
