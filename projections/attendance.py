@@ -88,15 +88,28 @@ def fold(row: list[Any], e: Any) -> None:
 # Queries
 
 
-def get_attendance(
-    conn: psycopg.Connection[Any], account_id: UUID, since: date, until: date
+def attendance_page(
+    conn: psycopg.Connection[Any],
+    account_id: UUID,
+    since: date,
+    until: date,
+    after: date | None,
+    first: int,
 ) -> list[dict[str, Any]]:
+    """Up to `first + 1` days of [since, until] by date, past the day `after`."""
     return rows.dicts(
         conn,
         "SELECT * FROM attendance WHERE account_id = %s AND local_date BETWEEN %s AND %s"
-        " ORDER BY local_date",
-        (account_id, since, until),
+        " AND (%s::date IS NULL OR local_date > %s) ORDER BY local_date LIMIT %s",
+        (account_id, since, until, after, after, first + 1),
     )
+
+
+def attendance_day(
+    conn: psycopg.Connection[Any], account_id: UUID, day: date
+) -> dict[str, Any] | None:
+    found = attendance_page(conn, account_id, day, day, None, 1)
+    return found[0] if found else None
 
 
 def inside_now(

@@ -54,8 +54,12 @@ class Casework(ChargeEvidence):
         " decision text, position bigint NOT NULL, PRIMARY KEY (account_id, charge_key)",
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {
-        "casework_flags": ("school_id, local_date",),
-        "casework_disputes": ("school_id, status",),
+        "casework_flags": (
+            "school_id, local_date",
+            "school_id, tapped_at, charge_key",
+            "charge_key",
+        ),
+        "casework_disputes": ("school_id, status, opened_at, charge_key", "charge_key"),
     }
 
     def apply(
@@ -99,16 +103,34 @@ class Casework(ChargeEvidence):
         )  # fmt: skip
 
 
-def flagged_of(
-    conn: psycopg.Connection[Any], school_id: UUID, since: date, until: date
+FLAG_LINE = (
+    "SELECT f.*, d.status AS dispute_status FROM casework_flags f LEFT JOIN"
+    " casework_disputes d USING (account_id, charge_key) WHERE "
+)
+
+
+def flagged_page(
+    conn: psycopg.Connection[Any],
+    school_id: UUID,
+    since: date,
+    until: date,
+    before: tuple[str, ...] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
-    """Flagged charges of a school, newest first, with whether a dispute is open on them."""
+    """Up to `first + 1` flagged charges of a school, newest first, before the key (tapped at,
+    charge key) `before`, with whether a dispute is open on them."""
+    past = before or (None, None)
     return rows.dicts(conn,
-        "SELECT f.*, d.status AS dispute_status FROM casework_flags f LEFT JOIN"
-        " casework_disputes d USING (account_id, charge_key) WHERE f.school_id = %s"
-        " AND f.local_date BETWEEN %s AND %s ORDER BY f.tapped_at DESC LIMIT 1000",
-        (school_id, since, until),
+        FLAG_LINE + "f.school_id = %s AND f.local_date BETWEEN %s AND %s"
+        " AND (%s::text IS NULL OR (f.tapped_at, f.charge_key) < (%s::timestamptz, %s::text))"
+        " ORDER BY f.tapped_at DESC, f.charge_key DESC LIMIT %s",
+        (school_id, since, until, past[0], past[0], past[1], first + 1),
     )  # fmt: skip
+
+
+def flagged_charge(conn: psycopg.Connection[Any], charge_key: str) -> dict[str, Any] | None:
+    found = rows.dicts(conn, FLAG_LINE + "f.charge_key = %s LIMIT 1", (charge_key,))
+    return found[0] if found else None
 
 
 def flags_of_account(
@@ -122,12 +144,29 @@ def flags_of_account(
     return {key: list(flags) for key, flags in found}
 
 
-def disputes_of(
-    conn: psycopg.Connection[Any], school_id: UUID, statuses: Sequence[str]
+DISPUTE_LINE = (
+    "SELECT d.*, f.evidence FROM casework_disputes d LEFT JOIN casework_flags f USING"
+    " (account_id, charge_key) WHERE "
+)
+
+
+def disputes_page(
+    conn: psycopg.Connection[Any],
+    school_id: UUID,
+    statuses: Sequence[str],
+    after: tuple[str, ...] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
+    """Up to `first + 1` disputes, oldest first, past the key (opened at, charge key) `after`."""
+    past = after or (None, None)
     return rows.dicts(conn,
-        "SELECT d.*, f.evidence FROM casework_disputes d LEFT JOIN casework_flags f USING"
-        " (account_id, charge_key) WHERE d.school_id = %s AND d.status = ANY(%s)"
-        " ORDER BY d.opened_at LIMIT 1000",
-        (school_id, list(statuses)),
+        DISPUTE_LINE + "d.school_id = %s AND d.status = ANY(%s)"
+        " AND (%s::text IS NULL OR (d.opened_at, d.charge_key) > (%s::timestamptz, %s::text))"
+        " ORDER BY d.opened_at, d.charge_key LIMIT %s",
+        (school_id, list(statuses), past[0], past[0], past[1], first + 1),
     )  # fmt: skip
+
+
+def dispute_case(conn: psycopg.Connection[Any], charge_key: str) -> dict[str, Any] | None:
+    found = rows.dicts(conn, DISPUTE_LINE + "d.charge_key = %s LIMIT 1", (charge_key,))
+    return found[0] if found else None

@@ -52,8 +52,12 @@ class Roster(Projection):
         " last_offline_lag_seconds bigint",
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {
-        "roster": ("school_id, class_name", "school_id, refund_status"),
-        "fleet": ("school_id",),
+        "roster": (
+            "contract_number",
+            "school_id, class_name, contract_number",
+            "school_id, refund_status, refund_requested_at, contract_number",
+        ),
+        "fleet": ("school_id, label, terminal_id",),
     }
 
     def apply(
@@ -130,32 +134,91 @@ class Roster(Projection):
         cur.execute(t.sql(statement), (*args, at, e.originator_id))
 
 
-def roster_of(
-    conn: psycopg.Connection[Any], school_id: UUID, class_name: str | None, status: str | None
+ROSTER_LINE = (
+    "SELECT r.*, (SELECT count(*) FROM cards c WHERE c.account_id = r.account_id"
+    " AND c.state <> 'blocked') AS cards FROM roster r WHERE "
+)
+
+
+def roster_page(
+    conn: psycopg.Connection[Any],
+    school_id: UUID,
+    class_name: str | None,
+    status: str | None,
+    after: tuple[str, ...] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
+    """Up to `first + 1` pupils by class and contract, past the key `after`."""
+    past = after or (None, None)
     return rows.dicts(
         conn,
-        "SELECT r.*, (SELECT count(*) FROM cards c WHERE c.account_id = r.account_id"
-        " AND c.state <> 'blocked') AS cards FROM roster r WHERE r.school_id = %s"
+        ROSTER_LINE + "r.school_id = %s"
         " AND (%s::text IS NULL OR r.class_name = %s) AND (%s::text IS NULL OR r.status = %s)"
-        " ORDER BY r.class_name, r.contract_number",
-        (school_id, class_name, class_name, status, status),
+        " AND (%s::text IS NULL OR (r.class_name, r.contract_number) > (%s::text, %s::text))"
+        " ORDER BY r.class_name, r.contract_number LIMIT %s",
+        (school_id, class_name, class_name, status, status, past[0], past[0], past[1], first + 1),
     )
 
 
-def refunds_of(
-    conn: psycopg.Connection[Any], school_id: UUID, statuses: Sequence[str]
+def roster_entry(conn: psycopg.Connection[Any], contract_number: str) -> dict[str, Any] | None:
+    found = rows.dicts(conn, ROSTER_LINE + "r.contract_number = %s LIMIT 1", (contract_number,))
+    return found[0] if found else None
+
+
+REFUND_LINE = (
+    "SELECT r.*, b.regular, b.subsidised FROM roster r LEFT JOIN balances b USING"
+    " (account_id) WHERE "
+)
+
+
+def refund_case(conn: psycopg.Connection[Any], contract_number: str) -> dict[str, Any] | None:
+    found = rows.dicts(
+        conn,
+        REFUND_LINE + "r.contract_number = %s AND r.refund_status IS NOT NULL LIMIT 1",
+        (contract_number,),
+    )
+    return found[0] if found else None
+
+
+def refunds_page(
+    conn: psycopg.Connection[Any],
+    school_id: UUID,
+    statuses: Sequence[str],
+    after: tuple[str, ...] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
+    """Up to `first + 1` refunds, oldest request first, past the key (requested at, contract)
+    `after` (a refund's status and its request time are set together)."""
+    past = after or (None, None)
     return rows.dicts(
         conn,
-        "SELECT r.*, b.regular, b.subsidised FROM roster r LEFT JOIN balances b USING"
-        " (account_id) WHERE r.school_id = %s AND r.refund_status = ANY(%s)"
-        " ORDER BY r.refund_requested_at",
-        (school_id, list(statuses)),
+        REFUND_LINE + "r.school_id = %s AND r.refund_status = ANY(%s)"
+        " AND (%s::text IS NULL"
+        " OR (r.refund_requested_at, r.contract_number) > (%s::timestamptz, %s::text))"
+        " ORDER BY r.refund_requested_at, r.contract_number LIMIT %s",
+        (school_id, list(statuses), past[0], past[0], past[1], first + 1),
     )
 
 
-def fleet_of(conn: psycopg.Connection[Any], school_id: UUID) -> list[dict[str, Any]]:
+def fleet_page(
+    conn: psycopg.Connection[Any], school_id: UUID, after: tuple[str, ...] | None, first: int
+) -> list[dict[str, Any]]:
+    """Up to `first + 1` terminals of a school by name, past the key (name, id) `after`."""
+    past = after or (None, None)
     return rows.dicts(
-        conn, "SELECT * FROM fleet WHERE school_id = %s ORDER BY label, terminal_id", (school_id,)
+        conn,
+        "SELECT * FROM fleet WHERE school_id = %s"
+        " AND (%s::text IS NULL OR (label, terminal_id) > (%s::text, %s::uuid))"
+        " ORDER BY label, terminal_id LIMIT %s",
+        (school_id, past[0], past[0], past[1], first + 1),
     )
+
+
+def fleet_terminal(conn: psycopg.Connection[Any], terminal_id: str) -> dict[str, Any] | None:
+    """One terminal by its id (None for a malformed id)."""
+    try:
+        key = UUID(terminal_id)
+    except ValueError:
+        return None
+    found = rows.dicts(conn, "SELECT * FROM fleet WHERE terminal_id = %s", (key,))
+    return found[0] if found else None

@@ -6,15 +6,28 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 """
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import AtLeast, ChargeKey, ContractNumber, Reason, SchoolId, Since, Until
+from api.graphql.arguments import (
+    After,
+    AtLeast,
+    ChargeKey,
+    ContractNumber,
+    First,
+    Reason,
+    SchoolId,
+    Since,
+    Until,
+)
+from api.graphql.connections import connection, decode_key, page_size, school_nodes
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.mutations import problem, recorded
@@ -26,8 +39,8 @@ from api.graphql.types import CommandResult, Problem
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
-from projections.casework import disputes_of, flagged_of
-from projections.roster import refunds_of
+from projections.casework import dispute_case, disputes_page, flagged_charge, flagged_page
+from projections.roster import refund_case, refunds_page
 
 OPEN_REFUNDS = ("requested", "approved")
 
@@ -37,7 +50,7 @@ def as_json(value: Any) -> str:
 
 
 @strawberry.type(description="A charge that looks wrong, with its evidence.")
-class FlaggedCharge:
+class FlaggedCharge(relay.Node):
     contract_number: str = strawberry.field(description="The contract.")
     charge_key: str = strawberry.field(description="The charge's key.")
     local_date: date = strawberry.field(description="The school-local date.")
@@ -54,9 +67,35 @@ class FlaggedCharge:
         description="The dispute's status, when disputed."
     )
 
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "FlaggedCharge":
+        return cls(
+            contract_number=r["contract_number"],
+            charge_key=r["charge_key"],
+            local_date=r["local_date"],
+            tapped_at=r["tapped_at"],
+            terminal_id=r["terminal_id"],
+            terminal_kind=TerminalKind(r["terminal_kind"]),
+            amount=Kopecks(r["amount"]),
+            flags=list(r["flags"]),
+            evidence_json=as_json(r["evidence"]),
+            dispute_status=r["dispute_status"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "FlaggedCharge", *, info: Info[Context, None]) -> str:
+        return root.charge_key
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["FlaggedCharge | None"]:
+        """Flagged charges by key, each through `Query.flaggedCharges`'s school rule."""
+        return await school_nodes(info, node_ids, flagged_charge, "Query.flaggedCharges", cls.of)
+
 
 @strawberry.type(description="A parent's dispute of a charge.")
-class DisputeCase:
+class DisputeCase(relay.Node):
     contract_number: str = strawberry.field(description="The contract.")
     charge_key: str = strawberry.field(description="The disputed charge.")
     local_date: date = strawberry.field(description="The school-local date of the charge.")
@@ -73,9 +112,36 @@ class DisputeCase:
         description="What the projection saw when the charge was flagged, as JSON."
     )  # what the projection saw when the charge was flagged
 
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "DisputeCase":
+        return cls(
+            contract_number=r["contract_number"],
+            charge_key=r["charge_key"],
+            local_date=r["local_date"],
+            amount=Kopecks(r["amount"]),
+            claim=r["claim"],
+            flags=list(r["flags"]),
+            status=r["status"],
+            opened_at=r["opened_at"],
+            decided_at=r["decided_at"],
+            decision=r["decision"],
+            evidence_json=None if r["evidence"] is None else as_json(r["evidence"]),
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "DisputeCase", *, info: Info[Context, None]) -> str:
+        return root.charge_key
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["DisputeCase | None"]:
+        """Disputes by charge key, each through `Query.disputes`'s school rule."""
+        return await school_nodes(info, node_ids, dispute_case, "Query.disputes", cls.of)
+
 
 @strawberry.type(description="A refund of an account's balance.")
-class RefundCase:
+class RefundCase(relay.Node):
     contract_number: str = strawberry.field(description="The contract.")
     class_name: str = strawberry.field(description="The pupil's class.")
     pupil_status: str = strawberry.field(description="The pupil's status.")
@@ -93,6 +159,37 @@ class RefundCase:
     paid_at: datetime | None = strawberry.field(description="When paid.")
     paid: Kopecks | None = strawberry.field(description="What was paid.")
     payout_ref: str | None = strawberry.field(description="The bank's reference of the payout.")
+
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "RefundCase":
+        return cls(
+            contract_number=r["contract_number"],
+            class_name=r["class_name"],
+            pupil_status=r["status"],
+            refund_status=r["refund_status"],
+            reason=r["refund_reason"],
+            fee_free=r["refund_fee_free"],
+            destination=r["refund_destination"],
+            requested_amount=kopecks(r["refund_amount"]),
+            regular=kopecks(r["regular"]),
+            subsidised=kopecks(r["subsidised"]),
+            requested_at=r["refund_requested_at"],
+            approved_at=r["refund_approved_at"],
+            paid_at=r["refund_paid_at"],
+            paid=kopecks(r["refund_paid"]),
+            payout_ref=r["payout_ref"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "RefundCase", *, info: Info[Context, None]) -> str:
+        return root.contract_number
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["RefundCase | None"]:
+        """Refunds by contract number, each through `Query.refunds`'s school rule."""
+        return await school_nodes(info, node_ids, refund_case, "Query.refunds", cls.of)
 
 
 @strawberry.type(description="What the account's history says about one charge.")
@@ -142,7 +239,8 @@ def kopecks(value: int | None) -> Kopecks | None:
 class CaseworkQueueQuery:
     @strawberry.field(
         description="Staff: charges flagged when projected (not inside, school closed, after a "
-        "block, photo mismatch, offline debt), newest first, with their evidence."
+        "block, photo mismatch, offline debt), newest first, with their evidence, a page at a"
+        " time: pass `pageInfo.endCursor` as `after` for the next page."
     )
     async def flagged_charges(
         self,
@@ -150,31 +248,28 @@ class CaseworkQueueQuery:
         school: SchoolId,
         since: Since = None,
         until: Until = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> list[FlaggedCharge]:
+    ) -> relay.Connection[FlaggedCharge]:
         await perm.school(info, "Query.flaggedCharges", school)
+        first = page_size(first)
         services = info.context.services
         today = await services.read(school_today, school, services.now())
         since, until = date_range(since, until, 31, today)
         await caught_up(info, ["casework"], at_least)
-        found = await services.read(flagged_of, school, since, until)
-        return [
-            FlaggedCharge(
-                contract_number=r["contract_number"],
-                charge_key=r["charge_key"],
-                local_date=r["local_date"],
-                tapped_at=r["tapped_at"],
-                terminal_id=r["terminal_id"],
-                terminal_kind=TerminalKind(r["terminal_kind"]),
-                amount=Kopecks(r["amount"]),
-                flags=list(r["flags"]),
-                evidence_json=as_json(r["evidence"]),
-                dispute_status=r["dispute_status"],
-            )
-            for r in found
-        ]
+        found = await services.read(flagged_page, school, since, until, decode_key(after, 2), first)
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["tapped_at"].isoformat(), r["charge_key"]),
+            node=FlaggedCharge.of,
+        )
 
-    @strawberry.field(description="Staff: the school's disputes (open ones by default).")
+    @strawberry.field(
+        description="Staff: the school's disputes (open ones by default), oldest first, a page"
+        " at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    )
     async def disputes(
         self,
         info: Info[Context, None],
@@ -185,30 +280,28 @@ class CaseworkQueueQuery:
                 description="Only disputes in these statuses (`open` when absent)."
             ),
         ] = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> list[DisputeCase]:
+    ) -> relay.Connection[DisputeCase]:
         await perm.school(info, "Query.disputes", school)
+        first = page_size(first)
         await caught_up(info, ["casework"], at_least)
         wanted = [s[:20] for s in (statuses or ["open"])][:5]
-        found = await info.context.services.read(disputes_of, school, wanted)
-        return [
-            DisputeCase(
-                contract_number=r["contract_number"],
-                charge_key=r["charge_key"],
-                local_date=r["local_date"],
-                amount=Kopecks(r["amount"]),
-                claim=r["claim"],
-                flags=list(r["flags"]),
-                status=r["status"],
-                opened_at=r["opened_at"],
-                decided_at=r["decided_at"],
-                decision=r["decision"],
-                evidence_json=None if r["evidence"] is None else as_json(r["evidence"]),
-            )
-            for r in found
-        ]
+        found = await info.context.services.read(
+            disputes_page, school, wanted, decode_key(after, 2), first
+        )
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),
+            node=DisputeCase.of,
+        )
 
-    @strawberry.field(description="Staff: the school's refunds (requested and approved ones).")
+    @strawberry.field(
+        description="Staff: the school's refunds (requested and approved ones), oldest request"
+        " first, a page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    )
     async def refunds(
         self,
         info: Info[Context, None],
@@ -219,32 +312,23 @@ class CaseworkQueueQuery:
                 description="Only refunds in these statuses (requested and approved when absent)."
             ),
         ] = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> list[RefundCase]:
+    ) -> relay.Connection[RefundCase]:
         await perm.school(info, "Query.refunds", school)
+        first = page_size(first)
         await caught_up(info, ["roster", "balances"], at_least)
         wanted = [s[:20] for s in (statuses or list(OPEN_REFUNDS))][:5]
-        found = await info.context.services.read(refunds_of, school, wanted)
-        return [
-            RefundCase(
-                contract_number=r["contract_number"],
-                class_name=r["class_name"],
-                pupil_status=r["status"],
-                refund_status=r["refund_status"],
-                reason=r["refund_reason"],
-                fee_free=r["refund_fee_free"],
-                destination=r["refund_destination"],
-                requested_amount=kopecks(r["refund_amount"]),
-                regular=kopecks(r["regular"]),
-                subsidised=kopecks(r["subsidised"]),
-                requested_at=r["refund_requested_at"],
-                approved_at=r["refund_approved_at"],
-                paid_at=r["refund_paid_at"],
-                paid=kopecks(r["refund_paid"]),
-                payout_ref=r["payout_ref"],
-            )
-            for r in found
-        ]
+        found = await info.context.services.read(
+            refunds_page, school, wanted, decode_key(after, 2), first
+        )
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["refund_requested_at"].isoformat(), r["contract_number"]),
+            node=RefundCase.of,
+        )
 
     @strawberry.field(description="Staff: what the account's history says about one charge.")
     async def charge_evidence(

@@ -7,11 +7,16 @@ opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
 """
 
 import base64
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
 
 N = TypeVar("N", bound=relay.Node)
 MAX_PAGE = 200
@@ -27,8 +32,10 @@ def page_size(first: int) -> int:
     return first
 
 
-def encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{position}".encode()).decode()
+def encode_cursor(key: int | tuple[str, ...]) -> str:
+    """An opaque cursor for a row's sort key: a position, or a tuple of texts."""
+    text = f"p:{key}" if isinstance(key, int) else "k:" + json.dumps(list(key))
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str | None) -> int | None:
@@ -44,10 +51,24 @@ def decode_cursor(cursor: str | None) -> int | None:
     raise bad_input("malformed cursor")
 
 
+def decode_key(cursor: str | None, parts: int) -> tuple[str, ...] | None:
+    """The text sort key of `parts` columns an `after` cursor stands for."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        key = json.loads(text[2:]) if text.startswith("k:") and len(text) <= 2000 else None
+    except ValueError:
+        key = None
+    if isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key):
+        return tuple(key)
+    raise bad_input("malformed cursor")
+
+
 def connection(
     rows: Sequence[dict[str, Any]],
     first: int,
-    key: Callable[[dict[str, Any]], int],
+    key: Callable[[dict[str, Any]], int | tuple[str, ...]],
     node: Callable[[dict[str, Any]], N],
 ) -> relay.Connection[N]:
     """A page from `rows`, the read model's up to `first + 1` rows in page order: the extra
@@ -62,3 +83,22 @@ def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+async def school_nodes(
+    info: Info[Context, None],
+    node_ids: Iterable[str],
+    read: Callable[..., dict[str, Any] | None],
+    coordinate: str,
+    node: Callable[[dict[str, Any]], N],
+) -> list[N | None]:
+    """Nodes of a school's list by id, each through that list's school rule (`coordinate`):
+    a missing one is refused as one the viewer may not see."""
+    found: list[N | None] = []
+    for node_id in node_ids:
+        row = await info.context.services.read(read, node_id)
+        if row is None:
+            raise perm.ForbiddenError()
+        await perm.school(info, coordinate, row["school_id"])
+        found.append(node(row))
+    return found

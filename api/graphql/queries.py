@@ -16,7 +16,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
-from api.graphql.connections import bad_input, connection, decode_cursor, page_size
+from api.graphql.connections import bad_input, connection, decode_cursor, decode_key, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
 from api.graphql.scalars import Kopecks
@@ -34,7 +34,7 @@ from api.graphql.types import (
     Viewer,
 )
 from domain.fees import MONTHLY_FEES
-from projections.attendance import get_attendance
+from projections.attendance import attendance_page
 from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
@@ -76,6 +76,15 @@ def date_range(
     return since, until
 
 
+def day_after(cursor: str | None) -> date | None:
+    """The day an attendance page's `after` cursor stands for."""
+    past = decode_key(cursor, 1)
+    try:
+        return date.fromisoformat(past[0]) if past else None
+    except ValueError:
+        raise bad_input("malformed cursor") from None
+
+
 async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> ZoneInfo:
     return ZoneInfo(contract_row["time_zone"])
 
@@ -83,8 +92,9 @@ async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> Zo
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Any object with a global `id` (an account, a statement line), as client"
-        " caches refetch it; the viewer must see the object's account."
+        description="Any object with a global `id` (an account, a statement line, an"
+        " attendance day, a roster entry, a terminal, a flagged charge, a dispute, a refund),"
+        " as client caches refetch it; the viewer must see it under its list's rule."
     )
     async def node(
         self,
@@ -161,32 +171,35 @@ class Query:
             node=lambda r: StatementLine.of(r, zone, ref.contract_number),
         )
 
-    @strawberry.field(description="Turnstile passes per school-local day.")
+    @strawberry.field(
+        description="Turnstile passes per school-local day, oldest first, a page at a time:"
+        " pass `pageInfo.endCursor` as `after` for the next page."
+    )
     async def attendance(
         self,
         info: Info[Context, None],
         contract_number: ContractNumber,
         since: Since = None,
         until: Until = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> list[AttendanceDay]:
+    ) -> relay.Connection[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
+        first = page_size(first)
         services = info.context.services
         today = await services.read(readmodels.account_today, ref.account_id, services.now())
         since, until = date_range(since, until, 7, today)
         await caught_up(info, ["attendance"], at_least)
-        rows = await info.context.services.read(get_attendance, ref.account_id, since, until)
-        return [
-            AttendanceDay(
-                date=r["local_date"],
-                passes_in=r["passes_in"],
-                passes_out=r["passes_out"],
-                denied=r["denied"],
-                inside=r["inside"],
-                last_pass_at=r["last_pass_at"],
-            )
-            for r in rows
-        ]
+        rows = await info.context.services.read(
+            attendance_page, ref.account_id, since, until, day_after(after), first
+        )
+        return connection(
+            rows,
+            first,
+            key=lambda r: (r["local_date"].isoformat(),),
+            node=lambda r: AttendanceDay.of(r, ref.contract_number),
+        )
 
     @strawberry.field(description="A school's menu for one school-local date.")
     async def menu(

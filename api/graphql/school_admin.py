@@ -6,24 +6,29 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 """
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
 from api.graphql.arguments import (
+    After,
     AtLeast,
     CardUid,
     ContractNumber,
     EffectiveFrom,
+    First,
     Reason,
     SchoolId,
     TerminalId,
 )
+from api.graphql.connections import connection, decode_key, page_size, school_nodes
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, problem, recorded
@@ -42,13 +47,13 @@ from domain.errors import DomainError, InvalidCommandError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
 from domain.roster import PHONE
-from projections.roster import fleet_of, roster_of
+from projections.roster import fleet_page, fleet_terminal, roster_entry, roster_page
 
 MAX_ROSTER_TEXT = 512 * 1024
 
 
 @strawberry.type(description="A pupil of the school's roster.")
-class RosterEntry:
+class RosterEntry(relay.Node):
     contract_number: str = strawberry.field(description="The contract.")
     class_name: str = strawberry.field(description="The class.")
     status: str = strawberry.field(
@@ -59,6 +64,30 @@ class RosterEntry:
     left_at: datetime | None = strawberry.field(description="When the pupil left.")
     left_reason: str | None = strawberry.field(description="Why the pupil left.")
     refund_status: str | None = strawberry.field(description="Where the balance's refund stands.")
+
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "RosterEntry":
+        return cls(
+            contract_number=r["contract_number"],
+            class_name=r["class_name"],
+            status=r["status"],
+            cards=int(r["cards"]),
+            opened_at=r["opened_at"],
+            left_at=r["left_at"],
+            left_reason=r["left_reason"],
+            refund_status=r["refund_status"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "RosterEntry", *, info: Info[Context, None]) -> str:
+        return root.contract_number
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["RosterEntry | None"]:
+        """Entries by contract number, each through `Query.roster`'s school rule."""
+        return await school_nodes(info, node_ids, roster_entry, "Query.roster", cls.of)
 
 
 @strawberry.type(description="What became of one roster line.")
@@ -139,7 +168,7 @@ class SchoolSettings:
 
 
 @strawberry.type(description="A terminal of the school, with its traffic.")
-class FleetTerminal:
+class FleetTerminal(relay.Node):
     terminal_id: UUID = strawberry.field(description="The terminal's id.")
     kind: TerminalKind = strawberry.field(description="What it is for.")
     name: str = strawberry.field(description="Where it stands.")
@@ -155,10 +184,39 @@ class FleetTerminal:
         description="How late that tap arrived, in seconds."
     )
 
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "FleetTerminal":
+        return cls(
+            terminal_id=r["terminal_id"],
+            kind=TerminalKind(r["kind"]),
+            name=r["label"],
+            revoked=r["revoked"],
+            registered_at=r["registered_at"],
+            last_post_at=r["last_post_at"],
+            taps=int(r["taps"]),
+            offline_taps=int(r["offline_taps"]),
+            last_offline_at=r["last_offline_at"],
+            last_offline_lag_seconds=r["last_offline_lag_seconds"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "FleetTerminal", *, info: Info[Context, None]) -> str:
+        return str(root.terminal_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["FleetTerminal | None"]:
+        """Terminals by id, each through `Query.terminals`'s school rule."""
+        return await school_nodes(info, node_ids, fleet_terminal, "Query.terminals", cls.of)
+
 
 @strawberry.type
 class SchoolAdminQuery:
-    @strawberry.field(description="Staff: the school's pupils by class, with who has left.")
+    @strawberry.field(
+        description="Staff: the school's pupils by class and contract, with who has left, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    )
     async def roster(
         self,
         info: Info[Context, None],
@@ -173,24 +231,22 @@ class SchoolAdminQuery:
                 " when absent)."
             ),
         ] = None,
+        first: First = 50,
+        after: After = None,
         at_least: AtLeast = None,
-    ) -> list[RosterEntry]:
+    ) -> relay.Connection[RosterEntry]:
         await perm.school(info, "Query.roster", school)
+        first = page_size(first)
         await caught_up(info, ["roster", "cards"], at_least)
-        found = await info.context.services.read(roster_of, school, class_name, status)
-        return [
-            RosterEntry(
-                contract_number=r["contract_number"],
-                class_name=r["class_name"],
-                status=r["status"],
-                cards=int(r["cards"]),
-                opened_at=r["opened_at"],
-                left_at=r["left_at"],
-                left_reason=r["left_reason"],
-                refund_status=r["refund_status"],
-            )
-            for r in found
-        ]
+        found = await info.context.services.read(
+            roster_page, school, class_name, status, decode_key(after, 2), first
+        )
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["class_name"], r["contract_number"]),
+            node=RosterEntry.of,
+        )
 
     @strawberry.field(description="Staff: the settings in effect on a day, and every change.")
     async def school_settings(
@@ -240,29 +296,27 @@ class SchoolAdminQuery:
         )
 
     @strawberry.field(
-        description="Staff: the school's terminals, their last post and offline taps."
+        description="Staff: the school's terminals by name, their last post and offline taps, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
     )
     async def terminals(
-        self, info: Info[Context, None], school: SchoolId, at_least: AtLeast = None
-    ) -> list[FleetTerminal]:
+        self,
+        info: Info[Context, None],
+        school: SchoolId,
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
+        first = page_size(first)
         await caught_up(info, ["roster"], at_least)
-        found = await info.context.services.read(fleet_of, school)
-        return [
-            FleetTerminal(
-                terminal_id=r["terminal_id"],
-                kind=TerminalKind(r["kind"]),
-                name=r["label"],
-                revoked=r["revoked"],
-                registered_at=r["registered_at"],
-                last_post_at=r["last_post_at"],
-                taps=int(r["taps"]),
-                offline_taps=int(r["offline_taps"]),
-                last_offline_at=r["last_offline_at"],
-                last_offline_lag_seconds=r["last_offline_lag_seconds"],
-            )
-            for r in found
-        ]
+        found = await info.context.services.read(fleet_page, school, decode_key(after, 2), first)
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["label"], str(r["terminal_id"])),
+            node=FleetTerminal.of,
+        )
 
 
 def personal(**fields: str) -> dict[str, str]:

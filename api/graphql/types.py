@@ -28,6 +28,7 @@ from api.graphql.enums import (
 )
 from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
+from projections.attendance import attendance_day
 
 
 @strawberry.type(description="A contract a login sees, and how.")
@@ -205,13 +206,48 @@ class StatementLine(relay.Node):
 
 
 @strawberry.type(description="Turnstile passes of one school-local day.")
-class AttendanceDay:
+class AttendanceDay(relay.Node):
+    contract_number: strawberry.Private[str]
     date: dt.date = strawberry.field(description="The school-local date.")
     passes_in: int = strawberry.field(description="Passes in.")
     passes_out: int = strawberry.field(description="Passes out.")
     denied: int = strawberry.field(description="Passes the turnstile refused.")
     inside: bool = strawberry.field(description="Inside after the day's last pass.")
     last_pass_at: datetime | None = strawberry.field(description="The day's last pass.")
+
+    @classmethod
+    def of(cls, r: dict[str, Any], contract_number: str) -> "AttendanceDay":
+        return cls(
+            contract_number=contract_number,
+            date=r["local_date"],
+            passes_in=r["passes_in"],
+            passes_out=r["passes_out"],
+            denied=r["denied"],
+            inside=r["inside"],
+            last_pass_at=r["last_pass_at"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "AttendanceDay", *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{root.date.isoformat()}"
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["AttendanceDay | None"]:
+        """Days by `contract/date`, each through `Query.attendance`'s account rule."""
+        found: list[AttendanceDay | None] = []
+        for node_id in node_ids:
+            contract, _, day = node_id.rpartition("/")
+            ref = await perm.account(info, "Query.attendance", contract)
+            try:
+                on = dt.date.fromisoformat(day)
+            except ValueError:
+                found.append(None)
+                continue
+            row = await info.context.services.read(attendance_day, ref.account_id, on)
+            found.append(cls.of(row, ref.contract_number) if row else None)
+        return found
 
 
 @strawberry.type(description="Nutrition facts of a menu item (absent when unknown).")

@@ -75,6 +75,19 @@ class Client:
         data: dict[str, Any] = body["data"]
         return data
 
+    def nodes(self, query: str, field: str, first: int, **variables: Any) -> list[Any]:
+        """Every node of the connection `field`, a page of at most `first` at a time (the query
+        takes `$first` and `$after` and asks for `pageInfo { hasNextPage endCursor }`)."""
+        found: list[Any] = []
+        after = None
+        while True:
+            page = self.data(query, first=first, after=after, **variables)[field]
+            assert len(page["edges"]) <= first
+            found += [e["node"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return found
+            after = page["pageInfo"]["endCursor"]
+
     def command(self, name: str, **input: Any) -> dict[str, Any]:
         """A mutation of issue 12's shape, `name(input: {...})`: its payload's `userErrors`
         and `position`."""

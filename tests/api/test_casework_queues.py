@@ -4,23 +4,39 @@ evidence; staff and parent told at each step."""
 
 import json
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain import casework
 from domain.kinds import TerminalKind
 from identity.service import Role
-from tests.api.stack import Stack
+from tests.api.stack import Client, Stack
 from tests.builders import meal
 from tests.workers.harness import wait_for
 
 ZONE = ZoneInfo("Asia/Novosibirsk")  # tests.builders.new_school's zone
 RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
-FLAGGED = """query($s: UUID!, $d: Date!) { flaggedCharges(school: $s, since: $d, until: $d) {
-  contractNumber chargeKey localDate amount flags evidenceJson disputeStatus terminalKind } }"""
+FLAGGED = """query($s: UUID!, $d: Date!, $first: Int!, $after: String) {
+  flaggedCharges(school: $s, since: $d, until: $d, first: $first, after: $after) { edges { node {
+  contractNumber chargeKey localDate amount flags evidenceJson disputeStatus terminalKind } }
+  pageInfo { hasNextPage endCursor } } }"""
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
   key amount flags } }"""
-DISPUTES = """query($s: UUID!, $st: [String!]) { disputes(school: $s, statuses: $st) {
-  contractNumber chargeKey amount claim flags status decision evidenceJson } }"""
+DISPUTES = """query($s: UUID!, $st: [String!]) { disputes(school: $s, statuses: $st) { edges {
+  node { id contractNumber chargeKey amount claim flags status decision evidenceJson } } } }"""
+NODE = """query($id: ID!) { node(id: $id) { ... on DisputeCase { chargeKey status } } }"""
+
+
+def flagged(client: Client, school: str, day: str, first: int = 50) -> list[Any]:
+    """Every flagged charge of the day, newest first, `first` at a time."""
+    return client.nodes(FLAGGED, "flaggedCharges", first, s=school, d=day)
+
+
+def disputes(client: Client, school: str, statuses: list[str] | None) -> list[Any]:
+    page = client.data(DISPUTES, s=school, st=statuses)["disputes"]
+    return [e["node"] for e in page["edges"]]
+
+
 EVIDENCE = """query($c: String!, $k: String!) { chargeEvidence(contractNumber: $c, chargeKey: $k) {
   schoolOpen inside flags } }"""
 
@@ -52,9 +68,9 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
     stack.project()
 
     day = saturday.date().isoformat()
-    flagged = admin.data(FLAGGED, s=school, d=day)["flaggedCharges"]
-    assert len(flagged) == 1
-    charge = flagged[0]
+    charges = flagged(admin, school, day)
+    assert len(charges) == 1
+    charge = charges[0]
     assert charge["flags"] == ["pupil_not_inside", "school_closed"]
     assert (charge["contractNumber"], charge["amount"]) == (family.contract, "9000")
     assert charge["disputeStatus"] is None, "seen before anyone disputes it"
@@ -70,17 +86,22 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
         "disputeCharge", contractNumber=family.contract, chargeKey=key, claim=claim
     )
     stack.project()
-    queue = admin.data(DISPUTES, s=school, st=None)["disputes"]
+    queue = disputes(admin, school, None)
     assert [(d["chargeKey"], d["status"], d["claim"]) for d in queue] == [
         (key, "open", "в субботу школа закрыта")
     ]
     assert queue[0]["flags"] == charge["flags"]
+    assert admin.data(NODE, id=queue[0]["id"])["node"] == {"chargeKey": key, "status": "open"}
+    forbidden = stack.staff(Role.SCHOOL_ADMIN, stack.school().school_id).gql(
+        NODE, id=queue[0]["id"]
+    )
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN", forbidden
     assert json.loads(queue[0]["evidenceJson"])["inside"] is False
     reason = "обед выдан по записи"
     admin.recorded("rejectDispute", contractNumber=family.contract, chargeKey=key, reason=reason)
     stack.project()
-    assert admin.data(DISPUTES, s=school, st=None)["disputes"] == []
-    decided = admin.data(DISPUTES, s=school, st=["rejected"])["disputes"]
+    assert disputes(admin, school, None) == []
+    decided = disputes(admin, school, ["rejected"])
     assert [(d["status"], d["decision"]) for d in decided] == [("rejected", "обед выдан по записи")]
     told = {"dispute_opened", "dispute_rejected", "dispute_for_staff"}
     wait_for(lambda: told <= kinds_for(stack, family.pupil.account_id), 30,
@@ -107,7 +128,7 @@ def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(
                    items=[meal()])  # fmt: skip
     stack.project()
     day = morning.date().isoformat()
-    assert admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"] == []
+    assert flagged(admin, str(world.school_id), day) == []
     charges = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
     assert [c["flags"] for c in charges] == [[]]
 
@@ -128,6 +149,7 @@ def test_photo_mismatch_after_block_and_offline_debt_are_flagged(
     assert late.decision.after_block
     stack.project()
     day = now.date().isoformat()
-    flagged = admin.data(FLAGGED, s=str(world.school_id), d=day)["flaggedCharges"]
-    found = sorted(c["flags"] for c in flagged)
+    charges = flagged(admin, str(world.school_id), day)
+    assert flagged(admin, str(world.school_id), day, first=1) == charges, "pages of one meet"
+    found = sorted(c["flags"] for c in charges)
     assert found == [["after_block", "offline_debt"], ["photo_mismatch"]]

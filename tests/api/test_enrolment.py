@@ -2,13 +2,14 @@
 cards, a class move, the year's promotion, and a child's exit refunded to zero."""
 
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from domain.enrolment import ContractEnded
 from domain.kinds import TerminalKind
 from domain.registrar import move_class
 from identity.service import Role
-from tests.api.stack import Stack
+from tests.api.stack import Client, Stack
 from tests.builders import meal, new_uid
 from tests.cli import cli
 
@@ -18,8 +19,19 @@ IMPORT = """mutation($s: UUID!, $csv: String!, $dry: Boolean!) {
     __typename
     ... on RosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
     ... on Problem { code message } } }"""
-ROSTER = """query($s: UUID!, $c: String) { roster(school: $s, className: $c) {
-  contractNumber className status cards leftReason refundStatus } }"""
+ROSTER = """query($s: UUID!, $c: String, $first: Int!, $after: String) {
+  roster(school: $s, className: $c, first: $first, after: $after) {
+    edges { node { id contractNumber className status cards leftReason refundStatus } }
+    pageInfo { hasNextPage endCursor } } }"""
+NODE = """query($id: ID!) { node(id: $id) {
+  id ... on RosterEntry { contractNumber className } } }"""
+
+
+def roster(client: Client, school: str, class_name: str | None, first: int = 200) -> list[Any]:
+    """The whole roster, a keyset page of at most `first` pupils at a time."""
+    return client.nodes(ROSTER, "roster", first, s=school, c=class_name)
+
+
 HEADER = "contract_number;class;pupil_name;parent_name;parent_phone;card_uid"
 
 
@@ -56,18 +68,20 @@ def test_a_roster_of_500_pupils_is_imported_in_one_go_with_3_bad_lines_reported(
     assert refused == bad
     assert all(r["reason"] for r in dry["lines"] if r["status"] == "refused")
     stack.project()
-    assert len(admin.data(ROSTER, s=school, c=None)["roster"]) == 1, "a dry run imports nothing"
+    assert len(roster(admin, school, None)) == 1, "a dry run imports nothing"
 
     done = admin.data(IMPORT, s=school, csv=content, dry=False)["importRoster"]
     assert (done["dryRun"], done["accepted"], done["refused"]) == (False, 497, 3)
     assert {r["line"]: r["code"] for r in done["lines"] if r["status"] == "refused"} == bad
     stack.project()
-    pupils = admin.data(ROSTER, s=school, c=None)["roster"]
+    pupils = roster(admin, school, None)
     assert len(pupils) == 498
+    assert roster(admin, school, None, first=7) == pupils, "small pages meet, no gaps or repeats"
+    assert len({p["id"] for p in pupils}) == 498
     imported = [p for p in pupils if p["contractNumber"].startswith(prefix)]
     assert len(imported) == 497
     assert all(p["cards"] == 1 for p in imported)
-    five_a = admin.data(ROSTER, s=school, c="5А")["roster"]
+    five_a = roster(admin, school, "5А")
     assert five_a
     assert {p["className"] for p in five_a} == {"5А"}
     account_id = stack.ledger.account_id_for_contract(f"{prefix}-0001")
@@ -107,8 +121,13 @@ def test_a_contract_gets_its_first_and_second_card_and_moves_class(stack: Stack)
     assert third["code"] == "TOO_MANY_ACTIVE_CARDS"
     assert admin.data(MOVE, c=contract)["moveClass"]["__typename"] == "Done"
     stack.project()
-    entry = admin.data(ROSTER, s=str(world.school_id), c="3Г")["roster"]
+    entry = roster(admin, str(world.school_id), "3Г")
     assert [(e["contractNumber"], e["cards"]) for e in entry] == [(contract, 2)]
+    refetched = admin.data(NODE, id=entry[0]["id"])["node"]
+    assert refetched == {"id": entry[0]["id"], "contractNumber": contract, "className": "3Г"}
+    elsewhere = stack.staff(Role.SCHOOL_ADMIN, stack.school().school_id)
+    refused = elsewhere.gql(NODE, id=entry[0]["id"])
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
 
 
 PROMOTE = """mutation($s: UUID!, $y: Int!) { promoteSchool(school: $s, year: $y) { __typename
@@ -130,8 +149,7 @@ def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
     again = admin.data(PROMOTE, s=str(world.school_id), y=2026)["promoteSchool"]
     assert (again["alreadyDone"], again["moved"]) == (True, 0)
     stack.project()
-    found = {e["contractNumber"]: e for e in admin.data(ROSTER, s=str(world.school_id),
-                                                        c=None)["roster"]}  # fmt: skip
+    found = {e["contractNumber"]: e for e in roster(admin, str(world.school_id), None)}
     classes = {c: found[p.contract_number]["className"] for c, p in pupils.items()}
     assert classes == {"1А": "2А", "5Б": "6Б", "10В": "11В", "11А": "11А",
                        "Подготовительный": "Подготовительный"}  # fmt: skip
@@ -142,13 +160,26 @@ def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
 
 END = ('mutation($c: String!) { endContract(contractNumber: $c, reason: "переезд") '
        + RESULT + " }")  # fmt: skip
-REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st) {
-  contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular paid
-  payoutRef } }"""
+REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st, first: 1) {
+  edges { node { id contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular
+  paid payoutRef } } pageInfo { hasNextPage } } }"""
+
+
+def refunds(client: Client, school: str, statuses: list[str] | None) -> list[Any]:
+    page = client.data(REFUNDS, s=school, st=statuses)["refunds"]
+    assert not page["pageInfo"]["hasNextPage"]
+    found = [e["node"] for e in page["edges"]]
+    for refund in found:
+        node = client.data(REFUND_NODE, id=refund.pop("id"))["node"]
+        assert node == {"contractNumber": refund["contractNumber"]}, "refetched by its id"
+    return found
+
+
 APPROVE = "mutation($c: String!) { approveRefund(contractNumber: $c) " + RESULT + " }"
 PAY = ('mutation($c: String!, $p: String!) { payRefund(contractNumber: $c, payoutRef: $p) '
        + RESULT + " }")  # fmt: skip
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular subsidised } }"
+REFUND_NODE = "query($id: ID!) { node(id: $id) { ... on RefundCase { contractNumber } } }"
 
 
 def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack) -> None:
@@ -166,7 +197,7 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     refused = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     assert refused.decision.reason == "card_blocked", "a child who left buys nothing"
     stack.project()
-    queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
+    queue = refunds(admin, school, None)
     assert queue == [{
         "contractNumber": family.contract, "pupilStatus": "left", "refundStatus": "requested",
         "reason": "contract_ended", "feeFree": True, "requestedAmount": "41000",
@@ -178,8 +209,8 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     paid = support.data(PAY, c=family.contract, p="PO-2026-0001")["payRefund"]
     assert paid["__typename"] == "Done"
     stack.project()
-    assert admin.data(REFUNDS, s=school, st=None)["refunds"] == []
-    done = admin.data(REFUNDS, s=school, st=["paid"])["refunds"]
+    assert refunds(admin, school, None) == []
+    done = refunds(admin, school, ["paid"])
     assert [(r["paid"], r["payoutRef"], r["pupilStatus"]) for r in done] == [
         ("41000", "PO-2026-0001", "closed")
     ]
@@ -240,7 +271,7 @@ def test_a_terminated_school_leaves_its_balances_in_the_refund_queue_and_the_rep
     )["terminateSchool"]  # fmt: skip
     assert done == {"refundsOpened": 1, "closedAtZero": 1}
     stack.project()
-    queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
+    queue = refunds(admin, school, None)
     assert [(r["contractNumber"], r["refundStatus"], r["regular"]) for r in queue] == [
         (holding.contract_number, "approved", "20000")
     ]

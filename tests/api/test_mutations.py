@@ -155,9 +155,11 @@ def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="out")
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in")
     stack.project()
-    q = """query($c: String!) { attendance(contractNumber: $c) {
-      date passesIn passesOut inside lastPassAt } }"""
-    days = family.client.data(q, c=family.contract)["attendance"]
+    q = """query($c: String!) { attendance(contractNumber: $c) { edges { node {
+      id date passesIn passesOut inside lastPassAt } } } }"""
+    days = [e["node"] for e in family.client.data(q, c=family.contract)["attendance"]["edges"]]
+    node = "query($id: ID!) { node(id: $id) { ... on AttendanceDay { passesIn } } }"
+    assert family.client.data(node, id=days[0].pop("id"))["node"] == {"passesIn": 2}
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
     assert [(d["date"], d["passesIn"], d["passesOut"], d["inside"]) for d in days] == [
         (today, 2, 1, True)

@@ -5,6 +5,7 @@ to its GraphQL figures, and to the CLI's."""
 import csv
 import io
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from domain import casework
 from domain.kinds import TerminalKind
 from domain.recorded import acting_as
 from identity.service import Role
-from tests.api.stack import Stack
+from tests.api.stack import Client, Stack
 from tests.builders import meal, snack
 from tests.cli import cli
 
@@ -82,8 +83,16 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
     )
 
 
-FLEET = """query($s: UUID!) { terminals(school: $s) { terminalId kind name revoked taps
-  offlineTaps lastPostAt lastOfflineLagSeconds } }"""
+FLEET = """query($s: UUID!, $first: Int!, $after: String) {
+  terminals(school: $s, first: $first, after: $after) {
+  edges { node { id terminalId kind name revoked taps offlineTaps lastPostAt
+  lastOfflineLagSeconds } } pageInfo { hasNextPage endCursor } } }"""
+TERMINAL = """query($id: ID!) { node(id: $id) { ... on FleetTerminal { terminalId name } } }"""
+
+
+def fleet_of(client: Client, school: str) -> list[Any]:
+    """The school's terminals, a page of one at a time."""
+    return client.nodes(FLEET, "terminals", 1, s=school)
 
 
 def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps(
@@ -113,7 +122,11 @@ def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_tap
     revoke = 'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "сломан") '
     assert admin.data(revoke + RESULT + " }", t=vending)["revokeTerminal"]["__typename"] == "Done"
     stack.project()
-    fleet = {t["terminalId"]: t for t in admin.data(FLEET, s=school)["terminals"]}
+    terminals = fleet_of(admin, school)
+    assert len(terminals) > 1, "more than one page"
+    fleet = {t["terminalId"]: t for t in terminals}
+    again = admin.data(TERMINAL, id=fleet[vending]["id"])["node"]
+    assert again == {"terminalId": vending, "name": "Автомат"}
     assert (fleet[vending]["name"], fleet[vending]["revoked"]) == ("Автомат", True)
     posted = fleet[str(canteen)]
     assert (posted["taps"], posted["offlineTaps"]) == (1, 1)

@@ -4,8 +4,7 @@ import { graphql } from "../../gql";
 import { CARD_STATES, problemText } from "../../labels";
 import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
 
-// Roster fields are being added to the schema (issue 11: importRoster, roster). They are asked
-// for by name, untyped: the screen works once the server has them and says so while it does not.
+// The import is asked for by name, untyped: the screen says so while the server lacks it.
 const IMPORT = `mutation ImportRoster($school: UUID!, $csv: String!, $dryRun: Boolean!) {
   importRoster(school: $school, csv: $csv, dryRun: $dryRun) {
     __typename
@@ -13,9 +12,14 @@ const IMPORT = `mutation ImportRoster($school: UUID!, $csv: String!, $dryRun: Bo
     ... on Problem { code message }
   }
 }`;
-const ROSTER = `query Roster($school: UUID!) {
-  roster(school: $school) { contractNumber className status cards }
-}`;
+const ROSTER = graphql(`
+  query Roster($school: UUID!, $after: String) {
+    roster(school: $school, first: 100, after: $after) {
+      edges { node { id contractNumber className status cards } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
 
 const LOOKUP = graphql(`
   query AdminAccount($contract: String!) {
@@ -33,7 +37,6 @@ export function Roster({ school }: { school: string }) {
   const [report, setReport] = useState<ImportReport | null>(null);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [roster] = useQuery<{ roster: { contractNumber: string; className: string; status: string; cards: number }[] }>({ query: ROSTER, variables: { school } });
 
   async function send(dryRun: boolean) {
     setError(null);
@@ -94,21 +97,39 @@ export function Roster({ school }: { school: string }) {
         )}
       </Panel>
       <Panel title="Ученики">
-        {missingField(roster.error) ? (
-          <Unavailable what="Список учеников" needs="список учеников школы (roster)" />
-        ) : (
-          <table>
-            <thead><tr><th>Договор</th><th>Класс</th><th>Состояние</th><th className="num">Карт</th></tr></thead>
-            <tbody>
-              {(roster.data?.roster ?? []).map((r) => (
-                <tr key={r.contractNumber}><td>{r.contractNumber}</td><td>{r.className}</td><td>{r.status}</td><td className="num">{r.cards}</td></tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <RosterPages school={school} />
       </Panel>
       <AccountLookup />
     </>
+  );
+}
+
+// The roster a page at a time: each page asks from the previous page's end cursor.
+function RosterPages({ school }: { school: string }) {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  return (
+    <table>
+      <thead><tr><th>Договор</th><th>Класс</th><th>Состояние</th><th className="num">Карт</th></tr></thead>
+      {cursors.map((after, i) => (
+        <RosterPage key={after ?? ""} school={school} after={after} last={i === cursors.length - 1} more={(next) => setCursors([...cursors, next])} />
+      ))}
+    </table>
+  );
+}
+
+function RosterPage({ school, after, last, more }: { school: string; after: string | null; last: boolean; more: (after: string) => void }) {
+  const [{ data }] = useQuery({ query: ROSTER, variables: { school, after } });
+  const page = data?.roster;
+  const next = page?.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  return (
+    <tbody>
+      {(page?.edges ?? []).map(({ node: r }) => (
+        <tr key={r.id}><td>{r.contractNumber}</td><td>{r.className}</td><td>{r.status}</td><td className="num">{r.cards}</td></tr>
+      ))}
+      {last && next && (
+        <tr><td colSpan={4}><Button variant="secondary" onClick={() => more(next)}>Показать ещё</Button></td></tr>
+      )}
+    </tbody>
   );
 }
 

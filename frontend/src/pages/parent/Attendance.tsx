@@ -6,8 +6,8 @@ import { Loading, Panel } from "../../ui";
 
 const ATTENDANCE = graphql(`
   query Attendance($contract: String!, $since: Date) {
-    attendance(contractNumber: $contract, since: $since) {
-      date passesIn passesOut denied inside lastPassAt
+    attendance(contractNumber: $contract, since: $since, first: 92) {
+      edges { node { id date passesIn passesOut denied inside lastPassAt } }
     }
   }
 `);
@@ -16,7 +16,7 @@ export function Attendance({ contract }: { contract: string }) {
   const since = new Date(Date.now() - 31 * 86_400_000).toISOString().slice(0, 10);
   const [{ data, fetching }] = useQuery({ query: ATTENDANCE, variables: { contract, since } });
   if (fetching && !data) return <Loading />;
-  const days = [...(data?.attendance ?? [])].sort((a, b) => a.date.localeCompare(b.date));
+  const days = (data?.attendance.edges ?? []).map((e) => e.node).sort((a, b) => a.date.localeCompare(b.date));
   const today = days[days.length - 1];
   return (
     <>
