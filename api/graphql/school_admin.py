@@ -6,8 +6,9 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 """
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import strawberry
@@ -19,7 +20,7 @@ from api.graphql.arguments import (
     AtLeast,
     CardUid,
     ContractNumber,
-    EffectiveFrom,
+    Input,
     Reason,
     SchoolId,
     TerminalId,
@@ -27,7 +28,14 @@ from api.graphql.arguments import (
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
 from api.graphql.mutations import EMAIL, problem, recorded
-from api.graphql.payloads import command
+from api.graphql.payloads import (
+    UserError,
+    attempt,
+    command,
+    input_mutation,
+    position_of,
+    refused,
+)
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
@@ -156,6 +164,140 @@ class FleetTerminal:
     )
 
 
+async def settings_on(info: Info[Context, None], school: UUID, on: date | None) -> SchoolSettings:
+    """The settings of `school` in effect on `on` (today, school-local, when None)."""
+    services = info.context.services
+    ledger = services.ledger
+
+    def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
+        found = ledger.school(school)
+        day = on or services.now().astimezone(found.zone).date()
+        rates = dict(ledger.commission_rates)
+        now = school_settings.current(found, day, ledger.offline_cap, rates)
+        return now, school_settings.history(ledger, school), day
+
+    now, changes, day = await services.run(read)
+    return SchoolSettings(
+        school_id=school,
+        on=day,
+        meal_overdraft=Kopecks(now.meal_overdraft),
+        offline_cap=Kopecks(now.offline_cap),
+        low_balance_default=Kopecks(now.low_balance_default),
+        fee_pause_months=now.fee_pause_months,
+        weekend_days=now.weekend_days,
+        holidays=[date.fromisoformat(h) for h in now.holidays],
+        commission_rates=[
+            CommissionRate(channel=Channel(c), rate=r)
+            for c, r in sorted(now.commission_rates.items())
+        ],
+        changes=[
+            SettingChange(
+                setting=c.setting,
+                value_json=json.dumps(c.value, ensure_ascii=False, sort_keys=True),
+                effective_from=date.fromisoformat(c.effective_from),
+                actor=c.actor,
+                at=c.at,
+            )
+            for c in changes
+        ],
+    )
+
+
+@strawberry.type(description="What a change of a school setting did: the settings, or why not.")
+class SchoolSettingsPayload:
+    school_id: strawberry.Private[UUID]
+    on: strawberry.Private[date | None]
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; empty when the change was recorded."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position of the change (pass it as `atLeast` to queries)."
+    )
+
+    @strawberry.field(
+        description="The school's settings from the day the change applies; null when refused."
+    )
+    async def settings(self, info: Info[Context, None]) -> SchoolSettings | None:
+        if self.position is None:
+            return None
+        return await settings_on(info, self.school_id, self.on)
+
+
+@strawberry.input(description="A command on one school.")
+class SchoolInput:
+    school: UUID = strawberry.field(description="The school's id.")
+
+
+@strawberry.input(description="A change of a school setting from a school-local day.")
+class SchoolSettingInput(SchoolInput):
+    effective_from: date = strawberry.field(
+        description="The school-local day from which it applies (today or later)."
+    )
+
+
+@strawberry.input(description="The meal-only overdraft.")
+class SetMealOverdraftInput(SchoolSettingInput):
+    amount: Kopecks = strawberry.field(
+        description="How far below zero a meal may take the balance."
+    )
+
+
+@strawberry.input(description="The school's calendar.")
+class SetSchoolCalendarInput(SchoolSettingInput):
+    weekend_days: list[int] = strawberry.field(
+        description="ISO weekdays (1 Monday … 7 Sunday) without school."
+    )
+    holidays: list[date] = strawberry.field(description="The school's holidays.")
+
+
+@strawberry.input(description="Months without a tariff fee.")
+class SetFeePauseInput(SchoolSettingInput):
+    months: list[int] = strawberry.field(description="Months (1-12) without the tariff fee.")
+
+
+@strawberry.input(description="The commission on one top-up channel.")
+class SetCommissionRateInput(SchoolSettingInput):
+    channel: Channel = strawberry.field(description="The top-up channel the rate is for.")
+    rate: str = strawberry.field(
+        description="The share of the amount, a decimal string such as `0.025`."
+    )
+
+
+@strawberry.input(description="What a card may spend offline per day.")
+class SetOfflineCapInput(SchoolSettingInput):
+    cap: Kopecks = strawberry.field(description="The most a card may spend offline per day.")
+
+
+@strawberry.input(description="The default low-balance alert.")
+class SetLowBalanceDefaultInput(SchoolSettingInput):
+    threshold: Kopecks = strawberry.field(description="Alert below this balance.")
+
+
+@strawberry.input(description="The e-mail told of every new dispute.")
+class SetCaseworkContactInput(SchoolInput):
+    email: str = strawberry.field(description="The e-mail address (kept as personal data).")
+
+
+def setting_command(
+    name: str,
+    input_type: type[SchoolSettingInput],
+    description: str,
+    setting: Callable[[Any], str],
+    value: Callable[[Any], object],
+) -> Any:
+    """The mutation `name(input: input_type): SchoolSettingsPayload` changing `setting(input)`
+    of the input's school to `value(input)` from its `effectiveFrom`."""
+
+    async def handle(
+        info: Info[Context, None], coordinate: str, given: Any
+    ) -> SchoolSettingsPayload:
+        await perm.school(info, coordinate, given.school)
+        return await scheduled(info, given.school, setting(given), value(given),
+                               given.effective_from)  # fmt: skip
+
+    return input_mutation(name, input_type, SchoolSettingsPayload, description, handle)
+
+
 @strawberry.type
 class SchoolAdminQuery:
     @strawberry.field(description="Staff: the school's pupils by class, with who has left.")
@@ -203,41 +345,7 @@ class SchoolAdminQuery:
         ] = None,
     ) -> SchoolSettings:
         await perm.school(info, "Query.schoolSettings", school)
-        services = info.context.services
-        ledger = services.ledger
-
-        def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
-            found = ledger.school(school)
-            day = on or services.now().astimezone(found.zone).date()
-            rates = dict(ledger.commission_rates)
-            now = school_settings.current(found, day, ledger.offline_cap, rates)
-            return now, school_settings.history(ledger, school), day
-
-        now, changes, day = await services.run(read)
-        return SchoolSettings(
-            school_id=school,
-            on=day,
-            meal_overdraft=Kopecks(now.meal_overdraft),
-            offline_cap=Kopecks(now.offline_cap),
-            low_balance_default=Kopecks(now.low_balance_default),
-            fee_pause_months=now.fee_pause_months,
-            weekend_days=now.weekend_days,
-            holidays=[date.fromisoformat(h) for h in now.holidays],
-            commission_rates=[
-                CommissionRate(channel=Channel(c), rate=r)
-                for c, r in sorted(now.commission_rates.items())
-            ],
-            changes=[
-                SettingChange(
-                    setting=c.setting,
-                    value_json=json.dumps(c.value, ensure_ascii=False, sort_keys=True),
-                    effective_from=date.fromisoformat(c.effective_from),
-                    actor=c.actor,
-                    at=c.at,
-                )
-                for c in changes
-            ],
-        )
+        return await settings_on(info, school, on)
 
     @strawberry.field(
         description="Staff: the school's terminals, their last post and offline taps."
@@ -433,112 +541,65 @@ class SchoolAdminMutation:
 
     # Settings: each effective from a school-local date, today or later
 
-    @strawberry.mutation(description="School admins: the meal-only overdraft.")
-    async def set_meal_overdraft(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        amount: Annotated[
-            Kopecks,
-            strawberry.argument(description="How far below zero a meal may take the balance."),
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setMealOverdraft", school)
-        return await scheduled(info, school, school_settings.OVERDRAFT, int(amount), effective_from)
-
-    @strawberry.mutation(description="School admins: weekend days (ISO 1-7) and holidays.")
-    async def set_school_calendar(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        weekend_days: Annotated[
-            list[int],
-            strawberry.argument(description="ISO weekdays (1 Monday … 7 Sunday) without school."),
-        ],
-        holidays: Annotated[list[date], strawberry.argument(description="The school's holidays.")],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setSchoolCalendar", school)
-        value = {"weekend_days": weekend_days, "holidays": [h.isoformat() for h in holidays]}
-        return await scheduled(info, school, school_settings.CALENDAR, value, effective_from)
-
-    @strawberry.mutation(description="School admins: months without a tariff fee (summer).")
-    async def set_fee_pause(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        months: Annotated[
-            list[int], strawberry.argument(description="Months (1-12) without the tariff fee.")
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setFeePause", school)
-        return await scheduled(info, school, school_settings.FEE_PAUSE, months, effective_from)
-
-    @strawberry.mutation(description="Support: the commission on one top-up channel, e.g. 0.05.")
-    async def set_commission_rate(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        channel: Annotated[
-            Channel, strawberry.argument(description="The top-up channel the rate is for.")
-        ],
-        rate: Annotated[
-            str,
-            strawberry.argument(
-                description="The share of the amount, a decimal string such as `0.025`."
-            ),
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setCommissionRate", school)
-        setting = school_settings.commission_setting(channel.value)
-        return await scheduled(info, school, setting, rate[:20], effective_from)
-
-    @strawberry.mutation(description="School admins: what a card may spend offline per day.")
-    async def set_offline_cap(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        cap: Annotated[
-            Kopecks, strawberry.argument(description="The most a card may spend offline per day.")
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setOfflineCap", school)
-        return await scheduled(info, school, school_settings.OFFLINE_CAP, int(cap), effective_from)
-
-    @strawberry.mutation(
-        description="School admins: the low-balance alert for parents who set none themselves."
+    set_meal_overdraft = setting_command(
+        "setMealOverdraft",
+        SetMealOverdraftInput,
+        "School admins: the meal-only overdraft.",
+        lambda i: school_settings.OVERDRAFT,
+        lambda i: int(i.amount),
     )
-    async def set_low_balance_default(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        threshold: Annotated[Kopecks, strawberry.argument(description="Alert below this balance.")],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setLowBalanceDefault", school)
-        return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
-                               effective_from)  # fmt: skip
+    set_school_calendar = setting_command(
+        "setSchoolCalendar",
+        SetSchoolCalendarInput,
+        "School admins: weekend days (ISO 1-7) and holidays.",
+        lambda i: school_settings.CALENDAR,
+        lambda i: {"weekend_days": i.weekend_days, "holidays": [h.isoformat() for h in i.holidays]},
+    )
+    set_fee_pause = setting_command(
+        "setFeePause",
+        SetFeePauseInput,
+        "School admins: months without a tariff fee (summer).",
+        lambda i: school_settings.FEE_PAUSE,
+        lambda i: i.months,
+    )
+    set_commission_rate = setting_command(
+        "setCommissionRate",
+        SetCommissionRateInput,
+        "Support: the commission on one top-up channel, e.g. 0.05.",
+        lambda i: school_settings.commission_setting(i.channel.value),
+        lambda i: i.rate[:20],
+    )
+    set_offline_cap = setting_command(
+        "setOfflineCap",
+        SetOfflineCapInput,
+        "School admins: what a card may spend offline per day.",
+        lambda i: school_settings.OFFLINE_CAP,
+        lambda i: int(i.cap),
+    )
+    set_low_balance_default = setting_command(
+        "setLowBalanceDefault",
+        SetLowBalanceDefaultInput,
+        "School admins: the low-balance alert for parents who set none themselves.",
+        lambda i: school_settings.LOW_BALANCE,
+        lambda i: int(i.threshold),
+    )
 
     @strawberry.mutation(
         description="School admins: the e-mail told of every new dispute (kept as personal data)."
     )
     async def set_casework_contact(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        email: Annotated[str, strawberry.argument(description="The e-mail address.")],
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setCaseworkContact", school)
-        if not EMAIL.fullmatch(email[:300]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
+        self, info: Info[Context, None], input: Annotated[SetCaseworkContactInput, Input]
+    ) -> SchoolSettingsPayload:
+        await perm.school(info, "Mutation.setCaseworkContact", input.school)
+        if not EMAIL.fullmatch(input.email[:300]):
+            error = refused("invalid_command", "not an e-mail address", "input", "email")
+            return SchoolSettingsPayload(
+                school_id=input.school, on=None, user_errors=[error], position=None
+            )
         services = info.context.services
         subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, email=email))
-        return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
+        await services.run(lambda: services.people.put(subject, email=input.email))
+        return await scheduled(info, input.school, school_settings.CASEWORK_CONTACT, subject, None)
 
     # The fleet
 
@@ -577,7 +638,12 @@ async def scheduled(
     setting: str,
     value: object,
     effective_from: date | None,
-) -> CommandResult:
+) -> "SchoolSettingsPayload":
+    """Record the change of `setting` of `school` to `value` from `effective_from` (today
+    when None) as the viewer: the payload with the settings from that day, or why not."""
     ledger = info.context.services.ledger
-    return await recorded(info, school_settings.schedule_setting, ledger, school, setting, value,
-                          effective_from)  # fmt: skip
+    position, errors = await attempt(info, school_settings.schedule_setting, ledger, school,
+                                     setting, value, effective_from)  # fmt: skip
+    return SchoolSettingsPayload(
+        school_id=school, on=effective_from, user_errors=errors, position=position_of(position)
+    )

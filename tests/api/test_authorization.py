@@ -151,10 +151,10 @@ TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 
 
 def from_tomorrow(field: str, arguments: str) -> Operation:
-    """A school setting's mutation that takes effect tomorrow."""
+    """A school setting's mutation that takes effect tomorrow (one `input`, issue 12)."""
     return lambda o: (
-        f"mutation($s: UUID!, $d: Date!) {{ {field}(school: $s, {arguments}, "
-        "effectiveFrom: $d) { __typename } }",
+        f"mutation($s: UUID!, $d: Date!) {{ {field}(input: {{school: $s, {arguments}, "
+        "effectiveFrom: $d}) { userErrors { code } } }",
         {"s": o.school, "d": TOMORROW},
     )
 
@@ -247,8 +247,8 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.setCommissionRate": from_tomorrow("setCommissionRate", 'channel: SBP, rate: "0.01"'),
     "Mutation.setOfflineCap": from_tomorrow("setOfflineCap", 'cap: "30000"'),
     "Mutation.setLowBalanceDefault": from_tomorrow("setLowBalanceDefault", 'threshold: "5000"'),
-    "Mutation.setCaseworkContact": school_mutation(
-        "setCaseworkContact", ', email: "office@school.test"'),
+    "Mutation.setCaseworkContact": on_input(
+        "setCaseworkContact", ', email: "office@school.test"', on="s"),
     "Mutation.renameTerminal": terminal_mutation("renameTerminal", ', name: "Шкафчики"'),
     "Mutation.rotateTerminalSecret": terminal_mutation("rotateTerminalSecret"),
     "Mutation.approveRefund": account_mutation("approveRefund"),
