@@ -74,6 +74,6 @@ def input_mutation(
         info: Info[Context, None],
         input: Annotated[input_type, Input],  # type: ignore[valid-type]
     ) -> payload_type:  # type: ignore[valid-type]
-        return await handle(info, f"Mutation.{name}", input)
+        return await handle(info, f"Mutation.{name}", input)  # type: ignore[no-any-return]
 
     return strawberry.mutation(resolver=resolve, name=name, description=description)

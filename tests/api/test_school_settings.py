@@ -31,7 +31,7 @@ def test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_th
     today = datetime.now(ZONE).date()  # the travelled clock
     tomorrow = today + timedelta(days=1)
 
-    def setting(client: object, mutation: str, args: str, on: object) -> dict[str, str]:
+    def setting(client: object, mutation: str, args: str, on: object) -> dict[str, Any]:
         query = (f"mutation($s: UUID!, $d: Date!) {{ {mutation}(input: {{school: $s, {args}, "
                  f"effectiveFrom: $d}}) {RESULT} }}")  # fmt: skip
         return client.data(query, s=school, d=str(on))[mutation]  # type: ignore[attr-defined, no-any-return]
