@@ -16,39 +16,37 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError
 from api.graphql import permissions as perm
+from api.graphql.account_mutations import AccountInput, AccountPayload, account_command
 from api.graphql.arguments import (
     AtLeast,
-    CardUid,
-    ContractNumber,
     Input,
-    Reason,
     SchoolId,
     TerminalId,
 )
 from api.graphql.context import Context
 from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import EMAIL, problem, recorded
+from api.graphql.mutations import EMAIL, recorded
 from api.graphql.payloads import (
     UserError,
     attempt,
-    command,
     input_mutation,
     position_of,
     refused,
+    user_error,
 )
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
-    Done,
     Problem,
     RegisterTerminalResult,
     TerminalRegistered,
 )
 from domain import registrar, roster, school_settings
-from domain.errors import DomainError, InvalidCommandError
+from domain.errors import DomainError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
+from domain.ledger import Ledger
 from domain.roster import PHONE
 from projections.roster import fleet_of, roster_of
 
@@ -88,10 +86,17 @@ class RosterImport:
     lines: list[RosterLineReport] = strawberry.field(description="Per line.")
 
 
-RosterImportResult = Annotated[
-    RosterImport | Problem,
-    strawberry.union("RosterImportResult", description="A roster import's outcome, or refused."),
-]
+@strawberry.type(description="What a roster import did: its report, or why not.")
+class RosterImportPayload:
+    roster_import: RosterImport | None = strawberry.field(
+        description="The per-line report; null when the roster was refused as a whole."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the roster was refused as a whole; empty otherwise."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position after the import (null for a dry run or a refusal)."
+    )
 
 
 @strawberry.type(description="The outcome of promoting a school to the next year.")
@@ -105,10 +110,15 @@ class Promotion:
     )
 
 
-PromotionResult = Annotated[
-    Promotion | Problem,
-    strawberry.union("PromotionResult", description="A promotion's outcome, or refused."),
-]
+@strawberry.type(description="What a promotion did: its outcome, or why not.")
+class PromotionPayload:
+    promotion: Promotion | None = strawberry.field(description="The outcome; null when refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the promotion was refused; empty when it was done."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position after the promotion (pass it as `atLeast` to queries)."
+    )
 
 
 @strawberry.type(description="The commission on one top-up channel.")
@@ -278,6 +288,79 @@ class SetCaseworkContactInput(SchoolInput):
     email: str = strawberry.field(description="The e-mail address (kept as personal data).")
 
 
+@strawberry.input(description="A new pupil's contract.")
+class OpenContractInput(SchoolInput):
+    new_contract_number: str = strawberry.field(description="The contract number to open.")
+    class_name: str = strawberry.field(description="The pupil's class, e.g. `5А`.")
+    pupil_name: str = strawberry.field(description="The pupil's full name (personal data).")
+    parent_name: str = strawberry.field(description="The parent's full name (personal data).")
+    parent_phone: str = strawberry.field(
+        description="The parent's phone, +<10-15 digits> (personal data)."
+    )
+    card_uids: list[str] | None = strawberry.field(
+        default=None, description="UIDs of cards to issue at once (none when absent)."
+    )
+
+
+@strawberry.input(description="A class roster to check or import.")
+class ImportRosterInput(SchoolInput):
+    csv: str = strawberry.field(description="The roster: a header line, then one pupil per line.")
+    dry_run: bool = strawberry.field(
+        default=True, description="Only check every line; import nothing (the default)."
+    )
+
+
+@strawberry.input(description="The year's promotion of a school.")
+class PromoteSchoolInput(SchoolInput):
+    year: int = strawberry.field(description="The calendar year the school year starts in.")
+    final_grade: int = strawberry.field(
+        default=11, description="The school's last grade: its contracts end."
+    )
+
+
+@strawberry.input(description="A first or second card.")
+class IssueCardInput(AccountInput):
+    uid: str = strawberry.field(description="The card's UID.")
+
+
+@strawberry.input(description="A pupil's move to another class.")
+class MoveClassInput(AccountInput):
+    class_name: str = strawberry.field(description="The new class, e.g. `6Б`.")
+    reason: str = strawberry.field(default="transfer", description="Why (a transfer by default).")
+
+
+@strawberry.input(description="A pupil leaving the school.")
+class EndContractInput(AccountInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+def contract_people(
+    input: OpenContractInput,
+) -> tuple[dict[str, dict[str, str]], list[UserError]]:
+    """The pupil's and the parent's personal data, or why not (printable bounded names, a
+    phone +<10-15 digits>, at most two cards)."""
+    given: dict[str, str] = {}
+    for name, value in (
+        ("pupilName", input.pupil_name),
+        ("parentName", input.parent_name),
+        ("parentPhone", input.parent_phone),
+    ):
+        try:
+            given[name] = text(value, NAME, what=name)
+        except DomainError as error:
+            return {}, [user_error(error, ["input", name])]
+    pupil = {"name": given["pupilName"]}
+    parent = {"name": given["parentName"], "phone": given["parentPhone"]}
+    if not PHONE.fullmatch(parent["phone"]):
+        return {}, [
+            refused("invalid_command", "a phone is +<10-15 digits>", "input", "parentPhone")
+        ]
+    if len(input.card_uids or []) > 2:
+        message = "a contract starts with at most two cards"
+        return {}, [refused("invalid_command", message, "input", "cardUids")]
+    return {"pupil": pupil, "parent": parent}, []
+
+
 def setting_command(
     name: str,
     input_type: type[SchoolSettingInput],
@@ -373,10 +456,6 @@ class SchoolAdminQuery:
         ]
 
 
-def personal(**fields: str) -> dict[str, str]:
-    return {k: text(v, NAME, what=k) for k, v in fields.items()}
-
-
 @strawberry.type
 class SchoolAdminMutation:
     @strawberry.mutation(
@@ -384,160 +463,120 @@ class SchoolAdminMutation:
         "the parent's phone kept as personal data beside the ledger, and optionally the cards."
     )
     async def open_contract(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        new_contract_number: Annotated[
-            str, strawberry.argument(description="The contract number to open.")
-        ],
-        class_name: Annotated[
-            str, strawberry.argument(description="The pupil's class, e.g. `5А`.")
-        ],
-        pupil_name: Annotated[
-            str, strawberry.argument(description="The pupil's full name (personal data).")
-        ],
-        parent_name: Annotated[
-            str, strawberry.argument(description="The parent's full name (personal data).")
-        ],
-        parent_phone: Annotated[
-            str,
-            strawberry.argument(description="The parent's phone, +<10-15 digits> (personal data)."),
-        ],
-        card_uids: Annotated[
-            list[str] | None,
-            strawberry.argument(description="UIDs of cards to issue at once (none when absent)."),
-        ] = None,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.openContract", school)
+        self, info: Info[Context, None], input: Annotated[OpenContractInput, Input]
+    ) -> AccountPayload:
+        await perm.school(info, "Mutation.openContract", input.school)
         services = info.context.services
-        try:
-            pupil = personal(name=pupil_name)
-            parent = personal(name=parent_name, phone=parent_phone)
-            if not PHONE.fullmatch(parent["phone"]):
-                raise InvalidCommandError("a phone is +<10-15 digits>")
-            if len(card_uids or []) > 2:
-                raise InvalidCommandError("a contract starts with at most two cards")
-        except DomainError as error:
-            return problem(error)
-        pupil_ref, parent_ref = f"subject:{uuid4()}", f"subject:{uuid4()}"
+        people, errors = contract_people(input)
+        if errors:
+            return AccountPayload(
+                contract_number=input.new_contract_number, user_errors=errors, position=None
+            )
+        refs = {role: f"subject:{uuid4()}" for role in people}
 
         def put() -> None:
-            services.people.put(pupil_ref, **pupil)
-            services.people.put(parent_ref, **parent)
+            for role, fields in people.items():
+                services.people.put(refs[role], **fields)
 
         await services.run(put)
-        try:
-            await command(info, registrar.open_contract, services.ledger, school,
-                          new_contract_number, class_name, pupil_ref, parent_ref,
-                          list(card_uids or []))  # fmt: skip
-        except DomainError as error:
-            await services.run(lambda: [services.people.erase(r) for r in (pupil_ref, parent_ref)])
-            return problem(error)
-        at = await services.run(services.ledger.recorder.max_notification_id)
-        return Done(position=Position(at or 0))
+        _, errors = await attempt(info, registrar.open_contract, services.ledger,
+                                       input.school, input.new_contract_number,
+                                       input.class_name, refs["pupil"], refs["parent"],
+                                       list(input.card_uids or []))  # fmt: skip
+        at = None
+        if errors:
+            await services.run(lambda: [services.people.erase(r) for r in refs.values()])
+        else:
+            at = await services.run(services.ledger.recorder.max_notification_id)
+        return AccountPayload(
+            contract_number=input.new_contract_number, user_errors=errors, position=position_of(at)
+        )
 
     @strawberry.mutation(
         description="School admins: a class roster as CSV; `dryRun` (the default) checks every "
         "line and imports nothing. Each line is imported wholly or not at all."
     )
     async def import_roster(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        csv: Annotated[
-            str,
-            strawberry.argument(description="The roster: a header line, then one pupil per line."),
-        ],
-        dry_run: Annotated[
-            bool, strawberry.argument(description="Only check every line; import nothing.")
-        ] = True,
-    ) -> RosterImportResult:
-        await perm.school(info, "Mutation.importRoster", school)
+        self, info: Info[Context, None], input: Annotated[ImportRosterInput, Input]
+    ) -> RosterImportPayload:
+        await perm.school(info, "Mutation.importRoster", input.school)
         services = info.context.services
-        if len(csv) > MAX_ROSTER_TEXT:
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="the roster is too large")
-        try:
-            report = await command(info, roster.import_roster, services.ledger, school, csv,
-                                   services.people.put, services.people.erase, dry_run)  # fmt: skip
-        except DomainError as error:
-            return problem(error)
-        return RosterImport(
-            dry_run=report.dry_run,
-            accepted=report.accepted,
-            refused=report.refused,
-            lines=[
-                RosterLineReport(
-                    line=r.line,
-                    contract_number=r.contract_number,
-                    status=r.status,
-                    code=r.code,
-                    reason=r.reason,
-                )
-                for r in report.lines
-            ],
+        if len(input.csv) > MAX_ROSTER_TEXT:
+            error = refused("invalid_command", "the roster is too large", "input", "csv")
+            return RosterImportPayload(roster_import=None, user_errors=[error], position=None)
+        report, errors = await attempt(info, roster.import_roster, services.ledger, input.school,
+                                       input.csv, services.people.put, services.people.erase,
+                                       input.dry_run)  # fmt: skip
+        if report is None:
+            return RosterImportPayload(roster_import=None, user_errors=errors, position=None)
+        at = None if report.dry_run else await services.run(
+            services.ledger.recorder.max_notification_id
+        )  # fmt: skip
+        return RosterImportPayload(
+            roster_import=RosterImport(
+                dry_run=report.dry_run,
+                accepted=report.accepted,
+                refused=report.refused,
+                lines=[
+                    RosterLineReport(
+                        line=r.line,
+                        contract_number=r.contract_number,
+                        status=r.status,
+                        code=r.code,
+                        reason=r.reason,
+                    )
+                    for r in report.lines
+                ],
+            ),
+            user_errors=[],
+            position=position_of(at),
         )
 
-    @strawberry.mutation(description="School admins and support: a first or second card.")
-    async def issue_card(
-        self, info: Info[Context, None], contract_number: ContractNumber, uid: CardUid
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.issueCard", contract_number)
-        return await recorded(info, info.context.services.ledger.issue_card, ref.account_id, uid)
-
-    @strawberry.mutation(description="School admins: move a pupil to another class.")
-    async def move_class(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        class_name: Annotated[str, strawberry.argument(description="The new class, e.g. `6Б`.")],
-        reason: Annotated[
-            str, strawberry.argument(description="Why (a transfer by default).")
-        ] = "transfer",
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.moveClass", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, registrar.move_class, ledger, ref.account_id, class_name,
-                              reason[:500])  # fmt: skip
-
-    @strawberry.mutation(
-        description="School admins: the pupil leaves; cards stop and the balance's refund is "
-        "requested fee-free (approve and pay it in the refund queue)."
+    issue_card = account_command(
+        "issueCard",
+        IssueCardInput,
+        "School admins and support: a first or second card.",
+        Ledger.issue_card,
+        lambda i: (i.uid,),
     )
-    async def end_contract(
-        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.endContract", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, registrar.end_contract, ledger, ref.account_id, reason[:500])
+    move_class = account_command(
+        "moveClass",
+        MoveClassInput,
+        "School admins: move a pupil to another class.",
+        registrar.move_class,
+        lambda i: (i.class_name, i.reason[:500]),
+    )
+    end_contract = account_command(
+        "endContract",
+        EndContractInput,
+        "School admins: the pupil leaves; cards stop and the balance's refund is requested"
+        " fee-free (approve and pay it in the refund queue).",
+        registrar.end_contract,
+        lambda i: (i.reason[:500],),
+    )
 
     @strawberry.mutation(
         description="School admins: every class moves up a grade for the school year starting "
         "`year`; the final grade's contracts end. Once per year."
     )
     async def promote_school(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        year: Annotated[
-            int, strawberry.argument(description="The calendar year the school year starts in.")
-        ],
-        final_grade: Annotated[
-            int, strawberry.argument(description="The school's last grade: its contracts end.")
-        ] = 11,
-    ) -> PromotionResult:
-        await perm.school(info, "Mutation.promoteSchool", school)
-        ledger = info.context.services.ledger
-        try:
-            done = await command(info, registrar.promote_school, ledger, school, year, final_grade)
-        except DomainError as error:
-            return problem(error)
-        return Promotion(
+        self, info: Info[Context, None], input: Annotated[PromoteSchoolInput, Input]
+    ) -> PromotionPayload:
+        await perm.school(info, "Mutation.promoteSchool", input.school)
+        services = info.context.services
+        done, errors = await attempt(info, registrar.promote_school, services.ledger,
+                                     input.school, input.year, input.final_grade)  # fmt: skip
+        if done is None:
+            return PromotionPayload(promotion=None, user_errors=errors, position=None)
+        at = await services.run(services.ledger.recorder.max_notification_id)
+        promotion = Promotion(
             year=done.year,
             moved=len(done.moved),
             graduated=len(done.graduated),
             skipped=len(done.skipped),
             already_done=done.already_done,
         )
+        return PromotionPayload(promotion=promotion, user_errors=[], position=position_of(at))
 
     # Settings: each effective from a school-local date, today or later
 

@@ -228,18 +228,17 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.report": on_school("report", "csv", ", kind: TERMINALS"),
     "Query.menuFeedback": on_school("menuFeedback", "days { ratings }"),
     "Mutation.openContract": lambda o: (
-        "mutation($s: UUID!, $c: String!) { openContract(school: $s, newContractNumber: $c, "
-        'className: "1А", pupilName: "Маша", parentName: "Анна", parentPhone: "+79130000000") '
-        "{ __typename } }", {"s": o.school, "c": f"M-{uuid4().hex[:10]}"}),
+        "mutation($s: UUID!, $c: String!) { openContract(input: {school: $s, "
+        'newContractNumber: $c, className: "1А", pupilName: "Маша", parentName: "Анна", '
+        'parentPhone: "+79130000000"}) { userErrors { code } } }',
+        {"s": o.school, "c": f"M-{uuid4().hex[:10]}"}),
     "Mutation.importRoster": lambda o: (
-        "mutation($s: UUID!, $csv: String!) { importRoster(school: $s, csv: $csv) "
-        "{ __typename } }", {"s": o.school, "csv": ROSTER_CSV}),
-    "Mutation.issueCard": lambda o: (
-        "mutation($c: String!, $u: String!) { issueCard(contractNumber: $c, uid: $u) "
-        "{ __typename } }", {"c": o.contract, "u": new_uid()}),
-    "Mutation.moveClass": account_mutation("moveClass", ', className: "5Б"'),
-    "Mutation.endContract": account_mutation("endContract", ', reason: "matrix"'),
-    "Mutation.promoteSchool": school_mutation("promoteSchool", ", year: 2030"),
+        "mutation($s: UUID!, $csv: String!) { importRoster(input: {school: $s, csv: $csv}) "
+        "{ userErrors { code } } }", {"s": o.school, "csv": ROSTER_CSV}),
+    "Mutation.issueCard": lambda o: input_on_account("issueCard", o, {"uid": new_uid()}),
+    "Mutation.moveClass": on_input("moveClass", ', className: "5Б"'),
+    "Mutation.endContract": on_input("endContract", ', reason: "matrix"'),
+    "Mutation.promoteSchool": on_input("promoteSchool", ", year: 2030", on="s"),
     "Mutation.setMealOverdraft": from_tomorrow("setMealOverdraft", 'amount: "15000"'),
     "Mutation.setSchoolCalendar": from_tomorrow(
         "setSchoolCalendar", "weekendDays: [6, 7], holidays: []"),

@@ -7,10 +7,9 @@ import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
 // Roster fields are being added to the schema (issue 11: importRoster, roster). They are asked
 // for by name, untyped: the screen works once the server has them and says so while it does not.
 const IMPORT = `mutation ImportRoster($school: UUID!, $csv: String!, $dryRun: Boolean!) {
-  importRoster(school: $school, csv: $csv, dryRun: $dryRun) {
-    __typename
-    ... on RosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
-    ... on Problem { code message }
+  importRoster(input: { school: $school, csv: $csv, dryRun: $dryRun }) {
+    rosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
+    userErrors { field code message }
   }
 }`;
 const ROSTER = `query Roster($school: UUID!) {
@@ -40,9 +39,10 @@ export function Roster({ school }: { school: string }) {
     const r = await client.mutation(IMPORT, { school, csv, dryRun }).toPromise();
     if (missingField(r.error)) return setMissing(true);
     const result = r.data?.importRoster;
-    if (result?.__typename === "Problem") return setError(problemText(result));
-    if (!result) return setError("Сервер не принял файл");
-    setReport(result as ImportReport);
+    const refusal = result?.userErrors?.[0];
+    if (refusal) return setError(problemText(refusal));
+    if (!result?.rosterImport) return setError("Сервер не принял файл");
+    setReport(result.rosterImport as ImportReport);
   }
 
   return (
