@@ -13,19 +13,16 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from adapters.terminal_auth import enrol_terminal
 from api.graphql import permissions as perm
-from api.graphql.arguments import Reason, SchoolId, TerminalId
+from api.graphql.arguments import SchoolId
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, TerminalKind, convert
+from api.graphql.enums import ProblemCode, convert
 from api.graphql.payloads import command
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import (
     CommandResult,
     Done,
     Problem,
-    RegisterTerminalResult,
-    TerminalRegistered,
 )
 from domain.errors import DomainError
 
@@ -103,40 +100,3 @@ class SchoolMutation:
         ledger = info.context.services.ledger
         lines = [i.as_line() for i in items]
         return await recorded(info, ledger.publish_menu, school, date, lines)
-
-    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
-    async def register_terminal(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        kind: Annotated[TerminalKind, strawberry.argument(description="What the terminal is for.")],
-        label: Annotated[
-            str, strawberry.argument(description="Where it stands, as reports name it.")
-        ],
-    ) -> RegisterTerminalResult:
-        await perm.school(info, "Mutation.registerTerminal", school)
-        services = info.context.services
-        try:
-            terminal_id, secret = await command(
-                info,
-                enrol_terminal,
-                services.ledger,
-                services.terminal_secrets,
-                school,
-                kind.value,
-                label[:100],
-            )
-        except DomainError as error:
-            return problem(error)
-        position = await services.run(services.ledger.recorder.max_notification_id)
-        return TerminalRegistered(
-            terminal_id=terminal_id, secret=secret, position=Position(position or 0)
-        )
-
-    @strawberry.mutation(description="School admins: revoke a terminal; it is refused at once.")
-    async def revoke_terminal(
-        self, info: Info[Context, None], terminal_id: TerminalId, reason: Reason
-    ) -> CommandResult:
-        await perm.terminal(info, "Mutation.revokeTerminal", terminal_id)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.revoke_terminal, terminal_id, reason[:200])

@@ -14,18 +14,17 @@ from uuid import UUID, uuid4
 import strawberry
 from strawberry.types import Info
 
-from adapters.terminal_auth import TerminalAuthError
+from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command
 from api.graphql.arguments import (
     AtLeast,
     Input,
     SchoolId,
-    TerminalId,
 )
 from api.graphql.context import Context
-from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import EMAIL, recorded
+from api.graphql.enums import Channel, TerminalKind
+from api.graphql.mutations import EMAIL
 from api.graphql.payloads import (
     UserError,
     attempt,
@@ -36,12 +35,7 @@ from api.graphql.payloads import (
 )
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import (
-    CommandResult,
-    Problem,
-    RegisterTerminalResult,
-    TerminalRegistered,
-)
+from api.graphql.school_commands import SchoolInput, on_school
 from domain import registrar, roster, school_settings
 from domain.errors import DomainError
 from domain.fields import NAME, text
@@ -95,7 +89,7 @@ class RosterImportPayload:
         description="Why the roster was refused as a whole; empty otherwise."
     )
     position: Position | None = strawberry.field(
-        description="The ledger position after the import (null for a dry run or a refusal)."
+        description="The ledger position after the import (null when refused)."
     )
 
 
@@ -173,6 +167,99 @@ class FleetTerminal:
         description="How late that tap arrived, in seconds."
     )
 
+    @classmethod
+    def of(cls, r: dict[str, Any]) -> "FleetTerminal":
+        return cls(
+            terminal_id=r["terminal_id"],
+            kind=TerminalKind(r["kind"]),
+            name=r["label"],
+            revoked=r["revoked"],
+            registered_at=r["registered_at"],
+            last_post_at=r["last_post_at"],
+            taps=int(r["taps"]),
+            offline_taps=int(r["offline_taps"]),
+            last_offline_at=r["last_offline_at"],
+            last_offline_lag_seconds=r["last_offline_lag_seconds"],
+        )
+
+
+@strawberry.type(description="What a command on a terminal did: the terminal, or why not.")
+class TerminalPayload:
+    school_id: strawberry.Private[UUID]
+    terminal_id: UUID | None = strawberry.field(description="The terminal's id; null when refused.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The terminal's new secret, shown this once (`registerTerminal`,"
+        " `rotateTerminalSecret`); null otherwise.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the input was refused; empty when the command was recorded.",
+    )
+    position: Position | None = strawberry.field(
+        default=None,
+        description="The ledger position of the command (pass it as `atLeast` to queries).",
+    )
+
+    @strawberry.field(
+        description="The terminal once the read model has applied the command (waits a few"
+        " seconds at most); null when refused."
+    )
+    async def terminal(self, info: Info[Context, None]) -> FleetTerminal | None:
+        if self.position is None or self.terminal_id is None:
+            return None
+        await caught_up(info, ["roster"], self.position)
+        found = await info.context.services.read(fleet_of, self.school_id)
+        return next(
+            (FleetTerminal.of(r) for r in found if r["terminal_id"] == self.terminal_id), None
+        )
+
+
+@strawberry.input(description="A command on one terminal.")
+class TerminalInput:
+    terminal_id: UUID = strawberry.field(description="The terminal's id.")
+
+
+@strawberry.input(description="Where a terminal stands.")
+class RenameTerminalInput(TerminalInput):
+    name: str = strawberry.field(description="The new name.")
+
+
+@strawberry.input(description="A terminal to refuse from now on.")
+class RevokeTerminalInput(TerminalInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+@strawberry.input(description="A terminal whose secret is replaced.")
+class RotateTerminalSecretInput(TerminalInput):
+    pass
+
+
+@strawberry.input(description="A new terminal of the school.")
+class RegisterTerminalInput(SchoolInput):
+    kind: TerminalKind = strawberry.field(description="What the terminal is for.")
+    label: str = strawberry.field(description="Where it stands, as reports name it.")
+
+
+def terminal_command(
+    name: str,
+    input_type: type[TerminalInput],
+    description: str,
+    fn: Callable[..., int],
+    args: Callable[[Any], tuple[Any, ...]],
+) -> Any:
+    """The mutation `name(input: input_type): TerminalPayload` recording
+    `fn(ledger, terminal_id, *args(input))` once the viewer may act on the terminal."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> TerminalPayload:
+        school = await perm.terminal(info, coordinate, given.terminal_id)
+        ledger = info.context.services.ledger
+        at, errors = await attempt(info, fn, ledger, given.terminal_id, *args(given))
+        return TerminalPayload(school_id=school, terminal_id=given.terminal_id,
+                               user_errors=errors, position=position_of(at))  # fmt: skip
+
+    return input_mutation(name, input_type, TerminalPayload, description, handle)
+
 
 async def settings_on(info: Info[Context, None], school: UUID, on: date | None) -> SchoolSettings:
     """The settings of `school` in effect on `on` (today, school-local, when None)."""
@@ -231,11 +318,6 @@ class SchoolSettingsPayload:
         if self.position is None:
             return None
         return await settings_on(info, self.school_id, self.on)
-
-
-@strawberry.input(description="A command on one school.")
-class SchoolInput:
-    school: UUID = strawberry.field(description="The school's id.")
 
 
 @strawberry.input(description="A change of a school setting from a school-local day.")
@@ -439,21 +521,7 @@ class SchoolAdminQuery:
         await perm.school(info, "Query.terminals", school)
         await caught_up(info, ["roster"], at_least)
         found = await info.context.services.read(fleet_of, school)
-        return [
-            FleetTerminal(
-                terminal_id=r["terminal_id"],
-                kind=TerminalKind(r["kind"]),
-                name=r["label"],
-                revoked=r["revoked"],
-                registered_at=r["registered_at"],
-                last_post_at=r["last_post_at"],
-                taps=int(r["taps"]),
-                offline_taps=int(r["offline_taps"]),
-                last_offline_at=r["last_offline_at"],
-                last_offline_lag_seconds=r["last_offline_lag_seconds"],
-            )
-            for r in found
-        ]
+        return [FleetTerminal.of(r) for r in found]
 
 
 @strawberry.type
@@ -499,19 +567,16 @@ class SchoolAdminMutation:
     async def import_roster(
         self, info: Info[Context, None], input: Annotated[ImportRosterInput, Input]
     ) -> RosterImportPayload:
-        await perm.school(info, "Mutation.importRoster", input.school)
-        services = info.context.services
         if len(input.csv) > MAX_ROSTER_TEXT:
+            await perm.school(info, "Mutation.importRoster", input.school)
             error = refused("invalid_command", "the roster is too large", "input", "csv")
             return RosterImportPayload(roster_import=None, user_errors=[error], position=None)
-        report, errors = await attempt(info, roster.import_roster, services.ledger, input.school,
-                                       input.csv, services.people.put, services.people.erase,
-                                       input.dry_run)  # fmt: skip
+        people = info.context.services.people
+        report, errors, at = await on_school(info, "Mutation.importRoster", input.school,
+                                             roster.import_roster, input.csv, people.put,
+                                             people.erase, input.dry_run)  # fmt: skip
         if report is None:
             return RosterImportPayload(roster_import=None, user_errors=errors, position=None)
-        at = None if report.dry_run else await services.run(
-            services.ledger.recorder.max_notification_id
-        )  # fmt: skip
         return RosterImportPayload(
             roster_import=RosterImport(
                 dry_run=report.dry_run,
@@ -529,7 +594,7 @@ class SchoolAdminMutation:
                 ],
             ),
             user_errors=[],
-            position=position_of(at),
+            position=at,
         )
 
     issue_card = account_command(
@@ -562,13 +627,11 @@ class SchoolAdminMutation:
     async def promote_school(
         self, info: Info[Context, None], input: Annotated[PromoteSchoolInput, Input]
     ) -> PromotionPayload:
-        await perm.school(info, "Mutation.promoteSchool", input.school)
-        services = info.context.services
-        done, errors = await attempt(info, registrar.promote_school, services.ledger,
-                                     input.school, input.year, input.final_grade)  # fmt: skip
+        done, errors, at = await on_school(info, "Mutation.promoteSchool", input.school,
+                                           registrar.promote_school, input.year,
+                                           input.final_grade)  # fmt: skip
         if done is None:
             return PromotionPayload(promotion=None, user_errors=errors, position=None)
-        at = await services.run(services.ledger.recorder.max_notification_id)
         promotion = Promotion(
             year=done.year,
             moved=len(done.moved),
@@ -576,7 +639,7 @@ class SchoolAdminMutation:
             skipped=len(done.skipped),
             already_done=done.already_done,
         )
-        return PromotionPayload(promotion=promotion, user_errors=[], position=position_of(at))
+        return PromotionPayload(promotion=promotion, user_errors=[], position=at)
 
     # Settings: each effective from a school-local date, today or later
 
@@ -642,33 +705,53 @@ class SchoolAdminMutation:
 
     # The fleet
 
-    @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
-    async def rename_terminal(
-        self,
-        info: Info[Context, None],
-        terminal_id: TerminalId,
-        name: Annotated[str, strawberry.argument(description="The new name.")],
-    ) -> CommandResult:
-        await perm.terminal(info, "Mutation.renameTerminal", terminal_id)
-        ledger = info.context.services.ledger
-        return await recorded(info, rename_terminal, ledger, terminal_id, name[:200])
+    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
+    async def register_terminal(
+        self, info: Info[Context, None], input: Annotated[RegisterTerminalInput, Input]
+    ) -> TerminalPayload:
+        secrets = info.context.services.terminal_secrets
+
+        def enrol(ledger: Ledger, school: UUID, kind: str, label: str) -> tuple[UUID, str]:
+            return enrol_terminal(ledger, secrets, school, kind, label)
+
+        done, errors, at = await on_school(info, "Mutation.registerTerminal", input.school,
+                                           enrol, input.kind.value, input.label[:100])  # fmt: skip
+        terminal_id, secret = done or (None, None)
+        return TerminalPayload(school_id=input.school, terminal_id=terminal_id, secret=secret,
+                               user_errors=errors, position=at)  # fmt: skip
+
+    rename_terminal = terminal_command(
+        "renameTerminal",
+        RenameTerminalInput,
+        "School admins: where a terminal stands, as reports name it.",
+        rename_terminal,
+        lambda i: (i.name[:200],),
+    )
+    revoke_terminal = terminal_command(
+        "revokeTerminal",
+        RevokeTerminalInput,
+        "School admins: revoke a terminal; it is refused at once.",
+        Ledger.revoke_terminal,
+        lambda i: (i.reason[:200],),
+    )
 
     @strawberry.mutation(
         description="School admins: a new secret for a terminal (shown once); the old one stops."
     )
     async def rotate_terminal_secret(
-        self, info: Info[Context, None], terminal_id: TerminalId
-    ) -> RegisterTerminalResult:
-        await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
+        self, info: Info[Context, None], input: Annotated[RotateTerminalSecretInput, Input]
+    ) -> TerminalPayload:
+        terminal_id = input.terminal_id
+        school = await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
         services = info.context.services
         try:
             secret = await services.run(services.terminal_secrets.rotate, terminal_id)
         except TerminalAuthError as error:
-            return Problem(code=ProblemCode.NOT_FOUND, message=str(error))
+            problem = refused("not_found", str(error), "input", "terminalId")
+            return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
         at = await services.run(services.ledger.recorder.max_notification_id)
-        return TerminalRegistered(
-            terminal_id=terminal_id, secret=secret, position=Position(at or 0)
-        )
+        return TerminalPayload(school_id=school, terminal_id=terminal_id, secret=secret,
+                               position=position_of(at))  # fmt: skip
 
 
 async def scheduled(

@@ -290,9 +290,9 @@ MUTATIONS: dict[str, tuple[str, str]] = {
     "disputeCharge": ("parent", "mutation($c: String!, $k: String!, $t: String!) { "
                       "disputeCharge(input: {contractNumber: $c, chargeKey: $k, claim: $t}) "
                       "{ ERRORS } }"),
-    "requestRefund": ("parent", "mutation($c: String!, $t: String) { requestRefund("
-                      "contractNumber: $c, destination: BANK_DETAILS, bankDetails: $t) "
-                      "{ PROBLEM } }"),
+    "requestRefund": ("parent", "mutation($c: String!, $t: String) { requestRefund(input: "
+                      "{contractNumber: $c, destination: BANK_DETAILS, bankDetails: $t}) "
+                      "{ ERRORS } }"),
     "addRepresentative": ("parent", "mutation($c: String!, $p: String!) { addRepresentative("
                           "contractNumber: $c, phone: $p) { PROBLEM } }"),
     "grantSubsidy": ("admin", "mutation($c: String!, $t: String!, $v: Kopecks!) { grantSubsidy("
@@ -304,7 +304,8 @@ MUTATIONS: dict[str, tuple[str, str]] = {
     "publishMenu": ("admin", "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) { "
                     "publishMenu(school: $s, date: $d, items: $items) { PROBLEM } }"),
     "registerTerminal": ("admin", "mutation($s: UUID!, $k: TerminalKind!, $t: String!) { "
-                         "registerTerminal(school: $s, kind: $k, label: $t) { __typename } }"),
+                         "registerTerminal(input: {school: $s, kind: $k, label: $t}) "
+                         "{ ERRORS } }"),
 }  # fmt: skip
 
 

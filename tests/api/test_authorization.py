@@ -24,8 +24,6 @@ from tests.parents.matrix import (
     on_account,
     on_input,
     on_school,
-    school_mutation,
-    terminal_mutation,
 )
 
 # Arguments that name an object, and the scope a rule must check for them.
@@ -176,7 +174,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
     "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),
     "Mutation.rejectDispute": on_input("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
-    "Mutation.requestRefund": account_mutation("requestRefund"),
+    "Mutation.requestRefund": on_input("requestRefund"),
     "Mutation.login": lambda o: (
         'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
     "Mutation.refreshToken": lambda o: (
@@ -209,8 +207,8 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
         {"s": o.school, "d": TOMORROW}),
-    "Mutation.registerTerminal": school_mutation("registerTerminal", ', kind: LOCKER, label: "x"'),
-    "Mutation.revokeTerminal": terminal_mutation("revokeTerminal", ', reason: "test"'),
+    "Mutation.registerTerminal": on_input("registerTerminal", ', kind: LOCKER, label: "x"', on="s"),
+    "Mutation.revokeTerminal": on_input("revokeTerminal", ', reason: "test"', on="t"),
     "Mutation.grantSubsidy": lambda o: input_on_account(
         "grantSubsidy", o, {"basis": "b", "dailyAllowance": "100"}),
     "Mutation.revokeSubsidy": lambda o: input_on_account("revokeSubsidy", o, {"reason": "r"}),
@@ -248,11 +246,11 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.setLowBalanceDefault": from_tomorrow("setLowBalanceDefault", 'threshold: "5000"'),
     "Mutation.setCaseworkContact": on_input(
         "setCaseworkContact", ', email: "office@school.test"', on="s"),
-    "Mutation.renameTerminal": terminal_mutation("renameTerminal", ', name: "Шкафчики"'),
-    "Mutation.rotateTerminalSecret": terminal_mutation("rotateTerminalSecret"),
-    "Mutation.approveRefund": account_mutation("approveRefund"),
-    "Mutation.terminateSchool": school_mutation("terminateSchool", ', reason: "matrix"'),
-    "Mutation.payRefund": account_mutation("payRefund", ', payoutRef: "PO-1"'),
+    "Mutation.renameTerminal": on_input("renameTerminal", ', name: "Шкафчики"', on="t"),
+    "Mutation.rotateTerminalSecret": on_input("rotateTerminalSecret", on="t"),
+    "Mutation.approveRefund": on_input("approveRefund"),
+    "Mutation.terminateSchool": on_input("terminateSchool", ', reason: "matrix"', on="s"),
+    "Mutation.payRefund": on_input("payRefund", ', payoutRef: "PO-1"'),
     "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
     "Query.privacyRequests": on_account("privacyRequests", "status"),
     "Query.accessLog": on_account("accessLog", "actor"),

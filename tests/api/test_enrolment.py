@@ -12,7 +12,6 @@ from tests.api.stack import Stack
 from tests.builders import meal, new_uid
 from tests.cli import cli
 
-RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
 PAYLOAD = "{ userErrors { field code message } position }"  # `account` waits for projections
 IMPORT = """mutation($s: UUID!, $csv: String!, $dry: Boolean!) {
   importRoster(input: {school: $s, csv: $csv, dryRun: $dry}) {
@@ -161,9 +160,9 @@ END = ('mutation($c: String!) { endContract(input: {contractNumber: $c, reason: 
 REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st) {
   contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular paid
   payoutRef } }"""
-APPROVE = "mutation($c: String!) { approveRefund(contractNumber: $c) " + RESULT + " }"
-PAY = ('mutation($c: String!, $p: String!) { payRefund(contractNumber: $c, payoutRef: $p) '
-       + RESULT + " }")  # fmt: skip
+APPROVE = "mutation($c: String!) { approveRefund(input: {contractNumber: $c}) " + PAYLOAD + " }"
+PAY = ('mutation($c: String!, $p: String!) { payRefund(input: {contractNumber: $c, '
+       'payoutRef: $p}) ' + PAYLOAD + " }")  # fmt: skip
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular subsidised } }"
 
 
@@ -190,11 +189,13 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
         "reason": "contract_ended", "feeFree": True, "requestedAmount": "41000",
         "regular": "41000", "paid": None, "payoutRef": None,
     }]  # fmt: skip
-    assert support.data(PAY, c=family.contract, p="PO-1")["payRefund"]["code"] == "REFUND_STATE"
+    early = support.data(PAY, c=family.contract, p="PO-1")["payRefund"]
+    assert [e["code"] for e in early["userErrors"]] == ["refund_state"]
     assert admin.error_code(PAY, c=family.contract, p="PO-1") == "FORBIDDEN"
-    assert admin.data(APPROVE, c=family.contract)["approveRefund"]["__typename"] == "Done"
+    assert admin.data(APPROVE, c=family.contract)["approveRefund"]["userErrors"] == []
     paid = support.data(PAY, c=family.contract, p="PO-2026-0001")["payRefund"]
-    assert paid["__typename"] == "Done"
+    assert paid["userErrors"] == []
+    assert paid["position"]
     stack.project()
     assert admin.data(REFUNDS, s=school, st=None)["refunds"] == []
     done = admin.data(REFUNDS, s=school, st=["paid"])["refunds"]
@@ -250,13 +251,18 @@ def test_a_terminated_school_leaves_its_balances_in_the_refund_queue_and_the_rep
     school = str(world.school_id)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     assert admin.error_code(
-        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "x") { __typename } }', s=school
+        'mutation($s: UUID!) { terminateSchool(input: {school: $s, reason: "x"}) { position } }',
+        s=school,
     ) == "FORBIDDEN"  # fmt: skip
     done = support.data(
-        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "договор расторгнут") {'
-        " ... on Termination { refundsOpened closedAtZero } } }", s=school,
+        'mutation($s: UUID!) { terminateSchool(input: {school: $s, reason: "договор расторгнут"})'
+        " { termination { refundsOpened closedAtZero } userErrors { code } position } }",
+        s=school,
     )["terminateSchool"]  # fmt: skip
-    assert done == {"refundsOpened": 1, "closedAtZero": 1}
+    assert (done["termination"], done["userErrors"]) == (
+        {"refundsOpened": 1, "closedAtZero": 1}, [],
+    )  # fmt: skip
+    assert done["position"]
     stack.project()
     queue = admin.data(REFUNDS, s=school, st=None)["refunds"]
     assert [(r["contractNumber"], r["refundStatus"], r["regular"]) for r in queue] == [

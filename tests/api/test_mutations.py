@@ -192,17 +192,20 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
 def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
     world = stack.school()
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
-    q = """mutation($s: UUID!) { registerTerminal(school: $s, kind: CANTEEN_POS, label: "буфет 2") {
-      __typename ... on TerminalRegistered { terminalId secret position }
-      ... on Problem { code } } }"""
+    q = """mutation($s: UUID!) { registerTerminal(input: {school: $s, kind: CANTEEN_POS,
+      label: "буфет 2"}) { terminalId secret position userErrors { code } } }"""
     registered = admin.data(q, s=str(world.school_id))["registerTerminal"]
-    assert registered["__typename"] == "TerminalRegistered"
+    assert registered["userErrors"] == []
+    assert registered["position"]
     assert len(registered["secret"]) >= 32
     terminal_id = registered["terminalId"]
     school = stack.ledger.school(world.school_id)
     assert str(school.terminal(__import__("uuid").UUID(terminal_id))["kind"]) == "canteen_pos"
-    revoke = mutation("$t: UUID!", 'revokeTerminal(terminalId: $t, reason: "stolen")')
-    done(admin.data(revoke, t=terminal_id)["revokeTerminal"])
+    revoke = """mutation($t: UUID!) { revokeTerminal(input: {terminalId: $t, reason: "stolen"})
+      { terminalId userErrors { code } position } }"""
+    revoked = admin.data(revoke, t=terminal_id)["revokeTerminal"]
+    assert (revoked["terminalId"], revoked["userErrors"]) == (terminal_id, [])
+    assert revoked["position"]
     school = stack.ledger.school(world.school_id)
     assert school.terminal(__import__("uuid").UUID(terminal_id))["revoked"]
 
