@@ -204,8 +204,8 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.leaveMenuFeedback": lambda o: input_on_account(
         "leaveMenuFeedback", o, {"date": "2026-11-20", "rating": 5}),
     "Mutation.publishMenu": lambda o: (
-        "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
-        '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
+        "mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: "
+        '[{code: "TEA", name: "Чай", price: "1500"}]}) { userErrors { code } } }',
         {"s": o.school, "d": TOMORROW}),
     "Mutation.registerTerminal": on_input("registerTerminal", ', kind: LOCKER, label: "x"', on="s"),
     "Mutation.revokeTerminal": on_input("revokeTerminal", ', reason: "test"', on="t"),

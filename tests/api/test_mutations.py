@@ -169,11 +169,13 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
     family = stack.family(world)
     operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
     day = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
-    q = f"""mutation($s: UUID!, $d: Date!) {{ publishMenu(school: $s, date: $d, items: [
-      {{code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
-        nutrition: {{kcal: 210}}}},
-      {{code: "TEA", name: "Чай", price: "1500"}}]) {{ {DONE} }} }}"""
-    position = done(operator.data(q, s=str(world.school_id), d=day)["publishMenu"])
+    q = """mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: [
+      {code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
+        nutrition: {kcal: 210}},
+      {code: "TEA", name: "Чай", price: "1500"}]}) { userErrors { code } position } }"""
+    published = operator.data(q, s=str(world.school_id), d=day)["publishMenu"]
+    assert published["userErrors"] == []
+    position = published["position"]
     stack.project()
     read = """query($s: UUID!, $d: Date!, $atLeast: Position) {
       menu(school: $s, date: $d, atLeast: $atLeast) {
@@ -186,7 +188,8 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
          "nutrition": {"kcal": None}},
     ]  # fmt: skip
     bad = operator.data(q.replace('"6500"', '"-1"'), s=str(world.school_id), d=day)["publishMenu"]
-    assert bad["__typename"] == "Problem"
+    assert [e["code"] for e in bad["userErrors"]] == ["invalid_amount"]
+    assert bad["position"] is None
 
 
 def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
