@@ -17,9 +17,10 @@ from domain.consent import PARENT, check_version
 from domain.errors import CardStateError, InvalidCommandError
 from domain.fields import CODE, text
 from domain.kinds import CardState, Channel, TerminalKind
-from domain.ledger import Ledger, TopUpResult
+from domain.ledger import Ledger
 from domain.recorded import acting_as
 from domain.tap import normalise_uid
+from domain.top_up_commands import TopUpResult
 from identity.kiosk_pins import KioskPins, PinError
 from privacy.office import PrivacyOffice
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from adapters import metrics
 from domain.errors import DomainError
-from domain.ledger import Ledger, TapResult
+from domain.group_commit import TapResult
+from domain.ledger import Ledger
 from domain.tap import TapRequest
 
 

@@ -16,7 +16,8 @@ from domain.errors import InvalidCommandError, NotFoundError
 from domain.fees import check_period, first_day, quote_fee
 from domain.index import Index, index_id
 from domain.kinds import Channel
-from domain.ledger import Ledger, TopUpResult
+from domain.ledger import Ledger
+from domain.top_up_commands import TopUpResult
 
 
 class UnknownAutopaymentError(NotFoundError):

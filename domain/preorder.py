@@ -10,38 +10,38 @@ to what it paid), once: the account's own state says which lines are still open,
 cancellation of the same lines finds nothing left to refund. A pre-order nobody collected is
 not refunded (the kitchen cooked it).
 
-The `PreOrderBook` of a school and a date lists every pre-order booked for it and the
-school's cancellations. Placing a pre-order saves the account and the book together, so a
-pre-order and a cancellation of its day (or dish) cannot pass each other: whichever saves
-second conflicts and is decided again.
+This module holds the decisions (the rules of placing, cancelling and serving); the events
+and the account's pre-orders they keep are in `domain/preorder_events.py`, the school's book
+of a day in `domain/preorder_book.py`, the commands over the `Ledger` in
+`domain/preorders.py`.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
-
-from eventsourcing.utils import register_topic
 
 from domain import school_settings
 from domain.account import Account
-from domain.account.state import AccountState
-from domain.account.taps import TapEvent
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError, NotFoundError
 from domain.fields import CODE, REASON, check_count, text
 from domain.kinds import Outcome, TerminalKind
+from domain.preorder_events import (
+    PLACED,
+    PreOrderCancelled,
+    PreOrderPlaced,
+    PreOrderServed,
+    open_on,
+    preorders_of,
+)
 from domain.purchase import Item, split_payment
-from domain.recorded import Recorded, derived_id
 from domain.school import School
 from domain.tap import TapContext, TapDecision
 
 MAX_LINES = 10  # dishes per pre-order
 MAX_PORTIONS = 5  # of one dish
 HORIZON = timedelta(days=31)  # how far ahead a meal may be pre-ordered
-KEPT = timedelta(days=62)  # pre-orders an account remembers, back from its newest meal date
-PLACED, SERVED, CANCELLED = "placed", "served", "cancelled"
-BY_PARENT, BY_SCHOOL = "parent", "school"
 
 
 class PreOrderClosedError(ConflictError):
@@ -62,226 +62,12 @@ class PreOrderStateError(ConflictError):
     code = "preorder_state"
 
 
-class MealCancelledError(ConflictError):
-    """The school cancelled this day, or this dish on it."""
-
-    code = "meal_cancelled"
-
-
 class UnknownPreOrderError(NotFoundError):
     code = "unknown_preorder"
 
 
 class NoMenuError(NotFoundError):
     code = "no_menu"
-
-
-# The account's events
-
-
-class PreOrderPlaced(Account.Event):
-    TOPIC = "infoshkola.account.PreOrderPlaced"
-    preorder_id: str
-    school_id: UUID
-    meal_date: str  # school-local ISO date of the meal
-    items: list[dict[str, Any]]  # code, name, price, quantity, meal: from the menu
-    amount: int
-    from_regular: int
-    from_subsidised: int
-    cutoff_at: datetime  # until when the parent may still cancel it (UTC)
-
-    def apply(self, a: Account) -> None:
-        a.regular -= self.from_regular
-        a.subsidised -= self.from_subsidised
-        kept = (date.fromisoformat(self.meal_date) - KEPT).isoformat()
-        orders = {k: v for k, v in preorders_of(a).items() if v["meal_date"] >= kept}
-        orders[self.preorder_id] = {
-            "meal_date": self.meal_date,
-            "items": self.items,
-            "amount": self.amount,
-            "refunded": 0,
-            "reason": None,
-            "lines": {i["code"]: dict(i) for i in self.items},
-            "subsidised_left": self.from_subsidised,  # what a refund returns there first
-            "cutoff_at": self.cutoff_at.isoformat(),
-            "status": PLACED,
-        }
-        a.preorders = orders  # type: ignore[attr-defined]
-
-
-class PreOrderCancelled(Account.Event):
-    """Lines of a pre-order cancelled (by the parent before the cut-off, or by the school),
-    and their price credited back."""
-
-    TOPIC = "infoshkola.account.PreOrderCancelled"
-    preorder_id: str
-    meal_date: str
-    items: list[dict[str, Any]]  # the lines cancelled
-    by: str  # "parent" or "school"
-    reason: str
-    to_regular: int
-    to_subsidised: int
-
-    def apply(self, a: Account) -> None:
-        a.regular += self.to_regular
-        a.subsidised += self.to_subsidised
-        orders = after_lines(a, self.preorder_id, self.items, CANCELLED, self.to_subsidised)
-        order = orders.get(self.preorder_id)
-        if order is not None:
-            refunded = order["refunded"] + self.to_regular + self.to_subsidised
-            orders[self.preorder_id] = {**order, "refunded": refunded, "reason": self.reason}
-        a.preorders = orders  # type: ignore[attr-defined]
-
-
-class PreOrderServed(TapEvent, Account.Event):
-    """The canteen's till served pre-ordered lines: no money moves (paid at order)."""
-
-    TOPIC = "infoshkola.account.PreOrderServed"
-    preorder_id: str
-    meal_date: str
-    items: list[dict[str, Any]]  # the lines served
-    amount: int  # what they cost when ordered (paid then)
-    terminal_kind: str
-
-    def apply(self, a: AccountState) -> None:
-        a.preorders = after_lines(a, self.preorder_id, self.items, SERVED, 0)  # type: ignore[attr-defined]
-
-
-for _event in (PreOrderPlaced, PreOrderCancelled, PreOrderServed):
-    register_topic(_event.TOPIC, _event)
-
-
-def preorders_of(a: AccountState) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = a.__dict__.get("preorders", {})
-    return found
-
-
-def after_lines(
-    a: AccountState,
-    preorder_id: str,
-    items: Sequence[Mapping[str, Any]],
-    done: str,
-    subsidised: int,
-) -> dict[str, dict[str, Any]]:
-    """The account's pre-orders with `items` taken off the open lines of one of them."""
-    orders = dict(preorders_of(a))
-    order = orders.get(preorder_id)
-    if order is None:
-        return orders
-    lines = {code: dict(line) for code, line in order["lines"].items()}
-    for item in items:
-        line = lines.get(item["code"])
-        if line is not None:
-            line["quantity"] -= item["quantity"]
-            if line["quantity"] <= 0:
-                del lines[item["code"]]
-    status = order["status"] if lines else done
-    left = order["subsidised_left"] - subsidised
-    orders[preorder_id] = {**order, "lines": lines, "status": status, "subsidised_left": left}
-    return orders
-
-
-def open_on(a: Account, day: date) -> tuple[str, dict[str, Any]] | None:
-    """The child's pre-order for `day` with lines still to serve, if any."""
-    for preorder_id, order in preorders_of(a).items():
-        if order["meal_date"] == day.isoformat() and order["status"] == PLACED:
-            return preorder_id, order
-    return None
-
-
-# The book of a school's day
-
-
-def book_id(school_id: UUID, meal_date: date) -> UUID:
-    return derived_id("preorder-book", school_id, meal_date.isoformat())
-
-
-class PreOrderBook(Recorded):
-    TOPIC = "infoshkola.preorder.PreOrderBook"
-
-    class Opened(Recorded.Created):
-        TOPIC = "infoshkola.preorder.Opened"
-        school_id: UUID
-        meal_date: str
-
-        def apply(self, book: "PreOrderBook") -> None:
-            book.school_id, book.meal_date = self.school_id, self.meal_date
-            book.entries, book.cancelled_day, book.cancelled_codes = [], False, []
-            book.reason = ""
-
-    class Booked(Recorded.Event):
-        TOPIC = "infoshkola.preorder.Booked"
-        account_id: UUID
-        preorder_id: str
-        codes: list[str]
-
-        def apply(self, book: "PreOrderBook") -> None:
-            entry = {"account_id": str(self.account_id), "preorder_id": self.preorder_id}
-            book.entries = [*book.entries, {**entry, "codes": self.codes}]
-
-    class ServiceCancelled(Recorded.Event):
-        """The school cancels the day (`codes` empty) or these dishes on it."""
-
-        TOPIC = "infoshkola.preorder.ServiceCancelled"
-        codes: list[str]
-        reason: str
-
-        def apply(self, book: "PreOrderBook") -> None:
-            book.cancelled_day = book.cancelled_day or not self.codes
-            book.cancelled_codes = sorted({*book.cancelled_codes, *self.codes})
-            book.reason = self.reason
-
-    if TYPE_CHECKING:  # state assigned by the events' apply methods
-        school_id: UUID
-        meal_date: str
-        entries: list[dict[str, Any]]
-        cancelled_day: bool
-        cancelled_codes: list[str]
-        reason: str  # of the latest cancellation: what the refunds say
-
-    @classmethod
-    def open(cls, school_id: UUID, meal_date: date) -> "PreOrderBook":
-        return cls._create(
-            cls.Opened,
-            id=book_id(school_id, meal_date),
-            school_id=school_id,
-            meal_date=meal_date.isoformat(),
-        )
-
-    def cancelled(self, codes: Sequence[str]) -> list[str]:
-        """Which of `codes` the school has cancelled (all of them once the day is)."""
-        return list(codes) if self.cancelled_day else sorted(set(codes) & {*self.cancelled_codes})
-
-    def book(self, account_id: UUID, preorder_id: str, codes: Sequence[str]) -> None:
-        if self.cancelled(codes):
-            raise MealCancelledError(
-                f"the school cancelled {', '.join(self.cancelled(codes))} on {self.meal_date}"
-            )
-        self.trigger_event(
-            self.Booked, account_id=account_id, preorder_id=preorder_id, codes=list(codes)
-        )
-
-    def cancel(self, codes: Sequence[str], reason: str) -> bool:
-        """Record the cancellation; False when it was already recorded (nothing new)."""
-        reason = text(reason, REASON, what="why the meals are cancelled")
-        clean = sorted({text(c, CODE, what="a cancelled dish's code") for c in codes})
-        if self.cancelled_day or (clean and set(clean) <= set(self.cancelled_codes)):
-            return False
-        self.trigger_event(self.ServiceCancelled, codes=clean, reason=reason)
-        return True
-
-    def affected(self) -> list[tuple[UUID, str, list[str]]]:
-        """(account, pre-order, cancelled codes) of every booked pre-order the school's
-        cancellations touch."""
-        found = []
-        for entry in self.entries:
-            codes = self.cancelled(entry["codes"])
-            if codes:
-                found.append((UUID(entry["account_id"]), entry["preorder_id"], codes))
-        return found
-
-
-# Rules
 
 
 def cutoff_for(school: School, meal_date: date) -> datetime:

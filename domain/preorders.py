@@ -1,4 +1,5 @@
-"""Commands of pre-orders (rules in `domain.preorder`), over the `Ledger`.
+"""Commands of pre-orders (rules in `domain.preorder`, events in `domain.preorder_events`),
+over the `Ledger`.
 
 Placing saves the account (paid now) and the school's book of the day together. A parent's
 cancellation refunds before the cut-off and is refused after it. The school's cancellation of
@@ -19,16 +20,14 @@ from domain.fields import check_date
 from domain.ledger import Ledger
 from domain.menu import Menu, menu_id
 from domain.preorder import (
-    BY_PARENT,
-    BY_SCHOOL,
     HORIZON,
     NoMenuError,
-    PreOrderBook,
     PreOrderClosedError,
     PreOrderStateError,
     UnknownPreOrderError,
-    book_id,
 )
+from domain.preorder_book import PreOrderBook, book_id
+from domain.preorder_events import BY_PARENT, BY_SCHOOL, PLACED, preorders_of
 from domain.school import School
 
 
@@ -95,10 +94,10 @@ class PreOrders:
 
         def attempt() -> int:
             account = ledger.account(account_id)
-            order = rules.preorders_of(account).get(preorder_id)
+            order = preorders_of(account).get(preorder_id)
             if order is None:
                 raise UnknownPreOrderError(f"no pre-order {preorder_id[:64]} on this account")
-            if order["status"] != rules.PLACED:
+            if order["status"] != PLACED:
                 raise PreOrderStateError(f"the pre-order is already {order['status']}")
             cutoff = datetime.fromisoformat(order["cutoff_at"])
             if ledger.clock() >= cutoff:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain import preorder, transfer
+from domain import preorder_events, transfer
 from domain.account import Account
 
 
@@ -307,9 +307,9 @@ def _transfer_received(e: Any) -> Movement:
 
 
 MOVEMENTS.update({
-    preorder.PreOrderPlaced: _preorder_placed,
-    preorder.PreOrderCancelled: _preorder_cancelled,
-    preorder.PreOrderServed: _preorder_served,
+    preorder_events.PreOrderPlaced: _preorder_placed,
+    preorder_events.PreOrderCancelled: _preorder_cancelled,
+    preorder_events.PreOrderServed: _preorder_served,
     transfer.TransferSent: _transfer_sent,
     transfer.TransferReceived: _transfer_received,
 })  # fmt: skip

@@ -13,8 +13,8 @@ from uuid import UUID
 import psycopg
 from psycopg import Cursor
 
-from domain.preorder import CANCELLED, PLACED, SERVED, PreOrderCancelled, PreOrderPlaced
-from domain.preorder import PreOrderServed as Served
+from domain.preorder_events import CANCELLED, PLACED, SERVED, PreOrderCancelled, PreOrderPlaced
+from domain.preorder_events import PreOrderServed as Served
 from projections import rows
 from projections.base import Projection, Tables, Tracked
 from projections.directory import Directory

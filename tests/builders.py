@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from domain.group_commit import TapResult
 from domain.kinds import TerminalKind
-from domain.ledger import Ledger, TapResult
+from domain.ledger import Ledger
 from domain.tap import TapRequest
 
 _counter = itertools.count(1)

@@ -27,7 +27,7 @@ from domain.fees import next_period, period_of
 from domain.ledger import Ledger
 from domain.notifications import EMAIL, channels_for
 from domain.preferences import wanted
-from domain.preorder import PreOrderBook
+from domain.preorder_book import PreOrderBook
 from domain.school import School
 from workers.casework_messages import staff_dispute_text
 from workers.messages import Text, autopay_failed_text, low_balance_text, text_for

@@ -3,12 +3,13 @@
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain import preorder, transfer
+from domain import transfer
 from domain.account import Account
 from domain.autopay import Autopayment
 from domain.fees import first_day
 from domain.money import rubles
 from domain.notifications import INFO, SERVICE
+from domain.preorder_events import BY_SCHOOL, PreOrderCancelled
 from workers.casework_messages import casework_text  # disputes and refunds (issue 7)
 from workers.texts import Text, local
 
@@ -88,7 +89,7 @@ def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
 def plan_text(event: Any, account: Account) -> Text | None:
     """A school's cancellation of a pre-ordered meal, and money from a sibling's account."""
     acc, balance = account.contract_number, rubles(account.regular)
-    if isinstance(event, preorder.PreOrderCancelled) and event.by == preorder.BY_SCHOOL:
+    if isinstance(event, PreOrderCancelled) and event.by == BY_SCHOOL:
         day = ".".join(reversed(event.meal_date.split("-")))
         items = ", ".join(str(i["name"]) for i in event.items)
         back = rubles(event.to_regular + event.to_subsidised)

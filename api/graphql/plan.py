@@ -17,6 +17,7 @@ from api.graphql.payloads import UserError, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
 from domain import preorder as rules
 from domain import school_settings
+from domain.preorder_events import preorders_of
 from domain.preorders import PreOrders
 from projections.preorders import list_preorders, portions
 
@@ -68,7 +69,7 @@ class PreOrder:
 
     @classmethod
     def of(cls, preorder_id: str, o: dict[str, Any]) -> "PreOrder":
-        """From the account's state (`domain.preorder`) or a `preorders` row."""
+        """From the account's state (`domain.preorder_events`) or a `preorders` row."""
         open_items = o["open_items"] if "open_items" in o else list(o["lines"].values())
         cutoff = o["cutoff_at"]
         return cls(
@@ -166,7 +167,7 @@ async def preorder_payload(
         return PreOrderPayload(pre_order=None, user_errors=errors, position=None)
     services = info.context.services
     account = await services.run(services.ledger.account, account_id)
-    found = rules.preorders_of(account)[preorder_id]
+    found = preorders_of(account)[preorder_id]
     return PreOrderPayload(
         pre_order=PreOrder.of(preorder_id, found), user_errors=[], position=position_of(position)
     )

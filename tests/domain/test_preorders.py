@@ -9,7 +9,7 @@ import time_machine
 from domain import school_settings
 from domain.errors import DomainError
 from domain.ledger import Ledger
-from domain.preorder import preorders_of
+from domain.preorder_events import preorders_of
 from domain.preorders import PreOrders
 from tests.builders import SchoolWorld, meal, snack
 from tests.clock import SWEEP_ZONE

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from domain.errors import DomainError, UnknownTerminalError
-from domain.ledger import Ledger, TapResult
+from domain.group_commit import TapResult
+from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
 from tests.builders import SchoolWorld, meal, new_school

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.postgres import eventsourcing_env
-from domain.ledger import Ledger, PendingTap, TapResult
+from domain.group_commit import PendingTap, TapResult
+from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
 from tests.builders import Pupil, SchoolWorld, meal

@@ -3,7 +3,9 @@ refunds): the workers make the refunds, once."""
 
 from datetime import datetime, timedelta
 
-from domain.preorder import BY_SCHOOL, PreOrderBook, book_id, cancel, preorders_of
+from domain.preorder import cancel
+from domain.preorder_book import PreOrderBook, book_id
+from domain.preorder_events import BY_SCHOOL, preorders_of
 from domain.preorders import PreOrders
 from tests.builders import new_school
 from tests.clock import SWEEP_ZONE

@@ -11,8 +11,10 @@ import { Notifications } from "./Notifications";
 import { Protection } from "./Protection";
 import { MenuToday } from "./MenuToday";
 import { Overview } from "./Overview";
+import { PreOrders } from "./PreOrders";
 import { ACCOUNT, LOGOUT } from "./queries";
 import { Settings } from "./Settings";
+import { SiblingTransfer } from "./SiblingTransfer";
 import { Statement } from "./Statement";
 
 export function LogoutButton() {
@@ -37,12 +39,14 @@ const TABS: [string, string][] = [
   ["statement", "Выписка"],
   ["attendance", "Посещения"],
   ["menu", "Меню"],
+  ["preorder", "Предзаказ"],
   ["protection", "Запреты"],
   ["autopay", "Автоплатёж"],
   ["notifications", "Уведомления"],
   ["casework", "Споры и история"],
   ["settings", "Настройки"],
 ];
+const SIBLING_TABS: [string, string][] = [["transfer", "Перевод между детьми"]]; // two or more children
 
 export function Cabinet({ session, path }: { session: Session; path: string }) {
   const [, , contract, tab = ""] = path.split("/");
@@ -66,7 +70,7 @@ export function Cabinet({ session, path }: { session: Session; path: string }) {
   const number = decodeURIComponent(contract);
   const access = contracts.find((c) => c.contractNumber === number)?.access ?? "READ";
   const base = `/cabinet/${encodeURIComponent(number)}`;
-  const items = TABS.map(([t, text]) => [t ? `${base}/${t}` : base, text] as [string, string]);
+  const items = [...TABS, ...(contracts.length > 1 ? SIBLING_TABS : [])].map(([t, text]) => [t ? `${base}/${t}` : base, text] as [string, string]);
   return (
     <Layout title={`Договор № ${number}`} actions={<LogoutButton />}>
       {contracts.length > 1 && <p><Link to="/cabinet">← Все дети</Link></p>}
@@ -77,6 +81,8 @@ export function Cabinet({ session, path }: { session: Session; path: string }) {
       {tab === "attendance" && <Attendance contract={number} />}
       {tab === "menu" && <MenuToday contract={number} manage={access === "MANAGE"} />}
       {tab === "settings" && <Settings contract={number} manage={access === "MANAGE"} />}
+      {tab === "preorder" && <PreOrders contract={number} manage={access === "MANAGE"} />}
+      {tab === "transfer" && access === "MANAGE" && <SiblingTransfer contract={number} siblings={contracts.map((c) => c.contractNumber)} />}
       {tab === "protection" && <Protection contract={number} manage={access === "MANAGE"} />}
       {tab === "autopay" && <Autopay contract={number} manage={access === "MANAGE"} />}
       {tab === "notifications" && <Notifications contract={number} manage={access === "MANAGE"} />}
