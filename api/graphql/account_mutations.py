@@ -17,7 +17,14 @@ from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
 from api.graphql.mutations import EMAIL, PHONE
-from api.graphql.payloads import UserError, attempt, position_of, refused, user_error
+from api.graphql.payloads import (
+    UserError,
+    attempt,
+    input_mutation,
+    position_of,
+    refused,
+    user_error,
+)
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import Account
@@ -177,14 +184,10 @@ def account_command(
     """The mutation `name(input: input_type): AccountPayload` recording
     `fn(ledger, account_id, *args(input))` through `on_account`."""
 
-    async def resolve(
-        info: Info[Context, None],
-        input: Annotated[input_type, Input],  # type: ignore[valid-type]
-    ) -> AccountPayload:
-        given: AccountInput = input
-        return await on_account(info, f"Mutation.{name}", given.contract_number, fn, *args(given))
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> AccountPayload:
+        return await on_account(info, coordinate, given.contract_number, fn, *args(given))
 
-    return strawberry.mutation(resolver=resolve, name=name, description=description)
+    return input_mutation(name, input_type, AccountPayload, description, handle)
 
 
 @strawberry.type

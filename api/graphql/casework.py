@@ -14,12 +14,11 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountInput, account_command
-from api.graphql.arguments import ContractNumber
+from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, on_account
+from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
-from api.graphql.mutations import problem, recorded
+from api.graphql.payloads import user_error
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import CommandResult
 from audit.history import audit_trail, export_text
 from domain import casework
 from domain.errors import DomainError
@@ -149,6 +148,17 @@ class RejectDisputeInput(AccountInput):
     reason: str = strawberry.field(description="Why it stands (the parent is told).")
 
 
+@strawberry.input(description="A refund of the balance.")
+class RequestRefundInput(AccountInput):
+    destination: RefundDestination = strawberry.field(
+        default=RefundDestination.ORIGINAL_METHOD, description="Where the money goes."
+    )
+    bank_details: str | None = strawberry.field(
+        default=None,
+        description="Bank details for `BANK_DETAILS` (kept as personal data, never in the ledger).",
+    )
+
+
 @strawberry.type
 class CaseworkMutation:
     dispute_charge = account_command(
@@ -178,36 +188,23 @@ class CaseworkMutation:
         "details (kept as personal data, never in the ledger)."
     )
     async def request_refund(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        destination: Annotated[
-            RefundDestination, strawberry.argument(description="Where the money goes.")
-        ] = RefundDestination.ORIGINAL_METHOD,
-        bank_details: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Bank details for `BANK_DETAILS` (kept as personal data, never in"
-                " the ledger)."
-            ),
-        ] = None,
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.requestRefund", contract_number)
+        self, info: Info[Context, None], input: Annotated[RequestRefundInput, Input]
+    ) -> AccountPayload:
+        coordinate = "Mutation.requestRefund"
+        ref = await perm.account(info, coordinate, input.contract_number)
         services = info.context.services
         destination_ref = ""
-        if destination == RefundDestination.BANK_DETAILS:
+        if input.destination == RefundDestination.BANK_DETAILS:
             try:  # personal data, kept beside the ledger: printable and bounded all the same
-                details = text(bank_details or "", REASON, what="the bank details")
+                details = text(input.bank_details or "", REASON, what="the bank details")
             except DomainError as error:
-                return problem(error)
+                return AccountPayload(
+                    contract_number=ref.contract_number,
+                    user_errors=[user_error(error, ["input", "bankDetails"])],
+                    position=None,
+                )
             destination_ref = f"subject:{uuid4()}"
             subject = destination_ref
             await services.run(lambda: services.people.put(subject, bank_details=details))
-        return await recorded(
-            info,
-            casework.request_refund,
-            services.ledger,
-            ref.account_id,
-            destination.value,
-            destination_ref,
-        )
+        return await on_account(info, coordinate, input.contract_number, casework.request_refund,
+                                input.destination.value, destination_ref)  # fmt: skip

@@ -16,13 +16,14 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
+from api.graphql.account_mutations import AccountInput, account_command
 from api.graphql.arguments import (
     After,
     AtLeast,
     ChargeKey,
     ContractNumber,
     First,
-    Reason,
+    Input,
     SchoolId,
     Since,
     Until,
@@ -30,12 +31,11 @@ from api.graphql.arguments import (
 from api.graphql.connections import connection, decode_key, page_size, school_nodes
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.mutations import problem, recorded
-from api.graphql.payloads import command
+from api.graphql.payloads import UserError
 from api.graphql.queries import caught_up, date_range
 from api.graphql.readmodels import school_today
-from api.graphql.scalars import Kopecks
-from api.graphql.types import CommandResult, Problem
+from api.graphql.scalars import Kopecks, Position
+from api.graphql.school_commands import SchoolInput, on_school
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
@@ -225,10 +225,35 @@ class Termination:
     closed_at_zero: int = strawberry.field(description="Accounts closed at a zero balance.")
 
 
-TerminationResult = Annotated[
-    Termination | Problem,
-    strawberry.union("TerminationResult", description="A termination's outcome, or refused."),
-]
+@strawberry.type(description="What a school's termination did: its outcome, or why not.")
+class TerminationPayload:
+    termination: Termination | None = strawberry.field(
+        description="The outcome; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the termination was refused; empty when it was done."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position after it (pass it as `atLeast` to queries)."
+    )
+
+
+@strawberry.input(description="A requested refund to approve.")
+class ApproveRefundInput(AccountInput):
+    pass
+
+
+@strawberry.input(description="The payout of an approved refund.")
+class PayRefundInput(AccountInput):
+    payout_ref: str = strawberry.field(description="The bank's reference of the payout.")
+    close: bool = strawberry.field(
+        default=True, description="Close the account once paid when the pupil has left."
+    )
+
+
+@strawberry.input(description="A school leaving the operator.")
+class TerminateSchoolInput(SchoolInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
 
 
 def kopecks(value: int | None) -> Kopecks | None:
@@ -347,48 +372,34 @@ class CaseworkQueueQuery:
 
 @strawberry.type
 class CaseworkQueueMutation:
-    @strawberry.mutation(description="School admins and support: approve a requested refund.")
-    async def approve_refund(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.approveRefund", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, casework.approve_refund, ledger, ref.account_id)
+    approve_refund = account_command(
+        "approveRefund",
+        ApproveRefundInput,
+        "School admins and support: approve a requested refund.",
+        casework.approve_refund,
+        lambda i: (),
+    )
+    pay_refund = account_command(
+        "payRefund",
+        PayRefundInput,
+        "Support: record the payout of an approved refund (the account ends at zero, and is"
+        " closed when the pupil has left).",
+        casework.pay_refund,
+        lambda i: (i.payout_ref[:128], i.close),
+    )
 
     @strawberry.mutation(
         description="Support: the school leaves the operator; every account's refund is "
         "opened fee-free and approved (or the account closed at zero). Safe to repeat."
     )
     async def terminate_school(
-        self, info: Info[Context, None], school: SchoolId, reason: Reason
-    ) -> TerminationResult:
-        await perm.school(info, "Mutation.terminateSchool", school)
-        ledger = info.context.services.ledger
-        try:
-            done = await command(info, casework.terminate_contract, ledger, school, reason[:500])
-        except DomainError as error:
-            return problem(error)
-        return Termination(
-            refunds_opened=len(done.refunds_opened), closed_at_zero=len(done.closed_at_zero)
-        )
-
-    @strawberry.mutation(
-        description="Support: record the payout of an approved refund (the account ends at "
-        "zero, and is closed when the pupil has left)."
-    )
-    async def pay_refund(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        payout_ref: Annotated[
-            str, strawberry.argument(description="The bank's reference of the payout.")
-        ],
-        close: Annotated[
-            bool,
-            strawberry.argument(description="Close the account once paid when the pupil has left."),
-        ] = True,
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.payRefund", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, casework.pay_refund, ledger, ref.account_id, payout_ref[:128],
-                              close)  # fmt: skip
+        self, info: Info[Context, None], input: Annotated[TerminateSchoolInput, Input]
+    ) -> TerminationPayload:
+        done, errors, at = await on_school(info, "Mutation.terminateSchool", input.school,
+                                           casework.terminate_contract,
+                                           input.reason[:500])  # fmt: skip
+        termination = None
+        if done is not None:
+            opened, closed = len(done.refunds_opened), len(done.closed_at_zero)
+            termination = Termination(refunds_opened=opened, closed_at_zero=closed)
+        return TerminationPayload(termination=termination, user_errors=errors, position=at)

@@ -5,29 +5,32 @@ pass it as `atLeast` to a query) or `Problem { code, message }` for a refused co
 Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …).
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from adapters.terminal_auth import enrol_terminal
-from api.graphql import permissions as perm
-from api.graphql.arguments import Reason, SchoolId, TerminalId
+from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, TerminalKind, convert
-from api.graphql.payloads import command
+from api.graphql.enums import ProblemCode, convert
+from api.graphql.payloads import UserError, command
+from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
+from api.graphql.school_commands import SchoolInput, on_school
 from api.graphql.types import (
     CommandResult,
     Done,
+    Menu,
+    MenuItem,
     Problem,
-    RegisterTerminalResult,
-    TerminalRegistered,
 )
 from domain.errors import DomainError
+from domain.ledger import Ledger
+from projections.menus import get_menu
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
@@ -84,59 +87,44 @@ class MenuItemInput:
         }
 
 
+@strawberry.input(description="A day's menu of one school.")
+class PublishMenuInput(SchoolInput):
+    date: dt.date = strawberry.field(description="The school-local date the menu is for.")
+    items: list[MenuItemInput] = strawberry.field(
+        description="The menu's items, in the order shown."
+    )
+
+
+@strawberry.type(description="What publishing a menu did: the menu, or why not.")
+class MenuPayload:
+    school_id: strawberry.Private[UUID]
+    date: strawberry.Private[dt.date]
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the menu was refused; empty when it was published."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position of the menu (pass it as `atLeast` to queries)."
+    )
+
+    @strawberry.field(
+        description="The menu once the read model has applied it (waits a few seconds at"
+        " most); null when refused."
+    )
+    async def menu(self, info: Info[Context, None]) -> Menu | None:
+        if self.position is None:
+            return None
+        await caught_up(info, ["menus"], self.position)
+        items = await info.context.services.read(get_menu, self.school_id, self.date)
+        return Menu(school_id=self.school_id, date=self.date, items=[MenuItem.of(i) for i in items])
+
+
 @strawberry.type
 class SchoolMutation:
     @strawberry.mutation(description="Canteen operators and school admins: a day's menu.")
     async def publish_menu(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        date: Annotated[
-            date, strawberry.argument(description="The school-local date the menu is for.")
-        ],
-        items: Annotated[
-            list[MenuItemInput],
-            strawberry.argument(description="The menu's items, in the order shown."),
-        ],
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.publishMenu", school)
-        ledger = info.context.services.ledger
-        lines = [i.as_line() for i in items]
-        return await recorded(info, ledger.publish_menu, school, date, lines)
-
-    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
-    async def register_terminal(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        kind: Annotated[TerminalKind, strawberry.argument(description="What the terminal is for.")],
-        label: Annotated[
-            str, strawberry.argument(description="Where it stands, as reports name it.")
-        ],
-    ) -> RegisterTerminalResult:
-        await perm.school(info, "Mutation.registerTerminal", school)
-        services = info.context.services
-        try:
-            terminal_id, secret = await command(
-                info,
-                enrol_terminal,
-                services.ledger,
-                services.terminal_secrets,
-                school,
-                kind.value,
-                label[:100],
-            )
-        except DomainError as error:
-            return problem(error)
-        position = await services.run(services.ledger.recorder.max_notification_id)
-        return TerminalRegistered(
-            terminal_id=terminal_id, secret=secret, position=Position(position or 0)
-        )
-
-    @strawberry.mutation(description="School admins: revoke a terminal; it is refused at once.")
-    async def revoke_terminal(
-        self, info: Info[Context, None], terminal_id: TerminalId, reason: Reason
-    ) -> CommandResult:
-        await perm.terminal(info, "Mutation.revokeTerminal", terminal_id)
-        ledger = info.context.services.ledger
-        return await recorded(info, ledger.revoke_terminal, terminal_id, reason[:200])
+        self, info: Info[Context, None], input: Annotated[PublishMenuInput, Input]
+    ) -> MenuPayload:
+        lines = [i.as_line() for i in input.items]
+        _, errors, at = await on_school(info, "Mutation.publishMenu", input.school,
+                                        Ledger.publish_menu, input.date, lines)  # fmt: skip
+        return MenuPayload(school_id=input.school, date=input.date, user_errors=errors, position=at)

@@ -2,12 +2,13 @@
 argument, a payload with the changed object, `userErrors` for refused input, and the ledger
 `position` to read one's own writes. A refusal is data, never a GraphQL error."""
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.scalars import Position
 from domain.errors import DomainError
@@ -57,3 +58,22 @@ async def attempt(
 
 def position_of(value: int | None) -> Position | None:
     return Position(value) if value else None
+
+
+def input_mutation(
+    name: str,
+    input_type: type,
+    payload_type: type,
+    description: str,
+    handle: Callable[[Info[Context, None], str, Any], Awaitable[Any]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type`, answered by
+    `handle(info, "Mutation.<name>", input)` (the coordinate names its rule in permissions)."""
+
+    async def resolve(
+        info: Info[Context, None],
+        input: Annotated[input_type, Input],  # type: ignore[valid-type]
+    ) -> payload_type:  # type: ignore[valid-type]
+        return await handle(info, f"Mutation.{name}", input)  # type: ignore[no-any-return]
+
+    return strawberry.mutation(resolver=resolve, name=name, description=description)

@@ -6,7 +6,7 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -15,37 +15,36 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from adapters.terminal_auth import TerminalAuthError
+from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
+from api.graphql.account_mutations import AccountInput, AccountPayload, account_command
 from api.graphql.arguments import (
     After,
     AtLeast,
-    CardUid,
-    ContractNumber,
-    EffectiveFrom,
     First,
-    Reason,
+    Input,
     SchoolId,
-    TerminalId,
 )
 from api.graphql.connections import connection, decode_key, page_size, school_nodes
 from api.graphql.context import Context
-from api.graphql.enums import Channel, ProblemCode, TerminalKind
-from api.graphql.mutations import EMAIL, problem, recorded
-from api.graphql.payloads import command
+from api.graphql.enums import Channel, TerminalKind
+from api.graphql.mutations import EMAIL
+from api.graphql.payloads import (
+    UserError,
+    attempt,
+    input_mutation,
+    position_of,
+    refused,
+    user_error,
+)
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.types import (
-    CommandResult,
-    Done,
-    Problem,
-    RegisterTerminalResult,
-    TerminalRegistered,
-)
+from api.graphql.school_commands import SchoolInput, on_school
 from domain import registrar, roster, school_settings
-from domain.errors import DomainError, InvalidCommandError
+from domain.errors import DomainError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
+from domain.ledger import Ledger
 from domain.roster import PHONE
 from projections.roster import fleet_page, fleet_terminal, roster_entry, roster_page
 
@@ -109,10 +108,17 @@ class RosterImport:
     lines: list[RosterLineReport] = strawberry.field(description="Per line.")
 
 
-RosterImportResult = Annotated[
-    RosterImport | Problem,
-    strawberry.union("RosterImportResult", description="A roster import's outcome, or refused."),
-]
+@strawberry.type(description="What a roster import did: its report, or why not.")
+class RosterImportPayload:
+    roster_import: RosterImport | None = strawberry.field(
+        description="The per-line report; null when the roster was refused as a whole."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the roster was refused as a whole; empty otherwise."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position after the import (null when refused)."
+    )
 
 
 @strawberry.type(description="The outcome of promoting a school to the next year.")
@@ -126,10 +132,15 @@ class Promotion:
     )
 
 
-PromotionResult = Annotated[
-    Promotion | Problem,
-    strawberry.union("PromotionResult", description="A promotion's outcome, or refused."),
-]
+@strawberry.type(description="What a promotion did: its outcome, or why not.")
+class PromotionPayload:
+    promotion: Promotion | None = strawberry.field(description="The outcome; null when refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the promotion was refused; empty when it was done."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position after the promotion (pass it as `atLeast` to queries)."
+    )
 
 
 @strawberry.type(description="The commission on one top-up channel.")
@@ -211,6 +222,284 @@ class FleetTerminal(relay.Node):
         return await school_nodes(info, node_ids, fleet_terminal, "Query.terminals", cls.of)
 
 
+@strawberry.type(description="What a command on a terminal did: the terminal, or why not.")
+class TerminalPayload:
+    school_id: strawberry.Private[UUID]
+    terminal_id: UUID | None = strawberry.field(description="The terminal's id; null when refused.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The terminal's new secret, shown this once (`registerTerminal`,"
+        " `rotateTerminalSecret`); null otherwise.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the input was refused; empty when the command was recorded.",
+    )
+    position: Position | None = strawberry.field(
+        default=None,
+        description="The ledger position of the command (pass it as `atLeast` to queries).",
+    )
+
+    @strawberry.field(
+        description="The terminal once the read model has applied the command (waits a few"
+        " seconds at most); null when refused."
+    )
+    async def terminal(self, info: Info[Context, None]) -> FleetTerminal | None:
+        if self.position is None or self.terminal_id is None:
+            return None
+        await caught_up(info, ["roster"], self.position)
+        found = await info.context.services.read(fleet_terminal, str(self.terminal_id))
+        return FleetTerminal.of(found) if found is not None else None
+
+
+@strawberry.input(description="A command on one terminal.")
+class TerminalInput:
+    terminal_id: UUID = strawberry.field(description="The terminal's id.")
+
+
+@strawberry.input(description="Where a terminal stands.")
+class RenameTerminalInput(TerminalInput):
+    name: str = strawberry.field(description="The new name.")
+
+
+@strawberry.input(description="A terminal to refuse from now on.")
+class RevokeTerminalInput(TerminalInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+@strawberry.input(description="A terminal whose secret is replaced.")
+class RotateTerminalSecretInput(TerminalInput):
+    pass
+
+
+@strawberry.input(description="A new terminal of the school.")
+class RegisterTerminalInput(SchoolInput):
+    kind: TerminalKind = strawberry.field(description="What the terminal is for.")
+    label: str = strawberry.field(description="Where it stands, as reports name it.")
+
+
+def terminal_command(
+    name: str,
+    input_type: type[TerminalInput],
+    description: str,
+    fn: Callable[..., int],
+    args: Callable[[Any], tuple[Any, ...]],
+) -> Any:
+    """The mutation `name(input: input_type): TerminalPayload` recording
+    `fn(ledger, terminal_id, *args(input))` once the viewer may act on the terminal."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> TerminalPayload:
+        school = await perm.terminal(info, coordinate, given.terminal_id)
+        ledger = info.context.services.ledger
+        at, errors = await attempt(info, fn, ledger, given.terminal_id, *args(given))
+        return TerminalPayload(school_id=school, terminal_id=given.terminal_id,
+                               user_errors=errors, position=position_of(at))  # fmt: skip
+
+    return input_mutation(name, input_type, TerminalPayload, description, handle)
+
+
+async def settings_on(info: Info[Context, None], school: UUID, on: date | None) -> SchoolSettings:
+    """The settings of `school` in effect on `on` (today, school-local, when None)."""
+    services = info.context.services
+    ledger = services.ledger
+
+    def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
+        found = ledger.school(school)
+        day = on or services.now().astimezone(found.zone).date()
+        rates = dict(ledger.commission_rates)
+        now = school_settings.current(found, day, ledger.offline_cap, rates)
+        return now, school_settings.history(ledger, school), day
+
+    now, changes, day = await services.run(read)
+    return SchoolSettings(
+        school_id=school,
+        on=day,
+        meal_overdraft=Kopecks(now.meal_overdraft),
+        offline_cap=Kopecks(now.offline_cap),
+        low_balance_default=Kopecks(now.low_balance_default),
+        fee_pause_months=now.fee_pause_months,
+        weekend_days=now.weekend_days,
+        holidays=[date.fromisoformat(h) for h in now.holidays],
+        commission_rates=[
+            CommissionRate(channel=Channel(c), rate=r)
+            for c, r in sorted(now.commission_rates.items())
+        ],
+        changes=[
+            SettingChange(
+                setting=c.setting,
+                value_json=json.dumps(c.value, ensure_ascii=False, sort_keys=True),
+                effective_from=date.fromisoformat(c.effective_from),
+                actor=c.actor,
+                at=c.at,
+            )
+            for c in changes
+        ],
+    )
+
+
+@strawberry.type(description="What a change of a school setting did: the settings, or why not.")
+class SchoolSettingsPayload:
+    school_id: strawberry.Private[UUID]
+    on: strawberry.Private[date | None]
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; empty when the change was recorded."
+    )
+    position: Position | None = strawberry.field(
+        description="The ledger position of the change (pass it as `atLeast` to queries)."
+    )
+
+    @strawberry.field(
+        description="The school's settings from the day the change applies; null when refused."
+    )
+    async def settings(self, info: Info[Context, None]) -> SchoolSettings | None:
+        if self.position is None:
+            return None
+        return await settings_on(info, self.school_id, self.on)
+
+
+@strawberry.input(description="A change of a school setting from a school-local day.")
+class SchoolSettingInput(SchoolInput):
+    effective_from: date = strawberry.field(
+        description="The school-local day from which it applies (today or later)."
+    )
+
+
+@strawberry.input(description="The meal-only overdraft.")
+class SetMealOverdraftInput(SchoolSettingInput):
+    amount: Kopecks = strawberry.field(
+        description="How far below zero a meal may take the balance."
+    )
+
+
+@strawberry.input(description="The school's calendar.")
+class SetSchoolCalendarInput(SchoolSettingInput):
+    weekend_days: list[int] = strawberry.field(
+        description="ISO weekdays (1 Monday … 7 Sunday) without school."
+    )
+    holidays: list[date] = strawberry.field(description="The school's holidays.")
+
+
+@strawberry.input(description="Months without a tariff fee.")
+class SetFeePauseInput(SchoolSettingInput):
+    months: list[int] = strawberry.field(description="Months (1-12) without the tariff fee.")
+
+
+@strawberry.input(description="The commission on one top-up channel.")
+class SetCommissionRateInput(SchoolSettingInput):
+    channel: Channel = strawberry.field(description="The top-up channel the rate is for.")
+    rate: str = strawberry.field(
+        description="The share of the amount, a decimal string such as `0.025`."
+    )
+
+
+@strawberry.input(description="What a card may spend offline per day.")
+class SetOfflineCapInput(SchoolSettingInput):
+    cap: Kopecks = strawberry.field(description="The most a card may spend offline per day.")
+
+
+@strawberry.input(description="The default low-balance alert.")
+class SetLowBalanceDefaultInput(SchoolSettingInput):
+    threshold: Kopecks = strawberry.field(description="Alert below this balance.")
+
+
+@strawberry.input(description="The e-mail told of every new dispute.")
+class SetCaseworkContactInput(SchoolInput):
+    email: str = strawberry.field(description="The e-mail address (kept as personal data).")
+
+
+@strawberry.input(description="A new pupil's contract.")
+class OpenContractInput(SchoolInput):
+    new_contract_number: str = strawberry.field(description="The contract number to open.")
+    class_name: str = strawberry.field(description="The pupil's class, e.g. `5А`.")
+    pupil_name: str = strawberry.field(description="The pupil's full name (personal data).")
+    parent_name: str = strawberry.field(description="The parent's full name (personal data).")
+    parent_phone: str = strawberry.field(
+        description="The parent's phone, +<10-15 digits> (personal data)."
+    )
+    card_uids: list[str] | None = strawberry.field(
+        default=None, description="UIDs of cards to issue at once (none when absent)."
+    )
+
+
+@strawberry.input(description="A class roster to check or import.")
+class ImportRosterInput(SchoolInput):
+    csv: str = strawberry.field(description="The roster: a header line, then one pupil per line.")
+    dry_run: bool = strawberry.field(
+        default=True, description="Only check every line; import nothing (the default)."
+    )
+
+
+@strawberry.input(description="The year's promotion of a school.")
+class PromoteSchoolInput(SchoolInput):
+    year: int = strawberry.field(description="The calendar year the school year starts in.")
+    final_grade: int = strawberry.field(
+        default=11, description="The school's last grade: its contracts end."
+    )
+
+
+@strawberry.input(description="A first or second card.")
+class IssueCardInput(AccountInput):
+    uid: str = strawberry.field(description="The card's UID.")
+
+
+@strawberry.input(description="A pupil's move to another class.")
+class MoveClassInput(AccountInput):
+    class_name: str = strawberry.field(description="The new class, e.g. `6Б`.")
+    reason: str = strawberry.field(default="transfer", description="Why (a transfer by default).")
+
+
+@strawberry.input(description="A pupil leaving the school.")
+class EndContractInput(AccountInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+def contract_people(
+    input: OpenContractInput,
+) -> tuple[dict[str, dict[str, str]], list[UserError]]:
+    """The pupil's and the parent's personal data, or why not (printable bounded names, a
+    phone +<10-15 digits>, at most two cards)."""
+    given: dict[str, str] = {}
+    for name, value in (
+        ("pupilName", input.pupil_name),
+        ("parentName", input.parent_name),
+        ("parentPhone", input.parent_phone),
+    ):
+        try:
+            given[name] = text(value, NAME, what=name)
+        except DomainError as error:
+            return {}, [user_error(error, ["input", name])]
+    pupil = {"name": given["pupilName"]}
+    parent = {"name": given["parentName"], "phone": given["parentPhone"]}
+    if not PHONE.fullmatch(parent["phone"]):
+        return {}, [
+            refused("invalid_command", "a phone is +<10-15 digits>", "input", "parentPhone")
+        ]
+    if len(input.card_uids or []) > 2:
+        message = "a contract starts with at most two cards"
+        return {}, [refused("invalid_command", message, "input", "cardUids")]
+    return {"pupil": pupil, "parent": parent}, []
+
+
+def setting_command(
+    name: str,
+    input_type: type[SchoolSettingInput],
+    description: str,
+    setting: Callable[[Any], str],
+    value: Callable[[Any], object],
+) -> Any:
+    """The mutation `name(input: input_type): SchoolSettingsPayload` changing `setting(input)`
+    of the input's school to `value(input)` from its `effectiveFrom`."""
+
+    async def handle(
+        info: Info[Context, None], coordinate: str, given: Any
+    ) -> SchoolSettingsPayload:
+        await perm.school(info, coordinate, given.school)
+        return await scheduled(info, given.school, setting(given), value(given),
+                               given.effective_from)  # fmt: skip
+
+    return input_mutation(name, input_type, SchoolSettingsPayload, description, handle)
+
+
 @strawberry.type
 class SchoolAdminQuery:
     @strawberry.field(
@@ -259,41 +548,7 @@ class SchoolAdminQuery:
         ] = None,
     ) -> SchoolSettings:
         await perm.school(info, "Query.schoolSettings", school)
-        services = info.context.services
-        ledger = services.ledger
-
-        def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
-            found = ledger.school(school)
-            day = on or services.now().astimezone(found.zone).date()
-            rates = dict(ledger.commission_rates)
-            now = school_settings.current(found, day, ledger.offline_cap, rates)
-            return now, school_settings.history(ledger, school), day
-
-        now, changes, day = await services.run(read)
-        return SchoolSettings(
-            school_id=school,
-            on=day,
-            meal_overdraft=Kopecks(now.meal_overdraft),
-            offline_cap=Kopecks(now.offline_cap),
-            low_balance_default=Kopecks(now.low_balance_default),
-            fee_pause_months=now.fee_pause_months,
-            weekend_days=now.weekend_days,
-            holidays=[date.fromisoformat(h) for h in now.holidays],
-            commission_rates=[
-                CommissionRate(channel=Channel(c), rate=r)
-                for c, r in sorted(now.commission_rates.items())
-            ],
-            changes=[
-                SettingChange(
-                    setting=c.setting,
-                    value_json=json.dumps(c.value, ensure_ascii=False, sort_keys=True),
-                    effective_from=date.fromisoformat(c.effective_from),
-                    actor=c.actor,
-                    at=c.at,
-                )
-                for c in changes
-            ],
-        )
+        return await settings_on(info, school, on)
 
     @strawberry.field(
         description="Staff: the school's terminals by name, their last post and offline taps, a"
@@ -319,10 +574,6 @@ class SchoolAdminQuery:
         )
 
 
-def personal(**fields: str) -> dict[str, str]:
-    return {k: text(v, NAME, what=k) for k, v in fields.items()}
-
-
 @strawberry.type
 class SchoolAdminMutation:
     @strawberry.mutation(
@@ -330,299 +581,227 @@ class SchoolAdminMutation:
         "the parent's phone kept as personal data beside the ledger, and optionally the cards."
     )
     async def open_contract(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        new_contract_number: Annotated[
-            str, strawberry.argument(description="The contract number to open.")
-        ],
-        class_name: Annotated[
-            str, strawberry.argument(description="The pupil's class, e.g. `5А`.")
-        ],
-        pupil_name: Annotated[
-            str, strawberry.argument(description="The pupil's full name (personal data).")
-        ],
-        parent_name: Annotated[
-            str, strawberry.argument(description="The parent's full name (personal data).")
-        ],
-        parent_phone: Annotated[
-            str,
-            strawberry.argument(description="The parent's phone, +<10-15 digits> (personal data)."),
-        ],
-        card_uids: Annotated[
-            list[str] | None,
-            strawberry.argument(description="UIDs of cards to issue at once (none when absent)."),
-        ] = None,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.openContract", school)
+        self, info: Info[Context, None], input: Annotated[OpenContractInput, Input]
+    ) -> AccountPayload:
+        await perm.school(info, "Mutation.openContract", input.school)
         services = info.context.services
-        try:
-            pupil = personal(name=pupil_name)
-            parent = personal(name=parent_name, phone=parent_phone)
-            if not PHONE.fullmatch(parent["phone"]):
-                raise InvalidCommandError("a phone is +<10-15 digits>")
-            if len(card_uids or []) > 2:
-                raise InvalidCommandError("a contract starts with at most two cards")
-        except DomainError as error:
-            return problem(error)
-        pupil_ref, parent_ref = f"subject:{uuid4()}", f"subject:{uuid4()}"
+        people, errors = contract_people(input)
+        if errors:
+            return AccountPayload(
+                contract_number=input.new_contract_number, user_errors=errors, position=None
+            )
+        refs = {role: f"subject:{uuid4()}" for role in people}
 
         def put() -> None:
-            services.people.put(pupil_ref, **pupil)
-            services.people.put(parent_ref, **parent)
+            for role, fields in people.items():
+                services.people.put(refs[role], **fields)
 
         await services.run(put)
-        try:
-            await command(info, registrar.open_contract, services.ledger, school,
-                          new_contract_number, class_name, pupil_ref, parent_ref,
-                          list(card_uids or []))  # fmt: skip
-        except DomainError as error:
-            await services.run(lambda: [services.people.erase(r) for r in (pupil_ref, parent_ref)])
-            return problem(error)
-        at = await services.run(services.ledger.recorder.max_notification_id)
-        return Done(position=Position(at or 0))
+        _, errors = await attempt(info, registrar.open_contract, services.ledger,
+                                       input.school, input.new_contract_number,
+                                       input.class_name, refs["pupil"], refs["parent"],
+                                       list(input.card_uids or []))  # fmt: skip
+        at = None
+        if errors:
+            await services.run(lambda: [services.people.erase(r) for r in refs.values()])
+        else:
+            at = await services.run(services.ledger.recorder.max_notification_id)
+        return AccountPayload(
+            contract_number=input.new_contract_number, user_errors=errors, position=position_of(at)
+        )
 
     @strawberry.mutation(
         description="School admins: a class roster as CSV; `dryRun` (the default) checks every "
         "line and imports nothing. Each line is imported wholly or not at all."
     )
     async def import_roster(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        csv: Annotated[
-            str,
-            strawberry.argument(description="The roster: a header line, then one pupil per line."),
-        ],
-        dry_run: Annotated[
-            bool, strawberry.argument(description="Only check every line; import nothing.")
-        ] = True,
-    ) -> RosterImportResult:
-        await perm.school(info, "Mutation.importRoster", school)
-        services = info.context.services
-        if len(csv) > MAX_ROSTER_TEXT:
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="the roster is too large")
-        try:
-            report = await command(info, roster.import_roster, services.ledger, school, csv,
-                                   services.people.put, services.people.erase, dry_run)  # fmt: skip
-        except DomainError as error:
-            return problem(error)
-        return RosterImport(
-            dry_run=report.dry_run,
-            accepted=report.accepted,
-            refused=report.refused,
-            lines=[
-                RosterLineReport(
-                    line=r.line,
-                    contract_number=r.contract_number,
-                    status=r.status,
-                    code=r.code,
-                    reason=r.reason,
-                )
-                for r in report.lines
-            ],
+        self, info: Info[Context, None], input: Annotated[ImportRosterInput, Input]
+    ) -> RosterImportPayload:
+        if len(input.csv) > MAX_ROSTER_TEXT:
+            await perm.school(info, "Mutation.importRoster", input.school)
+            error = refused("invalid_command", "the roster is too large", "input", "csv")
+            return RosterImportPayload(roster_import=None, user_errors=[error], position=None)
+        people = info.context.services.people
+        report, errors, at = await on_school(info, "Mutation.importRoster", input.school,
+                                             roster.import_roster, input.csv, people.put,
+                                             people.erase, input.dry_run)  # fmt: skip
+        if report is None:
+            return RosterImportPayload(roster_import=None, user_errors=errors, position=None)
+        return RosterImportPayload(
+            roster_import=RosterImport(
+                dry_run=report.dry_run,
+                accepted=report.accepted,
+                refused=report.refused,
+                lines=[
+                    RosterLineReport(
+                        line=r.line,
+                        contract_number=r.contract_number,
+                        status=r.status,
+                        code=r.code,
+                        reason=r.reason,
+                    )
+                    for r in report.lines
+                ],
+            ),
+            user_errors=[],
+            position=at,
         )
 
-    @strawberry.mutation(description="School admins and support: a first or second card.")
-    async def issue_card(
-        self, info: Info[Context, None], contract_number: ContractNumber, uid: CardUid
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.issueCard", contract_number)
-        return await recorded(info, info.context.services.ledger.issue_card, ref.account_id, uid)
-
-    @strawberry.mutation(description="School admins: move a pupil to another class.")
-    async def move_class(
-        self,
-        info: Info[Context, None],
-        contract_number: ContractNumber,
-        class_name: Annotated[str, strawberry.argument(description="The new class, e.g. `6Б`.")],
-        reason: Annotated[
-            str, strawberry.argument(description="Why (a transfer by default).")
-        ] = "transfer",
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.moveClass", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, registrar.move_class, ledger, ref.account_id, class_name,
-                              reason[:500])  # fmt: skip
-
-    @strawberry.mutation(
-        description="School admins: the pupil leaves; cards stop and the balance's refund is "
-        "requested fee-free (approve and pay it in the refund queue)."
+    issue_card = account_command(
+        "issueCard",
+        IssueCardInput,
+        "School admins and support: a first or second card.",
+        Ledger.issue_card,
+        lambda i: (i.uid,),
     )
-    async def end_contract(
-        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.endContract", contract_number)
-        ledger = info.context.services.ledger
-        return await recorded(info, registrar.end_contract, ledger, ref.account_id, reason[:500])
+    move_class = account_command(
+        "moveClass",
+        MoveClassInput,
+        "School admins: move a pupil to another class.",
+        registrar.move_class,
+        lambda i: (i.class_name, i.reason[:500]),
+    )
+    end_contract = account_command(
+        "endContract",
+        EndContractInput,
+        "School admins: the pupil leaves; cards stop and the balance's refund is requested"
+        " fee-free (approve and pay it in the refund queue).",
+        registrar.end_contract,
+        lambda i: (i.reason[:500],),
+    )
 
     @strawberry.mutation(
         description="School admins: every class moves up a grade for the school year starting "
         "`year`; the final grade's contracts end. Once per year."
     )
     async def promote_school(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        year: Annotated[
-            int, strawberry.argument(description="The calendar year the school year starts in.")
-        ],
-        final_grade: Annotated[
-            int, strawberry.argument(description="The school's last grade: its contracts end.")
-        ] = 11,
-    ) -> PromotionResult:
-        await perm.school(info, "Mutation.promoteSchool", school)
-        ledger = info.context.services.ledger
-        try:
-            done = await command(info, registrar.promote_school, ledger, school, year, final_grade)
-        except DomainError as error:
-            return problem(error)
-        return Promotion(
+        self, info: Info[Context, None], input: Annotated[PromoteSchoolInput, Input]
+    ) -> PromotionPayload:
+        done, errors, at = await on_school(info, "Mutation.promoteSchool", input.school,
+                                           registrar.promote_school, input.year,
+                                           input.final_grade)  # fmt: skip
+        if done is None:
+            return PromotionPayload(promotion=None, user_errors=errors, position=None)
+        promotion = Promotion(
             year=done.year,
             moved=len(done.moved),
             graduated=len(done.graduated),
             skipped=len(done.skipped),
             already_done=done.already_done,
         )
+        return PromotionPayload(promotion=promotion, user_errors=[], position=at)
 
     # Settings: each effective from a school-local date, today or later
 
-    @strawberry.mutation(description="School admins: the meal-only overdraft.")
-    async def set_meal_overdraft(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        amount: Annotated[
-            Kopecks,
-            strawberry.argument(description="How far below zero a meal may take the balance."),
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setMealOverdraft", school)
-        return await scheduled(info, school, school_settings.OVERDRAFT, int(amount), effective_from)
-
-    @strawberry.mutation(description="School admins: weekend days (ISO 1-7) and holidays.")
-    async def set_school_calendar(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        weekend_days: Annotated[
-            list[int],
-            strawberry.argument(description="ISO weekdays (1 Monday … 7 Sunday) without school."),
-        ],
-        holidays: Annotated[list[date], strawberry.argument(description="The school's holidays.")],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setSchoolCalendar", school)
-        value = {"weekend_days": weekend_days, "holidays": [h.isoformat() for h in holidays]}
-        return await scheduled(info, school, school_settings.CALENDAR, value, effective_from)
-
-    @strawberry.mutation(description="School admins: months without a tariff fee (summer).")
-    async def set_fee_pause(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        months: Annotated[
-            list[int], strawberry.argument(description="Months (1-12) without the tariff fee.")
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setFeePause", school)
-        return await scheduled(info, school, school_settings.FEE_PAUSE, months, effective_from)
-
-    @strawberry.mutation(description="Support: the commission on one top-up channel, e.g. 0.05.")
-    async def set_commission_rate(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        channel: Annotated[
-            Channel, strawberry.argument(description="The top-up channel the rate is for.")
-        ],
-        rate: Annotated[
-            str,
-            strawberry.argument(
-                description="The share of the amount, a decimal string such as `0.025`."
-            ),
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setCommissionRate", school)
-        setting = school_settings.commission_setting(channel.value)
-        return await scheduled(info, school, setting, rate[:20], effective_from)
-
-    @strawberry.mutation(description="School admins: what a card may spend offline per day.")
-    async def set_offline_cap(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        cap: Annotated[
-            Kopecks, strawberry.argument(description="The most a card may spend offline per day.")
-        ],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setOfflineCap", school)
-        return await scheduled(info, school, school_settings.OFFLINE_CAP, int(cap), effective_from)
-
-    @strawberry.mutation(
-        description="School admins: the low-balance alert for parents who set none themselves."
+    set_meal_overdraft = setting_command(
+        "setMealOverdraft",
+        SetMealOverdraftInput,
+        "School admins: the meal-only overdraft.",
+        lambda i: school_settings.OVERDRAFT,
+        lambda i: int(i.amount),
     )
-    async def set_low_balance_default(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        threshold: Annotated[Kopecks, strawberry.argument(description="Alert below this balance.")],
-        effective_from: EffectiveFrom,
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setLowBalanceDefault", school)
-        return await scheduled(info, school, school_settings.LOW_BALANCE, int(threshold),
-                               effective_from)  # fmt: skip
+    set_school_calendar = setting_command(
+        "setSchoolCalendar",
+        SetSchoolCalendarInput,
+        "School admins: weekend days (ISO 1-7) and holidays.",
+        lambda i: school_settings.CALENDAR,
+        lambda i: {"weekend_days": i.weekend_days, "holidays": [h.isoformat() for h in i.holidays]},
+    )
+    set_fee_pause = setting_command(
+        "setFeePause",
+        SetFeePauseInput,
+        "School admins: months without a tariff fee (summer).",
+        lambda i: school_settings.FEE_PAUSE,
+        lambda i: i.months,
+    )
+    set_commission_rate = setting_command(
+        "setCommissionRate",
+        SetCommissionRateInput,
+        "Support: the commission on one top-up channel, e.g. 0.05.",
+        lambda i: school_settings.commission_setting(i.channel.value),
+        lambda i: i.rate[:20],
+    )
+    set_offline_cap = setting_command(
+        "setOfflineCap",
+        SetOfflineCapInput,
+        "School admins: what a card may spend offline per day.",
+        lambda i: school_settings.OFFLINE_CAP,
+        lambda i: int(i.cap),
+    )
+    set_low_balance_default = setting_command(
+        "setLowBalanceDefault",
+        SetLowBalanceDefaultInput,
+        "School admins: the low-balance alert for parents who set none themselves.",
+        lambda i: school_settings.LOW_BALANCE,
+        lambda i: int(i.threshold),
+    )
 
     @strawberry.mutation(
         description="School admins: the e-mail told of every new dispute (kept as personal data)."
     )
     async def set_casework_contact(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        email: Annotated[str, strawberry.argument(description="The e-mail address.")],
-    ) -> CommandResult:
-        await perm.school(info, "Mutation.setCaseworkContact", school)
-        if not EMAIL.fullmatch(email[:300]):
-            return Problem(code=ProblemCode.INVALID_COMMAND, message="not an e-mail address")
+        self, info: Info[Context, None], input: Annotated[SetCaseworkContactInput, Input]
+    ) -> SchoolSettingsPayload:
+        await perm.school(info, "Mutation.setCaseworkContact", input.school)
+        if not EMAIL.fullmatch(input.email[:300]):
+            error = refused("invalid_command", "not an e-mail address", "input", "email")
+            return SchoolSettingsPayload(
+                school_id=input.school, on=None, user_errors=[error], position=None
+            )
         services = info.context.services
         subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, email=email))
-        return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
+        await services.run(lambda: services.people.put(subject, email=input.email))
+        return await scheduled(info, input.school, school_settings.CASEWORK_CONTACT, subject, None)
 
     # The fleet
 
-    @strawberry.mutation(description="School admins: where a terminal stands, as reports name it.")
-    async def rename_terminal(
-        self,
-        info: Info[Context, None],
-        terminal_id: TerminalId,
-        name: Annotated[str, strawberry.argument(description="The new name.")],
-    ) -> CommandResult:
-        await perm.terminal(info, "Mutation.renameTerminal", terminal_id)
-        ledger = info.context.services.ledger
-        return await recorded(info, rename_terminal, ledger, terminal_id, name[:200])
+    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
+    async def register_terminal(
+        self, info: Info[Context, None], input: Annotated[RegisterTerminalInput, Input]
+    ) -> TerminalPayload:
+        secrets = info.context.services.terminal_secrets
+
+        def enrol(ledger: Ledger, school: UUID, kind: str, label: str) -> tuple[UUID, str]:
+            return enrol_terminal(ledger, secrets, school, kind, label)
+
+        done, errors, at = await on_school(info, "Mutation.registerTerminal", input.school,
+                                           enrol, input.kind.value, input.label[:100])  # fmt: skip
+        terminal_id, secret = done or (None, None)
+        return TerminalPayload(school_id=input.school, terminal_id=terminal_id, secret=secret,
+                               user_errors=errors, position=at)  # fmt: skip
+
+    rename_terminal = terminal_command(
+        "renameTerminal",
+        RenameTerminalInput,
+        "School admins: where a terminal stands, as reports name it.",
+        rename_terminal,
+        lambda i: (i.name[:200],),
+    )
+    revoke_terminal = terminal_command(
+        "revokeTerminal",
+        RevokeTerminalInput,
+        "School admins: revoke a terminal; it is refused at once.",
+        Ledger.revoke_terminal,
+        lambda i: (i.reason[:200],),
+    )
 
     @strawberry.mutation(
         description="School admins: a new secret for a terminal (shown once); the old one stops."
     )
     async def rotate_terminal_secret(
-        self, info: Info[Context, None], terminal_id: TerminalId
-    ) -> RegisterTerminalResult:
-        await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
+        self, info: Info[Context, None], input: Annotated[RotateTerminalSecretInput, Input]
+    ) -> TerminalPayload:
+        terminal_id = input.terminal_id
+        school = await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
         services = info.context.services
         try:
             secret = await services.run(services.terminal_secrets.rotate, terminal_id)
         except TerminalAuthError as error:
-            return Problem(code=ProblemCode.NOT_FOUND, message=str(error))
+            problem = refused("not_found", str(error), "input", "terminalId")
+            return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
         at = await services.run(services.ledger.recorder.max_notification_id)
-        return TerminalRegistered(
-            terminal_id=terminal_id, secret=secret, position=Position(at or 0)
-        )
+        return TerminalPayload(school_id=school, terminal_id=terminal_id, secret=secret,
+                               position=position_of(at))  # fmt: skip
 
 
 async def scheduled(
@@ -631,7 +810,12 @@ async def scheduled(
     setting: str,
     value: object,
     effective_from: date | None,
-) -> CommandResult:
+) -> "SchoolSettingsPayload":
+    """Record the change of `setting` of `school` to `value` from `effective_from` (today
+    when None) as the viewer: the payload with the settings from that day, or why not."""
     ledger = info.context.services.ledger
-    return await recorded(info, school_settings.schedule_setting, ledger, school, setting, value,
-                          effective_from)  # fmt: skip
+    position, errors = await attempt(info, school_settings.schedule_setting, ledger, school,
+                                     setting, value, effective_from)  # fmt: skip
+    return SchoolSettingsPayload(
+        school_id=school, on=effective_from, user_errors=errors, position=position_of(position)
+    )

@@ -369,15 +369,6 @@ class Session:
         )
 
 
-@strawberry.type(description="A new terminal and its secret.")
-class TerminalRegistered:
-    terminal_id: UUID = strawberry.field(description="The terminal's id.")
-    secret: str = strawberry.field(
-        description="Its secret, shown this once."
-    )  # shown once, like `infoshkola terminal register`
-    position: Position = strawberry.field(description="The ledger position of the registration.")
-
-
 CommandResult = Annotated[
     Done | Problem,
     strawberry.union("CommandResult", description="A command's outcome: recorded, or refused."),
@@ -389,12 +380,6 @@ LoginResult = Annotated[
 RequestResult = Annotated[
     Accepted | Problem,
     strawberry.union("RequestResult", description="A request's outcome: accepted, or refused."),
-]
-RegisterTerminalResult = Annotated[
-    TerminalRegistered | Problem,
-    strawberry.union(
-        "RegisterTerminalResult", description="A terminal's registration: its secret, or refused."
-    ),
 ]
 
 

@@ -24,8 +24,6 @@ from tests.parents.matrix import (
     on_account,
     on_input,
     on_school,
-    school_mutation,
-    terminal_mutation,
 )
 
 # Arguments that name an object, and the scope a rule must check for them.
@@ -151,10 +149,10 @@ TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
 
 
 def from_tomorrow(field: str, arguments: str) -> Operation:
-    """A school setting's mutation that takes effect tomorrow."""
+    """A school setting's mutation that takes effect tomorrow (one `input`, issue 12)."""
     return lambda o: (
-        f"mutation($s: UUID!, $d: Date!) {{ {field}(school: $s, {arguments}, "
-        "effectiveFrom: $d) { __typename } }",
+        f"mutation($s: UUID!, $d: Date!) {{ {field}(input: {{school: $s, {arguments}, "
+        "effectiveFrom: $d}) { userErrors { code } } }",
         {"s": o.school, "d": TOMORROW},
     )
 
@@ -176,7 +174,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
     "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),
     "Mutation.rejectDispute": on_input("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
-    "Mutation.requestRefund": account_mutation("requestRefund"),
+    "Mutation.requestRefund": on_input("requestRefund"),
     "Mutation.login": lambda o: (
         'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
     "Mutation.refreshToken": lambda o: (
@@ -206,11 +204,11 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.leaveMenuFeedback": lambda o: input_on_account(
         "leaveMenuFeedback", o, {"date": "2026-11-20", "rating": 5}),
     "Mutation.publishMenu": lambda o: (
-        "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: "
-        '[{code: "TEA", name: "Чай", price: "1500"}]) { __typename } }',
+        "mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: "
+        '[{code: "TEA", name: "Чай", price: "1500"}]}) { userErrors { code } } }',
         {"s": o.school, "d": TOMORROW}),
-    "Mutation.registerTerminal": school_mutation("registerTerminal", ', kind: LOCKER, label: "x"'),
-    "Mutation.revokeTerminal": terminal_mutation("revokeTerminal", ', reason: "test"'),
+    "Mutation.registerTerminal": on_input("registerTerminal", ', kind: LOCKER, label: "x"', on="s"),
+    "Mutation.revokeTerminal": on_input("revokeTerminal", ', reason: "test"', on="t"),
     "Mutation.grantSubsidy": lambda o: input_on_account(
         "grantSubsidy", o, {"basis": "b", "dailyAllowance": "100"}),
     "Mutation.revokeSubsidy": lambda o: input_on_account("revokeSubsidy", o, {"reason": "r"}),
@@ -228,18 +226,17 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.report": on_school("report", "csv", ", kind: TERMINALS"),
     "Query.menuFeedback": on_school("menuFeedback", "days { ratings }"),
     "Mutation.openContract": lambda o: (
-        "mutation($s: UUID!, $c: String!) { openContract(school: $s, newContractNumber: $c, "
-        'className: "1А", pupilName: "Маша", parentName: "Анна", parentPhone: "+79130000000") '
-        "{ __typename } }", {"s": o.school, "c": f"M-{uuid4().hex[:10]}"}),
+        "mutation($s: UUID!, $c: String!) { openContract(input: {school: $s, "
+        'newContractNumber: $c, className: "1А", pupilName: "Маша", parentName: "Анна", '
+        'parentPhone: "+79130000000"}) { userErrors { code } } }',
+        {"s": o.school, "c": f"M-{uuid4().hex[:10]}"}),
     "Mutation.importRoster": lambda o: (
-        "mutation($s: UUID!, $csv: String!) { importRoster(school: $s, csv: $csv) "
-        "{ __typename } }", {"s": o.school, "csv": ROSTER_CSV}),
-    "Mutation.issueCard": lambda o: (
-        "mutation($c: String!, $u: String!) { issueCard(contractNumber: $c, uid: $u) "
-        "{ __typename } }", {"c": o.contract, "u": new_uid()}),
-    "Mutation.moveClass": account_mutation("moveClass", ', className: "5Б"'),
-    "Mutation.endContract": account_mutation("endContract", ', reason: "matrix"'),
-    "Mutation.promoteSchool": school_mutation("promoteSchool", ", year: 2030"),
+        "mutation($s: UUID!, $csv: String!) { importRoster(input: {school: $s, csv: $csv}) "
+        "{ userErrors { code } } }", {"s": o.school, "csv": ROSTER_CSV}),
+    "Mutation.issueCard": lambda o: input_on_account("issueCard", o, {"uid": new_uid()}),
+    "Mutation.moveClass": on_input("moveClass", ', className: "5Б"'),
+    "Mutation.endContract": on_input("endContract", ', reason: "matrix"'),
+    "Mutation.promoteSchool": on_input("promoteSchool", ", year: 2030", on="s"),
     "Mutation.setMealOverdraft": from_tomorrow("setMealOverdraft", 'amount: "15000"'),
     "Mutation.setSchoolCalendar": from_tomorrow(
         "setSchoolCalendar", "weekendDays: [6, 7], holidays: []"),
@@ -247,13 +244,13 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.setCommissionRate": from_tomorrow("setCommissionRate", 'channel: SBP, rate: "0.01"'),
     "Mutation.setOfflineCap": from_tomorrow("setOfflineCap", 'cap: "30000"'),
     "Mutation.setLowBalanceDefault": from_tomorrow("setLowBalanceDefault", 'threshold: "5000"'),
-    "Mutation.setCaseworkContact": school_mutation(
-        "setCaseworkContact", ', email: "office@school.test"'),
-    "Mutation.renameTerminal": terminal_mutation("renameTerminal", ', name: "Шкафчики"'),
-    "Mutation.rotateTerminalSecret": terminal_mutation("rotateTerminalSecret"),
-    "Mutation.approveRefund": account_mutation("approveRefund"),
-    "Mutation.terminateSchool": school_mutation("terminateSchool", ', reason: "matrix"'),
-    "Mutation.payRefund": account_mutation("payRefund", ', payoutRef: "PO-1"'),
+    "Mutation.setCaseworkContact": on_input(
+        "setCaseworkContact", ', email: "office@school.test"', on="s"),
+    "Mutation.renameTerminal": on_input("renameTerminal", ', name: "Шкафчики"', on="t"),
+    "Mutation.rotateTerminalSecret": on_input("rotateTerminalSecret", on="t"),
+    "Mutation.approveRefund": on_input("approveRefund"),
+    "Mutation.terminateSchool": on_input("terminateSchool", ', reason: "matrix"', on="s"),
+    "Mutation.payRefund": on_input("payRefund", ', payoutRef: "PO-1"'),
     "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
     "Query.privacyRequests": on_account("privacyRequests", "status"),
     "Query.accessLog": on_account("accessLog", "actor"),

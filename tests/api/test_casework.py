@@ -10,7 +10,7 @@ from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal
 
-RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+PAYLOAD = "{ userErrors { field code message } position }"
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
   key amount terminalKind items { code } } }"""
 CLAIM = "ребёнок болел и не был в школе"
@@ -55,10 +55,14 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stac
 def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack: Stack) -> None:
     family = stack.family(stack.school())
     q = (
-        "mutation($c: String!) { requestRefund(contractNumber: $c, destination: BANK_DETAILS, "
-        'bankDetails: "40817810000000000001 БИК 045004641") ' + RESULT + " }"
+        "mutation($c: String!) { requestRefund(input: {contractNumber: $c, "
+        'destination: BANK_DETAILS, bankDetails: "40817810000000000001 БИК 045004641"}) '
+        + PAYLOAD
+        + " }"
     )
-    assert family.client.data(q, c=family.contract)["requestRefund"]["__typename"] == "Done"
+    requested_now = family.client.data(q, c=family.contract)["requestRefund"]
+    assert requested_now["userErrors"] == []
+    assert requested_now["position"]
     account = stack.ledger.account(family.pupil.account_id)
     assert account.refund_status == "requested"
     requested = [
@@ -71,8 +75,16 @@ def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack
     assert "4081781" not in ref
     assert stack.services.people.get(ref) == {"bank_details": "40817810000000000001 БИК 045004641"}
     twice = family.client.data(q, c=family.contract)["requestRefund"]
-    assert twice["__typename"] == "Problem"
-    assert twice["code"] == "REFUND_STATE"
+    assert twice["position"] is None
+    assert [e["code"] for e in twice["userErrors"]] == ["refund_state"]
+    blank = family.client.data(
+        "mutation($c: String!) { requestRefund(input: {contractNumber: $c, "
+        'destination: BANK_DETAILS, bankDetails: " "}) ' + PAYLOAD + " }",
+        c=family.contract,
+    )["requestRefund"]
+    assert [(e["field"], e["code"]) for e in blank["userErrors"]] == [
+        (["input", "bankDetails"], "invalid_text")
+    ]
 
 
 EXPORT = """query($c: String!, $f: ExportFormat!) { historyExport(contractNumber: $c,

@@ -13,12 +13,11 @@ from tests.api.stack import Client, Stack
 from tests.builders import meal, new_uid
 from tests.cli import cli
 
-RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+PAYLOAD = "{ userErrors { field code message } position }"  # `account` waits for projections
 IMPORT = """mutation($s: UUID!, $csv: String!, $dry: Boolean!) {
-  importRoster(school: $s, csv: $csv, dryRun: $dry) {
-    __typename
-    ... on RosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
-    ... on Problem { code message } } }"""
+  importRoster(input: {school: $s, csv: $csv, dryRun: $dry}) {
+    rosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
+    userErrors { field code message } position } }"""
 ROSTER = """query($s: UUID!, $c: String, $first: Int!, $after: String) {
   roster(school: $s, className: $c, first: $first, after: $after) {
     edges { node { id contractNumber className status cards leftReason refundStatus } }
@@ -62,7 +61,7 @@ def test_a_roster_of_500_pupils_is_imported_in_one_go_with_3_bad_lines_reported(
     content, bad = roster_csv(prefix, 497, existing.contract_number)
     school = str(world.school_id)
 
-    dry = admin.data(IMPORT, s=school, csv=content, dry=True)["importRoster"]
+    dry = admin.data(IMPORT, s=school, csv=content, dry=True)["importRoster"]["rosterImport"]
     assert (dry["dryRun"], dry["accepted"], dry["refused"]) == (True, 497, 3)
     refused = {r["line"]: r["code"] for r in dry["lines"] if r["status"] == "refused"}
     assert refused == bad
@@ -70,7 +69,9 @@ def test_a_roster_of_500_pupils_is_imported_in_one_go_with_3_bad_lines_reported(
     stack.project()
     assert len(roster(admin, school, None)) == 1, "a dry run imports nothing"
 
-    done = admin.data(IMPORT, s=school, csv=content, dry=False)["importRoster"]
+    imported_now = admin.data(IMPORT, s=school, csv=content, dry=False)["importRoster"]
+    assert imported_now["position"]
+    done = imported_now["rosterImport"]
     assert (done["dryRun"], done["accepted"], done["refused"]) == (False, 497, 3)
     assert {r["line"]: r["code"] for r in done["lines"] if r["status"] == "refused"} == bad
     stack.project()
@@ -88,22 +89,24 @@ def test_a_roster_of_500_pupils_is_imported_in_one_go_with_3_bad_lines_reported(
     parent = stack.services.people.get(stack.ledger.account(account_id).parent_ref)
     assert parent == {"name": "Родитель 1", "phone": "+79130000001"}
 
-    again = admin.data(IMPORT, s=school, csv=content, dry=False)["importRoster"]
+    again = admin.data(IMPORT, s=school, csv=content, dry=False)["importRoster"]["rosterImport"]
     assert (again["accepted"], again["refused"]) == (0, 500), "nothing is imported twice"
 
 
 OPEN = (
-    """mutation($s: UUID!, $c: String!, $cards: [String!]) { openContract(school: $s,
-  newContractNumber: $c, className: "3В", pupilName: "Маша", parentName: "Ирина",
-  parentPhone: "+79131234567", cardUids: $cards) """
-    + RESULT
+    """mutation($s: UUID!, $c: String!, $p: String!, $cards: [String!]) {
+  openContract(input: {school: $s, newContractNumber: $c, className: "3В", pupilName: "Маша",
+  parentName: "Ирина", parentPhone: $p, cardUids: $cards}) """
+    + PAYLOAD
     + " }"
 )
 ISSUE = (
-    "mutation($c: String!, $u: String!) { issueCard(contractNumber: $c, uid: $u) " + RESULT + " }"
+    "mutation($c: String!, $u: String!) { issueCard(input: {contractNumber: $c, uid: $u}) "
+    + PAYLOAD
+    + " }"
 )
-MOVE = ('mutation($c: String!) { moveClass(contractNumber: $c, className: "3Г", '
-        'reason: "перевод") ' + RESULT + " }")  # fmt: skip
+MOVE = ('mutation($c: String!) { moveClass(input: {contractNumber: $c, className: "3Г", '
+        'reason: "перевод"}) ' + PAYLOAD + " }")  # fmt: skip
 
 
 def test_a_contract_gets_its_first_and_second_card_and_moves_class(stack: Stack) -> None:
@@ -111,15 +114,26 @@ def test_a_contract_gets_its_first_and_second_card_and_moves_class(stack: Stack)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     contract = f"C-{uuid4().hex[:8]}"
     first = new_uid()
-    opened = admin.data(OPEN, s=str(world.school_id), c=contract, cards=[first])["openContract"]
-    assert opened["__typename"] == "Done"
-    twice = admin.data(OPEN, s=str(world.school_id), c=contract, cards=None)["openContract"]
-    assert twice["__typename"] == "Problem"
+    school, phone = str(world.school_id), "+79131234567"
+    no_phone = admin.data(OPEN, s=school, c=contract, p="позвоните", cards=None)["openContract"]
+    assert [(e["field"], e["code"]) for e in no_phone["userErrors"]] == [
+        (["input", "parentPhone"], "invalid_command")
+    ]
+    assert no_phone["position"] is None
+    opened = admin.data(OPEN, s=school, c=contract, p=phone, cards=[first])["openContract"]
+    assert opened["userErrors"] == []
+    assert opened["position"]
+    twice = admin.data(OPEN, s=school, c=contract, p=phone, cards=None)["openContract"]
+    assert [e["code"] for e in twice["userErrors"]] == ["contract_exists"]
     stack.project()  # staff reach a contract through the read model
-    assert admin.data(ISSUE, c=contract, u=new_uid())["issueCard"]["__typename"] == "Done"
+    second = admin.data(ISSUE, c=contract, u=new_uid())["issueCard"]
+    assert second["userErrors"] == []
+    assert second["position"]
     third = admin.data(ISSUE, c=contract, u=new_uid())["issueCard"]
-    assert third["code"] == "TOO_MANY_ACTIVE_CARDS"
-    assert admin.data(MOVE, c=contract)["moveClass"]["__typename"] == "Done"
+    assert [e["code"] for e in third["userErrors"]] == ["too_many_active_cards"]
+    moved = admin.data(MOVE, c=contract)["moveClass"]
+    assert moved["userErrors"] == []
+    assert moved["position"]
     stack.project()
     entry = roster(admin, str(world.school_id), "3Г")
     assert [(e["contractNumber"], e["cards"]) for e in entry] == [(contract, 2)]
@@ -130,8 +144,8 @@ def test_a_contract_gets_its_first_and_second_card_and_moves_class(stack: Stack)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
 
 
-PROMOTE = """mutation($s: UUID!, $y: Int!) { promoteSchool(school: $s, year: $y) { __typename
-  ... on Promotion { moved graduated skipped alreadyDone } ... on Problem { code } } }"""
+PROMOTE = """mutation($s: UUID!, $y: Int!) { promoteSchool(input: {school: $s, year: $y}) {
+  promotion { moved graduated skipped alreadyDone } userErrors { code } position } }"""
 
 
 def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
@@ -143,10 +157,11 @@ def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
         stack.ledger.change_tariff(pupil.account_id, "zero")
         move_class(stack.ledger, pupil.account_id, class_name, "setup")
         pupils[class_name] = pupil
-    done = admin.data(PROMOTE, s=str(world.school_id), y=2026)["promoteSchool"]
-    assert done == {"__typename": "Promotion", "moved": 3, "graduated": 1, "skipped": 1,
-                    "alreadyDone": False}  # fmt: skip
-    again = admin.data(PROMOTE, s=str(world.school_id), y=2026)["promoteSchool"]
+    promoted = admin.data(PROMOTE, s=str(world.school_id), y=2026)["promoteSchool"]
+    assert (promoted["userErrors"], bool(promoted["position"])) == ([], True)
+    assert promoted["promotion"] == {"moved": 3, "graduated": 1, "skipped": 1,
+                                     "alreadyDone": False}  # fmt: skip
+    again = admin.data(PROMOTE, s=str(world.school_id), y=2026)["promoteSchool"]["promotion"]
     assert (again["alreadyDone"], again["moved"]) == (True, 0)
     stack.project()
     found = {e["contractNumber"]: e for e in roster(admin, str(world.school_id), None)}
@@ -158,8 +173,8 @@ def test_a_schools_end_of_year_promotion(stack: Stack) -> None:
     assert graduate["refundStatus"] == "requested"
 
 
-END = ('mutation($c: String!) { endContract(contractNumber: $c, reason: "переезд") '
-       + RESULT + " }")  # fmt: skip
+END = ('mutation($c: String!) { endContract(input: {contractNumber: $c, reason: "переезд"}) '
+       "{ userErrors { code } position } }")  # fmt: skip
 REFUNDS = """query($s: UUID!, $st: [String!]) { refunds(school: $s, statuses: $st, first: 1) {
   edges { node { id contractNumber pupilStatus refundStatus reason feeFree requestedAmount regular
   paid payoutRef } } pageInfo { hasNextPage } } }"""
@@ -175,9 +190,9 @@ def refunds(client: Client, school: str, statuses: list[str] | None) -> list[Any
     return found
 
 
-APPROVE = "mutation($c: String!) { approveRefund(contractNumber: $c) " + RESULT + " }"
-PAY = ('mutation($c: String!, $p: String!) { payRefund(contractNumber: $c, payoutRef: $p) '
-       + RESULT + " }")  # fmt: skip
+APPROVE = "mutation($c: String!) { approveRefund(input: {contractNumber: $c}) " + PAYLOAD + " }"
+PAY = ('mutation($c: String!, $p: String!) { payRefund(input: {contractNumber: $c, '
+       'payoutRef: $p}) ' + PAYLOAD + " }")  # fmt: skip
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular subsidised } }"
 REFUND_NODE = "query($id: ID!) { node(id: $id) { ... on RefundCase { contractNumber } } }"
 
@@ -191,7 +206,9 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
     school = str(world.school_id)
     stack.project()
 
-    assert admin.data(END, c=family.contract)["endContract"]["__typename"] == "Done"
+    ended = admin.data(END, c=family.contract)["endContract"]
+    assert ended["userErrors"] == []
+    assert ended["position"]
     events = list(stack.ledger.events.get(family.pupil.account_id))
     assert any(isinstance(e, ContractEnded) for e in events)
     refused = world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
@@ -203,11 +220,13 @@ def test_a_childs_exit_is_refunded_to_zero_through_approve_and_pay(stack: Stack)
         "reason": "contract_ended", "feeFree": True, "requestedAmount": "41000",
         "regular": "41000", "paid": None, "payoutRef": None,
     }]  # fmt: skip
-    assert support.data(PAY, c=family.contract, p="PO-1")["payRefund"]["code"] == "REFUND_STATE"
+    early = support.data(PAY, c=family.contract, p="PO-1")["payRefund"]
+    assert [e["code"] for e in early["userErrors"]] == ["refund_state"]
     assert admin.error_code(PAY, c=family.contract, p="PO-1") == "FORBIDDEN"
-    assert admin.data(APPROVE, c=family.contract)["approveRefund"]["__typename"] == "Done"
+    assert admin.data(APPROVE, c=family.contract)["approveRefund"]["userErrors"] == []
     paid = support.data(PAY, c=family.contract, p="PO-2026-0001")["payRefund"]
-    assert paid["__typename"] == "Done"
+    assert paid["userErrors"] == []
+    assert paid["position"]
     stack.project()
     assert refunds(admin, school, None) == []
     done = refunds(admin, school, ["paid"])
@@ -263,13 +282,18 @@ def test_a_terminated_school_leaves_its_balances_in_the_refund_queue_and_the_rep
     school = str(world.school_id)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     assert admin.error_code(
-        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "x") { __typename } }', s=school
+        'mutation($s: UUID!) { terminateSchool(input: {school: $s, reason: "x"}) { position } }',
+        s=school,
     ) == "FORBIDDEN"  # fmt: skip
     done = support.data(
-        'mutation($s: UUID!) { terminateSchool(school: $s, reason: "договор расторгнут") {'
-        " ... on Termination { refundsOpened closedAtZero } } }", s=school,
+        'mutation($s: UUID!) { terminateSchool(input: {school: $s, reason: "договор расторгнут"})'
+        " { termination { refundsOpened closedAtZero } userErrors { code } position } }",
+        s=school,
     )["terminateSchool"]  # fmt: skip
-    assert done == {"refundsOpened": 1, "closedAtZero": 1}
+    assert (done["termination"], done["userErrors"]) == (
+        {"refundsOpened": 1, "closedAtZero": 1}, [],
+    )  # fmt: skip
+    assert done["position"]
     stack.project()
     queue = refunds(admin, school, None)
     assert [(r["contractNumber"], r["refundStatus"], r["regular"]) for r in queue] == [

@@ -171,11 +171,13 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
     family = stack.family(world)
     operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
     day = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
-    q = f"""mutation($s: UUID!, $d: Date!) {{ publishMenu(school: $s, date: $d, items: [
-      {{code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
-        nutrition: {{kcal: 210}}}},
-      {{code: "TEA", name: "Чай", price: "1500"}}]) {{ {DONE} }} }}"""
-    position = done(operator.data(q, s=str(world.school_id), d=day)["publishMenu"])
+    q = """mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: [
+      {code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
+        nutrition: {kcal: 210}},
+      {code: "TEA", name: "Чай", price: "1500"}]}) { userErrors { code } position } }"""
+    published = operator.data(q, s=str(world.school_id), d=day)["publishMenu"]
+    assert published["userErrors"] == []
+    position = published["position"]
     stack.project()
     read = """query($s: UUID!, $d: Date!, $atLeast: Position) {
       menu(school: $s, date: $d, atLeast: $atLeast) {
@@ -188,23 +190,27 @@ def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
          "nutrition": {"kcal": None}},
     ]  # fmt: skip
     bad = operator.data(q.replace('"6500"', '"-1"'), s=str(world.school_id), d=day)["publishMenu"]
-    assert bad["__typename"] == "Problem"
+    assert [e["code"] for e in bad["userErrors"]] == ["invalid_amount"]
+    assert bad["position"] is None
 
 
 def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
     world = stack.school()
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
-    q = """mutation($s: UUID!) { registerTerminal(school: $s, kind: CANTEEN_POS, label: "буфет 2") {
-      __typename ... on TerminalRegistered { terminalId secret position }
-      ... on Problem { code } } }"""
+    q = """mutation($s: UUID!) { registerTerminal(input: {school: $s, kind: CANTEEN_POS,
+      label: "буфет 2"}) { terminalId secret position userErrors { code } } }"""
     registered = admin.data(q, s=str(world.school_id))["registerTerminal"]
-    assert registered["__typename"] == "TerminalRegistered"
+    assert registered["userErrors"] == []
+    assert registered["position"]
     assert len(registered["secret"]) >= 32
     terminal_id = registered["terminalId"]
     school = stack.ledger.school(world.school_id)
     assert str(school.terminal(__import__("uuid").UUID(terminal_id))["kind"]) == "canteen_pos"
-    revoke = mutation("$t: UUID!", 'revokeTerminal(terminalId: $t, reason: "stolen")')
-    done(admin.data(revoke, t=terminal_id)["revokeTerminal"])
+    revoke = """mutation($t: UUID!) { revokeTerminal(input: {terminalId: $t, reason: "stolen"})
+      { terminalId userErrors { code } position } }"""
+    revoked = admin.data(revoke, t=terminal_id)["revokeTerminal"]
+    assert (revoked["terminalId"], revoked["userErrors"]) == (terminal_id, [])
+    assert revoked["position"]
     school = stack.ledger.school(world.school_id)
     assert school.terminal(__import__("uuid").UUID(terminal_id))["revoked"]
 

@@ -21,7 +21,7 @@ ZONE = ZoneInfo("Asia/Novosibirsk")
 REPORT = """query($s: UUID!, $k: ReportKind!, $d: Date!, $perDay: Boolean!) {
   report(school: $s, kind: $k, since: $d, until: $d, perDay: $perDay) {
     columns rows csv } }"""
-RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+RESULT = "{ userErrors { field code message } position }"
 
 
 def parsed(csv_text: str) -> list[list[str]]:
@@ -37,10 +37,11 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
     school = str(world.school_id)
     canteen = world.terminals[TerminalKind.CANTEEN_POS]
     stack.project()
-    rename = 'mutation($t: UUID!) { renameTerminal(terminalId: $t, name: "Столовая, 1 этаж") '
-    assert admin.data(rename + RESULT + " }", t=str(canteen))["renameTerminal"]["__typename"] == (
-        "Done"
-    )
+    rename = ('mutation($t: UUID!) { renameTerminal(input: {terminalId: $t, '
+              'name: "Столовая, 1 этаж"}) ')  # fmt: skip
+    renamed = admin.data(rename + RESULT + " }", t=str(canteen))["renameTerminal"]
+    assert renamed["userErrors"] == []
+    assert renamed["position"]
     taken = world.tap(TerminalKind.CANTEEN_POS, first.pupil.uid, items=[meal()])
     world.tap(TerminalKind.CANTEEN_POS, second.pupil.uid, items=[meal(), snack()])
     world.tap(TerminalKind.CANTEEN_POS, second.pupil.uid, items=[meal(price=900_000)])  # declined
@@ -103,14 +104,14 @@ def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_tap
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     school = str(world.school_id)
     registered = admin.data(
-        "mutation($s: UUID!) { registerTerminal(school: $s, kind: VENDING, label: \"Автомат\") {"
-        " ... on TerminalRegistered { terminalId secret } } }", s=school,
+        "mutation($s: UUID!) { registerTerminal(input: {school: $s, kind: VENDING, "
+        'label: "Автомат"}) { terminalId secret } }', s=school,
     )["registerTerminal"]  # fmt: skip
     vending = registered["terminalId"]
     stack.project()
     rotated = admin.data(
-        "mutation($t: UUID!) { rotateTerminalSecret(terminalId: $t) {"
-        " ... on TerminalRegistered { terminalId secret } ... on Problem { code } } }", t=vending,
+        "mutation($t: UUID!) { rotateTerminalSecret(input: {terminalId: $t}) {"
+        " terminalId secret userErrors { code } } }", t=vending,
     )["rotateTerminalSecret"]  # fmt: skip
     assert rotated["terminalId"] == vending
     assert rotated["secret"] != registered["secret"]
@@ -119,8 +120,8 @@ def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_tap
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()],
               at=now.replace(microsecond=0) - (now - now.replace(hour=0, minute=0)) / 2,
               offline=True, tap_id=f"off-{uuid4().hex[:6]}")  # fmt: skip
-    revoke = 'mutation($t: UUID!) { revokeTerminal(terminalId: $t, reason: "сломан") '
-    assert admin.data(revoke + RESULT + " }", t=vending)["revokeTerminal"]["__typename"] == "Done"
+    revoke = 'mutation($t: UUID!) { revokeTerminal(input: {terminalId: $t, reason: "сломан"}) '
+    assert admin.data(revoke + RESULT + " }", t=vending)["revokeTerminal"]["userErrors"] == []
     stack.project()
     terminals = fleet_of(admin, school)
     assert len(terminals) > 1, "more than one page"

@@ -3,6 +3,7 @@ which date, taken by the decisions of that date on; and menu feedback per day an
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from tests.api.stack import Stack
 from tests.builders import meal
 
 ZONE = ZoneInfo("Asia/Novosibirsk")
-RESULT = "{ __typename ... on Done { position } ... on Problem { code message } }"
+RESULT = "{ userErrors { field code message } position settings { on } }"
 SETTINGS = """query($s: UUID!, $on: Date) { schoolSettings(school: $s, on: $on) {
   mealOverdraft offlineCap lowBalanceDefault feePauseMonths weekendDays holidays
   commissionRates { channel rate } changes { setting valueJson effectiveFrom actor } } }"""
@@ -30,27 +31,40 @@ def test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_th
     today = datetime.now(ZONE).date()  # the travelled clock
     tomorrow = today + timedelta(days=1)
 
-    def setting(client: object, mutation: str, args: str, on: object) -> dict[str, str]:
-        query = (f"mutation($s: UUID!, $d: Date!) {{ {mutation}(school: $s, {args}, "
-                 f"effectiveFrom: $d) {RESULT} }}")  # fmt: skip
+    def setting(client: object, mutation: str, args: str, on: object) -> dict[str, Any]:
+        query = (f"mutation($s: UUID!, $d: Date!) {{ {mutation}(input: {{school: $s, {args}, "
+                 f"effectiveFrom: $d}}) {RESULT} }}")  # fmt: skip
         return client.data(query, s=school, d=str(on))[mutation]  # type: ignore[attr-defined, no-any-return]
 
-    assert setting(admin, "setMealOverdraft", 'amount: "0"', today)["__typename"] == "Done"
-    assert setting(admin, "setMealOverdraft", 'amount: "30000"', tomorrow)["__typename"] == "Done"
+    def done(answer: dict[str, Any], on: object) -> bool:
+        return (
+            not answer["userErrors"]
+            and answer["position"]
+            and answer["settings"] == {"on": str(on)}
+        )
+
+    assert done(setting(admin, "setMealOverdraft", 'amount: "0"', today), today)
+    assert done(setting(admin, "setMealOverdraft", 'amount: "30000"', tomorrow), tomorrow)
     past = setting(admin, "setMealOverdraft", 'amount: "1"', today - timedelta(days=1))
-    assert past["__typename"] == "Problem"
-    assert setting(admin, "setFeePause", "months: [6, 7, 8]", today)["__typename"] == "Done"
-    assert setting(admin, "setSchoolCalendar", 'weekendDays: [7], holidays: ["2027-01-07"]',
-                   today)["__typename"] == "Done"  # fmt: skip
-    assert setting(admin, "setOfflineCap", 'cap: "20000"', today)["__typename"] == "Done"
-    assert setting(admin, "setLowBalanceDefault", 'threshold: "5000"', today)["__typename"] == (
-        "Done"
-    )
+    assert (past["position"], past["settings"]) == (None, None)
+    assert [e["code"] for e in past["userErrors"]] == ["invalid_command"]
+    contact = admin.data(
+        "mutation($s: UUID!) { setCaseworkContact(input: {school: $s, email: \"no\"}) "
+        + RESULT + " }", s=school,
+    )["setCaseworkContact"]  # fmt: skip
+    assert contact["userErrors"] == [
+        {"field": ["input", "email"], "code": "invalid_command", "message": "not an e-mail address"}
+    ]
+    assert done(setting(admin, "setFeePause", "months: [6, 7, 8]", today), today)
+    assert done(setting(admin, "setSchoolCalendar", 'weekendDays: [7], holidays: ["2027-01-07"]',
+                        today), today)  # fmt: skip
+    assert done(setting(admin, "setOfflineCap", 'cap: "20000"', today), today)
+    assert done(setting(admin, "setLowBalanceDefault", 'threshold: "5000"', today), today)
     rate = setting(support, "setCommissionRate", 'channel: BANK_CARD, rate: "0.03"', today)
-    assert rate["__typename"] == "Done"
+    assert done(rate, today)
     assert admin.error_code(
-        "mutation($s: UUID!, $d: Date!) { setCommissionRate(school: $s, channel: SBP, "
-        'rate: "0.01", effectiveFrom: $d) { __typename } }', s=school, d=str(today),
+        "mutation($s: UUID!, $d: Date!) { setCommissionRate(input: {school: $s, channel: SBP, "
+        'rate: "0.01", effectiveFrom: $d}) { position } }', s=school, d=str(today),
     ) == "FORBIDDEN"  # fmt: skip
 
     now = admin.data(SETTINGS, s=school, on=None)["schoolSettings"]

@@ -24,14 +24,15 @@ MISTAKES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "input field",
-        f'mutation {{ publishMenu(school: "{SCHOOL}", date: "2026-11-25",'
-        ' items: [{code: "s", nam: "Суп", price: "100"}]) { __typename } }',
+        f'mutation {{ publishMenu(input: {{school: "{SCHOOL}", date: "2026-11-25",'
+        ' items: [{code: "s", nam: "Суп", price: "100"}]}) { position } }',
         {},
     ),
     (
         "input field in variables",
         "mutation($i: [MenuItemInput!]!) {"
-        f' publishMenu(school: "{SCHOOL}", date: "2026-11-25", items: $i) {{ __typename }} }}',
+        f' publishMenu(input: {{school: "{SCHOOL}", date: "2026-11-25", items: $i}})'
+        " { position } }",
         {"i": [{"code": "s", "nam": "Суп", "price": "100"}]},
     ),
 ]

@@ -25,13 +25,14 @@ def publish_todays_menu(stack: Stack, world: SchoolWorld, page: Page) -> None:
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     today = page.evaluate("() => new Date().toLocaleDateString('sv-SE')")  # the browsers' day
     answer = admin.data(
-        "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: ["
+        "mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: ["
         '{code: "SOUP", name: "Борщ", price: "5500", allergens: ["сельдерей"]},'
-        '{code: "COLA", name: "Газировка", price: "6000", allergens: []}]) { __typename } }',
+        '{code: "COLA", name: "Газировка", price: "6000", allergens: []}]}) '
+        "{ userErrors { code } } }",
         s=str(world.school_id),
         d=today,
     )
-    assert answer["publishMenu"]["__typename"] == "Done", answer
+    assert answer["publishMenu"]["userErrors"] == [], answer
     stack.project()
 
 

@@ -15,11 +15,10 @@ from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import SchoolWorld
 from tests.parents.tills import school_today
-from tests.web.browser import ROOT, check
+from tests.web.browser import check
 from tests.web.conftest import OpenPage
 from tests.web.test_parent import log_in
 
-SCHEMA = (ROOT / "schema.graphql").read_text()
 MENU = [
     {"code": "LUNCH", "name": "Комплексный обед", "price": "9000"},
     {"code": "SOUP", "name": "Суп дня", "price": "4000"},
@@ -27,21 +26,14 @@ MENU = [
 
 
 def publish_menu(stack: Stack, world: SchoolWorld, day: str) -> None:
-    """As a school admin, through the API (whichever form of the mutation the schema has)."""
+    """As a school admin, through the API."""
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     variables: dict[str, Any] = {"s": str(world.school_id), "d": day, "items": MENU}
-    if "input PublishMenuInput" in SCHEMA:
-        query = (
-            "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) { publishMenu(input: "
-            "{school: $s, date: $d, items: $items}) { userErrors { code } } }"
-        )
-        assert admin.data(query, **variables)["publishMenu"]["userErrors"] == []
-    else:
-        query = (
-            "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) {"
-            " publishMenu(school: $s, date: $d, items: $items) { __typename } }"
-        )
-        admin.data(query, **variables)
+    query = (
+        "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) { publishMenu(input: "
+        "{school: $s, date: $d, items: $items}) { userErrors { code } } }"
+    )
+    assert admin.data(query, **variables)["publishMenu"]["userErrors"] == []
     stack.project()
 
 

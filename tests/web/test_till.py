@@ -125,8 +125,9 @@ def test_an_operator_logged_in_picks_dishes_from_todays_menu(
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     today = page.evaluate("() => new Date().toLocaleDateString('sv-SE')")  # the till's day
     admin.data(
-        "mutation($s: UUID!, $d: Date!) { publishMenu(school: $s, date: $d, items: ["
-        '{code: "SOUP", name: "Борщ", price: "5500", allergens: ["сельдерей"]}]) { __typename } }',
+        "mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: ["
+        '{code: "SOUP", name: "Борщ", price: "5500", allergens: ["сельдерей"]}]}) '
+        "{ userErrors { code } } }",
         s=str(world.school_id),
         d=today,
     )

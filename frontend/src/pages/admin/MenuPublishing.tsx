@@ -8,7 +8,7 @@ import { Button, Field, Notice, Panel, Unavailable } from "../../ui";
 
 const PUBLISH = graphql(`
   mutation PublishMenu($school: UUID!, $date: Date!, $items: [MenuItemInput!]!) {
-    publishMenu(school: $school, date: $date, items: $items) { __typename ... on Problem { code message } }
+    publishMenu(input: { school: $school, date: $date, items: $items }) { userErrors { code message } position }
   }
 `);
 
@@ -31,8 +31,9 @@ export function MenuPublishing({ school }: { school: string }) {
       allergens: r.allergens.split(",").map((a) => a.trim()).filter(Boolean),
     }));
     const r = (await publish({ school, date, items })).data?.publishMenu;
-    if (r?.__typename === "Done") setResult({ kind: "success", text: "Меню опубликовано" });
-    else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+    const refusal = r?.userErrors[0];
+    if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+    else if (r) setResult({ kind: "success", text: "Меню опубликовано" });
   }
 
   return (

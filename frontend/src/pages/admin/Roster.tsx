@@ -6,10 +6,9 @@ import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
 
 // The import is asked for by name, untyped: the screen says so while the server lacks it.
 const IMPORT = `mutation ImportRoster($school: UUID!, $csv: String!, $dryRun: Boolean!) {
-  importRoster(school: $school, csv: $csv, dryRun: $dryRun) {
-    __typename
-    ... on RosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
-    ... on Problem { code message }
+  importRoster(input: { school: $school, csv: $csv, dryRun: $dryRun }) {
+    rosterImport { dryRun accepted refused lines { line contractNumber status code reason } }
+    userErrors { field code message }
   }
 }`;
 const ROSTER = graphql(`
@@ -43,9 +42,10 @@ export function Roster({ school }: { school: string }) {
     const r = await client.mutation(IMPORT, { school, csv, dryRun }).toPromise();
     if (missingField(r.error)) return setMissing(true);
     const result = r.data?.importRoster;
-    if (result?.__typename === "Problem") return setError(problemText(result));
-    if (!result) return setError("Сервер не принял файл");
-    setReport(result as ImportReport);
+    const refusal = result?.userErrors?.[0];
+    if (refusal) return setError(problemText(refusal));
+    if (!result?.rosterImport) return setError("Сервер не принял файл");
+    setReport(result.rosterImport as ImportReport);
   }
 
   return (

@@ -6,16 +6,14 @@ import { Button, Field, Notice, Panel, Select, Unavailable } from "../../ui";
 
 const REGISTER = graphql(`
   mutation RegisterTerminal($school: UUID!, $kind: TerminalKind!, $label: String!) {
-    registerTerminal(school: $school, kind: $kind, label: $label) {
-      __typename
-      ... on TerminalRegistered { terminalId secret }
-      ... on Problem { code message }
+    registerTerminal(input: { school: $school, kind: $kind, label: $label }) {
+      terminalId secret userErrors { code message }
     }
   }
 `);
 const REVOKE = graphql(`
   mutation RevokeTerminal($id: UUID!, $reason: String!) {
-    revokeTerminal(terminalId: $id, reason: $reason) { __typename ... on Problem { code message } }
+    revokeTerminal(input: { terminalId: $id, reason: $reason }) { userErrors { code message } position }
   }
 `);
 
@@ -36,8 +34,9 @@ export function Terminals({ school }: { school: string }) {
             e.preventDefault();
             setCreated(null);
             const r = (await register({ school, kind: kind as never, label: label.trim() })).data?.registerTerminal;
-            if (r?.__typename === "TerminalRegistered") setCreated(r);
-            else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+            const refusal = r?.userErrors[0];
+            if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+            else if (r?.terminalId && r.secret) setCreated({ terminalId: r.terminalId, secret: r.secret });
           }}
         >
           <Select label="Вид" value={kind} onChange={(e) => setKind(e.target.value)} options={Object.entries(TERMINAL_KINDS)} />
@@ -57,8 +56,9 @@ export function Terminals({ school }: { school: string }) {
           onSubmit={async (e) => {
             e.preventDefault();
             const r = (await revoke({ id: revokeId.trim(), reason: reason.trim() })).data?.revokeTerminal;
-            if (r?.__typename === "Done") setResult({ kind: "success", text: "Терминал отключён" });
-            else if (r?.__typename === "Problem") setResult({ kind: "error", text: problemText(r) });
+            const refusal = r?.userErrors[0];
+            if (refusal) setResult({ kind: "error", text: problemText(refusal) });
+            else if (r) setResult({ kind: "success", text: "Терминал отключён" });
           }}
         >
           <Field label="Номер терминала" value={revokeId} onChange={(e) => setRevokeId(e.target.value)} required />

@@ -36,7 +36,7 @@ const REPRESENTATIVE = graphql(`
 `);
 const REFUND = graphql(`
   mutation Refund($contract: String!, $destination: RefundDestination!, $bankDetails: String) {
-    requestRefund(contractNumber: $contract, destination: $destination, bankDetails: $bankDetails) { __typename ... on Problem { code message } }
+    requestRefund(input: { contractNumber: $contract, destination: $destination, bankDetails: $bankDetails }) { userErrors { code message } position }
   }
 `);
 const PASSWORD = graphql(`

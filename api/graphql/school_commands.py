@@ -1,0 +1,41 @@
+"""The shape of a command on one school (issue 12): the input naming the school, and
+`on_school`: authorize the viewer for the school at the field's rule, run the command as the
+viewer, answer its outcome, the refusals as user errors and the ledger position after it."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql import permissions as perm
+from api.graphql.context import Context
+from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.scalars import Position
+
+T = TypeVar("T")
+
+
+@strawberry.input(description="A command on one school.")
+class SchoolInput:
+    school: UUID = strawberry.field(description="The school's id.")
+
+
+async def on_school(
+    info: Info[Context, None],
+    coordinate: str,
+    school: UUID,
+    fn: Callable[..., T],
+    *args: Any,
+) -> tuple[T | None, list[UserError], Position | None]:
+    """`fn(ledger, school, *args)` as the viewer, once authorized for `school` at `coordinate`
+    (api/graphql/permissions.py): its outcome (None when refused), the user errors, and the
+    ledger position after it."""
+    await perm.school(info, coordinate, school)
+    services = info.context.services
+    done, errors = await attempt(info, fn, services.ledger, school, *args)
+    if errors:
+        return None, errors, None
+    at = await services.run(services.ledger.recorder.max_notification_id)
+    return done, [], position_of(at)
