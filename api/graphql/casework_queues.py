@@ -6,7 +6,6 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 """
 
 import json
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -28,7 +27,7 @@ from api.graphql.arguments import (
     Since,
     Until,
 )
-from api.graphql.connections import connection, decode_key, page_size, school_nodes
+from api.graphql.connections import connection, decode_key, page_size, school_node
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import UserError
@@ -82,16 +81,7 @@ class FlaggedCharge(relay.Node):
             dispute_status=r["dispute_status"],
         )
 
-    @classmethod
-    def resolve_id(cls, root: "FlaggedCharge", *, info: Info[Context, None]) -> str:
-        return root.charge_key
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["FlaggedCharge | None"]:
-        """Flagged charges by key, each through `Query.flaggedCharges`'s school rule."""
-        return await school_nodes(info, node_ids, flagged_charge, "Query.flaggedCharges", cls.of)
+    resolve_id, resolve_nodes = school_node(flagged_charge, "Query.flaggedCharges", "charge_key")
 
 
 @strawberry.type(description="A parent's dispute of a charge.")
@@ -128,16 +118,7 @@ class DisputeCase(relay.Node):
             evidence_json=None if r["evidence"] is None else as_json(r["evidence"]),
         )
 
-    @classmethod
-    def resolve_id(cls, root: "DisputeCase", *, info: Info[Context, None]) -> str:
-        return root.charge_key
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["DisputeCase | None"]:
-        """Disputes by charge key, each through `Query.disputes`'s school rule."""
-        return await school_nodes(info, node_ids, dispute_case, "Query.disputes", cls.of)
+    resolve_id, resolve_nodes = school_node(dispute_case, "Query.disputes", "charge_key")
 
 
 @strawberry.type(description="A refund of an account's balance.")
@@ -180,16 +161,7 @@ class RefundCase(relay.Node):
             payout_ref=r["payout_ref"],
         )
 
-    @classmethod
-    def resolve_id(cls, root: "RefundCase", *, info: Info[Context, None]) -> str:
-        return root.contract_number
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["RefundCase | None"]:
-        """Refunds by contract number, each through `Query.refunds`'s school rule."""
-        return await school_nodes(info, node_ids, refund_case, "Query.refunds", cls.of)
+    resolve_id, resolve_nodes = school_node(refund_case, "Query.refunds", "contract_number")
 
 
 @strawberry.type(description="What the account's history says about one charge.")

@@ -102,3 +102,21 @@ async def school_nodes(
         await perm.school(info, coordinate, row["school_id"])
         found.append(node(row))
     return found
+
+
+def school_node(
+    read: Callable[..., dict[str, Any] | None], coordinate: str, key: str
+) -> tuple[Any, Any]:
+    """`resolve_id` and `resolve_nodes` of a Node of a school's list, for its class body:
+    the global id is the attribute `key`; `Query.node` reads the row with `read` and checks
+    it through the list's school rule (`coordinate`), then builds it with the class's `of`."""
+
+    def resolve_id(cls: type, root: Any, *, info: Info[Context, None]) -> str:
+        return str(getattr(root, key))
+
+    async def resolve_nodes(
+        cls: Any, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await school_nodes(info, node_ids, read, coordinate, cls.of)
+
+    return classmethod(resolve_id), classmethod(resolve_nodes)

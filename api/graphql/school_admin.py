@@ -6,7 +6,7 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -25,7 +25,7 @@ from api.graphql.arguments import (
     Input,
     SchoolId,
 )
-from api.graphql.connections import connection, decode_key, page_size, school_nodes
+from api.graphql.connections import connection, decode_key, page_size, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
 from api.graphql.mutations import EMAIL
@@ -77,16 +77,7 @@ class RosterEntry(relay.Node):
             refund_status=r["refund_status"],
         )
 
-    @classmethod
-    def resolve_id(cls, root: "RosterEntry", *, info: Info[Context, None]) -> str:
-        return root.contract_number
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["RosterEntry | None"]:
-        """Entries by contract number, each through `Query.roster`'s school rule."""
-        return await school_nodes(info, node_ids, roster_entry, "Query.roster", cls.of)
+    resolve_id, resolve_nodes = school_node(roster_entry, "Query.roster", "contract_number")
 
 
 @strawberry.type(description="What became of one roster line.")
@@ -210,16 +201,7 @@ class FleetTerminal(relay.Node):
             last_offline_lag_seconds=r["last_offline_lag_seconds"],
         )
 
-    @classmethod
-    def resolve_id(cls, root: "FleetTerminal", *, info: Info[Context, None]) -> str:
-        return str(root.terminal_id)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["FleetTerminal | None"]:
-        """Terminals by id, each through `Query.terminals`'s school rule."""
-        return await school_nodes(info, node_ids, fleet_terminal, "Query.terminals", cls.of)
+    resolve_id, resolve_nodes = school_node(fleet_terminal, "Query.terminals", "terminal_id")
 
 
 @strawberry.type(description="What a command on a terminal did: the terminal, or why not.")
