@@ -3,7 +3,7 @@
 import itertools
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -75,7 +75,7 @@ class SchoolWorld:
             self.terminals[kind],
             tap_id or f"tap-{next(_counter)}-{uuid4().hex[:6]}",
             uid,
-            at or datetime.now(UTC),
+            at or self.ledger.clock(),  # the server's clock: an online tap is "now"
             items=items,
             direction=direction,
             offline=offline,

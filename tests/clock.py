@@ -6,11 +6,15 @@ Tests never read today's date. A date-sensitive test takes the `sweep_now` argum
 The sweep covers the first and last day of a month, 28 and 29 February 2028, New Year's Eve and
 Day, a July day (the summer fee pause) and the days clocks change in Europe/Berlin, each at noon
 UTC and either side of midnight in the school's own time zone.
+
+A test reads the time through `now()` and `today()` here, never `datetime.now()` or
+`date.today()` itself (tests/test_clock_discipline.py checks): they refuse to answer unless the
+clock has travelled, so a test that forgot `travelled` fails instead of reading today's date.
 """
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,6 +75,28 @@ def deselect_dateless(config: pytest.Config, items: list[pytest.Item]) -> None:
 def travel(to: datetime) -> "time_machine.travel":
     """The clock of this process moved to `to`, and ticking from there."""
     return time_machine.travel(to, tick=True)
+
+
+def now(zone: tzinfo = UTC) -> datetime:
+    """The test's clock in `zone`: the travelled instant, ticking since. Only while travelling
+    (`travelled`, `travel`): otherwise it would be today's date, and the test would pass or fail
+    by the day it runs on."""
+    if not time_machine.escape_hatch.is_travelling():
+        raise AssertionError("the test reads the clock without travelling: take `travelled`")
+    return datetime.now(zone)
+
+
+def today(zone: tzinfo = SWEEP_ZONE) -> date:
+    """The date `now()` is in `zone` (the school of `tests.builders.new_school`'s by default)."""
+    return now(zone).date()
+
+
+def device_clock() -> datetime:
+    """The clock of a device a test plays (a terminal's `tapped_at` by default, a reader's):
+    this process's clock, which the server under test reads too, so a tap is "now" to both,
+    travelled or not. Never an expectation: a test that computes one from the time takes
+    `travelled` and reads `now()`."""
+    return datetime.now(UTC)
 
 
 def child_clock() -> str:

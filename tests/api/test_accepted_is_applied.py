@@ -17,7 +17,7 @@ every run), no example database, no deadline (the time is the stack's, not the d
 import itertools
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from domain.fields import CLAIM, CODE, NAME, NOTE, REASON
 from domain.money import MAX_ITEM_PRICE, MAX_QUANTITY, MAX_TOP_UP
 from tests.api.barrage import Barrage, running_barrage
 from tests.api.stack import Client
+from tests.clock import now, today
 
 EXAMPLES = 40
 FRESH = "<fresh>"  # replaced by a new id when sent: most taps and receipts are new ones
@@ -64,7 +65,7 @@ def zoned(moment: datetime, minutes: int) -> str:
 
 
 def near_day() -> st.SearchStrategy[str]:
-    return st.integers(-30, 30).map(lambda n: (datetime.now(UTC).date() + timedelta(n)).isoformat())
+    return st.integers(-30, 30).map(lambda n: (today() + timedelta(n)).isoformat())
 
 
 # Hostile values
@@ -126,7 +127,7 @@ def hostile_instant(draw: st.DrawFn) -> str:
         return moment.replace(tzinfo=timezone(minutes)).isoformat()
     if shape == 1:  # days to a century away
         away = timedelta(days=draw(st.integers(-40_000, 40_000)))
-        return zoned(datetime.now(UTC) + away, draw(st.integers(-14 * 60, 14 * 60)))
+        return zoned(now() + away, draw(st.integers(-14 * 60, 14 * 60)))
     return draw(st.sampled_from([
         "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1970-01-01T00:00:00Z",
         "2026-11-25T09:00:00", "2026-11-25T09:00:00-16:00", "сейчас", "", "2026-13-45", "T" * 65,
@@ -222,7 +223,7 @@ def tap(draw: st.DrawFn, kind: str, uids: list[str]) -> dict[str, Any]:
     body = {
         "tap_id": draw(TAP_IDS),
         "card_uid": draw(st.sampled_from(uids)),
-        "tapped_at": zoned(datetime.now(UTC) - ago, draw(st.integers(-14 * 60, 14 * 60))),
+        "tapped_at": zoned(now() - ago, draw(st.integers(-14 * 60, 14 * 60))),
         "offline": offline,
     }
     if kind == "turnstile":
@@ -436,13 +437,16 @@ def send(barrage: Barrage, request: tuple[Any, ...]) -> None:
         barrage.signed(barrage.terminals[kind], path, raw)
 
 
-@pytest.fixture(scope="module")
-def barrage() -> Iterator[Barrage]:
+@pytest.fixture
+def barrage(travelled: datetime) -> Iterator[Barrage]:
+    """The stack, its schools and its workers, started at the travelled instant."""
     with running_barrage() as found:
         yield found
 
 
-def test_whatever_the_api_accepts_every_projection_and_the_feed_apply(barrage: Barrage) -> None:
+def test_whatever_the_api_accepts_every_projection_and_the_feed_apply(
+    travelled: datetime, barrage: Barrage
+) -> None:
     uids = barrage.uids()
 
     @settings(

@@ -3,7 +3,7 @@
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -16,6 +16,7 @@ from domain.kinds import TerminalKind
 from identity.service import Access, Role
 from tests.api.stack import Client, Stack, new_phone
 from tests.builders import SchoolWorld, new_uid
+from tests.clock import today
 from tests.parents.matrix import (
     PARENT_EXPECTED,
     PARENT_OPERATIONS,
@@ -145,7 +146,9 @@ def input_on_account(name: str, o: Objects, fields: dict[str, Any]) -> tuple[str
     return query, {"i": {"contractNumber": o.contract, **fields}}
 
 
-TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+def day(offset: int) -> str:
+    """The school's day `offset` days from today (the travelled clock), ISO."""
+    return (today() + timedelta(days=offset)).isoformat()
 
 
 def from_tomorrow(field: str, arguments: str) -> Operation:
@@ -153,7 +156,7 @@ def from_tomorrow(field: str, arguments: str) -> Operation:
     return lambda o: (
         f"mutation($s: UUID!, $d: Date!) {{ {field}(input: {{school: $s, {arguments}, "
         "effectiveFrom: $d}) { userErrors { code } } }",
-        {"s": o.school, "d": TOMORROW},
+        {"s": o.school, "d": day(1)},
     )
 
 
@@ -166,10 +169,10 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         "query($id: ID!) { node(id: $id) { id } }",
         {"id": base64.b64encode(f"Account:{o.contract}".encode()).decode()}),
     "Query.attendance": on_account("attendance", "edges { node { date } }"),
-    "Query.menu": on_school("menu", "date", ', date: "2026-11-25"'),
+    "Query.menu": lambda o: on_school("menu", "date", f', date: "{day(-10)}"')(o),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
     "Query.auditTrail": on_account("auditTrail", "actor"),
-    "Query.charges": on_account("charges", "key", ', on: "2026-11-25"'),
+    "Query.charges": lambda o: on_account("charges", "key", f', on: "{day(-10)}"')(o),
     "Query.historyExport": on_account("historyExport", "entries"),
     "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
     "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),
@@ -202,11 +205,11 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.unblockCard": lambda o: input_on_account(
         "unblockCard", o, {"uid": o.uid, "reason": "found"}),
     "Mutation.leaveMenuFeedback": lambda o: input_on_account(
-        "leaveMenuFeedback", o, {"date": "2026-11-20", "rating": 5}),
+        "leaveMenuFeedback", o, {"date": day(-15), "rating": 5}),
     "Mutation.publishMenu": lambda o: (
         "mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: "
         '[{code: "TEA", name: "Чай", price: "1500"}]}) { userErrors { code } } }',
-        {"s": o.school, "d": TOMORROW}),
+        {"s": o.school, "d": day(1)}),
     "Mutation.registerTerminal": on_input("registerTerminal", ', kind: LOCKER, label: "x"', on="s"),
     "Mutation.revokeTerminal": on_input("revokeTerminal", ', reason: "test"', on="t"),
     "Mutation.grantSubsidy": lambda o: input_on_account(
@@ -359,8 +362,9 @@ def outcome(client: Client, query: str, variables: dict[str, Any]) -> str:
     return "allowed"
 
 
-@pytest.fixture(scope="module")
-def objects(stack: Stack) -> tuple[Objects, Objects]:
+@pytest.fixture
+def objects(travelled: datetime, stack: Stack) -> tuple[Objects, Objects]:
+    """Two schools' objects, made at the travelled instant the matrix then runs at."""
     mine, foreign = stack.school(), stack.school()
     pupil, other = mine.pupil(), foreign.pupil()
     stack.project()
@@ -372,7 +376,9 @@ def objects(stack: Stack) -> tuple[Objects, Objects]:
     )
 
 
-def test_role_by_operation_matrix(stack: Stack, objects: tuple[Objects, Objects]) -> None:
+def test_role_by_operation_matrix(
+    travelled: datetime, stack: Stack, objects: tuple[Objects, Objects]
+) -> None:
     mine, foreign = objects
     roles = clients(stack, mine)
     anonymous = stack.client()

@@ -2,13 +2,13 @@
 
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from domain import casework
 from domain.kinds import TerminalKind
 from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal
+from tests.clock import today
 
 PAYLOAD = "{ userErrors { field code message } position }"
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
@@ -18,13 +18,14 @@ STATEMENT = """query($c: String!, $atLeast: Position) { statement(contractNumber
   atLeast: $atLeast) { edges { node { kind amount regularAfter } } } }"""
 
 
-def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
+def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     stack.project()
-    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
-    charges = family.client.data(CHARGES, c=family.contract, on=today)["charges"]
+    charges = family.client.data(CHARGES, c=family.contract, on=today().isoformat())["charges"]
     assert [(c["amount"], c["terminalKind"]) for c in charges] == [("9000", "CANTEEN_POS")]
     key = charges[0]["key"]
     dispute = {"contractNumber": family.contract, "chargeKey": key, "claim": CLAIM}
@@ -92,7 +93,7 @@ EXPORT = """query($c: String!, $f: ExportFormat!) { historyExport(contractNumber
 
 
 def test_a_parent_takes_the_accounts_whole_history_away_as_json_lines_and_csv(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = stack.school()
     family = stack.family(world)

@@ -1,24 +1,27 @@
 """GraphQL mutations meet the domain's field rules: hostile text is a typed `Problem` (a user
 error, never "Unexpected error."), and nothing is recorded or stored."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from identity.service import Role
 from tests.api.stack import Stack
+from tests.clock import today
 
 
 def head(stack: Stack) -> int:
     return stack.ledger.recorder.max_notification_id() or 0
 
 
-def test_a_menu_with_a_nul_in_a_dish_name_or_an_allergen_is_a_problem(stack: Stack) -> None:
+def test_a_menu_with_a_nul_in_a_dish_name_or_an_allergen_is_a_problem(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
     q = """mutation($s: UUID!, $d: Date!, $name: String!, $allergen: String!) {
       publishMenu(input: {school: $s, date: $d, items: [
         {code: "SOUP", name: $name, price: "6500", allergens: [$allergen]}]}) {
         userErrors { code message } } }"""
-    day = datetime.now(UTC).date().isoformat()
+    day = today().isoformat()  # the school's today: only the text is wrong
     before = head(stack)
 
     for name, allergen in (("Борщ\u0000", "сельдерей"), ("Борщ", "сельдерей\u0000"),

@@ -1,14 +1,14 @@
 """Each mutation end to end: GraphQL → ledger command → event → projection → GraphQL query."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.feedback import MenuFeedback, feedback_id
 from domain.kinds import TerminalKind
 from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal, new_uid, snack
+from tests.clock import today
 
 DONE = "__typename ... on Done { position } ... on Problem { code message }"
 ACCOUNT = """query($c: String!, $atLeast: Position) {
@@ -84,7 +84,7 @@ def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> 
     assert family.pupil.contract_number not in account.contact_ref
 
 
-def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
+def test_a_lost_card_is_blocked_and_a_duplicate_ordered(travelled: datetime, stack: Stack) -> None:
     family = stack.family(stack.school())
     c, uid = family.contract, family.pupil.uid
     family.client.recorded("blockCard", contractNumber=c, uid=uid)
@@ -106,7 +106,9 @@ def test_a_lost_card_is_blocked_and_a_duplicate_ordered(stack: Stack) -> None:
     assert again in ("card_state", "card_already_issued")
 
 
-def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack) -> None:
+def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world, deposit=100_000)
     for _ in range(2):
@@ -138,8 +140,7 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     assert datetime.fromisoformat(found[1]["at"]).utcoffset() == timedelta(0)
     only = lines(family.client.data(STATEMENT, c=c, first=10, kinds=["TOP_UP"])["statement"])
     assert [ln["kind"] for ln in only] == ["TOP_UP"]
-    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
-    past = (today - timedelta(days=3)).isoformat()
+    past = (today() - timedelta(days=3)).isoformat()
     none = family.client.data(STATEMENT, c=c, first=10, since=past, until=past)["statement"]
     assert none["edges"] == []
     assert none["pageInfo"] == {"hasNextPage": False, "endCursor": None}
@@ -148,7 +149,9 @@ def test_the_statement_pages_by_cursor_and_filters_by_kind_and_date(stack: Stack
     assert family.client.error_code(STATEMENT, c=c, first=0) == "BAD_USER_INPUT"
 
 
-def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None:
+def test_attendance_counts_the_turnstile_passes_of_the_day(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in")
@@ -160,17 +163,16 @@ def test_attendance_counts_the_turnstile_passes_of_the_day(stack: Stack) -> None
     days = [e["node"] for e in family.client.data(q, c=family.contract)["attendance"]["edges"]]
     node = "query($id: ID!) { node(id: $id) { ... on AttendanceDay { passesIn } } }"
     assert family.client.data(node, id=days[0].pop("id"))["node"] == {"passesIn": 2}
-    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
     assert [(d["date"], d["passesIn"], d["passesOut"], d["inside"]) for d in days] == [
-        (today, 2, 1, True)
+        (today().isoformat(), 2, 1, True)
     ]
 
 
-def test_staff_publish_a_menu_that_parents_read(stack: Stack) -> None:
+def test_staff_publish_a_menu_that_parents_read(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     operator = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
-    day = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    day = (today() + timedelta(days=1)).isoformat()  # the school's tomorrow
     q = """mutation($s: UUID!, $d: Date!) { publishMenu(input: {school: $s, date: $d, items: [
       {code: "SOUP", name: "Борщ", price: "6500", allergens: ["celery"],
         nutrition: {kcal: 210}},
@@ -215,7 +217,7 @@ def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
     assert school.terminal(__import__("uuid").UUID(terminal_id))["revoked"]
 
 
-def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
+def test_a_school_admin_grants_and_revokes_a_subsidy(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
@@ -227,7 +229,7 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(stack: Stack) -> None:
     assert stack.ledger.account(family.pupil.account_id).subsidy == {
         "basis": "многодетная семья", "daily_allowance": 9000,
     }  # fmt: skip
-    stack.ledger.credit_subsidy(family.pupil.account_id, 9000, "2026-11")
+    stack.ledger.credit_subsidy(family.pupil.account_id, 9000, today().strftime("%Y-%m"))
     stack.project()
     account = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert account["subsidised"] == "9000"
@@ -248,7 +250,7 @@ def test_support_resets_access_by_sms(stack: Stack) -> None:
     assert "accessToken" in stack.client().login(family.contract, password)
 
 
-def test_school_report_and_tariffs(stack: Stack) -> None:
+def test_school_report_and_tariffs(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
@@ -258,8 +260,7 @@ def test_school_report_and_tariffs(stack: Stack) -> None:
       terminals { terminalKind turnover purchases mealsServed pupils }
       topups { channel amount } } } }"""
     days = admin.data(q, s=str(world.school_id))["schoolReport"]["days"]
-    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
-    assert [d["date"] for d in days] == [today]
+    assert [d["date"] for d in days] == [today().isoformat()]
     assert days[0]["terminals"] == [
         {"terminalKind": "CANTEEN_POS", "turnover": "9000", "purchases": 1, "mealsServed": 1,
          "pupils": 1},
@@ -269,10 +270,9 @@ def test_school_report_and_tariffs(stack: Stack) -> None:
     assert {t["tariff"]: t["monthlyFee"] for t in tariffs} == {
         "ZERO": "0", "MOBILE": "9500", "SMS_PLUS": "16500",
     }  # fmt: skip
-    assert datetime.now(UTC)  # keep UTC import used
 
 
-def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
+def test_support_unblocks_a_card_found_again(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     stack.ledger.block_card(family.pupil.account_id, family.pupil.uid, "lost")
@@ -286,20 +286,20 @@ def test_support_unblocks_a_card_found_again(stack: Stack) -> None:
     assert support.refused("unblockCard", **unblock) == "card_state"
 
 
-def test_a_parent_rates_a_served_menu_and_may_revise_it(stack: Stack) -> None:
+def test_a_parent_rates_a_served_menu_and_may_revise_it(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
-    today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date()
-    stack.ledger.publish_menu(world.school_id, today, [meal()])
+    served = today()
+    stack.ledger.publish_menu(world.school_id, served, [meal()])
     rate = {"contractNumber": family.contract, "comment": "суп холодный"}
-    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=3)
-    family.client.recorded("leaveMenuFeedback", **rate, date=today.isoformat(), rating=2)
+    family.client.recorded("leaveMenuFeedback", **rate, date=served.isoformat(), rating=3)
+    family.client.recorded("leaveMenuFeedback", **rate, date=served.isoformat(), rating=2)
     found: MenuFeedback = stack.ledger.repository.get(
-        feedback_id(world.school_id, today, family.pupil.account_id)
+        feedback_id(world.school_id, served, family.pupil.account_id)
     )
     assert (found.rating, found.comment, found.version) == (2, "суп холодный", 2)
-    bad = family.client.refused("leaveMenuFeedback", **rate, date=today.isoformat(), rating=9)
+    bad = family.client.refused("leaveMenuFeedback", **rate, date=served.isoformat(), rating=9)
     assert bad == "invalid_command"
-    tomorrow = (today + timedelta(days=1)).isoformat()
+    tomorrow = (served + timedelta(days=1)).isoformat()
     none = family.client.refused("leaveMenuFeedback", **rate, date=tomorrow, rating=4)
     assert none == "invalid_command"

@@ -8,7 +8,7 @@ projection and the workers' feed are at the head and `audit verify` is clean.
 Bounded for `make test`: a fixed number of examples, derandomized, no example database."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +23,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from adapters.terminal_auth import signed_headers
 from tests.api.barrage import Barrage, running_barrage
+from tests.clock import now
 from tests.terminals.rig import SignedTerminal
 
 EXAMPLES = 150
@@ -86,18 +87,19 @@ def realistic(body: Any, take: bool, uid: str, seconds_ago: int) -> Any:
     if isinstance(found.get("card_uid"), str):
         found["card_uid"] = uid
     if isinstance(found.get("tapped_at"), str):
-        found["tapped_at"] = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+        found["tapped_at"] = (now() - timedelta(seconds=seconds_ago)).isoformat()
     return found
 
 
-@pytest.fixture(scope="module")
-def barrage() -> Iterator[Barrage]:
+@pytest.fixture
+def barrage(travelled: datetime) -> Iterator[Barrage]:
+    """The stack, its schools and its workers, started at the travelled instant."""
     with running_barrage() as found:
         yield found
 
 
 def test_the_terminal_api_meets_its_openapi_signed_and_every_projection_applies_it(
-    barrage: Barrage,
+    travelled: datetime, barrage: Barrage
 ) -> None:
     loaded = schemathesis.openapi.from_url(f"{barrage.stack.url}/openapi.json")
     schema = loaded.include(path_regex="^/terminal/")

@@ -1,6 +1,6 @@
 import csv
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from audit.history import audit_trail, balance_at, export_account
@@ -9,23 +9,31 @@ from domain.dispute import charge_key
 from domain.ledger import Ledger
 from domain.recorded import acting_as
 from tests.builders import SchoolWorld, meal, snack
+from tests.clock import now
+
+
+def last_saturday_before(moment: datetime) -> datetime:
+    """05:00 UTC on the last Saturday before the day of `moment` (UTC)."""
+    day = moment.date() - timedelta(days=(moment.weekday() - 5) % 7 or 7)
+    return datetime.combine(day, time(5), UTC)
 
 
 def test_balance_at_any_instant_matches_the_hand_computed_history(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
-    before_opening = datetime.now(UTC)
+    before_opening = now()
     pupil = world.pupil(deposit=50_000)
-    checkpoints = [(datetime.now(UTC), 50_000)]
+    checkpoints = [(now(), 50_000)]
 
     def check(expected: int) -> None:
-        checkpoints.append((datetime.now(UTC), expected))
+        checkpoints.append((now(), expected))
 
     world.tap("canteen_pos", pupil.uid, items=[meal(9_000)])
     check(41_000)
     ledger.top_up(pupil.account_id, 100_000, "bank_card", "pay-1")
     check(141_000)
-    saturday = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+    saturday = last_saturday_before(travelled)
+    assert saturday.weekday() == 5
     wrong = world.tap_then("canteen_pos", pupil.uid, items=[meal(13_900)], at=saturday)
     check(127_100)
     for _ in range(6):  # enough events for a snapshot (every 10 versions in tests)
@@ -57,7 +65,7 @@ def test_balance_at_any_instant_matches_the_hand_computed_history(
 
 
 def test_the_trail_names_every_event_its_actor_position_and_wallets_after(
-    ledger: Ledger, world: SchoolWorld, tmp_path: Path
+    travelled: datetime, ledger: Ledger, world: SchoolWorld, tmp_path: Path
 ) -> None:
     pupil = world.pupil(deposit=20_000)
     with acting_as(f"parent:{pupil.contract_number}"):
@@ -80,7 +88,7 @@ def test_the_trail_names_every_event_its_actor_position_and_wallets_after(
     assert trail[5].fields["terminal_id"] == str(world.terminals["canteen_pos"])
     assert trail[5].reason is not None
     assert "Комплексный обед" in trail[5].reason
-    later = datetime.now(UTC) + timedelta(days=1)
+    later = now() + timedelta(days=1)
     assert audit_trail(ledger, pupil.account_id, since=later) == []
 
     jsonl, table = export_account(ledger, pupil.account_id, tmp_path)

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -8,10 +8,11 @@ from domain.errors import AccountClosedError, InsufficientFundsError, RefundErro
 from domain.ledger import Ledger
 from domain.recorded import acting_as
 from tests.builders import SchoolWorld, meal, new_school
+from tests.clock import now
 
 
 def test_a_parent_refund_goes_request_approve_paid_and_ends_at_zero(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil(deposit=30_000)
     ledger.top_up(pupil.account_id, 20_000, "bank_card", "card-pay-9")
@@ -41,7 +42,7 @@ def test_a_parent_refund_goes_request_approve_paid_and_ends_at_zero(
 
 
 def test_a_school_exit_with_100_accounts_ends_with_every_one_refunded_or_listed(
-    ledger: Ledger,
+    travelled: datetime, ledger: Ledger
 ) -> None:
     world = new_school(ledger)
     pupils = [world.pupil(deposit=10_000 + 100 * i, activate=i % 10 != 0) for i in range(100)]
@@ -65,7 +66,7 @@ def test_a_school_exit_with_100_accounts_ends_with_every_one_refunded_or_listed(
             casework.pay_refund(ledger, p.account_id, f"payout-{p.contract_number}", close=True)
         paid.append(p.account_id)
 
-    later = datetime.now(UTC) + timedelta(days=45)
+    later = now() + timedelta(days=45)
     listed = {u.account_id: u for u in casework.unreturned_balances(ledger, later, world.school_id)}
     for p in pupils:
         account = ledger.account(p.account_id)

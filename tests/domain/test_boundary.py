@@ -24,6 +24,7 @@ from domain.money import DEFAULT_OFFLINE_CAP
 from domain.recorded import derived_id
 from domain.tap import Tap, TapRequest
 from tests.builders import Pupil, SchoolWorld, meal, new_school, snack
+from tests.clock import now, today
 
 NOVOSIBIRSK = timezone(timedelta(hours=7))
 
@@ -33,7 +34,7 @@ def head(ledger: Ledger) -> int:
 
 
 def canteen_request(world: SchoolWorld, pupil: Pupil, **fields: Any) -> TapRequest:
-    at = fields.pop("at", None) or datetime.now(UTC)
+    at = fields.pop("at", None) or now()
     items = fields.pop("items", None) or [meal()]
     tap_id = fields.pop("tap_id", None) or f"b-{uuid4().hex[:8]}"
     return TapRequest.parse(
@@ -51,23 +52,24 @@ def test_an_item_name_with_a_nul_is_refused_and_nothing_is_recorded(world: Schoo
 
 
 def test_a_menu_with_a_nul_or_a_date_far_from_today_is_refused(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     before = head(ledger)
-    today = datetime.now(UTC).date()
+    day = today()  # the school's
     soup = {"code": "SOUP", "name": "Борщ", "price": 6_500, "allergens": ["сельдерей"]}
     with pytest.raises(InvalidTextError):
-        ledger.publish_menu(world.school_id, today, [{**soup, "name": "Борщ\u0000"}])
+        ledger.publish_menu(world.school_id, day, [{**soup, "name": "Борщ\u0000"}])
     with pytest.raises(InvalidTextError):
-        ledger.publish_menu(world.school_id, today, [{**soup, "allergens": ["\ud800"]}])
+        ledger.publish_menu(world.school_id, day, [{**soup, "allergens": ["\ud800"]}])
     for far in (date(1, 1, 1), date(9999, 12, 31)):
         with pytest.raises(InvalidTimeError):
             ledger.publish_menu(world.school_id, far, [soup])
     assert head(ledger) == before
-    assert ledger.publish_menu(world.school_id, today, [soup]) > before
+    assert ledger.publish_menu(world.school_id, day, [soup]) > before
 
 
 def test_an_online_tap_dated_1970_is_refused_and_the_daily_limit_stays_whole(
+    travelled: datetime,
     world: SchoolWorld,
 ) -> None:
     pupil = world.pupil()
@@ -76,18 +78,19 @@ def test_an_online_tap_dated_1970_is_refused_and_the_daily_limit_stays_whole(
         world.tap("canteen_pos", pupil.uid, items=[meal()], at=datetime(1970, 1, 1, tzinfo=UTC))
     with pytest.raises(TapTooOldError):  # offline: within the reader's offline period only
         world.tap("canteen_pos", pupil.uid, items=[meal()], offline=True,
-                  at=datetime.now(UTC) - timedelta(days=8))  # fmt: skip
+                  at=now() - timedelta(days=8))  # fmt: skip
     assert head(world.ledger) == before
     yesterday = world.tap("canteen_pos", pupil.uid, items=[meal()], offline=True,
-                          at=datetime.now(UTC) - timedelta(days=1))  # fmt: skip
+                          at=now() - timedelta(days=1))  # fmt: skip
     assert yesterday.decision.approved
 
 
 def test_the_same_instant_written_with_another_offset_is_a_retry_not_a_conflict(
+    travelled: datetime,
     world: SchoolWorld,
 ) -> None:
     pupil = world.pupil()
-    at = datetime.now(UTC).replace(microsecond=0)
+    at = now().replace(microsecond=0)
     first = world.ledger.handle_tap(canteen_request(world, pupil, tap_id="o-1", at=at))
     before = head(world.ledger)
 
@@ -105,10 +108,11 @@ def test_the_same_instant_written_with_another_offset_is_a_retry_not_a_conflict(
 
 
 def test_a_tap_recorded_with_its_terminals_offset_before_utc_was_kept_is_still_retried(
+    travelled: datetime,
     world: SchoolWorld,
 ) -> None:
     pupil = world.pupil()
-    at = datetime.now(UTC).replace(microsecond=0)
+    at = now().replace(microsecond=0)
     request = canteen_request(world, pupil, tap_id="legacy-1", at=at)
     # As the ledger recorded taps before tapped_at was kept in UTC: with the terminal's offset.
     legacy = dataclasses.replace(request, tapped_at=at.astimezone(NOVOSIBIRSK))
@@ -168,13 +172,13 @@ def test_an_offline_tap_of_fifty_full_lines_is_refused_by_the_bounds(world: Scho
 
 
 def test_a_terminal_of_another_school_writes_nothing_on_the_pupils_account(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil()
     elsewhere = new_school(ledger, "Asia/Irkutsk")
     version = ledger.account(pupil.account_id).version
     ledger.revoke_terminal(elsewhere.terminals["vending"], "украден")
-    at = datetime.now(UTC)
+    at = now()
 
     answers = [
         elsewhere.tap("canteen_pos", pupil.uid, items=[meal()], tap_id="foreign-1", at=at),
@@ -218,9 +222,7 @@ def _commands() -> dict[str, Callable[[Ledger, SchoolWorld, Pupil], object]]:
         "refund reason": lambda led, w, p: casework.request_refund(
             led, p.account_id, reason="\u202eвозврат"
         ),
-        "feedback": lambda led, w, p: led.leave_menu_feedback(
-            p.account_id, datetime.now(UTC).date(), 5, nul
-        ),
+        "feedback": lambda led, w, p: led.leave_menu_feedback(p.account_id, today(), 5, nul),
         "holiday": lambda led, w, p: casework.set_school_calendar(
             led, w.school_id, [6, 7], ["0001-01-01"]
         ),
@@ -232,10 +234,10 @@ def _commands() -> dict[str, Callable[[Ledger, SchoolWorld, Pupil], object]]:
 
 @pytest.mark.parametrize("command", sorted(_commands()))
 def test_hostile_text_in_any_command_is_a_typed_refusal_that_records_nothing(
-    ledger: Ledger, world: SchoolWorld, command: str
+    travelled: datetime, ledger: Ledger, world: SchoolWorld, command: str
 ) -> None:
     pupil = world.pupil(activate=command != "offer version")
-    ledger.publish_menu(world.school_id, datetime.now(UTC).date(), [meal()])
+    ledger.publish_menu(world.school_id, today(), [meal()])
     before = head(ledger)
     with pytest.raises((InvalidTextError, InvalidTimeError)):
         _commands()[command](ledger, world, pupil)

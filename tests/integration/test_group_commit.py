@@ -2,7 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import uuid4
 
 from domain.errors import DomainError, UnknownTerminalError
@@ -11,19 +11,20 @@ from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
 from tests.builders import SchoolWorld, meal, new_school
+from tests.clock import now
 
 
 def lunch(world: SchoolWorld, uid: str, tap_id: str) -> TapRequest:
     terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, uid, datetime.now(UTC), items=[meal(9_000)])
+    return TapRequest.parse(terminal, tap_id, uid, now(), items=[meal(9_000)])
 
 
-def test_a_batch_decides_in_order_and_saves_once(world: SchoolWorld) -> None:
+def test_a_batch_decides_in_order_and_saves_once(travelled: datetime, world: SchoolWorld) -> None:
     ledger = world.ledger
     pupil = world.pupil(deposit=3 * 9_000)
     ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
     other = world.pupil(deposit=10_000)
-    stray = TapRequest.parse(uuid4(), "x", other.uid, datetime.now(UTC), direction="in")
+    stray = TapRequest.parse(uuid4(), "x", other.uid, now(), direction="in")
     requests = [lunch(world, pupil.uid, f"b-{n}") for n in range(5)]
     batch = [*requests[:2], requests[0], stray, *requests[2:], lunch(world, other.uid, "o-1")]
 
@@ -49,7 +50,9 @@ def test_a_batch_decides_in_order_and_saves_once(world: SchoolWorld) -> None:
     ]
 
 
-def test_concurrent_batches_on_one_account_never_overspend(ledger: Ledger) -> None:
+def test_concurrent_batches_on_one_account_never_overspend(
+    travelled: datetime, ledger: Ledger
+) -> None:
     world = new_school(ledger, meal_overdraft=0)
     covered = 9
     pupil = world.pupil(deposit=covered * 9_000)

@@ -2,7 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -28,6 +28,7 @@ from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
 from tests.builders import SchoolWorld, meal, new_school, new_uid, snack
+from tests.clock import now
 
 
 def reopened(database_url: str) -> Ledger:
@@ -54,10 +55,10 @@ def test_account_state_round_trips_through_postgres(world: SchoolWorld, database
 
 class TestIdempotency:
     def test_a_retried_tap_gets_its_original_decision_and_records_nothing(
-        self, world: SchoolWorld
+        self, travelled: datetime, world: SchoolWorld
     ) -> None:
         pupil = world.pupil(deposit=10_000)
-        at = datetime.now(UTC)  # an online tap is about now (it was 1 Sep 2025: too old)
+        at = now()  # an online tap is about now (it was 1 Sep 2025: too old)
         first = world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-1", at=at)
         version = world.ledger.account(pupil.account_id).version
         again = world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-1", at=at)
@@ -67,10 +68,10 @@ class TestIdempotency:
         assert world.ledger.account(pupil.account_id).regular == 1_000
 
     def test_the_same_tap_id_with_another_payload_is_an_explicit_error(
-        self, world: SchoolWorld
+        self, travelled: datetime, world: SchoolWorld
     ) -> None:
         pupil = world.pupil()
-        at = datetime.now(UTC)  # an online tap is about now (it was 1 Sep 2025: too old)
+        at = now()  # an online tap is about now (it was 1 Sep 2025: too old)
         world.tap("canteen_pos", pupil.uid, items=[meal(9_000)], tap_id="t-2", at=at)
         with pytest.raises(TapConflictError):
             world.tap("canteen_pos", pupil.uid, items=[meal(9_500)], tap_id="t-2", at=at)
@@ -92,8 +93,10 @@ class TestIdempotency:
 
 
 class TestDeclinesAreRecordedFacts:
-    def test_unknown_card_is_declined_and_the_decline_is_stored(self, world: SchoolWorld) -> None:
-        uid, at = new_uid(), datetime.now(UTC)
+    def test_unknown_card_is_declined_and_the_decline_is_stored(
+        self, travelled: datetime, world: SchoolWorld
+    ) -> None:
+        uid, at = new_uid(), now()
         result = world.tap("turnstile", uid, direction="in", tap_id="stranger-1", at=at)
         assert (result.decision.outcome, result.decision.reason) == ("declined", "unknown_card")
         again = world.tap("turnstile", uid, direction="in", tap_id="stranger-1", at=at)
@@ -146,20 +149,20 @@ class TestBadInputRecordsNothing:
             (lambda w, p: w.tap("kiosk", p.uid, items=[snack()]), TapPayloadError),
             (
                 lambda w, p: w.tap(
-                    "turnstile", p.uid, direction="in", at=datetime.now(UTC) + timedelta(days=1)
+                    "turnstile", p.uid, direction="in", at=now() + timedelta(days=1)
                 ),
                 TapInFutureError,
             ),
             (
                 lambda w, p: w.ledger.handle_tap(
-                    TapRequest.parse(uuid4(), "t", p.uid, datetime.now(UTC), direction="in")
+                    TapRequest.parse(uuid4(), "t", p.uid, now(), direction="in")
                 ),
                 UnknownTerminalError,
             ),
         ],
     )
     def test_each_is_a_typed_error_and_nothing_is_stored(
-        self, world: SchoolWorld, call: object, error: type[DomainError]
+        self, travelled: datetime, world: SchoolWorld, call: object, error: type[DomainError]
     ) -> None:
         pupil = world.pupil()
         before = world.ledger.recorder.max_notification_id()

@@ -3,7 +3,7 @@ work was cut into batches and whenever the projections caught up in between."""
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.ledger import Ledger
 from domain.tap import TapRequest
 from tests.builders import Pupil, SchoolWorld, new_school, new_uid
+from tests.clock import now
 from tests.projections.helpers import catch_up
 from tests.projections.replay import assert_parity, replay
 
@@ -53,24 +54,25 @@ def build(ledger: Ledger) -> tuple[list[SchoolWorld], list[Pupil]]:
 def run(ledger: Ledger, worlds: list[SchoolWorld], pupils: list[Pupil], cmd: Any) -> None:
     op, who = cmd[0], pupils[cmd[1]] if cmd[0] != "menu" else None
     world = worlds[0] if cmd[1] < 2 else worlds[1]
-    now = datetime.now(UTC)
+    at = now()
     if who is None:
         menu = [
             {**i, "code": f"{i['code']}{n}", "allergens": ["молоко"]} for n, i in enumerate(cmd[2])
         ]
-        ledger.publish_menu(world.school_id, date(2026, 11, 25) + timedelta(cmd[1]), menu)
+        school_today = at.astimezone(ledger.school(world.school_id).zone).date()
+        ledger.publish_menu(world.school_id, school_today + timedelta(cmd[1]), menu)
     elif op == "top_up":
         ledger.top_up(who.account_id, cmd[2], cmd[3], f"pay-{new_uid()}")
     elif op == "buy":  # hours ago if uploaded offline; an online tap is minutes old at most
         ago = timedelta(hours=cmd[4]) if cmd[5] else timedelta(minutes=cmd[4] % 15)
         request = TapRequest.parse(
-            world.terminals[cmd[2]], f"t-{new_uid()}", who.uid, now - ago,
+            world.terminals[cmd[2]], f"t-{new_uid()}", who.uid, at - ago,
             items=cmd[3], offline=cmd[5],
         )  # fmt: skip
         ledger.handle_tap(request)
     elif op == "pass":  # a pass from hours ago is an offline upload
-        at = now - timedelta(hours=cmd[3])
-        world.tap("turnstile", who.uid, direction=cmd[2], at=at, offline=cmd[3] > 0)
+        world.tap("turnstile", who.uid, direction=cmd[2], at=at - timedelta(hours=cmd[3]),
+                  offline=cmd[3] > 0)  # fmt: skip
     elif op == "block":
         ledger.block_card(who.account_id, who.uid, "потеряна")
     elif op == "unblock":
@@ -86,7 +88,7 @@ def run(ledger: Ledger, worlds: list[SchoolWorld], pupils: list[Pupil], cmd: Any
     elif op == "subsidy":
         if ledger.account(who.account_id).subsidy is None:
             ledger.grant_subsidy(who.account_id, "многодетная семья", 15_000)
-        ledger.credit_subsidy(who.account_id, cmd[2], "2026-11")
+        ledger.credit_subsidy(who.account_id, cmd[2], at.strftime("%Y-%m"))
 
 
 worlds_of: dict[int, tuple[list[SchoolWorld], list[Pupil]]] = {}
@@ -110,7 +112,12 @@ def forget_worlds() -> Iterator[None]:
     pauses=st.sets(st.integers(0, 24), max_size=3),
 )
 def test_every_read_model_row_equals_a_full_replay_after_random_work(
-    ledger: Ledger, database_url: str, commands: list[Any], batch_size: int, pauses: set[int]
+    travelled: datetime,
+    ledger: Ledger,
+    database_url: str,
+    commands: list[Any],
+    batch_size: int,
+    pauses: set[int],
 ) -> None:
     if id(ledger) not in worlds_of:  # one school pair per test, reused by every example
         worlds_of.clear()

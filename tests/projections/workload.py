@@ -6,7 +6,7 @@ turnstile passes), only the saving is batched.
 """
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from domain.account import Account
@@ -40,7 +40,7 @@ def append_events(
             account.top_up(amount, Channel.BANK_CARD, amount // 20, "0.05", f"bulk-{uuid4()}")
         else:
             kind = KINDS[0] if roll < 0.6 else KINDS[1] if roll < 0.75 else KINDS[2]
-            at = datetime.now(UTC) - timedelta(minutes=rng.randint(0, 3000))
+            at = ledger.clock() - timedelta(minutes=rng.randint(0, 3000))
             request = TapRequest.parse(
                 world.terminals[kind],
                 f"bulk-{uuid4().hex[:20]}",

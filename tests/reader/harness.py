@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from reader.client import TerminalClient
 from reader.journal import Journal
 from reader.offline import OfflinePolicy
 from reader.service import Dedupe, ReaderService
+from tests.clock import device_clock
 
 LUNCH = {"code": "LUNCH", "name": "Комплексный обед", "price": 9000, "quantity": 1, "meal": True}
 BUN = {"code": "BUN", "name": "Булочка", "price": 4500, "quantity": 1, "meal": False}
@@ -42,7 +43,7 @@ def sim_reader(
     payload: dict[str, Any],
     *,
     live_wait: float = 2.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = device_clock,
     http: httpx.Client | None = None,
 ) -> SimReader:
     journal = Journal(directory)

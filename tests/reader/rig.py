@@ -22,6 +22,8 @@ from typing import IO, Any, TypeVar
 import httpx
 import orjson
 
+from tests.clock import child_clock
+
 ROOT = Path(__file__).resolve().parents[2]
 PCSCD_RUN = Path("/run/pcscd")
 LOCK = Path("/tmp/infoshkola-pcscd.lock")  # noqa: S108  # shared by all test processes
@@ -169,11 +171,13 @@ class ApiServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Started on the test's clock (travelled or not), each time."""
+        env = {**self.env, "INFOSHKOLA_CLOCK": child_clock()}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "tests.reader.serve:app", "--factory",
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         wait_for("the API server", self._ready, timeout=60)
 

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from adapters.terminal_auth import TerminalSecrets, enrol_terminal
 from domain.ledger import Ledger
 from reader.journal import DenyList
 from tests.builders import Pupil, new_school
+from tests.clock import now
 from tests.reader.harness import BUN, LUNCH, SimReader, account_story, sim_reader
 from tests.reader.rig import ApiServer
 
@@ -179,9 +180,13 @@ def shape(story: dict[str, Any]) -> tuple[int, int, Counter[str], int]:
 
 @pytest.fixture
 def days(
-    ledger: Ledger, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    ledger: Ledger,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> Iterator[tuple[Day, Day]]:
-    taps = plan(seed=2026, now=datetime.now(UTC))
+    taps = plan(seed=2026, now=now())
     with httpx.Client(limits=httpx.Limits(max_connections=8)) as http:
         first = play_offline(ledger, secrets_store, api_server, tmp_path / "a", taps, http)
         second = play_offline(ledger, secrets_store, api_server, tmp_path / "b", taps, http)
@@ -191,7 +196,7 @@ def days(
 
 
 def test_fifty_offline_readers_converge_to_the_same_balances_and_attendance(
-    ledger: Ledger, days: tuple[Day, Day]
+    travelled: datetime, ledger: Ledger, days: tuple[Day, Day]
 ) -> None:
     first, second = days
     declined = [d for _, d in first.decisions if d["outcome"] == "declined"]

@@ -2,7 +2,7 @@
 
 import random
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +10,17 @@ from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
 from reader.journal import DenyList
 from tests.builders import Pupil, SchoolWorld
+from tests.clock import now
 from tests.reader.harness import BUN, LUNCH, SimReader, account_story, sim_reader
 from tests.reader.rig import ApiServer, wait_for
 
 
 def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     terminal = world.terminals[TerminalKind.CANTEEN_POS]
@@ -75,7 +80,11 @@ def with_a_blocked_pupil(
 
 
 def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_sent(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     pupil, blocked, reader = with_a_blocked_pupil(
         world, secrets_store, api_server, tmp_path, [LUNCH, BUN]
@@ -105,7 +114,11 @@ def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_s
 
 
 def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     pupils = [world.pupil(deposit=50_000) for _ in range(8)]
     terminal = world.terminals[TerminalKind.CANTEEN_POS]
@@ -117,8 +130,8 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
     spans = []
     for n, pupil in enumerate(pupils):
         start = log.stat().st_size
-        now = datetime.now(UTC).isoformat()
-        tap = {"tap_id": f"t{n}", "card_uid": pupil.uid, "tapped_at": now, "items": [LUNCH]}
+        tapped_at = now().isoformat()
+        tap = {"tap_id": f"t{n}", "card_uid": pupil.uid, "tapped_at": tapped_at, "items": [LUNCH]}
         reader.journal.record_tap(tap)
         spans.append((start, log.stat().st_size))
     reader.close()
@@ -144,7 +157,11 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
 
 
 def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     pupil, blocked, reader = with_a_blocked_pupil(
         world, secrets_store, api_server, tmp_path, [LUNCH]
@@ -169,7 +186,11 @@ def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
 
 
 def test_a_refused_signature_never_drops_a_tap(
-    world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, tmp_path: Path
+    travelled: datetime,
+    world: SchoolWorld,
+    secrets_store: TerminalSecrets,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     terminal = world.terminals[TerminalKind.CANTEEN_POS]

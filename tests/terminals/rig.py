@@ -3,7 +3,7 @@
 import itertools
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,6 +15,7 @@ from api.terminal_desk import TerminalDesk
 from domain.account import Account
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld, new_school
+from tests.clock import device_clock
 
 _taps = itertools.count(1)
 
@@ -66,7 +67,7 @@ class SignedTerminal:
 
 def tap(card_uid: str, **fields: Any) -> dict[str, Any]:
     """A tap body; `at` is the terminal's clock (now by default)."""
-    at: datetime = fields.pop("at", None) or datetime.now(UTC)
+    at: datetime = fields.pop("at", None) or device_clock()
     return {
         "tap_id": fields.pop("tap_id", None) or f"t-{next(_taps)}-{uuid4().hex[:6]}",
         "card_uid": card_uid,

@@ -2,7 +2,7 @@
 projection could choke on is ever accepted (issue 10)."""
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -10,6 +10,7 @@ import pytest
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.clock import now
 from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, tap
 
@@ -81,10 +82,10 @@ def test_a_turnstile_direction_that_is_a_list_or_an_object_is_a_typed_400(
 
 
 def test_the_same_instant_with_another_offset_on_retry_gets_the_original_decision(
-    school: TerminalWorld,
+    travelled: datetime, school: TerminalWorld
 ) -> None:
     pupil = school.world.pupil(deposit=50_000)
-    at = datetime.now(UTC).replace(microsecond=0)
+    at = now().replace(microsecond=0)
     body = tap(pupil.uid, items=[meal(9_000)], at=at)
     canteen = school["canteen_pos"]
 
@@ -101,11 +102,11 @@ def test_the_same_instant_with_another_offset_on_retry_gets_the_original_decisio
 
 
 def test_an_offline_upload_over_the_offline_cap_is_a_flagged_debt_never_unbounded(
-    school: TerminalWorld,
+    travelled: datetime, school: TerminalWorld
 ) -> None:
     pupil = school.world.pupil(deposit=10_000)
     school.ledger.set_offline_cap(school.world.school_id, 20_000)
-    eaten = datetime.now(UTC) - timedelta(hours=3)
+    eaten = now() - timedelta(hours=3)
 
     decision = (
         school["vending"]

@@ -1,9 +1,10 @@
 """Late offline taps: recorded by `tapped_at`, never declined after the fact, debt visible."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.clock import now
 from tests.terminals.rig import TerminalWorld, tap
 
 
@@ -12,10 +13,11 @@ def events_of(school: TerminalWorld, account_id: object) -> list[object]:
 
 
 def test_an_offline_purchase_that_overdraws_is_recorded_with_the_debt_visible(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=10_000)
-    eaten = datetime.now(UTC) - timedelta(minutes=30)
+    eaten = now() - timedelta(minutes=30)
 
     decision = (
         school["canteen_pos"]
@@ -34,7 +36,7 @@ def test_an_offline_purchase_that_overdraws_is_recorded_with_the_debt_visible(
     assert recorded[0].tapped_at == eaten
 
 
-def test_the_same_purchase_online_is_declined(school: TerminalWorld) -> None:
+def test_the_same_purchase_online_is_declined(travelled: datetime, school: TerminalWorld) -> None:
     pupil = school.world.pupil(deposit=10_000)
     decision = school["canteen_pos"].tap(pupil.uid, items=[snack(4500, quantity=3)]).json()
     assert (decision["outcome"], decision["reason"]) == ("declined", "insufficient_funds")
@@ -42,12 +44,13 @@ def test_the_same_purchase_online_is_declined(school: TerminalWorld) -> None:
 
 
 def test_offline_taps_after_the_block_are_flagged_and_those_before_are_not(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=50_000)
-    before_block = datetime.now(UTC) - timedelta(minutes=1)
+    before_block = now() - timedelta(minutes=1)
     school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
-    after_block = datetime.now(UTC)
+    after_block = now()
     canteen = school["canteen_pos"]
 
     early = canteen.tap(pupil.uid, items=[meal(9000)], at=before_block, offline=True).json()
@@ -63,10 +66,11 @@ def test_offline_taps_after_the_block_are_flagged_and_those_before_are_not(
 
 
 def test_daily_limits_count_offline_taps_on_the_day_they_were_made(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=100_000)
-    yesterday = datetime.now(UTC) - timedelta(days=1)
+    yesterday = now() - timedelta(days=1)
     canteen = school["canteen_pos"]
 
     late = canteen.tap(pupil.uid, items=[meal(18_000)], at=yesterday, offline=True).json()
@@ -82,9 +86,11 @@ def test_daily_limits_count_offline_taps_on_the_day_they_were_made(
     )  # fmt: skip
 
 
-def test_an_offline_batch_upload_retried_gets_the_same_decisions(school: TerminalWorld) -> None:
+def test_an_offline_batch_upload_retried_gets_the_same_decisions(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.world.pupil(deposit=10_000)
-    start = datetime.now(UTC) - timedelta(hours=2)
+    start = now() - timedelta(hours=2)
     taps = [tap(pupil.uid, items=[snack(4500)], at=start + timedelta(minutes=i), offline=True)
             for i in range(3)]  # fmt: skip
     canteen = school["canteen_pos"]
@@ -100,10 +106,11 @@ def test_an_offline_batch_upload_retried_gets_the_same_decisions(school: Termina
 
 
 def test_an_offline_pass_made_before_the_block_still_counts_for_attendance(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil()
-    before_block = datetime.now(UTC) - timedelta(minutes=1)
+    before_block = now() - timedelta(minutes=1)
     school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
     turnstile = school["turnstile"]
 

@@ -1,14 +1,16 @@
 """Taps over HTTP: decisions with wallets and the pupil for the operator's or guard's screen."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain.account import Account
 from tests.builders import meal, snack
+from tests.clock import now
 from tests.problems import problem_code
 from tests.terminals.rig import TerminalWorld, fake_jpeg, tap
 
 
 def test_canteen_tap_answers_decision_wallets_and_pupil_for_the_photo_check(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.named_pupil("Иванов Иван", photo=fake_jpeg(), deposit=50_000)
@@ -33,7 +35,9 @@ def test_canteen_tap_answers_decision_wallets_and_pupil_for_the_photo_check(
     assert school.account(pupil.account_id).regular == 36_500
 
 
-def test_the_operators_photo_check_is_kept_with_the_tap(school: TerminalWorld) -> None:
+def test_the_operators_photo_check_is_kept_with_the_tap(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.named_pupil("Петрова Вера", photo=fake_jpeg(), deposit=50_000)
     till = school["canteen_pos"]
     answer = till.tap(pupil.uid, items=[meal(9000)], photo_check="mismatch").json()
@@ -45,7 +49,9 @@ def test_the_operators_photo_check_is_kept_with_the_tap(school: TerminalWorld) -
     assert refused.status_code == 400
 
 
-def test_turnstile_allows_with_the_photo_and_denies_a_blocked_card(school: TerminalWorld) -> None:
+def test_turnstile_allows_with_the_photo_and_denies_a_blocked_card(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.named_pupil("Петрова Анна", photo=fake_jpeg())
 
     entry = school["turnstile"].tap(pupil.uid, direction="in").json()
@@ -58,13 +64,15 @@ def test_turnstile_allows_with_the_photo_and_denies_a_blocked_card(school: Termi
     assert denied["pupil"]["name"] == "Петрова Анна"
 
 
-def test_batch_answers_in_order_with_errors_in_place(school: TerminalWorld) -> None:
+def test_batch_answers_in_order_with_errors_in_place(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.world.pupil(deposit=50_000)
-    now = datetime.now(UTC)
+    at = now()
     taps = [
-        tap(pupil.uid, items=[meal(9000)], at=now - timedelta(minutes=2)),
+        tap(pupil.uid, items=[meal(9000)], at=at - timedelta(minutes=2)),
         tap("not-a-uid", items=[meal(9000)], tap_id="bad-uid"),
-        tap(pupil.uid, items=[snack(4500)], at=now - timedelta(minutes=3)),
+        tap(pupil.uid, items=[snack(4500)], at=at - timedelta(minutes=3)),
     ]
 
     answer = school["canteen_pos"].post("/terminal/v1/taps/batch", {"taps": taps})
@@ -81,6 +89,7 @@ def test_batch_answers_in_order_with_errors_in_place(school: TerminalWorld) -> N
 
 
 def test_a_retried_tap_gets_its_original_decision_and_is_charged_once(
+    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=50_000)
@@ -96,7 +105,9 @@ def test_a_retried_tap_gets_its_original_decision_and_is_charged_once(
     assert school.account(pupil.account_id).regular == 41_000
 
 
-def test_same_tap_id_with_another_payload_is_a_conflict(school: TerminalWorld) -> None:
+def test_same_tap_id_with_another_payload_is_a_conflict(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.world.pupil()
     body = tap(pupil.uid, items=[meal(9000)])
     school["canteen_pos"].post("/terminal/v1/taps", body)
@@ -107,7 +118,9 @@ def test_same_tap_id_with_another_payload_is_a_conflict(school: TerminalWorld) -
     assert problem_code(clash) == "tap_conflict"
 
 
-def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld) -> None:
+def test_bad_commands_are_typed_errors_and_record_nothing(
+    travelled: datetime, school: TerminalWorld
+) -> None:
     pupil = school.world.pupil(deposit=50_000)
     before = school.ledger.recorder.max_notification_id()
     canteen = school["canteen_pos"]
@@ -115,7 +128,7 @@ def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld)
     negative = canteen.tap(pupil.uid, items=[meal(-5)])
     naive = canteen.post("/terminal/v1/taps", {**tap(pupil.uid, items=[meal()]),
                                                "tapped_at": "2026-11-25T09:00:00"})  # fmt: skip
-    future = canteen.tap(pupil.uid, items=[meal()], at=datetime.now(UTC) + timedelta(hours=1))
+    future = canteen.tap(pupil.uid, items=[meal()], at=now() + timedelta(hours=1))
     not_json = canteen.send("POST", "/terminal/v1/taps", b"{not json")
     items_at_turnstile = school["turnstile"].tap(pupil.uid, items=[meal()])
 
@@ -128,7 +141,7 @@ def test_bad_commands_are_typed_errors_and_record_nothing(school: TerminalWorld)
 
 
 def test_a_card_of_another_school_is_declined_without_revealing_its_pupil(
-    school: TerminalWorld, other_school: TerminalWorld
+    travelled: datetime, school: TerminalWorld, other_school: TerminalWorld
 ) -> None:
     stranger = other_school.named_pupil("Чужой Ученик", photo=fake_jpeg(), deposit=50_000)
 

@@ -1,6 +1,6 @@
 """Fees and autopayments decided in the domain: pro-rating, summer pause, debts, once per period."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from domain.fees import history_after, periods_between, quote_fee
 from domain.kinds import Channel
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld
+from tests.clock import today
 
 NSK = ZoneInfo("Asia/Novosibirsk")
 
@@ -44,11 +45,13 @@ def test_periods_between_walks_months_across_a_year_end() -> None:
     assert periods_between("2027-03", "2027-02") == []
 
 
-def test_a_fee_is_charged_once_per_account_and_period(ledger: Ledger, world: SchoolWorld) -> None:
+def test_a_fee_is_charged_once_per_account_and_period(
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
+) -> None:
     pupil = world.pupil(deposit=50_000)
     billing = Billing(ledger)
     ledger.change_tariff(pupil.account_id, "mobile")
-    period = datetime.now(NSK).strftime("%Y-%m")
+    period = today(NSK).strftime("%Y-%m")  # this month: the fee from today to its end
 
     first = billing.charge_tariff_fee(pupil.account_id, period)
     again = billing.charge_tariff_fee(pupil.account_id, period)
@@ -61,20 +64,21 @@ def test_a_fee_is_charged_once_per_account_and_period(ledger: Ledger, world: Sch
 
 
 def test_a_fee_never_takes_the_wallet_below_zero_it_records_a_debt(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil(deposit=10_000)
-    world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 9_000,
+    world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 9_900,
                                                "quantity": 1, "meal": True}])  # fmt: skip
     billing = Billing(ledger)
     ledger.change_tariff(pupil.account_id, "sms_plus")
-    period = datetime.now(NSK).strftime("%Y-%m")
+    period = today(NSK).strftime("%Y-%m")  # from today: a day of sms_plus is 5,32 ₽ at least
 
     result = billing.charge_tariff_fee(pupil.account_id, period)
 
     account = ledger.account(pupil.account_id)
-    assert result.charged == 1_000
-    assert result.debt == result.fee - 1_000
+    assert result.fee > 100  # more than the wallet holds, whichever day of the month it is
+    assert result.charged == 100
+    assert result.debt == result.fee - 100
     assert account.regular == 0
     assert account.fee_debt == result.debt
     ledger.top_up(pupil.account_id, 100_000, Channel.BANK_CARD, "pay-debt-1")
@@ -113,8 +117,10 @@ def test_preferences_contact_and_threshold_are_recorded_as_references(
 
 
 def test_an_autopayment_is_requested_once_per_period_and_credited_once(
-    ledger: Ledger, world: SchoolWorld
+    travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
+    month, day = today(NSK).strftime("%Y-%m"), today(NSK)
+    first_day, second_day = day.isoformat(), (day + timedelta(days=1)).isoformat()
     pupil = world.pupil(deposit=10_000)
     billing = Billing(ledger)
     monthly = billing.schedule_autopayment(pupil.account_id, MONTHLY, 30_000, day=5,
@@ -122,21 +128,21 @@ def test_an_autopayment_is_requested_once_per_period_and_credited_once(
     threshold = billing.schedule_autopayment(pupil.account_id, THRESHOLD, 50_000, below=25_000,
                                              card_token="tok-1")  # fmt: skip
 
-    first = billing.request_autopayment(monthly, "2026-12")
+    first = billing.request_autopayment(monthly, month)
     assert first is not None
-    assert first == billing.request_autopayment(monthly, "2026-12")
-    billing.settle_autopayment(monthly, "2026-12", succeeded=True)
-    billing.settle_autopayment(monthly, "2026-12", succeeded=True)
+    assert first == billing.request_autopayment(monthly, month)
+    billing.settle_autopayment(monthly, month, succeeded=True)
+    billing.settle_autopayment(monthly, month, succeeded=True)
     assert ledger.account(pupil.account_id).regular == 40_000
 
-    assert billing.request_autopayment(threshold, "2026-12-01") is None  # 400 ₽ is not below 250 ₽
+    assert billing.request_autopayment(threshold, first_day) is None  # 400 ₽ is not below 250 ₽
     world.tap("canteen_pos", pupil.uid, items=[{"code": "L", "name": "Обед", "price": 20_000,
                                                "quantity": 1, "meal": True}])  # fmt: skip
-    request = billing.request_autopayment(threshold, "2026-12-02")
+    request = billing.request_autopayment(threshold, second_day)
     assert request is not None
     assert request["amount"] == 50_000 - 20_000
-    billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
-    billing.settle_autopayment(threshold, "2026-12-02", succeeded=False, reason="card expired")
+    billing.settle_autopayment(threshold, second_day, succeeded=False, reason="card expired")
+    billing.settle_autopayment(threshold, second_day, succeeded=False, reason="card expired")
     failures = [e for e in ledger.repository.event_store.get(threshold)
                 if e.__class__.__name__ == "PaymentFailed"]  # fmt: skip
     assert len(failures) == 1

@@ -1,12 +1,13 @@
 """Per tariff, the right channels receive the right messages, in Russian, in school time."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain.fees import period_of
 from domain.kinds import Channel
 from tests.builders import SchoolWorld, meal, new_school, snack
+from tests.clock import now
 from tests.workers.harness import Stack, wait_for
 
 NSK = ZoneInfo("Asia/Novosibirsk")
@@ -22,7 +23,7 @@ def family(stack: Stack, world: SchoolWorld, name: str, tariff: str) -> UUID:
 
 
 def test_each_tariff_hears_on_its_own_channels_and_quiet_parents_only_hear_service(
-    stack: Stack,
+    travelled: datetime, stack: Stack
 ) -> None:
     world = new_school(stack.ledger)
     accounts = {
@@ -37,7 +38,7 @@ def test_each_tariff_hears_on_its_own_channels_and_quiet_parents_only_hear_servi
     stack.start("feed")
     stack.start("worker")
 
-    at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    at = now().replace(second=0, microsecond=0) - timedelta(minutes=1)
     for name, account_id in accounts.items():
         stack.ledger.top_up(account_id, 30_000, Channel.BANK_CARD, f"bank-{name}")
         uid = next(iter(stack.ledger.account(account_id).cards))
@@ -92,7 +93,9 @@ def test_each_tariff_hears_on_its_own_channels_and_quiet_parents_only_hear_servi
     assert len(stack.smtp.received()) == 4
 
 
-def test_messages_follow_a_changed_contact_and_stop_for_an_erased_parent(stack: Stack) -> None:
+def test_messages_follow_a_changed_contact_and_stop_for_an_erased_parent(
+    travelled: datetime, stack: Stack
+) -> None:
     world = new_school(stack.ledger)
     moved = family(stack, world, "moved", "sms_plus")
     erased = family(stack, world, "erased", "sms_plus")
