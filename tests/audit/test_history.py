@@ -30,7 +30,7 @@ def test_balance_at_any_instant_matches_the_hand_computed_history(
 
     world.tap("canteen_pos", pupil.uid, items=[meal(9_000)])
     check(41_000)
-    ledger.top_up(pupil.account_id, 100_000, "bank_card", "pay-1")
+    ledger.top_up(pupil.account_id, 100_000, "bank_card", f"pay-{pupil.contract_number}")
     check(141_000)
     saturday = last_saturday_before(travelled)
     assert saturday.weekday() == 5
@@ -69,7 +69,7 @@ def test_the_trail_names_every_event_its_actor_position_and_wallets_after(
 ) -> None:
     pupil = world.pupil(deposit=20_000)
     with acting_as(f"parent:{pupil.contract_number}"):
-        ledger.top_up(pupil.account_id, 5_000, "sbp", "sbp-1")
+        ledger.top_up(pupil.account_id, 5_000, "sbp", f"sbp-{pupil.contract_number}")
     with acting_as(f"terminal:{world.terminals['canteen_pos']}"):
         world.tap("canteen_pos", pupil.uid, items=[meal(9_000)])
 

@@ -15,7 +15,8 @@ def test_a_parent_refund_goes_request_approve_paid_and_ends_at_zero(
     travelled: datetime, ledger: Ledger, world: SchoolWorld
 ) -> None:
     pupil = world.pupil(deposit=30_000)
-    ledger.top_up(pupil.account_id, 20_000, "bank_card", "card-pay-9")
+    card_payment = f"card-pay-{pupil.contract_number}"  # payment ids are global: one a pupil
+    ledger.top_up(pupil.account_id, 20_000, "bank_card", card_payment)
     with pytest.raises(RefundError):
         casework.approve_refund(ledger, pupil.account_id)
     with acting_as(f"parent:{pupil.contract_number}"):
@@ -34,7 +35,7 @@ def test_a_parent_refund_goes_request_approve_paid_and_ends_at_zero(
     events = list(ledger.repository.event_store.get(pupil.account_id))
     requested, paid = events[-4], events[-1]
     assert type(requested).__name__ == "RefundRequested"
-    assert requested.destination_ref == "payment:card-pay-9"  # type: ignore[attr-defined]
+    assert requested.destination_ref == f"payment:{card_payment}"  # type: ignore[attr-defined]
     assert paid.payout_ref == "bank-transfer-42"  # type: ignore[attr-defined]
     assert paid.amount == 41_000  # type: ignore[attr-defined]
     with pytest.raises(InsufficientFundsError):

@@ -81,7 +81,7 @@ def test_a_fee_never_takes_the_wallet_below_zero_it_records_a_debt(
     assert result.debt == result.fee - 100
     assert account.regular == 0
     assert account.fee_debt == result.debt
-    ledger.top_up(pupil.account_id, 100_000, Channel.BANK_CARD, "pay-debt-1")
+    ledger.top_up(pupil.account_id, 100_000, Channel.BANK_CARD, f"debt-{pupil.contract_number}")
     billing.collect_fee_debt(pupil.account_id)
     assert ledger.account(pupil.account_id).fee_debt == 0
 
