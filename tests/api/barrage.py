@@ -20,6 +20,7 @@ from projections import all_projections, positions
 from projections.runner import Source
 from tests.api.stack import Client, Family, Stack, running_stack
 from tests.builders import Pupil, SchoolWorld
+from tests.clock import child_clock
 from tests.projections.helpers import catch_up, cli, own_database
 from tests.terminals.rig import SignedTerminal
 from tests.workers.harness import wait_for
@@ -179,6 +180,7 @@ def running_barrage() -> Iterator[Barrage]:
                 # The feed from the first event on (no position set): it must apply them all.
                 feed = stack.workers.start("feed")
                 stack.workers.start("worker")
+                stack.workers_clock = child_clock()  # so `deliver` keeps these two running
                 world, other = stack.school(), stack.school()
                 families = [stack.family(world), stack.family(world)]
                 admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
