@@ -11,8 +11,14 @@ from uuid import UUID
 from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
-from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
+from adapters.terminal_auth import (
+    SignedRequest,
+    TerminalAuthError,
+    TerminalSecrets,
+    VerifiedTerminal,
+)
 from api.deny_list import DenyList, Revocations
+from api.gathered import Gathered
 from api.kiosk import Kiosk
 from api.tap_batcher import TapBatcher
 from api.terminal import Terminal, fields_of
@@ -46,6 +52,8 @@ class TerminalDesk:
         self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
         self.batcher = TapBatcher(ledger)  # taps of all request threads, saved together
+        # revocation and counter of concurrent requests: one look, one UPDATE for them all
+        self._admission: Gathered[VerifiedTerminal, None] = Gathered(self._admit, "admission")
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
 
     def create_tables(self) -> None:
@@ -55,6 +63,7 @@ class TerminalDesk:
 
     def close(self) -> None:
         self.batcher.close()
+        self._admission.close()
         self.secrets.close()
         self.people.close()
 
@@ -63,11 +72,26 @@ class TerminalDesk:
     def authenticate(self, request: SignedRequest) -> Terminal:
         """Signature first (a forgery changes nothing), then revocation, then the counter."""
         verified = self.secrets.authenticate(request)
-        if self.revocations.is_revoked(verified.terminal_id):
-            raise TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
         kind = self._kind_of(verified.terminal_id, verified.school_id)
-        self.secrets.advance(verified)
+        self._admission(verified)
         return Terminal(verified.terminal_id, verified.school_id, kind, request.body)
+
+    def _admit(self, terminals: list[VerifiedTerminal]) -> list[TerminalAuthError | None]:
+        """Concurrent requests' revocation look and counters, together: a look at the store
+        that began after each of them arrived, then one UPDATE of the counters of the
+        terminals not revoked (`TerminalSecrets.advance_all`)."""
+        revoked = self.revocations.revoked_among({t.terminal_id for t in terminals})
+        results: list[TerminalAuthError | None] = [
+            TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
+            if t.terminal_id in revoked
+            else None
+            for t in terminals
+        ]
+        live = [n for n, t in enumerate(terminals) if t.terminal_id not in revoked]
+        advanced = self.secrets.advance_all([terminals[n] for n in live])
+        for n, refusal in zip(live, advanced, strict=True):
+            results[n] = refusal
+        return results
 
     def _kind_of(self, terminal_id: UUID, school_id: UUID) -> str:
         if terminal_id not in self._kinds:

@@ -219,7 +219,7 @@ def bench_in_process(town: Town, seconds: float, schools: dict[str, UUID]) -> di
             terminal, uid = pick(n)
             batcher.decide(lunch(terminal, uid), "terminal:bench")
 
-        batcher.batches = batcher.taps = 0
+        batcher.reset_counts()
         rate = closed_loop(tills, seconds, grouped)
         mean = batcher.taps / max(1, batcher.batches)
         results[f"in process, group commit, {tills} tills (taps/s)"] = round(rate)
