@@ -55,6 +55,10 @@ class TerminalDesk:
         # revocation and counter of concurrent requests: one look, one UPDATE for them all
         self._admission: Gathered[VerifiedTerminal, None] = Gathered(self._admit, "admission")
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
+        # concurrent answers' pupils: one query for their names, one access-log write
+        self._names: Gathered[tuple[str, UUID, str], dict[str, str]] = Gathered(
+            self._read_names, "pupil-names"
+        )
 
     def create_tables(self) -> None:
         self.secrets.create_tables()
@@ -64,6 +68,7 @@ class TerminalDesk:
     def close(self) -> None:
         self.batcher.close()
         self._admission.close()
+        self._names.close()
         self.secrets.close()
         self.people.close()
 
@@ -154,15 +159,23 @@ class TerminalDesk:
         account_school, pupil_ref, class_name = self._pupil_refs[account_id]
         if account_school != school_id:
             return None
-        fields = self.people.get(pupil_ref) or {}
+        fields = self._names((pupil_ref, account_id, actor))
         photo = fields.get("photo")
-        if fields and self.privacy is not None:
-            self.privacy.log.record(actor, "tap.pupil", account_id, [pupil_ref])
         return {
             "name": fields.get("name"),
             "class": fields.get("class") or class_name,
             "photo_url": f"{PHOTO_PATH}{photo}" if photo else None,
         }
+
+    def _read_names(self, reads: list[tuple[str, UUID, str]]) -> list[dict[str, str]]:
+        """The personal data of (pupil, account, actor) reads, each one logged when found."""
+        found = self.people.get_many(sorted({ref for ref, _, _ in reads}))
+        if self.privacy is not None:
+            self.privacy.log.record_all(
+                [(actor, "tap.pupil", account, [ref]) for ref, account, actor in reads
+                 if found.get(ref)]
+            )  # fmt: skip
+        return [found.get(ref) or {} for ref, _, _ in reads]
 
     def photo(self, terminal: Terminal, digest: str) -> bytes | None:
         if not self.blobs.readable_by(digest, terminal.school_id):
