@@ -11,7 +11,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from uuid import UUID
 
 import psycopg
@@ -125,8 +125,15 @@ class TerminalSecrets:
         self._known.pop(terminal_id, None)
         return secret
 
-    def authenticate(self, request: SignedRequest) -> VerifiedTerminal:
-        """Check the signature over the raw bytes; the counter is checked by `advance`."""
+    @overload
+    def authenticate(self, request: SignedRequest) -> VerifiedTerminal: ...
+    @overload
+    def authenticate(self, request: SignedRequest, load: bool) -> VerifiedTerminal | None: ...
+
+    def authenticate(self, request: SignedRequest, load: bool = True) -> VerifiedTerminal | None:
+        """Check the signature over the raw bytes; the counter is checked by `advance`.
+        `load=False`: None where checking it needs the stored secret (unknown to this
+        process yet, rotated, or a forgery), so an async caller knows it needs a thread."""
         try:
             terminal_id = UUID(request.terminal_id)
             counter = int(request.counter)
@@ -138,6 +145,8 @@ class TerminalSecrets:
             raise TerminalAuthError("bad_counter", "X-Counter must be a non-negative integer")
         known = self._known.get(terminal_id)
         if known is None or not _verifies(known[1], terminal_id, counter, request):
+            if not load:
+                return None
             known = self._load(terminal_id)
             if not _verifies(known[1], terminal_id, counter, request):
                 raise TerminalAuthError("bad_signature", "the request signature does not verify")
