@@ -6,6 +6,10 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
 
 from domain import (  # noqa: F401 - their topics
     enrolment,
@@ -62,3 +66,21 @@ class Ledger(SchoolCommands, AccountCommands, TopUpCommands, MenuCommands, TapCo
         self.clock = clock
         self.offline_cap = check_offline_cap(offline_cap)
         self.group_commit = GroupCommit(self)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot every `snapshot_interval` events of an account, taken from the account
+        just saved when the snapshot's event is its latest (its state is then the stored
+        state), instead of loading it again from the store and replaying it (the library's
+        way, kept for an event in the middle of a save)."""
+        if not self.snapshots:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if aggregate is None or interval is None or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                snapshot: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                self.snapshots.put([snapshot.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, version=event.originator_version)
