@@ -8,7 +8,10 @@ after the first when that is set) and calls `run(items)`, which answers one resu
 item, in order: a value, or an exception for that item alone. When `run` itself raises
 (the database is down), every item of that call gets the exception. While one call runs,
 the next items gather, so a lone item waits for nobody and a rush shares its round trips.
-Whatever `run` reads, it reads after every item of its call arrived.
+Whatever `run` reads, it reads after every item of its call arrived. With `threads` > 1
+several calls run at once, each with the items waiting when it began (for work whose items
+need no order among calls: PostgreSQL already shares the WAL flush of concurrent commits, and
+one thread alone would make every item wait for the whole previous call).
 """
 
 import queue
@@ -36,10 +39,12 @@ class Gathered(Generic[T, R]):
         name: str,
         max_batch: int = 200,
         max_wait: float = 0.0,
+        threads: int = 1,
     ) -> None:
         self.run, self.name, self.max_batch, self.max_wait = run, name, max_batch, max_wait
+        self.threads = threads
         self._jobs: queue.SimpleQueue[_Job[T, R] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._running: list[threading.Thread] = []
         self._lock = threading.Lock()
         self.batches = self.items = 0  # for the benchmark's report
 
@@ -55,17 +60,22 @@ class Gathered(Generic[T, R]):
 
     def close(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            for _ in self._running:
                 self._jobs.put(None)
-                self._thread.join(timeout=10)
-                self._thread = None
+            for thread in self._running:
+                thread.join(timeout=10)
+            self._running = []
 
     def _start(self) -> None:
-        if self._thread is None:
+        if not self._running:
             with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
-                    self._thread.start()
+                if not self._running:
+                    for n in range(self.threads):
+                        thread = threading.Thread(
+                            target=self._loop, name=f"{self.name}-{n}", daemon=True
+                        )
+                        thread.start()
+                        self._running.append(thread)
 
     def _loop(self) -> None:
         while True:
