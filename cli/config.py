@@ -40,6 +40,11 @@ def shown_default(field: FieldInfo) -> str:
     return str(default)
 
 
+def meaning(field: FieldInfo) -> str:
+    """The field's docstring on one line."""
+    return " ".join((field.description or "").split())
+
+
 def is_secret(field: FieldInfo) -> bool:
     extra = field.json_schema_extra
     return isinstance(extra, dict) and bool(extra.get("secret"))
@@ -63,7 +68,7 @@ def render_docs() -> str:
             default = shown_default(field)
             default = f"`{default}`" if default else ""
             secret = " (secret)" if is_secret(field) else ""
-            lines.append(f"| `{env}` | {default} | {field.description}{secret} |")
+            lines.append(f"| `{env}` | {default} | {meaning(field)}{secret} |")
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +80,7 @@ def render_example() -> str:
     for group, fields in groupby(documented(), key=lambda found: found[0]):
         lines += ["", f"# --- {group}"]
         for _, env, field in fields:
-            lines.append(f"# {field.description}")
+            lines.append(f"# {meaning(field)}")
             lines.append(f"# {env}={'' if is_secret(field) else shown_default(field)}")
     return "\n".join(lines) + "\n"
 
