@@ -1,8 +1,10 @@
 """Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, LiteralString
+from uuid import UUID
 
 import orjson
 import psycopg
@@ -133,6 +135,36 @@ def dicts(
 ) -> list[dict[str, Any]]:
     """The rows a read-model query answers, each as {column: value}."""
     return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+
+
+@dataclass(frozen=True)
+class CaseQueue:
+    """A staff queue of cases, oldest first: `select` (ending in WHERE) its rows, `school` and
+    `status` its columns, `order` its keyset (a time, then a text)."""
+
+    select: LiteralString
+    school: LiteralString
+    status: LiteralString
+    order: tuple[LiteralString, LiteralString]
+
+    def page(
+        self,
+        conn: psycopg.Connection[Any],
+        school_id: UUID,
+        statuses: Sequence[str],
+        after: tuple[str, ...] | None,
+        first: int,
+    ) -> list[dict[str, Any]]:
+        """Up to `first + 1` cases of the school in `statuses`, past the key `after`."""
+        at, then = self.order
+        past = after or (None, None)
+        return dicts(
+            conn,
+            f"{self.select}{self.school} = %s AND {self.status} = ANY(%s)"
+            f" AND (%s::text IS NULL OR ({at}, {then}) > (%s::timestamptz, %s::text))"
+            f" ORDER BY {at}, {then} LIMIT %s",
+            (school_id, list(statuses), past[0], past[0], past[1], first + 1),
+        )
 
 
 def insert_new(
