@@ -10,20 +10,6 @@ from domain.notifications import SERVICE
 from workers.texts import Said, Text, Told, local
 
 
-def _disputed(e: Any, m: Said) -> str:
-    return (
-        f"Спор по списанию {rubles(e.amount)} за {e.local_date} по счёту {m.acc} принят "
-        f"{m.at(e.timestamp)}; решение придёт отдельным сообщением."
-    )
-
-
-def _reversed(e: Any, m: Said) -> str:
-    return (
-        f"Оспоренное списание {rubles(e.amount)} за {e.local_date} возвращено на счёт "
-        f"{m.acc} {m.at(e.timestamp)}. Баланс: {m.balance}."
-    )
-
-
 def _refund_requested(e: Any, m: Said) -> str:
     why = "договор завершён" if e.reason == "contract_ended" else "по вашему запросу"
     return (
@@ -32,9 +18,18 @@ def _refund_requested(e: Any, m: Said) -> str:
     )
 
 
+# A lambda where the body is the text alone, a function where it first works out words.
 CASEWORK_TEXTS = {
-    Account.ChargeDisputed: Told("dispute_opened", SERVICE, "Спор по списанию принят", _disputed),
-    Account.ChargeReversed: Told("charge_reversed", SERVICE, "Списание возвращено", _reversed),
+    Account.ChargeDisputed: Told(
+        "dispute_opened", SERVICE, "Спор по списанию принят",
+        lambda e, m: f"Спор по списанию {rubles(e.amount)} за {e.local_date} по счёту {m.acc} "
+        f"принят {m.at(e.timestamp)}; решение придёт отдельным сообщением.",
+    ),
+    Account.ChargeReversed: Told(
+        "charge_reversed", SERVICE, "Списание возвращено",
+        lambda e, m: f"Оспоренное списание {rubles(e.amount)} за {e.local_date} возвращено на "
+        f"счёт {m.acc} {m.at(e.timestamp)}. Баланс: {m.balance}.",
+    ),
     Account.DisputeRejected: Told(
         "dispute_rejected", SERVICE, "Спор по списанию отклонён",
         lambda e, m: f"Спор по списанию за счёт {m.acc} отклонён {m.at(e.timestamp)}: {e.reason}.",

@@ -82,13 +82,6 @@ def _fee(e: Any, m: Said) -> str | None:
     return f"Абонентская плата за {month_name(e.period)}: {rubles(e.amount)}. Остаток: {m.balance}."
 
 
-def _fee_debt(e: Any, m: Said) -> str:
-    return (
-        f"На счёте {m.acc} не хватило средств на абонентскую плату за "
-        f"{month_name(e.period)}: долг {rubles(e.amount)} спишется при пополнении."
-    )
-
-
 def _cancelled_by_school(e: Any, m: Said) -> str | None:
     if e.by != BY_SCHOOL:
         return None
@@ -101,13 +94,7 @@ def _cancelled_by_school(e: Any, m: Said) -> str | None:
     )
 
 
-def _transfer(e: Any, m: Said) -> str:
-    return (
-        f"На счёт {m.acc} переведено {rubles(e.amount)} со счёта {e.from_contract}. "
-        f"Баланс: {m.balance}."
-    )
-
-
+# A lambda where the body is the text alone, a function where it first works out words.
 ACCOUNT_TEXTS = {
     Account.ToppedUp: Told("top_up", INFO, "Пополнение счёта", _topped_up),
     Account.PurchaseApproved: Told("purchase", INFO, "Покупка", _purchase),
@@ -116,7 +103,11 @@ ACCOUNT_TEXTS = {
         "pass", INFO, _passed, lambda e, m: f"{_passed(e)}: {m.at(e.tapped_at)}."
     ),
     Account.TariffFeeCharged: Told("fee", INFO, "Абонентская плата", _fee),
-    Account.FeeDebtRecorded: Told("fee_debt", SERVICE, "Долг по абонентской плате", _fee_debt),
+    Account.FeeDebtRecorded: Told(
+        "fee_debt", SERVICE, "Долг по абонентской плате",
+        lambda e, m: f"На счёте {m.acc} не хватило средств на абонентскую плату за "
+        f"{month_name(e.period)}: долг {rubles(e.amount)} спишется при пополнении.",
+    ),
     Account.CardBlocked: Told(
         "card_blocked", SERVICE, "Карта заблокирована",
         lambda e, m: f"Карта {e.uid[-4:]} счёта {m.acc} заблокирована {m.at(e.timestamp)}.",
@@ -126,7 +117,11 @@ ACCOUNT_TEXTS = {
 PLAN_TEXTS = {
     PreOrderCancelled: Told("preorder_cancelled", SERVICE, "Предзаказ отменён школой",
                             _cancelled_by_school),
-    transfer.TransferReceived: Told("transfer", INFO, "Перевод между счетами", _transfer),
+    transfer.TransferReceived: Told(
+        "transfer", INFO, "Перевод между счетами",
+        lambda e, m: f"На счёт {m.acc} переведено {rubles(e.amount)} со счёта {e.from_contract}. "
+        f"Баланс: {m.balance}.",
+    ),
 }  # fmt: skip
 TEXTS = {**ACCOUNT_TEXTS, **PLAN_TEXTS, **CASEWORK_TEXTS}
 
