@@ -25,6 +25,7 @@ def documented() -> Iterator[tuple[str, str, FieldInfo]]:
         extra = field.json_schema_extra
         assert isinstance(extra, dict)
         assert field.alias
+        assert field.description, f"{field.alias}: say what it means in a docstring under it"
         yield str(extra["group"]), field.alias, field
 
 
@@ -41,8 +42,8 @@ def shown_default(field: FieldInfo) -> str:
 
 
 def meaning(field: FieldInfo) -> str:
-    """The field's docstring on one line."""
-    return " ".join((field.description or "").split())
+    """The setting's docstring on one line."""
+    return " ".join(str(field.description).split())
 
 
 def is_secret(field: FieldInfo) -> bool:
