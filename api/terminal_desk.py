@@ -194,13 +194,10 @@ class TerminalDesk:
             return None
         return PupilRead(UUID(decision.account_id), terminal.school_id, terminal.actor)
 
-    def pupil(self, account_id: UUID, school_id: UUID, actor: str) -> dict[str, Any] | None:
-        """Name, class and photo for the operator's or the guard's screen (own school only)."""
-        return self._names(PupilRead(account_id, school_id, actor))
-
     def _read_names(self, reads: list["PupilRead"]) -> list[dict[str, Any] | None]:
-        """The pupils of concurrent answers: one query for their personal data and one
-        access-log write for every read of it (`tap.pupil`)."""
+        """Name, class and photo for the operator's or the guard's screen (own school only),
+        for concurrent answers: one query for their personal data and one access-log write
+        for every read of it (`tap.pupil`)."""
         own: list[tuple[UUID, str, str] | None] = []  # (school, pupil, class), own school's
         for read in reads:
             if read.account_id not in self._pupil_refs:
