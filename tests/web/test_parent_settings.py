@@ -12,9 +12,8 @@ from identity.service import Role
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld
 from tests.fakes.web_push import FakeBrowser
-from tests.web.browser import check
+from tests.web.browser import check, log_in, staff_logs_in
 from tests.web.conftest import OpenPage
-from tests.web.test_parent import log_in
 from tests.web.test_till import present_card, set_up_till
 
 REGISTER = """mutation($i: RegisterPushSubscriptionInput!) {
@@ -68,11 +67,8 @@ def test_a_ban_set_in_the_cabinet_is_declined_at_the_till_with_its_reason(
     }
 
     # The operator's till, logged in, sells from today's menu: the banned drink is declined.
-    username = f"cook-{world.school_id.hex[:8]}"
-    stack.identity.create_staff(username, "staff-password-1", Role.CANTEEN_OPERATOR,
-                                [world.school_id], False)  # fmt: skip
     till = open_page()
-    log_in(till, username, "staff-password-1")
+    staff_logs_in(stack, till, Role.CANTEEN_OPERATOR, world.school_id)
     expect(till).to_have_url(re.compile(r"/till$"))
     set_up_till(till, stack, world)
     till.get_by_role("button", name="Газировка · 60,00 ₽").click()
