@@ -18,6 +18,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 import domain.ledger  # noqa: F401 - imports every module that defines an account event
@@ -53,7 +54,7 @@ def account_events() -> tuple[type, ...]:
     found: dict[str, type] = {}
     for name, member in vars(Account).items():
         if isinstance(member, type) and issubclass(member, CanMutateAggregate) and name != "Event":
-            found.setdefault(str(member.TOPIC), member)
+            found.setdefault(get_topic(member), member)
     todo: list[type] = [AccountState.Event]
     while todo:
         cls = todo.pop()
