@@ -18,7 +18,8 @@ from psycopg.rows import tuple_row
 
 from domain.account import Account
 from domain.ledger import Ledger
-from projections.audit_trail import described, plain
+from projections.audit_trail import described
+from projections.audit_trail import plain as plain  # `history.plain`, as the CLI reads it
 from projections.movements import movement
 
 
