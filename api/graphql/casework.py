@@ -6,7 +6,7 @@ each, so it pages like every list (`audit.history` replays the events to check i
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -65,7 +65,7 @@ class AuditEntry(relay.Node):
             position=Position(row["position"]),
             version=row["version"],
             event=row["event"],
-            at=row["at"],
+            at=row["at"].astimezone(UTC),
             actor=row["actor"],
             actor_kind=row["actor_kind"],
             fields_json=row["fields_json"],
