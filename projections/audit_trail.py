@@ -20,6 +20,7 @@ import psycopg
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.utils import get_topic
 from psycopg import Cursor
+from psycopg.rows import dict_row
 
 import domain.ledger  # noqa: F401 - imports every module that defines an account event
 from domain.account import Account
@@ -165,9 +166,5 @@ def trail_entry(
     conn: psycopg.Connection[Any], account_id: UUID, position: int
 ) -> dict[str, Any] | None:
     """One event of the account's trail by its ledger position."""
-    found = rows.dicts(
-        conn,
-        "SELECT * FROM audit_trail WHERE account_id = %s AND position = %s",
-        (account_id, position),
-    )
-    return found[0] if found else None
+    query = "SELECT * FROM audit_trail WHERE account_id = %s AND position = %s"
+    return conn.cursor(row_factory=dict_row).execute(query, (account_id, position)).fetchone()
