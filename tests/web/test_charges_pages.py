@@ -11,9 +11,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.api.stack import Stack
 from tests.builders import meal, snack
 from tests.parents.tills import decided, school_today, till
-from tests.web.browser import check
+from tests.web.browser import check, log_in
 from tests.web.conftest import OpenPage
-from tests.web.test_parent import log_in
 
 LUNCHES = 21  # with the bun, one page of 20 and one more
 
