@@ -169,7 +169,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.menu": on_school("menu", "date", ', date: "2026-11-25"'),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
     "Query.auditTrail": on_account("auditTrail", "edges { node { actor } }"),
-    "Query.charges": on_account("charges", "key", ', on: "2026-11-25"'),
+    "Query.charges": on_account("charges", "edges { node { key } }", ', on: "2026-11-25"'),
     "Query.historyExport": on_account("historyExport", "entries"),
     "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
     "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),

@@ -14,7 +14,7 @@ from tests.builders import meal, snack
 
 PAYLOAD = "{ userErrors { field code message } position }"
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
-  key amount terminalKind items { code } } }"""
+  edges { node { key amount terminalKind items { code } } } } }"""
 CLAIM = "ребёнок болел и не был в школе"
 TRAIL = """query($c: String!, $first: Int!, $after: String) { auditTrail(contractNumber: $c,
   first: $first, after: $after) { edges { node { id position event actor actorKind fieldsJson
@@ -31,7 +31,8 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stac
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
     stack.project()
     today = datetime.now(ZoneInfo("Asia/Novosibirsk")).date().isoformat()
-    charges = family.client.data(CHARGES, c=family.contract, on=today)["charges"]
+    edges = family.client.data(CHARGES, c=family.contract, on=today)["charges"]["edges"]
+    charges = [edge["node"] for edge in edges]
     assert [(c["amount"], c["terminalKind"]) for c in charges] == [("9000", "CANTEEN_POS")]
     key = charges[0]["key"]
     dispute = {"contractNumber": family.contract, "chargeKey": key, "claim": CLAIM}
