@@ -171,8 +171,9 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Query.attendance": on_account("attendance", "edges { node { date } }"),
     "Query.menu": lambda o: on_school("menu", "date", f', date: "{day(-10)}"')(o),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
-    "Query.auditTrail": on_account("auditTrail", "actor"),
-    "Query.charges": lambda o: on_account("charges", "key", f', on: "{day(-10)}"')(o),
+    "Query.auditTrail": on_account("auditTrail", "edges { node { actor } }"),
+    "Query.charges": lambda o: on_account(
+        "charges", "edges { node { key } }", f', on: "{day(-10)}"')(o),
     "Query.historyExport": on_account("historyExport", "entries"),
     "Mutation.disputeCharge": on_input("disputeCharge", ', chargeKey: "x/y", claim: "не покупал"'),
     "Mutation.reverseCharge": on_input("reverseCharge", ', chargeKey: "x/y"'),

@@ -9,24 +9,17 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from identity.service import Role
-from tests.api.stack import STAFF_PASSWORD, Stack
+from tests.api.stack import Stack
 from tests.builders import SchoolWorld, meal
-from tests.web.browser import ROOT, check
+from tests.web.browser import ROOT, check, staff_logs_in
 from tests.web.conftest import OpenPage
 
 SCHEMA = (ROOT / "schema.graphql").read_text()
 
 
 def admin_page(stack: Stack, open_page: OpenPage, world: SchoolWorld) -> Page:
-    username = f"admin-{world.school_id.hex[:8]}"
-    stack.identity.create_staff(
-        username, STAFF_PASSWORD, Role.SCHOOL_ADMIN, [world.school_id], False
-    )
     page = open_page()
-    page.goto("/")
-    page.get_by_label("Номер договора или телефон").fill(username)
-    page.get_by_label("Пароль", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    staff_logs_in(stack, page, Role.SCHOOL_ADMIN, world.school_id)
     expect(page.get_by_role("heading", name="Администрирование школы")).to_be_visible()
     return page
 
@@ -85,8 +78,10 @@ def test_the_admin_pages_register_a_terminal_publish_a_menu_and_decide_a_dispute
     pupil = family.pupil
     on = world.tap("canteen_pos", pupil.uid, items=[meal(9000)]).decision.local_date
     stack.project()
-    charges = "query($c: String!, $d: Date!) { charges(contractNumber: $c, on: $d) { key } }"
-    key = family.client.data(charges, c=family.contract, d=str(on))["charges"][0]["key"]
+    charges = """query($c: String!, $d: Date!) { charges(contractNumber: $c, on: $d) {
+      edges { node { key } } } }"""
+    found = family.client.data(charges, c=family.contract, d=str(on))["charges"]
+    key = found["edges"][0]["node"]["key"]
     family.client.recorded(
         "disputeCharge", contractNumber=family.contract, chargeKey=key, claim="Ребёнок болел"
     )

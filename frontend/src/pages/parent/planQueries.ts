@@ -8,34 +8,38 @@ export const PRE_ORDER_CUTOFF = graphql(`
 
 export const PRE_ORDER_FIELDS = graphql(`
   fragment PreOrderFields on PreOrder {
-    preOrderId mealDate amount refunded status cancelReason cutoffAt
+    id preOrderId mealDate amount refunded status cancelReason cutoffAt
     items { code name price quantity }
   }
 `);
 
 export const PRE_ORDERS = graphql(`
-  query PreOrders($contract: String!, $since: Date) {
-    preOrders(contractNumber: $contract, since: $since) { ...PreOrderFields }
+  query PreOrders($contract: String!, $since: Date, $first: Int!, $after: String) {
+    preOrders(contractNumber: $contract, since: $since, first: $first, after: $after) {
+      edges { node { ...PreOrderFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+// Found by name: codegen adds it to the documents that spread it.
+graphql(`
+  fragment PreOrderChange on PreOrderPayload {
+    preOrder { ...PreOrderFields }
+    userErrors { field code message }
+    position
   }
 `);
 
 export const PLACE_PRE_ORDER = graphql(`
   mutation PlacePreOrder($input: PlacePreOrderInput!) {
-    placePreOrder(input: $input) {
-      preOrder { ...PreOrderFields }
-      userErrors { field code message }
-      position
-    }
+    placePreOrder(input: $input) { ...PreOrderChange }
   }
 `);
 
 export const CANCEL_PRE_ORDER = graphql(`
   mutation CancelPreOrder($input: CancelPreOrderInput!) {
-    cancelPreOrder(input: $input) {
-      preOrder { ...PreOrderFields }
-      userErrors { field code message }
-      position
-    }
+    cancelPreOrder(input: $input) { ...PreOrderChange }
   }
 `);
 
