@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, user_error
+from api.graphql.payloads import AccountInput, Refusals, UserError, user_error
 from domain import web_push
 from domain.errors import DomainError
 
@@ -34,23 +34,20 @@ class WebPush:
 
 
 @strawberry.input(description="A browser's push subscription, as `PushSubscription.toJSON()`.")
-class RegisterPushSubscriptionInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class RegisterPushSubscriptionInput(AccountInput):
     endpoint: str = strawberry.field(description="The push service's https:// address.")
     p256dh: str = strawberry.field(description="The browser's P-256 public key, base64url.")
     auth: str = strawberry.field(description="The browser's 16-byte auth secret, base64url.")
 
 
 @strawberry.input(description="A browser that no longer wants push messages.")
-class UnregisterPushSubscriptionInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class UnregisterPushSubscriptionInput(AccountInput):
     endpoint: str = strawberry.field(description="The subscription's endpoint.")
 
 
 @strawberry.type(description="The browsers as they now stand.")
-class WebPushPayload:
+class WebPushPayload(Refusals):
     web_push: WebPush | None = strawberry.field(description="Null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
 
 
 async def parent_of(info: Info[Context, None], account_id: Any) -> str:
