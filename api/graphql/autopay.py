@@ -8,8 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.payloads import (
     AccountInput,
@@ -19,6 +18,7 @@ from api.graphql.payloads import (
     input_mutation,
     position_of,
 )
+from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain.autopay import Autopayment
 from domain.billing import Billing
@@ -118,6 +118,16 @@ def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> Au
     return AutopayPayload(autopay=Autopay.of(rule), user_errors=[], position=position_of(position))
 
 
+async def autopay_settings(info: Info[Context, None], account_id: UUID) -> AutopaySettings:
+    services = info.context.services
+    rules = await services.run(StandingOrders(services.ledger).rules, account_id)
+    account = await services.run(services.ledger.account, account_id)
+    return AutopaySettings(
+        rules=[Autopay.of(r) for r in rules],
+        low_balance_threshold=Kopecks(account.low_balance_threshold),
+    )
+
+
 def set_low_balance_threshold(ledger: Ledger, account_id: UUID, threshold: int) -> int:
     return Billing(ledger).set_low_balance_threshold(account_id, threshold)
 
@@ -146,18 +156,12 @@ def autopay_command(
 
 @strawberry.type
 class AutopayQuery:
-    @strawberry.field(description="Parents: the autopayment rules and the low-balance alert.")
-    async def autopayments(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> AutopaySettings:
-        ref = await perm.account(info, "Query.autopayments", contract_number)
-        services = info.context.services
-        rules = await services.run(StandingOrders(services.ledger).rules, ref.account_id)
-        account = await services.run(services.ledger.account, ref.account_id)
-        return AutopaySettings(
-            rules=[Autopay.of(r) for r in rules],
-            low_balance_threshold=Kopecks(account.low_balance_threshold),
-        )
+    autopayments = account_query(
+        "autopayments",
+        AutopaySettings,
+        "Parents: the autopayment rules and the low-balance alert.",
+        autopay_settings,
+    )
 
 
 @strawberry.type

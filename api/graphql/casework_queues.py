@@ -6,6 +6,7 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 """
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -205,6 +206,40 @@ def kopecks(value: int | None) -> Kopecks | None:
     return None if value is None else Kopecks(int(value))
 
 
+def case_queue(
+    name: str,
+    node: Any,
+    description: str,
+    statuses_description: str,
+    default: tuple[str, ...],
+    read_models: list[str],
+    fetch: Callable[..., list[dict[str, Any]]],
+    key: Callable[[dict[str, Any]], tuple[str, ...]],
+) -> Any:
+    """The field `name(school, statuses, first, after, atLeast)`: a page of the school's
+    cases in `statuses` (`default` when absent), under `Query.<name>`'s rule."""
+
+    async def resolve(
+        info: Info[Context, None],
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None, strawberry.argument(description=statuses_description)
+        ] = None,
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[node]:
+        await perm.school(info, f"Query.{name}", school)
+        wanted = [s[:20] for s in (statuses or list(default))][:5]
+        return await list_page(
+            info, read_models, at_least, first,
+            fetch, school, wanted, decode_key(after, 2),
+            key=key, node=node.of,
+        )  # fmt: skip
+
+    return strawberry.field(resolver=resolve, name=name, description=description)
+
+
 @strawberry.type
 class CaseworkQueueQuery:
     @strawberry.field(
@@ -230,59 +265,28 @@ class CaseworkQueueQuery:
             node=FlaggedCharge.of,
         )  # fmt: skip
 
-    @strawberry.field(
-        description="Staff: the school's disputes (open ones by default), oldest first, a page"
-        " at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    disputes = case_queue(
+        "disputes",
+        DisputeCase,
+        "Staff: the school's disputes (open ones by default), oldest first, a page at a time:"
+        " pass `pageInfo.endCursor` as `after` for the next page.",
+        "Only disputes in these statuses (`open` when absent).",
+        ("open",),
+        ["casework"],
+        disputes_page,
+        key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),
     )
-    async def disputes(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        statuses: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Only disputes in these statuses (`open` when absent)."
-            ),
-        ] = None,
-        first: First = 50,
-        after: After = None,
-        at_least: AtLeast = None,
-    ) -> relay.Connection[DisputeCase]:
-        await perm.school(info, "Query.disputes", school)
-        wanted = [s[:20] for s in (statuses or ["open"])][:5]
-        return await list_page(
-            info, ["casework"], at_least, first,
-            disputes_page, school, wanted, decode_key(after, 2),
-            key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),
-            node=DisputeCase.of,
-        )  # fmt: skip
-
-    @strawberry.field(
-        description="Staff: the school's refunds (requested and approved ones), oldest request"
-        " first, a page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    refunds = case_queue(
+        "refunds",
+        RefundCase,
+        "Staff: the school's refunds (requested and approved ones), oldest request first, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page.",
+        "Only refunds in these statuses (requested and approved when absent).",
+        OPEN_REFUNDS,
+        ["roster", "balances"],
+        refunds_page,
+        key=lambda r: (r["refund_requested_at"].isoformat(), r["contract_number"]),
     )
-    async def refunds(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        statuses: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Only refunds in these statuses (requested and approved when absent)."
-            ),
-        ] = None,
-        first: First = 50,
-        after: After = None,
-        at_least: AtLeast = None,
-    ) -> relay.Connection[RefundCase]:
-        await perm.school(info, "Query.refunds", school)
-        wanted = [s[:20] for s in (statuses or list(OPEN_REFUNDS))][:5]
-        return await list_page(
-            info, ["roster", "balances"], at_least, first,
-            refunds_page, school, wanted, decode_key(after, 2),
-            key=lambda r: (r["refund_requested_at"].isoformat(), r["contract_number"]),
-            node=RefundCase.of,
-        )  # fmt: skip
 
     @strawberry.field(description="Staff: what the account's history says about one charge.")
     async def charge_evidence(

@@ -7,11 +7,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
 from api.graphql.payloads import AccountInput, Outcome, attempt_on_account, position_of
+from api.graphql.queries import account_query
 from domain.account import Account
 from domain.ledger import Ledger
 from domain.preferences import CHANNELS, KINDS, allowed_channels, change_settings, preferences_of
@@ -140,12 +140,12 @@ async def read_settings(info: Info[Context, None], account_id: object) -> Notifi
 
 @strawberry.type
 class NotifyQuery:
-    @strawberry.field(description="Parents: what they hear, on which channel, and when not.")
-    async def notification_settings(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> NotificationSettings:
-        ref = await perm.account(info, "Query.notificationSettings", contract_number)
-        return await read_settings(info, ref.account_id)
+    notification_settings = account_query(
+        "notificationSettings",
+        NotificationSettings,
+        "Parents: what they hear, on which channel, and when not.",
+        read_settings,
+    )
 
 
 @strawberry.type

@@ -7,8 +7,6 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import (
@@ -19,6 +17,7 @@ from api.graphql.payloads import (
     input_mutation,
     position_of,
 )
+from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain import protection as rules
 from domain.account import Account
@@ -104,27 +103,28 @@ def change(
         rules.set_limits(a, limits)
 
 
+async def protection_of(info: Info[Context, None], account_id: object) -> Protection:
+    services = info.context.services
+    return Protection.of(await services.run(services.ledger.account, account_id))
+
+
 async def protection_payload(
     info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
 ) -> ProtectionPayload:
     if errors:
         return ProtectionPayload(protection=None, user_errors=errors, position=None)
-    services = info.context.services
-    account = await services.run(services.ledger.account, account_id)
-    return ProtectionPayload(
-        protection=Protection.of(account), user_errors=[], position=position_of(position)
-    )
+    protection = await protection_of(info, account_id)
+    return ProtectionPayload(protection=protection, user_errors=[], position=position_of(position))
 
 
 @strawberry.type
 class ProtectionQuery:
-    @strawberry.field(description="What the parent forbids at the till for this contract.")
-    async def protection(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> Protection:
-        ref = await perm.account(info, "Query.protection", contract_number)
-        services = info.context.services
-        return Protection.of(await services.run(services.ledger.account, ref.account_id))
+    protection = account_query(
+        "protection",
+        Protection,
+        "What the parent forbids at the till for this contract.",
+        protection_of,
+    )
 
 
 def protection_command(

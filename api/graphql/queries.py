@@ -3,7 +3,7 @@
 import asyncio
 import inspect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
@@ -65,6 +65,22 @@ async def caught_up(info: Info[Context, None], names: Sequence[str], at_least: i
                 extensions={"code": "NOT_YET_CONSISTENT"},
             )
         await asyncio.sleep(0.05)
+
+
+def account_query(
+    name: str,
+    result: type,
+    description: str,
+    read: Callable[[Info[Context, None], UUID], Awaitable[Any]],
+) -> Any:
+    """The field `name(contractNumber): result` on one contract, answered by
+    `read(info, account_id)` once `Query.<name>`'s rule lets the viewer see the contract."""
+
+    async def resolve(info: Info[Context, None], contract_number: ContractNumber) -> result:  # type: ignore[valid-type]
+        ref = await perm.account(info, f"Query.{name}", contract_number)
+        return await read(info, ref.account_id)  # type: ignore[no-any-return]
+
+    return strawberry.field(resolver=resolve, name=name, description=description)
 
 
 async def list_page(
