@@ -18,9 +18,10 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from adapters.terminal_auth import TerminalAuthError
+from api.asgi import HttpMiddleware
 from domain.errors import (
     AccountClosedError,
     ConcurrencyError,
@@ -117,17 +118,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http_error)
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """Pure ASGI: an exception the routes did not handle becomes a typed 500 on a live
     connection (logged with its traceback); one raised after the answer began still closes."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked(message: Message) -> None:

@@ -16,10 +16,11 @@ from uuid import uuid4
 import psycopg
 import redis
 from fastapi import APIRouter, Request, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from adapters import metrics
 from api import scrape
+from api.asgi import HttpMiddleware
 from api.errors import json_response, problem_response
 from api.terminal_schemas import problems
 from app.logs import bind_request_id
@@ -40,14 +41,8 @@ def request_id_of(scope: Scope) -> str:
     return uuid4().hex
 
 
-class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestContext(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_of(scope)
         bind_request_id(request_id)
         started = time.perf_counter()

@@ -17,16 +17,18 @@ from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
 from api.graphql.mutations import EMAIL, PHONE
+from api.graphql.payloads import AccountInput as AccountInput  # its home was here
 from api.graphql.payloads import (
+    Outcome,
     UserError,
-    attempt,
+    attempt_on_account,
     input_mutation,
     position_of,
     refused,
     user_error,
 )
 from api.graphql.queries import caught_up
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.scalars import Kopecks
 from api.graphql.types import Account
 from domain.billing import Billing
 from domain.errors import DomainError
@@ -35,14 +37,8 @@ from domain.ledger import Ledger
 
 
 @strawberry.type(description="What a command on an account did: the account, or why not.")
-class AccountPayload:
+class AccountPayload(Outcome):
     contract_number: strawberry.Private[str]
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused; empty when the command was recorded."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position of the command (pass it as `atLeast` to queries)."
-    )
 
     @strawberry.field(
         description="The account once the read model has applied the command (waits a few"
@@ -69,9 +65,7 @@ async def on_account(
     """The one shape of a mutation on an account: authorize the viewer for the account of
     `contract_number` at `coordinate` (api/graphql/permissions.py), record
     `fn(ledger, account_id, *args)` attributed to the viewer, answer the payload."""
-    ref = await perm.account(info, coordinate, contract_number)
-    ledger = info.context.services.ledger
-    position, errors = await attempt(info, fn, ledger, ref.account_id, *args)
+    ref, position, errors = await attempt_on_account(info, coordinate, contract_number, fn, *args)
     return AccountPayload(
         contract_number=ref.contract_number, user_errors=errors, position=position_of(position)
     )
@@ -79,13 +73,6 @@ async def on_account(
 
 def change_notification_preferences(ledger: Ledger, account_id: Any, service_only: bool) -> int:
     return Billing(ledger).change_notification_preferences(account_id, service_only)
-
-
-@strawberry.input(description="A command on one account.")
-class AccountInput:
-    contract_number: str = strawberry.field(
-        description="The contract number of the pupil's account."
-    )
 
 
 @strawberry.input(description="The most the card may spend per school day.")

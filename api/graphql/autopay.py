@@ -1,18 +1,28 @@
 """Autopayments and the low-balance alert from the parent's login (issue 12, point 2)."""
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, attempt, position_of
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import (
+    AccountInput,
+    Outcome,
+    UserError,
+    attempt_on_account,
+    input_mutation,
+    position_of,
+)
+from api.graphql.queries import account_query
+from api.graphql.scalars import Kopecks
 from domain.autopay import Autopayment
 from domain.billing import Billing
+from domain.ledger import Ledger
 from domain.standing import StandingOrders
 
 
@@ -63,8 +73,7 @@ class AutopaySettings:
 
 
 @strawberry.input(description="A new autopayment rule (or a cancelled one set up again).")
-class SetUpAutopayInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class SetUpAutopayInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Monthly or threshold.")
     amount: Kopecks = strawberry.field(description="The top-up, or the balance to top up to.")
     card_token: str = strawberry.field(description="The acquirer's token of the saved card.")
@@ -73,8 +82,7 @@ class SetUpAutopayInput:
 
 
 @strawberry.input(description="New terms for a rule; omitted fields stay as they are.")
-class ChangeAutopayInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class ChangeAutopayInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Which rule.")
     amount: Kopecks | None = strawberry.field(default=None, description="The new amount.")
     below: Kopecks | None = strawberry.field(default=None, description="The new threshold.")
@@ -83,30 +91,24 @@ class ChangeAutopayInput:
 
 
 @strawberry.input(description="Names one rule of a contract.")
-class AutopayRuleInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class AutopayRuleInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Which rule.")
     reason: str = strawberry.field(default="отменено родителем", description="Why (cancel).")
 
 
 @strawberry.input(description="The low-balance alert's threshold.")
-class SetLowBalanceThresholdInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class SetLowBalanceThresholdInput(AccountInput):
     threshold: Kopecks = strawberry.field(description="Alert below this balance; 0: never.")
 
 
 @strawberry.type(description="The rule as it now stands.")
-class AutopayPayload:
+class AutopayPayload(Outcome):
     autopay: Autopay | None = strawberry.field(description="The rule, when the input was taken.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 @strawberry.type(description="The alert's threshold as it now stands.")
-class LowBalanceThresholdPayload:
+class LowBalanceThresholdPayload(Outcome):
     threshold: Kopecks | None = strawberry.field(description="The threshold set.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> AutopayPayload:
@@ -116,97 +118,104 @@ def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> Au
     return AutopayPayload(autopay=Autopay.of(rule), user_errors=[], position=position_of(position))
 
 
+async def autopay_settings(info: Info[Context, None], account_id: UUID) -> AutopaySettings:
+    services = info.context.services
+    rules = await services.run(StandingOrders(services.ledger).rules, account_id)
+    account = await services.run(services.ledger.account, account_id)
+    return AutopaySettings(
+        rules=[Autopay.of(r) for r in rules],
+        low_balance_threshold=Kopecks(account.low_balance_threshold),
+    )
+
+
+def set_low_balance_threshold(ledger: Ledger, account_id: UUID, threshold: int) -> int:
+    return Billing(ledger).set_low_balance_threshold(account_id, threshold)
+
+
+def autopay_command(
+    name: str,
+    input_type: type,
+    description: str,
+    fn: Callable[..., tuple[Autopayment, int]],
+    args: Callable[[Any], tuple[Any, ...]],
+) -> Any:
+    """The mutation `name(input: input_type): AutopayPayload` recording
+    `fn(orders, account_id, kind, *args(input))` on the rule the input names."""
+
+    def command(ledger: Ledger, *given: Any) -> tuple[Autopayment, int]:
+        return fn(StandingOrders(ledger), *given)
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> AutopayPayload:
+        _, done, errors = await attempt_on_account(
+            info, coordinate, given.contract_number, command, given.kind.value, *args(given)
+        )
+        return payload(done, errors)
+
+    return input_mutation(name, input_type, AutopayPayload, description, handle)
+
+
 @strawberry.type
 class AutopayQuery:
-    @strawberry.field(description="Parents: the autopayment rules and the low-balance alert.")
-    async def autopayments(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> AutopaySettings:
-        ref = await perm.account(info, "Query.autopayments", contract_number)
-        services = info.context.services
-        rules = await services.run(StandingOrders(services.ledger).rules, ref.account_id)
-        account = await services.run(services.ledger.account, ref.account_id)
-        return AutopaySettings(
-            rules=[Autopay.of(r) for r in rules],
-            low_balance_threshold=Kopecks(account.low_balance_threshold),
-        )
+    autopayments = account_query(
+        "autopayments",
+        AutopaySettings,
+        "Parents: the autopayment rules and the low-balance alert.",
+        autopay_settings,
+    )
 
 
 @strawberry.type
 class AutopayMutation:
-    @strawberry.mutation(description="Parents: set up an autopayment rule.")
-    async def set_up_autopay(
-        self, info: Info[Context, None], input: Annotated[SetUpAutopayInput, Input]
-    ) -> AutopayPayload:
-        ref = await perm.account(info, "Mutation.setUpAutopay", input.contract_number)
-        orders = StandingOrders(info.context.services.ledger)
-        done, errors = await attempt(
-            info,
-            orders.set_up,
-            ref.account_id,
-            input.kind.value,
-            int(input.amount),
-            int(input.below or 0),
-            input.day or 1,
-            input.card_token[:128],
-        )
-        return payload(done, errors)
-
-    @strawberry.mutation(description="Parents: change a rule's amount, threshold, day or card.")
-    async def change_autopay(
-        self, info: Info[Context, None], input: Annotated[ChangeAutopayInput, Input]
-    ) -> AutopayPayload:
-        ref = await perm.account(info, "Mutation.changeAutopay", input.contract_number)
-        orders = StandingOrders(info.context.services.ledger)
-        done, errors = await attempt(
-            info,
-            orders.change,
-            ref.account_id,
-            input.kind.value,
-            None if input.amount is None else int(input.amount),
-            None if input.below is None else int(input.below),
-            input.day,
-            None if input.card_token is None else input.card_token[:128],
-        )
-        return payload(done, errors)
-
-    @strawberry.mutation(description="Parents: pause a rule until resumed.")
-    async def pause_autopay(
-        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
-    ) -> AutopayPayload:
-        ref = await perm.account(info, "Mutation.pauseAutopay", input.contract_number)
-        orders = StandingOrders(info.context.services.ledger)
-        return payload(*await attempt(info, orders.pause, ref.account_id, input.kind.value))
-
-    @strawberry.mutation(description="Parents: resume a paused rule.")
-    async def resume_autopay(
-        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
-    ) -> AutopayPayload:
-        ref = await perm.account(info, "Mutation.resumeAutopay", input.contract_number)
-        orders = StandingOrders(info.context.services.ledger)
-        return payload(*await attempt(info, orders.resume, ref.account_id, input.kind.value))
-
-    @strawberry.mutation(description="Parents: end a rule.")
-    async def cancel_autopay(
-        self, info: Info[Context, None], input: Annotated[AutopayRuleInput, Input]
-    ) -> AutopayPayload:
-        ref = await perm.account(info, "Mutation.cancelAutopay", input.contract_number)
-        orders = StandingOrders(info.context.services.ledger)
-        done, errors = await attempt(
-            info, orders.cancel, ref.account_id, input.kind.value, input.reason[:500]
-        )
-        return payload(done, errors)
+    set_up_autopay = autopay_command(
+        "setUpAutopay",
+        SetUpAutopayInput,
+        "Parents: set up an autopayment rule.",
+        StandingOrders.set_up,
+        lambda i: (int(i.amount), int(i.below or 0), i.day or 1, i.card_token[:128]),
+    )
+    change_autopay = autopay_command(
+        "changeAutopay",
+        ChangeAutopayInput,
+        "Parents: change a rule's amount, threshold, day or card.",
+        StandingOrders.change,
+        lambda i: (
+            None if i.amount is None else int(i.amount),
+            None if i.below is None else int(i.below),
+            i.day,
+            None if i.card_token is None else i.card_token[:128],
+        ),
+    )
+    pause_autopay = autopay_command(
+        "pauseAutopay",
+        AutopayRuleInput,
+        "Parents: pause a rule until resumed.",
+        StandingOrders.pause,
+        lambda i: (),
+    )
+    resume_autopay = autopay_command(
+        "resumeAutopay",
+        AutopayRuleInput,
+        "Parents: resume a paused rule.",
+        StandingOrders.resume,
+        lambda i: (),
+    )
+    cancel_autopay = autopay_command(
+        "cancelAutopay",
+        AutopayRuleInput,
+        "Parents: end a rule.",
+        StandingOrders.cancel,
+        lambda i: (i.reason[:500],),
+    )
 
     @strawberry.mutation(description="Parents: alert below this balance (0: never).")
     async def set_low_balance_threshold(
         self, info: Info[Context, None], input: Annotated[SetLowBalanceThresholdInput, Input]
     ) -> LowBalanceThresholdPayload:
-        ref = await perm.account(info, "Mutation.setLowBalanceThreshold", input.contract_number)
-        billing = Billing(info.context.services.ledger)
-        position, errors = await attempt(
+        _, position, errors = await attempt_on_account(
             info,
-            billing.set_low_balance_threshold,
-            ref.account_id,
+            "Mutation.setLowBalanceThreshold",
+            input.contract_number,
+            set_low_balance_threshold,
             int(input.threshold),
             field=["threshold"],
         )

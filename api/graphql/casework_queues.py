@@ -6,6 +6,7 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 """
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountInput, account_command
+from api.graphql.account_mutations import account_command
 from api.graphql.arguments import (
     After,
     AtLeast,
@@ -27,14 +28,14 @@ from api.graphql.arguments import (
     Since,
     Until,
 )
-from api.graphql.connections import connection, decode_key, page_size, school_node
+from api.graphql.connections import decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.payloads import UserError
-from api.graphql.queries import caught_up, date_range
-from api.graphql.readmodels import school_today
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import AccountInput, Outcome
+from api.graphql.queries import list_page, school_period
+from api.graphql.scalars import Kopecks
 from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.types import from_row
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
@@ -68,18 +69,8 @@ class FlaggedCharge(relay.Node):
 
     @classmethod
     def of(cls, r: dict[str, Any]) -> "FlaggedCharge":
-        return cls(
-            contract_number=r["contract_number"],
-            charge_key=r["charge_key"],
-            local_date=r["local_date"],
-            tapped_at=r["tapped_at"],
-            terminal_id=r["terminal_id"],
-            terminal_kind=TerminalKind(r["terminal_kind"]),
-            amount=Kopecks(r["amount"]),
-            flags=list(r["flags"]),
-            evidence_json=as_json(r["evidence"]),
-            dispute_status=r["dispute_status"],
-        )
+        return from_row(cls, r, terminal_kind=TerminalKind(r["terminal_kind"]),
+                        flags=list(r["flags"]), evidence_json=as_json(r["evidence"]))  # fmt: skip
 
     resolve_id, resolve_nodes = school_node(flagged_charge, "Query.flaggedCharges", "charge_key")
 
@@ -104,19 +95,8 @@ class DisputeCase(relay.Node):
 
     @classmethod
     def of(cls, r: dict[str, Any]) -> "DisputeCase":
-        return cls(
-            contract_number=r["contract_number"],
-            charge_key=r["charge_key"],
-            local_date=r["local_date"],
-            amount=Kopecks(r["amount"]),
-            claim=r["claim"],
-            flags=list(r["flags"]),
-            status=r["status"],
-            opened_at=r["opened_at"],
-            decided_at=r["decided_at"],
-            decision=r["decision"],
-            evidence_json=None if r["evidence"] is None else as_json(r["evidence"]),
-        )
+        evidence = None if r["evidence"] is None else as_json(r["evidence"])
+        return from_row(cls, r, flags=list(r["flags"]), evidence_json=evidence)
 
     resolve_id, resolve_nodes = school_node(dispute_case, "Query.disputes", "charge_key")
 
@@ -198,15 +178,9 @@ class Termination:
 
 
 @strawberry.type(description="What a school's termination did: its outcome, or why not.")
-class TerminationPayload:
+class TerminationPayload(Outcome):
     termination: Termination | None = strawberry.field(
         description="The outcome; null when refused."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the termination was refused; empty when it was done."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position after it (pass it as `atLeast` to queries)."
     )
 
 
@@ -232,6 +206,40 @@ def kopecks(value: int | None) -> Kopecks | None:
     return None if value is None else Kopecks(int(value))
 
 
+def case_queue(
+    name: str,
+    node: Any,
+    description: str,
+    statuses_description: str,
+    default: tuple[str, ...],
+    read_models: list[str],
+    fetch: Callable[..., list[dict[str, Any]]],
+    key: Callable[[dict[str, Any]], tuple[str, ...]],
+) -> Any:
+    """The field `name(school, statuses, first, after, atLeast)`: a page of the school's
+    cases in `statuses` (`default` when absent), under `Query.<name>`'s rule."""
+
+    async def resolve(
+        info: Info[Context, None],
+        school: SchoolId,
+        statuses: Annotated[
+            list[str] | None, strawberry.argument(description=statuses_description)
+        ] = None,
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[node]:
+        await perm.school(info, f"Query.{name}", school)
+        wanted = [s[:20] for s in (statuses or list(default))][:5]
+        return await list_page(
+            info, read_models, at_least, first,
+            fetch, school, wanted, decode_key(after, 2),
+            key=key, node=node.of,
+        )  # fmt: skip
+
+    return strawberry.field(resolver=resolve, name=name, description=description)
+
+
 @strawberry.type
 class CaseworkQueueQuery:
     @strawberry.field(
@@ -249,83 +257,36 @@ class CaseworkQueueQuery:
         after: After = None,
         at_least: AtLeast = None,
     ) -> relay.Connection[FlaggedCharge]:
-        await perm.school(info, "Query.flaggedCharges", school)
-        first = page_size(first)
-        services = info.context.services
-        today = await services.read(school_today, school, services.now())
-        since, until = date_range(since, until, 31, today)
-        await caught_up(info, ["casework"], at_least)
-        found = await services.read(flagged_page, school, since, until, decode_key(after, 2), first)
-        return connection(
-            found,
-            first,
+        since, until = await school_period(info, "Query.flaggedCharges", school, since, until, 31)
+        return await list_page(
+            info, ["casework"], at_least, first,
+            flagged_page, school, since, until, decode_key(after, 2),
             key=lambda r: (r["tapped_at"].isoformat(), r["charge_key"]),
             node=FlaggedCharge.of,
-        )
+        )  # fmt: skip
 
-    @strawberry.field(
-        description="Staff: the school's disputes (open ones by default), oldest first, a page"
-        " at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    disputes = case_queue(
+        "disputes",
+        DisputeCase,
+        "Staff: the school's disputes (open ones by default), oldest first, a page at a time:"
+        " pass `pageInfo.endCursor` as `after` for the next page.",
+        "Only disputes in these statuses (`open` when absent).",
+        ("open",),
+        ["casework"],
+        disputes_page,
+        key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),
     )
-    async def disputes(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        statuses: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Only disputes in these statuses (`open` when absent)."
-            ),
-        ] = None,
-        first: First = 50,
-        after: After = None,
-        at_least: AtLeast = None,
-    ) -> relay.Connection[DisputeCase]:
-        await perm.school(info, "Query.disputes", school)
-        first = page_size(first)
-        await caught_up(info, ["casework"], at_least)
-        wanted = [s[:20] for s in (statuses or ["open"])][:5]
-        found = await info.context.services.read(
-            disputes_page, school, wanted, decode_key(after, 2), first
-        )
-        return connection(
-            found,
-            first,
-            key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),
-            node=DisputeCase.of,
-        )
-
-    @strawberry.field(
-        description="Staff: the school's refunds (requested and approved ones), oldest request"
-        " first, a page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    refunds = case_queue(
+        "refunds",
+        RefundCase,
+        "Staff: the school's refunds (requested and approved ones), oldest request first, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page.",
+        "Only refunds in these statuses (requested and approved when absent).",
+        OPEN_REFUNDS,
+        ["roster", "balances"],
+        refunds_page,
+        key=lambda r: (r["refund_requested_at"].isoformat(), r["contract_number"]),
     )
-    async def refunds(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        statuses: Annotated[
-            list[str] | None,
-            strawberry.argument(
-                description="Only refunds in these statuses (requested and approved when absent)."
-            ),
-        ] = None,
-        first: First = 50,
-        after: After = None,
-        at_least: AtLeast = None,
-    ) -> relay.Connection[RefundCase]:
-        await perm.school(info, "Query.refunds", school)
-        first = page_size(first)
-        await caught_up(info, ["roster", "balances"], at_least)
-        wanted = [s[:20] for s in (statuses or list(OPEN_REFUNDS))][:5]
-        found = await info.context.services.read(
-            refunds_page, school, wanted, decode_key(after, 2), first
-        )
-        return connection(
-            found,
-            first,
-            key=lambda r: (r["refund_requested_at"].isoformat(), r["contract_number"]),
-            node=RefundCase.of,
-        )
 
     @strawberry.field(description="Staff: what the account's history says about one charge.")
     async def charge_evidence(

@@ -10,21 +10,19 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, refused
+from api.graphql.payloads import AccountInput, Refusals, refused
 from identity.kiosk_pins import KioskPins, PinError
 
 
 @strawberry.input(description="A new kiosk PIN for a contract.")
-class SetKioskPinInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class SetKioskPinInput(AccountInput):
     pin: str = strawberry.field(description="Exactly 4 digits; replaces the PIN sent by SMS.")
 
 
 @strawberry.type(description="Whether the kiosk PIN was set.")
-class SetKioskPinPayload:
+class SetKioskPinPayload(Refusals):
     contract_number: str | None = strawberry.field(description="The contract, when set.")
     pin_set: bool = strawberry.field(description="True when the kiosk now takes the new PIN.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
 
 
 @strawberry.type

@@ -7,13 +7,13 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
-from api.graphql.payloads import UserError, attempt, position_of
-from api.graphql.scalars import Position
+from api.graphql.payloads import AccountInput, Outcome, attempt_on_account, position_of
+from api.graphql.queries import account_query
 from domain.account import Account
+from domain.ledger import Ledger
 from domain.preferences import CHANNELS, KINDS, allowed_channels, change_settings, preferences_of
 
 
@@ -82,8 +82,7 @@ class QuietHoursInput:
 
 
 @strawberry.input(description="Change notification settings; omitted parts stay as they are.")
-class ChangeNotificationSettingsInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class ChangeNotificationSettingsInput(AccountInput):
     switches: list[NotificationSwitchInput] = strawberry.field(
         default_factory=list, description="Kinds and channels to switch."
     )
@@ -94,10 +93,8 @@ class ChangeNotificationSettingsInput:
 
 
 @strawberry.type(description="The settings as they now stand.")
-class NotificationSettingsPayload:
+class NotificationSettingsPayload(Outcome):
     settings: NotificationSettings | None = strawberry.field(description="The new settings.")
-    user_errors: list[UserError] = strawberry.field(description="Why they were refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 def settings_of(account: Account, contact: dict[str, str] | None) -> NotificationSettings:
@@ -143,12 +140,12 @@ async def read_settings(info: Info[Context, None], account_id: object) -> Notifi
 
 @strawberry.type
 class NotifyQuery:
-    @strawberry.field(description="Parents: what they hear, on which channel, and when not.")
-    async def notification_settings(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> NotificationSettings:
-        ref = await perm.account(info, "Query.notificationSettings", contract_number)
-        return await read_settings(info, ref.account_id)
+    notification_settings = account_query(
+        "notificationSettings",
+        NotificationSettings,
+        "Parents: what they hear, on which channel, and when not.",
+        read_settings,
+    )
 
 
 @strawberry.type
@@ -157,7 +154,6 @@ class NotifyMutation:
     async def change_notification_settings(
         self, info: Info[Context, None], input: Annotated[ChangeNotificationSettingsInput, Input]
     ) -> NotificationSettingsPayload:
-        ref = await perm.account(info, "Mutation.changeNotificationSettings", input.contract_number)
         switches = [
             (str(s.kind.value), str(s.channel.value), s.enabled) for s in input.switches[:100]
         ]
@@ -165,11 +161,11 @@ class NotifyMutation:
         keep = quiet is None and not input.clear_quiet_hours
         start = None if quiet is None or input.clear_quiet_hours else quiet.start[:8]
         end = None if quiet is None or input.clear_quiet_hours else quiet.end[:8]
-        ledger = info.context.services.ledger
-        position, errors = await attempt(
+        ref, position, errors = await attempt_on_account(
             info,
-            ledger._on_account,
-            ref.account_id,
+            "Mutation.changeNotificationSettings",
+            input.contract_number,
+            Ledger._on_account,
             lambda a: change_settings(a, switches, start, end, keep),
         )
         if errors:

@@ -8,9 +8,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
+from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain.account import Account
 from domain.ledger import Ledger
@@ -81,12 +80,16 @@ def casework_of(ledger: Ledger, account_id: Any) -> MyCasework:
     )
 
 
+async def my_casework_of(info: Info[Context, None], account_id: Any) -> MyCasework:
+    services = info.context.services
+    return await services.run(casework_of, services.ledger, account_id)
+
+
 @strawberry.type
 class ParentCaseworkQuery:
-    @strawberry.field(description="Parents: their disputes with support's decisions, and refund.")
-    async def my_casework(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> MyCasework:
-        ref = await perm.account(info, "Query.myCasework", contract_number)
-        services = info.context.services
-        return await services.run(casework_of, services.ledger, ref.account_id)
+    my_casework = account_query(
+        "myCasework",
+        MyCasework,
+        "Parents: their disputes with support's decisions, and refund.",
+        my_casework_of,
+    )

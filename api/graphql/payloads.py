@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
+from api.graphql import permissions as perm
 from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.scalars import Position
@@ -24,6 +25,34 @@ class UserError:
     )
     code: str = strawberry.field(description="A stable, machine-readable code (snake_case).")
     message: str = strawberry.field(description="What was wrong, for people.")
+
+
+@strawberry.type(description="What a command did, or why not.")
+class Refusals:
+    """What every mutation's payload answers: the refusals of its input, if any."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the input was refused; empty when the command was carried out.",
+    )
+
+
+@strawberry.type(description="What a command did, or why not.")
+class Outcome(Refusals):
+    """A payload of a command the ledger records: its refusals and the ledger position."""
+
+    position: Position | None = strawberry.field(
+        default=None,
+        description="The ledger position of the command (pass it as `atLeast` to queries);"
+        " null when refused.",
+    )
+
+
+@strawberry.input(description="A command on one account.")
+class AccountInput:
+    contract_number: str = strawberry.field(
+        description="The contract number of the pupil's account."
+    )
 
 
 async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
@@ -54,6 +83,24 @@ async def attempt(
         return await command(info, fn, *args), []
     except DomainError as error:
         return None, [user_error(error, field)]
+
+
+async def attempt_on_account(
+    info: Info[Context, None],
+    coordinate: str,
+    contract_number: str,
+    fn: Callable[..., T],
+    *args: Any,
+    field: list[str] | None = None,
+) -> tuple[perm.AccountRef, T | None, list[UserError]]:
+    """The one shape of a command on an account: the viewer authorized for the account of
+    `contract_number` at `coordinate` (api/graphql/permissions.py), then
+    `fn(ledger, account_id, *args)` run as the viewer. The account, the outcome (None when
+    refused) and the refusals (naming `field`)."""
+    ref = await perm.account(info, coordinate, contract_number)
+    ledger = info.context.services.ledger
+    done, errors = await attempt(info, fn, ledger, ref.account_id, *args, field=field)
+    return ref, done, errors
 
 
 def position_of(value: int | None) -> Position | None:

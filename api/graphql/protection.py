@@ -1,19 +1,27 @@
 """What a parent forbids at the till (issue 12, point 4): banned items, allergens,
 per-category daily limits, and a freeze of the cards the parent can undo."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.payloads import UserError, attempt, position_of
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import (
+    AccountInput,
+    Outcome,
+    UserError,
+    attempt_on_account,
+    input_mutation,
+    position_of,
+)
+from api.graphql.queries import account_query
+from api.graphql.scalars import Kopecks
 from domain import protection as rules
 from domain.account import Account
+from domain.ledger import Ledger
 
 
 @strawberry.type(description="The most the card may spend per school day at a kind of terminal.")
@@ -54,8 +62,7 @@ class CategoryLimitInput:
 
 
 @strawberry.input(description="Change what is forbidden; an omitted list stays as it is.")
-class ChangeProtectionInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class ChangeProtectionInput(AccountInput):
     banned_items: list[str] | None = strawberry.field(
         default=None, description="Item codes to decline (replaces the list)."
     )
@@ -68,21 +75,18 @@ class ChangeProtectionInput:
 
 
 @strawberry.input(description="Freeze the cards of a contract for a while.")
-class FreezeCardsInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class FreezeCardsInput(AccountInput):
     reason: str = strawberry.field(default="заморожено родителем", description="Why.")
 
 
 @strawberry.input(description="Undo the parent's freeze.")
-class UnfreezeCardsInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class UnfreezeCardsInput(AccountInput):
+    pass
 
 
 @strawberry.type(description="What is now forbidden.")
-class ProtectionPayload:
+class ProtectionPayload(Outcome):
     protection: Protection | None = strawberry.field(description="As it now stands.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 def change(
@@ -99,67 +103,79 @@ def change(
         rules.set_limits(a, limits)
 
 
+async def protection_of(info: Info[Context, None], account_id: object) -> Protection:
+    services = info.context.services
+    return Protection.of(await services.run(services.ledger.account, account_id))
+
+
 async def protection_payload(
     info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
 ) -> ProtectionPayload:
     if errors:
         return ProtectionPayload(protection=None, user_errors=errors, position=None)
-    services = info.context.services
-    account = await services.run(services.ledger.account, account_id)
-    return ProtectionPayload(
-        protection=Protection.of(account), user_errors=[], position=position_of(position)
-    )
+    protection = await protection_of(info, account_id)
+    return ProtectionPayload(protection=protection, user_errors=[], position=position_of(position))
 
 
 @strawberry.type
 class ProtectionQuery:
-    @strawberry.field(description="What the parent forbids at the till for this contract.")
-    async def protection(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> Protection:
-        ref = await perm.account(info, "Query.protection", contract_number)
-        services = info.context.services
-        return Protection.of(await services.run(services.ledger.account, ref.account_id))
+    protection = account_query(
+        "protection",
+        Protection,
+        "What the parent forbids at the till for this contract.",
+        protection_of,
+    )
+
+
+def protection_command(
+    name: str,
+    input_type: type[AccountInput],
+    description: str,
+    change: Callable[[Any], Callable[[Account], None]],
+) -> Any:
+    """The mutation `name(input: input_type): ProtectionPayload` applying `change(input)` to
+    the account the input names."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ProtectionPayload:
+        ref, position, errors = await attempt_on_account(
+            info, coordinate, given.contract_number, Ledger._on_account, change(given)
+        )
+        return await protection_payload(info, ref.account_id, position, errors)
+
+    return input_mutation(name, input_type, ProtectionPayload, description, handle)
+
+
+def change_of(given: ChangeProtectionInput) -> Callable[[Account], None]:
+    limits = None
+    if given.category_limits is not None:
+        limits = {c.terminal_kind.value: int(c.daily_limit) for c in given.category_limits}
+    bans = None if given.banned_items is None else list(given.banned_items)
+    allergens = None if given.allergens is None else list(given.allergens)
+    return lambda a: change(a, bans, allergens, limits)
+
+
+def freeze_of(given: FreezeCardsInput) -> Callable[[Account], None]:
+    reason = given.reason[:500]
+    return lambda a: rules.freeze(a, reason)
 
 
 @strawberry.type
 class ProtectionMutation:
-    @strawberry.mutation(description="Parents: banned items, allergens, per-category limits.")
-    async def change_protection(
-        self, info: Info[Context, None], input: Annotated[ChangeProtectionInput, Input]
-    ) -> ProtectionPayload:
-        ref = await perm.account(info, "Mutation.changeProtection", input.contract_number)
-        limits = None
-        if input.category_limits is not None:
-            limits = {c.terminal_kind.value: int(c.daily_limit) for c in input.category_limits}
-        bans = None if input.banned_items is None else list(input.banned_items)
-        allergens = None if input.allergens is None else list(input.allergens)
-        ledger = info.context.services.ledger
-        position, errors = await attempt(
-            info,
-            ledger._on_account,
-            ref.account_id,
-            lambda a: change(a, bans, allergens, limits),
-        )
-        return await protection_payload(info, ref.account_id, position, errors)
-
-    @strawberry.mutation(description="Parents: freeze the cards (payments declined) until undone.")
-    async def freeze_cards(
-        self, info: Info[Context, None], input: Annotated[FreezeCardsInput, Input]
-    ) -> ProtectionPayload:
-        ref = await perm.account(info, "Mutation.freezeCards", input.contract_number)
-        ledger = info.context.services.ledger
-        reason = input.reason[:500]
-        position, errors = await attempt(
-            info, ledger._on_account, ref.account_id, lambda a: rules.freeze(a, reason)
-        )
-        return await protection_payload(info, ref.account_id, position, errors)
-
-    @strawberry.mutation(description="Parents: undo the freeze.")
-    async def unfreeze_cards(
-        self, info: Info[Context, None], input: Annotated[UnfreezeCardsInput, Input]
-    ) -> ProtectionPayload:
-        ref = await perm.account(info, "Mutation.unfreezeCards", input.contract_number)
-        ledger = info.context.services.ledger
-        position, errors = await attempt(info, ledger._on_account, ref.account_id, rules.unfreeze)
-        return await protection_payload(info, ref.account_id, position, errors)
+    change_protection = protection_command(
+        "changeProtection",
+        ChangeProtectionInput,
+        "Parents: banned items, allergens, per-category limits.",
+        change_of,
+    )
+    freeze_cards = protection_command(
+        "freezeCards",
+        FreezeCardsInput,
+        "Parents: freeze the cards (payments declined) until undone.",
+        freeze_of,
+    )
+    unfreeze_cards = protection_command(
+        "unfreezeCards",
+        UnfreezeCardsInput,
+        "Parents: undo the freeze.",
+        lambda given: rules.unfreeze,
+    )

@@ -3,9 +3,10 @@
 import asyncio
 import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -32,12 +33,14 @@ from api.graphql.types import (
     TariffInfo,
     TerminalKindReport,
     Viewer,
+    from_row,
 )
 from domain.fees import MONTHLY_FEES
 from projections.attendance import attendance_page
 from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
+N = TypeVar("N", bound=relay.Node)
 MAX_DAYS = 92
 TARIFFS_RU = {
     "zero": "Нулевой: без абонентской платы, уведомления только в приложении",
@@ -64,16 +67,74 @@ async def caught_up(info: Info[Context, None], names: Sequence[str], at_least: i
         await asyncio.sleep(0.05)
 
 
+def account_query(
+    name: str,
+    result: type,
+    description: str,
+    read: Callable[[Info[Context, None], UUID], Awaitable[Any]],
+) -> Any:
+    """The field `name(contractNumber): result` on one contract, answered by
+    `read(info, account_id)` once `Query.<name>`'s rule lets the viewer see the contract."""
+
+    async def resolve(info: Info[Context, None], contract_number: ContractNumber) -> result:  # type: ignore[valid-type]
+        ref = await perm.account(info, f"Query.{name}", contract_number)
+        return await read(info, ref.account_id)  # type: ignore[no-any-return]
+
+    return strawberry.field(resolver=resolve, name=name, description=description)
+
+
+async def list_page(
+    info: Info[Context, None],
+    read_models: Sequence[str],
+    at_least: int | None,
+    first: int,
+    fetch: Callable[..., Sequence[dict[str, Any]]],
+    *args: Any,
+    key: Callable[[dict[str, Any]], int | tuple[str, ...]],
+    node: Callable[[dict[str, Any]], N],
+) -> relay.Connection[N]:
+    """The one shape of a list field once its rule let the viewer in: a page of at most
+    `first` nodes, read with `fetch(conn, *args, first)` (its `first + 1` rows past the
+    cursor's key) once the read models `read_models` have applied `at_least`."""
+    first = page_size(first)
+    await caught_up(info, read_models, at_least)
+    rows = await info.context.services.read(fetch, *args, first)
+    return connection(rows, first, key=key, node=node)
+
+
 def date_range(
-    since: date | None, until: date | None, default_days: int, today: date
+    since: date | None,
+    until: date | None,
+    default_days: int,
+    today: date,
+    max_days: int = MAX_DAYS,
 ) -> tuple[date, date]:
+    """The days from `since` to `until` (until today, and `default_days` long, when absent),
+    at most `max_days` of them."""
     until = until or today
     since = since or until - timedelta(days=default_days - 1)
     if since > until:
         raise bad_input("since is after until")
-    if (until - since).days >= MAX_DAYS:
-        raise bad_input(f"at most {MAX_DAYS} days at once")
+    if (until - since).days >= max_days:
+        raise bad_input(f"at most {max_days} days at once")
     return since, until
+
+
+async def school_period(
+    info: Info[Context, None],
+    coordinate: str,
+    school: UUID,
+    since: date | None,
+    until: date | None,
+    default_days: int,
+    max_days: int = MAX_DAYS,
+) -> tuple[date, date]:
+    """The one shape of a field over a school's days: the viewer authorized for `school` at
+    `coordinate`, then the `date_range` asked for, today being the school's local date."""
+    await perm.school(info, coordinate, school)
+    services = info.context.services
+    today = await services.read(readmodels.school_today, school, services.now())
+    return date_range(since, until, default_days, today, max_days)
 
 
 def day_after(cursor: str | None) -> date | None:
@@ -186,20 +247,15 @@ class Query:
         at_least: AtLeast = None,
     ) -> relay.Connection[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
-        first = page_size(first)
         services = info.context.services
         today = await services.read(readmodels.account_today, ref.account_id, services.now())
         since, until = date_range(since, until, 7, today)
-        await caught_up(info, ["attendance"], at_least)
-        rows = await info.context.services.read(
-            attendance_page, ref.account_id, since, until, day_after(after), first
-        )
-        return connection(
-            rows,
-            first,
+        return await list_page(
+            info, ["attendance"], at_least, first,
+            attendance_page, ref.account_id, since, until, day_after(after),
             key=lambda r: (r["local_date"].isoformat(),),
             node=lambda r: AttendanceDay.of(r, ref.contract_number),
-        )
+        )  # fmt: skip
 
     @strawberry.field(description="A school's menu for one school-local date.")
     async def menu(
@@ -223,10 +279,7 @@ class Query:
         until: Until = None,
         at_least: AtLeast = None,
     ) -> SchoolReport:
-        await perm.school(info, "Query.schoolReport", school)
-        services = info.context.services
-        today = await services.read(readmodels.school_today, school, services.now())
-        since, until = date_range(since, until, 7, today)
+        since, until = await school_period(info, "Query.schoolReport", school, since, until, 7)
         await caught_up(info, ["school_reports"], at_least)
         days = []
         day = since
@@ -242,24 +295,8 @@ def school_day(day: date, found: dict[str, list[dict[str, Any]]]) -> SchoolDay:
     return SchoolDay(
         date=day,
         terminals=[
-            TerminalKindReport(
-                terminal_kind=TerminalKind(t["terminal_kind"]),
-                turnover=Kopecks(t["turnover"]),
-                purchases=t["purchases"],
-                declines=t["declines"],
-                meals_served=t["meals_served"],
-                passes=t["passes"],
-                pupils=t["pupils"],
-            )
+            from_row(TerminalKindReport, t, terminal_kind=TerminalKind(t["terminal_kind"]))
             for t in found["terminals"]
         ],
-        topups=[
-            ChannelReport(
-                channel=Channel(c["channel"]),
-                topups=c["topups"],
-                amount=Kopecks(c["amount"]),
-                commission=Kopecks(c["commission"]),
-            )
-            for c in found["topups"]
-        ],
+        topups=[from_row(ChannelReport, c, channel=Channel(c["channel"])) for c in found["topups"]],
     )

@@ -5,7 +5,7 @@ cells, so they cannot disagree.
 """
 
 import datetime as dt
-from datetime import date, timedelta
+from datetime import date
 from enum import Enum
 from typing import Annotated
 from uuid import UUID
@@ -13,12 +13,9 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
 from api.graphql.arguments import AtLeast, SchoolId, Since, Until
-from api.graphql.connections import bad_input
 from api.graphql.context import Context
-from api.graphql.queries import caught_up
-from api.graphql.readmodels import school_today
+from api.graphql.queries import caught_up, school_period
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
@@ -90,16 +87,6 @@ class MenuFeedbackSummary:
     dishes: list[DishFeedback] = strawberry.field(description="Per dish.")
 
 
-def period(since: date | None, until: date | None, today: date, default: int) -> tuple[date, date]:
-    until = until or today
-    since = since or until - timedelta(days=default - 1)
-    if since > until:
-        raise bad_input("since is after until")
-    if (until - since).days >= MAX_REPORT_DAYS:
-        raise bad_input(f"at most {MAX_REPORT_DAYS} days at once")
-    return since, until
-
-
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(
@@ -118,10 +105,10 @@ class ReportsQuery:
         ] = True,
         at_least: AtLeast = None,
     ) -> ReportTable:
-        await perm.school(info, "Query.report", school)
+        since, until = await school_period(
+            info, "Query.report", school, since, until, 7, MAX_REPORT_DAYS
+        )
         services = info.context.services
-        today = await services.read(school_today, school, services.now())
-        since, until = period(since, until, today, 7)
         await caught_up(info, READ_MODELS[str(kind.value)], at_least)
         found = await services.read(report_tables.report, kind.value, school, since, until, per_day)
         return ReportTable(
@@ -143,10 +130,10 @@ class ReportsQuery:
         until: Until = None,
         at_least: AtLeast = None,
     ) -> MenuFeedbackSummary:
-        await perm.school(info, "Query.menuFeedback", school)
+        since, until = await school_period(
+            info, "Query.menuFeedback", school, since, until, 31, MAX_REPORT_DAYS
+        )
         services = info.context.services
-        today = await services.read(school_today, school, services.now())
-        since, until = period(since, until, today, 31)
         await caught_up(info, ["menu_feedback", "menus"], at_least)
         days = await services.read(menu_feedback.per_day, school, since, until)
         dishes = await services.read(menu_feedback.per_dish, school, since, until)

@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountInput, AccountPayload, account_command
+from api.graphql.account_mutations import AccountPayload, account_command
 from api.graphql.arguments import (
     After,
     AtLeast,
@@ -25,11 +25,13 @@ from api.graphql.arguments import (
     Input,
     SchoolId,
 )
-from api.graphql.connections import connection, decode_key, page_size, school_node
+from api.graphql.connections import decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
 from api.graphql.mutations import EMAIL
 from api.graphql.payloads import (
+    AccountInput,
+    Outcome,
     UserError,
     attempt,
     input_mutation,
@@ -37,9 +39,10 @@ from api.graphql.payloads import (
     refused,
     user_error,
 )
-from api.graphql.queries import caught_up
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.queries import caught_up, list_page
+from api.graphql.scalars import Kopecks
 from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.types import from_row
 from domain import registrar, roster, school_settings
 from domain.errors import DomainError
 from domain.fields import NAME, text
@@ -66,16 +69,7 @@ class RosterEntry(relay.Node):
 
     @classmethod
     def of(cls, r: dict[str, Any]) -> "RosterEntry":
-        return cls(
-            contract_number=r["contract_number"],
-            class_name=r["class_name"],
-            status=r["status"],
-            cards=int(r["cards"]),
-            opened_at=r["opened_at"],
-            left_at=r["left_at"],
-            left_reason=r["left_reason"],
-            refund_status=r["refund_status"],
-        )
+        return from_row(cls, r, cards=int(r["cards"]))
 
     resolve_id, resolve_nodes = school_node(roster_entry, "Query.roster", "contract_number")
 
@@ -100,15 +94,10 @@ class RosterImport:
 
 
 @strawberry.type(description="What a roster import did: its report, or why not.")
-class RosterImportPayload:
+class RosterImportPayload(Outcome):
     roster_import: RosterImport | None = strawberry.field(
-        description="The per-line report; null when the roster was refused as a whole."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the roster was refused as a whole; empty otherwise."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position after the import (null when refused)."
+        description="The per-line report (each line's refusal is there); null when the roster"
+        " was refused as a whole."
     )
 
 
@@ -124,14 +113,8 @@ class Promotion:
 
 
 @strawberry.type(description="What a promotion did: its outcome, or why not.")
-class PromotionPayload:
+class PromotionPayload(Outcome):
     promotion: Promotion | None = strawberry.field(description="The outcome; null when refused.")
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the promotion was refused; empty when it was done."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position after the promotion (pass it as `atLeast` to queries)."
-    )
 
 
 @strawberry.type(description="The commission on one top-up channel.")
@@ -188,38 +171,20 @@ class FleetTerminal(relay.Node):
 
     @classmethod
     def of(cls, r: dict[str, Any]) -> "FleetTerminal":
-        return cls(
-            terminal_id=r["terminal_id"],
-            kind=TerminalKind(r["kind"]),
-            name=r["label"],
-            revoked=r["revoked"],
-            registered_at=r["registered_at"],
-            last_post_at=r["last_post_at"],
-            taps=int(r["taps"]),
-            offline_taps=int(r["offline_taps"]),
-            last_offline_at=r["last_offline_at"],
-            last_offline_lag_seconds=r["last_offline_lag_seconds"],
-        )
+        return from_row(cls, r, kind=TerminalKind(r["kind"]), name=r["label"],
+                        taps=int(r["taps"]), offline_taps=int(r["offline_taps"]))  # fmt: skip
 
     resolve_id, resolve_nodes = school_node(fleet_terminal, "Query.terminals", "terminal_id")
 
 
 @strawberry.type(description="What a command on a terminal did: the terminal, or why not.")
-class TerminalPayload:
+class TerminalPayload(Outcome):
     school_id: strawberry.Private[UUID]
     terminal_id: UUID | None = strawberry.field(description="The terminal's id; null when refused.")
     secret: str | None = strawberry.field(
         default=None,
         description="The terminal's new secret, shown this once (`registerTerminal`,"
         " `rotateTerminalSecret`); null otherwise.",
-    )
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list,
-        description="Why the input was refused; empty when the command was recorded.",
-    )
-    position: Position | None = strawberry.field(
-        default=None,
-        description="The ledger position of the command (pass it as `atLeast` to queries).",
     )
 
     @strawberry.field(
@@ -320,15 +285,9 @@ async def settings_on(info: Info[Context, None], school: UUID, on: date | None) 
 
 
 @strawberry.type(description="What a change of a school setting did: the settings, or why not.")
-class SchoolSettingsPayload:
+class SchoolSettingsPayload(Outcome):
     school_id: strawberry.Private[UUID]
     on: strawberry.Private[date | None]
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused; empty when the change was recorded."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position of the change (pass it as `atLeast` to queries)."
-    )
 
     @strawberry.field(
         description="The school's settings from the day the change applies; null when refused."
@@ -507,17 +466,12 @@ class SchoolAdminQuery:
         at_least: AtLeast = None,
     ) -> relay.Connection[RosterEntry]:
         await perm.school(info, "Query.roster", school)
-        first = page_size(first)
-        await caught_up(info, ["roster", "cards"], at_least)
-        found = await info.context.services.read(
-            roster_page, school, class_name, status, decode_key(after, 2), first
-        )
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, ["roster", "cards"], at_least, first,
+            roster_page, school, class_name, status, decode_key(after, 2),
             key=lambda r: (r["class_name"], r["contract_number"]),
             node=RosterEntry.of,
-        )
+        )  # fmt: skip
 
     @strawberry.field(description="Staff: the settings in effect on a day, and every change.")
     async def school_settings(
@@ -545,15 +499,12 @@ class SchoolAdminQuery:
         at_least: AtLeast = None,
     ) -> relay.Connection[FleetTerminal]:
         await perm.school(info, "Query.terminals", school)
-        first = page_size(first)
-        await caught_up(info, ["roster"], at_least)
-        found = await info.context.services.read(fleet_page, school, decode_key(after, 2), first)
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, ["roster"], at_least, first,
+            fleet_page, school, decode_key(after, 2),
             key=lambda r: (r["label"], str(r["terminal_id"])),
             node=FleetTerminal.of,
-        )
+        )  # fmt: skip
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ an SMS: identity writes its messages into the workers' outbox.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -59,26 +59,11 @@ class ApiSettings:
 
     @classmethod
     def from_env(cls, env: Any = None) -> "ApiSettings":
-        """From the one settings model (`app/settings.py`)."""
+        """From the one settings model (`app/settings.py`): each field from the setting of
+        its name (`read_wait_seconds` has none and keeps its default)."""
         s = Settings.from_env(env)
-        return cls(
-            development=s.development,
-            jwt_secret=s.jwt_secret,
-            live_poll_seconds=s.live_poll_seconds,
-            graphql_threads=s.graphql_threads,
-            max_query_cost=s.max_query_cost,
-            terminal_max_body=s.terminal_max_body,
-            graphql_max_body_anonymous=s.graphql_max_body_anonymous,
-            graphql_max_body=s.graphql_max_body,
-            read_database_url=s.read_database_url,
-            acquiring_url=s.acquiring_url,
-            acquiring_key=s.acquiring_key,
-            acquiring_webhook_secret=s.acquiring_webhook_secret,
-            public_url=s.public_url,
-            vapid_private_key=s.vapid_private_key,
-            web_push_services=tuple(s.web_push_services),
-            var_dir=s.var_dir,
-        )
+        named = {f.name: getattr(s, f.name) for f in fields(cls) if hasattr(s, f.name)}
+        return cls(**{**named, "web_push_services": tuple(s.web_push_services)})
 
 
 class Services:

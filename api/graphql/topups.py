@@ -3,6 +3,7 @@ then a payment page from the acquirer; the acquirer's webhook credits the accoun
 
 from enum import Enum
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -12,9 +13,10 @@ from api.graphql.arguments import ContractNumber, Input
 from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.enums import Channel
-from api.graphql.payloads import UserError, attempt, position_of, refused
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import AccountInput, Outcome, attempt_on_account, position_of, refused
+from api.graphql.scalars import Kopecks
 from domain.errors import DomainError
+from domain.ledger import Ledger
 from domain.topup import CardPayment, Quote
 from domain.topups import TopUps
 
@@ -73,8 +75,7 @@ class TopUpPayment:
 
 
 @strawberry.input(description="Start a top-up by card or SBP.")
-class StartTopUpInput:
-    contract_number: str = strawberry.field(description="The contract to top up.")
+class StartTopUpInput(AccountInput):
     amount: Kopecks = strawberry.field(description="What should reach the account.")
     channel: Channel = strawberry.field(default=Channel.BANK_CARD, description="BANK_CARD or SBP.")
     return_url: str | None = strawberry.field(
@@ -83,10 +84,16 @@ class StartTopUpInput:
 
 
 @strawberry.type(description="The started top-up and the page to pay it on.")
-class StartTopUpPayload:
-    top_up: TopUpPayment | None = strawberry.field(description="The started payment.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was not started.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
+class StartTopUpPayload(Outcome):
+    top_up: TopUpPayment | None = strawberry.field(
+        description="The started payment; null when it was not started."
+    )
+
+
+def start_top_up(
+    ledger: Ledger, account_id: UUID, amount: int, channel: str
+) -> tuple[CardPayment, int]:
+    return TopUps(ledger).start(account_id, amount, channel)
 
 
 @strawberry.type
@@ -140,12 +147,15 @@ class TopUpMutation:
     async def start_top_up(
         self, info: Info[Context, None], input: Annotated[StartTopUpInput, Input]
     ) -> StartTopUpPayload:
-        ref = await perm.account(info, "Mutation.startTopUp", input.contract_number)
-        services = info.context.services
-        topups = TopUps(services.ledger)
-        started, errors = await attempt(
-            info, topups.start, ref.account_id, int(input.amount), input.channel.value
+        ref, started, errors = await attempt_on_account(
+            info,
+            "Mutation.startTopUp",
+            input.contract_number,
+            start_top_up,
+            int(input.amount),
+            input.channel.value,
         )
+        services = info.context.services
         if started is None:
             return StartTopUpPayload(top_up=None, user_errors=errors, position=None)
         payment, position = started

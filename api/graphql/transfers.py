@@ -9,8 +9,8 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, attempt, position_of
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import Outcome, attempt, position_of
+from api.graphql.scalars import Kopecks
 from domain import transfer as rules
 
 
@@ -46,10 +46,10 @@ class TransferBetweenSiblingsInput:
 
 
 @strawberry.type(description="The transfer, done entirely, or refused with nothing moved.")
-class TransferBetweenSiblingsPayload:
-    transfer: SiblingTransfer | None = strawberry.field(description="What moved.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing moved.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
+class TransferBetweenSiblingsPayload(Outcome):
+    transfer: SiblingTransfer | None = strawberry.field(
+        description="What moved; null when refused (nothing moved)."
+    )
 
 
 @strawberry.type

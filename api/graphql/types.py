@@ -1,9 +1,10 @@
 """Object types, built from read-model rows. Money is `Kopecks`, times carry their offset."""
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,16 @@ from api.graphql.enums import (
 from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
 from projections.attendance import attendance_day
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
+    """An object type from a read-model row whose columns bear its fields' names: every
+    field not `given` takes its column's value as it stands (money columns are kopecks)."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields if f.init and f.name not in given]
+    return cls(**{name: row[name] for name in names}, **given)
 
 
 @strawberry.type(description="A contract a login sees, and how.")
@@ -86,16 +97,11 @@ class Account(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> "Account":
-        return cls(
-            contract_number=row["contract_number"],
-            school_id=row["school_id"],
-            regular=Kopecks(row["regular"]),
-            subsidised=Kopecks(row["subsidised"]),
-            spent_today=Kopecks(row["spent_today"]),
-            daily_limit=Kopecks(row["daily_limit"]),
+        return from_row(
+            cls,
+            row,
             tariff=Tariff(row["tariff"]),
             cards=[Card(uid=u, state=CardState(s)) for u, s in sorted(row["cards"].items())],
-            position=Position(row["position"]),
         )
 
     @classmethod
@@ -217,15 +223,7 @@ class AttendanceDay(relay.Node):
 
     @classmethod
     def of(cls, r: dict[str, Any], contract_number: str) -> "AttendanceDay":
-        return cls(
-            contract_number=contract_number,
-            date=r["local_date"],
-            passes_in=r["passes_in"],
-            passes_out=r["passes_out"],
-            denied=r["denied"],
-            inside=r["inside"],
-            last_pass_at=r["last_pass_at"],
-        )
+        return from_row(cls, r, contract_number=contract_number, date=r["local_date"])
 
     @classmethod
     def resolve_id(cls, root: "AttendanceDay", *, info: Info[Context, None]) -> str:

@@ -4,15 +4,16 @@ browser's subscription registered or forgotten. Subscriptions are the parent's p
 when not, follows the notification settings (`notify.py`): the push channel of the tariff,
 each kind switched on or off, quiet hours."""
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, user_error
+from api.graphql.payloads import AccountInput, Refusals, UserError, input_mutation, user_error
+from api.graphql.queries import account_query
 from domain import web_push
 from domain.errors import DomainError
 
@@ -34,23 +35,20 @@ class WebPush:
 
 
 @strawberry.input(description="A browser's push subscription, as `PushSubscription.toJSON()`.")
-class RegisterPushSubscriptionInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class RegisterPushSubscriptionInput(AccountInput):
     endpoint: str = strawberry.field(description="The push service's https:// address.")
     p256dh: str = strawberry.field(description="The browser's P-256 public key, base64url.")
     auth: str = strawberry.field(description="The browser's 16-byte auth secret, base64url.")
 
 
 @strawberry.input(description="A browser that no longer wants push messages.")
-class UnregisterPushSubscriptionInput:
-    contract_number: str = strawberry.field(description="The contract.")
+class UnregisterPushSubscriptionInput(AccountInput):
     endpoint: str = strawberry.field(description="The subscription's endpoint.")
 
 
 @strawberry.type(description="The browsers as they now stand.")
-class WebPushPayload:
+class WebPushPayload(Refusals):
     web_push: WebPush | None = strawberry.field(description="Null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
 
 
 async def parent_of(info: Info[Context, None], account_id: Any) -> str:
@@ -66,6 +64,10 @@ async def read_web_push(info: Info[Context, None], parent_ref: str) -> WebPush:
         public_key=await services.run(lambda: services.vapid_public_key),
         browsers=[PushBrowser(endpoint=s.endpoint) for s in found],
     )
+
+
+async def browsers_of(info: Info[Context, None], account_id: Any) -> WebPush:
+    return await read_web_push(info, await parent_of(info, account_id))
 
 
 def validated(
@@ -88,34 +90,60 @@ def validated(
 
 @strawberry.type
 class WebPushQuery:
-    @strawberry.field(description="Parents: the key to subscribe a browser with, and browsers.")
-    async def web_push(self, info: Info[Context, None], contract_number: ContractNumber) -> WebPush:
-        ref = await perm.account(info, "Query.webPush", contract_number)
-        return await read_web_push(info, await parent_of(info, ref.account_id))
+    web_push = account_query(
+        "webPush",
+        WebPush,
+        "Parents: the key to subscribe a browser with, and browsers.",
+        browsers_of,
+    )
+
+
+async def register(info: Info[Context, None], parent: str, given: Any) -> UserError | None:
+    sub = validated(given, info.context.services.settings.web_push_services)
+    if isinstance(sub, UserError):
+        return sub
+    people = info.context.services.people
+    await info.context.services.run(people.add_push_subscription, parent, sub)
+    return None
+
+
+async def unregister(info: Info[Context, None], parent: str, given: Any) -> UserError | None:
+    people = info.context.services.people
+    endpoint = given.endpoint[: web_push.MAX_ENDPOINT]
+    await info.context.services.run(people.remove_push_subscription, [parent], endpoint)
+    return None
+
+
+def browser_command(
+    name: str,
+    input_type: type[AccountInput],
+    description: str,
+    change: Callable[[Info[Context, None], str, Any], Awaitable[UserError | None]],
+) -> Any:
+    """The mutation `name(input: input_type): WebPushPayload`: `change(info, parent, input)`
+    on the browsers of the parent of the contract the input names (a refusal, or None)."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> WebPushPayload:
+        ref = await perm.account(info, coordinate, given.contract_number)
+        parent = await parent_of(info, ref.account_id)
+        if (error := await change(info, parent, given)) is not None:
+            return WebPushPayload(web_push=None, user_errors=[error])
+        return WebPushPayload(web_push=await read_web_push(info, parent), user_errors=[])
+
+    return input_mutation(name, input_type, WebPushPayload, description, handle)
 
 
 @strawberry.type
 class WebPushMutation:
-    @strawberry.mutation(description="Parents: this browser receives the push messages.")
-    async def register_push_subscription(
-        self, info: Info[Context, None], input: Annotated[RegisterPushSubscriptionInput, Input]
-    ) -> WebPushPayload:
-        ref = await perm.account(info, "Mutation.registerPushSubscription", input.contract_number)
-        sub = validated(input, info.context.services.settings.web_push_services)
-        if isinstance(sub, UserError):
-            return WebPushPayload(web_push=None, user_errors=[sub])
-        parent = await parent_of(info, ref.account_id)
-        people = info.context.services.people
-        await info.context.services.run(people.add_push_subscription, parent, sub)
-        return WebPushPayload(web_push=await read_web_push(info, parent), user_errors=[])
-
-    @strawberry.mutation(description="Parents: this browser no longer receives push messages.")
-    async def unregister_push_subscription(
-        self, info: Info[Context, None], input: Annotated[UnregisterPushSubscriptionInput, Input]
-    ) -> WebPushPayload:
-        ref = await perm.account(info, "Mutation.unregisterPushSubscription", input.contract_number)
-        parent = await parent_of(info, ref.account_id)
-        people = info.context.services.people
-        endpoint = input.endpoint[: web_push.MAX_ENDPOINT]
-        await info.context.services.run(people.remove_push_subscription, [parent], endpoint)
-        return WebPushPayload(web_push=await read_web_push(info, parent), user_errors=[])
+    register_push_subscription = browser_command(
+        "registerPushSubscription",
+        RegisterPushSubscriptionInput,
+        "Parents: this browser receives the push messages.",
+        register,
+    )
+    unregister_push_subscription = browser_command(
+        "unregisterPushSubscription",
+        UnregisterPushSubscriptionInput,
+        "Parents: this browser no longer receives push messages.",
+        unregister,
+    )
