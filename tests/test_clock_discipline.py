@@ -27,33 +27,6 @@ REAL_CLOCK = {
 # None today: `tests.clock.device_clock` is the one clock a device a test plays reads.
 LEGITIMATE: dict[tuple[str, str], str] = {}
 
-# Reads that are already under `travelled` (so of the travelled clock) but still spelled
-# `datetime.now(...)`, in files other helpers own: each moves to `tests.clock.now(...)` when
-# its file is next touched, and leaves this list then (a stale entry fails below).
-NOT_YET_MOVED: dict[tuple[str, str], str] = {
-    ("api/test_casework_queues.py", "test_photo_mismatch_after_block_and_offline_debt_are_flagged"):
-        "under `travelled`",
-    ("api/test_school_reports.py",
-     "test_a_reports_csv_equals_its_graphql_figures_net_of_reversals"): "under `travelled`",
-    ("api/test_school_reports.py",
-     "test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps"):
-        "under `travelled`",
-    ("api/test_school_settings.py",
-     "test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_them"):
-        "under `travelled`",
-    ("api/test_school_settings.py",
-     "test_menu_feedback_is_aggregated_per_day_and_dish_for_the_canteen"): "under `travelled`",
-    ("integration/test_hot_accounts.py", "lunch"): "called only by tests under `travelled`",
-    ("parents/test_notification_settings.py", "top_up_buy_and_pass"):
-        "called only by tests under `travelled`",
-    ("parents/test_notification_settings.py",
-     "test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by"):
-        "under `travelled`",
-    ("parents/test_web_push.py",
-     "test_a_registered_browser_gets_what_the_settings_let_through_encrypted_and_signed"):
-        "under `travelled`",
-}  # fmt: skip
-
 
 def clock_reads(source: str) -> list[tuple[str, int, str]]:
     """(enclosing function or "<module>", line, "datetime.now") of each real-clock read."""
@@ -93,16 +66,14 @@ def all_reads() -> dict[tuple[str, str], list[str]]:
 
 def test_no_test_module_reads_the_real_clock_outside_tests_clock() -> None:
     reads = all_reads()
-    unexplained = [r for key, rs in reads.items()
-                   if key not in LEGITIMATE and key not in NOT_YET_MOVED for r in rs]  # fmt: skip
+    unexplained = [r for key, rs in reads.items() if key not in LEGITIMATE for r in rs]
     assert unexplained == [], (
         "read the time from tests.clock (now(), today() under `travelled`), not the real clock"
     )
 
 
-def test_every_allowed_place_still_reads_the_clock_so_the_lists_only_shrink() -> None:
-    assert not LEGITIMATE.keys() & NOT_YET_MOVED.keys()
-    stale = (LEGITIMATE.keys() | NOT_YET_MOVED.keys()) - all_reads().keys()
+def test_every_allowed_place_still_reads_the_clock_so_the_list_only_shrinks() -> None:
+    stale = LEGITIMATE.keys() - all_reads().keys()
     assert stale == set(), "no longer reads the real clock: take it off the list"
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain import casework
 from domain.kinds import TerminalKind
 from identity.service import Role
+from tests import clock
 from tests.api.stack import Client, Stack
 from tests.builders import meal
 from tests.workers.harness import wait_for
@@ -137,7 +138,7 @@ def test_photo_mismatch_after_block_and_offline_debt_are_flagged(
 ) -> None:
     world, family, admin = stack.school_office()
     casework.set_school_calendar(stack.ledger, world.school_id, [], [])  # open every day
-    now = datetime.now(ZONE)  # the travelled clock, after the setup above
+    now = clock.now(ZONE)  # the travelled clock, after the setup above
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in",
               at=now - timedelta(seconds=30))  # fmt: skip
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()], photo_check="mismatch")

@@ -13,6 +13,7 @@ from domain import casework
 from domain.kinds import TerminalKind
 from domain.recorded import acting_as
 from identity.service import Role
+from tests import clock
 from tests.api.stack import Client, Stack
 from tests.builders import meal, snack
 from tests.cli import cli
@@ -48,7 +49,7 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
     with acting_as("school_admin:test"):
         casework.reverse_charge(stack.ledger, first.pupil.account_id, key)
     stack.project()
-    today = datetime.now(ZONE).date().isoformat()  # the travelled clock: the taps' day
+    today = clock.now(ZONE).date().isoformat()  # the travelled clock: the taps' day
 
     found = admin.data(REPORT, s=school, k="TERMINALS", d=today, perDay=True)["report"]
     assert parsed(found["csv"]) == [found["columns"], *found["rows"]]
@@ -110,7 +111,7 @@ def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_tap
     )["rotateTerminalSecret"]  # fmt: skip
     assert rotated["terminalId"] == vending
     assert rotated["secret"] != registered["secret"]
-    now = datetime.now(ZONE)
+    now = clock.now(ZONE)
     canteen = world.terminals[TerminalKind.CANTEEN_POS]
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()],
               at=now.replace(microsecond=0) - (now - now.replace(hour=0, minute=0)) / 2,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain import school_settings
 from domain.kinds import TerminalKind
 from identity.service import Role
+from tests import clock
 from tests.api.stack import Stack
 from tests.builders import meal
 
@@ -28,7 +29,7 @@ def test_settings_are_dated_events_with_who_and_when_and_the_decisions_follow_th
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     support = stack.staff(Role.SUPPORT, world.school_id)
     school = str(world.school_id)
-    today = datetime.now(ZONE).date()  # the travelled clock
+    today = clock.now(ZONE).date()  # the travelled clock
     tomorrow = today + timedelta(days=1)
 
     def setting(client: object, mutation: str, args: str, on: object) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def test_menu_feedback_is_aggregated_per_day_and_dish_for_the_canteen(
     families = [stack.family(world) for _ in range(3)]
     canteen = stack.staff(Role.CANTEEN_OPERATOR, world.school_id)
     school = str(world.school_id)
-    today = datetime.now(ZONE).date()
+    today = clock.now(ZONE).date()
     stack.ledger.publish_menu(world.school_id, today, [
         {"code": "SOUP", "name": "Борщ", "price": 4_000, "allergens": [], "nutrition": {}},
         {"code": "TEA", "name": "Чай", "price": 1_000, "allergens": [], "nutrition": {}},

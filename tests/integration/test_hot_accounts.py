@@ -12,6 +12,7 @@ from domain.group_commit import PendingTap, TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
+from tests import clock
 from tests.builders import Pupil, SchoolWorld, meal
 
 
@@ -25,7 +26,7 @@ def other_process(database_url: str) -> Iterator[Ledger]:
 
 def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str, price: int = 1_000) -> TapRequest:
     terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, pupil.uid, datetime.now(UTC), items=[meal(price)])
+    return TapRequest.parse(terminal, tap_id, pupil.uid, clock.now(UTC), items=[meal(price)])
 
 
 def approved(results: Sequence[object]) -> list[str]:

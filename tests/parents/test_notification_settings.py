@@ -5,6 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.kinds import Channel
+from tests import clock
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld, meal
 from tests.workers.harness import wait_for
@@ -46,7 +47,7 @@ def top_up_buy_and_pass(stack: Stack, worlds: dict[str, SchoolWorld], **families
     """Each family (named after its world) tops up, buys a meal and passes the turnstile;
     returns once the workers have sent every message."""
     stack.deliver()
-    at = datetime.now(UTC)
+    at = clock.now(UTC)
     for name, family in families.items():
         payment = f"bank-{family.contract}"
         stack.ledger.top_up(family.pupil.account_id, 1_000, Channel.BANK_CARD, payment)
@@ -75,7 +76,7 @@ def test_switched_off_kinds_and_quiet_hours_are_what_the_workers_send_by(
                                                           "SMS": False}  # fmt: skip
     # the quiet parent's quiet hours hold the present moment, whatever the day and hour
     zone = ZoneInfo("Asia/Novosibirsk")
-    now = datetime.now(UTC).astimezone(zone)
+    now = clock.now(UTC).astimezone(zone)
     start, end = (now - timedelta(hours=2)).strftime("%H:%M"), (now + timedelta(hours=2))
     hours = {"start": start, "end": end.strftime("%H:%M")}
     assert change(quiet, quietHours=hours)["settings"]["quietHours"] == hours

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests import clock
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld
 from tests.fakes.web_push import TEST_VAPID, FakeBrowser
@@ -79,7 +80,7 @@ def test_a_registered_browser_gets_what_the_settings_let_through_encrypted_and_s
     # The loud parent switches passes off on push; the quiet one's quiet hours hold now.
     switched = change(loud, switches=[{"kind": "PASSES", "channel": "PUSH", "enabled": False}])
     assert switched["userErrors"] == []
-    now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Novosibirsk"))
+    now = clock.now(UTC).astimezone(ZoneInfo("Asia/Novosibirsk"))
     hours = {"start": (now - timedelta(hours=2)).strftime("%H:%M"),
              "end": (now + timedelta(hours=2)).strftime("%H:%M")}  # fmt: skip
     assert change(quiet, quietHours=hours)["userErrors"] == []
