@@ -7,8 +7,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
@@ -19,9 +18,9 @@ from psycopg.rows import tuple_row
 
 from domain.account import Account
 from domain.ledger import Ledger
+from projections.audit_trail import described
+from projections.audit_trail import plain as plain  # `history.plain`, as the CLI reads it
 from projections.movements import movement
-
-HIDDEN = {"originator_id", "originator_version", "timestamp", "actor"}
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,6 @@ class BalanceAt:
     closed: bool
     cards: dict[str, str]
     refund_status: str | None
-
-
-def plain(value: Any) -> Any:
-    """Make a decoded field JSON-friendly (UUIDs, datetimes, decimals as strings)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    return value
 
 
 def stored_events(ledger: Ledger, aggregate_id: UUID) -> list[tuple[int, Any]]:
@@ -99,17 +85,17 @@ def audit_trail(
             subsidised += moved.subsidised
         if (since and event.timestamp < since) or (until and event.timestamp > until):
             continue
-        actor = str(getattr(event, "actor", "system"))
+        said = described(event)
         entries.append(
             AuditEntry(
                 position=position,
                 version=event.originator_version,
-                event=type(event).__name__,
-                topic=getattr(type(event), "TOPIC", type(event).__qualname__),
+                event=said["event"],
+                topic=said["topic"],
                 timestamp=event.timestamp,
-                actor=actor,
-                actor_kind=actor.split(":", 1)[0],
-                fields={k: plain(v) for k, v in vars(event).items() if k not in HIDDEN},
+                actor=said["actor"],
+                actor_kind=said["actor_kind"],
+                fields=said["fields"],
                 regular_after=regular,
                 subsidised_after=subsidised,
                 reason=moved.reason if moved else None,

@@ -1,6 +1,7 @@
 """Read models: tables kept by projections of the ledger's events (see docs/projections.md)."""
 
 from projections.attendance import Attendance
+from projections.audit_trail import AuditTrail
 from projections.balances import Balances
 from projections.base import Projection
 from projections.cards import Cards
@@ -20,7 +21,7 @@ def all_projections() -> list[Projection]:
     return [
         Balances(), Statement(), Attendance(), Menus(), SchoolReports(), Cards(),
         Roster(), Casework(), TerminalReports(), MenuFeedbackReport(), PreOrdersView(),
-        Charges(), TariffHistory(),
+        Charges(), TariffHistory(), AuditTrail(),
     ]  # fmt: skip
 
 

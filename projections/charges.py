@@ -9,7 +9,7 @@ paid, the till operator's choice of wallet, and the state of a dispute on it.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -48,6 +48,8 @@ COLUMNS = (
     ("position", "bigint"),
 )
 NAMES = (("terminal_id", "uuid"), ("label", "text"))
+ONE_DAY = timedelta(days=1)
+CHARGE_LINE = "SELECT * FROM charges WHERE account_id = %s"
 DISPUTES = {
     Account.ChargeDisputed: "open",
     Account.ChargeReversed: "reversed",
@@ -72,7 +74,9 @@ class Charges(ChargeEvidence):
         "charge_calendars": CALENDARS_DDL,
         "charge_terminals": "terminal_id uuid PRIMARY KEY, label text NOT NULL",
     }
-    indexes: ClassVar[Mapping[str, Sequence[str]]] = {"charges": ("account_id, local_date",)}
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {
+        "charges": ("account_id, tapped_at, position",)
+    }
 
     def apply(
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
@@ -120,30 +124,52 @@ class Charges(ChargeEvidence):
         return then
 
 
-def charges_of(
+def utc_span(since: date, until: date) -> tuple[datetime, datetime]:
+    """UTC instants that hold every moment of the school-local days [since, until] in any
+    zone (offsets are within a day), so the index on `tapped_at` serves the range too."""
+    return (
+        datetime.combine(since - ONE_DAY, time(), UTC),
+        datetime.combine(until + 2 * ONE_DAY, time(), UTC),
+    )
+
+
+def charges_page(
     conn: psycopg.Connection[Any],
     account_id: UUID,
     since: date,
     until: date,
+    after: tuple[datetime, int] | None,
+    first: int,
     *,
     terminal_kinds: Sequence[str] | None = None,
     flagged_only: bool = False,
     dispute_statuses: Sequence[str] | None = None,
     min_amount: int | None = None,
     max_amount: int | None = None,
-    limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """An account's charges within school-local dates, newest first, filtered: by terminal
-    kind, flagged only, by dispute status ("none" for undisputed), by amount (inclusive)."""
+    """Up to `first + 1` of an account's charges within school-local dates, newest first, past
+    the key (tapped at, position) `after`, filtered: by terminal kind, flagged only, by dispute
+    status ("none" for undisputed), by amount (inclusive)."""
     statuses = list(dispute_statuses) if dispute_statuses is not None else None
+    past = after or (None, None)
     return rows.dicts(
         conn,
-        "SELECT * FROM charges WHERE account_id = %s AND local_date BETWEEN %s AND %s"
+        CHARGE_LINE + " AND local_date BETWEEN %s AND %s AND tapped_at >= %s AND tapped_at < %s"
+        " AND (%s::timestamptz IS NULL OR (tapped_at, position) < (%s::timestamptz, %s::bigint))"
         " AND (%s::text[] IS NULL OR terminal_kind = ANY(%s))"
         " AND (NOT %s OR jsonb_array_length(flags) > 0)"
         " AND (%s::text[] IS NULL OR coalesce(dispute_status, 'none') = ANY(%s))"
         " AND (%s::bigint IS NULL OR amount >= %s) AND (%s::bigint IS NULL OR amount <= %s)"
         " ORDER BY tapped_at DESC, position DESC LIMIT %s",
-        (account_id, since, until, terminal_kinds, terminal_kinds, flagged_only, statuses,
-         statuses, min_amount, min_amount, max_amount, max_amount, limit),
+        (account_id, since, until, *utc_span(since, until), past[0], past[0], past[1],
+         terminal_kinds, terminal_kinds, flagged_only, statuses, statuses,
+         min_amount, min_amount, max_amount, max_amount, first + 1),
     )  # fmt: skip
+
+
+def charge_of(
+    conn: psycopg.Connection[Any], account_id: UUID, charge_key: str
+) -> dict[str, Any] | None:
+    """One charge of an account by its key."""
+    found = rows.dicts(conn, CHARGE_LINE + " AND charge_key = %s", (account_id, charge_key))
+    return found[0] if found else None

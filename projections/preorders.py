@@ -6,7 +6,7 @@ their child's; the kitchen counts the portions of a day.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from projections import rows
 from projections.base import Projection, Tables, Tracked
 from projections.directory import Directory
 
+PREORDER_LINE = "SELECT * FROM preorders WHERE account_id = %s"
 COLUMNS = (
     ("preorder_id", "text"),
     ("account_id", "uuid"),
@@ -58,7 +59,7 @@ class PreOrdersView(Projection):
         " placed_at timestamptz NOT NULL, position bigint NOT NULL"
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {
-        "preorders": ("account_id, meal_date", "school_id, meal_date")
+        "preorders": ("account_id, meal_date, placed_at, preorder_id", "school_id, meal_date")
     }
 
     def apply(
@@ -89,16 +90,32 @@ class PreOrdersView(Projection):
         rows.upsert(cur, t["preorders"], COLUMNS, ("preorder_id",), list(state.values()))
 
 
-def list_preorders(
-    conn: psycopg.Connection[Any], account_id: UUID, since: date | None, limit: int = 100
+def preorders_page(
+    conn: psycopg.Connection[Any],
+    account_id: UUID,
+    since: date | None,
+    after: tuple[date, datetime, str] | None,
+    first: int,
 ) -> list[dict[str, Any]]:
-    """A child's pre-orders from `since` on (all when None), the latest meal first."""
+    """Up to `first + 1` of a child's pre-orders from `since` on (all when None), the latest
+    meal first (then the latest placed), past the key (meal date, placed at, id) `after`."""
+    past = after or (None, None, None)
     return rows.dicts(
         conn,
-        "SELECT * FROM preorders WHERE account_id = %s AND (%s::date IS NULL OR meal_date >= %s)"
-        " ORDER BY meal_date DESC, placed_at DESC LIMIT %s",
-        (account_id, since, since, limit),
+        PREORDER_LINE + " AND (%s::date IS NULL OR meal_date >= %s)"
+        " AND (%s::date IS NULL"
+        " OR (meal_date, placed_at, preorder_id) < (%s::date, %s::timestamptz, %s::text))"
+        " ORDER BY meal_date DESC, placed_at DESC, preorder_id DESC LIMIT %s",
+        (account_id, since, since, past[0], past[0], past[1], past[2], first + 1),
     )
+
+
+def preorder_of(
+    conn: psycopg.Connection[Any], account_id: UUID, preorder_id: str
+) -> dict[str, Any] | None:
+    """One pre-order of a child by its id."""
+    found = rows.dicts(conn, PREORDER_LINE + " AND preorder_id = %s", (account_id, preorder_id))
+    return found[0] if found else None
 
 
 def portions(conn: psycopg.Connection[Any], school_id: UUID, day: date) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 # Rough relative cost per event, to balance the groups.
 WEIGHTS = {"statement": 5, "school_reports": 3, "balances": 2, "attendance": 1,
-           "terminal_reports": 3, "casework": 2, "roster": 1}  # fmt: skip
+           "terminal_reports": 3, "casework": 2, "roster": 1, "audit_trail": 5}  # fmt: skip
 PR_SET_PDEATHSIG = 1
 
 

@@ -1,29 +1,34 @@
 """Disputes, refunds and the audit trail (issue 7's `domain.casework` and `audit`).
 
-These read the account's own events (the evidence of a charge, the audit trail), not a read
-model: they are about what was recorded, event by event.
+The export reads the account's own events (what was recorded, event by event); the audit
+trail reads the `audit_trail` read model, which holds the same events with the wallets after
+each, so it pages like every list (`audit.history` replays the events to check it).
 """
 
-import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, on_account
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import After, AtLeast, ContractNumber, First, Input
+from api.graphql.connections import connection, decode_cursor, page_size
 from api.graphql.context import Context
 from api.graphql.payloads import user_error
+from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
-from audit.history import audit_trail, export_text
+from audit.history import export_text
 from domain import casework
 from domain.errors import DomainError
 from domain.fields import REASON, text
 from domain.ledger import Ledger
+from projections.audit_trail import trail_entry, trail_page
 
 
 @strawberry.enum(description="Where a refund is paid.")
@@ -37,7 +42,8 @@ class RefundDestination(Enum):
 
 
 @strawberry.type(description="One event of an account's history, with who did it.")
-class AuditEntry:
+class AuditEntry(relay.Node):
+    contract_number: strawberry.Private[str]
     position: Position = strawberry.field(description="Its ledger position.")
     version: int = strawberry.field(description="The account's version it made.")
     event: str = strawberry.field(description="The event's name.")
@@ -50,6 +56,43 @@ class AuditEntry:
     reason: str | None = strawberry.field(
         description="What happened, in Russian, when it moved money."
     )
+
+    @classmethod
+    def of(cls, row: dict[str, Any], contract_number: str) -> "AuditEntry":
+        """From a row of the `audit_trail` read model."""
+        return cls(
+            contract_number=contract_number,
+            position=Position(row["position"]),
+            version=row["version"],
+            event=row["event"],
+            at=row["at"].astimezone(UTC),
+            actor=row["actor"],
+            actor_kind=row["actor_kind"],
+            fields_json=row["fields_json"],
+            regular_after=Kopecks(row["regular_after"]),
+            subsidised_after=Kopecks(row["subsidised_after"]),
+            reason=row["reason"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "AuditEntry", *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{root.position}"
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["AuditEntry | None"]:
+        """Entries by `contract/position`, each through `Query.auditTrail`'s rule."""
+        found: list[AuditEntry | None] = []
+        for node_id in node_ids:
+            contract, _, position = node_id.rpartition("/")
+            ref = await perm.account(info, "Query.auditTrail", contract)
+            if not position.isdigit() or len(position) > 19:
+                found.append(None)
+                continue
+            row = await info.context.services.read(trail_entry, ref.account_id, int(position))
+            found.append(cls.of(row, ref.contract_number) if row else None)
+        return found
 
 
 @strawberry.enum(description="The format of an exported history.")
@@ -92,7 +135,11 @@ class CaseworkQuery:
             content=content,
         )
 
-    @strawberry.field(description="Auditors: every event of an account, with who did it.")
+    @strawberry.field(
+        description="Auditors: every event of an account with who did it and both wallets after"
+        " it, oldest first, a page at a time: pass `pageInfo.endCursor` as `after` for the next"
+        " page."
+    )
     async def audit_trail(
         self,
         info: Info[Context, None],
@@ -103,25 +150,22 @@ class CaseworkQuery:
         until: Annotated[
             datetime | None, strawberry.argument(description="Up to this time (inclusive).")
         ] = None,
-    ) -> list[AuditEntry]:
+        first: First = 50,
+        after: After = None,
+        at_least: AtLeast = None,
+    ) -> relay.Connection[AuditEntry]:
         ref = await perm.account(info, "Query.auditTrail", contract_number)
-        services = info.context.services
-        found = await services.run(audit_trail, services.ledger, ref.account_id, since, until)
-        return [
-            AuditEntry(
-                position=Position(e.position),
-                version=e.version,
-                event=e.event,
-                at=e.timestamp,
-                actor=e.actor,
-                actor_kind=e.actor_kind,
-                fields_json=json.dumps(e.fields, ensure_ascii=False, sort_keys=True),
-                regular_after=Kopecks(e.regular_after),
-                subsidised_after=Kopecks(e.subsidised_after),
-                reason=e.reason,
-            )
-            for e in found
-        ]
+        first = page_size(first)
+        await caught_up(info, ["audit_trail"], at_least)
+        found = await info.context.services.read(
+            trail_page, ref.account_id, decode_cursor(after), first, since, until
+        )
+        return connection(
+            found,
+            first,
+            key=lambda r: int(r["position"]),
+            node=lambda r: AuditEntry.of(r, ref.contract_number),
+        )
 
 
 def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> int:

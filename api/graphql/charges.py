@@ -1,27 +1,31 @@
 """What a parent was charged and why (issue 12 point 6): `charges` over any period with
-filters, each charge with its evidence, and `tariffHistory`, the tariffs and monthly fees over
-time. Both read the projections `charges` and `tariff_history`, never the aggregate."""
+filters, a connection of `Charge` nodes (global id `contract/key`, refetched under
+`Query.charges`'s account rule), each with its evidence, and `tariffHistory`, the tariffs and
+monthly fees over time. Both read the projections `charges` and `tariff_history`, never the
+aggregate."""
 
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
-from api.graphql.arguments import ContractNumber, Since, Until
-from api.graphql.connections import bad_input
+from api.graphql.arguments import After, ContractNumber, First, Since, Until
+from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
 from api.graphql.queries import date_range
 from api.graphql.scalars import Kopecks
 from api.graphql.types import LineItem
-from projections.charges import charges_of
+from projections.charges import charge_of, charges_page
 from projections.tariff_history import history_of
 
 DEFAULT_DAYS = 30  # the period when neither `since` nor `on` is given
+CHARGE_KEY = "[0-9a-f-]{36}/.+"  # a terminal's id and the tap's id (`domain.dispute.charge_key`)
 
 
 @strawberry.enum(description="Where a dispute of a charge stands.")
@@ -62,7 +66,8 @@ class ChargeFacts:
 
 
 @strawberry.type(description="A charge: an approved purchase that took money, with its evidence.")
-class Charge:
+class Charge(relay.Node):
+    contract_number: strawberry.Private[str]
     key: str = strawberry.field(description="What `disputeCharge` takes.")
     tapped_at: datetime = strawberry.field(description="When the card was tapped (UTC).")
     local_date: date = strawberry.field(description="The school-local day.")
@@ -85,10 +90,13 @@ class Charge:
     evidence: ChargeFacts = strawberry.field(description="The whole evidence.")
     dispute_status: ChargeDisputeStatus = strawberry.field(description="Where a dispute stands.")
 
+    resolve_id, resolve_nodes = account_node(charge_of, "Query.charges", "key", CHARGE_KEY)
+
     @classmethod
-    def of(cls, row: dict[str, Any]) -> "Charge":
+    def of(cls, row: dict[str, Any], contract_number: str) -> "Charge":
         evidence = row["evidence"]
         return cls(
+            contract_number=contract_number,
             key=row["charge_key"],
             tapped_at=row["tapped_at"],
             local_date=row["local_date"],
@@ -114,6 +122,20 @@ class Charge:
             ),
             dispute_status=ChargeDisputeStatus(row["dispute_status"] or "none"),
         )
+
+
+def charge_after(cursor: str | None) -> tuple[datetime, int] | None:
+    """The key (tapped at, position) a `charges` page's `after` cursor stands for."""
+    past = decode_key(cursor, 2)
+    if past is None:
+        return None
+    try:
+        tapped_at = datetime.fromisoformat(past[0])
+    except ValueError:
+        tapped_at = None
+    if tapped_at is None or tapped_at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
+        raise bad_input("malformed cursor")
+    return tapped_at, int(past[1])
 
 
 def line_item(i: dict[str, Any]) -> LineItem:
@@ -185,7 +207,8 @@ class TariffHistoryEntry:
 class ChargesQuery:
     @strawberry.field(
         description="Charges of a contract over school-local days, newest first, each with "
-        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days."
+        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days; a "
+        "page at a time: pass `pageInfo.endCursor` as `after` for the next page."
     )
     async def charges(
         self,
@@ -216,8 +239,12 @@ class ChargesQuery:
         max_amount: Annotated[
             Kopecks | None, strawberry.argument(description="Only charges of at most this much.")
         ] = None,
-    ) -> list[Charge]:
+        first: First = 50,
+        after: After = None,
+    ) -> relay.Connection[Charge]:
         ref = await perm.account(info, "Query.charges", contract_number)
+        first = page_size(first)
+        past = charge_after(after)
         services = info.context.services
         if on is not None:
             if since is not None or until is not None:
@@ -234,15 +261,20 @@ class ChargesQuery:
         kinds = [k.value for k in terminal_kinds] if terminal_kinds else None
         statuses = [str(s.value) for s in dispute_statuses] if dispute_statuses else None
         found = await services.read(
-            lambda conn: charges_of(
-                conn, ref.account_id, since, until,
+            lambda conn: charges_page(
+                conn, ref.account_id, since, until, past, first,
                 terminal_kinds=kinds,
                 flagged_only=flagged_only,
                 dispute_statuses=statuses,
                 min_amount=low, max_amount=high,
             )
         )  # fmt: skip
-        return [Charge.of(r) for r in found]
+        return connection(
+            found,
+            first,
+            key=lambda r: (r["tapped_at"].isoformat(), str(r["position"])),
+            node=lambda r: Charge.of(r, ref.contract_number),
+        )
 
     @strawberry.field(
         description="The contract's tariffs and monthly fees over time, oldest first: each "

@@ -8,6 +8,7 @@ opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -118,5 +119,34 @@ def school_node(
         cls: Any, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         return await school_nodes(info, node_ids, read, coordinate, cls.of)
+
+    return classmethod(resolve_id), classmethod(resolve_nodes)
+
+
+def account_node(
+    read: Callable[..., dict[str, Any] | None], coordinate: str, key: str, key_pattern: str
+) -> tuple[Any, Any]:
+    """`resolve_id` and `resolve_nodes` of a Node of an account's list, for its class body: the
+    global id is `contract/key` (`key` the attribute, `key_pattern` a regular expression that
+    matches every key and no contract number's tail); `Query.node` checks the contract through
+    the list's account rule (`coordinate`), reads the row with `read(account_id, key)` and builds
+    it with the class's `of(row, contract)`; a missing row is none."""
+    node_id = re.compile(rf"(.+?)/({key_pattern})", re.DOTALL)
+
+    def resolve_id(cls: type, root: Any, *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{getattr(root, key)}"
+
+    async def resolve_nodes(
+        cls: Any, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        found: list[Any] = []
+        for wanted in node_ids:
+            parts = node_id.fullmatch(wanted)
+            if parts is None:
+                raise perm.ForbiddenError()  # as for an object one may not see
+            ref = await perm.account(info, coordinate, parts[1])
+            row = await info.context.services.read(read, ref.account_id, parts[2])
+            found.append(cls.of(row, ref.contract_number) if row else None)
+        return found
 
     return classmethod(resolve_id), classmethod(resolve_nodes)

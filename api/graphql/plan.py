@@ -1,6 +1,8 @@
 """Parents plan (issue 12, point 5): meals pre-ordered from the published menu before the
 school's cut-off, paid at order, served at the till, refunded when cancelled; the school's
-cut-off and its cancellations. Transfers between siblings: `api/graphql/transfers.py`."""
+cut-off and its cancellations. `preOrders` is a connection of `PreOrder` nodes (global id
+`contract/id`, refetched under `Query.preOrders`'s account rule). Transfers between siblings:
+`api/graphql/transfers.py`."""
 
 from datetime import date, datetime
 from enum import Enum
@@ -8,10 +10,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import Input
+from api.graphql.arguments import After, First, Input
+from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
@@ -19,9 +23,10 @@ from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
 from domain.preorders import PreOrders
-from projections.preorders import list_preorders, portions
+from projections.preorders import portions, preorder_of, preorders_page
 
 SchoolArgument = Annotated[UUID, strawberry.argument(description="The school.")]
+PREORDER_ID = "[^/]+"  # `domain.preorders` makes them: uuid4().hex
 DayArgument = Annotated[date, strawberry.argument(description="The school-local day of the meal.")]
 
 
@@ -52,7 +57,8 @@ class PreOrderLine:
 
 
 @strawberry.type(description="A meal ordered ahead for one school day, paid when ordered.")
-class PreOrder:
+class PreOrder(relay.Node):
+    contract_number: strawberry.Private[str]
     pre_order_id: str = strawberry.field(description="The pre-order's id.")
     meal_date: date = strawberry.field(description="The school-local day of the meal.")
     items: list[PreOrderLine] = strawberry.field(description="The dishes as ordered.")
@@ -67,13 +73,19 @@ class PreOrder:
         description="Until when the parent may cancel it (UTC): the school's cut-off."
     )
 
+    resolve_id, resolve_nodes = account_node(
+        preorder_of, "Query.preOrders", "pre_order_id", PREORDER_ID
+    )
+
     @classmethod
-    def of(cls, preorder_id: str, o: dict[str, Any]) -> "PreOrder":
-        """From the account's state (`domain.preorder_events`) or a `preorders` row."""
+    def of(cls, o: dict[str, Any], contract_number: str) -> "PreOrder":
+        """From a `preorders` row, or the account's state (`domain.preorder_events`) with its id
+        as `preorder_id`."""
         open_items = o["open_items"] if "open_items" in o else list(o["lines"].values())
         cutoff = o["cutoff_at"]
         return cls(
-            pre_order_id=preorder_id,
+            contract_number=contract_number,
+            pre_order_id=o["preorder_id"],
             meal_date=date.fromisoformat(str(o["meal_date"])),
             items=[PreOrderLine.of(i) for i in o["items"]],
             open_items=[PreOrderLine.of(i) for i in open_items],
@@ -156,9 +168,23 @@ class SetPreOrderCutoffPayload:
     position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
+def preorder_after(cursor: str | None) -> tuple[date, datetime, str] | None:
+    """The key (meal date, placed at, id) a `preOrders` page's `after` cursor stands for."""
+    past = decode_key(cursor, 3)
+    if past is None:
+        return None
+    try:
+        meal_date, placed_at = date.fromisoformat(past[0]), datetime.fromisoformat(past[1])
+    except ValueError:
+        raise bad_input("malformed cursor") from None
+    if placed_at.tzinfo is None:
+        raise bad_input("malformed cursor")
+    return meal_date, placed_at, past[2]
+
+
 async def preorder_payload(
     info: Info[Context, None],
-    account_id: UUID,
+    ref: perm.AccountRef,
     preorder_id: str,
     position: int | None,
     errors: list[UserError],
@@ -166,16 +192,21 @@ async def preorder_payload(
     if errors:
         return PreOrderPayload(pre_order=None, user_errors=errors, position=None)
     services = info.context.services
-    account = await services.run(services.ledger.account, account_id)
-    found = preorders_of(account)[preorder_id]
+    account = await services.run(services.ledger.account, ref.account_id)
+    found = {**preorders_of(account)[preorder_id], "preorder_id": preorder_id}
     return PreOrderPayload(
-        pre_order=PreOrder.of(preorder_id, found), user_errors=[], position=position_of(position)
+        pre_order=PreOrder.of(found, ref.contract_number),
+        user_errors=[],
+        position=position_of(position),
     )
 
 
 @strawberry.type
 class PlanQuery:
-    @strawberry.field(description="A child's pre-orders, the latest meal first.")
+    @strawberry.field(
+        description="A child's pre-orders, the latest meal first, a page at a time: pass "
+        "`pageInfo.endCursor` as `after` for the next page."
+    )
     async def pre_orders(
         self,
         info: Info[Context, None],
@@ -184,10 +215,19 @@ class PlanQuery:
             date | None,
             strawberry.argument(description="Only meals from this school-local day on."),
         ] = None,
-    ) -> list[PreOrder]:
+        first: First = 50,
+        after: After = None,
+    ) -> relay.Connection[PreOrder]:
         ref = await perm.account(info, "Query.preOrders", contract_number)
-        found = await info.context.services.read(list_preorders, ref.account_id, since)
-        return [PreOrder.of(r["preorder_id"], r) for r in found]
+        first = page_size(first)
+        past = preorder_after(after)
+        found = await info.context.services.read(preorders_page, ref.account_id, since, past, first)
+        return connection(
+            found,
+            first,
+            key=lambda r: (str(r["meal_date"]), r["placed_at"].isoformat(), r["preorder_id"]),
+            node=lambda r: PreOrder.of(r, ref.contract_number),
+        )
 
     @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
     async def pre_order_portions(
@@ -226,7 +266,7 @@ class PlanMutation:
         )
         preorder_id = placed.preorder_id if placed else ""
         position = placed.position if placed else None
-        return await preorder_payload(info, ref.account_id, preorder_id, position, errors)
+        return await preorder_payload(info, ref, preorder_id, position, errors)
 
     @strawberry.mutation(description="Parents: cancel a pre-order before its cut-off (refunded).")
     async def cancel_pre_order(
@@ -236,7 +276,7 @@ class PlanMutation:
         preorders = PreOrders(info.context.services.ledger)
         preorder_id = input.pre_order_id[:64]
         position, errors = await attempt(info, preorders.cancel, ref.account_id, preorder_id)
-        return await preorder_payload(info, ref.account_id, preorder_id, position, errors)
+        return await preorder_payload(info, ref, preorder_id, position, errors)
 
     @strawberry.mutation(
         description="School admins: cancel a day's meals or some dishes; every pre-order of "

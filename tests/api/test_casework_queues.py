@@ -20,7 +20,7 @@ FLAGGED = """query($s: UUID!, $d: Date!, $first: Int!, $after: String) {
   contractNumber chargeKey localDate amount flags evidenceJson disputeStatus terminalKind } }
   pageInfo { hasNextPage endCursor } } }"""
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
-  key amount flags } }"""
+  edges { node { key amount flags } } } }"""
 DISPUTES = """query($s: UUID!, $st: [String!]) { disputes(school: $s, statuses: $st) { edges {
   node { id contractNumber chargeKey amount claim flags status decision evidenceJson } } } }"""
 NODE = """query($id: ID!) { node(id: $id) { ... on DisputeCase { chargeKey status } } }"""
@@ -29,6 +29,11 @@ NODE = """query($id: ID!) { node(id: $id) { ... on DisputeCase { chargeKey statu
 def flagged(client: Client, school: str, day: str, first: int = 50) -> list[Any]:
     """Every flagged charge of the day, newest first, `first` at a time."""
     return client.nodes(FLAGGED, "flaggedCharges", first, s=school, d=day)
+
+
+def charges_of(client: Client, contract: str, day: str) -> list[Any]:
+    """The parent's charges of one day (one page holds them)."""
+    return [e["node"] for e in client.data(CHARGES, c=contract, on=day)["charges"]["edges"]]
 
 
 def disputes(client: Client, school: str, statuses: list[str] | None) -> list[Any]:
@@ -72,7 +77,7 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
     assert charge["disputeStatus"] is None, "seen before anyone disputes it"
     assert json.loads(charge["evidenceJson"])["school_open"] is False
     key = charge["chargeKey"]
-    seen = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
+    seen = charges_of(family.client, family.contract, day)
     assert seen == [{"key": key, "amount": "9000", "flags": charge["flags"]}]
     evidence = admin.data(EVIDENCE, c=family.contract, k=key)["chargeEvidence"]
     assert evidence == {"schoolOpen": False, "inside": False, "flags": charge["flags"]}
@@ -123,7 +128,7 @@ def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(
     stack.project()
     day = morning.date().isoformat()
     assert flagged(admin, str(world.school_id), day) == []
-    charges = family.client.data(CHARGES, c=family.contract, on=day)["charges"]
+    charges = charges_of(family.client, family.contract, day)
     assert [c["flags"] for c in charges] == [[]]
 
 

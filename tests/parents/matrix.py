@@ -85,7 +85,7 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     **{f"Mutation.{name}": on_input(name)
        for name in ("changeNotificationSettings", "changeProtection", "freezeCards",
                     "unfreezeCards")},
-    "Query.preOrders": on_account("preOrders", "status"),
+    "Query.preOrders": on_account("preOrders", "edges { node { status } }"),
     "Query.preOrderPortions": on_school("preOrderPortions", "portions", ', mealDate: "2030-01-10"'),
     "Query.preOrderCutoff": lambda o: (
         'query($s: UUID!) { preOrderCutoff(school: $s, mealDate: "2030-01-10") }',

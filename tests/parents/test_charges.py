@@ -13,14 +13,17 @@ from tests.builders import meal, snack
 from tests.parents.tills import decided, school_today, till
 from tests.problems import problem_code
 
-CHARGE = """key localDate terminalKind terminalName amount fromRegular fromSubsidised
+CHARGE = """id key localDate terminalKind terminalName amount fromRegular fromSubsidised
   payingWallet offline items { code name price quantity } photoCheck inside flags disputeStatus
   evidence { localTime inside schoolOpen passes { direction localTime } photoCheck offline }"""
 CHARGES = f"""query($c: String!, $on: Date, $since: Date, $until: Date, $kinds: [TerminalKind!],
-  $flagged: Boolean! = false, $disputes: [ChargeDisputeStatus!], $min: Kopecks, $max: Kopecks) {{
+  $flagged: Boolean! = false, $disputes: [ChargeDisputeStatus!], $min: Kopecks, $max: Kopecks,
+  $first: Int!, $after: String) {{
   charges(contractNumber: $c, on: $on, since: $since, until: $until, terminalKinds: $kinds,
-    flaggedOnly: $flagged, disputeStatuses: $disputes, minAmount: $min, maxAmount: $max) {{
-    {CHARGE} }} }}"""
+    flaggedOnly: $flagged, disputeStatuses: $disputes, minAmount: $min, maxAmount: $max,
+    first: $first, after: $after) {{
+    edges {{ cursor node {{ {CHARGE} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"""
+NODE = """query($id: ID!) { node(id: $id) { id ... on Charge { key amount flags } } }"""
 STATEMENT = """query($c: String!) { statement(contractNumber: $c, kinds: [STORAGE, PURCHASE]) {
   edges { node { kind amount reason } } } }"""
 HISTORY = """query($c: String!) { tariffHistory(contractNumber: $c) { kind tariff previousTariff
@@ -29,11 +32,15 @@ SET_PIN = """mutation($i: SetKioskPinInput!) { setKioskPin(input: $i) { contract
   userErrors { field code message } } }"""
 
 
-def charges(family: Family, **filters: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = family.client.data(CHARGES, c=family.contract, **filters)[
+def charges(family: Family, first: int = 50, **filters: Any) -> list[dict[str, Any]]:
+    """Every charge the filters let through, `first` a page."""
+    return family.client.nodes(CHARGES, "charges", first, c=family.contract, **filters)
+
+
+def page(family: Family, first: int, after: str | None = None, **filters: Any) -> Any:
+    return family.client.data(CHARGES, c=family.contract, first=first, after=after, **filters)[
         "charges"
     ]
-    return found
 
 
 def test_the_till_the_wardrobe_and_what_the_parent_reads_of_it(
@@ -101,10 +108,10 @@ def test_the_till_the_wardrobe_and_what_the_parent_reads_of_it(
     assert [c["key"] for c in charges(family, disputes=["OPEN"])] == [bun_charge["key"]]
     assert [c["key"] for c in charges(family, disputes=["NONE"])] == [meal_charge["key"]]
     assert charges(family, flagged=True)[0]["disputeStatus"] == "OPEN"
-    too_long = family.client.gql(CHARGES, c=family.contract,
+    too_long = family.client.gql(CHARGES, c=family.contract, first=50,
                                  since=(today - timedelta(days=200)).isoformat())  # fmt: skip
     assert too_long["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    both = family.client.gql(CHARGES, c=family.contract, on=today.isoformat(),
+    both = family.client.gql(CHARGES, c=family.contract, on=today.isoformat(), first=50,
                              since=today.isoformat())  # fmt: skip
     assert both["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
@@ -113,6 +120,60 @@ def test_the_till_the_wardrobe_and_what_the_parent_reads_of_it(
     assert lines[0]["kind"] == "STORAGE"
     assert (lines[0]["amount"], "номерок 17" in lines[0]["reason"]) == ("0", True)
     assert "кассир выбрал оплату с основного счёта" in lines[1]["reason"]
+
+
+def test_charges_come_a_page_at_a_time_filtered_on_every_page_and_refetch_by_their_id(
+    stack: Stack, travelled: datetime
+) -> None:
+    world = stack.school()
+    family = stack.family(world, deposit=100_000)
+    canteen = till(stack, world.school_id, "canteen_pos", "Столовая, касса 1")
+    vending = till(stack, world.school_id, "vending", "Автомат у спортзала")
+    taps = [(canteen, meal(5_000)), (vending, snack(2_500)), (canteen, meal(4_000)),
+            (vending, snack(1_500)), (canteen, meal(3_000))]  # fmt: skip
+    for minute, (terminal, item) in enumerate(taps):
+        at = travelled + timedelta(minutes=minute)
+        assert decided(terminal, family.pupil.uid, items=[item], at=at)["outcome"] == "approved"
+    stack.project()  # within the default daily limit of 200 roubles
+
+    everything = charges(family)  # one page holds them: newest first
+    assert [c["amount"] for c in everything] == ["3000", "1500", "4000", "2500", "5000"]
+    one = page(family, 2)
+    two = page(family, 2, after=one["pageInfo"]["endCursor"])
+    first, second = ([e["node"] for e in p["edges"]] for p in (one, two))
+    assert (len(first), len(second)) == (2, 2)
+    assert {c["key"] for c in first}.isdisjoint(c["key"] for c in second)
+    assert first + second == everything[:4]
+    assert (one["pageInfo"]["hasNextPage"], two["pageInfo"]["hasNextPage"]) == (True, True)
+    assert one["pageInfo"]["endCursor"] == one["edges"][-1]["cursor"]
+    assert charges(family, first=2) == everything  # the last page: one charge, no next page
+    assert charges(family, first=1, on=school_today(stack, world.school_id).isoformat()) == (
+        everything
+    )
+
+    canteen_pages = charges(family, first=1, kinds=["CANTEEN_POS"])
+    assert [c["amount"] for c in canteen_pages] == ["3000", "4000", "5000"]
+    assert [c["amount"] for c in charges(family, first=1, kinds=["CANTEEN_POS"], min="3500")] == [
+        "4000", "5000",
+    ]  # fmt: skip
+    assert [c["amount"] for c in charges(family, first=1, max="2500")] == ["1500", "2500"]
+    casework.dispute_charge(stack.ledger, family.pupil.account_id, everything[2]["key"], "нет")
+    stack.project()
+    undisputed = charges(family, first=2, disputes=["NONE"])
+    assert [c["amount"] for c in undisputed] == ["3000", "1500", "2500", "5000"]
+    for bad in ("nonsense", page(family, 1)["pageInfo"]["endCursor"][:-4]):
+        refused = family.client.gql(CHARGES, c=family.contract, first=1, after=bad)
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", refused
+    too_many = family.client.gql(CHARGES, c=family.contract, first=201)
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    wanted = everything[1]
+    found = family.client.data(NODE, id=wanted["id"])["node"]
+    assert found == {k: wanted[k] for k in ("id", "key", "amount", "flags")}
+    stranger = stack.family(world)
+    refused = stranger.client.gql(NODE, id=wanted["id"])
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+    assert refused["data"] == {"node": None}
 
 
 def test_the_tariff_and_fee_history(stack: Stack, travelled: datetime) -> None:

@@ -21,8 +21,12 @@ CANCEL = f"""mutation($i: CancelPreOrderInput!) {{ cancelPreOrder(input: $i) {{ 
 CANCEL_DAY = """mutation($i: CancelSchoolMealsInput!) { cancelSchoolMeals(input: $i) {
   refundedPreOrders refunded userErrors { code message } } }"""
 CUTOFF = "query($s: UUID!, $d: Date!) { preOrderCutoff(school: $s, mealDate: $d) }"
-LIST = """query($c: String!) { preOrders(contractNumber: $c) { preOrderId mealDate status amount
-  refunded cancelReason openItems { code quantity } } }"""
+LIST = """query($c: String!, $since: Date, $first: Int!, $after: String) {
+  preOrders(contractNumber: $c, since: $since, first: $first, after: $after) {
+    edges { cursor node { id preOrderId mealDate status amount refunded cancelReason
+      openItems { code quantity } } }
+    pageInfo { hasNextPage endCursor } } }"""
+NODE = """query($id: ID!) { node(id: $id) { id ... on PreOrder { preOrderId mealDate status } } }"""
 PORTIONS = """query($s: UUID!, $d: Date!) { preOrderPortions(school: $s, mealDate: $d) {
   code portions } }"""
 STATEMENT = """query($c: String!) { statement(contractNumber: $c, first: 100) {
@@ -47,6 +51,11 @@ def place(family: Family, day: date, *codes: str) -> dict[str, Any]:
     )["placePreOrder"]
     assert isinstance(found, dict)
     return found
+
+
+def listed(family: Family, first: int = 50, **variables: Any) -> list[dict[str, Any]]:
+    """The child's pre-orders, `first` a page."""
+    return family.client.nodes(LIST, "preOrders", first, c=family.contract, **variables)
 
 
 def statement(family: Family) -> list[dict[str, Any]]:
@@ -92,11 +101,11 @@ def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
     ]
 
     stack.project()
-    listed = {p["preOrderId"]: p for p in family.client.data(LIST, c=family.contract)["preOrders"]}
-    assert listed[quarantined["preOrderId"]]["status"] == "CANCELLED"
-    assert listed[quarantined["preOrderId"]]["refunded"] == "9000"
-    assert listed[quarantined["preOrderId"]]["cancelReason"] == "карантин"
-    assert listed[lunch["preOrder"]["preOrderId"]]["status"] == "PLACED"
+    orders = {p["preOrderId"]: p for p in listed(family)}
+    assert orders[quarantined["preOrderId"]]["status"] == "CANCELLED"
+    assert orders[quarantined["preOrderId"]]["refunded"] == "9000"
+    assert orders[quarantined["preOrderId"]]["cancelReason"] == "карантин"
+    assert orders[lunch["preOrder"]["preOrderId"]]["status"] == "PLACED"
     kitchen = admin.data(PORTIONS, s=school, d=meal_day.isoformat())["preOrderPortions"]
     assert kitchen == [{"code": "LUNCH", "portions": 1}, {"code": "SOUP", "portions": 1}]
     lines = statement(family)
@@ -132,8 +141,53 @@ def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
             ("PURCHASE", "-9000"), ("PREORDER_SERVED", "0")
         ]  # fmt: skip
         assert "повторно не списано" in lines[1]["reason"]
-        listed = family.client.data(LIST, c=family.contract)["preOrders"]
-        assert {p["preOrderId"]: p["status"] for p in listed}[preorder_id] == "SERVED"
+        assert {p["preOrderId"]: p["status"] for p in listed(family)}[preorder_id] == "SERVED"
+
+
+def test_pre_orders_come_a_page_at_a_time_and_refetch_by_their_id(
+    travelled: datetime, stack: Stack
+) -> None:
+    world = stack.school()
+    family = stack.family(world, deposit=100_000)
+    today = school_today(stack, world.school_id)
+    days = [today + timedelta(days=n) for n in (2, 3, 4)]
+    for day in days:
+        stack.ledger.publish_menu(world.school_id, day, MENU)
+    stack.project()
+    placed = [place(family, day, "SOUP")["preOrder"] for day in days]
+    cancel = {"contractNumber": family.contract, "preOrderId": placed[0]["preOrderId"]}
+    assert family.client.data(CANCEL, i=cancel)["cancelPreOrder"]["userErrors"] == []
+    again = place(family, days[0], "LUNCH")["preOrder"]  # a second one for that day
+    stack.project()
+
+    everything = listed(family)
+    assert [(p["mealDate"], p["preOrderId"]) for p in everything] == [
+        (days[2].isoformat(), placed[2]["preOrderId"]),
+        (days[1].isoformat(), placed[1]["preOrderId"]),
+        (days[0].isoformat(), again["preOrderId"]),  # the latest placed first
+        (days[0].isoformat(), placed[0]["preOrderId"]),
+    ]
+    one = family.client.data(LIST, c=family.contract, first=3)["preOrders"]
+    after = one["pageInfo"]["endCursor"]
+    two = family.client.data(LIST, c=family.contract, first=3, after=after)["preOrders"]
+    first, second = ([e["node"] for e in p["edges"]] for p in (one, two))
+    assert (one["pageInfo"]["hasNextPage"], two["pageInfo"]["hasNextPage"]) == (True, False)
+    assert {p["id"] for p in first}.isdisjoint(p["id"] for p in second)
+    assert first + second == everything
+    assert listed(family, first=1) == everything
+    later = listed(family, first=1, since=days[1].isoformat())
+    assert later == everything[:2]
+    malformed = family.client.gql(LIST, c=family.contract, first=1, after="bm9wZQ==")
+    assert malformed["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    cancelled = everything[3]
+    assert family.client.data(NODE, id=cancelled["id"])["node"] == {
+        "id": cancelled["id"], "preOrderId": cancelled["preOrderId"],
+        "mealDate": cancelled["mealDate"], "status": "CANCELLED",
+    }  # fmt: skip
+    stranger = stack.family(world)
+    refused = stranger.client.gql(NODE, id=cancelled["id"])
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
 
 
 TAPS_PER_TILL, TILLS, TRANSFERS = 8, 4, 10  # transfers per thread, two threads

@@ -78,8 +78,10 @@ def test_the_admin_pages_register_a_terminal_publish_a_menu_and_decide_a_dispute
     pupil = family.pupil
     on = world.tap("canteen_pos", pupil.uid, items=[meal(9000)]).decision.local_date
     stack.project()
-    charges = "query($c: String!, $d: Date!) { charges(contractNumber: $c, on: $d) { key } }"
-    key = family.client.data(charges, c=family.contract, d=str(on))["charges"][0]["key"]
+    charges = """query($c: String!, $d: Date!) { charges(contractNumber: $c, on: $d) {
+      edges { node { key } } } }"""
+    found = family.client.data(charges, c=family.contract, d=str(on))["charges"]
+    key = found["edges"][0]["node"]["key"]
     family.client.recorded(
         "disputeCharge", contractNumber=family.contract, chargeKey=key, claim="Ребёнок болел"
     )

@@ -22,6 +22,7 @@ export function Casework() {
   const [on, setOn] = useState(localToday());
   const [query, setQuery] = useState<{ contract: string; on: string } | null>(null);
   const [{ data }] = useQuery({ query: CHARGES, variables: query ?? { contract: "", on }, pause: !query });
+  const charges = data?.charges.edges.map((e) => e.node);
   const [text, setText] = useState("");
   const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [, reverse] = useMutation(REVERSE);
@@ -49,8 +50,8 @@ export function Casework() {
           <Button type="submit">Показать списания</Button>
         </form>
         {result && <Notice kind={result.kind}>{result.text}</Notice>}
-        {query && data && data.charges.length === 0 && <p className="muted">Списаний в этот день нет.</p>}
-        {data?.charges.map((c) => (
+        {query && charges && charges.length === 0 && <p className="muted">Списаний в этот день нет.</p>}
+        {charges?.map((c) => (
           <div key={c.key} className="panel">
             <h3>{formatDateTime(c.tappedAt)} · {TERMINAL_KINDS[c.terminalKind]} · <Money value={c.amount} /></h3>
             <p>Основной кошелёк <Money value={c.fromRegular} />, дотация <Money value={c.fromSubsidised} />{c.offline ? "; решено без связи" : ""}</p>

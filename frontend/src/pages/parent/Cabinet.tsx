@@ -7,6 +7,7 @@ import { Button, Layout, Link, Loading, Money, Notice, Panel, Tabs } from "../..
 import { Attendance } from "./Attendance";
 import { Autopay } from "./Autopay";
 import { Casework } from "./Casework";
+import { Charges } from "./Charges";
 import { Notifications } from "./Notifications";
 import { Protection } from "./Protection";
 import { MenuToday } from "./MenuToday";
@@ -16,6 +17,7 @@ import { ACCOUNT, LOGOUT } from "./queries";
 import { Settings } from "./Settings";
 import { SiblingTransfer } from "./SiblingTransfer";
 import { Statement } from "./Statement";
+import { TariffHistory } from "./TariffHistory";
 
 export function LogoutButton() {
   const [, logout] = useMutation(LOGOUT);
@@ -37,6 +39,7 @@ export function LogoutButton() {
 const TABS: [string, string][] = [
   ["", "Счёт"],
   ["statement", "Выписка"],
+  ["charges", "Списания"],
   ["attendance", "Посещения"],
   ["menu", "Меню"],
   ["preorder", "Предзаказ"],
@@ -44,6 +47,7 @@ const TABS: [string, string][] = [
   ["autopay", "Автоплатёж"],
   ["notifications", "Уведомления"],
   ["casework", "Споры и история"],
+  ["tariff", "Тариф и плата"],
   ["settings", "Настройки"],
 ];
 const SIBLING_TABS: [string, string][] = [["transfer", "Перевод между детьми"]]; // two or more children
@@ -87,6 +91,8 @@ export function Cabinet({ session, path }: { session: Session; path: string }) {
       {tab === "autopay" && <Autopay contract={number} manage={access === "MANAGE"} />}
       {tab === "notifications" && <Notifications contract={number} manage={access === "MANAGE"} />}
       {tab === "casework" && <Casework contract={number} />}
+      {tab === "charges" && <Charges contract={number} />}
+      {tab === "tariff" && <TariffHistory contract={number} />}
     </Layout>
   );
 }

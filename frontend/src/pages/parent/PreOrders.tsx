@@ -17,6 +17,8 @@ type Dish = { code: string; name: string; price: string };
 type Day = { date: string; cutoffAt: string; dishes: Dish[] };
 type Result = { kind: "success" | "error"; text: string };
 const PORTIONS: [string, string][] = ["0", "1", "2", "3", "4", "5"].map((n) => [n, n]);
+const PAGE = 20; // pre-orders a page; more with «Показать ещё»
+type Page = { orders: PreOrderFieldsFragment[]; next: string | null };
 
 /** The coming days with a published menu, each with its cut-off. */
 function useComingMenus(school: string | undefined, dates: string[]): Day[] | null {
@@ -49,7 +51,9 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
   const school = acc?.account?.schoolId;
   const today = localToday();
   const days = useComingMenus(school, comingDates(today));
-  const [{ data: listed }] = useQuery({ query: PRE_ORDERS, variables: { contract, since: today }, requestPolicy: "cache-and-network" });
+  const opening = { contract, since: today, first: PAGE, after: null };
+  const [{ data: listed }] = useQuery({ query: PRE_ORDERS, variables: opening, requestPolicy: "cache-and-network" });
+  const [more, setMore] = useState<Page | null>(null); // the pages after the first, when asked for
   // The mutations answer the pre-order as it now stands: shown at once, before the read models catch up.
   const [recent, setRecent] = useState<Record<string, PreOrderFieldsFragment>>({});
   const refresh = useBalancesAfterWrite();
@@ -57,12 +61,24 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
   const remember = async (p: PreOrderFieldsFragment, position: string | null | undefined) => {
     setRecent((r) => ({ ...r, [p.preOrderId]: p }));
     await refresh([contract], position); // the read models now hold the write
-    const fresh = await client.query(PRE_ORDERS, { contract, since: today }, { requestPolicy: "network-only" }).toPromise();
-    if (fresh.data?.preOrders.some((s) => s.preOrderId === p.preOrderId && s.status === p.status)) {
+    const fresh = await client.query(PRE_ORDERS, opening, { requestPolicy: "network-only" }).toPromise();
+    if (fresh.data?.preOrders.edges.some(({ node: s }) => s.preOrderId === p.preOrderId && s.status === p.status)) {
       setRecent(({ [p.preOrderId]: _, ...rest }) => rest);
     }
   };
-  const server = listed?.preOrders ?? [];
+  const firstPage = listed?.preOrders;
+  const next = more ? more.next : firstPage?.pageInfo.hasNextPage ? firstPage.pageInfo.endCursor ?? null : null;
+  const loadMore = async (after: string) => {
+    const r = await client.query(PRE_ORDERS, { ...opening, after }, { requestPolicy: "network-only" }).toPromise();
+    const page = r.data?.preOrders;
+    if (page) {
+      const orders = page.edges.map((e) => e.node);
+      setMore((m) => ({ orders: [...(m?.orders ?? []), ...orders], next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor ?? null : null }));
+    }
+  };
+  const server = [...(firstPage?.edges.map((e) => e.node) ?? []), ...(more?.orders ?? [])].filter(
+    (p, i, all) => all.findIndex((q) => q.preOrderId === p.preOrderId) === i, // a later page may repeat a moved one
+  );
   const orders = [
     ...server.map((p) => recent[p.preOrderId] ?? p),
     ...Object.values(recent).filter((p) => !server.some((s) => s.preOrderId === p.preOrderId)),
@@ -95,6 +111,7 @@ export function PreOrders({ contract, manage }: { contract: string; manage: bool
             ))}
           </ul>
         )}
+        {next && <Button variant="secondary" onClick={() => loadMore(next)}>Показать ещё</Button>}
       </Panel>
     </>
   );

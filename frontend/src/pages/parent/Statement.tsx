@@ -108,7 +108,7 @@ function DisputeForm({ contract, on, at, amount }: { contract: string; on: strin
   // The statement line is the ledger's record; the charge is the tap that made it: the one of
   // that day with the same amount, nearest in time.
   const spent = String(-BigInt(amount));
-  const candidates = (data?.charges ?? []).filter((c) => c.amount === spent || c.amount === amount);
+  const candidates = (data?.charges.edges ?? []).map((e) => e.node).filter((c) => c.amount === spent || c.amount === amount);
   const charge = candidates.sort((a, b) => Math.abs(Date.parse(a.tappedAt) - Date.parse(at)) - Math.abs(Date.parse(b.tappedAt) - Date.parse(at)))[0];
   if (!data) return <Loading />;
   if (!charge) return <Notice kind="error">Не нашли списание для спора</Notice>;

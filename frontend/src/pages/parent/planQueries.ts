@@ -8,14 +8,17 @@ export const PRE_ORDER_CUTOFF = graphql(`
 
 export const PRE_ORDER_FIELDS = graphql(`
   fragment PreOrderFields on PreOrder {
-    preOrderId mealDate amount refunded status cancelReason cutoffAt
+    id preOrderId mealDate amount refunded status cancelReason cutoffAt
     items { code name price quantity }
   }
 `);
 
 export const PRE_ORDERS = graphql(`
-  query PreOrders($contract: String!, $since: Date) {
-    preOrders(contractNumber: $contract, since: $since) { ...PreOrderFields }
+  query PreOrders($contract: String!, $since: Date, $first: Int!, $after: String) {
+    preOrders(contractNumber: $contract, since: $since, first: $first, after: $after) {
+      edges { node { ...PreOrderFields } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 `);
 

@@ -43,13 +43,19 @@ export const LOGOUT = graphql(`
   mutation Logout { logout { ok } }
 `);
 
+export const CHARGE_FIELDS = graphql(`
+  fragment ChargeFields on Charge {
+    id key tappedAt localDate terminalKind terminalName amount fromRegular fromSubsidised payingWallet
+    offline items { code name price quantity } inside photoCheck flags disputeStatus
+    evidence { localTime schoolOpen passes { direction localTime } onlineReason }
+  }
+`);
+
+// One school day's charges (the dispute form looks for the one a statement line stands for).
 export const CHARGES = graphql(`
   query Charges($contract: String!, $on: Date!) {
-    charges(contractNumber: $contract, on: $on) {
-      key tappedAt terminalKind terminalName amount fromRegular fromSubsidised payingWallet offline
-      items { code name price quantity }
-      inside photoCheck flags disputeStatus
-      evidence { localTime schoolOpen passes { direction localTime } }
+    charges(contractNumber: $contract, on: $on, first: 200) {
+      edges { node { ...ChargeFields } }
     }
   }
 `);
