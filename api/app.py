@@ -5,7 +5,8 @@ auditors) is mounted at /graphql beside the terminal ingestion routes, the brows
 (`web.py`: cabinet, till, kiosk, admin, Swagger UI) beside them; /metrics, /ready and
 /live serve operators (`observability.py`). Outermost, before any route: the request id and
 request metrics (`observability.RequestContext`), the security headers and CORS
-(`headers.py`), the body limits (`body_limit.py`), then `UnexpectedErrors`.
+(`headers.py`), the body limits (`body_limit.py`), then `UnexpectedErrors`, then a tap's
+own pure ASGI route (`terminals_tap.py`) ahead of FastAPI's routing.
 """
 
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from api.graphql.services import ApiSettings, Services
 from api.headers import SecurityHeaders, allow_origins
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas, problems
+from api.terminals_tap import TapRoute, tap_route
 from api.web import install_web
 from app.composition import Container
 from identity import tokens
@@ -149,6 +151,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
         graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"
     )
     install_web(app, api_settings.development)
+    app.add_middleware(TapRoute, desk=desk, route=tap_route())  # innermost: taps skip FastAPI
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
     allow_origins(app, container.settings.cors_origins)

@@ -5,8 +5,10 @@ The signature is checked over the raw bytes before anything is parsed (the async
 dependency reads the body; the signature is checked on the event loop from the secret in
 memory, in the threadpool when it must be read first; the revocation look and the counter
 wait for `TerminalDesk`'s admission thread, shared by concurrent requests). A tap's route
-is async: it waits for its group commit and its pupil's name without holding a thread. The
-other routes are plain `def`s, so FastAPI runs their eventsourcing calls in its threadpool.
+is async: it waits for its group commit and its pupil's name without holding a thread; its
+requests are answered ahead of this router by `api/terminals_tap.py` (pure ASGI), and its
+route here stays for the OpenAPI document. The other routes are plain `def`s, so FastAPI
+runs their eventsourcing calls in its threadpool.
 """
 
 import inspect

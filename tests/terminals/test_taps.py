@@ -153,3 +153,26 @@ def test_a_card_of_another_school_is_declined_without_revealing_its_pupil(
     assert decision["regular_after"] is None
     account: Account = other_school.account(stranger.account_id)
     assert account.regular == 50_000
+
+
+def test_a_taps_answers_carry_the_request_id_and_security_headers_of_every_answer(
+    school: TerminalWorld,
+) -> None:
+    pupil = school.named_pupil("Сидоров Пётр", deposit=50_000)
+    till = school["canteen_pos"]
+    approved = till.tap(pupil.uid, items=[meal(9000)])
+    forged = till.tap(pupil.uid, items=[meal(9000)], secret="not-the-secret")
+    not_json = till.send("POST", "/terminal/v1/taps", b"{not json")
+    other_method = till.get("/terminal/v1/taps")
+
+    answers = (approved, forged, not_json, other_method)
+    assert [a.status_code for a in answers] == [200, 401, 400, 405]
+    assert [problem_code(a) for a in answers[1:]] == [
+        "bad_signature", "invalid_command", "method_not_allowed",
+    ]  # fmt: skip
+    for answer in answers:
+        assert len(answer.headers["x-request-id"]) == 32
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+    assert len({a.headers["x-request-id"] for a in answers}) == 4
+    assert school.account(pupil.account_id).regular == 50_000 - 9000
