@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../../gql";
-import { TARIFFS, problemText } from "../../labels";
+import { TARIFFS } from "../../labels";
 import { formatKopecks, parseRoubles } from "../../money";
 import { Button, Checkbox, Field, Loading, Notice, Panel, Select } from "../../ui";
+import { payloadOutcome, type Result } from "./outcome";
 import { ACCOUNT } from "./queries";
 
 const TARIFF_LIST = graphql(`
@@ -31,7 +32,7 @@ const CONTACT = graphql(`
 `);
 const REPRESENTATIVE = graphql(`
   mutation Representative($contract: String!, $phone: String!) {
-    addRepresentative(contractNumber: $contract, phone: $phone) { __typename ... on Problem { code message } }
+    addRepresentative(input: { contractNumber: $contract, phone: $phone }) { userErrors { code message } position }
   }
 `);
 const REFUND = graphql(`
@@ -41,21 +42,9 @@ const REFUND = graphql(`
 `);
 const PASSWORD = graphql(`
   mutation ChangePassword($old: String!, $new: String!) {
-    changePassword(oldPassword: $old, newPassword: $new) { __typename ... on Problem { code message } }
+    changePassword(input: { oldPassword: $old, newPassword: $new }) { userErrors { code message } }
   }
 `);
-
-type Result = { kind: "success" | "error"; text: string } | null;
-
-type Answer = { __typename?: string; code?: string; message?: string; userErrors?: { code: string; message: string }[] };
-
-// A mutation's answer: a payload with `userErrors` (issue 12's shape) or a `Done | Problem` union.
-function outcome(r: Answer | undefined, ok: string): Result {
-  if (!r) return { kind: "error", text: "Сервер недоступен" };
-  const refusal = r.userErrors?.[0] ?? (r.__typename === "Problem" ? (r as { code: string; message: string }) : undefined);
-  if (refusal) return { kind: "error", text: problemText(refusal) };
-  return { kind: "success", text: ok };
-}
 
 export function Settings({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data }, refetch] = useQuery({ query: ACCOUNT, variables: { contract } });
@@ -90,7 +79,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
           e.preventDefault();
           const k = parseRoubles(limit);
           if (k === null) return show("limit", { kind: "error", text: "Введите сумму в рублях" });
-          show("limit", outcome((await changeLimit({ contract, limit: String(k) })).data?.changeDailyLimit, "Лимит изменён"));
+          show("limit", payloadOutcome((await changeLimit({ contract, limit: String(k) })).data?.changeDailyLimit, "Лимит изменён"));
           refetch({ requestPolicy: "network-only" });
         }}>
           <p>Сейчас: {formatKopecks(account.dailyLimit)} в день</p>
@@ -102,7 +91,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
       <Panel title="Тариф и уведомления">
         <form onSubmit={async (e) => {
           e.preventDefault();
-          show("tariff", outcome((await changeTariff({ contract, tariff: (tariff || account.tariff) as never })).data?.changeTariff, "Тариф изменён"));
+          show("tariff", payloadOutcome((await changeTariff({ contract, tariff: (tariff || account.tariff) as never })).data?.changeTariff, "Тариф изменён"));
           refetch({ requestPolicy: "network-only" });
         }}>
           <Select
@@ -117,7 +106,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
         </form>
         <form onSubmit={async (e) => {
           e.preventDefault();
-          show("prefs", outcome((await changePrefs({ contract, serviceOnly })).data?.changeNotificationPreferences, "Настройки уведомлений сохранены"));
+          show("prefs", payloadOutcome((await changePrefs({ contract, serviceOnly })).data?.changeNotificationPreferences, "Настройки уведомлений сохранены"));
         }}>
           <Checkbox label="Только служебные сообщения" checked={serviceOnly} onChange={(e) => setServiceOnly(e.target.checked)} disabled={disabled} />
           <Button type="submit" variant="secondary" disabled={disabled}>Сохранить</Button>
@@ -127,7 +116,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
       <Panel title="Контакты">
         <form onSubmit={async (e) => {
           e.preventDefault();
-          show("contact", outcome((await changeContact({ contract, phone: phone || null, email: email || null })).data?.changeContact, "Контакты сохранены"));
+          show("contact", payloadOutcome((await changeContact({ contract, phone: phone || null, email: email || null })).data?.changeContact, "Контакты сохранены"));
         }}>
           <Field label="Телефон для сообщений" type="tel" autoComplete="tel" value={phone} onChange={(e) => setPhone(e.target.value)} disabled={disabled} />
           <Field label="Электронная почта" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} disabled={disabled} />
@@ -136,7 +125,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
         </form>
         <form onSubmit={async (e) => {
           e.preventDefault();
-          show("rep", outcome((await addRep({ contract, phone: rep })).data?.addRepresentative, "Представитель получит пароль по СМС"));
+          show("rep", payloadOutcome((await addRep({ contract, phone: rep })).data?.addRepresentative, "Представитель получит пароль по СМС"));
         }}>
           <Field label="Телефон представителя (бабушки, дедушки)" type="tel" value={rep} onChange={(e) => setRep(e.target.value)} disabled={disabled} required />
           <Button type="submit" variant="secondary" disabled={disabled}>Дать доступ на просмотр</Button>
@@ -148,7 +137,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
           e.preventDefault();
           if (!window.confirm("Вернуть весь остаток основного кошелька?")) return;
           const destination = bank.trim() ? "BANK_DETAILS" : "ORIGINAL_METHOD";
-          show("refund", outcome((await refund({ contract, destination, bankDetails: bank.trim() || null })).data?.requestRefund, "Заявка на возврат принята"));
+          show("refund", payloadOutcome((await refund({ contract, destination, bankDetails: bank.trim() || null })).data?.requestRefund, "Заявка на возврат принята"));
         }}>
           <Field label="Реквизиты (если не на исходный способ оплаты)" value={bank} onChange={(e) => setBank(e.target.value)} disabled={disabled} />
           <Button type="submit" variant="danger" disabled={disabled}>Запросить возврат</Button>
@@ -158,7 +147,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
       <Panel title="Пароль">
         <form onSubmit={async (e) => {
           e.preventDefault();
-          show("pw", outcome((await changePassword({ old: oldPw, new: newPw })).data?.changePassword, "Пароль изменён; войдите снова на других устройствах"));
+          show("pw", payloadOutcome((await changePassword({ old: oldPw, new: newPw })).data?.changePassword, "Пароль изменён; войдите снова на других устройствах"));
         }}>
           <Field label="Текущий пароль" type="password" autoComplete="current-password" value={oldPw} onChange={(e) => setOldPw(e.target.value)} required />
           <Field label="Новый пароль" type="password" autoComplete="new-password" value={newPw} onChange={(e) => setNewPw(e.target.value)} required />
