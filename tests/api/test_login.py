@@ -149,6 +149,24 @@ def test_a_reset_for_an_unknown_contract_answers_the_same_and_sends_nothing(stac
     assert len(stack.sms.delivered()) == before
 
 
+def test_reset_requests_are_throttled_the_same_for_unknown_and_known_contracts(
+    stack: Stack,
+) -> None:
+    family = stack.family(stack.school(), login=False)
+    answers = {
+        name: [stack.client().data(REQUEST_RESET, u=name)["requestPasswordReset"]
+               for _ in range(4)]
+        for name in (family.contract, f"NO-SUCH-{family.contract}")
+    }  # fmt: skip
+    for found in answers.values():
+        assert found[:3] == [{"userErrors": []}] * 3  # three a name, from any address
+        assert [(e["field"], e["code"]) for e in found[3]["userErrors"]] == [
+            (["input"], "throttled")
+        ]
+    known, unknown = answers.values()
+    assert known == unknown
+
+
 def test_one_parent_login_holds_several_children(stack: Stack) -> None:
     world = stack.school()
     first = stack.family(world)

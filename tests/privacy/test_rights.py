@@ -253,3 +253,23 @@ def test_the_access_log_pages_newest_first_and_a_photo_check_is_a_node_of_it(
     elsewhere = stack.staff(Role.AUDITOR, stack.school().school_id)
     assert elsewhere.error_code(NODE, id=checks[0]["id"]) == "FORBIDDEN"
     assert auditor.error_code(LOG, c=c, first=2, after="bogus!") == "BAD_USER_INPUT"
+
+
+def test_a_refused_erasure_request_says_why_and_may_be_filed_again(stack: Stack) -> None:
+    n = needle()
+    world, pupil, parent, _ = family(stack, n)
+    c = pupil.contract_number
+    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    assert parent.data(REQUEST, c=c)["requestErasure"]["userErrors"] == []
+    refused = admin.data(REFUSE, c=c, r="идёт возврат средств")["refuseErasure"]
+    assert (refused["privacyStatus"], refused["userErrors"]) == ({"status": "refused"}, [])
+    assert refused["position"] is not None
+    nothing = admin.data(APPROVE, c=c)["approveErasure"]
+    assert (nothing["privacyStatus"], nothing["position"]) == (None, None)
+    assert [e["code"] for e in nothing["userErrors"]] == ["privacy_state"]
+    status = admin.data(STATUS, c=c)["privacyRequests"]
+    assert [(s["status"], s["reason"]) for s in status["steps"]] == [
+        ("requested", None), ("refused", "идёт возврат средств"),
+    ]  # fmt: skip
+    again = parent.data(REQUEST, c=c)["requestErasure"]
+    assert (again["privacyStatus"], again["userErrors"]) == ({"status": "requested"}, [])
