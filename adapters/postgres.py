@@ -10,12 +10,13 @@ first requests after a restart succeed
 """
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import psycopg
-from eventsourcing.postgres import PostgresFactory
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -88,9 +89,51 @@ def check_all_on_failure(pool: ConnectionPool[Any]) -> None:
     pool._check = check
 
 
+class ColumnsRecorder(PostgresApplicationRecorder):
+    """eventsourcing's application recorder, the events inserted as four arrays of plain
+    values (`unnest(uuid[], bigint[], text[], bytea[])`) instead of one array of the
+    composite type: psycopg dumps a composite array in Python, value by value, which cost
+    the group commit's thread more than the insert itself. The same statement otherwise: in
+    the same transaction after the table lock and the NOTIFY, rows in the order given,
+    their notification ids returned in that order."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_events_statement = sql.SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " RETURNING notification_id"
+        ).format(
+            schema=sql.Identifier(datastore.schema),
+            table=sql.Identifier(events_table_name),
+            id_type=sql.Identifier(datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            prepare=True,
+        )
+
+
 class RestartSafeFactory(PostgresFactory):
     """eventsourcing's PostgreSQL persistence with an event store pool that survives a
-    restart of PostgreSQL (`check_all_on_failure`)."""
+    restart of PostgreSQL (`check_all_on_failure`), inserting events as plain columns
+    (`ColumnsRecorder`)."""
+
+    application_recorder_class = ColumnsRecorder
 
     def __init__(self, env: Environment | Mapping[str, str] | None) -> None:
         super().__init__(env)

@@ -9,9 +9,12 @@ accepted counter is a replay.
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from uuid import UUID
+
+import psycopg
 
 from adapters import migrations
 from adapters.postgres import checked_pool
@@ -122,8 +125,15 @@ class TerminalSecrets:
         self._known.pop(terminal_id, None)
         return secret
 
-    def authenticate(self, request: SignedRequest) -> VerifiedTerminal:
-        """Check the signature over the raw bytes; the counter is checked by `advance`."""
+    @overload
+    def authenticate(self, request: SignedRequest) -> VerifiedTerminal: ...
+    @overload
+    def authenticate(self, request: SignedRequest, load: bool) -> VerifiedTerminal | None: ...
+
+    def authenticate(self, request: SignedRequest, load: bool = True) -> VerifiedTerminal | None:
+        """Check the signature over the raw bytes; the counter is checked by `advance`.
+        `load=False`: None where checking it needs the stored secret (unknown to this
+        process yet, rotated, or a forgery), so an async caller knows it needs a thread."""
         try:
             terminal_id = UUID(request.terminal_id)
             counter = int(request.counter)
@@ -135,6 +145,8 @@ class TerminalSecrets:
             raise TerminalAuthError("bad_counter", "X-Counter must be a non-negative integer")
         known = self._known.get(terminal_id)
         if known is None or not _verifies(known[1], terminal_id, counter, request):
+            if not load:
+                return None
             known = self._load(terminal_id)
             if not _verifies(known[1], terminal_id, counter, request):
                 raise TerminalAuthError("bad_signature", "the request signature does not verify")
@@ -163,9 +175,61 @@ class TerminalSecrets:
             )
             if cur.rowcount == 1:
                 return
-        if self._load(terminal.terminal_id)[1] != terminal.secret:  # rotated meanwhile
-            raise TerminalAuthError("bad_signature", "the request signature does not verify")
-        raise TerminalAuthError(
+        raise self._refusal(terminal)
+
+    def advance_all(self, terminals: Sequence[VerifiedTerminal]) -> list[TerminalAuthError | None]:
+        """`advance` for the requests of many terminals, one statement (one commit) for them
+        all; each request's refusal or None, in order. Several requests of one terminal are
+        taken in the order given, each in a statement after the one before (as one by one)."""
+        results: list[TerminalAuthError | None] = [None] * len(terminals)
+        pending = list(range(len(terminals)))
+        while pending:
+            seen: set[UUID] = set()
+            now: list[int] = []
+            later: list[int] = []
+            for n in pending:
+                (later if terminals[n].terminal_id in seen else now).append(n)
+                seen.add(terminals[n].terminal_id)
+            now.sort(key=lambda n: terminals[n].terminal_id)  # one lock order everywhere
+            try:
+                accepted = self._advance_together([terminals[n] for n in now])
+            except psycopg.errors.DeadlockDetected:  # another process's rows: one by one
+                accepted = set()
+                for n in now:
+                    try:
+                        self.advance(terminals[n])
+                        accepted.add(terminals[n].terminal_id)
+                    except TerminalAuthError as error:
+                        results[n] = error
+                now = [n for n in now if results[n] is None]
+            for n in now:
+                if terminals[n].terminal_id not in accepted:
+                    results[n] = self._refusal(terminals[n])
+            pending = later
+        return results
+
+    def _advance_together(self, terminals: list[VerifiedTerminal]) -> set[UUID]:
+        """The terminals (one request each) whose counter and secret were accepted."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "UPDATE terminal_credentials AS t SET last_counter = v.counter"
+                " FROM unnest(%s::uuid[], %s::bigint[], %s::text[])"
+                " AS v(terminal_id, counter, secret)"
+                " WHERE t.terminal_id = v.terminal_id AND t.last_counter < v.counter"
+                " AND t.secret = v.secret RETURNING t.terminal_id",
+                (
+                    [t.terminal_id for t in terminals],
+                    [t.counter for t in terminals],
+                    [t.secret for t in terminals],
+                ),
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def _refusal(self, terminal: VerifiedTerminal) -> TerminalAuthError:
+        """Why a counter was not accepted: the secret rotated meanwhile, or a replay."""
+        if self._load(terminal.terminal_id)[1] != terminal.secret:
+            return TerminalAuthError("bad_signature", "the request signature does not verify")
+        return TerminalAuthError(
             "replayed_counter", "the counter is not above the last accepted one"
         )
 

@@ -133,6 +133,9 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
         openapi_tags=TAGS,
         docs_url=None,  # Swagger UI from local assets (api/web.py), never a CDN
         redoc_url=None,
+        # no OpenTelemetry here (metrics are Prometheus'): FastAPI's own would otherwise
+        # look up the global providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.terminal_desk = desk

@@ -4,11 +4,10 @@
 the card index for good), so the list only grows; its version is the notification id of the
 school's latest `CardBlocked`. `Revocations`: revoked terminals, checked on every request
 (one indexed query for what is new, instead of loading the `School`; concurrent requests
-share it).
+share one look, `TerminalDesk._admit`).
 """
 
 import threading
-import time
 from abc import ABC, abstractmethod
 from typing import Any
 from uuid import UUID
@@ -86,19 +85,13 @@ class Revocations(Tail):
     def __init__(self, ledger: Ledger, page_size: int = 1000) -> None:
         super().__init__(ledger, page_size)
         self._revoked: set[UUID] = set()
-        self._fresh_from = 0  # when the latest finished catch-up began (monotonic ns)
 
-    def is_revoked(self, terminal_id: UUID) -> bool:
-        """As of a look at the store that began after this call did: a revocation committed
-        before the request arrived always counts. Requests that arrive together share one
-        look (the others wait for it on the lock), not one look (two queries) each."""
-        arrived = time.monotonic_ns()
+    def revoked_among(self, terminal_ids: set[UUID]) -> set[UUID]:
+        """Which of these terminals are revoked, as of a look at the store that begins now
+        (for requests that all arrived before this call: `TerminalDesk`'s admission)."""
         with self._lock:
-            if self._fresh_from <= arrived:
-                began = time.monotonic_ns()
-                self.catch_up()
-                self._fresh_from = began
-            return terminal_id in self._revoked
+            self.catch_up()
+            return terminal_ids & self._revoked
 
     def see(self, event: Any, position: int) -> None:
         if isinstance(event, School.TerminalRevoked):

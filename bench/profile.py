@@ -13,20 +13,28 @@ steps is on the stack (inclusive, so shares overlap).
 
 import argparse
 import asyncio
+import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
 import orjson
+import psycopg
 
 from adapters.postgres import drop_database
 from bench.load import BALANCE_AND_STATEMENT
 from bench.run import (
     Tills,
+    Town,
     build_town,
     http_closed,
     school_of_card,
@@ -70,11 +78,13 @@ def _where(frame: str) -> str:
     return "/".join(Path(path).parts[-2:])
 
 
-def spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+def spy(pid: int, seconds: float, out: Path, gil: bool = False) -> subprocess.Popen[bytes]:
+    """py-spy on `pid`; with `gil`, only the samples of the thread holding the GIL (where
+    the process's Python CPU goes, waits left out)."""
     command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
                "--subprocesses",
                "--format", "raw", "--duration", str(int(seconds)), "--rate", "250",
-               "--output", str(out), "--nonblocking"]  # fmt: skip
+               "--output", str(out), "--nonblocking", *(["--gil"] if gil else [])]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -111,30 +121,173 @@ def print_summary(title: str, path: Path) -> None:
         print(f"  {share:6.1%}  {frame}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--tills", type=int, default=16)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=Path("var/profile"))
-    parser.add_argument("--api-workers", type=int, default=1)
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (all its threads), if alive."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_of(pids).values())
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds `pids` used since `before` (a process not in it: all of its CPU; one that
+    ended meanwhile: none, so a figure can only be too low)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_of(pids).items())
+
+
+def idle() -> float:
+    """Seconds all cores of the machine have been idle so far."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+
+
+def transactions(url: str) -> float:
+    """Transactions committed or rolled back in the database so far (its statistics)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        ).fetchone()
+    return float(row[0]) if row else 0.0
+
+
+def backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving our database now."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+@dataclass
+class Cost:
+    """A closed-loop figure and the CPU each tap cost: CPU per tap compares changes on a
+    shared machine better than the rate does."""
+
+    rate: float
+    python_ms: float  # the process(es) serving the taps
+    postgres_ms: float  # the database's server processes
+    client_ms: float  # this process (the HTTP client)
+    idle: float  # share of the machine's cores idle during the run
+    commits: float  # transactions per tap in the database (all of its clients)
+
+    def __str__(self) -> str:
+        return (f"{self.rate:,.0f} taps/s; CPU per tap: {self.python_ms:.2f} ms serving, "
+                f"{self.postgres_ms:.2f} ms in PostgreSQL, {self.client_ms:.2f} ms in the "
+                f"client; {self.commits:.2f} transactions; "
+                f"the machine {self.idle:.0%} idle")  # fmt: skip
+
+
+class Meter:
+    """CPU seconds of `pids`, of the database's server processes and of this process, and
+    the machine's idle time, from `start` to `stop`."""
+
+    def __init__(self, url: str, pids: list[int]) -> None:
+        self.url, self.pids = url, pids
+
+    def start(self) -> None:
+        self.servers = backends(self.url)
+        self.began = time.monotonic()
+        self.before = (cpu_seconds(self.pids), cpu_of(self.servers),
+                       cpu_seconds([os.getpid()]), idle(), transactions(self.url))  # fmt: skip
+
+    def stop(self, rate: float, serving_cpu: float | None = None) -> Cost:
+        seconds = time.monotonic() - self.began
+        taps = max(1.0, rate * seconds)
+        serving = cpu_seconds(self.pids) - self.before[0] if serving_cpu is None else serving_cpu
+        database = cpu_since(self.before[1], [*self.servers, *backends(self.url)])
+        client = cpu_seconds([os.getpid()]) - self.before[2]
+        idle_share = (idle() - self.before[3]) / seconds / (os.cpu_count() or 1)
+        commits = transactions(self.url) - self.before[4]
+        return Cost(rate, serving / taps * 1000, database / taps * 1000,
+                    client / taps * 1000, idle_share, commits / taps)  # fmt: skip
+
+
+def in_process(url: str, town: Town, code: Path, tills: int, seconds: float,
+               profile: Path | None, gil: bool) -> Cost:  # fmt: skip
+    """`tills` threads through one `TapBatcher` in a process of its own running `code`."""
+    schools = school_of_card(town)
+    cards_of: dict[str, list[str]] = {}
+    for uid, school in schools.items():
+        cards_of.setdefault(str(school), []).append(uid)
+    plan = {
+        "url": url, "concurrency": tills, "seconds": seconds,
+        "tills": [[str(t), cards_of[str(town.ledger.terminal_school_id(t))]]
+                  for t, _ in town.canteens],
+    }  # fmt: skip
+    plan_file = Path(tempfile.mkstemp(suffix=".json")[1])
+    plan_file.write_text(json.dumps(plan))
+    script = Path(__file__).with_name("in_process.py")
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1], "
+         "run_name='__main__')", str(script), str(plan_file)], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code,
+    )  # fmt: skip
+    assert child.stdout is not None
+    try:
+        meter = Meter(url, [child.pid])
+        profiler = None
+        for line in child.stdout:
+            if line.startswith("measuring"):
+                meter.start()
+                if profile is not None:
+                    profiler = spy(child.pid, seconds, profile, gil)
+            elif line.startswith("done"):
+                _, rate, cpu = line.split()
+                cost = meter.stop(float(rate), float(cpu))
+                if profiler is not None:
+                    profiler.wait(timeout=60)
+                return cost
+        raise RuntimeError("the in-process run did not finish")
+    finally:
+        child.wait(timeout=60)
+        plan_file.unlink()
+
+
+def over_http(url: str, tills: Tills, code: Path, args: argparse.Namespace,
+              profile: Path | None) -> Cost:  # fmt: skip
+    """Signed taps of `args.tills` tills through `infoshkola api` running `code`."""
     from tests.terminals.test_server import free_port
 
-    url = fresh_database()
-    api = None
+    port = free_port()
+    api = start_api(url, port, args.out / "var", args.api_workers, code)
     try:
-        town = build_town(url, schools=2, pupils=100, tills=32)
-        port = free_port()
-        api = start_api(url, port, args.out / "var", args.api_workers)
-        base = f"http://127.0.0.1:{port}"
-        tills = Tills(town, school_of_card(town), base)
+        tills.base = f"http://127.0.0.1:{port}"  # the same tills: their counters go on
         asyncio.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools
-        profiler = spy(api.pid, args.seconds, args.out / "taps.txt")
+        meter = Meter(url, [api.pid, *(int(p) for p in _children(api.pid))])
+        profiler = spy(api.pid, args.seconds, profile, args.gil) if profile else None
+        meter.start()
         rate, errors = asyncio.run(http_closed(tills, args.tills, args.seconds))
-        profiler.wait(timeout=60)
-        print(f"taps: {rate:,.0f}/s over {args.tills} tills, {errors} errors")
+        cost = meter.stop(rate)
+        if profiler is not None:
+            profiler.wait(timeout=60)
+        if errors:
+            print(f"  ({errors} errors)")
+        return cost
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
+    from tests.terminals.test_server import free_port
+
+    port = free_port()
+    api = start_api(url, port, args.out / "var", args.api_workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
         token = staff_token(url, base)
         contracts = [town.ledger.account(a).contract_number for a in town.accounts.values()]
         # the read models: projected once, in this process (no runner competes for the CPU)
@@ -144,7 +297,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         asyncio.run(graphql_closed(base, token, contracts, args.clients, 2))
-        profiler = spy(api.pid, args.seconds, args.out / "graphql.txt")
+        profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
         qps, latencies = asyncio.run(
             graphql_closed(base, token, contracts, args.clients, args.seconds)
         )
@@ -152,14 +305,106 @@ def main() -> None:
         latencies.sort()
         print(f"GraphQL: {qps:,.0f}/s over {args.clients} clients, "
               f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms")  # fmt: skip
-        print_summary("HTTP tap", args.out / "taps.txt")
-        print_summary("GraphQL balance + statement", args.out / "graphql.txt")
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+PARTS = ("in-process", "taps", "graphql")
+HERE = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--tills", type=int, default=16)
+    parser.add_argument("--in-process-tills", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=Path("var/profile"))
+    parser.add_argument("--api-workers", type=int, default=1)
+    parser.add_argument("--parts", default=",".join(PARTS), help="of " + ", ".join(PARTS))
+    parser.add_argument(
+        "--gil", action="store_true", help="sample only the thread holding the GIL (Python's CPU)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="another checkout (e.g. `git archive main`): its tap figures are measured in the "
+        "same run, alternating with this tree's; repeatable (the first is the one the others "
+        "are compared with)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --baseline: A/B rounds")
+    args = parser.parse_args()  # fmt: skip
+    parts = set(args.parts.split(","))
+    args.out.mkdir(parents=True, exist_ok=True)
+    codes = [*((str(b), b.resolve()) for b in args.baseline), ("this tree", HERE)]
+    url = fresh_database()
+    try:
+        town = build_town(url, schools=2, pupils=100, tills=32)
+        costs: dict[tuple[str, str], list[Cost]] = {}
+        tills = Tills(town, school_of_card(town), "")
+        for _ in range(args.rounds if args.baseline else 1):
+            for label, code in codes:
+                mine = code == HERE
+                if "in-process" in parts:
+                    profile = args.out / "in-process.txt" if mine else None
+                    cost = again(partial(in_process, url, town, code, args.in_process_tills,
+                                         args.seconds, profile, args.gil))  # fmt: skip
+                    costs.setdefault(("in process", label), []).append(cost)
+                    print(f"in process, {args.in_process_tills} tills, {label}: {cost}")
+                if "taps" in parts:
+                    profile = args.out / "taps.txt" if mine else None
+                    cost = again(partial(over_http, url, tills, code, args, profile))
+                    costs.setdefault(("HTTP", label), []).append(cost)
+                    print(f"HTTP, {args.tills} tills, {label}: {cost}")
+        if args.baseline:
+            compare(costs, [label for label, _ in codes])
+        if "graphql" in parts:
+            graphql(url, town, args)
+        for part, title in (("in-process", "in-process tap (TapBatcher)"), ("taps", "HTTP tap"),
+                            ("graphql", "GraphQL balance + statement")):  # fmt: skip
+            if part in parts:
+                print_summary(title, args.out / f"{part}.txt")
         town.ledger.close()
     finally:
-        if api is not None:
-            api.terminate()
-            api.wait(timeout=30)
         drop_database(url)
+
+
+def _children(pid: int) -> list[str]:
+    """The worker processes of `infoshkola api --workers N`."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def again(measure: Callable[[], Cost], attempts: int = 4) -> Cost:
+    """A figure, measured again when the shared server ran out of connections meanwhile."""
+    for attempt in range(attempts):
+        try:
+            return measure()
+        except (RuntimeError, OSError, psycopg.OperationalError, httpx.HTTPError) as error:
+            print(f"  (failed: {str(error)[:120]}; again)")
+            time.sleep(10 * (attempt + 1))
+    return measure()
+
+
+def compare(costs: dict[tuple[str, str], list[Cost]], labels: list[str]) -> None:
+    """Each checkout against the first: the ratios of the rounds' medians."""
+    print(f"\nagainst {labels[0]} (medians of the rounds)")
+    for path in ("in process", "HTTP"):
+        if (path, labels[0]) not in costs:
+            continue
+        for name in ("rate", "python_ms", "postgres_ms", "commits"):
+            base = statistics.median(getattr(c, name) for c in costs[(path, labels[0])])
+            figures = []
+            for label in labels[1:]:
+                value = statistics.median(getattr(c, name) for c in costs[(path, label)])
+                ratio = f" (x{value / base:.2f})" if base else ""
+                figures.append(f"{label}: {value:.2f}{ratio}")
+            print(f"  {path:<10} {name:<12} {labels[0]}: {base:.2f}; " + "; ".join(figures))
 
 
 if __name__ == "__main__":

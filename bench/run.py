@@ -39,6 +39,7 @@ import httpx
 import orjson
 import psycopg
 
+from adapters.people import PeopleStore
 from adapters.postgres import drop_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal, signed_headers
 from api.tap_batcher import TapBatcher
@@ -131,6 +132,7 @@ def build_town(url: str, schools: int, pupils: int, tills: int) -> Town:
     ledger = Ledger(eventsourcing_env(url, pool_size=8))
     secrets = TerminalSecrets(url)
     secrets.create_tables()
+    people = PeopleStore(url, pool_size=1)  # every pupil has a name, as at a real school
     town = Town(ledger, [], [], [], [], [], {}, {})
     for s in range(schools):
         school_id = ledger.register_school(f"Школа {s}", "Новосибирск", "Asia/Novosibirsk", 0)
@@ -139,10 +141,11 @@ def build_town(url: str, schools: int, pupils: int, tills: int) -> Town:
             town.canteens.append(enrol_terminal(ledger, secrets, school_id, "canteen_pos", "касса"))
             town.turnstiles.append(enrol_terminal(ledger, secrets, school_id, "turnstile", "вход"))
         for p in range(pupils // schools):
+            pupil_ref = f"subject:{uuid4()}"
             account = ledger.open_account(
-                f"B-{s}-{p}-{uuid4().hex[:6]}", school_id, "5А", f"subject:{uuid4()}",
-                f"subject:{uuid4()}",
-            )  # fmt: skip
+                f"B-{s}-{p}-{uuid4().hex[:6]}", school_id, "5А", pupil_ref, f"subject:{uuid4()}"
+            )
+            people.put(pupil_ref, name=f"Ученик {s}-{p}", **{"class": "5А"})
             uid = new_uid()
             ledger.issue_card(account, uid)
             ledger.change_daily_limit(account, MAX_DAILY_LIMIT)
@@ -152,6 +155,7 @@ def build_town(url: str, schools: int, pupils: int, tills: int) -> Town:
             town.accounts[uid] = account
     town.hot = town.cards[:5]
     secrets.close()
+    people.close()
     return town
 
 
@@ -215,7 +219,7 @@ def bench_in_process(town: Town, seconds: float, schools: dict[str, UUID]) -> di
             terminal, uid = pick(n)
             batcher.decide(lunch(terminal, uid), "terminal:bench")
 
-        batcher.batches = batcher.taps = 0
+        batcher.reset_counts()
         rate = closed_loop(tills, seconds, grouped)
         mean = batcher.taps / max(1, batcher.batches)
         results[f"in process, group commit, {tills} tills (taps/s)"] = round(rate)
@@ -227,14 +231,19 @@ def bench_in_process(town: Town, seconds: float, schools: dict[str, UUID]) -> di
 # 4. and 5. over HTTP
 
 
-def start_api(url: str, port: int, var: Path, workers: int = 1) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var),
+def start_api(
+    url: str, port: int, var: Path, workers: int = 1, code: Path | None = None
+) -> subprocess.Popen[str]:
+    """`infoshkola api` on `port`; `code`: serve it from another checkout (a baseline)."""
+    env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var.resolve()),
            "POSTGRES_POOL_SIZE": "8"}  # fmt: skip
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     command = [sys.executable, "-m", "cli.main", "api", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
     proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=code
     )
     assert proc.stderr is not None
     deadline, started = time.monotonic() + 120, 0

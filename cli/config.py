@@ -25,6 +25,7 @@ def documented() -> Iterator[tuple[str, str, FieldInfo]]:
         extra = field.json_schema_extra
         assert isinstance(extra, dict)
         assert field.alias
+        assert field.description, f"{field.alias}: say what it means in a docstring under it"
         yield str(extra["group"]), field.alias, field
 
 
@@ -38,6 +39,11 @@ def shown_default(field: FieldInfo) -> str:
     if isinstance(default, bool):
         return str(default).lower()
     return str(default)
+
+
+def meaning(field: FieldInfo) -> str:
+    """The setting's docstring on one line."""
+    return " ".join(str(field.description).split())
 
 
 def is_secret(field: FieldInfo) -> bool:
@@ -63,7 +69,7 @@ def render_docs() -> str:
             default = shown_default(field)
             default = f"`{default}`" if default else ""
             secret = " (secret)" if is_secret(field) else ""
-            lines.append(f"| `{env}` | {default} | {field.description}{secret} |")
+            lines.append(f"| `{env}` | {default} | {meaning(field)}{secret} |")
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +81,7 @@ def render_example() -> str:
     for group, fields in groupby(documented(), key=lambda found: found[0]):
         lines += ["", f"# --- {group}"]
         for _, env, field in fields:
-            lines.append(f"# {field.description}")
+            lines.append(f"# {meaning(field)}")
             lines.append(f"# {env}={'' if is_secret(field) else shown_default(field)}")
     return "\n".join(lines) + "\n"
 

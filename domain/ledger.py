@@ -6,6 +6,12 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import BaseAggregate
+from eventsourcing.persistence import Recording
 
 from domain import (  # noqa: F401 - their topics
     enrolment,
@@ -62,3 +68,39 @@ class Ledger(SchoolCommands, AccountCommands, TopUpCommands, MenuCommands, TapCo
         self.clock = clock
         self.offline_cap = check_offline_cap(offline_cap)
         self.group_commit = GroupCommit(self)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's `save`, the aggregates' events collected without its `isinstance`
+        checks against runtime `Protocol`s (about a tenth of the group commit's thread);
+        anything but an aggregate goes the library's way."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        others = []
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif obj is not None:
+                others.append(obj)
+        processing_event.collect_events(*others, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot every `snapshot_interval` events of an account, taken from the account
+        just saved when the snapshot's event is its latest (its state is then the stored
+        state), instead of loading it again from the store and replaying it (the library's
+        way, kept for an event in the middle of a save)."""
+        if not self.snapshots:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if aggregate is None or interval is None or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                snapshot: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                self.snapshots.put([snapshot.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, version=event.originator_version)

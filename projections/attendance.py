@@ -32,6 +32,8 @@ COLUMNS = (
     ("inside", "boolean"),
 )
 
+KEY = ("account_id", "local_date")
+
 
 class Attendance(Projection):
     name = "attendance"
@@ -50,24 +52,14 @@ class Attendance(Projection):
     ) -> None:
         keys = {(e.event.originator_id, date.fromisoformat(e.event.local_date)) for e in batch}
         directory.load(cur, [a for a, _ in keys])
-        found = cur.execute(
-            t.sql(
-                "SELECT a.* FROM {attendance} a"
-                " JOIN unnest(%s::uuid[], %s::date[]) AS k(account_id, local_date)"
-                " USING (account_id, local_date)"
-            ),
-            ([a for a, _ in keys], [d for _, d in keys]),
-        ).fetchall()
-        state = {(r[0], r[1]): list(r) for r in found}
+        state = rows.current(cur, t["attendance"], COLUMNS, KEY, keys)
         for tracked in batch:
             e = tracked.event
             key = (e.originator_id, date.fromisoformat(e.local_date))
             school = directory.account(cur, e.originator_id).school_id
             row = state.setdefault(key, [*key, school, 0, 0, 0, None, None, None, False])
             fold(row, e)
-        rows.upsert(
-            cur, t["attendance"], COLUMNS, ("account_id", "local_date"), list(state.values())
-        )
+        rows.upsert(cur, t["attendance"], COLUMNS, KEY, list(state.values()))
 
 
 def fold(row: list[Any], e: Any) -> None:

@@ -55,10 +55,7 @@ class Balances(Projection):
         self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
     ) -> None:
         ids = [e.event.originator_id for e in batch]
-        state = {
-            k: list(v)
-            for k, v in rows.fetch(cur, t["balances"], COLUMNS, "account_id", ids).items()
-        }
+        state = rows.current(cur, t["balances"], COLUMNS, "account_id", ids)
         for tracked in batch:
             e = tracked.event
             if isinstance(e, Account.Opened):

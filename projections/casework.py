@@ -150,21 +150,10 @@ DISPUTE_LINE = (
 )
 
 
-def disputes_page(
-    conn: psycopg.Connection[Any],
-    school_id: UUID,
-    statuses: Sequence[str],
-    after: tuple[str, ...] | None,
-    first: int,
-) -> list[dict[str, Any]]:
-    """Up to `first + 1` disputes, oldest first, past the key (opened at, charge key) `after`."""
-    past = after or (None, None)
-    return rows.dicts(conn,
-        DISPUTE_LINE + "d.school_id = %s AND d.status = ANY(%s)"
-        " AND (%s::text IS NULL OR (d.opened_at, d.charge_key) > (%s::timestamptz, %s::text))"
-        " ORDER BY d.opened_at, d.charge_key LIMIT %s",
-        (school_id, list(statuses), past[0], past[0], past[1], first + 1),
-    )  # fmt: skip
+# Up to `first + 1` disputes, oldest first, past the key (opened at, charge key) `after`.
+disputes_page = rows.CaseQueue(
+    DISPUTE_LINE, "d.school_id", "d.status", ("d.opened_at", "d.charge_key")
+).page
 
 
 def dispute_case(conn: psycopg.Connection[Any], charge_key: str) -> dict[str, Any] | None:

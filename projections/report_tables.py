@@ -57,17 +57,26 @@ def period(per_day: bool, column: str, since: date, until: date) -> tuple[str, l
     return "%s::date AS since, %s::date AS until,", [since, until]
 
 
+def pupils(per_day: bool, summed: str, days: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """How many pupils a row counts, with its parameters: a day's row sums the column `summed`;
+    a period's row counts the distinct pupils of the `days` table (`FROM` on, its WHERE included)
+    in the period, since the days' counts would count a pupil once a day."""
+    if per_day:
+        return f"sum({summed})", []
+    return f"(SELECT count(DISTINCT account_id) FROM {days})", params  # noqa: S608 - constant
+
+
 def terminals(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date, per_day: bool
 ) -> Table:
     day, params = period(per_day, "d.local_date", since, until)
     group = "d.local_date," if per_day else ""
-    participants = (
-        "sum(d.participants)"
-        if per_day
-        else "(SELECT count(DISTINCT p.account_id) FROM terminal_day_pupils p WHERE"
-        " p.school_id = d.school_id AND p.terminal_id = d.terminal_id AND p.local_date"
-        " BETWEEN %s AND %s)"
+    participants, participants_params = pupils(
+        per_day,
+        "d.participants",
+        "terminal_day_pupils p WHERE p.school_id = d.school_id AND p.terminal_id = d.terminal_id"
+        " AND p.local_date BETWEEN %s AND %s",
+        [since, until],
     )
     query = (
         f"SELECT {day} d.terminal_id, coalesce(f.label, '') AS terminal_name,"  # noqa: S608 - constant fragments
@@ -80,7 +89,6 @@ def terminals(
         f" GROUP BY {group} d.school_id, d.terminal_id, f.label, f.kind"
         f" ORDER BY {group} terminal_name, d.terminal_id"
     )
-    participants_params = [] if per_day else [since, until]
     return table(
         TERMINALS, conn.execute(query, [*params, *participants_params, school, since, until])
     )
@@ -111,21 +119,20 @@ def subsidies(
     """The subsidised wallet for the budget: credited, spent on meals, meals, pupils fed."""
     day, params = period(per_day, "local_date", since, until)
     group = "GROUP BY local_date ORDER BY local_date" if per_day else ""
-    pupils = (
-        "sum(subsidised_pupils)"
-        if per_day
-        else "(SELECT count(DISTINCT account_id) FROM subsidised_day_pupils WHERE"
-        " school_id = %s AND local_date BETWEEN %s AND %s)"
+    fed, fed_params = pupils(
+        per_day,
+        "subsidised_pupils",
+        "subsidised_day_pupils WHERE school_id = %s AND local_date BETWEEN %s AND %s",
+        [school, since, until],
     )
     query = (
         f"SELECT {day} coalesce(sum(subsidy_credits), 0) AS credits,"  # noqa: S608
         " coalesce(sum(subsidy_credited), 0) AS credited,"
         " coalesce(sum(subsidised_spent), 0) AS spent,"
-        f" coalesce(sum(subsidised_meals), 0) AS meals, coalesce({pupils}, 0) AS pupils"
+        f" coalesce(sum(subsidised_meals), 0) AS meals, coalesce({fed}, 0) AS pupils"
         f" FROM school_money_days WHERE school_id = %s AND local_date BETWEEN %s AND %s {group}"
     )
-    pupils_params = [] if per_day else [school, since, until]
-    return table(SUBSIDIES, conn.execute(query, [*params, *pupils_params, school, since, until]))
+    return table(SUBSIDIES, conn.execute(query, [*params, *fed_params, school, since, until]))
 
 
 def float_of(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:

@@ -180,24 +180,11 @@ def refund_case(conn: psycopg.Connection[Any], contract_number: str) -> dict[str
     return found[0] if found else None
 
 
-def refunds_page(
-    conn: psycopg.Connection[Any],
-    school_id: UUID,
-    statuses: Sequence[str],
-    after: tuple[str, ...] | None,
-    first: int,
-) -> list[dict[str, Any]]:
-    """Up to `first + 1` refunds, oldest request first, past the key (requested at, contract)
-    `after` (a refund's status and its request time are set together)."""
-    past = after or (None, None)
-    return rows.dicts(
-        conn,
-        REFUND_LINE + "r.school_id = %s AND r.refund_status = ANY(%s)"
-        " AND (%s::text IS NULL"
-        " OR (r.refund_requested_at, r.contract_number) > (%s::timestamptz, %s::text))"
-        " ORDER BY r.refund_requested_at, r.contract_number LIMIT %s",
-        (school_id, list(statuses), past[0], past[0], past[1], first + 1),
-    )
+# Up to `first + 1` refunds, oldest request first, past the key (requested at, contract)
+# `after` (a refund's status and its request time are set together).
+refunds_page = rows.CaseQueue(
+    REFUND_LINE, "r.school_id", "r.refund_status", ("r.refund_requested_at", "r.contract_number")
+).page
 
 
 def fleet_page(

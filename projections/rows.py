@@ -1,8 +1,10 @@
 """Set-based writes: a whole batch of rows in one statement (arrays in, `unnest` out)."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, LiteralString
+from uuid import UUID
 
 import orjson
 import psycopg
@@ -53,22 +55,43 @@ def insert(cur: Cursor[Any], table: str, columns: Columns, rows: Sequence[Sequen
 
 
 def fetch(
-    cur: Cursor[Any], table: str, columns: Columns, key: str, keys: Iterable[Any]
+    cur: Cursor[Any], table: str, columns: Columns, key: str | Sequence[str], keys: Iterable[Any]
 ) -> dict[Any, tuple[Any, ...]]:
-    """Current rows of `table` whose single-column `key` is in `keys`, by key."""
+    """Current rows of `table` whose `key` is in `keys`, by key: a column and its values, or
+    a primary key of several columns and tuples of their values."""
     wanted = list(set(keys))
     if not wanted:
         return {}
+    names = [c for c, _ in columns]
+    if isinstance(key, str):
+        match = sql.SQL("WHERE {} = ANY(%s)").format(sql.Identifier(key))
+        params: list[Any] = [wanted]
+    else:
+        types = dict(columns)
+        match = sql.SQL("JOIN unnest({}) AS k({}) USING ({})").format(
+            sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(types[k])) for k in key),
+            sql.SQL(", ").join(sql.Identifier(k) for k in key),
+            sql.SQL(", ").join(sql.Identifier(k) for k in key),
+        )
+        params = [[w[i] for w in wanted] for i in range(len(key))]
     rows = cur.execute(
-        sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s)").format(
-            sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns),
-            sql.Identifier(table),
-            sql.Identifier(key),
+        sql.SQL("SELECT {} FROM {} {}").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c in names), sql.Identifier(table), match
         ),
-        (wanted,),
+        params,
     ).fetchall()
-    index = [c for c, _ in columns].index(key)
-    return {row[index]: tuple(row) for row in rows}
+    if isinstance(key, str):
+        index = names.index(key)
+        return {row[index]: tuple(row) for row in rows}
+    indices = [names.index(k) for k in key]
+    return {tuple(row[i] for i in indices): tuple(row) for row in rows}
+
+
+def current(
+    cur: Cursor[Any], table: str, columns: Columns, key: str | Sequence[str], keys: Iterable[Any]
+) -> dict[Any, list[Any]]:
+    """`fetch`'s rows as lists, for a projection to fold its batch into and `upsert` back."""
+    return {k: list(v) for k, v in fetch(cur, table, columns, key, keys).items()}
 
 
 def _insert_or_update(
@@ -112,6 +135,36 @@ def dicts(
 ) -> list[dict[str, Any]]:
     """The rows a read-model query answers, each as {column: value}."""
     return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
+
+
+@dataclass(frozen=True)
+class CaseQueue:
+    """A staff queue of cases, oldest first: `select` (ending in WHERE) its rows, `school` and
+    `status` its columns, `order` its keyset (a time, then a text)."""
+
+    select: LiteralString
+    school: LiteralString
+    status: LiteralString
+    order: tuple[LiteralString, LiteralString]
+
+    def page(
+        self,
+        conn: psycopg.Connection[Any],
+        school_id: UUID,
+        statuses: Sequence[str],
+        after: tuple[str, ...] | None,
+        first: int,
+    ) -> list[dict[str, Any]]:
+        """Up to `first + 1` cases of the school in `statuses`, past the key `after`."""
+        at, then = self.order
+        past = after or (None, None)
+        return dicts(
+            conn,
+            f"{self.select}{self.school} = %s AND {self.status} = ANY(%s)"
+            f" AND (%s::text IS NULL OR ({at}, {then}) > (%s::timestamptz, %s::text))"
+            f" ORDER BY {at}, {then} LIMIT %s",
+            (school_id, list(statuses), past[0], past[0], past[1], first + 1),
+        )
 
 
 def insert_new(

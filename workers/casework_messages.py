@@ -7,37 +7,46 @@ from zoneinfo import ZoneInfo
 from domain.account import Account
 from domain.money import rubles
 from domain.notifications import SERVICE
-from workers.texts import Text, local
+from workers.texts import Said, Text, Told, local
 
 
-def casework_text(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
-    acc, when = account.contract_number, local(event.timestamp, zone)
-    if isinstance(event, Account.ChargeDisputed):
-        return Text("dispute_opened", SERVICE, "Спор по списанию принят",
-                    f"Спор по списанию {rubles(event.amount)} за {event.local_date} по счёту "
-                    f"{acc} принят {when}; решение придёт отдельным сообщением.")  # fmt: skip
-    if isinstance(event, Account.ChargeReversed):
-        return Text("charge_reversed", SERVICE, "Списание возвращено",
-                    f"Оспоренное списание {rubles(event.amount)} за {event.local_date} "
-                    f"возвращено на счёт {acc} {when}. "
-                    f"Баланс: {rubles(account.regular)}.")  # fmt: skip
-    if isinstance(event, Account.DisputeRejected):
-        return Text("dispute_rejected", SERVICE, "Спор по списанию отклонён",
-                    f"Спор по списанию за счёт {acc} отклонён {when}: {event.reason}.")  # fmt: skip
-    if isinstance(event, Account.RefundRequested):
-        why = "договор завершён" if event.reason == "contract_ended" else "по вашему запросу"
-        return Text("refund_requested", SERVICE, "Возврат остатка оформлен",
-                    f"Возврат остатка {rubles(event.amount)} счёта {acc} оформлен {when} "
-                    f"({why}{', без комиссии' if event.fee_free else ''}); "
-                    "о решении сообщим отдельно.")  # fmt: skip
-    if isinstance(event, Account.RefundApproved):
-        return Text("refund_approved", SERVICE, "Возврат одобрен",
-                    f"Возврат остатка счёта {acc} одобрен {when}.")  # fmt: skip
-    if isinstance(event, Account.RefundPaid):
-        return Text("refund_paid", SERVICE, "Возврат выплачен",
-                    f"Остаток {rubles(event.amount)} счёта {acc} выплачен {when}, "
-                    f"номер выплаты {event.payout_ref}.")  # fmt: skip
-    return None
+def _refund_requested(e: Any, m: Said) -> str:
+    why = "договор завершён" if e.reason == "contract_ended" else "по вашему запросу"
+    return (
+        f"Возврат остатка {rubles(e.amount)} счёта {m.acc} оформлен {m.at(e.timestamp)} "
+        f"({why}{', без комиссии' if e.fee_free else ''}); о решении сообщим отдельно."
+    )
+
+
+# A lambda where the body is the text alone, a function where it first works out words.
+CASEWORK_TEXTS = {
+    Account.ChargeDisputed: Told(
+        "dispute_opened", SERVICE, "Спор по списанию принят",
+        lambda e, m: f"Спор по списанию {rubles(e.amount)} за {e.local_date} по счёту {m.acc} "
+        f"принят {m.at(e.timestamp)}; решение придёт отдельным сообщением.",
+    ),
+    Account.ChargeReversed: Told(
+        "charge_reversed", SERVICE, "Списание возвращено",
+        lambda e, m: f"Оспоренное списание {rubles(e.amount)} за {e.local_date} возвращено на "
+        f"счёт {m.acc} {m.at(e.timestamp)}. Баланс: {m.balance}.",
+    ),
+    Account.DisputeRejected: Told(
+        "dispute_rejected", SERVICE, "Спор по списанию отклонён",
+        lambda e, m: f"Спор по списанию за счёт {m.acc} отклонён {m.at(e.timestamp)}: {e.reason}.",
+    ),
+    Account.RefundRequested: Told(
+        "refund_requested", SERVICE, "Возврат остатка оформлен", _refund_requested
+    ),
+    Account.RefundApproved: Told(
+        "refund_approved", SERVICE, "Возврат одобрен",
+        lambda e, m: f"Возврат остатка счёта {m.acc} одобрен {m.at(e.timestamp)}.",
+    ),
+    Account.RefundPaid: Told(
+        "refund_paid", SERVICE, "Возврат выплачен",
+        lambda e, m: f"Остаток {rubles(e.amount)} счёта {m.acc} выплачен {m.at(e.timestamp)}, "
+        f"номер выплаты {e.payout_ref}.",
+    ),
+}  # fmt: skip
 
 
 def staff_dispute_text(event: Any, account: Account, zone: ZoneInfo) -> Text:

@@ -10,8 +10,8 @@ from domain.fees import first_day
 from domain.money import rubles
 from domain.notifications import INFO, SERVICE
 from domain.preorder_events import BY_SCHOOL, PreOrderCancelled
-from workers.casework_messages import casework_text  # disputes and refunds (issue 7)
-from workers.texts import Text, local
+from workers.casework_messages import CASEWORK_TEXTS  # disputes and refunds (issue 7)
+from workers.texts import Said, Text, Told, local, tell
 
 __all__ = ["Text", "autopay_failed_text", "local", "low_balance_text", "statement_text", "text_for"]
 
@@ -48,59 +48,87 @@ def month_name(period: str) -> str:
     return f"{MONTHS[start.month - 1]} {start.year}"
 
 
+def _topped_up(e: Any, m: Said) -> str:
+    how = CHANNELS.get(e.channel, e.channel)
+    return (
+        f"Счёт {m.acc} пополнен на {rubles(e.amount)} {how} {m.at(e.timestamp)}. "
+        f"Баланс: {m.balance}."
+    )
+
+
+def _purchase(e: Any, m: Said) -> str:
+    items = ", ".join(str(i["name"]) for i in e.items)
+    where = PLACES.get(e.terminal_kind, "")
+    return (
+        f"Покупка {where} на {rubles(e.amount)} {m.at(e.tapped_at)}: {items}. Остаток: {m.balance}."
+    )
+
+
+def _declined(e: Any, m: Said) -> str:
+    reason = REASONS.get(e.reason, e.reason)
+    return (
+        f"Покупка на {rubles(e.amount)} {m.at(e.tapped_at)} отклонена: {reason}. "
+        f"Остаток: {m.balance}."
+    )
+
+
+def _passed(e: Any) -> str:
+    return "Вход в школу" if e.direction == "in" else "Выход из школы"
+
+
+def _fee(e: Any, m: Said) -> str | None:
+    if e.amount <= 0:
+        return None
+    return f"Абонентская плата за {month_name(e.period)}: {rubles(e.amount)}. Остаток: {m.balance}."
+
+
+def _cancelled_by_school(e: Any, m: Said) -> str | None:
+    if e.by != BY_SCHOOL:
+        return None
+    day = ".".join(reversed(e.meal_date.split("-")))
+    items = ", ".join(str(i["name"]) for i in e.items)
+    back = rubles(e.to_regular + e.to_subsidised)
+    return (
+        f"Школа отменила предзаказ на {day} ({items}): {e.reason}. "
+        f"{back} вернулись на счёт {m.acc}. Баланс: {m.balance}."
+    )
+
+
+# A lambda where the body is the text alone, a function where it first works out words.
+ACCOUNT_TEXTS = {
+    Account.ToppedUp: Told("top_up", INFO, "Пополнение счёта", _topped_up),
+    Account.PurchaseApproved: Told("purchase", INFO, "Покупка", _purchase),
+    Account.PurchaseDeclined: Told("purchase_declined", INFO, "Покупка отклонена", _declined),
+    Account.PassRecorded: Told(
+        "pass", INFO, _passed, lambda e, m: f"{_passed(e)}: {m.at(e.tapped_at)}."
+    ),
+    Account.TariffFeeCharged: Told("fee", INFO, "Абонентская плата", _fee),
+    Account.FeeDebtRecorded: Told(
+        "fee_debt", SERVICE, "Долг по абонентской плате",
+        lambda e, m: f"На счёте {m.acc} не хватило средств на абонентскую плату за "
+        f"{month_name(e.period)}: долг {rubles(e.amount)} спишется при пополнении.",
+    ),
+    Account.CardBlocked: Told(
+        "card_blocked", SERVICE, "Карта заблокирована",
+        lambda e, m: f"Карта {e.uid[-4:]} счёта {m.acc} заблокирована {m.at(e.timestamp)}.",
+    ),
+}  # fmt: skip
+# A school's cancellation of a pre-ordered meal, and money from a sibling's account.
+PLAN_TEXTS = {
+    PreOrderCancelled: Told("preorder_cancelled", SERVICE, "Предзаказ отменён школой",
+                            _cancelled_by_school),
+    transfer.TransferReceived: Told(
+        "transfer", INFO, "Перевод между счетами",
+        lambda e, m: f"На счёт {m.acc} переведено {rubles(e.amount)} со счёта {e.from_contract}. "
+        f"Баланс: {m.balance}.",
+    ),
+}  # fmt: skip
+TEXTS = {**ACCOUNT_TEXTS, **PLAN_TEXTS, **CASEWORK_TEXTS}
+
+
 def text_for(event: Any, account: Account, zone: ZoneInfo) -> Text | None:
     """The message an account event deserves, None for events parents are not told about."""
-    acc, balance = account.contract_number, rubles(account.regular)
-    if isinstance(event, Account.ToppedUp):
-        how = CHANNELS.get(event.channel, event.channel)
-        return Text("top_up", INFO, "Пополнение счёта",
-                    f"Счёт {acc} пополнен на {rubles(event.amount)} {how} "
-                    f"{local(event.timestamp, zone)}. Баланс: {balance}.")  # fmt: skip
-    if isinstance(event, Account.PurchaseApproved):
-        items = ", ".join(str(i["name"]) for i in event.items)
-        where = PLACES.get(event.terminal_kind, "")
-        return Text("purchase", INFO, "Покупка",
-                    f"Покупка {where} на {rubles(event.amount)} {local(event.tapped_at, zone)}: "
-                    f"{items}. Остаток: {balance}.")  # fmt: skip
-    if isinstance(event, Account.PurchaseDeclined):
-        reason = REASONS.get(event.reason, event.reason)
-        return Text("purchase_declined", INFO, "Покупка отклонена",
-                    f"Покупка на {rubles(event.amount)} {local(event.tapped_at, zone)} "
-                    f"отклонена: {reason}. Остаток: {balance}.")  # fmt: skip
-    if isinstance(event, Account.PassRecorded):
-        verb = "Вход в школу" if event.direction == "in" else "Выход из школы"
-        return Text("pass", INFO, verb, f"{verb}: {local(event.tapped_at, zone)}.")
-    if isinstance(event, Account.TariffFeeCharged) and event.amount > 0:
-        return Text("fee", INFO, "Абонентская плата",
-                    f"Абонентская плата за {month_name(event.period)}: {rubles(event.amount)}. "
-                    f"Остаток: {balance}.")  # fmt: skip
-    if isinstance(event, Account.FeeDebtRecorded):
-        return Text("fee_debt", SERVICE, "Долг по абонентской плате",
-                    f"На счёте {acc} не хватило средств на абонентскую плату за "
-                    f"{month_name(event.period)}: долг {rubles(event.amount)} спишется "
-                    "при пополнении.")  # fmt: skip
-    if isinstance(event, Account.CardBlocked):
-        return Text("card_blocked", SERVICE, "Карта заблокирована",
-                    f"Карта {event.uid[-4:]} счёта {acc} заблокирована "
-                    f"{local(event.timestamp, zone)}.")  # fmt: skip
-    return plan_text(event, account) or casework_text(event, account, zone)
-
-
-def plan_text(event: Any, account: Account) -> Text | None:
-    """A school's cancellation of a pre-ordered meal, and money from a sibling's account."""
-    acc, balance = account.contract_number, rubles(account.regular)
-    if isinstance(event, PreOrderCancelled) and event.by == BY_SCHOOL:
-        day = ".".join(reversed(event.meal_date.split("-")))
-        items = ", ".join(str(i["name"]) for i in event.items)
-        back = rubles(event.to_regular + event.to_subsidised)
-        return Text("preorder_cancelled", SERVICE, "Предзаказ отменён школой",
-                    f"Школа отменила предзаказ на {day} ({items}): {event.reason}. "
-                    f"{back} вернулись на счёт {acc}. Баланс: {balance}.")  # fmt: skip
-    if isinstance(event, transfer.TransferReceived):
-        return Text("transfer", INFO, "Перевод между счетами",
-                    f"На счёт {acc} переведено {rubles(event.amount)} со счёта "
-                    f"{event.from_contract}. Баланс: {balance}.")  # fmt: skip
-    return None
+    return tell(TEXTS, event, account, zone)
 
 
 def low_balance_text(account: Account, threshold: int | None = None) -> Text:

@@ -79,13 +79,23 @@ class AccessLog:
         subject_refs: Sequence[str] = (),
     ) -> None:
         """One row per subject read (one row for the account when no subject is named)."""
-        refs: list[str | None] = [*subject_refs] or [None]
-        rows = [(self.clock(), actor, account_id, ref, operation) for ref in refs]
-        with self.pool.connection() as conn, conn.cursor() as cur:
-            cur.executemany(
+        self.record_all([(actor, operation, account_id, subject_refs)])
+
+    def record_all(self, reads: Sequence[tuple[str, str, UUID | None, Sequence[str]]]) -> None:
+        """Many `record`s (actor, operation, account, subjects) in one statement."""
+        at = self.clock()
+        rows = [
+            (actor, account_id, ref, operation)
+            for actor, operation, account_id, refs in reads
+            for ref in ([*refs] if refs else [None])
+        ]
+        if not rows:
+            return
+        with self.pool.connection() as conn:
+            conn.execute(
                 "INSERT INTO privacy_access_log (at, actor, account_id, subject_ref, operation)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                rows,
+                " SELECT %s, * FROM unnest(%s::text[], %s::uuid[], %s::text[], %s::text[])",
+                (at, *(list(column) for column in zip(*rows, strict=True))),
             )
 
     def photo_read(self, actor: str, operation: str, digest: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import httpx
@@ -88,7 +88,7 @@ class Client:
                 return found
             after = page["pageInfo"]["endCursor"]
 
-    def command(self, name: str, **input: Any) -> dict[str, Any]:
+    def command(self, name: str, /, **input: Any) -> dict[str, Any]:
         """A mutation of issue 12's shape, `name(input: {...})`: its payload's `userErrors`
         and `position`."""
         input_type = name[0].upper() + name[1:] + "Input"
@@ -99,13 +99,13 @@ class Client:
         payload: dict[str, Any] = self.data(query, i=input)[name]
         return payload
 
-    def recorded(self, name: str, **input: Any) -> str:
+    def recorded(self, name: str, /, **input: Any) -> str:
         """The position of a mutation that must be recorded."""
         payload = self.command(name, **input)
         assert payload["userErrors"] == [], payload
         return str(payload["position"])
 
-    def refused(self, name: str, **input: Any) -> str:
+    def refused(self, name: str, /, **input: Any) -> str:
         """The code of a mutation that must be refused (nothing recorded)."""
         payload = self.command(name, **input)
         assert payload["position"] is None, payload
@@ -145,6 +145,14 @@ class Family:
     @property
     def contract(self) -> str:
         return self.pupil.contract_number
+
+
+class Office(NamedTuple):
+    """A new school with one family logged in and the school's administrator logged in."""
+
+    world: SchoolWorld
+    family: Family
+    admin: Client
 
 
 @dataclass
@@ -237,6 +245,11 @@ class Stack:
         if login:
             assert "accessToken" in family.client.login(pupil.contract_number, password)
         return family
+
+    def school_office(self) -> Office:
+        world = self.school()
+        family = self.family(world)
+        return Office(world, family, self.staff(Role.SCHOOL_ADMIN, world.school_id))
 
     def staff(self, role: Role, *schools: UUID, all_schools: bool = False) -> Client:
         username = f"{role.value}-{uuid4().hex[:8]}"

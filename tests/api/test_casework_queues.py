@@ -54,14 +54,9 @@ def kinds_for(stack: Stack, account_id: object) -> set[str]:
 def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
     travelled: datetime, stack: Stack
 ) -> None:
-    world = stack.school()
-    family = stack.family(world)
-    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    world, family, admin = stack.school_office()
     school = str(world.school_id)
-    contact = admin.data(
-        "mutation($s: UUID!) { setCaseworkContact(input: {school: $s, "
-        'email: "office@school.test"}) { userErrors { code } position } }', s=school,
-    )["setCaseworkContact"]  # fmt: skip
+    contact = admin.command("setCaseworkContact", school=school, email="office@school.test")
     assert contact["userErrors"] == []
     assert contact["position"]
     saturday = last_saturday_noon(travelled)
@@ -118,9 +113,7 @@ def test_a_flagged_saturday_charge_is_visible_to_staff_before_any_dispute(
 def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(
     travelled: datetime, stack: Stack
 ) -> None:
-    world = stack.school()
-    family = stack.family(world)
-    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    world, family, admin = stack.school_office()
     today = travelled.astimezone(ZONE).date()
     back = {6: 1, 7: 2}.get(today.isoweekday(), 0) + 7  # a weekday, a week or so ago
     morning = datetime.combine(today - timedelta(days=back), time(8, 0), ZONE)
@@ -137,9 +130,7 @@ def test_a_weekday_charge_with_the_pupil_inside_is_not_flagged(
 def test_photo_mismatch_after_block_and_offline_debt_are_flagged(
     travelled: datetime, stack: Stack
 ) -> None:
-    world = stack.school()
-    family = stack.family(world)
-    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    world, family, admin = stack.school_office()
     casework.set_school_calendar(stack.ledger, world.school_id, [], [])  # open every day
     now = datetime.now(ZONE)  # the travelled clock, after the setup above
     world.tap(TerminalKind.TURNSTILE, family.pupil.uid, direction="in",

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from identity.service import Role
 from tests.api.stack import Client, Stack, stack_of_its_own
 
 ACCOUNT = "query($c: String!) { account(contractNumber: $c) { regular } }"
@@ -29,9 +28,7 @@ def test_before_the_read_models_exist_graphql_answers_not_yet_consistent(
     new_database: Stack,
 ) -> None:
     stack = new_database
-    world = stack.school()
-    family = stack.family(world)
-    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    world, family, admin = stack.school_office()
     school = str(world.school_id)
     asked = [
         (admin, ACCOUNT, {"c": family.contract}),

@@ -21,7 +21,6 @@ ZONE = ZoneInfo("Asia/Novosibirsk")
 REPORT = """query($s: UUID!, $k: ReportKind!, $d: Date!, $perDay: Boolean!) {
   report(school: $s, kind: $k, since: $d, until: $d, perDay: $perDay) {
     columns rows csv } }"""
-RESULT = "{ userErrors { field code message } position }"
 
 
 def parsed(csv_text: str) -> list[list[str]]:
@@ -37,9 +36,7 @@ def test_a_reports_csv_equals_its_graphql_figures_net_of_reversals(
     school = str(world.school_id)
     canteen = world.terminals[TerminalKind.CANTEEN_POS]
     stack.project()
-    rename = ('mutation($t: UUID!) { renameTerminal(input: {terminalId: $t, '
-              'name: "Столовая, 1 этаж"}) ')  # fmt: skip
-    renamed = admin.data(rename + RESULT + " }", t=str(canteen))["renameTerminal"]
+    renamed = admin.command("renameTerminal", terminalId=str(canteen), name="Столовая, 1 этаж")
     assert renamed["userErrors"] == []
     assert renamed["position"]
     taken = world.tap(TerminalKind.CANTEEN_POS, first.pupil.uid, items=[meal()])
@@ -99,9 +96,7 @@ def fleet_of(client: Client, school: str) -> list[Any]:
 def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_taps(
     travelled: datetime, stack: Stack
 ) -> None:
-    world = stack.school()
-    family = stack.family(world)
-    admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
+    world, family, admin = stack.school_office()
     school = str(world.school_id)
     registered = admin.data(
         "mutation($s: UUID!) { registerTerminal(input: {school: $s, kind: VENDING, "
@@ -120,8 +115,8 @@ def test_the_terminal_fleet_named_revoked_rotated_with_last_post_and_offline_tap
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()],
               at=now.replace(microsecond=0) - (now - now.replace(hour=0, minute=0)) / 2,
               offline=True, tap_id=f"off-{uuid4().hex[:6]}")  # fmt: skip
-    revoke = 'mutation($t: UUID!) { revokeTerminal(input: {terminalId: $t, reason: "сломан"}) '
-    assert admin.data(revoke + RESULT + " }", t=vending)["revokeTerminal"]["userErrors"] == []
+    revoked = admin.command("revokeTerminal", terminalId=vending, reason="сломан")
+    assert revoked["userErrors"] == []
     stack.project()
     terminals = fleet_of(admin, school)
     assert len(terminals) > 1, "more than one page"

@@ -12,7 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -39,6 +39,21 @@ def shut(server: ThreadingHTTPServer | None) -> None:
         server.server_close()
 
 
+class Loopback:
+    """A fake served on a loopback port by `serve`: its URL, and `stop()`."""
+
+    scheme: ClassVar[str] = "http"
+    server: ThreadingHTTPServer | None
+
+    def stop(self) -> None:
+        shut(self.server)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
+
+
 @dataclass
 class Received:
     key: str
@@ -47,7 +62,7 @@ class Received:
 
 
 @dataclass
-class FakeService:
+class FakeService(Loopback):
     token: str
     requests: list[Received] = field(default_factory=list)  # every request, repeats included
     accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> first answer
@@ -98,14 +113,6 @@ class FakeService:
 
         self.server = serve(Handler)
         return self
-
-    def stop(self) -> None:
-        shut(self.server)
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def delivered(self) -> list[dict[str, Any]]:
         """What reached people: one per idempotency key."""

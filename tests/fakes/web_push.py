@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import http_ece
 import jwt
@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from adapters.vapid import VapidKeys, b64url, unb64url
-from tests.fakes.http import QuietHandler, serve, shut
+from tests.fakes.http import Loopback, QuietHandler, serve
 
 # The installation's VAPID key in tests (the API offers its public half; the workers sign).
 TEST_VAPID = VapidKeys.from_private("x0cuGmWGT2pJfVdoEyAvSWqH1hOV8aHfh1TC1FP4D_M")
@@ -101,7 +101,8 @@ class Pushed:
 
 
 @dataclass
-class FakePushService:
+class FakePushService(Loopback):
+    scheme: ClassVar[str] = "https"
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="push-")))
     received: list[Pushed] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why requests were refused
@@ -128,14 +129,6 @@ class FakePushService:
         tls.load_cert_chain(self.cert_file, key_file)
         self.server = serve(Handler, tls)
         return self
-
-    def stop(self) -> None:
-        shut(self.server)
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"https://127.0.0.1:{self.server.server_address[1]}"
 
     def browser(self) -> FakeBrowser:
         return FakeBrowser(f"{self.url}/push/{uuid.uuid4().hex}")

@@ -46,6 +46,14 @@ class ReaderCli:
             self.process = None
 
 
+def put_on_and_taken_off(card: FakeCard, reader: ReaderCli) -> dict[str, Any]:
+    """What the reader shows for a card put on it (read once, then taken off)."""
+    card.insert()
+    shown = reader.next()
+    card.remove()
+    return shown
+
+
 @pytest.fixture
 def reader_process(
     world: SchoolWorld, secrets_store: TerminalSecrets, api_server: ApiServer, pcsc: Pcscd,
@@ -71,10 +79,7 @@ def test_a_card_on_the_reader_is_a_tap_posted_and_the_balance_changes(
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     card = FakeCard(pupil.uid, pcsc.port)
-
-    card.insert()
-    shown = reader_process.next()
-    card.remove()
+    shown = put_on_and_taken_off(card, reader_process)
 
     assert shown["card_uid"] == pupil.uid
     assert shown["decision"]["outcome"] == "approved"
@@ -89,14 +94,10 @@ def test_the_reader_keeps_working_after_pcscd_restarts(
 ) -> None:
     pupil = world.pupil(deposit=50_000)
     card = FakeCard(pupil.uid, pcsc.port)
-    card.insert()
-    assert reader_process.next()["decision"]["outcome"] == "approved"
-    card.remove()
+    assert put_on_and_taken_off(card, reader_process)["decision"]["outcome"] == "approved"
 
     pcsc.restart()  # the readers vanish and come back; the reader's context is broken
-    card.insert()
-    again = reader_process.next()
-    card.remove()
+    again = put_on_and_taken_off(card, reader_process)
 
     assert again["decision"]["outcome"] == "approved"
     assert again["decision"]["tap_id"] != ""
@@ -143,10 +144,7 @@ def test_taps_made_while_the_server_is_down_survive_a_reader_restart_and_post_on
     api_server.stop()
 
     for pupil in pupils:
-        card = FakeCard(pupil.uid, pcsc.port)
-        card.insert()
-        shown = reader_process.next()
-        card.remove()
+        shown = put_on_and_taken_off(FakeCard(pupil.uid, pcsc.port), reader_process)
         assert (shown["decision"]["outcome"], shown["decision"]["offline"]) == ("approved", True)
     reader_process.stop()  # the reader goes down too, its journal full
 

@@ -1,11 +1,12 @@
 """Signed requests: forged, replayed, revoked or foreign requests change nothing."""
 
 import random
+from typing import Any
 from uuid import uuid4
 
 import orjson
 
-from adapters.terminal_auth import signed_headers
+from adapters.terminal_auth import VerifiedTerminal, signed_headers
 from domain.account import Account
 from domain.ledger import Ledger
 from tests.builders import meal
@@ -152,3 +153,23 @@ def test_a_terminal_revoked_while_in_use_is_refused_from_its_next_request(
 
     assert error_code(refused) == (403, "terminal_revoked")
     assert school.account(pupil.account_id).regular == 50_000 - 100
+
+
+def test_counters_accepted_together_keep_each_terminals_order(school: TerminalWorld) -> None:
+    canteen, turnstile = school["canteen_pos"], school["turnstile"]
+    secrets = school.desk.secrets
+    mine = {t.terminal_id: (school.world.school_id, t.secret) for t in (canteen, turnstile)}
+
+    def at(terminal: SignedTerminal, counter: int, secret: str | None = None) -> Any:
+        school_id, stored = mine[terminal.terminal_id]
+        return VerifiedTerminal(terminal.terminal_id, school_id, counter, secret or stored)
+
+    refusals = secrets.advance_all(
+        [at(canteen, 5), at(turnstile, 3), at(canteen, 7), at(canteen, 6),
+         at(turnstile, 4, secret="not the stored one")]
+    )  # fmt: skip
+
+    codes = [r.code if r else None for r in refusals]
+    assert codes == [None, None, None, "replayed_counter", "bad_signature"]
+    assert secrets.last_counter(canteen.terminal_id) == 7
+    assert secrets.last_counter(turnstile.terminal_id) == 3

@@ -9,8 +9,12 @@ import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from uuid import UUID, uuid4
 
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+
+from identity.service import Role
+from tests.api.stack import STAFF_PASSWORD, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -58,6 +62,22 @@ class Outside:
         url = urlparse(request.url)
         if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
             self.hosts.append(request.url)
+
+
+def log_in(page: Page, username: str, password: str, *, forget: bool = False) -> None:
+    page.goto("/")
+    page.get_by_label("Номер договора или телефон").fill(username)
+    page.get_by_label("Пароль", exact=True).fill(password)
+    if forget:
+        page.get_by_label("Не запоминать меня").check()
+    page.get_by_role("button", name="Войти").click()
+
+
+def staff_logs_in(stack: Stack, page: Page, role: Role, school: UUID) -> None:
+    """A new staff login with `role` at `school`, logged in on the page."""
+    username = f"{role.value}-{uuid4().hex[:8]}"
+    stack.identity.create_staff(username, STAFF_PASSWORD, role, [school], False)
+    log_in(page, username, STAFF_PASSWORD)
 
 
 def serious_violations(page: Page) -> list[str]:

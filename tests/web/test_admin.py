@@ -9,24 +9,17 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from identity.service import Role
-from tests.api.stack import STAFF_PASSWORD, Stack
+from tests.api.stack import Stack
 from tests.builders import SchoolWorld, meal
-from tests.web.browser import ROOT, check
+from tests.web.browser import ROOT, check, staff_logs_in
 from tests.web.conftest import OpenPage
 
 SCHEMA = (ROOT / "schema.graphql").read_text()
 
 
 def admin_page(stack: Stack, open_page: OpenPage, world: SchoolWorld) -> Page:
-    username = f"admin-{world.school_id.hex[:8]}"
-    stack.identity.create_staff(
-        username, STAFF_PASSWORD, Role.SCHOOL_ADMIN, [world.school_id], False
-    )
     page = open_page()
-    page.goto("/")
-    page.get_by_label("Номер договора или телефон").fill(username)
-    page.get_by_label("Пароль", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    staff_logs_in(stack, page, Role.SCHOOL_ADMIN, world.school_id)
     expect(page.get_by_role("heading", name="Администрирование школы")).to_be_visible()
     return page
 

@@ -5,21 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld, meal
-from tests.web.browser import ROOT, Outside, check
+from tests.web.browser import ROOT, Outside, check, log_in
 from tests.web.conftest import OpenPage
-
-
-def log_in(page: Page, username: str, password: str, *, forget: bool = False) -> None:
-    page.goto("/")
-    page.get_by_label("Номер договора или телефон").fill(username)
-    page.get_by_label("Пароль", exact=True).fill(password)
-    if forget:
-        page.get_by_label("Не запоминать меня").check()
-    page.get_by_role("button", name="Войти").click()
 
 
 @pytest.fixture

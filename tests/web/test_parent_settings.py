@@ -12,9 +12,8 @@ from identity.service import Role
 from tests.api.stack import Family, Stack
 from tests.builders import SchoolWorld
 from tests.fakes.web_push import FakeBrowser
-from tests.web.browser import check
+from tests.web.browser import check, log_in, staff_logs_in
 from tests.web.conftest import OpenPage
-from tests.web.test_parent import log_in
 from tests.web.test_till import present_card, set_up_till
 
 REGISTER = """mutation($i: RegisterPushSubscriptionInput!) {
@@ -68,11 +67,8 @@ def test_a_ban_set_in_the_cabinet_is_declined_at_the_till_with_its_reason(
     }
 
     # The operator's till, logged in, sells from today's menu: the banned drink is declined.
-    username = f"cook-{world.school_id.hex[:8]}"
-    stack.identity.create_staff(username, "staff-password-1", Role.CANTEEN_OPERATOR,
-                                [world.school_id], False)  # fmt: skip
     till = open_page()
-    log_in(till, username, "staff-password-1")
+    staff_logs_in(stack, till, Role.CANTEEN_OPERATOR, world.school_id)
     expect(till).to_have_url(re.compile(r"/till$"))
     set_up_till(till, stack, world)
     till.get_by_role("button", name="Газировка · 60,00 ₽").click()
@@ -175,3 +171,28 @@ def test_the_parent_turns_push_on_and_off_and_sets_quiet_hours_and_autopay(
     assert lines
     assert all(json.loads(line)["event"] for line in lines)
     expect(page.get_by_text(f"Выгружено записей: {len(lines)}")).to_be_visible()
+
+
+def test_the_parent_changes_the_daily_limit_the_contacts_and_service_only_messages(
+    stack: Stack, open_page: OpenPage
+) -> None:
+    world = stack.school()
+    fam = stack.family(world, deposit=50_000)
+    stack.project()  # the page reads the account from the read models
+    page = open_page(phone=True)
+    cabinet(page, fam, "Настройки")
+    page.get_by_label("Новый лимит, ₽").fill("150")
+    page.get_by_role("button", name="Сохранить лимит").click()
+    expect(page.get_by_text("Лимит изменён")).to_be_visible()
+    page.get_by_label("Электронная почта").fill("mama@example.org")
+    page.get_by_role("button", name="Сохранить контакты").click()
+    expect(page.get_by_text("Контакты сохранены")).to_be_visible()
+    page.get_by_label("Только служебные сообщения").check()
+    page.get_by_role("button", name="Сохранить", exact=True).click()
+    expect(page.get_by_text("Настройки уведомлений сохранены")).to_be_visible()
+    check(page, "parent-settings-saved")
+
+    account = stack.ledger.account(fam.pupil.account_id)
+    assert (account.daily_limit, account.service_only) == (15_000, True)
+    assert account.contact_ref is not None
+    assert stack.services.people.get(account.contact_ref) == {"email": "mama@example.org"}

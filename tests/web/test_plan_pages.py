@@ -15,9 +15,8 @@ from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import SchoolWorld
 from tests.parents.tills import school_today
-from tests.web.browser import check
+from tests.web.browser import check, log_in
 from tests.web.conftest import OpenPage
-from tests.web.test_parent import log_in
 
 MENU = [
     {"code": "LUNCH", "name": "Комплексный обед", "price": "9000"},

@@ -8,9 +8,9 @@ import re
 from playwright.sync_api import Page, expect
 
 from identity.service import Role
-from tests.api.stack import STAFF_PASSWORD, Stack
+from tests.api.stack import Stack
 from tests.builders import SchoolWorld
-from tests.web.browser import check, portrait_png
+from tests.web.browser import check, portrait_png, staff_logs_in
 from tests.web.conftest import OpenPage
 
 
@@ -110,15 +110,8 @@ def test_an_operator_logged_in_picks_dishes_from_todays_menu(
     world = stack.school()
     pupil = world.pupil(deposit=50_000)
     stack.project()
-    username = f"cook-{world.school_id.hex[:8]}"
-    stack.identity.create_staff(
-        username, STAFF_PASSWORD, Role.CANTEEN_OPERATOR, [world.school_id], False
-    )
     page = open_page()
-    page.goto("/")
-    page.get_by_label("Номер договора или телефон").fill(username)
-    page.get_by_label("Пароль", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    staff_logs_in(stack, page, Role.CANTEEN_OPERATOR, world.school_id)
     expect(page).to_have_url(re.compile(r"/till$"))  # an operator's home is the till
     set_up_till(page, stack, world)
     expect(page.get_by_text("Меню на сегодня не опубликовано")).to_be_visible()

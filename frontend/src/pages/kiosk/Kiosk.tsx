@@ -26,6 +26,26 @@ function failure(e: unknown): string {
   return "Нет связи с сервером, попробуйте ещё раз";
 }
 
+/** One signed kiosk request (POST `path`): its receipt once it came, and why it failed if it did
+ * (`problem`, the notice to show; `setError` for a refusal of the kiosk's own). `send` answers
+ * the receipt, or null on a failure. */
+function useKioskRequest(device: Device, path: string) {
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function send(body: Record<string, unknown>): Promise<Receipt | null> {
+    setError(null);
+    try {
+      const r = await signedJson<Receipt>(device, "POST", path, body);
+      setReceipt(r);
+      return r;
+    } catch (e) {
+      setError(failure(e));
+      return null;
+    }
+  }
+  return { receipt, send, setError, problem: error && <Notice kind="error">{error}</Notice> };
+}
+
 type Mode = "home" | "activate" | "deposit" | "duplicate" | "pin";
 
 export function Kiosk() {
@@ -104,21 +124,14 @@ function Activation({ device }: { device: Device }) {
   const [accepted, setAccepted] = useState(false);
   const [phone, setPhone] = useState("");
   const [inserted, setInserted] = useState(0);
-  const [receipt, setReceipt] = useState<Receipt | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { receipt, send, setError, problem } = useKioskRequest(device, "/terminal/v1/kiosk/activations");
   const [id] = useState(receiptId);
 
   async function finish() {
-    setError(null);
-    try {
-      const r = await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/activations", {
-        card_uid: uid.trim().toUpperCase(), offer_version: OFFER_VERSION, consent_version: CONSENT_VERSION, parent_phone: phone.trim(), deposit: inserted, receipt_id: id,
-      });
-      setReceipt(r);
-      setStep(4);
-    } catch (e) {
-      setError(failure(e));
-    }
+    const r = await send({
+      card_uid: uid.trim().toUpperCase(), offer_version: OFFER_VERSION, consent_version: CONSENT_VERSION, parent_phone: phone.trim(), deposit: inserted, receipt_id: id,
+    });
+    if (r) setStep(4);
   }
 
   return (
@@ -160,7 +173,7 @@ function Activation({ device }: { device: Device }) {
           <ReceiptView receipt={receipt} />
         </>
       )}
-      {error && <Notice kind="error">{error}</Notice>}
+      {problem}
     </Panel>
   );
 }
@@ -185,8 +198,7 @@ function Deposit({ device }: { device: Device }) {
   const [uid, setUid] = useState("");
   const [contract, setContract] = useState("");
   const [inserted, setInserted] = useState(0);
-  const [receipt, setReceipt] = useState<Receipt | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { receipt, send, problem } = useKioskRequest(device, "/terminal/v1/kiosk/deposits");
   const [id] = useState(receiptId);
   return (
     <Panel title="Пополнение наличными">
@@ -198,20 +210,13 @@ function Deposit({ device }: { device: Device }) {
           <Cash inserted={inserted} setInserted={setInserted} />
           <Button
             disabled={!(uid.trim() || contract.trim()) || inserted <= 0}
-            onClick={async () => {
-              setError(null);
-              try {
-                setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/deposits", { ...named(uid, contract), amount: inserted, receipt_id: id }));
-              } catch (e) {
-                setError(failure(e));
-              }
-            }}
+            onClick={() => send({ ...named(uid, contract), amount: inserted, receipt_id: id })}
           >
             Зачислить
           </Button>
         </>
       )}
-      {error && <Notice kind="error">{error}</Notice>}
+      {problem}
     </Panel>
   );
 }
@@ -224,8 +229,7 @@ function Balance({ device }: { device: Device }) {
   const [uid, setUid] = useState("");
   const [contract, setContract] = useState("");
   const [pin, setPin] = useState("");
-  const [shown, setShown] = useState<Receipt | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { receipt: shown, send, problem } = useKioskRequest(device, "/terminal/v1/kiosk/balances");
   const r = shown?.receipt;
   return (
     <Panel title="Баланс по карте и ПИН-коду">
@@ -238,14 +242,9 @@ function Balance({ device }: { device: Device }) {
         </div>
       ) : (
         <form
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
-            setError(null);
-            try {
-              setShown(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/balances", { ...named(uid, contract), pin }));
-            } catch (err) {
-              setError(failure(err));
-            }
+            send({ ...named(uid, contract), pin });
           }}
         >
           <CardOrContract uid={uid} setUid={setUid} contract={contract} setContract={setContract} />
@@ -253,7 +252,7 @@ function Balance({ device }: { device: Device }) {
           <Button type="submit" disabled={!(uid.trim() || contract.trim()) || pin.length !== 4}>Показать баланс</Button>
         </form>
       )}
-      {error && <Notice kind="error">{error}</Notice>}
+      {problem}
     </Panel>
   );
 }
@@ -262,22 +261,16 @@ function Duplicate({ device }: { device: Device }) {
   const [contract, setContract] = useState("");
   const [pin, setPin] = useState("");
   const [newUid, setNewUid] = useState("");
-  const [receipt, setReceipt] = useState<Receipt | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { receipt, send, problem } = useKioskRequest(device, "/terminal/v1/kiosk/duplicates");
   return (
     <Panel title="Дубликат карты">
       {receipt ? (
         <ReceiptView receipt={receipt} />
       ) : (
         <form
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
-            setError(null);
-            try {
-              setReceipt(await signedJson<Receipt>(device, "POST", "/terminal/v1/kiosk/duplicates", { contract_number: contract.trim(), new_card_uid: newUid.trim().toUpperCase(), pin }));
-            } catch (err) {
-              setError(failure(err));
-            }
+            send({ contract_number: contract.trim(), new_card_uid: newUid.trim().toUpperCase(), pin });
           }}
         >
           <p>Потерянную карту сначала заблокируйте в личном кабинете. Дубликат стоит 50 ₽ и оплачивается с баланса.</p>
@@ -287,7 +280,7 @@ function Duplicate({ device }: { device: Device }) {
           <Button type="submit">Заказать</Button>
         </form>
       )}
-      {error && <Notice kind="error">{error}</Notice>}
+      {problem}
     </Panel>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { formatKopecks, parseRoubles } from "../../money";
-import { Button, Field, Loading, Notice, Panel, Select } from "../../ui";
-import { payloadOutcome, type Result } from "./outcome";
+import { Button, Field, Loading, Panel, Select } from "../../ui";
+import { ActionForm, ResultNotice, usePayloadMutation } from "./forms";
+import type { Result } from "./outcome";
 
 const AUTOPAY = graphql(`
   query Autopayments($contract: String!) {
@@ -45,50 +46,44 @@ const STATES: Record<string, string> = { ACTIVE: "работает", PAUSED: "п
 /** Autopayment rules by a saved card, and the low-balance alert. */
 export function Autopay({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data }, refetch] = useQuery({ query: AUTOPAY, variables: { contract } });
-  const [, setUp] = useMutation(SET_UP);
-  const [, pause] = useMutation(PAUSE);
-  const [, resume] = useMutation(RESUME);
-  const [, cancel] = useMutation(CANCEL);
-  const [, setThreshold] = useMutation(THRESHOLD);
+  const setUp = usePayloadMutation(SET_UP, "setUpAutopay");
+  const pause = usePayloadMutation(PAUSE, "pauseAutopay");
+  const resume = usePayloadMutation(RESUME, "resumeAutopay");
+  const cancel = usePayloadMutation(CANCEL, "cancelAutopay");
+  const setThreshold = usePayloadMutation(THRESHOLD, "setLowBalanceThreshold");
   const [kind, setKind] = useState("MONTHLY");
   const [amount, setAmount] = useState("");
   const [below, setBelow] = useState("");
   const [day, setDay] = useState("1");
   const [card, setCard] = useState("");
   const [alert, setAlert] = useState("");
-  const [results, setResults] = useState<Record<string, Result>>({});
+  const [ruleResult, setRuleResult] = useState<Result>(null);
   const settings = data?.autopayments;
   if (!settings) return <Loading />;
-  const show = (key: string, r: Result) => setResults((all) => ({ ...all, [key]: r }));
-  const note = (key: string) => results[key] && <Notice kind={results[key]!.kind}>{results[key]!.text}</Notice>;
   const reload = () => refetch({ requestPolicy: "network-only" });
 
   async function act(rule: string, what: "pause" | "resume" | "cancel") {
     const input = { contractNumber: contract, kind: rule as never };
-    const r = what === "pause" ? (await pause({ input })).data?.pauseAutopay
-      : what === "resume" ? (await resume({ input })).data?.resumeAutopay
-        : (await cancel({ input })).data?.cancelAutopay;
-    show("rules", payloadOutcome(r, { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" }[what]));
+    const run = { pause, resume, cancel }[what];
+    setRuleResult(await run({ input }, { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" }[what]));
     reload();
   }
 
   return (
     <>
       <Panel title="Оповещение о низком балансе">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Сохранить порог" disabled={!manage} onSubmit={async () => {
           const k = parseRoubles(alert);
-          if (k === null) return show("alert", { kind: "error", text: "Введите сумму в рублях (0 — не оповещать)" });
-          const r = (await setThreshold({ input: { contractNumber: contract, threshold: String(k) } })).data?.setLowBalanceThreshold;
-          show("alert", payloadOutcome(r, k ? `Оповестим, когда баланс станет ниже ${formatKopecks(k)}` : "Оповещение выключено"));
+          if (k === null) return { kind: "error", text: "Введите сумму в рублях (0 — не оповещать)" };
+          const input = { contractNumber: contract, threshold: String(k) };
+          const r = await setThreshold({ input }, k ? `Оповестим, когда баланс станет ниже ${formatKopecks(k)}` : "Оповещение выключено");
           setAlert("");
           reload();
+          return r;
         }}>
           <p>Сейчас: {settings.lowBalanceThreshold === "0" ? "не оповещать" : `ниже ${formatKopecks(settings.lowBalanceThreshold)}`}</p>
           <Field label="Порог оповещения, ₽" inputMode="decimal" value={alert} onChange={(e) => setAlert(e.target.value)} disabled={!manage} required />
-          <Button type="submit" disabled={!manage}>Сохранить порог</Button>
-          {note("alert")}
-        </form>
+        </ActionForm>
       </Panel>
       <Panel title="Автоплатежи">
         {settings.rules.length === 0 ? (
@@ -110,20 +105,20 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
             ))}
           </ul>
         )}
-        {note("rules")}
+        <ResultNotice result={ruleResult} />
       </Panel>
       <Panel title="Новый автоплатёж">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Настроить автоплатёж" disabled={!manage} onSubmit={async () => {
           const k = parseRoubles(amount);
           const b = kind === "THRESHOLD" ? parseRoubles(below) : null;
-          if (k === null || (kind === "THRESHOLD" && b === null)) return show("new", { kind: "error", text: "Введите суммы в рублях" });
+          if (k === null || (kind === "THRESHOLD" && b === null)) return { kind: "error", text: "Введите суммы в рублях" };
           const input = {
             contractNumber: contract, kind: kind as never, amount: String(k), cardToken: card.trim(),
             below: b === null ? null : String(b), day: kind === "MONTHLY" ? Number(day) : null,
           };
-          show("new", payloadOutcome((await setUp({ input })).data?.setUpAutopay, "Автоплатёж настроен"));
+          const r = await setUp({ input }, "Автоплатёж настроен");
           reload();
+          return r;
         }}>
           <Select label="Когда пополнять" value={kind} onChange={(e) => setKind(e.target.value)} disabled={!manage}
             options={Object.entries(KINDS)} />
@@ -132,9 +127,7 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
             ? <Field label="Когда баланс ниже, ₽" inputMode="decimal" value={below} onChange={(e) => setBelow(e.target.value)} disabled={!manage} required />
             : <Field label="День месяца (1–28)" type="number" min={1} max={28} value={day} onChange={(e) => setDay(e.target.value)} disabled={!manage} required />}
           <Field label="Сохранённая карта" hint="Токен карты, который банк выдал при оплате с сохранением карты" value={card} onChange={(e) => setCard(e.target.value)} disabled={!manage} required maxLength={128} />
-          <Button type="submit" disabled={!manage}>Настроить автоплатёж</Button>
-          {note("new")}
-        </form>
+        </ActionForm>
       </Panel>
     </>
   );

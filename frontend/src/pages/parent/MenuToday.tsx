@@ -1,9 +1,9 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
-import { problemText } from "../../labels";
 import { localToday } from "../../today";
-import { Button, Loading, Money, Notice, Panel, Select, TextArea } from "../../ui";
+import { Loading, Money, Panel, Select, TextArea } from "../../ui";
+import { ActionForm, usePayloadMutation } from "./forms";
 import { ACCOUNT } from "./queries";
 
 export const MENU = graphql(`
@@ -62,24 +62,13 @@ export function MenuToday({ contract, manage }: { contract: string; manage: bool
 function Feedback({ contract, date }: { contract: string; date: string }) {
   const [rating, setRating] = useState("5");
   const [comment, setComment] = useState("");
-  const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | null>(null);
-  const [, send] = useMutation(FEEDBACK);
+  const send = usePayloadMutation(FEEDBACK, "leaveMenuFeedback");
   return (
     <Panel title="Оценить питание">
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const r = (await send({ contract, date, rating: Number(rating), comment })).data?.leaveMenuFeedback;
-          const refusal = r?.userErrors[0];
-          if (refusal) setResult({ kind: "error", text: problemText(refusal) });
-          else if (r) setResult({ kind: "success", text: "Спасибо за отзыв" });
-        }}
-      >
+      <ActionForm submit="Отправить" onSubmit={() => send({ contract, date, rating: Number(rating), comment }, "Спасибо за отзыв")}>
         <Select label="Оценка" value={rating} onChange={(e) => setRating(e.target.value)} options={[["5", "5 — отлично"], ["4", "4"], ["3", "3"], ["2", "2"], ["1", "1 — плохо"]]} />
         <TextArea label="Комментарий" value={comment} onChange={(e) => setComment(e.target.value)} maxLength={500} />
-        <Button type="submit">Отправить</Button>
-        {result && <Notice kind={result.kind}>{result.text}</Notice>}
-      </form>
+      </ActionForm>
     </Panel>
   );
 }

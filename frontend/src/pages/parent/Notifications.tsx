@@ -1,9 +1,10 @@
 import { useEffect, useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { TARIFFS } from "../../labels";
 import { Button, Checkbox, Field, Loading, Notice, Panel } from "../../ui";
-import { payloadOutcome, type Result } from "./outcome";
+import { ActionForm, ResultNotice, usePayloadMutation } from "./forms";
+import type { Result } from "./outcome";
 import { currentEndpoint, pushSupported, subscribeBrowser, unsubscribeBrowser } from "./push";
 
 const SETTINGS = graphql(`
@@ -60,30 +61,28 @@ function host(endpoint: string): string {
 /** Per kind and channel, quiet hours, and push to this browser. */
 export function Notifications({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data }, refetch] = useQuery({ query: SETTINGS, variables: { contract } });
-  const [, change] = useMutation(CHANGE);
+  const change = usePayloadMutation(CHANGE, "changeNotificationSettings");
   const [switches, setSwitches] = useState<Record<string, boolean>>({});
   const [start, setStart] = useState<string | null>(null);
   const [end, setEnd] = useState<string | null>(null);
-  const [results, setResults] = useState<Record<string, Result>>({});
   const s = data?.notificationSettings;
   if (!s) return <Loading />;
-  const show = (key: string, r: Result) => setResults((all) => ({ ...all, [key]: r }));
-  const note = (key: string) => results[key] && <Notice kind={results[key]!.kind}>{results[key]!.text}</Notice>;
+  const reload = () => refetch({ requestPolicy: "network-only" });
   const startText = start ?? s.quietHours?.start ?? "";
   const endText = end ?? s.quietHours?.end ?? "";
 
   return (
     <>
       <Panel title="Что и куда присылать">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Сохранить" disabled={!manage} onSubmit={async () => {
           const list = Object.entries(switches).map(([key, enabled]) => {
             const [kind, channel] = key.split(":");
             return { kind: kind as never, channel: channel as never, enabled };
           });
-          show("kinds", payloadOutcome((await change({ input: { contractNumber: contract, switches: list } })).data?.changeNotificationSettings, "Настройки сохранены"));
+          const r = await change({ input: { contractNumber: contract, switches: list } }, "Настройки сохранены");
           setSwitches({});
-          refetch({ requestPolicy: "network-only" });
+          reload();
+          return r;
         }}>
           <p>Тариф {TARIFFS[s.tariff]}: каналы, которых нет в тарифе, недоступны.{s.serviceOnly && " Сейчас включены только служебные сообщения."}</p>
           {s.kinds.map((k) => (
@@ -98,30 +97,25 @@ export function Notifications({ contract, manage }: { contract: string; manage: 
               })}
             </fieldset>
           ))}
-          <Button type="submit" disabled={!manage}>Сохранить</Button>
-          {note("kinds")}
-        </form>
+        </ActionForm>
       </Panel>
       <Panel title="Тихие часы">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Сохранить тихие часы" disabled={!manage} after={(s.quietHours || startText) && (
+          <Button variant="secondary" disabled={!manage} onClick={() => { setStart(""); setEnd(""); }}>Очистить</Button>
+        )} onSubmit={async () => {
           const input = startText && endText
             ? { contractNumber: contract, quietHours: { start: startText, end: endText } }
             : { contractNumber: contract, clearQuietHours: true };
-          show("quiet", payloadOutcome((await change({ input })).data?.changeNotificationSettings, startText && endText ? `Тихие часы: ${startText}–${endText}` : "Тихие часы выключены"));
+          const r = await change({ input }, startText && endText ? `Тихие часы: ${startText}–${endText}` : "Тихие часы выключены");
           setStart(null);
           setEnd(null);
-          refetch({ requestPolicy: "network-only" });
+          reload();
+          return r;
         }}>
           <p>В тихие часы (по времени школы) не приходят push и СМС; письма приходят как обычно.</p>
           <Field label="С" type="time" value={startText} onChange={(e) => setStart(e.target.value)} disabled={!manage} />
           <Field label="До" type="time" value={endText} onChange={(e) => setEnd(e.target.value)} disabled={!manage} />
-          <Button type="submit" disabled={!manage}>Сохранить тихие часы</Button>
-          {(s.quietHours || startText) && (
-            <Button variant="secondary" disabled={!manage} onClick={() => { setStart(""); setEnd(""); }}>Очистить</Button>
-          )}
-          {note("quiet")}
-        </form>
+        </ActionForm>
       </Panel>
       <BrowserPush contract={contract} manage={manage} pushAllowed={s.kinds.some((k) => k.channels.some((c) => c.channel === "PUSH" && c.allowed))} />
     </>
@@ -130,8 +124,8 @@ export function Notifications({ contract, manage }: { contract: string; manage: 
 
 function BrowserPush({ contract, manage, pushAllowed }: { contract: string; manage: boolean; pushAllowed: boolean }) {
   const [{ data }, refetch] = useQuery({ query: WEB_PUSH, variables: { contract } });
-  const [, register] = useMutation(REGISTER);
-  const [, unregister] = useMutation(UNREGISTER);
+  const register = usePayloadMutation(REGISTER, "registerPushSubscription");
+  const unregister = usePayloadMutation(UNREGISTER, "unregisterPushSubscription");
   const [mine, setMine] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result>(null);
@@ -150,8 +144,7 @@ function BrowserPush({ contract, manage, pushAllowed }: { contract: string; mana
     if (typeof sub === "string") {
       setResult({ kind: "error", text: sub });
     } else {
-      const r = (await register({ input: { contractNumber: contract, ...sub } })).data?.registerPushSubscription;
-      setResult(payloadOutcome(r, "Push-уведомления включены на этом устройстве"));
+      setResult(await register({ input: { contractNumber: contract, ...sub } }, "Push-уведомления включены на этом устройстве"));
       setMine(sub.endpoint);
       reload();
     }
@@ -161,8 +154,7 @@ function BrowserPush({ contract, manage, pushAllowed }: { contract: string; mana
   async function disable(endpoint: string) {
     setBusy(true);
     if (endpoint === mine) await unsubscribeBrowser().catch(() => undefined);
-    const r = (await unregister({ input: { contractNumber: contract, endpoint } })).data?.unregisterPushSubscription;
-    setResult(payloadOutcome(r, "Устройство больше не получает push-уведомления"));
+    setResult(await unregister({ input: { contractNumber: contract, endpoint } }, "Устройство больше не получает push-уведомления"));
     reload();
     setBusy(false);
   }
@@ -193,7 +185,7 @@ function BrowserPush({ contract, manage, pushAllowed }: { contract: string; mana
           {!pushSupported() && <p className="muted">Этот браузер не поддерживает push-уведомления.</p>}
         </>
       )}
-      {result && <Notice kind={result.kind}>{result.text}</Notice>}
+      <ResultNotice result={result} />
     </Panel>
   );
 }

@@ -1,35 +1,40 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { TERMINAL_KINDS } from "../../labels";
 import { formatKopecks, parseRoubles } from "../../money";
 import { localToday } from "../../today";
-import { Button, Checkbox, Field, Loading, Notice, Panel } from "../../ui";
+import { Checkbox, Field, Loading, Notice, Panel } from "../../ui";
+import { ActionForm, usePayloadMutation } from "./forms";
 import { MENU } from "./MenuToday";
-import { listOf, payloadOutcome, type Result } from "./outcome";
+import { listOf } from "./outcome";
 import { ACCOUNT } from "./queries";
 
+// Fragments are found by name: codegen adds them to the documents that spread them.
+graphql(`
+  fragment ProtectionFields on Protection { bannedItems allergens categoryLimits { terminalKind dailyLimit } frozen frozenReason }
+`);
+graphql(`
+  fragment ProtectionChange on ProtectionPayload { protection { ...ProtectionFields } userErrors { field code message } }
+`);
 const PROTECTION = graphql(`
   query Protection($contract: String!) {
-    protection(contractNumber: $contract) { bannedItems allergens categoryLimits { terminalKind dailyLimit } frozen frozenReason }
+    protection(contractNumber: $contract) { ...ProtectionFields }
   }
 `);
 const CHANGE = graphql(`
   mutation ChangeProtection($input: ChangeProtectionInput!) {
-    changeProtection(input: $input) {
-      protection { bannedItems allergens categoryLimits { terminalKind dailyLimit } frozen frozenReason }
-      userErrors { field code message }
-    }
+    changeProtection(input: $input) { ...ProtectionChange }
   }
 `);
 const FREEZE = graphql(`
   mutation FreezeCards($input: FreezeCardsInput!) {
-    freezeCards(input: $input) { protection { frozen frozenReason } userErrors { field code message } }
+    freezeCards(input: $input) { ...ProtectionChange }
   }
 `);
 const UNFREEZE = graphql(`
   mutation UnfreezeCards($input: UnfreezeCardsInput!) {
-    unfreezeCards(input: $input) { protection { frozen frozenReason } userErrors { field code message } }
+    unfreezeCards(input: $input) { ...ProtectionChange }
   }
 `);
 
@@ -47,18 +52,15 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
   const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
   const school = acc?.account?.schoolId;
   const [{ data: menu }] = useQuery({ query: MENU, variables: { school: school ?? "", date: localToday() }, pause: !school });
-  const [, change] = useMutation(CHANGE);
-  const [, freeze] = useMutation(FREEZE);
-  const [, unfreeze] = useMutation(UNFREEZE);
+  const change = usePayloadMutation(CHANGE, "changeProtection");
+  const freeze = usePayloadMutation(FREEZE, "freezeCards");
+  const unfreeze = usePayloadMutation(UNFREEZE, "unfreezeCards");
   const [bans, setBans] = useState<string | null>(null);
   const [allergens, setAllergens] = useState<string | null>(null);
   const [limits, setLimits] = useState<Record<string, string>>({});
   const [reason, setReason] = useState("");
-  const [results, setResults] = useState<Record<string, Result>>({});
   const p = data?.protection;
   if (!p) return <Loading />;
-  const show = (key: string, r: Result) => setResults((all) => ({ ...all, [key]: r }));
-  const note = (key: string) => results[key] && <Notice kind={results[key]!.kind}>{results[key]!.text}</Notice>;
   const reload = () => refetch({ requestPolicy: "network-only" });
   const banText = bans ?? p.bannedItems.join(", ");
   const allergenText = allergens ?? p.allergens.join(", ");
@@ -79,30 +81,24 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
         ) : (
           <p>Карты работают. Заморозка сразу отклоняет все покупки, пока вы её не снимете.</p>
         )}
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          const input = p.frozen ? { contractNumber: contract } : { contractNumber: contract, reason: reason.trim() || "заморожено родителем" };
+        <ActionForm submit={p.frozen ? "Снять заморозку" : "Заморозить карты"} variant={p.frozen ? "primary" : "danger"} disabled={!manage} onSubmit={async () => {
           const r = p.frozen
-            ? (await unfreeze({ input })).data?.unfreezeCards
-            : (await freeze({ input })).data?.freezeCards;
-          show("freeze", payloadOutcome(r, p.frozen ? "Заморозка снята" : "Карты заморожены"));
+            ? await unfreeze({ input: { contractNumber: contract } }, "Заморозка снята")
+            : await freeze({ input: { contractNumber: contract, reason: reason.trim() || "заморожено родителем" } }, "Карты заморожены");
           reload();
+          return r;
         }}>
           {!p.frozen && <Field label="Причина (необязательно)" value={reason} onChange={(e) => setReason(e.target.value)} disabled={!manage} maxLength={500} />}
-          <Button type="submit" variant={p.frozen ? "primary" : "danger"} disabled={!manage}>
-            {p.frozen ? "Снять заморозку" : "Заморозить карты"}
-          </Button>
-          {note("freeze")}
-        </form>
+        </ActionForm>
       </Panel>
       <Panel title="Запреты и аллергии">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Сохранить запреты" disabled={!manage} onSubmit={async () => {
           const input = { contractNumber: contract, bannedItems: listOf(banText), allergens: listOf(allergenText) };
-          show("bans", payloadOutcome((await change({ input })).data?.changeProtection, "Запреты сохранены"));
+          const r = await change({ input }, "Запреты сохранены");
           setBans(null);
           setAllergens(null);
           reload();
+          return r;
         }}>
           <p>Касса откажет в покупке запрещённого блюда или блюда с отмеченным аллергеном и назовёт причину.</p>
           {items.length > 0 && (
@@ -126,25 +122,22 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
             </fieldset>
           )}
           <Field label="Аллергены (через запятую)" value={allergenText} onChange={(e) => setAllergens(e.target.value)} disabled={!manage} />
-          <Button type="submit" disabled={!manage}>Сохранить запреты</Button>
-          {note("bans")}
-        </form>
+        </ActionForm>
       </Panel>
       <Panel title="Лимиты по категориям">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
+        <ActionForm submit="Сохранить лимиты" disabled={!manage} onSubmit={async () => {
           const categoryLimits = [];
           for (const kind of PAYING) {
             const text = limitText(kind);
             if (!text.trim()) continue;
             const k = parseRoubles(text);
-            if (k === null) return show("limits", { kind: "error", text: "Введите сумму в рублях" });
+            if (k === null) return { kind: "error", text: "Введите сумму в рублях" };
             categoryLimits.push({ terminalKind: kind, dailyLimit: String(k) });
           }
-          const input = { contractNumber: contract, categoryLimits };
-          show("limits", payloadOutcome((await change({ input })).data?.changeProtection, "Лимиты сохранены"));
+          const r = await change({ input: { contractNumber: contract, categoryLimits } }, "Лимиты сохранены");
           setLimits({});
           reload();
+          return r;
         }}>
           <p>Сколько можно тратить в день у каждого вида терминала; пусто — без отдельного лимита, 0 — совсем нельзя.</p>
           {PAYING.map((kind) => (
@@ -152,9 +145,7 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
               hint={limitOf(kind) !== undefined ? `Сейчас: ${formatKopecks(limitOf(kind)!)}` : "Сейчас: без лимита"}
               value={limitText(kind)} onChange={(e) => setLimits((all) => ({ ...all, [kind]: e.target.value }))} />
           ))}
-          <Button type="submit" disabled={!manage}>Сохранить лимиты</Button>
-          {note("limits")}
-        </form>
+        </ActionForm>
       </Panel>
     </>
   );

@@ -1,10 +1,10 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { TARIFFS } from "../../labels";
 import { formatKopecks, parseRoubles } from "../../money";
-import { Button, Checkbox, Field, Loading, Notice, Panel, Select } from "../../ui";
-import { payloadOutcome, type Result } from "./outcome";
+import { Checkbox, Field, Loading, Panel, Select } from "../../ui";
+import { ActionForm, textOf, usePayloadMutation } from "./forms";
 import { ACCOUNT } from "./queries";
 
 const TARIFF_LIST = graphql(`
@@ -50,49 +50,37 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
   const [{ data }, refetch] = useQuery({ query: ACCOUNT, variables: { contract } });
   const [{ data: tariffs }] = useQuery({ query: TARIFF_LIST });
   const account = data?.account;
-  const [limit, setLimit] = useState("");
   const [tariff, setTariff] = useState("");
-  const [serviceOnly, setServiceOnly] = useState(false);
-  const [phone, setPhone] = useState("");
-  const [email, setEmail] = useState("");
-  const [rep, setRep] = useState("");
-  const [bank, setBank] = useState("");
-  const [oldPw, setOldPw] = useState("");
-  const [newPw, setNewPw] = useState("");
-  const [results, setResults] = useState<Record<string, Result>>({});
-  const [, changeLimit] = useMutation(LIMIT);
-  const [, changeTariff] = useMutation(TARIFF);
-  const [, changePrefs] = useMutation(PREFS);
-  const [, changeContact] = useMutation(CONTACT);
-  const [, addRep] = useMutation(REPRESENTATIVE);
-  const [, refund] = useMutation(REFUND);
-  const [, changePassword] = useMutation(PASSWORD);
+  const changeLimit = usePayloadMutation(LIMIT, "changeDailyLimit");
+  const changeTariff = usePayloadMutation(TARIFF, "changeTariff");
+  const changePrefs = usePayloadMutation(PREFS, "changeNotificationPreferences");
+  const changeContact = usePayloadMutation(CONTACT, "changeContact");
+  const addRep = usePayloadMutation(REPRESENTATIVE, "addRepresentative");
+  const refund = usePayloadMutation(REFUND, "requestRefund");
+  const changePassword = usePayloadMutation(PASSWORD, "changePassword");
   if (!account) return <Loading />;
-  const show = (key: string, r: Result) => setResults((all) => ({ ...all, [key]: r }));
-  const note = (key: string) => results[key] && <Notice kind={results[key]!.kind}>{results[key]!.text}</Notice>;
   const disabled = !manage;
+  const reload = () => refetch({ requestPolicy: "network-only" });
 
   return (
     <>
       <Panel title="Дневной лимит">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          const k = parseRoubles(limit);
-          if (k === null) return show("limit", { kind: "error", text: "Введите сумму в рублях" });
-          show("limit", payloadOutcome((await changeLimit({ contract, limit: String(k) })).data?.changeDailyLimit, "Лимит изменён"));
-          refetch({ requestPolicy: "network-only" });
+        <ActionForm submit="Сохранить лимит" disabled={disabled} onSubmit={async (form) => {
+          const k = parseRoubles(textOf(form, "limit"));
+          if (k === null) return { kind: "error", text: "Введите сумму в рублях" };
+          const r = await changeLimit({ contract, limit: String(k) }, "Лимит изменён");
+          reload();
+          return r;
         }}>
           <p>Сейчас: {formatKopecks(account.dailyLimit)} в день</p>
-          <Field label="Новый лимит, ₽" inputMode="decimal" value={limit} onChange={(e) => setLimit(e.target.value)} disabled={disabled} required />
-          <Button type="submit" disabled={disabled}>Сохранить лимит</Button>
-          {note("limit")}
-        </form>
+          <Field label="Новый лимит, ₽" name="limit" inputMode="decimal" disabled={disabled} required />
+        </ActionForm>
       </Panel>
       <Panel title="Тариф и уведомления">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          show("tariff", payloadOutcome((await changeTariff({ contract, tariff: (tariff || account.tariff) as never })).data?.changeTariff, "Тариф изменён"));
-          refetch({ requestPolicy: "network-only" });
+        <ActionForm submit="Сменить тариф" disabled={disabled} onSubmit={async () => {
+          const r = await changeTariff({ contract, tariff: (tariff || account.tariff) as never }, "Тариф изменён");
+          reload();
+          return r;
         }}>
           <Select
             label="Тариф"
@@ -101,59 +89,39 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
             disabled={disabled}
             options={(tariffs?.tariffs ?? []).map((t) => [t.tariff, `${TARIFFS[t.tariff]} — ${formatKopecks(t.monthlyFee)} в месяц: ${t.description}`])}
           />
-          <Button type="submit" disabled={disabled}>Сменить тариф</Button>
-          {note("tariff")}
-        </form>
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          show("prefs", payloadOutcome((await changePrefs({ contract, serviceOnly })).data?.changeNotificationPreferences, "Настройки уведомлений сохранены"));
-        }}>
-          <Checkbox label="Только служебные сообщения" checked={serviceOnly} onChange={(e) => setServiceOnly(e.target.checked)} disabled={disabled} />
-          <Button type="submit" variant="secondary" disabled={disabled}>Сохранить</Button>
-          {note("prefs")}
-        </form>
+        </ActionForm>
+        <ActionForm submit="Сохранить" variant="secondary" disabled={disabled}
+          onSubmit={(form) => changePrefs({ contract, serviceOnly: form.has("serviceOnly") }, "Настройки уведомлений сохранены")}>
+          <Checkbox label="Только служебные сообщения" name="serviceOnly" disabled={disabled} />
+        </ActionForm>
       </Panel>
       <Panel title="Контакты">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          show("contact", payloadOutcome((await changeContact({ contract, phone: phone || null, email: email || null })).data?.changeContact, "Контакты сохранены"));
-        }}>
-          <Field label="Телефон для сообщений" type="tel" autoComplete="tel" value={phone} onChange={(e) => setPhone(e.target.value)} disabled={disabled} />
-          <Field label="Электронная почта" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} disabled={disabled} />
-          <Button type="submit" disabled={disabled}>Сохранить контакты</Button>
-          {note("contact")}
-        </form>
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          show("rep", payloadOutcome((await addRep({ contract, phone: rep })).data?.addRepresentative, "Представитель получит пароль по СМС"));
-        }}>
-          <Field label="Телефон представителя (бабушки, дедушки)" type="tel" value={rep} onChange={(e) => setRep(e.target.value)} disabled={disabled} required />
-          <Button type="submit" variant="secondary" disabled={disabled}>Дать доступ на просмотр</Button>
-          {note("rep")}
-        </form>
+        <ActionForm submit="Сохранить контакты" disabled={disabled}
+          onSubmit={(form) => changeContact({ contract, phone: textOf(form, "phone") || null, email: textOf(form, "email") || null }, "Контакты сохранены")}>
+          <Field label="Телефон для сообщений" name="phone" type="tel" autoComplete="tel" disabled={disabled} />
+          <Field label="Электронная почта" name="email" type="email" autoComplete="email" disabled={disabled} />
+        </ActionForm>
+        <ActionForm submit="Дать доступ на просмотр" variant="secondary" disabled={disabled}
+          onSubmit={(form) => addRep({ contract, phone: textOf(form, "rep") }, "Представитель получит пароль по СМС")}>
+          <Field label="Телефон представителя (бабушки, дедушки)" name="rep" type="tel" disabled={disabled} required />
+        </ActionForm>
       </Panel>
       <Panel title="Возврат средств">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          if (!window.confirm("Вернуть весь остаток основного кошелька?")) return;
-          const destination = bank.trim() ? "BANK_DETAILS" : "ORIGINAL_METHOD";
-          show("refund", payloadOutcome((await refund({ contract, destination, bankDetails: bank.trim() || null })).data?.requestRefund, "Заявка на возврат принята"));
+        <ActionForm submit="Запросить возврат" variant="danger" disabled={disabled} onSubmit={async (form) => {
+          if (!window.confirm("Вернуть весь остаток основного кошелька?")) return undefined;
+          const bank = textOf(form, "bank").trim();
+          const destination = bank ? "BANK_DETAILS" : "ORIGINAL_METHOD";
+          return refund({ contract, destination, bankDetails: bank || null }, "Заявка на возврат принята");
         }}>
-          <Field label="Реквизиты (если не на исходный способ оплаты)" value={bank} onChange={(e) => setBank(e.target.value)} disabled={disabled} />
-          <Button type="submit" variant="danger" disabled={disabled}>Запросить возврат</Button>
-          {note("refund")}
-        </form>
+          <Field label="Реквизиты (если не на исходный способ оплаты)" name="bank" disabled={disabled} />
+        </ActionForm>
       </Panel>
       <Panel title="Пароль">
-        <form onSubmit={async (e) => {
-          e.preventDefault();
-          show("pw", payloadOutcome((await changePassword({ old: oldPw, new: newPw })).data?.changePassword, "Пароль изменён; войдите снова на других устройствах"));
-        }}>
-          <Field label="Текущий пароль" type="password" autoComplete="current-password" value={oldPw} onChange={(e) => setOldPw(e.target.value)} required />
-          <Field label="Новый пароль" type="password" autoComplete="new-password" value={newPw} onChange={(e) => setNewPw(e.target.value)} required />
-          <Button type="submit">Сменить пароль</Button>
-          {note("pw")}
-        </form>
+        <ActionForm submit="Сменить пароль"
+          onSubmit={(form) => changePassword({ old: textOf(form, "old"), new: textOf(form, "new") }, "Пароль изменён; войдите снова на других устройствах")}>
+          <Field label="Текущий пароль" name="old" type="password" autoComplete="current-password" required />
+          <Field label="Новый пароль" name="new" type="password" autoComplete="new-password" required />
+        </ActionForm>
       </Panel>
     </>
   );

@@ -19,23 +19,24 @@ export const PRE_ORDERS = graphql(`
   }
 `);
 
+// Found by name: codegen adds it to the documents that spread it.
+graphql(`
+  fragment PreOrderChange on PreOrderPayload {
+    preOrder { ...PreOrderFields }
+    userErrors { field code message }
+    position
+  }
+`);
+
 export const PLACE_PRE_ORDER = graphql(`
   mutation PlacePreOrder($input: PlacePreOrderInput!) {
-    placePreOrder(input: $input) {
-      preOrder { ...PreOrderFields }
-      userErrors { field code message }
-      position
-    }
+    placePreOrder(input: $input) { ...PreOrderChange }
   }
 `);
 
 export const CANCEL_PRE_ORDER = graphql(`
   mutation CancelPreOrder($input: CancelPreOrderInput!) {
-    cancelPreOrder(input: $input) {
-      preOrder { ...PreOrderFields }
-      userErrors { field code message }
-      position
-    }
+    cancelPreOrder(input: $input) { ...PreOrderChange }
   }
 `);
 
