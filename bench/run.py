@@ -350,14 +350,14 @@ def staff_token(url: str, base: str) -> str:
     finally:
         identity.close()
     login = (
-        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) {"
-        " ... on Session { accessToken } ... on Problem { code } } }"
+        "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {"
+        " session { accessToken } userErrors { code } } }"
     )
     answer = httpx.post(
         f"{base}/graphql", json={"query": login, "variables": {"u": name, "p": password}},
         timeout=30,
     ).json()  # fmt: skip
-    return str(answer["data"]["login"]["accessToken"])
+    return str(answer["data"]["login"]["session"]["accessToken"])
 
 
 def load_tills(tills: Tills) -> list[Till]:

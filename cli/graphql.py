@@ -11,8 +11,8 @@ import typer
 from app.settings import Settings
 
 LOGIN = """mutation Login($username: String!, $password: String!) {
-  login(username: $username, password: $password) {
-    __typename ... on Session { accessToken } ... on Problem { code message }
+  login(input: {username: $username, password: $password}) {
+    session { accessToken } userErrors { code message }
   }
 }"""
 
@@ -43,10 +43,11 @@ def post(url: str, query: str, variables: dict[str, Any], token: str | None) -> 
 
 def login(url: str, username: str, password: str) -> str:
     found = post(url, LOGIN, {"username": username, "password": password}, None)
-    session = (found.get("data") or {}).get("login") or {}
-    token = session.get("accessToken")
+    payload = (found.get("data") or {}).get("login") or {}
+    token = (payload.get("session") or {}).get("accessToken")
     if not token:
-        why = session.get("message") or found.get("errors") or session
+        refusals = payload.get("userErrors") or []
+        why = (refusals[0]["message"] if refusals else None) or found.get("errors") or payload
         raise GraphQLFailedError(f"login as {username} refused: {why}")
     return str(token)
 

@@ -71,6 +71,12 @@ class UnknownLoginError(IdentityError):
     code = "unknown_login"
 
 
+class LoginNameTakenError(IdentityError):
+    """The login name (a contract number, a phone) belongs to another kind of login."""
+
+    code = "login_name_taken"
+
+
 @dataclass(frozen=True)
 class Grant:
     account_id: UUID
@@ -255,13 +261,16 @@ class Identity:
             session_id,
         )
 
-    def logout(self, session_id: UUID) -> None:
+    def logout(self, session_id: UUID, every_session: bool = False) -> int:
+        """End the session (or every session of its login): how many were live."""
         with self.pool.connection() as conn:
-            conn.execute(
-                "UPDATE identity_sessions SET revoked_at = now()"
-                " WHERE session_id = %s AND revoked_at IS NULL",
-                (session_id,),
+            ended = conn.execute(
+                "UPDATE identity_sessions SET revoked_at = now() WHERE revoked_at IS NULL AND"
+                " (session_id = %s OR (%s AND principal_id ="
+                " (SELECT principal_id FROM identity_sessions WHERE session_id = %s)))",
+                (session_id, every_session, session_id),
             )
+            return int(ended.rowcount)
 
     @staticmethod
     def _named(
@@ -425,7 +434,7 @@ class Identity:
                 "SELECT principal_id FROM identity_names WHERE name = %s", (name,)
             ).fetchone()
             if owner is None or owner[0] != principal_id:
-                raise IdentityError(f"login name {name!r} belongs to another kind of login")
+                raise LoginNameTakenError(f"login name {name!r} belongs to another kind of login")
             if password is not None:
                 kind_of_sms, text = messages.PASSWORD, f"Инфошкола: вход {name}, пароль {password}"
             else:

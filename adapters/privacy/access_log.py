@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from adapters.postgres import checked_pool
@@ -21,9 +22,30 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS privacy_access_log ("
     " entry_id bigserial PRIMARY KEY, at timestamptz NOT NULL, actor text NOT NULL,"
     " account_id uuid, subject_ref text, operation text NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS privacy_access_log_account ON privacy_access_log (account_id)",
-    "CREATE INDEX IF NOT EXISTS privacy_access_log_subject ON privacy_access_log (subject_ref)",
+    # newest first per account and per subject: `page`'s keyset scans (and `entries`')
+    "CREATE INDEX IF NOT EXISTS privacy_access_log_account_at"
+    " ON privacy_access_log (account_id, at DESC, entry_id DESC)",
+    "CREATE INDEX IF NOT EXISTS privacy_access_log_subject_at"
+    " ON privacy_access_log (subject_ref, at DESC, entry_id DESC)",
+    "DROP INDEX IF EXISTS privacy_access_log_account",  # the single-column ones they replace
+    "DROP INDEX IF EXISTS privacy_access_log_subject",
 )
+COLUMNS = "entry_id, at, actor, account_id, subject_ref, operation"
+
+
+def keyset_page(past: str) -> str:
+    """A page of an account's reads and its subjects' newest first, `past` a key: the union
+    of two index range scans (one per index above), each at most a page long."""
+    newest = " ORDER BY at DESC, entry_id DESC LIMIT %(n)s"
+    half = f"(SELECT {COLUMNS} FROM privacy_access_log WHERE {{}}{past}{newest})"  # noqa: S608
+    account, subject = (
+        half.format("account_id = %(account)s"),
+        half.format("subject_ref = ANY(%(refs)s)"),
+    )
+    return f"SELECT {COLUMNS} FROM ({account} UNION {subject}) page{newest}"  # noqa: S608
+
+
+PAGES = {False: keyset_page(""), True: keyset_page(" AND (at, entry_id) < (%(at)s, %(entry)s)")}
 
 
 @dataclass(frozen=True)
@@ -102,3 +124,31 @@ class AccessLog:
                 [*args, limit],
             ).fetchall()
         return [Entry(*r) for r in rows]
+
+    def page(
+        self,
+        account_id: UUID,
+        subject_refs: Sequence[str],
+        after: tuple[datetime, int] | None,
+        first: int,
+    ) -> list[dict[str, Any]]:
+        """Up to `first + 1` reads of the account or its subjects, newest first, past the key
+        `after` (when, entry): a keyset page, each half an index range scan."""
+        at, entry = after or (None, None)
+        args = {"account": account_id, "refs": list(subject_refs), "at": at, "entry": entry,
+                "n": first + 1}  # fmt: skip
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            found: list[dict[str, Any]] = cur.execute(PAGES[after is not None], args).fetchall()
+        return found
+
+    def entry(
+        self, entry_id: int, account_id: UUID, subject_refs: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """The read `entry_id` if it is one of the account's or its subjects'."""
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            row: dict[str, Any] | None = cur.execute(
+                f"SELECT {COLUMNS} FROM privacy_access_log WHERE entry_id = %s"  # noqa: S608
+                " AND (account_id = %s OR subject_ref = ANY(%s))",
+                (entry_id, account_id, list(subject_refs)),
+            ).fetchone()
+        return row

@@ -9,7 +9,7 @@ opaque cursors. `Node` objects carry a global id (`relay.GlobalID`, base64 of
 import base64
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -150,3 +150,19 @@ def account_node(
         return found
 
     return classmethod(resolve_id), classmethod(resolve_nodes)
+
+
+async def account_nodes(
+    info: Info[Context, None],
+    node_ids: Iterable[str],
+    coordinate: str,
+    fetch: Callable[[perm.AccountRef, str], Awaitable[N | None]],
+) -> list[N | None]:
+    """Nodes of an account's list by `contract/key`, each through that list's account rule
+    (`coordinate`): `fetch(account, key)` builds one, None when the key is malformed or the
+    object is gone (or no longer the account's)."""
+    found: list[N | None] = []
+    for node_id in node_ids:
+        contract, _, key = node_id.rpartition("/")
+        found.append(await fetch(await perm.account(info, coordinate, contract), key))
+    return found

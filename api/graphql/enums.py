@@ -179,62 +179,6 @@ class AccountEventKind(Enum):
     )
 
 
-@strawberry.enum(description="Why a command was refused.")
-class ProblemCode(Enum):
-    INVALID_AMOUNT = strawberry.enum_value("invalid_amount", description="An amount out of bounds.")
-    INVALID_COMMAND = strawberry.enum_value(
-        "invalid_command", description="A field the domain refuses (named in the message)."
-    )
-    INVALID_TEXT = strawberry.enum_value(
-        "invalid_text", description="Text that is empty, too long or unprintable."
-    )
-    NOT_FOUND = strawberry.enum_value("not_found", description="No such object.")
-    CONFLICT = strawberry.enum_value(
-        "conflict", description="It already exists, or clashes with what exists."
-    )
-    CARD_STATE = strawberry.enum_value(
-        "card_state", description="The card is not in a state that allows it."
-    )
-    CARD_ALREADY_ISSUED = strawberry.enum_value(
-        "card_already_issued", description="That card is already issued."
-    )
-    TOO_MANY_ACTIVE_CARDS = strawberry.enum_value(
-        "too_many_active_cards", description="The account has its most active cards."
-    )
-    INSUFFICIENT_FUNDS = strawberry.enum_value(
-        "insufficient_funds", description="The balance does not cover it."
-    )
-    ACCOUNT_CLOSED = strawberry.enum_value("account_closed", description="The account is closed.")
-    SUBSIDY = strawberry.enum_value("subsidy", description="A subsidy rule refused it.")
-    CONCURRENCY = strawberry.enum_value(
-        "concurrency", description="Someone changed it at the same time; retry."
-    )
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "invalid_credentials", description="Wrong login or password."
-    )
-    THROTTLED = strawberry.enum_value("throttled", description="Too many attempts; wait.")
-    WEAK_PASSWORD = strawberry.enum_value(
-        "weak_password", description="The new password is too weak."
-    )
-    INVALID_RESET_CODE = strawberry.enum_value(
-        "invalid_reset_code", description="The SMS code is wrong or expired."
-    )
-    DISPUTE_STATE = strawberry.enum_value(
-        "dispute_state", description="The dispute is not in a state that allows it."
-    )
-    REFUND_STATE = strawberry.enum_value(
-        "refund_state", description="The refund is not in a state that allows it."
-    )
-    NOT_AVAILABLE = strawberry.enum_value(
-        "not_available", description="Not available on this tariff or setting."
-    )
-    PRIVACY_STATE = strawberry.enum_value(
-        "privacy_state", description="The privacy request is not in a state that allows it."
-    )
-    CONSENT = strawberry.enum_value("consent", description="Consent is missing or withdrawn.")
-    OTHER = strawberry.enum_value("other", description="Any other refusal (see the message).")
-
-
 def convert(enum: type[E], value: str, default: E | None = None) -> E:
     try:
         return enum(value)

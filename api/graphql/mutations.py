@@ -1,13 +1,13 @@
-"""Mutations: each authorizes its object, then calls the ledger off the event loop.
+"""The menu's mutation (`publishMenu`), and the phone and e-mail shapes mutations check.
 
-Results are typed: `Done { position }` (the ledger notification id, for read-your-writes:
-pass it as `atLeast` to a query) or `Problem { code, message }` for a refused command.
-Events are stamped with the acting login (`parent:<id>`, `school_admin:<id>` …).
+Every mutation takes one `input` and answers a payload with the changed object,
+`userErrors { field code message }` and the ledger `position` (pass it as `atLeast` to a
+query to read one's own write); see `api/graphql/payloads.py`. Events are stamped with the
+acting login (`parent:<id>`, `school_admin:<id>` …).
 """
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -16,43 +16,17 @@ from strawberry.types import Info
 
 from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.enums import ProblemCode, convert
-from api.graphql.payloads import UserError, command
+from api.graphql.payloads import UserError
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import SchoolInput, on_school
-from api.graphql.types import (
-    CommandResult,
-    Done,
-    Menu,
-    MenuItem,
-    Problem,
-)
-from domain.errors import DomainError
+from api.graphql.types import Menu, MenuItem
 from domain.ledger import Ledger
 from projections.menus import get_menu
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
-
-
-def problem(error: DomainError) -> Problem:
-    code = convert(ProblemCode, error.code, ProblemCode.OTHER)
-    if code == ProblemCode.OTHER:
-        for cls in type(error).__mro__:
-            candidate = getattr(cls, "code", None)
-            if isinstance(candidate, str) and candidate in ProblemCode._value2member_map_:
-                code = ProblemCode(candidate)
-                break
-    return Problem(code=code, message=str(error))
-
-
-async def recorded(info: Info[Context, None], fn: Callable[..., int], *args: Any) -> CommandResult:
-    try:
-        return Done(position=Position(await command(info, fn, *args)))
-    except DomainError as error:
-        return problem(error)
 
 
 @strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")

@@ -2,7 +2,7 @@
 argument, a payload with the changed object, `userErrors` for refused input, and the ledger
 `position` to read one's own writes. A refusal is data, never a GraphQL error."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -124,3 +124,10 @@ def input_mutation(
         return await handle(info, f"Mutation.{name}", input)  # type: ignore[no-any-return]
 
     return strawberry.mutation(resolver=resolve, name=name, description=description)
+
+
+def refusal(error: Exception, fields: Mapping[str, list[str]]) -> UserError:
+    """A refusal (a domain's or identity's error, with its snake_case `code`) as a user error
+    on the input field's path `fields` gives for its code; on no one field for other codes."""
+    code = str(getattr(error, "code", "invalid_command"))
+    return UserError(field=fields.get(code), code=code, message=str(error))

@@ -2,27 +2,34 @@
 
 - `myPersonalData`: a parent's (or representative's) own data and their children's, as JSON;
 - `acceptConsent` / `withdrawConsent`: the viewer's own consent, for every contract they hold
-  (a representative consents here before the first use; the parent at the kiosk);
-- `requestErasure` (parent) → `approveErasure` / `refuseErasure` (school admin, support);
-  `privacyRequests` shows where a request stands;
-- `accessLog`: who read a contract's personal data or photos (auditors).
+  (a representative consents here before the first use; the parent at the kiosk); both answer
+  a `ConsentPayload` with the login's consent on each contract;
+- `requestErasure` (parent) → `approveErasure` / `refuseErasure` (school admin, support), each
+  answering an `ErasurePayload` with where the request stands; `privacyRequests` shows it too;
+- `accessLog`: who read a contract's personal data or photos (auditors), a Relay connection
+  of `AccessLogEntry` nodes, newest first.
+
+Refusals are `userErrors` with the domain's codes (`consent`, `privacy_state`, `invalid_text`)
+on the input field at fault.
 """
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Any, cast
 from uuid import UUID
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Note, Reason
+from api.graphql.account_mutations import AccountInput
+from api.graphql.arguments import After, ContractNumber, First
+from api.graphql.connections import account_nodes, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
-from api.graphql.mutations import problem
-from api.graphql.payloads import command
+from api.graphql.payloads import UserError, command, input_mutation, position_of, refusal
 from api.graphql.scalars import Position
-from api.graphql.types import CommandResult, Done
 from audit.erasure import refund_refs
 from domain.consent import PARENT
 from domain.errors import DomainError
@@ -30,13 +37,56 @@ from identity.service import Access, Principal, Role
 from privacy.office import PrivacyOffice, representative
 
 
-@strawberry.type(description="One reading of personal data or photos.")
-class AccessLogEntry:
+@strawberry.type(
+    description="One reading of personal data or photos. A photo check names the pupil's"
+    " record, not the account; the entry is refetched as a node under the access log's rule"
+    " (auditors of the contract's school), by the contract whose log listed it."
+)
+class AccessLogEntry(relay.Node):
+    contract_number: strawberry.Private[str]
+    entry_id: strawberry.Private[int]
     at: datetime = strawberry.field(description="When it was read.")
     actor: str = strawberry.field(description="Who read it (`role:login id`).")
     operation: str = strawberry.field(description="What was read.")
     account_id: UUID | None = strawberry.field(description="The account whose data was read.")
     subject_ref: str | None = strawberry.field(description="The personal-data record read.")
+
+    @classmethod
+    def of(cls, row: dict[str, Any], contract_number: str) -> "AccessLogEntry":
+        return cls(
+            contract_number=contract_number,
+            entry_id=row["entry_id"],
+            at=row["at"],
+            actor=row["actor"],
+            operation=row["operation"],
+            account_id=row["account_id"],
+            subject_ref=row["subject_ref"],
+        )
+
+    @classmethod
+    def resolve_id(cls, root: "AccessLogEntry", *, info: Info[Context, None]) -> str:
+        return f"{root.contract_number}/{root.entry_id}"
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list["AccessLogEntry | None"]:
+        """Entries by `contract/entry`, each through `Query.accessLog`'s account rule, and only
+        while the entry is one of that contract's reads (its account's or its records')."""
+        services = info.context.services
+
+        async def fetch(ref: perm.AccountRef, entry: str) -> AccessLogEntry | None:
+            if not entry.isdigit() or len(entry) > 18:
+                return None
+
+            def read() -> dict[str, Any] | None:
+                refs = refund_refs(services.ledger, ref.account_id)
+                return office(info).log.entry(int(entry), ref.account_id, refs)
+
+            row = await services.run(read)
+            return cls.of(row, ref.contract_number) if row else None
+
+        return await account_nodes(info, node_ids, "Query.accessLog", fetch)
 
 
 @strawberry.type(description="A step of an erasure request.")
@@ -57,6 +107,74 @@ class PrivacyStatus:
     consents: JSON = strawberry.field(description="The consents given and withdrawn.")
 
 
+@strawberry.type(description="This login's consent on one of its contracts.")
+class ContractConsent:
+    contract_number: str = strawberry.field(description="The contract number.")
+    version: str | None = strawberry.field(
+        description="The version of the consent text this login has in force; null when"
+        " withdrawn or never recorded."
+    )
+
+
+ERRORS = "Why the input was refused; empty when the command was recorded."
+POSITION = (
+    "The ledger position of the command (pass it as `atLeast` to queries); null when refused"
+    " or when nothing new was recorded."
+)
+
+
+@strawberry.type(description="What a consent command did: this login's consents, or why not.")
+class ConsentPayload:
+    consents: list[ContractConsent] = strawberry.field(
+        description="This login's consent on each contract the command was for; empty when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=ERRORS)
+    position: Position | None = strawberry.field(description=POSITION)
+
+
+@strawberry.type(description="What an erasure command did: where the request stands, or why not.")
+class ErasurePayload:
+    account_id: strawberry.Private[UUID]
+    user_errors: list[UserError] = strawberry.field(description=ERRORS)
+    position: Position | None = strawberry.field(description=POSITION)
+
+    @strawberry.field(
+        description="Where the contract's erasure request stands after the command, and its"
+        " consents (read from the record itself: no wait); null when refused."
+    )
+    async def privacy_status(self, info: Info[Context, None]) -> PrivacyStatus | None:
+        if self.position is None:
+            return None
+        return await info.context.services.run(status_of, office(info), self.account_id)
+
+
+@strawberry.input(description="The version of the consent text accepted.")
+class AcceptConsentInput:
+    version: str = strawberry.field(description="The version of the consent text accepted.")
+
+
+@strawberry.input(description="Why consent is withdrawn.")
+class WithdrawConsentInput:
+    reason: str = strawberry.field(
+        description="Why, in a few words (recorded with the withdrawal)."
+    )
+
+
+@strawberry.input(description="A parent's request to erase their and their child's data.")
+class RequestErasureInput(AccountInput):
+    note: str = strawberry.field(default="", description="A note for the record (optional).")
+
+
+@strawberry.input(description="An erasure request to carry out.")
+class ApproveErasureInput(AccountInput):
+    pass
+
+
+@strawberry.input(description="An erasure request to refuse, with why.")
+class RefuseErasureInput(AccountInput):
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
 def holder_of(principal: Principal) -> str:
     return PARENT if principal.role == Role.PARENT else representative(principal.principal_id)
 
@@ -65,12 +183,106 @@ def office(info: Info[Context, None]) -> PrivacyOffice:
     return info.context.services.privacy
 
 
-async def done(info: Info[Context, None], fn: Any, *args: Any) -> CommandResult:
+def status_of(privacy: PrivacyOffice, account_id: UUID) -> PrivacyStatus:
+    found = privacy.requests(account_id)
+    steps = [
+        PrivacyRequestStep(number=s["number"], status=s["status"],
+                           at=datetime.fromisoformat(s["at"]), actor=s["actor"],
+                           reason=s.get("reason"))
+        for s in (found.history if found else [])
+    ]  # fmt: skip
+    consents = privacy.consent_events(account_id)
+    return PrivacyStatus(status=found.status if found else None, steps=steps,
+                         consents=cast(JSON, consents))  # fmt: skip
+
+
+def position_after(done: Any) -> int:
+    """The position a privacy command answers: its own, or its outcome's."""
+    return done if isinstance(done, int) else int(done.position)
+
+
+def entry_after(cursor: str | None) -> tuple[datetime, int] | None:
+    """The (when, entry) key an access-log page's `after` cursor stands for."""
+    past = decode_key(cursor, 2)
+    if past is None:
+        return None
     try:
-        at = await command(info, fn, *args)
-    except DomainError as error:
-        return problem(error)
-    return Done(position=Position(at if isinstance(at, int) else at.position))
+        at = datetime.fromisoformat(past[0])
+    except ValueError:
+        raise bad_input("malformed cursor") from None
+    if at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
+        raise bad_input("malformed cursor")
+    return at, int(past[1])
+
+
+def consent_command(
+    name: str,
+    input_type: type,
+    description: str,
+    accounts: Callable[[Principal], list[UUID]],
+    fn: Callable[[PrivacyOffice, UUID, str, Any], Any],
+    fields: Mapping[str, list[str]],
+) -> Any:
+    """The mutation `name(input: input_type): ConsentPayload` recording `fn(office, account,
+    holder, input)` for each of the viewer's `accounts`, then reading their consents."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ConsentPayload:
+        principal = await perm.viewer_for(info, coordinate)
+        privacy, holder = office(info), holder_of(principal)
+        chosen = accounts(principal)
+
+        def record() -> int:
+            return max([position_after(fn(privacy, a, holder, given)) for a in chosen] or [0])
+
+        try:
+            at = await command(info, record)
+        except DomainError as error:
+            return ConsentPayload(consents=[], user_errors=[refusal(error, fields)], position=None)
+
+        def read() -> list[ContractConsent]:
+            found = [(principal.grants[a].contract_number, privacy.consent(a)) for a in chosen]
+            return [ContractConsent(contract_number=c, version=r.given.get(holder) if r else None)
+                    for c, r in sorted(found)]  # fmt: skip
+
+        consents = await info.context.services.run(read)
+        return ConsentPayload(consents=consents, user_errors=[], position=position_of(at))
+
+    return input_mutation(name, input_type, ConsentPayload, description, handle)
+
+
+def erasure_command(
+    name: str,
+    input_type: type[AccountInput],
+    description: str,
+    fn: Callable[[PrivacyOffice, UUID, Any], Any],
+    fields: Mapping[str, list[str]],
+) -> Any:
+    """The mutation `name(input: input_type): ErasurePayload` recording `fn(office, account,
+    input)` on the input's contract, once the viewer is authorized at the field's rule."""
+
+    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ErasurePayload:
+        ref = await perm.account(info, coordinate, given.contract_number)
+        try:
+            done = await command(info, fn, office(info), ref.account_id, given)
+        except DomainError as error:
+            return ErasurePayload(
+                account_id=ref.account_id, user_errors=[refusal(error, fields)], position=None
+            )
+        at = position_of(position_after(done))
+        return ErasurePayload(account_id=ref.account_id, user_errors=[], position=at)
+
+    return input_mutation(name, input_type, ErasurePayload, description, handle)
+
+
+def every_contract(principal: Principal) -> list[UUID]:
+    return list(principal.grants)
+
+
+def withdrawn_contracts(principal: Principal) -> list[UUID]:
+    """A parent withdraws for the contracts they hold; a representative for those shared."""
+    if principal.role == Role.PARENT:
+        return [g.account_id for g in principal.grants.values() if g.access == Access.MANAGE]
+    return list(principal.grants)
 
 
 @strawberry.type
@@ -90,106 +302,80 @@ class PrivacyQuery:
         )
         return cast(JSON, found)
 
-    @strawberry.field(description="Auditors: who read a contract's personal data or photos.")
+    @strawberry.field(
+        description="Auditors: who read a contract's personal data or photos, newest first, a"
+        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+    )
     async def access_log(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> list[AccessLogEntry]:
+        self,
+        info: Info[Context, None],
+        contract_number: ContractNumber,
+        first: First = 50,
+        after: After = None,
+    ) -> relay.Connection[AccessLogEntry]:
         ref = await perm.account(info, "Query.accessLog", contract_number)
+        first, past = page_size(first), entry_after(after)
         services = info.context.services
 
-        def read() -> list[AccessLogEntry]:
+        def read() -> list[dict[str, Any]]:
             refs = refund_refs(services.ledger, ref.account_id)
-            return [
-                AccessLogEntry(at=e.at, actor=e.actor, operation=e.operation,
-                               account_id=e.account_id, subject_ref=e.subject_ref)
-                for e in office(info).log.entries(ref.account_id, refs)
-            ]  # fmt: skip
+            return office(info).log.page(ref.account_id, refs, past, first)
 
-        return await services.run(read)
+        return connection(
+            await services.run(read),
+            first,
+            key=lambda r: (r["at"].isoformat(), str(r["entry_id"])),
+            node=lambda r: AccessLogEntry.of(r, ref.contract_number),
+        )
 
     @strawberry.field(description="Where the contract's erasure request stands, and consents.")
     async def privacy_requests(
         self, info: Info[Context, None], contract_number: ContractNumber
     ) -> PrivacyStatus:
         ref = await perm.account(info, "Query.privacyRequests", contract_number)
-        privacy = office(info)
-
-        def read() -> PrivacyStatus:
-            found = privacy.requests(ref.account_id)
-            steps = [
-                PrivacyRequestStep(number=s["number"], status=s["status"],
-                                   at=datetime.fromisoformat(s["at"]), actor=s["actor"],
-                                   reason=s.get("reason"))
-                for s in (found.history if found else [])
-            ]  # fmt: skip
-            consents = privacy.consent_events(ref.account_id)
-            return PrivacyStatus(status=found.status if found else None, steps=steps,
-                                 consents=cast(JSON, consents))  # fmt: skip
-
-        return await info.context.services.run(read)
+        return await info.context.services.run(status_of, office(info), ref.account_id)
 
 
 @strawberry.type
 class PrivacyMutation:
-    @strawberry.mutation(
-        description="Parents and representatives: accept the consent text of `version` for "
-        "every contract of this login (recorded with its time)."
+    accept_consent = consent_command(
+        "acceptConsent",
+        AcceptConsentInput,
+        "Parents and representatives: accept the consent text of `version` for every contract"
+        " of this login (recorded with its time).",
+        every_contract,
+        lambda privacy, account, holder, i: privacy.give_consent(account, holder, i.version),
+        {"consent": ["input", "version"], "invalid_text": ["input", "version"]},
     )
-    async def accept_consent(
-        self,
-        info: Info[Context, None],
-        version: Annotated[
-            str, strawberry.argument(description="The version of the consent text accepted.")
-        ],
-    ) -> CommandResult:
-        principal = await perm.viewer_for(info, "Mutation.acceptConsent")
-        privacy, holder = office(info), holder_of(principal)
-
-        def give() -> int:
-            return max([privacy.give_consent(a, holder, version) for a in principal.grants] or [0])
-
-        return await done(info, give)
-
-    @strawberry.mutation(
-        description="Parents and representatives: withdraw consent for every contract of this "
-        "login. A parent's contacts, photos and representatives are erased at once; what "
-        "accounting needs is kept as docs/PRIVACY.md says. A representative loses access."
+    withdraw_consent = consent_command(
+        "withdrawConsent",
+        WithdrawConsentInput,
+        "Parents and representatives: withdraw consent for every contract of this login. A"
+        " parent's contacts, photos and representatives are erased at once; what accounting"
+        " needs is kept as docs/PRIVACY.md says. A representative loses access.",
+        withdrawn_contracts,
+        lambda privacy, account, holder, i: privacy.withdraw_consent(account, holder, i.reason),
+        {"invalid_text": ["input", "reason"]},
     )
-    async def withdraw_consent(self, info: Info[Context, None], reason: Reason) -> CommandResult:
-        principal = await perm.viewer_for(info, "Mutation.withdrawConsent")
-        privacy, holder = office(info), holder_of(principal)
-        if principal.role == Role.PARENT:
-            accounts = [g.account_id for g in principal.grants.values()
-                        if g.access == Access.MANAGE]  # fmt: skip
-        else:
-            accounts = list(principal.grants)
-
-        def withdraw() -> int:
-            return max([privacy.withdraw_consent(a, holder, reason).position for a in accounts]
-                       or [0])  # fmt: skip
-
-        return await done(info, withdraw)
-
-    @strawberry.mutation(description="Parents: ask for your and your child's data to be erased.")
-    async def request_erasure(
-        self, info: Info[Context, None], contract_number: ContractNumber, note: Note = ""
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.requestErasure", contract_number)
-        return await done(info, office(info).request_erasure, ref.account_id, note)
-
-    @strawberry.mutation(
-        description="School admins and support: carry out an erasure request; the parent is "
-        "told by SMS when it is done."
+    request_erasure = erasure_command(
+        "requestErasure",
+        RequestErasureInput,
+        "Parents: ask for your and your child's data to be erased.",
+        lambda privacy, account, i: privacy.request_erasure(account, i.note),
+        {"invalid_text": ["input", "note"]},
     )
-    async def approve_erasure(
-        self, info: Info[Context, None], contract_number: ContractNumber
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.approveErasure", contract_number)
-        return await done(info, office(info).approve_erasure, ref.account_id)
-
-    @strawberry.mutation(description="School admins and support: refuse a request, with why.")
-    async def refuse_erasure(
-        self, info: Info[Context, None], contract_number: ContractNumber, reason: Reason
-    ) -> CommandResult:
-        ref = await perm.account(info, "Mutation.refuseErasure", contract_number)
-        return await done(info, office(info).refuse_erasure, ref.account_id, reason)
+    approve_erasure = erasure_command(
+        "approveErasure",
+        ApproveErasureInput,
+        "School admins and support: carry out an erasure request; the parent is told by SMS"
+        " when it is done.",
+        lambda privacy, account, i: privacy.approve_erasure(account),
+        {},
+    )
+    refuse_erasure = erasure_command(
+        "refuseErasure",
+        RefuseErasureInput,
+        "School admins and support: refuse a request, with why.",
+        lambda privacy, account, i: privacy.refuse_erasure(account, i.reason),
+        {"invalid_text": ["input", "reason"]},
+    )

@@ -154,7 +154,8 @@ async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> Zo
 class Query:
     @strawberry.field(
         description="Any object with a global `id` (an account, a statement line, an"
-        " attendance day, a roster entry, a terminal, a flagged charge, a dispute, a refund),"
+        " attendance day, a charge, a pre-order, a roster entry, a terminal, a flagged charge,"
+        " a dispute, a refund, an audit-trail entry, an access-log entry),"
         " as client caches refetch it; the viewer must see it under its list's rule."
     )
     async def node(

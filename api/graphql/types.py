@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,6 @@ from api.graphql.enums import (
     CardState,
     Channel,
     MovementKind,
-    ProblemCode,
     Role,
     Tariff,
     TerminalKind,
@@ -327,29 +326,6 @@ class TariffInfo:
     description: str = strawberry.field(description="What it gives, in Russian.")
 
 
-# Results of commands
-
-
-@strawberry.type(description="The command was recorded.")
-class Done:
-    position: Position = strawberry.field(
-        description="The ledger position of the command: pass it as `atLeast` to read your write."
-    )
-
-
-@strawberry.type(description="A refused command: nothing was recorded.")
-class Problem:
-    code: ProblemCode = strawberry.field(description="Why, for programs.")
-    message: str = strawberry.field(description="Why, for people.")
-
-
-@strawberry.type(description="Done; nothing more to say.")
-class Accepted:
-    """Taken into account; deliberately says nothing more (no contract enumeration)."""
-
-    ok: bool = strawberry.field(description="Always true.")
-
-
 @strawberry.type(description="A logged-in session's tokens.")
 class Session:
     access_token: str = strawberry.field(description="The bearer token for requests.")
@@ -365,20 +341,6 @@ class Session:
             expires_at=issued.expires_at,
             viewer=Viewer.of(issued.principal),
         )
-
-
-CommandResult = Annotated[
-    Done | Problem,
-    strawberry.union("CommandResult", description="A command's outcome: recorded, or refused."),
-]
-LoginResult = Annotated[
-    Session | Problem,
-    strawberry.union("LoginResult", description="A login's outcome: a session, or refused."),
-]
-RequestResult = Annotated[
-    Accepted | Problem,
-    strawberry.union("RequestResult", description="A request's outcome: accepted, or refused."),
-]
 
 
 @strawberry.type(description="Something that just happened on an account (the live feed).")

@@ -3,11 +3,10 @@ import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql
 import { clearSession, loadSession, saveSession, type Session } from "./session";
 
 const REFRESH = `mutation Refresh($refreshToken: String!) {
-  refreshToken(refreshToken: $refreshToken) {
-    __typename
-    ... on Session { accessToken refreshToken expiresAt
+  refreshToken(input: { refreshToken: $refreshToken }) {
+    session { accessToken refreshToken expiresAt
       viewer { id role contracts { contractNumber access } schoolIds allSchools } }
-    ... on Problem { code message }
+    userErrors { field code message }
   }
 }`;
 
@@ -19,10 +18,10 @@ async function refresh(session: Session): Promise<string | null> {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ query: REFRESH, variables: { refreshToken: session.refreshToken } }),
   });
-  const result = (await response.json())?.data?.refreshToken;
-  if (result?.__typename === "Session") {
-    saveSession(result as Session);
-    return result.accessToken as string;
+  const renewed = (await response.json())?.data?.refreshToken?.session;
+  if (renewed) {
+    saveSession(renewed as Session);
+    return renewed.accessToken as string;
   }
   clearSession();
   return null;

@@ -119,10 +119,9 @@ class Barrage:
         name = query.split("{", 1)[1].split("(", 1)[0].strip()
         data = answer.get("data") if isinstance(answer, dict) else None
         result = (data or {}).get(name) or {}
-        refusals = result.get("userErrors") or []  # issue 12's payloads: the first refusal
+        refusals = result.get("userErrors") or []  # the first refusal
         recorded = "recorded" if result.get("position") else None
-        outcome = (result.get("code") or (refusals[0].get("code") if refusals else None)
-                   or result.get("__typename") or recorded or "error")  # fmt: skip
+        outcome = (refusals[0].get("code") if refusals else None) or recorded or "error"
         self.answers[f"{name} {outcome}"] = self.answers.get(f"{name} {outcome}", 0) + 1
 
     def applied(self) -> None:

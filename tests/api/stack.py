@@ -117,18 +117,20 @@ class Client:
         return str(body["errors"][0].get("extensions", {}).get("code", body["errors"][0]))
 
     def login(self, username: str, password: str) -> dict[str, Any]:
-        result = self.data(LOGIN, username=username, password=password)["login"]
-        if "accessToken" in result:
-            self.token = result["accessToken"]
-        return dict(result)
+        """The session's tokens and viewer, or the first refusal's `field`, `code` and
+        `message`; a session's access token becomes this client's."""
+        payload = self.data(LOGIN, input={"username": username, "password": password})["login"]
+        if payload["session"] is None:
+            return dict(payload["userErrors"][0])
+        self.token = payload["session"]["accessToken"]
+        return dict(payload["session"])
 
 
-LOGIN = """mutation($username: String!, $password: String!) {
-  login(username: $username, password: $password) {
-    __typename
-    ... on Session { accessToken refreshToken expiresAt
+LOGIN = """mutation($input: LoginInput!) {
+  login(input: $input) {
+    session { accessToken refreshToken expiresAt
       viewer { role contracts { contractNumber access } } }
-    ... on Problem { code message }
+    userErrors { field code message }
   }
 }"""
 

@@ -272,7 +272,6 @@ def terminal_request(draw: st.DrawFn, uids: list[str]) -> tuple[str, str, str, A
 
 # GraphQL mutations
 
-PROBLEM = "__typename ... on Problem { code message }"
 ERRORS = "userErrors { code message } position"  # the mutations of issue 12's shape
 # name -> (who sends it, the document; `$c` is the contract, `$s` the school)
 MUTATIONS: dict[str, tuple[str, str]] = {
@@ -295,7 +294,7 @@ MUTATIONS: dict[str, tuple[str, str]] = {
                       "{contractNumber: $c, destination: BANK_DETAILS, bankDetails: $t}) "
                       "{ ERRORS } }"),
     "addRepresentative": ("parent", "mutation($c: String!, $p: String!) { addRepresentative("
-                          "contractNumber: $c, phone: $p) { PROBLEM } }"),
+                          "input: {contractNumber: $c, phone: $p}) { ERRORS } }"),
     "grantSubsidy": ("admin", "mutation($c: String!, $t: String!, $v: Kopecks!) { grantSubsidy("
                      "input: {contractNumber: $c, basis: $t, dailyAllowance: $v}) { ERRORS } }"),
     "revokeSubsidy": ("admin", "mutation($c: String!, $t: String!) { revokeSubsidy("
@@ -381,7 +380,7 @@ def send_mutation(barrage: Barrage, name: str, variables: dict[str, Any], whose:
     if name == "disputeCharge" and isinstance(variables.get("k"), str):  # a tap's charge key
         canteen = barrage.terminals["canteen_pos"].terminal_id
         variables = {**variables, "k": f"{canteen}/{variables['k']}"}
-    query = document.replace("PROBLEM", PROBLEM).replace("ERRORS", ERRORS)
+    query = document.replace("ERRORS", ERRORS)
     every = {"c": family.contract, "s": str(barrage.world.school_id), **variables}
     barrage.graphql(clients[role], query, {k: v for k, v in every.items() if f"${k}" in query})
 
@@ -467,7 +466,7 @@ def test_whatever_the_api_accepts_every_projection_and_the_feed_apply(
 
     assert barrage.head() > start + EXAMPLES, barrage.answers  # much of it was recorded …
     assert any(" 400 invalid_text" in key for key in barrage.answers), barrage.answers
-    assert any(  # a GraphQL refusal of text: a Problem's code, or a user error's
+    assert any(  # a GraphQL refusal of text: a user error's code
         not key.startswith("/") and key.upper().endswith(" INVALID_TEXT") for key in barrage.answers
     ), barrage.answers
     barrage.audited()

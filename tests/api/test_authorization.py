@@ -21,7 +21,6 @@ from tests.parents.matrix import (
     PARENT_EXPECTED,
     PARENT_OPERATIONS,
     Operation,
-    account_mutation,
     on_account,
     on_input,
     on_school,
@@ -180,20 +179,22 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.rejectDispute": on_input("rejectDispute", ', chargeKey: "x/y", reason: "r"'),
     "Mutation.requestRefund": on_input("requestRefund"),
     "Mutation.login": lambda o: (
-        'mutation { login(username: "nobody", password: "x") { __typename } }', {}),
+        'mutation { login(input: {username: "nobody", password: "x"}) { userErrors { code } } }',
+        {}),
     "Mutation.refreshToken": lambda o: (
-        'mutation { refreshToken(refreshToken: "x.y") { __typename } }', {}),
+        'mutation { refreshToken(input: {refreshToken: "x.y"}) { userErrors { code } } }', {}),
     "Mutation.requestPasswordReset": lambda o: (
-        'mutation { requestPasswordReset(username: "nobody") { __typename } }', {}),
+        'mutation { requestPasswordReset(input: {username: "nobody"}) { userErrors { code } } }',
+        {}),
     "Mutation.resetPassword": lambda o: (
-        'mutation { resetPassword(username: "nobody", code: "1", newPassword: "xxxxxxxxx") '
-        "{ __typename } }", {}),
+        'mutation { resetPassword(input: {username: "nobody", code: "1", '
+        'newPassword: "xxxxxxxxx"}) { userErrors { code } } }', {}),
     "Mutation.changePassword": lambda o: (
-        'mutation { changePassword(oldPassword: "wrong-one", newPassword: "whatever-1") '
-        "{ __typename } }", {}),
+        'mutation { changePassword(input: {oldPassword: "wrong-one", newPassword: "whatever-1"})'
+        " { userErrors { code } } }", {}),
     "Mutation.addRepresentative": lambda o: (
-        "mutation($c: String!, $p: String!) { addRepresentative(contractNumber: $c, phone: $p) "
-        "{ __typename } }", {"c": o.contract, "p": new_phone()}),
+        "mutation($c: String!, $p: String!) { addRepresentative(input: {contractNumber: $c, "
+        "phone: $p}) { userErrors { code } } }", {"c": o.contract, "p": new_phone()}),
     "Mutation.changeDailyLimit": lambda o: input_on_account(
         "changeDailyLimit", o, {"limit": "15000"}),
     "Mutation.changeTariff": lambda o: input_on_account("changeTariff", o, {"tariff": "MOBILE"}),
@@ -216,8 +217,8 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.grantSubsidy": lambda o: input_on_account(
         "grantSubsidy", o, {"basis": "b", "dailyAllowance": "100"}),
     "Mutation.revokeSubsidy": lambda o: input_on_account("revokeSubsidy", o, {"reason": "r"}),
-    "Mutation.resetAccess": account_mutation("resetAccess"),
-    "Mutation.logout": lambda o: ("mutation { logout { ok } }", {}),
+    "Mutation.resetAccess": on_input("resetAccess"),
+    "Mutation.logout": lambda o: ("mutation { logout(input: {}) { endedSessions } }", {}),
     **PARENT_OPERATIONS,
     # Running a school (issue 11)
     "Query.roster": on_school("roster", "edges { node { contractNumber } }"),
@@ -257,15 +258,16 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
     "Mutation.payRefund": on_input("payRefund", ', payoutRef: "PO-1"'),
     "Query.myPersonalData": lambda o: ("{ myPersonalData }", {}),
     "Query.privacyRequests": on_account("privacyRequests", "status"),
-    "Query.accessLog": on_account("accessLog", "actor"),
+    "Query.accessLog": on_account("accessLog", "edges { node { actor } }"),
     "Mutation.acceptConsent": lambda o: (  # an unknown version: nothing is given
-        'mutation { acceptConsent(version: "pd-unknown") { __typename } }', {}),
+        'mutation { acceptConsent(input: {version: "pd-unknown"}) { userErrors { code } } }',
+        {}),
     "Mutation.withdrawConsent": lambda o: (  # no reason: refused, nothing erased
-        'mutation { withdrawConsent(reason: " ") { __typename } }', {}),
-    "Mutation.requestErasure": account_mutation("requestErasure"),
+        'mutation { withdrawConsent(input: {reason: " "}) { userErrors { code } } }', {}),
+    "Mutation.requestErasure": on_input("requestErasure"),
     # refused first: an approval would erase the family's logins for the operations after it
-    "Mutation.refuseErasure": account_mutation("refuseErasure", ', reason: "r"'),
-    "Mutation.approveErasure": account_mutation("approveErasure"),
+    "Mutation.refuseErasure": on_input("refuseErasure", ', reason: "r"'),
+    "Mutation.approveErasure": on_input("approveErasure"),
 }  # fmt: skip
 ROSTER_CSV = (
     "contract_number;class;pupil_name;parent_name;parent_phone\nX-1;1А;Маша;Анна;+79130000000\n"

@@ -13,11 +13,10 @@ from identity.activations import ActivationLogins
 from tests.api.stack import Stack, new_phone, stack_of_its_own
 from tests.builders import Pupil, new_uid
 
-REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(username: $u) {
-  __typename ... on Problem { code } } }"""
+REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(input: {username: $u}) {
+  userErrors { code } } }"""
 RESET = """mutation($u: String!, $code: String!, $new: String!) {
-  resetPassword(username: $u, code: $code, newPassword: $new) {
-    __typename ... on Problem { code } } }"""
+  resetPassword(input: {username: $u, code: $code, newPassword: $new}) { userErrors { code } } }"""
 VIEWER = "{ viewer { role } }"
 
 
@@ -52,12 +51,12 @@ def test_a_reset_request_only_writes_the_outbox_for_a_known_login_and_nothing_fo
     assert outbox(stack) == [("login_password", "pending", phone, True, False)]
 
     unknown = stack.client().data(REQUEST_RESET, u="NO-SUCH-CONTRACT")
-    assert unknown["requestPasswordReset"] == {"__typename": "Accepted"}
+    assert unknown["requestPasswordReset"] == {"userErrors": []}
     assert outbox(stack) == [("login_password", "pending", phone, True, False)]
     assert count(stack, "identity_reset_codes") == 0
 
     known = stack.client().data(REQUEST_RESET, u=pupil.contract_number)
-    assert known["requestPasswordReset"] == {"__typename": "Accepted"}
+    assert known["requestPasswordReset"] == {"userErrors": []}
     assert outbox(stack) == [
         ("login_password", "pending", phone, True, False),
         ("reset_code", "pending", phone, True, False),
@@ -70,7 +69,7 @@ def test_a_reset_request_only_writes_the_outbox_for_a_known_login_and_nothing_fo
     stack.deliver()
     code = stack.code_sent_to(phone)
     reset = stack.client().data(RESET, u=pupil.contract_number, code=code, new="fresh-pass-77")
-    assert reset["resetPassword"] == {"__typename": "Accepted"}
+    assert reset["resetPassword"] == {"userErrors": []}
     assert "accessToken" in stack.client().login(pupil.contract_number, "fresh-pass-77")
     assert [r.status for r in stack.sms.requests] == [201, 201]
     # Sent: the texts (the password, the code) and the phone are gone from the outbox.
@@ -110,7 +109,7 @@ def test_granting_a_contract_again_sends_a_fresh_password_that_works(stack: Stac
     assert second != first
     assert not any("добавлен" in text for text in stack.sms_to(phone))
     assert session.error_code(VIEWER) == "UNAUTHENTICATED"
-    assert stack.client().login(pupil.contract_number, first)["code"] == "INVALID_CREDENTIALS"
+    assert stack.client().login(pupil.contract_number, first)["code"] == "invalid_credentials"
     assert "accessToken" in stack.client().login(pupil.contract_number, second)
 
 
@@ -134,7 +133,7 @@ def test_the_same_parent_activating_again_gets_a_fresh_password_once(stack: Stac
     second = stack.password_sent_to(phone)
 
     assert second != first
-    assert stack.client().login(pupil.contract_number, first)["code"] == "INVALID_CREDENTIALS"
+    assert stack.client().login(pupil.contract_number, first)["code"] == "invalid_credentials"
     assert "accessToken" in stack.client().login(pupil.contract_number, second)
     assert len([t for t in stack.sms_to(phone) if "ПИН" in t]) == 1  # the PIN goes once
 

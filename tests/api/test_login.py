@@ -27,19 +27,20 @@ def test_a_parent_logs_in_with_the_sms_password_and_sees_the_childs_account(stac
     assert account["cards"] == [{"uid": family.pupil.uid, "state": "ACTIVE"}]
 
 
-REFRESH = """mutation($t: String!) { refreshToken(refreshToken: $t) {
-  __typename ... on Session { accessToken refreshToken } ... on Problem { code } } }"""
-LOGOUT = "mutation { logout { ok } }"
-CHANGE = """mutation($old: String!, $new: String!) {
-  changePassword(oldPassword: $old, newPassword: $new) {
-  __typename ... on Problem { code } } }"""
-REQUEST_RESET = """mutation($u: String!) { requestPasswordReset(username: $u) {
-  __typename ... on Problem { code } } }"""
-RESET = """mutation($u: String!, $code: String!, $new: String!) {
-  resetPassword(username: $u, code: $code, newPassword: $new) {
-    __typename ... on Problem { code } } }"""
-ADD_REPRESENTATIVE = """mutation($c: String!, $phone: String!) {
-  addRepresentative(contractNumber: $c, phone: $phone) { __typename ... on Problem { code } } }"""
+ERRORS = "userErrors { field code message }"
+REFRESH = f"""mutation($t: String!) {{ refreshToken(input: {{refreshToken: $t}}) {{
+  session {{ accessToken refreshToken }} {ERRORS} }} }}"""
+LOGOUT = f"""mutation($every: Boolean!) {{ logout(input: {{everySession: $every}}) {{
+  endedSessions {ERRORS} }} }}"""
+CHANGE = f"""mutation($old: String!, $new: String!) {{
+  changePassword(input: {{oldPassword: $old, newPassword: $new}}) {{ {ERRORS} }} }}"""
+REQUEST_RESET = f"""mutation($u: String!) {{ requestPasswordReset(input: {{username: $u}}) {{
+  {ERRORS} }} }}"""
+RESET = f"""mutation($u: String!, $code: String!, $new: String!) {{
+  resetPassword(input: {{username: $u, code: $code, newPassword: $new}}) {{ {ERRORS} }} }}"""
+ADD_REPRESENTATIVE = f"""mutation($c: String!, $phone: String!) {{
+  addRepresentative(input: {{contractNumber: $c, phone: $phone}}) {{
+    representative {{ contractNumber phone access }} {ERRORS} position }} }}"""
 LIMIT = """mutation($i: ChangeDailyLimitInput!) {
   changeDailyLimit(input: $i) { userErrors { code } position } }"""
 
@@ -48,21 +49,41 @@ def test_logout_ends_the_session_and_its_token_at_once(stack: Stack) -> None:
     family = stack.family(stack.school())
     other = stack.client()
     other.login(family.contract, family.password)
-    assert family.client.data(LOGOUT)["logout"] == {"ok": True}
+    answer = family.client.data(LOGOUT, every=False)["logout"]
+    assert answer == {"endedSessions": 1, "userErrors": []}
     assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
     assert other.data(VIEWER)["viewer"]["role"] == "PARENT"  # another session lives on
+
+
+def test_logout_of_every_session_ends_the_logins_other_sessions_and_no_one_elses(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    family, neighbour = stack.family(world), stack.family(world)
+    other = stack.client()
+    other.login(family.contract, family.password)
+    answer = family.client.data(LOGOUT, every=True)["logout"]
+    assert answer == {"endedSessions": 2, "userErrors": []}
+    assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert other.error_code(VIEWER) == "UNAUTHENTICATED"
+    assert neighbour.client.data(VIEWER)["viewer"]["role"] == "PARENT"
 
 
 def test_a_refresh_token_gives_a_new_access_token_once(stack: Stack) -> None:
     family = stack.family(stack.school(), login=False)
     session = family.client.login(family.contract, family.password)
     renewed = family.client.data(REFRESH, t=session["refreshToken"])["refreshToken"]
-    assert renewed["__typename"] == "Session"
+    assert renewed["userErrors"] == []
+    assert renewed["session"]["refreshToken"] != session["refreshToken"]
     again = family.client.data(REFRESH, t=session["refreshToken"])["refreshToken"]
-    assert again == {"__typename": "Problem", "code": "INVALID_CREDENTIALS"}
+    assert again == {
+        "session": None,
+        "userErrors": [{"field": ["input", "refreshToken"], "code": "invalid_credentials",
+                        "message": "invalid refresh token"}],
+    }  # fmt: skip
     family.client.token = session["accessToken"]  # the rotated session's token is dead too
     assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
-    family.client.token = renewed["accessToken"]
+    family.client.token = renewed["session"]["accessToken"]
     assert family.client.data(VIEWER)["viewer"]["role"] == "PARENT"
 
 
@@ -71,14 +92,23 @@ def test_a_password_change_revokes_every_session(stack: Stack) -> None:
     other = stack.client()
     other.login(family.contract, family.password)
     wrong = family.client.data(CHANGE, old="not-it", new="new-password-1")["changePassword"]
-    assert wrong == {"__typename": "Problem", "code": "INVALID_CREDENTIALS"}
+    assert wrong["userErrors"] == [
+        {
+            "field": ["input", "oldPassword"],
+            "code": "invalid_credentials",
+            "message": "wrong password",
+        }
+    ]
     weak = family.client.data(CHANGE, old=family.password, new="short")["changePassword"]
-    assert weak == {"__typename": "Problem", "code": "WEAK_PASSWORD"}
+    assert [(e["field"], e["code"]) for e in weak["userErrors"]] == [
+        (["input", "newPassword"], "weak_password")
+    ]
+    assert family.client.data(VIEWER)["viewer"]["role"] == "PARENT"  # refused: nothing ended
     done = family.client.data(CHANGE, old=family.password, new="new-password-1")
-    assert done["changePassword"] == {"__typename": "Accepted"}
+    assert done["changePassword"] == {"userErrors": []}
     assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
     assert other.error_code(VIEWER) == "UNAUTHENTICATED"
-    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+    assert stack.client().login(family.contract, family.password)["code"] == "invalid_credentials"
     assert "accessToken" in stack.client().login(family.contract, "new-password-1")
 
 
@@ -86,31 +116,55 @@ def test_disabling_a_login_revokes_its_sessions_and_refuses_logins(stack: Stack)
     family = stack.family(stack.school())
     stack.identity.set_disabled(stack.identity.principal_of(family.contract), True)
     assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
-    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+    assert stack.client().login(family.contract, family.password)["code"] == "invalid_credentials"
 
 
 def test_self_service_reset_by_a_one_time_sms_code(stack: Stack) -> None:
     family = stack.family(stack.school())
     asked = family.client.data(REQUEST_RESET, u=family.contract)["requestPasswordReset"]
-    assert asked == {"__typename": "Accepted"}
+    assert asked == {"userErrors": []}
     code = stack.code_sent_to(family.phone)
     wrong = "000000" if code != "000000" else "111111"
     bad = stack.client().data(RESET, u=family.contract, code=wrong, new="brand-new-pass")
-    assert bad["resetPassword"] == {"__typename": "Problem", "code": "INVALID_RESET_CODE"}
+    assert [(e["field"], e["code"]) for e in bad["resetPassword"]["userErrors"]] == [
+        (["input", "code"], "invalid_reset_code")
+    ]
+    weak = stack.client().data(RESET, u=family.contract, code=code, new="short")
+    assert [(e["field"], e["code"]) for e in weak["resetPassword"]["userErrors"]] == [
+        (["input", "newPassword"], "weak_password")
+    ]
     ok = stack.client().data(RESET, u=family.contract, code=code, new="brand-new-pass")
-    assert ok["resetPassword"] == {"__typename": "Accepted"}
+    assert ok["resetPassword"] == {"userErrors": []}
     again = stack.client().data(RESET, u=family.contract, code=code, new="another-pass-1")
-    assert again["resetPassword"]["code"] == "INVALID_RESET_CODE"  # one time only
+    assert again["resetPassword"]["userErrors"][0]["code"] == "invalid_reset_code"  # one time
     assert family.client.error_code(VIEWER) == "UNAUTHENTICATED"
-    assert stack.client().login(family.contract, family.password)["code"] == "INVALID_CREDENTIALS"
+    assert stack.client().login(family.contract, family.password)["code"] == "invalid_credentials"
     assert "accessToken" in stack.client().login(family.contract, "brand-new-pass")
 
 
 def test_a_reset_for_an_unknown_contract_answers_the_same_and_sends_nothing(stack: Stack) -> None:
     before = len(stack.sms.delivered())
     answer = stack.client().data(REQUEST_RESET, u="NO-SUCH-CONTRACT")["requestPasswordReset"]
-    assert answer == {"__typename": "Accepted"}
+    assert answer == {"userErrors": []}  # the same as for a known contract
     assert len(stack.sms.delivered()) == before
+
+
+def test_reset_requests_are_throttled_the_same_for_unknown_and_known_contracts(
+    stack: Stack,
+) -> None:
+    family = stack.family(stack.school(), login=False)
+    answers = {
+        name: [stack.client().data(REQUEST_RESET, u=name)["requestPasswordReset"]
+               for _ in range(4)]
+        for name in (family.contract, f"NO-SUCH-{family.contract}")
+    }  # fmt: skip
+    for found in answers.values():
+        assert found[:3] == [{"userErrors": []}] * 3  # three a name, from any address
+        assert [(e["field"], e["code"]) for e in found[3]["userErrors"]] == [
+            (["input"], "throttled")
+        ]
+    known, unknown = answers.values()
+    assert known == unknown
 
 
 def test_one_parent_login_holds_several_children(stack: Stack) -> None:
@@ -132,7 +186,11 @@ def test_a_representative_reads_but_never_writes(stack: Stack) -> None:
     family = stack.family(stack.school())
     grandma = "+79130000" + family.phone[-3:]
     added = family.client.data(ADD_REPRESENTATIVE, c=family.contract, phone=grandma)
-    assert added["addRepresentative"]["__typename"] == "Done"
+    assert added["addRepresentative"]["userErrors"] == []
+    assert added["addRepresentative"]["representative"] == {
+        "contractNumber": family.contract, "phone": grandma, "access": "READ",
+    }  # fmt: skip
+    assert added["addRepresentative"]["position"] is not None
     password = stack.password_sent_to(grandma)
     client = stack.client()
     assert "accessToken" in client.login(grandma, password)
@@ -147,23 +205,47 @@ def test_a_representative_reads_but_never_writes(stack: Stack) -> None:
     assert client.error_code(LIMIT, i=limit) == "FORBIDDEN"
 
 
+def test_a_representative_with_a_malformed_phone_or_a_staff_login_name_is_refused(
+    stack: Stack,
+) -> None:
+    world = stack.school()
+    family = stack.family(world)
+    bad = family.client.data(ADD_REPRESENTATIVE, c=family.contract, phone="8 913 000")
+    assert bad["addRepresentative"] == {
+        "representative": None,
+        "userErrors": [{"field": ["input", "phone"], "code": "invalid_command",
+                        "message": "a phone is +<10-15 digits>"}],
+        "position": None,
+    }  # fmt: skip
+    taken = new_phone()
+    stack.identity.create_staff(taken, "staff-password-9", Role.SUPPORT, [world.school_id])
+    clash = family.client.data(ADD_REPRESENTATIVE, c=family.contract, phone=taken)
+    found = clash["addRepresentative"]
+    assert (found["representative"], found["position"]) == (None, None)
+    assert [(e["field"], e["code"]) for e in found["userErrors"]] == [
+        (["input", "phone"], "login_name_taken")
+    ]
+    assert stack.client().login(taken, "staff-password-9")["viewer"]["role"] == "SUPPORT"
+
+
 def test_throttling_answers_the_same_for_unknown_and_known_contracts(stack: Stack) -> None:
     family = stack.family(stack.school(), login=False)
     known, unknown = stack.client(), stack.client()
     known_answers = [known.login(family.contract, f"wrong-{i}") for i in range(7)]
     unknown_answers = [unknown.login("NO-SUCH-123", f"wrong-{i}") for i in range(7)]
     codes = [a["code"] for a in known_answers]
-    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+    assert codes == ["invalid_credentials"] * 5 + ["throttled"] * 2
+    assert all(a["field"] == ["input"] for a in known_answers)  # the login and password together
     assert [a["code"] for a in unknown_answers] == codes
     assert [a["message"] for a in unknown_answers] == [a["message"] for a in known_answers]
     # the right password is refused too while the contract is throttled
-    assert stack.client().login(family.contract, family.password)["code"] == "THROTTLED"
+    assert stack.client().login(family.contract, family.password)["code"] == "throttled"
 
 
 def test_one_address_is_throttled_across_contracts(stack: Stack) -> None:
     client = stack.client()
     codes = [client.login(f"GUESS-{i}", "password-x")["code"] for i in range(32)]
-    assert codes == ["INVALID_CREDENTIALS"] * 30 + ["THROTTLED"] * 2
+    assert codes == ["invalid_credentials"] * 30 + ["throttled"] * 2
     family = stack.family(stack.school(), login=False)  # a real parent from another address
     assert "accessToken" in stack.client().login(family.contract, family.password)
 
@@ -176,21 +258,22 @@ def test_a_batch_of_logins_counts_every_attempt(stack: Stack) -> None:
         for i in range(10)
     ]
     answers = client.post(batch).json()
-    codes = [a["data"]["login"]["code"] for a in answers]
-    assert codes.count("INVALID_CREDENTIALS") == 5
-    assert codes.count("THROTTLED") == 5
+    codes = [a["data"]["login"]["userErrors"][0]["code"] for a in answers]
+    assert codes.count("invalid_credentials") == 5
+    assert codes.count("throttled") == 5
     aliased = (
         "mutation {"
         + " ".join(
-            f'a{i}: login(username: "{family.contract}-x", password: "p{i}") '
-            "{ ... on Problem { code } }"
+            f'a{i}: login(input: {{username: "{family.contract}-x", password: "p{i}"}}) '
+            "{ userErrors { code } }"
             for i in range(7)
         )
         + "}"
     )
     found = client.gql(aliased)["data"]
     assert (
-        sorted(v["code"] for v in found.values()) == ["INVALID_CREDENTIALS"] * 5 + ["THROTTLED"] * 2
+        sorted(v["userErrors"][0]["code"] for v in found.values())
+        == ["invalid_credentials"] * 5 + ["throttled"] * 2
     )
     too_many = client.post([{"query": "{ __typename }"}] * 11)
     assert too_many.status_code == 400
@@ -212,8 +295,8 @@ def test_passwords_and_codes_never_appear_in_responses_or_logs(
     assert code not in logged
 
 
-LOGIN_Q = """mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
-  ... on Session { accessToken } ... on Problem { code message } } }"""
+LOGIN_Q = """mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
+  session { accessToken } userErrors { code message } } }"""
 
 
 def test_a_contract_number_never_takes_over_a_staff_login_name(stack: Stack) -> None:

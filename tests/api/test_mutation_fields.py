@@ -1,5 +1,5 @@
-"""GraphQL mutations meet the domain's field rules: hostile text is a typed `Problem` (a user
-error, never "Unexpected error."), and nothing is recorded or stored."""
+"""GraphQL mutations meet the domain's field rules: hostile text is a typed user error (never
+"Unexpected error."), and nothing is recorded or stored."""
 
 from datetime import datetime
 

@@ -10,7 +10,6 @@ from tests.api.stack import Stack
 from tests.builders import meal, new_uid, snack
 from tests.clock import today
 
-DONE = "__typename ... on Done { position } ... on Problem { code message }"
 ACCOUNT = """query($c: String!, $atLeast: Position) {
   account(contractNumber: $c, atLeast: $atLeast) {
   regular subsidised spentToday dailyLimit tariff cards { uid state } position } }"""
@@ -25,15 +24,6 @@ STATEMENT = """query($c: String!, $first: Int!, $after: String, $kinds: [Movemen
 
 def lines(page: dict[str, Any]) -> list[dict[str, Any]]:
     return [edge["node"] for edge in page["edges"]]
-
-
-def mutation(variables: str, call: str) -> str:
-    return f"mutation({variables}) {{ {call} {{ {DONE} }} }}"
-
-
-def done(result: dict[str, object]) -> str:
-    assert result["__typename"] == "Done", result
-    return str(result["position"])
 
 
 def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> None:
@@ -237,13 +227,26 @@ def test_a_school_admin_grants_and_revokes_a_subsidy(travelled: datetime, stack:
     assert admin.refused("revokeSubsidy", contractNumber=c, reason="срок истёк") == "subsidy"
 
 
+RESET_ACCESS = """mutation($c: String!) { resetAccess(input: {contractNumber: $c}) {
+  contractNumber userErrors { field code message } position } }"""
+
+
 def test_support_resets_access_by_sms(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
+    nobody = world.pupil()  # a contract no parent has logged in for
     support = stack.staff(Role.SUPPORT, world.school_id)
     stack.project()
-    q = mutation("$c: String!", "resetAccess(contractNumber: $c)")
-    done(support.data(q, c=family.contract)["resetAccess"])
+    refused = support.data(RESET_ACCESS, c=nobody.contract_number)["resetAccess"]
+    assert refused == {
+        "contractNumber": None,
+        "userErrors": [{"field": ["input", "contractNumber"], "code": "not_found",
+                        "message": "this contract has no parent login"}],
+        "position": None,
+    }  # fmt: skip
+    reset = support.data(RESET_ACCESS, c=family.contract)["resetAccess"]
+    assert (reset["contractNumber"], reset["userErrors"]) == (family.contract, [])
+    assert reset["position"] is not None
     password = stack.password_sent_to(family.phone)
     assert password != family.password
     assert family.client.error_code("{ viewer { role } }") == "UNAUTHENTICATED"

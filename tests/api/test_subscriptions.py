@@ -86,7 +86,7 @@ def test_logout_ends_the_live_feed(stack: Stack) -> None:
         stack.ledger.top_up(family.pupil.account_id, 10_000, Channel.SBP, "sbp-before-logout")
         stack.project()
         assert receive(ws)["type"] == "next"  # the feed is running (not still being set up)
-        family.client.data("mutation { logout { ok } }")
+        family.client.data("mutation { logout(input: {}) { endedSessions } }")
         assert receive(ws) == {"id": "1", "type": "complete"}
 
 

@@ -44,18 +44,6 @@ def on_school(field: str, selection: str, arguments: str = "") -> Operation:
     return operation("query", field, "s", arguments, selection)
 
 
-def account_mutation(field: str, arguments: str = "") -> Operation:
-    return operation("mutation", field, "c", arguments, "__typename")
-
-
-def school_mutation(field: str, arguments: str = "") -> Operation:
-    return operation("mutation", field, "s", arguments, "__typename")
-
-
-def terminal_mutation(field: str, arguments: str = "") -> Operation:
-    return operation("mutation", field, "t", arguments, "__typename")
-
-
 def on_input(name: str, fields: str = "", on: str = "c") -> Operation:
     """A mutation taking `input: {contractNumber (or school), …fields}` answering userErrors."""
     type_, argument, value = OBJECTS[on]

@@ -8,15 +8,14 @@ import { Button, Checkbox, Field, Layout, Link, Notice, Panel } from "../ui";
 
 const LOGIN = graphql(`
   mutation Login($username: String!, $password: String!) {
-    login(username: $username, password: $password) {
-      __typename
-      ... on Session {
+    login(input: { username: $username, password: $password }) {
+      session {
         accessToken
         refreshToken
         expiresAt
         viewer { id role contracts { contractNumber access } schoolIds allSchools }
       }
-      ... on Problem { code message }
+      userErrors { field code message }
     }
   }
 `);
@@ -33,11 +32,11 @@ export function Login({ title = "Вход в личный кабинет" }: { t
     setError(null);
     const result = await login({ username: username.trim(), password });
     const data = result.data?.login;
-    if (data?.__typename === "Session") {
-      saveSession(data as Session, !forget);
-      navigate(homeOf(data.viewer));
-    } else if (data?.__typename === "Problem") {
-      setError(problemText(data));
+    if (data?.session) {
+      saveSession(data.session as Session, !forget);
+      navigate(homeOf(data.session.viewer));
+    } else if (data?.userErrors.length) {
+      setError(problemText(data.userErrors[0]));
     } else {
       setError("Сервер недоступен, попробуйте ещё раз");
     }

@@ -6,18 +6,16 @@ import { Button, Field, Layout, Link, Notice, Panel } from "../ui";
 
 const REQUEST = graphql(`
   mutation RequestReset($username: String!) {
-    requestPasswordReset(username: $username) {
-      __typename
-      ... on Problem { code message }
+    requestPasswordReset(input: { username: $username }) {
+      userErrors { field code message }
     }
   }
 `);
 
 const RESET = graphql(`
   mutation ResetPassword($username: String!, $code: String!, $newPassword: String!) {
-    resetPassword(username: $username, code: $code, newPassword: $newPassword) {
-      __typename
-      ... on Problem { code message }
+    resetPassword(input: { username: $username, code: $code, newPassword: $newPassword }) {
+      userErrors { field code message }
     }
   }
 `);
@@ -36,7 +34,7 @@ export function ResetPassword() {
     e.preventDefault();
     setError(null);
     const r = (await request({ username: username.trim() })).data?.requestPasswordReset;
-    if (r?.__typename === "Problem") setError(problemText(r));
+    if (r?.userErrors.length) setError(problemText(r.userErrors[0]));
     else if (r) setSent(true);
     else setError("Сервер недоступен");
   }
@@ -45,7 +43,7 @@ export function ResetPassword() {
     e.preventDefault();
     setError(null);
     const r = (await reset({ username: username.trim(), code: code.trim(), newPassword: password })).data?.resetPassword;
-    if (r?.__typename === "Problem") setError(problemText(r));
+    if (r?.userErrors.length) setError(problemText(r.userErrors[0]));
     else if (r) setDone(true);
   }
 

@@ -1,11 +1,10 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
-import { TARIFFS, problemText } from "../../labels";
+import { TARIFFS } from "../../labels";
 import { formatKopecks, parseRoubles } from "../../money";
 import { Checkbox, Field, Loading, Panel, Select } from "../../ui";
 import { ActionForm, textOf, usePayloadMutation } from "./forms";
-import type { Result } from "./outcome";
 import { ACCOUNT } from "./queries";
 
 const TARIFF_LIST = graphql(`
@@ -33,7 +32,7 @@ const CONTACT = graphql(`
 `);
 const REPRESENTATIVE = graphql(`
   mutation Representative($contract: String!, $phone: String!) {
-    addRepresentative(contractNumber: $contract, phone: $phone) { __typename ... on Problem { code message } }
+    addRepresentative(input: { contractNumber: $contract, phone: $phone }) { userErrors { code message } position }
   }
 `);
 const REFUND = graphql(`
@@ -43,19 +42,9 @@ const REFUND = graphql(`
 `);
 const PASSWORD = graphql(`
   mutation ChangePassword($old: String!, $new: String!) {
-    changePassword(oldPassword: $old, newPassword: $new) { __typename ... on Problem { code message } }
+    changePassword(input: { oldPassword: $old, newPassword: $new }) { userErrors { code message } }
   }
 `);
-
-type Answer = { __typename?: string; code?: string; message?: string; userErrors?: { code: string; message: string }[] };
-
-// A mutation's answer: a payload with `userErrors` (issue 12's shape) or a `Done | Problem` union.
-function outcome(r: Answer | undefined, ok: string): Result {
-  if (!r) return { kind: "error", text: "Сервер недоступен" };
-  const refusal = r.userErrors?.[0] ?? (r.__typename === "Problem" ? (r as { code: string; message: string }) : undefined);
-  if (refusal) return { kind: "error", text: problemText(refusal) };
-  return { kind: "success", text: ok };
-}
 
 export function Settings({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data }, refetch] = useQuery({ query: ACCOUNT, variables: { contract } });
@@ -66,9 +55,9 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
   const changeTariff = usePayloadMutation(TARIFF, "changeTariff");
   const changePrefs = usePayloadMutation(PREFS, "changeNotificationPreferences");
   const changeContact = usePayloadMutation(CONTACT, "changeContact");
-  const [, addRep] = useMutation(REPRESENTATIVE);
+  const addRep = usePayloadMutation(REPRESENTATIVE, "addRepresentative");
   const refund = usePayloadMutation(REFUND, "requestRefund");
-  const [, changePassword] = useMutation(PASSWORD);
+  const changePassword = usePayloadMutation(PASSWORD, "changePassword");
   if (!account) return <Loading />;
   const disabled = !manage;
   const reload = () => refetch({ requestPolicy: "network-only" });
@@ -113,7 +102,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
           <Field label="Электронная почта" name="email" type="email" autoComplete="email" disabled={disabled} />
         </ActionForm>
         <ActionForm submit="Дать доступ на просмотр" variant="secondary" disabled={disabled}
-          onSubmit={async (form) => outcome((await addRep({ contract, phone: textOf(form, "rep") })).data?.addRepresentative, "Представитель получит пароль по СМС")}>
+          onSubmit={(form) => addRep({ contract, phone: textOf(form, "rep") }, "Представитель получит пароль по СМС")}>
           <Field label="Телефон представителя (бабушки, дедушки)" name="rep" type="tel" disabled={disabled} required />
         </ActionForm>
       </Panel>
@@ -129,7 +118,7 @@ export function Settings({ contract, manage }: { contract: string; manage: boole
       </Panel>
       <Panel title="Пароль">
         <ActionForm submit="Сменить пароль"
-          onSubmit={async (form) => outcome((await changePassword({ old: textOf(form, "old"), new: textOf(form, "new") })).data?.changePassword, "Пароль изменён; войдите снова на других устройствах")}>
+          onSubmit={(form) => changePassword({ old: textOf(form, "old"), new: textOf(form, "new") }, "Пароль изменён; войдите снова на других устройствах")}>
           <Field label="Текущий пароль" name="old" type="password" autoComplete="current-password" required />
           <Field label="Новый пароль" name="new" type="password" autoComplete="new-password" required />
         </ActionForm>

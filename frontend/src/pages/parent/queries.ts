@@ -40,7 +40,7 @@ export const LIVE = graphql(`
 `);
 
 export const LOGOUT = graphql(`
-  mutation Logout { logout { ok } }
+  mutation Logout { logout(input: {}) { endedSessions } }
 `);
 
 export const CHARGE_FIELDS = graphql(`
