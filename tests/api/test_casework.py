@@ -60,6 +60,7 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(
 
 
 def test_the_audit_trail_pages_with_cursors_and_its_entries_refetch_for_auditors_only(
+    travelled: datetime,
     stack: Stack,
 ) -> None:
     world = stack.school()
@@ -98,7 +99,9 @@ def test_the_audit_trail_pages_with_cursors_and_its_entries_refetch_for_auditors
     assert stranger.error_code(TRAIL_NODE, id=crossing["id"]) == "FORBIDDEN"
 
 
-def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack: Stack) -> None:
+def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(
+    travelled: datetime, stack: Stack
+) -> None:
     family = stack.family(stack.school())
     q = (
         "mutation($c: String!) { requestRefund(input: {contractNumber: $c, "

@@ -34,7 +34,9 @@ def test_a_menu_with_a_nul_in_a_dish_name_or_an_allergen_is_a_problem(
     assert head(stack) == before
 
 
-def test_hostile_reasons_and_contacts_are_problems_and_nothing_is_kept(stack: Stack) -> None:
+def test_hostile_reasons_and_contacts_are_problems_and_nothing_is_kept(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     pupil_uid = stack.ledger.account(

@@ -26,7 +26,9 @@ def lines(page: dict[str, Any]) -> list[dict[str, Any]]:
     return [edge["node"] for edge in page["edges"]]
 
 
-def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> None:
+def test_a_parent_changes_the_daily_limit_and_reads_it_back(
+    travelled: datetime, stack: Stack
+) -> None:
     family = stack.family(stack.school())
     c = family.contract
     position = family.client.recorded("changeDailyLimit", contractNumber=c, limit="35000")
@@ -39,7 +41,9 @@ def test_a_parent_changes_the_daily_limit_and_reads_it_back(stack: Stack) -> Non
     assert huge == "invalid_amount"
 
 
-def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: Stack) -> None:
+def test_reading_before_the_projection_reaches_the_position_says_not_yet(
+    travelled: datetime, stack: Stack
+) -> None:
     family = stack.family(stack.school())
     stack.project()
     position = family.client.recorded(
@@ -58,7 +62,9 @@ def test_reading_before_the_projection_reaches_the_position_says_not_yet(stack: 
     )
 
 
-def test_notification_preferences_and_contact_reach_the_ledger(stack: Stack) -> None:
+def test_notification_preferences_and_contact_reach_the_ledger(
+    travelled: datetime, stack: Stack
+) -> None:
     family = stack.family(stack.school())
     c = family.contract
     family.client.recorded("changeNotificationPreferences", contractNumber=c, serviceOnly=True)
@@ -186,7 +192,7 @@ def test_staff_publish_a_menu_that_parents_read(travelled: datetime, stack: Stac
     assert bad["position"] is None
 
 
-def test_a_school_admin_registers_and_revokes_a_terminal(stack: Stack) -> None:
+def test_a_school_admin_registers_and_revokes_a_terminal(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     q = """mutation($s: UUID!) { registerTerminal(input: {school: $s, kind: CANTEEN_POS,
@@ -231,7 +237,7 @@ RESET_ACCESS = """mutation($c: String!) { resetAccess(input: {contractNumber: $c
   contractNumber userErrors { field code message } position } }"""
 
 
-def test_support_resets_access_by_sms(stack: Stack) -> None:
+def test_support_resets_access_by_sms(travelled: datetime, stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     nobody = world.pupil()  # a contract no parent has logged in for

@@ -196,7 +196,9 @@ def test_the_tariff_and_fee_history(stack: Stack, travelled: datetime) -> None:
         assert "MOBILE" in {p["tariff"] for p in charged["breakdown"]}
 
 
-def test_a_parent_sets_the_kiosk_pin_and_the_kiosk_asks_for_it(stack: Stack) -> None:
+def test_a_parent_sets_the_kiosk_pin_and_the_kiosk_asks_for_it(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world, deposit=30_000)
     kiosk = till(stack, world.school_id, "kiosk", "Киоск в холле")

@@ -14,7 +14,9 @@ from tests.clock import SWEEP_ZONE
 from tests.workers.harness import SECRET, Stack, wait_for
 
 
-def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(stack: Stack) -> None:
+def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(
+    travelled: datetime, stack: Stack
+) -> None:
     world = new_school(stack.ledger)
     pupil = world.pupil(deposit=10_000)
     schedule = stack.billing.schedule_autopayment(
