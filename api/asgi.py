@@ -1,10 +1,12 @@
 """The one shape of our pure ASGI middlewares: HTTP requests go through `http`; every other
 scope (lifespan, websocket) passes to the wrapped app untouched."""
 
+from abc import ABC, abstractmethod
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -14,6 +16,6 @@ class HttpMiddleware:
             return
         await self.http(scope, receive, send)
 
+    @abstractmethod
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one HTTP request (through `self.app`)."""
-        raise NotImplementedError
