@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 MONTHLY = "monthly"
 THRESHOLD = "threshold"
@@ -37,7 +37,7 @@ class PeriodPayment(Recorded.Event):
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
-    class Scheduled(Recorded.Created):
+    class Scheduled(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.autopay.Scheduled"
         account_id: UUID
         kind: str
@@ -47,8 +47,7 @@ class Autopayment(Recorded):
         card_token: str
 
         def apply(self, a: "Autopayment") -> None:
-            a.account_id, a.kind, a.amount = self.account_id, self.kind, self.amount
-            a.below, a.day, a.card_token = self.below, self.day, self.card_token
+            super().apply(a)
             a.active = True
             a.requests = {}
 
@@ -74,7 +73,7 @@ class Autopayment(Recorded):
             a.active = False
             a.on_hold = False
 
-    class Changed(Recorded.Event):
+    class Changed(AssignsFields, Recorded.Event):
         """New terms; a cancelled rule set up again runs from now on."""
 
         TOPIC = "infoshkola.autopay.Changed"
@@ -84,12 +83,7 @@ class Autopayment(Recorded):
         card_token: str
 
         def apply(self, a: "Autopayment") -> None:
-            a.amount, a.below, a.day, a.card_token = (
-                self.amount,
-                self.below,
-                self.day,
-                self.card_token,
-            )
+            super().apply(a)
             a.active = not a.__dict__.get("on_hold", False)
 
     class Paused(Recorded.Event):

@@ -11,7 +11,7 @@ from domain.fees import check_pause_months
 from domain.fields import NAME, REASON, check_count, check_date, text
 from domain.kinds import TerminalKind
 from domain.money import MAX_OFFLINE_CAP, MAX_OVERDRAFT
-from domain.recorded import Recorded
+from domain.recorded import AssignsFields, Recorded
 
 MAX_HOLIDAYS = 400
 
@@ -35,7 +35,7 @@ def check_offline_cap(amount: object) -> int:
 class School(Recorded):
     TOPIC = "infoshkola.school.School"
 
-    class Registered(Recorded.Created):
+    class Registered(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.school.Registered"
         name: str
         city: str
@@ -43,10 +43,7 @@ class School(Recorded):
         meal_overdraft: int
 
         def apply(self, school: "School") -> None:
-            school.name = self.name
-            school.city = self.city
-            school.time_zone = self.time_zone
-            school.meal_overdraft = self.meal_overdraft
+            super().apply(school)
             school.terminals = {}
             school.fee_pause_months = []
             school.weekend_days, school.holidays = list(DEFAULT_WEEKEND), []
@@ -78,15 +75,12 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.fee_pause_months = self.months
 
-    class CalendarSet(Recorded.Event):
+    class CalendarSet(AssignsFields, Recorded.Event):
         """When the school is open: weekend days (ISO 1..7) and holidays (school-local dates)."""
 
         TOPIC = "infoshkola.school.CalendarSet"
         weekend_days: list[int]
         holidays: list[str]
-
-        def apply(self, school: "School") -> None:
-            school.weekend_days, school.holidays = self.weekend_days, self.holidays
 
     class OfflineCapSet(Recorded.Event):
         """What one card may spend per reader and day while the reader is offline: the
