@@ -34,17 +34,22 @@ class PeriodPayment(Recorded.Event):
         return {"payment_id": self.payment_id, "amount": self.amount, "failed": failed}
 
 
+class TermsSet(AssignsFields, Recorded.Event):
+    """A rule's terms, as the rule keeps them (the events of `Autopayment` redefine it)."""
+
+    amount: int
+    below: int
+    day: int
+    card_token: str
+
+
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
-    class Scheduled(AssignsFields, Recorded.Created):
+    class Scheduled(TermsSet, Recorded.Created):
         TOPIC = "infoshkola.autopay.Scheduled"
         account_id: UUID
         kind: str
-        amount: int
-        below: int
-        day: int
-        card_token: str
 
         def apply(self, a: "Autopayment") -> None:
             super().apply(a)
@@ -73,14 +78,10 @@ class Autopayment(Recorded):
             a.active = False
             a.on_hold = False
 
-    class Changed(AssignsFields, Recorded.Event):
+    class Changed(TermsSet):
         """New terms; a cancelled rule set up again runs from now on."""
 
         TOPIC = "infoshkola.autopay.Changed"
-        amount: int
-        below: int
-        day: int
-        card_token: str
 
         def apply(self, a: "Autopayment") -> None:
             super().apply(a)
