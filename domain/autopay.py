@@ -6,7 +6,7 @@ monthly rule, the school-local date for the threshold rule); a period's payment 
 once, under a payment id derived from (schedule, period), so a re-run reuses it.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
 from domain.errors import InvalidAmountError, InvalidCommandError
@@ -32,6 +32,15 @@ class PeriodPayment(Recorded.Event):
 
     def entry(self, failed: bool | None) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "amount": self.amount, "failed": failed}
+
+
+class Terms(NamedTuple):
+    """What a rule pays and when, as `check_terms` accepts them (unused ones are 0)."""
+
+    amount: int
+    below: int
+    day: int
+    card_token: str
 
 
 class TermsSet(AssignsFields, Recorded.Event):
@@ -122,16 +131,13 @@ class Autopayment(Recorded):
         schedule_id: UUID | None = None,
     ) -> "Autopayment":
         """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`."""
-        amount, below, day, card_token = check_terms(kind, amount, below, day, card_token)
+        terms = check_terms(kind, amount, below, day, card_token)
         return cls._create(
             cls.Scheduled,
             id=schedule_id or uuid4(),
             account_id=account_id,
             kind=kind,
-            amount=amount,
-            below=below,
-            day=day,
-            card_token=card_token,
+            **terms._asdict(),
         )
 
     def request(self, period: str, balance: int) -> dict[str, Any] | None:
@@ -176,20 +182,18 @@ class Autopayment(Recorded):
         return bool(self.__dict__.get("on_hold", False))
 
     @property
+    def terms(self) -> Terms:
+        return Terms(self.amount, self.below, self.day, self.card_token)
+
+    @property
     def state(self) -> str:
         return "active" if self.active else "paused" if self.paused else "cancelled"
 
     def change(self, amount: int, below: int, day: int, card_token: str) -> None:
         """New terms (a cancelled rule comes back into force with them)."""
-        amount, below, day, card_token = check_terms(self.kind, amount, below, day, card_token)
-        terms = (amount, below, day, card_token)
-        if (
-            terms != (self.amount, self.below, self.day, self.card_token)
-            or self.state == "cancelled"
-        ):
-            self.trigger_event(
-                self.Changed, amount=amount, below=below, day=day, card_token=card_token
-            )
+        terms = check_terms(self.kind, amount, below, day, card_token)
+        if terms != self.terms or self.state == "cancelled":
+            self.trigger_event(self.Changed, **terms._asdict())
 
     def pause(self) -> None:
         if self.state == "cancelled":
@@ -204,9 +208,7 @@ class Autopayment(Recorded):
             self.trigger_event(self.Resumed)
 
 
-def check_terms(
-    kind: str, amount: int, below: int, day: int, card_token: str
-) -> tuple[int, int, int, str]:
+def check_terms(kind: str, amount: int, below: int, day: int, card_token: str) -> Terms:
     check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
     if kind == MONTHLY:
         if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
@@ -219,7 +221,7 @@ def check_terms(
     else:
         raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
     card_token = text(card_token, IDENT, what="the provider's saved-card token")
-    return amount, below, day, card_token
+    return Terms(amount, below, day, card_token)
 
 
 def parent_autopay_id(account_id: UUID, kind: str) -> UUID:
