@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 from eventsourcing.utils import register_topic
 
 from domain.account import Account
+from domain.account.state import CreditsRegular, DebitsRegular
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError
 from domain.fields import IDENT, check_amount, text
 from domain.money import MAX_TOP_UP
@@ -32,26 +33,18 @@ if TYPE_CHECKING:
 MAX_TRANSFER = MAX_TOP_UP
 
 
-class TransferSent(Account.Event):
+class TransferSent(DebitsRegular, Account.Event):
     TOPIC = "infoshkola.account.TransferSent"
     transfer_id: str
     to_account_id: UUID
     to_contract: str
-    amount: int
-
-    def apply(self, a: Account) -> None:
-        a.regular -= self.amount
 
 
-class TransferReceived(Account.Event):
+class TransferReceived(CreditsRegular, Account.Event):
     TOPIC = "infoshkola.account.TransferReceived"
     transfer_id: str
     from_account_id: UUID
     from_contract: str
-    amount: int
-
-    def apply(self, a: Account) -> None:
-        a.regular += self.amount
 
 
 for _event in (TransferSent, TransferReceived):
