@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
 from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.fields import IDENT, REASON, check_amount, scrub, text
+from domain.fields import IDENT, REASON, check_amount, scrub, text, whole_within
 from domain.money import MAX_TOP_UP
 from domain.recorded import AssignsFields, Recorded, derived_id
 
@@ -211,11 +211,11 @@ class Autopayment(Recorded):
 def check_terms(kind: str, amount: int, below: int, day: int, card_token: str) -> Terms:
     check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
     if kind == MONTHLY:
-        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        if not whole_within(day, 1, 28):
             raise InvalidCommandError("a monthly autopayment runs on a day 1..28")
         below = 0
     elif kind == THRESHOLD:
-        if isinstance(below, bool) or not isinstance(below, int) or not 0 < below < amount:
+        if not whole_within(below, 1, amount - 1):
             raise InvalidAmountError("a threshold rule tops up to more than its threshold")
         day = 0
     else:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.errors import InvalidCommandError
-from domain.fields import Shape, text
+from domain.fields import Shape, text, whole_within
 from domain.recorded import AssignsFields, Recorded, derived_id
 
 MAX_COMMENT = 500
@@ -21,7 +21,7 @@ def feedback_id(school_id: UUID, menu_date: date, account_id: UUID) -> UUID:
 
 
 def check_feedback(rating: int, comment: str) -> str:
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+    if not whole_within(rating, 1, 5):
         raise InvalidCommandError("a rating is a whole number from 1 to 5")
     return text(comment, COMMENT, what="a comment")
 
