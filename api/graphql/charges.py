@@ -107,7 +107,7 @@ class Charge(relay.Node):
             from_subsidised=Kopecks(row["from_subsidised"]),
             paying_wallet=PayingWallet(row["paying_wallet"]) if row["paying_wallet"] else None,
             offline=row["offline"],
-            items=[line_item(i) for i in row["items"]],
+            items=[LineItem.of(i) for i in row["items"]],
             photo_check=row["photo_check"],
             inside=row["inside"],
             flags=list(row["flags"]),
@@ -136,15 +136,6 @@ def charge_after(cursor: str | None) -> tuple[datetime, int] | None:
     if tapped_at is None or tapped_at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
         raise bad_input("malformed cursor")
     return tapped_at, int(past[1])
-
-
-def line_item(i: dict[str, Any]) -> LineItem:
-    return LineItem(
-        code=str(i.get("code", "")),
-        name=str(i.get("name", i.get("code", ""))),
-        price=Kopecks(i["price"]) if isinstance(i.get("price"), int) else None,
-        quantity=int(i.get("quantity", 1)),
-    )
 
 
 @strawberry.enum(description="What changed in the tariff history.")

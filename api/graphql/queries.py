@@ -230,7 +230,7 @@ class Query:
             rows,
             first,
             key=lambda r: int(r["position"]),
-            node=lambda r: StatementLine.of(r, zone, ref.contract_number),
+            node=lambda r: StatementLine.of(r, ref.contract_number, zone),
         )
 
     @strawberry.field(
