@@ -10,6 +10,7 @@ import base64
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -65,6 +66,21 @@ def decode_key(cursor: str | None, parts: int) -> tuple[str, ...] | None:
     if isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key):
         return tuple(key)
     raise bad_input("malformed cursor")
+
+
+def decode_moment(cursor: str | None) -> tuple[datetime, int] | None:
+    """The key (a time with its offset, then a position or an entry number) an `after` cursor
+    of a page in time order stands for."""
+    past = decode_key(cursor, 2)
+    if past is None:
+        return None
+    try:
+        at = datetime.fromisoformat(past[0])
+    except ValueError:
+        raise bad_input("malformed cursor") from None
+    if at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
+        raise bad_input("malformed cursor")
+    return at, int(past[1])
 
 
 def connection(
