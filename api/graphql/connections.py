@@ -140,6 +140,12 @@ def school_node(
     return classmethod(resolve_id), classmethod(resolve_nodes)
 
 
+def position_key(text: str) -> int | None:
+    """The ledger position an account Node's key names (`parse` of `account_node` for lists
+    in ledger order); None when malformed."""
+    return int(text) if text.isdigit() and len(text) <= 19 else None
+
+
 def account_node(
     read: Callable[..., dict[str, Any] | None],
     coordinate: str,

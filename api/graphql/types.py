@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
-from api.graphql.connections import account_node
+from api.graphql.connections import account_node, position_key
 from api.graphql.context import Context
 from api.graphql.enums import (
     Access,
@@ -40,11 +40,6 @@ def from_row(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     names = [f.name for f in fields if f.init and f.name not in given]
     return cls(**{name: row[name] for name in names}, **given)
-
-
-def position_key(text: str) -> int | None:
-    """The ledger position a statement line's id names; None when malformed."""
-    return int(text) if text.isdigit() and len(text) <= 19 else None
 
 
 def day_key(text: str) -> dt.date | None:
