@@ -19,7 +19,7 @@ from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
 from api.graphql.queries import account_period
 from api.graphql.scalars import Kopecks
-from api.graphql.types import LineItem
+from api.graphql.types import LineItem, kopecks_or_none
 from projections.charges import charge_of, charges_page
 from projections.tariff_history import history_of
 
@@ -160,20 +160,17 @@ class TariffHistoryEntry:
         def tariff(value: str | None) -> Tariff | None:
             return Tariff(value) if value else None
 
-        def kopecks(value: int | None) -> Kopecks | None:
-            return None if value is None else Kopecks(value)
-
         return cls(
             at=row["occurred_at"],
             kind=convert(TariffHistoryKind, row["kind"], TariffHistoryKind.OTHER),
             tariff=tariff(row["tariff"]),
             previous_tariff=tariff(row["previous"]),
             period=row["period"],
-            fee=kopecks(row["fee"]),
-            amount=kopecks(row["amount"]),
+            fee=kopecks_or_none(row["fee"]),
+            amount=kopecks_or_none(row["amount"]),
             breakdown=[
                 FeePart(tariff=tariff(p.get("tariff")), days=p.get("days"),
-                        monthly=kopecks(p.get("monthly")))
+                        monthly=kopecks_or_none(p.get("monthly")))
                 for p in row["breakdown"]
             ],
         )  # fmt: skip

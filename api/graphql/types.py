@@ -42,6 +42,11 @@ def from_row(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
     return cls(**{name: row[name] for name in names}, **given)
 
 
+def kopecks_or_none(value: int | None) -> Kopecks | None:
+    """Money of a column or a field that may be absent."""
+    return None if value is None else Kopecks(int(value))
+
+
 def day_key(text: str) -> dt.date | None:
     """The school-local date an attendance day's id names; None when malformed."""
     try:
