@@ -248,10 +248,7 @@ class Query:
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
-        row = await info.context.services.read(
-            readmodels.account_by_contract, ref.contract_number, info.context.services.now()
-        )
-        return Account.of(row) if row else None
+        return await Account.read(info, ref)
 
     @strawberry.field(
         description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"

@@ -118,6 +118,15 @@ class Account(relay.Node):
         )
 
     @classmethod
+    async def read(cls, info: Info[Context, None], ref: perm.AccountRef) -> "Account | None":
+        """The account of `ref` as its read model has it now; none while not yet projected."""
+        services = info.context.services
+        row = await services.read(
+            readmodels.account_by_contract, ref.contract_number, services.now()
+        )
+        return cls.of(row) if row else None
+
+    @classmethod
     def resolve_id(cls, root: "Account", *, info: Info[Context, None]) -> str:
         return root.contract_number
 
@@ -126,15 +135,10 @@ class Account(relay.Node):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list["Account | None"]:
         """Accounts by contract number, each through `Query.node`'s account rule."""
-        found: list[Account | None] = []
-        for contract in node_ids:
-            ref = await perm.account(info, "Query.node", contract)
-            services = info.context.services
-            row = await services.read(
-                readmodels.account_by_contract, ref.contract_number, services.now()
-            )
-            found.append(cls.of(row) if row else None)
-        return found
+        return [
+            await cls.read(info, await perm.account(info, "Query.node", contract))
+            for contract in node_ids
+        ]
 
 
 @strawberry.type(description="An item of a purchase.")
