@@ -71,12 +71,13 @@ def statement_page(
 def statement_line(
     conn: psycopg.Connection[Any], account_id: UUID, position: int
 ) -> dict[str, Any] | None:
+    """One line of the statement, with its school's time `zone`."""
     found = rows.dicts(
         conn,
         "SELECT * FROM statement WHERE account_id = %s AND position = %s LIMIT 1",
         (account_id, position),
     )
-    return found[0] if found else None
+    return {**found[0], "zone": account_zone(conn, account_id)} if found else None
 
 
 def account_zone(conn: psycopg.Connection[Any], account_id: UUID) -> ZoneInfo:
