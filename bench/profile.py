@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import httpx
 import orjson
 import psycopg
+import uvloop
 
 from adapters.postgres import drop_database
+from bench.http import Client, HttpError
 from bench.load import BALANCE_AND_STATEMENT
 from bench.run import (
     Tills,
@@ -93,7 +94,7 @@ async def graphql_closed(base: str, token: str, contracts: list[str], clients: i
     """Requests/s and latencies of `clients` clients asking one query after another."""
     latencies: list[float] = []
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with Client(base, clients, timeout=30) as client:
         stop = time.monotonic() + seconds
 
         async def one(n: int) -> None:
@@ -103,9 +104,8 @@ async def graphql_closed(base: str, token: str, contracts: list[str], clients: i
                 payload = {"query": BALANCE_AND_STATEMENT,
                            "variables": {"c": contracts[i % len(contracts)]}}  # fmt: skip
                 started = time.monotonic()
-                response = await client.post("/graphql", content=orjson.dumps(payload),
-                                             headers=headers)  # fmt: skip
-                if response.status_code != 200 or "errors" in response.json():
+                response = await client.post("/graphql", orjson.dumps(payload), headers)
+                if response.status != 200 or "errors" in orjson.loads(response.body):
                     raise RuntimeError(f"GraphQL answered {response.text[:300]}")
                 latencies.append(time.monotonic() - started)
 
@@ -265,11 +265,11 @@ def over_http(url: str, tills: Tills, code: Path, args: argparse.Namespace,
     api = start_api(url, port, args.out / "var", args.api_workers, code)
     try:
         tills.base = f"http://127.0.0.1:{port}"  # the same tills: their counters go on
-        asyncio.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools
+        uvloop.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools
         meter = Meter(url, [api.pid, *(int(p) for p in _children(api.pid))])
         profiler = spy(api.pid, args.seconds, profile, args.gil) if profile else None
         meter.start()
-        rate, errors = asyncio.run(http_closed(tills, args.tills, args.seconds))
+        rate, errors = uvloop.run(http_closed(tills, args.tills, args.seconds))
         cost = meter.stop(rate)
         if profiler is not None:
             profiler.wait(timeout=60)
@@ -296,9 +296,9 @@ def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
             env={**os.environ, "DATABASE_URL": url}, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        asyncio.run(graphql_closed(base, token, contracts, args.clients, 2))
+        uvloop.run(graphql_closed(base, token, contracts, args.clients, 2))
         profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
-        qps, latencies = asyncio.run(
+        qps, latencies = uvloop.run(
             graphql_closed(base, token, contracts, args.clients, args.seconds)
         )
         profiler.wait(timeout=60)
@@ -385,7 +385,7 @@ def again(measure: Callable[[], Cost], attempts: int = 4) -> Cost:
     for attempt in range(attempts):
         try:
             return measure()
-        except (RuntimeError, OSError, psycopg.OperationalError, httpx.HTTPError) as error:
+        except (RuntimeError, OSError, psycopg.OperationalError, HttpError) as error:
             print(f"  (failed: {str(error)[:120]}; again)")
             time.sleep(10 * (attempt + 1))
     return measure()

@@ -38,11 +38,13 @@ from uuid import UUID, uuid4
 import httpx
 import orjson
 import psycopg
+import uvloop
 
 from adapters.people import PeopleStore
 from adapters.postgres import drop_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal, signed_headers
 from api.tap_batcher import TapBatcher
+from bench.http import Client
 from bench.lag import wait_until_caught_up
 from bench.load import Plan, Till
 from bench.open_loop import run_load
@@ -299,7 +301,7 @@ class Tills:
             tap["items"] = [meal(100)]
         return orjson.dumps(tap)
 
-    async def tap(self, client: httpx.AsyncClient, rng: random.Random, turnstile: bool) -> int:
+    async def tap(self, client: Client, rng: random.Random, turnstile: bool) -> int:
         terminal, secret, kind = await self.free[turnstile].get()
         try:
             counter = self.counters.get(terminal, 0) + 1
@@ -308,8 +310,8 @@ class Tills:
             path = "/terminal/v1/taps"
             headers = signed_headers(secret, str(terminal), counter, "POST", path, body)
             headers["Content-Type"] = "application/json"
-            response = await client.post(path, content=body, headers=headers)
-            return response.status_code
+            response = await client.post(path, body, headers)
+            return response.status
         finally:
             self.free[turnstile].put_nowait((terminal, secret, kind))
 
@@ -317,8 +319,7 @@ class Tills:
 async def http_closed(tills: Tills, concurrency: int, seconds: float) -> tuple[float, int]:
     tills.renew()
     rng = random.Random(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=tills.base, limits=limits, timeout=30) as client:
+    async with Client(tills.base, concurrency, timeout=30) as client:
         stop = time.monotonic() + seconds
         done = errors = 0
 
@@ -432,7 +433,7 @@ def main() -> None:
                      str(args.profile), "--nonblocking"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
-            rate, errors = asyncio.run(http_closed(tills, concurrency, args.seconds))
+            rate, errors = uvloop.run(http_closed(tills, concurrency, args.seconds))
             if profiler:
                 profiler.wait(timeout=60)
             http[f"HTTP signed, {concurrency} tills (taps/s)"] = round(rate)
