@@ -5,10 +5,11 @@
 
 On a database of its own: a small town (`bench.run.build_town`), the API as its own process,
 then signed taps from 16 tills (closed loop) for `--seconds` while py-spy samples the API,
-then GraphQL balance + statement queries from 8 clients the same way. Each profile is kept
-raw (py-spy's collapsed stacks, `OUT/taps.txt`, `OUT/graphql.txt`) and summed up: the share
-of the busy samples (all threads) in which each of our functions and of the libraries' main
-steps is on the stack (inclusive, so shares overlap).
+then GraphQL balance + statement queries from 1, then 8 clients (idle otherwise), the last
+profiled the same way. Each profile is kept raw (py-spy's collapsed stacks, `OUT/taps.txt`,
+`OUT/graphql.txt`) and summed up: the share of the busy samples (all threads) in which each
+of our functions and of the libraries' main steps is on the stack (inclusive, so shares
+overlap).
 """
 
 import argparse
@@ -296,15 +297,27 @@ def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
             env={**os.environ, "DATABASE_URL": url}, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        uvloop.run(graphql_closed(base, token, contracts, args.clients, 2))
-        profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
-        qps, latencies = uvloop.run(
-            graphql_closed(base, token, contracts, args.clients, args.seconds)
-        )
-        profiler.wait(timeout=60)
-        latencies.sort()
-        print(f"GraphQL: {qps:,.0f}/s over {args.clients} clients, "
-              f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms")  # fmt: skip
+        uvloop.run(graphql_closed(base, token, contracts, 8, 2))  # warm
+        counts = [int(n) for n in args.clients.split(",")]
+        for clients in counts:  # the profile: of the last (the most clients)
+            profiler = None
+            if clients == counts[-1]:
+                profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
+            meter = Meter(url, [api.pid])
+            meter.start()
+            qps, latencies = uvloop.run(
+                graphql_closed(base, token, contracts, clients, args.seconds)
+            )
+            cost = meter.stop(qps)
+            if profiler is not None:
+                profiler.wait(timeout=60)
+            latencies.sort()
+            print(f"GraphQL, {clients} clients: {qps:,.0f} requests/s, p50 "
+                  f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 "
+                  f"{latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms; CPU per request "
+                  f"{cost.python_ms:.2f} ms in the API, {cost.postgres_ms:.2f} ms in "
+                  f"PostgreSQL, {cost.client_ms:.2f} ms in the client; "
+                  f"{cost.commits:.2f} transactions")  # fmt: skip
     finally:
         api.terminate()
         api.wait(timeout=30)
@@ -319,7 +332,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tills", type=int, default=16)
     parser.add_argument("--in-process-tills", type=int, default=32)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="1,8", help="GraphQL's concurrent clients, each")
     parser.add_argument("--out", type=Path, default=Path("var/profile"))
     parser.add_argument("--api-workers", type=int, default=1)
     parser.add_argument("--parts", default=",".join(PARTS), help="of " + ", ".join(PARTS))

@@ -11,7 +11,9 @@ In order, on a database of its own (created, then dropped):
 4. the same over HTTP through `infoshkola api` (a real uvicorn process), every request
    signed, at 1, 8, 32 tills, closed loop;
 5. open loop at fixed offered rates (default 200 and 500 taps/s): latency p50/p99/max from the
-   instant a tap was due, a school-like mix (many accounts, a few hot ones, 10 % turnstile);
+   instant a tap was due, a school-like mix (many accounts, a few hot ones, 10 % turnstile),
+   with parents' GraphQL balance + statement queries alongside (by default to a second API
+   process: `--no-graphql-apart` sends them to the taps' one);
 6. afterwards the invariant: every account's balance is its deposit minus its approved taps.
 Each rate is also given as a ratio to the best raw single-row rate of the same run. The
 load average of the machine is printed with the results (other work on it skews them).
@@ -395,6 +397,13 @@ def main() -> None:
     parser.add_argument("--rush-pupils", type=int, default=20, help="pupils per school")
     parser.add_argument("--rush-graphql-rate", type=float, default=100.0)
     parser.add_argument("--api-workers", type=int, default=1, help="`infoshkola api --workers`")
+    parser.add_argument(
+        "--graphql-apart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="parents' GraphQL to an `infoshkola api` process of its own (as a load balancer "
+        "would route /graphql), not to the one serving the taps",
+    )
     parser.add_argument("--json", type=Path, default=Path("var/bench.json"))
     parser.add_argument("--profile", type=Path, help="py-spy the API during 32 HTTP tills")
     args = parser.parse_args()
@@ -441,8 +450,13 @@ def main() -> None:
         results["http"] = http
         print("open loop (bench.load in its own process), projections running")
         processes.append(start_projections(url, var))
+        graphql_base = base
+        if args.graphql_apart:  # parents' GraphQL served by an API process of its own
+            reads_port = free_port()
+            processes.append(start_api(url, reads_port, Path(f"var/bench-{reads_port}")))
+            graphql_base = f"http://127.0.0.1:{reads_port}"
         wait_until_caught_up(url, town.ledger.recorder.max_notification_id() or 0)
-        token = staff_token(url, base)
+        token = staff_token(url, graphql_base)
         contracts = [town.ledger.account(a).contract_number for a in town.accounts.values()]
         plan_tills = load_tills(tills)
         results["open loop"] = []
@@ -450,7 +464,7 @@ def main() -> None:
             plan = Plan(
                 base=base, seconds=args.open_seconds, tap_rate=rate, tills=plan_tills,
                 items=[meal(100)], graphql_rate=args.graphql_rate, token=token,
-                contracts=contracts, seed=rate,
+                graphql_base=graphql_base, contracts=contracts, seed=rate,
             )  # fmt: skip
             figures, _ = run_load(plan, url)
             results["open loop"].append(figures)
@@ -468,7 +482,9 @@ def main() -> None:
                 seconds=args.rush_seconds, pupils=args.rush_pupils,
                 graphql_rate=args.rush_graphql_rate,
             )  # fmt: skip
-            results["lunch rush"] = run_rush(rush, town.ledger, url, base, token, str(var))
+            results["lunch rush"] = run_rush(
+                rush, town.ledger, url, base, token, str(var), graphql_base
+            )
             print(json.dumps(results["lunch rush"], ensure_ascii=False))
         results["load average after"] = load_average()
         print(json.dumps(results, indent=1, ensure_ascii=False))

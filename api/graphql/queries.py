@@ -189,9 +189,7 @@ class Query:
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
-        row = await info.context.services.read(
-            readmodels.account_by_contract, ref.contract_number, info.context.services.now()
-        )
+        row = await info.context.account_row(ref.contract_number, fresh=bool(at_least))
         return Account.of(row) if row else None
 
     @strawberry.field(
@@ -215,9 +213,7 @@ class Query:
         ref = await perm.account(info, "Query.statement", contract_number)
         first = page_size(first)
         await caught_up(info, ["statement", "balances"], at_least)
-        services = info.context.services
-        zone = await services.read(readmodels.account_zone, ref.account_id)
-        rows = await services.read(
+        zone, rows = await info.context.services.read(
             readmodels.statement_page,
             ref.account_id,
             decode_cursor(after),
