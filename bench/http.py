@@ -139,7 +139,8 @@ class Client:
                     return await self._send(request)
             except TimeoutError:
                 raise HttpError(f"no answer in {self.timeout} s") from None
-            except OSError as error:
+            except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as error:
+                # refused, reset, cut off mid-answer, or not HTTP: no answer either way
                 raise HttpError(repr(error)) from None
 
     async def _send(self, request: bytes) -> Answer:

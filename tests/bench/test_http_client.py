@@ -77,3 +77,20 @@ def test_no_answer_in_time_is_an_error() -> None:
                 await client.post("/a", b"")
 
     asyncio.run(go())
+
+
+def test_an_answer_cut_off_mid_body_is_an_error_and_its_connection_is_not_kept() -> None:
+    async def go() -> None:
+        async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort")
+            writer.close()
+
+        server = await asyncio.start_server(cut, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, Client(f"http://127.0.0.1:{port}", timeout=5) as client:
+            with pytest.raises(HttpError, match="IncompleteRead"):
+                await client.post("/a", b"")
+            assert client._idle == []
+
+    asyncio.run(go())
