@@ -220,8 +220,7 @@ async def account(info: Info[Context, None], coordinate: str, contract: str) -> 
                     raise ForbiddenError()
                 return AccountRef(grant.account_id, contract)
         raise ForbiddenError()
-    services = context_of(info).services
-    found = await services.read(readmodels.account_by_contract, contract, services.now())
+    found = await context_of(info).account_row(contract)
     if found is None or not in_school(principal, found["school_id"]):
         raise ForbiddenError()
     return AccountRef(found["account_id"], contract)

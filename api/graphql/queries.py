@@ -248,7 +248,7 @@ class Query:
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
-        return await Account.read(info, ref)
+        return await Account.read(info, ref, fresh=bool(at_least))
 
     @strawberry.field(
         description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
@@ -271,9 +271,7 @@ class Query:
         ref = await perm.account(info, "Query.statement", contract_number)
         first = page_size(first)
         await caught_up(info, ["statement", "balances"], at_least)
-        services = info.context.services
-        zone = await services.read(readmodels.account_zone, ref.account_id)
-        rows = await services.read(
+        zone, rows = await info.context.services.read(
             readmodels.statement_page,
             ref.account_id,
             decode_cursor(after),

@@ -118,12 +118,12 @@ class Account(relay.Node):
         )
 
     @classmethod
-    async def read(cls, info: Info[Context, None], ref: perm.AccountRef) -> "Account | None":
-        """The account of `ref` as its read model has it now; none while not yet projected."""
-        services = info.context.services
-        row = await services.read(
-            readmodels.account_by_contract, ref.contract_number, services.now()
-        )
+    async def read(
+        cls, info: Info[Context, None], ref: perm.AccountRef, fresh: bool = False
+    ) -> "Account | None":
+        """The account of `ref` as its read model has it now; none while not yet projected.
+        Read once per request (`Context.account_row`); `fresh` reads again after a wait."""
+        row = await info.context.account_row(ref.contract_number, fresh=fresh)
         return cls.of(row) if row else None
 
     @classmethod
