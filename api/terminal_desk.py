@@ -30,6 +30,7 @@ from api.terminal_schemas import MAX_BATCH, TapBatchInput, TapInput
 from domain import school_settings
 from domain.errors import DomainError, InvalidCommandError
 from domain.group_commit import TapResult
+from domain.index import card_key
 from domain.kinds import DeclineReason
 from domain.ledger import Ledger
 from domain.tap import TapRequest
@@ -144,12 +145,28 @@ class TerminalDesk:
 
     async def tap(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         """One tap, on the event loop: it waits for its batch's and its pupil's futures and
-        holds no thread meanwhile."""
+        holds no thread meanwhile. The pupil's name is read beside the group commit when
+        this process already knows the card's owner (`_expected_read`), so it costs the tap
+        no stage of its own; it is read after the decision only when the decision names
+        another pupil (the card changed hands meanwhile)."""
         request = tap_request(terminal, raw)
-        result = await asyncio.wrap_future(self.batcher.submit(request, terminal.actor))
+        decided = self.batcher.submit(request, terminal.actor)
+        expected = self._expected_read(terminal, request)
+        named = self._names.submit(expected) if expected else None
+        result = await asyncio.wrap_future(decided)
         read = self._pupil_read(terminal, result)
-        pupil = await asyncio.wrap_future(self._names.submit(read)) if read else None
+        if read is None:
+            return self._answer(result, None)
+        if read != expected or named is None:
+            named = self._names.submit(read)
+        pupil = named.result() if named.done() else await asyncio.wrap_future(named)
         return self._answer(result, pupil)
+
+    def _expected_read(self, terminal: Terminal, request: TapRequest) -> "PupilRead | None":
+        """The read the decision will ask for, when the card's owner is known in memory (a
+        foreign pupil's read answers None and logs nothing, as after the decision)."""
+        owner = self.ledger.known_index(card_key(request.card_uid))
+        return PupilRead(owner, terminal.school_id, terminal.actor) if owner else None
 
     def taps(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         """A batch: decided in `tapped_at` order, answered in the order sent."""
@@ -196,8 +213,8 @@ class TerminalDesk:
 
     def _read_names(self, reads: list["PupilRead"]) -> list[dict[str, Any] | None]:
         """Name, class and photo for the operator's or the guard's screen (own school only),
-        for concurrent answers: one query for their personal data and one access-log write
-        for every read of it (`tap.pupil`)."""
+        for concurrent answers: one statement reads their personal data and writes one
+        access-log row for every read of it (`tap.pupil`)."""
         own: list[tuple[UUID, str, str] | None] = []  # (school, pupil, class), own school's
         for read in reads:
             if read.account_id not in self._pupil_refs:
@@ -207,11 +224,13 @@ class TerminalDesk:
                 )  # fmt: skip
             mine = self._pupil_refs[read.account_id]
             own.append(mine if mine[0] == read.school_id else None)
-        found = self.people.get_many(sorted({ref[1] for ref in own if ref}))
-        if self.privacy is not None:
-            self.privacy.log.record_all(
-                [(read.actor, "tap.pupil", read.account_id, [ref[1]])
-                 for read, ref in zip(reads, own, strict=True) if ref and found.get(ref[1])]
+        if self.privacy is None:
+            found = self.people.get_many(sorted({ref[1] for ref in own if ref}))
+        else:
+            found = self.people.get_many_logged(
+                [(read.actor, "tap.pupil", read.account_id, ref[1])
+                 for read, ref in zip(reads, own, strict=True) if ref],
+                self.privacy.log.clock(),
             )  # fmt: skip
         answers: list[dict[str, Any] | None] = []
         for ref in own:
