@@ -66,7 +66,12 @@ class RequestContext(HttpMiddleware):
             seconds = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
             metrics.HTTP_SECONDS.labels(scope["method"], template).observe(seconds)
-            info_line(log, f"{scope['method']} {scope['path']} {status} {seconds * 1000:.1f}ms")
+            client = scope.get("client")
+            info_line(
+                log,
+                f"{scope['method']} {scope['path']} {status} {seconds * 1000:.1f}ms",
+                client=f"{client[0]}:{client[1]}" if client else None,
+            )
 
 
 def checks(request: Request) -> dict[str, str]:

@@ -50,7 +50,7 @@ def configure_logging(settings: Settings | None = None, stream: Any = None) -> N
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=SHARED,
+        foreign_pre_chain=[*SHARED, structlog.stdlib.ExtraAdder()],  # `extra=` fields too
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -80,16 +80,16 @@ def bind_request_id(request_id: str) -> None:
     structlog.contextvars.bind_contextvars(request_id=request_id)
 
 
-def info_line(logger: logging.Logger, message: str) -> None:
-    """`logger.info(message)`: the same line (the context bound, level, logger, timestamp),
-    written directly to the JSON handler when it is the only one the line would reach;
-    through `logging` otherwise (console lines, a test's capture, another handler)."""
+def info_line(logger: logging.Logger, message: str, **fields: Any) -> None:
+    """`logger.info(message, extra=fields)`: the same line (the fields, the context bound,
+    level, logger, timestamp), written directly to the JSON handler when it is the only one
+    the line would reach; through `logging` otherwise (console lines, another handler)."""
     direct = _json_lines
     if direct is None or not logger.isEnabledFor(logging.INFO) or not _only(logger, direct[0]):
-        logger.info("%s", message)
+        logger.info("%s", message, extra=fields)
         return
     handler, render = direct
-    event = {"event": message}
+    event = {"event": message, **fields}
     for key, value in structlog.contextvars.get_contextvars().items():
         event.setdefault(key, value)
     event.update(level="info", logger=logger.name)

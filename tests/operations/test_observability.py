@@ -160,8 +160,8 @@ def test_a_request_line_written_directly_is_the_line_logging_would_write() -> No
     other = Other()
     try:
         bind_request_id("trace-7")
-        logger.info("%s", "GET /live 200 1.0ms")
-        info_line(logger, "GET /live 200 1.0ms")
+        logger.info("%s", "GET /live 200 1.0ms", extra={"client": "10.0.0.7:5000"})
+        info_line(logger, "GET /live 200 1.0ms", client="10.0.0.7:5000")
         logging.getLogger().addHandler(other)  # another handler: the line goes through logging
         info_line(logger, "GET /live 200 2.0ms")
         logging.getLogger().setLevel(logging.WARNING)
@@ -171,7 +171,8 @@ def test_a_request_line_written_directly_is_the_line_logging_would_write() -> No
         logging.getLogger().setLevel(level)
     through, direct, *rest = (json.loads(line) for line in out.getvalue().splitlines())
     assert through.pop("timestamp") <= direct.pop("timestamp")
-    assert through == direct == {"event": "GET /live 200 1.0ms", "request_id": "trace-7",
-                                 "level": "info", "logger": "infoshkola.api.requests"}  # fmt: skip
+    assert through == direct == {"event": "GET /live 200 1.0ms", "client": "10.0.0.7:5000",
+                                 "request_id": "trace-7", "level": "info",
+                                 "logger": "infoshkola.api.requests"}  # fmt: skip
     assert [line["event"] for line in rest] == ["GET /live 200 2.0ms"]
     assert [r.getMessage() for r in seen] == ["GET /live 200 2.0ms"]
