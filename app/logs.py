@@ -7,7 +7,7 @@ as the API's `request_id` (`bind_request_id`).
 
 `info_line` writes an INFO line of ours (the API's one line per request) straight to that
 handler, the same JSON as `logger.info` would, without the standard library's record and
-the formatter's chain (about a tenth of the cost; `docs/BENCHMARKS.md`).
+the formatter's chain (about a fifth of the cost; `docs/BENCHMARKS.md`).
 """
 
 import json
