@@ -1,0 +1,168 @@
+"""The pipelined group commit (`api/tap_batcher.py`): the next group is decided while the
+previous one commits, on the state it left; a tap is answered only after its own commit, and
+a group decided on a save that did not go through is decided again from the store."""
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from psycopg import OperationalError
+
+from adapters.postgres import eventsourcing_env
+from api.tap_batcher import TapBatcher
+from domain.group_commit import Batch, Outcome, TapResult
+from domain.ledger import Ledger
+from domain.money import MAX_DAILY_LIMIT
+from domain.tap import TapRequest
+from tests import clock
+from tests.builders import Pupil, SchoolWorld, meal
+
+PRICE = 1_000
+
+
+@pytest.fixture
+def other_process(database_url: str) -> Iterator[Ledger]:
+    """A second ledger on the same database, as another API process would be."""
+    app = Ledger(eventsourcing_env(database_url, pool_size=2))
+    yield app
+    app.close()
+
+
+class HeldSave:
+    """The batcher's first save waits until `release`; the group decided meanwhile is seen."""
+
+    def __init__(self, ledger: Ledger, fail_with: Exception | None = None) -> None:
+        commit = ledger.group_commit
+        self.saving, self.release, self.decided = threading.Event(), threading.Event(), []
+        save, decide = commit.save, commit.decide
+        self.next_decided = threading.Event()
+
+        def held(batch: Batch) -> list[Outcome]:
+            if not self.saving.is_set():
+                self.saving.set()
+                assert self.release.wait(30)
+                if fail_with is not None:
+                    raise fail_with
+            return save(batch)
+
+        def watched(*args: object, **kwargs: object) -> Batch:
+            batch = decide(*args, **kwargs)  # type: ignore[arg-type]
+            self.decided.append(batch)
+            if self.saving.is_set():
+                self.next_decided.set()
+            return batch
+
+        commit.save = held  # type: ignore[method-assign]
+        commit.decide = watched  # type: ignore[method-assign]
+
+
+def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str) -> TapRequest:
+    terminal = world.terminals["canteen_pos"]
+    return TapRequest.parse(terminal, tap_id, pupil.uid, clock.now(UTC), items=[meal(PRICE)])
+
+
+def pupils(world: SchoolWorld) -> tuple[Pupil, Pupil]:
+    ann, bob = world.pupil(deposit=10_000), world.pupil(deposit=10_000)
+    for pupil in (ann, bob):
+        world.ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    return ann, bob
+
+
+def while_the_first_saves(
+    world: SchoolWorld, batcher: TapBatcher, held: HeldSave, ann: Pupil, bob: Pupil
+) -> tuple["Future[TapResult]", list["Future[TapResult]"]]:
+    """Ann's first tap held in its save; then Ann's second, Bob's and a retry of Ann's first,
+    decided on what the first left, before it commits."""
+    a_1 = lunch(world, ann, "a-1")
+    first = batcher.submit(a_1, "terminal:test")
+    assert held.saving.wait(30)
+    requests = [lunch(world, ann, "a-2"), lunch(world, bob, "b-1"), a_1]  # a-1 sent again
+    later = [batcher.submit(request, "terminal:test") for request in requests]
+    assert held.next_decided.wait(30)
+    return first, later
+
+
+def test_the_next_group_is_decided_while_the_first_commits_and_answered_after_it(
+    travelled: datetime, world: SchoolWorld, other_process: Ledger
+) -> None:
+    ann, bob = pupils(world)
+    batcher = TapBatcher(world.ledger)
+    held = HeldSave(world.ledger)
+    stored_when_answered: list[bool] = []
+    try:
+        first, later = while_the_first_saves(world, batcher, held, ann, bob)
+        terminal = world.terminals["canteen_pos"]
+
+        def look(answered: "Future[TapResult]") -> None:  # in the thread that answers
+            tap_id = answered.result().decision.tap_id
+            stored_when_answered.append(other_process.recorded_tap(terminal, tap_id) is not None)
+
+        for future in (first, *later):  # acknowledged only once its tap is in the store
+            future.add_done_callback(look)
+        assert not first.done(), "not committed yet"
+        assert not any(f.done() for f in later), "decided on a group not committed yet"
+        held.release.set()
+        results = [first.result(30), *(f.result(30) for f in later)]
+    finally:
+        held.release.set()
+        batcher.close()
+
+    assert stored_when_answered == [True] * 4
+    assert [r.decision.regular_after for r in results] == [9_000, 8_000, 9_000, 9_000]
+    assert results[3].replayed
+    assert results[3].decision == results[0].decision
+    assert results[1].position > results[0].position, "stored in the order decided"
+    assert other_process.account(ann.account_id).regular == 8_000
+    assert other_process.account(bob.account_id).regular == 9_000
+
+
+def test_a_conflict_of_the_first_group_decides_it_and_the_next_again(
+    travelled: datetime, world: SchoolWorld, other_process: Ledger
+) -> None:
+    ann, bob = pupils(world)
+    batcher = TapBatcher(world.ledger)
+    held = HeldSave(world.ledger)
+    try:
+        first, later = while_the_first_saves(world, batcher, held, ann, bob)
+        other_process.top_up(ann.account_id, 50_000, "sbp", f"elsewhere-{uuid4()}")  # saved first
+        held.release.set()
+        results = [first.result(30), *(f.result(30) for f in later)]
+    finally:
+        held.release.set()
+        batcher.close()
+
+    assert [r.decision.outcome for r in results] == ["approved"] * 4
+    assert [r.decision.regular_after for r in results] == [59_000, 58_000, 9_000, 59_000]
+    assert results[3].replayed
+    assert results[3].decision == results[0].decision
+    assert other_process.account(ann.account_id).regular == 58_000
+    assert other_process.account(bob.account_id).regular == 9_000
+
+
+def test_a_failed_save_fails_its_own_taps_and_the_next_group_is_decided_without_them(
+    travelled: datetime, world: SchoolWorld, other_process: Ledger
+) -> None:
+    ann, bob = pupils(world)
+    batcher = TapBatcher(world.ledger)
+    held = HeldSave(world.ledger, fail_with=OperationalError("the server closed the connection"))
+    try:
+        first, later = while_the_first_saves(world, batcher, held, ann, bob)
+        held.release.set()
+        with pytest.raises(OperationalError):
+            first.result(30)
+        results = [f.result(30) for f in later]
+        retried = batcher.decide(held.decided[0].requests[0], "terminal:test")  # a-1 again
+    finally:
+        held.release.set()
+        batcher.close()
+
+    # a-2 and Bob's tap decided again without a-1; the retry of a-1 is decided anew
+    assert [r.decision.regular_after for r in results] == [9_000, 9_000, 8_000]
+    assert not results[2].replayed
+    assert retried.replayed
+    assert retried.decision == results[2].decision
+    assert other_process.account(ann.account_id).regular == 8_000
+    assert other_process.account(bob.account_id).regular == 9_000
