@@ -36,7 +36,8 @@ class HeldSave:
 
     def __init__(self, ledger: Ledger, fail_with: Exception | None = None) -> None:
         commit = ledger.group_commit
-        self.saving, self.release, self.decided = threading.Event(), threading.Event(), []
+        self.saving, self.release = threading.Event(), threading.Event()
+        self.decided: list[Batch] = []
         save, decide = commit.save, commit.decide
         self.next_decided = threading.Event()
 
