@@ -15,7 +15,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Transcoder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment
 from psycopg import sql
@@ -23,6 +23,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from adapters.event_reads import EventReads
+from adapters.transcoder import OrjsonTranscoder
 
 RECENTLY = 0.5  # seconds: a connection handed out this recently is not checked again
 
@@ -139,13 +140,20 @@ def array_literal(texts: Sequence[str]) -> str:
 class RestartSafeFactory(PostgresFactory):
     """eventsourcing's PostgreSQL persistence with an event store pool that survives a
     restart of PostgreSQL (`check_all_on_failure`), inserting events as plain columns
-    (`ColumnsRecorder`)."""
+    (`ColumnsRecorder`), encoding them with orjson (`OrjsonTranscoder`)."""
 
     application_recorder_class = ColumnsRecorder
 
     def __init__(self, env: Environment | Mapping[str, str] | None) -> None:
         super().__init__(env)
         check_all_on_failure(self.datastore.pool)
+
+    def transcoder(self) -> Transcoder:
+        """The events written by orjson, the same bytes (`adapters/transcoder.py`), unless
+        the environment names another transcoder."""
+        if self.env.get(self.TRANSCODER_TOPIC):
+            return super().transcoder()
+        return OrjsonTranscoder()
 
     @staticmethod
     def version_reader(recorder: Any) -> Any:
