@@ -53,8 +53,11 @@ class _Saving:
 
 
 class TapBatcher:
-    def __init__(self, ledger: Ledger, max_batch: int = 200, max_wait: float = 0.0) -> None:
+    def __init__(
+        self, ledger: Ledger, max_batch: int = 200, max_wait: float = 0.0, pipelined: bool = True
+    ) -> None:
         self.ledger = ledger
+        self.pipelined = pipelined  # False: each group decided and saved before the next
         self.commit = ledger.group_commit
         self._gathered: Gathered[_Tap, None] = Gathered(
             self._decide, "tap-batcher", max_batch, max_wait
@@ -114,6 +117,9 @@ class TapBatcher:
         metrics.GROUP_COMMIT_SIZE.observe(len(taps))
         requests = [tap.request for tap in taps if tap.request is not None]
         actors = [tap.actor for tap in taps]
+        if not self.pipelined:
+            _answer(taps, self.commit.handle(requests, actors))
+            return
         in_flight = self._saving.batch.touched if self._saving is not None else {}
         try:
             batch = self.commit.decide(requests, actors, in_flight)
