@@ -5,6 +5,8 @@ a group decided on a save that did not go through is decided again from the stor
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -72,98 +74,97 @@ def pupils(world: SchoolWorld) -> tuple[Pupil, Pupil]:
     return ann, bob
 
 
-def while_the_first_saves(
-    world: SchoolWorld, batcher: TapBatcher, held: HeldSave, ann: Pupil, bob: Pupil
-) -> tuple["Future[TapResult]", list["Future[TapResult]"]]:
+@dataclass
+class Rig:
+    batcher: TapBatcher
+    held: HeldSave
+    ann: Pupil
+    bob: Pupil
+    first: "Future[TapResult]"  # Ann's a-1
+    later: list["Future[TapResult]"]  # Ann's a-2, Bob's b-1, a-1 sent again
+
+
+@contextmanager
+def first_held(world: SchoolWorld, fail_with: Exception | None = None) -> Iterator[Rig]:
     """Ann's first tap held in its save; then Ann's second, Bob's and a retry of Ann's first,
     decided on what the first left, before it commits."""
-    a_1 = lunch(world, ann, "a-1")
-    first = batcher.submit(a_1, "terminal:test")
-    assert held.saving.wait(30)
-    requests = [lunch(world, ann, "a-2"), lunch(world, bob, "b-1"), a_1]  # a-1 sent again
-    later = [batcher.submit(request, "terminal:test") for request in requests]
-    assert held.next_decided.wait(30)
-    return first, later
+    ann, bob = pupils(world)
+    batcher = TapBatcher(world.ledger)
+    held = HeldSave(world.ledger, fail_with)
+    try:
+        a_1 = lunch(world, ann, "a-1")
+        first = batcher.submit(a_1, "terminal:test")
+        assert held.saving.wait(30)
+        requests = [lunch(world, ann, "a-2"), lunch(world, bob, "b-1"), a_1]  # a-1 again
+        later = [batcher.submit(request, "terminal:test") for request in requests]
+        assert held.next_decided.wait(30)
+        yield Rig(batcher, held, ann, bob, first, later)
+    finally:
+        held.release.set()
+        batcher.close()
+
+
+def stored_as_answered(results: list[TapResult], store: Ledger, rig: Rig) -> None:
+    """a-1 sent again got a-1's decision back; the store holds what the last answers say."""
+    assert results[3].replayed
+    assert results[3].decision == results[0].decision
+    assert store.account(rig.ann.account_id).regular == results[1].decision.regular_after
+    assert store.account(rig.bob.account_id).regular == results[2].decision.regular_after
 
 
 def test_the_next_group_is_decided_while_the_first_commits_and_answered_after_it(
     travelled: datetime, world: SchoolWorld, other_process: Ledger
 ) -> None:
-    ann, bob = pupils(world)
-    batcher = TapBatcher(world.ledger)
-    held = HeldSave(world.ledger)
     stored_when_answered: list[bool] = []
-    try:
-        first, later = while_the_first_saves(world, batcher, held, ann, bob)
-        terminal = world.terminals["canteen_pos"]
+    terminal = world.terminals["canteen_pos"]
 
-        def look(answered: "Future[TapResult]") -> None:  # in the thread that answers
-            tap_id = answered.result().decision.tap_id
-            stored_when_answered.append(other_process.recorded_tap(terminal, tap_id) is not None)
+    def look(answered: "Future[TapResult]") -> None:  # in the thread that answers
+        tap_id = answered.result().decision.tap_id
+        stored_when_answered.append(other_process.recorded_tap(terminal, tap_id) is not None)
 
-        for future in (first, *later):  # acknowledged only once its tap is in the store
+    with first_held(world) as rig:
+        for future in (rig.first, *rig.later):  # acknowledged only once its tap is stored
             future.add_done_callback(look)
-        assert not first.done(), "not committed yet"
-        assert not any(f.done() for f in later), "decided on a group not committed yet"
-        held.release.set()
-        results = [first.result(30), *(f.result(30) for f in later)]
-    finally:
-        held.release.set()
-        batcher.close()
+        assert not rig.first.done(), "not committed yet"
+        assert not any(f.done() for f in rig.later), "decided on a group not committed yet"
+        rig.held.release.set()
+        results = [rig.first.result(30), *(f.result(30) for f in rig.later)]
 
     assert stored_when_answered == [True] * 4
     assert [r.decision.regular_after for r in results] == [9_000, 8_000, 9_000, 9_000]
-    assert results[3].replayed
-    assert results[3].decision == results[0].decision
     assert results[1].position > results[0].position, "stored in the order decided"
-    assert other_process.account(ann.account_id).regular == 8_000
-    assert other_process.account(bob.account_id).regular == 9_000
+    stored_as_answered(results, other_process, rig)
 
 
 def test_a_conflict_of_the_first_group_decides_it_and_the_next_again(
     travelled: datetime, world: SchoolWorld, other_process: Ledger
 ) -> None:
-    ann, bob = pupils(world)
-    batcher = TapBatcher(world.ledger)
-    held = HeldSave(world.ledger)
-    try:
-        first, later = while_the_first_saves(world, batcher, held, ann, bob)
-        other_process.top_up(ann.account_id, 50_000, "sbp", f"elsewhere-{uuid4()}")  # saved first
-        held.release.set()
-        results = [first.result(30), *(f.result(30) for f in later)]
-    finally:
-        held.release.set()
-        batcher.close()
+    with first_held(world) as rig:
+        elsewhere = f"elsewhere-{uuid4()}"
+        other_process.top_up(rig.ann.account_id, 50_000, "sbp", elsewhere)  # saved first
+        rig.held.release.set()
+        results = [rig.first.result(30), *(f.result(30) for f in rig.later)]
 
     assert [r.decision.outcome for r in results] == ["approved"] * 4
     assert [r.decision.regular_after for r in results] == [59_000, 58_000, 9_000, 59_000]
-    assert results[3].replayed
-    assert results[3].decision == results[0].decision
-    assert other_process.account(ann.account_id).regular == 58_000
-    assert other_process.account(bob.account_id).regular == 9_000
+    stored_as_answered(results, other_process, rig)
 
 
 def test_a_failed_save_fails_its_own_taps_and_the_next_group_is_decided_without_them(
     travelled: datetime, world: SchoolWorld, other_process: Ledger
 ) -> None:
-    ann, bob = pupils(world)
-    batcher = TapBatcher(world.ledger)
-    held = HeldSave(world.ledger, fail_with=OperationalError("the server closed the connection"))
-    try:
-        first, later = while_the_first_saves(world, batcher, held, ann, bob)
-        held.release.set()
+    with first_held(world, OperationalError("the server closed the connection")) as rig:
+        rig.held.release.set()
         with pytest.raises(OperationalError):
-            first.result(30)
-        results = [f.result(30) for f in later]
-        retried = batcher.decide(held.decided[0].requests[0], "terminal:test")  # a-1 again
-    finally:
-        held.release.set()
-        batcher.close()
+            rig.first.result(30)
+        results = [f.result(30) for f in rig.later]
+        a_1 = rig.held.decided[0].requests[0]
+        retried = rig.batcher.decide(a_1, "terminal:test")
 
     # a-2 and Bob's tap decided again without a-1; the retry of a-1 is decided anew
     assert [r.decision.regular_after for r in results] == [9_000, 9_000, 8_000]
     assert not results[2].replayed
     assert retried.replayed
     assert retried.decision == results[2].decision
-    assert other_process.account(ann.account_id).regular == 8_000
-    assert other_process.account(bob.account_id).regular == 9_000
+    assert other_process.account(rig.ann.account_id).regular == 8_000
+    assert other_process.account(rig.bob.account_id).regular == 9_000
