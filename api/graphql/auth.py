@@ -19,7 +19,7 @@ from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.context import Context
 from api.graphql.mutations import PHONE
-from api.graphql.payloads import UserError, input_mutation, refusal, refused
+from api.graphql.payloads import UserError, account_mutation, input_mutation, refusal, refused
 from api.graphql.scalars import Position
 from api.graphql.types import Session
 from identity.service import Access, IdentityError
@@ -234,9 +234,8 @@ async def reset_by_code(
 
 
 async def grant_representative(
-    info: Info[Context, None], coordinate: str, given: AddRepresentativeInput
+    info: Info[Context, None], ref: perm.AccountRef, given: AddRepresentativeInput
 ) -> RepresentativePayload:
-    ref = await perm.account(info, coordinate, given.contract_number)
     phone = given.phone.strip()
     if not PHONE.fullmatch(phone):
         error = refused("invalid_command", "a phone is +<10-15 digits>", "input", "phone")
@@ -253,9 +252,8 @@ async def grant_representative(
 
 
 async def reset_parent_access(
-    info: Info[Context, None], coordinate: str, given: ResetAccessInput
+    info: Info[Context, None], ref: perm.AccountRef, given: ResetAccessInput
 ) -> ResetAccessPayload:
-    ref = await perm.account(info, coordinate, given.contract_number)
     services = info.context.services
     if not await services.run(services.identity.reset_access, ref.contract_number):
         error = refused("not_found", "this contract has no parent login", "input", "contractNumber")
@@ -311,7 +309,7 @@ class IdentityMutation:
         "Set a new password with the SMS code; every session ends.",
         reset_by_code,
     )
-    add_representative = input_mutation(
+    add_representative = account_mutation(
         "addRepresentative",
         AddRepresentativeInput,
         RepresentativePayload,
@@ -319,7 +317,7 @@ class IdentityMutation:
         " with their phone and a password sent to it by SMS.",
         grant_representative,
     )
-    reset_access = input_mutation(
+    reset_access = account_mutation(
         "resetAccess",
         ResetAccessInput,
         ResetAccessPayload,

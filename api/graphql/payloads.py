@@ -98,9 +98,21 @@ async def attempt_on_account(
     `fn(ledger, account_id, *args)` run as the viewer. The account, the outcome (None when
     refused) and the refusals (naming `field`)."""
     ref = await perm.account(info, coordinate, contract_number)
-    ledger = info.context.services.ledger
-    done, errors = await attempt(info, fn, ledger, ref.account_id, *args, field=field)
+    done, errors = await attempt_on(info, ref, fn, *args, field=field)
     return ref, done, errors
+
+
+async def attempt_on(
+    info: Info[Context, None],
+    ref: perm.AccountRef,
+    fn: Callable[..., T],
+    *args: Any,
+    field: list[str] | None = None,
+) -> tuple[T | None, list[UserError]]:
+    """`fn(ledger, account_id, *args)` on the account `ref` (the viewer already authorized
+    for it), run as the viewer: the outcome (None when refused) and the refusals."""
+    ledger = info.context.services.ledger
+    return await attempt(info, fn, ledger, ref.account_id, *args, field=field)
 
 
 def position_of(value: int | None) -> Position | None:
@@ -124,6 +136,25 @@ def input_mutation(
         return await handle(info, f"Mutation.{name}", input)  # type: ignore[no-any-return]
 
     return strawberry.mutation(resolver=resolve, name=name, description=description)
+
+
+def account_mutation(
+    name: str,
+    input_type: type,
+    payload_type: type,
+    description: str,
+    handle: Callable[[Info[Context, None], perm.AccountRef, Any], Awaitable[Any]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type` on the account the input names
+    (its `contract_number`): `handle(info, account, input)` once the viewer is authorized for
+    that account at the field's rule (`Mutation.<name>` in api/graphql/permissions.py)."""
+
+    async def authorized(info: Info[Context, None], coordinate: str, given: Any) -> Any:
+        return await handle(
+            info, await perm.account(info, coordinate, given.contract_number), given
+        )
+
+    return input_mutation(name, input_type, payload_type, description, authorized)
 
 
 def refusal(error: Exception, fields: Mapping[str, list[str]]) -> UserError:

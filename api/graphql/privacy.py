@@ -28,7 +28,14 @@ from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
 from api.graphql.connections import account_nodes, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, command, input_mutation, position_of, refusal
+from api.graphql.payloads import (
+    UserError,
+    account_mutation,
+    command,
+    input_mutation,
+    position_of,
+    refusal,
+)
 from api.graphql.scalars import Position
 from audit.erasure import refund_refs
 from domain.consent import PARENT
@@ -260,8 +267,7 @@ def erasure_command(
     """The mutation `name(input: input_type): ErasurePayload` recording `fn(office, account,
     input)` on the input's contract, once the viewer is authorized at the field's rule."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ErasurePayload:
-        ref = await perm.account(info, coordinate, given.contract_number)
+    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> ErasurePayload:
         try:
             done = await command(info, fn, office(info), ref.account_id, given)
         except DomainError as error:
@@ -271,7 +277,7 @@ def erasure_command(
         at = position_of(position_after(done))
         return ErasurePayload(account_id=ref.account_id, user_errors=[], position=at)
 
-    return input_mutation(name, input_type, ErasurePayload, description, handle)
+    return account_mutation(name, input_type, ErasurePayload, description, handle)
 
 
 def every_contract(principal: Principal) -> list[UUID]:

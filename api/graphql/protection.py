@@ -7,14 +7,15 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
     UserError,
-    attempt_on_account,
-    input_mutation,
+    account_mutation,
+    attempt_on,
     position_of,
 )
 from api.graphql.queries import account_query
@@ -136,13 +137,13 @@ def protection_command(
     """The mutation `name(input: input_type): ProtectionPayload` applying `change(input)` to
     the account the input names."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ProtectionPayload:
-        ref, position, errors = await attempt_on_account(
-            info, coordinate, given.contract_number, Ledger._on_account, change(given)
-        )
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: Any
+    ) -> ProtectionPayload:
+        position, errors = await attempt_on(info, ref, Ledger._on_account, change(given))
         return await protection_payload(info, ref.account_id, position, errors)
 
-    return input_mutation(name, input_type, ProtectionPayload, description, handle)
+    return account_mutation(name, input_type, ProtectionPayload, description, handle)
 
 
 def change_of(given: ChangeProtectionInput) -> Callable[[Account], None]:
