@@ -54,11 +54,6 @@ class AccountPayload(Outcome):
         )
         return Account.of(row) if row else None
 
-    @classmethod
-    def refusing(cls, contract_number: str, errors: list[UserError]) -> "AccountPayload":
-        """The payload of a command refused before anything was recorded."""
-        return cls(contract_number=contract_number, user_errors=errors, position=None)
-
 
 async def recorded(
     info: Info[Context, None], ref: perm.AccountRef, fn: Callable[..., int], *args: Any
@@ -182,7 +177,7 @@ async def set_contact(
 ) -> AccountPayload:
     fields, errors = contact_fields(given)  # personal data, not an event
     if errors:
-        return AccountPayload.refusing(ref.contract_number, errors)
+        return AccountPayload.refusing(errors, contract_number=ref.contract_number)
     services = info.context.services
     subject = f"subject:{uuid4()}"
     await services.run(lambda: services.people.put(subject, **fields))

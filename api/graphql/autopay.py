@@ -113,9 +113,9 @@ class LowBalanceThresholdPayload(Outcome):
 
 def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> AutopayPayload:
     if done is None:
-        return AutopayPayload(autopay=None, user_errors=errors, position=None)
+        return AutopayPayload.refusing(errors, autopay=None)
     rule, position = done
-    return AutopayPayload(autopay=Autopay.of(rule), user_errors=[], position=position_of(position))
+    return AutopayPayload.done(position, autopay=Autopay.of(rule))
 
 
 async def autopay_settings(info: Info[Context, None], account_id: UUID) -> AutopaySettings:

@@ -213,7 +213,7 @@ async def refund(
             details = text(given.bank_details or "", REASON, what="the bank details")
         except DomainError as error:
             errors = [user_error(error, ["input", "bankDetails"])]
-            return AccountPayload.refusing(ref.contract_number, errors)
+            return AccountPayload.refusing(errors, contract_number=ref.contract_number)
         destination_ref = f"subject:{uuid4()}"
         subject = destination_ref
         await services.run(lambda: services.people.put(subject, bank_details=details))

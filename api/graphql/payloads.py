@@ -3,7 +3,7 @@ argument, a payload with the changed object, `userErrors` for refused input, and
 `position` to read one's own writes. A refusal is data, never a GraphQL error."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -46,6 +46,18 @@ class Outcome(Refusals):
         description="The ledger position of the command (pass it as `atLeast` to queries);"
         " null when refused.",
     )
+
+    @classmethod
+    def refusing(cls, errors: list[UserError], **shown: Any) -> Self:
+        """The payload of a refused command: its refusals, no position, and `shown` (the
+        payload's own fields, null or as they are known)."""
+        return cls(user_errors=errors, position=None, **shown)
+
+    @classmethod
+    def done(cls, position: int | None, **shown: Any) -> Self:
+        """The payload of a command carried out: no refusals, the ledger position it was
+        recorded at, and `shown` (the payload's own fields)."""
+        return cls(user_errors=[], position=position_of(position), **shown)
 
 
 @strawberry.input(description="A command on one account.")

@@ -16,7 +16,6 @@ from api.graphql.payloads import (
     UserError,
     account_mutation,
     attempt_on,
-    position_of,
 )
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
@@ -113,9 +112,9 @@ async def protection_payload(
     info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
 ) -> ProtectionPayload:
     if errors:
-        return ProtectionPayload(protection=None, user_errors=errors, position=None)
+        return ProtectionPayload.refusing(errors, protection=None)
     protection = await protection_of(info, account_id)
-    return ProtectionPayload(protection=protection, user_errors=[], position=position_of(position))
+    return ProtectionPayload.done(position, protection=protection)
 
 
 @strawberry.type

@@ -18,7 +18,6 @@ from api.graphql.payloads import (
     Outcome,
     account_mutation,
     attempt_on,
-    position_of,
     refused,
 )
 from api.graphql.scalars import Kopecks
@@ -153,7 +152,7 @@ async def start(
     )
     services = info.context.services
     if started is None:
-        return StartTopUpPayload(top_up=None, user_errors=errors, position=None)
+        return StartTopUpPayload.refusing(errors, top_up=None)
     payment, position = started
     back = given.return_url or services.settings.public_url
     try:
@@ -167,12 +166,9 @@ async def start(
         )
     except Exception:  # the acquirer is down: the payment stays started, nothing is charged
         error = refused("acquirer_unavailable", "the payment provider did not answer; retry")
-        return StartTopUpPayload(top_up=None, user_errors=[error], position=None)
-    return StartTopUpPayload(
-        top_up=TopUpPayment.of(payment, checkout.confirmation_url),
-        user_errors=[],
-        position=position_of(position),
-    )
+        return StartTopUpPayload.refusing([error], top_up=None)
+    top_up = TopUpPayment.of(payment, checkout.confirmation_url)
+    return StartTopUpPayload.done(position, top_up=top_up)
 
 
 @strawberry.type

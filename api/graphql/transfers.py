@@ -6,7 +6,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.payloads import Outcome, attempt, input_mutation, position_of
+from api.graphql.payloads import Outcome, attempt, input_mutation
 from api.graphql.scalars import Kopecks
 from domain import transfer as rules
 
@@ -65,7 +65,7 @@ async def transfer(
         given.idempotency_key,
     )
     if done is None:
-        return TransferBetweenSiblingsPayload(transfer=None, user_errors=errors, position=None)
+        return TransferBetweenSiblingsPayload.refusing(errors, transfer=None)
     moved = SiblingTransfer(
         transfer_id=done.transfer_id,
         amount=Kopecks(done.amount),
@@ -79,9 +79,7 @@ async def transfer(
         ),
         replayed=done.replayed,
     )
-    return TransferBetweenSiblingsPayload(
-        transfer=moved, user_errors=[], position=position_of(done.position)
-    )
+    return TransferBetweenSiblingsPayload.done(done.position, transfer=moved)
 
 
 @strawberry.type
