@@ -97,15 +97,18 @@ class ChangeContactInput(AccountInput):
     )
 
 
-@strawberry.input(description="A card to block at once.")
-class BlockCardInput(AccountInput):
+@strawberry.input(description="A command on one card of an account.")
+class CardInput(AccountInput):
     uid: str = strawberry.field(description="The card's UID.")
+
+
+@strawberry.input(description="A card to block at once.")
+class BlockCardInput(CardInput):
     reason: str = strawberry.field(default="lost", description="Why (lost by default).")
 
 
 @strawberry.input(description="A blocked card to return to service.")
-class UnblockCardInput(AccountInput):
-    uid: str = strawberry.field(description="The card's UID.")
+class UnblockCardInput(CardInput):
     reason: str = strawberry.field(description="Why, in a few words.")
 
 

@@ -26,13 +26,18 @@ from identity.service import Access, IdentityError
 
 T = TypeVar("T")
 INPUT = ["input"]  # the whole input is at fault (a login and its password together)
-USERNAME = "A contract number (parents), a phone (representatives) or a staff username."
 ERRORS = "Why it was refused; empty when it was done."
 
 
+@strawberry.input(description="A command on one login.")
+class UsernameInput:
+    username: str = strawberry.field(
+        description="A contract number (parents), a phone (representatives) or a staff username."
+    )
+
+
 @strawberry.input(description="A login name and its password.")
-class LoginInput:
-    username: str = strawberry.field(description=USERNAME)
+class LoginInput(UsernameInput):
     password: str = strawberry.field(description="The password.")
 
 
@@ -56,13 +61,12 @@ class ChangePasswordInput:
 
 
 @strawberry.input(description="The login whose password is to be reset by an SMS code.")
-class RequestPasswordResetInput:
-    username: str = strawberry.field(description=USERNAME)
+class RequestPasswordResetInput(UsernameInput):
+    pass
 
 
 @strawberry.input(description="A new password, with the one-time code from the SMS.")
-class ResetPasswordInput:
-    username: str = strawberry.field(description=USERNAME)
+class ResetPasswordInput(UsernameInput):
     code: str = strawberry.field(description="The one-time code from the SMS.")
     new_password: str = strawberry.field(description="The new password.")
 

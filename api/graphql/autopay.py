@@ -81,9 +81,13 @@ class SetUpAutopayInput(AccountInput):
     day: int | None = strawberry.field(default=None, description="Monthly rules: 1..28.")
 
 
-@strawberry.input(description="New terms for a rule; omitted fields stay as they are.")
-class ChangeAutopayInput(AccountInput):
+@strawberry.input(description="A command on one rule of a contract.")
+class RuleInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Which rule.")
+
+
+@strawberry.input(description="New terms for a rule; omitted fields stay as they are.")
+class ChangeAutopayInput(RuleInput):
     amount: Kopecks | None = strawberry.field(default=None, description="The new amount.")
     below: Kopecks | None = strawberry.field(default=None, description="The new threshold.")
     day: int | None = strawberry.field(default=None, description="The new day.")
@@ -91,8 +95,7 @@ class ChangeAutopayInput(AccountInput):
 
 
 @strawberry.input(description="Names one rule of a contract.")
-class AutopayRuleInput(AccountInput):
-    kind: AutopayKind = strawberry.field(description="Which rule.")
+class AutopayRuleInput(RuleInput):
     reason: str = strawberry.field(default="отменено родителем", description="Why (cancel).")
 
 

@@ -20,7 +20,7 @@ from api.graphql.account_mutations import AccountInput, AccountPayload, account_
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
 from api.graphql.connections import connection, decode_cursor, page_size
 from api.graphql.context import Context
-from api.graphql.payloads import account_mutation, user_error
+from api.graphql.payloads import Note, account_mutation, user_error
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from audit.history import export_text
@@ -180,15 +180,18 @@ class DisputeChargeInput(AccountInput):
     )
 
 
-@strawberry.input(description="A disputed charge given back to the parent.")
-class ReverseChargeInput(AccountInput):
+@strawberry.input(description="A support decision on one disputed charge.")
+class ChargeInput(AccountInput):
     charge_key: str = strawberry.field(description="The charge's key.")
-    note: str = strawberry.field(default="", description="A note for the record (optional).")
+
+
+@strawberry.input(description="A disputed charge given back to the parent.")
+class ReverseChargeInput(ChargeInput, Note):
+    pass
 
 
 @strawberry.input(description="A disputed charge that stands.")
-class RejectDisputeInput(AccountInput):
-    charge_key: str = strawberry.field(description="The charge's key.")
+class RejectDisputeInput(ChargeInput):
     reason: str = strawberry.field(description="Why it stands (the parent is told).")
 
 

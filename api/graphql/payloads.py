@@ -67,6 +67,21 @@ class AccountInput:
     )
 
 
+@strawberry.input(description="Why, recorded with the command.")
+class Reason:
+    """The reason a command records. Strawberry lists an input's fields base by base in the
+    order of its bases, then its own: name this after the base naming the object."""
+
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+@strawberry.input(description="A note recorded with the command.")
+class Note:
+    """An optional note a command records (listed as `Reason` is)."""
+
+    note: str = strawberry.field(default="", description="A note for the record (optional).")
+
+
 async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
     """Run a ledger command in a worker thread, attributed to the viewer."""
     principal = await info.context.viewer()

@@ -111,16 +111,19 @@ class PreOrderItemInput:
     quantity: int = strawberry.field(default=1, description="Portions (1 to 5).")
 
 
-@strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
-class PlacePreOrderInput:
+@strawberry.input(description="A command on a child's pre-orders.")
+class ChildInput:
     contract_number: str = strawberry.field(description="The child's contract.")
+
+
+@strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
+class PlacePreOrderInput(ChildInput):
     meal_date: date = strawberry.field(description="The school-local day of the meal.")
     items: list[PreOrderItemInput] = strawberry.field(description="The dishes (1 to 10).")
 
 
 @strawberry.input(description="Cancel a pre-order before the cut-off: refunded in full.")
-class CancelPreOrderInput:
-    contract_number: str = strawberry.field(description="The child's contract.")
+class CancelPreOrderInput(ChildInput):
     pre_order_id: str = strawberry.field(description="The pre-order to cancel.")
 
 
@@ -131,9 +134,13 @@ class PreOrderPayload:
     position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
-@strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
-class CancelSchoolMealsInput:
+@strawberry.input(description="A command on a school's meals.")
+class MealsInput:
     school: UUID = strawberry.field(description="The school.")
+
+
+@strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
+class CancelSchoolMealsInput(MealsInput):
     meal_date: date = strawberry.field(description="The school-local day (today or later).")
     item_codes: list[str] = strawberry.field(
         default_factory=list, description="The dishes cancelled; empty: the whole day."
@@ -152,8 +159,7 @@ class CancelSchoolMealsPayload:
 
 
 @strawberry.input(description="When the school's pre-orders close.")
-class SetPreOrderCutoffInput:
-    school: UUID = strawberry.field(description="The school.")
+class SetPreOrderCutoffInput(MealsInput):
     cutoff: str = strawberry.field(
         description="HH:MM school time on the day before the meal (the default is 16:00)."
     )

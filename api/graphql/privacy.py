@@ -29,6 +29,8 @@ from api.graphql.arguments import After, ContractNumber, First
 from api.graphql.connections import account_nodes, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
 from api.graphql.payloads import (
+    Note,
+    Reason,
     UserError,
     account_mutation,
     command,
@@ -168,8 +170,8 @@ class WithdrawConsentInput:
 
 
 @strawberry.input(description="A parent's request to erase their and their child's data.")
-class RequestErasureInput(AccountInput):
-    note: str = strawberry.field(default="", description="A note for the record (optional).")
+class RequestErasureInput(AccountInput, Note):
+    pass
 
 
 @strawberry.input(description="An erasure request to carry out.")
@@ -178,8 +180,8 @@ class ApproveErasureInput(AccountInput):
 
 
 @strawberry.input(description="An erasure request to refuse, with why.")
-class RefuseErasureInput(AccountInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class RefuseErasureInput(AccountInput, Reason):
+    pass
 
 
 def holder_of(principal: Principal) -> str:

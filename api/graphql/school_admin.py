@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountPayload, account_command
+from api.graphql.account_mutations import AccountPayload, CardInput, account_command
 from api.graphql.arguments import After, AtLeast, First, SchoolId
 from api.graphql.connections import decode_key, school_node
 from api.graphql.context import Context
@@ -26,6 +26,7 @@ from api.graphql.mutations import EMAIL
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
+    Reason,
     UserError,
     attempt,
     input_mutation,
@@ -204,8 +205,8 @@ class RenameTerminalInput(TerminalInput):
 
 
 @strawberry.input(description="A terminal to refuse from now on.")
-class RevokeTerminalInput(TerminalInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class RevokeTerminalInput(TerminalInput, Reason):
+    pass
 
 
 @strawberry.input(description="A terminal whose secret is replaced.")
@@ -387,8 +388,8 @@ class PromoteSchoolInput(SchoolInput):
 
 
 @strawberry.input(description="A first or second card.")
-class IssueCardInput(AccountInput):
-    uid: str = strawberry.field(description="The card's UID.")
+class IssueCardInput(CardInput):
+    pass
 
 
 @strawberry.input(description="A pupil's move to another class.")
@@ -398,8 +399,8 @@ class MoveClassInput(AccountInput):
 
 
 @strawberry.input(description="A pupil leaving the school.")
-class EndContractInput(AccountInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class EndContractInput(AccountInput, Reason):
+    pass
 
 
 def contract_people(
