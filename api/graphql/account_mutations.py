@@ -22,12 +22,12 @@ from api.graphql.payloads import (
     Outcome,
     UserError,
     account_mutation,
+    applied,
     attempt_on,
     position_of,
     refused,
     user_error,
 )
-from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks
 from api.graphql.types import Account
 from domain.billing import Billing
@@ -45,9 +45,8 @@ class AccountPayload(Outcome):
         " seconds at most); null when refused."
     )
     async def account(self, info: Info[Context, None]) -> Account | None:
-        if self.position is None:
+        if not await applied(info, self.position, "balances"):
             return None
-        await caught_up(info, ["balances"], self.position)
         services = info.context.services
         row = await services.read(
             readmodels.account_by_contract, self.contract_number, services.now()

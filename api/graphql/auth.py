@@ -26,6 +26,7 @@ from identity.service import Access, IdentityError
 
 T = TypeVar("T")
 INPUT = ["input"]  # the whole input is at fault (a login and its password together)
+NEW_PASSWORD = {"weak_password": ["input", "newPassword"], "throttled": INPUT}  # its refusals
 ERRORS = "Why it was refused; empty when it was done."
 
 
@@ -90,6 +91,11 @@ class SessionPayload:
         description="Why it was refused (the same for unknown and known logins); empty when a"
         " session was opened."
     )
+
+    @classmethod
+    def of(cls, issued: Any, errors: list[UserError]) -> "SessionPayload":
+        """The session identity issued, or its refusals."""
+        return cls(session=Session.of(issued) if issued else None, user_errors=errors)
 
 
 @strawberry.type(description="What logging out did.")
@@ -167,7 +173,7 @@ async def log_in(info: Info[Context, None], coordinate: str, given: LoginInput) 
     issued, errors = await identity_call(
         info, fields, ctx.services.identity.login, given.username, given.password, ctx.address
     )
-    return SessionPayload(session=Session.of(issued) if issued else None, user_errors=errors)
+    return SessionPayload.of(issued, errors)
 
 
 async def refresh(
@@ -176,7 +182,7 @@ async def refresh(
     identity = info.context.services.identity
     fields = {"invalid_credentials": ["input", "refreshToken"]}
     issued, errors = await identity_call(info, fields, identity.refresh, given.refresh_token)
-    return SessionPayload(session=Session.of(issued) if issued else None, user_errors=errors)
+    return SessionPayload.of(issued, errors)
 
 
 async def log_out(info: Info[Context, None], coordinate: str, given: LogoutInput) -> LogoutPayload:
@@ -196,11 +202,7 @@ async def change_own_password(
 ) -> PasswordPayload:
     principal = await perm.viewer_for(info, coordinate)
     ctx = info.context
-    fields = {
-        "invalid_credentials": ["input", "oldPassword"],
-        "weak_password": ["input", "newPassword"],
-        "throttled": INPUT,
-    }
+    fields = {"invalid_credentials": ["input", "oldPassword"], **NEW_PASSWORD}
     _, errors = await identity_call(
         info, fields, ctx.services.identity.change_password, principal.principal_id,
         given.old_password, given.new_password, ctx.address,
@@ -225,11 +227,7 @@ async def reset_by_code(
     info: Info[Context, None], coordinate: str, given: ResetPasswordInput
 ) -> PasswordPayload:
     ctx = info.context
-    fields = {
-        "invalid_reset_code": ["input", "code"],
-        "weak_password": ["input", "newPassword"],
-        "throttled": INPUT,
-    }
+    fields = {"invalid_reset_code": ["input", "code"], **NEW_PASSWORD}
     _, errors = await identity_call(
         info, fields, ctx.services.identity.reset_password, given.username, given.code,
         given.new_password, ctx.address,

@@ -15,8 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.payloads import UserError
-from api.graphql.queries import caught_up
+from api.graphql.payloads import UserError, applied
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import Menu, MenuItem
@@ -84,9 +83,8 @@ class MenuPayload:
         " most); null when refused."
     )
     async def menu(self, info: Info[Context, None]) -> Menu | None:
-        if self.position is None:
+        if not await applied(info, self.position, "menus"):
             return None
-        await caught_up(info, ["menus"], self.position)
         items = await info.context.services.read(get_menu, self.school_id, self.date)
         return Menu(school_id=self.school_id, date=self.date, items=[MenuItem.of(i) for i in items])
 

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import Input
 from api.graphql.context import Context
+from api.graphql.queries import caught_up
 from api.graphql.scalars import Position
 from domain.errors import DomainError
 from domain.recorded import acting_as
@@ -144,6 +145,15 @@ async def attempt_on(
 
 def position_of(value: int | None) -> Position | None:
     return Position(value) if value else None
+
+
+async def applied(info: Info[Context, None], position: Position | None, *models: str) -> bool:
+    """Whether a command was recorded (at `position`, None when refused), once the read
+    `models` have applied it (read-your-writes: waits a few seconds at most)."""
+    if position is None:
+        return False
+    await caught_up(info, models, position)
+    return True
 
 
 def input_mutation(

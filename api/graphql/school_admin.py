@@ -28,13 +28,14 @@ from api.graphql.payloads import (
     Outcome,
     Reason,
     UserError,
+    applied,
     attempt,
     input_mutation,
     position_of,
     refused,
     user_error,
 )
-from api.graphql.queries import caught_up, list_page
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import from_row
@@ -187,9 +188,8 @@ class TerminalPayload(Outcome):
         " seconds at most); null when refused."
     )
     async def terminal(self, info: Info[Context, None]) -> FleetTerminal | None:
-        if self.position is None or self.terminal_id is None:
+        if self.terminal_id is None or not await applied(info, self.position, "roster"):
             return None
-        await caught_up(info, ["roster"], self.position)
         found = await info.context.services.read(fleet_terminal, str(self.terminal_id))
         return FleetTerminal.of(found) if found is not None else None
 
