@@ -23,6 +23,7 @@ from api.graphql.context import Context
 from api.graphql.payloads import Note, account_mutation, user_error
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import from_row
 from audit.history import export_text
 from domain import casework
 from domain.errors import DomainError
@@ -60,19 +61,7 @@ class AuditEntry(relay.Node):
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "AuditEntry":
         """From a row of the `audit_trail` read model."""
-        return cls(
-            contract_number=contract_number,
-            position=Position(row["position"]),
-            version=row["version"],
-            event=row["event"],
-            at=row["at"].astimezone(UTC),
-            actor=row["actor"],
-            actor_kind=row["actor_kind"],
-            fields_json=row["fields_json"],
-            regular_after=Kopecks(row["regular_after"]),
-            subsidised_after=Kopecks(row["subsidised_after"]),
-            reason=row["reason"],
-        )
+        return from_row(cls, row, contract_number=contract_number, at=row["at"].astimezone(UTC))
 
     @classmethod
     def resolve_id(cls, root: "AuditEntry", *, info: Info[Context, None]) -> str:

@@ -39,6 +39,7 @@ from api.graphql.payloads import (
     refusal,
 )
 from api.graphql.scalars import Position
+from api.graphql.types import from_row
 from audit.erasure import refund_refs
 from domain.consent import PARENT
 from domain.errors import DomainError
@@ -62,15 +63,7 @@ class AccessLogEntry(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "AccessLogEntry":
-        return cls(
-            contract_number=contract_number,
-            entry_id=row["entry_id"],
-            at=row["at"],
-            actor=row["actor"],
-            operation=row["operation"],
-            account_id=row["account_id"],
-            subject_ref=row["subject_ref"],
-        )
+        return from_row(cls, row, contract_number=contract_number)
 
     @classmethod
     def resolve_id(cls, root: "AccessLogEntry", *, info: Info[Context, None]) -> str:
