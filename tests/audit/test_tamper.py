@@ -1,27 +1,16 @@
 """1,000 single tamper operations made directly in SQL, each rolled back after checking."""
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, LiteralString
 
 import psycopg
-import pytest
 from psycopg import sql
 
 from audit import chain
 from domain.ledger import Ledger
 from tests.builders import SchoolWorld
-from tests.projections.helpers import own_database
 from tests.projections.workload import append_events
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    """A database of the module's own: each of the 1,000 checks verifies the whole chain, and
-    the test process's shared database holds every earlier module's events too (the check
-    took a minute there, seconds here)."""
-    with own_database() as url:
-        yield url
 
 Tamper = Callable[[psycopg.Connection[Any], sql.Identifier, list[int], random.Random], int]
 
