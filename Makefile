@@ -62,10 +62,7 @@ fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The Python lint and the front end's tests side by side (two cores; mypy is single-threaded),
-# each one's output kept together; the suite only once both have passed.
-test: setup services
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint web-test
+test: setup services lint web-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Every page in headless Chromium against a running stack, written to docs/screenshots/.
