@@ -403,7 +403,9 @@ def test_role_by_operation_matrix(
         assert got == expected, f"anonymous on {coordinate}: {got}"
 
 
-def test_unknown_and_foreign_contracts_get_the_same_answer(stack: Stack) -> None:
+def test_unknown_and_foreign_contracts_get_the_same_answer(
+    travelled: datetime, stack: Stack
+) -> None:
     world = stack.school()
     family = stack.family(world)
     other = stack.school().pupil()
