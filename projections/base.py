@@ -65,11 +65,36 @@ class Projection(ABC):
                     sql.SQL(columns),
                 )
             )
-            for cols in self.indexes.get(logical, ()):
+            self.create_indexes(cur, t.names[logical], self.indexes.get(logical, ()))
+
+    @staticmethod
+    def create_indexes(cur: Cursor[Any], table: str, declared: Sequence[str]) -> None:
+        """Make the table's secondary indexes exactly the declared ones, known by columns.
+
+        By columns, not by name: PostgreSQL cuts names at 63 bytes and a rebuild's swap
+        renames them, so a name says too little. An index an earlier version declared and
+        this one does not is dropped; primary keys and unique indexes are never touched."""
+        existing = dict(
+            cur.execute(
+                "SELECT i.relname, string_agg(a.attname, ', ' ORDER BY k.ord)"
+                " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " JOIN pg_class t ON t.oid = x.indrelid"
+                " CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+                " WHERE t.relname = %s AND t.relnamespace = current_schema()::regnamespace"
+                " AND NOT x.indisprimary AND NOT x.indisunique GROUP BY i.relname",
+                (table,),
+            ).fetchall()
+        )
+        for index, cols in existing.items():
+            if cols not in declared:
+                cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
+        for cols in declared:
+            if cols not in existing.values():
                 cur.execute(
                     sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
-                        sql.Identifier(f"{t.names[logical]}_{cols.replace(', ', '_')}_idx"),
-                        sql.Identifier(t.names[logical]),
+                        sql.Identifier(f"{table}_{cols.replace(', ', '_')}_idx"),
+                        sql.Identifier(table),
                         sql.SQL(cols),
                     )
                 )
