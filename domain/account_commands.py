@@ -7,7 +7,8 @@ from uuid import UUID
 
 from domain.account import Account
 from domain.commands import Commands
-from domain.errors import CardAlreadyIssuedError, ContractAlreadyExistsError, InvalidCommandError
+from domain.enrolment import check_contract_number
+from domain.errors import CardAlreadyIssuedError, ContractAlreadyExistsError
 from domain.index import CardIndex, ContractIndex, Index, card_key, contract_key, index_id
 from domain.tap import normalise_uid
 
@@ -21,9 +22,7 @@ class AccountCommands(Commands):
         pupil_ref: str,
         parent_ref: str,
     ) -> UUID:
-        contract_number = contract_number.strip()
-        if not contract_number or len(contract_number) > 32 or not contract_number.isprintable():
-            raise InvalidCommandError("a contract number is 1 to 32 printable characters")
+        contract_number = check_contract_number(contract_number)
         self.school(school_id)
 
         def attempt() -> UUID:

@@ -6,13 +6,13 @@ monthly rule, the school-local date for the threshold rule); a period's payment 
 once, under a payment id derived from (schedule, period), so a re-run reuses it.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
 from domain.errors import InvalidAmountError, InvalidCommandError
-from domain.fields import IDENT, REASON, check_amount, scrub, text
+from domain.fields import IDENT, REASON, check_amount, scrub, text, whole_within
 from domain.money import MAX_TOP_UP
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 MONTHLY = "monthly"
 THRESHOLD = "threshold"
@@ -34,21 +34,34 @@ class PeriodPayment(Recorded.Event):
         return {"payment_id": self.payment_id, "amount": self.amount, "failed": failed}
 
 
+class Terms(NamedTuple):
+    """What a rule pays and when, as `check_terms` accepts them (unused ones are 0)."""
+
+    amount: int
+    below: int
+    day: int
+    card_token: str
+
+
+class TermsSet(AssignsFields, Recorded.Event):
+    """A rule's terms, as the rule keeps them (the events of `Autopayment` redefine it)."""
+
+    amount: int
+    below: int
+    day: int
+    card_token: str
+
+
 class Autopayment(Recorded):
     TOPIC = "infoshkola.autopay.Autopayment"
 
-    class Scheduled(Recorded.Created):
+    class Scheduled(TermsSet, Recorded.Created):
         TOPIC = "infoshkola.autopay.Scheduled"
         account_id: UUID
         kind: str
-        amount: int
-        below: int
-        day: int
-        card_token: str
 
         def apply(self, a: "Autopayment") -> None:
-            a.account_id, a.kind, a.amount = self.account_id, self.kind, self.amount
-            a.below, a.day, a.card_token = self.below, self.day, self.card_token
+            super().apply(a)
             a.active = True
             a.requests = {}
 
@@ -74,22 +87,13 @@ class Autopayment(Recorded):
             a.active = False
             a.on_hold = False
 
-    class Changed(Recorded.Event):
+    class Changed(TermsSet):
         """New terms; a cancelled rule set up again runs from now on."""
 
         TOPIC = "infoshkola.autopay.Changed"
-        amount: int
-        below: int
-        day: int
-        card_token: str
 
         def apply(self, a: "Autopayment") -> None:
-            a.amount, a.below, a.day, a.card_token = (
-                self.amount,
-                self.below,
-                self.day,
-                self.card_token,
-            )
+            super().apply(a)
             a.active = not a.__dict__.get("on_hold", False)
 
     class Paused(Recorded.Event):
@@ -127,16 +131,13 @@ class Autopayment(Recorded):
         schedule_id: UUID | None = None,
     ) -> "Autopayment":
         """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`."""
-        amount, below, day, card_token = check_terms(kind, amount, below, day, card_token)
+        terms = check_terms(kind, amount, below, day, card_token)
         return cls._create(
             cls.Scheduled,
             id=schedule_id or uuid4(),
             account_id=account_id,
             kind=kind,
-            amount=amount,
-            below=below,
-            day=day,
-            card_token=card_token,
+            **terms._asdict(),
         )
 
     def request(self, period: str, balance: int) -> dict[str, Any] | None:
@@ -181,20 +182,18 @@ class Autopayment(Recorded):
         return bool(self.__dict__.get("on_hold", False))
 
     @property
+    def terms(self) -> Terms:
+        return Terms(self.amount, self.below, self.day, self.card_token)
+
+    @property
     def state(self) -> str:
         return "active" if self.active else "paused" if self.paused else "cancelled"
 
     def change(self, amount: int, below: int, day: int, card_token: str) -> None:
         """New terms (a cancelled rule comes back into force with them)."""
-        amount, below, day, card_token = check_terms(self.kind, amount, below, day, card_token)
-        terms = (amount, below, day, card_token)
-        if (
-            terms != (self.amount, self.below, self.day, self.card_token)
-            or self.state == "cancelled"
-        ):
-            self.trigger_event(
-                self.Changed, amount=amount, below=below, day=day, card_token=card_token
-            )
+        terms = check_terms(self.kind, amount, below, day, card_token)
+        if terms != self.terms or self.state == "cancelled":
+            self.trigger_event(self.Changed, **terms._asdict())
 
     def pause(self) -> None:
         if self.state == "cancelled":
@@ -209,22 +208,20 @@ class Autopayment(Recorded):
             self.trigger_event(self.Resumed)
 
 
-def check_terms(
-    kind: str, amount: int, below: int, day: int, card_token: str
-) -> tuple[int, int, int, str]:
+def check_terms(kind: str, amount: int, below: int, day: int, card_token: str) -> Terms:
     check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
     if kind == MONTHLY:
-        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        if not whole_within(day, 1, 28):
             raise InvalidCommandError("a monthly autopayment runs on a day 1..28")
         below = 0
     elif kind == THRESHOLD:
-        if isinstance(below, bool) or not isinstance(below, int) or not 0 < below < amount:
+        if not whole_within(below, 1, amount - 1):
             raise InvalidAmountError("a threshold rule tops up to more than its threshold")
         day = 0
     else:
         raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
     card_token = text(card_token, IDENT, what="the provider's saved-card token")
-    return amount, below, day, card_token
+    return Terms(amount, below, day, card_token)
 
 
 def parent_autopay_id(account_id: UUID, kind: str) -> UUID:

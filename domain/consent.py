@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain.errors import ConflictError, InvalidCommandError
 from domain.fields import CODE, REASON, REF, text
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 PARENT = "parent"
 REPRESENTATIVE = "representative:"
@@ -68,12 +68,12 @@ def check_holder(holder: object) -> str:
 class Consent(Recorded):
     TOPIC = "infoshkola.consent.Consent"
 
-    class Started(Recorded.Created):
+    class Started(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.consent.Started"
         account_id: UUID
 
         def apply(self, consent: "Consent") -> None:
-            consent.account_id = self.account_id
+            super().apply(consent)
             consent.given, consent.withdrawn = {}, {}
 
     class Given(Recorded.Event):

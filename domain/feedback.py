@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.errors import InvalidCommandError
-from domain.fields import Shape, text
-from domain.recorded import Recorded, derived_id
+from domain.fields import Shape, text, whole_within
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 MAX_COMMENT = 500
 COMMENT = Shape(MAX_COMMENT, may_be_empty=True, multiline=True)
@@ -21,7 +21,7 @@ def feedback_id(school_id: UUID, menu_date: date, account_id: UUID) -> UUID:
 
 
 def check_feedback(rating: int, comment: str) -> str:
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+    if not whole_within(rating, 1, 5):
         raise InvalidCommandError("a rating is a whole number from 1 to 5")
     return text(comment, COMMENT, what="a comment")
 
@@ -29,7 +29,7 @@ def check_feedback(rating: int, comment: str) -> str:
 class MenuFeedback(Recorded):
     TOPIC = "infoshkola.feedback.MenuFeedback"
 
-    class Left(Recorded.Created):
+    class Left(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.feedback.Left"
         school_id: UUID
         menu_date: str  # ISO date: the transcoder knows datetimes, not dates
@@ -37,18 +37,10 @@ class MenuFeedback(Recorded):
         rating: int
         comment: str
 
-        def apply(self, feedback: "MenuFeedback") -> None:
-            feedback.school_id, feedback.account_id = self.school_id, self.account_id
-            feedback.menu_date = self.menu_date
-            feedback.rating, feedback.comment = self.rating, self.comment
-
-    class Revised(Recorded.Event):
+    class Revised(AssignsFields, Recorded.Event):
         TOPIC = "infoshkola.feedback.Revised"
         rating: int
         comment: str
-
-        def apply(self, feedback: "MenuFeedback") -> None:
-            feedback.rating, feedback.comment = self.rating, self.comment
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         school_id: UUID

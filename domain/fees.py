@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidCommandError
+from domain.fields import whole_within
 from domain.kinds import Tariff
 
 MONTHLY_FEES: dict[str, int] = {Tariff.ZERO: 0, Tariff.MOBILE: 9_500, Tariff.SMS_PLUS: 16_500}
@@ -104,6 +105,6 @@ def quote_fee(history: TariffHistory, period: str, zone: ZoneInfo, paused: bool)
 
 
 def check_pause_months(months: list[int]) -> list[int]:
-    if any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months):
+    if not all(whole_within(m, 1, 12) for m in months):
         raise InvalidCommandError(f"pause months are 1..12, got {months!r}")
     return sorted(set(months))

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.errors import (
     InvalidAmountError,
@@ -129,8 +129,13 @@ def check_limit(value: object, *, what: str, maximum: int) -> int:
     return value
 
 
+def whole_within(value: object, least: int, most: int) -> TypeGuard[int]:
+    """Whether `value` is a whole number (never a bool) within [`least`, `most`]."""
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
+
+
 def check_count(count: object, *, what: str, least: int, most: int) -> int:
-    if isinstance(count, bool) or not isinstance(count, int) or not least <= count <= most:
+    if not whole_within(count, least, most):
         raise InvalidAmountError(f"{what} must be a whole number within [{least}, {most}]")
     return count
 

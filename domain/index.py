@@ -9,20 +9,16 @@ store, so a UID or a contract number can never belong to two accounts.
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 
 class Index(Recorded):
     TOPIC = "infoshkola.index.Index"
 
-    class Assigned(Recorded.Created):
+    class Assigned(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.index.Assigned"
         key: str
         owner_id: UUID
-
-        def apply(self, index: "Index") -> None:
-            index.key = self.key
-            index.owner_id = self.owner_id
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         key: str

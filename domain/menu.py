@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.errors import InvalidCommandError
 from domain.fields import CODE, NAME, check_amount, check_measure, text
 from domain.money import MAX_ITEM_PRICE
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 MAX_MENU_ITEMS = 100
 MAX_ALLERGENS = 20
@@ -74,13 +74,13 @@ def nutrition_of(raw: object, code: str) -> dict[str, Any]:
 class Menu(Recorded):
     TOPIC = "infoshkola.menu.Menu"
 
-    class Started(Recorded.Created):
+    class Started(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.menu.Started"
         school_id: UUID
         menu_date: str  # ISO date: the transcoder knows datetimes, not dates
 
         def apply(self, menu: "Menu") -> None:
-            menu.school_id, menu.menu_date = self.school_id, self.menu_date
+            super().apply(menu)
             menu.items = []
 
     class MenuPublished(Recorded.Event):

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain.errors import ConflictError
 from domain.fields import CODE, REASON, text
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 
 class MealCancelledError(ConflictError):
@@ -29,13 +29,13 @@ def book_id(school_id: UUID, meal_date: date) -> UUID:
 class PreOrderBook(Recorded):
     TOPIC = "infoshkola.preorder.PreOrderBook"
 
-    class Opened(Recorded.Created):
+    class Opened(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.preorder.Opened"
         school_id: UUID
         meal_date: str
 
         def apply(self, book: "PreOrderBook") -> None:
-            book.school_id, book.meal_date = self.school_id, self.meal_date
+            super().apply(book)
             book.entries, book.cancelled_day, book.cancelled_codes = [], False, []
             book.reason = ""
 

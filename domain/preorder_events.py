@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.utils import register_topic
 
 from domain.account import Account
-from domain.account.state import AccountState
+from domain.account.state import AccountState, ReturnsToWallets
 from domain.account.taps import TapEvent
 
 KEPT = timedelta(days=62)  # pre-orders an account remembers, back from its newest meal date
@@ -53,7 +53,7 @@ class PreOrderPlaced(Account.Event):
         a.preorders = orders  # type: ignore[attr-defined]
 
 
-class PreOrderCancelled(Account.Event):
+class PreOrderCancelled(ReturnsToWallets, Account.Event):
     """Lines of a pre-order cancelled (by the parent before the cut-off, or by the school),
     and their price credited back."""
 
@@ -63,12 +63,9 @@ class PreOrderCancelled(Account.Event):
     items: list[dict[str, Any]]  # the lines cancelled
     by: str  # "parent" or "school"
     reason: str
-    to_regular: int
-    to_subsidised: int
 
-    def apply(self, a: Account) -> None:
-        a.regular += self.to_regular
-        a.subsidised += self.to_subsidised
+    def apply(self, a: AccountState) -> None:
+        super().apply(a)
         orders = after_lines(a, self.preorder_id, self.items, CANCELLED, self.to_subsidised)
         order = orders.get(self.preorder_id)
         if order is not None:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain.errors import ConflictError
 from domain.fields import REASON, text
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 FILED, APPROVED, REFUSED, COMPLETED = "requested", "approved", "refused", "completed"
 
@@ -28,12 +28,13 @@ def requests_id(account_id: UUID) -> UUID:
 class PrivacyRequests(Recorded):
     TOPIC = "infoshkola.privacy.PrivacyRequests"
 
-    class Started(Recorded.Created):
+    class Started(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.privacy.Started"
         account_id: UUID
 
         def apply(self, r: "PrivacyRequests") -> None:
-            r.account_id, r.status, r.number, r.history = self.account_id, None, 0, []
+            super().apply(r)
+            r.status, r.number, r.history = None, 0, []
 
     class ErasureRequested(Recorded.Event):
         TOPIC = "infoshkola.privacy.ErasureRequested"

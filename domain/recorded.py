@@ -8,6 +8,7 @@ without the aggregates' signatures carrying it.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import fields
 from typing import Any, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -76,3 +77,26 @@ class Recorded(Aggregate):
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs.setdefault("actor", current_actor.get())
         super().trigger_event(event_class, **kwargs)
+
+
+# What every event of ours carries besides its own fields: which aggregate, its version, when,
+# the aggregate's topic (a creating event) and who acted.
+_RECORDED_FIELDS = frozenset(f.name for f in fields(Recorded.Created))
+
+
+def own_fields(event_class: type) -> tuple[str, ...]:
+    """The fields an event class declares itself (and its own bases), in declaration order."""
+    return tuple(f.name for f in fields(event_class) if f.name not in _RECORDED_FIELDS)
+
+
+class AssignsFields:
+    """An event whose `apply` only copies: each field it declares becomes the aggregate's
+    attribute of the same name, typed on the aggregate (tests/domain/test_assigned_fields.py
+    checks that the aggregate declares every such field with the event's type).
+
+    Named before the event's base (`class Revised(AssignsFields, Recorded.Event)`) so its
+    `apply` is the one that runs; an event that sets more state calls `super().apply(…)`."""
+
+    def apply(self, aggregate: Any) -> None:
+        for name in own_fields(type(self)):
+            setattr(aggregate, name, getattr(self, name))

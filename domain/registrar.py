@@ -29,7 +29,7 @@ from domain.errors import (
     UnknownCardError,
     UnknownContractError,
 )
-from domain.fields import REASON, text
+from domain.fields import REASON, text, whole_within
 from domain.index import CardIndex, ContractIndex
 from domain.ledger import Ledger
 from domain.tap import normalise_uid
@@ -144,7 +144,7 @@ def promote_school(
     """Move every pupil of the school up one grade; the last grade's contracts end
     ("graduated"). Once per school year: the school records it first, so running it again
     (or twice at once) promotes nobody twice."""
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not whole_within(year, 2000, 2100):
         raise InvalidCommandError("a school year is the year it starts, 2000 to 2100")
     if isinstance(final_grade, bool) or not isinstance(final_grade, int):
         raise InvalidCommandError("the final grade is a whole number")

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.dispute import DEFAULT_WEEKEND, Calendar
 from domain.errors import InvalidCommandError, UnknownTerminalError
 from domain.fees import check_pause_months
-from domain.fields import NAME, REASON, check_count, check_date, text
+from domain.fields import NAME, REASON, check_count, check_date, text, whole_within
 from domain.kinds import TerminalKind
 from domain.money import MAX_OFFLINE_CAP, MAX_OVERDRAFT
-from domain.recorded import Recorded
+from domain.recorded import AssignsFields, Recorded
 
 MAX_HOLIDAYS = 400
 
@@ -32,10 +32,24 @@ def check_offline_cap(amount: object) -> int:
     return check_count(amount, what="an offline cap (kopecks)", least=0, most=MAX_OFFLINE_CAP)
 
 
+def check_calendar_days(
+    weekend_days: object, holidays: object, today: date
+) -> tuple[list[int], list[str]]:
+    """Weekend days (ISO weekdays, sorted, once each) and holidays (ISO dates near `today`)."""
+    if not isinstance(weekend_days, list | tuple) or not all(
+        whole_within(d, 1, 7) for d in weekend_days
+    ):
+        raise InvalidCommandError("weekend days are ISO weekdays 1 (Monday) to 7 (Sunday)")
+    if not isinstance(holidays, list | tuple) or len(holidays) > MAX_HOLIDAYS:
+        raise InvalidCommandError(f"holidays are a list of at most {MAX_HOLIDAYS} ISO dates")
+    dates = sorted({check_date(h, today, what="a holiday").isoformat() for h in holidays})
+    return sorted(set(weekend_days)), dates
+
+
 class School(Recorded):
     TOPIC = "infoshkola.school.School"
 
-    class Registered(Recorded.Created):
+    class Registered(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.school.Registered"
         name: str
         city: str
@@ -43,10 +57,7 @@ class School(Recorded):
         meal_overdraft: int
 
         def apply(self, school: "School") -> None:
-            school.name = self.name
-            school.city = self.city
-            school.time_zone = self.time_zone
-            school.meal_overdraft = self.meal_overdraft
+            super().apply(school)
             school.terminals = {}
             school.fee_pause_months = []
             school.weekend_days, school.holidays = list(DEFAULT_WEEKEND), []
@@ -78,15 +89,12 @@ class School(Recorded):
         def apply(self, school: "School") -> None:
             school.fee_pause_months = self.months
 
-    class CalendarSet(Recorded.Event):
+    class CalendarSet(AssignsFields, Recorded.Event):
         """When the school is open: weekend days (ISO 1..7) and holidays (school-local dates)."""
 
         TOPIC = "infoshkola.school.CalendarSet"
         weekend_days: list[int]
         holidays: list[str]
-
-        def apply(self, school: "School") -> None:
-            school.weekend_days, school.holidays = self.weekend_days, self.holidays
 
     class OfflineCapSet(Recorded.Event):
         """What one card may spend per reader and day while the reader is offline: the
@@ -163,13 +171,7 @@ class School(Recorded):
             self.trigger_event(self.FeePauseSet, months=months)
 
     def set_calendar(self, weekend_days: list[int], holidays: list[str], today: date) -> None:
-        if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7
-               for d in weekend_days):  # fmt: skip
-            raise InvalidCommandError("weekend days are ISO weekdays 1 (Monday) to 7 (Sunday)")
-        if not isinstance(holidays, list | tuple) or len(holidays) > MAX_HOLIDAYS:
-            raise InvalidCommandError(f"holidays are a list of at most {MAX_HOLIDAYS} ISO dates")
-        days = sorted(set(weekend_days))
-        dates = sorted({check_date(h, today, what="a holiday").isoformat() for h in holidays})
+        days, dates = check_calendar_days(weekend_days, holidays, today)
         self.trigger_event(self.CalendarSet, weekend_days=days, holidays=dates)
 
     def terminate_contract(self, reason: str) -> None:

@@ -19,10 +19,10 @@ from eventsourcing.utils import register_topic
 from domain.dispute import Calendar
 from domain.errors import InvalidCommandError
 from domain.fees import check_pause_months
-from domain.fields import check_date, contact
+from domain.fields import check_date, contact, whole_within
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP, parse_rate
-from domain.school import MAX_HOLIDAYS, School, check_offline_cap, check_overdraft
+from domain.school import School, check_calendar_days, check_offline_cap, check_overdraft
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -71,7 +71,7 @@ def check_value(setting: str, value: Any, today: date) -> Any:
     if setting == OFFLINE_CAP:
         return check_offline_cap(value)
     if setting == LOW_BALANCE:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOP_UP:
+        if not whole_within(value, 0, MAX_TOP_UP):
             raise InvalidCommandError(f"a low-balance threshold is 0 to {MAX_TOP_UP} kopecks")
         return value
     if setting == FEE_PAUSE:
@@ -100,15 +100,8 @@ def check_value(setting: str, value: Any, today: date) -> Any:
 def check_calendar(value: Any, today: date) -> dict[str, list[Any]]:
     if not isinstance(value, dict) or set(value) != {"weekend_days", "holidays"}:
         raise InvalidCommandError("a calendar has weekend_days and holidays")
-    weekend, holidays = value["weekend_days"], value["holidays"]
-    if not isinstance(weekend, list | tuple) or any(
-        isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in weekend
-    ):
-        raise InvalidCommandError("weekend days are ISO weekdays 1 (Monday) to 7 (Sunday)")
-    if not isinstance(holidays, list | tuple) or len(holidays) > MAX_HOLIDAYS:
-        raise InvalidCommandError(f"holidays are a list of at most {MAX_HOLIDAYS} ISO dates")
-    dates = sorted({check_date(h, today, what="a holiday").isoformat() for h in holidays})
-    return {"weekend_days": sorted(set(weekend)), "holidays": dates}
+    days, dates = check_calendar_days(value["weekend_days"], value["holidays"], today)
+    return {"weekend_days": days, "holidays": dates}
 
 
 def schedule(school: School, setting: str, value: Any, effective_from: object, today: date) -> None:

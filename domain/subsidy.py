@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain import school_settings
 from domain.enrolment import contract_ended
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -29,16 +29,13 @@ def subsidy_day_id(account_id: UUID, day: date) -> UUID:
 class SubsidyDay(Recorded):
     TOPIC = "infoshkola.subsidy.SubsidyDay"
 
-    class Credited(Recorded.Created):
+    class Credited(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.subsidy.Credited"
         account_id: UUID
         day: str
         amount: int
 
-        def apply(self, record: "SubsidyDay") -> None:
-            record.account_id, record.day, record.amount = self.account_id, self.day, self.amount
-
-    if TYPE_CHECKING:
+    if TYPE_CHECKING:  # state assigned by the events' apply methods
         account_id: UUID
         day: str
         amount: int

@@ -20,7 +20,7 @@ from domain.fields import IDENT, REASON, check_amount, scrub, text
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
-from domain.recorded import Recorded, derived_id
+from domain.recorded import AssignsFields, Recorded, derived_id
 from domain.school import School
 
 PARENT_CHANNELS = (Channel.BANK_CARD, Channel.SBP)  # what a parent can pay from the cabinet
@@ -88,7 +88,7 @@ class CardPayment(Recorded):
 
     TOPIC = "infoshkola.topup.CardPayment"
 
-    class Started(Recorded.Created):
+    class Started(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.topup.Started"
         payment_id: str
         account_id: UUID
@@ -98,8 +98,7 @@ class CardPayment(Recorded):
         rate: str
 
         def apply(self, p: "CardPayment") -> None:
-            p.payment_id, p.account_id, p.channel = self.payment_id, self.account_id, self.channel
-            p.amount, p.commission, p.rate = self.amount, self.commission, self.rate
+            super().apply(p)
             p.status, p.reason = STARTED, ""
 
     class Succeeded(Recorded.Event):

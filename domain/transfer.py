@@ -21,10 +21,11 @@ from uuid import UUID, uuid4
 from eventsourcing.utils import register_topic
 
 from domain.account import Account
+from domain.account.state import CreditsRegular, DebitsRegular
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError
 from domain.fields import IDENT, check_amount, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import Recorded, current_actor, derived_id
+from domain.recorded import AssignsFields, Recorded, current_actor, derived_id
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -32,26 +33,18 @@ if TYPE_CHECKING:
 MAX_TRANSFER = MAX_TOP_UP
 
 
-class TransferSent(Account.Event):
+class TransferSent(DebitsRegular, Account.Event):
     TOPIC = "infoshkola.account.TransferSent"
     transfer_id: str
     to_account_id: UUID
     to_contract: str
-    amount: int
-
-    def apply(self, a: Account) -> None:
-        a.regular -= self.amount
 
 
-class TransferReceived(Account.Event):
+class TransferReceived(CreditsRegular, Account.Event):
     TOPIC = "infoshkola.account.TransferReceived"
     transfer_id: str
     from_account_id: UUID
     from_contract: str
-    amount: int
-
-    def apply(self, a: Account) -> None:
-        a.regular += self.amount
 
 
 for _event in (TransferSent, TransferReceived):
@@ -71,16 +64,12 @@ class TransferRecord(Recorded):
 
     TOPIC = "infoshkola.transfer.TransferRecord"
 
-    class Made(Recorded.Created):
+    class Made(AssignsFields, Recorded.Created):
         TOPIC = "infoshkola.transfer.Made"
         transfer_id: str
         from_account_id: UUID
         to_account_id: UUID
         amount: int
-
-        def apply(self, record: "TransferRecord") -> None:
-            record.transfer_id, record.amount = self.transfer_id, self.amount
-            record.from_account_id, record.to_account_id = self.from_account_id, self.to_account_id
 
     if TYPE_CHECKING:  # state assigned by the events' apply methods
         transfer_id: str

@@ -4,7 +4,7 @@ domain/dispute.py, the case file in domain/casework.py)."""
 from typing import Any
 from uuid import UUID
 
-from domain.account.state import AccountState
+from domain.account.state import AccountState, ReturnsToWallets
 from domain.dispute import Charge
 from domain.errors import DisputeError
 from domain.fields import CLAIM, NOTE, text
@@ -36,7 +36,7 @@ class Disputes(AccountState):
                 },
             }
 
-    class ChargeReversed(AccountState.Event):
+    class ChargeReversed(ReturnsToWallets):
         """The disputed charge is given back to the wallets it was taken from."""
 
         TOPIC = "infoshkola.account.ChargeReversed"
@@ -44,14 +44,11 @@ class Disputes(AccountState):
         tap_id: str
         terminal_id: UUID
         amount: int
-        to_regular: int
-        to_subsidised: int
         local_date: str
         note: str
 
         def apply(self, a: AccountState) -> None:
-            a.regular += self.to_regular
-            a.subsidised += self.to_subsidised
+            super().apply(a)
             if self.local_date in a.spent:
                 a.spent = {**a.spent, self.local_date: a.spent[self.local_date] - self.to_regular}
             settled(a, self.charge, "reversed")

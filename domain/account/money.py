@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from domain.account.state import AccountState
+from domain.account.state import AccountState, CreditsRegular
 from domain.errors import SubsidyError
 from domain.fields import IDENT, REASON, check_amount, text
 from domain.kinds import Channel
@@ -10,17 +10,13 @@ from domain.money import MAX_DAILY_LIMIT, MAX_TOP_UP
 
 
 class Money(AccountState):
-    class ToppedUp(AccountState.Event):
+    class ToppedUp(CreditsRegular):
         TOPIC = "infoshkola.account.ToppedUp"
-        amount: int
         channel: str
         commission: int
         commission_rate: str
         payment_id: str
         terminal_id: UUID | None
-
-        def apply(self, a: AccountState) -> None:
-            a.regular += self.amount
 
     class SubsidyGranted(AccountState.Event):
         TOPIC = "infoshkola.account.SubsidyGranted"

@@ -4,24 +4,19 @@ from domain.account.state import AccountState
 from domain.errors import InvalidCommandError
 from domain.fields import check_limit, contact
 from domain.money import MAX_TOP_UP
+from domain.recorded import AssignsFields
 
 
 class Notifications(AccountState):
-    class NotificationPreferencesChanged(AccountState.Event):
+    class NotificationPreferencesChanged(AssignsFields, AccountState.Event):
         TOPIC = "infoshkola.account.NotificationPreferencesChanged"
         service_only: bool
 
-        def apply(self, a: AccountState) -> None:
-            a.service_only = self.service_only
-
-    class ContactChanged(AccountState.Event):
+    class ContactChanged(AssignsFields, AccountState.Event):
         """Where messages go: a reference to the parent's personal data, never the data."""
 
         TOPIC = "infoshkola.account.ContactChanged"
         contact_ref: str
-
-        def apply(self, a: AccountState) -> None:
-            a.contact_ref = self.contact_ref
 
     class LowBalanceThresholdSet(AccountState.Event):
         TOPIC = "infoshkola.account.LowBalanceThresholdSet"

@@ -78,6 +78,36 @@ class AccountState(Recorded):
         return str(refund["status"]) if refund else None
 
 
+class CreditsRegular(AccountState.Event):
+    """An account event that pays `amount` into the regular wallet (a top-up, a transfer in)."""
+
+    amount: int
+
+    def apply(self, a: AccountState) -> None:
+        a.regular += self.amount
+
+
+class DebitsRegular(AccountState.Event):
+    """An account event that takes `amount` out of the regular wallet (a fee, a transfer out)."""
+
+    amount: int
+
+    def apply(self, a: AccountState) -> None:
+        a.regular -= self.amount
+
+
+class ReturnsToWallets(AccountState.Event):
+    """An account event that gives money back to the wallets it was taken from (a reversed
+    charge, a cancelled pre-order)."""
+
+    to_regular: int
+    to_subsidised: int
+
+    def apply(self, a: AccountState) -> None:
+        a.regular += self.to_regular
+        a.subsidised += self.to_subsidised
+
+
 def kind_spent_after(a: "AccountState", day: str, kind: str, amount: int) -> dict[str, Any]:
     """Spend per terminal kind on the latest school-local date (the parents' category limits);
     a late offline tap of an earlier date changes nothing here."""

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from domain.account.state import AccountState
+from domain.account.state import AccountState, DebitsRegular
 from domain.errors import InvalidAmountError, InvalidCommandError
 from domain.fees import FeeQuote, history_after
 from domain.fields import check_limit
@@ -28,15 +28,13 @@ class TariffAndFees(AccountState):
         def apply(self, a: AccountState) -> None:
             a.daily_limit = self.limit
 
-    class TariffFeeCharged(AccountState.Event):
+    class TariffFeeCharged(DebitsRegular):
+        """The month's fee: `amount` of it taken from the wallet, the rest a debt."""
+
         TOPIC = "infoshkola.account.TariffFeeCharged"
         period: str
         fee: int
-        amount: int
         breakdown: list[dict[str, Any]]
-
-        def apply(self, a: AccountState) -> None:
-            a.regular -= self.amount
 
     class FeeDebtRecorded(AccountState.Event):
         TOPIC = "infoshkola.account.FeeDebtRecorded"
@@ -46,12 +44,11 @@ class TariffAndFees(AccountState):
         def apply(self, a: AccountState) -> None:
             a.fee_debt += self.amount
 
-    class FeeDebtCollected(AccountState.Event):
+    class FeeDebtCollected(DebitsRegular):
         TOPIC = "infoshkola.account.FeeDebtCollected"
-        amount: int
 
         def apply(self, a: AccountState) -> None:
-            a.regular -= self.amount
+            super().apply(a)
             a.fee_debt -= self.amount
 
     def change_tariff(self, tariff: str) -> None:
