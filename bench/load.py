@@ -1,4 +1,4 @@
-"""The open-loop load generator, in a process of its own (an asyncio httpx client).
+"""The open-loop load generator, in a process of its own (`bench.http`'s lean asyncio client).
 
     python -m bench.load PLAN.json RESULT.json
 
@@ -16,7 +16,6 @@ balance and its 20 latest statement lines, with a bearer token.
 """
 
 import asyncio
-import contextlib
 import random
 import sys
 import time
@@ -26,14 +25,13 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import orjson
 import uvloop
 
 from adapters.terminal_auth import signed_headers
+from bench.http import Client, HttpError
 
 TAP_PATH = "/terminal/v1/taps"
-POOL = 16  # tills sharing one httpx client (and its connection pool)
 BALANCE_AND_STATEMENT = """query($c: String!) {
   account(contractNumber: $c) { contractNumber regular subsidised spentToday dailyLimit }
   statement(contractNumber: $c, first: 20) {
@@ -64,6 +62,7 @@ class Plan:
     hot_share: float = 0.2
     graphql_rate: float = 0.0
     token: str = ""
+    graphql_base: str = ""  # the API serving GraphQL, when not `base`
     contracts: list[str] = field(default_factory=list)
     seed: int = 1
     graphql_clients: int = 32  # GraphQL requests in flight at most (browsers)
@@ -105,10 +104,6 @@ class Load:
         self.taps: list[Outcome] = []
         self.queries: list[Outcome] = []
         self.retried = self.retried_queries = 0
-        self.client_of: dict[str, httpx.AsyncClient] = {}
-        # httpcore's pool scans every waiting request against every connection: requests
-        # beyond its connections wait here instead (their wait still counts from `due`)
-        self.browsers = asyncio.Semaphore(plan.graphql_clients)
 
     def body(self, till: Till) -> tuple[str, str, bytes]:
         hot = till.hot and self.rng.random() < self.plan.hot_share
@@ -123,7 +118,7 @@ class Load:
             tap["items"] = self.plan.items
         return tap_id, uid, orjson.dumps(tap)
 
-    async def tap(self, due: float, turnstile: bool) -> None:
+    async def tap(self, client: Client, due: float, turnstile: bool) -> None:
         """One tap, retried as a terminal does (same tap id, a new counter) while it has no
         answer (a timeout, a dropped connection, a 5xx): the tap path is idempotent."""
         await asyncio.sleep(max(0.0, due - time.time()))
@@ -134,7 +129,7 @@ class Load:
             outcome.tap_id, outcome.card_uid, body = self.body(till)
             for _ in range(1 + self.plan.retries):
                 till.counter += 1
-                if await self.send(self.client_of[till.terminal_id], till, body, outcome):
+                if await self.send(client, till, body, outcome):
                     break
                 self.retried += 1
         finally:
@@ -142,27 +137,28 @@ class Load:
             queue.put_nowait(till)
             self.taps.append(outcome)
 
-    async def send(
-        self, client: httpx.AsyncClient, till: Till, body: bytes, outcome: Outcome
-    ) -> bool:
-        """True when the tap has its final answer (a decision, or a 4xx refusal)."""
+    async def send(self, client: Client, till: Till, body: bytes, outcome: Outcome) -> bool:
+        """True when the tap has its final answer (a decision, or a 4xx refusal). Signed as
+        the terminal signs it: its id, this attempt's counter, the method, path and body."""
         terminal, counter = till.terminal_id, till.counter
         headers = signed_headers(till.secret, terminal, counter, "POST", TAP_PATH, body)
         headers["Content-Type"] = "application/json"
         try:
-            response = await client.post(TAP_PATH, content=body, headers=headers)
-        except httpx.HTTPError as error:
+            response = await client.post(TAP_PATH, body, headers)
+        except HttpError as error:
             outcome.status, outcome.detail = -1, repr(error)
             return False
-        outcome.status = response.status_code
-        if response.status_code == 200:
-            answer = orjson.loads(response.content)
+        outcome.status = response.status
+        if response.status == 200:
+            answer = orjson.loads(response.body)
             outcome.outcome, outcome.position = answer["outcome"], answer["position"]
             return True
         outcome.detail = response.text[:300]
-        return response.status_code < 500
+        return response.status < 500
 
-    async def query(self, client: httpx.AsyncClient, due: float) -> None:
+    async def query(self, client: Client, due: float) -> None:
+        """One parent's query; a request that went out on a kept-alive connection the server
+        had just closed is sent again once by the client (counted in `client.resent`)."""
         await asyncio.sleep(max(0.0, due - time.time()))
         outcome = Outcome(due, 0.0, 0)
         contract = self.rng.choice(self.plan.contracts)
@@ -170,26 +166,15 @@ class Load:
         try:
             headers = {"Authorization": f"Bearer {self.plan.token}",
                        "Content-Type": "application/json"}  # fmt: skip
-            async with self.browsers:
-                try:
-                    response = await client.post(
-                        "/graphql", content=orjson.dumps(payload), headers=headers
-                    )
-                except (httpx.ReadError, httpx.RemoteProtocolError):
-                    # the server closed a kept-alive connection as the request went out on
-                    # it (uvicorn's keep-alive timeout): sent again once, as a browser does
-                    self.retried_queries += 1
-                    response = await client.post(
-                        "/graphql", content=orjson.dumps(payload), headers=headers
-                    )
-            outcome.status = response.status_code
-            body = orjson.loads(response.content) if response.status_code == 200 else {}
+            response = await client.post("/graphql", orjson.dumps(payload), headers)
+            outcome.status = response.status
+            body = orjson.loads(response.body) if response.status == 200 else {}
             account = (body.get("data") or {}).get("account")
             ok = not body.get("errors") and account and account["contractNumber"] == contract
             outcome.outcome = "ok" if ok else "wrong"
             if not ok:
                 outcome.detail = response.text[:300]
-        except httpx.HTTPError as error:
+        except HttpError as error:
             outcome.status, outcome.detail = -1, repr(error)
         finally:
             outcome.answered = time.time()
@@ -197,31 +182,22 @@ class Load:
 
     async def run(self) -> None:
         plan = self.plan
-        async with contextlib.AsyncExitStack() as stack:
-
-            async def client(connections: int) -> httpx.AsyncClient:
-                limits = httpx.Limits(
-                    max_connections=connections, max_keepalive_connections=connections
-                )
-                made = httpx.AsyncClient(base_url=plan.base, limits=limits, timeout=plan.timeout)
-                return await stack.enter_async_context(made)
-
-            # httpcore's pool scans all its connections for every request and every answer:
-            # a client per POOL tills keeps that cost flat however many tills there are
-            for i in range(0, len(plan.tills), POOL):
-                shared = await client(POOL)
-                for till in plan.tills[i : i + POOL]:
-                    self.client_of[till.terminal_id] = shared
-            reads = await client(plan.graphql_clients)
+        # a connection per till (each sends one request at a time); the parents' browsers
+        # share `graphql_clients` connections, to `graphql_base` when GraphQL is served apart
+        async with (
+            Client(plan.base, len(plan.tills), plan.timeout) as taps,
+            Client(plan.graphql_base or plan.base, plan.graphql_clients, plan.timeout) as reads,
+        ):
             start = time.time() + 0.5
             jobs = []
             has_turnstiles = not self.free[True].empty()
             for n in range(int(plan.tap_rate * plan.seconds)):
                 turnstile = has_turnstiles and self.rng.random() < plan.turnstile_share
-                jobs.append(self.tap(start + n / plan.tap_rate, turnstile))
+                jobs.append(self.tap(taps, start + n / plan.tap_rate, turnstile))
             for n in range(int(plan.graphql_rate * plan.seconds)):
                 jobs.append(self.query(reads, start + n / plan.graphql_rate))
             await asyncio.gather(*jobs)
+            self.retried_queries = reads.resent
 
 
 def main() -> None:

@@ -5,10 +5,11 @@
 
 On a database of its own: a small town (`bench.run.build_town`), the API as its own process,
 then signed taps from 16 tills (closed loop) for `--seconds` while py-spy samples the API,
-then GraphQL balance + statement queries from 8 clients the same way. Each profile is kept
-raw (py-spy's collapsed stacks, `OUT/taps.txt`, `OUT/graphql.txt`) and summed up: the share
-of the busy samples (all threads) in which each of our functions and of the libraries' main
-steps is on the stack (inclusive, so shares overlap).
+then GraphQL balance + statement queries from 1, then 8 clients (idle otherwise), the last
+profiled the same way. Each profile is kept raw (py-spy's collapsed stacks, `OUT/taps.txt`,
+`OUT/graphql.txt`) and summed up: the share of the busy samples (all threads) in which each
+of our functions and of the libraries' main steps is on the stack (inclusive, so shares
+overlap).
 """
 
 import argparse
@@ -26,11 +27,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import httpx
 import orjson
 import psycopg
+import uvloop
 
 from adapters.postgres import drop_database
+from bench.http import Client, HttpError
 from bench.load import BALANCE_AND_STATEMENT
 from bench.run import (
     Tills,
@@ -93,7 +95,7 @@ async def graphql_closed(base: str, token: str, contracts: list[str], clients: i
     """Requests/s and latencies of `clients` clients asking one query after another."""
     latencies: list[float] = []
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with Client(base, clients, timeout=30) as client:
         stop = time.monotonic() + seconds
 
         async def one(n: int) -> None:
@@ -103,9 +105,8 @@ async def graphql_closed(base: str, token: str, contracts: list[str], clients: i
                 payload = {"query": BALANCE_AND_STATEMENT,
                            "variables": {"c": contracts[i % len(contracts)]}}  # fmt: skip
                 started = time.monotonic()
-                response = await client.post("/graphql", content=orjson.dumps(payload),
-                                             headers=headers)  # fmt: skip
-                if response.status_code != 200 or "errors" in response.json():
+                response = await client.post("/graphql", orjson.dumps(payload), headers)
+                if response.status != 200 or "errors" in orjson.loads(response.body):
                     raise RuntimeError(f"GraphQL answered {response.text[:300]}")
                 latencies.append(time.monotonic() - started)
 
@@ -265,11 +266,11 @@ def over_http(url: str, tills: Tills, code: Path, args: argparse.Namespace,
     api = start_api(url, port, args.out / "var", args.api_workers, code)
     try:
         tills.base = f"http://127.0.0.1:{port}"  # the same tills: their counters go on
-        asyncio.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools
+        uvloop.run(http_closed(tills, args.tills, 2))  # warm: hot accounts, pools
         meter = Meter(url, [api.pid, *(int(p) for p in _children(api.pid))])
         profiler = spy(api.pid, args.seconds, profile, args.gil) if profile else None
         meter.start()
-        rate, errors = asyncio.run(http_closed(tills, args.tills, args.seconds))
+        rate, errors = uvloop.run(http_closed(tills, args.tills, args.seconds))
         cost = meter.stop(rate)
         if profiler is not None:
             profiler.wait(timeout=60)
@@ -296,15 +297,27 @@ def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
             env={**os.environ, "DATABASE_URL": url}, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        asyncio.run(graphql_closed(base, token, contracts, args.clients, 2))
-        profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
-        qps, latencies = asyncio.run(
-            graphql_closed(base, token, contracts, args.clients, args.seconds)
-        )
-        profiler.wait(timeout=60)
-        latencies.sort()
-        print(f"GraphQL: {qps:,.0f}/s over {args.clients} clients, "
-              f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms")  # fmt: skip
+        uvloop.run(graphql_closed(base, token, contracts, 8, 2))  # warm
+        counts = [int(n) for n in args.clients.split(",")]
+        for clients in counts:  # the profile: of the last (the most clients)
+            profiler = None
+            if clients == counts[-1]:
+                profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
+            meter = Meter(url, [api.pid])
+            meter.start()
+            qps, latencies = uvloop.run(
+                graphql_closed(base, token, contracts, clients, args.seconds)
+            )
+            cost = meter.stop(qps)
+            if profiler is not None:
+                profiler.wait(timeout=60)
+            latencies.sort()
+            print(f"GraphQL, {clients} clients: {qps:,.0f} requests/s, p50 "
+                  f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 "
+                  f"{latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms; CPU per request "
+                  f"{cost.python_ms:.2f} ms in the API, {cost.postgres_ms:.2f} ms in "
+                  f"PostgreSQL, {cost.client_ms:.2f} ms in the client; "
+                  f"{cost.commits:.2f} transactions")  # fmt: skip
     finally:
         api.terminate()
         api.wait(timeout=30)
@@ -319,7 +332,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tills", type=int, default=16)
     parser.add_argument("--in-process-tills", type=int, default=32)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="1,8", help="GraphQL's concurrent clients, each")
     parser.add_argument("--out", type=Path, default=Path("var/profile"))
     parser.add_argument("--api-workers", type=int, default=1)
     parser.add_argument("--parts", default=",".join(PARTS), help="of " + ", ".join(PARTS))
@@ -385,7 +398,7 @@ def again(measure: Callable[[], Cost], attempts: int = 4) -> Cost:
     for attempt in range(attempts):
         try:
             return measure()
-        except (RuntimeError, OSError, psycopg.OperationalError, httpx.HTTPError) as error:
+        except (RuntimeError, OSError, psycopg.OperationalError, HttpError) as error:
             print(f"  (failed: {str(error)[:120]}; again)")
             time.sleep(10 * (attempt + 1))
     return measure()

@@ -11,7 +11,9 @@ In order, on a database of its own (created, then dropped):
 4. the same over HTTP through `infoshkola api` (a real uvicorn process), every request
    signed, at 1, 8, 32 tills, closed loop;
 5. open loop at fixed offered rates (default 200 and 500 taps/s): latency p50/p99/max from the
-   instant a tap was due, a school-like mix (many accounts, a few hot ones, 10 % turnstile);
+   instant a tap was due, a school-like mix (many accounts, a few hot ones, 10 % turnstile),
+   with parents' GraphQL balance + statement queries alongside (by default to a second API
+   process: `--no-graphql-apart` sends them to the taps' one);
 6. afterwards the invariant: every account's balance is its deposit minus its approved taps.
 Each rate is also given as a ratio to the best raw single-row rate of the same run. The
 load average of the machine is printed with the results (other work on it skews them).
@@ -38,11 +40,13 @@ from uuid import UUID, uuid4
 import httpx
 import orjson
 import psycopg
+import uvloop
 
 from adapters.people import PeopleStore
 from adapters.postgres import drop_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal, signed_headers
 from api.tap_batcher import TapBatcher
+from bench.http import Client
 from bench.lag import wait_until_caught_up
 from bench.load import Plan, Till
 from bench.open_loop import run_load
@@ -299,7 +303,7 @@ class Tills:
             tap["items"] = [meal(100)]
         return orjson.dumps(tap)
 
-    async def tap(self, client: httpx.AsyncClient, rng: random.Random, turnstile: bool) -> int:
+    async def tap(self, client: Client, rng: random.Random, turnstile: bool) -> int:
         terminal, secret, kind = await self.free[turnstile].get()
         try:
             counter = self.counters.get(terminal, 0) + 1
@@ -308,8 +312,8 @@ class Tills:
             path = "/terminal/v1/taps"
             headers = signed_headers(secret, str(terminal), counter, "POST", path, body)
             headers["Content-Type"] = "application/json"
-            response = await client.post(path, content=body, headers=headers)
-            return response.status_code
+            response = await client.post(path, body, headers)
+            return response.status
         finally:
             self.free[turnstile].put_nowait((terminal, secret, kind))
 
@@ -317,8 +321,7 @@ class Tills:
 async def http_closed(tills: Tills, concurrency: int, seconds: float) -> tuple[float, int]:
     tills.renew()
     rng = random.Random(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=tills.base, limits=limits, timeout=30) as client:
+    async with Client(tills.base, concurrency, timeout=30) as client:
         stop = time.monotonic() + seconds
         done = errors = 0
 
@@ -394,6 +397,13 @@ def main() -> None:
     parser.add_argument("--rush-pupils", type=int, default=20, help="pupils per school")
     parser.add_argument("--rush-graphql-rate", type=float, default=100.0)
     parser.add_argument("--api-workers", type=int, default=1, help="`infoshkola api --workers`")
+    parser.add_argument(
+        "--graphql-apart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="parents' GraphQL to an `infoshkola api` process of its own (as a load balancer "
+        "would route /graphql), not to the one serving the taps",
+    )
     parser.add_argument("--json", type=Path, default=Path("var/bench.json"))
     parser.add_argument("--profile", type=Path, help="py-spy the API during 32 HTTP tills")
     args = parser.parse_args()
@@ -432,7 +442,7 @@ def main() -> None:
                      str(args.profile), "--nonblocking"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
-            rate, errors = asyncio.run(http_closed(tills, concurrency, args.seconds))
+            rate, errors = uvloop.run(http_closed(tills, concurrency, args.seconds))
             if profiler:
                 profiler.wait(timeout=60)
             http[f"HTTP signed, {concurrency} tills (taps/s)"] = round(rate)
@@ -440,8 +450,13 @@ def main() -> None:
         results["http"] = http
         print("open loop (bench.load in its own process), projections running")
         processes.append(start_projections(url, var))
+        graphql_base = base
+        if args.graphql_apart:  # parents' GraphQL served by an API process of its own
+            reads_port = free_port()
+            processes.append(start_api(url, reads_port, Path(f"var/bench-{reads_port}")))
+            graphql_base = f"http://127.0.0.1:{reads_port}"
         wait_until_caught_up(url, town.ledger.recorder.max_notification_id() or 0)
-        token = staff_token(url, base)
+        token = staff_token(url, graphql_base)
         contracts = [town.ledger.account(a).contract_number for a in town.accounts.values()]
         plan_tills = load_tills(tills)
         results["open loop"] = []
@@ -449,7 +464,7 @@ def main() -> None:
             plan = Plan(
                 base=base, seconds=args.open_seconds, tap_rate=rate, tills=plan_tills,
                 items=[meal(100)], graphql_rate=args.graphql_rate, token=token,
-                contracts=contracts, seed=rate,
+                graphql_base=graphql_base, contracts=contracts, seed=rate,
             )  # fmt: skip
             figures, _ = run_load(plan, url)
             results["open loop"].append(figures)
@@ -467,7 +482,9 @@ def main() -> None:
                 seconds=args.rush_seconds, pupils=args.rush_pupils,
                 graphql_rate=args.rush_graphql_rate,
             )  # fmt: skip
-            results["lunch rush"] = run_rush(rush, town.ledger, url, base, token, str(var))
+            results["lunch rush"] = run_rush(
+                rush, town.ledger, url, base, token, str(var), graphql_base
+            )
             print(json.dumps(results["lunch rush"], ensure_ascii=False))
         results["load average after"] = load_average()
         print(json.dumps(results, indent=1, ensure_ascii=False))

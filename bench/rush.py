@@ -78,14 +78,18 @@ def build(rush: Rush, ledger: Ledger, url: str) -> list[Till]:
         secrets.close()
 
 
-def run(rush: Rush, ledger: Ledger, url: str, base: str, token: str, var: str) -> dict[str, Any]:
+def run(
+    rush: Rush, ledger: Ledger, url: str, base: str, token: str, var: str, graphql_base: str = ""
+) -> dict[str, Any]:
+    """The rush's taps to `base`, the parents' queries to `graphql_base` (`base` if empty)."""
     tills = build(rush, ledger, url)
     wait_until_caught_up(url, ledger.recorder.max_notification_id() or 0)
     taps = rush.schools * rush.taps_per_school
     plan = Plan(
         base=base, seconds=rush.seconds, tap_rate=taps / rush.seconds, tills=tills,
         items=[meal(PRICE)], turnstile_share=0.0, hot_share=0.0,
-        graphql_rate=rush.graphql_rate, token=token, contracts=rush.contracts, seed=7,
+        graphql_rate=rush.graphql_rate, token=token, graphql_base=graphql_base,
+        contracts=rush.contracts, seed=7,
     )  # fmt: skip
     figures, result = run_load(plan, url)
     head = ledger.recorder.max_notification_id() or 0

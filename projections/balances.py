@@ -44,7 +44,8 @@ class Balances(RowPerKey):
     columns = COLUMNS
     key = ("account_id",)
     nullable = ("spent_date",)
-    indexes: ClassVar[Mapping[str, Sequence[str]]] = {"balances": ("school_id",)}
+    # parents' and staff's reads name an account by its contract number
+    indexes: ClassVar[Mapping[str, Sequence[str]]] = {"balances": ("school_id", "contract_number")}
 
     def key_of(self, event: Any) -> Any:
         return event.originator_id
@@ -100,16 +101,31 @@ def fold_change(row: list[Any], e: Any) -> None:
 # Queries
 
 
+SELECT_BALANCE = (
+    "SELECT account_id, contract_number, school_id, time_zone, regular, subsidised,"
+    " spent_date, spent_today, daily_limit, tariff, cards, position FROM balances"
+)
+
+
 def get_balance(
     conn: psycopg.Connection[Any], account_id: UUID, now: datetime
 ) -> dict[str, Any] | None:
     """The balances row, with `spent_today` for the school's local date at `now`."""
+    row = conn.execute(f"{SELECT_BALANCE} WHERE account_id = %s", (account_id,)).fetchone()
+    return _as_of(row, now)
+
+
+def balance_by_contract(
+    conn: psycopg.Connection[Any], contract_number: str, now: datetime
+) -> dict[str, Any] | None:
+    """`get_balance` of the account with this contract number (one statement, by index)."""
     row = conn.execute(
-        "SELECT account_id, contract_number, school_id, time_zone, regular, subsidised,"
-        " spent_date, spent_today, daily_limit, tariff, cards, position"
-        " FROM balances WHERE account_id = %s",
-        (account_id,),
+        f"{SELECT_BALANCE} WHERE contract_number = %s LIMIT 1", (contract_number,)
     ).fetchone()
+    return _as_of(row, now)
+
+
+def _as_of(row: tuple[Any, ...] | None, now: datetime) -> dict[str, Any] | None:
     if row is None:
         return None
     found = dict(zip([c for c, _ in COLUMNS], row, strict=True))

@@ -5,7 +5,6 @@ trail reads the `audit_trail` read model, which holds the same events with the w
 each, so it pages like every list (`audit.history` replays the events to check it).
 """
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -18,11 +17,12 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, on_account
 from api.graphql.arguments import After, AtLeast, ContractNumber, First, Input
-from api.graphql.connections import connection, decode_cursor, page_size
+from api.graphql.connections import account_node, connection, decode_cursor, page_size, position_key
 from api.graphql.context import Context
 from api.graphql.payloads import user_error
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
+from api.graphql.types import from_row
 from audit.history import export_text
 from domain import casework
 from domain.errors import DomainError
@@ -57,42 +57,14 @@ class AuditEntry(relay.Node):
         description="What happened, in Russian, when it moved money."
     )
 
+    resolve_id, resolve_nodes = account_node(
+        trail_entry, "Query.auditTrail", "position", parse=position_key
+    )
+
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "AuditEntry":
         """From a row of the `audit_trail` read model."""
-        return cls(
-            contract_number=contract_number,
-            position=Position(row["position"]),
-            version=row["version"],
-            event=row["event"],
-            at=row["at"].astimezone(UTC),
-            actor=row["actor"],
-            actor_kind=row["actor_kind"],
-            fields_json=row["fields_json"],
-            regular_after=Kopecks(row["regular_after"]),
-            subsidised_after=Kopecks(row["subsidised_after"]),
-            reason=row["reason"],
-        )
-
-    @classmethod
-    def resolve_id(cls, root: "AuditEntry", *, info: Info[Context, None]) -> str:
-        return f"{root.contract_number}/{root.position}"
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["AuditEntry | None"]:
-        """Entries by `contract/position`, each through `Query.auditTrail`'s rule."""
-        found: list[AuditEntry | None] = []
-        for node_id in node_ids:
-            contract, _, position = node_id.rpartition("/")
-            ref = await perm.account(info, "Query.auditTrail", contract)
-            if not position.isdigit() or len(position) > 19:
-                found.append(None)
-                continue
-            row = await info.context.services.read(trail_entry, ref.account_id, int(position))
-            found.append(cls.of(row, ref.contract_number) if row else None)
-        return found
+        return from_row(cls, row, contract_number=contract_number, at=row["at"].astimezone(UTC))
 
 
 @strawberry.enum(description="The format of an exported history.")

@@ -35,7 +35,7 @@ from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
 from api.graphql.scalars import Kopecks
 from api.graphql.school_commands import SchoolInput, on_school
-from api.graphql.types import from_row
+from api.graphql.types import from_row, kopecks_or_none
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
@@ -131,13 +131,13 @@ class RefundCase(relay.Node):
             reason=r["refund_reason"],
             fee_free=r["refund_fee_free"],
             destination=r["refund_destination"],
-            requested_amount=kopecks(r["refund_amount"]),
-            regular=kopecks(r["regular"]),
-            subsidised=kopecks(r["subsidised"]),
+            requested_amount=kopecks_or_none(r["refund_amount"]),
+            regular=kopecks_or_none(r["regular"]),
+            subsidised=kopecks_or_none(r["subsidised"]),
             requested_at=r["refund_requested_at"],
             approved_at=r["refund_approved_at"],
             paid_at=r["refund_paid_at"],
-            paid=kopecks(r["refund_paid"]),
+            paid=kopecks_or_none(r["refund_paid"]),
             payout_ref=r["payout_ref"],
         )
 
@@ -200,10 +200,6 @@ class PayRefundInput(AccountInput):
 @strawberry.input(description="A school leaving the operator.")
 class TerminateSchoolInput(SchoolInput):
     reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
-
-
-def kopecks(value: int | None) -> Kopecks | None:
-    return None if value is None else Kopecks(int(value))
 
 
 def case_queue(

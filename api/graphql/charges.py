@@ -13,14 +13,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql import readmodels
 from api.graphql.arguments import After, ContractNumber, First, Since, Until
-from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
+from api.graphql.connections import account_node, bad_input, connection, decode_moment, page_size
 from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
-from api.graphql.queries import date_range
+from api.graphql.queries import account_period
 from api.graphql.scalars import Kopecks
-from api.graphql.types import LineItem
+from api.graphql.types import LineItem, kopecks_or_none
 from projections.charges import charge_of, charges_page
 from projections.tariff_history import history_of
 
@@ -107,7 +106,7 @@ class Charge(relay.Node):
             from_subsidised=Kopecks(row["from_subsidised"]),
             paying_wallet=PayingWallet(row["paying_wallet"]) if row["paying_wallet"] else None,
             offline=row["offline"],
-            items=[line_item(i) for i in row["items"]],
+            items=[LineItem.of(i) for i in row["items"]],
             photo_check=row["photo_check"],
             inside=row["inside"],
             flags=list(row["flags"]),
@@ -122,29 +121,6 @@ class Charge(relay.Node):
             ),
             dispute_status=ChargeDisputeStatus(row["dispute_status"] or "none"),
         )
-
-
-def charge_after(cursor: str | None) -> tuple[datetime, int] | None:
-    """The key (tapped at, position) a `charges` page's `after` cursor stands for."""
-    past = decode_key(cursor, 2)
-    if past is None:
-        return None
-    try:
-        tapped_at = datetime.fromisoformat(past[0])
-    except ValueError:
-        tapped_at = None
-    if tapped_at is None or tapped_at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
-        raise bad_input("malformed cursor")
-    return tapped_at, int(past[1])
-
-
-def line_item(i: dict[str, Any]) -> LineItem:
-    return LineItem(
-        code=str(i.get("code", "")),
-        name=str(i.get("name", i.get("code", ""))),
-        price=Kopecks(i["price"]) if isinstance(i.get("price"), int) else None,
-        quantity=int(i.get("quantity", 1)),
-    )
 
 
 @strawberry.enum(description="What changed in the tariff history.")
@@ -184,20 +160,17 @@ class TariffHistoryEntry:
         def tariff(value: str | None) -> Tariff | None:
             return Tariff(value) if value else None
 
-        def kopecks(value: int | None) -> Kopecks | None:
-            return None if value is None else Kopecks(value)
-
         return cls(
             at=row["occurred_at"],
             kind=convert(TariffHistoryKind, row["kind"], TariffHistoryKind.OTHER),
             tariff=tariff(row["tariff"]),
             previous_tariff=tariff(row["previous"]),
             period=row["period"],
-            fee=kopecks(row["fee"]),
-            amount=kopecks(row["amount"]),
+            fee=kopecks_or_none(row["fee"]),
+            amount=kopecks_or_none(row["amount"]),
             breakdown=[
                 FeePart(tariff=tariff(p.get("tariff")), days=p.get("days"),
-                        monthly=kopecks(p.get("monthly")))
+                        monthly=kopecks_or_none(p.get("monthly")))
                 for p in row["breakdown"]
             ],
         )  # fmt: skip
@@ -244,14 +217,12 @@ class ChargesQuery:
     ) -> relay.Connection[Charge]:
         ref = await perm.account(info, "Query.charges", contract_number)
         first = page_size(first)
-        past = charge_after(after)
-        services = info.context.services
+        past = decode_moment(after)
         if on is not None:
             if since is not None or until is not None:
                 raise bad_input("give either on, or since and until")
             since = until = on
-        today = await services.read(readmodels.account_today, ref.account_id, services.now())
-        since, until = date_range(since, until, DEFAULT_DAYS, today)
+        since, until = await account_period(info, ref, since, until, DEFAULT_DAYS)
         low = None if min_amount is None else int(min_amount)
         high = None if max_amount is None else int(max_amount)
         if (low is not None and low < 0) or (high is not None and high < 0):
@@ -260,7 +231,7 @@ class ChargesQuery:
             raise bad_input("minAmount is above maxAmount")
         kinds = [k.value for k in terminal_kinds] if terminal_kinds else None
         statuses = [str(s.value) for s in dispute_statuses] if dispute_statuses else None
-        found = await services.read(
+        found = await info.context.services.read(
             lambda conn: charges_page(
                 conn, ref.account_id, since, until, past, first,
                 terminal_kinds=kinds,

@@ -10,6 +10,7 @@ import base64
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graphql import GraphQLError
@@ -21,6 +22,7 @@ from api.graphql.context import Context
 
 N = TypeVar("N", bound=relay.Node)
 MAX_PAGE = 200
+ANY_KEY = "[^/]*"  # a key without a slash: the id splits at its last `/`
 
 
 def bad_input(message: str) -> GraphQLError:
@@ -64,6 +66,21 @@ def decode_key(cursor: str | None, parts: int) -> tuple[str, ...] | None:
     if isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key):
         return tuple(key)
     raise bad_input("malformed cursor")
+
+
+def decode_moment(cursor: str | None) -> tuple[datetime, int] | None:
+    """The key (a time with its offset, then a position or an entry number) an `after` cursor
+    of a page in time order stands for."""
+    past = decode_key(cursor, 2)
+    if past is None:
+        return None
+    try:
+        at = datetime.fromisoformat(past[0])
+    except ValueError:
+        raise bad_input("malformed cursor") from None
+    if at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
+        raise bad_input("malformed cursor")
+    return at, int(past[1])
 
 
 def connection(
@@ -123,15 +140,24 @@ def school_node(
     return classmethod(resolve_id), classmethod(resolve_nodes)
 
 
+def position_key(text: str) -> int | None:
+    """The ledger position an account Node's key names (`parse` of `account_node` for lists
+    in ledger order); None when malformed."""
+    return int(text) if text.isdigit() and len(text) <= 19 else None
+
+
 def account_node(
-    read: Callable[..., dict[str, Any] | None], coordinate: str, key: str, key_pattern: str
+    read: Callable[..., dict[str, Any] | None],
+    coordinate: str,
+    key: str,
+    key_pattern: str = ANY_KEY,
+    parse: Callable[[str], object | None] = str,
 ) -> tuple[Any, Any]:
     """`resolve_id` and `resolve_nodes` of a Node of an account's list, for its class body: the
-    global id is `contract/key` (`key` the attribute, `key_pattern` a regular expression that
-    matches every key and no contract number's tail); `Query.node` checks the contract through
-    the list's account rule (`coordinate`), reads the row with `read(account_id, key)` and builds
-    it with the class's `of(row, contract)`; a missing row is none."""
-    node_id = re.compile(rf"(.+?)/({key_pattern})", re.DOTALL)
+    global id is `contract/key` (`key` the attribute; see `account_nodes` for `key_pattern`);
+    `Query.node` checks the contract through the list's account rule (`coordinate`), reads the
+    row with `read(account_id, parse(key))` and builds it with the class's
+    `of(row, contract)`; a missing row, or a key `parse` finds malformed (None), is none."""
 
     def resolve_id(cls: type, root: Any, *, info: Info[Context, None]) -> str:
         return f"{root.contract_number}/{getattr(root, key)}"
@@ -139,15 +165,14 @@ def account_node(
     async def resolve_nodes(
         cls: Any, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        found: list[Any] = []
-        for wanted in node_ids:
-            parts = node_id.fullmatch(wanted)
-            if parts is None:
-                raise perm.ForbiddenError()  # as for an object one may not see
-            ref = await perm.account(info, coordinate, parts[1])
-            row = await info.context.services.read(read, ref.account_id, parts[2])
-            found.append(cls.of(row, ref.contract_number) if row else None)
-        return found
+        async def fetch(ref: perm.AccountRef, text: str) -> Any:
+            wanted = parse(text)
+            if wanted is None:
+                return None
+            row = await info.context.services.read(read, ref.account_id, wanted)
+            return cls.of(row, ref.contract_number) if row else None
+
+        return await account_nodes(info, node_ids, coordinate, fetch, key_pattern)
 
     return classmethod(resolve_id), classmethod(resolve_nodes)
 
@@ -157,12 +182,18 @@ async def account_nodes(
     node_ids: Iterable[str],
     coordinate: str,
     fetch: Callable[[perm.AccountRef, str], Awaitable[N | None]],
+    key_pattern: str = ANY_KEY,
 ) -> list[N | None]:
     """Nodes of an account's list by `contract/key`, each through that list's account rule
     (`coordinate`): `fetch(account, key)` builds one, None when the key is malformed or the
-    object is gone (or no longer the account's)."""
+    object is gone (or no longer the account's). `key_pattern`, a regular expression that
+    matches every key and no contract number's tail, splits the id (by default at its last
+    `/`); an id it does not match is refused as an object one may not see."""
+    node_id = re.compile(rf"(.+?)/({key_pattern})", re.DOTALL)
     found: list[N | None] = []
-    for node_id in node_ids:
-        contract, _, key = node_id.rpartition("/")
-        found.append(await fetch(await perm.account(info, coordinate, contract), key))
+    for wanted in node_ids:
+        parts = node_id.fullmatch(wanted)
+        if parts is None:
+            raise perm.ForbiddenError()  # as for an object one may not see
+        found.append(await fetch(await perm.account(info, coordinate, parts[1]), parts[2]))
     return found

@@ -187,8 +187,11 @@ def context_of(info: Info[Context, None]) -> Context:
     return info.context
 
 
-async def viewer_for(info: Info[Context, None], coordinate: str) -> Principal:
-    """The viewer, if the rule lets their role do this at all."""
+async def viewer_for(
+    info: Info[Context, None], coordinate: str, scope: Scope | None = None
+) -> Principal:
+    """The viewer, if the rule lets their role do this at all (the rule's object being of
+    `scope`, when given)."""
     found = RULES[coordinate]
     principal = await context_of(info).viewer()
     if principal is None:
@@ -197,6 +200,7 @@ async def viewer_for(info: Info[Context, None], coordinate: str) -> Principal:
         raise ForbiddenError()
     if found.writes and principal.role in (Role.AUDITOR, Role.REPRESENTATIVE):
         raise ForbiddenError()  # belt and braces: read-only roles never write
+    assert scope is None or found.scope == scope
     return principal
 
 
@@ -205,8 +209,7 @@ def in_school(principal: Principal, school_id: UUID) -> bool:
 
 
 async def account(info: Info[Context, None], coordinate: str, contract: str) -> AccountRef:
-    principal = await viewer_for(info, coordinate)
-    assert RULES[coordinate].scope == Scope.ACCOUNT
+    principal = await viewer_for(info, coordinate, Scope.ACCOUNT)
     contract = contract.strip()
     if not contract or len(contract) > 32 or not contract.isprintable():
         raise ForbiddenError()  # no such contract can exist: the answer for unknown ones
@@ -217,16 +220,14 @@ async def account(info: Info[Context, None], coordinate: str, contract: str) -> 
                     raise ForbiddenError()
                 return AccountRef(grant.account_id, contract)
         raise ForbiddenError()
-    services = context_of(info).services
-    found = await services.read(readmodels.account_by_contract, contract, services.now())
+    found = await context_of(info).account_row(contract)
     if found is None or not in_school(principal, found["school_id"]):
         raise ForbiddenError()
     return AccountRef(found["account_id"], contract)
 
 
 async def school(info: Info[Context, None], coordinate: str, school_id: UUID) -> UUID:
-    principal = await viewer_for(info, coordinate)
-    assert RULES[coordinate].scope == Scope.SCHOOL
+    principal = await viewer_for(info, coordinate, Scope.SCHOOL)
     if principal.role in (Role.PARENT, Role.REPRESENTATIVE):
         ids = list(principal.grants)
         schools = await context_of(info).services.read(readmodels.schools_of, ids)
@@ -239,8 +240,7 @@ async def school(info: Info[Context, None], coordinate: str, school_id: UUID) ->
 
 async def terminal(info: Info[Context, None], coordinate: str, terminal_id: UUID) -> UUID:
     """The terminal's school, when the viewer may act on it."""
-    principal = await viewer_for(info, coordinate)
-    assert RULES[coordinate].scope == Scope.TERMINAL
+    principal = await viewer_for(info, coordinate, Scope.TERMINAL)
     services = context_of(info).services
     try:
         school_id = await services.run(services.ledger.terminal_school_id, terminal_id)

@@ -26,7 +26,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
-from api.graphql.connections import account_nodes, bad_input, connection, decode_key, page_size
+from api.graphql.connections import account_nodes, connection, decode_moment, page_size
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, command, input_mutation, position_of, refusal
 from api.graphql.scalars import Position
@@ -201,20 +201,6 @@ def position_after(done: Any) -> int:
     return done if isinstance(done, int) else int(done.position)
 
 
-def entry_after(cursor: str | None) -> tuple[datetime, int] | None:
-    """The (when, entry) key an access-log page's `after` cursor stands for."""
-    past = decode_key(cursor, 2)
-    if past is None:
-        return None
-    try:
-        at = datetime.fromisoformat(past[0])
-    except ValueError:
-        raise bad_input("malformed cursor") from None
-    if at.tzinfo is None or not past[1].isdigit() or len(past[1]) > 18:
-        raise bad_input("malformed cursor")
-    return at, int(past[1])
-
-
 def consent_command(
     name: str,
     input_type: type,
@@ -314,7 +300,7 @@ class PrivacyQuery:
         after: After = None,
     ) -> relay.Connection[AccessLogEntry]:
         ref = await perm.account(info, "Query.accessLog", contract_number)
-        first, past = page_size(first), entry_after(after)
+        first, past = page_size(first), decode_moment(after)
         services = info.context.services
 
         def read() -> list[dict[str, Any]]:

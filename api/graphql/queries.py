@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import strawberry
 from graphql import GraphQLError
@@ -137,6 +136,46 @@ async def school_period(
     return date_range(since, until, default_days, today, max_days)
 
 
+async def account_period(
+    info: Info[Context, None],
+    ref: perm.AccountRef,
+    since: date | None,
+    until: date | None,
+    default_days: int,
+) -> tuple[date, date]:
+    """The `date_range` asked for of an account's days, today being its school's local date."""
+    services = info.context.services
+    today = await services.read(readmodels.account_today, ref.account_id, services.now())
+    return date_range(since, until, default_days, today)
+
+
+def school_period_field(
+    name: str,
+    result: type,
+    description: str,
+    read_models: Sequence[str],
+    days: tuple[int, int],
+    read: Callable[[Info[Context, None], UUID, date, date], Awaitable[Any]],
+) -> Any:
+    """The field `name(school, since, until, atLeast): result` over a school's days (`days`:
+    how many by default, and at most): `read(info, school, since, until)` once
+    `Query.<name>`'s rule let the viewer in and the read models `read_models` have applied
+    `atLeast`."""
+
+    async def resolve(
+        info: Info[Context, None],
+        school: SchoolId,
+        since: Since = None,
+        until: Until = None,
+        at_least: AtLeast = None,
+    ) -> result:  # type: ignore[valid-type]
+        first, last = await school_period(info, f"Query.{name}", school, since, until, *days)
+        await caught_up(info, read_models, at_least)
+        return await read(info, school, first, last)  # type: ignore[no-any-return]
+
+    return strawberry.field(resolver=resolve, name=name, description=description)
+
+
 def day_after(cursor: str | None) -> date | None:
     """The day an attendance page's `after` cursor stands for."""
     past = decode_key(cursor, 1)
@@ -146,8 +185,28 @@ def day_after(cursor: str | None) -> date | None:
         raise bad_input("malformed cursor") from None
 
 
-async def zone_of(info: Info[Context, None], contract_row: dict[str, Any]) -> ZoneInfo:
-    return ZoneInfo(contract_row["time_zone"])
+async def read_school_report(
+    info: Info[Context, None], school: UUID, since: date, until: date
+) -> SchoolReport:
+    days = []
+    day = since
+    while day <= until:
+        found = await info.context.services.read(get_school_report, school, day)
+        if found["terminals"] or found["topups"]:
+            days.append(school_day(day, found))
+        day += timedelta(days=1)
+    return SchoolReport(school_id=school, days=days)
+
+
+def school_day(day: date, found: dict[str, list[dict[str, Any]]]) -> SchoolDay:
+    return SchoolDay(
+        date=day,
+        terminals=[
+            from_row(TerminalKindReport, t, terminal_kind=TerminalKind(t["terminal_kind"]))
+            for t in found["terminals"]
+        ],
+        topups=[from_row(ChannelReport, c, channel=Channel(c["channel"])) for c in found["topups"]],
+    )
 
 
 @strawberry.type
@@ -189,10 +248,7 @@ class Query:
     ) -> Account | None:
         ref = await perm.account(info, "Query.account", contract_number)
         await caught_up(info, ["balances"], at_least)
-        row = await info.context.services.read(
-            readmodels.account_by_contract, ref.contract_number, info.context.services.now()
-        )
-        return Account.of(row) if row else None
+        return await Account.read(info, ref, fresh=bool(at_least))
 
     @strawberry.field(
         description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
@@ -215,9 +271,7 @@ class Query:
         ref = await perm.account(info, "Query.statement", contract_number)
         first = page_size(first)
         await caught_up(info, ["statement", "balances"], at_least)
-        services = info.context.services
-        zone = await services.read(readmodels.account_zone, ref.account_id)
-        rows = await services.read(
+        zone, rows = await info.context.services.read(
             readmodels.statement_page,
             ref.account_id,
             decode_cursor(after),
@@ -230,7 +284,7 @@ class Query:
             rows,
             first,
             key=lambda r: int(r["position"]),
-            node=lambda r: StatementLine.of(r, zone, ref.contract_number),
+            node=lambda r: StatementLine.of(r, ref.contract_number, zone),
         )
 
     @strawberry.field(
@@ -248,9 +302,7 @@ class Query:
         at_least: AtLeast = None,
     ) -> relay.Connection[AttendanceDay]:
         ref = await perm.account(info, "Query.attendance", contract_number)
-        services = info.context.services
-        today = await services.read(readmodels.account_today, ref.account_id, services.now())
-        since, until = date_range(since, until, 7, today)
+        since, until = await account_period(info, ref, since, until, 7)
         return await list_page(
             info, ["attendance"], at_least, first,
             attendance_page, ref.account_id, since, until, day_after(after),
@@ -271,33 +323,11 @@ class Query:
         items = await info.context.services.read(get_menu, school, date)
         return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
 
-    @strawberry.field(description="Per school-local day: terminal kinds and top-up channels.")
-    async def school_report(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        since: Since = None,
-        until: Until = None,
-        at_least: AtLeast = None,
-    ) -> SchoolReport:
-        since, until = await school_period(info, "Query.schoolReport", school, since, until, 7)
-        await caught_up(info, ["school_reports"], at_least)
-        days = []
-        day = since
-        while day <= until:
-            found = await info.context.services.read(get_school_report, school, day)
-            if found["terminals"] or found["topups"]:
-                days.append(school_day(day, found))
-            day += timedelta(days=1)
-        return SchoolReport(school_id=school, days=days)
-
-
-def school_day(day: date, found: dict[str, list[dict[str, Any]]]) -> SchoolDay:
-    return SchoolDay(
-        date=day,
-        terminals=[
-            from_row(TerminalKindReport, t, terminal_kind=TerminalKind(t["terminal_kind"]))
-            for t in found["terminals"]
-        ],
-        topups=[from_row(ChannelReport, c, channel=Channel(c["channel"])) for c in found["topups"]],
+    school_report = school_period_field(
+        "schoolReport",
+        SchoolReport,
+        "Per school-local day: terminal kinds and top-up channels.",
+        ["school_reports"],
+        (7, MAX_DAYS),
+        read_school_report,
     )

@@ -12,16 +12,14 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from projections import positions, rows
-from projections.balances import get_balance
+from projections.balances import balance_by_contract
 
 
 def account_by_contract(
     conn: psycopg.Connection[Any], contract: str, now: datetime
 ) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT account_id FROM balances WHERE contract_number = %s", (contract.strip(),)
-    ).fetchone()
-    return get_balance(conn, row[0], now) if row else None
+    """The balances row of the contract (`get_balance`'s), by the contract number's index."""
+    return balance_by_contract(conn, contract.strip(), now)
 
 
 def school_today(conn: psycopg.Connection[Any], school_id: UUID, now: datetime) -> date:
@@ -55,28 +53,35 @@ def statement_page(
     since: date | None,
     until: date | None,
     kinds: list[str] | None,
-) -> list[dict[str, Any]]:
-    """Up to `first + 1` rows, newest first, older than position `before`."""
-    return rows.dicts(
+) -> tuple[ZoneInfo, list[dict[str, Any]]]:
+    """The time zone of the account's school (UTC while the account is not yet projected)
+    and up to `first + 1` rows, newest first, older than position `before`: one statement
+    (the zone is read once, as its init plan), on the (account_id, position) index."""
+    found = rows.dicts(
         conn,
-        "SELECT * FROM statement WHERE account_id = %s"
+        "SELECT *, (SELECT time_zone FROM balances WHERE account_id = %s) AS time_zone"
+        " FROM statement WHERE account_id = %s"
         " AND (%s::bigint IS NULL OR position < %s)"
         " AND (%s::date IS NULL OR local_date >= %s) AND (%s::date IS NULL OR local_date <= %s)"
         " AND (%s::text[] IS NULL OR kind = ANY(%s))"
         " ORDER BY position DESC LIMIT %s",
-        (account_id, before, before, since, since, until, until, kinds, kinds, first + 1),
-    )
+        (account_id, account_id, before, before, since, since, until, until, kinds, kinds,
+         first + 1),
+    )  # fmt: skip
+    zone = found[0]["time_zone"] if found else None
+    return ZoneInfo(zone or "UTC"), found
 
 
 def statement_line(
     conn: psycopg.Connection[Any], account_id: UUID, position: int
 ) -> dict[str, Any] | None:
+    """One line of the statement, with its school's time `zone`."""
     found = rows.dicts(
         conn,
         "SELECT * FROM statement WHERE account_id = %s AND position = %s LIMIT 1",
         (account_id, position),
     )
-    return found[0] if found else None
+    return {**found[0], "zone": account_zone(conn, account_id)} if found else None
 
 
 def account_zone(conn: psycopg.Connection[Any], account_id: UUID) -> ZoneInfo:

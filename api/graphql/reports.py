@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.graphql.arguments import AtLeast, SchoolId, Since, Until
 from api.graphql.context import Context
-from api.graphql.queries import caught_up, school_period
+from api.graphql.queries import caught_up, school_period, school_period_field
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
@@ -87,6 +87,39 @@ class MenuFeedbackSummary:
     dishes: list[DishFeedback] = strawberry.field(description="Per dish.")
 
 
+async def feedback_of(
+    info: Info[Context, None], school: UUID, since: date, until: date
+) -> MenuFeedbackSummary:
+    services = info.context.services
+    days = await services.read(menu_feedback.per_day, school, since, until)
+    dishes = await services.read(menu_feedback.per_dish, school, since, until)
+    return MenuFeedbackSummary(
+        school_id=school,
+        since=since,
+        until=until,
+        days=[
+            FeedbackDay(
+                date=d["menu_date"],
+                ratings=d["ratings"],
+                average=d["average"],
+                all_ratings=list(d["all_ratings"]),
+                comments=list(d["comments"]),
+            )
+            for d in days
+        ],
+        dishes=[
+            DishFeedback(
+                code=d["code"] or "",
+                name=d["name"] or "",
+                days=d["days"],
+                ratings=d["ratings"],
+                average=d["average"],
+            )
+            for d in dishes
+        ],
+    )
+
+
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(
@@ -121,44 +154,11 @@ class ReportsQuery:
             csv=found.csv(),
         )
 
-    @strawberry.field(description="The canteen and the school: menu ratings per day and dish.")
-    async def menu_feedback(
-        self,
-        info: Info[Context, None],
-        school: SchoolId,
-        since: Since = None,
-        until: Until = None,
-        at_least: AtLeast = None,
-    ) -> MenuFeedbackSummary:
-        since, until = await school_period(
-            info, "Query.menuFeedback", school, since, until, 31, MAX_REPORT_DAYS
-        )
-        services = info.context.services
-        await caught_up(info, ["menu_feedback", "menus"], at_least)
-        days = await services.read(menu_feedback.per_day, school, since, until)
-        dishes = await services.read(menu_feedback.per_dish, school, since, until)
-        return MenuFeedbackSummary(
-            school_id=school,
-            since=since,
-            until=until,
-            days=[
-                FeedbackDay(
-                    date=d["menu_date"],
-                    ratings=d["ratings"],
-                    average=d["average"],
-                    all_ratings=list(d["all_ratings"]),
-                    comments=list(d["comments"]),
-                )
-                for d in days
-            ],
-            dishes=[
-                DishFeedback(
-                    code=d["code"] or "",
-                    name=d["name"] or "",
-                    days=d["days"],
-                    ratings=d["ratings"],
-                    average=d["average"],
-                )
-                for d in dishes
-            ],
-        )
+    menu_feedback = school_period_field(
+        "menuFeedback",
+        MenuFeedbackSummary,
+        "The canteen and the school: menu ratings per day and dish.",
+        ["menu_feedback", "menus"],
+        (31, MAX_REPORT_DAYS),
+        feedback_of,
+    )

@@ -7,10 +7,9 @@ checked on every round, so logout or a password change ends the subscription.
 
 import asyncio
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.types import Info
@@ -75,6 +74,14 @@ def pass_events(
     return found
 
 
+async def passes_on(
+    services: Services, account_id: UUID, day: date
+) -> tuple[int, int, int, Any, bool] | None:
+    """The attendance counters of the account's school-local `day`, if any."""
+    days = await services.read(readmodels.attendance_rows, account_id, day, day)
+    return days.get(day)
+
+
 async def still_allowed(services: Services, token: str | None, account_id: UUID) -> bool:
     principal = await services.run(services.identity.authenticate, token) if token else None
     if principal is None:
@@ -105,18 +112,14 @@ class Subscription:
         ref = await perm.account(info, "Subscription.accountEvents", contract_number)
         services = info.context.services
         token = info.context.bearer()
-        balance = await services.read(
-            readmodels.account_by_contract, ref.contract_number, services.now()
-        )
-        zone = ZoneInfo(balance["time_zone"]) if balance else UTC
+        zone = await services.read(readmodels.account_zone, ref.account_id)
         last = (
             int(after)
             if after is not None
             else await services.read(readmodels.head_of_statement, ref.account_id)
         )
         today = services.now().astimezone(zone).date()
-        days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
-        passes = days.get(today)
+        passes = await passes_on(services, ref.account_id, today)
         while True:
             await asyncio.sleep(services.settings.live_poll_seconds)
             if not await still_allowed(services, token, ref.account_id):
@@ -128,8 +131,7 @@ class Subscription:
             day = services.now().astimezone(zone).date()
             if day != today:
                 today, passes = day, None
-            days = await services.read(readmodels.attendance_rows, ref.account_id, today, today)
-            now = days.get(today)
+            now = await passes_on(services, ref.account_id, today)
             if now is not None and now[:3] != (passes or (0, 0, 0))[:3]:
                 reached = await services.read(readmodels.projection_positions)
                 for event in pass_events(passes, now, reached.get("attendance", 0), services.now()):

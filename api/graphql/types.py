@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
+from api.graphql.connections import account_node, position_key
 from api.graphql.context import Context
 from api.graphql.enums import (
     Access,
@@ -39,6 +40,19 @@ def from_row(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     names = [f.name for f in fields if f.init and f.name not in given]
     return cls(**{name: row[name] for name in names}, **given)
+
+
+def kopecks_or_none(value: int | None) -> Kopecks | None:
+    """Money of a column or a field that may be absent."""
+    return None if value is None else Kopecks(int(value))
+
+
+def day_key(text: str) -> dt.date | None:
+    """The school-local date an attendance day's id names; None when malformed."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @strawberry.type(description="A contract a login sees, and how.")
@@ -104,6 +118,15 @@ class Account(relay.Node):
         )
 
     @classmethod
+    async def read(
+        cls, info: Info[Context, None], ref: perm.AccountRef, fresh: bool = False
+    ) -> "Account | None":
+        """The account of `ref` as its read model has it now; none while not yet projected.
+        Read once per request (`Context.account_row`); `fresh` reads again after a wait."""
+        row = await info.context.account_row(ref.contract_number, fresh=fresh)
+        return cls.of(row) if row else None
+
+    @classmethod
     def resolve_id(cls, root: "Account", *, info: Info[Context, None]) -> str:
         return root.contract_number
 
@@ -112,15 +135,10 @@ class Account(relay.Node):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list["Account | None"]:
         """Accounts by contract number, each through `Query.node`'s account rule."""
-        found: list[Account | None] = []
-        for contract in node_ids:
-            ref = await perm.account(info, "Query.node", contract)
-            services = info.context.services
-            row = await services.read(
-                readmodels.account_by_contract, ref.contract_number, services.now()
-            )
-            found.append(cls.of(row) if row else None)
-        return found
+        return [
+            await cls.read(info, await perm.account(info, "Query.node", contract))
+            for contract in node_ids
+        ]
 
 
 @strawberry.type(description="An item of a purchase.")
@@ -129,6 +147,16 @@ class LineItem:
     name: str = strawberry.field(description="The item's name.")
     price: Kopecks | None = strawberry.field(description="Its price, when the terminal sent it.")
     quantity: int = strawberry.field(description="How many.")
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> "LineItem":
+        """From an item as the terminal sent it (code, name, price and quantity optional)."""
+        return cls(
+            code=str(item.get("code", "")),
+            name=str(item.get("name", item.get("code", ""))),
+            price=Kopecks(item["price"]) if isinstance(item.get("price"), int) else None,
+            quantity=int(item.get("quantity", 1)),
+        )
 
 
 @strawberry.type(description="One money movement of an account, as the statement lists it.")
@@ -155,59 +183,27 @@ class StatementLine(relay.Node):
     subsidised_after: Kopecks = strawberry.field(description="The subsidy wallet after it.")
     reason: str = strawberry.field(description="What happened, in Russian, for people.")
 
+    resolve_id, resolve_nodes = account_node(
+        readmodels.statement_line, "Query.node", "position", parse=position_key
+    )
+
     @classmethod
-    def of(cls, row: dict[str, Any], zone: ZoneInfo, contract_number: str) -> "StatementLine":
-        items = [
-            LineItem(
-                code=str(i.get("code", "")),
-                name=str(i.get("name", i.get("code", ""))),
-                price=Kopecks(i["price"]) if isinstance(i.get("price"), int) else None,
-                quantity=int(i.get("quantity", 1)),
-            )
-            for i in row["items"] or []
-        ]
+    def of(
+        cls, row: dict[str, Any], contract_number: str, zone: ZoneInfo | None = None
+    ) -> "StatementLine":
+        """From a `statement` row; `zone` the school's (by default the row's `zone`, as
+        `readmodels.statement_line` gives it)."""
         kind = row["terminal_kind"]
-        return cls(
+        return from_row(
+            cls,
+            row,
             contract_number=contract_number,
-            position=Position(row["position"]),
             at=row["occurred_at"],
-            local_at=row["occurred_at"].astimezone(zone),
-            local_date=row["local_date"],
+            local_at=row["occurred_at"].astimezone(zone or row["zone"]),
             kind=convert(MovementKind, row["kind"], MovementKind.OTHER),
             terminal_kind=TerminalKind(kind) if kind else None,
-            items=items,
-            amount=Kopecks(row["amount"]),
-            regular_change=Kopecks(row["regular_change"]),
-            subsidised_change=Kopecks(row["subsidised_change"]),
-            commission=Kopecks(row["commission"]),
-            declined=row["declined"],
-            refused_amount=Kopecks(row["refused_amount"]),
-            regular_after=Kopecks(row["regular_after"]),
-            subsidised_after=Kopecks(row["subsidised_after"]),
-            reason=row["reason"],
+            items=[LineItem.of(i) for i in row["items"] or []],
         )
-
-    @classmethod
-    def resolve_id(cls, root: "StatementLine", *, info: Info[Context, None]) -> str:
-        return f"{root.contract_number}/{root.position}"
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["StatementLine | None"]:
-        """Lines by `contract/position`, each through `Query.node`'s account rule."""
-        found: list[StatementLine | None] = []
-        for node_id in node_ids:
-            contract, _, position = node_id.rpartition("/")
-            ref = await perm.account(info, "Query.node", contract)
-            if not position.isdigit() or len(position) > 19:
-                found.append(None)
-                continue
-            services = info.context.services
-            row = await services.read(readmodels.statement_line, ref.account_id, int(position))
-            zone = await services.read(readmodels.account_zone, ref.account_id)
-            found.append(cls.of(row, zone, ref.contract_number) if row else None)
-        return found
 
 
 @strawberry.type(description="Turnstile passes of one school-local day.")
@@ -220,31 +216,13 @@ class AttendanceDay(relay.Node):
     inside: bool = strawberry.field(description="Inside after the day's last pass.")
     last_pass_at: datetime | None = strawberry.field(description="The day's last pass.")
 
+    resolve_id, resolve_nodes = account_node(
+        attendance_day, "Query.attendance", "date", parse=day_key
+    )
+
     @classmethod
     def of(cls, r: dict[str, Any], contract_number: str) -> "AttendanceDay":
         return from_row(cls, r, contract_number=contract_number, date=r["local_date"])
-
-    @classmethod
-    def resolve_id(cls, root: "AttendanceDay", *, info: Info[Context, None]) -> str:
-        return f"{root.contract_number}/{root.date.isoformat()}"
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list["AttendanceDay | None"]:
-        """Days by `contract/date`, each through `Query.attendance`'s account rule."""
-        found: list[AttendanceDay | None] = []
-        for node_id in node_ids:
-            contract, _, day = node_id.rpartition("/")
-            ref = await perm.account(info, "Query.attendance", contract)
-            try:
-                on = dt.date.fromisoformat(day)
-            except ValueError:
-                found.append(None)
-                continue
-            row = await info.context.services.read(attendance_day, ref.account_id, on)
-            found.append(cls.of(row, ref.contract_number) if row else None)
-        return found
 
 
 @strawberry.type(description="Nutrition facts of a menu item (absent when unknown).")
