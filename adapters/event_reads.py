@@ -3,11 +3,16 @@
 `versions`: the latest stored version of many aggregates in one query (the primary key
 `(originator_id, originator_version)` serves it), for the group commit's version check of
 its hot accounts and its tap records (`domain/hot_accounts.py`).
+
+`after`: the head of the notification log and the next notifications of some topics after a
+position, in one statement (the library asks for the head and the page in two), for the
+terminal API's in-memory tails (`api/deny_list.py`), which look on every admission.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg import sql
 from psycopg.rows import tuple_row
@@ -23,6 +28,35 @@ class EventReads:
             schema=sql.Identifier(recorder.datastore.schema),
             table=sql.Identifier(recorder.events_table_name),
         )
+        self._after = sql.SQL(
+            "SELECT head.id, e.notification_id, e.originator_id, e.originator_version,"
+            " e.topic, e.state FROM (SELECT max(notification_id) AS id FROM {schema}.{table})"
+            " AS head LEFT JOIN LATERAL (SELECT * FROM {schema}.{table}"
+            " WHERE notification_id > %s AND notification_id <= head.id AND topic = ANY(%s)"
+            " ORDER BY notification_id LIMIT %s) AS e ON true"
+        ).format(
+            schema=sql.Identifier(recorder.datastore.schema),
+            table=sql.Identifier(recorder.events_table_name),
+        )
+
+    def after(
+        self, position: int, topics: Sequence[str], limit: int
+    ) -> tuple[int, list[Notification]]:
+        """(the log's head, up to `limit` notifications of `topics` after `position` and not
+        after that head), read in one statement."""
+        with self.recorder.datastore.get_connection() as conn:
+            cursor = conn.cursor(row_factory=tuple_row)
+            rows = cursor.execute(self._after, (position, list(topics), limit)).fetchall()
+        head = int(rows[0][0] or 0) if rows else 0
+        found = [
+            Notification(
+                id=row[1], originator_id=row[2], originator_version=row[3], topic=row[4],
+                state=bytes(row[5]),
+            )
+            for row in rows
+            if row[1] is not None
+        ]  # fmt: skip
+        return head, found
 
     def versions(self, aggregate_ids: Collection[UUID]) -> dict[UUID, int]:
         if not aggregate_ids:

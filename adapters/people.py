@@ -6,9 +6,11 @@ balance still replays from the events.
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -16,8 +18,17 @@ from psycopg_pool import ConnectionPool
 
 from adapters import migrations
 from adapters.postgres import checked_pool
+from adapters.privacy.access_log import INSERT_READS
 from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription
 
+# Subjects' data and a log row per read of one that has data (`get_many_logged`).
+READ_AND_LOG = (
+    "WITH found AS (SELECT subject_ref, fields FROM personal_data"  # noqa: S608
+    " WHERE subject_ref = ANY(%(subjects)s)),"
+    f" logged AS ({INSERT_READS} JOIN found f ON f.subject_ref = r.subject_ref"
+    " WHERE f.fields <> '{}'::jsonb ORDER BY r.n)"
+    " SELECT subject_ref, fields FROM found"
+)
 WEB_PUSH = "web_push"  # the field of a subject's browser subscriptions (a JSON array; in SQL too)
 
 
@@ -71,6 +82,23 @@ class PeopleStore:
                 "SELECT subject_ref, fields FROM personal_data WHERE subject_ref = ANY(%s)",
                 (subject_refs,),
             ).fetchall()
+        return {ref: dict(fields) for ref, fields in rows}
+
+    def get_many_logged(
+        self, reads: Sequence[tuple[str, str, UUID, str]], at: datetime
+    ) -> dict[str, dict[str, str]]:
+        """`get_many` of the subjects that `reads` (actor, operation, account, subject) name,
+        with one access-log row per read of a subject that has data, in the same statement
+        (one round trip, one commit; `adapters/privacy/access_log.py`)."""
+        if not reads:
+            return {}
+        actors, operations, accounts, subjects = (list(c) for c in zip(*reads, strict=True))
+        with self._connect() as conn:
+            rows = conn.execute(
+                READ_AND_LOG,
+                {"at": at, "actors": actors, "accounts": accounts, "subjects": subjects,
+                 "operations": operations},
+            ).fetchall()  # fmt: skip
         return {ref: dict(fields) for ref, fields in rows}
 
     def drop_fields(self, subject_refs: list[str], fields: list[str]) -> int:

@@ -9,9 +9,14 @@ share one look, `TerminalDesk._admit`).
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from adapters.event_reads import EventReads
 from domain.account import Account
 from domain.ledger import Ledger
 from domain.school import School
@@ -27,24 +32,40 @@ class Tail(ABC):
         self.page_size = page_size
         self._lock = threading.Lock()
         self._position = 0
+        recorder = ledger.recorder
+        self._reads = (
+            EventReads(recorder) if isinstance(recorder, PostgresApplicationRecorder) else None
+        )
 
     def catch_up(self) -> None:
         """Read what matches between our position and the head, then stand at the head
         (so a topic that is rare does not make every call rescan the log)."""
-        head = self.ledger.recorder.max_notification_id() or 0
+        head, notifications = self._page(None)
         while self._position < head:
-            notifications = self.ledger.recorder.select_notifications(
-                start=self._position,
-                limit=self.page_size,
-                stop=head,
-                topics=self.topics,
-                inclusive_of_start=False,
-            )
             for notification in notifications:
                 self.see(self.ledger.mapper.to_domain_event(notification), notification.id)
                 self._position = notification.id
             if len(notifications) < self.page_size:
                 self._position = head
+            else:
+                notifications = self._page(head)[1]
+
+    def _page(self, head: int | None) -> tuple[int, Sequence[Notification]]:
+        """The head (the one given, or the log's now) and the next page up to it: one
+        statement on PostgreSQL (`EventReads.after`)."""
+        recorder = self.ledger.recorder
+        if head is None and self._reads is not None:
+            return self._reads.after(self._position, self.topics, self.page_size)
+        if head is None:
+            head = recorder.max_notification_id() or 0
+        page = recorder.select_notifications(
+            start=self._position,
+            limit=self.page_size,
+            stop=head,
+            topics=self.topics,
+            inclusive_of_start=False,
+        )
+        return head, page
 
     @abstractmethod
     def see(self, event: Any, position: int) -> None:

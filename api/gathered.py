@@ -115,3 +115,17 @@ class Gathered(Generic[T, R]):
                 job.answer.set_exception(result)
             else:
                 job.answer.set_result(result)
+
+
+def relay(source: "Future[R]", target: "Future[R]") -> None:
+    """`target` gets `source`'s result or exception when it has one (in the thread that
+    completes `source`): a stage hands its result on to the next without the event loop."""
+
+    def copy(done: "Future[R]") -> None:
+        error = done.exception()
+        if error is None:
+            target.set_result(done.result())
+        else:
+            target.set_exception(error)
+
+    source.add_done_callback(copy)

@@ -23,7 +23,7 @@ from api import scrape
 from api.asgi import HttpMiddleware
 from api.errors import json_response, problem_response
 from api.terminal_schemas import problems
-from app.logs import bind_request_id
+from app.logs import bind_request_id, info_line
 
 log = logging.getLogger("infoshkola.api.requests")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -66,9 +66,12 @@ class RequestContext(HttpMiddleware):
             seconds = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
             metrics.HTTP_SECONDS.labels(scope["method"], template).observe(seconds)
-            log.info(
-                "%s %s %s %.1fms", scope["method"], scope["path"], status, seconds * 1000,
-            )  # fmt: skip
+            client = scope.get("client")
+            info_line(
+                log,
+                f"{scope['method']} {scope['path']} {status} {seconds * 1000:.1f}ms",
+                client=f"{client[0]}:{client[1]}" if client else None,
+            )
 
 
 def checks(request: Request) -> dict[str, str]:

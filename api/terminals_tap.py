@@ -65,5 +65,4 @@ class TapRoute:
                 found[name] = bytes(value).decode("latin-1")
         terminal_id, counter, signature = (found.get(name, "") for name in _SIGNATURE_HEADERS)
         signed = SignedRequest(terminal_id, counter, signature, "POST", TAP_PATH, body)
-        terminal = await self.desk.authenticate_async(signed)
-        return orjson.dumps(await self.desk.tap(terminal, parsed(terminal)))
+        return orjson.dumps(await self.desk.tap_signed(signed, parsed))

@@ -38,6 +38,9 @@ def api(
         "log_config": None,  # app/logs.py: JSON lines with the request id
         "log_level": container.settings.log_level.lower(),
         "proxy_headers": False,
+        # uvicorn's own line per request repeated ours (`api/observability.py`: the request
+        # id, the status, the duration and the client's address) at the same cost again
+        "access_log": False,
         "ws_max_size": settings.graphql_max_body,  # a WebSocket message is a body too
     }
     if workers > 1:

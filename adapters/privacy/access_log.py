@@ -31,6 +31,13 @@ DDL = (
     "DROP INDEX IF EXISTS privacy_access_log_subject",
 )
 COLUMNS = "entry_id, at, actor, account_id, subject_ref, operation"
+# Reads as four arrays (actor, account, subject, operation), one row each, in order, at %(at)s.
+INSERT_READS = (
+    "INSERT INTO privacy_access_log (at, actor, account_id, subject_ref, operation)"
+    " SELECT %(at)s, r.actor, r.account_id, r.subject_ref, r.operation"
+    " FROM unnest(%(actors)s::text[], %(accounts)s::uuid[], %(subjects)s::text[],"
+    " %(operations)s::text[]) WITH ORDINALITY AS r(actor, account_id, subject_ref, operation, n)"
+)
 
 
 def keyset_page(past: str) -> str:
@@ -91,12 +98,13 @@ class AccessLog:
         ]
         if not rows:
             return
+        actors, accounts, subjects, operations = (list(c) for c in zip(*rows, strict=True))
         with self.pool.connection() as conn:
             conn.execute(
-                "INSERT INTO privacy_access_log (at, actor, account_id, subject_ref, operation)"
-                " SELECT %s, * FROM unnest(%s::text[], %s::uuid[], %s::text[], %s::text[])",
-                (at, *(list(column) for column in zip(*rows, strict=True))),
-            )
+                INSERT_READS + " ORDER BY r.n",
+                {"at": at, "actors": actors, "accounts": accounts, "subjects": subjects,
+                 "operations": operations},
+            )  # fmt: skip
 
     def photo_read(self, actor: str, operation: str, digest: str) -> None:
         """A photo read by its hash: logged against the subjects whose photo it is."""

@@ -1,6 +1,8 @@
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from adapters.people import PeopleStore
+from adapters.privacy.access_log import AccessLog
 from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription, subscription
 from tests.fakes.web_push import FakeBrowser
 
@@ -53,3 +55,29 @@ def test_push_subscriptions_are_kept_once_per_endpoint_newest_first_and_bounded(
     assert browsers[6].endpoint not in [s.endpoint for s in store.push_subscriptions([ref])]
     assert store.drop_fields([ref], ["web_push"]) == 1  # a withdrawn consent takes them
     assert store.push_subscriptions([ref]) == []
+
+
+def test_a_logged_read_writes_one_access_log_row_per_read_of_a_subject_with_data(
+    database_url: str,
+) -> None:
+    store = PeopleStore(database_url)
+    store.create_tables()
+    log = AccessLog(database_url, lambda: datetime(2026, 9, 1, 8, tzinfo=UTC))
+    log.create_tables()
+    account, ref, blank, missing = uuid4(), f"subject:{uuid4()}", f"subject:{uuid4()}", "x:none"
+    store.put(ref, name="Петрова Анна")
+    store.put(blank)
+    try:
+        reads = [("terminal:a", "tap.pupil", account, ref), ("terminal:b", "tap.pupil", account,
+                 blank), ("terminal:c", "tap.pupil", account, missing),
+                 ("terminal:d", "tap.pupil", account, ref)]  # fmt: skip
+        found = store.get_many_logged(reads, log.clock())
+        assert found == {ref: {"name": "Петрова Анна"}, blank: {}}
+        entries = log.entries(account)
+        assert [(e.actor, e.subject_ref) for e in reversed(entries)] == [
+            ("terminal:a", ref), ("terminal:d", ref),
+        ]  # fmt: skip
+        assert {e.at for e in entries} == {log.clock()}
+    finally:
+        log.close()
+        store.close()

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import close_app, create_app
 from api.scrape import QUEUES as COUNTED_QUEUES
 from app.composition import Container
-from app.logs import configure_logging
+from app.logs import bind_request_id, configure_logging, info_line
 from app.settings import Settings
 from domain.ledger import Ledger
 from identity import throttle
@@ -145,3 +145,34 @@ def test_logs_are_json_lines_with_the_request_id_at_the_level_set(http: httpx.Cl
     assert request["level"] == "info"
     assert "GET /live 200" in request["event"]
     assert not [line for line in lines if line.get("logger") == "infoshkola.test"]
+
+
+def test_a_request_line_written_directly_is_the_line_logging_would_write() -> None:
+    out, level = io.StringIO(), logging.getLogger().level
+    configure_logging(Settings.from_env({"LOG_LEVEL": "info"}), stream=out)
+    logger = logging.getLogger("infoshkola.api.requests")
+    seen: list[logging.LogRecord] = []
+
+    class Other(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    other = Other()
+    try:
+        bind_request_id("trace-7")
+        logger.info("%s", "GET /live 200 1.0ms", extra={"client": "10.0.0.7:5000"})
+        info_line(logger, "GET /live 200 1.0ms", client="10.0.0.7:5000")
+        logging.getLogger().addHandler(other)  # another handler: the line goes through logging
+        info_line(logger, "GET /live 200 2.0ms")
+        logging.getLogger().setLevel(logging.WARNING)
+        info_line(logger, "not at WARNING")
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger().setLevel(level)
+    through, direct, *rest = (json.loads(line) for line in out.getvalue().splitlines())
+    assert through.pop("timestamp") <= direct.pop("timestamp")
+    assert through == direct == {"event": "GET /live 200 1.0ms", "client": "10.0.0.7:5000",
+                                 "request_id": "trace-7", "level": "info",
+                                 "logger": "infoshkola.api.requests"}  # fmt: skip
+    assert [line["event"] for line in rest] == ["GET /live 200 2.0ms"]
+    assert [r.getMessage() for r in seen] == ["GET /live 200 2.0ms"]

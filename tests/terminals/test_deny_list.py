@@ -1,5 +1,6 @@
 """The deny list: blocked card UIDs of the terminal's own school, versioned, with the cap."""
 
+from api.deny_list import DenyList
 from tests.terminals.rig import TerminalWorld
 
 
@@ -47,3 +48,23 @@ def test_a_card_unblocked_by_support_leaves_the_list_and_moves_its_version(
     assert after["uids"] == []
     assert after["changed"] is True
     assert after["version"] > blocked["version"]
+
+
+def test_a_tail_of_small_pages_reaches_the_head_and_keeps_every_block_in_order(
+    school: TerminalWorld, other_school: TerminalWorld
+) -> None:
+    lost = [school.world.pupil() for _ in range(5)]
+    foreign = other_school.world.pupil()
+    tail = DenyList(school.ledger, page_size=2)
+    tail.for_school(school.world.school_id)  # stands at the head: later calls read only news
+    for pupil in lost:
+        school.ledger.block_card(pupil.account_id, pupil.uid, "lost")
+    other_school.ledger.block_card(foreign.account_id, foreign.uid, "lost")
+    school.ledger.unblock_card(lost[0].account_id, lost[0].uid, "нашлась")
+    fresh = DenyList(school.ledger, page_size=1000)
+
+    version, uids = tail.for_school(school.world.school_id)
+
+    assert uids == sorted(p.uid for p in lost[1:])
+    assert (version, uids) == fresh.for_school(school.world.school_id)
+    assert tail.for_school(other_school.world.school_id)[1] == [foreign.uid]
