@@ -3,7 +3,8 @@ too (`bench.profile --baseline DIR` runs this file with `PYTHONPATH=DIR`).
 
 The plan (JSON): the database URL, the tills (terminal id and its school's cards), how many
 tills at once and for how many seconds. After a warm-up of 2 s it prints `measuring`, then,
-after the run, `done <taps/s> <CPU seconds of this process during the run>`. It uses only
+after the run, `groups <group commits> <taps>` and `done <taps/s> <CPU seconds of this
+process during the run>`. It uses only
 what every checkout has: `Ledger`, `TapBatcher.decide`, `bench.run.lunch`/`closed_loop`.
 """
 
@@ -32,9 +33,12 @@ def main() -> None:
 
     closed_loop(plan["concurrency"], 2.0, tap)
     print("measuring", flush=True)
+    batcher.reset_counts()
     cpu = time.process_time()
     rate = closed_loop(plan["concurrency"], plan["seconds"], tap)
-    print(f"done {rate} {time.process_time() - cpu}", flush=True)
+    cpu = time.process_time() - cpu
+    print(f"groups {batcher.batches} {batcher.taps}", flush=True)
+    print(f"done {rate} {cpu}", flush=True)
     batcher.close()
     ledger.close()
 

@@ -183,11 +183,13 @@ class Cost:
     client_ms: float  # this process (the HTTP client)
     idle: float  # share of the machine's cores idle during the run
     commits: float  # transactions per tap in the database (all of its clients)
+    group: float = 0.0  # taps per group commit (in process; 0: not told)
 
     def __str__(self) -> str:
+        group = f"; {self.group:.1f} taps per group" if self.group else ""
         return (f"{self.rate:,.0f} taps/s; CPU per tap: {self.python_ms:.2f} ms serving, "
                 f"{self.postgres_ms:.2f} ms in PostgreSQL, {self.client_ms:.2f} ms in the "
-                f"client; {self.commits:.2f} transactions; "
+                f"client; {self.commits:.2f} transactions{group}; "
                 f"the machine {self.idle:.0%} idle")  # fmt: skip
 
 
@@ -240,14 +242,19 @@ def in_process(url: str, town: Town, code: Path, tills: int, seconds: float,
     try:
         meter = Meter(url, [child.pid])
         profiler = None
+        group = 0.0
         for line in child.stdout:
             if line.startswith("measuring"):
                 meter.start()
                 if profile is not None:
                     profiler = spy(child.pid, seconds, profile, gil)
+            elif line.startswith("groups"):  # a checkout before it told them: none
+                _, groups, taps = line.split()
+                group = int(taps) / max(1, int(groups))
             elif line.startswith("done"):
                 _, rate, cpu = line.split()
                 cost = meter.stop(float(rate), float(cpu))
+                cost.group = group
                 if profiler is not None:
                     profiler.wait(timeout=60)
                 return cost
@@ -410,7 +417,7 @@ def compare(costs: dict[tuple[str, str], list[Cost]], labels: list[str]) -> None
     for path in ("in process", "HTTP"):
         if (path, labels[0]) not in costs:
             continue
-        for name in ("rate", "python_ms", "postgres_ms", "commits"):
+        for name in ("rate", "python_ms", "postgres_ms", "commits", "group"):
             base = statistics.median(getattr(c, name) for c in costs[(path, labels[0])])
             figures = []
             for label in labels[1:]:

@@ -10,7 +10,7 @@ sharing an account with them) are decided again, one at a time; the others are d
 saved again together.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -28,7 +28,7 @@ from domain.school import School
 from domain.tap import TapDecision, TapRequest
 
 if TYPE_CHECKING:
-    from domain.ledger import Ledger
+    from domain.ledger import Collected, Ledger
 
 MAX_SPLITS = 3  # a batch that keeps conflicting falls back to one save per tap
 
@@ -52,6 +52,20 @@ class PendingTap:
 Outcome = TapResult | DomainError
 
 
+@dataclass(frozen=True)
+class Batch:
+    """A batch decided and its events collected, not yet saved (`GroupCommit.decide`)."""
+
+    requests: list[TapRequest]
+    actors: list[str]
+    decided: list[PendingTap | DomainError]
+    loaded: dict[UUID, Aggregate | None]  # what it decided on (None: known not to exist)
+    touched: dict[UUID, Aggregate]  # what it changed
+    before: dict[UUID, int]  # their stored versions before it
+    splits: int
+    collected: "Collected"
+
+
 class GroupCommit:
     def __init__(self, ledger: "Ledger", hot: HotAggregates | None = None) -> None:
         self.ledger = ledger
@@ -67,8 +81,19 @@ class GroupCommit:
         acting = list(actors) if actors is not None else [current_actor.get()] * len(requests)
         return self._commit(list(requests), acting, splits=0)
 
-    def _commit(self, requests: list[TapRequest], actors: list[str], splits: int) -> list[Outcome]:
-        loaded, before = self._prefetch(requests)
+    def decide(
+        self,
+        requests: list[TapRequest],
+        actors: list[str],
+        in_flight: Mapping[UUID, Aggregate] | None = None,
+        splits: int = 0,
+    ) -> Batch:
+        """Decide a batch in order and collect its events, saving nothing (`save`).
+
+        `in_flight`: what the previous batch decided on and is saving now; this batch decides
+        on it as that batch left it, so it must be saved only after that one committed, and
+        decided again if that one did not (`api/tap_batcher.py`)."""
+        loaded, before = self._prefetch(requests, in_flight or {})
         decided: list[PendingTap | DomainError] = []
         touched: dict[UUID, Aggregate] = {}
         with deciding_on(loaded):
@@ -82,25 +107,55 @@ class GroupCommit:
                 decided.append(pending)
                 for aggregate in pending.aggregates:
                     touched[aggregate.id] = loaded[aggregate.id] = aggregate
-        try:
-            recordings = self.ledger.save(*touched.values())
-        except IntegrityError:
-            self.hot.drop(loaded)
-            return self._after_conflict(requests, actors, decided, touched, before, splits)
-        self.hot.keep(a for a in loaded.values() if isinstance(a, Account | School))
+        collected = self.ledger.collect(*touched.values())
+        return Batch(requests, actors, decided, loaded, touched, before, splits, collected)
+
+    def save(self, batch: Batch) -> list[Outcome]:
+        """Store a decided batch in one transaction: each tap's result or refusal, in order.
+        Raises `IntegrityError` when another writer saved one of its aggregates first
+        (`after_conflict`); keeps nothing in memory (`keep`)."""
+        recordings = self.ledger.record(batch.collected)
         if recordings:
             position = int(recordings[-1].notification.id)
         else:
             position = self.ledger.recorder.max_notification_id() or 0
         return [
             d if isinstance(d, DomainError) else TapResult(d.decision, position, d.replayed)
-            for d in decided
+            for d in batch.decided
         ]
 
+    def keep(self, batch: Batch, but: Collection[UUID] = ()) -> None:
+        """After the batch saved: its accounts and schools are as stored (`HotAggregates`),
+        except those in `but` (a later batch decides on them)."""
+        self.hot.keep(
+            a for i, a in batch.loaded.items() if isinstance(a, Account | School) and i not in but
+        )
+
+    def forget(self, batch: Batch) -> None:
+        """The batch did not save: nothing it decided on is trusted again."""
+        self.hot.drop([*batch.loaded, *batch.touched])
+
+    def after_conflict(self, batch: Batch) -> list[Outcome]:
+        """Another writer saved first: the affected taps decided again, the others saved."""
+        self.forget(batch)
+        return self._after_conflict(
+            batch.requests, batch.actors, batch.decided, batch.touched, batch.before, batch.splits
+        )
+
+    def _commit(self, requests: list[TapRequest], actors: list[str], splits: int) -> list[Outcome]:
+        batch = self.decide(requests, actors, splits=splits)
+        try:
+            results = self.save(batch)
+        except IntegrityError:
+            return self.after_conflict(batch)
+        self.keep(batch)
+        return results
+
     def _prefetch(
-        self, requests: list[TapRequest]
+        self, requests: list[TapRequest], in_flight: Mapping[UUID, Aggregate]
     ) -> tuple[dict[UUID, Aggregate | None], dict[UUID, int]]:
-        """What the batch decides on, with one version query; and the versions it had."""
+        """What the batch decides on, with one version query; and the versions it had. What
+        is `in_flight` is taken as it is (its save will tell a conflict)."""
         loaded: dict[UUID, Aggregate | None] = {}
         if self.versions is None:
             return loaded, {}
@@ -119,9 +174,12 @@ class GroupCommit:
                 except DomainError:
                     continue
             accounts.add(owner)
-        versions = self.versions(records | schools | accounts)
-        for record in records - versions.keys():
+        wanted = records | schools | accounts
+        flying = {i: in_flight[i] for i in wanted if i in in_flight}
+        versions = self.versions(wanted - flying.keys())
+        for record in records - versions.keys() - flying.keys():
             loaded[record] = None  # not decided before: no query needed to know it
+        loaded.update(flying)
         loaded.update(self.hot.take({i: versions[i] for i in schools | accounts if i in versions}))
         for aggregate_id, cls in [
             *((s, School) for s in schools),
@@ -129,7 +187,8 @@ class GroupCommit:
         ]:
             if aggregate_id not in loaded and aggregate_id in versions:
                 loaded[aggregate_id] = self.ledger._load(aggregate_id, cls)
-        before = {i: versions.get(i, 0) for i in records | schools | accounts}
+        before = {i: versions.get(i, 0) for i in wanted}
+        before.update((i, a.version) for i, a in flying.items())
         return loaded, before
 
     def _after_conflict(

@@ -6,6 +6,7 @@ Saved atomically with their owner, a second claim on the same key conflicts in t
 store, so a UID or a contract number can never belong to two accounts.
 """
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -53,5 +54,6 @@ def TerminalIndex(terminal_id: UUID, school_id: UUID) -> Index:  # noqa: N802
     return Index.assign(terminal_key(terminal_id), school_id)
 
 
+@lru_cache(maxsize=65_536)  # a pure function the group commit asks twice per tap (uuid5)
 def index_id(key: str) -> UUID:
     return derived_id(key)

@@ -6,12 +6,12 @@ command is decided again on the new state, a bounded number of times.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import ProcessingEvent
-from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import Recording
+from eventsourcing.domain import BaseAggregate, DomainEventProtocol
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 
 from domain import (  # noqa: F401 - their topics
     enrolment,
@@ -38,6 +38,16 @@ from domain.school import check_offline_cap
 from domain.school_commands import SchoolCommands
 from domain.tap_commands import TapCommands
 from domain.top_up_commands import DEFAULT_COMMISSION_RATES, TopUpCommands
+
+
+@dataclass
+class Collected:
+    """A save's events, and its snapshots, encoded and not yet stored (`Ledger.collect`)."""
+
+    events: list[DomainEventProtocol[UUID]]
+    stored: list[StoredEvent]
+    snapshots: list[StoredEvent] = field(default_factory=list)
+    replayed_snapshots: list[tuple[UUID, int]] = field(default_factory=list)
 
 
 class Ledger(SchoolCommands, AccountCommands, TopUpCommands, MenuCommands, TapCommands):
@@ -72,35 +82,49 @@ class Ledger(SchoolCommands, AccountCommands, TopUpCommands, MenuCommands, TapCo
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's `save`, the aggregates' events collected without its `isinstance`
         checks against runtime `Protocol`s (about a tenth of the group commit's thread);
-        anything but an aggregate goes the library's way."""
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        others = []
-        for obj in objs:
-            if isinstance(obj, BaseAggregate):
-                processing_event.events.extend(obj.collect_events())
-                processing_event.aggregates[obj.id] = obj
-            elif obj is not None:
-                others.append(obj)
-        processing_event.collect_events(*others, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
+        domain events or keyword arguments go the library's way."""
+        aggregates = [obj for obj in objs if isinstance(obj, BaseAggregate)]
+        if kwargs or len(aggregates) < sum(obj is not None for obj in objs):
+            return super().save(*objs, **kwargs)
+        return self.record(self.collect(*aggregates))
+
+    def collect(self, *aggregates: BaseAggregate[UUID]) -> Collected:
+        """The aggregates' pending events, encoded as they will be stored, and the snapshots
+        they are due, taken from the aggregates now (their state is then the one of their
+        latest event). Nothing is read from or written to the store: the group commit collects
+        a batch while the previous one commits (`api/tap_batcher.py`)."""
+        events: list[DomainEventProtocol[UUID]] = []
+        for aggregate in aggregates:
+            events.extend(aggregate.collect_events())
+        collected = Collected(events, [self.events.mapper.to_stored_event(e) for e in events])
+        if not self.snapshots:
+            return collected
+        by_id = {aggregate.id: aggregate for aggregate in aggregates}
+        for event in events:
+            owner = by_id.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(owner))  # type: ignore[arg-type]
+            if owner is None or interval is None or event.originator_version % interval:
+                continue
+            if owner.version == event.originator_version:
+                snapshot: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                stored = self.snapshots.mapper.to_stored_event(snapshot.take(owner))
+                collected.snapshots.append(stored)
+            else:  # an event in the middle of the save: from the store, once it is there
+                collected.replayed_snapshots.append((event.originator_id, event.originator_version))
+        return collected
+
+    def record(self, collected: Collected) -> list[Recording[UUID]]:
+        """Store what `collect` gathered in one transaction (an `IntegrityError` when another
+        writer saved first), then the snapshots; the events' recordings, in order."""
+        ids = self.recorder.insert_events(collected.stored)
+        recordings = [
+            Recording(event, Notification(s.originator_id, s.originator_version, s.topic,
+                                          s.state, n))
+            for event, s, n in zip(collected.events, collected.stored, ids or (), strict=True)
+        ] if ids else []  # fmt: skip
+        if self.snapshots and collected.snapshots:
+            self.snapshots.recorder.insert_events(collected.snapshots)
+        for aggregate_id, version in collected.replayed_snapshots:
+            self.take_snapshot(aggregate_id, version=version)
         self._notify(recordings)
         return recordings
-
-    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """A snapshot every `snapshot_interval` events of an account, taken from the account
-        just saved when the snapshot's event is its latest (its state is then the stored
-        state), instead of loading it again from the store and replaying it (the library's
-        way, kept for an event in the middle of a save)."""
-        if not self.snapshots:
-            return
-        for event in processing_event.events:
-            aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
-            if aggregate is None or interval is None or event.originator_version % interval:
-                continue
-            if aggregate.version == event.originator_version:
-                snapshot: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
-                self.snapshots.put([snapshot.take(aggregate)])
-            else:
-                self.take_snapshot(event.originator_id, version=event.originator_version)

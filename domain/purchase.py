@@ -1,7 +1,7 @@
 """Pricing a purchase and splitting it between the wallets: pure functions, no state."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import InvalidAmountError, TapPayloadError, UnknownFieldError
@@ -22,7 +22,14 @@ class Item:
         return self.price * self.quantity
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As `dataclasses.asdict` gives it (the same keys in the same order), built directly."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "price": self.price,
+            "quantity": self.quantity,
+            "meal": self.meal,
+        }
 
 
 ITEM_FIELDS = frozenset({"code", "name", "price", "quantity", "meal"})

@@ -1,11 +1,12 @@
 """The mutations on one account (settings, cards, feedback, subsidies), as clients expect
 them (issue 12): one `input` naming the contract, and an `AccountPayload` with the account,
-`userErrors` and the ledger `position`. All come from `on_account`: authorize the viewer for
-the contract at the field's rule, record the command, answer the payload."""
+`userErrors` and the ledger `position`. All come from `account_mutation` and `recorded`:
+authorize the viewer for the contract at the field's rule, record the command, answer the
+payload."""
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from uuid import uuid4
 
 import strawberry
@@ -13,7 +14,6 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql import readmodels
-from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
 from api.graphql.mutations import EMAIL, PHONE
@@ -21,13 +21,13 @@ from api.graphql.payloads import AccountInput as AccountInput  # its home was he
 from api.graphql.payloads import (
     Outcome,
     UserError,
-    attempt_on_account,
-    input_mutation,
+    account_mutation,
+    applied,
+    attempt_on,
     position_of,
     refused,
     user_error,
 )
-from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks
 from api.graphql.types import Account
 from domain.billing import Billing
@@ -45,9 +45,8 @@ class AccountPayload(Outcome):
         " seconds at most); null when refused."
     )
     async def account(self, info: Info[Context, None]) -> Account | None:
-        if self.position is None:
+        if not await applied(info, self.position, "balances"):
             return None
-        await caught_up(info, ["balances"], self.position)
         services = info.context.services
         row = await services.read(
             readmodels.account_by_contract, self.contract_number, services.now()
@@ -55,17 +54,12 @@ class AccountPayload(Outcome):
         return Account.of(row) if row else None
 
 
-async def on_account(
-    info: Info[Context, None],
-    coordinate: str,
-    contract_number: str,
-    fn: Callable[..., int],
-    *args: Any,
+async def recorded(
+    info: Info[Context, None], ref: perm.AccountRef, fn: Callable[..., int], *args: Any
 ) -> AccountPayload:
-    """The one shape of a mutation on an account: authorize the viewer for the account of
-    `contract_number` at `coordinate` (api/graphql/permissions.py), record
-    `fn(ledger, account_id, *args)` attributed to the viewer, answer the payload."""
-    ref, position, errors = await attempt_on_account(info, coordinate, contract_number, fn, *args)
+    """The one shape of a command on an account, once the viewer is authorized for it:
+    `fn(ledger, account_id, *args)` recorded as the viewer, and its payload."""
+    position, errors = await attempt_on(info, ref, fn, *args)
     return AccountPayload(
         contract_number=ref.contract_number, user_errors=errors, position=position_of(position)
     )
@@ -102,15 +96,18 @@ class ChangeContactInput(AccountInput):
     )
 
 
-@strawberry.input(description="A card to block at once.")
-class BlockCardInput(AccountInput):
+@strawberry.input(description="A command on one card of an account.")
+class CardInput(AccountInput):
     uid: str = strawberry.field(description="The card's UID.")
+
+
+@strawberry.input(description="A card to block at once.")
+class BlockCardInput(CardInput):
     reason: str = strawberry.field(default="lost", description="Why (lost by default).")
 
 
 @strawberry.input(description="A blocked card to return to service.")
-class UnblockCardInput(AccountInput):
-    uid: str = strawberry.field(description="The card's UID.")
+class UnblockCardInput(CardInput):
     reason: str = strawberry.field(description="Why, in a few words.")
 
 
@@ -169,12 +166,26 @@ def account_command(
     args: Callable[[Any], tuple[Any, ...]],
 ) -> Any:
     """The mutation `name(input: input_type): AccountPayload` recording
-    `fn(ledger, account_id, *args(input))` through `on_account`."""
+    `fn(ledger, account_id, *args(input))` on the account the input names."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> AccountPayload:
-        return await on_account(info, coordinate, given.contract_number, fn, *args(given))
+    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> AccountPayload:
+        return await recorded(info, ref, fn, *args(given))
 
-    return input_mutation(name, input_type, AccountPayload, description, handle)
+    return account_mutation(name, input_type, AccountPayload, description, handle)
+
+
+async def set_contact(
+    info: Info[Context, None], ref: perm.AccountRef, given: ChangeContactInput
+) -> AccountPayload:
+    fields, errors = contact_fields(given)  # personal data, not an event
+    if errors:
+        return AccountPayload.refusing(errors, contract_number=ref.contract_number)
+    services = info.context.services
+    subject = f"subject:{uuid4()}"
+    await services.run(lambda: services.people.put(subject, **fields))
+    return await recorded(
+        info, ref, lambda ledger, account_id: Billing(ledger).change_contact(account_id, subject)
+    )
 
 
 @strawberry.type
@@ -243,22 +254,10 @@ class AccountMutation:
         lambda i: (i.reason[:200],),
     )
 
-    @strawberry.mutation(description="Parents: where messages go (kept as personal data).")
-    async def change_contact(
-        self, info: Info[Context, None], input: Annotated[ChangeContactInput, Input]
-    ) -> AccountPayload:
-        ref = await perm.account(info, "Mutation.changeContact", input.contract_number)
-        fields, errors = contact_fields(input)  # personal data, not an event
-        if errors:
-            return AccountPayload(
-                contract_number=ref.contract_number, user_errors=errors, position=None
-            )
-        services = info.context.services
-        subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, **fields))
-        return await on_account(
-            info,
-            "Mutation.changeContact",
-            input.contract_number,
-            lambda ledger, account_id: Billing(ledger).change_contact(account_id, subject),
-        )
+    change_contact = account_mutation(
+        "changeContact",
+        ChangeContactInput,
+        AccountPayload,
+        "Parents: where messages go (kept as personal data).",
+        set_contact,
+    )

@@ -19,20 +19,26 @@ from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.context import Context
 from api.graphql.mutations import PHONE
-from api.graphql.payloads import UserError, input_mutation, refusal, refused
+from api.graphql.payloads import UserError, account_mutation, input_mutation, refusal, refused
 from api.graphql.scalars import Position
 from api.graphql.types import Session
 from identity.service import Access, IdentityError
 
 T = TypeVar("T")
 INPUT = ["input"]  # the whole input is at fault (a login and its password together)
-USERNAME = "A contract number (parents), a phone (representatives) or a staff username."
+NEW_PASSWORD = {"weak_password": ["input", "newPassword"], "throttled": INPUT}  # its refusals
 ERRORS = "Why it was refused; empty when it was done."
 
 
+@strawberry.input(description="A command on one login.")
+class UsernameInput:
+    username: str = strawberry.field(
+        description="A contract number (parents), a phone (representatives) or a staff username."
+    )
+
+
 @strawberry.input(description="A login name and its password.")
-class LoginInput:
-    username: str = strawberry.field(description=USERNAME)
+class LoginInput(UsernameInput):
     password: str = strawberry.field(description="The password.")
 
 
@@ -56,13 +62,12 @@ class ChangePasswordInput:
 
 
 @strawberry.input(description="The login whose password is to be reset by an SMS code.")
-class RequestPasswordResetInput:
-    username: str = strawberry.field(description=USERNAME)
+class RequestPasswordResetInput(UsernameInput):
+    pass
 
 
 @strawberry.input(description="A new password, with the one-time code from the SMS.")
-class ResetPasswordInput:
-    username: str = strawberry.field(description=USERNAME)
+class ResetPasswordInput(UsernameInput):
     code: str = strawberry.field(description="The one-time code from the SMS.")
     new_password: str = strawberry.field(description="The new password.")
 
@@ -86,6 +91,11 @@ class SessionPayload:
         description="Why it was refused (the same for unknown and known logins); empty when a"
         " session was opened."
     )
+
+    @classmethod
+    def of(cls, issued: Any, errors: list[UserError]) -> "SessionPayload":
+        """The session identity issued, or its refusals."""
+        return cls(session=Session.of(issued) if issued else None, user_errors=errors)
 
 
 @strawberry.type(description="What logging out did.")
@@ -163,7 +173,7 @@ async def log_in(info: Info[Context, None], coordinate: str, given: LoginInput) 
     issued, errors = await identity_call(
         info, fields, ctx.services.identity.login, given.username, given.password, ctx.address
     )
-    return SessionPayload(session=Session.of(issued) if issued else None, user_errors=errors)
+    return SessionPayload.of(issued, errors)
 
 
 async def refresh(
@@ -172,7 +182,7 @@ async def refresh(
     identity = info.context.services.identity
     fields = {"invalid_credentials": ["input", "refreshToken"]}
     issued, errors = await identity_call(info, fields, identity.refresh, given.refresh_token)
-    return SessionPayload(session=Session.of(issued) if issued else None, user_errors=errors)
+    return SessionPayload.of(issued, errors)
 
 
 async def log_out(info: Info[Context, None], coordinate: str, given: LogoutInput) -> LogoutPayload:
@@ -192,11 +202,7 @@ async def change_own_password(
 ) -> PasswordPayload:
     principal = await perm.viewer_for(info, coordinate)
     ctx = info.context
-    fields = {
-        "invalid_credentials": ["input", "oldPassword"],
-        "weak_password": ["input", "newPassword"],
-        "throttled": INPUT,
-    }
+    fields = {"invalid_credentials": ["input", "oldPassword"], **NEW_PASSWORD}
     _, errors = await identity_call(
         info, fields, ctx.services.identity.change_password, principal.principal_id,
         given.old_password, given.new_password, ctx.address,
@@ -221,11 +227,7 @@ async def reset_by_code(
     info: Info[Context, None], coordinate: str, given: ResetPasswordInput
 ) -> PasswordPayload:
     ctx = info.context
-    fields = {
-        "invalid_reset_code": ["input", "code"],
-        "weak_password": ["input", "newPassword"],
-        "throttled": INPUT,
-    }
+    fields = {"invalid_reset_code": ["input", "code"], **NEW_PASSWORD}
     _, errors = await identity_call(
         info, fields, ctx.services.identity.reset_password, given.username, given.code,
         given.new_password, ctx.address,
@@ -234,9 +236,8 @@ async def reset_by_code(
 
 
 async def grant_representative(
-    info: Info[Context, None], coordinate: str, given: AddRepresentativeInput
+    info: Info[Context, None], ref: perm.AccountRef, given: AddRepresentativeInput
 ) -> RepresentativePayload:
-    ref = await perm.account(info, coordinate, given.contract_number)
     phone = given.phone.strip()
     if not PHONE.fullmatch(phone):
         error = refused("invalid_command", "a phone is +<10-15 digits>", "input", "phone")
@@ -253,9 +254,8 @@ async def grant_representative(
 
 
 async def reset_parent_access(
-    info: Info[Context, None], coordinate: str, given: ResetAccessInput
+    info: Info[Context, None], ref: perm.AccountRef, given: ResetAccessInput
 ) -> ResetAccessPayload:
-    ref = await perm.account(info, coordinate, given.contract_number)
     services = info.context.services
     if not await services.run(services.identity.reset_access, ref.contract_number):
         error = refused("not_found", "this contract has no parent login", "input", "contractNumber")
@@ -311,7 +311,7 @@ class IdentityMutation:
         "Set a new password with the SMS code; every session ends.",
         reset_by_code,
     )
-    add_representative = input_mutation(
+    add_representative = account_mutation(
         "addRepresentative",
         AddRepresentativeInput,
         RepresentativePayload,
@@ -319,7 +319,7 @@ class IdentityMutation:
         " with their phone and a password sent to it by SMS.",
         grant_representative,
     )
-    reset_access = input_mutation(
+    reset_access = account_mutation(
         "resetAccess",
         ResetAccessInput,
         ResetAccessPayload,

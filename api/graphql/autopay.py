@@ -2,20 +2,20 @@
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.arguments import Input
+from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
     UserError,
-    attempt_on_account,
-    input_mutation,
+    account_mutation,
+    attempt_on,
     position_of,
 )
 from api.graphql.queries import account_query
@@ -81,9 +81,13 @@ class SetUpAutopayInput(AccountInput):
     day: int | None = strawberry.field(default=None, description="Monthly rules: 1..28.")
 
 
-@strawberry.input(description="New terms for a rule; omitted fields stay as they are.")
-class ChangeAutopayInput(AccountInput):
+@strawberry.input(description="A command on one rule of a contract.")
+class RuleInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Which rule.")
+
+
+@strawberry.input(description="New terms for a rule; omitted fields stay as they are.")
+class ChangeAutopayInput(RuleInput):
     amount: Kopecks | None = strawberry.field(default=None, description="The new amount.")
     below: Kopecks | None = strawberry.field(default=None, description="The new threshold.")
     day: int | None = strawberry.field(default=None, description="The new day.")
@@ -91,8 +95,7 @@ class ChangeAutopayInput(AccountInput):
 
 
 @strawberry.input(description="Names one rule of a contract.")
-class AutopayRuleInput(AccountInput):
-    kind: AutopayKind = strawberry.field(description="Which rule.")
+class AutopayRuleInput(RuleInput):
     reason: str = strawberry.field(default="отменено родителем", description="Why (cancel).")
 
 
@@ -113,9 +116,9 @@ class LowBalanceThresholdPayload(Outcome):
 
 def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> AutopayPayload:
     if done is None:
-        return AutopayPayload(autopay=None, user_errors=errors, position=None)
+        return AutopayPayload.refusing(errors, autopay=None)
     rule, position = done
-    return AutopayPayload(autopay=Autopay.of(rule), user_errors=[], position=position_of(position))
+    return AutopayPayload.done(position, autopay=Autopay.of(rule))
 
 
 async def autopay_settings(info: Info[Context, None], account_id: UUID) -> AutopaySettings:
@@ -132,9 +135,22 @@ def set_low_balance_threshold(ledger: Ledger, account_id: UUID, threshold: int) 
     return Billing(ledger).set_low_balance_threshold(account_id, threshold)
 
 
+async def low_balance_threshold(
+    info: Info[Context, None], ref: perm.AccountRef, given: SetLowBalanceThresholdInput
+) -> LowBalanceThresholdPayload:
+    position, errors = await attempt_on(
+        info, ref, set_low_balance_threshold, int(given.threshold), field=["threshold"]
+    )
+    return LowBalanceThresholdPayload(
+        threshold=None if errors else given.threshold,
+        user_errors=errors,
+        position=position_of(position),
+    )
+
+
 def autopay_command(
     name: str,
-    input_type: type,
+    input_type: type[AccountInput],
     description: str,
     fn: Callable[..., tuple[Autopayment, int]],
     args: Callable[[Any], tuple[Any, ...]],
@@ -145,13 +161,10 @@ def autopay_command(
     def command(ledger: Ledger, *given: Any) -> tuple[Autopayment, int]:
         return fn(StandingOrders(ledger), *given)
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> AutopayPayload:
-        _, done, errors = await attempt_on_account(
-            info, coordinate, given.contract_number, command, given.kind.value, *args(given)
-        )
-        return payload(done, errors)
+    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> AutopayPayload:
+        return payload(*await attempt_on(info, ref, command, given.kind.value, *args(given)))
 
-    return input_mutation(name, input_type, AutopayPayload, description, handle)
+    return account_mutation(name, input_type, AutopayPayload, description, handle)
 
 
 @strawberry.type
@@ -207,20 +220,10 @@ class AutopayMutation:
         lambda i: (i.reason[:500],),
     )
 
-    @strawberry.mutation(description="Parents: alert below this balance (0: never).")
-    async def set_low_balance_threshold(
-        self, info: Info[Context, None], input: Annotated[SetLowBalanceThresholdInput, Input]
-    ) -> LowBalanceThresholdPayload:
-        _, position, errors = await attempt_on_account(
-            info,
-            "Mutation.setLowBalanceThreshold",
-            input.contract_number,
-            set_low_balance_threshold,
-            int(input.threshold),
-            field=["threshold"],
-        )
-        return LowBalanceThresholdPayload(
-            threshold=None if errors else input.threshold,
-            user_errors=errors,
-            position=position_of(position),
-        )
+    set_low_balance_threshold = account_mutation(
+        "setLowBalanceThreshold",
+        SetLowBalanceThresholdInput,
+        LowBalanceThresholdPayload,
+        "Parents: alert below this balance (0: never).",
+        low_balance_threshold,
+    )

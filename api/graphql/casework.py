@@ -15,11 +15,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, on_account
-from api.graphql.arguments import After, AtLeast, ContractNumber, First, Input
+from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, recorded
+from api.graphql.arguments import After, AtLeast, ContractNumber, First
 from api.graphql.connections import account_node, connection, decode_cursor, page_size, position_key
 from api.graphql.context import Context
-from api.graphql.payloads import user_error
+from api.graphql.payloads import Note, account_mutation, user_error
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import from_row
@@ -152,15 +152,18 @@ class DisputeChargeInput(AccountInput):
     )
 
 
-@strawberry.input(description="A disputed charge given back to the parent.")
-class ReverseChargeInput(AccountInput):
+@strawberry.input(description="A support decision on one disputed charge.")
+class ChargeInput(AccountInput):
     charge_key: str = strawberry.field(description="The charge's key.")
-    note: str = strawberry.field(default="", description="A note for the record (optional).")
+
+
+@strawberry.input(description="A disputed charge given back to the parent.")
+class ReverseChargeInput(ChargeInput, Note):
+    pass
 
 
 @strawberry.input(description="A disputed charge that stands.")
-class RejectDisputeInput(AccountInput):
-    charge_key: str = strawberry.field(description="The charge's key.")
+class RejectDisputeInput(ChargeInput):
     reason: str = strawberry.field(description="Why it stands (the parent is told).")
 
 
@@ -172,6 +175,25 @@ class RequestRefundInput(AccountInput):
     bank_details: str | None = strawberry.field(
         default=None,
         description="Bank details for `BANK_DETAILS` (kept as personal data, never in the ledger).",
+    )
+
+
+async def refund(
+    info: Info[Context, None], ref: perm.AccountRef, given: RequestRefundInput
+) -> AccountPayload:
+    services = info.context.services
+    destination_ref = ""
+    if given.destination == RefundDestination.BANK_DETAILS:
+        try:  # personal data, kept beside the ledger: printable and bounded all the same
+            details = text(given.bank_details or "", REASON, what="the bank details")
+        except DomainError as error:
+            errors = [user_error(error, ["input", "bankDetails"])]
+            return AccountPayload.refusing(errors, contract_number=ref.contract_number)
+        destination_ref = f"subject:{uuid4()}"
+        subject = destination_ref
+        await services.run(lambda: services.people.put(subject, bank_details=details))
+    return await recorded(
+        info, ref, casework.request_refund, given.destination.value, destination_ref
     )
 
 
@@ -199,28 +221,11 @@ class CaseworkMutation:
         lambda i: (i.charge_key, i.reason[:2000]),
     )
 
-    @strawberry.mutation(
-        description="Parents: return the balance, to the original payment method or to bank "
-        "details (kept as personal data, never in the ledger)."
+    request_refund = account_mutation(
+        "requestRefund",
+        RequestRefundInput,
+        AccountPayload,
+        "Parents: return the balance, to the original payment method or to bank details (kept"
+        " as personal data, never in the ledger).",
+        refund,
     )
-    async def request_refund(
-        self, info: Info[Context, None], input: Annotated[RequestRefundInput, Input]
-    ) -> AccountPayload:
-        coordinate = "Mutation.requestRefund"
-        ref = await perm.account(info, coordinate, input.contract_number)
-        services = info.context.services
-        destination_ref = ""
-        if input.destination == RefundDestination.BANK_DETAILS:
-            try:  # personal data, kept beside the ledger: printable and bounded all the same
-                details = text(input.bank_details or "", REASON, what="the bank details")
-            except DomainError as error:
-                return AccountPayload(
-                    contract_number=ref.contract_number,
-                    user_errors=[user_error(error, ["input", "bankDetails"])],
-                    position=None,
-                )
-            destination_ref = f"subject:{uuid4()}"
-            subject = destination_ref
-            await services.run(lambda: services.people.put(subject, bank_details=details))
-        return await on_account(info, coordinate, input.contract_number, casework.request_refund,
-                                input.destination.value, destination_ref)  # fmt: skip

@@ -2,15 +2,12 @@
 identity (`identity/kiosk_pins.py`), never in the event log; setting it unlocks a kiosk
 locked by wrong tries."""
 
-from typing import Annotated
-
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import AccountInput, Refusals, refused
+from api.graphql.payloads import AccountInput, Refusals, account_mutation, refused
 from identity.kiosk_pins import KioskPins, PinError
 
 
@@ -25,20 +22,25 @@ class SetKioskPinPayload(Refusals):
     pin_set: bool = strawberry.field(description="True when the kiosk now takes the new PIN.")
 
 
+async def set_pin(
+    info: Info[Context, None], ref: perm.AccountRef, given: SetKioskPinInput
+) -> SetKioskPinPayload:
+    services = info.context.services
+    try:
+        await services.run(KioskPins(services.identity).set, ref.account_id, given.pin)
+    except PinError as error:
+        problem = refused(error.code, str(error), "input", "pin")
+        return SetKioskPinPayload(contract_number=None, pin_set=False, user_errors=[problem])
+    return SetKioskPinPayload(contract_number=ref.contract_number, pin_set=True, user_errors=[])
+
+
 @strawberry.type
 class KioskPinMutation:
-    @strawberry.mutation(
-        description="Parents: choose the contract's kiosk PIN (the kiosk asks for it before "
-        "showing the balance or ordering a duplicate card); it also lifts a lockout."
+    set_kiosk_pin = account_mutation(
+        "setKioskPin",
+        SetKioskPinInput,
+        SetKioskPinPayload,
+        "Parents: choose the contract's kiosk PIN (the kiosk asks for it before showing the"
+        " balance or ordering a duplicate card); it also lifts a lockout.",
+        set_pin,
     )
-    async def set_kiosk_pin(
-        self, info: Info[Context, None], input: Annotated[SetKioskPinInput, Input]
-    ) -> SetKioskPinPayload:
-        ref = await perm.account(info, "Mutation.setKioskPin", input.contract_number)
-        services = info.context.services
-        try:
-            await services.run(KioskPins(services.identity).set, ref.account_id, input.pin)
-        except PinError as error:
-            problem = refused(error.code, str(error), "input", "pin")
-            return SetKioskPinPayload(contract_number=None, pin_set=False, user_errors=[problem])
-        return SetKioskPinPayload(contract_number=ref.contract_number, pin_set=True, user_errors=[])

@@ -8,18 +8,16 @@ acting login (`parent:<id>`, `school_admin:<id>` …).
 
 import datetime as dt
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import UserError
-from api.graphql.queries import caught_up
+from api.graphql.payloads import UserError, applied
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import Menu, MenuItem
 from domain.ledger import Ledger
 from projections.menus import get_menu
@@ -85,20 +83,24 @@ class MenuPayload:
         " most); null when refused."
     )
     async def menu(self, info: Info[Context, None]) -> Menu | None:
-        if self.position is None:
+        if not await applied(info, self.position, "menus"):
             return None
-        await caught_up(info, ["menus"], self.position)
         items = await info.context.services.read(get_menu, self.school_id, self.date)
         return Menu(school_id=self.school_id, date=self.date, items=[MenuItem.of(i) for i in items])
 
 
+async def publish(info: Info[Context, None], school: UUID, given: PublishMenuInput) -> MenuPayload:
+    lines = [i.as_line() for i in given.items]
+    _, errors, at = await recorded_on(info, school, Ledger.publish_menu, given.date, lines)
+    return MenuPayload(school_id=school, date=given.date, user_errors=errors, position=at)
+
+
 @strawberry.type
 class SchoolMutation:
-    @strawberry.mutation(description="Canteen operators and school admins: a day's menu.")
-    async def publish_menu(
-        self, info: Info[Context, None], input: Annotated[PublishMenuInput, Input]
-    ) -> MenuPayload:
-        lines = [i.as_line() for i in input.items]
-        _, errors, at = await on_school(info, "Mutation.publishMenu", input.school,
-                                        Ledger.publish_menu, input.date, lines)  # fmt: skip
-        return MenuPayload(school_id=input.school, date=input.date, user_errors=errors, position=at)
+    publish_menu = school_mutation(
+        "publishMenu",
+        PublishMenuInput,
+        MenuPayload,
+        "Canteen operators and school admins: a day's menu.",
+        publish,
+    )

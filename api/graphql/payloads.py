@@ -3,7 +3,7 @@ argument, a payload with the changed object, `userErrors` for refused input, and
 `position` to read one's own writes. A refusal is data, never a GraphQL error."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.arguments import Input
 from api.graphql.context import Context
+from api.graphql.queries import caught_up
 from api.graphql.scalars import Position
 from domain.errors import DomainError
 from domain.recorded import acting_as
@@ -47,12 +48,39 @@ class Outcome(Refusals):
         " null when refused.",
     )
 
+    @classmethod
+    def refusing(cls, errors: list[UserError], **shown: Any) -> Self:
+        """The payload of a refused command: its refusals, no position, and `shown` (the
+        payload's own fields, null or as they are known)."""
+        return cls(user_errors=errors, position=None, **shown)
+
+    @classmethod
+    def done(cls, position: int | None, **shown: Any) -> Self:
+        """The payload of a command carried out: no refusals, the ledger position it was
+        recorded at, and `shown` (the payload's own fields)."""
+        return cls(user_errors=[], position=position_of(position), **shown)
+
 
 @strawberry.input(description="A command on one account.")
 class AccountInput:
     contract_number: str = strawberry.field(
         description="The contract number of the pupil's account."
     )
+
+
+@strawberry.input(description="Why, recorded with the command.")
+class Reason:
+    """The reason a command records. Strawberry lists an input's fields base by base in the
+    order of its bases, then its own: name this after the base naming the object."""
+
+    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+
+
+@strawberry.input(description="A note recorded with the command.")
+class Note:
+    """An optional note a command records (listed as `Reason` is)."""
+
+    note: str = strawberry.field(default="", description="A note for the record (optional).")
 
 
 async def command(info: Info[Context, None], fn: Callable[..., T], *args: Any) -> T:
@@ -98,13 +126,34 @@ async def attempt_on_account(
     `fn(ledger, account_id, *args)` run as the viewer. The account, the outcome (None when
     refused) and the refusals (naming `field`)."""
     ref = await perm.account(info, coordinate, contract_number)
-    ledger = info.context.services.ledger
-    done, errors = await attempt(info, fn, ledger, ref.account_id, *args, field=field)
+    done, errors = await attempt_on(info, ref, fn, *args, field=field)
     return ref, done, errors
+
+
+async def attempt_on(
+    info: Info[Context, None],
+    ref: perm.AccountRef,
+    fn: Callable[..., T],
+    *args: Any,
+    field: list[str] | None = None,
+) -> tuple[T | None, list[UserError]]:
+    """`fn(ledger, account_id, *args)` on the account `ref` (the viewer already authorized
+    for it), run as the viewer: the outcome (None when refused) and the refusals."""
+    ledger = info.context.services.ledger
+    return await attempt(info, fn, ledger, ref.account_id, *args, field=field)
 
 
 def position_of(value: int | None) -> Position | None:
     return Position(value) if value else None
+
+
+async def applied(info: Info[Context, None], position: Position | None, *models: str) -> bool:
+    """Whether a command was recorded (at `position`, None when refused), once the read
+    `models` have applied it (read-your-writes: waits a few seconds at most)."""
+    if position is None:
+        return False
+    await caught_up(info, models, position)
+    return True
 
 
 def input_mutation(
@@ -124,6 +173,25 @@ def input_mutation(
         return await handle(info, f"Mutation.{name}", input)  # type: ignore[no-any-return]
 
     return strawberry.mutation(resolver=resolve, name=name, description=description)
+
+
+def account_mutation(
+    name: str,
+    input_type: type,
+    payload_type: type,
+    description: str,
+    handle: Callable[[Info[Context, None], perm.AccountRef, Any], Awaitable[Any]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type` on the account the input names
+    (its `contract_number`): `handle(info, account, input)` once the viewer is authorized for
+    that account at the field's rule (`Mutation.<name>` in api/graphql/permissions.py)."""
+
+    async def authorized(info: Info[Context, None], coordinate: str, given: Any) -> Any:
+        return await handle(
+            info, await perm.account(info, coordinate, given.contract_number), given
+        )
+
+    return input_mutation(name, input_type, payload_type, description, authorized)
 
 
 def refusal(error: Exception, fields: Mapping[str, list[str]]) -> UserError:

@@ -14,11 +14,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import After, First, Input
+from api.graphql.arguments import After, First
 from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.payloads import UserError, account_mutation, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
+from api.graphql.school_commands import school_mutation
 from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
@@ -110,16 +111,19 @@ class PreOrderItemInput:
     quantity: int = strawberry.field(default=1, description="Portions (1 to 5).")
 
 
-@strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
-class PlacePreOrderInput:
+@strawberry.input(description="A command on a child's pre-orders.")
+class ChildInput:
     contract_number: str = strawberry.field(description="The child's contract.")
+
+
+@strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
+class PlacePreOrderInput(ChildInput):
     meal_date: date = strawberry.field(description="The school-local day of the meal.")
     items: list[PreOrderItemInput] = strawberry.field(description="The dishes (1 to 10).")
 
 
 @strawberry.input(description="Cancel a pre-order before the cut-off: refunded in full.")
-class CancelPreOrderInput:
-    contract_number: str = strawberry.field(description="The child's contract.")
+class CancelPreOrderInput(ChildInput):
     pre_order_id: str = strawberry.field(description="The pre-order to cancel.")
 
 
@@ -130,9 +134,13 @@ class PreOrderPayload:
     position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
-@strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
-class CancelSchoolMealsInput:
+@strawberry.input(description="A command on a school's meals.")
+class MealsInput:
     school: UUID = strawberry.field(description="The school.")
+
+
+@strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
+class CancelSchoolMealsInput(MealsInput):
     meal_date: date = strawberry.field(description="The school-local day (today or later).")
     item_codes: list[str] = strawberry.field(
         default_factory=list, description="The dishes cancelled; empty: the whole day."
@@ -151,8 +159,7 @@ class CancelSchoolMealsPayload:
 
 
 @strawberry.input(description="When the school's pre-orders close.")
-class SetPreOrderCutoffInput:
-    school: UUID = strawberry.field(description="The school.")
+class SetPreOrderCutoffInput(MealsInput):
     cutoff: str = strawberry.field(
         description="HH:MM school time on the day before the meal (the default is 16:00)."
     )
@@ -249,73 +256,92 @@ class PlanQuery:
         return rules.cutoff_for(found, meal_date)
 
 
+async def place(
+    info: Info[Context, None], ref: perm.AccountRef, given: PlacePreOrderInput
+) -> PreOrderPayload:
+    order = [{"code": i.code, "quantity": i.quantity} for i in given.items]
+    preorders = PreOrders(info.context.services.ledger)
+    placed, errors = await attempt(info, preorders.place, ref.account_id, given.meal_date, order)
+    preorder_id = placed.preorder_id if placed else ""
+    position = placed.position if placed else None
+    return await preorder_payload(info, ref, preorder_id, position, errors)
+
+
+async def cancel(
+    info: Info[Context, None], ref: perm.AccountRef, given: CancelPreOrderInput
+) -> PreOrderPayload:
+    preorders = PreOrders(info.context.services.ledger)
+    preorder_id = given.pre_order_id[:64]
+    position, errors = await attempt(info, preorders.cancel, ref.account_id, preorder_id)
+    return await preorder_payload(info, ref, preorder_id, position, errors)
+
+
+async def cancel_meals(
+    info: Info[Context, None], school: UUID, given: CancelSchoolMealsInput
+) -> CancelSchoolMealsPayload:
+    preorders = PreOrders(info.context.services.ledger)
+    codes = list(given.item_codes)[: rules.MAX_LINES * 10]
+    done, errors = await attempt(
+        info, preorders.cancel_service, school, given.meal_date, codes, given.reason
+    )
+    return CancelSchoolMealsPayload(
+        refunded_pre_orders=done.preorders if done else 0,
+        refunded=Kopecks(done.amount if done else 0),
+        user_errors=errors,
+        position=position_of(done.position if done else None),
+    )
+
+
+async def set_cutoff(
+    info: Info[Context, None], school: UUID, given: SetPreOrderCutoffInput
+) -> SetPreOrderCutoffPayload:
+    ledger = info.context.services.ledger
+    setting = school_settings.PREORDER_CUTOFF
+    position, errors = await attempt(
+        info,
+        school_settings.schedule_setting,
+        ledger,
+        school,
+        setting,
+        given.cutoff,
+        given.effective_from,
+    )
+    return SetPreOrderCutoffPayload(
+        cutoff=None if errors else given.cutoff,
+        user_errors=errors,
+        position=position_of(position),
+    )
+
+
 @strawberry.type
 class PlanMutation:
-    @strawberry.mutation(
-        description="Parents: pre-order a meal from the day's published menu before the "
-        "school's cut-off; paid now, served at the canteen's till without a second charge."
+    place_pre_order = account_mutation(
+        "placePreOrder",
+        PlacePreOrderInput,
+        PreOrderPayload,
+        "Parents: pre-order a meal from the day's published menu before the school's cut-off;"
+        " paid now, served at the canteen's till without a second charge.",
+        place,
     )
-    async def place_pre_order(
-        self, info: Info[Context, None], input: Annotated[PlacePreOrderInput, Input]
-    ) -> PreOrderPayload:
-        ref = await perm.account(info, "Mutation.placePreOrder", input.contract_number)
-        order = [{"code": i.code, "quantity": i.quantity} for i in input.items]
-        preorders = PreOrders(info.context.services.ledger)
-        placed, errors = await attempt(
-            info, preorders.place, ref.account_id, input.meal_date, order
-        )
-        preorder_id = placed.preorder_id if placed else ""
-        position = placed.position if placed else None
-        return await preorder_payload(info, ref, preorder_id, position, errors)
-
-    @strawberry.mutation(description="Parents: cancel a pre-order before its cut-off (refunded).")
-    async def cancel_pre_order(
-        self, info: Info[Context, None], input: Annotated[CancelPreOrderInput, Input]
-    ) -> PreOrderPayload:
-        ref = await perm.account(info, "Mutation.cancelPreOrder", input.contract_number)
-        preorders = PreOrders(info.context.services.ledger)
-        preorder_id = input.pre_order_id[:64]
-        position, errors = await attempt(info, preorders.cancel, ref.account_id, preorder_id)
-        return await preorder_payload(info, ref, preorder_id, position, errors)
-
-    @strawberry.mutation(
-        description="School admins: cancel a day's meals or some dishes; every pre-order of "
-        "them is refunded once (running it again refunds only what is left)."
+    cancel_pre_order = account_mutation(
+        "cancelPreOrder",
+        CancelPreOrderInput,
+        PreOrderPayload,
+        "Parents: cancel a pre-order before its cut-off (refunded).",
+        cancel,
     )
-    async def cancel_school_meals(
-        self, info: Info[Context, None], input: Annotated[CancelSchoolMealsInput, Input]
-    ) -> CancelSchoolMealsPayload:
-        school = await perm.school(info, "Mutation.cancelSchoolMeals", input.school)
-        preorders = PreOrders(info.context.services.ledger)
-        codes = list(input.item_codes)[: rules.MAX_LINES * 10]
-        done, errors = await attempt(
-            info, preorders.cancel_service, school, input.meal_date, codes, input.reason
-        )
-        return CancelSchoolMealsPayload(
-            refunded_pre_orders=done.preorders if done else 0,
-            refunded=Kopecks(done.amount if done else 0),
-            user_errors=errors,
-            position=position_of(done.position if done else None),
-        )
-
-    @strawberry.mutation(description="School admins: when pre-orders close, from a day on.")
-    async def set_pre_order_cutoff(
-        self, info: Info[Context, None], input: Annotated[SetPreOrderCutoffInput, Input]
-    ) -> SetPreOrderCutoffPayload:
-        school = await perm.school(info, "Mutation.setPreOrderCutoff", input.school)
-        ledger = info.context.services.ledger
-        setting = school_settings.PREORDER_CUTOFF
-        position, errors = await attempt(
-            info,
-            school_settings.schedule_setting,
-            ledger,
-            school,
-            setting,
-            input.cutoff,
-            input.effective_from,
-        )
-        return SetPreOrderCutoffPayload(
-            cutoff=None if errors else input.cutoff,
-            user_errors=errors,
-            position=position_of(position),
-        )
+    cancel_school_meals = school_mutation(
+        "cancelSchoolMeals",
+        CancelSchoolMealsInput,
+        CancelSchoolMealsPayload,
+        "School admins: cancel a day's meals or some dishes; every pre-order of them is"
+        " refunded once (running it again refunds only what is left).",
+        cancel_meals,
+    )
+    set_pre_order_cutoff = school_mutation(
+        "setPreOrderCutoff",
+        SetPreOrderCutoffInput,
+        SetPreOrderCutoffPayload,
+        "School admins: when pre-orders close, from a day on.",
+        set_cutoff,
+    )

@@ -28,8 +28,18 @@ from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
 from api.graphql.connections import account_nodes, connection, decode_moment, page_size
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, command, input_mutation, position_of, refusal
+from api.graphql.payloads import (
+    Note,
+    Reason,
+    UserError,
+    account_mutation,
+    command,
+    input_mutation,
+    position_of,
+    refusal,
+)
 from api.graphql.scalars import Position
+from api.graphql.types import from_row
 from audit.erasure import refund_refs
 from domain.consent import PARENT
 from domain.errors import DomainError
@@ -53,15 +63,7 @@ class AccessLogEntry(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "AccessLogEntry":
-        return cls(
-            contract_number=contract_number,
-            entry_id=row["entry_id"],
-            at=row["at"],
-            actor=row["actor"],
-            operation=row["operation"],
-            account_id=row["account_id"],
-            subject_ref=row["subject_ref"],
-        )
+        return from_row(cls, row, contract_number=contract_number)
 
     @classmethod
     def resolve_id(cls, root: "AccessLogEntry", *, info: Info[Context, None]) -> str:
@@ -161,8 +163,8 @@ class WithdrawConsentInput:
 
 
 @strawberry.input(description="A parent's request to erase their and their child's data.")
-class RequestErasureInput(AccountInput):
-    note: str = strawberry.field(default="", description="A note for the record (optional).")
+class RequestErasureInput(AccountInput, Note):
+    pass
 
 
 @strawberry.input(description="An erasure request to carry out.")
@@ -171,8 +173,8 @@ class ApproveErasureInput(AccountInput):
 
 
 @strawberry.input(description="An erasure request to refuse, with why.")
-class RefuseErasureInput(AccountInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class RefuseErasureInput(AccountInput, Reason):
+    pass
 
 
 def holder_of(principal: Principal) -> str:
@@ -246,8 +248,7 @@ def erasure_command(
     """The mutation `name(input: input_type): ErasurePayload` recording `fn(office, account,
     input)` on the input's contract, once the viewer is authorized at the field's rule."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ErasurePayload:
-        ref = await perm.account(info, coordinate, given.contract_number)
+    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> ErasurePayload:
         try:
             done = await command(info, fn, office(info), ref.account_id, given)
         except DomainError as error:
@@ -257,7 +258,7 @@ def erasure_command(
         at = position_of(position_after(done))
         return ErasurePayload(account_id=ref.account_id, user_errors=[], position=at)
 
-    return input_mutation(name, input_type, ErasurePayload, description, handle)
+    return account_mutation(name, input_type, ErasurePayload, description, handle)
 
 
 def every_contract(principal: Principal) -> list[UUID]:

@@ -7,15 +7,15 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
     UserError,
-    attempt_on_account,
-    input_mutation,
-    position_of,
+    account_mutation,
+    attempt_on,
 )
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
@@ -112,9 +112,9 @@ async def protection_payload(
     info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
 ) -> ProtectionPayload:
     if errors:
-        return ProtectionPayload(protection=None, user_errors=errors, position=None)
+        return ProtectionPayload.refusing(errors, protection=None)
     protection = await protection_of(info, account_id)
-    return ProtectionPayload(protection=protection, user_errors=[], position=position_of(position))
+    return ProtectionPayload.done(position, protection=protection)
 
 
 @strawberry.type
@@ -136,13 +136,13 @@ def protection_command(
     """The mutation `name(input: input_type): ProtectionPayload` applying `change(input)` to
     the account the input names."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ProtectionPayload:
-        ref, position, errors = await attempt_on_account(
-            info, coordinate, given.contract_number, Ledger._on_account, change(given)
-        )
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: Any
+    ) -> ProtectionPayload:
+        position, errors = await attempt_on(info, ref, Ledger._on_account, change(given))
         return await protection_payload(info, ref.account_id, position, errors)
 
-    return input_mutation(name, input_type, ProtectionPayload, description, handle)
+    return account_mutation(name, input_type, ProtectionPayload, description, handle)
 
 
 def change_of(given: ChangeProtectionInput) -> Callable[[Account], None]:

@@ -6,7 +6,7 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -17,14 +17,8 @@ from strawberry.types import Info
 
 from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
-from api.graphql.account_mutations import AccountPayload, account_command
-from api.graphql.arguments import (
-    After,
-    AtLeast,
-    First,
-    Input,
-    SchoolId,
-)
+from api.graphql.account_mutations import AccountPayload, CardInput, account_command
+from api.graphql.arguments import After, AtLeast, First, SchoolId
 from api.graphql.connections import decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
@@ -32,16 +26,18 @@ from api.graphql.mutations import EMAIL
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
+    Reason,
     UserError,
+    applied,
     attempt,
     input_mutation,
     position_of,
     refused,
     user_error,
 )
-from api.graphql.queries import caught_up, list_page
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks
-from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import from_row
 from domain import registrar, roster, school_settings
 from domain.errors import DomainError
@@ -192,9 +188,8 @@ class TerminalPayload(Outcome):
         " seconds at most); null when refused."
     )
     async def terminal(self, info: Info[Context, None]) -> FleetTerminal | None:
-        if self.position is None or self.terminal_id is None:
+        if self.terminal_id is None or not await applied(info, self.position, "roster"):
             return None
-        await caught_up(info, ["roster"], self.position)
         found = await info.context.services.read(fleet_terminal, str(self.terminal_id))
         return FleetTerminal.of(found) if found is not None else None
 
@@ -210,8 +205,8 @@ class RenameTerminalInput(TerminalInput):
 
 
 @strawberry.input(description="A terminal to refuse from now on.")
-class RevokeTerminalInput(TerminalInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class RevokeTerminalInput(TerminalInput, Reason):
+    pass
 
 
 @strawberry.input(description="A terminal whose secret is replaced.")
@@ -225,6 +220,21 @@ class RegisterTerminalInput(SchoolInput):
     label: str = strawberry.field(description="Where it stands, as reports name it.")
 
 
+def terminal_mutation(
+    name: str,
+    input_type: type[TerminalInput],
+    description: str,
+    handle: Callable[[Info[Context, None], UUID, Any], Awaitable[TerminalPayload]],
+) -> Any:
+    """The mutation `name(input: input_type): TerminalPayload`: `handle(info, school, input)`
+    once the viewer may act on the input's terminal (of `school`) at the field's rule."""
+
+    async def authorized(info: Info[Context, None], coordinate: str, given: Any) -> Any:
+        return await handle(info, await perm.terminal(info, coordinate, given.terminal_id), given)
+
+    return input_mutation(name, input_type, TerminalPayload, description, authorized)
+
+
 def terminal_command(
     name: str,
     input_type: type[TerminalInput],
@@ -235,14 +245,13 @@ def terminal_command(
     """The mutation `name(input: input_type): TerminalPayload` recording
     `fn(ledger, terminal_id, *args(input))` once the viewer may act on the terminal."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> TerminalPayload:
-        school = await perm.terminal(info, coordinate, given.terminal_id)
+    async def handle(info: Info[Context, None], school: UUID, given: Any) -> TerminalPayload:
         ledger = info.context.services.ledger
         at, errors = await attempt(info, fn, ledger, given.terminal_id, *args(given))
         return TerminalPayload(school_id=school, terminal_id=given.terminal_id,
                                user_errors=errors, position=position_of(at))  # fmt: skip
 
-    return input_mutation(name, input_type, TerminalPayload, description, handle)
+    return terminal_mutation(name, input_type, description, handle)
 
 
 async def settings_on(info: Info[Context, None], school: UUID, on: date | None) -> SchoolSettings:
@@ -379,8 +388,8 @@ class PromoteSchoolInput(SchoolInput):
 
 
 @strawberry.input(description="A first or second card.")
-class IssueCardInput(AccountInput):
-    uid: str = strawberry.field(description="The card's UID.")
+class IssueCardInput(CardInput):
+    pass
 
 
 @strawberry.input(description="A pupil's move to another class.")
@@ -390,8 +399,8 @@ class MoveClassInput(AccountInput):
 
 
 @strawberry.input(description="A pupil leaving the school.")
-class EndContractInput(AccountInput):
-    reason: str = strawberry.field(description="Why, in a few words (recorded with the event).")
+class EndContractInput(AccountInput, Reason):
+    pass
 
 
 def contract_people(
@@ -431,14 +440,10 @@ def setting_command(
     """The mutation `name(input: input_type): SchoolSettingsPayload` changing `setting(input)`
     of the input's school to `value(input)` from its `effectiveFrom`."""
 
-    async def handle(
-        info: Info[Context, None], coordinate: str, given: Any
-    ) -> SchoolSettingsPayload:
-        await perm.school(info, coordinate, given.school)
-        return await scheduled(info, given.school, setting(given), value(given),
-                               given.effective_from)  # fmt: skip
+    async def handle(info: Info[Context, None], school: UUID, given: Any) -> SchoolSettingsPayload:
+        return await scheduled(info, school, setting(given), value(given), given.effective_from)
 
-    return input_mutation(name, input_type, SchoolSettingsPayload, description, handle)
+    return school_mutation(name, input_type, SchoolSettingsPayload, description, handle)
 
 
 @strawberry.type
@@ -507,79 +512,137 @@ class SchoolAdminQuery:
         )  # fmt: skip
 
 
+async def enrol_pupil(
+    info: Info[Context, None], school: UUID, given: OpenContractInput
+) -> AccountPayload:
+    services = info.context.services
+    people, errors = contract_people(given)
+    if errors:
+        return AccountPayload.refusing(errors, contract_number=given.new_contract_number)
+    refs = {role: f"subject:{uuid4()}" for role in people}
+
+    def put() -> None:
+        for role, fields in people.items():
+            services.people.put(refs[role], **fields)
+
+    await services.run(put)
+    _, errors = await attempt(info, registrar.open_contract, services.ledger,
+                              school, given.new_contract_number,
+                              given.class_name, refs["pupil"], refs["parent"],
+                              list(given.card_uids or []))  # fmt: skip
+    at = None
+    if errors:
+        await services.run(lambda: [services.people.erase(r) for r in refs.values()])
+    else:
+        at = await services.run(services.ledger.recorder.max_notification_id)
+    return AccountPayload(
+        contract_number=given.new_contract_number, user_errors=errors, position=position_of(at)
+    )
+
+
+async def import_csv(
+    info: Info[Context, None], school: UUID, given: ImportRosterInput
+) -> RosterImportPayload:
+    if len(given.csv) > MAX_ROSTER_TEXT:
+        error = refused("invalid_command", "the roster is too large", "input", "csv")
+        return RosterImportPayload.refusing([error], roster_import=None)
+    people = info.context.services.people
+    report, errors, at = await recorded_on(info, school, roster.import_roster, given.csv,
+                                           people.put, people.erase, given.dry_run)  # fmt: skip
+    if report is None:
+        return RosterImportPayload.refusing(errors, roster_import=None)
+    lines = [
+        RosterLineReport(
+            line=r.line,
+            contract_number=r.contract_number,
+            status=r.status,
+            code=r.code,
+            reason=r.reason,
+        )
+        for r in report.lines
+    ]
+    done = RosterImport(
+        dry_run=report.dry_run, accepted=report.accepted, refused=report.refused, lines=lines
+    )
+    return RosterImportPayload.done(at, roster_import=done)
+
+
+async def promote(
+    info: Info[Context, None], school: UUID, given: PromoteSchoolInput
+) -> PromotionPayload:
+    done, errors, at = await recorded_on(
+        info, school, registrar.promote_school, given.year, given.final_grade
+    )
+    if done is None:
+        return PromotionPayload.refusing(errors, promotion=None)
+    promotion = Promotion(
+        year=done.year,
+        moved=len(done.moved),
+        graduated=len(done.graduated),
+        skipped=len(done.skipped),
+        already_done=done.already_done,
+    )
+    return PromotionPayload.done(at, promotion=promotion)
+
+
+async def casework_contact(
+    info: Info[Context, None], school: UUID, given: SetCaseworkContactInput
+) -> SchoolSettingsPayload:
+    if not EMAIL.fullmatch(given.email[:300]):
+        error = refused("invalid_command", "not an e-mail address", "input", "email")
+        return SchoolSettingsPayload.refusing([error], school_id=school, on=None)
+    services = info.context.services
+    subject = f"subject:{uuid4()}"
+    await services.run(lambda: services.people.put(subject, email=given.email))
+    return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
+
+
+async def register(
+    info: Info[Context, None], school: UUID, given: RegisterTerminalInput
+) -> TerminalPayload:
+    secrets = info.context.services.terminal_secrets
+
+    def enrol(ledger: Ledger, school: UUID, kind: str, label: str) -> tuple[UUID, str]:
+        return enrol_terminal(ledger, secrets, school, kind, label)
+
+    done, errors, at = await recorded_on(info, school, enrol, given.kind.value, given.label[:100])
+    terminal_id, secret = done or (None, None)
+    return TerminalPayload(school_id=school, terminal_id=terminal_id, secret=secret,
+                           user_errors=errors, position=at)  # fmt: skip
+
+
+async def rotate_secret(
+    info: Info[Context, None], school: UUID, given: RotateTerminalSecretInput
+) -> TerminalPayload:
+    services = info.context.services
+    try:
+        secret = await services.run(services.terminal_secrets.rotate, given.terminal_id)
+    except TerminalAuthError as error:
+        problem = refused("not_found", str(error), "input", "terminalId")
+        return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
+    at = await services.run(services.ledger.recorder.max_notification_id)
+    return TerminalPayload(school_id=school, terminal_id=given.terminal_id, secret=secret,
+                           position=position_of(at))  # fmt: skip
+
+
 @strawberry.type
 class SchoolAdminMutation:
-    @strawberry.mutation(
-        description="School admins: a pupil's contract, with the pupil's and parent's names and "
-        "the parent's phone kept as personal data beside the ledger, and optionally the cards."
+    open_contract = school_mutation(
+        "openContract",
+        OpenContractInput,
+        AccountPayload,
+        "School admins: a pupil's contract, with the pupil's and parent's names and the parent's"
+        " phone kept as personal data beside the ledger, and optionally the cards.",
+        enrol_pupil,
     )
-    async def open_contract(
-        self, info: Info[Context, None], input: Annotated[OpenContractInput, Input]
-    ) -> AccountPayload:
-        await perm.school(info, "Mutation.openContract", input.school)
-        services = info.context.services
-        people, errors = contract_people(input)
-        if errors:
-            return AccountPayload(
-                contract_number=input.new_contract_number, user_errors=errors, position=None
-            )
-        refs = {role: f"subject:{uuid4()}" for role in people}
-
-        def put() -> None:
-            for role, fields in people.items():
-                services.people.put(refs[role], **fields)
-
-        await services.run(put)
-        _, errors = await attempt(info, registrar.open_contract, services.ledger,
-                                       input.school, input.new_contract_number,
-                                       input.class_name, refs["pupil"], refs["parent"],
-                                       list(input.card_uids or []))  # fmt: skip
-        at = None
-        if errors:
-            await services.run(lambda: [services.people.erase(r) for r in refs.values()])
-        else:
-            at = await services.run(services.ledger.recorder.max_notification_id)
-        return AccountPayload(
-            contract_number=input.new_contract_number, user_errors=errors, position=position_of(at)
-        )
-
-    @strawberry.mutation(
-        description="School admins: a class roster as CSV; `dryRun` (the default) checks every "
-        "line and imports nothing. Each line is imported wholly or not at all."
+    import_roster = school_mutation(
+        "importRoster",
+        ImportRosterInput,
+        RosterImportPayload,
+        "School admins: a class roster as CSV; `dryRun` (the default) checks every line and"
+        " imports nothing. Each line is imported wholly or not at all.",
+        import_csv,
     )
-    async def import_roster(
-        self, info: Info[Context, None], input: Annotated[ImportRosterInput, Input]
-    ) -> RosterImportPayload:
-        if len(input.csv) > MAX_ROSTER_TEXT:
-            await perm.school(info, "Mutation.importRoster", input.school)
-            error = refused("invalid_command", "the roster is too large", "input", "csv")
-            return RosterImportPayload(roster_import=None, user_errors=[error], position=None)
-        people = info.context.services.people
-        report, errors, at = await on_school(info, "Mutation.importRoster", input.school,
-                                             roster.import_roster, input.csv, people.put,
-                                             people.erase, input.dry_run)  # fmt: skip
-        if report is None:
-            return RosterImportPayload(roster_import=None, user_errors=errors, position=None)
-        return RosterImportPayload(
-            roster_import=RosterImport(
-                dry_run=report.dry_run,
-                accepted=report.accepted,
-                refused=report.refused,
-                lines=[
-                    RosterLineReport(
-                        line=r.line,
-                        contract_number=r.contract_number,
-                        status=r.status,
-                        code=r.code,
-                        reason=r.reason,
-                    )
-                    for r in report.lines
-                ],
-            ),
-            user_errors=[],
-            position=at,
-        )
-
     issue_card = account_command(
         "issueCard",
         IssueCardInput,
@@ -603,26 +666,14 @@ class SchoolAdminMutation:
         lambda i: (i.reason[:500],),
     )
 
-    @strawberry.mutation(
-        description="School admins: every class moves up a grade for the school year starting "
-        "`year`; the final grade's contracts end. Once per year."
+    promote_school = school_mutation(
+        "promoteSchool",
+        PromoteSchoolInput,
+        PromotionPayload,
+        "School admins: every class moves up a grade for the school year starting `year`; the"
+        " final grade's contracts end. Once per year.",
+        promote,
     )
-    async def promote_school(
-        self, info: Info[Context, None], input: Annotated[PromoteSchoolInput, Input]
-    ) -> PromotionPayload:
-        done, errors, at = await on_school(info, "Mutation.promoteSchool", input.school,
-                                           registrar.promote_school, input.year,
-                                           input.final_grade)  # fmt: skip
-        if done is None:
-            return PromotionPayload(promotion=None, user_errors=errors, position=None)
-        promotion = Promotion(
-            year=done.year,
-            moved=len(done.moved),
-            graduated=len(done.graduated),
-            skipped=len(done.skipped),
-            already_done=done.already_done,
-        )
-        return PromotionPayload(promotion=promotion, user_errors=[], position=at)
 
     # Settings: each effective from a school-local date, today or later
 
@@ -669,40 +720,23 @@ class SchoolAdminMutation:
         lambda i: int(i.threshold),
     )
 
-    @strawberry.mutation(
-        description="School admins: the e-mail told of every new dispute (kept as personal data)."
+    set_casework_contact = school_mutation(
+        "setCaseworkContact",
+        SetCaseworkContactInput,
+        SchoolSettingsPayload,
+        "School admins: the e-mail told of every new dispute (kept as personal data).",
+        casework_contact,
     )
-    async def set_casework_contact(
-        self, info: Info[Context, None], input: Annotated[SetCaseworkContactInput, Input]
-    ) -> SchoolSettingsPayload:
-        await perm.school(info, "Mutation.setCaseworkContact", input.school)
-        if not EMAIL.fullmatch(input.email[:300]):
-            error = refused("invalid_command", "not an e-mail address", "input", "email")
-            return SchoolSettingsPayload(
-                school_id=input.school, on=None, user_errors=[error], position=None
-            )
-        services = info.context.services
-        subject = f"subject:{uuid4()}"
-        await services.run(lambda: services.people.put(subject, email=input.email))
-        return await scheduled(info, input.school, school_settings.CASEWORK_CONTACT, subject, None)
 
     # The fleet
 
-    @strawberry.mutation(description="School admins: a new terminal; its secret is shown once.")
-    async def register_terminal(
-        self, info: Info[Context, None], input: Annotated[RegisterTerminalInput, Input]
-    ) -> TerminalPayload:
-        secrets = info.context.services.terminal_secrets
-
-        def enrol(ledger: Ledger, school: UUID, kind: str, label: str) -> tuple[UUID, str]:
-            return enrol_terminal(ledger, secrets, school, kind, label)
-
-        done, errors, at = await on_school(info, "Mutation.registerTerminal", input.school,
-                                           enrol, input.kind.value, input.label[:100])  # fmt: skip
-        terminal_id, secret = done or (None, None)
-        return TerminalPayload(school_id=input.school, terminal_id=terminal_id, secret=secret,
-                               user_errors=errors, position=at)  # fmt: skip
-
+    register_terminal = school_mutation(
+        "registerTerminal",
+        RegisterTerminalInput,
+        TerminalPayload,
+        "School admins: a new terminal; its secret is shown once.",
+        register,
+    )
     rename_terminal = terminal_command(
         "renameTerminal",
         RenameTerminalInput,
@@ -718,23 +752,12 @@ class SchoolAdminMutation:
         lambda i: (i.reason[:200],),
     )
 
-    @strawberry.mutation(
-        description="School admins: a new secret for a terminal (shown once); the old one stops."
+    rotate_terminal_secret = terminal_mutation(
+        "rotateTerminalSecret",
+        RotateTerminalSecretInput,
+        "School admins: a new secret for a terminal (shown once); the old one stops.",
+        rotate_secret,
     )
-    async def rotate_terminal_secret(
-        self, info: Info[Context, None], input: Annotated[RotateTerminalSecretInput, Input]
-    ) -> TerminalPayload:
-        terminal_id = input.terminal_id
-        school = await perm.terminal(info, "Mutation.rotateTerminalSecret", terminal_id)
-        services = info.context.services
-        try:
-            secret = await services.run(services.terminal_secrets.rotate, terminal_id)
-        except TerminalAuthError as error:
-            problem = refused("not_found", str(error), "input", "terminalId")
-            return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
-        at = await services.run(services.ledger.recorder.max_notification_id)
-        return TerminalPayload(school_id=school, terminal_id=terminal_id, secret=secret,
-                               position=position_of(at))  # fmt: skip
 
 
 async def scheduled(

@@ -2,7 +2,7 @@
 `on_school`: authorize the viewer for the school at the field's rule, run the command as the
 viewer, answer its outcome, the refusals as user errors and the ledger position after it."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, attempt, position_of
+from api.graphql.payloads import UserError, attempt, input_mutation, position_of
 from api.graphql.scalars import Position
 
 T = TypeVar("T")
@@ -33,9 +33,34 @@ async def on_school(
     (api/graphql/permissions.py): its outcome (None when refused), the user errors, and the
     ledger position after it."""
     await perm.school(info, coordinate, school)
+    return await recorded_on(info, school, fn, *args)
+
+
+async def recorded_on(
+    info: Info[Context, None], school: UUID, fn: Callable[..., T], *args: Any
+) -> tuple[T | None, list[UserError], Position | None]:
+    """`fn(ledger, school, *args)` as the viewer, already authorized for `school`: its outcome
+    (None when refused), the user errors, and the ledger position after it."""
     services = info.context.services
     done, errors = await attempt(info, fn, services.ledger, school, *args)
     if errors:
         return None, errors, None
     at = await services.run(services.ledger.recorder.max_notification_id)
     return done, [], position_of(at)
+
+
+def school_mutation(
+    name: str,
+    input_type: type,
+    payload_type: type,
+    description: str,
+    handle: Callable[[Info[Context, None], UUID, Any], Awaitable[Any]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type` on the school the input names
+    (its `school`): `handle(info, school, input)` once the viewer is authorized for that school
+    at the field's rule (`Mutation.<name>` in api/graphql/permissions.py)."""
+
+    async def authorized(info: Info[Context, None], coordinate: str, given: Any) -> Any:
+        return await handle(info, await perm.school(info, coordinate, given.school), given)
+
+    return input_mutation(name, input_type, payload_type, description, authorized)

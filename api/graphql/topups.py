@@ -9,11 +9,17 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import ContractNumber, Input
+from api.graphql.arguments import ContractNumber
 from api.graphql.connections import bad_input
 from api.graphql.context import Context
 from api.graphql.enums import Channel
-from api.graphql.payloads import AccountInput, Outcome, attempt_on_account, position_of, refused
+from api.graphql.payloads import (
+    AccountInput,
+    Outcome,
+    account_mutation,
+    attempt_on,
+    refused,
+)
 from api.graphql.scalars import Kopecks
 from domain.errors import DomainError
 from domain.ledger import Ledger
@@ -138,42 +144,40 @@ class TopUpQuery:
         return TopUpPayment.of(found) if found.account_id == ref.account_id else None
 
 
+async def start(
+    info: Info[Context, None], ref: perm.AccountRef, given: StartTopUpInput
+) -> StartTopUpPayload:
+    started, errors = await attempt_on(
+        info, ref, start_top_up, int(given.amount), given.channel.value
+    )
+    services = info.context.services
+    if started is None:
+        return StartTopUpPayload.refusing(errors, top_up=None)
+    payment, position = started
+    back = given.return_url or services.settings.public_url
+    try:
+        checkout = await services.run(
+            services.checkout.checkout,
+            payment.payment_id,
+            payment.total,
+            payment.channel,
+            f"Пополнение счёта {ref.contract_number}",
+            back[:500],
+        )
+    except Exception:  # the acquirer is down: the payment stays started, nothing is charged
+        error = refused("acquirer_unavailable", "the payment provider did not answer; retry")
+        return StartTopUpPayload.refusing([error], top_up=None)
+    top_up = TopUpPayment.of(payment, checkout.confirmation_url)
+    return StartTopUpPayload.done(position, top_up=top_up)
+
+
 @strawberry.type
 class TopUpMutation:
-    @strawberry.mutation(
-        description="Parents: start a top-up; pay on `confirmationUrl`; the acquirer's webhook "
-        "credits the account once."
+    start_top_up = account_mutation(
+        "startTopUp",
+        StartTopUpInput,
+        StartTopUpPayload,
+        "Parents: start a top-up; pay on `confirmationUrl`; the acquirer's webhook credits the"
+        " account once.",
+        start,
     )
-    async def start_top_up(
-        self, info: Info[Context, None], input: Annotated[StartTopUpInput, Input]
-    ) -> StartTopUpPayload:
-        ref, started, errors = await attempt_on_account(
-            info,
-            "Mutation.startTopUp",
-            input.contract_number,
-            start_top_up,
-            int(input.amount),
-            input.channel.value,
-        )
-        services = info.context.services
-        if started is None:
-            return StartTopUpPayload(top_up=None, user_errors=errors, position=None)
-        payment, position = started
-        back = input.return_url or services.settings.public_url
-        try:
-            checkout = await services.run(
-                services.checkout.checkout,
-                payment.payment_id,
-                payment.total,
-                payment.channel,
-                f"Пополнение счёта {ref.contract_number}",
-                back[:500],
-            )
-        except Exception:  # the acquirer is down: the payment stays started, nothing is charged
-            error = refused("acquirer_unavailable", "the payment provider did not answer; retry")
-            return StartTopUpPayload(top_up=None, user_errors=[error], position=None)
-        return StartTopUpPayload(
-            top_up=TopUpPayment.of(payment, checkout.confirmation_url),
-            user_errors=[],
-            position=position_of(position),
-        )

@@ -1,15 +1,12 @@
 """Money moved between siblings under one parent login (issue 12, point 5): one command over
 both accounts, saved in one transaction (`domain/transfer.py`)."""
 
-from typing import Annotated
-
 import strawberry
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import Input
 from api.graphql.context import Context
-from api.graphql.payloads import Outcome, attempt, position_of
+from api.graphql.payloads import Outcome, attempt, input_mutation
 from api.graphql.scalars import Kopecks
 from domain import transfer as rules
 
@@ -52,43 +49,46 @@ class TransferBetweenSiblingsPayload(Outcome):
     )
 
 
+async def transfer(
+    info: Info[Context, None], coordinate: str, given: TransferBetweenSiblingsInput
+) -> TransferBetweenSiblingsPayload:
+    source = await perm.account(info, coordinate, given.from_contract_number)
+    target = await perm.account(info, coordinate, given.to_contract_number)
+    ledger = info.context.services.ledger
+    done, errors = await attempt(
+        info,
+        rules.transfer,
+        ledger,
+        source.account_id,
+        target.account_id,
+        int(given.amount),
+        given.idempotency_key,
+    )
+    if done is None:
+        return TransferBetweenSiblingsPayload.refusing(errors, transfer=None)
+    moved = SiblingTransfer(
+        transfer_id=done.transfer_id,
+        amount=Kopecks(done.amount),
+        source=TransferSide(
+            contract_number=source.contract_number,
+            regular_after=Kopecks(done.from_regular_after),
+        ),
+        target=TransferSide(
+            contract_number=target.contract_number,
+            regular_after=Kopecks(done.to_regular_after),
+        ),
+        replayed=done.replayed,
+    )
+    return TransferBetweenSiblingsPayload.done(done.position, transfer=moved)
+
+
 @strawberry.type
 class TransferMutation:
-    @strawberry.mutation(
-        description="Parents: move money between two children under one login, atomically "
-        "(both accounts in one transaction, or nothing)."
+    transfer_between_siblings = input_mutation(
+        "transferBetweenSiblings",
+        TransferBetweenSiblingsInput,
+        TransferBetweenSiblingsPayload,
+        "Parents: move money between two children under one login, atomically (both accounts"
+        " in one transaction, or nothing).",
+        transfer,
     )
-    async def transfer_between_siblings(
-        self, info: Info[Context, None], input: Annotated[TransferBetweenSiblingsInput, Input]
-    ) -> TransferBetweenSiblingsPayload:
-        coordinate = "Mutation.transferBetweenSiblings"
-        source = await perm.account(info, coordinate, input.from_contract_number)
-        target = await perm.account(info, coordinate, input.to_contract_number)
-        ledger = info.context.services.ledger
-        done, errors = await attempt(
-            info,
-            rules.transfer,
-            ledger,
-            source.account_id,
-            target.account_id,
-            int(input.amount),
-            input.idempotency_key,
-        )
-        if done is None:
-            return TransferBetweenSiblingsPayload(transfer=None, user_errors=errors, position=None)
-        moved = SiblingTransfer(
-            transfer_id=done.transfer_id,
-            amount=Kopecks(done.amount),
-            source=TransferSide(
-                contract_number=source.contract_number,
-                regular_after=Kopecks(done.from_regular_after),
-            ),
-            target=TransferSide(
-                contract_number=target.contract_number,
-                regular_after=Kopecks(done.to_regular_after),
-            ),
-            replayed=done.replayed,
-        )
-        return TransferBetweenSiblingsPayload(
-            transfer=moved, user_errors=[], position=position_of(done.position)
-        )

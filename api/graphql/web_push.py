@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.payloads import AccountInput, Refusals, UserError, input_mutation, user_error
+from api.graphql.payloads import AccountInput, Refusals, UserError, account_mutation, user_error
 from api.graphql.queries import account_query
 from domain import web_push
 from domain.errors import DomainError
@@ -123,14 +123,13 @@ def browser_command(
     """The mutation `name(input: input_type): WebPushPayload`: `change(info, parent, input)`
     on the browsers of the parent of the contract the input names (a refusal, or None)."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> WebPushPayload:
-        ref = await perm.account(info, coordinate, given.contract_number)
+    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> WebPushPayload:
         parent = await parent_of(info, ref.account_id)
         if (error := await change(info, parent, given)) is not None:
             return WebPushPayload(web_push=None, user_errors=[error])
         return WebPushPayload(web_push=await read_web_push(info, parent), user_errors=[])
 
-    return input_mutation(name, input_type, WebPushPayload, description, handle)
+    return account_mutation(name, input_type, WebPushPayload, description, handle)
 
 
 @strawberry.type

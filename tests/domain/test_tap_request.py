@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -11,7 +12,8 @@ from domain.errors import (
     TapPayloadError,
 )
 from domain.money import commission, rubles
-from domain.tap import TapRequest, check_tapped_at, normalise_uid
+from domain.purchase import Item
+from domain.tap import TapDecision, TapRequest, check_tapped_at, normalise_uid
 from tests.builders import meal
 
 NOW = datetime(2025, 9, 1, 5, tzinfo=UTC)
@@ -76,3 +78,20 @@ def test_commission_is_rounded_half_up_once() -> None:
 def test_rubles_are_formatted_for_people() -> None:
     assert rubles(13_912) == "139,12 ₽"
     assert rubles(-5_000) == "−50,00 ₽"
+
+
+def test_a_decision_is_stored_as_dataclasses_asdict_gave_it_and_shares_no_list() -> None:
+    """`TapDecision.as_dict` builds the stored dict directly: the same keys in the same order
+    (the event's stored bytes follow it) and its own copy of the items."""
+    decision = TapDecision(
+        terminal_id=str(uuid4()), tap_id="t-1", card_uid="04A1B2C3", kind="canteen_pos",
+        outcome="approved", local_date="2025-09-01", account_id=str(uuid4()), amount=9000,
+        from_subsidised=9000, items=[dict(meal(9000)), {"code": "tea", "name": "Tea",
+        "price": 500, "quantity": 2, "meal": False}], paying_wallet="subsidised",
+    )  # fmt: skip
+    stored = decision.as_dict()
+    assert list(stored.items()) == list(asdict(decision).items())
+    item = Item("tea", "Tea", 500, 2, False)
+    assert list(item.as_dict().items()) == list(asdict(item).items())
+    stored["items"][0]["price"] = 1
+    assert decision.items[0]["price"] == 9000
