@@ -16,7 +16,7 @@ from psycopg import Cursor
 from domain.account import Account
 from domain.kinds import Direction
 from projections import rows
-from projections.base import Projection, Tables, Tracked
+from projections.base import RowPerKey, Tracked
 from projections.directory import Directory
 
 COLUMNS = (
@@ -32,37 +32,33 @@ COLUMNS = (
     ("inside", "boolean"),
 )
 
-KEY = ("account_id", "local_date")
 
-
-class Attendance(Projection):
+class Attendance(RowPerKey):
     name = "attendance"
     reads = (Account.PassRecorded, Account.PassDenied)
-    tables: ClassVar[Mapping[str, str]] = {
-        "attendance": "account_id uuid NOT NULL, local_date date NOT NULL,"
-        " school_id uuid NOT NULL, passes_in integer NOT NULL, passes_out integer NOT NULL,"
-        " denied integer NOT NULL, first_entry timestamptz, last_exit timestamptz,"
-        " last_pass_at timestamptz, inside boolean NOT NULL,"
-        " PRIMARY KEY (account_id, local_date)"
-    }
+    columns = COLUMNS
+    key = ("account_id", "local_date")
+    nullable = ("first_entry", "last_exit", "last_pass_at")
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {"attendance": ("school_id, local_date",)}
 
-    def apply(
-        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
-    ) -> None:
-        keys = {(e.event.originator_id, date.fromisoformat(e.event.local_date)) for e in batch}
+    def key_of(self, event: Any) -> tuple[UUID, date]:
+        return event.originator_id, date.fromisoformat(event.local_date)
+
+    def prepare(self, cur: Cursor[Any], keys: set[Any], directory: Directory) -> None:
         directory.load(cur, [a for a, _ in keys])
-        state = rows.current(cur, t["attendance"], COLUMNS, KEY, keys)
-        for tracked in batch:
-            e = tracked.event
-            key = (e.originator_id, date.fromisoformat(e.local_date))
+
+    def fold(
+        self, cur: Cursor[Any], row: list[Any] | None, tracked: Tracked, directory: Directory
+    ) -> list[Any]:
+        e = tracked.event
+        if row is None:
             school = directory.account(cur, e.originator_id).school_id
-            row = state.setdefault(key, [*key, school, 0, 0, 0, None, None, None, False])
-            fold(row, e)
-        rows.upsert(cur, t["attendance"], COLUMNS, KEY, list(state.values()))
+            row = [*self.key_of(e), school, 0, 0, 0, None, None, None, False]
+        fold_pass(row, e)
+        return row
 
 
-def fold(row: list[Any], e: Any) -> None:
+def fold_pass(row: list[Any], e: Any) -> None:
     if isinstance(e, Account.PassDenied):
         row[5] += 1
         return

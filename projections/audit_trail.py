@@ -99,11 +99,7 @@ class AuditTrail(Projection):
     name = "audit_trail"
     reads = account_events()
     tables: ClassVar[Mapping[str, str]] = {
-        "audit_trail": "position bigint PRIMARY KEY, account_id uuid NOT NULL,"
-        " version bigint NOT NULL, event text NOT NULL, topic text NOT NULL,"
-        " at timestamptz NOT NULL, actor text NOT NULL, actor_kind text NOT NULL,"
-        " fields_json text NOT NULL, regular_after bigint NOT NULL,"
-        " subsidised_after bigint NOT NULL, reason text",
+        "audit_trail": rows.ddl(COLUMNS, ("position",), nullable=("reason",))
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {"audit_trail": ("account_id, position",)}
 

@@ -11,8 +11,7 @@ from psycopg import Cursor
 
 from domain.account import DEFAULT_DAILY_LIMIT, Account
 from domain.kinds import CardState, Tariff
-from projections import rows
-from projections.base import Projection, Tables, Tracked
+from projections.base import RowPerKey, Tracked
 from projections.cards import CARD_EVENTS
 from projections.directory import Directory
 from projections.movements import MOVEMENTS, movement
@@ -33,7 +32,7 @@ COLUMNS = (
 )
 
 
-class Balances(Projection):
+class Balances(RowPerKey):
     name = "balances"
     reads = (
         Account.Opened,
@@ -42,37 +41,33 @@ class Balances(Projection):
         *CARD_EVENTS,
         *MOVEMENTS,
     )
-    tables: ClassVar[Mapping[str, str]] = {
-        "balances": "account_id uuid PRIMARY KEY, contract_number text NOT NULL,"
-        " school_id uuid NOT NULL, time_zone text NOT NULL, regular bigint NOT NULL,"
-        " subsidised bigint NOT NULL, spent_date date, spent_today bigint NOT NULL,"
-        " daily_limit bigint NOT NULL, tariff text NOT NULL, cards jsonb NOT NULL,"
-        " position bigint NOT NULL"
-    }
+    columns = COLUMNS
+    key = ("account_id",)
+    nullable = ("spent_date",)
     # parents' and staff's reads name an account by its contract number
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {"balances": ("school_id", "contract_number")}
 
-    def apply(
-        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
-    ) -> None:
-        ids = [e.event.originator_id for e in batch]
-        state = rows.current(cur, t["balances"], COLUMNS, "account_id", ids)
-        for tracked in batch:
-            e = tracked.event
-            if isinstance(e, Account.Opened):
-                zone = directory.zone(cur, e.school_id)
-                state[e.originator_id] = [
-                    e.originator_id, e.contract_number, e.school_id, zone.key, 0, 0, None, 0,
-                    DEFAULT_DAILY_LIMIT, Tariff.ZERO.value, {}, tracked.position,
-                ]  # fmt: skip
-                continue
-            row = state[e.originator_id]
-            fold(row, e)
-            row[11] = tracked.position
-        rows.upsert(cur, t["balances"], COLUMNS, ("account_id",), list(state.values()))
+    def key_of(self, event: Any) -> Any:
+        return event.originator_id
+
+    def fold(
+        self, cur: Cursor[Any], row: list[Any] | None, tracked: Tracked, directory: Directory
+    ) -> list[Any]:
+        e = tracked.event
+        if isinstance(e, Account.Opened):
+            zone = directory.zone(cur, e.school_id)
+            return [
+                e.originator_id, e.contract_number, e.school_id, zone.key, 0, 0, None, 0,
+                DEFAULT_DAILY_LIMIT, Tariff.ZERO.value, {}, tracked.position,
+            ]  # fmt: skip
+        if row is None:
+            raise KeyError(e.originator_id)
+        fold_change(row, e)
+        row[11] = tracked.position
+        return row
 
 
-def fold(row: list[Any], e: Any) -> None:
+def fold_change(row: list[Any], e: Any) -> None:
     if isinstance(e, Account.TariffChanged):
         row[9] = e.tariff
     elif isinstance(e, Account.DailyLimitChanged):

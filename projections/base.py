@@ -13,6 +13,7 @@ from typing import Any, ClassVar, LiteralString
 
 from psycopg import Cursor, sql
 
+from projections import rows
 from projections.directory import Directory
 
 
@@ -97,3 +98,44 @@ class Projection(ABC):
                         sql.SQL(cols),
                     )
                 )
+
+
+class RowPerKey(Projection):
+    """A read model of one table (named as the projection) holding a row per key, each event
+    folded into the row of its key: a batch reads the rows its events touch, folds the events
+    in order and writes the rows back in one upsert. The table is declared by `columns`: every
+    column NOT NULL but the `nullable` ones, the `key` columns its primary key."""
+
+    columns: ClassVar[rows.Columns]
+    key: ClassVar[tuple[str, ...]]
+    nullable: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.tables = {cls.name: rows.ddl(cls.columns, cls.key, cls.nullable)}
+
+    @abstractmethod
+    def key_of(self, event: Any) -> Any:
+        """The key of the row `event` changes (a tuple for a key of several columns)."""
+
+    @abstractmethod
+    def fold(
+        self, cur: Cursor[Any], row: list[Any] | None, tracked: Tracked, directory: Directory
+    ) -> list[Any]:
+        """The row with the event folded in (`row` is None where the key has none yet)."""
+
+    def prepare(self, cur: Cursor[Any], keys: set[Any], directory: Directory) -> None:
+        """Before folding: load what the batch's rows will look up (nothing by default)."""
+
+    def apply(
+        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
+    ) -> None:
+        table = t[self.name]
+        keys = {self.key_of(tracked.event) for tracked in batch}
+        self.prepare(cur, keys, directory)
+        lookup = self.key[0] if len(self.key) == 1 else self.key
+        state = rows.current(cur, table, self.columns, lookup, keys)
+        for tracked in batch:
+            key = self.key_of(tracked.event)
+            state[key] = self.fold(cur, state.get(key), tracked, directory)
+        rows.upsert(cur, table, self.columns, self.key, list(state.values()))

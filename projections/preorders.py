@@ -16,7 +16,7 @@ from psycopg import Cursor
 from domain.preorder_events import CANCELLED, PLACED, SERVED, PreOrderCancelled, PreOrderPlaced
 from domain.preorder_events import PreOrderServed as Served
 from projections import rows
-from projections.base import Projection, Tables, Tracked
+from projections.base import RowPerKey, Tracked
 from projections.directory import Directory
 
 PREORDER_LINE = "SELECT * FROM preorders WHERE account_id = %s"
@@ -48,46 +48,39 @@ def taken(lines: list[dict[str, Any]], items: Sequence[Mapping[str, Any]]) -> li
     return list(left.values())
 
 
-class PreOrdersView(Projection):
+class PreOrdersView(RowPerKey):
     name = "preorders"
     reads = (PreOrderPlaced, PreOrderCancelled, Served)
-    tables: ClassVar[Mapping[str, str]] = {
-        "preorders": "preorder_id text PRIMARY KEY, account_id uuid NOT NULL,"
-        " school_id uuid NOT NULL, meal_date date NOT NULL, items jsonb NOT NULL,"
-        " open_items jsonb NOT NULL, amount bigint NOT NULL, refunded bigint NOT NULL,"
-        " status text NOT NULL, cancel_reason text, cutoff_at timestamptz NOT NULL,"
-        " placed_at timestamptz NOT NULL, position bigint NOT NULL"
-    }
+    columns = COLUMNS
+    key = ("preorder_id",)
+    nullable = ("cancel_reason",)
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {
         "preorders": ("account_id, meal_date, placed_at, preorder_id", "school_id, meal_date")
     }
 
-    def apply(
-        self, cur: Cursor[Any], t: Tables, batch: Sequence[Tracked], directory: Directory
-    ) -> None:
-        ids = [e.event.preorder_id for e in batch]
-        state = {
-            k: list(v)
-            for k, v in rows.fetch(cur, t["preorders"], COLUMNS, "preorder_id", ids).items()
-        }
-        for tracked in batch:
-            e = tracked.event
-            if isinstance(e, PreOrderPlaced):
-                state[e.preorder_id] = [
-                    e.preorder_id, e.originator_id, e.school_id, date.fromisoformat(e.meal_date),
-                    e.items, e.items, e.amount, 0, PLACED, None, e.cutoff_at, e.timestamp,
-                    tracked.position,
-                ]  # fmt: skip
-                continue
-            row = state[e.preorder_id]
-            row[5] = taken(row[5], e.items)
-            if isinstance(e, PreOrderCancelled):
-                row[7] += e.to_regular + e.to_subsidised
-                row[9] = e.reason
-            if not row[5]:
-                row[8] = CANCELLED if isinstance(e, PreOrderCancelled) else SERVED
-            row[12] = tracked.position
-        rows.upsert(cur, t["preorders"], COLUMNS, ("preorder_id",), list(state.values()))
+    def key_of(self, event: Any) -> str:
+        return str(event.preorder_id)
+
+    def fold(
+        self, cur: Cursor[Any], row: list[Any] | None, tracked: Tracked, directory: Directory
+    ) -> list[Any]:
+        e = tracked.event
+        if isinstance(e, PreOrderPlaced):
+            return [
+                e.preorder_id, e.originator_id, e.school_id, date.fromisoformat(e.meal_date),
+                e.items, e.items, e.amount, 0, PLACED, None, e.cutoff_at, e.timestamp,
+                tracked.position,
+            ]  # fmt: skip
+        if row is None:
+            raise KeyError(e.preorder_id)
+        row[5] = taken(row[5], e.items)
+        if isinstance(e, PreOrderCancelled):
+            row[7] += e.to_regular + e.to_subsidised
+            row[9] = e.reason
+        if not row[5]:
+            row[8] = CANCELLED if isinstance(e, PreOrderCancelled) else SERVED
+        row[12] = tracked.position
+        return row
 
 
 def preorders_page(

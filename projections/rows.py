@@ -15,6 +15,13 @@ from psycopg.rows import dict_row
 Columns = Sequence[tuple[str, str]]
 
 
+def ddl(columns: Columns, key: Sequence[str], nullable: Sequence[str] = ()) -> str:
+    """The column definitions of a table of `columns`: NOT NULL but the `nullable` ones, `key`
+    its primary key."""
+    defined = [f"{c} {t}" if c in nullable else f"{c} {t} NOT NULL" for c, t in columns]
+    return ", ".join([*defined, f"PRIMARY KEY ({', '.join(key)})"])
+
+
 def _unnest(columns: Columns) -> tuple[sql.Composable, sql.Composable]:
     names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
     arrays = sql.SQL(", ").join(

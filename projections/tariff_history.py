@@ -53,9 +53,9 @@ class TariffHistory(Projection):
         Account.FeeDebtCollected,
     )
     tables: ClassVar[Mapping[str, str]] = {
-        "tariff_history": "position bigint PRIMARY KEY, account_id uuid NOT NULL,"
-        " occurred_at timestamptz NOT NULL, kind text NOT NULL, tariff text, previous text,"
-        " period text, fee bigint, amount bigint, breakdown jsonb NOT NULL",
+        "tariff_history": rows.ddl(
+            COLUMNS, ("position",), nullable=("tariff", "previous", "period", "fee", "amount")
+        )
     }
     indexes: ClassVar[Mapping[str, Sequence[str]]] = {"tariff_history": ("account_id, position",)}
 

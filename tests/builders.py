@@ -1,17 +1,23 @@
 """Small builders so tests read as the school's story, not as setup code."""
 
 import itertools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from domain.group_commit import TapResult
 from domain.kinds import TerminalKind
 from domain.ledger import Ledger
+from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
 
 _counter = itertools.count(1)
+
+T = TypeVar("T")
 
 
 def new_uid() -> str:
@@ -106,3 +112,24 @@ def new_school(
     for kind in TerminalKind:
         world.terminals[kind.value] = ledger.register_terminal(school_id, kind.value, kind.value)
     return world
+
+
+def covering_lunches(ledger: Ledger, lunches: int) -> tuple[SchoolWorld, Pupil]:
+    """A school without meal overdraft and a pupil whose money covers exactly `lunches` lunches
+    of 9 000 kopecks, no daily limit in the way."""
+    world = new_school(ledger, meal_overdraft=0)
+    pupil = world.pupil(deposit=lunches * 9_000)
+    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    return world, pupil
+
+
+def at_once(workers: int, work: Callable[[int], T]) -> list[T]:
+    """`work(0)` … `work(workers - 1)`, each on a thread of its own, all released together."""
+    start = threading.Barrier(workers)
+
+    def run(worker: int) -> T:
+        start.wait()
+        return work(worker)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, range(workers)))

@@ -1,9 +1,11 @@
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
 from adapters.postgres import eventsourcing_env
 from domain.ledger import Ledger
+from tests.api.barrage import Barrage, running_barrage
 from tests.api.stack import Stack, running_stack
 
 
@@ -22,3 +24,10 @@ def dev(database_url: str) -> Iterator[Stack]:
     with running_stack(ledger, database_url, development=True) as found:
         yield found
     ledger.close()
+
+
+@pytest.fixture
+def barrage(travelled: datetime) -> Iterator[Barrage]:
+    """The stack, its schools and its workers, started at the travelled instant."""
+    with running_barrage() as found:
+        yield found

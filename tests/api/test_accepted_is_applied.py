@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.charmap import CategoriesTuple
@@ -28,7 +27,7 @@ from hypothesis.internal.charmap import CategoriesTuple
 from domain.account import ACTIVATION_MIN_DEPOSIT
 from domain.fields import CLAIM, CODE, NAME, NOTE, REASON
 from domain.money import MAX_ITEM_PRICE, MAX_QUANTITY, MAX_TOP_UP
-from tests.api.barrage import Barrage, running_barrage
+from tests.api.barrage import Barrage
 from tests.api.stack import Client
 from tests.clock import now, today
 
@@ -434,13 +433,6 @@ def send(barrage: Barrage, request: tuple[Any, ...]) -> None:
     else:
         kind, path, raw = request[1]
         barrage.signed(barrage.terminals[kind], path, raw)
-
-
-@pytest.fixture
-def barrage(travelled: datetime) -> Iterator[Barrage]:
-    """The stack, its schools and its workers, started at the travelled instant."""
-    with running_barrage() as found:
-        yield found
 
 
 def test_whatever_the_api_accepts_every_projection_and_the_feed_apply(

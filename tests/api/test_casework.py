@@ -1,8 +1,9 @@
 """Disputes, refunds and the audit trail through GraphQL (issue 7's commands and history)."""
 
 import json
-from datetime import datetime
 from uuid import uuid4
+
+import pytest
 
 from audit.history import audit_trail
 from domain import casework
@@ -11,6 +12,8 @@ from identity.service import Role
 from tests.api.stack import Stack
 from tests.builders import meal, snack
 from tests.clock import today
+
+pytestmark = pytest.mark.usefixtures("travelled")  # every test on the travelled clock
 
 PAYLOAD = "{ userErrors { field code message } position }"
 CHARGES = """query($c: String!, $on: Date!) { charges(contractNumber: $c, on: $on) {
@@ -25,9 +28,7 @@ STATEMENT = """query($c: String!, $atLeast: Position) { statement(contractNumber
   atLeast: $atLeast) { edges { node { kind amount regularAfter } } } }"""
 
 
-def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])
@@ -60,7 +61,6 @@ def test_a_parent_disputes_a_charge_and_the_school_admin_reverses_it(
 
 
 def test_the_audit_trail_pages_with_cursors_and_its_entries_refetch_for_auditors_only(
-    travelled: datetime,
     stack: Stack,
 ) -> None:
     world = stack.school()
@@ -99,9 +99,7 @@ def test_the_audit_trail_pages_with_cursors_and_its_entries_refetch_for_auditors
     assert stranger.error_code(TRAIL_NODE, id=crossing["id"]) == "FORBIDDEN"
 
 
-def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_parent_requests_a_refund_to_bank_details_kept_out_of_the_ledger(stack: Stack) -> None:
     family = stack.family(stack.school())
     q = (
         "mutation($c: String!) { requestRefund(input: {contractNumber: $c, "
@@ -140,9 +138,7 @@ EXPORT = """query($c: String!, $f: ExportFormat!) { historyExport(contractNumber
   fileFormat: $f) { contractNumber entries content } }"""
 
 
-def test_a_parent_takes_the_accounts_whole_history_away_as_json_lines_and_csv(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_parent_takes_the_accounts_whole_history_away_as_json_lines_and_csv(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world)
     world.tap(TerminalKind.CANTEEN_POS, family.pupil.uid, items=[meal()])

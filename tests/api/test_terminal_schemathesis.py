@@ -7,12 +7,10 @@ projection and the workers' feed are at the head and `audit verify` is clean.
 
 Bounded for `make test`: a fixed number of examples, derandomized, no example database."""
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +20,7 @@ from schemathesis.checks import CheckFunction
 from schemathesis.core.parameters import ParameterLocation
 
 from adapters.terminal_auth import signed_headers
-from tests.api.barrage import Barrage, running_barrage
+from tests.api.barrage import Barrage
 from tests.clock import now
 from tests.terminals.rig import SignedTerminal
 
@@ -89,13 +87,6 @@ def realistic(body: Any, take: bool, uid: str, seconds_ago: int) -> Any:
     if isinstance(found.get("tapped_at"), str):
         found["tapped_at"] = (now() - timedelta(seconds=seconds_ago)).isoformat()
     return found
-
-
-@pytest.fixture
-def barrage(travelled: datetime) -> Iterator[Barrage]:
-    """The stack, its schools and its workers, started at the travelled instant."""
-    with running_barrage() as found:
-        yield found
 
 
 def test_the_terminal_api_meets_its_openapi_signed_and_every_projection_applies_it(

@@ -1,7 +1,5 @@
 """Group commit: many taps decided on shared state and saved in one transaction."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from uuid import uuid4
 
@@ -10,7 +8,7 @@ from domain.group_commit import TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests.builders import SchoolWorld, meal, new_school
+from tests.builders import SchoolWorld, at_once, covering_lunches, meal
 from tests.clock import now
 
 
@@ -53,18 +51,13 @@ def test_a_batch_decides_in_order_and_saves_once(travelled: datetime, world: Sch
 def test_concurrent_batches_on_one_account_never_overspend(
     travelled: datetime, ledger: Ledger
 ) -> None:
-    world = new_school(ledger, meal_overdraft=0)
     covered = 9
-    pupil = world.pupil(deposit=covered * 9_000)
-    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
-    start = threading.Barrier(4)
+    world, pupil = covering_lunches(ledger, covered)
 
     def run(worker: int) -> list[TapResult | DomainError]:
-        start.wait()
         return ledger.handle_taps([lunch(world, pupil.uid, f"w{worker}-{n}") for n in range(6)])
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = [r for batch in pool.map(run, range(4)) for r in batch]
+    results = [r for batch in at_once(4, run) for r in batch]
     outcomes = [r.decision.outcome for r in results if isinstance(r, TapResult)]
     assert len(outcomes) == 24
     assert outcomes.count("approved") == covered

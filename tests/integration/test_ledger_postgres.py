@@ -1,7 +1,5 @@
 """The ledger on a real PostgreSQL: persistence, idempotency, concurrency, snapshots."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -29,7 +27,7 @@ from domain.errors import (
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests.builders import SchoolWorld, meal, new_school, new_uid, snack
+from tests.builders import SchoolWorld, at_once, covering_lunches, meal, new_school, new_uid, snack
 from tests.clock import now
 
 
@@ -184,20 +182,15 @@ class TestBadInputRecordsNothing:
 def test_fifty_concurrent_taps_approve_exactly_what_the_balance_covers(
     ledger: Ledger, database_url: str
 ) -> None:
-    world = new_school(ledger, meal_overdraft=0)
     covered = 7
-    pupil = world.pupil(deposit=covered * 9_000)
-    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
-    start = threading.Barrier(50)
+    world, pupil = covering_lunches(ledger, covered)
 
     def tap(n: int) -> str:
-        start.wait()
         return world.tap(
             "canteen_pos", pupil.uid, items=[meal(9_000)], tap_id=f"rush-{n}"
         ).decision.outcome
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        outcomes = list(pool.map(tap, range(50)))
+    outcomes = at_once(50, tap)
     assert outcomes.count("approved") == covered
     assert outcomes.count("declined") == 50 - covered
     fresh = reopened(database_url)

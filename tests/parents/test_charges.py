@@ -6,12 +6,16 @@ and the tariff and fee history; a parent sets the kiosk PIN, and the kiosk asks 
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from domain import casework
 from domain.billing import Billing
 from tests.api.stack import Family, Stack
 from tests.builders import meal, snack
 from tests.parents.tills import decided, school_today, till
 from tests.problems import problem_code
+
+pytestmark = pytest.mark.usefixtures("travelled")  # every test on the travelled clock
 
 CHARGE = """id key localDate terminalKind terminalName amount fromRegular fromSubsidised
   payingWallet offline items { code name price quantity } photoCheck inside flags disputeStatus
@@ -176,7 +180,7 @@ def test_charges_come_a_page_at_a_time_filtered_on_every_page_and_refetch_by_the
     assert refused["data"] == {"node": None}
 
 
-def test_the_tariff_and_fee_history(stack: Stack, travelled: datetime) -> None:
+def test_the_tariff_and_fee_history(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world, deposit=100_000)
     account_id = family.pupil.account_id
@@ -196,9 +200,7 @@ def test_the_tariff_and_fee_history(stack: Stack, travelled: datetime) -> None:
         assert "MOBILE" in {p["tariff"] for p in charged["breakdown"]}
 
 
-def test_a_parent_sets_the_kiosk_pin_and_the_kiosk_asks_for_it(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_parent_sets_the_kiosk_pin_and_the_kiosk_asks_for_it(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world, deposit=30_000)
     kiosk = till(stack, world.school_id, "kiosk", "Киоск в холле")

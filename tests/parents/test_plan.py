@@ -5,6 +5,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 
 from identity.service import Role
@@ -12,6 +13,8 @@ from tests.api.stack import Family, Stack
 from tests.builders import meal
 from tests.clock import SWEEP_ZONE
 from tests.parents.tills import decided, school_today, till
+
+pytestmark = pytest.mark.usefixtures("travelled")  # every test on the travelled clock
 
 PRE_ORDER = """preOrder { preOrderId mealDate status amount refunded cancelReason cutoffAt
   items { code name price quantity } openItems { code quantity } }
@@ -64,9 +67,7 @@ def statement(family: Family) -> list[dict[str, Any]]:
     return [edge["node"] for edge in edges]
 
 
-def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world, deposit=50_000)
     canteen = till(stack, world.school_id, "canteen_pos", "Столовая, касса 1")
@@ -144,9 +145,7 @@ def test_a_preordered_meal_is_served_and_a_cancelled_one_refunded(
         assert {p["preOrderId"]: p["status"] for p in listed(family)}[preorder_id] == "SERVED"
 
 
-def test_pre_orders_come_a_page_at_a_time_and_refetch_by_their_id(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_pre_orders_come_a_page_at_a_time_and_refetch_by_their_id(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world, deposit=100_000)
     today = school_today(stack, world.school_id)
@@ -193,9 +192,7 @@ def test_pre_orders_come_a_page_at_a_time_and_refetch_by_their_id(
 TAPS_PER_TILL, TILLS, TRANSFERS = 8, 4, 10  # transfers per thread, two threads
 
 
-def test_a_sibling_transfer_is_atomic_under_concurrent_taps(
-    travelled: datetime, stack: Stack
-) -> None:
+def test_a_sibling_transfer_is_atomic_under_concurrent_taps(stack: Stack) -> None:
     world = stack.school()
     family = stack.family(world, deposit=300_000)  # the elder child: the source
     younger = world.pupil(deposit=10_000)

@@ -2,9 +2,13 @@
 
 import random
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+
+import pytest
 
 from adapters.terminal_auth import TerminalSecrets
 from domain.kinds import TerminalKind
@@ -15,17 +19,56 @@ from tests.reader.harness import BUN, LUNCH, SimReader, account_story, sim_reade
 from tests.reader.rig import ApiServer, wait_for
 
 
-def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
+@dataclass
+class Canteen:
+    """A school's canteen reader terminal with its secret, the API server it talks to, and the
+    folder its journal lives in."""
+
+    world: SchoolWorld
+    api_server: ApiServer
+    terminal: UUID
+    secret: str
+    journal_dir: Path
+
+    def reader(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        url: str | None = None,
+        secret: str | None = None,
+        live_wait: float = 2.0,
+    ) -> SimReader:
+        """A reader selling `items` (to this API server, with this secret, unless told)."""
+        return sim_reader(
+            self.journal_dir,
+            self.api_server.url if url is None else url,
+            self.terminal,
+            self.secret if secret is None else secret,
+            {"items": items},
+            live_wait=live_wait,
+        )
+
+
+@pytest.fixture
+def canteen(
     travelled: datetime,
     world: SchoolWorld,
     secrets_store: TerminalSecrets,
     api_server: ApiServer,
     tmp_path: Path,
-) -> None:
-    pupil = world.pupil(deposit=50_000)
+) -> Canteen:
+    """On the travelled clock; first among a test's arguments, so the clock travels before
+    the school it asks for is made."""
     terminal = world.terminals[TerminalKind.CANTEEN_POS]
     secret = secrets_store.issue(terminal, world.school_id)
-    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
+    return Canteen(world, api_server, terminal, secret, tmp_path / "j")
+
+
+def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
+    canteen: Canteen, world: SchoolWorld, api_server: ApiServer
+) -> None:
+    pupil = world.pupil(deposit=50_000)
+    reader = canteen.reader([LUNCH])
     reader.service.refresh_deny_list(force=True)  # online: the last deny list and offline cap
     assert reader.journal.deny_list().offline_cap > 3 * 9000
     reader.service.start()
@@ -51,7 +94,7 @@ def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
         assert settled["outcome"] == "approved"
 
     # A crash after posting but before the answers were saved: the batch goes again.
-    with sqlite3.connect(tmp_path / "j" / "state.sqlite") as db:
+    with sqlite3.connect(canteen.journal_dir / "state.sqlite") as db:
         db.execute("DELETE FROM settled")
         db.execute("DELETE FROM meta WHERE key = 'scan_from'")
     assert len(reader.journal.pending()) == 3
@@ -63,32 +106,21 @@ def test_taps_made_while_the_server_is_down_are_uploaded_once_when_it_is_back(
 
 
 def with_a_blocked_pupil(
-    world: SchoolWorld,
-    secrets_store: TerminalSecrets,
-    api_server: ApiServer,
-    tmp_path: Path,
-    items: list[dict[str, Any]],
+    canteen: Canteen, items: list[dict[str, Any]]
 ) -> tuple[Pupil, Pupil, SimReader]:
     """A pupil, a pupil whose card is blocked, and a canteen reader that knows the deny list."""
+    world = canteen.world
     pupil, blocked = world.pupil(deposit=50_000), world.pupil(deposit=50_000)
     world.ledger.block_card(blocked.account_id, blocked.uid, "lost")
-    terminal = world.terminals[TerminalKind.CANTEEN_POS]
-    secret = secrets_store.issue(terminal, world.school_id)
-    reader = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": items})
+    reader = canteen.reader(items)
     reader.service.refresh_deny_list(force=True)
     return pupil, blocked, reader
 
 
 def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_sent(
-    travelled: datetime,
-    world: SchoolWorld,
-    secrets_store: TerminalSecrets,
-    api_server: ApiServer,
-    tmp_path: Path,
+    canteen: Canteen, world: SchoolWorld, api_server: ApiServer
 ) -> None:
-    pupil, blocked, reader = with_a_blocked_pupil(
-        world, secrets_store, api_server, tmp_path, [LUNCH, BUN]
-    )
+    pupil, blocked, reader = with_a_blocked_pupil(canteen, [LUNCH, BUN])
     deny = reader.journal.deny_list()
     assert blocked.uid in deny.uids
     reader.service.start()
@@ -114,19 +146,12 @@ def test_a_card_on_the_deny_list_or_over_the_offline_cap_is_declined_and_never_s
 
 
 def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
-    travelled: datetime,
-    world: SchoolWorld,
-    secrets_store: TerminalSecrets,
-    api_server: ApiServer,
-    tmp_path: Path,
+    canteen: Canteen, world: SchoolWorld
 ) -> None:
     pupils = [world.pupil(deposit=50_000) for _ in range(8)]
-    terminal = world.terminals[TerminalKind.CANTEEN_POS]
-    secret = secrets_store.issue(terminal, world.school_id)
     offline_url = "http://127.0.0.1:9"  # nothing listens: the reader is offline
-    reader = sim_reader(tmp_path / "j", offline_url, terminal, secret, {"items": [LUNCH]},
-                        live_wait=0)  # fmt: skip
-    log = tmp_path / "j" / "taps.log"
+    reader = canteen.reader([LUNCH], url=offline_url, live_wait=0)
+    log = canteen.journal_dir / "taps.log"
     spans = []
     for n, pupil in enumerate(pupils):
         start = log.stat().st_size
@@ -144,7 +169,7 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
     cut = rng.randrange(spans[7][0] + 1, spans[7][1])  # record 7 cut off mid-write
     log.write_bytes(bytes(data[:cut]))
 
-    online = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
+    online = canteen.reader([LUNCH])
     while online.service.upload_once():
         pass
     assert not online.journal.pending()
@@ -157,15 +182,9 @@ def test_damaged_journal_records_are_never_posted_and_whole_ones_are(
 
 
 def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
-    travelled: datetime,
-    world: SchoolWorld,
-    secrets_store: TerminalSecrets,
-    api_server: ApiServer,
-    tmp_path: Path,
+    canteen: Canteen, api_server: ApiServer
 ) -> None:
-    pupil, blocked, reader = with_a_blocked_pupil(
-        world, secrets_store, api_server, tmp_path, [LUNCH]
-    )
+    pupil, blocked, reader = with_a_blocked_pupil(canteen, [LUNCH])
     reader.service.start()
     api_server.stop()
     refused = reader.service.tap("r1", blocked.uid)  # decided offline, nothing left to upload
@@ -185,18 +204,9 @@ def test_a_reader_with_nothing_to_upload_notices_the_server_is_back(
     reader.close()
 
 
-def test_a_refused_signature_never_drops_a_tap(
-    travelled: datetime,
-    world: SchoolWorld,
-    secrets_store: TerminalSecrets,
-    api_server: ApiServer,
-    tmp_path: Path,
-) -> None:
+def test_a_refused_signature_never_drops_a_tap(canteen: Canteen, world: SchoolWorld) -> None:
     pupil = world.pupil(deposit=50_000)
-    terminal = world.terminals[TerminalKind.CANTEEN_POS]
-    secret = secrets_store.issue(terminal, world.school_id)
-    wrong = sim_reader(tmp_path / "j", api_server.url, terminal, "0" * 64, {"items": [LUNCH]},
-                       live_wait=0.5)  # fmt: skip
+    wrong = canteen.reader([LUNCH], secret="0" * 64, live_wait=0.5)
     wrong.journal.save_deny_list(DenyList(None, frozenset(), 30_000))
     wrong.service.start()
     decision = wrong.service.tap("r1", pupil.uid)
@@ -206,7 +216,7 @@ def test_a_refused_signature_never_drops_a_tap(
     assert len(wrong.journal.pending()) == 1  # refused (401), kept
     wrong.close()
 
-    fixed = sim_reader(tmp_path / "j", api_server.url, terminal, secret, {"items": [LUNCH]})
+    fixed = canteen.reader([LUNCH])
     assert fixed.service.upload_once() is False
     assert not fixed.journal.pending()
     assert world.ledger.account(pupil.account_id).regular == 41_000

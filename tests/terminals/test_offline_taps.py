@@ -1,11 +1,15 @@
 """Late offline taps: recorded by `tapped_at`, never declined after the fact, debt visible."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+
+import pytest
 
 from domain.account import Account
 from tests.builders import meal, snack
 from tests.clock import now
 from tests.terminals.rig import TerminalWorld, tap
+
+pytestmark = pytest.mark.usefixtures("travelled")  # every test on the travelled clock
 
 
 def events_of(school: TerminalWorld, account_id: object) -> list[object]:
@@ -13,7 +17,6 @@ def events_of(school: TerminalWorld, account_id: object) -> list[object]:
 
 
 def test_an_offline_purchase_that_overdraws_is_recorded_with_the_debt_visible(
-    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=10_000)
@@ -36,7 +39,7 @@ def test_an_offline_purchase_that_overdraws_is_recorded_with_the_debt_visible(
     assert recorded[0].tapped_at == eaten
 
 
-def test_the_same_purchase_online_is_declined(travelled: datetime, school: TerminalWorld) -> None:
+def test_the_same_purchase_online_is_declined(school: TerminalWorld) -> None:
     pupil = school.world.pupil(deposit=10_000)
     decision = school["canteen_pos"].tap(pupil.uid, items=[snack(4500, quantity=3)]).json()
     assert (decision["outcome"], decision["reason"]) == ("declined", "insufficient_funds")
@@ -44,7 +47,6 @@ def test_the_same_purchase_online_is_declined(travelled: datetime, school: Termi
 
 
 def test_offline_taps_after_the_block_are_flagged_and_those_before_are_not(
-    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil(deposit=50_000)
@@ -65,10 +67,7 @@ def test_offline_taps_after_the_block_are_flagged_and_those_before_are_not(
     assert school.account(pupil.account_id).regular == 50_000 - 9_000 - 4_500
 
 
-def test_daily_limits_count_offline_taps_on_the_day_they_were_made(
-    travelled: datetime,
-    school: TerminalWorld,
-) -> None:
+def test_daily_limits_count_offline_taps_on_the_day_they_were_made(school: TerminalWorld) -> None:
     pupil = school.world.pupil(deposit=100_000)
     yesterday = now() - timedelta(days=1)
     canteen = school["canteen_pos"]
@@ -86,9 +85,7 @@ def test_daily_limits_count_offline_taps_on_the_day_they_were_made(
     )  # fmt: skip
 
 
-def test_an_offline_batch_upload_retried_gets_the_same_decisions(
-    travelled: datetime, school: TerminalWorld
-) -> None:
+def test_an_offline_batch_upload_retried_gets_the_same_decisions(school: TerminalWorld) -> None:
     pupil = school.world.pupil(deposit=10_000)
     start = now() - timedelta(hours=2)
     taps = [tap(pupil.uid, items=[snack(4500)], at=start + timedelta(minutes=i), offline=True)
@@ -106,7 +103,6 @@ def test_an_offline_batch_upload_retried_gets_the_same_decisions(
 
 
 def test_an_offline_pass_made_before_the_block_still_counts_for_attendance(
-    travelled: datetime,
     school: TerminalWorld,
 ) -> None:
     pupil = school.world.pupil()
