@@ -12,6 +12,7 @@ a backoff, while the other projections go on. Losing the database (a restart) is
 error of any projection: the runner reconnects and carries on.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -216,6 +217,12 @@ def try_lock(conn: psycopg.Connection[Any], key: str) -> bool:
     return bool(row and row[0])
 
 
+def unlock(conn: psycopg.Connection[Any], key: str) -> None:
+    """Release `key` now (a lost connection has released it already)."""
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+
+
 @dataclass
 class Progress:
     position: int = 0
@@ -373,8 +380,13 @@ def rebuild(
         conn = stack.enter_context(psycopg.connect(database_url, autocommit=True))
         for p in chosen:
             locker = stack.enter_context(psycopg.connect(database_url, autocommit=True))
-            if not try_lock(locker, f"infoshkola.rebuild.{p.name}"):
+            key = f"infoshkola.rebuild.{p.name}"
+            if not try_lock(locker, key):
                 raise RuntimeError(f"a rebuild of {p.name} is already running")
+            # Released before its connection closes: the server drops a closed session's
+            # locks only when its backend has exited, so a rebuild right after this one
+            # could still find the lock taken.
+            stack.callback(unlock, locker, key)
         setup(conn, chosen)
         with conn.transaction(), conn.cursor() as cur:
             for p in chosen:
