@@ -3,7 +3,10 @@
 Before anything else a document's cost over its fully expanded selection is checked
 (`cost.py`, ≤ `max_query_cost`); only a document within it meets the other rules (depth ≤ 8,
 aliases ≤ 15, whose own walks expand fragments) and graphql-core's. Validation runs in
-GraphQL's thread pool, never on the event loop. ≤ 2,000 tokens per document; ≤ 10 operations
+GraphQL's thread pool, never on the event loop; only a document that passed every rule before
+(the same text: a client's queries are a few fixed documents) has its cost checked on the
+loop, a walk linear in its size (≤ 2,000 tokens, each fragment costed once), without a thread
+hand-off. ≤ 2,000 tokens per document; ≤ 10 operations
 per batch (each batched `login` still counts as an attempt in the throttle). In production:
 no introspection and no "did you mean" suggestions of any kind (fields, arguments, types,
 enum values, input fields; at validation and when variables are coerced). Unexpected
@@ -102,8 +105,7 @@ def validate_within_cost(
     """The cost rule first, with the fragment rules strawberry's limiters assume (they raise
     `KeyError` on an unknown fragment); every other rule only for a document that passed.
     `text`, the document's source: when it passed before, only its cost is checked."""
-    key = (id(schema), max_cost, hide_suggestions, text or "")
-    if text is not None and key in VALID_DOCUMENTS:
+    if text is not None and passed_before(schema, max_cost, hide_suggestions, text):
         return cost_errors(schema, document, variables, max_cost)
     first = [query_cost_rule(max_cost, variables), KnownFragmentNamesRule, NoFragmentCyclesRule]
     refused = validate(schema, document, first)
@@ -112,12 +114,17 @@ def validate_within_cost(
     every = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
     errors = validate(schema, document, every, hide_suggestions=hide_suggestions)
     if not errors and text is not None:
-        VALID_DOCUMENTS.add(key)
+        VALID_DOCUMENTS.add((id(schema), max_cost, hide_suggestions, text))
     return errors
 
 
+def passed_before(schema: GraphQLSchema, max_cost: int, hide_suggestions: bool, text: str) -> bool:
+    return (id(schema), max_cost, hide_suggestions, text) in VALID_DOCUMENTS
+
+
 class CostFirstValidation(SchemaExtension):
-    """Runs the whole validation step (cost first) in GraphQL's threads, off the event loop.
+    """Runs the whole validation step (cost first) in GraphQL's threads, off the event loop;
+    a document that passed before: only its cost, on the loop.
 
     Strawberry skips its own validation when an extension has set `pre_execution_errors`.
     A subscription outside a WebSocket (a plain or multipart POST) is refused here too: over
@@ -141,13 +148,20 @@ class CostFirstValidation(SchemaExtension):
             ]
             yield
             return
+        schema, hide = ctx.schema._schema, not self.development
+        if ctx.query is not None and passed_before(schema, self.max_cost, hide, ctx.query):
+            ctx.pre_execution_errors = cost_errors(
+                schema, ctx.graphql_document, ctx.variables, self.max_cost
+            )
+            yield
+            return
         args = (
-            ctx.schema._schema,
+            schema,
             ctx.graphql_document,
             tuple(ctx.validation_rules),
             ctx.variables,
             self.max_cost,
-            not self.development,
+            hide,
             ctx.query,
         )
         services = getattr(ctx.context, "services", None)
