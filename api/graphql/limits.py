@@ -29,13 +29,13 @@ from graphql import (
     GraphQLSchema,
     KnownFragmentNamesRule,
     NoFragmentCyclesRule,
+    NoSchemaIntrospectionCustomRule,
     validate,
 )
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -67,22 +67,23 @@ class ValidDocuments:
     """The texts of documents that passed every rule, per schema and configuration, so that
     a client asking the same query again pays only for its cost (which depends on the
     variables). Validation depends on nothing else: not on the variables' values, the
-    viewer or the data. Bounded: the oldest text goes first; long documents are not kept."""
+    viewer or the data. Bounded: the oldest text goes first; long documents are not kept.
+    (Also the texts, with their integer variables, whose cost was within the limit.)"""
 
     def __init__(self, size: int = 512, longest: int = 20_000) -> None:
         self.size, self.longest = size, longest
-        self._seen: OrderedDict[tuple[int, int, bool, str], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[Any, ...], None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __contains__(self, key: tuple[int, int, bool, str]) -> bool:
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)
                 return True
             return False
 
-    def add(self, key: tuple[int, int, bool, str]) -> None:
-        if len(key[3]) > self.longest:
+    def add(self, key: tuple[Any, ...]) -> None:
+        if len(key[3]) > self.longest:  # the text
             return
         with self._lock:
             self._seen[key] = None
@@ -91,6 +92,7 @@ class ValidDocuments:
 
 
 VALID_DOCUMENTS = ValidDocuments()
+WITHIN_COST = ValidDocuments(size=2048)
 
 
 def validate_within_cost(
@@ -122,6 +124,32 @@ def passed_before(schema: GraphQLSchema, max_cost: int, hide_suggestions: bool, 
     return (id(schema), max_cost, hide_suggestions, text) in VALID_DOCUMENTS
 
 
+def known_cost_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    max_cost: int,
+    hide_suggestions: bool,
+    text: str,
+) -> list[GraphQLError]:
+    """`cost_errors` of a document that passed before, remembered when there are none: the
+    cost depends only on the text and its integer variables (page sizes)."""
+    sizes = tuple(
+        sorted(
+            (name, value)
+            for name, value in (variables or {}).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        )
+    )
+    key = (id(schema), max_cost, hide_suggestions, text, sizes)
+    if key in WITHIN_COST:
+        return []
+    errors = cost_errors(schema, document, variables, max_cost)
+    if not errors:
+        WITHIN_COST.add(key)
+    return errors
+
+
 class CostFirstValidation(SchemaExtension):
     """Runs the whole validation step (cost first) in GraphQL's threads, off the event loop;
     a document that passed before: only its cost, on the loop.
@@ -150,8 +178,8 @@ class CostFirstValidation(SchemaExtension):
             return
         schema, hide = ctx.schema._schema, not self.development
         if ctx.query is not None and passed_before(schema, self.max_cost, hide, ctx.query):
-            ctx.pre_execution_errors = cost_errors(
-                schema, ctx.graphql_document, ctx.variables, self.max_cost
+            ctx.pre_execution_errors = known_cost_errors(
+                schema, ctx.graphql_document, ctx.variables, self.max_cost, hide, ctx.query
             )
             yield
             return
@@ -179,21 +207,23 @@ def over_websocket(context: Any) -> bool:
 def extensions(development: bool, max_cost: int) -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds fresh extensions for every request. The depth and alias
     limiters' rules are made once here: strawberry's limiters make a new rule class in every
-    instance (about 0.25 ms a request), and the rules of a limit never change."""
-    depth = QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
-    aliases = MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+    instance (about 0.25 ms a request), and the rules of a limit never change. Their rules and,
+    in production, introspection's refusal (`DisableIntrospection`'s rule) are added by one
+    extension, in that order: each extension's hooks cost every request."""
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+        *(() if development else (NoSchemaIntrospectionCustomRule,)),
+    ]
     found: list[Callable[[], SchemaExtension]] = [
-        lambda: AddValidationRules(depth),
-        lambda: AddValidationRules(aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(should_mask_error=should_mask),
         # a document asked again is not parsed again (bounded LRU keyed by the text and the
         # token limit; a document that does not parse is never kept)
         lambda: ParserCache(maxsize=256),
+        lambda: CostFirstValidation(max_cost, development),
     ]
-    if not development:
-        found.append(DisableIntrospection)
-    found.append(lambda: CostFirstValidation(max_cost, development))
     return found
 
 
