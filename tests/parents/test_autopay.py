@@ -159,6 +159,9 @@ def test_a_card_saved_at_a_top_up_pays_the_autopayment_until_it_is_forgotten(
 
     assert wait_for(failures, 30, "the refusal") == [("2031-02", NO_CARD)]
     assert asked("2031-02") == []  # the acquirer was not asked
-    told = wait_for(lambda: [m.body for m in stack.workers.smtp.to(email)
-                             if m.subject == "Автоплатёж не прошёл"], 30, "the failure")  # fmt: skip
-    assert NO_CARD in told[0]
+
+    def told() -> list[str]:
+        mails = stack.workers.smtp.to(email)
+        return [m.body for m in mails if m.subject == "Автоплатёж не прошёл"]
+
+    assert NO_CARD in wait_for(told, 30, "the parent told")[0]
