@@ -164,8 +164,9 @@ class PrivacyOffice:
         found = self.people.get_many(refs)
         contacts = contacts_in(found.values())
         photos = sorted({str(f["photo"]) for f in found.values() if f.get("photo")})
-        touched = sorted(r for r, f in found.items() if set(f) & {*CONTACT_FIELDS, "photo"})
-        self.people.drop_fields(refs, [*CONTACT_FIELDS, "photo"])
+        dropped = [*CONTACT_FIELDS, "photo", SAVED_CARDS]  # saved cards: their autopay fails
+        touched = sorted(r for r, f in found.items() if set(f) & set(dropped))
+        self.people.drop_fields(refs, dropped)
         destroyed = sum(destroy_blob(self.blobs, d, self.database_url) for d in photos)
         traces = erase_traces(
             self.database_url, account_id, account.contract_number, contacts, self.files(),

@@ -88,6 +88,9 @@ def test_consent_at_activation_and_by_a_representative_and_withdrawal_erases_con
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     photo = upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + n.encode() * 9)
     stack.services.people.put(account.pupil_ref, name=f"Петя {n}N")  # enrolment: a name
+    stack.services.people.save_card(  # a card saved at a top-up, its token naming the needle
+        account.parent_ref, account.id, f"tok-{n}", "4242", stack.ledger.clock()
+    )
 
     consents = admin.data(STATUS, c=pupil.contract_number)["privacyRequests"]["consents"]
     given = [c for c in consents if c["event"] == "Given"]
@@ -110,8 +113,8 @@ def test_consent_at_activation_and_by_a_representative_and_withdrawal_erases_con
     assert (consents[-1]["event"], consents[-1]["holder"]) == ("Withdrawn", "parent")
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         kept = tables_holding(conn, n)
-    # Contacts, the photo, the representative's login: gone. The pupil's name stays for the
-    # accounting of a contract still open (docs/PRIVACY.md), and it alone.
+    # Contacts, saved cards, the photo, the representative's login: gone. The pupil's name
+    # stays for the accounting of a contract still open (docs/PRIVACY.md), and it alone.
     assert kept == {"personal_data": 1}, kept
     assert stack.services.people.get(account.pupil_ref) == {"name": f"Петя {n}N"}
     assert staff_photo(stack, admin, photo).status_code == 404
