@@ -7,6 +7,11 @@ as one bytes object and reads the answer by its `Content-Length` (or chunked, as
 streams when there is none), on connections it keeps open. It is only what the bench needs:
 `POST`/`GET` to one server, no redirects, cookies, proxies, compression or TLS.
 
+Measured against a trivial uvicorn app on this machine (16 connections, 6,000 requests of a
+tap's size, CPU time of the client process per request): this client 0.02 ms, aiohttp 3.14
+(already installed, through pywebpush) 0.08–0.10 ms, httpx 1.7 ms. aiohttp would also do: the
+difference is a few per cent of the server's CPU per tap.
+
 A request that fails (a dropped connection, a timeout) raises `HttpError` and its connection
 is closed; the caller decides whether to send it again (a terminal retries a tap).
 """
