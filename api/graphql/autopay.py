@@ -182,11 +182,8 @@ def card_id_of(given: Any, cards: list[Card]) -> tuple[str | None, UserError | N
     """The input's `savedCardId` (None when omitted) if it names one of the account's cards."""
     if given.saved_card_id is None:
         return None, None
-    ids = {str(c.id): str(c.id) for c in cards}
-    try:
-        found = ids.get(str(UUID(str(given.saved_card_id)[:64])))
-    except ValueError:
-        found = None
+    named = str(given.saved_card_id)[:64].lower()
+    found = next((str(c.id) for c in cards if str(c.id) == named), None)
     if found is None:
         return None, refused("unknown_saved_card", "no such saved card", "input", "savedCardId")
     return found, None
@@ -220,8 +217,9 @@ async def forget(
     services = info.context.services
     cards = await account_cards(info, ref.account_id)
     card_id, error = card_id_of(given, cards)
-    if error is not None or card_id is None:
-        return SavedCardsPayload(saved_cards=None, user_errors=[error] if error else [])
+    if error is not None:
+        return SavedCardsPayload(saved_cards=None, user_errors=[error])
+    assert card_id is not None  # the input requires it
     await services.run(forget_card, services.ledger, services.people, ref.account_id, card_id)
     return SavedCardsPayload(saved_cards=await saved_cards(info, ref.account_id), user_errors=[])
 

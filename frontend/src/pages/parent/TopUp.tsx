@@ -63,7 +63,7 @@ export function TopUp({ contract }: { contract: string }) {
             с карты спишется <strong><Money value={quote.total} /></strong>.
           </Notice>
           <Checkbox label="Запомнить карту" checked={saveCard} onChange={(e) => setSaveCard(e.target.checked)} />
-          <p className="muted">Сохранённой картой можно оплачивать автоплатежи; банк хранит карту, мы — только её последние цифры.</p>
+          <p className="muted">Сохранённой картой можно оплачивать автоплатежи. Номер карты хранит банк, у нас — только ссылка на неё и последние 4 цифры.</p>
           <Button onClick={pay}>Оплатить <Money value={quote.total} /></Button>
         </div>
       )}
