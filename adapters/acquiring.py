@@ -5,6 +5,9 @@ for a saved-card token and answers `{"payment_id", "status"}` (`pending`, `succe
 `failed`); later the provider POSTs the final status to our callback URL, the raw body
 signed with HMAC-SHA256 under the shared webhook secret in `X-Signature` (hex). Only a
 verified body is believed; the provider retries a webhook until it gets a 2xx.
+
+A checkout may ask the provider to save the card (`"save_card": true`); the verdict of such a
+succeeded payment then carries it: `"card": {"token": "...", "last4": "4242"}`.
 """
 
 import hashlib
@@ -32,6 +35,8 @@ class PaymentStatus:
     status: str
     amount: int
     reason: str = ""
+    card_token: str = ""  # a card the provider saved at this payment (with `save_card`)
+    card_last4: str = ""
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -47,11 +52,19 @@ def verify_webhook(secret: str, body: bytes, signature: str) -> PaymentStatus:
     data = orjson.loads(body)
     if data.get("status") not in (SUCCEEDED, FAILED, PENDING):
         raise AcquiringError(f"unknown payment status {data.get('status')!r}")
+    card = data.get("card") or {}
+    if not isinstance(card, dict):
+        raise AcquiringError("the saved card is not an object")
+    token, last4 = str(card.get("token") or ""), str(card.get("last4") or "")
+    if token and not (0 < len(token) <= 128 and len(last4) == 4 and last4.isdigit()):
+        raise AcquiringError("the saved card needs a token and its last 4 digits")
     return PaymentStatus(
         str(data["payment_id"]),
         str(data["status"]),
         int(data["amount"]),
         str(data.get("reason", "")),
+        token,
+        last4 if token else "",
     )
 
 
@@ -102,8 +115,15 @@ class CheckoutClient(AcquiringClient):
     `{"payment_id", "status", "confirmation_url"}`; the verdict arrives at `callback_url`."""
 
     def checkout(
-        self, payment_id: str, amount: int, method: str, description: str, return_url: str
+        self,
+        payment_id: str,
+        amount: int,
+        method: str,
+        description: str,
+        return_url: str,
+        save_card: bool = False,
     ) -> Checkout:
+        """`save_card`: ask the provider to save the card (its verdict then names it)."""
         body: dict[str, Any] = {
             "payment_id": payment_id,
             "amount": amount,
@@ -112,6 +132,7 @@ class CheckoutClient(AcquiringClient):
             "description": description,
             "return_url": return_url,
             "callback_url": self.callback_url,
+            "save_card": save_card,
         }
         data = self.post("/v1/checkouts", payment_id, body)
         return Checkout(payment_id, str(data["status"]), str(data["confirmation_url"]))

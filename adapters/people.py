@@ -8,9 +8,10 @@ balance still replays from the events.
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -30,6 +31,40 @@ READ_AND_LOG = (
     " SELECT subject_ref, fields FROM found"
 )
 WEB_PUSH = "web_push"  # the field of a subject's browser subscriptions (a JSON array; in SQL too)
+SAVED_CARDS = "saved_cards"  # the field of a parent's saved bank cards (a JSON array)
+MAX_SAVED_CARDS = 5  # cards of one parent's account; the oldest goes when a sixth is saved
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    """A bank card the acquirer saved at a parent's top-up: its token charges it again.
+
+    Kept under the parent's personal data (so erasing the parent erases it); the events name
+    only its `id`."""
+
+    id: UUID
+    account_id: UUID
+    token: str
+    last4: str
+    saved_at: datetime
+
+    def entry(self) -> dict[str, str]:
+        return {"id": str(self.id), "account": str(self.account_id), "token": self.token,
+                "last4": self.last4, "saved_at": self.saved_at.isoformat()}  # fmt: skip
+
+    @classmethod
+    def of(cls, e: dict[str, Any]) -> "SavedCard":
+        return cls(UUID(e["id"]), UUID(e["account"]), str(e["token"]), str(e["last4"]),
+                   datetime.fromisoformat(e["saved_at"]))  # fmt: skip
+
+
+def cards_in(fields: dict[str, Any] | None) -> list[SavedCard]:
+    entries = (fields or {}).get(SAVED_CARDS)
+    return (
+        [SavedCard.of(e) for e in entries if isinstance(e, dict)]
+        if isinstance(entries, list)
+        else []
+    )
 
 
 class PeopleStore:
@@ -171,3 +206,59 @@ class PeopleStore:
                         str(e["endpoint"]), str(e["p256dh"]), str(e["auth"])
                     )
         return list(found.values())
+
+    # Saved cards: a JSON array under one field of the parent's subject, like the browsers'
+    # subscriptions, so erasing the parent erases them.
+
+    def save_card(
+        self, subject_ref: str, account_id: UUID, token: str, last4: str, at: datetime
+    ) -> SavedCard:
+        """Keep the card the acquirer saved; the same token saved again is the card already
+        kept (a repeated webhook, or the card saved at another top-up): its id stays."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO personal_data (subject_ref, fields) VALUES (%s, '{}'::jsonb)"
+                " ON CONFLICT (subject_ref) DO NOTHING",
+                (subject_ref,),
+            )
+            row = conn.execute(
+                "SELECT fields FROM personal_data WHERE subject_ref = %s FOR UPDATE",
+                (subject_ref,),
+            ).fetchone()
+            cards = cards_in(row[0] if row else None)
+            same = next((c for c in cards if c.token == token and c.account_id == account_id), None)
+            if same is not None:
+                return same
+            card = SavedCard(uuid4(), account_id, token, last4, at)
+            kept = [*cards, card][-MAX_SAVED_CARDS:]
+            conn.execute(
+                "UPDATE personal_data SET updated_at = now(),"
+                " fields = fields || jsonb_build_object('saved_cards', %s::jsonb)"
+                " WHERE subject_ref = %s",
+                (Jsonb([c.entry() for c in kept]), subject_ref),
+            )
+            return card
+
+    def saved_cards(self, subject_ref: str, account_id: UUID) -> list[SavedCard]:
+        """The account's saved cards, newest first."""
+        cards = cards_in(self.get(subject_ref))
+        return [c for c in reversed(cards) if c.account_id == account_id]
+
+    def saved_card(self, subject_ref: str, account_id: UUID, card_id: UUID) -> SavedCard | None:
+        return next((c for c in self.saved_cards(subject_ref, account_id) if c.id == card_id), None)
+
+    def forget_card(self, subject_ref: str, account_id: UUID, card_id: UUID) -> bool:
+        """Destroy a saved card; True when it was kept."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "UPDATE personal_data SET updated_at = now(), fields = fields || "
+                " jsonb_build_object('saved_cards', (SELECT COALESCE(jsonb_agg(e), '[]'::jsonb)"
+                "  FROM jsonb_array_elements(fields -> 'saved_cards') AS t(e)"
+                "  WHERE NOT (e ->> 'id' = %(id)s AND e ->> 'account' = %(account)s)))"
+                " WHERE subject_ref = %(ref)s"
+                " AND jsonb_typeof(fields -> 'saved_cards') = 'array'"
+                " AND EXISTS (SELECT 1 FROM jsonb_array_elements(fields -> 'saved_cards') AS t(e)"
+                "  WHERE e ->> 'id' = %(id)s AND e ->> 'account' = %(account)s)",
+                {"id": str(card_id), "account": str(account_id), "ref": subject_ref},
+            )
+            return cur.rowcount > 0

@@ -4,6 +4,8 @@ The signature over the raw body is checked first (`adapters.acquiring.verify_web
 verified verdict settles the payment it names: a parent's top-up (`topup:…`, credited once
 with the commission quoted at the start) or an autopayment (`autopay:<schedule>:<period>`).
 It answers 2xx once settled, so the provider retries until then; settling is idempotent.
+A succeeded top-up whose verdict carries a saved card (the parent ticked «Запомнить карту»)
+keeps the card in the parent's personal data (`PeopleStore.save_card`, idempotent by token).
 """
 
 import logging
@@ -20,6 +22,7 @@ from adapters.acquiring import (
     BadSignatureError,
     verify_webhook,
 )
+from adapters.people import PeopleStore
 from api.errors import json_response, problem_response, status_of
 from domain.billing import Billing
 from domain.errors import DomainError
@@ -32,7 +35,15 @@ PATH = "/acquiring/webhook"
 router = APIRouter(include_in_schema=False)
 
 
-def settle(ledger: Ledger, secret: str, body: bytes, signature: str) -> Response:
+def keep_card(ledger: Ledger, people: PeopleStore, payment_id: str, token: str, last4: str) -> None:
+    account_id = TopUps(ledger).payment(payment_id).account_id
+    parent_ref = ledger.account(account_id).parent_ref
+    people.save_card(parent_ref, account_id, token, last4, ledger.clock())
+
+
+def settle(
+    ledger: Ledger, people: PeopleStore, secret: str, body: bytes, signature: str
+) -> Response:
     try:
         verdict = verify_webhook(secret, body, signature)
     except BadSignatureError:
@@ -47,6 +58,10 @@ def settle(ledger: Ledger, secret: str, body: bytes, signature: str) -> Response
         with acting_as("system:acquiring"):
             if kind == "topup":
                 TopUps(ledger).settle(verdict.payment_id, succeeded, verdict.amount, verdict.reason)
+                if succeeded and verdict.card_token:
+                    keep_card(
+                        ledger, people, verdict.payment_id, verdict.card_token, verdict.card_last4
+                    )
             elif kind == "autopay" and verdict.status in (SUCCEEDED, FAILED):
                 schedule_id, _, period = rest.partition(":")
                 Billing(ledger).settle_autopayment(
@@ -66,7 +81,8 @@ def settle(ledger: Ledger, secret: str, body: bytes, signature: str) -> Response
 async def acquiring_webhook(request: Request) -> Response:
     body = await request.body()
     ledger: Ledger = request.app.state.container.ledger
-    secret: str = request.app.state.graphql_services.settings.acquiring_webhook_secret
+    services = request.app.state.graphql_services
+    secret: str = services.settings.acquiring_webhook_secret
     return await run_in_threadpool(
-        settle, ledger, secret, body, request.headers.get("X-Signature", "")
+        settle, ledger, services.people, secret, body, request.headers.get("X-Signature", "")
     )

@@ -4,6 +4,12 @@ Two rules: a fixed monthly top-up on a day of the month, or a threshold rule "to
 `amount` when the balance is below `below`". Each run belongs to a period ("YYYY-MM" for the
 monthly rule, the school-local date for the threshold rule); a period's payment is requested
 once, under a payment id derived from (schedule, period), so a re-run reuses it.
+
+A rule pays by one of the parent's saved cards (`adapters/people.py`); its events name the
+card by its id, never the acquirer's token, which the worker looks up at charge time. Rules set
+up before saved cards existed stored the token itself (`card_token`, class version 1): they
+replay as `card_id = "legacy:<token>"`, keep charging that token, and take a saved card the
+next time their terms change (a legacy reference is never written into a new event).
 """
 
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -17,6 +23,7 @@ from domain.recorded import AssignsFields, Recorded, derived_id
 MONTHLY = "monthly"
 THRESHOLD = "threshold"
 REQUESTS_KEPT = 400
+LEGACY = "legacy:"  # a v1 rule's card: the token its events stored, kept only in memory
 
 
 def autopay_payment_id(schedule_id: UUID, period: str) -> str:
@@ -40,16 +47,24 @@ class Terms(NamedTuple):
     amount: int
     below: int
     day: int
-    card_token: str
+    card_id: str
 
 
 class TermsSet(AssignsFields, Recorded.Event):
-    """A rule's terms, as the rule keeps them (the events of `Autopayment` redefine it)."""
+    """A rule's terms, as the rule keeps them (the events of `Autopayment` redefine it).
+
+    Version 2 names the saved card (`card_id`); version 1 stored the acquirer's token."""
 
     amount: int
     below: int
     day: int
-    card_token: str
+    card_id: str
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["card_id"] = LEGACY + str(state.pop("card_token"))
 
 
 class Autopayment(Recorded):
@@ -114,7 +129,7 @@ class Autopayment(Recorded):
         amount: int
         below: int
         day: int
-        card_token: str
+        card_id: str  # a saved card's id, or `LEGACY` + token for a rule from before them
         active: bool
         on_hold: bool  # paused (absent before pausing existed)
         requests: dict[str, dict[str, Any]]
@@ -127,11 +142,12 @@ class Autopayment(Recorded):
         amount: int,
         below: int,
         day: int,
-        card_token: str,
+        card_id: str,
         schedule_id: UUID | None = None,
     ) -> "Autopayment":
-        """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`."""
-        terms = check_terms(kind, amount, below, day, card_token)
+        """`monthly`: `amount` on `day` (1..28); `threshold`: up to `amount` when below `below`;
+        paid by the saved card `card_id`."""
+        terms = check_terms(kind, amount, below, day, card_id)
         return cls._create(
             cls.Scheduled,
             id=schedule_id or uuid4(),
@@ -183,15 +199,25 @@ class Autopayment(Recorded):
 
     @property
     def terms(self) -> Terms:
-        return Terms(self.amount, self.below, self.day, self.card_token)
+        return Terms(self.amount, self.below, self.day, self.card_id)
+
+    @property
+    def legacy_token(self) -> str | None:
+        """The token a rule from before saved cards stored, until it takes a saved card."""
+        return self.card_id.removeprefix(LEGACY) if self.card_id.startswith(LEGACY) else None
+
+    @property
+    def saved_card_id(self) -> UUID | None:
+        return None if self.legacy_token is not None else UUID(self.card_id)
 
     @property
     def state(self) -> str:
         return "active" if self.active else "paused" if self.paused else "cancelled"
 
-    def change(self, amount: int, below: int, day: int, card_token: str) -> None:
-        """New terms (a cancelled rule comes back into force with them)."""
-        terms = check_terms(self.kind, amount, below, day, card_token)
+    def change(self, amount: int, below: int, day: int, card_id: str) -> None:
+        """New terms (a cancelled rule comes back into force with them). A legacy rule's
+        card is refused here: its new terms name a saved card."""
+        terms = check_terms(self.kind, amount, below, day, card_id)
         if terms != self.terms or self.state == "cancelled":
             self.trigger_event(self.Changed, **terms._asdict())
 
@@ -208,7 +234,7 @@ class Autopayment(Recorded):
             self.trigger_event(self.Resumed)
 
 
-def check_terms(kind: str, amount: int, below: int, day: int, card_token: str) -> Terms:
+def check_terms(kind: str, amount: int, below: int, day: int, card_id: str) -> Terms:
     check_amount(amount, what="autopayment", maximum=MAX_TOP_UP)
     if kind == MONTHLY:
         if not whole_within(day, 1, 28):
@@ -220,8 +246,20 @@ def check_terms(kind: str, amount: int, below: int, day: int, card_token: str) -
         day = 0
     else:
         raise InvalidCommandError(f"{kind!r} is not an autopayment rule")
-    card_token = text(card_token, IDENT, what="the provider's saved-card token")
-    return Terms(amount, below, day, card_token)
+    return Terms(amount, below, day, check_card_id(card_id))
+
+
+class NoSavedCardError(InvalidCommandError):
+    code = "unknown_saved_card"
+
+
+def check_card_id(card_id: object) -> str:
+    """A saved card's id (a UUID), as the rule's events store it."""
+    given = text(card_id, IDENT, what="the saved card")
+    try:
+        return str(UUID(given))
+    except ValueError:
+        raise NoSavedCardError("choose one of the saved cards") from None
 
 
 def parent_autopay_id(account_id: UUID, kind: str) -> UUID:

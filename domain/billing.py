@@ -103,10 +103,10 @@ class Billing:
         *,
         below: int = 0,
         day: int = 1,
-        card_token: str,
+        card_id: str,
     ) -> UUID:
         self.ledger.account(account_id).check_open()
-        schedule = Autopayment.schedule(account_id, kind, amount, below, day, card_token)
+        schedule = Autopayment.schedule(account_id, kind, amount, below, day, card_id)
         self.ledger.save(schedule)
         return schedule.id
 

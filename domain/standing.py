@@ -43,7 +43,7 @@ class StandingOrders:
         return found
 
     def set_up(
-        self, account_id: UUID, kind: str, amount: int, below: int, day: int, card_token: str
+        self, account_id: UUID, kind: str, amount: int, below: int, day: int, card_id: str
     ) -> tuple[Autopayment, int]:
         """A new rule, or a cancelled one brought back with new terms."""
 
@@ -53,12 +53,12 @@ class StandingOrders:
             found = self.ledger._find(schedule_id, Autopayment)
             if found is None:
                 found = Autopayment.schedule(
-                    account_id, kind, amount, below, day, card_token, schedule_id
+                    account_id, kind, amount, below, day, card_id, schedule_id
                 )
             elif found.state != "cancelled":
                 raise AutopayStateError(f"a {kind} autopayment is already set up: change it")
             else:
-                found.change(amount, below, day, card_token)
+                found.change(amount, below, day, card_id)
             return found, self.ledger._position(self.ledger.save(found))
 
         return self.ledger._retry(attempt)
@@ -70,7 +70,7 @@ class StandingOrders:
         amount: int | None,
         below: int | None,
         day: int | None,
-        card_token: str | None,
+        card_id: str | None,
     ) -> tuple[Autopayment, int]:
         def command(rule: Autopayment) -> None:
             if rule.state == "cancelled":
@@ -79,7 +79,7 @@ class StandingOrders:
                 rule.amount if amount is None else amount,
                 rule.below if below is None else below,
                 rule.day if day is None else day,
-                rule.card_token if card_token is None else card_token,
+                rule.card_id if card_id is None else card_id,
             )
 
         return self._on_rule(account_id, kind, command)

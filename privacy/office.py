@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters.blobs import BlobStore, media_type
 from adapters.outbox import Outgoing, add_secret
-from adapters.people import PeopleStore
+from adapters.people import SAVED_CARDS, PeopleStore, cards_in
 from adapters.privacy.access_log import AccessLog
 from adapters.privacy.traces import (
     CONTACT_FIELDS,
@@ -164,8 +164,9 @@ class PrivacyOffice:
         found = self.people.get_many(refs)
         contacts = contacts_in(found.values())
         photos = sorted({str(f["photo"]) for f in found.values() if f.get("photo")})
-        touched = sorted(r for r, f in found.items() if set(f) & {*CONTACT_FIELDS, "photo"})
-        self.people.drop_fields(refs, [*CONTACT_FIELDS, "photo"])
+        dropped = [*CONTACT_FIELDS, "photo", SAVED_CARDS]  # saved cards: their autopay fails
+        touched = sorted(r for r, f in found.items() if set(f) & set(dropped))
+        self.people.drop_fields(refs, dropped)
         destroyed = sum(destroy_blob(self.blobs, d, self.database_url) for d in photos)
         traces = erase_traces(
             self.database_url, account_id, account.contract_number, contacts, self.files(),
@@ -277,6 +278,11 @@ class PrivacyOffice:
                     "media_type": media_type(data or b""),
                     "base64": base64.b64encode(data).decode() if data else None,
                 }
+            if SAVED_CARDS in fields:  # the card, not the acquirer's token that charges it
+                fields[SAVED_CARDS] = [
+                    {"id": str(c.id), "last4": c.last4, "saved_at": c.saved_at.isoformat()}
+                    for c in cards_in(fields)
+                ]
             role = roles.get(ref) or ("refund" if "bank_details" in fields else "earlier_contact")
             subjects.append({"reference": ref, "role": role, "fields": fields})
         requests = self.requests(account_id)

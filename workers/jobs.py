@@ -17,6 +17,7 @@ from adapters.vapid import vapid_keys
 from app.composition import build_ledger, resolve_database_url
 from app.settings import Settings
 from domain.account import Account
+from domain.autopay import Autopayment
 from domain.billing import Billing
 from domain.fees import first_day, next_period
 from domain.ledger import Ledger
@@ -219,8 +220,23 @@ def collect_fee_debt(rt: Runtime, account_id: str) -> int:
 # Autopayments
 
 
+NO_CARD = "сохранённая карта удалена: выберите в кабинете карту для автоплатежа"
+
+
+def card_token(rt: Runtime, schedule: Autopayment) -> str | None:
+    """The token of the rule's card, looked up now: None once the card was forgotten or the
+    parent's personal data erased. A rule from before saved cards carries its own."""
+    if schedule.legacy_token is not None:
+        return schedule.legacy_token
+    assert schedule.saved_card_id is not None
+    parent_ref = rt.ledger.account(schedule.account_id).parent_ref
+    card = rt.people.saved_card(parent_ref, schedule.account_id, schedule.saved_card_id)
+    return card.token if card else None
+
+
 def run_autopayment(rt: Runtime, schedule_id: str, period: str) -> str:
-    """Request the period's payment once, then ask the provider (idempotent on payment id)."""
+    """Request the period's payment once, then ask the provider (idempotent on payment id).
+    A rule whose saved card is gone fails the period's payment, which tells the parent."""
     with acting_as("system:autopay"):
         request = rt.billing.request_autopayment(UUID(schedule_id), period)
         if request is None:
@@ -228,10 +244,11 @@ def run_autopayment(rt: Runtime, schedule_id: str, period: str) -> str:
         if request["failed"]:
             return "failed"
         schedule = rt.billing.autopayment(UUID(schedule_id))
+        token = card_token(rt, schedule)
+        if token is None:
+            return settle_payment(rt, request["payment_id"], FAILED, NO_CARD)
         description = f"Автоплатёж {rubles(request['amount'])}"
-        status = rt.acquiring.charge(
-            request["payment_id"], request["amount"], schedule.card_token, description
-        )
+        status = rt.acquiring.charge(request["payment_id"], request["amount"], token, description)
         if status.status in (SUCCEEDED, FAILED):
             settle_payment(rt, status.payment_id, status.status, status.reason)
         return status.status

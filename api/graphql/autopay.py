@@ -1,6 +1,12 @@
-"""Autopayments and the low-balance alert from the parent's login (issue 12, point 2)."""
+"""Autopayments and the low-balance alert from the parent's login (issue 12, point 2), and
+the saved cards they are paid by.
+
+A card is saved at a top-up the parent asks to remember (`startTopUp(saveCard: true)`; the
+acquirer's webhook names it); it is the parent's personal data (`adapters/people.py`). A rule
+names its card by id (`savedCardId`); the worker charges the card's token at run time."""
 
 from collections.abc import Callable
+from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
@@ -8,15 +14,19 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from adapters.people import PeopleStore
+from adapters.people import SavedCard as Card
 from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
+    Refusals,
     UserError,
     account_mutation,
     attempt_on,
     position_of,
+    refused,
 )
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
@@ -50,18 +60,40 @@ class Autopay:
     below: Kopecks | None = strawberry.field(description="Threshold: runs below this balance.")
     day: int | None = strawberry.field(description="Monthly: the day of the month (1..28).")
     state: AutopayState = strawberry.field(description="Whether it runs.")
-    card: str = strawberry.field(description="The saved card's token, its last 4 characters.")
+    card: str = strawberry.field(
+        description="The card's last 4 digits after «…»; empty when its saved card was"
+        " forgotten (the rule then fails until another card is chosen)."
+    )
+    saved_card_id: strawberry.ID | None = strawberry.field(
+        description="The saved card it pays by; null for a rule set up before saved cards"
+        " (it takes one when its terms next change)."
+    )
 
     @classmethod
-    def of(cls, rule: Autopayment) -> "Autopay":
+    def of(cls, rule: Autopayment, cards: list[Card]) -> "Autopay":
+        legacy, card_id = rule.legacy_token, rule.saved_card_id
+        last4 = next((c.last4 for c in cards if c.id == card_id), None)
+        shown = legacy[-4:] if legacy is not None else last4
         return cls(
             kind=AutopayKind(rule.kind),
             amount=Kopecks(rule.amount),
             below=Kopecks(rule.below) if rule.kind == "threshold" else None,
             day=rule.day if rule.kind == "monthly" else None,
             state=AutopayState(rule.state),
-            card=f"…{rule.card_token[-4:]}",
+            card=f"…{shown}" if shown else "",
+            saved_card_id=strawberry.ID(str(card_id)) if card_id else None,
         )
+
+
+@strawberry.type(description="A bank card the acquirer saved at a top-up, for autopayments.")
+class SavedCard:
+    id: strawberry.ID = strawberry.field(description="Name it as an autopayment's card.")
+    last4: str = strawberry.field(description="The card number's last 4 digits.")
+    saved_at: datetime = strawberry.field(description="When it was saved (UTC).")
+
+    @classmethod
+    def of(cls, card: Card) -> "SavedCard":
+        return cls(id=strawberry.ID(str(card.id)), last4=card.last4, saved_at=card.saved_at)
 
 
 @strawberry.type(description="A contract's autopayments and its low-balance alert.")
@@ -76,7 +108,9 @@ class AutopaySettings:
 class SetUpAutopayInput(AccountInput):
     kind: AutopayKind = strawberry.field(description="Monthly or threshold.")
     amount: Kopecks = strawberry.field(description="The top-up, or the balance to top up to.")
-    card_token: str = strawberry.field(description="The acquirer's token of the saved card.")
+    saved_card_id: strawberry.ID = strawberry.field(
+        description="The saved card to pay by (`savedCards`)."
+    )
     below: Kopecks | None = strawberry.field(default=None, description="Threshold rules.")
     day: int | None = strawberry.field(default=None, description="Monthly rules: 1..28.")
 
@@ -91,7 +125,9 @@ class ChangeAutopayInput(RuleInput):
     amount: Kopecks | None = strawberry.field(default=None, description="The new amount.")
     below: Kopecks | None = strawberry.field(default=None, description="The new threshold.")
     day: int | None = strawberry.field(default=None, description="The new day.")
-    card_token: str | None = strawberry.field(default=None, description="Another saved card.")
+    saved_card_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Another saved card (required for a rule set up before them)."
+    )
 
 
 @strawberry.input(description="Names one rule of a contract.")
@@ -104,9 +140,19 @@ class SetLowBalanceThresholdInput(AccountInput):
     threshold: Kopecks = strawberry.field(description="Alert below this balance; 0: never.")
 
 
+@strawberry.input(description="A saved card to forget.")
+class ForgetSavedCardInput(AccountInput):
+    saved_card_id: strawberry.ID = strawberry.field(description="The card (`savedCards`).")
+
+
 @strawberry.type(description="The rule as it now stands.")
 class AutopayPayload(Outcome):
     autopay: Autopay | None = strawberry.field(description="The rule, when the input was taken.")
+
+
+@strawberry.type(description="The saved cards as they now stand.")
+class SavedCardsPayload(Refusals):
+    saved_cards: list[SavedCard] | None = strawberry.field(description="Null when refused.")
 
 
 @strawberry.type(description="The alert's threshold as it now stands.")
@@ -114,21 +160,68 @@ class LowBalanceThresholdPayload(Outcome):
     threshold: Kopecks | None = strawberry.field(description="The threshold set.")
 
 
-def payload(done: tuple[Autopayment, int] | None, errors: list[UserError]) -> AutopayPayload:
+def cards_of(ledger: Ledger, people: PeopleStore, account_id: UUID) -> list[Card]:
+    """The account's saved cards (under its parent's personal data), newest first."""
+    return people.saved_cards(ledger.account(account_id).parent_ref, account_id)
+
+
+def forget_card(ledger: Ledger, people: PeopleStore, account_id: UUID, card_id: str) -> bool:
+    return people.forget_card(ledger.account(account_id).parent_ref, account_id, UUID(card_id))
+
+
+async def account_cards(info: Info[Context, None], account_id: UUID) -> list[Card]:
+    services = info.context.services
+    return await services.run(cards_of, services.ledger, services.people, account_id)
+
+
+async def saved_cards(info: Info[Context, None], account_id: UUID) -> list[SavedCard]:
+    return [SavedCard.of(c) for c in await account_cards(info, account_id)]
+
+
+def card_id_of(given: Any, cards: list[Card]) -> tuple[str | None, UserError | None]:
+    """The input's `savedCardId` (None when omitted) if it names one of the account's cards."""
+    if given.saved_card_id is None:
+        return None, None
+    named = str(given.saved_card_id)[:64].lower()
+    found = next((str(c.id) for c in cards if str(c.id) == named), None)
+    if found is None:
+        return None, refused("unknown_saved_card", "no such saved card", "input", "savedCardId")
+    return found, None
+
+
+async def payload(
+    info: Info[Context, None], done: tuple[Autopayment, int] | None, errors: list[UserError]
+) -> AutopayPayload:
     if done is None:
         return AutopayPayload.refusing(errors, autopay=None)
     rule, position = done
-    return AutopayPayload.done(position, autopay=Autopay.of(rule))
+    cards = await account_cards(info, rule.account_id)
+    return AutopayPayload.done(position, autopay=Autopay.of(rule, cards))
 
 
 async def autopay_settings(info: Info[Context, None], account_id: UUID) -> AutopaySettings:
     services = info.context.services
     rules = await services.run(StandingOrders(services.ledger).rules, account_id)
     account = await services.run(services.ledger.account, account_id)
+    cards = await account_cards(info, account_id)
     return AutopaySettings(
-        rules=[Autopay.of(r) for r in rules],
+        rules=[Autopay.of(r, cards) for r in rules],
         low_balance_threshold=Kopecks(account.low_balance_threshold),
     )
+
+
+async def forget(
+    info: Info[Context, None], ref: perm.AccountRef, given: ForgetSavedCardInput
+) -> SavedCardsPayload:
+    """Destroy a saved card; a rule paying by it fails (and says so) until given another."""
+    services = info.context.services
+    cards = await account_cards(info, ref.account_id)
+    card_id, error = card_id_of(given, cards)
+    if error is not None:
+        return SavedCardsPayload(saved_cards=None, user_errors=[error])
+    assert card_id is not None  # the input requires it
+    await services.run(forget_card, services.ledger, services.people, ref.account_id, card_id)
+    return SavedCardsPayload(saved_cards=await saved_cards(info, ref.account_id), user_errors=[])
 
 
 def set_low_balance_threshold(ledger: Ledger, account_id: UUID, threshold: int) -> int:
@@ -154,15 +247,24 @@ def autopay_command(
     description: str,
     fn: Callable[..., tuple[Autopayment, int]],
     args: Callable[[Any], tuple[Any, ...]],
+    takes_card: bool = False,
 ) -> Any:
     """The mutation `name(input: input_type): AutopayPayload` recording
-    `fn(orders, account_id, kind, *args(input))` on the rule the input names."""
+    `fn(orders, account_id, kind, *args(input))` on the rule the input names; `takes_card`:
+    then the input's `savedCardId`, refused unless it names one of the account's cards."""
 
     def command(ledger: Ledger, *given: Any) -> tuple[Autopayment, int]:
         return fn(StandingOrders(ledger), *given)
 
     async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> AutopayPayload:
-        return payload(*await attempt_on(info, ref, command, given.kind.value, *args(given)))
+        card: tuple[str | None, ...] = ()
+        if takes_card:
+            card_id, error = card_id_of(given, await account_cards(info, ref.account_id))
+            if error is not None:
+                return await payload(info, None, [error])
+            card = (card_id,)
+        done, errors = await attempt_on(info, ref, command, given.kind.value, *args(given), *card)
+        return await payload(info, done, errors)
 
     return account_mutation(name, input_type, AutopayPayload, description, handle)
 
@@ -175,6 +277,12 @@ class AutopayQuery:
         "Parents: the autopayment rules and the low-balance alert.",
         autopay_settings,
     )
+    saved_cards = account_query(
+        "savedCards",
+        list[SavedCard],
+        "Parents: the cards saved at top-ups (`startTopUp(saveCard: true)`), newest first.",
+        saved_cards,
+    )
 
 
 @strawberry.type
@@ -184,7 +292,8 @@ class AutopayMutation:
         SetUpAutopayInput,
         "Parents: set up an autopayment rule.",
         StandingOrders.set_up,
-        lambda i: (int(i.amount), int(i.below or 0), i.day or 1, i.card_token[:128]),
+        lambda i: (int(i.amount), int(i.below or 0), i.day or 1),
+        takes_card=True,
     )
     change_autopay = autopay_command(
         "changeAutopay",
@@ -195,8 +304,8 @@ class AutopayMutation:
             None if i.amount is None else int(i.amount),
             None if i.below is None else int(i.below),
             i.day,
-            None if i.card_token is None else i.card_token[:128],
         ),
+        takes_card=True,
     )
     pause_autopay = autopay_command(
         "pauseAutopay",
@@ -218,6 +327,14 @@ class AutopayMutation:
         "Parents: end a rule.",
         StandingOrders.cancel,
         lambda i: (i.reason[:500],),
+    )
+
+    forget_saved_card = account_mutation(
+        "forgetSavedCard",
+        ForgetSavedCardInput,
+        SavedCardsPayload,
+        "Parents: forget a saved card (its autopayments fail until given another).",
+        forget,
     )
 
     set_low_balance_threshold = account_mutation(

@@ -143,6 +143,8 @@ RULES: dict[str, Rule] = {
     "Mutation.resumeAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.cancelAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.setLowBalanceThreshold": rule(Scope.ACCOUNT, P, writes=True),
+    "Query.savedCards": rule(Scope.ACCOUNT, P, R),
+    "Mutation.forgetSavedCard": rule(Scope.ACCOUNT, P, writes=True),
     "Query.notificationSettings": rule(Scope.ACCOUNT, P, R),
     "Mutation.changeNotificationSettings": rule(Scope.ACCOUNT, P, writes=True),
     "Query.protection": rule(Scope.ACCOUNT, P, R, A, S),

@@ -87,6 +87,11 @@ class StartTopUpInput(AccountInput):
     return_url: str | None = strawberry.field(
         default=None, description="Where the acquirer's page sends the parent back."
     )
+    save_card: bool = strawberry.field(
+        default=False,
+        description="Ask the acquirer to save the card (BANK_CARD) for autopayments"
+        " («Запомнить карту»); it is listed in `savedCards` once the payment succeeds.",
+    )
 
 
 @strawberry.type(description="The started top-up and the page to pay it on.")
@@ -163,6 +168,7 @@ async def start(
             payment.channel,
             f"Пополнение счёта {ref.contract_number}",
             back[:500],
+            given.save_card and given.channel == Channel.BANK_CARD,
         )
     except Exception:  # the acquirer is down: the payment stays started, nothing is charged
         error = refused("acquirer_unavailable", "the payment provider did not answer; retry")

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from adapters.people import PeopleStore
+from adapters.people import MAX_SAVED_CARDS, PeopleStore
 from adapters.privacy.access_log import AccessLog
 from domain.web_push import MAX_SUBSCRIPTIONS, PushSubscription, subscription
 from tests.fakes.web_push import FakeBrowser
@@ -81,3 +81,30 @@ def test_a_logged_read_writes_one_access_log_row_per_read_of_a_subject_with_data
     finally:
         log.close()
         store.close()
+
+
+def test_saved_cards_are_kept_once_per_token_listed_per_account_forgotten_and_erased(
+    database_url: str,
+) -> None:
+    store = PeopleStore(database_url)
+    store.create_tables()
+    ref, account, sibling = f"subject:{uuid4()}", uuid4(), uuid4()
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    first = store.save_card(ref, account, "tok-a", "4242", at)
+    assert store.save_card(ref, account, "tok-a", "4242", at) == first  # the webhook again
+    second = store.save_card(ref, account, "tok-b", "4444", at)
+    store.save_card(ref, sibling, "tok-c", "1111", at)
+    assert [c.last4 for c in store.saved_cards(ref, account)] == ["4444", "4242"]  # newest first
+    assert store.saved_card(ref, account, first.id) == first
+    assert store.saved_card(ref, sibling, first.id) is None  # another account's card
+    assert store.forget_card(ref, sibling, first.id) is False
+    assert store.forget_card(ref, account, first.id) is True
+    assert store.forget_card(ref, account, first.id) is False
+    assert store.saved_cards(ref, account) == [second]
+    for n in range(MAX_SAVED_CARDS + 1):
+        store.save_card(ref, account, f"tok-{n}", "0000", at)
+    assert len(store.saved_cards(ref, account) + store.saved_cards(ref, sibling)) == (
+        MAX_SAVED_CARDS
+    )
+    assert store.erase(ref) is True
+    assert store.saved_cards(ref, account) == []

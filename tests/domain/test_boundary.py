@@ -227,7 +227,7 @@ def _commands() -> dict[str, Callable[[Ledger, SchoolWorld, Pupil], object]]:
             led, w.school_id, [6, 7], ["0001-01-01"]
         ),
         "autopayment token": lambda led, w, p: Billing(led).schedule_autopayment(
-            p.account_id, "monthly", 10_000, day=1, card_token=nul
+            p.account_id, "monthly", 10_000, day=1, card_id=nul
         ),
     }
 

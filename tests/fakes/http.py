@@ -149,7 +149,10 @@ class FakePushGateway(FakeService):
 @dataclass
 class FakeAcquiring(FakeService):
     """Charges saved cards: token "tok-declined" fails, any other succeeds. The verdict is
-    answered `pending` and then POSTed, signed, to the callback URL, retried until 2xx."""
+    answered `pending` and then POSTed, signed, to the callback URL, retried until 2xx.
+
+    A checkout asked to `save_card` saves the card paid with (`pay(card=...)`): the verdict of
+    its success names it, `"card": {"token", "last4"}`, one token per card number."""
 
     secret: str = ""
     webhooks_delivered: list[str] = field(default_factory=list)
@@ -189,18 +192,32 @@ class FakeAcquiring(FakeService):
                 pass
             stop.wait(0.1)  # the provider's retry interval while our endpoint is down
 
-    def pay(self, payment_id: str, *, succeed: bool = True, amount: int | None = None) -> None:
-        """The parent confirms (or the bank refuses) on the payment page: the verdict is
-        POSTed, signed, to the checkout's callback URL until it is acknowledged."""
+    def pay(
+        self,
+        payment_id: str,
+        *,
+        succeed: bool = True,
+        amount: int | None = None,
+        card: str = "4111111111114242",
+    ) -> None:
+        """The parent confirms (or the bank refuses) on the payment page with `card`: the
+        verdict is POSTed, signed, to the checkout's callback URL until it is acknowledged."""
         with self.lock:
             body = self.checkouts[payment_id]
-        verdict = {
+        verdict: dict[str, Any] = {
             "payment_id": payment_id,
             "status": "succeeded" if succeed else "failed",
             "amount": body["amount"] if amount is None else amount,
             "reason": "" if succeed else "недостаточно средств на карте",
         }
+        if succeed and body.get("save_card") is True:
+            verdict["card"] = {"token": self.token_of(card), "last4": card[-4:]}
         self.call_back(body["callback_url"], verdict)
+
+    @staticmethod
+    def token_of(card: str) -> str:
+        """The token this acquirer saves a card number under."""
+        return f"tok-{uuid.uuid5(uuid.NAMESPACE_OID, card).hex[:16]}"
 
     def charges(self) -> list[str]:
         return list(self.accepted)

@@ -66,7 +66,9 @@ PARENT_OPERATIONS: dict[str, Operation] = {
     **{f"Mutation.{name}": on_rule(name)
        for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay", "changeAutopay")},
     "Mutation.setUpAutopay": on_input(
-        "setUpAutopay", ', kind: MONTHLY, amount: "0", cardToken: "t"'),
+        "setUpAutopay", ', kind: MONTHLY, amount: "0", savedCardId: "t"'),
+    "Query.savedCards": on_account("savedCards", "last4"),
+    "Mutation.forgetSavedCard": on_input("forgetSavedCard", ', savedCardId: "t"'),
     "Mutation.setLowBalanceThreshold": on_input("setLowBalanceThreshold", ', threshold: "0"'),
     "Query.notificationSettings": on_account("notificationSettings", "tariff"),
     "Query.protection": on_account("protection", "frozen"),
@@ -107,6 +109,7 @@ PARENT_EXPECTED: dict[str, str] = {
     "Mutation.setUpAutopay": "P", "Mutation.changeAutopay": "P", "Mutation.pauseAutopay": "P",
     "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P",
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
+    "Query.savedCards": "PR", "Mutation.forgetSavedCard": "P",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",
     "Mutation.changeProtection": "P", "Mutation.freezeCards": "P", "Mutation.unfreezeCards": "P",
     "Query.preOrders": "PRAS", "Query.preOrderPortions": "CAS", "Query.preOrderCutoff": "PRCAS",

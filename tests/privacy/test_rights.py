@@ -88,6 +88,9 @@ def test_consent_at_activation_and_by_a_representative_and_withdrawal_erases_con
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     photo = upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + n.encode() * 9)
     stack.services.people.put(account.pupil_ref, name=f"Петя {n}N")  # enrolment: a name
+    stack.services.people.save_card(  # a card saved at a top-up, its token naming the needle
+        account.parent_ref, account.id, f"tok-{n}", "4242", stack.ledger.clock()
+    )
 
     consents = admin.data(STATUS, c=pupil.contract_number)["privacyRequests"]["consents"]
     given = [c for c in consents if c["event"] == "Given"]
@@ -110,8 +113,8 @@ def test_consent_at_activation_and_by_a_representative_and_withdrawal_erases_con
     assert (consents[-1]["event"], consents[-1]["holder"]) == ("Withdrawn", "parent")
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         kept = tables_holding(conn, n)
-    # Contacts, the photo, the representative's login: gone. The pupil's name stays for the
-    # accounting of a contract still open (docs/PRIVACY.md), and it alone.
+    # Contacts, saved cards, the photo, the representative's login: gone. The pupil's name
+    # stays for the accounting of a contract still open (docs/PRIVACY.md), and it alone.
     assert kept == {"personal_data": 1}, kept
     assert stack.services.people.get(account.pupil_ref) == {"name": f"Петя {n}N"}
     assert staff_photo(stack, admin, photo).status_code == 404
@@ -131,12 +134,16 @@ def test_subject_access_export_holds_exactly_the_familys_data(
     parent.data(CONTACT, c=pupil.contract_number, e=f"mail{n}@example.org")
     stranger.data(CONTACT, c=strangers.contract_number, e=f"mail{other}@example.org")
     stack.services.people.put(account.pupil_ref, name=f"Оля {n}")
+    card = stack.services.people.save_card(
+        account.parent_ref, account.id, f"tok-{n}", "4242", stack.ledger.clock()
+    )
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + b"photo" + n.encode())
 
     data = parent.data("{ myPersonalData }")["myPersonalData"]
     text = json.dumps(data, ensure_ascii=False)
     assert other not in text
+    assert f"tok-{n}" not in text  # a saved card is shown, never the token that charges it
     assert data["login"]["phone"] == f"+71{n}"
     assert data["login"]["login_names"] == [pupil.contract_number]
     [contract] = data["contracts"]
@@ -146,6 +153,9 @@ def test_subject_access_export_holds_exactly_the_familys_data(
     assert fields["pupil"]["photo"]["media_type"] == "image/jpeg"
     assert fields["parent"]["phone"] == f"+71{n}"
     assert fields["contact"]["email"] == f"mail{n}@example.org"
+    assert fields["parent"]["saved_cards"] == [
+        {"id": str(card.id), "last4": "4242", "saved_at": card.saved_at.isoformat()}
+    ]
     assert [c["holder"] for c in contract["consents"]] == ["parent"]
     # Staff answer the same request from the CLI; the read is logged with their name.
     out = tmp_path / "answer.json"
@@ -185,7 +195,9 @@ def test_the_access_log_shows_the_operators_tap_and_the_photo_read(stack: Stack)
 
 def test_a_parents_erasure_request_is_approved_carried_out_and_reported(stack: Stack) -> None:
     n = needle()
-    world, pupil, parent, _ = family(stack, n)
+    world, pupil, parent, account = family(stack, n)
+    people = stack.services.people
+    people.save_card(account.parent_ref, account.id, f"tok-{n}", "4242", stack.ledger.clock())
     requested = parent.data(REQUEST, c=pupil.contract_number)["requestErasure"]
     assert (requested["privacyStatus"], requested["userErrors"]) == ({"status": "requested"}, [])
     assert requested["position"] is not None
@@ -214,6 +226,7 @@ def test_a_parents_erasure_request_is_approved_carried_out_and_reported(stack: S
                     "удалены (заявление №1)."]  # fmt: skip
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         assert tables_holding(conn, n) == {}  # the message forgot the phone once sent
+    assert people.saved_cards(account.parent_ref, account.id) == []  # the saved card too
 
 
 def test_the_access_log_pages_newest_first_and_a_photo_check_is_a_node_of_it(

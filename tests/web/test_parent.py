@@ -133,6 +133,7 @@ def test_a_parent_sees_the_commission_before_paying(
     quote = page.get_by_test_id("quote")
     expect(quote).to_contain_text("комиссия банка")
     expect(quote.get_by_role("button", name=re.compile("Оплатить"))).to_be_visible()
+    expect(quote.get_by_label("Запомнить карту")).not_to_be_checked()
     check(page, "parent-topup")
 
 

@@ -147,18 +147,22 @@ def test_the_parent_turns_push_on_and_off_and_sets_quiet_hours_and_autopay(
     passes = next(k for k in settings["kinds"] if k["kind"] == "PASSES")
     assert {c["channel"]: c["enabled"] for c in passes["channels"]}["PUSH"] is False
 
-    # The low-balance alert and a monthly autopayment by a saved card.
+    # The low-balance alert and a monthly autopayment by a card saved at a top-up.
+    account = stack.ledger.account(fam.pupil.account_id)
+    stack.services.people.save_card(
+        account.parent_ref, account.id, "tok-web-4242", "4242", stack.ledger.clock()
+    )
     page.get_by_role("link", name="Автоплатёж").click()
     page.get_by_label("Порог оповещения, ₽").fill("200")
     page.get_by_role("button", name="Сохранить порог").click()
     expect(page.get_by_text("Оповестим, когда баланс станет ниже 200,00 ₽")).to_be_visible()
     page.get_by_label("Сумма пополнения, ₽").fill("1000")
     page.get_by_label("День месяца (1–28)").fill("5")
-    page.get_by_label("Сохранённая карта").fill("card-token-4242")
+    page.get_by_label("Сохранённая карта").select_option(label="•••• 4242")
     page.get_by_role("button", name="Настроить автоплатёж").click()
     expect(page.get_by_text("Автоплатёж настроен")).to_be_visible()
     rules = page.get_by_role("region", name="Автоплатежи")
-    expect(rules).to_contain_text(re.compile(r"1\s000,00\s₽ 5-го числа"))
+    expect(rules).to_contain_text(re.compile(r"1\s000,00\s₽ 5-го числа с карты …4242"))
     check(page, "parent-autopay-set")
     rules.get_by_role("button", name="Приостановить").click()
     expect(rules).to_contain_text("приостановлен")

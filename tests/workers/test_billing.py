@@ -17,6 +17,7 @@ from tests.builders import SchoolWorld
 from tests.clock import today
 
 NSK = ZoneInfo("Asia/Novosibirsk")
+CARD = "6f1d2c3b-4a5e-4f60-9a1b-2c3d4e5f6a44"  # a saved card's id (the domain keeps only the id)
 
 
 def test_a_tariff_change_mid_month_pro_rates_the_fee_by_school_local_days() -> None:
@@ -124,9 +125,9 @@ def test_an_autopayment_is_requested_once_per_period_and_credited_once(
     pupil = world.pupil(deposit=10_000)
     billing = Billing(ledger)
     monthly = billing.schedule_autopayment(pupil.account_id, MONTHLY, 30_000, day=5,
-                                           card_token="tok-1")  # fmt: skip
+                                           card_id=CARD)  # fmt: skip
     threshold = billing.schedule_autopayment(pupil.account_id, THRESHOLD, 50_000, below=25_000,
-                                             card_token="tok-1")  # fmt: skip
+                                             card_id=CARD)  # fmt: skip
 
     first = billing.request_autopayment(monthly, month)
     assert first is not None

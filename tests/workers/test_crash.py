@@ -40,7 +40,11 @@ def test_a_worker_killed_mid_batch_delivers_every_message_and_charges_everything
         world.tap("turnstile", pupil.uid, direction="in")
         token = "tok-declined" if n % 4 == 0 else "tok-ok"
         schedule = stack.billing.schedule_autopayment(
-            pupil.account_id, MONTHLY, 25_000, day=1, card_token=token
+            pupil.account_id,
+            MONTHLY,
+            25_000,
+            day=1,
+            card_id=stack.saved_card(pupil.account_id, token),
         )
         (declined if token == "tok-declined" else schedules).append(schedule)
         accounts.append(pupil.account_id)

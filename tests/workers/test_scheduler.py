@@ -49,7 +49,7 @@ def test_a_scheduler_down_for_two_months_catches_up_exactly_once_per_period(
         stack.people.put(parent_ref, email=f"parent{n}@parents.test")
         accounts.append(pupil.account_id)
     schedule = stack.billing.schedule_autopayment(
-        accounts[0], MONTHLY, 30_000, day=1, card_token="tok-ok"
+        accounts[0], MONTHLY, 30_000, day=1, card_id=stack.saved_card(accounts[0], "tok-ok")
     )
     for part in ("feed", "worker", "webhooks"):
         stack.start(part)

@@ -20,7 +20,11 @@ def test_a_forged_webhook_is_refused_and_a_signed_one_credits_once(
     world = new_school(stack.ledger)
     pupil = world.pupil(deposit=10_000)
     schedule = stack.billing.schedule_autopayment(
-        pupil.account_id, MONTHLY, 40_000, day=1, card_token="tok-ok"
+        pupil.account_id,
+        MONTHLY,
+        40_000,
+        day=1,
+        card_id=stack.saved_card(pupil.account_id, "tok-ok"),
     )
     request = stack.billing.request_autopayment(schedule, "2027-01")
     assert request is not None
@@ -64,7 +68,11 @@ def test_a_threshold_rule_tops_up_after_a_purchase_and_the_top_up_pays_the_fee_d
     debt = stack.billing.charge_tariff_fee(pupil.account_id, next_month).debt  # 165 ₽ > 100 ₽
     assert debt == 6_500
     schedule = stack.billing.schedule_autopayment(
-        pupil.account_id, "threshold", 60_000, below=30_000, card_token="tok-ok"
+        pupil.account_id,
+        "threshold",
+        60_000,
+        below=30_000,
+        card_id=stack.saved_card(pupil.account_id, "tok-ok"),
     )
     for part in ("feed", "worker", "webhooks"):
         stack.start(part)

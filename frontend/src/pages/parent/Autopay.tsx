@@ -9,9 +9,10 @@ import type { Result } from "./outcome";
 const AUTOPAY = graphql(`
   query Autopayments($contract: String!) {
     autopayments(contractNumber: $contract) {
-      rules { kind amount below day state card }
+      rules { kind amount below day state card savedCardId }
       lowBalanceThreshold
     }
+    savedCards(contractNumber: $contract) { id last4 savedAt }
   }
 `);
 const SET_UP = graphql(`
@@ -34,6 +35,11 @@ const CANCEL = graphql(`
     cancelAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
   }
 `);
+const FORGET = graphql(`
+  mutation ForgetSavedCard($input: ForgetSavedCardInput!) {
+    forgetSavedCard(input: $input) { savedCards { id } userErrors { field code message } }
+  }
+`);
 const THRESHOLD = graphql(`
   mutation SetLowBalanceThreshold($input: SetLowBalanceThresholdInput!) {
     setLowBalanceThreshold(input: $input) { threshold userErrors { field code message } }
@@ -51,6 +57,7 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
   const resume = usePayloadMutation(RESUME, "resumeAutopay");
   const cancel = usePayloadMutation(CANCEL, "cancelAutopay");
   const setThreshold = usePayloadMutation(THRESHOLD, "setLowBalanceThreshold");
+  const forget = usePayloadMutation(FORGET, "forgetSavedCard");
   const [kind, setKind] = useState("MONTHLY");
   const [amount, setAmount] = useState("");
   const [below, setBelow] = useState("");
@@ -59,13 +66,20 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
   const [alert, setAlert] = useState("");
   const [ruleResult, setRuleResult] = useState<Result>(null);
   const settings = data?.autopayments;
-  if (!settings) return <Loading />;
+  if (!settings || !data) return <Loading />;
+  const cards = data.savedCards;
+  const chosen = cards.some((c) => c.id === card) ? card : cards[0]?.id ?? "";
   const reload = () => refetch({ requestPolicy: "network-only" });
 
   async function act(rule: string, what: "pause" | "resume" | "cancel") {
     const input = { contractNumber: contract, kind: rule as never };
     const run = { pause, resume, cancel }[what];
     setRuleResult(await run({ input }, { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" }[what]));
+    reload();
+  }
+
+  async function forgetCard(id: string) {
+    setRuleResult(await forget({ input: { contractNumber: contract, savedCardId: id } }, "Карта забыта"));
     reload();
   }
 
@@ -96,7 +110,7 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
                   <strong>{KINDS[r.kind]}</strong>: {r.kind === "MONTHLY"
                     ? `${formatKopecks(r.amount)} ${r.day}-го числа`
                     : `до ${formatKopecks(r.amount)}, когда баланс ниже ${formatKopecks(r.below)}`}
-                  {" "}с карты {r.card} — {STATES[r.state]}
+                  {" "}{r.card ? `с карты ${r.card}` : "карта удалена — выберите карту заново"} — {STATES[r.state]}
                 </p>
                 {r.state === "ACTIVE" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "pause")}>Приостановить</Button>}
                 {r.state === "PAUSED" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "resume")}>Возобновить</Button>}
@@ -107,13 +121,28 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
         )}
         <ResultNotice result={ruleResult} />
       </Panel>
+      <Panel title="Сохранённые карты">
+        {cards.length === 0 ? (
+          <p className="muted">Сохранённых карт нет: пополните счёт картой с отметкой «Запомнить карту».</p>
+        ) : (
+          <ul className="list">
+            {cards.map((c) => (
+              <li key={c.id}>
+                <p>•••• {c.last4}</p>
+                <Button variant="danger" disabled={!manage} onClick={() => forgetCard(c.id)}>Забыть карту</Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Panel>
       <Panel title="Новый автоплатёж">
         <ActionForm submit="Настроить автоплатёж" disabled={!manage} onSubmit={async () => {
           const k = parseRoubles(amount);
           const b = kind === "THRESHOLD" ? parseRoubles(below) : null;
           if (k === null || (kind === "THRESHOLD" && b === null)) return { kind: "error", text: "Введите суммы в рублях" };
+          if (!chosen) return { kind: "error", text: "Сначала сохраните карту: пополните счёт с отметкой «Запомнить карту»" };
           const input = {
-            contractNumber: contract, kind: kind as never, amount: String(k), cardToken: card.trim(),
+            contractNumber: contract, kind: kind as never, amount: String(k), savedCardId: chosen,
             below: b === null ? null : String(b), day: kind === "MONTHLY" ? Number(day) : null,
           };
           const r = await setUp({ input }, "Автоплатёж настроен");
@@ -126,7 +155,8 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
           {kind === "THRESHOLD"
             ? <Field label="Когда баланс ниже, ₽" inputMode="decimal" value={below} onChange={(e) => setBelow(e.target.value)} disabled={!manage} required />
             : <Field label="День месяца (1–28)" type="number" min={1} max={28} value={day} onChange={(e) => setDay(e.target.value)} disabled={!manage} required />}
-          <Field label="Сохранённая карта" hint="Токен карты, который банк выдал при оплате с сохранением карты" value={card} onChange={(e) => setCard(e.target.value)} disabled={!manage} required maxLength={128} />
+          <Select label="Сохранённая карта" value={chosen} onChange={(e) => setCard(e.target.value)} disabled={!manage || cards.length === 0}
+            options={cards.map((c): [string, string] => [c.id, `•••• ${c.last4}`])} />
         </ActionForm>
       </Panel>
     </>

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useClient } from "urql";
 import { parseRoubles } from "../../money";
-import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
+import { Button, Checkbox, Field, Money, Notice, Panel, Unavailable } from "../../ui";
 
 // The top-up fields are being added to the schema (issue 12: topUpQuote, startTopUp). They are
 // asked for by name, untyped, so this screen works as soon as the server has them and says
@@ -9,8 +9,8 @@ import { Button, Field, Money, Notice, Panel, Unavailable } from "../../ui";
 const QUOTE = `query TopUpQuote($contract: String!, $amount: Kopecks!) {
   topUpQuote(contractNumber: $contract, amount: $amount, channel: BANK_CARD) { amount commission total rate }
 }`;
-const START = `mutation StartTopUp($contract: String!, $amount: Kopecks!, $returnUrl: String) {
-  startTopUp(input: { contractNumber: $contract, amount: $amount, channel: BANK_CARD, returnUrl: $returnUrl }) {
+const START = `mutation StartTopUp($contract: String!, $amount: Kopecks!, $returnUrl: String, $saveCard: Boolean!) {
+  startTopUp(input: { contractNumber: $contract, amount: $amount, channel: BANK_CARD, returnUrl: $returnUrl, saveCard: $saveCard }) {
     topUp { paymentId status confirmationUrl commission total }
     userErrors { message }
   }
@@ -24,6 +24,7 @@ export function TopUp({ contract }: { contract: string }) {
   const [quote, setQuote] = useState<Quote | null>(null);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [saveCard, setSaveCard] = useState(false);
 
   async function ask(e: React.FormEvent) {
     e.preventDefault();
@@ -39,7 +40,7 @@ export function TopUp({ contract }: { contract: string }) {
 
   async function pay() {
     if (!quote) return;
-    const r = await client.mutation(START, { contract, amount: quote.amount, returnUrl: window.location.href }).toPromise();
+    const r = await client.mutation(START, { contract, amount: quote.amount, returnUrl: window.location.href, saveCard }).toPromise();
     const started = r.data?.startTopUp;
     if (started?.topUp?.confirmationUrl) window.location.assign(started.topUp.confirmationUrl);
     else setError(started?.userErrors?.[0]?.message ?? "Платёж не начат");
@@ -61,6 +62,8 @@ export function TopUp({ contract }: { contract: string }) {
             Зачислим <Money value={quote.amount} />, комиссия банка <Money value={quote.commission} />,
             с карты спишется <strong><Money value={quote.total} /></strong>.
           </Notice>
+          <Checkbox label="Запомнить карту" checked={saveCard} onChange={(e) => setSaveCard(e.target.checked)} />
+          <p className="muted">Сохранённой картой можно оплачивать автоплатежи. Номер карты хранит банк, у нас — только ссылка на неё и последние 4 цифры.</p>
           <Button onClick={pay}>Оплатить <Money value={quote.total} /></Button>
         </div>
       )}
