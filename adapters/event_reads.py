@@ -13,8 +13,10 @@ from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.postgres import PostgresAggregateRecorder
-from psycopg import sql
+from eventsourcing.utils import retry
+from psycopg import InterfaceError, OperationalError, sql
 from psycopg.rows import tuple_row
 
 
@@ -39,6 +41,7 @@ class EventReads:
             table=sql.Identifier(recorder.events_table_name),
         )
 
+    @retry((InterfaceError, OperationalError, StoreOperationalError), max_attempts=10, wait=0.2)
     def after(
         self, position: int, topics: Sequence[str], limit: int
     ) -> tuple[int, list[Notification]]:
