@@ -41,12 +41,19 @@ class EventReads:
             table=sql.Identifier(recorder.events_table_name),
         )
 
-    @retry((InterfaceError, OperationalError, StoreOperationalError), max_attempts=10, wait=0.2)
     def after(
         self, position: int, topics: Sequence[str], limit: int
     ) -> tuple[int, list[Notification]]:
         """(the log's head, up to `limit` notifications of `topics` after `position` and not
-        after that head), read in one statement."""
+        after that head), read in one statement; a dead connection is retried as the
+        library's own `select_notifications` does (after a PostgreSQL restart)."""
+        found: tuple[int, list[Notification]] = self._after_retried(position, topics, limit)
+        return found
+
+    @retry((InterfaceError, OperationalError, StoreOperationalError), max_attempts=10, wait=0.2)
+    def _after_retried(
+        self, position: int, topics: Sequence[str], limit: int
+    ) -> tuple[int, list[Notification]]:
         with self.recorder.datastore.get_connection() as conn:
             cursor = conn.cursor(row_factory=tuple_row)
             rows = cursor.execute(self._after, (position, list(topics), limit)).fetchall()
