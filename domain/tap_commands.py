@@ -8,6 +8,10 @@ one, `handle_taps` many together (`domain/group_commit.py`).
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
 
 from domain import preorder, protection, school_settings
 from domain.clock import Clock
@@ -21,6 +25,9 @@ from domain.retries import retry
 from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at
 
+if TYPE_CHECKING:
+    from domain.ledger import Collected
+
 
 class TapCommands(Lookups):
     clock: Clock
@@ -28,15 +35,29 @@ class TapCommands(Lookups):
     group_commit: GroupCommit
     max_attempts: int
 
-    def handle_tap(self, request: TapRequest) -> TapResult:
-        """Decide a tap and save it; a retried tap gets its original decision back."""
+    if TYPE_CHECKING:  # the Ledger's (`domain/ledger.py`)
+
+        def collect(self, *aggregates: Any) -> "Collected": ...
+
+        def record(
+            self, collected: "Collected", claims: Sequence[object] = ()
+        ) -> list[Recording[UUID]]: ...
+
+    def handle_tap(self, request: TapRequest, claim: object | None = None) -> TapResult:
+        """Decide a tap and save it; a retried tap gets its original decision back. `claim`:
+        accepted by the store in the tap's transaction (`domain/group_commit.py`)."""
 
         def attempt() -> TapResult:
             pending = self.decide_tap(request)
+            if claim is not None:
+                recordings = self.record(self.collect(*pending.aggregates), [claim])
+            elif pending.replayed:
+                recordings = []
+            else:
+                recordings = self.save(*pending.aggregates)
             if pending.replayed:
                 position = self.recorder.max_notification_id() or 0
                 return TapResult(pending.decision, position, replayed=True)
-            recordings = self.save(*pending.aggregates)
             position = int(recordings[-1].notification.id) if recordings else 0
             return TapResult(pending.decision, position)
 
