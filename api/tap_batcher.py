@@ -16,8 +16,9 @@ tap the domain refuses gets its own error.
 
 A signed tap may come with its request's counter to accept (a `Claim`, `adapters/claims.py`):
 the group's own transaction accepts it (`GroupCommit.save`), so a counter counts exactly when
-its tap is stored. Before deciding, the group's claims are screened (`Claims.screen`: the
-terminal's revocation, a counter this process knows committed); a claim the store refuses
+its tap is stored. Before deciding, the group's claims are screened (`Claims.screen`: a
+counter this process knows committed, no round trip); a revoked terminal's claimed tap is
+refused by the group's decision (`GroupCommit.decide`); a claim the store refuses
 (another process accepted that counter, the secret rotated) rolls its group back, that tap
 is answered with its refusal and the others are decided again from the store (`_handle`).
 """
@@ -69,7 +70,7 @@ class _Tap:
     request: TapRequest | None  # None: only wakes the deciding thread (a save conflicted)
     actor: str = ""
     claim: Claim | None = None
-    admitted: Callable[[], None] | None = None  # called once its claim passed the screen
+    admitted: Callable[[], None] | None = None  # called once decided in a group, not refused
     answer: "Future[TapResult]" = field(default_factory=Future)
 
 
@@ -125,7 +126,8 @@ class TapBatcher:
     ) -> "Future[TapResult]":
         """`decide` without waiting: the answer's future, set once the tap committed. With a
         `claim` (only when the batcher has `claims`), the tap's counter is accepted in its
-        group's transaction; `admitted` is called once the claim passed the screen."""
+        group's transaction; `admitted` is called (in the deciding thread, while the group
+        is saved) once the tap is decided without a refusal."""
         assert claim is None or self.claims is not None, "claims need the batcher's Claims"
         tap = _Tap(request, actor, claim, admitted)
         self._gathered.submit(tap)
@@ -162,8 +164,6 @@ class TapBatcher:
         for tap, error in zip(claimed, refusals, strict=True):
             if error is not None:
                 tap.answer.set_exception(error)
-            elif tap.admitted is not None:
-                tap.admitted()
         return [tap for tap in taps if id(tap) not in refused]
 
     def _pipeline(self, taps: list[_Tap]) -> None:
@@ -185,6 +185,9 @@ class TapBatcher:
             self._settle()
             self.commit.hot.drop(in_flight)  # maybe half-decided on: loaded again
             raise
+        for tap, decided in zip(taps, batch.decided, strict=True):
+            if tap.admitted is not None and not isinstance(decided, DomainError):
+                tap.admitted()
         self.commit.keep(batch, but=batch.touched)  # what it only read is as stored
         if not self._settle(but=batch.touched):
             # decided on what a group that did not save left: decided again from the store

@@ -49,21 +49,16 @@ _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spen
 
 class TapClaims:
     """The tap batcher's `Claims`: a signed tap's counter is accepted in its group's
-    transaction (`api/tap_batcher.py`); before the group is decided, one look at the store for
-    its terminals' revocation (begun after each of its taps arrived) and the counters this
-    process knows committed (`TerminalSecrets.refused_from_memory`)."""
+    transaction (`api/tap_batcher.py`); before the group is decided, a counter this process
+    knows committed is refused (`TerminalSecrets.refused_from_memory`), with no round trip.
+    The terminal's revocation is the group's decision's (`GroupCommit.decide`), on the school
+    its version query found: no look of its own."""
 
-    def __init__(self, secrets: TerminalSecrets, revocations: Revocations) -> None:
-        self.secrets, self.revocations = secrets, revocations
+    def __init__(self, secrets: TerminalSecrets) -> None:
+        self.secrets = secrets
 
     def screen(self, claims: list[Claim]) -> list[Exception | None]:
-        revoked = self.revocations.revoked_among({c.terminal.terminal_id for c in claims})
-        return [
-            revoked_error()
-            if c.terminal.terminal_id in revoked
-            else self.secrets.refused_from_memory(c.terminal)
-            for c in claims
-        ]
+        return [self.secrets.refused_from_memory(c.terminal) for c in claims]
 
     def committed(self, claims: list[Claim]) -> None:
         self.secrets.committed(claims)
@@ -107,7 +102,7 @@ class TerminalDesk:
         # taps of all request threads, saved together; on PostgreSQL a signed tap's counter
         # is accepted in its group's transaction (`TapClaims`)
         claimed = isinstance(ledger.recorder, ColumnsRecorder)
-        claims = TapClaims(secrets, self.revocations) if claimed else None
+        claims = TapClaims(secrets) if claimed else None
         self.batcher = TapBatcher(ledger, claims=claims)
         self._claiming: set[UUID] = set()  # terminals with a claimed tap not yet answered
         self._claiming_lock = threading.Lock()
@@ -259,12 +254,12 @@ class TerminalDesk:
         self, terminal: Terminal, known: VerifiedTerminal, request: TapRequest
     ) -> dict[str, Any]:
         """A tap whose counter is accepted in its group's transaction: the batcher screens it
-        (revocation, a counter known committed), then its pupil's name is read beside the
-        group commit as in `tap_signed`."""
+        (a counter known committed) and decides it (a revoked terminal is refused there),
+        then its pupil's name is read beside the group's commit, as in `tap_signed`."""
         expected = self._expected_read(terminal, request)
         named: list[Future[dict[str, Any] | None]] = []
 
-        def admitted() -> None:  # in the batcher's thread, once the screen passed
+        def admitted() -> None:  # in the batcher's thread, once decided, not refused
             if expected is not None:
                 named.append(self._names.submit(expected))
 

@@ -12,6 +12,8 @@ saved again together.
 A tap may come with a claim (opaque here: an authenticated request's counter,
 `adapters/claims.py`), accepted by the store in the transaction that saves the tap, whatever
 the tap's decision, and in no other: every save below passes the claims of the taps it saves.
+A claimed tap of a revoked terminal is refused (`TerminalRevokedError`), decided on the
+school the batch's version query found, which began after every tap of the batch arrived.
 A claim the store refuses fails that transaction (nothing of it is stored) with the store's
 error, raised to the caller, which answers those taps and hands the others in again.
 """
@@ -107,10 +109,13 @@ class GroupCommit:
         loaded, before = self._prefetch(requests, in_flight or {})
         decided: list[PendingTap | DomainError] = []
         touched: dict[UUID, Aggregate] = {}
+        claimed = _claims_of(requests, claims)
         with deciding_on(loaded):
-            for request, actor in zip(requests, actors, strict=True):
+            for request, actor, claim in zip(requests, actors, claimed, strict=True):
                 try:
                     with acting_as(actor):
+                        if claim is not None:  # on the school as the version query found it
+                            self.ledger.check_not_revoked(request.terminal_id)
                         pending = self.ledger.decide_tap(request)
                 except DomainError as error:
                     decided.append(error)
@@ -119,10 +124,7 @@ class GroupCommit:
                 for aggregate in pending.aggregates:
                     touched[aggregate.id] = loaded[aggregate.id] = aggregate
         collected = self.ledger.collect(*touched.values())
-        return Batch(
-            requests, actors, decided, loaded, touched, before, splits, collected,
-            _claims_of(requests, claims),
-        )  # fmt: skip
+        return Batch(requests, actors, decided, loaded, touched, before, splits, collected, claimed)
 
     def save(self, batch: Batch) -> list[Outcome]:
         """Store a decided batch in one transaction: each tap's result or refusal, in order.

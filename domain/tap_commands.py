@@ -15,7 +15,7 @@ from eventsourcing.persistence import Recording
 
 from domain import preorder, protection, school_settings
 from domain.clock import Clock
-from domain.errors import DomainError, TapConflictError, TapPayloadError
+from domain.errors import DomainError, TapConflictError, TapPayloadError, TerminalRevokedError
 from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import Index, card_key, index_id
 from domain.kinds import PAYING_KINDS, DeclineReason, Outcome, TerminalKind
@@ -48,6 +48,8 @@ class TapCommands(Lookups):
         accepted by the store in the tap's transaction (`domain/group_commit.py`)."""
 
         def attempt() -> TapResult:
+            if claim is not None:
+                self.check_not_revoked(request.terminal_id)
             pending = self.decide_tap(request)
             if claim is not None:
                 recordings = self.record(self.collect(*pending.aggregates), [claim])
@@ -69,6 +71,12 @@ class TapCommands(Lookups):
         """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
         the domain refuses gets its error in place. `actors`: who acts for each tap."""
         return self.group_commit.handle(requests, actors)
+
+    def check_not_revoked(self, terminal_id: UUID) -> None:
+        """An authenticated request (a claimed tap, `domain/group_commit.py`) of a revoked
+        terminal is refused outright; a tap decided otherwise records its decline."""
+        if self.school(self.terminal_school_id(terminal_id)).terminal(terminal_id)["revoked"]:
+            raise TerminalRevokedError("this terminal has been revoked")
 
     def decide_tap(self, request: TapRequest) -> PendingTap:
         """Decide on the current state without saving (see `PendingTap`)."""

@@ -147,9 +147,7 @@ def test_a_refused_claim_is_answered_as_a_replay_and_its_group_neighbours_are_sa
         other_process.close()
     secrets = TerminalSecrets(database_url, pool_size=1)
     # one group for all three (gathered for a second after the first)
-    batcher = TapBatcher(
-        school.ledger, max_wait=1.0, claims=TapClaims(secrets, school.desk.revocations)
-    )
+    batcher = TapBatcher(school.ledger, max_wait=1.0, claims=TapClaims(secrets))
     try:
         answers: list[Future[TapResult]] = [
             batcher.submit(lunch(t.terminal_id, pupil.uid, f"n-{n}"), "till", Claim(t))
@@ -190,3 +188,20 @@ def test_a_claim_saved_again_is_its_own_and_another_request_with_its_counter_a_r
     assert [e.code for e in secrets.refusals(again.value.refused)] == ["replayed_counter"]
     assert [e.code for e in secrets.refusals(forged.value.refused)] == ["bad_signature"]
     assert stored_counter(database_url, tills[0].terminal_id) == 10
+
+
+def test_a_revoked_terminals_claimed_tap_is_refused_by_its_group_and_records_nothing(
+    school: TerminalWorld,
+) -> None:
+    """No look of its own at the revocations: the group decides on the school its version
+    query found (begun after the tap arrived), so a revocation just before is seen."""
+    pupil = school.world.pupil(deposit=50_000)
+    canteen = school["canteen_pos"]
+    assert canteen.tap(pupil.uid, items=[meal(100)]).status_code == 200  # its secret in memory
+    school.ledger.revoke_terminal(canteen.terminal_id, "stolen")
+
+    refused = canteen.tap(pupil.uid, items=[meal(100)], tap_id="after-the-revocation")
+
+    assert (refused.status_code, problem_code(refused)) == (403, "terminal_revoked")
+    assert school.ledger.recorded_tap(canteen.terminal_id, "after-the-revocation") is None
+    assert school.account(pupil.account_id).regular == 50_000 - 100
