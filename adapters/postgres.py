@@ -11,17 +11,18 @@ first requests after a restart succeed
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 import psycopg
-from eventsourcing.persistence import StoredEvent, Transcoder
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Transcoder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
+from adapters.claims import Claim, check_claims, send_claims
 from adapters.event_reads import EventReads
 from adapters.transcoder import OrjsonTranscoder
 
@@ -97,7 +98,12 @@ class ColumnsRecorder(PostgresApplicationRecorder):
     psycopg dumps an array in Python, value by value, which cost the group commit's thread
     more than the insert itself (a composite array), then a quarter of the save (plain
     arrays). The same statement otherwise: in the same transaction after the table lock
-    and the NOTIFY, rows in the order given, their notification ids returned in that order."""
+    and the NOTIFY, rows in the order given, their notification ids returned in that order.
+
+    `insert_events(…, claims=[Claim, …])`: the same transaction accepts those requests'
+    counters (`adapters/claims.py`), after the insert and in its round trip; when one is
+    refused it raises `ClaimsRefusedError` before the commit, and nothing is stored. (The
+    library's own `insert_events` keeps an error of its statements until after the commit.)"""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -112,6 +118,39 @@ class ColumnsRecorder(PostgresApplicationRecorder):
             table=sql.Identifier(events_table_name),
             id_type=sql.Identifier(datastore.originator_id_type),
         )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        claims = kwargs.pop("claims", None)
+        if not claims:
+            ids = super().insert_events(stored_events, **kwargs)
+        else:
+            ids = self._insert_claimed(stored_events, claims)
+        return cast("Sequence[int] | None", ids)  # the library's retry decorator is untyped
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_claimed(
+        self, stored_events: Sequence[StoredEvent], claims: Sequence[Claim]
+    ) -> Sequence[int] | None:
+        """The library's insert, pipelined the same way, and the claims' statement; tried
+        again as the library's after a broken connection: a claim whose commit went through
+        unanswered is accepted again as its own (`ACCEPT_CLAIMS`)."""
+        ids: Sequence[int] | None = None
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            if stored_events:
+                self._insert_stored_events(curs, stored_events)
+            claimed = send_claims(conn, claims)
+            pipeline.sync()  # a version conflict raises its IntegrityError here
+            if stored_events:
+                ids = self._fetch_ids_after_insert_events(curs, stored_events)
+            check_claims(claimed, claims)
+        return ids
 
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -4,12 +4,18 @@ A terminal signs `canonical(terminal_id, counter, method, path, body)` with its 
 secret lives only here, in its own table, never in an event: it is issued once when the
 terminal is registered. Each accepted request stores its counter; one not above the last
 accepted counter is a replay.
+
+A tap's counter is accepted in the transaction that saves the tap (`Claim`, `accept_claims`):
+the group commit's `UPDATE … WHERE last_counter < counter` is the truth, across processes; the
+process keeps the highest counter each terminal had committed (`refused_from_memory`) only to
+refuse an old counter without a round trip.
 """
 
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 from uuid import UUID
@@ -17,6 +23,7 @@ from uuid import UUID
 import psycopg
 
 from adapters import migrations
+from adapters.claims import Claim
 from adapters.postgres import checked_pool
 
 if TYPE_CHECKING:
@@ -54,6 +61,14 @@ class TerminalAuthError(Exception):
         self.code, self.status = code, status
 
 
+def replayed() -> TerminalAuthError:
+    return TerminalAuthError("replayed_counter", "the counter is not above the last accepted one")
+
+
+def bad_signature() -> TerminalAuthError:
+    return TerminalAuthError("bad_signature", "the request signature does not verify")
+
+
 @dataclass(frozen=True)
 class SignedRequest:
     terminal_id: str
@@ -86,6 +101,10 @@ class TerminalSecrets:
         # (school, secret) per terminal: a request signed with it costs no query to verify;
         # `advance` accepts the counter only while the stored secret is still this one.
         self._known: dict[UUID, tuple[UUID, str]] = {}
+        # the highest counter each terminal had committed, as this process saw it: a lower
+        # one is refused without a round trip (the stored row may be higher still)
+        self._committed: dict[UUID, int] = {}
+        self._committed_lock = threading.Lock()
 
     def _connection(self) -> Any:
         return self._pool.connection()
@@ -149,7 +168,7 @@ class TerminalSecrets:
                 return None
             known = self._load(terminal_id)
             if not _verifies(known[1], terminal_id, counter, request):
-                raise TerminalAuthError("bad_signature", "the request signature does not verify")
+                raise bad_signature()
         return VerifiedTerminal(terminal_id, known[0], counter, known[1])
 
     def _load(self, terminal_id: UUID) -> tuple[UUID, str]:
@@ -228,10 +247,48 @@ class TerminalSecrets:
     def _refusal(self, terminal: VerifiedTerminal) -> TerminalAuthError:
         """Why a counter was not accepted: the secret rotated meanwhile, or a replay."""
         if self._load(terminal.terminal_id)[1] != terminal.secret:
-            return TerminalAuthError("bad_signature", "the request signature does not verify")
-        return TerminalAuthError(
-            "replayed_counter", "the counter is not above the last accepted one"
-        )
+            return bad_signature()
+        return replayed()
+
+    def refused_from_memory(self, terminal: VerifiedTerminal) -> TerminalAuthError | None:
+        """A replay known without asking the store: not above a counter already committed."""
+        if terminal.counter <= self._committed.get(terminal.terminal_id, -1):
+            return replayed()
+        return None
+
+    def committed(self, claims: Iterable[Claim]) -> None:
+        """These claims' transaction committed: their counters are known as accepted."""
+        with self._committed_lock:
+            for claim in claims:
+                t = claim.terminal
+                if t.counter > self._committed.get(t.terminal_id, -1):
+                    self._committed[t.terminal_id] = t.counter
+
+    def forget_committed(self) -> None:
+        """The store failed (maybe restarted): what it holds is read again, not remembered."""
+        with self._committed_lock:
+            self._committed.clear()
+
+    def refusals(self, refused: Sequence[Claim]) -> list[TerminalAuthError]:
+        """Why each claim was refused (`ClaimsRefusedError`): its secret rotated, or a replay; the
+        stored counters, read for it, are remembered as committed."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT terminal_id, school_id, secret, last_counter FROM terminal_credentials"
+                " WHERE terminal_id = ANY(%s)",
+                ([c.terminal.terminal_id for c in refused],),
+            ).fetchall()
+        stored = {row[0]: row for row in rows}
+        with self._committed_lock:
+            for terminal_id, school_id, secret, counter in rows:
+                self._known[terminal_id] = (school_id, secret)
+                self._committed[terminal_id] = max(counter, self._committed.get(terminal_id, -1))
+        return [
+            replayed()
+            if (row := stored.get(c.terminal.terminal_id)) and row[2] == c.terminal.secret
+            else bad_signature()
+            for c in refused
+        ]
 
     def last_counter(self, terminal_id: UUID) -> int | None:
         with self._connection() as conn:

@@ -29,6 +29,7 @@ from domain.errors import (
     DomainError,
     InsufficientFundsError,
     NotFoundError,
+    TerminalRevokedError,
 )
 
 log = logging.getLogger("infoshkola.api")
@@ -36,6 +37,7 @@ log = logging.getLogger("infoshkola.api")
 # Most specific first; anything else a DomainError is a bad request.
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (NotFoundError, 404),
+    (TerminalRevokedError, 403),
     (ConflictError, 409),
     (InsufficientFundsError, 409),
     (AccountClosedError, 409),

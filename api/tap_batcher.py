@@ -13,18 +13,28 @@ store: after a version conflict the conflicting group's affected taps are decide
 (`GroupCommit.after_conflict`); after a failure of the store (PostgreSQL down) that group's
 taps are each answered with the store's error, and a terminal retries them idempotently. A
 tap the domain refuses gets its own error.
+
+A signed tap may come with its request's counter to accept (a `Claim`, `adapters/claims.py`):
+the group's own transaction accepts it (`GroupCommit.save`), so a counter counts exactly when
+its tap is stored. Before deciding, the group's claims are screened (`Claims.screen`: a
+counter this process knows committed, no round trip); a revoked terminal's claimed tap is
+refused by the group's decision (`GroupCommit.decide`); a claim the store refuses
+(another process accepted that counter, the secret rotated) rolls its group back, that tap
+is answered with its refusal and the others are decided again from the store (`_handle`).
 """
 
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from adapters import metrics
+from adapters.claims import Claim, ClaimsRefusedError
 from api.gathered import Gathered
 from domain.errors import DomainError
 from domain.group_commit import Batch, Outcome, TapResult
@@ -36,12 +46,31 @@ class Saved(Enum):
     YES = "saved"  # committed, its taps answered
     CONFLICT = "conflict"  # another writer saved first: to be settled by the deciding thread
     FAILED = "failed"  # the store failed: its taps answered with the error
+    REFUSED = "refused"  # a claim was refused: to be settled by the deciding thread
+
+
+class Claims(Protocol):
+    """What the batcher asks about its taps' claims (`api/terminal_desk.py`)."""
+
+    def screen(self, claims: list[Claim]) -> list[Exception | None]:
+        """Each claim's refusal known before deciding (a look that began after it came)."""
+
+    def committed(self, claims: list[Claim]) -> None:
+        """These claims' transaction committed."""
+
+    def refusals(self, refused: list[Claim]) -> list[Exception]:
+        """Why the store refused these claims."""
+
+    def forget(self) -> None:
+        """The store failed: nothing remembered about it is trusted."""
 
 
 @dataclass
 class _Tap:
     request: TapRequest | None  # None: only wakes the deciding thread (a save conflicted)
     actor: str = ""
+    claim: Claim | None = None
+    admitted: Callable[[], None] | None = None  # called once decided in a group, not refused
     answer: "Future[TapResult]" = field(default_factory=Future)
 
 
@@ -54,9 +83,15 @@ class _Saving:
 
 class TapBatcher:
     def __init__(
-        self, ledger: Ledger, max_batch: int = 200, max_wait: float = 0.0, pipelined: bool = True
+        self,
+        ledger: Ledger,
+        max_batch: int = 200,
+        max_wait: float = 0.0,
+        pipelined: bool = True,
+        claims: Claims | None = None,
     ) -> None:
         self.ledger = ledger
+        self.claims = claims
         self.pipelined = pipelined  # False: each group decided and saved before the next
         self.commit = ledger.group_commit
         self._gathered: Gathered[_Tap, None] = Gathered(
@@ -82,9 +117,19 @@ class TapBatcher:
         """Decide and save one tap with whatever else is waiting; raises the domain's error."""
         return self.submit(request, actor).result()
 
-    def submit(self, request: TapRequest, actor: str) -> "Future[TapResult]":
-        """`decide` without waiting: the answer's future, set once the tap committed."""
-        tap = _Tap(request, actor)
+    def submit(
+        self,
+        request: TapRequest,
+        actor: str,
+        claim: Claim | None = None,
+        admitted: Callable[[], None] | None = None,
+    ) -> "Future[TapResult]":
+        """`decide` without waiting: the answer's future, set once the tap committed. With a
+        `claim` (only when the batcher has `claims`), the tap's counter is accepted in its
+        group's transaction; `admitted` is called (in the deciding thread, while the group
+        is saved) once the tap is decided without a refusal."""
+        assert claim is None or self.claims is not None, "claims need the batcher's Claims"
+        tap = _Tap(request, actor, claim, admitted)
         self._gathered.submit(tap)
         return tap.answer
 
@@ -101,12 +146,25 @@ class TapBatcher:
         """Decide a group and hand it to the saver; never raises (every tap is answered)."""
         taps = [tap for tap in items if tap.request is not None]
         try:
+            taps = self._screened(taps)
             self._pipeline(taps)
         except Exception as error:  # the store failed while reading: this group is told so
             for tap in taps:
                 if not tap.answer.done():
                     tap.answer.set_exception(error)
         return [None] * len(items)
+
+    def _screened(self, taps: list[_Tap]) -> list[_Tap]:
+        """The taps whose claims pass the screen (and those without); the others answered."""
+        claimed = [tap for tap in taps if tap.claim is not None]
+        if not claimed or self.claims is None:
+            return taps
+        refusals = self.claims.screen([tap.claim for tap in claimed if tap.claim is not None])
+        refused = {id(tap) for tap, error in zip(claimed, refusals, strict=True) if error}
+        for tap, error in zip(claimed, refusals, strict=True):
+            if error is not None:
+                tap.answer.set_exception(error)
+        return [tap for tap in taps if id(tap) not in refused]
 
     def _pipeline(self, taps: list[_Tap]) -> None:
         if self._saving is not None and self._saving.saved.done():
@@ -118,20 +176,23 @@ class TapBatcher:
         requests = [tap.request for tap in taps if tap.request is not None]
         actors = [tap.actor for tap in taps]
         if not self.pipelined:
-            _answer(taps, self.commit.handle(requests, actors))
+            self._handle(taps)
             return
         in_flight = self._saving.batch.touched if self._saving is not None else {}
         try:
-            batch = self.commit.decide(requests, actors, in_flight)
+            batch = self.commit.decide(requests, actors, in_flight, claims=_claims(taps))
         except Exception:
             self._settle()
             self.commit.hot.drop(in_flight)  # maybe half-decided on: loaded again
             raise
+        for tap, decided in zip(taps, batch.decided, strict=True):
+            if tap.admitted is not None and not isinstance(decided, DomainError):
+                tap.admitted()
         self.commit.keep(batch, but=batch.touched)  # what it only read is as stored
         if not self._settle(but=batch.touched):
             # decided on what a group that did not save left: decided again from the store
             self.commit.forget(batch)
-            _answer(taps, self.commit.handle(requests, actors))
+            self._handle(taps)
             return
         self._saving = _Saving(batch, taps, self._saver.submit(self._save, batch, taps))
 
@@ -147,12 +208,58 @@ class TapBatcher:
             self.commit.keep(saving.batch, but=but)
             return True
         self.commit.forget(saving.batch)
-        if saved is Saved.CONFLICT:
-            try:
-                _answer(saving.taps, self.commit.after_conflict(saving.batch))
-            except Exception as error:
-                _fail(saving.taps, error)
+        try:
+            if saved is Saved.CONFLICT:
+                results = self.commit.after_conflict(saving.batch)
+                self._committed(saving.taps)
+                _answer(saving.taps, results)
+            elif saved is Saved.REFUSED:
+                self._handle(saving.taps)
+        except ClaimsRefusedError:  # while settling a conflict: decided again from the store
+            self._settled_again(saving.taps)
+        except Exception as error:
+            _fail(saving.taps, error)
         return False
+
+    def _settled_again(self, taps: list[_Tap]) -> None:
+        try:
+            self._handle(taps)
+        except Exception as error:
+            _fail(taps, error)
+
+    def _handle(self, taps: list[_Tap]) -> None:
+        """Decide and save these taps from the store, not pipelined; a tap whose claim the
+        store refuses is answered with its refusal and the others are handled again."""
+        while taps:
+            try:
+                results = self.commit.handle(
+                    [tap.request for tap in taps if tap.request is not None],
+                    [tap.actor for tap in taps],
+                    _claims(taps),
+                )
+            except ClaimsRefusedError as refused:
+                taps = self._refuse(taps, refused)
+                continue
+            self._committed(taps)
+            _answer(taps, results)
+            return
+
+    def _refuse(self, taps: list[_Tap], refused: ClaimsRefusedError) -> list[_Tap]:
+        """Answer the taps whose claims the store refused; the others."""
+        assert self.claims is not None
+        refusals = self.claims.refusals(refused.refused)
+        errors = dict(zip(map(id, refused.refused), refusals, strict=True))
+        if not any(id(tap.claim) in errors for tap in taps):
+            raise refused  # not these taps' claims: never settled by handling them again
+        for tap in taps:
+            if id(tap.claim) in errors:
+                tap.answer.set_exception(errors[id(tap.claim)])
+        return [tap for tap in taps if id(tap.claim) not in errors]
+
+    def _committed(self, taps: list[_Tap]) -> None:
+        claims = [tap.claim for tap in taps if tap.claim is not None]
+        if claims and self.claims is not None:
+            self.claims.committed(claims)
 
     # The saving thread
 
@@ -160,15 +267,29 @@ class TapBatcher:
         try:
             results = self.commit.save(batch)
         except IntegrityError:
-            with self._wake_lock:  # the deciding thread settles it, even if no tap comes
-                if not self._closing:
-                    self._gathered.submit(_Tap(None))
+            self._wake()
             return Saved.CONFLICT
+        except ClaimsRefusedError:
+            self._wake()
+            return Saved.REFUSED
         except Exception as error:
+            if self.claims is not None:
+                self.claims.forget()
             _fail(taps, error)
             return Saved.FAILED
+        self._committed(taps)
         _answer(taps, results)
         return Saved.YES
+
+    def _wake(self) -> None:
+        """The deciding thread settles the group being saved, even if no tap comes."""
+        with self._wake_lock:
+            if not self._closing:
+                self._gathered.submit(_Tap(None))
+
+
+def _claims(taps: list[_Tap]) -> list[object | None]:
+    return [tap.claim for tap in taps]
 
 
 def _answer(taps: list[_Tap], results: list[Outcome]) -> None:

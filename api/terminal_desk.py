@@ -6,6 +6,7 @@ the domain's job; everything here is translation, authorisation and personal-dat
 """
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from adapters import metrics
 from adapters.blobs import BlobStore
+from adapters.claims import Claim
 from adapters.people import PeopleStore
+from adapters.postgres import ColumnsRecorder
 from adapters.terminal_auth import (
     SignedRequest,
     TerminalAuthError,
@@ -44,6 +47,33 @@ _HIDDEN_FROM_FOREIGN = ("account_id", "regular_after", "subsidised_after", "spen
                         "daily_limit")  # fmt: skip
 
 
+class TapClaims:
+    """The tap batcher's `Claims`: a signed tap's counter is accepted in its group's
+    transaction (`api/tap_batcher.py`); before the group is decided, a counter this process
+    knows committed is refused (`TerminalSecrets.refused_from_memory`), with no round trip.
+    The terminal's revocation is the group's decision's (`GroupCommit.decide`), on the school
+    its version query found: no look of its own."""
+
+    def __init__(self, secrets: TerminalSecrets) -> None:
+        self.secrets = secrets
+
+    def screen(self, claims: list[Claim]) -> list[Exception | None]:
+        return [self.secrets.refused_from_memory(c.terminal) for c in claims]
+
+    def committed(self, claims: list[Claim]) -> None:
+        self.secrets.committed(claims)
+
+    def refusals(self, refused: list[Claim]) -> list[Exception]:
+        return list(self.secrets.refusals(refused))
+
+    def forget(self) -> None:
+        self.secrets.forget_committed()
+
+
+def revoked_error() -> TerminalAuthError:
+    return TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
+
+
 @dataclass(frozen=True)
 class PupilRead:
     """A pupil's name for a terminal's answer: whose account, the terminal's school, who reads."""
@@ -69,7 +99,13 @@ class TerminalDesk:
         self.kiosk = Kiosk(ledger, people)
         self.privacy: PrivacyOffice | None = None  # set by the app: consent and the access log
         self._kinds: dict[UUID, str] = {}  # a terminal's kind never changes
-        self.batcher = TapBatcher(ledger)  # taps of all request threads, saved together
+        # taps of all request threads, saved together; on PostgreSQL a signed tap's counter
+        # is accepted in its group's transaction (`TapClaims`)
+        claimed = isinstance(ledger.recorder, ColumnsRecorder)
+        claims = TapClaims(secrets) if claimed else None
+        self.batcher = TapBatcher(ledger, claims=claims)
+        self._claiming: set[UUID] = set()  # terminals with a claimed tap not yet answered
+        self._claiming_lock = threading.Lock()
         # revocation and counter of concurrent requests: one look, one UPDATE for them all
         self._admission: Gathered[VerifiedTerminal, None] = Gathered(
             self._admit, "admission", threads=ADMISSION_THREADS
@@ -123,10 +159,7 @@ class TerminalDesk:
         terminals not revoked (`TerminalSecrets.advance_all`)."""
         revoked = self.revocations.revoked_among({t.terminal_id for t in terminals})
         results: list[TerminalAuthError | None] = [
-            TerminalAuthError("terminal_revoked", "this terminal has been revoked", 403)
-            if t.terminal_id in revoked
-            else None
-            for t in terminals
+            revoked_error() if t.terminal_id in revoked else None for t in terminals
         ]
         live = [n for n, t in enumerate(terminals) if t.terminal_id not in revoked]
         advanced = self.secrets.advance_all([terminals[n] for n in live])
@@ -163,8 +196,10 @@ class TerminalDesk:
         """`authenticate_async`, then `tap` of the body `parse` reads, with one hand-off
         fewer: when the signature checks from memory, the admission's thread hands the
         admitted tap to the group commit (and its pupil to the names) itself, and the loop
-        waits for the decision only. Refusals come in the same order (the admission's, then
-        the body's, then the domain's)."""
+        waits for the decision only. Fewer still when the batcher takes claims and the
+        terminal has no other claimed tap waiting (`_tap_claimed`): no admission at all.
+        Refusals come in the same order (the admission's, then the body's, then the
+        domain's)."""
         known = self.secrets.authenticate(signed, load=False)
         kind = self._kinds.get(known.terminal_id) if known else None
         if known is None or kind is None:
@@ -175,6 +210,8 @@ class TerminalDesk:
             request: TapRequest | DomainError = tap_request(terminal, parse(terminal))
         except DomainError as error:
             request = error
+        if not isinstance(request, DomainError) and self._claim(known.terminal_id):
+            return await self._tap_claimed(terminal, known, request)
         expected = (
             None if isinstance(request, DomainError) else self._expected_read(terminal, request)
         )
@@ -199,6 +236,41 @@ class TerminalDesk:
         self._admission.submit(known).add_done_callback(admitted)
         result = await asyncio.wrap_future(decided)
         return await self._answered(terminal, result, expected, named[0] if named else None)
+
+    def _claim(self, terminal_id: UUID) -> bool:
+        """Whether a tap of this terminal may take its counter into the group commit: the
+        batcher takes claims, and the terminal has no claimed tap waiting (one claim per
+        terminal in flight: one row per terminal in a group's statement, and a claim whose
+        commit's answer was lost is recognised by the row as its own)."""
+        if self.batcher.claims is None:
+            return False
+        with self._claiming_lock:
+            if terminal_id in self._claiming:
+                return False
+            self._claiming.add(terminal_id)
+            return True
+
+    async def _tap_claimed(
+        self, terminal: Terminal, known: VerifiedTerminal, request: TapRequest
+    ) -> dict[str, Any]:
+        """A tap whose counter is accepted in its group's transaction: the batcher screens it
+        (a counter known committed) and decides it (a revoked terminal is refused there),
+        then its pupil's name is read beside the group's commit, as in `tap_signed`."""
+        expected = self._expected_read(terminal, request)
+        named: list[Future[dict[str, Any] | None]] = []
+
+        def admitted() -> None:  # in the batcher's thread, once decided, not refused
+            if expected is not None:
+                named.append(self._names.submit(expected))
+
+        decided = self.batcher.submit(request, terminal.actor, Claim(known), admitted)
+        decided.add_done_callback(lambda _: self._unclaim(known.terminal_id))
+        result = await asyncio.wrap_future(decided)
+        return await self._answered(terminal, result, expected, named[0] if named else None)
+
+    def _unclaim(self, terminal_id: UUID) -> None:
+        with self._claiming_lock:
+            self._claiming.discard(terminal_id)
 
     async def _answered(
         self,

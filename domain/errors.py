@@ -7,6 +7,12 @@ class DomainError(Exception):
     code = "domain_error"
 
 
+class TerminalRevokedError(DomainError):
+    """An authenticated request of a revoked terminal: refused, nothing decided for it."""
+
+    code = "terminal_revoked"
+
+
 class InvalidAmountError(DomainError):
     code = "invalid_amount"
 

@@ -9,6 +9,14 @@ domain refuses gets its error in place and never fails its neighbours. When the 
 conflicts with another writer, only the taps whose aggregates changed underneath (and those
 sharing an account with them) are decided again, one at a time; the others are decided and
 saved again together.
+
+A tap may come with a claim (opaque here: an authenticated request's counter,
+`adapters/claims.py`), accepted by the store in the transaction that saves the tap, whatever
+the tap's decision, and in no other: every save below passes the claims of the taps it saves.
+A claimed tap of a revoked terminal is refused (`TerminalRevokedError`), decided on the
+school the batch's version query found, which began after every tap of the batch arrived.
+A claim the store refuses fails that transaction (nothing of it is stored) with the store's
+error, raised to the caller, which answers those taps and hands the others in again.
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -65,6 +73,7 @@ class Batch:
     before: dict[UUID, int]  # their stored versions before it
     splits: int
     collected: "Collected"
+    claims: list[object | None]  # each tap's claim, saved with it (None: none)
 
 
 class GroupCommit:
@@ -76,11 +85,14 @@ class GroupCommit:
         self.versions: VersionReader | None = offer(ledger.recorder) if offer else None
 
     def handle(
-        self, requests: Sequence[TapRequest], actors: Sequence[str] | None = None
+        self,
+        requests: Sequence[TapRequest],
+        actors: Sequence[str] | None = None,
+        claims: Sequence[object | None] | None = None,
     ) -> list[Outcome]:
         """Each tap's result or the domain's refusal, in the order of `requests`."""
         acting = list(actors) if actors is not None else [current_actor.get()] * len(requests)
-        return self._commit(list(requests), acting, splits=0)
+        return self._commit(list(requests), acting, 0, _claims_of(requests, claims))
 
     def decide(
         self,
@@ -88,6 +100,7 @@ class GroupCommit:
         actors: list[str],
         in_flight: Mapping[UUID, Aggregate] | None = None,
         splits: int = 0,
+        claims: Sequence[object | None] | None = None,
     ) -> Batch:
         """Decide a batch in order and collect its events, saving nothing (`save`).
 
@@ -97,10 +110,13 @@ class GroupCommit:
         loaded, before = self._prefetch(requests, in_flight or {})
         decided: list[PendingTap | DomainError] = []
         touched: dict[UUID, Aggregate] = {}
+        claimed = _claims_of(requests, claims)
         with deciding_on(loaded):
-            for request, actor in zip(requests, actors, strict=True):
+            for request, actor, claim in zip(requests, actors, claimed, strict=True):
                 try:
                     with acting_as(actor):
+                        if claim is not None:  # on the school as the version query found it
+                            self.ledger.check_not_revoked(request.terminal_id)
                         pending = self.ledger.decide_tap(request)
                 except DomainError as error:
                     decided.append(error)
@@ -109,13 +125,13 @@ class GroupCommit:
                 for aggregate in pending.aggregates:
                     touched[aggregate.id] = loaded[aggregate.id] = aggregate
         collected = self.ledger.collect(*touched.values())
-        return Batch(requests, actors, decided, loaded, touched, before, splits, collected)
+        return Batch(requests, actors, decided, loaded, touched, before, splits, collected, claimed)
 
     def save(self, batch: Batch) -> list[Outcome]:
         """Store a decided batch in one transaction: each tap's result or refusal, in order.
         Raises `IntegrityError` when another writer saved one of its aggregates first
         (`after_conflict`); keeps nothing in memory (`keep`)."""
-        recordings = self.ledger.record(batch.collected)
+        recordings = self.ledger.record(batch.collected, [c for c in batch.claims if c])
         if recordings:
             position = int(recordings[-1].notification.id)
         else:
@@ -139,12 +155,16 @@ class GroupCommit:
     def after_conflict(self, batch: Batch) -> list[Outcome]:
         """Another writer saved first: the affected taps decided again, the others saved."""
         self.forget(batch)
-        return self._after_conflict(
-            batch.requests, batch.actors, batch.decided, batch.touched, batch.before, batch.splits
-        )
+        return self._after_conflict(batch)
 
-    def _commit(self, requests: list[TapRequest], actors: list[str], splits: int) -> list[Outcome]:
-        batch = self.decide(requests, actors, splits=splits)
+    def _commit(
+        self,
+        requests: list[TapRequest],
+        actors: list[str],
+        splits: int,
+        claims: list[object | None],
+    ) -> list[Outcome]:
+        batch = self.decide(requests, actors, splits=splits, claims=claims)
         try:
             results = self.save(batch)
         except IntegrityError:
@@ -193,20 +213,14 @@ class GroupCommit:
         before.update((i, a.version) for i, a in flying.items())
         return loaded, before
 
-    def _after_conflict(
-        self,
-        requests: list[TapRequest],
-        actors: list[str],
-        decided: list[PendingTap | DomainError],
-        touched: dict[UUID, Aggregate],
-        before: dict[UUID, int],
-        splits: int,
-    ) -> list[Outcome]:
+    def _after_conflict(self, batch: Batch) -> list[Outcome]:
+        requests, actors, claims = batch.requests, batch.actors, batch.claims
+        decided = batch.decided
         everyone = list(range(len(requests)))
-        if self.versions is None or splits >= MAX_SPLITS:
-            return self._alone(requests, actors, everyone)
-        now = self.versions(touched.keys())
-        changed = {i for i in touched if now.get(i, 0) != before.get(i, 0)}
+        if self.versions is None or batch.splits >= MAX_SPLITS:
+            return self._alone(requests, actors, claims, everyone)
+        now = self.versions(batch.touched.keys())
+        changed = {i for i in batch.touched if now.get(i, 0) != batch.before.get(i, 0)}
         affected = set(changed)
         grew = True
         while grew:  # a tap sharing an aggregate with an affected tap is affected too
@@ -221,25 +235,42 @@ class GroupCommit:
             if isinstance(d, PendingTap) and {a.id for a in d.aggregates} & affected
         ]  # fmt: skip
         if not redo:
-            return self._alone(requests, actors, everyone)
+            return self._alone(requests, actors, claims, everyone)
         rest = [n for n in everyone if n not in set(redo)]
         results: list[Outcome | None] = [None] * len(requests)
         if rest:
-            again = self._commit([requests[n] for n in rest], [actors[n] for n in rest], splits + 1)
+            again = self._commit(
+                [requests[n] for n in rest],
+                [actors[n] for n in rest],
+                batch.splits + 1,
+                [claims[n] for n in rest],
+            )
             for n, result in zip(rest, again, strict=True):
                 results[n] = result
-        for n, result in zip(redo, self._alone(requests, actors, redo), strict=True):
+        for n, result in zip(redo, self._alone(requests, actors, claims, redo), strict=True):
             results[n] = result
         return [r for r in results if r is not None]
 
     def _alone(
-        self, requests: list[TapRequest], actors: list[str], which: list[int]
+        self,
+        requests: list[TapRequest],
+        actors: list[str],
+        claims: list[object | None],
+        which: list[int],
     ) -> list[Outcome]:
         results: list[Outcome] = []
         for n in which:
             try:
                 with acting_as(actors[n]):
-                    results.append(self.ledger.handle_tap(requests[n]))
+                    results.append(self.ledger.handle_tap(requests[n], claims[n]))
             except DomainError as error:
+                if claims[n] is not None:  # refused, yet its request was answered
+                    self.ledger.record(self.ledger.collect(), [claims[n]])
                 results.append(error)
         return results
+
+
+def _claims_of(
+    requests: Sequence[TapRequest], claims: Sequence[object | None] | None
+) -> list[object | None]:
+    return list(claims) if claims is not None else [None] * len(requests)

@@ -5,7 +5,7 @@ transaction; a version conflict (`IntegrityError`) means someone else saved firs
 command is decided again on the new state, a bounded number of times.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -113,10 +113,15 @@ class Ledger(SchoolCommands, AccountCommands, TopUpCommands, MenuCommands, TapCo
                 collected.replayed_snapshots.append((event.originator_id, event.originator_version))
         return collected
 
-    def record(self, collected: Collected) -> list[Recording[UUID]]:
+    def record(self, collected: Collected, claims: Sequence[object] = ()) -> list[Recording[UUID]]:
         """Store what `collect` gathered in one transaction (an `IntegrityError` when another
-        writer saved first), then the snapshots; the events' recordings, in order."""
-        ids = self.recorder.insert_events(collected.stored)
+        writer saved first), then the snapshots; the events' recordings, in order. `claims`
+        are accepted by the store in that transaction (`domain/group_commit.py`), or it
+        raises the store's refusal and stores nothing."""
+        if claims:
+            ids = self.recorder.insert_events(collected.stored, claims=claims)
+        else:
+            ids = self.recorder.insert_events(collected.stored)
         recordings = [
             Recording(event, Notification(s.originator_id, s.originator_version, s.topic,
                                           s.state, n))

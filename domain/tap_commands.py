@@ -8,10 +8,14 @@ one, `handle_taps` many together (`domain/group_commit.py`).
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
 
 from domain import preorder, protection, school_settings
 from domain.clock import Clock
-from domain.errors import DomainError, TapConflictError, TapPayloadError
+from domain.errors import DomainError, TapConflictError, TapPayloadError, TerminalRevokedError
 from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import Index, card_key, index_id
 from domain.kinds import PAYING_KINDS, DeclineReason, Outcome, TerminalKind
@@ -21,6 +25,9 @@ from domain.retries import retry
 from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at
 
+if TYPE_CHECKING:
+    from domain.ledger import Collected
+
 
 class TapCommands(Lookups):
     clock: Clock
@@ -28,15 +35,31 @@ class TapCommands(Lookups):
     group_commit: GroupCommit
     max_attempts: int
 
-    def handle_tap(self, request: TapRequest) -> TapResult:
-        """Decide a tap and save it; a retried tap gets its original decision back."""
+    if TYPE_CHECKING:  # the Ledger's (`domain/ledger.py`)
+
+        def collect(self, *aggregates: Any) -> "Collected": ...
+
+        def record(
+            self, collected: "Collected", claims: Sequence[object] = ()
+        ) -> list[Recording[UUID]]: ...
+
+    def handle_tap(self, request: TapRequest, claim: object | None = None) -> TapResult:
+        """Decide a tap and save it; a retried tap gets its original decision back. `claim`:
+        accepted by the store in the tap's transaction (`domain/group_commit.py`)."""
 
         def attempt() -> TapResult:
+            if claim is not None:
+                self.check_not_revoked(request.terminal_id)
             pending = self.decide_tap(request)
+            if claim is not None:
+                recordings = self.record(self.collect(*pending.aggregates), [claim])
+            elif pending.replayed:
+                recordings = []
+            else:
+                recordings = self.save(*pending.aggregates)
             if pending.replayed:
                 position = self.recorder.max_notification_id() or 0
                 return TapResult(pending.decision, position, replayed=True)
-            recordings = self.save(*pending.aggregates)
             position = int(recordings[-1].notification.id) if recordings else 0
             return TapResult(pending.decision, position)
 
@@ -48,6 +71,12 @@ class TapCommands(Lookups):
         """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
         the domain refuses gets its error in place. `actors`: who acts for each tap."""
         return self.group_commit.handle(requests, actors)
+
+    def check_not_revoked(self, terminal_id: UUID) -> None:
+        """An authenticated request (a claimed tap, `domain/group_commit.py`) of a revoked
+        terminal is refused outright; a tap decided otherwise records its decline."""
+        if self.school(self.terminal_school_id(terminal_id)).terminal(terminal_id)["revoked"]:
+            raise TerminalRevokedError("this terminal has been revoked")
 
     def decide_tap(self, request: TapRequest) -> PendingTap:
         """Decide on the current state without saving (see `PendingTap`)."""
