@@ -24,10 +24,12 @@ from adapters.acquiring import (
 )
 from adapters.people import PeopleStore
 from api.errors import json_response, problem_response, status_of
+from api.tap_batcher import TapBatcher
 from domain.billing import Billing
 from domain.errors import DomainError
 from domain.ledger import Ledger
 from domain.recorded import acting_as
+from domain.top_up_request import SettleRequest
 from domain.topups import TopUps
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,12 @@ def keep_card(ledger: Ledger, people: PeopleStore, payment_id: str, token: str, 
 
 
 def settle(
-    ledger: Ledger, people: PeopleStore, secret: str, body: bytes, signature: str
+    ledger: Ledger,
+    people: PeopleStore,
+    secret: str,
+    body: bytes,
+    signature: str,
+    batcher: TapBatcher | None = None,
 ) -> Response:
     try:
         verdict = verify_webhook(secret, body, signature)
@@ -57,7 +64,13 @@ def settle(
     try:
         with acting_as("system:acquiring"):
             if kind == "topup":
-                TopUps(ledger).settle(verdict.payment_id, succeeded, verdict.amount, verdict.reason)
+                request = SettleRequest(
+                    verdict.payment_id, succeeded, verdict.amount, verdict.reason
+                )
+                if batcher is not None:  # with the taps' group commit (`api/tap_batcher.py`)
+                    batcher.top_up(request, "system:acquiring")
+                else:
+                    ledger.handle_top_up(request)
                 if succeeded and verdict.card_token:
                     keep_card(
                         ledger, people, verdict.payment_id, verdict.card_token, verdict.card_last4
@@ -83,6 +96,8 @@ async def acquiring_webhook(request: Request) -> Response:
     ledger: Ledger = request.app.state.container.ledger
     services = request.app.state.graphql_services
     secret: str = services.settings.acquiring_webhook_secret
+    batcher: TapBatcher = request.app.state.terminal_desk.batcher
+    signature = request.headers.get("X-Signature", "")
     return await run_in_threadpool(
-        settle, ledger, services.people, secret, body, request.headers.get("X-Signature", "")
+        settle, ledger, services.people, secret, body, signature, batcher
     )

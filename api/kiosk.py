@@ -10,6 +10,7 @@ from uuid import UUID
 
 from adapters.people import PeopleStore
 from adapters.terminal_auth import TerminalAuthError
+from api.tap_batcher import TapBatcher
 from api.terminal import Terminal, fields_of
 from api.terminal_schemas import ActivationInput, BalanceInput, DepositInput, DuplicateInput
 from domain.account import DUPLICATE_CARD_FEE, Account
@@ -20,7 +21,7 @@ from domain.kinds import CardState, Channel, TerminalKind
 from domain.ledger import Ledger
 from domain.recorded import acting_as
 from domain.tap import normalise_uid
-from domain.top_up_commands import TopUpResult
+from domain.top_up_request import TopUpRequest, TopUpResult
 from identity.kiosk_pins import KioskPins, PinError
 from privacy.office import PrivacyOffice
 
@@ -32,6 +33,8 @@ class Kiosk:
         self.ledger, self.people = ledger, people
         self.privacy: PrivacyOffice | None = None  # records the parent's consent
         self.pins: KioskPins | None = None  # set by the app: the kiosk PINs (identity)
+        # set by the desk: deposits join the taps' group commit (`api/tap_batcher.py`)
+        self.batcher: TapBatcher | None = None
 
     def activate(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         check_kiosk(terminal)
@@ -60,14 +63,19 @@ class Kiosk:
         check_kiosk(terminal)
         body = fields_of(raw, DepositInput)
         account = self._named_account(terminal, body)
-        with acting_as(terminal.actor):
-            result = self.ledger.top_up(
-                account.id,
-                body["amount"],
-                Channel.KIOSK_CASH.value,
-                payment_id(terminal, body["receipt_id"]),
-                terminal.terminal_id,
-            )
+        request = TopUpRequest(
+            account.id,
+            body["amount"],
+            Channel.KIOSK_CASH.value,
+            payment_id(terminal, body["receipt_id"]),
+            terminal.terminal_id,
+        )
+        if self.batcher is not None:
+            result = self.batcher.top_up(request, terminal.actor)
+        else:
+            with acting_as(terminal.actor):
+                result = self.ledger.handle_top_up(request)
+        assert isinstance(result, TopUpResult)
         return self._receipt(terminal, "deposit", account, body["receipt_id"], result)
 
     def balance(self, terminal: Terminal, raw: object) -> dict[str, Any]:

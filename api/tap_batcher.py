@@ -14,6 +14,10 @@ store: after a version conflict the conflicting group's affected taps are decide
 taps are each answered with the store's error, and a terminal retries them idempotently. A
 tap the domain refuses gets its own error.
 
+Top-ups and card payments' verdicts of the kiosk's and the acquirer's request threads join
+the same groups (`top_up`): decided in arrival order with the taps, each answered with its
+result or its own refusal (`domain/group_commit.py`).
+
 A signed tap may come with its request's counter to accept (a `Claim`, `adapters/claims.py`):
 the group's own transaction accepts it (`GroupCommit.save`), so a counter counts exactly when
 its tap is stored. Before deciding, the group's claims are screened (`Claims.screen`: a
@@ -28,7 +32,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -37,9 +41,10 @@ from adapters import metrics
 from adapters.claims import Claim, ClaimsRefusedError
 from api.gathered import Gathered
 from domain.errors import DomainError
-from domain.group_commit import Batch, Outcome, TapResult
+from domain.group_commit import Batch, Outcome, Request, TapResult
 from domain.ledger import Ledger
 from domain.tap import TapRequest
+from domain.top_up_request import MoneyRequest, MoneyResult
 
 
 class Saved(Enum):
@@ -67,11 +72,11 @@ class Claims(Protocol):
 
 @dataclass
 class _Tap:
-    request: TapRequest | None  # None: only wakes the deciding thread (a save conflicted)
+    request: Request | None  # None: only wakes the deciding thread (a save conflicted)
     actor: str = ""
     claim: Claim | None = None
     admitted: Callable[[], None] | None = None  # called once decided in a group, not refused
-    answer: "Future[TapResult]" = field(default_factory=Future)
+    answer: "Future[TapResult | MoneyResult]" = field(default_factory=Future)
 
 
 @dataclass
@@ -131,7 +136,16 @@ class TapBatcher:
         assert claim is None or self.claims is not None, "claims need the batcher's Claims"
         tap = _Tap(request, actor, claim, admitted)
         self._gathered.submit(tap)
-        return tap.answer
+        return cast("Future[TapResult]", tap.answer)  # a tap is answered with its result
+
+    def top_up(self, request: MoneyRequest, actor: str) -> MoneyResult:
+        """Decide and save a top-up or a card payment's verdict with whatever else is
+        waiting, taps included; raises the domain's error."""
+        tap = _Tap(request, actor)
+        self._gathered.submit(tap)
+        result = tap.answer.result()
+        assert not isinstance(result, TapResult)
+        return result
 
     def close(self) -> None:
         with self._wake_lock:

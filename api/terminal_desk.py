@@ -104,6 +104,7 @@ class TerminalDesk:
         claimed = isinstance(ledger.recorder, ColumnsRecorder)
         claims = TapClaims(secrets) if claimed else None
         self.batcher = TapBatcher(ledger, claims=claims)
+        self.kiosk.batcher = self.batcher
         self._claiming: set[UUID] = set()  # terminals with a claimed tap not yet answered
         self._claiming_lock = threading.Lock()
         # revocation and counter of concurrent requests: one look, one UPDATE for them all

@@ -17,7 +17,7 @@ from domain.fees import check_period, first_day, quote_fee
 from domain.index import Index, index_id
 from domain.kinds import Channel
 from domain.ledger import Ledger
-from domain.top_up_commands import TopUpResult
+from domain.top_up_request import TopUpResult
 
 
 class UnknownAutopaymentError(NotFoundError):

@@ -10,6 +10,12 @@ conflicts with another writer, only the taps whose aggregates changed underneath
 sharing an account with them) are decided again, one at a time; the others are decided and
 saved again together.
 
+A group holds top-ups and card payments' verdicts beside taps (`domain/top_up_request.py`):
+decided in arrival order with them (a tap after a top-up of its account sees the credit),
+their `Payment` records (idempotency by payment id), card payments and accounts read with the
+taps' in the same queries; a repeated payment id in the group or across groups credits once,
+and a payment conflict fails that request only.
+
 A tap may come with a claim (opaque here: an authenticated request's counter,
 `adapters/claims.py`), accepted by the store in the transaction that saves the tap, whatever
 the tap's decision, and in no other: every save below passes the claims of the taps it saves.
@@ -20,7 +26,7 @@ error, raised to the caller, which answers those taps and hands the others in ag
 """
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -32,9 +38,18 @@ from domain.errors import DomainError
 from domain.hot_accounts import HotAggregates, VersionReader
 from domain.index import Index, card_key, index_id, terminal_key
 from domain.lookups import deciding_on
+from domain.payment import Payment
 from domain.recorded import acting_as, current_actor
 from domain.school import School
 from domain.tap import Tap, TapDecision, TapRequest
+from domain.top_up_request import (
+    MoneyRequest,
+    MoneyResult,
+    PendingTopUp,
+    SettleRequest,
+    TopUpRequest,
+)
+from domain.topup import CardPayment
 
 if TYPE_CHECKING:
     from domain.ledger import Collected, Ledger
@@ -58,16 +73,18 @@ class PendingTap:
     replayed: bool = False
 
 
-Outcome = TapResult | DomainError
+Request = TapRequest | MoneyRequest  # what a group holds: taps, top-ups, verdicts
+Pending = PendingTap | PendingTopUp
+Outcome = TapResult | MoneyResult | DomainError
 
 
 @dataclass(frozen=True)
 class Batch:
     """A batch decided and its events collected, not yet saved (`GroupCommit.decide`)."""
 
-    requests: list[TapRequest]
+    requests: list[Request]
     actors: list[str]
-    decided: list[PendingTap | DomainError]
+    decided: list[Pending | DomainError]
     loaded: dict[UUID, Aggregate | None]  # what it decided on (None: known not to exist)
     touched: dict[UUID, Aggregate]  # what it changed
     before: dict[UUID, int]  # their stored versions before it
@@ -86,7 +103,7 @@ class GroupCommit:
 
     def handle(
         self,
-        requests: Sequence[TapRequest],
+        requests: Sequence[Request],
         actors: Sequence[str] | None = None,
         claims: Sequence[object | None] | None = None,
     ) -> list[Outcome]:
@@ -96,7 +113,7 @@ class GroupCommit:
 
     def decide(
         self,
-        requests: list[TapRequest],
+        requests: list[Request],
         actors: list[str],
         in_flight: Mapping[UUID, Aggregate] | None = None,
         splits: int = 0,
@@ -108,16 +125,14 @@ class GroupCommit:
         on it as that batch left it, so it must be saved only after that one committed, and
         decided again if that one did not (`api/tap_batcher.py`)."""
         loaded, before = self._prefetch(requests, in_flight or {})
-        decided: list[PendingTap | DomainError] = []
+        decided: list[Pending | DomainError] = []
         touched: dict[UUID, Aggregate] = {}
         claimed = _claims_of(requests, claims)
         with deciding_on(loaded):
             for request, actor, claim in zip(requests, actors, claimed, strict=True):
                 try:
                     with acting_as(actor):
-                        if claim is not None:  # on the school as the version query found it
-                            self.ledger.check_not_revoked(request.terminal_id)
-                        pending = self.ledger.decide_tap(request)
+                        pending = self._decide_one(request, claim)
                 except DomainError as error:
                     decided.append(error)
                     continue
@@ -126,6 +141,13 @@ class GroupCommit:
                     touched[aggregate.id] = loaded[aggregate.id] = aggregate
         collected = self.ledger.collect(*touched.values())
         return Batch(requests, actors, decided, loaded, touched, before, splits, collected, claimed)
+
+    def _decide_one(self, request: Request, claim: object | None) -> Pending:
+        if not isinstance(request, TapRequest):
+            return self.ledger.decide_top_up(request)
+        if claim is not None:  # on the school as the version query found it
+            self.ledger.check_not_revoked(request.terminal_id)
+        return self.ledger.decide_tap(request)
 
     def save(self, batch: Batch) -> list[Outcome]:
         """Store a decided batch in one transaction: each tap's result or refusal, in order.
@@ -136,10 +158,7 @@ class GroupCommit:
             position = int(recordings[-1].notification.id)
         else:
             position = self.ledger.recorder.max_notification_id() or 0
-        return [
-            d if isinstance(d, DomainError) else TapResult(d.decision, position, d.replayed)
-            for d in batch.decided
-        ]
+        return [_outcome(d, position) for d in batch.decided]
 
     def keep(self, batch: Batch, but: Collection[UUID] = ()) -> None:
         """After the batch saved: its accounts and schools are as stored (`HotAggregates`),
@@ -159,7 +178,7 @@ class GroupCommit:
 
     def _commit(
         self,
-        requests: list[TapRequest],
+        requests: list[Request],
         actors: list[str],
         splits: int,
         claims: list[object | None],
@@ -173,45 +192,80 @@ class GroupCommit:
         return results
 
     def _prefetch(
-        self, requests: list[TapRequest], in_flight: Mapping[UUID, Aggregate]
+        self, requests: list[Request], in_flight: Mapping[UUID, Aggregate]
     ) -> tuple[dict[UUID, Aggregate | None], dict[UUID, int]]:
         """What the batch decides on, and the versions it had, with one query of each kind:
-        the index records this process does not know yet (its terminals and cards), the
-        stored versions (what `HotAggregates` holds is trusted through them), the accounts,
-        schools and tap records not held in memory (`Lookups.find_many`). What is `in_flight`
-        is taken as it is (its save will tell a conflict)."""
+        the index records this process does not know yet (its terminals and cards) with the
+        card payments the verdicts settle, the stored versions (what `HotAggregates` holds is
+        trusted through them), the accounts, schools, tap and payment records not held in
+        memory (`Lookups.find_many`), then the same for the schools of the accounts topped up
+        that no tap brought. What is `in_flight` is taken as it is (its save will tell a
+        conflict)."""
         loaded: dict[UUID, Aggregate | None] = {}
+        before: dict[UUID, int] = {}
         if self.versions is None:
-            return loaded, {}
-        indexes = {index_id(terminal_key(r.terminal_id)) for r in requests}
-        indexes |= {index_id(card_key(r.card_uid)) for r in requests}
-        loaded.update(self.ledger.find_many(dict.fromkeys(indexes, Index)))
+            return loaded, before
+        taps = [r for r in requests if isinstance(r, TapRequest)]
+        top_ups = [r for r in requests if isinstance(r, TopUpRequest)]
+        cards = {r.card_payment_id for r in requests if isinstance(r, SettleRequest)}
+        indexes = {index_id(terminal_key(r.terminal_id)) for r in taps}
+        indexes |= {index_id(card_key(r.card_uid)) for r in taps}
+        indexes |= {index_id(terminal_key(r.terminal_id)) for r in top_ups if r.terminal_id}
+        loaded.update((i, in_flight[i]) for i in cards if i in in_flight)
+        first: dict[UUID, type[Aggregate]] = dict.fromkeys(indexes, Index)
+        first.update(dict.fromkeys(cards - in_flight.keys(), CardPayment))
+        loaded.update(self.ledger.find_many(first))
+        before.update((i, (a.version if (a := loaded[i]) else 0)) for i in cards)
         schools: set[UUID] = set()
-        accounts: set[UUID] = set()
-        records = {r.record_id for r in requests}
+        accounts = {r.account_id for r in top_ups}
         with deciding_on(loaded):  # the index records just read, no query each
-            for request in requests:
+            for request in taps:
                 try:
                     schools.add(self.ledger.terminal_school_id(request.terminal_id))
                     accounts.add(self.ledger.card_account_id(request.card_uid))
                 except DomainError:
                     continue  # decided (and refused) in order below
-        wanted = records | schools | accounts
-        flying = {i: in_flight[i] for i in wanted if i in in_flight}
-        versions = self.versions(wanted - flying.keys())
-        for record in records - versions.keys() - flying.keys():
-            loaded[record] = None  # not decided before: no query needed to know it
-        loaded.update(flying)
-        loaded.update(self.hot.take({i: versions[i] for i in schools | accounts if i in versions}))
+            for top_up in top_ups:
+                try:
+                    if top_up.terminal_id is not None:
+                        schools.add(self.ledger.terminal_school_id(top_up.terminal_id))
+                except DomainError:
+                    continue
+        accounts |= {p.account_id for i in cards if isinstance(p := loaded[i], CardPayment)}
         kinds: dict[UUID, type[Aggregate]] = {
-            **dict.fromkeys(records, Tap), **dict.fromkeys(schools, School),
-            **dict.fromkeys(accounts, Account),
+            **{r.record_id: Tap for r in taps},
+            **{r.record_id: Payment for r in requests if not isinstance(r, TapRequest)},
+            **dict.fromkeys(schools, School), **dict.fromkeys(accounts, Account),
         }  # fmt: skip
+        self._current(kinds, in_flight, loaded, before)
+        late = {a.school_id for i in accounts if isinstance(a := loaded.get(i), Account)}
+        self._current(dict.fromkeys(late - loaded.keys(), School), in_flight, loaded, before)
+        return loaded, before
+
+    def _current(
+        self,
+        kinds: dict[UUID, type[Aggregate]],
+        in_flight: Mapping[UUID, Aggregate],
+        loaded: dict[UUID, Aggregate | None],
+        before: dict[UUID, int],
+    ) -> None:
+        """Into `loaded` and `before`: these aggregates as the store holds them (a record
+        not stored known not to exist), with one version query and one read of those not
+        in memory."""
+        if not kinds or self.versions is None:
+            return
+        flying = {i: in_flight[i] for i in kinds if i in in_flight}
+        versions = self.versions(kinds.keys() - flying.keys())
+        for i, cls in kinds.items():
+            if cls in (Tap, Payment) and i not in versions and i not in flying:
+                loaded[i] = None  # not decided before: no query needed to know it
+        loaded.update(flying)
+        hot = [i for i, cls in kinds.items() if cls in (Account, School) and i in versions]
+        loaded.update(self.hot.take({i: versions[i] for i in hot}))
         cold = {i: cls for i, cls in kinds.items() if i not in loaded and i in versions}
         loaded.update(self.ledger.find_many(cold))
-        before = {i: versions.get(i, 0) for i in wanted}
+        before.update((i, versions.get(i, 0)) for i in kinds)
         before.update((i, a.version) for i, a in flying.items())
-        return loaded, before
 
     def _after_conflict(self, batch: Batch) -> list[Outcome]:
         requests, actors, claims = batch.requests, batch.actors, batch.claims
@@ -226,13 +280,13 @@ class GroupCommit:
         while grew:  # a tap sharing an aggregate with an affected tap is affected too
             grew = False
             for d in decided:
-                ids = {a.id for a in d.aggregates} if isinstance(d, PendingTap) else set()
+                ids = set() if isinstance(d, DomainError) else {a.id for a in d.aggregates}
                 if ids & affected and not ids <= affected:
                     affected |= ids
                     grew = True
         redo = [
             n for n, d in enumerate(decided)
-            if isinstance(d, PendingTap) and {a.id for a in d.aggregates} & affected
+            if not isinstance(d, DomainError) and {a.id for a in d.aggregates} & affected
         ]  # fmt: skip
         if not redo:
             return self._alone(requests, actors, claims, everyone)
@@ -253,7 +307,7 @@ class GroupCommit:
 
     def _alone(
         self,
-        requests: list[TapRequest],
+        requests: list[Request],
         actors: list[str],
         claims: list[object | None],
         which: list[int],
@@ -262,7 +316,11 @@ class GroupCommit:
         for n in which:
             try:
                 with acting_as(actors[n]):
-                    results.append(self.ledger.handle_tap(requests[n], claims[n]))
+                    request = requests[n]
+                    if isinstance(request, TapRequest):
+                        results.append(self.ledger.handle_tap(request, claims[n]))
+                    else:
+                        results.append(self.ledger.handle_top_up(request))
             except DomainError as error:
                 if claims[n] is not None:  # refused, yet its request was answered
                     self.ledger.record(self.ledger.collect(), [claims[n]])
@@ -270,7 +328,15 @@ class GroupCommit:
         return results
 
 
+def _outcome(decided: Pending | DomainError, position: int) -> Outcome:
+    if isinstance(decided, DomainError):
+        return decided
+    if isinstance(decided, PendingTopUp):
+        return replace(decided.result, position=position)
+    return TapResult(decided.decision, position, decided.replayed)
+
+
 def _claims_of(
-    requests: Sequence[TapRequest], claims: Sequence[object | None] | None
+    requests: Sequence[Request], claims: Sequence[object | None] | None
 ) -> list[object | None]:
     return list(claims) if claims is not None else [None] * len(requests)

@@ -8,7 +8,7 @@ one, `handle_taps` many together (`domain/group_commit.py`).
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
@@ -70,7 +70,8 @@ class TapCommands(Lookups):
     ) -> list[TapResult | DomainError]:
         """Group commit (`domain/group_commit.py`): decided in order, saved together; a tap
         the domain refuses gets its error in place. `actors`: who acts for each tap."""
-        return self.group_commit.handle(requests, actors)
+        results = self.group_commit.handle(requests, actors)
+        return cast(list[TapResult | DomainError], results)  # taps in, taps' results out
 
     def check_not_revoked(self, terminal_id: UUID) -> None:
         """An authenticated request (a claimed tap, `domain/group_commit.py`) of a revoked

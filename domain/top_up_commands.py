@@ -4,7 +4,7 @@ first cash deposit, credited with the school's commission and recorded once per 
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,16 @@ from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
 from domain.tap import normalise_uid
+from domain.top_up_request import (
+    MoneyRequest,
+    MoneyResult,
+    PendingTopUp,
+    Settled,
+    SettleRequest,
+    TopUpRequest,
+    TopUpResult,
+)
+from domain.topup import CardPayment, UnknownPaymentError, check_channel
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -25,18 +35,6 @@ DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.AUTOPAY: "0.05",
     Channel.SBP: "0",
 }
-
-
-@dataclass(frozen=True)
-class TopUpResult:
-    account_id: UUID
-    payment_id: str
-    amount: int
-    commission: int
-    commission_rate: str
-    regular_after: int
-    position: int
-    replayed: bool = False
 
 
 class TopUpCommands(Commands):
@@ -63,7 +61,12 @@ class TopUpCommands(Commands):
             if replay is not None:
                 return replay
             account.activate_card(uid, offer_version, parent_phone_ref, deposit)
-            return self._credit(account, deposit, Channel.KIOSK_CASH, payment_id, terminal_id)
+            pending = self._decide_credit(
+                account, deposit, Channel.KIOSK_CASH, payment_id, terminal_id
+            )
+            result = self._saved(pending)
+            assert isinstance(result, TopUpResult)
+            return result
 
         return self._retry(attempt)
 
@@ -75,34 +78,75 @@ class TopUpCommands(Commands):
         payment_id: str,
         terminal_id: UUID | None = None,
     ) -> TopUpResult:
-        try:
-            paid_by = Channel(channel)
-        except ValueError:
-            raise InvalidCommandError(f"{channel!r} is not a payment channel") from None
-        check_amount(amount, what="top-up", maximum=MAX_TOP_UP)
-        text(payment_id, IDENT, what="a payment id")
+        result = self.handle_top_up(
+            TopUpRequest(account_id, amount, channel, payment_id, terminal_id)
+        )
+        assert isinstance(result, TopUpResult)
+        return result
+
+    def handle_top_up(self, request: MoneyRequest) -> MoneyResult:
+        """Decide a top-up or a verdict and save it alone, again after a version conflict
+        (`domain/group_commit.py` saves many with taps)."""
+        return self._retry(lambda: self._saved(self.decide_top_up(request)))
+
+    def _saved(self, pending: PendingTopUp) -> MoneyResult:
+        if pending.replayed or not pending.aggregates:
+            position = self.recorder.max_notification_id() or 0
+        else:
+            position = self._position(self.save(*pending.aggregates))
+        return replace(pending.result, position=position)
+
+    def decide_top_up(self, request: MoneyRequest) -> PendingTopUp:
+        """Decide on the current state without saving: the credit and its `Payment` record,
+        or the first result of a repeated payment id (`PaymentConflictError` when its
+        details differ)."""
+        if isinstance(request, SettleRequest):
+            return self._decide_settle(request)
+        paid_by = check_channel(request.channel)
+        check_amount(request.amount, what="top-up", maximum=MAX_TOP_UP)
+        text(request.payment_id, IDENT, what="a payment id")
         if paid_by == Channel.KIOSK_CASH:
-            if terminal_id is None:
+            if request.terminal_id is None:
                 raise InvalidCommandError("a cash deposit names the kiosk that took it")
-            self._check_terminal_kind(terminal_id, TerminalKind.KIOSK)
+            self._check_terminal_kind(request.terminal_id, TerminalKind.KIOSK)
+        account = self.account(request.account_id)
+        replay = self._replayed_payment(request.payment_id, account.id, request.amount, paid_by)
+        if replay is not None:
+            return PendingTopUp(replay, (), replayed=True)
+        return self._decide_credit(
+            account, request.amount, paid_by, request.payment_id, request.terminal_id
+        )
 
-        def attempt() -> TopUpResult:
-            account = self.account(account_id)
-            replay = self._replayed_payment(payment_id, account.id, amount, paid_by)
-            if replay is not None:
-                return replay
-            return self._credit(account, amount, paid_by, payment_id, terminal_id)
+    def _decide_settle(self, request: SettleRequest) -> PendingTopUp:
+        """The acquirer's verdict: once; a success credits the quoted amount and commission."""
+        payment = self._find(request.card_payment_id, CardPayment)
+        if payment is None:
+            raise UnknownPaymentError(f"payment {request.payment_id} was not started here")
+        if not payment.settle(request.succeeded, request.charged, request.reason):
+            return PendingTopUp(Settled(request.payment_id, payment.status, False, 0), ())
+        settled = Settled(request.payment_id, payment.status, request.succeeded, 0)
+        if not request.succeeded:
+            return PendingTopUp(settled, (payment,))
+        if self._find(request.record_id, Payment) is not None:
+            raise PaymentConflictError(f"payment {request.payment_id} was already credited")
+        account = self.account(payment.account_id)
+        channel = Channel(payment.channel)
+        account.top_up(
+            payment.amount, channel, payment.commission, payment.rate, request.payment_id, None
+        )
+        record = self._payment_record(
+            account, payment.amount, channel, request.payment_id, payment.rate, payment.commission
+        )
+        return PendingTopUp(settled, (account, record, payment))
 
-        return self._retry(attempt)
-
-    def _credit(
+    def _decide_credit(
         self,
         account: Account,
         amount: int,
         channel: Channel,
         payment_id: str,
         terminal_id: UUID | None,
-    ) -> TopUpResult:
+    ) -> PendingTopUp:
         school = self.school(account.school_id)
         day = self.clock().astimezone(school.zone).date()
         rate = school_settings.commission_rate_on(
@@ -110,6 +154,15 @@ class TopUpCommands(Commands):
         )
         fee = commission_on(amount, rate)
         account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
+        payment = self._payment_record(account, amount, channel, payment_id, rate, fee)
+        result = TopUpResult(account.id, payment_id, position=0, **payment.result)
+        return PendingTopUp(result, (account, payment))
+
+    @staticmethod
+    def _payment_record(
+        account: Account, amount: int, channel: Channel, payment_id: str, rate: str, fee: int
+    ) -> Payment:
+        """The `Payment` record of a credit just taken, with its result."""
         result: dict[str, Any] = {
             "amount": amount,
             "commission": fee,
@@ -117,9 +170,7 @@ class TopUpCommands(Commands):
             "regular_after": account.regular,
         }
         fingerprint = payment_fingerprint(account.id, amount, channel)
-        payment = Payment.receive(payment_id, account.id, fingerprint, result)
-        position = self._position(self.save(account, payment))
-        return TopUpResult(account.id, payment_id, position=position, **result)
+        return Payment.receive(payment_id, account.id, fingerprint, result)
 
     def _replayed_payment(
         self, payment_id: str, account_id: UUID, amount: int, channel: Channel

@@ -6,13 +6,10 @@ the quoted commission and records the `Payment` in the same transaction, so a re
 webhook credits nothing more.
 """
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from domain.errors import PaymentConflictError
-from domain.kinds import Channel
 from domain.ledger import Ledger
-from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.top_up_request import Settled, SettleRequest
 from domain.topup import (
     CardPayment,
     Quote,
@@ -21,14 +18,6 @@ from domain.topup import (
     new_payment_id,
     quote,
 )
-
-
-@dataclass(frozen=True)
-class Settled:
-    payment_id: str
-    status: str
-    credited: bool
-    position: int
 
 
 class TopUps:
@@ -56,30 +45,6 @@ class TopUps:
     def settle(self, payment_id: str, succeeded: bool, charged: int, reason: str = "") -> Settled:
         """The acquirer's verdict: once; a success credits the quoted amount."""
 
-        def attempt() -> Settled:
-            payment = self.payment(payment_id)
-            if not payment.settle(succeeded, charged, reason):
-                position = self.ledger.recorder.max_notification_id() or 0
-                return Settled(payment_id, payment.status, False, position)
-            if not succeeded:
-                position = self.ledger._position(self.ledger.save(payment))
-                return Settled(payment_id, payment.status, False, position)
-            account = self.ledger.account(payment.account_id)
-            channel = Channel(payment.channel)
-            if self.ledger._find(payment_record_id(payment_id), Payment) is not None:
-                raise PaymentConflictError(f"payment {payment_id} was already credited")
-            account.top_up(
-                payment.amount, channel, payment.commission, payment.rate, payment_id, None
-            )
-            result = {
-                "amount": payment.amount,
-                "commission": payment.commission,
-                "commission_rate": payment.rate,
-                "regular_after": account.regular,
-            }
-            fingerprint = payment_fingerprint(account.id, payment.amount, channel)
-            record = Payment.receive(payment_id, account.id, fingerprint, result)
-            position = self.ledger._position(self.ledger.save(account, record, payment))
-            return Settled(payment_id, payment.status, True, position)
-
-        return self.ledger._retry(attempt)
+        result = self.ledger.handle_top_up(SettleRequest(payment_id, succeeded, charged, reason))
+        assert isinstance(result, Settled)
+        return result

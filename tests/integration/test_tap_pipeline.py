@@ -159,6 +159,7 @@ def test_a_failed_save_fails_its_own_taps_and_the_next_group_is_decided_without_
             rig.first.result(30)
         results = [f.result(30) for f in rig.later]
         a_1 = rig.held.decided[0].requests[0]
+        assert isinstance(a_1, TapRequest)
         retried = rig.batcher.decide(a_1, "terminal:test")
 
     # a-2 and Bob's tap decided again without a-1; the retry of a-1 is decided anew

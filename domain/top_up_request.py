@@ -1,0 +1,81 @@
+"""Money in as a request a group commit can hold beside taps (`domain/group_commit.py`).
+
+A `TopUpRequest` credits an account from a channel (the kiosk's cash, autopay, a bank); a
+`SettleRequest` is the acquirer's verdict on a parent's card payment, crediting it on a
+success. Each is idempotent by its payment id: the `Payment` record (`domain/payment.py`),
+created in the transaction that credits, answers a repeated one with its first result. The
+ledger decides either on the current state without saving (`TopUpCommands.decide_top_up`)
+into a `PendingTopUp`, alone or in a group with taps on the same accounts, in order.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.payment import payment_record_id
+from domain.topup import card_payment_id
+
+
+@dataclass(frozen=True)
+class TopUpRequest:
+    account_id: UUID
+    amount: int
+    channel: str
+    payment_id: str
+    terminal_id: UUID | None = None  # the kiosk that took the cash
+
+    @property
+    def record_id(self) -> UUID:
+        return payment_record_id(self.payment_id)
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    payment_id: str  # a parent's `CardPayment` (`domain/topup.py`)
+    succeeded: bool
+    charged: int
+    reason: str = ""
+
+    @property
+    def record_id(self) -> UUID:
+        return payment_record_id(self.payment_id)
+
+    @property
+    def card_payment_id(self) -> UUID:
+        return card_payment_id(self.payment_id)
+
+
+MoneyRequest = TopUpRequest | SettleRequest
+
+
+@dataclass(frozen=True)
+class TopUpResult:
+    account_id: UUID
+    payment_id: str
+    amount: int
+    commission: int
+    commission_rate: str
+    regular_after: int
+    position: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Settled:
+    payment_id: str
+    status: str
+    credited: bool
+    position: int
+
+
+MoneyResult = TopUpResult | Settled
+
+
+@dataclass(frozen=True)
+class PendingTopUp:
+    """A decided top-up or verdict not yet saved; its result's position is the save's."""
+
+    result: MoneyResult
+    aggregates: tuple[Aggregate, ...]
+    replayed: bool = False
