@@ -34,6 +34,7 @@ from domain.topups import TopUps
 
 log = logging.getLogger(__name__)
 PATH = "/acquiring/webhook"
+ACTOR = "system:acquiring"
 router = APIRouter(include_in_schema=False)
 
 
@@ -59,16 +60,14 @@ def settle(
         return problem_response(400, "bad_payload", "not a payment verdict")
     if verdict.status == PENDING:
         return json_response({"ok": True})
-    succeeded = verdict.status == SUCCEEDED
+    succeeded, reason = verdict.status == SUCCEEDED, verdict.reason
     kind, _, rest = verdict.payment_id.partition(":")
     try:
-        with acting_as("system:acquiring"):
+        with acting_as(ACTOR):
             if kind == "topup":
-                request = SettleRequest(
-                    verdict.payment_id, succeeded, verdict.amount, verdict.reason
-                )
+                request = SettleRequest(verdict.payment_id, succeeded, verdict.amount, reason)
                 if batcher is not None:  # with the taps' group commit (`api/tap_batcher.py`)
-                    batcher.top_up(request, "system:acquiring")
+                    batcher.top_up(request, ACTOR)
                 else:
                     ledger.handle_top_up(request)
                 if succeeded and verdict.card_token:
@@ -77,9 +76,11 @@ def settle(
                     )
             elif kind == "autopay" and verdict.status in (SUCCEEDED, FAILED):
                 schedule_id, _, period = rest.partition(":")
-                Billing(ledger).settle_autopayment(
-                    UUID(schedule_id), period, succeeded, verdict.reason
-                )
+                billing = Billing(ledger)
+                if succeeded and batcher is not None:  # the credit with the taps' group
+                    batcher.top_up(billing.autopay_credit(UUID(schedule_id), period), ACTOR)
+                else:
+                    billing.settle_autopayment(UUID(schedule_id), period, succeeded, reason)
             else:
                 return problem_response(404, "unknown_payment", "not our payment")
     except DomainError as error:

@@ -17,7 +17,7 @@ from domain.fees import check_period, first_day, quote_fee
 from domain.index import Index, index_id
 from domain.kinds import Channel
 from domain.ledger import Ledger
-from domain.top_up_request import TopUpResult
+from domain.top_up_request import TopUpRequest, TopUpResult
 
 
 class UnknownAutopaymentError(NotFoundError):
@@ -134,14 +134,10 @@ class Billing:
         self, schedule_id: UUID, period: str, succeeded: bool, reason: str = ""
     ) -> TopUpResult | None:
         """The provider's verdict: credit the account once, or record the failure once."""
-        schedule = self.autopayment(schedule_id)
-        request = schedule.requests.get(period)
-        if request is None:
-            raise InvalidCommandError(f"no autopayment was requested for {period}")
         if succeeded:
-            return self.ledger.top_up(
-                schedule.account_id, request["amount"], Channel.AUTOPAY, request["payment_id"]
-            )
+            result = self.ledger.handle_top_up(self.autopay_credit(schedule_id, period))
+            assert isinstance(result, TopUpResult)
+            return result
 
         def attempt() -> None:
             current = self.autopayment(schedule_id)
@@ -150,6 +146,17 @@ class Billing:
 
         self.ledger._retry(attempt)
         return None
+
+    def autopay_credit(self, schedule_id: UUID, period: str) -> TopUpRequest:
+        """The credit of a succeeded autopayment, once per its payment id (saved alone by
+        `settle_autopayment`, or in a group commit with taps by the API's webhook)."""
+        schedule = self.autopayment(schedule_id)
+        request = schedule.requests.get(period)
+        if request is None:
+            raise InvalidCommandError(f"no autopayment was requested for {period}")
+        return TopUpRequest(
+            schedule.account_id, request["amount"], Channel.AUTOPAY, request["payment_id"]
+        )
 
     def autopayment(self, schedule_id: UUID) -> Autopayment:
         found = self.ledger._find(schedule_id, Autopayment)

@@ -2,11 +2,14 @@
 decided in order on one state, credited once per payment id, a bad one failing only itself."""
 
 from datetime import datetime
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from domain.account import Account
+from domain.autopay import MONTHLY
+from domain.billing import Billing
 from domain.errors import InvalidAmountError, InvalidCommandError, PaymentConflictError
 from domain.group_commit import TapResult
 from domain.kinds import Channel
@@ -160,3 +163,28 @@ def test_after_a_conflict_only_the_affected_top_up_is_decided_again(
     assert ledger.account(ann.account_id).regular == 11_500
     assert ledger.account(bob.account_id).regular == 12_000
     assert len(credits(ledger, ann, "kiosk-cash-7")) == 1
+
+
+def test_an_autopayments_credit_in_a_group_is_the_one_its_settlement_finds(
+    travelled: datetime, world: SchoolWorld
+) -> None:
+    ledger = world.ledger
+    pupil = world.pupil(deposit=10_000)
+    billing = Billing(ledger)
+    schedule = billing.schedule_autopayment(
+        pupil.account_id, MONTHLY, 40_000, day=1, card_id=str(uuid4())
+    )
+    assert billing.request_autopayment(schedule, "2027-01") is not None
+
+    credit, tap = ledger.group_commit.handle(
+        [billing.autopay_credit(schedule, "2027-01"), lunch(world, pupil.uid, "f")]
+    )
+
+    assert isinstance(credit, TopUpResult)
+    assert credit.regular_after == 50_000
+    assert isinstance(tap, TapResult)
+    assert tap.decision.regular_after == 41_000
+    again = billing.settle_autopayment(schedule, "2027-01", succeeded=True)
+    assert again is not None
+    assert again.replayed
+    assert ledger.account(pupil.account_id).regular == 41_000
