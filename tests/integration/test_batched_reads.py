@@ -26,6 +26,8 @@ from domain.money import MAX_DAILY_LIMIT
 from domain.recorded import derived_id
 from domain.school import School
 from domain.tap import Tap, TapRequest
+from domain.top_up_request import SettleRequest, TopUpRequest
+from domain.topups import TopUps
 from tests import clock
 from tests.builders import Pupil, SchoolWorld, meal
 
@@ -164,3 +166,30 @@ def test_a_group_on_cold_accounts_reads_each_kind_with_one_statement(
             assert len(reads) == 3, reads
     finally:
         another.close()
+
+
+def test_a_group_with_top_ups_and_a_verdict_reads_each_kind_with_one_statement(
+    travelled: datetime, world: SchoolWorld, fresh_process: Ledger
+) -> None:
+    ledger = world.ledger
+    pupils = [world.pupil(deposit=20_000) for _ in range(6)]
+    payment, _ = TopUps(ledger).start(pupils[5].account_id, 5_000, "bank_card")
+    kiosk = world.terminals["kiosk"]
+    requests = [
+        lunch(world, pupils[0], "money-0"),
+        TopUpRequest(pupils[0].account_id, 1_000, "kiosk_cash", "money-cash", kiosk),
+        *[TopUpRequest(p.account_id, 1_000, "sbp", f"money-{n}") for n, p in enumerate(pupils)],
+        SettleRequest(payment.payment_id, True, payment.total),
+    ]
+
+    with statements(fresh_process) as sent:
+        results = fresh_process.group_commit.handle(requests)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    saves = [n for n, statement in enumerate(sent) if "INSERT INTO" in statement]
+    reads = [s for s in sent[: saves[0]] if s.startswith(("SELECT", "WITH"))]
+    assert not [s for s in reads if "WHERE originator_id = %s" in s], reads
+    # the index records with the card payment, the versions, then the accounts, the school
+    # and the payment records: one statement each, however many top-ups
+    assert len(reads) == 3, reads
+    assert fresh_process.account(pupils[5].account_id).regular == 20_000 + 1_000 + 5_000
