@@ -19,7 +19,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 
 from adapters.postgres import eventsourcing_env
 from domain.account import Account
-from domain.group_commit import TapResult
+from domain.group_commit import Request, TapResult
 from domain.index import Index, card_key, index_id, terminal_key
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
@@ -175,7 +175,7 @@ def test_a_group_with_top_ups_and_a_verdict_reads_each_kind_with_one_statement(
     pupils = [world.pupil(deposit=20_000) for _ in range(6)]
     payment, _ = TopUps(ledger).start(pupils[5].account_id, 5_000, "bank_card")
     kiosk = world.terminals["kiosk"]
-    requests = [
+    requests: list[Request] = [
         lunch(world, pupils[0], "money-0"),
         TopUpRequest(pupils[0].account_id, 1_000, "kiosk_cash", "money-cash", kiosk),
         *[TopUpRequest(p.account_id, 1_000, "sbp", f"money-{n}") for n, p in enumerate(pupils)],
