@@ -21,7 +21,7 @@ from domain.kinds import CardState, Channel, TerminalKind
 from domain.ledger import Ledger
 from domain.recorded import acting_as
 from domain.tap import normalise_uid
-from domain.top_up_request import TopUpRequest, TopUpResult
+from domain.top_up_request import ActivateRequest, TopUpRequest, TopUpResult
 from identity.kiosk_pins import KioskPins, PinError
 from privacy.office import PrivacyOffice
 
@@ -42,15 +42,15 @@ class Kiosk:
         account = self._own_card_account(terminal, body["card_uid"])
         phone = parent_phone(body["parent_phone"])
         consent_version = check_version(body["consent_version"])  # before anything is recorded
-        with acting_as(terminal.actor):
-            result = self.ledger.activate_card(
-                body["card_uid"],
-                body["offer_version"],  # checked by the domain
-                account.parent_ref,  # the phone itself goes to the personal-data store
-                body["deposit"],
-                payment_id(terminal, body["receipt_id"]),
-                terminal.terminal_id,
-            )
+        request = ActivateRequest(
+            body["card_uid"],
+            body["offer_version"],  # checked by the domain
+            account.parent_ref,  # the phone itself goes to the personal-data store
+            body["deposit"],
+            payment_id(terminal, body["receipt_id"]),
+            terminal.terminal_id,
+        )
+        result = self._money_in(terminal, request)
         if self.privacy is not None:
             with acting_as(terminal.actor):
                 self.privacy.give_consent(account.id, PARENT, consent_version)
@@ -70,13 +70,18 @@ class Kiosk:
             payment_id(terminal, body["receipt_id"]),
             terminal.terminal_id,
         )
+        result = self._money_in(terminal, request)
+        return self._receipt(terminal, "deposit", account, body["receipt_id"], result)
+
+    def _money_in(self, terminal: Terminal, request: TopUpRequest | ActivateRequest) -> TopUpResult:
+        """Credited with the taps' group commit (`api/tap_batcher.py`), else alone."""
         if self.batcher is not None:
             result = self.batcher.top_up(request, terminal.actor)
         else:
             with acting_as(terminal.actor):
                 result = self.ledger.handle_top_up(request)
         assert isinstance(result, TopUpResult)
-        return self._receipt(terminal, "deposit", account, body["receipt_id"], result)
+        return result
 
     def balance(self, terminal: Terminal, raw: object) -> dict[str, Any]:
         """The family's balance on the kiosk's screen, after the PIN."""

@@ -41,8 +41,9 @@ from domain.lookups import deciding_on
 from domain.payment import Payment
 from domain.recorded import acting_as, current_actor
 from domain.school import School
-from domain.tap import Tap, TapDecision, TapRequest
+from domain.tap import Tap, TapDecision, TapRequest, normalise_uid
 from domain.top_up_request import (
+    ActivateRequest,
     MoneyRequest,
     MoneyResult,
     PendingTopUp,
@@ -207,10 +208,13 @@ class GroupCommit:
             return loaded, before
         taps = [r for r in requests if isinstance(r, TapRequest)]
         top_ups = [r for r in requests if isinstance(r, TopUpRequest)]
+        activations = [r for r in requests if isinstance(r, ActivateRequest)]
         cards = {r.card_payment_id for r in requests if isinstance(r, SettleRequest)}
         indexes = {index_id(terminal_key(r.terminal_id)) for r in taps}
         indexes |= {index_id(card_key(r.card_uid)) for r in taps}
         indexes |= {index_id(terminal_key(r.terminal_id)) for r in top_ups if r.terminal_id}
+        indexes |= {index_id(terminal_key(r.terminal_id)) for r in activations}
+        indexes |= {index_id(card_key(uid)) for r in activations if (uid := _uid(r.uid))}
         loaded.update((i, in_flight[i]) for i in cards if i in in_flight)
         first: dict[UUID, type[Aggregate]] = dict.fromkeys(indexes, Index)
         first.update(dict.fromkeys(cards - in_flight.keys(), CardPayment))
@@ -225,10 +229,13 @@ class GroupCommit:
                     accounts.add(self.ledger.card_account_id(request.card_uid))
                 except DomainError:
                     continue  # decided (and refused) in order below
-            for top_up in top_ups:
+            money: list[TopUpRequest | ActivateRequest] = [*top_ups, *activations]
+            for top_up in money:
                 try:
                     if top_up.terminal_id is not None:
                         schools.add(self.ledger.terminal_school_id(top_up.terminal_id))
+                    if isinstance(top_up, ActivateRequest):
+                        accounts.add(self.ledger.card_account_id(top_up.uid))
                 except DomainError:
                     continue
         accounts |= {p.account_id for i in cards if isinstance(p := loaded[i], CardPayment)}
@@ -334,6 +341,14 @@ def _outcome(decided: Pending | DomainError, position: int) -> Outcome:
     if isinstance(decided, PendingTopUp):
         return replace(decided.result, position=position)
     return TapResult(decided.decision, position, decided.replayed)
+
+
+def _uid(uid: str) -> str | None:
+    """A card's uid as its index record names it; None when it is not one (refused later)."""
+    try:
+        return normalise_uid(uid)
+    except DomainError:
+        return None
 
 
 def _claims_of(

@@ -19,6 +19,7 @@ from domain.money import commission as commission_on
 from domain.payment import Payment, payment_fingerprint, payment_record_id
 from domain.tap import normalise_uid
 from domain.top_up_request import (
+    ActivateRequest,
     MoneyRequest,
     MoneyResult,
     PendingTopUp,
@@ -50,25 +51,11 @@ class TopUpCommands(Commands):
         terminal_id: UUID,
     ) -> TopUpResult:
         """The kiosk flow: accept the offer, give a phone, pay at least 100 ₽ in cash."""
-        uid = normalise_uid(uid)
-        check_amount(deposit, what="first deposit", maximum=MAX_TOP_UP)
-        text(payment_id, IDENT, what="a payment id")
-        self._check_terminal_kind(terminal_id, TerminalKind.KIOSK)
-
-        def attempt() -> TopUpResult:
-            account = self.account(self.card_account_id(uid))
-            replay = self._replayed_payment(payment_id, account.id, deposit, Channel.KIOSK_CASH)
-            if replay is not None:
-                return replay
-            account.activate_card(uid, offer_version, parent_phone_ref, deposit)
-            pending = self._decide_credit(
-                account, deposit, Channel.KIOSK_CASH, payment_id, terminal_id
-            )
-            result = self._saved(pending)
-            assert isinstance(result, TopUpResult)
-            return result
-
-        return self._retry(attempt)
+        result = self.handle_top_up(
+            ActivateRequest(uid, offer_version, parent_phone_ref, deposit, payment_id, terminal_id)
+        )
+        assert isinstance(result, TopUpResult)
+        return result
 
     def top_up(
         self,
@@ -102,6 +89,8 @@ class TopUpCommands(Commands):
         details differ)."""
         if isinstance(request, SettleRequest):
             return self._decide_settle(request)
+        if isinstance(request, ActivateRequest):
+            return self._decide_activation(request)
         paid_by = check_channel(request.channel)
         check_amount(request.amount, what="top-up", maximum=MAX_TOP_UP)
         text(request.payment_id, IDENT, what="a payment id")
@@ -116,6 +105,19 @@ class TopUpCommands(Commands):
         return self._decide_credit(
             account, request.amount, paid_by, request.payment_id, request.terminal_id
         )
+
+    def _decide_activation(self, request: ActivateRequest) -> PendingTopUp:
+        uid = normalise_uid(request.uid)
+        deposit, payment_id, terminal_id = request.deposit, request.payment_id, request.terminal_id
+        check_amount(deposit, what="first deposit", maximum=MAX_TOP_UP)
+        text(payment_id, IDENT, what="a payment id")
+        self._check_terminal_kind(terminal_id, TerminalKind.KIOSK)
+        account = self.account(self.card_account_id(uid))
+        replay = self._replayed_payment(payment_id, account.id, deposit, Channel.KIOSK_CASH)
+        if replay is not None:
+            return PendingTopUp(replay, (), replayed=True)
+        account.activate_card(uid, request.offer_version, request.parent_phone_ref, deposit)
+        return self._decide_credit(account, deposit, Channel.KIOSK_CASH, payment_id, terminal_id)
 
     def _decide_settle(self, request: SettleRequest) -> PendingTopUp:
         """The acquirer's verdict: once; a success credits the quoted amount and commission."""

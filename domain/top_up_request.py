@@ -1,6 +1,7 @@
 """Money in as a request a group commit can hold beside taps (`domain/group_commit.py`).
 
-A `TopUpRequest` credits an account from a channel (the kiosk's cash, autopay, a bank); a
+A `TopUpRequest` credits an account from a channel (the kiosk's cash, autopay, a bank); an
+`ActivateRequest` is the kiosk's card activation with its first cash deposit; a
 `SettleRequest` is the acquirer's verdict on a parent's card payment, crediting it on a
 success. Each is idempotent by its payment id: the `Payment` record (`domain/payment.py`),
 created in the transaction that credits, answers a repeated one with its first result. The
@@ -31,6 +32,22 @@ class TopUpRequest:
 
 
 @dataclass(frozen=True)
+class ActivateRequest:
+    """The kiosk's card activation: the offer accepted, a parent's phone, the first cash."""
+
+    uid: str
+    offer_version: str
+    parent_phone_ref: str
+    deposit: int
+    payment_id: str
+    terminal_id: UUID
+
+    @property
+    def record_id(self) -> UUID:
+        return payment_record_id(self.payment_id)
+
+
+@dataclass(frozen=True)
 class SettleRequest:
     payment_id: str  # a parent's `CardPayment` (`domain/topup.py`)
     succeeded: bool
@@ -46,7 +63,7 @@ class SettleRequest:
         return card_payment_id(self.payment_id)
 
 
-MoneyRequest = TopUpRequest | SettleRequest
+MoneyRequest = TopUpRequest | ActivateRequest | SettleRequest
 
 
 @dataclass(frozen=True)

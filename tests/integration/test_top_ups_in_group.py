@@ -16,7 +16,13 @@ from domain.kinds import Channel
 from domain.ledger import Ledger
 from domain.money import MAX_TOP_UP
 from domain.tap import TapRequest
-from domain.top_up_request import Settled, SettleRequest, TopUpRequest, TopUpResult
+from domain.top_up_request import (
+    ActivateRequest,
+    Settled,
+    SettleRequest,
+    TopUpRequest,
+    TopUpResult,
+)
 from domain.topups import TopUps
 from tests.builders import Pupil, SchoolWorld, covering_lunches, meal
 from tests.clock import now
@@ -188,3 +194,26 @@ def test_an_autopayments_credit_in_a_group_is_the_one_its_settlement_finds(
     assert again is not None
     assert again.replayed
     assert ledger.account(pupil.account_id).regular == 41_000
+
+
+def test_a_card_activated_in_a_group_pays_for_the_tap_after_it(
+    travelled: datetime, world: SchoolWorld
+) -> None:
+    ledger = world.ledger
+    pupil = world.pupil(activate=False)
+    kiosk = world.terminals["kiosk"]
+    activation = ActivateRequest(pupil.uid, "offer-2026", "subject:p", 15_000, "act-1", kiosk)
+
+    before, activated, after, again = ledger.group_commit.handle(
+        [lunch(world, pupil.uid, "g-0"), activation, lunch(world, pupil.uid, "g-1"), activation]
+    )
+
+    assert isinstance(before, TapResult)
+    assert before.decision.outcome == "declined"
+    assert isinstance(activated, TopUpResult)
+    assert activated.regular_after == 15_000
+    assert isinstance(after, TapResult)
+    assert after.decision.outcome == "approved"
+    assert isinstance(again, TopUpResult)
+    assert again.replayed
+    assert ledger.account(pupil.account_id).regular == 6_000

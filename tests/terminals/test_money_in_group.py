@@ -43,6 +43,26 @@ def test_a_kiosk_deposit_is_saved_by_the_tap_batcher(school: TerminalWorld) -> N
     assert school.account(pupil.account_id).regular == 35_000
 
 
+def test_a_kiosk_activation_is_saved_by_the_tap_batcher(school: TerminalWorld) -> None:
+    pupil = school.world.pupil(activate=False)
+    school.desk.batcher.reset_counts()
+    body = {
+        "card_uid": pupil.uid,
+        "offer_version": "offer-2026",
+        "consent_version": "pd-2026-01",
+        "parent_phone": "+7 913 000-00-02",
+        "deposit": 15_000,
+        "receipt_id": "R-group-2",
+    }
+
+    answer = school["kiosk"].post("/terminal/v1/kiosk/activations", body)
+
+    assert answer.status_code == 200
+    assert answer.json()["receipt"]["regular_after"] == 15_000
+    assert (school.desk.batcher.batches, school.desk.batcher.taps) == (1, 1)
+    assert school.account(pupil.account_id).cards[pupil.uid] == "active"
+
+
 def test_the_acquirers_verdict_is_saved_by_the_tap_batcher_and_credits_once(
     school: TerminalWorld, http: httpx.Client
 ) -> None:
