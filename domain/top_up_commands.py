@@ -28,7 +28,7 @@ from domain.top_up_request import (
     TopUpRequest,
     TopUpResult,
 )
-from domain.topup import CardPayment, UnknownPaymentError, check_channel
+from domain.topup import STARTED, CardPayment, UnknownPaymentError, check_channel
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -124,13 +124,15 @@ class TopUpCommands(Commands):
         payment = self._find(request.card_payment_id, CardPayment)
         if payment is None:
             raise UnknownPaymentError(f"payment {request.payment_id} was not started here")
+        credits = request.succeeded and payment.status == STARTED
+        if credits and self._find(request.record_id, Payment) is not None:  # before any change:
+            # in a group the card payment is shared with the requests after this one
+            raise PaymentConflictError(f"payment {request.payment_id} was already credited")
         if not payment.settle(request.succeeded, request.charged, request.reason):
             return PendingTopUp(Settled(request.payment_id, payment.status, False, 0), ())
         settled = Settled(request.payment_id, payment.status, request.succeeded, 0)
         if not request.succeeded:
             return PendingTopUp(settled, (payment,))
-        if self._find(request.record_id, Payment) is not None:
-            raise PaymentConflictError(f"payment {request.payment_id} was already credited")
         account = self.account(payment.account_id)
         channel = Channel(payment.channel)
         account.top_up(
