@@ -7,7 +7,7 @@ each, so it pages like every list (`audit.history` replays the events to check i
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
 import strawberry
@@ -140,16 +140,17 @@ class CaseworkQuery:
         )
 
 
-def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> int:
-    return casework.dispute_charge(ledger, account_id, charge_key, claim).position
-
-
 @strawberry.input(description="A charge the parent contests.")
 class DisputeChargeInput(AccountInput):
+    does: ClassVar[str] = "Parents: contest a charge; the evidence is recorded with it."
     charge_key: str = strawberry.field(description="The charge's key, as `charges` lists it.")
     claim: str = strawberry.field(
         description="What is wrong with the charge, in the parent's words."
     )
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        disputed = casework.dispute_charge(ledger, account, self.charge_key, self.claim[:2000])
+        return disputed.position
 
 
 @strawberry.input(description="A support decision on one disputed charge.")
@@ -159,12 +160,19 @@ class ChargeInput(AccountInput):
 
 @strawberry.input(description="A disputed charge given back to the parent.")
 class ReverseChargeInput(ChargeInput, Note):
-    pass
+    does: ClassVar[str] = "School admins: the charge goes back to the parent."
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.reverse_charge(ledger, account, self.charge_key, self.note[:2000])
 
 
 @strawberry.input(description="A disputed charge that stands.")
 class RejectDisputeInput(ChargeInput):
+    does: ClassVar[str] = "School admins: the charge stands, with the reason."
     reason: str = strawberry.field(description="Why it stands (the parent is told).")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.reject_dispute(ledger, account, self.charge_key, self.reason[:2000])
 
 
 @strawberry.input(description="A refund of the balance.")
@@ -199,27 +207,9 @@ async def refund(
 
 @strawberry.type
 class CaseworkMutation:
-    dispute_charge = account_command(
-        "disputeCharge",
-        DisputeChargeInput,
-        "Parents: contest a charge; the evidence is recorded with it.",
-        disputed,
-        lambda i: (i.charge_key, i.claim[:2000]),
-    )
-    reverse_charge = account_command(
-        "reverseCharge",
-        ReverseChargeInput,
-        "School admins: the charge goes back to the parent.",
-        casework.reverse_charge,
-        lambda i: (i.charge_key, i.note[:2000]),
-    )
-    reject_dispute = account_command(
-        "rejectDispute",
-        RejectDisputeInput,
-        "School admins: the charge stands, with the reason.",
-        casework.reject_dispute,
-        lambda i: (i.charge_key, i.reason[:2000]),
-    )
+    dispute_charge = account_command("disputeCharge", DisputeChargeInput)
+    reverse_charge = account_command("reverseCharge", ReverseChargeInput)
+    reject_dispute = account_command("rejectDispute", RejectDisputeInput)
 
     request_refund = account_mutation(
         "requestRefund",

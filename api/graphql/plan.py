@@ -19,7 +19,7 @@ from api.graphql.connections import account_node, bad_input, connection, decode_
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, account_mutation, attempt, position_of
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.school_commands import school_mutation
+from api.graphql.school_commands import scheduled_on, school_mutation
 from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
@@ -295,22 +295,10 @@ async def cancel_meals(
 async def set_cutoff(
     info: Info[Context, None], school: UUID, given: SetPreOrderCutoffInput
 ) -> SetPreOrderCutoffPayload:
-    ledger = info.context.services.ledger
     setting = school_settings.PREORDER_CUTOFF
-    position, errors = await attempt(
-        info,
-        school_settings.schedule_setting,
-        ledger,
-        school,
-        setting,
-        given.cutoff,
-        given.effective_from,
-    )
-    return SetPreOrderCutoffPayload(
-        cutoff=None if errors else given.cutoff,
-        user_errors=errors,
-        position=position_of(position),
-    )
+    at, errors = await scheduled_on(info, school, setting, given.cutoff, given.effective_from)
+    cutoff = None if errors else given.cutoff
+    return SetPreOrderCutoffPayload(cutoff=cutoff, user_errors=errors, position=at)
 
 
 @strawberry.type

@@ -3,6 +3,7 @@
 viewer, answer its outcome, the refusals as user errors and the ledger position after it."""
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, input_mutation, position_of
 from api.graphql.scalars import Position
+from domain.school_settings import schedule_setting
 
 T = TypeVar("T")
 
@@ -47,6 +49,23 @@ async def recorded_on(
         return None, errors, None
     at = await services.run(services.ledger.recorder.max_notification_id)
     return done, [], position_of(at)
+
+
+async def scheduled_on(
+    info: Info[Context, None],
+    school: UUID,
+    setting: str,
+    value: object,
+    effective_from: date | None,
+) -> tuple[Position | None, list[UserError]]:
+    """The change of `setting` of `school` to `value` from `effective_from` (today when None)
+    recorded as the viewer, already authorized for `school`: the ledger position of the change
+    (None when refused) and the user errors."""
+    ledger = info.context.services.ledger
+    at, errors = await attempt(
+        info, schedule_setting, ledger, school, setting, value, effective_from
+    )
+    return position_of(at), errors
 
 
 def school_mutation(
