@@ -1,8 +1,8 @@
 """The mutations on one account (settings, cards, feedback, subsidies), as clients expect
 them (issue 12): one `input` naming the contract, and an `AccountPayload` with the account,
-`userErrors` and the ledger `position`. All come from `account_mutation` and `recorded`:
-authorize the viewer for the contract at the field's rule, record the command, answer the
-payload."""
+`userErrors` and the ledger `position`. A command's input says what it does and records
+(`AccountCommand`: `does`, `record`); `account_command` makes its mutation: authorize the
+viewer for the contract at the field's rule, record the command, answer the payload."""
 
 import datetime as dt
 from collections.abc import Callable

@@ -7,6 +7,7 @@ each, so it pages like every list (`audit.history` replays the events to check i
 
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid4
 
@@ -17,10 +18,10 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, recorded
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
-from api.graphql.connections import account_node, connection, decode_cursor, page_size, position_key
+from api.graphql.connections import account_node, decode_cursor, position_key
 from api.graphql.context import Context
 from api.graphql.payloads import Note, account_mutation, user_error
-from api.graphql.queries import caught_up
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import from_row
 from audit.history import export_text
@@ -127,17 +128,12 @@ class CaseworkQuery:
         at_least: AtLeast = None,
     ) -> relay.Connection[AuditEntry]:
         ref = await perm.account(info, "Query.auditTrail", contract_number)
-        first = page_size(first)
-        await caught_up(info, ["audit_trail"], at_least)
-        found = await info.context.services.read(
-            trail_page, ref.account_id, decode_cursor(after), first, since, until
-        )
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, ["audit_trail"], at_least, first,
+            partial(trail_page, since=since, until=until), ref.account_id, decode_cursor(after),
             key=lambda r: int(r["position"]),
             node=lambda r: AuditEntry.of(r, ref.contract_number),
-        )
+        )  # fmt: skip
 
 
 @strawberry.input(description="A charge the parent contests.")

@@ -23,7 +23,6 @@ from api.graphql.arguments import (
     ChargeKey,
     ContractNumber,
     First,
-    Input,
     SchoolId,
     Since,
     Until,
@@ -34,7 +33,7 @@ from api.graphql.enums import TerminalKind
 from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
 from api.graphql.scalars import Kopecks
-from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import from_row, kopecks_or_none
 from domain import casework
 from domain.dispute import Evidence
@@ -310,23 +309,29 @@ class CaseworkQueueQuery:
         return ChargeEvidence.of(found)
 
 
+async def terminate(
+    info: Info[Context, None], school: UUID, given: TerminateSchoolInput
+) -> TerminationPayload:
+    done, errors, at = await recorded_on(
+        info, school, casework.terminate_contract, given.reason[:500]
+    )
+    if done is None:
+        return TerminationPayload.refusing(errors, termination=None)
+    opened, closed = len(done.refunds_opened), len(done.closed_at_zero)
+    termination = Termination(refunds_opened=opened, closed_at_zero=closed)
+    return TerminationPayload.done(at, termination=termination)
+
+
 @strawberry.type
 class CaseworkQueueMutation:
     approve_refund = account_command("approveRefund", ApproveRefundInput)
     pay_refund = account_command("payRefund", PayRefundInput)
 
-    @strawberry.mutation(
-        description="Support: the school leaves the operator; every account's refund is "
-        "opened fee-free and approved (or the account closed at zero). Safe to repeat."
+    terminate_school = school_mutation(
+        "terminateSchool",
+        TerminateSchoolInput,
+        TerminationPayload,
+        "Support: the school leaves the operator; every account's refund is opened fee-free"
+        " and approved (or the account closed at zero). Safe to repeat.",
+        terminate,
     )
-    async def terminate_school(
-        self, info: Info[Context, None], input: Annotated[TerminateSchoolInput, Input]
-    ) -> TerminationPayload:
-        done, errors, at = await on_school(info, "Mutation.terminateSchool", input.school,
-                                           casework.terminate_contract,
-                                           input.reason[:500])  # fmt: skip
-        termination = None
-        if done is not None:
-            opened, closed = len(done.refunds_opened), len(done.closed_at_zero)
-            termination = Termination(refunds_opened=opened, closed_at_zero=closed)
-        return TerminationPayload(termination=termination, user_errors=errors, position=at)

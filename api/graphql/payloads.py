@@ -3,7 +3,8 @@ argument, a payload with the changed object, `userErrors` for refused input, and
 `position` to read one's own writes. A refusal is data, never a GraphQL error."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Protocol, Self, TypeVar
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -13,7 +14,9 @@ from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Position
+from domain.account import Account
 from domain.errors import DomainError
+from domain.ledger import Ledger
 from domain.recorded import acting_as
 
 T = TypeVar("T")
@@ -113,23 +116,6 @@ async def attempt(
         return None, [user_error(error, field)]
 
 
-async def attempt_on_account(
-    info: Info[Context, None],
-    coordinate: str,
-    contract_number: str,
-    fn: Callable[..., T],
-    *args: Any,
-    field: list[str] | None = None,
-) -> tuple[perm.AccountRef, T | None, list[UserError]]:
-    """The one shape of a command on an account: the viewer authorized for the account of
-    `contract_number` at `coordinate` (api/graphql/permissions.py), then
-    `fn(ledger, account_id, *args)` run as the viewer. The account, the outcome (None when
-    refused) and the refusals (naming `field`)."""
-    ref = await perm.account(info, coordinate, contract_number)
-    done, errors = await attempt_on(info, ref, fn, *args, field=field)
-    return ref, done, errors
-
-
 async def attempt_on(
     info: Info[Context, None],
     ref: perm.AccountRef,
@@ -192,6 +178,37 @@ def account_mutation(
         )
 
     return input_mutation(name, input_type, payload_type, description, authorized)
+
+
+class AccountChange(Protocol):
+    """An input that changes the account it names in place: `does`, what its mutation does
+    (the mutation's description), and `change`, the domain's decision on the account."""
+
+    does: ClassVar[str]
+
+    def change(self, account: Account) -> None: ...
+
+
+def account_change(
+    name: str,
+    input_type: type[AccountChange],
+    payload_type: type[Outcome],
+    shown: str,
+    read: Callable[[Info[Context, None], UUID], Awaitable[object]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type` applying the input's change to
+    the account it names (authorized at the field's rule): the payload's field `shown` holds
+    `read(info, account_id)` after it, null when refused."""
+
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: AccountChange
+    ) -> Outcome:
+        position, errors = await attempt_on(info, ref, Ledger._on_account, given.change)
+        if errors:
+            return payload_type.refusing(errors, **{shown: None})
+        return payload_type.done(position, **{shown: await read(info, ref.account_id)})
+
+    return account_mutation(name, input_type, payload_type, input_type.does, handle)
 
 
 def refusal(error: Exception, fields: Mapping[str, list[str]]) -> UserError:

@@ -15,9 +15,10 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, First
-from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
+from api.graphql.connections import account_node, bad_input, decode_key
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, account_mutation, attempt, position_of
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import scheduled_on, school_mutation
 from domain import preorder as rules
@@ -226,15 +227,12 @@ class PlanQuery:
         after: After = None,
     ) -> relay.Connection[PreOrder]:
         ref = await perm.account(info, "Query.preOrders", contract_number)
-        first = page_size(first)
-        past = preorder_after(after)
-        found = await info.context.services.read(preorders_page, ref.account_id, since, past, first)
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, [], None, first,
+            preorders_page, ref.account_id, since, preorder_after(after),
             key=lambda r: (str(r["meal_date"]), r["placed_at"].isoformat(), r["preorder_id"]),
             node=lambda r: PreOrder.of(r, ref.contract_number),
-        )
+        )  # fmt: skip
 
     @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
     async def pre_order_portions(

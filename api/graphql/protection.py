@@ -1,25 +1,18 @@
 """What a parent forbids at the till (issue 12, point 4): banned items, allergens,
 per-category daily limits, and a freeze of the cards the parent can undo."""
 
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.payloads import (
-    AccountInput,
-    Outcome,
-    account_mutation,
-    attempt_on,
-)
+from api.graphql.payloads import AccountChange, AccountInput, Outcome, account_change
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain import protection as rules
 from domain.account import Account
-from domain.ledger import Ledger
 
 
 @strawberry.type(description="The most the card may spend per school day at a kind of terminal.")
@@ -119,31 +112,10 @@ class ProtectionQuery:
     )
 
 
-class ProtectionCommand(Protocol):
-    """An input that changes what is forbidden on the account it names: `does`, what its
-    mutation does (the mutation's description), and `change`, the change."""
-
-    does: ClassVar[str]
-
-    def change(self, account: Account) -> None:
-        """Change what `account` forbids (`domain.protection`)."""
-        ...
-
-
-def protection_command(name: str, input_type: type[ProtectionCommand]) -> Any:
+def protection_command(name: str, input_type: type[AccountChange]) -> Any:
     """The mutation `name(input: input_type): ProtectionPayload` applying the input's change
     to the account it names."""
-
-    async def handle(
-        info: Info[Context, None], ref: perm.AccountRef, given: ProtectionCommand
-    ) -> ProtectionPayload:
-        position, errors = await attempt_on(info, ref, Ledger._on_account, given.change)
-        if errors:
-            return ProtectionPayload.refusing(errors, protection=None)
-        protection = await protection_of(info, ref.account_id)
-        return ProtectionPayload.done(position, protection=protection)
-
-    return account_mutation(name, input_type, ProtectionPayload, input_type.does, handle)
+    return account_change(name, input_type, ProtectionPayload, "protection", protection_of)
 
 
 @strawberry.type

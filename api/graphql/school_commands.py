@@ -1,6 +1,7 @@
 """The shape of a command on one school (issue 12): the input naming the school, and
-`on_school`: authorize the viewer for the school at the field's rule, run the command as the
-viewer, answer its outcome, the refusals as user errors and the ledger position after it."""
+`school_mutation`: authorize the viewer for the school at the field's rule, then its handler,
+which runs the command as the viewer (`recorded_on`, `scheduled_on`) and answers its outcome,
+the refusals as user errors and the ledger position after it."""
 
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -22,20 +23,6 @@ T = TypeVar("T")
 @strawberry.input(description="A command on one school.")
 class SchoolInput:
     school: UUID = strawberry.field(description="The school's id.")
-
-
-async def on_school(
-    info: Info[Context, None],
-    coordinate: str,
-    school: UUID,
-    fn: Callable[..., T],
-    *args: Any,
-) -> tuple[T | None, list[UserError], Position | None]:
-    """`fn(ledger, school, *args)` as the viewer, once authorized for `school` at `coordinate`
-    (api/graphql/permissions.py): its outcome (None when refused), the user errors, and the
-    ledger position after it."""
-    await perm.school(info, coordinate, school)
-    return await recorded_on(info, school, fn, *args)
 
 
 async def recorded_on(
