@@ -7,7 +7,7 @@ viewer for the contract at the field's rule, record the command, answer the payl
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +24,7 @@ from api.graphql.payloads import (
     account_mutation,
     applied,
     attempt_on,
+    kept_personal,
     position_of,
     refused,
     user_error,
@@ -219,9 +220,7 @@ async def set_contact(
     fields, errors = contact_fields(given)  # personal data, not an event
     if errors:
         return AccountPayload.refusing(errors, contract_number=ref.contract_number)
-    services = info.context.services
-    subject = f"subject:{uuid4()}"
-    await services.run(lambda: services.people.put(subject, **fields))
+    subject = await kept_personal(info, **fields)
     return await recorded(
         info, ref, lambda ledger, account_id: Billing(ledger).change_contact(account_id, subject)
     )

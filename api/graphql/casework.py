@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from functools import partial
 from typing import Annotated, Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -20,7 +20,7 @@ from api.graphql.account_mutations import AccountInput, AccountPayload, account_
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
 from api.graphql.connections import account_node, decode_cursor, position_key
 from api.graphql.context import Context
-from api.graphql.payloads import Note, account_mutation, user_error
+from api.graphql.payloads import Note, account_mutation, kept_personal, user_error
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import from_row
@@ -185,7 +185,6 @@ class RequestRefundInput(AccountInput):
 async def refund(
     info: Info[Context, None], ref: perm.AccountRef, given: RequestRefundInput
 ) -> AccountPayload:
-    services = info.context.services
     destination_ref = ""
     if given.destination == RefundDestination.BANK_DETAILS:
         try:  # personal data, kept beside the ledger: printable and bounded all the same
@@ -193,9 +192,7 @@ async def refund(
         except DomainError as error:
             errors = [user_error(error, ["input", "bankDetails"])]
             return AccountPayload.refusing(errors, contract_number=ref.contract_number)
-        destination_ref = f"subject:{uuid4()}"
-        subject = destination_ref
-        await services.run(lambda: services.people.put(subject, bank_details=details))
+        destination_ref = await kept_personal(info, bank_details=details)
     return await recorded(
         info, ref, casework.request_refund, given.destination.value, destination_ref
     )

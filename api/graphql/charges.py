@@ -20,7 +20,7 @@ from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
 from api.graphql.queries import account_period, list_page
 from api.graphql.scalars import Kopecks
-from api.graphql.types import LineItem, kopecks_or_none
+from api.graphql.types import LineItem, from_row, kopecks_or_none
 from projections.charges import charge_of, charges_page
 from projections.tariff_history import history_of
 
@@ -94,22 +94,15 @@ class Charge(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "Charge":
-        evidence = row["evidence"]
-        return cls(
+        evidence, wallet = row["evidence"], row["paying_wallet"]
+        return from_row(
+            cls,
+            row,
             contract_number=contract_number,
             key=row["charge_key"],
-            tapped_at=row["tapped_at"],
-            local_date=row["local_date"],
             terminal_kind=TerminalKind(row["terminal_kind"]),
-            terminal_name=row["terminal_name"],
-            amount=Kopecks(row["amount"]),
-            from_regular=Kopecks(row["from_regular"]),
-            from_subsidised=Kopecks(row["from_subsidised"]),
-            paying_wallet=PayingWallet(row["paying_wallet"]) if row["paying_wallet"] else None,
-            offline=row["offline"],
+            paying_wallet=PayingWallet(wallet) if wallet else None,
             items=[LineItem.of(i) for i in row["items"]],
-            photo_check=row["photo_check"],
-            inside=row["inside"],
             flags=list(row["flags"]),
             evidence=ChargeFacts(
                 local_time=evidence["local_time"],

@@ -4,7 +4,7 @@ argument, a payload with the changed object, `userErrors` for refused input, and
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, ClassVar, Protocol, Self, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.types import Info
@@ -127,6 +127,15 @@ async def attempt_on(
     for it), run as the viewer: the outcome (None when refused) and the refusals."""
     ledger = info.context.services.ledger
     return await attempt(info, fn, ledger, ref.account_id, *args, field=field)
+
+
+async def kept_personal(info: Info[Context, None], **fields: str) -> str:
+    """`fields` kept as personal data beside the ledger (`adapters/people.py`): the new
+    subject's reference, which the ledger records instead of them."""
+    services = info.context.services
+    subject = f"subject:{uuid4()}"
+    await services.run(lambda: services.people.put(subject, **fields))
+    return subject
 
 
 def position_of(value: int | None) -> Position | None:

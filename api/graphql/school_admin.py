@@ -9,7 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -31,6 +31,7 @@ from api.graphql.payloads import (
     applied,
     attempt,
     input_mutation,
+    kept_personal,
     position_of,
     refused,
     user_error,
@@ -583,13 +584,7 @@ async def enrol_pupil(
     people, errors = contract_people(given)
     if errors:
         return AccountPayload.refusing(errors, contract_number=given.new_contract_number)
-    refs = {role: f"subject:{uuid4()}" for role in people}
-
-    def put() -> None:
-        for role, fields in people.items():
-            services.people.put(refs[role], **fields)
-
-    await services.run(put)
+    refs = {role: await kept_personal(info, **fields) for role, fields in people.items()}
     _, errors, at = await recorded_on(info, school, registrar.open_contract,
                                       given.new_contract_number, given.class_name,
                                       refs["pupil"], refs["parent"],
@@ -652,9 +647,7 @@ async def casework_contact(
     if not EMAIL.fullmatch(given.email[:300]):
         error = refused("invalid_command", "not an e-mail address", "input", "email")
         return SchoolSettingsPayload.refusing([error], school_id=school, on=None)
-    services = info.context.services
-    subject = f"subject:{uuid4()}"
-    await services.run(lambda: services.people.put(subject, email=given.email))
+    subject = await kept_personal(info, email=given.email)
     return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
 
 
