@@ -1,6 +1,11 @@
 """The shape of the parents' mutations (issue 12), as clients expect it: one `input`
 argument, a payload with the changed object, `userErrors` for refused input, and the ledger
-`position` to read one's own writes. A refusal is data, never a GraphQL error."""
+`position` to read one's own writes. A refusal is data, never a GraphQL error.
+
+A command's input says what its mutation does (`does`, the mutation's description) and what
+it records (`record`, or `change` for an account changed in place); a factory of its family
+(`account_command`, `account_change`, `setting_command`, `terminal_command`, …) makes its
+mutation: authorize the viewer at the field's rule, record the command, answer the payload."""
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, ClassVar, Protocol, Self, TypeVar
