@@ -131,7 +131,7 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
                 {r.state === "ACTIVE" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "pause")}>Приостановить</Button>}
                 {r.state === "PAUSED" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "resume")}>Возобновить</Button>}
                 {r.state !== "CANCELLED" && <Button variant="danger" disabled={!manage} onClick={() => act(r.kind, "cancel")}>Отменить</Button>}
-                {r.state !== "CANCELLED" && cards.length > 0 && (
+                {r.state !== "CANCELLED" && cards.some((c) => c.id !== r.savedCardId) && (
                   <div className="row">
                     <Select label={`Карта автоплатежа «${KINDS[r.kind]}»`} value={cardChosen(r)} disabled={!manage}
                       onChange={(e) => setCardOf({ ...cardOf, [r.kind]: e.target.value })}
