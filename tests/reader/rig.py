@@ -52,7 +52,7 @@ def free_port_pair() -> int:
         return port
 
 
-def wait_for(what: str, check: Callable[[], T | None], timeout: float = 20.0) -> T:
+def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60.0) -> T:
     """Poll `check` until it returns a value (not None/False), or fail after `timeout`."""
     deadline = time.monotonic() + timeout
     pause = threading.Event()
