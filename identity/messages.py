@@ -63,3 +63,13 @@ def queue_sms(
     """Write the SMS into the outbox inside the caller's transaction."""
     outgoing = Outgoing(message_id(key), account_id, subject, SMS, kind, TITLES[kind], text, phone)
     return add_secret(conn, outgoing, supersede=kind != CONTRACT_ADDED, expires_in=expires_in)
+
+
+def queue_login_sms(
+    conn: psycopg.Connection[Any], login: UUID, phone: str, kind: str, text: str, **options: Any
+) -> bool:
+    """`queue_sms` about the login `login` (its password, a reset code): a newer one for the
+    same login supersedes it. `options`: `account_id`, `key`, `expires_in` of `queue_sms`."""
+    return queue_sms(
+        conn, phone=phone, kind=kind, text=text, subject=login_subject(login), **options
+    )

@@ -346,13 +346,10 @@ class Identity:
                     " attempts = 0",
                     (row[0], secrets.hash_secret(code), self.settings.reset_ttl),
                 )
-                messages.queue_sms(
-                    conn,
-                    phone=row[1],
-                    kind=messages.RESET_CODE,
-                    text=f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте.",
-                    subject=messages.login_subject(row[0]),
-                    expires_in=self.settings.reset_ttl,  # a late code is useless: never sent
+                text = f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте."
+                late = self.settings.reset_ttl  # a late code is useless: never sent
+                messages.queue_login_sms(
+                    conn, row[0], row[1], messages.RESET_CODE, text, expires_in=late
                 )
 
     def reset_password(self, name: str, code: str, new: str, address: str) -> None:
@@ -440,14 +437,8 @@ class Identity:
             else:
                 kind_of_sms = messages.CONTRACT_ADDED
                 text = f"Инфошкола: договор {contract_number} добавлен к вашему входу"
-            messages.queue_sms(
-                conn,
-                phone=phone,
-                kind=kind_of_sms,
-                text=text,
-                subject=messages.login_subject(principal_id),
-                account_id=account_id,
-                key=key,
+            messages.queue_login_sms(
+                conn, principal_id, phone, kind_of_sms, text, account_id=account_id, key=key
             )
         log.info("login %s now holds contract %s (%s)", principal_id, contract_number, access)
         return principal_id
@@ -495,13 +486,8 @@ class Identity:
                 (row[0],),
             )
             self.revoke_all(conn, row[0])
-            messages.queue_sms(
-                conn,
-                phone=row[1],
-                kind=messages.PASSWORD,
-                text=f"Инфошкола: новый пароль для входа {contract_number}: {password}",
-                subject=messages.login_subject(row[0]),
-            )
+            text = f"Инфошкола: новый пароль для входа {contract_number}: {password}"
+            messages.queue_login_sms(conn, row[0], row[1], messages.PASSWORD, text)
         return True
 
     def create_staff(

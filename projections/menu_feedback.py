@@ -45,30 +45,28 @@ class MenuFeedbackReport(Projection):
                 )  # fmt: skip
 
 
-def per_day(
-    conn: psycopg.Connection[Any], school: UUID, since: date, until: date
-) -> list[dict[str, Any]]:
-    return rows.dicts(
-        conn,
-        "SELECT menu_date, count(*) AS ratings, round(avg(rating), 2)::text AS average,"
-        " array_agg(rating ORDER BY rating) AS all_ratings,"
-        " array_remove(array_agg(comment ORDER BY left_at), '') AS comments"
-        " FROM menu_feedback WHERE school_id = %s AND menu_date BETWEEN %s AND %s"
-        " GROUP BY menu_date ORDER BY menu_date",
-        (school, since, until),
-    )
+# A school's ratings per day, from the first day to the last.
+PER_DAY = (
+    "SELECT menu_date, count(*) AS ratings, round(avg(rating), 2)::text AS average,"
+    " array_agg(rating ORDER BY rating) AS all_ratings,"
+    " array_remove(array_agg(comment ORDER BY left_at), '') AS comments"
+    " FROM menu_feedback WHERE school_id = %s AND menu_date BETWEEN %s AND %s"
+    " GROUP BY menu_date ORDER BY menu_date"
+)
+# The same per dish: a dish's rating is the ratings of the days it was on the menu.
+PER_DISH = (
+    "SELECT i->>'code' AS code, i->>'name' AS name, count(DISTINCT m.menu_date) AS days,"
+    " count(*) AS ratings, round(avg(f.rating), 2)::text AS average"
+    " FROM menus m CROSS JOIN LATERAL jsonb_array_elements(m.items) i"
+    " JOIN menu_feedback f ON f.school_id = m.school_id AND f.menu_date = m.menu_date"
+    " WHERE m.school_id = %s AND m.menu_date BETWEEN %s AND %s"
+    " GROUP BY i->>'code', i->>'name' ORDER BY avg(f.rating), i->>'code'"
+)
 
 
-def per_dish(
+def ratings(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date
-) -> list[dict[str, Any]]:
-    return rows.dicts(
-        conn,
-        "SELECT i->>'code' AS code, i->>'name' AS name, count(DISTINCT m.menu_date) AS days,"
-        " count(*) AS ratings, round(avg(f.rating), 2)::text AS average"
-        " FROM menus m CROSS JOIN LATERAL jsonb_array_elements(m.items) i"
-        " JOIN menu_feedback f ON f.school_id = m.school_id AND f.menu_date = m.menu_date"
-        " WHERE m.school_id = %s AND m.menu_date BETWEEN %s AND %s"
-        " GROUP BY i->>'code', i->>'name' ORDER BY avg(f.rating), i->>'code'",
-        (school, since, until),
-    )
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The school's ratings from `since` to `until`: per day, and per dish."""
+    period = (school, since, until)
+    return rows.dicts(conn, PER_DAY, period), rows.dicts(conn, PER_DISH, period)

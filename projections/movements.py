@@ -76,6 +76,11 @@ DECLINES_RU = {
 }
 
 
+def decline_text(code: str) -> str:
+    """Why a tap was declined, in words for the parent (an unknown code as it is)."""
+    return DECLINES_RU.get(code, code)
+
+
 def rub(kopecks: int) -> str:
     rubles, kop = divmod(abs(kopecks), 100)
     return f"{rubles} ₽" if not kop else f"{rubles},{kop:02d} ₽"
@@ -165,17 +170,17 @@ def _purchase(e: Any) -> Movement:
 
 @money_event("OfflinePurchaseRecorded")
 def _offline_purchase(e: Any) -> Movement:
-    why = DECLINES_RU.get(e.online_reason, e.online_reason)
     reason = (
         f"Покупка без связи с сервером ({where(e)}): {items_text(e.items)} — {_paid(e)}; "
-        f"онлайн было бы отказано: {why}; ребёнок уже получил еду, поэтому списано"
+        f"онлайн было бы отказано: {decline_text(e.online_reason)}; "
+        "ребёнок уже получил еду, поэтому списано"
     )
     return _at_terminal(e, "offline_purchase", reason, **_from_wallets(e))
 
 
 @money_event("PurchaseDeclined")
 def _declined(e: Any) -> Movement:
-    why = DECLINES_RU.get(e.reason, e.reason)
+    why = decline_text(e.reason)
     reason = (
         f"Отказ в покупке ({where(e)}) на {rub(e.amount)}: {why}{_chosen(e)}; деньги не списаны"
     )
@@ -196,7 +201,7 @@ def _storage(e: Any) -> Movement:
     """A free wardrobe or locker use, or its refusal: on the statement, no money moves."""
     reason = getattr(e, "reason", None)
     outcome = (
-        f"отказ ({rub(0)}): {DECLINES_RU.get(reason, reason)}"
+        f"отказ ({rub(0)}): {decline_text(reason)}"
         if reason
         else f"бесплатно ({rub(0)}), деньги не списаны"
     )

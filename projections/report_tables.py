@@ -66,18 +66,22 @@ def pupils(per_day: bool, summed: str, days: str, params: list[Any]) -> tuple[st
     return f"(SELECT count(DISTINCT account_id) FROM {days})", params  # noqa: S608 - constant
 
 
+# The days' pupils that `pupils` counts over a period: a terminal's (of the row `d`), and the
+# school's subsidised ones; their parameters are the period (and the school).
+TERMINAL_PUPILS = (
+    "terminal_day_pupils p WHERE p.school_id = d.school_id AND p.terminal_id = d.terminal_id"
+    " AND p.local_date BETWEEN %s AND %s"
+)
+SUBSIDISED_PUPILS = "subsidised_day_pupils WHERE school_id = %s AND local_date BETWEEN %s AND %s"
+
+
 def terminals(
     conn: psycopg.Connection[Any], school: UUID, since: date, until: date, per_day: bool
 ) -> Table:
+    """Per terminal: turnover, operations, meals, declines and the pupils who used it."""
     day, params = period(per_day, "d.local_date", since, until)
     group = "d.local_date," if per_day else ""
-    participants, participants_params = pupils(
-        per_day,
-        "d.participants",
-        "terminal_day_pupils p WHERE p.school_id = d.school_id AND p.terminal_id = d.terminal_id"
-        " AND p.local_date BETWEEN %s AND %s",
-        [since, until],
-    )
+    participants, pupil_params = pupils(per_day, "d.participants", TERMINAL_PUPILS, [since, until])
     query = (
         f"SELECT {day} d.terminal_id, coalesce(f.label, '') AS terminal_name,"  # noqa: S608 - constant fragments
         " coalesce(f.kind, '') AS terminal_kind, sum(d.gross - d.reversals) AS turnover,"
@@ -89,9 +93,7 @@ def terminals(
         f" GROUP BY {group} d.school_id, d.terminal_id, f.label, f.kind"
         f" ORDER BY {group} terminal_name, d.terminal_id"
     )
-    return table(
-        TERMINALS, conn.execute(query, [*params, *participants_params, school, since, until])
-    )
+    return table(TERMINALS, conn.execute(query, [*params, *pupil_params, school, since, until]))
 
 
 def topups(
@@ -120,10 +122,7 @@ def subsidies(
     day, params = period(per_day, "local_date", since, until)
     group = "GROUP BY local_date ORDER BY local_date" if per_day else ""
     fed, fed_params = pupils(
-        per_day,
-        "subsidised_pupils",
-        "subsidised_day_pupils WHERE school_id = %s AND local_date BETWEEN %s AND %s",
-        [school, since, until],
+        per_day, "subsidised_pupils", SUBSIDISED_PUPILS, [school, since, until]
     )
     query = (
         f"SELECT {day} coalesce(sum(subsidy_credits), 0) AS credits,"  # noqa: S608

@@ -1,9 +1,12 @@
 """The files a newcomer and CI rely on say what they must."""
 
+import re
 import tomllib
+from glob import glob
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -64,3 +67,35 @@ def test_the_lock_pins_every_package_with_hashes() -> None:
     pinned = [line for line in text.splitlines() if "==" in line and not line.startswith(" ")]
     assert pinned
     assert text.count("--hash=sha256:") >= len(pinned)
+
+
+# A path in the docs: a word with a slash that ends in a file's extension or in a slash, inside
+# backticks or as a Markdown link's target; `{a,b}` stands for each of its names.
+PATH_IN_TEXT = re.compile(r"[\w.{},*-]*/[\w.{},/*-]*")
+MADE_AT_RUN_TIME = ("var/", "./var/", ".venv/")  # written by `make run` or `make setup`
+
+
+def paths_named(text: str) -> set[str]:
+    quoted = re.findall(r"`([^`\n]+)`", text) + re.findall(r"\]\(([^)\s]+)\)", text)
+    found = set()
+    for span in quoted:
+        for word in PATH_IN_TEXT.findall(span):
+            word = word.rstrip(".,")
+            if "://" in span or word.startswith(("/", "../", *MADE_AT_RUN_TIME)):
+                continue
+            if not (word.endswith("/") or re.search(r"\.[a-z]{1,5}$", word)):
+                continue  # a time zone, a route, a command's argument
+            braces = re.search(r"\{([^}]*)\}", word)
+            names = braces.group(1).split(",") if braces else [""]
+            found |= {word.replace(braces.group(0), n) if braces else word for n in names}
+    return found
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/ARCHITECTURE.md"])
+def test_every_path_a_newcomer_is_sent_to_exists(doc: str) -> None:
+    named = paths_named((ROOT / doc).read_text())
+    assert len(named) > 20, "the paths are found"
+    missing = sorted(
+        p for p in named if not (glob(str(ROOT / p)) if "*" in p else (ROOT / p).exists())
+    )
+    assert missing == [], f"{doc} names paths that are not in the tree"

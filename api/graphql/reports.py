@@ -91,8 +91,7 @@ async def feedback_of(
     info: Info[Context, None], school: UUID, since: date, until: date
 ) -> MenuFeedbackSummary:
     services = info.context.services
-    days = await services.read(menu_feedback.per_day, school, since, until)
-    dishes = await services.read(menu_feedback.per_dish, school, since, until)
+    days, dishes = await services.read(menu_feedback.ratings, school, since, until)
     return MenuFeedbackSummary(
         school_id=school,
         since=since,

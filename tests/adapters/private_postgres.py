@@ -62,6 +62,15 @@ class PrivatePostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         self._run("pg_ctl", "-w", "-t", "60", "-l", str(self.log), "-o", options, "start")
 
+    def standby_of(self, primary: "PrivatePostgres") -> "PrivatePostgres":
+        """This server as a streaming replica (hot standby) of `primary`: a base backup of it
+        that then follows its WAL, as a production read replica does."""
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-X", "stream", "--write-recovery-conf",
+        )  # fmt: skip
+        return self
+
     def crash(self) -> None:
         """Stop at once, as a crash or an OOM kill would: no clean shutdown for any client."""
         self._run("pg_ctl", "-w", "-m", "immediate", "stop")

@@ -1,9 +1,9 @@
 """Group commit: many taps decided on shared state and saved in one transaction."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import uuid4
 
-from domain.errors import DomainError, UnknownTerminalError
+from domain.errors import DomainError, TapConflictError, TapTooOldError, UnknownTerminalError
 from domain.group_commit import TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
@@ -62,3 +62,33 @@ def test_concurrent_batches_on_one_account_never_overspend(
     assert len(outcomes) == 24
     assert outcomes.count("approved") == covered
     assert ledger.account(pupil.account_id).regular == 0
+
+
+def test_a_refused_tap_fails_only_itself_and_a_retry_answers_its_own_decision(
+    travelled: datetime, world: SchoolWorld
+) -> None:
+    ledger = world.ledger
+    pupil = world.pupil(deposit=50_000)
+    ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
+    once = lunch(world, pupil.uid, "t-1")
+    [first] = ledger.handle_taps([once])
+    assert isinstance(first, TapResult)
+    terminal = world.terminals["canteen_pos"]
+    clash = TapRequest.parse(terminal, "t-1", pupil.uid, now(), items=[meal(5_000)])
+    stale = TapRequest.parse(
+        terminal, "old", pupil.uid, now() - timedelta(days=30), items=[meal(9_000)]
+    )
+    batch = [lunch(world, pupil.uid, "t-2"), clash, stale, once, lunch(world, pupil.uid, "t-3")]
+
+    results = ledger.handle_taps(batch)
+
+    assert isinstance(results[1], TapConflictError), "t-1 again with another payload"
+    assert isinstance(results[2], TapTooOldError)
+    retried = results[3]
+    assert isinstance(retried, TapResult)
+    assert retried.replayed, "the same tap again: its own decision, nothing new saved"
+    assert retried.decision == first.decision
+    saved = [results[0], results[4]]
+    assert all(isinstance(r, TapResult) and r.decision.outcome == "approved" for r in saved)
+    assert len({r.position for r in saved if isinstance(r, TapResult)}) == 1
+    assert ledger.account(pupil.account_id).regular == 50_000 - 3 * 9_000
