@@ -8,9 +8,10 @@ middlewares, beside the taps' (`terminals_tap.py`), so a query still gets everyt
 (the request id and metrics, the security headers and CORS, the body limit, the typed 500).
 It does what the route's dependencies did, in the same order, and then calls strawberry's own
 endpoint (`handle_http_post`), so every answer is the endpoint's: the body's checks
-(`request_body.py`), strawberry's plain-text refusals, the persisted documents' checks, the
-errors. An exception the endpoint raises meets the app's own exception handlers, as routing
-would have it (`RequestRefusedError` is a 400 problem; the rest reaches `UnexpectedErrors`).
+(`request_body.py`), strawberry's plain-text refusals, the documents' rules and cost (a
+document validated before: only its cost), the errors. An exception the endpoint raises
+meets the app's own exception handlers, as routing would have it (`RequestRefusedError` is a
+400 problem; the rest reaches `UnexpectedErrors`).
 Every other request (a GET, a WebSocket, `/graphql/`) passes to FastAPI untouched; the
 FastAPI route stays for those and for the OpenAPI document.
 """

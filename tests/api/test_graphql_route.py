@@ -220,6 +220,7 @@ def test_bodies_refused_before_graphql_are_the_same(pair: Pair) -> None:
     many = orjson.dumps({"query": "{ __typename }", "variables": {"v": [0] * 10_001}})
     bodies = [b"", b"{", b"\xff\xfe", b"NaN", b"1", b"[1, 2]", b"[]", b"{}", b'{"query": 1}',
               b'{"query": "{ __typename }", "variables": []}', deep, many,
+              b'{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}',
               b'{"query": "{ __typename }", "variables": {"v": "\\ud800"}}']  # fmt: skip
     for body in bodies:
         pure, routed = pair.both("POST", "/graphql", content=body, headers=JSON)
