@@ -160,6 +160,12 @@ class RestartSafeFactory(PostgresFactory):
         """The group commit's batched version check (`adapters/event_reads.py`)."""
         return EventReads(recorder).versions
 
+    @staticmethod
+    def stored_reader(recorder: Any, snapshots: Any) -> Any:
+        """Many aggregates' snapshots and events in one statement (`adapters/event_reads.py`),
+        for the group commit's batched loads (`domain/lookups.py`)."""
+        return EventReads(recorder, snapshots).stored
+
 
 def eventsourcing_env(url: str, pool_size: int = 5, max_overflow: int = 20) -> dict[str, str]:
     """The environment eventsourcing's PostgreSQL module reads, from a libpq URL.

@@ -34,6 +34,7 @@ import psycopg
 import uvloop
 
 from adapters.postgres import drop_database
+from app.processes import dies_with_parent
 from bench.http import Client, HttpError
 from bench.load import BALANCE_AND_STATEMENT
 from bench.run import (
@@ -89,7 +90,12 @@ def spy(pid: int, seconds: float, out: Path, gil: bool = False) -> subprocess.Po
                "--subprocesses",
                "--format", "raw", "--duration", str(int(seconds)), "--rate", "250",
                "--output", str(out), "--nonblocking", *(["--gil"] if gil else [])]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent(),
+    )
 
 
 async def graphql_closed(base: str, token: str, contracts: list[str], clients: int,
@@ -238,7 +244,7 @@ def in_process(url: str, town: Town, code: Path, tills: int, seconds: float,
     child = subprocess.Popen(
         [sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1], "
          "run_name='__main__')", str(script), str(plan_file)], stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, preexec_fn=dies_with_parent(),
     )  # fmt: skip
     assert child.stdout is not None
     try:

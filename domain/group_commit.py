@@ -3,7 +3,8 @@ transaction instead of one each.
 
 Before deciding, one query reads the stored version of every aggregate the batch needs
 (its accounts, schools and tap records); hot accounts and schools are taken from memory
-when their version is the stored one (`HotAggregates`), the rest are loaded. A tap the
+when their version is the stored one (`HotAggregates`), the rest are loaded together in one
+more query, as are the index records (cards, terminals) the process does not know yet. A tap the
 domain refuses gets its error in place and never fails its neighbours. When the save
 conflicts with another writer, only the taps whose aggregates changed underneath (and those
 sharing an account with them) are decided again, one at a time; the others are decided and
@@ -21,11 +22,11 @@ from eventsourcing.persistence import IntegrityError
 from domain.account import Account
 from domain.errors import DomainError
 from domain.hot_accounts import HotAggregates, VersionReader
-from domain.index import card_key
+from domain.index import Index, card_key, index_id, terminal_key
 from domain.lookups import deciding_on
 from domain.recorded import acting_as, current_actor
 from domain.school import School
-from domain.tap import TapDecision, TapRequest
+from domain.tap import Tap, TapDecision, TapRequest
 
 if TYPE_CHECKING:
     from domain.ledger import Collected, Ledger
@@ -154,26 +155,27 @@ class GroupCommit:
     def _prefetch(
         self, requests: list[TapRequest], in_flight: Mapping[UUID, Aggregate]
     ) -> tuple[dict[UUID, Aggregate | None], dict[UUID, int]]:
-        """What the batch decides on, with one version query; and the versions it had. What
-        is `in_flight` is taken as it is (its save will tell a conflict)."""
+        """What the batch decides on, and the versions it had, with one query of each kind:
+        the index records this process does not know yet (its terminals and cards), the
+        stored versions (what `HotAggregates` holds is trusted through them), the accounts,
+        schools and tap records not held in memory (`Lookups.find_many`). What is `in_flight`
+        is taken as it is (its save will tell a conflict)."""
         loaded: dict[UUID, Aggregate | None] = {}
         if self.versions is None:
             return loaded, {}
+        indexes = {index_id(terminal_key(r.terminal_id)) for r in requests}
+        indexes |= {index_id(card_key(r.card_uid)) for r in requests}
+        loaded.update(self.ledger.find_many(dict.fromkeys(indexes, Index)))
         schools: set[UUID] = set()
         accounts: set[UUID] = set()
         records = {r.record_id for r in requests}
-        for request in requests:
-            try:
-                schools.add(self.ledger.terminal_school_id(request.terminal_id))
-            except DomainError:
-                continue  # decided (and refused) in order below
-            owner = self.ledger.known_index(card_key(request.card_uid))
-            if owner is None:
+        with deciding_on(loaded):  # the index records just read, no query each
+            for request in requests:
                 try:
-                    owner = self.ledger.card_account_id(request.card_uid)
+                    schools.add(self.ledger.terminal_school_id(request.terminal_id))
+                    accounts.add(self.ledger.card_account_id(request.card_uid))
                 except DomainError:
-                    continue
-            accounts.add(owner)
+                    continue  # decided (and refused) in order below
         wanted = records | schools | accounts
         flying = {i: in_flight[i] for i in wanted if i in in_flight}
         versions = self.versions(wanted - flying.keys())
@@ -181,12 +183,12 @@ class GroupCommit:
             loaded[record] = None  # not decided before: no query needed to know it
         loaded.update(flying)
         loaded.update(self.hot.take({i: versions[i] for i in schools | accounts if i in versions}))
-        for aggregate_id, cls in [
-            *((s, School) for s in schools),
-            *((a, Account) for a in accounts),
-        ]:
-            if aggregate_id not in loaded and aggregate_id in versions:
-                loaded[aggregate_id] = self.ledger._load(aggregate_id, cls)
+        kinds: dict[UUID, type[Aggregate]] = {
+            **dict.fromkeys(records, Tap), **dict.fromkeys(schools, School),
+            **dict.fromkeys(accounts, Account),
+        }  # fmt: skip
+        cold = {i: cls for i, cls in kinds.items() if i not in loaded and i in versions}
+        loaded.update(self.ledger.find_many(cold))
         before = {i: versions.get(i, 0) for i in wanted}
         before.update((i, a.version) for i, a in flying.items())
         return loaded, before

@@ -3,16 +3,27 @@
 Index records never change once made, so a found one is remembered for good. While a group
 commit decides (`deciding_on`), what the batch already loaded or decided on is found first,
 so several taps on one account in one batch see each other.
+
+A group commit finds what it decides on with `find_many`: many aggregates in one query where
+the persistence module offers it (`StoredReader`; PostgreSQL does), each built exactly as
+`Repository.get` builds it (the latest snapshot, if the repository reads snapshots, then the
+events after it, through the application's mapper, upcasting included).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from domain.account import Account
 from domain.errors import (
@@ -34,6 +45,11 @@ INDEX_MEMORY = 200_000  # index records remembered per process (a few dozen MB a
 # What the group commit under way in this context has loaded or decided on (None: known
 # not to exist).
 _batch: ContextVar[dict[UUID, Aggregate | None] | None] = ContextVar("_batch", default=None)
+# (those of the ids to read from their latest snapshot, the ids) -> per aggregate stored: its
+# latest snapshot or None, then its events after it in version order; absent: nothing stored.
+StoredReader = Callable[
+    [Collection[UUID], Collection[UUID]], dict[UUID, tuple[StoredEvent | None, list[StoredEvent]]]
+]
 
 
 @contextmanager
@@ -52,6 +68,9 @@ class Lookups(Application[UUID]):
         # Only accounts are snapshotted: other aggregates load without asking for a snapshot.
         self._plain = Repository(event_store=self.events)
         self._indexes: dict[UUID, Index] = {}
+        offer = getattr(self.factory, "stored_reader", None)
+        snapshots = self.snapshots.recorder if self.snapshots else None
+        self._stored: StoredReader | None = offer(self.recorder, snapshots) if offer else None
 
     def school(self, school_id: UUID) -> School:
         return self._get(school_id, School, UnknownSchoolError(f"school {school_id} is unknown"))
@@ -114,6 +133,42 @@ class Lookups(Application[UUID]):
             if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
                 self._indexes[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
+
+    def find_many(self, wanted: Mapping[UUID, type[Aggregate]]) -> dict[UUID, Aggregate | None]:
+        """Each wanted aggregate as `_load` finds it (None: nothing stored), the index records
+        this process knows from memory, the rest read in one query (`StoredReader`) and the
+        index records among them remembered."""
+        found: dict[UUID, Aggregate | None] = {}
+        cold: dict[UUID, type[Aggregate]] = {}
+        for aggregate_id, cls in wanted.items():
+            known = self._indexes.get(aggregate_id)
+            if known is not None:
+                found[aggregate_id] = known
+            else:
+                cold[aggregate_id] = cls
+        if self._stored is None:
+            found.update((i, self._load(i, cls)) for i, cls in cold.items())
+        else:
+            snapshotted = [i for i, cls in cold.items() if self._reads_snapshots(cls)]
+            stored = self._stored(snapshotted, cold.keys())
+            found.update((i, self._project(*stored[i]) if i in stored else None) for i in cold)
+        for aggregate_id in cold:
+            index = found[aggregate_id]
+            if isinstance(index, Index) and len(self._indexes) < INDEX_MEMORY:
+                self._indexes[aggregate_id] = index
+        return found
+
+    def _project(self, snapshot: StoredEvent | None, events: list[StoredEvent]) -> Aggregate | None:
+        """As `Repository.get` reconstructs an aggregate from what it read."""
+        domain_events: list[Any] = []
+        if snapshot is not None and self.snapshots is not None:
+            domain_events.append(self.snapshots.mapper.to_domain_event(snapshot))
+        domain_events.extend(self.events.mapper.to_domain_event(e) for e in events)
+        aggregate: Aggregate | None = project_aggregate(None, domain_events)
+        return aggregate
+
+    def _reads_snapshots(self, cls: type[Aggregate]) -> bool:
+        return cls is Account and self.repository.snapshot_store is not None
 
     def _load(self, aggregate_id: UUID, cls: type[Aggregate]) -> Aggregate | None:
         repository = self.repository if cls is Account else self._plain

@@ -141,6 +141,7 @@ RULES: dict[str, Rule] = {
     "Query.autopayments": rule(Scope.ACCOUNT, P, R),
     "Mutation.setUpAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.changeAutopay": rule(Scope.ACCOUNT, P, writes=True),
+    "Mutation.changeAutopayCard": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.pauseAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.resumeAutopay": rule(Scope.ACCOUNT, P, writes=True),
     "Mutation.cancelAutopay": rule(Scope.ACCOUNT, P, writes=True),

@@ -1,6 +1,7 @@
 """Without DATABASE_URL / REDIS_URL the system starts real servers under var/: same code path."""
 
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import psycopg
 import redis
@@ -11,12 +12,17 @@ from app.settings import Settings
 from tests.builders import new_school
 
 
-def test_without_urls_a_real_postgresql_and_redis_are_started_under_var(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path / "var", database_name="embedded_check")
-    try:
-        check_embedded_servers(settings, tmp_path)
-    finally:
-        stop_postgres(settings.var_dir)
+def test_without_urls_a_real_postgresql_and_redis_are_started_under_var() -> None:
+    # Not pytest's tmp_path: as root, pgserver runs PostgreSQL as its own user and opens the
+    # path's parents to it, and any pytest session starting meanwhile closes its base
+    # /tmp/pytest-of-root to 0700 again, so initdb could find its directory out of reach.
+    with TemporaryDirectory(prefix="infoshkola-embedded-") as place:
+        tmp_path = Path(place)
+        settings = Settings(var_dir=tmp_path / "var", database_name="embedded_check")
+        try:
+            check_embedded_servers(settings, tmp_path)
+        finally:
+            stop_postgres(settings.var_dir)
 
 
 def check_embedded_servers(settings: Settings, tmp_path: Path) -> None:
