@@ -5,18 +5,17 @@ first cash deposit, credited with the school's commission and recorded once per 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from domain import school_settings
 from domain.account import Account
 from domain.commands import Commands
 from domain.errors import InvalidCommandError, PaymentConflictError
-from domain.fields import IDENT, check_amount, text
+from domain.fields import IDENT, check_amount, one_of, text
 from domain.kinds import Channel, TerminalKind
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
-from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.payment import Payment, credit_once, payment_record_id
 from domain.tap import normalise_uid
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
@@ -75,10 +74,7 @@ class TopUpCommands(Commands):
         payment_id: str,
         terminal_id: UUID | None = None,
     ) -> TopUpResult:
-        try:
-            paid_by = Channel(channel)
-        except ValueError:
-            raise InvalidCommandError(f"{channel!r} is not a payment channel") from None
+        paid_by = one_of(Channel, channel, what="a payment channel")
         check_amount(amount, what="top-up", maximum=MAX_TOP_UP)
         text(payment_id, IDENT, what="a payment id")
         if paid_by == Channel.KIOSK_CASH:
@@ -109,17 +105,9 @@ class TopUpCommands(Commands):
             school, channel, day, self.commission_rates[channel]
         )
         fee = commission_on(amount, rate)
-        account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
-        result: dict[str, Any] = {
-            "amount": amount,
-            "commission": fee,
-            "commission_rate": rate,
-            "regular_after": account.regular,
-        }
-        fingerprint = payment_fingerprint(account.id, amount, channel)
-        payment = Payment.receive(payment_id, account.id, fingerprint, result)
+        payment = credit_once(account, payment_id, amount, channel, fee, rate, terminal_id)
         position = self._position(self.save(account, payment))
-        return TopUpResult(account.id, payment_id, position=position, **result)
+        return TopUpResult(account.id, payment_id, position=position, **payment.result)
 
     def _replayed_payment(
         self, payment_id: str, account_id: UUID, amount: int, channel: Channel
@@ -127,7 +115,7 @@ class TopUpCommands(Commands):
         payment = self._find(payment_record_id(payment_id), Payment)
         if payment is None:
             return None
-        if payment.fingerprint != payment_fingerprint(account_id, amount, channel):
+        if not payment.matches(account_id, amount, channel):
             raise PaymentConflictError(
                 f"payment {payment_id} was already received with different details"
             )

@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.errors import PaymentConflictError
 from domain.kinds import Channel
 from domain.ledger import Ledger
-from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.payment import Payment, credit_once, payment_record_id
 from domain.topup import (
     CardPayment,
     Quote,
@@ -68,17 +68,9 @@ class TopUps:
             channel = Channel(payment.channel)
             if self.ledger._find(payment_record_id(payment_id), Payment) is not None:
                 raise PaymentConflictError(f"payment {payment_id} was already credited")
-            account.top_up(
-                payment.amount, channel, payment.commission, payment.rate, payment_id, None
+            record = credit_once(
+                account, payment_id, payment.amount, channel, payment.commission, payment.rate
             )
-            result = {
-                "amount": payment.amount,
-                "commission": payment.commission,
-                "commission_rate": payment.rate,
-                "regular_after": account.regular,
-            }
-            fingerprint = payment_fingerprint(account.id, payment.amount, channel)
-            record = Payment.receive(payment_id, account.id, fingerprint, result)
             position = self.ledger._position(self.ledger.save(account, record, payment))
             return Settled(payment_id, payment.status, True, position)
 
