@@ -6,7 +6,8 @@ auditors) is mounted at /graphql beside the terminal ingestion routes, the brows
 /live serve operators (`observability.py`). Outermost, before any route: the request id and
 request metrics (`observability.RequestContext`), the security headers and CORS
 (`headers.py`), the body limits (`body_limit.py`), then `UnexpectedErrors`, then a tap's
-own pure ASGI route (`terminals_tap.py`) ahead of FastAPI's routing.
+and a GraphQL query's own pure ASGI routes (`terminals_tap.py`, `graphql_route.py`) ahead of
+FastAPI's routing.
 """
 
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from api.body_limit import BodyLimit, BodyLimits
 from api.errors import UnexpectedErrors, install_error_handlers
 from api.graphql.schema import graphql_router
 from api.graphql.services import ApiSettings, Services
+from api.graphql_route import GraphQLRoute
 from api.headers import SecurityHeaders, allow_origins
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import add_request_schemas, problems
@@ -147,11 +149,12 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.include_router(observability.router)
     app.include_router(acquiring_webhook.router)
     app.state.graphql_services = services
-    app.include_router(
-        graphql_router(api_settings.development, api_settings.max_query_cost), prefix="/graphql"
-    )
+    graphql = graphql_router(api_settings.development, api_settings.max_query_cost)
+    app.include_router(graphql)
     install_web(app, api_settings.development)
-    app.add_middleware(TapRoute, desk=desk, route=tap_route())  # innermost: taps skip FastAPI
+    # innermost: queries and taps skip FastAPI's routing
+    app.add_middleware(GraphQLRoute, router=graphql, exception_handlers=app.exception_handlers)
+    app.add_middleware(TapRoute, desk=desk, route=tap_route())
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
     allow_origins(app, container.settings.cors_origins)

@@ -22,16 +22,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import psycopg
 import uvloop
 
 from adapters.postgres import drop_database
+from app.processes import dies_with_parent
 from bench.http import Client, HttpError
 from bench.load import BALANCE_AND_STATEMENT
 from bench.run import (
@@ -87,7 +90,12 @@ def spy(pid: int, seconds: float, out: Path, gil: bool = False) -> subprocess.Po
                "--subprocesses",
                "--format", "raw", "--duration", str(int(seconds)), "--rate", "250",
                "--output", str(out), "--nonblocking", *(["--gil"] if gil else [])]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent(),
+    )
 
 
 async def graphql_closed(base: str, token: str, contracts: list[str], clients: int,
@@ -236,7 +244,7 @@ def in_process(url: str, town: Town, code: Path, tills: int, seconds: float,
     child = subprocess.Popen(
         [sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1], "
          "run_name='__main__')", str(script), str(plan_file)], stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)}, cwd=code, preexec_fn=dies_with_parent(),
     )  # fmt: skip
     assert child.stdout is not None
     try:
@@ -289,27 +297,41 @@ def over_http(url: str, tills: Tills, code: Path, args: argparse.Namespace,
         api.wait(timeout=30)
 
 
-def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
+@dataclass
+class Queries:
+    """One GraphQL figure: closed-loop requests/s, latencies, the CPU per request."""
+
+    cost: Cost
+    p50_ms: float
+    p99_ms: float
+
+    def __str__(self) -> str:
+        c = self.cost
+        return (f"{c.rate:,.0f} requests/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms; "
+                f"CPU per request {c.python_ms:.2f} ms in the API, {c.postgres_ms:.2f} ms in "
+                f"PostgreSQL, {c.client_ms:.2f} ms in the client; {c.commits:.2f} "
+                f"transactions; the machine {c.idle:.0%} idle")  # fmt: skip
+
+
+def graphql(url: str, town: Town, args: argparse.Namespace, code: Path,
+            profile: Path | None) -> dict[int, Queries]:  # fmt: skip
+    """Balance + statement queries from 1, then 8 clients (`--clients`) to an API running
+    `code`; with `profile`, py-spy during the last (the most clients)."""
     from tests.terminals.test_server import free_port
 
     port = free_port()
-    api = start_api(url, port, args.out / "var", args.api_workers)
+    api = start_api(url, port, args.out / "var", args.api_workers, code)
     base = f"http://127.0.0.1:{port}"
+    found: dict[int, Queries] = {}
     try:
         token = staff_token(url, base)
         contracts = [town.ledger.account(a).contract_number for a in town.accounts.values()]
-        # the read models: projected once, in this process (no runner competes for the CPU)
-        subprocess.run(
-            [sys.executable, "-m", "cli.main", "projections", "rebuild"],
-            env={**os.environ, "DATABASE_URL": url}, check=True,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
         uvloop.run(graphql_closed(base, token, contracts, 8, 2))  # warm
         counts = [int(n) for n in args.clients.split(",")]
-        for clients in counts:  # the profile: of the last (the most clients)
+        for clients in counts:
             profiler = None
-            if clients == counts[-1]:
-                profiler = spy(api.pid, args.seconds, args.out / "graphql.txt", args.gil)
+            if profile is not None and clients == counts[-1]:
+                profiler = spy(api.pid, args.seconds, profile, args.gil)
             meter = Meter(url, [api.pid])
             meter.start()
             qps, latencies = uvloop.run(
@@ -319,15 +341,21 @@ def graphql(url: str, town: Town, args: argparse.Namespace) -> None:
             if profiler is not None:
                 profiler.wait(timeout=60)
             latencies.sort()
-            print(f"GraphQL, {clients} clients: {qps:,.0f} requests/s, p50 "
-                  f"{latencies[len(latencies) // 2] * 1000:.1f} ms, p99 "
-                  f"{latencies[int(len(latencies) * 0.99)] * 1000:.1f} ms; CPU per request "
-                  f"{cost.python_ms:.2f} ms in the API, {cost.postgres_ms:.2f} ms in "
-                  f"PostgreSQL, {cost.client_ms:.2f} ms in the client; "
-                  f"{cost.commits:.2f} transactions")  # fmt: skip
+            found[clients] = Queries(cost, latencies[len(latencies) // 2] * 1000,
+                                     latencies[int(len(latencies) * 0.99)] * 1000)  # fmt: skip
+        return found
     finally:
         api.terminate()
         api.wait(timeout=30)
+
+
+def project(url: str) -> None:
+    """The read models, projected once, in a process of its own (no runner competes for the
+    CPU while queries are measured)."""
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "projections", "rebuild"],
+        env={**os.environ, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 PARTS = ("in-process", "taps", "graphql")
@@ -351,7 +379,7 @@ def main() -> None:
         type=Path,
         action="append",
         default=[],
-        help="another checkout (e.g. `git archive main`): its tap figures are measured in the "
+        help="another checkout (e.g. `git archive main`): its figures are measured in the "
         "same run, alternating with this tree's; repeatable (the first is the one the others "
         "are compared with)",
     )
@@ -379,13 +407,24 @@ def main() -> None:
                     cost = again(partial(over_http, url, tills, code, args, profile))
                     costs.setdefault(("HTTP", label), []).append(cost)
                     print(f"HTTP, {args.tills} tills, {label}: {cost}")
-        if args.baseline:
-            compare(costs, [label for label, _ in codes])
+        if args.baseline and parts & {"in-process", "taps"}:
+            compare(costs, [label for label, _ in codes], TAP_FIGURES)
         if "graphql" in parts:
-            graphql(url, town, args)
+            project(url)
+            queries: dict[tuple[str, str], list[Queries]] = {}
+            rounds = args.rounds if args.baseline else 1
+            for _ in range(rounds):
+                for label, code in codes:
+                    # py-spy takes CPU too: not in an A/B comparison
+                    profile = None if args.baseline else args.out / "graphql.txt"
+                    for clients, figure in graphql(url, town, args, code, profile).items():
+                        queries.setdefault((f"{clients} clients", label), []).append(figure)
+                        print(f"GraphQL, {clients} clients, {label}: {figure}")
+            if args.baseline:
+                compare(queries, [label for label, _ in codes], QUERY_FIGURES)
         for part, title in (("in-process", "in-process tap (TapBatcher)"), ("taps", "HTTP tap"),
                             ("graphql", "GraphQL balance + statement")):  # fmt: skip
-            if part in parts:
+            if part in parts and (args.out / f"{part}.txt").exists():
                 print_summary(title, args.out / f"{part}.txt")
         town.ledger.close()
     finally:
@@ -411,20 +450,31 @@ def again(measure: Callable[[], Cost], attempts: int = 4) -> Cost:
     return measure()
 
 
-def compare(costs: dict[tuple[str, str], list[Cost]], labels: list[str]) -> None:
-    """Each checkout against the first: the ratios of the rounds' medians."""
+TAP_FIGURES = {name: attrgetter(name)
+               for name in ("rate", "python_ms", "postgres_ms", "commits", "group")}  # fmt: skip
+QUERY_FIGURES: dict[str, Callable[[Any], float]] = {
+    "requests/s": lambda q: q.cost.rate, "p50 ms": attrgetter("p50_ms"),
+    "p99 ms": attrgetter("p99_ms"), "API CPU ms": lambda q: q.cost.python_ms,
+    "transactions": lambda q: q.cost.commits,
+}  # fmt: skip
+
+
+def compare(found: Mapping[tuple[str, str], Sequence[Any]], labels: list[str],
+            figures: Mapping[str, Callable[[Any], float]]) -> None:  # fmt: skip
+    """Each checkout against the first, per row (a path, a number of clients): the ratios
+    of the rounds' medians of each figure."""
     print(f"\nagainst {labels[0]} (medians of the rounds)")
-    for path in ("in process", "HTTP"):
-        if (path, labels[0]) not in costs:
+    for row in dict.fromkeys(row for row, _ in found):
+        if (row, labels[0]) not in found:
             continue
-        for name in ("rate", "python_ms", "postgres_ms", "commits", "group"):
-            base = statistics.median(getattr(c, name) for c in costs[(path, labels[0])])
-            figures = []
+        for name, of in figures.items():
+            base = statistics.median(of(c) for c in found[(row, labels[0])])
+            shown = []
             for label in labels[1:]:
-                value = statistics.median(getattr(c, name) for c in costs[(path, label)])
+                value = statistics.median(of(c) for c in found[(row, label)])
                 ratio = f" (x{value / base:.2f})" if base else ""
-                figures.append(f"{label}: {value:.2f}{ratio}")
-            print(f"  {path:<10} {name:<12} {labels[0]}: {base:.2f}; " + "; ".join(figures))
+                shown.append(f"{label}: {value:.2f}{ratio}")
+            print(f"  {row:<10} {name:<12} {labels[0]}: {base:.2f}; " + "; ".join(shown))
 
 
 if __name__ == "__main__":

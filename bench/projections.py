@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from adapters.postgres import drop_database, eventsourcing_env
+from app.processes import dies_with_parent
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from projections import all_projections, movements
@@ -62,7 +63,9 @@ def runner_catch_up(url: str, head: int, *args: str) -> dict[str, float]:
     env = {**os.environ, "DATABASE_URL": url}
     command = [sys.executable, "-m", "cli.main", "projections", "run", *args]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, preexec_fn=dies_with_parent()
+    )
     try:
         done = {}
         for projection in all_projections():

@@ -46,6 +46,7 @@ from adapters.people import PeopleStore
 from adapters.postgres import drop_database, eventsourcing_env
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal, signed_headers
 from api.tap_batcher import TapBatcher
+from app.processes import dies_with_parent
 from bench.http import Client
 from bench.lag import wait_until_caught_up
 from bench.load import Plan, Till
@@ -247,7 +248,13 @@ def start_api(
     if workers > 1:
         command += ["--workers", str(workers)]
     proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=code
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=code,
+        preexec_fn=dies_with_parent(),
     )
     assert proc.stderr is not None
     deadline, started = time.monotonic() + 120, 0
@@ -341,7 +348,13 @@ def start_projections(url: str, var: Path) -> subprocess.Popen[bytes]:
     """`infoshkola projections run`, the read models' process, as in production."""
     env = {**os.environ, "DATABASE_URL": url, "INFOSHKOLA_VAR": str(var)}
     command = [sys.executable, "-m", "cli.main", "projections", "run", "--report-every", "600"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent(),
+    )
 
 
 def staff_token(url: str, base: str) -> str:
@@ -441,6 +454,7 @@ def main() -> None:
                      "--duration", str(int(args.seconds)), "--rate", "200", "--output",
                      str(args.profile), "--nonblocking"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    preexec_fn=dies_with_parent(),
                 )  # fmt: skip
             rate, errors = uvloop.run(http_closed(tills, concurrency, args.seconds))
             if profiler:

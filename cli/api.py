@@ -10,6 +10,7 @@ import typer
 
 from app.composition import bootstrap
 from app.logs import configure_logging
+from app.processes import die_with_multiprocessing_parent
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 
 
 def app_factory() -> "FastAPI":
-    """One worker process's app (uvicorn calls it in each worker)."""
+    """One worker process's app (uvicorn calls it in each worker, which dies with uvicorn's
+    main process: app/processes.py)."""
     from api.app import create_app
     from api.graphql.services import ApiSettings
 
+    die_with_multiprocessing_parent()
     container = bootstrap()
     configure_logging(container.settings)
     return create_app(container, ApiSettings.from_env())

@@ -1,9 +1,10 @@
 """`infoshkola up`: what `make run` starts: the demo school and every long-running process.
 
 Each service is a child process running another `infoshkola` command; a child that dies is
-restarted with backoff, and Ctrl-C stops them all. Without a configured SMS or push gateway the
-demo's messages go to files (`demo_gateways`), so the workers start and the demo's passwords,
-codes and PINs can be read there.
+restarted with backoff, and Ctrl-C stops them all. A child also gets SIGTERM when this process
+dies (app/processes.py): `up` killed with -9 leaves no service running. Without a configured SMS
+or push gateway the demo's messages go to files (`demo_gateways`), so the workers start and the
+demo's passwords, codes and PINs can be read there.
 """
 
 import os
@@ -20,6 +21,7 @@ import typer
 
 from adapters import migrations
 from app.composition import bootstrap, resolve_redis_url
+from app.processes import dies_with_parent
 from app.settings import Settings
 from cli.demo import seed_demo
 
@@ -82,7 +84,9 @@ def supervise(services: dict[str, Sequence[str]], env: dict[str, str]) -> None:
         news.put(None)
 
     def start(name: str) -> None:
-        child = subprocess.Popen([*command, *services[name]], env=env)  # noqa: S603
+        child = subprocess.Popen(  # noqa: S603
+            [*command, *services[name]], env=env, preexec_fn=dies_with_parent(signal.SIGTERM)
+        )
         children[name] = child
 
         def told_when_it_exits() -> None:

@@ -10,12 +10,15 @@ card by its id, never the acquirer's token, which the worker looks up at charge 
 up before saved cards existed stored the token itself (`card_token`, class version 1): they
 replay as `card_id = "legacy:<token>"`, keep charging that token, and take a saved card the
 next time their terms change (a legacy reference is never written into a new event).
+A rule in force changes its card alone (`change_card`: `CardChanged`), to another of the
+parent's saved cards; its next run charges that card.
 """
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
-from domain.errors import InvalidAmountError, InvalidCommandError
+from domain.errors import ConflictError, InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text, whole_within
 from domain.money import MAX_TOP_UP
 from domain.recorded import AssignsFields, Recorded, derived_id
@@ -110,6 +113,15 @@ class Autopayment(Recorded):
         def apply(self, a: "Autopayment") -> None:
             super().apply(a)
             a.active = not a.__dict__.get("on_hold", False)
+
+    class CardChanged(Recorded.Event):
+        """The rule pays by another of the parent's saved cards from its next run."""
+
+        TOPIC = "infoshkola.autopay.CardChanged"
+        card_id: str
+
+        def apply(self, a: "Autopayment") -> None:
+            a.card_id = self.card_id
 
     class Paused(Recorded.Event):
         TOPIC = "infoshkola.autopay.Paused"
@@ -221,6 +233,18 @@ class Autopayment(Recorded):
         if terms != self.terms or self.state == "cancelled":
             self.trigger_event(self.Changed, **terms._asdict())
 
+    def change_card(self, card_id: str, saved_cards: Collection[str]) -> None:
+        """Pay by the saved card `card_id` from the next run: one of `saved_cards` (the ids
+        of the cards the parent saved for this account). A cancelled rule is set up again
+        instead; a paused one takes the card for when it resumes."""
+        if self.state == "cancelled":
+            raise AutopayStateError("a cancelled autopayment is set up again, not changed")
+        card_id = check_card_id(card_id)
+        if card_id not in {check_card_id(c) for c in saved_cards}:
+            raise NoSavedCardError("the card is not one of the parent's saved cards")
+        if card_id != self.card_id:
+            self.trigger_event(self.CardChanged, card_id=card_id)
+
     def pause(self) -> None:
         if self.state == "cancelled":
             raise InvalidCommandError("a cancelled autopayment cannot be paused")
@@ -251,6 +275,10 @@ def check_terms(kind: str, amount: int, below: int, day: int, card_id: str) -> T
 
 class NoSavedCardError(InvalidCommandError):
     code = "unknown_saved_card"
+
+
+class AutopayStateError(ConflictError):
+    code = "autopay_state"
 
 
 def check_card_id(card_id: object) -> str:

@@ -11,9 +11,10 @@ import hashlib
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.account_record import AccountRecord
 from domain.errors import ConflictError, InvalidCommandError
 from domain.fields import CODE, REASON, REF, text
-from domain.recorded import AssignsFields, Recorded, derived_id
+from domain.recorded import Recorded
 
 PARENT = "parent"
 REPRESENTATIVE = "representative:"
@@ -43,10 +44,6 @@ class ConsentStateError(ConflictError):
     code = "privacy_state"
 
 
-def consent_id(account_id: UUID) -> UUID:
-    return derived_id("consent", account_id)
-
-
 def digest(version: str) -> str:
     return hashlib.sha256(TEXTS[version].encode()).hexdigest()
 
@@ -65,12 +62,12 @@ def check_holder(holder: object) -> str:
     return holder
 
 
-class Consent(Recorded):
+class Consent(AccountRecord):
     TOPIC = "infoshkola.consent.Consent"
+    KIND = "consent"
 
-    class Started(AssignsFields, Recorded.Created):
+    class Started(AccountRecord.Started):
         TOPIC = "infoshkola.consent.Started"
-        account_id: UUID
 
         def apply(self, consent: "Consent") -> None:
             super().apply(consent)
@@ -96,13 +93,8 @@ class Consent(Recorded):
             consent.withdrawn = {**consent.withdrawn, self.holder: self.reason}
 
     if TYPE_CHECKING:
-        account_id: UUID
         given: dict[str, str]  # holder -> version in force
         withdrawn: dict[str, str]  # holder -> why (until given again)
-
-    @classmethod
-    def start(cls, account_id: UUID) -> "Consent":
-        return cls._create(cls.Started, id=consent_id(account_id), account_id=account_id)
 
     def give(self, holder: str, version: str) -> bool:
         """Record the consent; False (nothing recorded) when that version is already in force."""
@@ -119,3 +111,7 @@ class Consent(Recorded):
         if holder not in self.given and (not implied or holder in self.withdrawn):
             raise ConsentStateError(f"{holder} has no consent in force to withdraw")
         self.trigger_event(self.Withdrawn, holder=holder, reason=reason)
+
+
+def consent_id(account_id: UUID) -> UUID:
+    return Consent.record_id(account_id)

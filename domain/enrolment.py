@@ -7,11 +7,10 @@ log reader knows them. The commands are in `domain/registrar.py`.
 
 import re
 
-from eventsourcing.utils import register_topic
-
 from domain.account import Account
 from domain.errors import InvalidCommandError
 from domain.fields import CODE, text
+from domain.recorded import register_events
 from domain.school import School
 
 FINAL_GRADE = 11  # the last class of a Russian school: its pupils leave at the promotion
@@ -53,8 +52,7 @@ class YearPromoted(School.Event):
         school.promoted_years = years  # type: ignore[attr-defined]
 
 
-for _event in (ClassMoved, ContractEnded, YearPromoted):
-    register_topic(_event.TOPIC, _event)
+register_events(ClassMoved, ContractEnded, YearPromoted)
 
 
 def check_contract_number(contract_number: object) -> str:

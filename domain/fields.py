@@ -16,7 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeGuard
+from enum import StrEnum
+from typing import Any, TypeGuard, TypeVar
 
 from domain.errors import (
     InvalidAmountError,
@@ -90,6 +91,18 @@ def scrub(value: object, shape: Shape) -> str:
     raw = raw.encode("utf-8", "replace").decode("utf-8")  # unpaired surrogates become "?"
     cleaned = "".join(" " if _refused(c) else c for c in unicodedata.normalize("NFC", raw))
     return " ".join(cleaned.split())[: shape.max_length]
+
+
+Word = TypeVar("Word", bound=StrEnum)
+
+
+def one_of(vocabulary: type[Word], value: str, *, what: str) -> Word:
+    """`value` as a word of a closed vocabulary (`domain/kinds.py`), or an
+    `InvalidCommandError` saying it is not `what` ("a tariff")."""
+    try:
+        return vocabulary(value)
+    except ValueError:
+        raise InvalidCommandError(f"{value!r} is not {what}") from None
 
 
 # Amounts and counts

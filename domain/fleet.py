@@ -7,9 +7,8 @@ registered below and imported by `domain/ledger.py` for every log reader.
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.utils import register_topic
-
 from domain.fields import NAME, text
+from domain.recorded import register_events
 from domain.school import School
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ class TerminalRenamed(School.Event):
         }
 
 
-register_topic(TerminalRenamed.TOPIC, TerminalRenamed)
+register_events(TerminalRenamed)
 
 
 def rename_terminal(ledger: "Ledger", terminal_id: UUID, label: str) -> int:

@@ -4,7 +4,11 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.kinds import Channel
 from domain.recorded import Recorded, derived_id
+
+if TYPE_CHECKING:
+    from domain.account import Account
 
 
 def payment_record_id(payment_id: str) -> UUID:
@@ -35,13 +39,38 @@ class Payment(Recorded):
 
     @classmethod
     def receive(
-        cls, payment_id: str, account_id: UUID, fingerprint: str, result: dict[str, Any]
+        cls, payment_id: str, account_id: UUID, amount: int, channel: str, result: dict[str, Any]
     ) -> "Payment":
         return cls._create(
             cls.Received,
             id=payment_record_id(payment_id),
             payment_id=payment_id,
             account_id=account_id,
-            fingerprint=fingerprint,
+            fingerprint=payment_fingerprint(account_id, amount, channel),
             result=result,
         )
+
+    def matches(self, account_id: UUID, amount: int, channel: str) -> bool:
+        """Whether a payment of `amount` by `channel` to `account_id` is the one received."""
+        return self.fingerprint == payment_fingerprint(account_id, amount, channel)
+
+
+def credit_once(
+    account: "Account",
+    payment_id: str,
+    amount: int,
+    channel: Channel,
+    commission: int,
+    rate: str,
+    terminal_id: UUID | None = None,
+) -> Payment:
+    """Top `account` up and record `payment_id` as received, with what the top-up came to as
+    its result; saved together, the record makes the credit at-most-once."""
+    account.top_up(amount, channel, commission, rate, payment_id, terminal_id)
+    result = {
+        "amount": amount,
+        "commission": commission,
+        "commission_rate": rate,
+        "regular_after": account.regular,
+    }
+    return Payment.receive(payment_id, account.id, amount, channel, result)

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from eventsourcing.utils import register_topic
-
 from domain.account import Account
 from domain.errors import InvalidCommandError
 from domain.notifications import _TARIFF_CHANNELS, EMAIL, PUSH, SMS
+from domain.recorded import register_events
 
 KINDS = ("purchases", "passes", "top_ups", "low_balance", "fees", "casework")
 CHANNELS = (EMAIL, PUSH, SMS)
@@ -54,7 +53,7 @@ class NotificationSettingsChanged(Account.Event):
         }
 
 
-register_topic(NotificationSettingsChanged.TOPIC, NotificationSettingsChanged)
+register_events(NotificationSettingsChanged)
 
 
 @dataclass(frozen=True)

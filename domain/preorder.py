@@ -16,7 +16,7 @@ of a day in `domain/preorder_book.py`, the commands over the `Ledger` in
 `domain/preorders.py`.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -138,7 +138,7 @@ def cancel(a: Account, preorder_id: str, codes: Sequence[str] | None, by: str, r
     lines = [line for code, line in order["lines"].items() if codes is None or code in codes]
     if order["status"] != PLACED or not lines:
         return 0
-    amount = sum(int(line["price"]) * int(line["quantity"]) for line in lines)
+    amount = lines_total(lines)
     to_subsidised = min(amount, int(order["subsidised_left"]))
     a.trigger_event(
         PreOrderCancelled,
@@ -151,6 +151,11 @@ def cancel(a: Account, preorder_id: str, codes: Sequence[str] | None, by: str, r
         to_subsidised=to_subsidised,
     )
     return amount
+
+
+def lines_total(lines: Iterable[Mapping[str, Any]]) -> int:
+    """What recorded item lines ({price, quantity, …}) cost together, in kopecks."""
+    return sum(int(line["price"]) * int(line["quantity"]) for line in lines)
 
 
 def cover(
@@ -201,7 +206,7 @@ def serve(
         preorder_id=preorder_id,
         meal_date=order["meal_date"],
         items=served,
-        amount=sum(int(line["price"]) * int(line["quantity"]) for line in served),
+        amount=lines_total(served),
         tap_id=ctx.request.tap_id,
         terminal_id=ctx.request.terminal_id,
         terminal_kind=ctx.kind,

@@ -12,11 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import register_topic
-
 from domain.account import Account
 from domain.account.state import AccountState, ReturnsToWallets
 from domain.account.taps import TapEvent
+from domain.recorded import register_events
 
 KEPT = timedelta(days=62)  # pre-orders an account remembers, back from its newest meal date
 PLACED, SERVED, CANCELLED = "placed", "served", "cancelled"
@@ -88,8 +87,7 @@ class PreOrderServed(TapEvent, Account.Event):
         a.preorders = after_lines(a, self.preorder_id, self.items, SERVED, 0)  # type: ignore[attr-defined]
 
 
-for _event in (PreOrderPlaced, PreOrderCancelled, PreOrderServed):
-    register_topic(_event.TOPIC, _event)
+register_events(PreOrderPlaced, PreOrderCancelled, PreOrderServed)
 
 
 def preorders_of(a: AccountState) -> dict[str, dict[str, Any]]:

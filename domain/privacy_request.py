@@ -10,9 +10,10 @@ act); the parent is told at the address they had. One request is open at a time.
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.account_record import AccountRecord
 from domain.errors import ConflictError
 from domain.fields import REASON, text
-from domain.recorded import AssignsFields, Recorded, derived_id
+from domain.recorded import Recorded
 
 FILED, APPROVED, REFUSED, COMPLETED = "requested", "approved", "refused", "completed"
 
@@ -21,16 +22,12 @@ class PrivacyStateError(ConflictError):
     code = "privacy_state"
 
 
-def requests_id(account_id: UUID) -> UUID:
-    return derived_id("privacy-requests", account_id)
-
-
-class PrivacyRequests(Recorded):
+class PrivacyRequests(AccountRecord):
     TOPIC = "infoshkola.privacy.PrivacyRequests"
+    KIND = "privacy-requests"
 
-    class Started(AssignsFields, Recorded.Created):
+    class Started(AccountRecord.Started):
         TOPIC = "infoshkola.privacy.Started"
-        account_id: UUID
 
         def apply(self, r: "PrivacyRequests") -> None:
             super().apply(r)
@@ -74,7 +71,6 @@ class PrivacyRequests(Recorded):
             r.history = [*r.history, PrivacyRequests.entry(self, COMPLETED)]
 
     if TYPE_CHECKING:
-        account_id: UUID
         status: str | None
         number: int
         history: list[dict[str, Any]]
@@ -83,14 +79,6 @@ class PrivacyRequests(Recorded):
     def entry(event: Any, status: str) -> dict[str, Any]:
         return {"number": event.number, "status": status, "at": event.timestamp.isoformat(),
                 "actor": event.actor}  # fmt: skip
-
-    @classmethod
-    def start(cls, account_id: UUID) -> "PrivacyRequests":
-        return cls._create(
-            cls.Started,
-            id=requests_id(account_id),
-            account_id=account_id,
-        )
 
     def request_erasure(self, note: str = "") -> int:
         if self.status in (FILED, APPROVED):
@@ -117,3 +105,7 @@ class PrivacyRequests(Recorded):
             self.ErasureCompleted, number=self.number, erased_at_position=position,
             subjects=subjects,
         )  # fmt: skip
+
+
+def requests_id(account_id: UUID) -> UUID:
+    return PrivacyRequests.record_id(account_id)

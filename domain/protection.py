@@ -11,14 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.utils import register_topic
-
 from domain.account import Account
 from domain.errors import InvalidCommandError
 from domain.fields import CODE, NAME, REASON, check_count, text
 from domain.kinds import PAYING_KINDS, DeclineReason, TerminalKind
 from domain.money import MAX_DAILY_LIMIT
 from domain.purchase import split_payment
+from domain.recorded import register_events
 from domain.tap import TapContext
 
 MAX_BANS = 100
@@ -66,8 +65,7 @@ class CardsUnfrozen(Account.Event):
         a.frozen = None  # type: ignore[attr-defined]
 
 
-for _event in (ItemBansSet, AllergiesSet, CategoryLimitsSet, CardsFrozen, CardsUnfrozen):
-    register_topic(_event.TOPIC, _event)
+register_events(ItemBansSet, AllergiesSet, CategoryLimitsSet, CardsFrozen, CardsUnfrozen)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,14 @@ class Recorded(Aggregate):
         super().trigger_event(event_class, **kwargs)
 
 
+def register_events(*events: type) -> None:
+    """Register the explicit TOPIC of events declared outside their aggregate's class (in the
+    module of their concern), as eventsourcing does for the events declared inside it, so a
+    log reader resolves them once their module is imported."""
+    for event in events:
+        register_topic(event.__dict__["TOPIC"], event)  # its own TOPIC, never a base's
+
+
 # What every event of ours carries besides its own fields: which aggregate, its version, when,
 # the aggregate's topic (a creating event) and who acted.
 _RECORDED_FIELDS = frozenset(f.name for f in fields(Recorded.Created))

@@ -53,18 +53,7 @@ def open_contract(
     ledger.school(school_id)
 
     def attempt() -> UUID:
-        try:
-            ledger.account_id_for_contract(contract_number)
-        except UnknownContractError:
-            pass
-        else:
-            raise ContractAlreadyExistsError(f"contract {contract_number} already has an account")
-        for uid in uids:
-            try:
-                ledger.card_account_id(uid)
-            except UnknownCardError:
-                continue
-            raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
+        check_unclaimed(ledger, contract_number, uids)
         account = Account.open(contract_number, school_id, class_name, pupil_ref, parent_ref)
         for uid in uids:
             account.issue_card(uid)
@@ -73,6 +62,22 @@ def open_contract(
         return account.id
 
     return retry(attempt)
+
+
+def check_unclaimed(ledger: Ledger, contract_number: str, card_uids: Sequence[str]) -> None:
+    """Refuse a contract number that already has an account, or a card already issued."""
+    try:
+        ledger.account_id_for_contract(contract_number)
+    except UnknownContractError:
+        pass
+    else:
+        raise ContractAlreadyExistsError(f"contract {contract_number} already has an account")
+    for uid in card_uids:
+        try:
+            ledger.card_account_id(uid)
+        except UnknownCardError:
+            continue
+        raise CardAlreadyIssuedError(f"card {uid} already belongs to an account")
 
 
 def enrolled(ledger: Ledger, account_id: UUID, if_left: str) -> Account:

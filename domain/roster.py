@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from domain.enrolment import check_class, check_contract_number
-from domain.errors import DomainError, InvalidCommandError, UnknownCardError, UnknownContractError
+from domain.errors import (
+    CardAlreadyIssuedError,
+    ContractAlreadyExistsError,
+    DomainError,
+    InvalidCommandError,
+)
 from domain.fields import CODE, NAME, scrub, text
 from domain.ledger import Ledger
-from domain.registrar import open_contract
+from domain.registrar import check_unclaimed, open_contract
 from domain.tap import normalise_uid
 
 MAX_LINES = 2000
@@ -147,18 +152,9 @@ def taken(
             return refused(line.line, line.contract_number, "duplicate_card",
                            f"card {uid} is also on line {owner}")  # fmt: skip
     try:
-        ledger.account_id_for_contract(line.contract_number)
-        return refused(line.line, line.contract_number, "contract_exists",
-                       f"contract {line.contract_number} already has an account")  # fmt: skip
-    except UnknownContractError:
-        pass
-    for uid in line.card_uids:
-        try:
-            ledger.card_account_id(uid)
-        except UnknownCardError:
-            continue
-        return refused(line.line, line.contract_number, "card_already_issued",
-                       f"card {uid} already belongs to an account")  # fmt: skip
+        check_unclaimed(ledger, line.contract_number, line.card_uids)
+    except (ContractAlreadyExistsError, CardAlreadyIssuedError) as error:
+        return refused(line.line, line.contract_number, error.code, str(error))
     return None
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.dispute import DEFAULT_WEEKEND, Calendar
 from domain.errors import InvalidCommandError, UnknownTerminalError
 from domain.fees import check_pause_months
-from domain.fields import NAME, REASON, check_count, check_date, text, whole_within
+from domain.fields import NAME, REASON, check_count, check_date, one_of, text, whole_within
 from domain.kinds import TerminalKind
 from domain.money import MAX_OFFLINE_CAP, MAX_OVERDRAFT
 from domain.recorded import AssignsFields, Recorded
@@ -141,10 +141,7 @@ class School(Recorded):
         )
 
     def register_terminal(self, kind: str, label: str, terminal_id: UUID | None = None) -> UUID:
-        try:
-            kind = TerminalKind(kind).value
-        except ValueError:
-            raise InvalidCommandError(f"{kind!r} is not a terminal kind") from None
+        kind = one_of(TerminalKind, kind, what="a terminal kind").value
         label = text(label, NAME, what="a terminal's label")
         terminal_id = terminal_id or uuid4()
         self.trigger_event(self.TerminalRegistered, terminal_id=terminal_id, kind=kind, label=label)

@@ -14,14 +14,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.utils import register_topic
-
 from domain.dispute import Calendar
 from domain.errors import InvalidCommandError
 from domain.fees import check_pause_months
-from domain.fields import check_date, contact, whole_within
+from domain.fields import check_date, contact, one_of, whole_within
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP, parse_rate
+from domain.recorded import register_events
 from domain.school import School, check_calendar_days, check_offline_cap, check_overdraft
 
 if TYPE_CHECKING:
@@ -54,14 +53,11 @@ class SettingScheduled(School.Event):
         school.timeline = timeline  # type: ignore[attr-defined]
 
 
-register_topic(SettingScheduled.TOPIC, SettingScheduled)
+register_events(SettingScheduled)
 
 
 def commission_setting(channel: str) -> str:
-    try:
-        return f"{COMMISSION}:{Channel(channel).value}"
-    except ValueError:
-        raise InvalidCommandError(f"{channel!r} is not a payment channel") from None
+    return f"{COMMISSION}:{one_of(Channel, channel, what='a payment channel').value}"
 
 
 def check_value(setting: str, value: Any, today: date) -> Any:

@@ -1,21 +1,24 @@
 """A parent's standing orders from the cabinet: the autopayment rules (at most one monthly
 and one threshold rule per account, found by derived ids) and the low-balance alert.
 
-Set up, change, pause, resume and cancel; each reloads and retries on a version conflict.
+Set up, change (or change the card alone), pause, resume and cancel; each reloads and retries
+on a version conflict.
 The workers run the rules (`workers/feed.py`, `workers/scheduler.py`)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from uuid import UUID
 
-from domain.autopay import MONTHLY, THRESHOLD, Autopayment, parent_autopay_id
-from domain.errors import ConflictError, InvalidCommandError, NotFoundError
+from domain.autopay import (
+    MONTHLY,
+    THRESHOLD,
+    Autopayment,
+    AutopayStateError,
+    parent_autopay_id,
+)
+from domain.errors import InvalidCommandError, NotFoundError
 from domain.ledger import Ledger
 
 KINDS = (MONTHLY, THRESHOLD)
-
-
-class AutopayStateError(ConflictError):
-    code = "autopay_state"
 
 
 class NoAutopayError(NotFoundError):
@@ -83,6 +86,12 @@ class StandingOrders:
             )
 
         return self._on_rule(account_id, kind, command)
+
+    def change_card(
+        self, account_id: UUID, kind: str, card_id: str, saved_cards: Collection[str]
+    ) -> tuple[Autopayment, int]:
+        """The rule pays by `card_id`, one of `saved_cards` (the account's saved cards)."""
+        return self._on_rule(account_id, kind, lambda r: r.change_card(card_id, saved_cards))
 
     def pause(self, account_id: UUID, kind: str) -> tuple[Autopayment, int]:
         return self._on_rule(account_id, kind, lambda r: r.pause())

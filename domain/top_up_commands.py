@@ -5,7 +5,6 @@ first cash deposit, credited with the school's commission and recorded once per 
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 from uuid import UUID
 
 from domain import school_settings
@@ -16,7 +15,7 @@ from domain.fields import IDENT, check_amount, text
 from domain.kinds import Channel, TerminalKind
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
-from domain.payment import Payment, payment_fingerprint, payment_record_id
+from domain.payment import Payment, credit_once, payment_record_id
 from domain.tap import normalise_uid
 from domain.top_up_request import (
     ActivateRequest,
@@ -135,11 +134,8 @@ class TopUpCommands(Commands):
             return PendingTopUp(settled, (payment,))
         account = self.account(payment.account_id)
         channel = Channel(payment.channel)
-        account.top_up(
-            payment.amount, channel, payment.commission, payment.rate, request.payment_id, None
-        )
-        record = self._payment_record(
-            account, payment.amount, channel, request.payment_id, payment.rate, payment.commission
+        record = credit_once(
+            account, request.payment_id, payment.amount, channel, payment.commission, payment.rate
         )
         return PendingTopUp(settled, (account, record, payment))
 
@@ -157,24 +153,9 @@ class TopUpCommands(Commands):
             school, channel, day, self.commission_rates[channel]
         )
         fee = commission_on(amount, rate)
-        account.top_up(amount, channel, fee, rate, payment_id, terminal_id)
-        payment = self._payment_record(account, amount, channel, payment_id, rate, fee)
+        payment = credit_once(account, payment_id, amount, channel, fee, rate, terminal_id)
         result = TopUpResult(account.id, payment_id, position=0, **payment.result)
         return PendingTopUp(result, (account, payment))
-
-    @staticmethod
-    def _payment_record(
-        account: Account, amount: int, channel: Channel, payment_id: str, rate: str, fee: int
-    ) -> Payment:
-        """The `Payment` record of a credit just taken, with its result."""
-        result: dict[str, Any] = {
-            "amount": amount,
-            "commission": fee,
-            "commission_rate": rate,
-            "regular_after": account.regular,
-        }
-        fingerprint = payment_fingerprint(account.id, amount, channel)
-        return Payment.receive(payment_id, account.id, fingerprint, result)
 
     def _replayed_payment(
         self, payment_id: str, account_id: UUID, amount: int, channel: Channel
@@ -182,7 +163,7 @@ class TopUpCommands(Commands):
         payment = self._find(payment_record_id(payment_id), Payment)
         if payment is None:
             return None
-        if payment.fingerprint != payment_fingerprint(account_id, amount, channel):
+        if not payment.matches(account_id, amount, channel):
             raise PaymentConflictError(
                 f"payment {payment_id} was already received with different details"
             )

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from domain import school_settings
 from domain.errors import ConflictError, InvalidCommandError, NotFoundError
-from domain.fields import IDENT, REASON, check_amount, scrub, text
+from domain.fields import IDENT, REASON, check_amount, one_of, scrub, text
 from domain.kinds import Channel
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
@@ -33,13 +33,6 @@ class PaymentStateError(ConflictError):
 
 class UnknownPaymentError(NotFoundError):
     code = "unknown_payment"
-
-
-def check_channel(channel: str) -> Channel:
-    try:
-        return Channel(channel)
-    except ValueError:
-        raise InvalidCommandError(f"{channel!r} is not a payment channel") from None
 
 
 def rate_for(school: School, channel: str, defaults: Mapping[str, str], day: date) -> str:
@@ -64,7 +57,7 @@ class Quote:
 def quote(
     amount: int, channel: str, school: School, defaults: Mapping[str, str], day: date
 ) -> Quote:
-    paid_by = check_channel(channel)
+    paid_by = one_of(Channel, channel, what="a payment channel")
     if paid_by not in PARENT_CHANNELS:
         raise InvalidCommandError(f"a parent tops up by {', '.join(PARENT_CHANNELS)}")
     check_amount(amount, what="top-up", maximum=MAX_TOP_UP)

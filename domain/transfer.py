@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-from eventsourcing.utils import register_topic
-
 from domain.account import Account
 from domain.account.state import CreditsRegular, DebitsRegular
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError
 from domain.fields import IDENT, check_amount, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import AssignsFields, Recorded, current_actor, derived_id
+from domain.recorded import AssignsFields, Recorded, current_actor, derived_id, register_events
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -47,8 +45,7 @@ class TransferReceived(CreditsRegular, Account.Event):
     from_contract: str
 
 
-for _event in (TransferSent, TransferReceived):
-    register_topic(_event.TOPIC, _event)
+register_events(TransferSent, TransferReceived)
 
 
 class TransferConflictError(ConflictError):

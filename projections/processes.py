@@ -5,17 +5,17 @@ The parent starts `infoshkola projections run --only …` children, restarts one
 so a killed parent leaves no orphan holding a projection's lock.
 """
 
-import ctypes
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 
+from app.processes import dies_with_parent
+
 # Rough relative cost per event, to balance the groups.
 WEIGHTS = {"statement": 5, "school_reports": 3, "balances": 2, "attendance": 1,
            "terminal_reports": 3, "casework": 2, "roster": 1, "audit_trail": 5}  # fmt: skip
-PR_SET_PDEATHSIG = 1
 
 
 def spread(names: Sequence[str], processes: int) -> list[list[str]]:
@@ -28,15 +28,10 @@ def spread(names: Sequence[str], processes: int) -> list[list[str]]:
     return groups
 
 
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def start(group: Sequence[str], extra: Sequence[str]) -> "subprocess.Popen[bytes]":
     only = [arg for name in group for arg in ("--only", name)]
     command = [sys.executable, "-m", "cli.main", "projections", "run", *only, *extra]
-    return subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603
+    return subprocess.Popen(command, preexec_fn=dies_with_parent(signal.SIGTERM))  # noqa: S603
 
 
 def supervise(groups: list[list[str]], extra: Sequence[str], stop: threading.Event) -> None:

@@ -1,13 +1,13 @@
 """The mutations on one account (settings, cards, feedback, subsidies), as clients expect
 them (issue 12): one `input` naming the contract, and an `AccountPayload` with the account,
-`userErrors` and the ledger `position`. All come from `account_mutation` and `recorded`:
-authorize the viewer for the contract at the field's rule, record the command, answer the
-payload."""
+`userErrors` and the ledger `position`. A command's input says what it does and records
+(`AccountCommand`: `does`, `record`); `account_command` makes its mutation: authorize the
+viewer for the contract at the field's rule, record the command, answer the payload."""
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
-from uuid import uuid4
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +24,7 @@ from api.graphql.payloads import (
     account_mutation,
     applied,
     attempt_on,
+    kept_personal,
     position_of,
     refused,
     user_error,
@@ -65,25 +66,33 @@ async def recorded(
     )
 
 
-def change_notification_preferences(ledger: Ledger, account_id: Any, service_only: bool) -> int:
-    return Billing(ledger).change_notification_preferences(account_id, service_only)
-
-
 @strawberry.input(description="The most the card may spend per school day.")
 class ChangeDailyLimitInput(AccountInput):
+    does: ClassVar[str] = "Parents: the most the card may spend per school day."
     limit: Kopecks = strawberry.field(description="The new limit.")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.change_daily_limit(account, int(self.limit))
 
 
 @strawberry.input(description="The parent's tariff.")
 class ChangeTariffInput(AccountInput):
+    does: ClassVar[str] = "Parents: the tariff (which notifications, which fee)."
     tariff: Tariff = strawberry.field(description="The new tariff.")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.change_tariff(account, self.tariff.value)
 
 
 @strawberry.input(description="Only service messages, or everything.")
 class ChangeNotificationPreferencesInput(AccountInput):
+    does: ClassVar[str] = "Parents: only service messages, or everything."
     service_only: bool = strawberry.field(
         description="Only service messages (true), or everything (false)."
     )
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return Billing(ledger).change_notification_preferences(account, self.service_only)
 
 
 @strawberry.input(description="Where messages go; give a phone, an e-mail or both.")
@@ -103,38 +112,62 @@ class CardInput(AccountInput):
 
 @strawberry.input(description="A card to block at once.")
 class BlockCardInput(CardInput):
+    does: ClassVar[str] = "Block a lost card at once (terminals refuse it)."
     reason: str = strawberry.field(default="lost", description="Why (lost by default).")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.block_card(account, self.uid, self.reason[:200])
 
 
 @strawberry.input(description="A blocked card to return to service.")
 class UnblockCardInput(CardInput):
+    does: ClassVar[str] = "Support: return a blocked card to service."
     reason: str = strawberry.field(description="Why, in a few words.")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.unblock_card(account, self.uid, self.reason[:200])
 
 
 @strawberry.input(description="A new card for a blocked one.")
 class OrderDuplicateCardInput(AccountInput):
+    does: ClassVar[str] = "A new card for a blocked one; the fee comes off the balance."
     blocked_uid: str = strawberry.field(description="The UID of the blocked card it replaces.")
     new_uid: str = strawberry.field(description="The UID of the new card.")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.order_duplicate(account, self.blocked_uid, self.new_uid)
 
 
 @strawberry.input(description="A rating of a served menu.")
 class LeaveMenuFeedbackInput(AccountInput):
+    does: ClassVar[str] = "Parents: rate a served menu 1-5, with a comment."
     date: dt.date = strawberry.field(description="The school-local date of the menu rated.")
     rating: int = strawberry.field(description="From 1 (bad) to 5 (very good).")
     comment: str = strawberry.field(default="", description="What the parent says (optional).")
 
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.leave_menu_feedback(account, self.date, self.rating, self.comment)
+
 
 @strawberry.input(description="A subsidy with its legal basis.")
 class GrantSubsidyInput(AccountInput):
+    does: ClassVar[str] = "School admins: a subsidy with its legal basis."
     basis: str = strawberry.field(description="The legal basis (e.g. the order granting it).")
     daily_allowance: Kopecks = strawberry.field(
         description="What the subsidy credits per school day."
     )
 
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.grant_subsidy(account, self.basis, int(self.daily_allowance))
+
 
 @strawberry.input(description="The end of a subsidy.")
 class RevokeSubsidyInput(AccountInput):
+    does: ClassVar[str] = "School admins: end a subsidy."
     reason: str = strawberry.field(description="Why, in a few words.")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.revoke_subsidy(account, self.reason[:200])
 
 
 def contact_fields(input: ChangeContactInput) -> tuple[dict[str, str], list[UserError]]:
@@ -158,20 +191,27 @@ def contact_fields(input: ChangeContactInput) -> tuple[dict[str, str], list[User
     return fields, []
 
 
-def account_command(
-    name: str,
-    input_type: type[AccountInput],
-    description: str,
-    fn: Callable[..., int],
-    args: Callable[[Any], tuple[Any, ...]],
-) -> Any:
-    """The mutation `name(input: input_type): AccountPayload` recording
-    `fn(ledger, account_id, *args(input))` on the account the input names."""
+class AccountCommand(Protocol):
+    """An input that is a ledger command on the account it names: `does`, what its mutation
+    does (the mutation's description), and `record`, the command."""
 
-    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> AccountPayload:
-        return await recorded(info, ref, fn, *args(given))
+    does: ClassVar[str]
 
-    return account_mutation(name, input_type, AccountPayload, description, handle)
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        """Record the command on `account` in `ledger`: the ledger position after it."""
+        ...
+
+
+def account_command(name: str, input_type: type[AccountCommand]) -> Any:
+    """The mutation `name(input: input_type): AccountPayload` recording the input's command on
+    the account it names, once the viewer is authorized for it at `Mutation.<name>`'s rule."""
+
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: AccountCommand
+    ) -> AccountPayload:
+        return await recorded(info, ref, given.record)
+
+    return account_mutation(name, input_type, AccountPayload, input_type.does, handle)
 
 
 async def set_contact(
@@ -180,9 +220,7 @@ async def set_contact(
     fields, errors = contact_fields(given)  # personal data, not an event
     if errors:
         return AccountPayload.refusing(errors, contract_number=ref.contract_number)
-    services = info.context.services
-    subject = f"subject:{uuid4()}"
-    await services.run(lambda: services.people.put(subject, **fields))
+    subject = await kept_personal(info, **fields)
     return await recorded(
         info, ref, lambda ledger, account_id: Billing(ledger).change_contact(account_id, subject)
     )
@@ -190,69 +228,17 @@ async def set_contact(
 
 @strawberry.type
 class AccountMutation:
-    change_daily_limit = account_command(
-        "changeDailyLimit",
-        ChangeDailyLimitInput,
-        "Parents: the most the card may spend per school day.",
-        Ledger.change_daily_limit,
-        lambda i: (int(i.limit),),
-    )
-    change_tariff = account_command(
-        "changeTariff",
-        ChangeTariffInput,
-        "Parents: the tariff (which notifications, which fee).",
-        Ledger.change_tariff,
-        lambda i: (i.tariff.value,),
-    )
+    change_daily_limit = account_command("changeDailyLimit", ChangeDailyLimitInput)
+    change_tariff = account_command("changeTariff", ChangeTariffInput)
     change_notification_preferences = account_command(
-        "changeNotificationPreferences",
-        ChangeNotificationPreferencesInput,
-        "Parents: only service messages, or everything.",
-        change_notification_preferences,
-        lambda i: (i.service_only,),
+        "changeNotificationPreferences", ChangeNotificationPreferencesInput
     )
-    block_card = account_command(
-        "blockCard",
-        BlockCardInput,
-        "Block a lost card at once (terminals refuse it).",
-        Ledger.block_card,
-        lambda i: (i.uid, i.reason[:200]),
-    )
-    unblock_card = account_command(
-        "unblockCard",
-        UnblockCardInput,
-        "Support: return a blocked card to service.",
-        Ledger.unblock_card,
-        lambda i: (i.uid, i.reason[:200]),
-    )
-    order_duplicate_card = account_command(
-        "orderDuplicateCard",
-        OrderDuplicateCardInput,
-        "A new card for a blocked one; the fee comes off the balance.",
-        Ledger.order_duplicate,
-        lambda i: (i.blocked_uid, i.new_uid),
-    )
-    leave_menu_feedback = account_command(
-        "leaveMenuFeedback",
-        LeaveMenuFeedbackInput,
-        "Parents: rate a served menu 1-5, with a comment.",
-        Ledger.leave_menu_feedback,
-        lambda i: (i.date, i.rating, i.comment),
-    )
-    grant_subsidy = account_command(
-        "grantSubsidy",
-        GrantSubsidyInput,
-        "School admins: a subsidy with its legal basis.",
-        Ledger.grant_subsidy,
-        lambda i: (i.basis, int(i.daily_allowance)),
-    )
-    revoke_subsidy = account_command(
-        "revokeSubsidy",
-        RevokeSubsidyInput,
-        "School admins: end a subsidy.",
-        Ledger.revoke_subsidy,
-        lambda i: (i.reason[:200],),
-    )
+    block_card = account_command("blockCard", BlockCardInput)
+    unblock_card = account_command("unblockCard", UnblockCardInput)
+    order_duplicate_card = account_command("orderDuplicateCard", OrderDuplicateCardInput)
+    leave_menu_feedback = account_command("leaveMenuFeedback", LeaveMenuFeedbackInput)
+    grant_subsidy = account_command("grantSubsidy", GrantSubsidyInput)
+    revoke_subsidy = account_command("revokeSubsidy", RevokeSubsidyInput)
 
     change_contact = account_mutation(
         "changeContact",

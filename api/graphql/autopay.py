@@ -3,7 +3,8 @@ the saved cards they are paid by.
 
 A card is saved at a top-up the parent asks to remember (`startTopUp(saveCard: true)`; the
 acquirer's webhook names it); it is the parent's personal data (`adapters/people.py`). A rule
-names its card by id (`savedCardId`); the worker charges the card's token at run time."""
+names its card by id (`savedCardId`); the worker charges the card's token at run time, so a
+rule given another card (`changeAutopayCard`) charges that one from its next run."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -30,7 +31,7 @@ from api.graphql.payloads import (
 )
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
-from domain.autopay import Autopayment
+from domain.autopay import Autopayment, NoSavedCardError
 from domain.billing import Billing
 from domain.ledger import Ledger
 from domain.standing import StandingOrders
@@ -127,6 +128,13 @@ class ChangeAutopayInput(RuleInput):
     day: int | None = strawberry.field(default=None, description="The new day.")
     saved_card_id: strawberry.ID | None = strawberry.field(
         default=None, description="Another saved card (required for a rule set up before them)."
+    )
+
+
+@strawberry.input(description="Another saved card for a rule in force.")
+class ChangeAutopayCardInput(RuleInput):
+    saved_card_id: strawberry.ID = strawberry.field(
+        description="The saved card to pay by from the next run (`savedCards`)."
     )
 
 
@@ -248,22 +256,29 @@ def autopay_command(
     fn: Callable[..., tuple[Autopayment, int]],
     args: Callable[[Any], tuple[Any, ...]],
     takes_card: bool = False,
+    checks_card: bool = False,
 ) -> Any:
     """The mutation `name(input: input_type): AutopayPayload` recording
     `fn(orders, account_id, kind, *args(input))` on the rule the input names; `takes_card`:
-    then the input's `savedCardId`, refused unless it names one of the account's cards."""
+    then the input's `savedCardId`, refused unless it names one of the account's cards;
+    `checks_card`: then the ids of the account's cards, for the domain to check the card."""
 
     def command(ledger: Ledger, *given: Any) -> tuple[Autopayment, int]:
         return fn(StandingOrders(ledger), *given)
 
     async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> AutopayPayload:
-        card: tuple[str | None, ...] = ()
+        card: tuple[Any, ...] = ()
         if takes_card:
             card_id, error = card_id_of(given, await account_cards(info, ref.account_id))
             if error is not None:
                 return await payload(info, None, [error])
             card = (card_id,)
+        elif checks_card:
+            card = ([str(c.id) for c in await account_cards(info, ref.account_id)],)
         done, errors = await attempt_on(info, ref, command, given.kind.value, *args(given), *card)
+        for error in errors:
+            if error.code == NoSavedCardError.code:
+                error.field = ["input", "savedCardId"]
         return await payload(info, done, errors)
 
     return account_mutation(name, input_type, AutopayPayload, description, handle)
@@ -306,6 +321,14 @@ class AutopayMutation:
             i.day,
         ),
         takes_card=True,
+    )
+    change_autopay_card = autopay_command(
+        "changeAutopayCard",
+        ChangeAutopayCardInput,
+        "Parents: pay a rule (active or paused) by another saved card from its next run.",
+        StandingOrders.change_card,
+        lambda i: (str(i.saved_card_id)[:64],),
+        checks_card=True,
     )
     pause_autopay = autopay_command(
         "pauseAutopay",

@@ -7,8 +7,9 @@ each, so it pages like every list (`audit.history` replays the events to check i
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any
-from uuid import UUID, uuid4
+from functools import partial
+from typing import Annotated, Any, ClassVar
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -17,10 +18,10 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, recorded
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
-from api.graphql.connections import account_node, connection, decode_cursor, page_size, position_key
+from api.graphql.connections import account_node, decode_cursor, position_key
 from api.graphql.context import Context
-from api.graphql.payloads import Note, account_mutation, user_error
-from api.graphql.queries import caught_up
+from api.graphql.payloads import Note, account_mutation, kept_personal, user_error
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.types import from_row
 from audit.history import export_text
@@ -127,29 +128,25 @@ class CaseworkQuery:
         at_least: AtLeast = None,
     ) -> relay.Connection[AuditEntry]:
         ref = await perm.account(info, "Query.auditTrail", contract_number)
-        first = page_size(first)
-        await caught_up(info, ["audit_trail"], at_least)
-        found = await info.context.services.read(
-            trail_page, ref.account_id, decode_cursor(after), first, since, until
-        )
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, ["audit_trail"], at_least, first,
+            partial(trail_page, since=since, until=until), ref.account_id, decode_cursor(after),
             key=lambda r: int(r["position"]),
             node=lambda r: AuditEntry.of(r, ref.contract_number),
-        )
-
-
-def disputed(ledger: Ledger, account_id: UUID, charge_key: str, claim: str) -> int:
-    return casework.dispute_charge(ledger, account_id, charge_key, claim).position
+        )  # fmt: skip
 
 
 @strawberry.input(description="A charge the parent contests.")
 class DisputeChargeInput(AccountInput):
+    does: ClassVar[str] = "Parents: contest a charge; the evidence is recorded with it."
     charge_key: str = strawberry.field(description="The charge's key, as `charges` lists it.")
     claim: str = strawberry.field(
         description="What is wrong with the charge, in the parent's words."
     )
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        disputed = casework.dispute_charge(ledger, account, self.charge_key, self.claim[:2000])
+        return disputed.position
 
 
 @strawberry.input(description="A support decision on one disputed charge.")
@@ -159,12 +156,19 @@ class ChargeInput(AccountInput):
 
 @strawberry.input(description="A disputed charge given back to the parent.")
 class ReverseChargeInput(ChargeInput, Note):
-    pass
+    does: ClassVar[str] = "School admins: the charge goes back to the parent."
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.reverse_charge(ledger, account, self.charge_key, self.note[:2000])
 
 
 @strawberry.input(description="A disputed charge that stands.")
 class RejectDisputeInput(ChargeInput):
+    does: ClassVar[str] = "School admins: the charge stands, with the reason."
     reason: str = strawberry.field(description="Why it stands (the parent is told).")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.reject_dispute(ledger, account, self.charge_key, self.reason[:2000])
 
 
 @strawberry.input(description="A refund of the balance.")
@@ -181,7 +185,6 @@ class RequestRefundInput(AccountInput):
 async def refund(
     info: Info[Context, None], ref: perm.AccountRef, given: RequestRefundInput
 ) -> AccountPayload:
-    services = info.context.services
     destination_ref = ""
     if given.destination == RefundDestination.BANK_DETAILS:
         try:  # personal data, kept beside the ledger: printable and bounded all the same
@@ -189,9 +192,7 @@ async def refund(
         except DomainError as error:
             errors = [user_error(error, ["input", "bankDetails"])]
             return AccountPayload.refusing(errors, contract_number=ref.contract_number)
-        destination_ref = f"subject:{uuid4()}"
-        subject = destination_ref
-        await services.run(lambda: services.people.put(subject, bank_details=details))
+        destination_ref = await kept_personal(info, bank_details=details)
     return await recorded(
         info, ref, casework.request_refund, given.destination.value, destination_ref
     )
@@ -199,27 +200,9 @@ async def refund(
 
 @strawberry.type
 class CaseworkMutation:
-    dispute_charge = account_command(
-        "disputeCharge",
-        DisputeChargeInput,
-        "Parents: contest a charge; the evidence is recorded with it.",
-        disputed,
-        lambda i: (i.charge_key, i.claim[:2000]),
-    )
-    reverse_charge = account_command(
-        "reverseCharge",
-        ReverseChargeInput,
-        "School admins: the charge goes back to the parent.",
-        casework.reverse_charge,
-        lambda i: (i.charge_key, i.note[:2000]),
-    )
-    reject_dispute = account_command(
-        "rejectDispute",
-        RejectDisputeInput,
-        "School admins: the charge stands, with the reason.",
-        casework.reject_dispute,
-        lambda i: (i.charge_key, i.reason[:2000]),
-    )
+    dispute_charge = account_command("disputeCharge", DisputeChargeInput)
+    reverse_charge = account_command("reverseCharge", ReverseChargeInput)
+    reject_dispute = account_command("rejectDispute", RejectDisputeInput)
 
     request_refund = account_mutation(
         "requestRefund",

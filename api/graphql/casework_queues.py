@@ -8,7 +8,7 @@ from the account's own events (`domain.casework.dispute_evidence`), as a dispute
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 import strawberry
@@ -23,7 +23,6 @@ from api.graphql.arguments import (
     ChargeKey,
     ContractNumber,
     First,
-    Input,
     SchoolId,
     Since,
     Until,
@@ -34,11 +33,12 @@ from api.graphql.enums import TerminalKind
 from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
 from api.graphql.scalars import Kopecks
-from api.graphql.school_commands import SchoolInput, on_school
+from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import from_row, kopecks_or_none
 from domain import casework
 from domain.dispute import Evidence
 from domain.errors import DomainError
+from domain.ledger import Ledger
 from projections.casework import dispute_case, disputes_page, flagged_charge, flagged_page
 from projections.roster import refund_case, refunds_page
 
@@ -186,15 +186,25 @@ class TerminationPayload(Outcome):
 
 @strawberry.input(description="A requested refund to approve.")
 class ApproveRefundInput(AccountInput):
-    pass
+    does: ClassVar[str] = "School admins and support: approve a requested refund."
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.approve_refund(ledger, account)
 
 
 @strawberry.input(description="The payout of an approved refund.")
 class PayRefundInput(AccountInput):
+    does: ClassVar[str] = (
+        "Support: record the payout of an approved refund (the account ends at zero, and is"
+        " closed when the pupil has left)."
+    )
     payout_ref: str = strawberry.field(description="The bank's reference of the payout.")
     close: bool = strawberry.field(
         default=True, description="Close the account once paid when the pupil has left."
     )
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return casework.pay_refund(ledger, account, self.payout_ref[:128], self.close)
 
 
 @strawberry.input(description="A school leaving the operator.")
@@ -299,36 +309,29 @@ class CaseworkQueueQuery:
         return ChargeEvidence.of(found)
 
 
+async def terminate(
+    info: Info[Context, None], school: UUID, given: TerminateSchoolInput
+) -> TerminationPayload:
+    done, errors, at = await recorded_on(
+        info, school, casework.terminate_contract, given.reason[:500]
+    )
+    if done is None:
+        return TerminationPayload.refusing(errors, termination=None)
+    opened, closed = len(done.refunds_opened), len(done.closed_at_zero)
+    termination = Termination(refunds_opened=opened, closed_at_zero=closed)
+    return TerminationPayload.done(at, termination=termination)
+
+
 @strawberry.type
 class CaseworkQueueMutation:
-    approve_refund = account_command(
-        "approveRefund",
-        ApproveRefundInput,
-        "School admins and support: approve a requested refund.",
-        casework.approve_refund,
-        lambda i: (),
-    )
-    pay_refund = account_command(
-        "payRefund",
-        PayRefundInput,
-        "Support: record the payout of an approved refund (the account ends at zero, and is"
-        " closed when the pupil has left).",
-        casework.pay_refund,
-        lambda i: (i.payout_ref[:128], i.close),
-    )
+    approve_refund = account_command("approveRefund", ApproveRefundInput)
+    pay_refund = account_command("payRefund", PayRefundInput)
 
-    @strawberry.mutation(
-        description="Support: the school leaves the operator; every account's refund is "
-        "opened fee-free and approved (or the account closed at zero). Safe to repeat."
+    terminate_school = school_mutation(
+        "terminateSchool",
+        TerminateSchoolInput,
+        TerminationPayload,
+        "Support: the school leaves the operator; every account's refund is opened fee-free"
+        " and approved (or the account closed at zero). Safe to repeat.",
+        terminate,
     )
-    async def terminate_school(
-        self, info: Info[Context, None], input: Annotated[TerminateSchoolInput, Input]
-    ) -> TerminationPayload:
-        done, errors, at = await on_school(info, "Mutation.terminateSchool", input.school,
-                                           casework.terminate_contract,
-                                           input.reason[:500])  # fmt: skip
-        termination = None
-        if done is not None:
-            opened, closed = len(done.refunds_opened), len(done.closed_at_zero)
-            termination = Termination(refunds_opened=opened, closed_at_zero=closed)
-        return TerminationPayload(termination=termination, user_errors=errors, position=at)

@@ -6,6 +6,7 @@ aggregate."""
 
 from datetime import date, datetime
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -14,12 +15,12 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, ContractNumber, First, Since, Until
-from api.graphql.connections import account_node, bad_input, connection, decode_moment, page_size
+from api.graphql.connections import account_node, bad_input, decode_moment
 from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
-from api.graphql.queries import account_period
+from api.graphql.queries import account_period, list_page
 from api.graphql.scalars import Kopecks
-from api.graphql.types import LineItem, kopecks_or_none
+from api.graphql.types import LineItem, from_row, kopecks_or_none
 from projections.charges import charge_of, charges_page
 from projections.tariff_history import history_of
 
@@ -93,22 +94,15 @@ class Charge(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "Charge":
-        evidence = row["evidence"]
-        return cls(
+        evidence, wallet = row["evidence"], row["paying_wallet"]
+        return from_row(
+            cls,
+            row,
             contract_number=contract_number,
             key=row["charge_key"],
-            tapped_at=row["tapped_at"],
-            local_date=row["local_date"],
             terminal_kind=TerminalKind(row["terminal_kind"]),
-            terminal_name=row["terminal_name"],
-            amount=Kopecks(row["amount"]),
-            from_regular=Kopecks(row["from_regular"]),
-            from_subsidised=Kopecks(row["from_subsidised"]),
-            paying_wallet=PayingWallet(row["paying_wallet"]) if row["paying_wallet"] else None,
-            offline=row["offline"],
+            paying_wallet=PayingWallet(wallet) if wallet else None,
             items=[LineItem.of(i) for i in row["items"]],
-            photo_check=row["photo_check"],
-            inside=row["inside"],
             flags=list(row["flags"]),
             evidence=ChargeFacts(
                 local_time=evidence["local_time"],
@@ -216,8 +210,6 @@ class ChargesQuery:
         after: After = None,
     ) -> relay.Connection[Charge]:
         ref = await perm.account(info, "Query.charges", contract_number)
-        first = page_size(first)
-        past = decode_moment(after)
         if on is not None:
             if since is not None or until is not None:
                 raise bad_input("give either on, or since and until")
@@ -231,21 +223,20 @@ class ChargesQuery:
             raise bad_input("minAmount is above maxAmount")
         kinds = [k.value for k in terminal_kinds] if terminal_kinds else None
         statuses = [str(s.value) for s in dispute_statuses] if dispute_statuses else None
-        found = await info.context.services.read(
-            lambda conn: charges_page(
-                conn, ref.account_id, since, until, past, first,
-                terminal_kinds=kinds,
-                flagged_only=flagged_only,
-                dispute_statuses=statuses,
-                min_amount=low, max_amount=high,
-            )
-        )  # fmt: skip
-        return connection(
-            found,
-            first,
+        filtered = partial(
+            charges_page,
+            terminal_kinds=kinds,
+            flagged_only=flagged_only,
+            dispute_statuses=statuses,
+            min_amount=low,
+            max_amount=high,
+        )
+        return await list_page(
+            info, [], None, first,
+            filtered, ref.account_id, since, until, decode_moment(after),
             key=lambda r: (r["tapped_at"].isoformat(), str(r["position"])),
             node=lambda r: Charge.of(r, ref.contract_number),
-        )
+        )  # fmt: skip
 
     @strawberry.field(
         description="The contract's tariffs and monthly fees over time, oldest first: each "

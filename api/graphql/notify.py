@@ -2,18 +2,16 @@
 and channel allowed by the tariff, quiet hours, and where messages go (the contact)."""
 
 from enum import Enum
-from typing import Annotated
+from typing import ClassVar
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
-from api.graphql.payloads import AccountInput, Outcome, attempt_on_account, position_of
+from api.graphql.payloads import AccountInput, Outcome, account_change
 from api.graphql.queries import account_query
 from domain.account import Account
-from domain.ledger import Ledger
 from domain.preferences import CHANNELS, KINDS, allowed_channels, change_settings, preferences_of
 
 
@@ -83,6 +81,7 @@ class QuietHoursInput:
 
 @strawberry.input(description="Change notification settings; omitted parts stay as they are.")
 class ChangeNotificationSettingsInput(AccountInput):
+    does: ClassVar[str] = "Parents: switch kinds of messages per channel; quiet hours."
     switches: list[NotificationSwitchInput] = strawberry.field(
         default_factory=list, description="Kinds and channels to switch."
     )
@@ -90,6 +89,15 @@ class ChangeNotificationSettingsInput(AccountInput):
         default=None, description="New quiet hours (with `clearQuietHours` false)."
     )
     clear_quiet_hours: bool = strawberry.field(default=False, description="No quiet hours.")
+
+    def change(self, account: Account) -> None:
+        wanted = self.switches[:100]
+        switches = [(str(s.kind.value), str(s.channel.value), s.enabled) for s in wanted]
+        quiet, clear = self.quiet_hours, self.clear_quiet_hours
+        keep = quiet is None and not clear
+        start = None if quiet is None or clear else quiet.start[:8]
+        end = None if quiet is None or clear else quiet.end[:8]
+        change_settings(account, switches, start, end, keep)
 
 
 @strawberry.type(description="The settings as they now stand.")
@@ -150,28 +158,10 @@ class NotifyQuery:
 
 @strawberry.type
 class NotifyMutation:
-    @strawberry.mutation(description="Parents: switch kinds of messages per channel; quiet hours.")
-    async def change_notification_settings(
-        self, info: Info[Context, None], input: Annotated[ChangeNotificationSettingsInput, Input]
-    ) -> NotificationSettingsPayload:
-        switches = [
-            (str(s.kind.value), str(s.channel.value), s.enabled) for s in input.switches[:100]
-        ]
-        quiet = input.quiet_hours
-        keep = quiet is None and not input.clear_quiet_hours
-        start = None if quiet is None or input.clear_quiet_hours else quiet.start[:8]
-        end = None if quiet is None or input.clear_quiet_hours else quiet.end[:8]
-        ref, position, errors = await attempt_on_account(
-            info,
-            "Mutation.changeNotificationSettings",
-            input.contract_number,
-            Ledger._on_account,
-            lambda a: change_settings(a, switches, start, end, keep),
-        )
-        if errors:
-            return NotificationSettingsPayload(settings=None, user_errors=errors, position=None)
-        return NotificationSettingsPayload(
-            settings=await read_settings(info, ref.account_id),
-            user_errors=[],
-            position=position_of(position),
-        )
+    change_notification_settings = account_change(
+        "changeNotificationSettings",
+        ChangeNotificationSettingsInput,
+        NotificationSettingsPayload,
+        "settings",
+        read_settings,
+    )

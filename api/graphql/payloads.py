@@ -1,9 +1,15 @@
 """The shape of the parents' mutations (issue 12), as clients expect it: one `input`
 argument, a payload with the changed object, `userErrors` for refused input, and the ledger
-`position` to read one's own writes. A refusal is data, never a GraphQL error."""
+`position` to read one's own writes. A refusal is data, never a GraphQL error.
+
+A command's input says what its mutation does (`does`, the mutation's description) and what
+it records (`record`, or `change` for an account changed in place); a factory of its family
+(`account_command`, `account_change`, `setting_command`, `terminal_command`, …) makes its
+mutation: authorize the viewer at the field's rule, record the command, answer the payload."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Protocol, Self, TypeVar
+from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.types import Info
@@ -13,7 +19,9 @@ from api.graphql.arguments import Input
 from api.graphql.context import Context
 from api.graphql.queries import caught_up
 from api.graphql.scalars import Position
+from domain.account import Account
 from domain.errors import DomainError
+from domain.ledger import Ledger
 from domain.recorded import acting_as
 
 T = TypeVar("T")
@@ -113,23 +121,6 @@ async def attempt(
         return None, [user_error(error, field)]
 
 
-async def attempt_on_account(
-    info: Info[Context, None],
-    coordinate: str,
-    contract_number: str,
-    fn: Callable[..., T],
-    *args: Any,
-    field: list[str] | None = None,
-) -> tuple[perm.AccountRef, T | None, list[UserError]]:
-    """The one shape of a command on an account: the viewer authorized for the account of
-    `contract_number` at `coordinate` (api/graphql/permissions.py), then
-    `fn(ledger, account_id, *args)` run as the viewer. The account, the outcome (None when
-    refused) and the refusals (naming `field`)."""
-    ref = await perm.account(info, coordinate, contract_number)
-    done, errors = await attempt_on(info, ref, fn, *args, field=field)
-    return ref, done, errors
-
-
 async def attempt_on(
     info: Info[Context, None],
     ref: perm.AccountRef,
@@ -141,6 +132,15 @@ async def attempt_on(
     for it), run as the viewer: the outcome (None when refused) and the refusals."""
     ledger = info.context.services.ledger
     return await attempt(info, fn, ledger, ref.account_id, *args, field=field)
+
+
+async def kept_personal(info: Info[Context, None], **fields: str) -> str:
+    """`fields` kept as personal data beside the ledger (`adapters/people.py`): the new
+    subject's reference, which the ledger records instead of them."""
+    services = info.context.services
+    subject = f"subject:{uuid4()}"
+    await services.run(lambda: services.people.put(subject, **fields))
+    return subject
 
 
 def position_of(value: int | None) -> Position | None:
@@ -192,6 +192,37 @@ def account_mutation(
         )
 
     return input_mutation(name, input_type, payload_type, description, authorized)
+
+
+class AccountChange(Protocol):
+    """An input that changes the account it names in place: `does`, what its mutation does
+    (the mutation's description), and `change`, the domain's decision on the account."""
+
+    does: ClassVar[str]
+
+    def change(self, account: Account) -> None: ...
+
+
+def account_change(
+    name: str,
+    input_type: type[AccountChange],
+    payload_type: type[Outcome],
+    shown: str,
+    read: Callable[[Info[Context, None], UUID], Awaitable[object]],
+) -> Any:
+    """The mutation `name(input: input_type): payload_type` applying the input's change to
+    the account it names (authorized at the field's rule): the payload's field `shown` holds
+    `read(info, account_id)` after it, null when refused."""
+
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: AccountChange
+    ) -> Outcome:
+        position, errors = await attempt_on(info, ref, Ledger._on_account, given.change)
+        if errors:
+            return payload_type.refusing(errors, **{shown: None})
+        return payload_type.done(position, **{shown: await read(info, ref.account_id)})
+
+    return account_mutation(name, input_type, payload_type, input_type.does, handle)
 
 
 def refusal(error: Exception, fields: Mapping[str, list[str]]) -> UserError:

@@ -15,11 +15,12 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, First
-from api.graphql.connections import account_node, bad_input, connection, decode_key, page_size
+from api.graphql.connections import account_node, bad_input, decode_key
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, account_mutation, attempt, position_of
+from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
-from api.graphql.school_commands import school_mutation
+from api.graphql.school_commands import scheduled_on, school_mutation
 from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
@@ -226,15 +227,12 @@ class PlanQuery:
         after: After = None,
     ) -> relay.Connection[PreOrder]:
         ref = await perm.account(info, "Query.preOrders", contract_number)
-        first = page_size(first)
-        past = preorder_after(after)
-        found = await info.context.services.read(preorders_page, ref.account_id, since, past, first)
-        return connection(
-            found,
-            first,
+        return await list_page(
+            info, [], None, first,
+            preorders_page, ref.account_id, since, preorder_after(after),
             key=lambda r: (str(r["meal_date"]), r["placed_at"].isoformat(), r["preorder_id"]),
             node=lambda r: PreOrder.of(r, ref.contract_number),
-        )
+        )  # fmt: skip
 
     @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
     async def pre_order_portions(
@@ -295,22 +293,10 @@ async def cancel_meals(
 async def set_cutoff(
     info: Info[Context, None], school: UUID, given: SetPreOrderCutoffInput
 ) -> SetPreOrderCutoffPayload:
-    ledger = info.context.services.ledger
     setting = school_settings.PREORDER_CUTOFF
-    position, errors = await attempt(
-        info,
-        school_settings.schedule_setting,
-        ledger,
-        school,
-        setting,
-        given.cutoff,
-        given.effective_from,
-    )
-    return SetPreOrderCutoffPayload(
-        cutoff=None if errors else given.cutoff,
-        user_errors=errors,
-        position=position_of(position),
-    )
+    at, errors = await scheduled_on(info, school, setting, given.cutoff, given.effective_from)
+    cutoff = None if errors else given.cutoff
+    return SetPreOrderCutoffPayload(cutoff=cutoff, user_errors=errors, position=at)
 
 
 @strawberry.type

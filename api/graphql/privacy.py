@@ -13,9 +13,9 @@ Refusals are `userErrors` with the domain's codes (`consent`, `privacy_state`, `
 on the input field at fault.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
 
 import strawberry
@@ -118,6 +118,7 @@ class ContractConsent:
     )
 
 
+Fields = Mapping[str, list[str]]  # per refusal code, the path of the input field at fault
 ERRORS = "Why the input was refused; empty when the command was recorded."
 POSITION = (
     "The ledger position of the command (pass it as `atLeast` to queries); null when refused"
@@ -152,29 +153,73 @@ class ErasurePayload:
 
 @strawberry.input(description="The version of the consent text accepted.")
 class AcceptConsentInput:
+    does: ClassVar[str] = (
+        "Parents and representatives: accept the consent text of `version` for every contract"
+        " of this login (recorded with its time)."
+    )
+    refusals: ClassVar[Fields] = {
+        "consent": ["input", "version"],
+        "invalid_text": ["input", "version"],
+    }
     version: str = strawberry.field(description="The version of the consent text accepted.")
+
+    def accounts(self, principal: Principal) -> list[UUID]:
+        return list(principal.grants)
+
+    def record(self, privacy: PrivacyOffice, account: UUID, holder: str) -> int:
+        return privacy.give_consent(account, holder, self.version)
 
 
 @strawberry.input(description="Why consent is withdrawn.")
 class WithdrawConsentInput:
+    does: ClassVar[str] = (
+        "Parents and representatives: withdraw consent for every contract of this login. A"
+        " parent's contacts, photos and representatives are erased at once; what accounting"
+        " needs is kept as docs/PRIVACY.md says. A representative loses access."
+    )
+    refusals: ClassVar[Fields] = {"invalid_text": ["input", "reason"]}
     reason: str = strawberry.field(
         description="Why, in a few words (recorded with the withdrawal)."
     )
 
+    def accounts(self, principal: Principal) -> list[UUID]:
+        """A parent withdraws for the contracts they hold; a representative for those shared."""
+        if principal.role == Role.PARENT:
+            return [g.account_id for g in principal.grants.values() if g.access == Access.MANAGE]
+        return list(principal.grants)
+
+    def record(self, privacy: PrivacyOffice, account: UUID, holder: str) -> int:
+        return privacy.withdraw_consent(account, holder, self.reason).position
+
 
 @strawberry.input(description="A parent's request to erase their and their child's data.")
 class RequestErasureInput(AccountInput, Note):
-    pass
+    does: ClassVar[str] = "Parents: ask for your and your child's data to be erased."
+    refusals: ClassVar[Fields] = {"invalid_text": ["input", "note"]}
+
+    def record(self, privacy: PrivacyOffice, account: UUID) -> int:
+        return privacy.request_erasure(account, self.note)
 
 
 @strawberry.input(description="An erasure request to carry out.")
 class ApproveErasureInput(AccountInput):
-    pass
+    does: ClassVar[str] = (
+        "School admins and support: carry out an erasure request; the parent is told by SMS"
+        " when it is done."
+    )
+    refusals: ClassVar[Fields] = {}
+
+    def record(self, privacy: PrivacyOffice, account: UUID) -> int:
+        return privacy.approve_erasure(account).position
 
 
 @strawberry.input(description="An erasure request to refuse, with why.")
 class RefuseErasureInput(AccountInput, Reason):
-    pass
+    does: ClassVar[str] = "School admins and support: refuse a request, with why."
+    refusals: ClassVar[Fields] = {"invalid_text": ["input", "reason"]}
+
+    def record(self, privacy: PrivacyOffice, account: UUID) -> int:
+        return privacy.refuse_erasure(account, self.reason)
 
 
 def holder_of(principal: Principal) -> str:
@@ -198,34 +243,39 @@ def status_of(privacy: PrivacyOffice, account_id: UUID) -> PrivacyStatus:
                          consents=cast(JSON, consents))  # fmt: skip
 
 
-def position_after(done: Any) -> int:
-    """The position a privacy command answers: its own, or its outcome's."""
-    return done if isinstance(done, int) else int(done.position)
+class ConsentCommand(Protocol):
+    """An input that records the viewer's consent (or its withdrawal) on some of the viewer's
+    contracts: `does`, what its mutation does (the mutation's description), `refusals`, the
+    input field at fault per refusal code, `accounts`, which contracts, and `record`, the
+    command on one of them."""
+
+    does: ClassVar[str]
+    refusals: ClassVar[Fields]
+
+    def accounts(self, principal: Principal) -> list[UUID]: ...
+
+    def record(self, privacy: PrivacyOffice, account: UUID, holder: str) -> int: ...
 
 
-def consent_command(
-    name: str,
-    input_type: type,
-    description: str,
-    accounts: Callable[[Principal], list[UUID]],
-    fn: Callable[[PrivacyOffice, UUID, str, Any], Any],
-    fields: Mapping[str, list[str]],
-) -> Any:
-    """The mutation `name(input: input_type): ConsentPayload` recording `fn(office, account,
-    holder, input)` for each of the viewer's `accounts`, then reading their consents."""
+def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
+    """The mutation `name(input: input_type): ConsentPayload` recording the input's command
+    for each of the viewer's accounts it names, then reading their consents."""
 
-    async def handle(info: Info[Context, None], coordinate: str, given: Any) -> ConsentPayload:
+    async def handle(
+        info: Info[Context, None], coordinate: str, given: ConsentCommand
+    ) -> ConsentPayload:
         principal = await perm.viewer_for(info, coordinate)
         privacy, holder = office(info), holder_of(principal)
-        chosen = accounts(principal)
+        chosen = given.accounts(principal)
 
         def record() -> int:
-            return max([position_after(fn(privacy, a, holder, given)) for a in chosen] or [0])
+            return max([given.record(privacy, a, holder) for a in chosen] or [0])
 
         try:
             at = await command(info, record)
         except DomainError as error:
-            return ConsentPayload(consents=[], user_errors=[refusal(error, fields)], position=None)
+            errors = [refusal(error, given.refusals)]
+            return ConsentPayload(consents=[], user_errors=errors, position=None)
 
         def read() -> list[ContractConsent]:
             found = [(principal.grants[a].contract_number, privacy.consent(a)) for a in chosen]
@@ -235,41 +285,35 @@ def consent_command(
         consents = await info.context.services.run(read)
         return ConsentPayload(consents=consents, user_errors=[], position=position_of(at))
 
-    return input_mutation(name, input_type, ConsentPayload, description, handle)
+    return input_mutation(name, input_type, ConsentPayload, input_type.does, handle)
 
 
-def erasure_command(
-    name: str,
-    input_type: type[AccountInput],
-    description: str,
-    fn: Callable[[PrivacyOffice, UUID, Any], Any],
-    fields: Mapping[str, list[str]],
-) -> Any:
-    """The mutation `name(input: input_type): ErasurePayload` recording `fn(office, account,
-    input)` on the input's contract, once the viewer is authorized at the field's rule."""
+class ErasureCommand(Protocol):
+    """An input that is a command on the erasure request of the contract it names: `does`,
+    what its mutation does (the mutation's description), `refusals`, the input field at
+    fault per refusal code, and `record`, the command."""
 
-    async def handle(info: Info[Context, None], ref: perm.AccountRef, given: Any) -> ErasurePayload:
+    does: ClassVar[str]
+    refusals: ClassVar[Fields]
+
+    def record(self, privacy: PrivacyOffice, account: UUID) -> int: ...
+
+
+def erasure_command(name: str, input_type: type[ErasureCommand]) -> Any:
+    """The mutation `name(input: input_type): ErasurePayload` recording the input's command on
+    the contract it names, once the viewer is authorized at the field's rule."""
+
+    async def handle(
+        info: Info[Context, None], ref: perm.AccountRef, given: ErasureCommand
+    ) -> ErasurePayload:
         try:
-            done = await command(info, fn, office(info), ref.account_id, given)
+            at = await command(info, given.record, office(info), ref.account_id)
         except DomainError as error:
-            return ErasurePayload(
-                account_id=ref.account_id, user_errors=[refusal(error, fields)], position=None
-            )
-        at = position_of(position_after(done))
-        return ErasurePayload(account_id=ref.account_id, user_errors=[], position=at)
+            errors = [refusal(error, given.refusals)]
+            return ErasurePayload(account_id=ref.account_id, user_errors=errors, position=None)
+        return ErasurePayload(account_id=ref.account_id, user_errors=[], position=position_of(at))
 
-    return account_mutation(name, input_type, ErasurePayload, description, handle)
-
-
-def every_contract(principal: Principal) -> list[UUID]:
-    return list(principal.grants)
-
-
-def withdrawn_contracts(principal: Principal) -> list[UUID]:
-    """A parent withdraws for the contracts they hold; a representative for those shared."""
-    if principal.role == Role.PARENT:
-        return [g.account_id for g in principal.grants.values() if g.access == Access.MANAGE]
-    return list(principal.grants)
+    return account_mutation(name, input_type, ErasurePayload, input_type.does, handle)
 
 
 @strawberry.type
@@ -325,44 +369,8 @@ class PrivacyQuery:
 
 @strawberry.type
 class PrivacyMutation:
-    accept_consent = consent_command(
-        "acceptConsent",
-        AcceptConsentInput,
-        "Parents and representatives: accept the consent text of `version` for every contract"
-        " of this login (recorded with its time).",
-        every_contract,
-        lambda privacy, account, holder, i: privacy.give_consent(account, holder, i.version),
-        {"consent": ["input", "version"], "invalid_text": ["input", "version"]},
-    )
-    withdraw_consent = consent_command(
-        "withdrawConsent",
-        WithdrawConsentInput,
-        "Parents and representatives: withdraw consent for every contract of this login. A"
-        " parent's contacts, photos and representatives are erased at once; what accounting"
-        " needs is kept as docs/PRIVACY.md says. A representative loses access.",
-        withdrawn_contracts,
-        lambda privacy, account, holder, i: privacy.withdraw_consent(account, holder, i.reason),
-        {"invalid_text": ["input", "reason"]},
-    )
-    request_erasure = erasure_command(
-        "requestErasure",
-        RequestErasureInput,
-        "Parents: ask for your and your child's data to be erased.",
-        lambda privacy, account, i: privacy.request_erasure(account, i.note),
-        {"invalid_text": ["input", "note"]},
-    )
-    approve_erasure = erasure_command(
-        "approveErasure",
-        ApproveErasureInput,
-        "School admins and support: carry out an erasure request; the parent is told by SMS"
-        " when it is done.",
-        lambda privacy, account, i: privacy.approve_erasure(account),
-        {},
-    )
-    refuse_erasure = erasure_command(
-        "refuseErasure",
-        RefuseErasureInput,
-        "School admins and support: refuse a request, with why.",
-        lambda privacy, account, i: privacy.refuse_erasure(account, i.reason),
-        {"invalid_text": ["input", "reason"]},
-    )
+    accept_consent = consent_command("acceptConsent", AcceptConsentInput)
+    withdraw_consent = consent_command("withdrawConsent", WithdrawConsentInput)
+    request_erasure = erasure_command("requestErasure", RequestErasureInput)
+    approve_erasure = erasure_command("approveErasure", ApproveErasureInput)
+    refuse_erasure = erasure_command("refuseErasure", RefuseErasureInput)

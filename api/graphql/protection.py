@@ -1,27 +1,18 @@
 """What a parent forbids at the till (issue 12, point 4): banned items, allergens,
 per-category daily limits, and a freeze of the cards the parent can undo."""
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
 
-from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
-from api.graphql.payloads import (
-    AccountInput,
-    Outcome,
-    UserError,
-    account_mutation,
-    attempt_on,
-)
+from api.graphql.payloads import AccountChange, AccountInput, Outcome, account_change
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain import protection as rules
 from domain.account import Account
-from domain.ledger import Ledger
 
 
 @strawberry.type(description="The most the card may spend per school day at a kind of terminal.")
@@ -63,6 +54,7 @@ class CategoryLimitInput:
 
 @strawberry.input(description="Change what is forbidden; an omitted list stays as it is.")
 class ChangeProtectionInput(AccountInput):
+    does: ClassVar[str] = "Parents: banned items, allergens, per-category limits."
     banned_items: list[str] | None = strawberry.field(
         default=None, description="Item codes to decline (replaces the list)."
     )
@@ -73,15 +65,31 @@ class ChangeProtectionInput(AccountInput):
         default=None, description="Daily limits per terminal kind (replaces them all)."
     )
 
+    def change(self, account: Account) -> None:
+        if self.banned_items is not None:
+            rules.set_bans(account, list(self.banned_items))
+        if self.allergens is not None:
+            rules.set_allergies(account, list(self.allergens))
+        if self.category_limits is not None:
+            limits = {c.terminal_kind.value: int(c.daily_limit) for c in self.category_limits}
+            rules.set_limits(account, limits)
+
 
 @strawberry.input(description="Freeze the cards of a contract for a while.")
 class FreezeCardsInput(AccountInput):
+    does: ClassVar[str] = "Parents: freeze the cards (payments declined) until undone."
     reason: str = strawberry.field(default="заморожено родителем", description="Why.")
+
+    def change(self, account: Account) -> None:
+        rules.freeze(account, self.reason[:500])
 
 
 @strawberry.input(description="Undo the parent's freeze.")
 class UnfreezeCardsInput(AccountInput):
-    pass
+    does: ClassVar[str] = "Parents: undo the freeze."
+
+    def change(self, account: Account) -> None:
+        rules.unfreeze(account)
 
 
 @strawberry.type(description="What is now forbidden.")
@@ -89,32 +97,9 @@ class ProtectionPayload(Outcome):
     protection: Protection | None = strawberry.field(description="As it now stands.")
 
 
-def change(
-    a: Account,
-    bans: list[str] | None,
-    allergens: list[str] | None,
-    limits: dict[str, int] | None,
-) -> None:
-    if bans is not None:
-        rules.set_bans(a, bans)
-    if allergens is not None:
-        rules.set_allergies(a, allergens)
-    if limits is not None:
-        rules.set_limits(a, limits)
-
-
 async def protection_of(info: Info[Context, None], account_id: object) -> Protection:
     services = info.context.services
     return Protection.of(await services.run(services.ledger.account, account_id))
-
-
-async def protection_payload(
-    info: Info[Context, None], account_id: object, position: int | None, errors: list[UserError]
-) -> ProtectionPayload:
-    if errors:
-        return ProtectionPayload.refusing(errors, protection=None)
-    protection = await protection_of(info, account_id)
-    return ProtectionPayload.done(position, protection=protection)
 
 
 @strawberry.type
@@ -127,55 +112,14 @@ class ProtectionQuery:
     )
 
 
-def protection_command(
-    name: str,
-    input_type: type[AccountInput],
-    description: str,
-    change: Callable[[Any], Callable[[Account], None]],
-) -> Any:
-    """The mutation `name(input: input_type): ProtectionPayload` applying `change(input)` to
-    the account the input names."""
-
-    async def handle(
-        info: Info[Context, None], ref: perm.AccountRef, given: Any
-    ) -> ProtectionPayload:
-        position, errors = await attempt_on(info, ref, Ledger._on_account, change(given))
-        return await protection_payload(info, ref.account_id, position, errors)
-
-    return account_mutation(name, input_type, ProtectionPayload, description, handle)
-
-
-def change_of(given: ChangeProtectionInput) -> Callable[[Account], None]:
-    limits = None
-    if given.category_limits is not None:
-        limits = {c.terminal_kind.value: int(c.daily_limit) for c in given.category_limits}
-    bans = None if given.banned_items is None else list(given.banned_items)
-    allergens = None if given.allergens is None else list(given.allergens)
-    return lambda a: change(a, bans, allergens, limits)
-
-
-def freeze_of(given: FreezeCardsInput) -> Callable[[Account], None]:
-    reason = given.reason[:500]
-    return lambda a: rules.freeze(a, reason)
+def protection_command(name: str, input_type: type[AccountChange]) -> Any:
+    """The mutation `name(input: input_type): ProtectionPayload` applying the input's change
+    to the account it names."""
+    return account_change(name, input_type, ProtectionPayload, "protection", protection_of)
 
 
 @strawberry.type
 class ProtectionMutation:
-    change_protection = protection_command(
-        "changeProtection",
-        ChangeProtectionInput,
-        "Parents: banned items, allergens, per-category limits.",
-        change_of,
-    )
-    freeze_cards = protection_command(
-        "freezeCards",
-        FreezeCardsInput,
-        "Parents: freeze the cards (payments declined) until undone.",
-        freeze_of,
-    )
-    unfreeze_cards = protection_command(
-        "unfreezeCards",
-        UnfreezeCardsInput,
-        "Parents: undo the freeze.",
-        lambda given: rules.unfreeze,
-    )
+    change_protection = protection_command("changeProtection", ChangeProtectionInput)
+    freeze_cards = protection_command("freezeCards", FreezeCardsInput)
+    unfreeze_cards = protection_command("unfreezeCards", UnfreezeCardsInput)

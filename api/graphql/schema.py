@@ -123,9 +123,16 @@ class Router(GraphQLRouter[Context, None]):
         return orjson.loads(data)
 
 
-def graphql_router(development: bool, max_cost: int = MAX_COST) -> GraphQLRouter[Context, None]:
+GRAPHQL_PATH = "/graphql"
+
+
+def graphql_router(development: bool, max_cost: int = MAX_COST) -> Router:
+    """The routes of `GRAPHQL_PATH` (a POST is answered by `api/graphql_route.py`). The path is
+    the routes' own, not an `include_router` prefix: FastAPI keeps a prefix out of a route's
+    `path`, which the request metrics name it by."""
     return Router(
         build_schema(development, max_cost),
+        path=GRAPHQL_PATH,
         context_getter=get_context,
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,

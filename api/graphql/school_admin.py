@@ -8,8 +8,8 @@ Commands go through `domain.registrar`, `domain.roster`, `domain.school_settings
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any
-from uuid import UUID, uuid4
+from typing import Annotated, Any, ClassVar, Protocol
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -31,13 +31,14 @@ from api.graphql.payloads import (
     applied,
     attempt,
     input_mutation,
+    kept_personal,
     position_of,
     refused,
     user_error,
 )
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks
-from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
+from api.graphql.school_commands import SchoolInput, recorded_on, scheduled_on, school_mutation
 from api.graphql.types import from_row
 from domain import registrar, roster, school_settings
 from domain.errors import DomainError
@@ -201,12 +202,19 @@ class TerminalInput:
 
 @strawberry.input(description="Where a terminal stands.")
 class RenameTerminalInput(TerminalInput):
+    does: ClassVar[str] = "School admins: where a terminal stands, as reports name it."
     name: str = strawberry.field(description="The new name.")
+
+    def record(self, ledger: Ledger, terminal: UUID) -> int:
+        return rename_terminal(ledger, terminal, self.name[:200])
 
 
 @strawberry.input(description="A terminal to refuse from now on.")
 class RevokeTerminalInput(TerminalInput, Reason):
-    pass
+    does: ClassVar[str] = "School admins: revoke a terminal; it is refused at once."
+
+    def record(self, ledger: Ledger, terminal: UUID) -> int:
+        return ledger.revoke_terminal(terminal, self.reason[:200])
 
 
 @strawberry.input(description="A terminal whose secret is replaced.")
@@ -222,7 +230,7 @@ class RegisterTerminalInput(SchoolInput):
 
 def terminal_mutation(
     name: str,
-    input_type: type[TerminalInput],
+    input_type: type,
     description: str,
     handle: Callable[[Info[Context, None], UUID, Any], Awaitable[TerminalPayload]],
 ) -> Any:
@@ -235,23 +243,31 @@ def terminal_mutation(
     return input_mutation(name, input_type, TerminalPayload, description, authorized)
 
 
-def terminal_command(
-    name: str,
-    input_type: type[TerminalInput],
-    description: str,
-    fn: Callable[..., int],
-    args: Callable[[Any], tuple[Any, ...]],
-) -> Any:
-    """The mutation `name(input: input_type): TerminalPayload` recording
-    `fn(ledger, terminal_id, *args(input))` once the viewer may act on the terminal."""
+class TerminalCommand(Protocol):
+    """An input that is a ledger command on the terminal it names: `does`, what its mutation
+    does (the mutation's description), and `record`, the command."""
 
-    async def handle(info: Info[Context, None], school: UUID, given: Any) -> TerminalPayload:
+    does: ClassVar[str]
+    terminal_id: UUID
+
+    def record(self, ledger: Ledger, terminal: UUID) -> int:
+        """Record the command on `terminal` in `ledger`: the ledger position after it."""
+        ...
+
+
+def terminal_command(name: str, input_type: type[TerminalCommand]) -> Any:
+    """The mutation `name(input: input_type): TerminalPayload` recording the input's command
+    once the viewer may act on the terminal it names."""
+
+    async def handle(
+        info: Info[Context, None], school: UUID, given: TerminalCommand
+    ) -> TerminalPayload:
         ledger = info.context.services.ledger
-        at, errors = await attempt(info, fn, ledger, given.terminal_id, *args(given))
+        at, errors = await attempt(info, given.record, ledger, given.terminal_id)
         return TerminalPayload(school_id=school, terminal_id=given.terminal_id,
                                user_errors=errors, position=position_of(at))  # fmt: skip
 
-    return terminal_mutation(name, input_type, description, handle)
+    return terminal_mutation(name, input_type, input_type.does, handle)
 
 
 async def settings_on(info: Info[Context, None], school: UUID, on: date | None) -> SchoolSettings:
@@ -316,40 +332,67 @@ class SchoolSettingInput(SchoolInput):
 
 @strawberry.input(description="The meal-only overdraft.")
 class SetMealOverdraftInput(SchoolSettingInput):
+    does: ClassVar[str] = "School admins: the meal-only overdraft."
     amount: Kopecks = strawberry.field(
         description="How far below zero a meal may take the balance."
     )
 
+    def change(self) -> tuple[str, object]:
+        return school_settings.OVERDRAFT, int(self.amount)
+
 
 @strawberry.input(description="The school's calendar.")
 class SetSchoolCalendarInput(SchoolSettingInput):
+    does: ClassVar[str] = "School admins: weekend days (ISO 1-7) and holidays."
     weekend_days: list[int] = strawberry.field(
         description="ISO weekdays (1 Monday … 7 Sunday) without school."
     )
     holidays: list[date] = strawberry.field(description="The school's holidays.")
 
+    def change(self) -> tuple[str, object]:
+        holidays = [h.isoformat() for h in self.holidays]
+        return school_settings.CALENDAR, {"weekend_days": self.weekend_days, "holidays": holidays}
+
 
 @strawberry.input(description="Months without a tariff fee.")
 class SetFeePauseInput(SchoolSettingInput):
+    does: ClassVar[str] = "School admins: months without a tariff fee (summer)."
     months: list[int] = strawberry.field(description="Months (1-12) without the tariff fee.")
+
+    def change(self) -> tuple[str, object]:
+        return school_settings.FEE_PAUSE, self.months
 
 
 @strawberry.input(description="The commission on one top-up channel.")
 class SetCommissionRateInput(SchoolSettingInput):
+    does: ClassVar[str] = "Support: the commission on one top-up channel, e.g. 0.05."
     channel: Channel = strawberry.field(description="The top-up channel the rate is for.")
     rate: str = strawberry.field(
         description="The share of the amount, a decimal string such as `0.025`."
     )
 
+    def change(self) -> tuple[str, object]:
+        return school_settings.commission_setting(self.channel.value), self.rate[:20]
+
 
 @strawberry.input(description="What a card may spend offline per day.")
 class SetOfflineCapInput(SchoolSettingInput):
+    does: ClassVar[str] = "School admins: what a card may spend offline per day."
     cap: Kopecks = strawberry.field(description="The most a card may spend offline per day.")
+
+    def change(self) -> tuple[str, object]:
+        return school_settings.OFFLINE_CAP, int(self.cap)
 
 
 @strawberry.input(description="The default low-balance alert.")
 class SetLowBalanceDefaultInput(SchoolSettingInput):
+    does: ClassVar[str] = (
+        "School admins: the low-balance alert for parents who set none themselves."
+    )
     threshold: Kopecks = strawberry.field(description="Alert below this balance.")
+
+    def change(self) -> tuple[str, object]:
+        return school_settings.LOW_BALANCE, int(self.threshold)
 
 
 @strawberry.input(description="The e-mail told of every new dispute.")
@@ -389,18 +432,31 @@ class PromoteSchoolInput(SchoolInput):
 
 @strawberry.input(description="A first or second card.")
 class IssueCardInput(CardInput):
-    pass
+    does: ClassVar[str] = "School admins and support: a first or second card."
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return ledger.issue_card(account, self.uid)
 
 
 @strawberry.input(description="A pupil's move to another class.")
 class MoveClassInput(AccountInput):
+    does: ClassVar[str] = "School admins: move a pupil to another class."
     class_name: str = strawberry.field(description="The new class, e.g. `6Б`.")
     reason: str = strawberry.field(default="transfer", description="Why (a transfer by default).")
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return registrar.move_class(ledger, account, self.class_name, self.reason[:500])
 
 
 @strawberry.input(description="A pupil leaving the school.")
 class EndContractInput(AccountInput, Reason):
-    pass
+    does: ClassVar[str] = (
+        "School admins: the pupil leaves; cards stop and the balance's refund is requested"
+        " fee-free (approve and pay it in the refund queue)."
+    )
+
+    def record(self, ledger: Ledger, account: UUID) -> int:
+        return registrar.end_contract(ledger, account, self.reason[:500])
 
 
 def contract_people(
@@ -430,20 +486,29 @@ def contract_people(
     return {"pupil": pupil, "parent": parent}, []
 
 
-def setting_command(
-    name: str,
-    input_type: type[SchoolSettingInput],
-    description: str,
-    setting: Callable[[Any], str],
-    value: Callable[[Any], object],
-) -> Any:
-    """The mutation `name(input: input_type): SchoolSettingsPayload` changing `setting(input)`
-    of the input's school to `value(input)` from its `effectiveFrom`."""
+class SettingCommand(Protocol):
+    """An input that changes a setting of the school it names from its `effective_from`:
+    `does`, what its mutation does (the mutation's description), and `change`, the setting
+    and its new value."""
 
-    async def handle(info: Info[Context, None], school: UUID, given: Any) -> SchoolSettingsPayload:
-        return await scheduled(info, school, setting(given), value(given), given.effective_from)
+    does: ClassVar[str]
+    effective_from: date
 
-    return school_mutation(name, input_type, SchoolSettingsPayload, description, handle)
+    def change(self) -> tuple[str, object]:
+        """The setting (`domain.school_settings`) and its new value."""
+        ...
+
+
+def setting_command(name: str, input_type: type[SettingCommand]) -> Any:
+    """The mutation `name(input: input_type): SchoolSettingsPayload` changing the input's
+    setting of the school it names, once the viewer is authorized for that school."""
+
+    async def handle(
+        info: Info[Context, None], school: UUID, given: SettingCommand
+    ) -> SchoolSettingsPayload:
+        return await scheduled(info, school, *given.change(), given.effective_from)
+
+    return school_mutation(name, input_type, SchoolSettingsPayload, input_type.does, handle)
 
 
 @strawberry.type
@@ -519,24 +584,15 @@ async def enrol_pupil(
     people, errors = contract_people(given)
     if errors:
         return AccountPayload.refusing(errors, contract_number=given.new_contract_number)
-    refs = {role: f"subject:{uuid4()}" for role in people}
-
-    def put() -> None:
-        for role, fields in people.items():
-            services.people.put(refs[role], **fields)
-
-    await services.run(put)
-    _, errors = await attempt(info, registrar.open_contract, services.ledger,
-                              school, given.new_contract_number,
-                              given.class_name, refs["pupil"], refs["parent"],
-                              list(given.card_uids or []))  # fmt: skip
-    at = None
+    refs = {role: await kept_personal(info, **fields) for role, fields in people.items()}
+    _, errors, at = await recorded_on(info, school, registrar.open_contract,
+                                      given.new_contract_number, given.class_name,
+                                      refs["pupil"], refs["parent"],
+                                      list(given.card_uids or []))  # fmt: skip
     if errors:
         await services.run(lambda: [services.people.erase(r) for r in refs.values()])
-    else:
-        at = await services.run(services.ledger.recorder.max_notification_id)
     return AccountPayload(
-        contract_number=given.new_contract_number, user_errors=errors, position=position_of(at)
+        contract_number=given.new_contract_number, user_errors=errors, position=at
     )
 
 
@@ -591,9 +647,7 @@ async def casework_contact(
     if not EMAIL.fullmatch(given.email[:300]):
         error = refused("invalid_command", "not an e-mail address", "input", "email")
         return SchoolSettingsPayload.refusing([error], school_id=school, on=None)
-    services = info.context.services
-    subject = f"subject:{uuid4()}"
-    await services.run(lambda: services.people.put(subject, email=given.email))
+    subject = await kept_personal(info, email=given.email)
     return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
 
 
@@ -643,28 +697,9 @@ class SchoolAdminMutation:
         " imports nothing. Each line is imported wholly or not at all.",
         import_csv,
     )
-    issue_card = account_command(
-        "issueCard",
-        IssueCardInput,
-        "School admins and support: a first or second card.",
-        Ledger.issue_card,
-        lambda i: (i.uid,),
-    )
-    move_class = account_command(
-        "moveClass",
-        MoveClassInput,
-        "School admins: move a pupil to another class.",
-        registrar.move_class,
-        lambda i: (i.class_name, i.reason[:500]),
-    )
-    end_contract = account_command(
-        "endContract",
-        EndContractInput,
-        "School admins: the pupil leaves; cards stop and the balance's refund is requested"
-        " fee-free (approve and pay it in the refund queue).",
-        registrar.end_contract,
-        lambda i: (i.reason[:500],),
-    )
+    issue_card = account_command("issueCard", IssueCardInput)
+    move_class = account_command("moveClass", MoveClassInput)
+    end_contract = account_command("endContract", EndContractInput)
 
     promote_school = school_mutation(
         "promoteSchool",
@@ -677,48 +712,12 @@ class SchoolAdminMutation:
 
     # Settings: each effective from a school-local date, today or later
 
-    set_meal_overdraft = setting_command(
-        "setMealOverdraft",
-        SetMealOverdraftInput,
-        "School admins: the meal-only overdraft.",
-        lambda i: school_settings.OVERDRAFT,
-        lambda i: int(i.amount),
-    )
-    set_school_calendar = setting_command(
-        "setSchoolCalendar",
-        SetSchoolCalendarInput,
-        "School admins: weekend days (ISO 1-7) and holidays.",
-        lambda i: school_settings.CALENDAR,
-        lambda i: {"weekend_days": i.weekend_days, "holidays": [h.isoformat() for h in i.holidays]},
-    )
-    set_fee_pause = setting_command(
-        "setFeePause",
-        SetFeePauseInput,
-        "School admins: months without a tariff fee (summer).",
-        lambda i: school_settings.FEE_PAUSE,
-        lambda i: i.months,
-    )
-    set_commission_rate = setting_command(
-        "setCommissionRate",
-        SetCommissionRateInput,
-        "Support: the commission on one top-up channel, e.g. 0.05.",
-        lambda i: school_settings.commission_setting(i.channel.value),
-        lambda i: i.rate[:20],
-    )
-    set_offline_cap = setting_command(
-        "setOfflineCap",
-        SetOfflineCapInput,
-        "School admins: what a card may spend offline per day.",
-        lambda i: school_settings.OFFLINE_CAP,
-        lambda i: int(i.cap),
-    )
-    set_low_balance_default = setting_command(
-        "setLowBalanceDefault",
-        SetLowBalanceDefaultInput,
-        "School admins: the low-balance alert for parents who set none themselves.",
-        lambda i: school_settings.LOW_BALANCE,
-        lambda i: int(i.threshold),
-    )
+    set_meal_overdraft = setting_command("setMealOverdraft", SetMealOverdraftInput)
+    set_school_calendar = setting_command("setSchoolCalendar", SetSchoolCalendarInput)
+    set_fee_pause = setting_command("setFeePause", SetFeePauseInput)
+    set_commission_rate = setting_command("setCommissionRate", SetCommissionRateInput)
+    set_offline_cap = setting_command("setOfflineCap", SetOfflineCapInput)
+    set_low_balance_default = setting_command("setLowBalanceDefault", SetLowBalanceDefaultInput)
 
     set_casework_contact = school_mutation(
         "setCaseworkContact",
@@ -737,20 +736,8 @@ class SchoolAdminMutation:
         "School admins: a new terminal; its secret is shown once.",
         register,
     )
-    rename_terminal = terminal_command(
-        "renameTerminal",
-        RenameTerminalInput,
-        "School admins: where a terminal stands, as reports name it.",
-        rename_terminal,
-        lambda i: (i.name[:200],),
-    )
-    revoke_terminal = terminal_command(
-        "revokeTerminal",
-        RevokeTerminalInput,
-        "School admins: revoke a terminal; it is refused at once.",
-        Ledger.revoke_terminal,
-        lambda i: (i.reason[:200],),
-    )
+    rename_terminal = terminal_command("renameTerminal", RenameTerminalInput)
+    revoke_terminal = terminal_command("revokeTerminal", RevokeTerminalInput)
 
     rotate_terminal_secret = terminal_mutation(
         "rotateTerminalSecret",
@@ -769,9 +756,7 @@ async def scheduled(
 ) -> "SchoolSettingsPayload":
     """Record the change of `setting` of `school` to `value` from `effective_from` (today
     when None) as the viewer: the payload with the settings from that day, or why not."""
-    ledger = info.context.services.ledger
-    position, errors = await attempt(info, school_settings.schedule_setting, ledger, school,
-                                     setting, value, effective_from)  # fmt: skip
+    at, errors = await scheduled_on(info, school, setting, value, effective_from)
     return SchoolSettingsPayload(
-        school_id=school, on=effective_from, user_errors=errors, position=position_of(position)
+        school_id=school, on=effective_from, user_errors=errors, position=at
     )

@@ -1,8 +1,10 @@
 """The shape of a command on one school (issue 12): the input naming the school, and
-`on_school`: authorize the viewer for the school at the field's rule, run the command as the
-viewer, answer its outcome, the refusals as user errors and the ledger position after it."""
+`school_mutation`: authorize the viewer for the school at the field's rule, then its handler,
+which runs the command as the viewer (`recorded_on`, `scheduled_on`) and answers its outcome,
+the refusals as user errors and the ledger position after it."""
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -13,6 +15,7 @@ from api.graphql import permissions as perm
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, attempt, input_mutation, position_of
 from api.graphql.scalars import Position
+from domain.school_settings import schedule_setting
 
 T = TypeVar("T")
 
@@ -20,20 +23,6 @@ T = TypeVar("T")
 @strawberry.input(description="A command on one school.")
 class SchoolInput:
     school: UUID = strawberry.field(description="The school's id.")
-
-
-async def on_school(
-    info: Info[Context, None],
-    coordinate: str,
-    school: UUID,
-    fn: Callable[..., T],
-    *args: Any,
-) -> tuple[T | None, list[UserError], Position | None]:
-    """`fn(ledger, school, *args)` as the viewer, once authorized for `school` at `coordinate`
-    (api/graphql/permissions.py): its outcome (None when refused), the user errors, and the
-    ledger position after it."""
-    await perm.school(info, coordinate, school)
-    return await recorded_on(info, school, fn, *args)
 
 
 async def recorded_on(
@@ -47,6 +36,23 @@ async def recorded_on(
         return None, errors, None
     at = await services.run(services.ledger.recorder.max_notification_id)
     return done, [], position_of(at)
+
+
+async def scheduled_on(
+    info: Info[Context, None],
+    school: UUID,
+    setting: str,
+    value: object,
+    effective_from: date | None,
+) -> tuple[Position | None, list[UserError]]:
+    """The change of `setting` of `school` to `value` from `effective_from` (today when None)
+    recorded as the viewer, already authorized for `school`: the ledger position of the change
+    (None when refused) and the user errors."""
+    ledger = info.context.services.ledger
+    at, errors = await attempt(
+        info, schedule_setting, ledger, school, setting, value, effective_from
+    )
+    return position_of(at), errors
 
 
 def school_mutation(

@@ -130,19 +130,19 @@ class Services:
         return self.ledger.clock()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(conn, *args)` on a read-model connection, off the event loop; a read model the
-        projections runner has not created yet is `NOT_YET_CONSISTENT`, not a failure."""
+        """`read_now(fn, *args)` off the event loop."""
+        return await self.run(self.read_now, fn, *args)
 
-        def call() -> T:
-            with self.reads.connection() as conn:
-                try:
-                    return fn(conn, *args)
-                except psycopg.errors.UndefinedTable as error:
-                    if readiness.never_built(conn, error):
-                        raise readiness.NotYetBuiltError from None
-                    raise
-
-        return await self.run(call)
+    def read_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on a read-model connection; a read model the projections runner
+        has not created yet is `NOT_YET_CONSISTENT`, not a failure."""
+        with self.reads.connection() as conn:
+            try:
+                return fn(conn, *args)
+            except psycopg.errors.UndefinedTable as error:
+                if readiness.never_built(conn, error):
+                    raise readiness.NotYetBuiltError from None
+                raise
 
 
 def read_connection(services: Services) -> psycopg.Connection[Any]:

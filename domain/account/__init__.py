@@ -35,7 +35,7 @@ from domain.account.tariff import TariffAndFees
 from domain.fees import history_after
 from domain.fields import CODE, REF, text
 from domain.kinds import Tariff
-from domain.recorded import Recorded
+from domain.recorded import AssignsFields, Recorded
 
 __all__ = [
     "ACTIVATION_MIN_DEPOSIT",
@@ -70,7 +70,7 @@ class Account(Cards, Money, Taps, TariffAndFees, Notifications, Disputes, Closin
             a.setdefault("fee_debt", 0)
             a.setdefault("tariff_history", history_after([], a["_created_on"], a["tariff"]))
 
-    class Opened(Created):
+    class Opened(AssignsFields, Created):
         TOPIC = "infoshkola.account.Opened"
         actor: str
         contract_number: str
@@ -80,10 +80,7 @@ class Account(Cards, Money, Taps, TariffAndFees, Notifications, Disputes, Closin
         parent_ref: str
 
         def apply(self, a: AccountState) -> None:
-            a.contract_number = self.contract_number
-            a.school_id = self.school_id
-            a.class_name = self.class_name
-            a.pupil_ref, a.parent_ref = self.pupil_ref, self.parent_ref
+            super().apply(a)
             a.regular, a.subsidised = 0, 0
             a.cards = {}
             a.offer_accepted, a.parent_phone_ref = False, None

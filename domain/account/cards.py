@@ -69,12 +69,9 @@ class Cards(AccountState):
 
     def issue_card(self, uid: str) -> None:
         self.check_open()
-        if uid in self.cards:
-            raise CardStateError(f"card {uid} is already on this account")
-        if len(self.live_cards) >= MAX_LIVE_CARDS:
-            raise TooManyActiveCardsError(
-                f"an account holds at most {MAX_LIVE_CARDS} cards that are not blocked"
-            )
+        self._check_room(
+            f"an account holds at most {MAX_LIVE_CARDS} cards that are not blocked", uid
+        )
         self.trigger_event(self.CardIssued, uid=uid, state=self._new_card_state())
 
     def activate_card(
@@ -108,8 +105,7 @@ class Cards(AccountState):
         if self.card_state(uid) != CardState.BLOCKED:
             raise CardStateError(f"card {uid} is not blocked")
         reason = text(reason, REASON, what="why the card is unblocked")
-        if len(self.live_cards) >= MAX_LIVE_CARDS:
-            raise TooManyActiveCardsError("block another card before unblocking this one")
+        self._check_room("block another card before unblocking this one")
         self.trigger_event(self.CardUnblocked, uid=uid, state=self._new_card_state(), reason=reason)
 
     def order_duplicate(self, blocked_uid: str, new_uid: str) -> None:
@@ -117,10 +113,7 @@ class Cards(AccountState):
         self.check_open()
         if self.card_state(blocked_uid) != CardState.BLOCKED:
             raise CardStateError(f"card {blocked_uid} must be blocked before it is replaced")
-        if new_uid in self.cards:
-            raise CardStateError(f"card {new_uid} is already on this account")
-        if len(self.live_cards) >= MAX_LIVE_CARDS:
-            raise TooManyActiveCardsError("block another card before ordering a duplicate")
+        self._check_room("block another card before ordering a duplicate", new_uid)
         if self.regular < DUPLICATE_CARD_FEE:
             raise InsufficientFundsError(
                 f"a duplicate card costs {DUPLICATE_CARD_FEE} kopecks; top up the account first"
@@ -132,6 +125,14 @@ class Cards(AccountState):
             new_state=self._new_card_state(),
             fee=DUPLICATE_CARD_FEE,
         )
+
+    def _check_room(self, too_many: str, new_uid: str | None = None) -> None:
+        """Refuse one card more in service than an account holds (`too_many` says what to do
+        instead), and a `new_uid` that is on the account already."""
+        if new_uid in self.cards:
+            raise CardStateError(f"card {new_uid} is already on this account")
+        if len(self.live_cards) >= MAX_LIVE_CARDS:
+            raise TooManyActiveCardsError(too_many)
 
     def _new_card_state(self) -> str:
         """A card put on the account works at once once the offer was accepted."""

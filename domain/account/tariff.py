@@ -3,9 +3,9 @@
 from typing import Any
 
 from domain.account.state import AccountState, DebitsRegular
-from domain.errors import InvalidAmountError, InvalidCommandError
+from domain.errors import InvalidAmountError
 from domain.fees import FeeQuote, history_after
-from domain.fields import check_limit
+from domain.fields import check_limit, one_of
 from domain.kinds import Tariff
 from domain.money import MAX_DAILY_LIMIT
 
@@ -52,10 +52,7 @@ class TariffAndFees(AccountState):
             a.fee_debt -= self.amount
 
     def change_tariff(self, tariff: str) -> None:
-        try:
-            new = Tariff(tariff).value
-        except ValueError:
-            raise InvalidCommandError(f"{tariff!r} is not a tariff") from None
+        new = one_of(Tariff, tariff, what="a tariff").value
         if new != self.tariff:
             self.trigger_event(self.TariffChanged, tariff=new, previous=self.tariff)
 

@@ -1,5 +1,6 @@
 """A rule's card: new terms name a saved card by id; rules stored with the acquirer's token
-(events of class version 1) still replay, keep charging it, and take a saved card next."""
+(events of class version 1) still replay, keep charging it, and take a saved card next. A rule
+in force changes its card alone, to another of the parent's saved cards."""
 
 import json
 from dataclasses import replace
@@ -8,9 +9,10 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain.autopay import MONTHLY, Autopayment, NoSavedCardError
+from domain.autopay import MONTHLY, Autopayment, AutopayStateError, NoSavedCardError
 from domain.errors import InvalidTextError
 from domain.ledger import Ledger
+from domain.standing import StandingOrders
 from tests.builders import SchoolWorld
 
 CARD = str(uuid4())
@@ -56,3 +58,37 @@ def test_a_rule_stored_with_a_token_replays_charges_it_and_takes_a_saved_card_ne
     assert CARD.encode() in changed.state
     again: Autopayment = ledger.repository.get(rule.id)
     assert (again.legacy_token, str(again.saved_card_id), again.amount) == (None, CARD, 40_000)
+
+
+def test_a_rule_in_force_changes_its_card_to_one_of_the_parents_saved_cards(
+    ledger: Ledger, world: SchoolWorld
+) -> None:
+    pupil = world.pupil(deposit=10_000)
+    orders, other, strange = StandingOrders(ledger), str(uuid4()), str(uuid4())
+    saved = [CARD, other]  # the cards the parent saved for the account
+    orders.set_up(pupil.account_id, MONTHLY, 30_000, 0, 5, CARD)
+    with pytest.raises(NoSavedCardError):  # a card, but not one the parent saved
+        orders.change_card(pupil.account_id, MONTHLY, strange, saved)
+    with pytest.raises(NoSavedCardError):
+        orders.change_card(pupil.account_id, MONTHLY, "tok-visa-4242", saved)
+
+    rule, _ = orders.change_card(pupil.account_id, MONTHLY, other.upper(), saved)
+    events = ledger.repository.event_store.get(rule.id)
+    assert [type(e) for e in events][-1] is Autopayment.CardChanged
+    again: Autopayment = ledger.repository.get(rule.id)
+    assert (str(again.saved_card_id), again.amount, again.day, again.state) == (
+        other,
+        30_000,
+        5,
+        "active",
+    )
+    version = again.version
+    orders.change_card(pupil.account_id, MONTHLY, other, saved)  # the same card: nothing new
+    assert ledger.repository.get(rule.id).version == version
+
+    orders.pause(pupil.account_id, MONTHLY)
+    paused, _ = orders.change_card(pupil.account_id, MONTHLY, CARD, saved)
+    assert (str(paused.saved_card_id), paused.state) == (CARD, "paused")  # for when it resumes
+    orders.cancel(pupil.account_id, MONTHLY, "больше не нужно")
+    with pytest.raises(AutopayStateError):  # a cancelled rule is set up again instead
+        orders.change_card(pupil.account_id, MONTHLY, other, saved)

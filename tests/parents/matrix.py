@@ -67,6 +67,8 @@ PARENT_OPERATIONS: dict[str, Operation] = {
        for name in ("pauseAutopay", "resumeAutopay", "cancelAutopay", "changeAutopay")},
     "Mutation.setUpAutopay": on_input(
         "setUpAutopay", ', kind: MONTHLY, amount: "0", savedCardId: "t"'),
+    "Mutation.changeAutopayCard": on_input(
+        "changeAutopayCard", ', kind: MONTHLY, savedCardId: "t"'),
     "Query.savedCards": on_account("savedCards", "last4"),
     "Mutation.forgetSavedCard": on_input("forgetSavedCard", ', savedCardId: "t"'),
     "Mutation.setLowBalanceThreshold": on_input("setLowBalanceThreshold", ', threshold: "0"'),
@@ -107,7 +109,7 @@ PARENT_EXPECTED: dict[str, str] = {
     "Query.topUpQuote": "PR", "Query.topUp": "PR", "Mutation.startTopUp": "P",
     "Query.autopayments": "PR",
     "Mutation.setUpAutopay": "P", "Mutation.changeAutopay": "P", "Mutation.pauseAutopay": "P",
-    "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P",
+    "Mutation.resumeAutopay": "P", "Mutation.cancelAutopay": "P", "Mutation.changeAutopayCard": "P",
     "Mutation.setLowBalanceThreshold": "P", "Query.notificationSettings": "PR",
     "Query.savedCards": "PR", "Mutation.forgetSavedCard": "P",
     "Mutation.changeNotificationSettings": "P", "Query.protection": "PRAS",

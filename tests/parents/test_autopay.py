@@ -165,3 +165,38 @@ def test_a_card_saved_at_a_top_up_pays_the_autopayment_until_it_is_forgotten(
         return [m.body for m in mails if m.subject == "Автоплатёж не прошёл"]
 
     assert NO_CARD in wait_for(told, 30, "the parent told")[0]
+
+
+CHANGE_CARD = f"""mutation($i: ChangeAutopayCardInput!) {{
+  changeAutopayCard(input: $i) {{ {RULE} }} }}"""
+
+
+def test_a_parent_gives_a_rule_in_force_another_of_their_saved_cards(stack: Stack) -> None:
+    world = stack.school()
+    family, neighbours = stack.family(world, deposit=50_000), stack.family(world, deposit=10_000)
+    visa, mastercard = saved_card(stack, family), saved_card(stack, family, "5555555555554444")
+    theirs = saved_card(stack, neighbours, "4000000000000002")
+    set_up = run(family, SET_UP, "setUpAutopay", kind="MONTHLY", amount="30000", day=10,
+                 savedCardId=visa)  # fmt: skip
+    assert set_up["autopay"]["card"] == "…4242"
+
+    refused = run(family, CHANGE_CARD, "changeAutopayCard", kind="MONTHLY", savedCardId=theirs)
+    assert (refused["autopay"], refused["position"]) == (None, None)
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "savedCardId"], "unknown_saved_card")
+    ]
+    changed = run(family, CHANGE_CARD, "changeAutopayCard", kind="MONTHLY", savedCardId=mastercard)
+    assert changed["userErrors"] == []
+    assert changed["position"] is not None
+    assert changed["autopay"] == {"kind": "MONTHLY", "amount": "30000", "below": None, "day": 10,
+                                  "state": "ACTIVE", "card": "…4444",
+                                  "savedCardId": mastercard}  # fmt: skip
+    schedule_id = parent_autopay_id(family.pupil.account_id, "monthly")
+    [event] = stack.ledger.recorder.select_events(schedule_id, gt=1)
+    assert event.topic == Autopayment.CardChanged.TOPIC == "infoshkola.autopay.CardChanged"
+
+    no_rule = run(family, CHANGE_CARD, "changeAutopayCard", kind="THRESHOLD", savedCardId=visa)
+    assert [e["code"] for e in no_rule["userErrors"]] == ["unknown_autopayment"]
+    run(family, CANCEL, "cancelAutopay", kind="MONTHLY")
+    ended = run(family, CHANGE_CARD, "changeAutopayCard", kind="MONTHLY", savedCardId=visa)
+    assert [e["code"] for e in ended["userErrors"]] == ["autopay_state"]

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import psycopg
 
+from app.processes import dies_with_parent
 from domain.ledger import Ledger
 from domain.menu import Menu
 from projections import all_projections, positions
@@ -56,6 +57,7 @@ def start_runner(database_url: str, log: Path, *args: str) -> "subprocess.Popen[
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=dies_with_parent(),
         )
 
 

@@ -22,6 +22,7 @@ from typing import IO, Any, TypeVar
 import httpx
 import orjson
 
+from app.processes import dies_with_parent
 from tests.clock import child_clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +100,7 @@ class Pcscd:
                 ["pcscd", "--foreground", "--config", str(self.config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=dies_with_parent(),
             )
         wait_for("the virtual reader", self._ready)
 
@@ -178,6 +180,7 @@ class ApiServer:
                 [sys.executable, "-m", "uvicorn", "tests.reader.serve:app", "--factory",
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=dies_with_parent(),
             )  # fmt: skip
         wait_for("the API server", self._ready, timeout=60)
 

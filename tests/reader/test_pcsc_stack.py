@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.terminal_auth import TerminalSecrets
+from app.processes import dies_with_parent
 from domain.kinds import TerminalKind
 from reader.journal import Journal
 from tests.builders import SchoolWorld
@@ -32,6 +33,7 @@ class ReaderCli:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "reader", *self.args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log.open("ab"),
+            preexec_fn=dies_with_parent(),
         )  # fmt: skip
         assert self.process.stdout is not None
         self.lines = JsonLines(self.process.stdout)

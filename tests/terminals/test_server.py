@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from adapters.terminal_auth import TerminalSecrets, enrol_terminal
+from app.processes import dies_with_parent
 from domain.ledger import Ledger
 from tests.builders import meal, new_school
 from tests.problems import problem_code
@@ -63,7 +64,11 @@ def env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 def server(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [*CLI, "api", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+        [*CLI, "api", "--port", str(port)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=dies_with_parent(),
     )
     try:
         wait_for_line(proc, "Uvicorn running on", 60)
@@ -143,7 +148,7 @@ def test_two_worker_processes_on_one_port_keep_one_truth(
     port = free_port()
     proc = subprocess.Popen(
         [*CLI, "api", "--port", str(port), "--workers", "2"], env=env, stderr=subprocess.PIPE,
-        text=True,
+        text=True, preexec_fn=dies_with_parent(),
     )  # fmt: skip
     try:
         wait_for_line(proc, "Application startup complete", 90)

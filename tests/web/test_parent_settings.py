@@ -1,7 +1,8 @@
 """The parent's protection, autopay, notification and casework screens in a real browser: a
 ban set in the cabinet is what the till declines, with the reason on the operator's screen;
-push to the browser is offered with the installation's key, a browser's subscription is
-listed and dropped from the page; the history is downloaded; every page passes axe-core."""
+an autopayment is given another saved card; push to the browser is offered with the
+installation's key, a browser's subscription is listed and dropped from the page; the history
+is downloaded; every page passes axe-core."""
 
 import json
 import re
@@ -175,6 +176,51 @@ def test_the_parent_turns_push_on_and_off_and_sets_quiet_hours_and_autopay(
     assert lines
     assert all(json.loads(line)["event"] for line in lines)
     expect(page.get_by_text(f"Выгружено записей: {len(lines)}")).to_be_visible()
+
+
+def test_the_parent_pays_an_autopayment_by_another_saved_card_and_after_forgetting_one(
+    stack: Stack, open_page: OpenPage
+) -> None:
+    world = stack.school()
+    fam = stack.family(world, deposit=50_000)
+    account = stack.ledger.account(fam.pupil.account_id)
+    for token, last4 in (("tok-web-4242", "4242"), ("tok-web-4444", "4444")):
+        stack.services.people.save_card(
+            account.parent_ref, account.id, token, last4, stack.ledger.clock()
+        )
+    page = open_page(phone=True)
+    cabinet(page, fam, "Автоплатёж")
+    page.get_by_label("Сумма пополнения, ₽").fill("500")
+    page.get_by_label("День месяца (1–28)").fill("10")
+    page.get_by_label("Сохранённая карта").select_option(label="•••• 4242")
+    page.get_by_role("button", name="Настроить автоплатёж").click()
+    rules = page.get_by_role("region", name="Автоплатежи")
+    expect(rules).to_contain_text(re.compile(r"500,00\s₽ 10-го числа с карты …4242 — работает"))
+    change = rules.get_by_role("button", name="Сменить карту")
+    expect(change).to_be_disabled()  # the card it pays by is the one chosen
+
+    rules.get_by_label("Карта автоплатежа «Ежемесячно»").select_option(label="•••• 4444")
+    change.click()
+    expect(rules).to_contain_text("Автоплатёж будет списываться с карты •••• 4444")
+    expect(rules).to_contain_text(re.compile(r"с карты …4444 — работает"))
+    check(page, "parent-autopay-card")
+    rule = fam.client.data(
+        "query($c: String!) { autopayments(contractNumber: $c) { rules { savedCardId } } }",
+        c=fam.contract,
+    )["autopayments"]["rules"][0]
+    cards = stack.services.people.saved_cards(account.parent_ref, account.id)
+    assert rule["savedCardId"] == str(next(c.id for c in cards if c.last4 == "4444"))
+
+    # Its card forgotten, the rule says so; the other saved card is offered and taken.
+    page.get_by_role("region", name="Сохранённые карты").get_by_role("listitem").filter(
+        has_text="4444"
+    ).get_by_role("button", name="Забыть карту").click()
+    expect(rules).to_contain_text("карта удалена — выберите карту заново")
+    expect(rules.get_by_label("Карта автоплатежа «Ежемесячно»")).to_have_value(
+        str(next(c.id for c in cards if c.last4 == "4242"))
+    )
+    change.click()
+    expect(rules).to_contain_text(re.compile(r"с карты …4242 — работает"))
 
 
 def test_the_parent_changes_the_daily_limit_the_contacts_and_service_only_messages(

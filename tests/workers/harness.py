@@ -1,5 +1,6 @@
 """The workers under test: real processes (`infoshkola workers --only …`) against a real
-PostgreSQL database and Redis, with loopback fakes for SMTP, SMS, push and acquiring."""
+PostgreSQL database and Redis, with loopback fakes for SMTP, SMS, push and acquiring. The
+children die with the test process (app/processes.py), even when it is killed with -9."""
 
 import os
 import signal
@@ -19,6 +20,7 @@ import redis
 
 from adapters.people import PeopleStore
 from adapters.postgres import eventsourcing_env
+from app.processes import dies_with_parent
 from domain.billing import Billing
 from domain.ledger import Ledger
 from tests.clock import child_clock
@@ -124,6 +126,7 @@ class Stack:
             [sys.executable, "-m", "cli.main", "workers", "--only", part,
              "--processes", "1", "--threads", str(threads)],
             env=self.env(**extra), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=dies_with_parent(),
         )  # fmt: skip
         self.children.append(child)
         return child

@@ -1,10 +1,10 @@
 import { useState } from "react";
-import { useQuery } from "urql";
+import { useMutation, useQuery } from "urql";
 import { graphql } from "../../gql";
 import { formatKopecks, parseRoubles } from "../../money";
 import { Button, Field, Loading, Panel, Select } from "../../ui";
 import { ActionForm, ResultNotice, usePayloadMutation } from "./forms";
-import type { Result } from "./outcome";
+import { payloadOutcome, type Result } from "./outcome";
 
 const AUTOPAY = graphql(`
   query Autopayments($contract: String!) {
@@ -20,19 +20,20 @@ const SET_UP = graphql(`
     setUpAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
   }
 `);
-const PAUSE = graphql(`
-  mutation PauseAutopay($input: AutopayRuleInput!) {
-    pauseAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+const CHANGE_CARD = graphql(`
+  mutation ChangeAutopayCard($input: ChangeAutopayCardInput!) {
+    changeAutopayCard(input: $input) { userErrors { field code message } }
   }
 `);
-const RESUME = graphql(`
-  mutation ResumeAutopay($input: AutopayRuleInput!) {
-    resumeAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
-  }
-`);
-const CANCEL = graphql(`
-  mutation CancelAutopay($input: AutopayRuleInput!) {
-    cancelAutopay(input: $input) { autopay { kind state } userErrors { field code message } }
+// Pause, resume and cancel take the same input and answer the same payload: one document,
+// the command chosen by its flag (the others are skipped).
+const RULE_COMMAND = graphql(`
+  mutation AutopayRuleCommand(
+    $input: AutopayRuleInput!, $pause: Boolean! = false, $resume: Boolean! = false, $cancel: Boolean! = false
+  ) {
+    pauseAutopay(input: $input) @include(if: $pause) { userErrors { field code message } }
+    resumeAutopay(input: $input) @include(if: $resume) { userErrors { field code message } }
+    cancelAutopay(input: $input) @include(if: $cancel) { userErrors { field code message } }
   }
 `);
 const FORGET = graphql(`
@@ -48,14 +49,14 @@ const THRESHOLD = graphql(`
 
 const KINDS: Record<string, string> = { MONTHLY: "Ежемесячно", THRESHOLD: "При низком балансе" };
 const STATES: Record<string, string> = { ACTIVE: "работает", PAUSED: "приостановлен", CANCELLED: "отменён" };
+const DONE = { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" };
 
 /** Autopayment rules by a saved card, and the low-balance alert. */
 export function Autopay({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data }, refetch] = useQuery({ query: AUTOPAY, variables: { contract } });
   const setUp = usePayloadMutation(SET_UP, "setUpAutopay");
-  const pause = usePayloadMutation(PAUSE, "pauseAutopay");
-  const resume = usePayloadMutation(RESUME, "resumeAutopay");
-  const cancel = usePayloadMutation(CANCEL, "cancelAutopay");
+  const changeCard = usePayloadMutation(CHANGE_CARD, "changeAutopayCard");
+  const [, ruleCommand] = useMutation(RULE_COMMAND);
   const setThreshold = usePayloadMutation(THRESHOLD, "setLowBalanceThreshold");
   const forget = usePayloadMutation(FORGET, "forgetSavedCard");
   const [kind, setKind] = useState("MONTHLY");
@@ -63,18 +64,33 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
   const [below, setBelow] = useState("");
   const [day, setDay] = useState("1");
   const [card, setCard] = useState("");
+  const [cardOf, setCardOf] = useState<Record<string, string>>({}); // rule kind -> card chosen
   const [alert, setAlert] = useState("");
   const [ruleResult, setRuleResult] = useState<Result>(null);
   const settings = data?.autopayments;
   if (!settings || !data) return <Loading />;
   const cards = data.savedCards;
   const chosen = cards.some((c) => c.id === card) ? card : cards[0]?.id ?? "";
+  const cardOptions = cards.map((c): [string, string] => [c.id, `•••• ${c.last4}`]);
   const reload = () => refetch({ requestPolicy: "network-only" });
 
-  async function act(rule: string, what: "pause" | "resume" | "cancel") {
+  async function act(rule: string, what: keyof typeof DONE) {
     const input = { contractNumber: contract, kind: rule as never };
-    const run = { pause, resume, cancel }[what];
-    setRuleResult(await run({ input }, { pause: "Автоплатёж приостановлен", resume: "Автоплатёж возобновлён", cancel: "Автоплатёж отменён" }[what]));
+    const answer = await ruleCommand({ input, pause: what === "pause", resume: what === "resume", cancel: what === "cancel" });
+    setRuleResult(payloadOutcome(answer.data?.[`${what}Autopay` as const], DONE[what]));
+    reload();
+  }
+
+  /** The saved card a rule pays by, or the one chosen for it (its own first, when still saved). */
+  function cardChosen(rule: { kind: string; savedCardId?: string | null }): string {
+    const chosen = cardOf[rule.kind] ?? rule.savedCardId ?? "";
+    return cards.some((c) => c.id === chosen) ? chosen : cards[0]?.id ?? "";
+  }
+
+  async function payBy(rule: string, id: string) {
+    const last4 = cards.find((c) => c.id === id)?.last4;
+    const input = { contractNumber: contract, kind: rule as never, savedCardId: id };
+    setRuleResult(await changeCard({ input }, `Автоплатёж будет списываться с карты •••• ${last4}`));
     reload();
   }
 
@@ -115,6 +131,15 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
                 {r.state === "ACTIVE" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "pause")}>Приостановить</Button>}
                 {r.state === "PAUSED" && <Button variant="secondary" disabled={!manage} onClick={() => act(r.kind, "resume")}>Возобновить</Button>}
                 {r.state !== "CANCELLED" && <Button variant="danger" disabled={!manage} onClick={() => act(r.kind, "cancel")}>Отменить</Button>}
+                {r.state !== "CANCELLED" && cards.some((c) => c.id !== r.savedCardId) && (
+                  <div className="row">
+                    <Select label={`Карта автоплатежа «${KINDS[r.kind]}»`} value={cardChosen(r)} disabled={!manage}
+                      onChange={(e) => setCardOf({ ...cardOf, [r.kind]: e.target.value })}
+                      options={cardOptions} />
+                    <Button variant="secondary" disabled={!manage || cardChosen(r) === r.savedCardId}
+                      onClick={() => payBy(r.kind, cardChosen(r))}>Сменить карту</Button>
+                  </div>
+                )}
               </li>
             ))}
           </ul>
@@ -156,7 +181,7 @@ export function Autopay({ contract, manage }: { contract: string; manage: boolea
             ? <Field label="Когда баланс ниже, ₽" inputMode="decimal" value={below} onChange={(e) => setBelow(e.target.value)} disabled={!manage} required />
             : <Field label="День месяца (1–28)" type="number" min={1} max={28} value={day} onChange={(e) => setDay(e.target.value)} disabled={!manage} required />}
           <Select label="Сохранённая карта" value={chosen} onChange={(e) => setCard(e.target.value)} disabled={!manage || cards.length === 0}
-            options={cards.map((c): [string, string] => [c.id, `•••• ${c.last4}`])} />
+            options={cardOptions} />
         </ActionForm>
       </Panel>
     </>
