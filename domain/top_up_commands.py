@@ -11,7 +11,7 @@ from domain import school_settings
 from domain.account import Account
 from domain.commands import Commands
 from domain.errors import InvalidCommandError, PaymentConflictError
-from domain.fields import IDENT, check_amount, text
+from domain.fields import IDENT, check_amount, one_of, text
 from domain.kinds import Channel, TerminalKind
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
@@ -27,7 +27,7 @@ from domain.top_up_request import (
     TopUpRequest,
     TopUpResult,
 )
-from domain.topup import STARTED, CardPayment, UnknownPaymentError, check_channel
+from domain.topup import STARTED, CardPayment, UnknownPaymentError
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -90,7 +90,7 @@ class TopUpCommands(Commands):
             return self._decide_settle(request)
         if isinstance(request, ActivateRequest):
             return self._decide_activation(request)
-        paid_by = check_channel(request.channel)
+        paid_by = one_of(Channel, request.channel, what="a payment channel")
         check_amount(request.amount, what="top-up", maximum=MAX_TOP_UP)
         text(request.payment_id, IDENT, what="a payment id")
         if paid_by == Channel.KIOSK_CASH:
