@@ -8,7 +8,6 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -97,7 +96,7 @@ def test_a_failed_group_commit_accepts_no_counter_and_the_same_request_then_succ
 
 def lunch(terminal_id: UUID, card_uid: str, tap_id: str) -> TapRequest:
     return TapRequest.parse(
-        terminal_id, tap_id, card_uid, datetime.now(UTC).isoformat(), items=[meal(100)]
+        terminal_id, tap_id, card_uid, clock.device_clock().isoformat(), items=[meal(100)]
     )
 
 

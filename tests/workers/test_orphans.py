@@ -33,6 +33,12 @@ with running_workers(sys.argv[1]) as stack:
         stack.start(part, threads=1)
     beats = f"{stack.namespace}:dramatiq:__heartbeats__"
     wait_for(lambda: stack.redis.zcard(beats), 120, "dramatiq's worker process to fetch")
+    # another part's consumer may beat first: wait for dramatiq's main and forked processes
+    wait_for(
+        lambda: sum("dramatiq workers.main" in c for _, _, c in descendants(os.getpid())) >= 2,
+        120,
+        "`--only worker` to become dramatiq's main process and fork its worker",
+    )
     line = {"namespace": stack.namespace, "processes": descendants(os.getpid())}
     print(orjson.dumps(line).decode(), flush=True)
     threading.Event().wait()
@@ -139,8 +145,9 @@ def test_the_launcher_killed_with_9_leaves_no_service_and_none_of_its_processes(
         with killed_at_the_end(up, processes):
             # the launcher's service, and the two processes the service spreads its work over
             def service_and_its_processes() -> Processes | None:
-                found = descendants(up.pid)
-                return found if len(found) >= 3 else None
+                found = descendants(up.pid)  # a process between fork and exec has no name yet
+                spread = sum("projections run --only" in c for _, _, c in found)
+                return found if len(found) >= 3 and spread == 2 else None
 
             processes += wait_for(service_and_its_processes, 120, "the service and its processes")
             assert sum("projections run --only" in c for _, _, c in processes) == 2, processes
