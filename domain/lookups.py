@@ -130,9 +130,13 @@ class Lookups(Application[UUID]):
                 return None
             if batch is not None:
                 batch[aggregate_id] = aggregate
-            if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
-                self._indexes[aggregate_id] = aggregate
+            self._remember(aggregate_id, aggregate)
         return aggregate if isinstance(aggregate, cls) else None
+
+    def _remember(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
+        """An index record never changes once made: kept for good (while there is room)."""
+        if isinstance(aggregate, Index) and len(self._indexes) < INDEX_MEMORY:
+            self._indexes[aggregate_id] = aggregate
 
     def find_many(self, wanted: Mapping[UUID, type[Aggregate]]) -> dict[UUID, Aggregate | None]:
         """Each wanted aggregate as `_load` finds it (None: nothing stored), the index records
@@ -153,9 +157,7 @@ class Lookups(Application[UUID]):
             stored = self._stored(snapshotted, cold.keys())
             found.update((i, self._project(*stored[i]) if i in stored else None) for i in cold)
         for aggregate_id in cold:
-            index = found[aggregate_id]
-            if isinstance(index, Index) and len(self._indexes) < INDEX_MEMORY:
-                self._indexes[aggregate_id] = index
+            self._remember(aggregate_id, found[aggregate_id])
         return found
 
     def _project(self, snapshot: StoredEvent | None, events: list[StoredEvent]) -> Aggregate | None:

@@ -18,13 +18,10 @@ from domain.payment import payment_record_id
 from domain.topup import card_payment_id
 
 
-@dataclass(frozen=True)
-class TopUpRequest:
-    account_id: UUID
-    amount: int
-    channel: str
+class ByPayment:
+    """A money request is idempotent by its payment id: its `Payment` record's id."""
+
     payment_id: str
-    terminal_id: UUID | None = None  # the kiosk that took the cash
 
     @property
     def record_id(self) -> UUID:
@@ -32,7 +29,16 @@ class TopUpRequest:
 
 
 @dataclass(frozen=True)
-class ActivateRequest:
+class TopUpRequest(ByPayment):
+    account_id: UUID
+    amount: int
+    channel: str
+    payment_id: str
+    terminal_id: UUID | None = None  # the kiosk that took the cash
+
+
+@dataclass(frozen=True)
+class ActivateRequest(ByPayment):
     """The kiosk's card activation: the offer accepted, a parent's phone, the first cash."""
 
     uid: str
@@ -42,21 +48,13 @@ class ActivateRequest:
     payment_id: str
     terminal_id: UUID
 
-    @property
-    def record_id(self) -> UUID:
-        return payment_record_id(self.payment_id)
-
 
 @dataclass(frozen=True)
-class SettleRequest:
+class SettleRequest(ByPayment):
     payment_id: str  # a parent's `CardPayment` (`domain/topup.py`)
     succeeded: bool
     charged: int
     reason: str = ""
-
-    @property
-    def record_id(self) -> UUID:
-        return payment_record_id(self.payment_id)
 
     @property
     def card_payment_id(self) -> UUID:
