@@ -6,7 +6,6 @@ an operator's tap; an erasure request filed, approved and reported to the parent
 import json
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 
@@ -14,19 +13,17 @@ from domain.consent import TEXTS, digest
 from identity.service import Role
 from tests.api.stack import Client, Stack
 from tests.audit.test_erasure import tables_holding
-from tests.builders import meal
 from tests.privacy.helpers import (
     CONSENT,
     activate,
+    add_representative,
     cli,
     needle,
     staff_photo,
-    terminal,
+    tap_at_till,
     upload_photo,
 )
 
-ADD = """mutation($c: String!, $p: String!) {
-  addRepresentative(input: {contractNumber: $c, phone: $p}) { userErrors { code } } }"""
 CONTACT = """mutation($c: String!, $e: String) {
   changeContact(input: {contractNumber: $c, email: $e}) { position } }"""
 ACCEPT = """mutation($v: String!) { acceptConsent(input: {version: $v}) {
@@ -70,11 +67,7 @@ def test_consent_at_activation_and_by_a_representative_and_withdrawal_erases_con
 ) -> None:
     n = needle()
     world, pupil, parent, account = family(stack, n)
-    assert parent.data(ADD, c=pupil.contract_number, p=f"+72{n}")["addRepresentative"] == {
-        "userErrors": []
-    }
-    grandma = stack.client()
-    grandma.login(f"+72{n}", stack.password_sent_to(f"+72{n}"))
+    grandma = add_representative(stack, parent, pupil.contract_number, f"+72{n}")
     unknown = grandma.data(ACCEPT, v="pd-1999")["acceptConsent"]
     assert unknown == {
         "consents": [], "userErrors": [{"field": ["input", "version"], "code": "consent"}],
@@ -174,14 +167,7 @@ def test_the_access_log_shows_the_operators_tap_and_the_photo_read(stack: Stack)
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + b"face" + n.encode())
     stack.services.people.put(account.pupil_ref, name=f"Ваня {n}")
-    till = terminal(stack, world, "canteen_pos")
-    at = stack.ledger.clock()
-    shown = till.post("/terminal/v1/taps", {"tap_id": f"t-{uuid4().hex[:8]}",
-                                            "card_uid": pupil.uid, "tapped_at": at.isoformat(),
-                                            "items": [meal()]})  # fmt: skip
-    assert shown.status_code == 200, shown.text
-    assert shown.json()["pupil"]["name"] == f"Ваня {n}"
-    assert till.get(shown.json()["pupil"]["photo_url"]).status_code == 200
+    assert tap_at_till(stack, world, pupil)["name"] == f"Ваня {n}"
 
     auditor = stack.staff(Role.AUDITOR, world.school_id)
     entries = log_entries(auditor, pupil.contract_number)

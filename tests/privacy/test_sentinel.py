@@ -21,15 +21,14 @@ from tests.fakes.web_push import FakeBrowser
 from tests.privacy.helpers import (
     CONSENT,
     activate,
+    add_representative,
     cli,
     needle,
     staff_photo,
-    terminal,
+    tap_at_till,
     upload_photo,
 )
 
-REPRESENTATIVE = """mutation($c: String!, $p: String!) {
-  addRepresentative(input: {contractNumber: $c, phone: $p}) { userErrors { code } } }"""
 CONTACT = """mutation($c: String!, $p: String, $e: String) {
   changeContact(input: {contractNumber: $c, phone: $p, email: $e}) {
     userErrors { code } } }"""
@@ -62,11 +61,7 @@ def test_sentinels_from_every_interface_are_gone_after_erasure_and_everything_ve
     parent = stack.client()
     parent.login(pupil.contract_number, stack.password_sent_to(phone[2]))
     # A representative, who consents from their own login; a wrong password leaves a key.
-    assert parent.data(REPRESENTATIVE, c=pupil.contract_number, p=phone[3])[
-        "addRepresentative"
-    ] == {"userErrors": []}  # fmt: skip
-    grandma = stack.client()
-    grandma.login(phone[3], stack.password_sent_to(phone[3]))
+    grandma = add_representative(stack, parent, pupil.contract_number, phone[3])
     assert grandma.data(ACCEPT, v=CONSENT)["acceptConsent"] == {"userErrors": []}
     stack.client().login(phone[3], "not-the-password")
     # Contacts, twice (the earlier one must go too), and bank details for a refund.
@@ -83,14 +78,9 @@ def test_sentinels_from_every_interface_are_gone_after_erasure_and_everything_ve
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
     photo = upload_photo(stack, admin, pupil.contract_number, b"\xff\xd8\xff" + text.encode() * 9)
     assert staff_photo(stack, admin, photo).status_code == 200
-    till = terminal(stack, world, "canteen_pos")
     for child in (pupil, bystander):
         world.tap("turnstile", child.uid, direction="in")
-    shown = till.post("/terminal/v1/taps", {"tap_id": f"t-{uuid4().hex[:8]}", "card_uid": pupil.uid,
-                                            "tapped_at": stack.ledger.clock().isoformat(),
-                                            "items": [meal()]})  # fmt: skip
-    assert shown.status_code == 200, shown.text
-    assert till.get(shown.json()["pupil"]["photo_url"]).status_code == 200
+    tap_at_till(stack, world, pupil)
     world.tap("canteen_pos", bystander.uid, items=[meal()])
     refund = parent.data(REFUND, c=pupil.contract_number, b=f"40817810{n} {text}")
     assert refund["requestRefund"]["userErrors"] == [], refund
