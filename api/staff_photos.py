@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.blobs import MAX_BLOB_BYTES, media_type
 from api.errors import json_response, problem_response
+from api.photos import PHOTO_RESPONSES, photo_response
 from api.terminal_schemas import problems
 from domain.errors import DomainError
 from identity.service import Principal, Role
@@ -40,7 +41,7 @@ def may_see(principal: Principal, request: Request, digest: str) -> bool:
     summary="A pupil's photo, for staff of the pupil's school (bearer token)",
     operation_id="getStaffPhoto",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    responses=PHOTO_RESPONSES,
 )
 def get_photo(
     sha256: str,
@@ -58,7 +59,7 @@ def get_photo(
     if data is None:
         return problem_response(404, "photo_not_found", "no such photo for you")
     desk.privacy.log.photo_read(f"{principal.role}:{principal.principal_id}", "photo.staff", sha256)
-    return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
+    return photo_response(data)
 
 
 PHOTO_UPLOADERS = frozenset({Role.SCHOOL_ADMIN, Role.SUPPORT})

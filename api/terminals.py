@@ -21,9 +21,9 @@ from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from adapters.blobs import media_type
 from adapters.terminal_auth import SignedRequest
 from api.errors import json_response, problem_response
+from api.photos import PHOTO_RESPONSES, photo_response
 from api.terminal import Terminal
 from api.terminal_desk import TerminalDesk
 from api.terminal_schemas import (
@@ -164,10 +164,10 @@ def get_deny_list(terminal: TerminalDep, desk: DeskDep, since: int = 0) -> Respo
     summary="A pupil's photo, for terminals of the pupil's school",
     operation_id="getPupilPhoto",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    responses=PHOTO_RESPONSES,
 )
 def get_photo(sha256: str, terminal: TerminalDep, desk: DeskDep) -> Response:
     data = desk.photo(terminal, sha256)
     if data is None:
         return problem_response(404, "photo_not_found", "no such photo for this school")
-    return Response(data, media_type=media_type(data), headers={"Cache-Control": "private"})
+    return photo_response(data)
