@@ -14,6 +14,7 @@ from domain.kinds import TerminalKind
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
+from tests.clock import now
 
 _counter = itertools.count(1)
 
@@ -121,6 +122,13 @@ def covering_lunches(ledger: Ledger, lunches: int) -> tuple[SchoolWorld, Pupil]:
     pupil = world.pupil(deposit=lunches * 9_000)
     ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
     return world, pupil
+
+
+def lunch(world: SchoolWorld, uid: str, tap_id: str, price: int = 9000) -> TapRequest:
+    """A lunch at the school's canteen till at the test's clock, as a request not yet decided:
+    for a batch (`handle_taps`, the group commit) or the tap batcher."""
+    terminal = world.terminals["canteen_pos"]
+    return TapRequest.parse(terminal, tap_id, uid, now(), items=[meal(price)])
 
 
 def at_once(workers: int, work: Callable[[int], T]) -> list[T]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,11 +25,10 @@ from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.recorded import derived_id
 from domain.school import School
-from domain.tap import Tap, TapRequest
+from domain.tap import Tap
 from domain.top_up_request import SettleRequest, TopUpRequest
 from domain.topups import TopUps
-from tests import clock
-from tests.builders import Pupil, SchoolWorld, meal
+from tests.builders import Pupil, SchoolWorld, lunch
 
 
 @pytest.fixture
@@ -75,11 +74,6 @@ def same(found: Aggregate | None, built: Aggregate) -> bool:
     return type(found) is type(built) and vars(found) == vars(built)
 
 
-def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str) -> TapRequest:
-    terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, pupil.uid, clock.now(UTC), items=[meal(1_000)])
-
-
 def write_old_snapshot(ledger: Ledger, account_id: UUID) -> None:
     """The account's latest snapshot as written before notifications and fees (version 1)."""
     stored = ledger.mapper.to_stored_event(Account.Snapshot.take(ledger.account(account_id)))
@@ -102,7 +96,7 @@ def test_what_one_statement_reads_is_built_as_repository_get_builds_it(
     ledger.change_daily_limit(upcast.account_id, MAX_DAILY_LIMIT)
     write_old_snapshot(ledger, upcast.account_id)  # read through the snapshot's upcaster
     ledger.top_up(upcast.account_id, 700, "sbp", "after-the-old-snapshot")
-    assert ledger.handle_tap(lunch(world, few, "decided")).decision.outcome == "approved"
+    assert ledger.handle_tap(lunch(world, few.uid, "decided", 1_000)).decision.outcome == "approved"
     terminal = world.terminals["canteen_pos"]
     wanted: dict[UUID, type[Aggregate]] = {
         few.account_id: Account, many.account_id: Account, upcast.account_id: Account,
@@ -136,12 +130,12 @@ def test_a_group_on_cold_accounts_reads_each_kind_with_one_statement(
     for n, pupil in enumerate(pupils):
         for k in range(11 if n % 2 else 1):  # every other account read from a snapshot
             ledger.top_up(pupil.account_id, 100, "sbp", f"cold-{n}-{k}")
-    retried = lunch(world, pupils[0], "retried")
+    retried = lunch(world, pupils[0].uid, "retried", 1_000)
     assert ledger.handle_tap(retried).decision.outcome == "approved"
 
     def group(process: Ledger, of: list[Pupil], tag: str) -> list[str]:
         with statements(process) as sent:
-            taps = [lunch(world, pupil, f"{tag}-{n}") for n, pupil in enumerate(of)]
+            taps = [lunch(world, pupil.uid, f"{tag}-{n}", 1_000) for n, pupil in enumerate(of)]
             results = process.handle_taps([retried, *taps])
         assert all(isinstance(r, TapResult) for r in results), results
         return sent
@@ -176,7 +170,7 @@ def test_a_group_with_top_ups_and_a_verdict_reads_each_kind_with_one_statement(
     payment, _ = TopUps(ledger).start(pupils[5].account_id, 5_000, "bank_card")
     kiosk = world.terminals["kiosk"]
     requests: list[Request] = [
-        lunch(world, pupils[0], "money-0"),
+        lunch(world, pupils[0].uid, "money-0", 1_000),
         TopUpRequest(pupils[0].account_id, 1_000, "kiosk_cash", "money-cash", kiosk),
         *[TopUpRequest(p.account_id, 1_000, "sbp", f"money-{n}") for n, p in enumerate(pupils)],
         SettleRequest(payment.payment_id, True, payment.total),

@@ -8,13 +8,8 @@ from domain.group_commit import TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests.builders import SchoolWorld, at_once, covering_lunches, meal
+from tests.builders import SchoolWorld, at_once, covering_lunches, lunch, meal
 from tests.clock import now
-
-
-def lunch(world: SchoolWorld, uid: str, tap_id: str) -> TapRequest:
-    terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, uid, now(), items=[meal(9_000)])
 
 
 def test_a_batch_decides_in_order_and_saves_once(travelled: datetime, world: SchoolWorld) -> None:

@@ -3,7 +3,7 @@ version check, and a conflict re-decides only the taps whose accounts changed un
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
@@ -12,8 +12,7 @@ from domain.group_commit import PendingTap, TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests import clock
-from tests.builders import Pupil, SchoolWorld, meal
+from tests.builders import SchoolWorld, lunch
 
 
 @pytest.fixture
@@ -22,11 +21,6 @@ def other_process(database_url: str) -> Iterator[Ledger]:
     app = Ledger(eventsourcing_env(database_url, pool_size=2), snapshot_interval=10)
     yield app
     app.close()
-
-
-def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str, price: int = 1_000) -> TapRequest:
-    terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, pupil.uid, clock.now(UTC), items=[meal(price)])
 
 
 def approved(results: Sequence[object]) -> list[str]:
@@ -40,11 +34,11 @@ def test_a_remembered_account_changed_by_another_process_is_reloaded(
     assert ledger.group_commit.versions is not None, "PostgreSQL offers the version check"
     pupil = world.pupil(deposit=10_000)
     ledger.change_daily_limit(pupil.account_id, MAX_DAILY_LIMIT)
-    assert approved(ledger.handle_taps([lunch(world, pupil, "warm")])) == ["approved"]
+    assert approved(ledger.handle_taps([lunch(world, pupil.uid, "warm", 1_000)])) == ["approved"]
     assert len(ledger.group_commit.hot) >= 2, "the account and the school stay in memory"
 
     other_process.top_up(pupil.account_id, 50_000, "sbp", "elsewhere-1")
-    results = ledger.handle_taps([lunch(world, pupil, "after", price=20_000)])
+    results = ledger.handle_taps([lunch(world, pupil.uid, "after", 20_000)])
 
     assert approved(results) == ["approved"]
     assert results[0].decision.regular_after == 10_000 - 1_000 + 50_000 - 20_000  # type: ignore[union-attr]
@@ -65,14 +59,18 @@ def test_a_conflict_redecides_only_the_taps_of_the_changed_account(
         pending = decide(request)  # decided on the loaded state ...
         if not raced_once:  # ... which another process changes before our save
             raced_once.append(True)
-            elsewhere = lunch(world, raced, "elsewhere", price=25_000)
+            elsewhere = lunch(world, raced.uid, "elsewhere", 25_000)
             with ThreadPoolExecutor(1) as another:  # its own thread, as another process
                 another.submit(other_process.handle_tap, elsewhere).result()
         return pending
 
     ledger.decide_tap = another_writer_saves_meanwhile  # type: ignore[method-assign]
-    batch = [lunch(world, raced, "r-1", 4_000), lunch(world, calm, "c-1"),
-             lunch(world, raced, "r-2", 4_000), lunch(world, calm, "c-2")]  # fmt: skip
+    batch = [
+        lunch(world, raced.uid, "r-1", 4_000),
+        lunch(world, calm.uid, "c-1", 1_000),
+        lunch(world, raced.uid, "r-2", 4_000),
+        lunch(world, calm.uid, "c-2", 1_000),
+    ]
     results = ledger.handle_taps(batch)
 
     assert all(isinstance(r, TapResult) for r in results)

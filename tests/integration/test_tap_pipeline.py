@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import uuid4
 
 import pytest
@@ -19,8 +19,7 @@ from domain.group_commit import Batch, Outcome, TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests import clock
-from tests.builders import Pupil, SchoolWorld, meal
+from tests.builders import Pupil, SchoolWorld, lunch
 
 PRICE = 1_000
 
@@ -62,11 +61,6 @@ class HeldSave:
         commit.decide = watched  # type: ignore[method-assign]
 
 
-def lunch(world: SchoolWorld, pupil: Pupil, tap_id: str) -> TapRequest:
-    terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, pupil.uid, clock.now(UTC), items=[meal(PRICE)])
-
-
 def pupils(world: SchoolWorld) -> tuple[Pupil, Pupil]:
     ann, bob = world.pupil(deposit=10_000), world.pupil(deposit=10_000)
     for pupil in (ann, bob):
@@ -92,10 +86,14 @@ def first_held(world: SchoolWorld, fail_with: Exception | None = None) -> Iterat
     batcher = TapBatcher(world.ledger)
     held = HeldSave(world.ledger, fail_with)
     try:
-        a_1 = lunch(world, ann, "a-1")
+        a_1 = lunch(world, ann.uid, "a-1", PRICE)
         first = batcher.submit(a_1, "terminal:test")
         assert held.saving.wait(30)
-        requests = [lunch(world, ann, "a-2"), lunch(world, bob, "b-1"), a_1]  # a-1 again
+        requests = [
+            lunch(world, ann.uid, "a-2", PRICE),
+            lunch(world, bob.uid, "b-1", PRICE),
+            a_1,  # again
+        ]
         later = [batcher.submit(request, "terminal:test") for request in requests]
         assert held.next_decided.wait(30)
         yield Rig(batcher, held, ann, bob, first, later)

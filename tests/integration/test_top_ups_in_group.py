@@ -15,7 +15,6 @@ from domain.group_commit import TapResult
 from domain.kinds import Channel
 from domain.ledger import Ledger
 from domain.money import MAX_TOP_UP
-from domain.tap import TapRequest
 from domain.top_up_request import (
     ActivateRequest,
     Settled,
@@ -24,13 +23,7 @@ from domain.top_up_request import (
     TopUpResult,
 )
 from domain.topups import TopUps
-from tests.builders import Pupil, SchoolWorld, covering_lunches, meal
-from tests.clock import now
-
-
-def lunch(world: SchoolWorld, uid: str, tap_id: str) -> TapRequest:
-    terminal = world.terminals["canteen_pos"]
-    return TapRequest.parse(terminal, tap_id, uid, now(), items=[meal(9_000)])
+from tests.builders import Pupil, SchoolWorld, covering_lunches, lunch
 
 
 def cash(world: SchoolWorld, pupil: Pupil, amount: int, payment_id: str) -> TopUpRequest:
