@@ -111,7 +111,7 @@ def set_school_calendar(
 ) -> int:
     def attempt() -> int:
         school = ledger.school(school_id)
-        school.set_calendar(weekend_days, holidays, ledger.clock().astimezone(school.zone).date())
+        school.set_calendar(weekend_days, holidays, school.local_date(ledger.clock()))
         return position(ledger.save(school))
 
     return retry(attempt)

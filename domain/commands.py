@@ -1,5 +1,6 @@
 """What every command group of the `Ledger` shares: decide again on a version conflict, and
-the notification id of what a command saved (`domain/retries.py` bounds the attempts).
+the notification id of what a command saved, or of the log's head when it saved nothing
+(`domain/retries.py` bounds the attempts).
 """
 
 from collections.abc import Callable, Sequence
@@ -24,3 +25,8 @@ class Commands(Lookups):
     @staticmethod
     def _position(recordings: Sequence[Any]) -> int:
         return int(recordings[-1].notification.id) if recordings else 0
+
+    def _head(self) -> int:
+        """The log's last notification id: the position of an answer given again (a retried
+        request's first result), as nothing new was saved for it."""
+        return self.recorder.max_notification_id() or 0

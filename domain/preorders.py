@@ -52,7 +52,7 @@ class PreOrders:
         self.ledger = ledger
 
     def today(self, school: School) -> date:
-        return self.ledger.clock().astimezone(school.zone).date()
+        return school.local_date(self.ledger.clock())
 
     def place(
         self, account_id: UUID, meal_date: object, order: Sequence[Mapping[str, Any]]

@@ -196,7 +196,7 @@ def schedule_setting(
 
     def attempt() -> int:
         school = ledger.school(school_id)
-        today = ledger.clock().astimezone(school.zone).date()
+        today = school.local_date(ledger.clock())
         schedule(school, setting, value, today if effective_from is None else effective_from,
                  today)  # fmt: skip
         return ledger._position(ledger.save(school))
