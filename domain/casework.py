@@ -13,9 +13,11 @@ from uuid import UUID
 
 from domain import retries, school_settings
 from domain.account import Account
+from domain.commands import Commands
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
 from domain.errors import DisputeError
 from domain.ledger import Ledger
+from domain.school import School
 
 T = TypeVar("T")
 ATTEMPTS = 100
@@ -25,8 +27,7 @@ def retry(attempt: Callable[[], T]) -> T:
     return retries.retry(attempt, ATTEMPTS)
 
 
-def position(recordings: Any) -> int:
-    return int(recordings[-1].notification.id) if recordings else 0
+position = Commands._position  # the notification id of what a command saved (0: nothing)
 
 
 def account_events(ledger: Ledger, account_id: UUID) -> list[Any]:
@@ -59,6 +60,11 @@ def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evide
     if charge is None:
         raise DisputeError(f"account {account_id} has no charge {charge_key}")
     school = ledger.school(ledger.account(account_id).school_id)
+    return evidence_on(ledger, school, charge, events)
+
+
+def evidence_on(ledger: Ledger, school: School, charge: Charge, events: list[Any]) -> Evidence:
+    """What the account's history says of `charge`, on the school's calendar of its day."""
     calendar = school_settings.calendar_on(school, date.fromisoformat(charge.local_date))
     return evidence(charge, events, calendar, school.zone, photo_check_of(ledger, charge))
 
@@ -70,10 +76,7 @@ def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None)
     found = []
     for e in events:
         if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
-            charge = as_charge(e)
-            photo = photo_check_of(ledger, charge)
-            calendar = school_settings.calendar_on(school, date.fromisoformat(e.local_date))
-            ev = evidence(charge, events, calendar, school.zone, photo)
+            ev = evidence_on(ledger, school, as_charge(e), events)
             if ev.flags:
                 found.append(ev)
     return found
@@ -109,12 +112,9 @@ def reject_dispute(ledger: Ledger, account_id: UUID, charge_key: str, reason: st
 def set_school_calendar(
     ledger: Ledger, school_id: UUID, weekend_days: list[int], holidays: list[str]
 ) -> int:
-    def attempt() -> int:
-        school = ledger.school(school_id)
-        school.set_calendar(weekend_days, holidays, school.local_date(ledger.clock()))
-        return position(ledger.save(school))
-
-    return retry(attempt)
+    return ledger._on_school(
+        school_id, lambda s: s.set_calendar(weekend_days, holidays, s.local_date(ledger.clock()))
+    )
 
 
 # Refunds

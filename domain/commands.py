@@ -6,11 +6,14 @@ the notification id of what a command saved, or of the log's head when it saved 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from eventsourcing.domain import Aggregate
+
 from domain.clock import Clock
 from domain.lookups import Lookups
 from domain.retries import retry
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 
 
 class Commands(Lookups):
@@ -21,6 +24,17 @@ class Commands(Lookups):
 
     def _retry(self, attempt: Callable[[], T]) -> T:
         return retry(attempt, self.max_attempts)
+
+    def _on(self, load: Callable[[], A], command: Callable[[A], None]) -> int:
+        """Let `command` decide on what `load` reads and save it: the position of its events
+        (0: nothing new), decided again on the new state after a version conflict."""
+
+        def attempt() -> int:
+            aggregate = load()
+            command(aggregate)
+            return self._position(self.save(aggregate))
+
+        return self._retry(attempt)
 
     @staticmethod
     def _position(recordings: Sequence[Any]) -> int:

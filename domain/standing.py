@@ -109,7 +109,6 @@ class StandingOrders:
             rule = self.rule(account_id, kind)
             command(rule)
             saved = self.ledger.save(rule)
-            position = self.ledger._position(saved) or self.ledger.recorder.max_notification_id()
-            return rule, int(position or 0)
+            return rule, self.ledger._position(saved) or self.ledger._head()
 
         return self.ledger._retry(attempt)
