@@ -149,7 +149,5 @@ class Billing:
         )
 
     def autopayment(self, schedule_id: UUID) -> Autopayment:
-        found = self.ledger._find(schedule_id, Autopayment)
-        if found is None:
-            raise UnknownAutopaymentError(f"autopayment {schedule_id} is unknown")
-        return found
+        error = UnknownAutopaymentError(f"autopayment {schedule_id} is unknown")
+        return self.ledger._get(schedule_id, Autopayment, error)

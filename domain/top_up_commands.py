@@ -120,10 +120,8 @@ class TopUpCommands(Commands):
 
     def card_payment(self, payment_id: str) -> CardPayment:
         """A parent's card payment (`domain/topup.py`) by its payment id, once started."""
-        found = self._find(card_payment_id(payment_id), CardPayment)
-        if found is None:
-            raise UnknownPaymentError(f"payment {payment_id} was not started here")
-        return found
+        error = UnknownPaymentError(f"payment {payment_id} was not started here")
+        return self._get(card_payment_id(payment_id), CardPayment, error)
 
     def _decide_settle(self, request: SettleRequest) -> PendingTopUp:
         """The acquirer's verdict: once; a success credits the quoted amount and commission."""
