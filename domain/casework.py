@@ -5,7 +5,7 @@ and saves; a version conflict means someone else saved first, so it decides agai
 The actor (parent, school admin, auditor, system) comes from `acting_as` around the call.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -147,18 +147,19 @@ def pay_refund(ledger: Ledger, account_id: UUID, payout_ref: str, close: bool = 
     return ledger._on_account(account_id, lambda a: a.pay_refund(payout_ref, close))
 
 
-def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
-    """Every account opened at the school, from the log (a report, not a hot path)."""
-    found: list[UUID] = []
+def accounts_opened(ledger: Ledger) -> Iterator[Any]:
+    """Every account's `Opened` event, from the log a page at a time (a report, not a hot
+    path)."""
     start = 1
     topics = [Account.Opened.TOPIC]
     while page := ledger.recorder.select_notifications(start=start, limit=1000, topics=topics):
-        for n in page:
-            opened: Any = ledger.mapper.to_domain_event(n)
-            if opened.school_id == school_id:
-                found.append(opened.originator_id)
+        yield from (ledger.mapper.to_domain_event(n) for n in page)
         start = page[-1].id + 1
-    return found
+
+
+def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
+    """Every account opened at the school, from the log."""
+    return [e.originator_id for e in accounts_opened(ledger) if e.school_id == school_id]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def terminate_contract(ledger: Ledger, school_id: UUID, reason: str) -> Terminat
 
         def attempt(account_id: UUID = account_id) -> str:
             account = ledger.account(account_id)
-            if account.closed or account.refund_status in ("requested", "approved"):
+            if account.closed or account.refund_under_way:
                 return "left"
             if account.regular == 0 and account.subsidised == 0:
                 account.close("contract_terminated")
@@ -220,26 +221,19 @@ def unreturned_balances(
     """Money not yet given back: refunds under way, and every account of a terminated
     school still holding a balance, with how long it has been waiting."""
     found = []
-    start = 1
-    while page := ledger.recorder.select_notifications(
-        start=start, limit=1000, topics=[Account.Opened.TOPIC]
-    ):
-        for n in page:
-            opened: Any = ledger.mapper.to_domain_event(n)
-            if school_id is not None and opened.school_id != school_id:
-                continue
-            a = ledger.account(opened.originator_id)
-            if a.closed:
-                continue
-            status = a.refund_status
-            pending = status in ("requested", "approved")
-            if not pending and not getattr(ledger.school(a.school_id), "terminated", False):
-                continue
-            since = a.refund["requested_at"] if pending and a.refund else None
-            waited = (now - since).days if since else 0
-            found.append(
-                Unreturned(a.id, a.contract_number, a.school_id, a.regular, a.subsidised,
-                           status, since, waited)
-            )  # fmt: skip
-        start = page[-1].id + 1
+    for opened in accounts_opened(ledger):
+        if school_id is not None and opened.school_id != school_id:
+            continue
+        a = ledger.account(opened.originator_id)
+        if a.closed:
+            continue
+        pending = a.refund_under_way
+        if not pending and not getattr(ledger.school(a.school_id), "terminated", False):
+            continue
+        since = a.refund["requested_at"] if pending and a.refund else None
+        waited = (now - since).days if since else 0
+        found.append(
+            Unreturned(a.id, a.contract_number, a.school_id, a.regular, a.subsidised,
+                       a.refund_status, since, waited)
+        )  # fmt: skip
     return sorted(found, key=lambda u: -u.waiting_days)
