@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, ContractNumber, First, Since, Until
-from api.graphql.connections import account_node, bad_input, decode_moment
+from api.graphql.connections import PAGING, account_node, bad_input, decode_moment
 from api.graphql.context import Context
 from api.graphql.enums import Tariff, TerminalKind, convert
 from api.graphql.queries import account_period, list_page
@@ -174,8 +174,7 @@ class TariffHistoryEntry:
 class ChargesQuery:
     @strawberry.field(
         description="Charges of a contract over school-local days, newest first, each with "
-        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days; a "
-        "page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days; {PAGING}"
     )
     async def charges(
         self,

@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, First
-from api.graphql.connections import account_node, bad_input, decode_key
+from api.graphql.connections import PAGING, account_node, bad_input, decode_key
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, account_mutation, attempt, position_of
 from api.graphql.queries import list_page
@@ -211,10 +211,7 @@ async def preorder_payload(
 
 @strawberry.type
 class PlanQuery:
-    @strawberry.field(
-        description="A child's pre-orders, the latest meal first, a page at a time: pass "
-        "`pageInfo.endCursor` as `after` for the next page."
-    )
+    @strawberry.field(description=f"A child's pre-orders, the latest meal first, {PAGING}")
     async def pre_orders(
         self,
         info: Info[Context, None],

@@ -26,7 +26,13 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
-from api.graphql.connections import account_nodes, connection, decode_moment, page_size
+from api.graphql.connections import (
+    PAGING,
+    account_nodes,
+    connection,
+    decode_moment,
+    page_size,
+)
 from api.graphql.context import Context
 from api.graphql.payloads import (
     Note,
@@ -334,8 +340,8 @@ class PrivacyQuery:
         return cast(JSON, found)
 
     @strawberry.field(
-        description="Auditors: who read a contract's personal data or photos, newest first, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description="Auditors: who read a contract's personal data or photos, newest first,"
+        f" {PAGING}"
     )
     async def access_log(
         self,

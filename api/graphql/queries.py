@@ -16,7 +16,14 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
-from api.graphql.connections import bad_input, connection, decode_cursor, decode_key, page_size
+from api.graphql.connections import (
+    PAGING,
+    bad_input,
+    connection,
+    decode_cursor,
+    decode_key,
+    page_size,
+)
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
 from api.graphql.scalars import Kopecks
@@ -250,10 +257,7 @@ class Query:
         await caught_up(info, ["balances"], at_least)
         return await Account.read(info, ref, fresh=bool(at_least))
 
-    @strawberry.field(
-        description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
-        " as `after` for the next page."
-    )
+    @strawberry.field(description=f"Money movements, newest first, {PAGING}")
     async def statement(
         self,
         info: Info[Context, None],
@@ -287,10 +291,7 @@ class Query:
             node=lambda r: StatementLine.of(r, ref.contract_number, zone),
         )
 
-    @strawberry.field(
-        description="Turnstile passes per school-local day, oldest first, a page at a time:"
-        " pass `pageInfo.endCursor` as `after` for the next page."
-    )
+    @strawberry.field(description=f"Turnstile passes per school-local day, oldest first, {PAGING}")
     async def attendance(
         self,
         info: Info[Context, None],

@@ -19,7 +19,7 @@ from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountPayload, CardInput, account_command
 from api.graphql.arguments import After, AtLeast, First, SchoolId
-from api.graphql.connections import decode_key, school_node
+from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
 from api.graphql.mutations import EMAIL
@@ -514,8 +514,7 @@ def setting_command(name: str, input_type: type[SettingCommand]) -> Any:
 @strawberry.type
 class SchoolAdminQuery:
     @strawberry.field(
-        description="Staff: the school's pupils by class and contract, with who has left, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description=f"Staff: the school's pupils by class and contract, with who has left, {PAGING}"
     )
     async def roster(
         self,
@@ -557,8 +556,8 @@ class SchoolAdminQuery:
         return await settings_on(info, school, on)
 
     @strawberry.field(
-        description="Staff: the school's terminals by name, their last post and offline taps, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description="Staff: the school's terminals by name, their last post and offline taps,"
+        f" {PAGING}"
     )
     async def terminals(
         self,
