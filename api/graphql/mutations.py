@@ -15,7 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, applied
+from api.graphql.payloads import UserError, applied, refused
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
 from api.graphql.types import Menu, MenuItem
@@ -25,6 +25,17 @@ from projections.menus import get_menu
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
+CONTACT_SHAPES = {  # per kind of contact: its shape, and the refusal's message for another
+    "phone": (PHONE, "a phone is +<10-15 digits>"),
+    "email": (EMAIL, "not an e-mail address"),
+}
+
+
+def misshapen(kind: str, value: str, *field: str) -> UserError | None:
+    """The refusal of `value`, a contact of `kind` (`phone`, `email`) not of that kind's
+    shape, on the input field `field`; None when it has the shape."""
+    shape, message = CONTACT_SHAPES[kind]
+    return None if shape.fullmatch(value) else refused("invalid_command", message, *field)
 
 
 @strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")

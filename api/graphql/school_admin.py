@@ -22,7 +22,7 @@ from api.graphql.arguments import After, AtLeast, First, SchoolId
 from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
-from api.graphql.mutations import EMAIL
+from api.graphql.mutations import misshapen
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
@@ -45,7 +45,6 @@ from domain.errors import DomainError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
 from domain.ledger import Ledger
-from domain.roster import PHONE
 from projections.roster import fleet_page, fleet_terminal, roster_entry, roster_page
 
 MAX_ROSTER_TEXT = 512 * 1024
@@ -476,10 +475,8 @@ def contract_people(
             return {}, [user_error(error, ["input", name])]
     pupil = {"name": given["pupilName"]}
     parent = {"name": given["parentName"], "phone": given["parentPhone"]}
-    if not PHONE.fullmatch(parent["phone"]):
-        return {}, [
-            refused("invalid_command", "a phone is +<10-15 digits>", "input", "parentPhone")
-        ]
+    if (wrong := misshapen("phone", parent["phone"], "input", "parentPhone")) is not None:
+        return {}, [wrong]
     if len(input.card_uids or []) > 2:
         message = "a contract starts with at most two cards"
         return {}, [refused("invalid_command", message, "input", "cardUids")]
@@ -643,9 +640,8 @@ async def promote(
 async def casework_contact(
     info: Info[Context, None], school: UUID, given: SetCaseworkContactInput
 ) -> SchoolSettingsPayload:
-    if not EMAIL.fullmatch(given.email[:300]):
-        error = refused("invalid_command", "not an e-mail address", "input", "email")
-        return SchoolSettingsPayload.refusing([error], school_id=school, on=None)
+    if (wrong := misshapen("email", given.email[:300], "input", "email")) is not None:
+        return SchoolSettingsPayload.refusing([wrong], school_id=school, on=None)
     subject = await kept_personal(info, email=given.email)
     return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
 
