@@ -147,6 +147,14 @@ def position_of(value: int | None) -> Position | None:
     return Position(value) if value else None
 
 
+async def ledger_head(info: Info[Context, None]) -> int | None:
+    """The ledger's last position (None before any event): the position to answer for a
+    command that records no event of its own (identity, a terminal's secret) or does not say
+    at which position it recorded; a read at it is fresh."""
+    services = info.context.services
+    return await services.run(services.ledger.recorder.max_notification_id)
+
+
 async def applied(info: Info[Context, None], position: Position | None, *models: str) -> bool:
     """Whether a command was recorded (at `position`, None when refused), once the read
     `models` have applied it (read-your-writes: waits a few seconds at most)."""

@@ -32,6 +32,7 @@ from api.graphql.payloads import (
     attempt,
     input_mutation,
     kept_personal,
+    ledger_head,
     position_of,
     refused,
     user_error,
@@ -669,9 +670,8 @@ async def rotate_secret(
     except TerminalAuthError as error:
         problem = refused("not_found", str(error), "input", "terminalId")
         return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
-    at = await services.run(services.ledger.recorder.max_notification_id)
     return TerminalPayload(school_id=school, terminal_id=given.terminal_id, secret=secret,
-                           position=position_of(at))  # fmt: skip
+                           position=position_of(await ledger_head(info)))  # fmt: skip
 
 
 @strawberry.type
