@@ -112,13 +112,18 @@ def refused(code: str, message: str, *field: str) -> UserError:
 
 
 async def attempt(
-    info: Info[Context, None], fn: Callable[..., T], *args: Any, field: list[str] | None = None
+    info: Info[Context, None],
+    fn: Callable[..., T],
+    *args: Any,
+    field: list[str] | None = None,
+    refusals: Mapping[str, list[str]] | None = None,
 ) -> tuple[T | None, list[UserError]]:
-    """Run a command as the viewer: its result, or the domain's refusal as a user error."""
+    """Run a command as the viewer: its result, or the domain's refusal as a user error on
+    the input field `field`, or on the one `refusals` gives for its code when given."""
     try:
         return await command(info, fn, *args), []
     except DomainError as error:
-        return None, [user_error(error, field)]
+        return None, [user_error(error, field) if refusals is None else refusal(error, refusals)]
 
 
 async def attempt_on(
