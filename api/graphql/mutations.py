@@ -18,7 +18,7 @@ from api.graphql.context import Context
 from api.graphql.payloads import UserError, applied, refused
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
-from api.graphql.types import Menu, MenuItem
+from api.graphql.types import Menu, MenuItem, Nutrition
 from domain.ledger import Ledger
 from projections.menus import get_menu
 
@@ -39,11 +39,8 @@ def misshapen(kind: str, value: str, *field: str) -> UserError | None:
 
 
 @strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")
-class NutritionInput:
-    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
-    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
-    fats: float | None = strawberry.field(default=None, description="Fats, g.")
-    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
+class NutritionInput(Nutrition):
+    """The facts of `Nutrition`, as a menu's publisher gives them."""
 
 
 @strawberry.input(description="An item of a menu.")

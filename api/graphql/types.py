@@ -227,10 +227,13 @@ class AttendanceDay(relay.Node):
 
 @strawberry.type(description="Nutrition facts of a menu item (absent when unknown).")
 class Nutrition:
-    kcal: float | None = strawberry.field(description="Energy, kcal.")
-    proteins: float | None = strawberry.field(description="Proteins, g.")
-    fats: float | None = strawberry.field(description="Fats, g.")
-    carbohydrates: float | None = strawberry.field(description="Carbohydrates, g.")
+    """The facts a menu item has, each absent when unknown; a published menu's input gives
+    the same (`NutritionInput`)."""
+
+    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
+    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
+    fats: float | None = strawberry.field(default=None, description="Fats, g.")
+    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
 
 
 @strawberry.type(description="An item of a menu.")
