@@ -21,6 +21,7 @@ from api.graphql.payloads import UserError, account_mutation, attempt, position_
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import scheduled_on, school_mutation
+from api.graphql.types import from_row
 from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
@@ -237,9 +238,7 @@ class PlanQuery:
     ) -> list[PreOrderPortions]:
         await perm.school(info, "Query.preOrderPortions", school)
         found = await info.context.services.read(portions, school, meal_date)
-        return [
-            PreOrderPortions(code=r["code"], name=r["name"], portions=r["ordered"]) for r in found
-        ]
+        return [from_row(PreOrderPortions, r, portions=r["ordered"]) for r in found]
 
     @strawberry.field(description="When pre-orders for a school day close (UTC).")
     async def pre_order_cutoff(
