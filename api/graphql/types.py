@@ -26,6 +26,7 @@ from api.graphql.enums import (
     Tariff,
     TerminalKind,
     convert,
+    enum_or_none,
 )
 from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
@@ -193,7 +194,6 @@ class StatementLine(relay.Node):
     ) -> "StatementLine":
         """From a `statement` row; `zone` the school's (by default the row's `zone`, as
         `readmodels.statement_line` gives it)."""
-        kind = row["terminal_kind"]
         return from_row(
             cls,
             row,
@@ -201,7 +201,7 @@ class StatementLine(relay.Node):
             at=row["occurred_at"],
             local_at=row["occurred_at"].astimezone(zone or row["zone"]),
             kind=convert(MovementKind, row["kind"], MovementKind.OTHER),
-            terminal_kind=TerminalKind(kind) if kind else None,
+            terminal_kind=enum_or_none(TerminalKind, row["terminal_kind"]),
             items=[LineItem.of(i) for i in row["items"] or []],
         )
 
