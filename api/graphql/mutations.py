@@ -18,9 +18,8 @@ from api.graphql.context import Context
 from api.graphql.payloads import UserError, applied, refused
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
-from api.graphql.types import Menu, MenuItem, Nutrition
+from api.graphql.types import Menu, Nutrition
 from domain.ledger import Ledger
-from projections.menus import get_menu
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
@@ -93,8 +92,7 @@ class MenuPayload:
     async def menu(self, info: Info[Context, None]) -> Menu | None:
         if not await applied(info, self.position, "menus"):
             return None
-        items = await info.context.services.read(get_menu, self.school_id, self.date)
-        return Menu(school_id=self.school_id, date=self.date, items=[MenuItem.of(i) for i in items])
+        return await Menu.read(info, self.school_id, self.date)
 
 
 async def publish(info: Info[Context, None], school: UUID, given: PublishMenuInput) -> MenuPayload:

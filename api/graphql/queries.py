@@ -32,7 +32,6 @@ from api.graphql.types import (
     AttendanceDay,
     ChannelReport,
     Menu,
-    MenuItem,
     SchoolDay,
     SchoolReport,
     StatementLine,
@@ -43,7 +42,6 @@ from api.graphql.types import (
 )
 from domain.fees import MONTHLY_FEES
 from projections.attendance import attendance_page
-from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
 N = TypeVar("N", bound=relay.Node)
@@ -321,8 +319,7 @@ class Query:
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
         await caught_up(info, ["menus"], at_least)
-        items = await info.context.services.read(get_menu, school, date)
-        return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
+        return await Menu.read(info, school, date)
 
     school_report = school_period_field(
         "schoolReport",

@@ -31,6 +31,7 @@ from api.graphql.enums import (
 from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
 from projections.attendance import attendance_day
+from projections.menus import get_menu
 
 T = TypeVar("T")
 
@@ -266,6 +267,12 @@ class Menu:
     school_id: UUID = strawberry.field(description="The school.")
     date: dt.date = strawberry.field(description="The school-local date.")
     items: list[MenuItem] = strawberry.field(description="The items, in order.")
+
+    @classmethod
+    async def read(cls, info: Info[Context, None], school: UUID, day: dt.date) -> "Menu":
+        """The menu of `school` on `day` as its read model has it now (no items: none)."""
+        items = await info.context.services.read(get_menu, school, day)
+        return cls(school_id=school, date=day, items=[MenuItem.of(i) for i in items])
 
 
 @strawberry.type(description="A day's traffic of one kind of terminal.")
