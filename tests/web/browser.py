@@ -92,10 +92,35 @@ def serious_violations(page: Page) -> list[str]:
     return list(result)
 
 
+# What sticks out sideways past the screen's width, outside any scrolling box (empty when the
+# page fits: on a phone a wide table or button must wrap, not push the page sideways).
+STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const out = [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > width + 1 && !clipped(el))
+    .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || "").trim().slice(0, 40)}"`);
+  const wide = `the page is ${document.documentElement.scrollWidth}px wide`;
+  return out.length ? out.slice(0, 5) : [wide];
+}"""
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The elements wider than the screen lets them be (none when the page fits its width)."""
+    return list(page.evaluate(STICKING_OUT))
+
+
 def check(page: Page, name: str) -> None:
-    """The page passes axe-core with no serious violation; its screenshot when asked for."""
+    """The page passes axe-core with no serious violation and fits the screen's width; its
+    screenshot when asked for."""
     page.wait_for_load_state("networkidle")
-    found = serious_violations(page)
+    found = serious_violations(page) + [f"sticks out: {e}" for e in sticking_out(page)]
     folder = os.environ.get("INFOSHKOLA_SCREENSHOTS")
     if folder:
         target = ROOT / folder

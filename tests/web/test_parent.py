@@ -77,7 +77,7 @@ def test_a_parent_logs_in_sees_a_tap_live_blocks_the_card_and_disputes_a_charge(
     # The parent follows the dispute on its own page.
     page.get_by_role("link", name="Споры и история").click()
     expect(page.get_by_test_id("dispute-status")).to_have_text("на рассмотрении")
-    expect(page.get_by_role("table")).to_contain_text("Ребёнок в этот день болел")
+    expect(page.get_by_role("list", name="Мои споры")).to_contain_text("Ребёнок в этот день болел")
     check(page, "parent-casework")
 
     for tab, name in (

@@ -58,22 +58,18 @@ export function Casework({ contract }: { contract: string }) {
         {!work ? <Loading /> : work.disputes.length === 0 ? (
           <p className="muted">Вы не оспаривали списаний. Оспорить списание можно в «Выписке».</p>
         ) : (
-          <table>
-            <thead>
-              <tr><th scope="col">Дата</th><th scope="col">Сумма</th><th scope="col">Что не так</th><th scope="col">Статус</th><th scope="col">Решение</th></tr>
-            </thead>
-            <tbody>
-              {work.disputes.map((d) => (
-                <tr key={d.chargeKey}>
-                  <td>{formatDate(d.localDate)}</td>
-                  <td><Money value={d.amount} /></td>
-                  <td>{d.claim}</td>
-                  <td data-testid="dispute-status">{DISPUTE_STATES[d.status]}</td>
-                  <td>{d.decision ? `${d.decision} (${formatDateTime(d.decidedAt!)})` : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ul className="list" aria-label="Мои споры">
+            {work.disputes.map((d) => (
+              <li key={d.chargeKey}>
+                <div>
+                  <strong>{formatDate(d.localDate)} · <Money value={d.amount} /></strong>
+                  {" — "}<span data-testid="dispute-status">{DISPUTE_STATES[d.status]}</span>
+                  <br />Что не так: {d.claim}
+                  <br />Решение: {d.decision ? `${d.decision} (${formatDateTime(d.decidedAt!)})` : "ещё нет"}
+                </div>
+              </li>
+            ))}
+          </ul>
         )}
       </Panel>
       <Panel title="Возврат средств">

@@ -103,26 +103,19 @@ export function Overview({ contract, manage }: { contract: string; manage: boole
       </Panel>
       <Panel title="Карты">
         {message && <Notice kind={message.kind}>{message.text}</Notice>}
-        <table>
-          <thead>
-            <tr><th>Карта</th><th>Состояние</th><th><span className="visually-hidden">Действия</span></th></tr>
-          </thead>
-          <tbody>
-            {account.cards.map((c) => (
-              <tr key={c.uid}>
-                <td>{c.uid}</td>
-                <td>{CARD_STATES[c.state]}</td>
-                <td>
-                  {manage && c.state !== "BLOCKED" && (
-                    <Button variant="danger" onClick={() => blockCard(c.uid)} aria-label={`Заблокировать карту ${c.uid}`}>
-                      Заблокировать
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        {account.cards.length === 0 && <p className="muted">Карт нет.</p>}
+        <ul className="list" aria-label="Карты ученика">
+          {account.cards.map((c) => (
+            <li key={c.uid}>
+              <span>Карта <strong>{c.uid}</strong> — {CARD_STATES[c.state]}</span>
+              {manage && c.state !== "BLOCKED" && (
+                <Button variant="danger" onClick={() => blockCard(c.uid)} aria-label={`Заблокировать карту ${c.uid}`}>
+                  Заблокировать
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
         {manage && blocked.length > 0 && <Duplicate contract={contract} blocked={blocked[blocked.length - 1].uid} onDone={() => refetch({ requestPolicy: "network-only" })} />}
       </Panel>
       {manage && <TopUp contract={contract} />}
