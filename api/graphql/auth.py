@@ -18,8 +18,15 @@ from api.graphql import enums
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.context import Context
-from api.graphql.mutations import PHONE
-from api.graphql.payloads import UserError, account_mutation, input_mutation, refusal, refused
+from api.graphql.mutations import misshapen
+from api.graphql.payloads import (
+    UserError,
+    account_mutation,
+    input_mutation,
+    ledger_head,
+    refusal,
+    refused,
+)
 from api.graphql.scalars import Position
 from api.graphql.types import Session
 from identity.service import Access, IdentityError
@@ -151,9 +158,7 @@ class ResetAccessPayload:
 
 async def head(info: Info[Context, None]) -> Position:
     """The ledger's head: identity changes are not ledger events, any later read is fresh."""
-    services = info.context.services
-    found: int | None = await services.run(services.ledger.recorder.max_notification_id)
-    return Position(found or 0)
+    return Position(await ledger_head(info) or 0)
 
 
 async def identity_call(
@@ -239,9 +244,8 @@ async def grant_representative(
     info: Info[Context, None], ref: perm.AccountRef, given: AddRepresentativeInput
 ) -> RepresentativePayload:
     phone = given.phone.strip()
-    if not PHONE.fullmatch(phone):
-        error = refused("invalid_command", "a phone is +<10-15 digits>", "input", "phone")
-        return RepresentativePayload(representative=None, user_errors=[error], position=None)
+    if (wrong := misshapen("phone", phone, "input", "phone")) is not None:
+        return RepresentativePayload(representative=None, user_errors=[wrong], position=None)
     _, errors = await identity_call(
         info, {"login_name_taken": ["input", "phone"]}, info.context.services.identity.grant_parent,
         ref.contract_number, ref.account_id, phone, Access.READ,

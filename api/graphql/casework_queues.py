@@ -27,7 +27,7 @@ from api.graphql.arguments import (
     Since,
     Until,
 )
-from api.graphql.connections import decode_key, school_node
+from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
 from api.graphql.payloads import AccountInput, Outcome
@@ -250,8 +250,7 @@ def case_queue(
 class CaseworkQueueQuery:
     @strawberry.field(
         description="Staff: charges flagged when projected (not inside, school closed, after a "
-        "block, photo mismatch, offline debt), newest first, with their evidence, a page at a"
-        " time: pass `pageInfo.endCursor` as `after` for the next page."
+        f"block, photo mismatch, offline debt), newest first, with their evidence, {PAGING}"
     )
     async def flagged_charges(
         self,
@@ -274,8 +273,7 @@ class CaseworkQueueQuery:
     disputes = case_queue(
         "disputes",
         DisputeCase,
-        "Staff: the school's disputes (open ones by default), oldest first, a page at a time:"
-        " pass `pageInfo.endCursor` as `after` for the next page.",
+        f"Staff: the school's disputes (open ones by default), oldest first, {PAGING}",
         "Only disputes in these statuses (`open` when absent).",
         ("open",),
         ["casework"],
@@ -285,8 +283,8 @@ class CaseworkQueueQuery:
     refunds = case_queue(
         "refunds",
         RefundCase,
-        "Staff: the school's refunds (requested and approved ones), oldest request first, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page.",
+        "Staff: the school's refunds (requested and approved ones), oldest request first,"
+        f" {PAGING}",
         "Only refunds in these statuses (requested and approved when absent).",
         OPEN_REFUNDS,
         ["roster", "balances"],

@@ -15,12 +15,13 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, First
-from api.graphql.connections import account_node, bad_input, decode_key
+from api.graphql.connections import PAGING, account_node, bad_input, decode_key
 from api.graphql.context import Context
 from api.graphql.payloads import UserError, account_mutation, attempt, position_of
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.school_commands import scheduled_on, school_mutation
+from api.graphql.types import from_row
 from domain import preorder as rules
 from domain import school_settings
 from domain.preorder_events import preorders_of
@@ -211,10 +212,7 @@ async def preorder_payload(
 
 @strawberry.type
 class PlanQuery:
-    @strawberry.field(
-        description="A child's pre-orders, the latest meal first, a page at a time: pass "
-        "`pageInfo.endCursor` as `after` for the next page."
-    )
+    @strawberry.field(description=f"A child's pre-orders, the latest meal first, {PAGING}")
     async def pre_orders(
         self,
         info: Info[Context, None],
@@ -240,9 +238,7 @@ class PlanQuery:
     ) -> list[PreOrderPortions]:
         await perm.school(info, "Query.preOrderPortions", school)
         found = await info.context.services.read(portions, school, meal_date)
-        return [
-            PreOrderPortions(code=r["code"], name=r["name"], portions=r["ordered"]) for r in found
-        ]
+        return [from_row(PreOrderPortions, r, portions=r["ordered"]) for r in found]
 
     @strawberry.field(description="When pre-orders for a school day close (UTC).")
     async def pre_order_cutoff(

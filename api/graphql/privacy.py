@@ -26,23 +26,27 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
-from api.graphql.connections import account_nodes, connection, decode_moment, page_size
+from api.graphql.connections import (
+    PAGING,
+    account_nodes,
+    connection,
+    decode_moment,
+    page_size,
+)
 from api.graphql.context import Context
 from api.graphql.payloads import (
     Note,
     Reason,
     UserError,
     account_mutation,
-    command,
+    attempt,
     input_mutation,
     position_of,
-    refusal,
 )
 from api.graphql.scalars import Position
 from api.graphql.types import from_row
 from audit.erasure import refund_refs
 from domain.consent import PARENT
-from domain.errors import DomainError
 from identity.service import Access, Principal, Role
 from privacy.office import PrivacyOffice, representative
 
@@ -271,10 +275,8 @@ def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
         def record() -> int:
             return max([given.record(privacy, a, holder) for a in chosen] or [0])
 
-        try:
-            at = await command(info, record)
-        except DomainError as error:
-            errors = [refusal(error, given.refusals)]
+        at, errors = await attempt(info, record, refusals=given.refusals)
+        if errors:
             return ConsentPayload(consents=[], user_errors=errors, position=None)
 
         def read() -> list[ContractConsent]:
@@ -306,12 +308,12 @@ def erasure_command(name: str, input_type: type[ErasureCommand]) -> Any:
     async def handle(
         info: Info[Context, None], ref: perm.AccountRef, given: ErasureCommand
     ) -> ErasurePayload:
-        try:
-            at = await command(info, given.record, office(info), ref.account_id)
-        except DomainError as error:
-            errors = [refusal(error, given.refusals)]
-            return ErasurePayload(account_id=ref.account_id, user_errors=errors, position=None)
-        return ErasurePayload(account_id=ref.account_id, user_errors=[], position=position_of(at))
+        at, errors = await attempt(
+            info, given.record, office(info), ref.account_id, refusals=given.refusals
+        )
+        return ErasurePayload(
+            account_id=ref.account_id, user_errors=errors, position=position_of(at)
+        )
 
     return account_mutation(name, input_type, ErasurePayload, input_type.does, handle)
 
@@ -334,8 +336,8 @@ class PrivacyQuery:
         return cast(JSON, found)
 
     @strawberry.field(
-        description="Auditors: who read a contract's personal data or photos, newest first, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description="Auditors: who read a contract's personal data or photos, newest first,"
+        f" {PAGING}"
     )
     async def access_log(
         self,
