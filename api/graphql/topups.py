@@ -34,12 +34,19 @@ class TopUpStatus(Enum):
     FAILED = strawberry.enum_value("failed", description="Refused by the bank; nothing moved.")
 
 
-@strawberry.type(description="What a top-up costs, before paying.")
-class TopUpQuote:
+@strawberry.type(description="What a top-up costs.")
+class TopUpCost:
+    """What a top-up costs, quoted before paying (`TopUpQuote`) or as its payment was started
+    (`TopUpPayment`)."""
+
     channel: Channel = strawberry.field(description="How the parent pays.")
     amount: Kopecks = strawberry.field(description="What reaches the account.")
     commission: Kopecks = strawberry.field(description="The bank's commission, paid on top.")
     total: Kopecks = strawberry.field(description="What the parent's card is charged.")
+
+
+@strawberry.type(description="What a top-up costs, before paying.")
+class TopUpQuote(TopUpCost):
     rate: str = strawberry.field(description="The school's commission rate (0.05 = 5 %).")
 
     @classmethod
@@ -54,12 +61,8 @@ class TopUpQuote:
 
 
 @strawberry.type(description="A top-up a parent started, until the bank's verdict.")
-class TopUpPayment:
+class TopUpPayment(TopUpCost):
     payment_id: str = strawberry.field(description="Our payment id, as the acquirer knows it.")
-    channel: Channel = strawberry.field(description="How the parent pays.")
-    amount: Kopecks = strawberry.field(description="What reaches the account.")
-    commission: Kopecks = strawberry.field(description="The commission quoted at the start.")
-    total: Kopecks = strawberry.field(description="What the card is charged.")
     status: TopUpStatus = strawberry.field(description="Where the payment stands.")
     reason: str | None = strawberry.field(description="Why the bank refused, if it did.")
     confirmation_url: str | None = strawberry.field(
