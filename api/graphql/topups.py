@@ -2,7 +2,7 @@
 then a payment page from the acquirer; the acquirer's webhook credits the account once."""
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 import strawberry
@@ -44,6 +44,18 @@ class TopUpCost:
     commission: Kopecks = strawberry.field(description="The bank's commission, paid on top.")
     total: Kopecks = strawberry.field(description="What the parent's card is charged.")
 
+    @classmethod
+    def from_cost(cls, cost: Quote | CardPayment, **shown: Any) -> Self:
+        """The figures of `cost` (a quote, or a payment started at one), and `shown`: the
+        type's own fields."""
+        return cls(
+            channel=Channel(cost.channel),
+            amount=Kopecks(cost.amount),
+            commission=Kopecks(cost.commission),
+            total=Kopecks(cost.total),
+            **shown,
+        )
+
 
 @strawberry.type(description="What a top-up costs, before paying.")
 class TopUpQuote(TopUpCost):
@@ -51,13 +63,7 @@ class TopUpQuote(TopUpCost):
 
     @classmethod
     def of(cls, q: Quote) -> "TopUpQuote":
-        return cls(
-            channel=Channel(q.channel),
-            amount=Kopecks(q.amount),
-            commission=Kopecks(q.commission),
-            total=Kopecks(q.total),
-            rate=q.rate,
-        )
+        return cls.from_cost(q, rate=q.rate)
 
 
 @strawberry.type(description="A top-up a parent started, until the bank's verdict.")
@@ -71,12 +77,9 @@ class TopUpPayment(TopUpCost):
 
     @classmethod
     def of(cls, p: CardPayment, confirmation_url: str | None = None) -> "TopUpPayment":
-        return cls(
+        return cls.from_cost(
+            p,
             payment_id=p.payment_id,
-            channel=Channel(p.channel),
-            amount=Kopecks(p.amount),
-            commission=Kopecks(p.commission),
-            total=Kopecks(p.total),
             status=TopUpStatus(p.status),
             reason=p.reason or None,
             confirmation_url=confirmation_url,
