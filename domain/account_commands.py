@@ -82,9 +82,4 @@ class AccountCommands(Commands):
         return self._retry(attempt)
 
     def _on_account(self, account_id: UUID, command: Callable[[Account], None]) -> int:
-        def attempt() -> int:
-            account = self.account(account_id)
-            command(account)
-            return self._position(self.save(account))
-
-        return self._retry(attempt)
+        return self._on(lambda: self.account(account_id), command)

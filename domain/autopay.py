@@ -114,14 +114,11 @@ class Autopayment(Recorded):
             super().apply(a)
             a.active = not a.__dict__.get("on_hold", False)
 
-    class CardChanged(Recorded.Event):
+    class CardChanged(AssignsFields, Recorded.Event):
         """The rule pays by another of the parent's saved cards from its next run."""
 
         TOPIC = "infoshkola.autopay.CardChanged"
         card_id: str
-
-        def apply(self, a: "Autopayment") -> None:
-            a.card_id = self.card_id
 
     class Paused(Recorded.Event):
         TOPIC = "infoshkola.autopay.Paused"

@@ -56,12 +56,7 @@ class Billing:
         return self.ledger._on_account(account_id, lambda a: a.set_low_balance_threshold(threshold))
 
     def set_fee_pause(self, school_id: UUID, months: list[int]) -> int:
-        def attempt() -> int:
-            school = self.ledger.school(school_id)
-            school.set_fee_pause(months)
-            return self.ledger._position(self.ledger.save(school))
-
-        return self.ledger._retry(attempt)
+        return self.ledger._on_school(school_id, lambda s: s.set_fee_pause(months))
 
     # Monthly fees
 
@@ -111,12 +106,7 @@ class Billing:
         return schedule.id
 
     def cancel_autopayment(self, schedule_id: UUID, reason: str) -> int:
-        def attempt() -> int:
-            schedule = self.autopayment(schedule_id)
-            schedule.cancel(reason)
-            return self.ledger._position(self.ledger.save(schedule))
-
-        return self.ledger._retry(attempt)
+        return self.ledger._on(lambda: self.autopayment(schedule_id), lambda s: s.cancel(reason))
 
     def request_autopayment(self, schedule_id: UUID, period: str) -> dict[str, Any] | None:
         """Decide (once per period) whether and how much to charge; None when not due."""
@@ -159,7 +149,5 @@ class Billing:
         )
 
     def autopayment(self, schedule_id: UUID) -> Autopayment:
-        found = self.ledger._find(schedule_id, Autopayment)
-        if found is None:
-            raise UnknownAutopaymentError(f"autopayment {schedule_id} is unknown")
-        return found
+        error = UnknownAutopaymentError(f"autopayment {schedule_id} is unknown")
+        return self.ledger._get(schedule_id, Autopayment, error)

@@ -5,7 +5,7 @@ and saves; a version conflict means someone else saved first, so it decides agai
 The actor (parent, school admin, auditor, system) comes from `acting_as` around the call.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -13,9 +13,11 @@ from uuid import UUID
 
 from domain import retries, school_settings
 from domain.account import Account
+from domain.commands import Commands
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
 from domain.errors import DisputeError
 from domain.ledger import Ledger
+from domain.school import School
 
 T = TypeVar("T")
 ATTEMPTS = 100
@@ -25,8 +27,7 @@ def retry(attempt: Callable[[], T]) -> T:
     return retries.retry(attempt, ATTEMPTS)
 
 
-def position(recordings: Any) -> int:
-    return int(recordings[-1].notification.id) if recordings else 0
+position = Commands._position  # the notification id of what a command saved (0: nothing)
 
 
 def account_events(ledger: Ledger, account_id: UUID) -> list[Any]:
@@ -59,6 +60,11 @@ def dispute_evidence(ledger: Ledger, account_id: UUID, charge_key: str) -> Evide
     if charge is None:
         raise DisputeError(f"account {account_id} has no charge {charge_key}")
     school = ledger.school(ledger.account(account_id).school_id)
+    return evidence_on(ledger, school, charge, events)
+
+
+def evidence_on(ledger: Ledger, school: School, charge: Charge, events: list[Any]) -> Evidence:
+    """What the account's history says of `charge`, on the school's calendar of its day."""
     calendar = school_settings.calendar_on(school, date.fromisoformat(charge.local_date))
     return evidence(charge, events, calendar, school.zone, photo_check_of(ledger, charge))
 
@@ -70,10 +76,7 @@ def flagged_charges(ledger: Ledger, account_id: UUID, since: date | None = None)
     found = []
     for e in events:
         if is_charge(e) and (since is None or e.local_date >= since.isoformat()):
-            charge = as_charge(e)
-            photo = photo_check_of(ledger, charge)
-            calendar = school_settings.calendar_on(school, date.fromisoformat(e.local_date))
-            ev = evidence(charge, events, calendar, school.zone, photo)
+            ev = evidence_on(ledger, school, as_charge(e), events)
             if ev.flags:
                 found.append(ev)
     return found
@@ -109,12 +112,9 @@ def reject_dispute(ledger: Ledger, account_id: UUID, charge_key: str, reason: st
 def set_school_calendar(
     ledger: Ledger, school_id: UUID, weekend_days: list[int], holidays: list[str]
 ) -> int:
-    def attempt() -> int:
-        school = ledger.school(school_id)
-        school.set_calendar(weekend_days, holidays, ledger.clock().astimezone(school.zone).date())
-        return position(ledger.save(school))
-
-    return retry(attempt)
+    return ledger._on_school(
+        school_id, lambda s: s.set_calendar(weekend_days, holidays, s.local_date(ledger.clock()))
+    )
 
 
 # Refunds
@@ -147,18 +147,19 @@ def pay_refund(ledger: Ledger, account_id: UUID, payout_ref: str, close: bool = 
     return ledger._on_account(account_id, lambda a: a.pay_refund(payout_ref, close))
 
 
-def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
-    """Every account opened at the school, from the log (a report, not a hot path)."""
-    found: list[UUID] = []
+def accounts_opened(ledger: Ledger) -> Iterator[Any]:
+    """Every account's `Opened` event, from the log a page at a time (a report, not a hot
+    path)."""
     start = 1
     topics = [Account.Opened.TOPIC]
     while page := ledger.recorder.select_notifications(start=start, limit=1000, topics=topics):
-        for n in page:
-            opened: Any = ledger.mapper.to_domain_event(n)
-            if opened.school_id == school_id:
-                found.append(opened.originator_id)
+        yield from (ledger.mapper.to_domain_event(n) for n in page)
         start = page[-1].id + 1
-    return found
+
+
+def school_account_ids(ledger: Ledger, school_id: UUID) -> list[UUID]:
+    """Every account opened at the school, from the log."""
+    return [e.originator_id for e in accounts_opened(ledger) if e.school_id == school_id]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def terminate_contract(ledger: Ledger, school_id: UUID, reason: str) -> Terminat
 
         def attempt(account_id: UUID = account_id) -> str:
             account = ledger.account(account_id)
-            if account.closed or account.refund_status in ("requested", "approved"):
+            if account.closed or account.refund_under_way:
                 return "left"
             if account.regular == 0 and account.subsidised == 0:
                 account.close("contract_terminated")
@@ -220,26 +221,19 @@ def unreturned_balances(
     """Money not yet given back: refunds under way, and every account of a terminated
     school still holding a balance, with how long it has been waiting."""
     found = []
-    start = 1
-    while page := ledger.recorder.select_notifications(
-        start=start, limit=1000, topics=[Account.Opened.TOPIC]
-    ):
-        for n in page:
-            opened: Any = ledger.mapper.to_domain_event(n)
-            if school_id is not None and opened.school_id != school_id:
-                continue
-            a = ledger.account(opened.originator_id)
-            if a.closed:
-                continue
-            status = a.refund_status
-            pending = status in ("requested", "approved")
-            if not pending and not getattr(ledger.school(a.school_id), "terminated", False):
-                continue
-            since = a.refund["requested_at"] if pending and a.refund else None
-            waited = (now - since).days if since else 0
-            found.append(
-                Unreturned(a.id, a.contract_number, a.school_id, a.regular, a.subsidised,
-                           status, since, waited)
-            )  # fmt: skip
-        start = page[-1].id + 1
+    for opened in accounts_opened(ledger):
+        if school_id is not None and opened.school_id != school_id:
+            continue
+        a = ledger.account(opened.originator_id)
+        if a.closed:
+            continue
+        pending = a.refund_under_way
+        if not pending and not getattr(ledger.school(a.school_id), "terminated", False):
+            continue
+        since = a.refund["requested_at"] if pending and a.refund else None
+        waited = (now - since).days if since else 0
+        found.append(
+            Unreturned(a.id, a.contract_number, a.school_id, a.regular, a.subsidised,
+                       a.refund_status, since, waited)
+        )  # fmt: skip
     return sorted(found, key=lambda u: -u.waiting_days)

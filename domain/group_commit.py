@@ -39,6 +39,7 @@ from domain.hot_accounts import HotAggregates, VersionReader
 from domain.index import Index, card_key, index_id, terminal_key
 from domain.lookups import deciding_on
 from domain.payment import Payment
+from domain.pending import Pending
 from domain.recorded import acting_as, current_actor
 from domain.school import School
 from domain.tap import Tap, TapDecision, TapRequest, normalise_uid
@@ -65,17 +66,9 @@ class TapResult:
     replayed: bool = False
 
 
-@dataclass(frozen=True)
-class PendingTap:
-    """A decided tap not yet saved: several can be saved together (group commit)."""
-
-    decision: TapDecision
-    aggregates: tuple[Aggregate, ...]
-    replayed: bool = False
-
-
+PendingTap = Pending[TapDecision]  # a decided tap not yet saved
 Request = TapRequest | MoneyRequest  # what a group holds: taps, top-ups, verdicts
-Pending = PendingTap | PendingTopUp
+Decided = PendingTap | PendingTopUp  # a request of the group decided, not yet saved
 Outcome = TapResult | MoneyResult | DomainError
 
 
@@ -85,7 +78,7 @@ class Batch:
 
     requests: list[Request]
     actors: list[str]
-    decided: list[Pending | DomainError]
+    decided: list[Decided | DomainError]
     loaded: dict[UUID, Aggregate | None]  # what it decided on (None: known not to exist)
     touched: dict[UUID, Aggregate]  # what it changed
     before: dict[UUID, int]  # their stored versions before it
@@ -126,7 +119,7 @@ class GroupCommit:
         on it as that batch left it, so it must be saved only after that one committed, and
         decided again if that one did not (`api/tap_batcher.py`)."""
         loaded, before = self._prefetch(requests, in_flight or {})
-        decided: list[Pending | DomainError] = []
+        decided: list[Decided | DomainError] = []
         touched: dict[UUID, Aggregate] = {}
         claimed = _claims_of(requests, claims)
         with deciding_on(loaded):
@@ -143,7 +136,7 @@ class GroupCommit:
         collected = self.ledger.collect(*touched.values())
         return Batch(requests, actors, decided, loaded, touched, before, splits, collected, claimed)
 
-    def _decide_one(self, request: Request, claim: object | None) -> Pending:
+    def _decide_one(self, request: Request, claim: object | None) -> Decided:
         if not isinstance(request, TapRequest):
             return self.ledger.decide_top_up(request)
         if claim is not None:  # on the school as the version query found it
@@ -155,10 +148,7 @@ class GroupCommit:
         Raises `IntegrityError` when another writer saved one of its aggregates first
         (`after_conflict`); keeps nothing in memory (`keep`)."""
         recordings = self.ledger.record(batch.collected, [c for c in batch.claims if c])
-        if recordings:
-            position = int(recordings[-1].notification.id)
-        else:
-            position = self.ledger.recorder.max_notification_id() or 0
+        position = self.ledger._position(recordings) if recordings else self.ledger._head()
         return [_outcome(d, position) for d in batch.decided]
 
     def keep(self, batch: Batch, but: Collection[UUID] = ()) -> None:
@@ -335,12 +325,12 @@ class GroupCommit:
         return results
 
 
-def _outcome(decided: Pending | DomainError, position: int) -> Outcome:
+def _outcome(decided: Decided | DomainError, position: int) -> Outcome:
     if isinstance(decided, DomainError):
         return decided
-    if isinstance(decided, PendingTopUp):
-        return replace(decided.result, position=position)
-    return TapResult(decided.decision, position, decided.replayed)
+    if isinstance(decided.answer, TapDecision):
+        return TapResult(decided.answer, position, decided.replayed)
+    return replace(decided.answer, position=position)
 
 
 def _uid(uid: str) -> str | None:

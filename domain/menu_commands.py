@@ -18,7 +18,7 @@ class MenuCommands(Commands):
     ) -> int:
         """Publish (or republish) a school's menu for one school-local date."""
         school = self.school(school_id)
-        check_date(menu_date, self.clock().astimezone(school.zone).date(), what="a menu's date")
+        check_date(menu_date, school.local_date(self.clock()), what="a menu's date")
 
         def attempt() -> int:
             menu = self._find(menu_id(school_id, menu_date), Menu)
@@ -39,7 +39,7 @@ class MenuCommands(Commands):
         def attempt() -> int:
             found = self._find(feedback_id(school.id, menu_date, account_id), MenuFeedback)
             if found is None:
-                today = self.clock().astimezone(school.zone).date()
+                today = school.local_date(self.clock())
                 found = MenuFeedback.leave(school.id, menu_date, account_id, rating, comment, today)
             else:
                 found.revise(rating, comment)

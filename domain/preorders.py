@@ -52,7 +52,12 @@ class PreOrders:
         self.ledger = ledger
 
     def today(self, school: School) -> date:
-        return self.ledger.clock().astimezone(school.zone).date()
+        return school.local_date(self.ledger.clock())
+
+    def day_book(self, school_id: UUID, day: date) -> PreOrderBook:
+        """The school's `PreOrderBook` of `day`, opened on its first use (saved with it)."""
+        found = self.ledger._find(book_id(school_id, day), PreOrderBook)
+        return found or PreOrderBook.open(school_id, day)
 
     def place(
         self, account_id: UUID, meal_date: object, order: Sequence[Mapping[str, Any]]
@@ -78,8 +83,7 @@ class PreOrders:
             if menu is None:
                 raise NoMenuError(f"no menu is published for {day}")
             items = rules.priced(order, menu.items)
-            book = ledger._find(book_id(school.id, day), PreOrderBook)
-            book = book or PreOrderBook.open(school.id, day)
+            book = self.day_book(school.id, day)
             rules.place(account, preorder_id, school.id, day, items, cutoff)
             book.book(account.id, preorder_id, [i.code for i in items])
             position = ledger._position(ledger.save(account, book))
@@ -122,8 +126,7 @@ class PreOrders:
             raise PreOrderClosedError(f"{day} is over: its meals were served or not")
 
         def record() -> int:
-            book = ledger._find(book_id(school_id, day), PreOrderBook)
-            book = book or PreOrderBook.open(school_id, day)
+            book = self.day_book(school_id, day)
             book.cancel(codes, reason)
             return ledger._position(ledger.save(book))
 

@@ -117,9 +117,9 @@ def end_contract(ledger: Ledger, account_id: UUID, reason: str) -> int:
         for uid in list(account.live_cards):
             account.block_card(uid, "contract_ended")
         if account.regular == 0 and account.subsidised == 0:
-            if account.refund_status not in ("requested", "approved"):
+            if not account.refund_under_way:
                 account.close("contract_ended")
-        elif account.refund_status not in ("requested", "approved"):
+        elif not account.refund_under_way:
             account.request_refund("original_method", last_payment(ledger, account), True,
                                    "contract_ended")  # fmt: skip
         return position(ledger.save(account))

@@ -1,6 +1,6 @@
 """School: where terminals stand, whose clock says what "today" is, and its overdraft policy."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -193,3 +193,7 @@ class School(Recorded):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The school-local date of `moment`: the day of its daily limits, menus and reports."""
+        return moment.astimezone(self.zone).date()

@@ -2,6 +2,7 @@
 the school's offline cap.
 """
 
+from collections.abc import Callable
 from uuid import UUID
 
 from domain.commands import Commands
@@ -40,18 +41,13 @@ class SchoolCommands(Commands):
 
     def set_offline_cap(self, school_id: UUID, cap: int) -> int:
         """The school's own offline cap (kopecks per card, reader and day)."""
-
-        def attempt() -> int:
-            school = self.school(school_id)
-            school.set_offline_cap(cap)
-            return self._position(self.save(school))
-
-        return self._retry(attempt)
+        return self._on_school(school_id, lambda s: s.set_offline_cap(cap))
 
     def revoke_terminal(self, terminal_id: UUID, reason: str) -> int:
-        def attempt() -> int:
-            school = self.school(self.terminal_school_id(terminal_id))
-            school.revoke_terminal(terminal_id, reason)
-            return self._position(self.save(school))
+        return self._on(
+            lambda: self.school(self.terminal_school_id(terminal_id)),
+            lambda s: s.revoke_terminal(terminal_id, reason),
+        )
 
-        return self._retry(attempt)
+    def _on_school(self, school_id: UUID, command: Callable[[School], None]) -> int:
+        return self._on(lambda: self.school(school_id), command)

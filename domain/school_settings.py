@@ -141,10 +141,14 @@ def calendar_on(school: School, day: date) -> Calendar:
     return Calendar(tuple(found["weekend_days"]), frozenset(found["holidays"]))
 
 
+def fee_pause_on(school: School, day: date) -> list[int]:
+    """The months (1..12) without a tariff fee, as in effect on `day`."""
+    found = on(school, FEE_PAUSE, day)
+    return school.fee_pause_months if found is None else list(found)
+
+
 def fee_paused(school: School, month_start: date) -> bool:
-    found = on(school, FEE_PAUSE, month_start)
-    months = school.fee_pause_months if found is None else found
-    return month_start.month in months
+    return month_start.month in fee_pause_on(school, month_start)
 
 
 def commission_rate_on(school: School, channel: str, day: date, default: str) -> str:
@@ -176,12 +180,11 @@ class Current:
 
 def current(school: School, day: date, offline_default: int, rates: dict[str, str]) -> Current:
     calendar = calendar_on(school, day)
-    found = on(school, FEE_PAUSE, day)
     return Current(
         meal_overdraft=overdraft_on(school, day),
         offline_cap=offline_cap_on(school, day, offline_default),
         low_balance_default=low_balance_default_on(school, day),
-        fee_pause_months=list(school.fee_pause_months if found is None else found),
+        fee_pause_months=list(fee_pause_on(school, day)),
         weekend_days=list(calendar.weekend_days),
         holidays=sorted(calendar.holidays),
         commission_rates={c: commission_rate_on(school, c, day, r) for c, r in rates.items()},
@@ -194,14 +197,12 @@ def schedule_setting(
     """Record a change of `setting` on the school, effective from a school-local date
     (None: today)."""
 
-    def attempt() -> int:
-        school = ledger.school(school_id)
-        today = ledger.clock().astimezone(school.zone).date()
+    def command(school: School) -> None:
+        today = school.local_date(ledger.clock())
         schedule(school, setting, value, today if effective_from is None else effective_from,
                  today)  # fmt: skip
-        return ledger._position(ledger.save(school))
 
-    return ledger._retry(attempt)
+    return ledger._on_school(school_id, command)
 
 
 @dataclass(frozen=True)

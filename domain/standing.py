@@ -40,10 +40,8 @@ class StandingOrders:
         return [a for a in found if a is not None]
 
     def rule(self, account_id: UUID, kind: str) -> Autopayment:
-        found = self.ledger._find(parent_autopay_id(account_id, check_kind(kind)), Autopayment)
-        if found is None:
-            raise NoAutopayError(f"no {kind} autopayment is set up for this account")
-        return found
+        error = NoAutopayError(f"no {kind} autopayment is set up for this account")
+        return self.ledger._get(parent_autopay_id(account_id, check_kind(kind)), Autopayment, error)
 
     def set_up(
         self, account_id: UUID, kind: str, amount: int, below: int, day: int, card_id: str
@@ -109,7 +107,6 @@ class StandingOrders:
             rule = self.rule(account_id, kind)
             command(rule)
             saved = self.ledger.save(rule)
-            position = self.ledger._position(saved) or self.ledger.recorder.max_notification_id()
-            return rule, int(position or 0)
+            return rule, self.ledger._position(saved) or self.ledger._head()
 
         return self.ledger._retry(attempt)

@@ -14,14 +14,13 @@ from uuid import UUID
 from eventsourcing.persistence import Recording
 
 from domain import preorder, protection, school_settings
-from domain.clock import Clock
+from domain.commands import Commands
 from domain.errors import DomainError, TapConflictError, TapPayloadError, TerminalRevokedError
 from domain.group_commit import GroupCommit, PendingTap, TapResult
 from domain.index import Index, card_key, index_id
 from domain.kinds import PAYING_KINDS, DeclineReason, Outcome, TerminalKind
-from domain.lookups import Lookups
 from domain.menu import Menu, menu_id
-from domain.retries import retry
+from domain.pending import Pending
 from domain.school import School
 from domain.tap import Tap, TapContext, TapDecision, TapRequest, check_tapped_at
 
@@ -29,11 +28,9 @@ if TYPE_CHECKING:
     from domain.ledger import Collected
 
 
-class TapCommands(Lookups):
-    clock: Clock
+class TapCommands(Commands):
     offline_cap: int
     group_commit: GroupCommit
-    max_attempts: int
 
     if TYPE_CHECKING:  # the Ledger's (`domain/ledger.py`)
 
@@ -58,12 +55,10 @@ class TapCommands(Lookups):
             else:
                 recordings = self.save(*pending.aggregates)
             if pending.replayed:
-                position = self.recorder.max_notification_id() or 0
-                return TapResult(pending.decision, position, replayed=True)
-            position = int(recordings[-1].notification.id) if recordings else 0
-            return TapResult(pending.decision, position)
+                return TapResult(pending.answer, self._head(), replayed=True)
+            return TapResult(pending.answer, self._position(recordings))
 
-        return retry(attempt, self.max_attempts)
+        return self._retry(attempt)
 
     def handle_taps(
         self, requests: Sequence[TapRequest], actors: Sequence[str] | None = None
@@ -88,26 +83,26 @@ class TapCommands(Lookups):
                     f"tap {request.tap_id} of terminal {request.terminal_id} was already "
                     "decided with a different payload"
                 )
-            return PendingTap(TapDecision.from_dict(recorded.decision), (), replayed=True)
+            return Pending(TapDecision.from_dict(recorded.decision), (), replayed=True)
         check_tapped_at(request.tapped_at, self.clock(), offline=request.offline)
 
         school = self.school(self.terminal_school_id(request.terminal_id))
         terminal = school.terminal(request.terminal_id)
         kind = TerminalKind(terminal["kind"])
         check_payload(request, kind)
-        ctx = TapContext(request, kind.value, request.tapped_at.astimezone(school.zone).date())
+        ctx = TapContext(request, kind.value, school.local_date(request.tapped_at))
         refusal = DeclineReason.TERMINAL_REVOKED if terminal["revoked"] else None
 
         card = self._find(index_id(card_key(request.card_uid)), Index)
         if card is None:
             decision = ctx.decision(Outcome.DECLINED, reason=DeclineReason.UNKNOWN_CARD.value)
-            return PendingTap(decision, (Tap.decide(request, school.id, decision),))
+            return Pending(decision, (Tap.decide(request, school.id, decision),))
         account = self.account(card.owner_id)
         if account.school_id != school.id:  # refused on the terminal's side only
             reason = refusal or DeclineReason.FOREIGN_SCHOOL
             decision = ctx.decision(Outcome.DECLINED, reason=reason.value)
             tap = Tap.decide(request, school.id, decision, foreign_card_of=account.school_id)
-            return PendingTap(decision, (tap,))
+            return Pending(decision, (tap,))
         if kind == TerminalKind.TURNSTILE:
             decision = account.take_pass(ctx, refusal)
         elif request.slot is not None:  # a free wardrobe or locker use
@@ -131,7 +126,7 @@ class TapCommands(Lookups):
             frozen = protection.protection_of(account).frozen is not None
             served = None if refusal else preorder.serve(account, ctx, online, frozen)
             decision = served or online(ctx)
-        return PendingTap(decision, (account, Tap.decide(request, school.id, decision)))
+        return Pending(decision, (account, Tap.decide(request, school.id, decision)))
 
     def _menu(self, ctx: TapContext) -> dict[str, list[str]]:
         """Allergens per item code of the day's published menu at the tap's school."""
@@ -141,7 +136,7 @@ class TapCommands(Lookups):
 
     def offline_cap_of(self, school: School, day: date | None = None) -> int:
         """What one card may spend offline per reader and day: the school's, else the default."""
-        day = day or self.clock().astimezone(school.zone).date()
+        day = day or school.local_date(self.clock())
         return school_settings.offline_cap_on(school, day, self.offline_cap)
 
 

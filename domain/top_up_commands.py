@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from uuid import UUID
 
-from domain import school_settings
 from domain.account import Account
 from domain.commands import Commands
 from domain.errors import InvalidCommandError, PaymentConflictError
@@ -16,6 +15,7 @@ from domain.kinds import Channel, TerminalKind
 from domain.money import MAX_TOP_UP
 from domain.money import commission as commission_on
 from domain.payment import Payment, credit_once, payment_record_id
+from domain.pending import Pending
 from domain.tap import normalise_uid
 from domain.top_up_request import (
     ActivateRequest,
@@ -27,7 +27,7 @@ from domain.top_up_request import (
     TopUpRequest,
     TopUpResult,
 )
-from domain.topup import STARTED, CardPayment, UnknownPaymentError
+from domain.topup import STARTED, CardPayment, UnknownPaymentError, card_payment_id, rate_for
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -77,10 +77,10 @@ class TopUpCommands(Commands):
 
     def _saved(self, pending: PendingTopUp) -> MoneyResult:
         if pending.replayed or not pending.aggregates:
-            position = self.recorder.max_notification_id() or 0
+            position = self._head()
         else:
             position = self._position(self.save(*pending.aggregates))
-        return replace(pending.result, position=position)
+        return replace(pending.answer, position=position)
 
     def decide_top_up(self, request: MoneyRequest) -> PendingTopUp:
         """Decide on the current state without saving: the credit and its `Payment` record,
@@ -100,7 +100,7 @@ class TopUpCommands(Commands):
         account = self.account(request.account_id)
         replay = self._replayed_payment(request.payment_id, account.id, request.amount, paid_by)
         if replay is not None:
-            return PendingTopUp(replay, (), replayed=True)
+            return Pending(replay, (), replayed=True)
         return self._decide_credit(
             account, request.amount, paid_by, request.payment_id, request.terminal_id
         )
@@ -114,30 +114,33 @@ class TopUpCommands(Commands):
         account = self.account(self.card_account_id(uid))
         replay = self._replayed_payment(payment_id, account.id, deposit, Channel.KIOSK_CASH)
         if replay is not None:
-            return PendingTopUp(replay, (), replayed=True)
+            return Pending(replay, (), replayed=True)
         account.activate_card(uid, request.offer_version, request.parent_phone_ref, deposit)
         return self._decide_credit(account, deposit, Channel.KIOSK_CASH, payment_id, terminal_id)
 
+    def card_payment(self, payment_id: str) -> CardPayment:
+        """A parent's card payment (`domain/topup.py`) by its payment id, once started."""
+        error = UnknownPaymentError(f"payment {payment_id} was not started here")
+        return self._get(card_payment_id(payment_id), CardPayment, error)
+
     def _decide_settle(self, request: SettleRequest) -> PendingTopUp:
         """The acquirer's verdict: once; a success credits the quoted amount and commission."""
-        payment = self._find(request.card_payment_id, CardPayment)
-        if payment is None:
-            raise UnknownPaymentError(f"payment {request.payment_id} was not started here")
+        payment = self.card_payment(request.payment_id)
         credits = request.succeeded and payment.status == STARTED
         if credits and self._find(request.record_id, Payment) is not None:  # before any change:
             # in a group the card payment is shared with the requests after this one
             raise PaymentConflictError(f"payment {request.payment_id} was already credited")
         if not payment.settle(request.succeeded, request.charged, request.reason):
-            return PendingTopUp(Settled(request.payment_id, payment.status, False, 0), ())
+            return Pending(Settled(request.payment_id, payment.status, False, 0), ())
         settled = Settled(request.payment_id, payment.status, request.succeeded, 0)
         if not request.succeeded:
-            return PendingTopUp(settled, (payment,))
+            return Pending(settled, (payment,))
         account = self.account(payment.account_id)
         channel = Channel(payment.channel)
         record = credit_once(
             account, request.payment_id, payment.amount, channel, payment.commission, payment.rate
         )
-        return PendingTopUp(settled, (account, record, payment))
+        return Pending(settled, (account, record, payment))
 
     def _decide_credit(
         self,
@@ -148,14 +151,11 @@ class TopUpCommands(Commands):
         terminal_id: UUID | None,
     ) -> PendingTopUp:
         school = self.school(account.school_id)
-        day = self.clock().astimezone(school.zone).date()
-        rate = school_settings.commission_rate_on(
-            school, channel, day, self.commission_rates[channel]
-        )
+        rate = rate_for(school, channel, self.commission_rates, school.local_date(self.clock()))
         fee = commission_on(amount, rate)
         payment = credit_once(account, payment_id, amount, channel, fee, rate, terminal_id)
         result = TopUpResult(account.id, payment_id, position=0, **payment.result)
-        return PendingTopUp(result, (account, payment))
+        return Pending(result, (account, payment))
 
     def _replayed_payment(
         self, payment_id: str, account_id: UUID, amount: int, channel: Channel
@@ -170,7 +170,7 @@ class TopUpCommands(Commands):
         return TopUpResult(
             account_id,
             payment_id,
-            position=self.recorder.max_notification_id() or 0,
+            position=self._head(),
             replayed=True,
             **payment.result,
         )

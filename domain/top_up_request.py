@@ -6,15 +6,15 @@ A `TopUpRequest` credits an account from a channel (the kiosk's cash, autopay, a
 success. Each is idempotent by its payment id: the `Payment` record (`domain/payment.py`),
 created in the transaction that credits, answers a repeated one with its first result. The
 ledger decides either on the current state without saving (`TopUpCommands.decide_top_up`)
-into a `PendingTopUp`, alone or in a group with taps on the same accounts, in order.
+into a `PendingTopUp` (`domain/pending.py`), alone or in a group with taps on the same
+accounts, in order.
 """
 
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from domain.payment import payment_record_id
+from domain.pending import Pending
 from domain.topup import card_payment_id
 
 
@@ -86,11 +86,4 @@ class Settled:
 
 MoneyResult = TopUpResult | Settled
 
-
-@dataclass(frozen=True)
-class PendingTopUp:
-    """A decided top-up or verdict not yet saved; its result's position is the save's."""
-
-    result: MoneyResult
-    aggregates: tuple[Aggregate, ...]
-    replayed: bool = False
+PendingTopUp = Pending[MoneyResult]  # a decided top-up or verdict not yet saved

@@ -10,14 +10,7 @@ from uuid import UUID
 
 from domain.ledger import Ledger
 from domain.top_up_request import Settled, SettleRequest
-from domain.topup import (
-    CardPayment,
-    Quote,
-    UnknownPaymentError,
-    card_payment_id,
-    new_payment_id,
-    quote,
-)
+from domain.topup import CardPayment, Quote, new_payment_id, quote
 
 
 class TopUps:
@@ -28,7 +21,7 @@ class TopUps:
         account = self.ledger.account(account_id)
         account.check_open()
         school = self.ledger.school(account.school_id)
-        day = self.ledger.clock().astimezone(school.zone).date()
+        day = school.local_date(self.ledger.clock())
         return quote(amount, channel, school, self.ledger.commission_rates, day)
 
     def start(self, account_id: UUID, amount: int, channel: str) -> tuple[CardPayment, int]:
@@ -37,10 +30,7 @@ class TopUps:
         return payment, self.ledger._position(self.ledger.save(payment))
 
     def payment(self, payment_id: str) -> CardPayment:
-        found = self.ledger._find(card_payment_id(payment_id), CardPayment)
-        if found is None:
-            raise UnknownPaymentError(f"payment {payment_id} was not started here")
-        return found
+        return self.ledger.card_payment(payment_id)
 
     def settle(self, payment_id: str, succeeded: bool, charged: int, reason: str = "") -> Settled:
         """The acquirer's verdict: once; a success credits the quoted amount."""

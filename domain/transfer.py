@@ -23,7 +23,7 @@ from domain.account.state import CreditsRegular, DebitsRegular
 from domain.errors import ConflictError, InsufficientFundsError, InvalidCommandError
 from domain.fields import IDENT, check_amount, text
 from domain.money import MAX_TOP_UP
-from domain.recorded import AssignsFields, Recorded, current_actor, derived_id, register_events
+from domain.recorded import AssignsFields, Recorded, derived_id, register_events
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger
@@ -79,7 +79,6 @@ class TransferRecord(Recorded):
         return cls._create(
             cls.Made,
             id=record_id,
-            actor=current_actor.get(),
             transfer_id=record_id.hex,
             from_account_id=source,
             to_account_id=target,
@@ -144,7 +143,7 @@ def transfer(
             if found is not None:
                 if (found.to_account_id, found.amount) != (to_account, amount):
                     raise TransferConflictError("this request key was used for another transfer")
-                position = ledger.recorder.max_notification_id() or 0
+                position = ledger._head()
                 return Transferred(
                     transfer_id, amount, source.regular, target.regular, position, replayed=True
                 )

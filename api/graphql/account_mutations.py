@@ -16,7 +16,7 @@ from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.context import Context
 from api.graphql.enums import Tariff
-from api.graphql.mutations import EMAIL, PHONE
+from api.graphql.mutations import misshapen
 from api.graphql.payloads import AccountInput as AccountInput  # its home was here
 from api.graphql.payloads import (
     Outcome,
@@ -174,18 +174,15 @@ def contact_fields(input: ChangeContactInput) -> tuple[dict[str, str], list[User
     """The contact as personal data holds it, or why not (a phone +<10-15 digits>, an
     e-mail address; both printable bounded text)."""
     fields: dict[str, str] = {}
-    for name, value, pattern, rule in (
-        ("phone", input.phone, PHONE, "a phone is +<10-15 digits>"),
-        ("email", input.email, EMAIL, "not an e-mail address"),
-    ):
+    for name, value in (("phone", input.phone), ("email", input.email)):
         if not value:
             continue
         try:
             fields[name] = text(value, NAME, what=name)
         except DomainError as error:
             return {}, [user_error(error, ["input", name])]
-        if not pattern.fullmatch(fields[name]):
-            return {}, [refused("invalid_command", rule, "input", name)]
+        if (wrong := misshapen(name, fields[name], "input", name)) is not None:
+            return {}, [wrong]
     if not fields:
         return {}, [refused("invalid_command", "give a phone or an e-mail", "input")]
     return fields, []

@@ -18,7 +18,7 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput, AccountPayload, account_command, recorded
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
-from api.graphql.connections import account_node, decode_cursor, position_key
+from api.graphql.connections import PAGING, account_node, decode_cursor, position_key
 from api.graphql.context import Context
 from api.graphql.payloads import Note, account_mutation, kept_personal, user_error
 from api.graphql.queries import list_page
@@ -110,8 +110,7 @@ class CaseworkQuery:
 
     @strawberry.field(
         description="Auditors: every event of an account with who did it and both wallets after"
-        " it, oldest first, a page at a time: pass `pageInfo.endCursor` as `after` for the next"
-        " page."
+        f" it, oldest first, {PAGING}"
     )
     async def audit_trail(
         self,

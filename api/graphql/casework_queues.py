@@ -27,9 +27,10 @@ from api.graphql.arguments import (
     Since,
     Until,
 )
-from api.graphql.connections import decode_key, school_node
+from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
+from api.graphql.parent_casework import Dispute
 from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
 from api.graphql.scalars import Kopecks
@@ -76,19 +77,10 @@ class FlaggedCharge(relay.Node):
 
 
 @strawberry.type(description="A parent's dispute of a charge.")
-class DisputeCase(relay.Node):
+class DisputeCase(relay.Node, Dispute):
     contract_number: str = strawberry.field(description="The contract.")
-    charge_key: str = strawberry.field(description="The disputed charge.")
-    local_date: date = strawberry.field(description="The school-local date of the charge.")
-    amount: Kopecks = strawberry.field(description="The charge's amount.")
-    claim: str = strawberry.field(description="What the parent says.")
     flags: list[str] = strawberry.field(description="Why the charge was flagged, if it was.")
-    status: str = strawberry.field(
-        description="`open`, `reversed` or `rejected`."
-    )  # open, reversed, rejected
-    opened_at: datetime = strawberry.field(description="When the parent disputed.")
-    decided_at: datetime | None = strawberry.field(description="When the school decided.")
-    decision: str | None = strawberry.field(description="The school's note or reason.")
+    status: str = strawberry.field(description="`open`, `reversed` or `rejected`.")
     evidence_json: str | None = strawberry.field(
         description="What the projection saw when the charge was flagged, as JSON."
     )  # what the projection saw when the charge was flagged
@@ -250,8 +242,7 @@ def case_queue(
 class CaseworkQueueQuery:
     @strawberry.field(
         description="Staff: charges flagged when projected (not inside, school closed, after a "
-        "block, photo mismatch, offline debt), newest first, with their evidence, a page at a"
-        " time: pass `pageInfo.endCursor` as `after` for the next page."
+        f"block, photo mismatch, offline debt), newest first, with their evidence, {PAGING}"
     )
     async def flagged_charges(
         self,
@@ -274,8 +265,7 @@ class CaseworkQueueQuery:
     disputes = case_queue(
         "disputes",
         DisputeCase,
-        "Staff: the school's disputes (open ones by default), oldest first, a page at a time:"
-        " pass `pageInfo.endCursor` as `after` for the next page.",
+        f"Staff: the school's disputes (open ones by default), oldest first, {PAGING}",
         "Only disputes in these statuses (`open` when absent).",
         ("open",),
         ["casework"],
@@ -285,8 +275,8 @@ class CaseworkQueueQuery:
     refunds = case_queue(
         "refunds",
         RefundCase,
-        "Staff: the school's refunds (requested and approved ones), oldest request first, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page.",
+        "Staff: the school's refunds (requested and approved ones), oldest request first,"
+        f" {PAGING}",
         "Only refunds in these statuses (requested and approved when absent).",
         OPEN_REFUNDS,
         ["roster", "balances"],

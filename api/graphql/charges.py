@@ -15,9 +15,9 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.arguments import After, ContractNumber, First, Since, Until
-from api.graphql.connections import account_node, bad_input, decode_moment
+from api.graphql.connections import PAGING, account_node, bad_input, decode_moment
 from api.graphql.context import Context
-from api.graphql.enums import Tariff, TerminalKind, convert
+from api.graphql.enums import Tariff, TerminalKind, convert, enum_or_none
 from api.graphql.queries import account_period, list_page
 from api.graphql.scalars import Kopecks
 from api.graphql.types import LineItem, from_row, kopecks_or_none
@@ -94,14 +94,14 @@ class Charge(relay.Node):
 
     @classmethod
     def of(cls, row: dict[str, Any], contract_number: str) -> "Charge":
-        evidence, wallet = row["evidence"], row["paying_wallet"]
+        evidence = row["evidence"]
         return from_row(
             cls,
             row,
             contract_number=contract_number,
             key=row["charge_key"],
             terminal_kind=TerminalKind(row["terminal_kind"]),
-            paying_wallet=PayingWallet(wallet) if wallet else None,
+            paying_wallet=enum_or_none(PayingWallet, row["paying_wallet"]),
             items=[LineItem.of(i) for i in row["items"]],
             flags=list(row["flags"]),
             evidence=ChargeFacts(
@@ -151,19 +151,16 @@ class TariffHistoryEntry:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> "TariffHistoryEntry":
-        def tariff(value: str | None) -> Tariff | None:
-            return Tariff(value) if value else None
-
         return cls(
             at=row["occurred_at"],
             kind=convert(TariffHistoryKind, row["kind"], TariffHistoryKind.OTHER),
-            tariff=tariff(row["tariff"]),
-            previous_tariff=tariff(row["previous"]),
+            tariff=enum_or_none(Tariff, row["tariff"]),
+            previous_tariff=enum_or_none(Tariff, row["previous"]),
             period=row["period"],
             fee=kopecks_or_none(row["fee"]),
             amount=kopecks_or_none(row["amount"]),
             breakdown=[
-                FeePart(tariff=tariff(p.get("tariff")), days=p.get("days"),
+                FeePart(tariff=enum_or_none(Tariff, p.get("tariff")), days=p.get("days"),
                         monthly=kopecks_or_none(p.get("monthly")))
                 for p in row["breakdown"]
             ],
@@ -174,8 +171,7 @@ class TariffHistoryEntry:
 class ChargesQuery:
     @strawberry.field(
         description="Charges of a contract over school-local days, newest first, each with "
-        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days; a "
-        "page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        f"its evidence and the key to dispute it; by default the last {DEFAULT_DAYS} days; {PAGING}"
     )
     async def charges(
         self,

@@ -23,6 +23,8 @@ from api.graphql.context import Context
 N = TypeVar("N", bound=relay.Node)
 MAX_PAGE = 200
 ANY_KEY = "[^/]*"  # a key without a slash: the id splits at its last `/`
+# How a connection pages: the end of every connection field's description
+PAGING = "a page at a time: pass `pageInfo.endCursor` as `after` for the next page."
 
 
 def bad_input(message: str) -> GraphQLError:

@@ -179,6 +179,11 @@ class AccountEventKind(Enum):
     )
 
 
+def enum_or_none(enum: type[E], value: str | None) -> E | None:
+    """The member of `enum` a column or a field names; None when it is empty."""
+    return enum(value) if value else None
+
+
 def convert(enum: type[E], value: str, default: E | None = None) -> E:
     try:
         return enum(value)

@@ -15,34 +15,34 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, applied
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import Outcome, UserError, applied, refused
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
-from api.graphql.types import Menu, MenuItem
+from api.graphql.types import Dish, Menu, Nutrition
 from domain.ledger import Ledger
-from projections.menus import get_menu
 
 T = TypeVar("T")
 PHONE = re.compile(r"\+\d{10,15}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
+CONTACT_SHAPES = {  # per kind of contact: its shape, and the refusal's message for another
+    "phone": (PHONE, "a phone is +<10-15 digits>"),
+    "email": (EMAIL, "not an e-mail address"),
+}
+
+
+def misshapen(kind: str, value: str, *field: str) -> UserError | None:
+    """The refusal of `value`, a contact of `kind` (`phone`, `email`) not of that kind's
+    shape, on the input field `field`; None when it has the shape."""
+    shape, message = CONTACT_SHAPES[kind]
+    return None if shape.fullmatch(value) else refused("invalid_command", message, *field)
 
 
 @strawberry.input(description="Nutrition facts of a menu item; leave out what is unknown.")
-class NutritionInput:
-    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
-    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
-    fats: float | None = strawberry.field(default=None, description="Fats, g.")
-    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
+class NutritionInput(Nutrition):
+    """The facts of `Nutrition`, as a menu's publisher gives them."""
 
 
 @strawberry.input(description="An item of a menu.")
-class MenuItemInput:
-    code: str = strawberry.field(description="The item's code, as the till sends it.")
-    name: str = strawberry.field(description="The item's name, as parents see it.")
-    price: Kopecks = strawberry.field(description="Its price.")
-    allergens: list[str] = strawberry.field(
-        default_factory=list, description="Allergens it contains."
-    )
+class MenuItemInput(Dish):
     nutrition: NutritionInput | None = strawberry.field(
         default=None, description="Its nutrition facts."
     )
@@ -68,15 +68,9 @@ class PublishMenuInput(SchoolInput):
 
 
 @strawberry.type(description="What publishing a menu did: the menu, or why not.")
-class MenuPayload:
+class MenuPayload(Outcome):
     school_id: strawberry.Private[UUID]
     date: strawberry.Private[dt.date]
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the menu was refused; empty when it was published."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position of the menu (pass it as `atLeast` to queries)."
-    )
 
     @strawberry.field(
         description="The menu once the read model has applied it (waits a few seconds at"
@@ -85,8 +79,7 @@ class MenuPayload:
     async def menu(self, info: Info[Context, None]) -> Menu | None:
         if not await applied(info, self.position, "menus"):
             return None
-        items = await info.context.services.read(get_menu, self.school_id, self.date)
-        return Menu(school_id=self.school_id, date=self.date, items=[MenuItem.of(i) for i in items])
+        return await Menu.read(info, self.school_id, self.date)
 
 
 async def publish(info: Info[Context, None], school: UUID, given: PublishMenuInput) -> MenuPayload:

@@ -112,13 +112,18 @@ def refused(code: str, message: str, *field: str) -> UserError:
 
 
 async def attempt(
-    info: Info[Context, None], fn: Callable[..., T], *args: Any, field: list[str] | None = None
+    info: Info[Context, None],
+    fn: Callable[..., T],
+    *args: Any,
+    field: list[str] | None = None,
+    refusals: Mapping[str, list[str]] | None = None,
 ) -> tuple[T | None, list[UserError]]:
-    """Run a command as the viewer: its result, or the domain's refusal as a user error."""
+    """Run a command as the viewer: its result, or the domain's refusal as a user error on
+    the input field `field`, or on the one `refusals` gives for its code when given."""
     try:
         return await command(info, fn, *args), []
     except DomainError as error:
-        return None, [user_error(error, field)]
+        return None, [user_error(error, field) if refusals is None else refusal(error, refusals)]
 
 
 async def attempt_on(
@@ -145,6 +150,14 @@ async def kept_personal(info: Info[Context, None], **fields: str) -> str:
 
 def position_of(value: int | None) -> Position | None:
     return Position(value) if value else None
+
+
+async def ledger_head(info: Info[Context, None]) -> int | None:
+    """The ledger's last position (None before any event): the position to answer for a
+    command that records no event of its own (identity, a terminal's secret) or does not say
+    at which position it recorded; a read at it is fresh."""
+    services = info.context.services
+    return await services.run(services.ledger.recorder.max_notification_id)
 
 
 async def applied(info: Info[Context, None], position: Position | None, *models: str) -> bool:

@@ -26,23 +26,26 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountInput
 from api.graphql.arguments import After, ContractNumber, First
-from api.graphql.connections import account_nodes, connection, decode_moment, page_size
+from api.graphql.connections import (
+    PAGING,
+    account_nodes,
+    connection,
+    decode_moment,
+    page_size,
+)
 from api.graphql.context import Context
 from api.graphql.payloads import (
     Note,
+    Outcome,
     Reason,
-    UserError,
     account_mutation,
-    command,
+    attempt,
     input_mutation,
     position_of,
-    refusal,
 )
-from api.graphql.scalars import Position
 from api.graphql.types import from_row
 from audit.erasure import refund_refs
 from domain.consent import PARENT
-from domain.errors import DomainError
 from identity.service import Access, Principal, Role
 from privacy.office import PrivacyOffice, representative
 
@@ -119,27 +122,23 @@ class ContractConsent:
 
 
 Fields = Mapping[str, list[str]]  # per refusal code, the path of the input field at fault
-ERRORS = "Why the input was refused; empty when the command was recorded."
-POSITION = (
-    "The ledger position of the command (pass it as `atLeast` to queries); null when refused"
-    " or when nothing new was recorded."
+UNRECORDED = "its `position` is null too when nothing new was recorded"
+
+
+@strawberry.type(
+    description=f"What a consent command did: this login's consents, or why not ({UNRECORDED})."
 )
-
-
-@strawberry.type(description="What a consent command did: this login's consents, or why not.")
-class ConsentPayload:
+class ConsentPayload(Outcome):
     consents: list[ContractConsent] = strawberry.field(
         description="This login's consent on each contract the command was for; empty when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
 
-@strawberry.type(description="What an erasure command did: where the request stands, or why not.")
-class ErasurePayload:
+@strawberry.type(
+    description=f"What an erasure command did: where the request stands, or why not ({UNRECORDED})."
+)
+class ErasurePayload(Outcome):
     account_id: strawberry.Private[UUID]
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
     @strawberry.field(
         description="Where the contract's erasure request stands after the command, and its"
@@ -271,11 +270,9 @@ def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
         def record() -> int:
             return max([given.record(privacy, a, holder) for a in chosen] or [0])
 
-        try:
-            at = await command(info, record)
-        except DomainError as error:
-            errors = [refusal(error, given.refusals)]
-            return ConsentPayload(consents=[], user_errors=errors, position=None)
+        at, errors = await attempt(info, record, refusals=given.refusals)
+        if errors:
+            return ConsentPayload.refusing(errors, consents=[])
 
         def read() -> list[ContractConsent]:
             found = [(principal.grants[a].contract_number, privacy.consent(a)) for a in chosen]
@@ -283,7 +280,7 @@ def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
                     for c, r in sorted(found)]  # fmt: skip
 
         consents = await info.context.services.run(read)
-        return ConsentPayload(consents=consents, user_errors=[], position=position_of(at))
+        return ConsentPayload.done(at, consents=consents)
 
     return input_mutation(name, input_type, ConsentPayload, input_type.does, handle)
 
@@ -306,12 +303,12 @@ def erasure_command(name: str, input_type: type[ErasureCommand]) -> Any:
     async def handle(
         info: Info[Context, None], ref: perm.AccountRef, given: ErasureCommand
     ) -> ErasurePayload:
-        try:
-            at = await command(info, given.record, office(info), ref.account_id)
-        except DomainError as error:
-            errors = [refusal(error, given.refusals)]
-            return ErasurePayload(account_id=ref.account_id, user_errors=errors, position=None)
-        return ErasurePayload(account_id=ref.account_id, user_errors=[], position=position_of(at))
+        at, errors = await attempt(
+            info, given.record, office(info), ref.account_id, refusals=given.refusals
+        )
+        return ErasurePayload(
+            account_id=ref.account_id, user_errors=errors, position=position_of(at)
+        )
 
     return account_mutation(name, input_type, ErasurePayload, input_type.does, handle)
 
@@ -334,8 +331,8 @@ class PrivacyQuery:
         return cast(JSON, found)
 
     @strawberry.field(
-        description="Auditors: who read a contract's personal data or photos, newest first, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description="Auditors: who read a contract's personal data or photos, newest first,"
+        f" {PAGING}"
     )
     async def access_log(
         self,

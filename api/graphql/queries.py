@@ -16,7 +16,14 @@ from strawberry.types import Info
 from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.arguments import After, AtLeast, ContractNumber, First, SchoolId, Since, Until
-from api.graphql.connections import bad_input, connection, decode_cursor, decode_key, page_size
+from api.graphql.connections import (
+    PAGING,
+    bad_input,
+    connection,
+    decode_cursor,
+    decode_key,
+    page_size,
+)
 from api.graphql.context import Context
 from api.graphql.enums import Channel, MovementKind, Tariff, TerminalKind
 from api.graphql.scalars import Kopecks
@@ -25,7 +32,6 @@ from api.graphql.types import (
     AttendanceDay,
     ChannelReport,
     Menu,
-    MenuItem,
     SchoolDay,
     SchoolReport,
     StatementLine,
@@ -36,7 +42,6 @@ from api.graphql.types import (
 )
 from domain.fees import MONTHLY_FEES
 from projections.attendance import attendance_page
-from projections.menus import get_menu
 from projections.school_reports import get_school_report
 
 N = TypeVar("N", bound=relay.Node)
@@ -250,10 +255,7 @@ class Query:
         await caught_up(info, ["balances"], at_least)
         return await Account.read(info, ref, fresh=bool(at_least))
 
-    @strawberry.field(
-        description="Money movements, newest first, a page at a time: pass `pageInfo.endCursor`"
-        " as `after` for the next page."
-    )
+    @strawberry.field(description=f"Money movements, newest first, {PAGING}")
     async def statement(
         self,
         info: Info[Context, None],
@@ -287,10 +289,7 @@ class Query:
             node=lambda r: StatementLine.of(r, ref.contract_number, zone),
         )
 
-    @strawberry.field(
-        description="Turnstile passes per school-local day, oldest first, a page at a time:"
-        " pass `pageInfo.endCursor` as `after` for the next page."
-    )
+    @strawberry.field(description=f"Turnstile passes per school-local day, oldest first, {PAGING}")
     async def attendance(
         self,
         info: Info[Context, None],
@@ -320,8 +319,7 @@ class Query:
     ) -> Menu:
         await perm.school(info, "Query.menu", school)
         await caught_up(info, ["menus"], at_least)
-        items = await info.context.services.read(get_menu, school, date)
-        return Menu(school_id=school, date=date, items=[MenuItem.of(i) for i in items])
+        return await Menu.read(info, school, date)
 
     school_report = school_period_field(
         "schoolReport",

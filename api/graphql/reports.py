@@ -16,6 +16,7 @@ from strawberry.types import Info
 from api.graphql.arguments import AtLeast, SchoolId, Since, Until
 from api.graphql.context import Context
 from api.graphql.queries import caught_up, school_period, school_period_field
+from api.graphql.types import from_row
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
@@ -97,24 +98,17 @@ async def feedback_of(
         since=since,
         until=until,
         days=[
-            FeedbackDay(
+            from_row(
+                FeedbackDay,
+                d,
                 date=d["menu_date"],
-                ratings=d["ratings"],
-                average=d["average"],
                 all_ratings=list(d["all_ratings"]),
                 comments=list(d["comments"]),
             )
             for d in days
         ],
         dishes=[
-            DishFeedback(
-                code=d["code"] or "",
-                name=d["name"] or "",
-                days=d["days"],
-                ratings=d["ratings"],
-                average=d["average"],
-            )
-            for d in dishes
+            from_row(DishFeedback, d, code=d["code"] or "", name=d["name"] or "") for d in dishes
         ],
     )
 

@@ -19,10 +19,10 @@ from adapters.terminal_auth import TerminalAuthError, enrol_terminal
 from api.graphql import permissions as perm
 from api.graphql.account_mutations import AccountPayload, CardInput, account_command
 from api.graphql.arguments import After, AtLeast, First, SchoolId
-from api.graphql.connections import decode_key, school_node
+from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import Channel, TerminalKind
-from api.graphql.mutations import EMAIL
+from api.graphql.mutations import misshapen
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
@@ -32,6 +32,7 @@ from api.graphql.payloads import (
     attempt,
     input_mutation,
     kept_personal,
+    ledger_head,
     position_of,
     refused,
     user_error,
@@ -45,7 +46,6 @@ from domain.errors import DomainError
 from domain.fields import NAME, text
 from domain.fleet import rename_terminal
 from domain.ledger import Ledger
-from domain.roster import PHONE
 from projections.roster import fleet_page, fleet_terminal, roster_entry, roster_page
 
 MAX_ROSTER_TEXT = 512 * 1024
@@ -476,10 +476,8 @@ def contract_people(
             return {}, [user_error(error, ["input", name])]
     pupil = {"name": given["pupilName"]}
     parent = {"name": given["parentName"], "phone": given["parentPhone"]}
-    if not PHONE.fullmatch(parent["phone"]):
-        return {}, [
-            refused("invalid_command", "a phone is +<10-15 digits>", "input", "parentPhone")
-        ]
+    if (wrong := misshapen("phone", parent["phone"], "input", "parentPhone")) is not None:
+        return {}, [wrong]
     if len(input.card_uids or []) > 2:
         message = "a contract starts with at most two cards"
         return {}, [refused("invalid_command", message, "input", "cardUids")]
@@ -514,8 +512,7 @@ def setting_command(name: str, input_type: type[SettingCommand]) -> Any:
 @strawberry.type
 class SchoolAdminQuery:
     @strawberry.field(
-        description="Staff: the school's pupils by class and contract, with who has left, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description=f"Staff: the school's pupils by class and contract, with who has left, {PAGING}"
     )
     async def roster(
         self,
@@ -557,8 +554,8 @@ class SchoolAdminQuery:
         return await settings_on(info, school, on)
 
     @strawberry.field(
-        description="Staff: the school's terminals by name, their last post and offline taps, a"
-        " page at a time: pass `pageInfo.endCursor` as `after` for the next page."
+        description="Staff: the school's terminals by name, their last post and offline taps,"
+        f" {PAGING}"
     )
     async def terminals(
         self,
@@ -644,9 +641,8 @@ async def promote(
 async def casework_contact(
     info: Info[Context, None], school: UUID, given: SetCaseworkContactInput
 ) -> SchoolSettingsPayload:
-    if not EMAIL.fullmatch(given.email[:300]):
-        error = refused("invalid_command", "not an e-mail address", "input", "email")
-        return SchoolSettingsPayload.refusing([error], school_id=school, on=None)
+    if (wrong := misshapen("email", given.email[:300], "input", "email")) is not None:
+        return SchoolSettingsPayload.refusing([wrong], school_id=school, on=None)
     subject = await kept_personal(info, email=given.email)
     return await scheduled(info, school, school_settings.CASEWORK_CONTACT, subject, None)
 
@@ -674,9 +670,8 @@ async def rotate_secret(
     except TerminalAuthError as error:
         problem = refused("not_found", str(error), "input", "terminalId")
         return TerminalPayload(school_id=school, terminal_id=None, user_errors=[problem])
-    at = await services.run(services.ledger.recorder.max_notification_id)
     return TerminalPayload(school_id=school, terminal_id=given.terminal_id, secret=secret,
-                           position=position_of(at))  # fmt: skip
+                           position=position_of(await ledger_head(info)))  # fmt: skip
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.graphql import permissions as perm
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, attempt, input_mutation, position_of
+from api.graphql.payloads import UserError, attempt, input_mutation, ledger_head, position_of
 from api.graphql.scalars import Position
 from domain.school_settings import schedule_setting
 
@@ -34,8 +34,7 @@ async def recorded_on(
     done, errors = await attempt(info, fn, services.ledger, school, *args)
     if errors:
         return None, errors, None
-    at = await services.run(services.ledger.recorder.max_notification_id)
-    return done, [], position_of(at)
+    return done, [], position_of(await ledger_head(info))
 
 
 async def scheduled_on(

@@ -18,7 +18,7 @@ from api.graphql import permissions as perm
 from api.graphql import readmodels
 from api.graphql.arguments import ContractNumber
 from api.graphql.context import Context
-from api.graphql.enums import AccountEventKind, TerminalKind
+from api.graphql.enums import AccountEventKind, TerminalKind, enum_or_none
 from api.graphql.scalars import Kopecks, Position
 from api.graphql.services import Services
 from api.graphql.types import AccountEvent
@@ -33,14 +33,13 @@ KINDS = {
 
 
 def movement_event(row: dict[str, Any]) -> AccountEvent:
-    kind = row["terminal_kind"]
     return AccountEvent(
         position=Position(row["position"]),
         kind=KINDS.get(row["kind"], AccountEventKind.OTHER_MOVEMENT),
         at=row["occurred_at"],
         amount=Kopecks(row["amount"] if not row["declined"] else row["refused_amount"]),
         regular_after=Kopecks(row["regular_after"]),
-        terminal_kind=TerminalKind(kind) if kind else None,
+        terminal_kind=enum_or_none(TerminalKind, row["terminal_kind"]),
         reason=row["reason"],
     )
 

@@ -26,10 +26,12 @@ from api.graphql.enums import (
     Tariff,
     TerminalKind,
     convert,
+    enum_or_none,
 )
 from api.graphql.scalars import Kopecks, Position
 from identity.service import Issued, Principal
 from projections.attendance import attendance_day
+from projections.menus import get_menu
 
 T = TypeVar("T")
 
@@ -193,7 +195,6 @@ class StatementLine(relay.Node):
     ) -> "StatementLine":
         """From a `statement` row; `zone` the school's (by default the row's `zone`, as
         `readmodels.statement_line` gives it)."""
-        kind = row["terminal_kind"]
         return from_row(
             cls,
             row,
@@ -201,7 +202,7 @@ class StatementLine(relay.Node):
             at=row["occurred_at"],
             local_at=row["occurred_at"].astimezone(zone or row["zone"]),
             kind=convert(MovementKind, row["kind"], MovementKind.OTHER),
-            terminal_kind=TerminalKind(kind) if kind else None,
+            terminal_kind=enum_or_none(TerminalKind, row["terminal_kind"]),
             items=[LineItem.of(i) for i in row["items"] or []],
         )
 
@@ -227,18 +228,30 @@ class AttendanceDay(relay.Node):
 
 @strawberry.type(description="Nutrition facts of a menu item (absent when unknown).")
 class Nutrition:
-    kcal: float | None = strawberry.field(description="Energy, kcal.")
-    proteins: float | None = strawberry.field(description="Proteins, g.")
-    fats: float | None = strawberry.field(description="Fats, g.")
-    carbohydrates: float | None = strawberry.field(description="Carbohydrates, g.")
+    """The facts a menu item has, each absent when unknown; a published menu's input gives
+    the same (`NutritionInput`)."""
+
+    kcal: float | None = strawberry.field(default=None, description="Energy, kcal.")
+    proteins: float | None = strawberry.field(default=None, description="Proteins, g.")
+    fats: float | None = strawberry.field(default=None, description="Fats, g.")
+    carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
+
+
+@strawberry.type(description="A dish as a menu lists it.")
+class Dish:
+    """What a menu item is, read (`MenuItem`) or published (`MenuItemInput`), but for its
+    nutrition facts, which a publisher may leave out."""
+
+    code: str = strawberry.field(description="The item's code, as the till sends it.")
+    name: str = strawberry.field(description="The item's name, as parents see it.")
+    price: Kopecks = strawberry.field(description="Its price.")
+    allergens: list[str] = strawberry.field(
+        default_factory=list, description="Allergens it contains."
+    )
 
 
 @strawberry.type(description="An item of a menu.")
-class MenuItem:
-    code: str = strawberry.field(description="The item's code.")
-    name: str = strawberry.field(description="The item's name.")
-    price: Kopecks = strawberry.field(description="Its price.")
-    allergens: list[str] = strawberry.field(description="Allergens it contains.")
+class MenuItem(Dish):
     nutrition: Nutrition = strawberry.field(description="Its nutrition facts.")
 
     @classmethod
@@ -263,6 +276,12 @@ class Menu:
     school_id: UUID = strawberry.field(description="The school.")
     date: dt.date = strawberry.field(description="The school-local date.")
     items: list[MenuItem] = strawberry.field(description="The items, in order.")
+
+    @classmethod
+    async def read(cls, info: Info[Context, None], school: UUID, day: dt.date) -> "Menu":
+        """The menu of `school` on `day` as its read model has it now (no items: none)."""
+        items = await info.context.services.read(get_menu, school, day)
+        return cls(school_id=school, date=day, items=[MenuItem.of(i) for i in items])
 
 
 @strawberry.type(description="A day's traffic of one kind of terminal.")

@@ -73,7 +73,7 @@ class Closing(AccountState):
         self, destination: str, destination_ref: str, fee_free: bool, reason: str
     ) -> None:
         self.check_open()
-        if self.refund_status in ("requested", "approved"):
+        if self.refund_under_way:
             raise RefundError("a refund of this account is already under way")
         if destination not in REFUND_DESTINATIONS:
             raise InvalidCommandError(f"a refund goes to one of {REFUND_DESTINATIONS}")

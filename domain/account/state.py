@@ -77,6 +77,11 @@ class AccountState(Recorded):
         refund = getattr(self, "refund", None)
         return str(refund["status"]) if refund else None
 
+    @property
+    def refund_under_way(self) -> bool:
+        """A refund requested or approved, not yet paid."""
+        return self.refund_status in ("requested", "approved")
+
 
 class CreditsRegular(AccountState.Event):
     """An account event that pays `amount` into the regular wallet (a top-up, a transfer in)."""

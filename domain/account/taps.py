@@ -151,21 +151,29 @@ class Taps(AccountState):
         """A turnstile pass moves no money; only a blocked card (or the terminal) stops it."""
         reason = refusal or self._card_refusal(ctx, paying=False)
         fields = {**tap_fields(ctx), "direction": ctx.request.direction or Direction.IN.value}
-        if reason:
-            self.trigger_event(self.PassDenied, reason=reason.value, **fields)
-            return ctx.decision(Outcome.DECLINED, reason=reason.value, account_id=str(self.id))
-        self.trigger_event(self.PassRecorded, **fields)
-        return ctx.decision(Outcome.APPROVED, account_id=str(self.id))
+        return self._free_use(ctx, reason, fields, self.PassRecorded, self.PassDenied)
 
     def take_storage(self, ctx: TapContext, refusal: DeclineReason | None = None) -> TapDecision:
         """A free wardrobe or locker use (a hanger or locker number, no items): only a blocked
         or not yet activated card, a closed account or the terminal stops it."""
         reason = refusal or self._card_refusal(ctx, paying=True)
         fields = {**tap_fields(ctx), "terminal_kind": ctx.kind, "slot": ctx.request.slot}
+        return self._free_use(ctx, reason, fields, self.StorageUsed, self.StorageDenied)
+
+    def _free_use(
+        self,
+        ctx: TapContext,
+        reason: DeclineReason | None,
+        fields: dict[str, Any],
+        used: type[TapEvent],
+        denied: type[TapEvent],
+    ) -> TapDecision:
+        """A tap that moves no money (a pass, a wardrobe or locker use): `used`, or `denied`
+        for `reason`."""
         if reason:
-            self.trigger_event(self.StorageDenied, reason=reason.value, **fields)
+            self.trigger_event(denied, reason=reason.value, **fields)
             return ctx.decision(Outcome.DECLINED, reason=reason.value, account_id=str(self.id))
-        self.trigger_event(self.StorageUsed, **fields)
+        self.trigger_event(used, **fields)
         return ctx.decision(Outcome.APPROVED, account_id=str(self.id))
 
     def _approve(
