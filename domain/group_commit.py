@@ -42,7 +42,7 @@ from domain.group_batch import (
     claims_of,
     outcome,
 )
-from domain.group_conflicts import GroupConflicts
+from domain.group_conflicts import MAX_SPLITS, affected_by, one_at_a_time
 from domain.group_reads import GroupReads
 from domain.hot_accounts import HotAggregates
 from domain.lookups import deciding_on
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["Batch", "GroupCommit", "Outcome", "PendingTap", "Request", "TapResult"]
 
 
-class GroupCommit(GroupReads, GroupConflicts):
+class GroupCommit(GroupReads):
     def __init__(self, ledger: "Ledger", hot: HotAggregates | None = None) -> None:
         self.ledger = ledger
         self.hot = hot or HotAggregates()
@@ -151,3 +151,26 @@ class GroupCommit(GroupReads, GroupConflicts):
             return self.after_conflict(batch)
         self.keep(batch)
         return results
+
+    def _after_conflict(self, batch: Batch) -> list[Outcome]:
+        requests, actors, claims = batch.requests, batch.actors, batch.claims
+        everyone = list(range(len(requests)))
+        if self.versions is None or batch.splits >= MAX_SPLITS:
+            return one_at_a_time(self.ledger, batch, everyone)
+        redo = affected_by(batch, self.versions(batch.touched.keys()))
+        if not redo:
+            return one_at_a_time(self.ledger, batch, everyone)
+        rest = [n for n in everyone if n not in set(redo)]
+        results: list[Outcome | None] = [None] * len(requests)
+        if rest:
+            again = self._commit(
+                [requests[n] for n in rest],
+                [actors[n] for n in rest],
+                batch.splits + 1,
+                [claims[n] for n in rest],
+            )
+            for n, result in zip(rest, again, strict=True):
+                results[n] = result
+        for n, result in zip(redo, one_at_a_time(self.ledger, batch, redo), strict=True):
+            results[n] = result
+        return [r for r in results if r is not None]
