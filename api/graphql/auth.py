@@ -20,6 +20,7 @@ from api.graphql.account_mutations import AccountInput
 from api.graphql.context import Context
 from api.graphql.mutations import misshapen
 from api.graphql.payloads import (
+    Outcome,
     UserError,
     account_mutation,
     input_mutation,
@@ -34,7 +35,6 @@ from identity.service import Access, IdentityError
 T = TypeVar("T")
 INPUT = ["input"]  # the whole input is at fault (a login and its password together)
 NEW_PASSWORD = {"weak_password": ["input", "newPassword"], "throttled": INPUT}  # its refusals
-ERRORS = "Why it was refused; empty when it was done."
 
 
 @strawberry.input(description="A command on one login.")
@@ -131,29 +131,26 @@ class Representative:
     access: enums.Access = strawberry.field(description="Read only.")
 
 
-POSITION = (
-    "The ledger's head after the change (identity is no ledger event: any read after it is"
-    " fresh); null when refused."
+IDENTITY = "identity is no ledger event: `position` is the ledger's head, any read after it fresh"
+
+
+@strawberry.type(
+    description=f"What adding a representative did: the representative, or why not ({IDENTITY})."
 )
-
-
-@strawberry.type(description="What adding a representative did: the representative, or why not.")
-class RepresentativePayload:
+class RepresentativePayload(Outcome):
     representative: Representative | None = strawberry.field(
         description="The representative, who gets a password by SMS; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
 
-@strawberry.type(description="What support's access reset did: the contract, or why not.")
-class ResetAccessPayload:
+@strawberry.type(
+    description=f"What support's access reset did: the contract, or why not ({IDENTITY})."
+)
+class ResetAccessPayload(Outcome):
     contract_number: str | None = strawberry.field(
         description="The contract whose parent was sent a new password by SMS (every session"
         " of that login ended); null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
 
 async def head(info: Info[Context, None]) -> Position:
@@ -245,13 +242,13 @@ async def grant_representative(
 ) -> RepresentativePayload:
     phone = given.phone.strip()
     if (wrong := misshapen("phone", phone, "input", "phone")) is not None:
-        return RepresentativePayload(representative=None, user_errors=[wrong], position=None)
+        return RepresentativePayload.refusing([wrong], representative=None)
     _, errors = await identity_call(
         info, {"login_name_taken": ["input", "phone"]}, info.context.services.identity.grant_parent,
         ref.contract_number, ref.account_id, phone, Access.READ,
     )  # fmt: skip
     if errors:
-        return RepresentativePayload(representative=None, user_errors=errors, position=None)
+        return RepresentativePayload.refusing(errors, representative=None)
     added = Representative(contract_number=ref.contract_number, phone=phone,
                            access=enums.Access.READ)  # fmt: skip
     return RepresentativePayload(representative=added, user_errors=[], position=await head(info))
@@ -263,7 +260,7 @@ async def reset_parent_access(
     services = info.context.services
     if not await services.run(services.identity.reset_access, ref.contract_number):
         error = refused("not_found", "this contract has no parent login", "input", "contractNumber")
-        return ResetAccessPayload(contract_number=None, user_errors=[error], position=None)
+        return ResetAccessPayload.refusing([error], contract_number=None)
     return ResetAccessPayload(
         contract_number=ref.contract_number, user_errors=[], position=await head(info)
     )

@@ -30,6 +30,7 @@ from api.graphql.arguments import (
 from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
 from api.graphql.enums import TerminalKind
+from api.graphql.parent_casework import Dispute
 from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
 from api.graphql.scalars import Kopecks
@@ -76,19 +77,10 @@ class FlaggedCharge(relay.Node):
 
 
 @strawberry.type(description="A parent's dispute of a charge.")
-class DisputeCase(relay.Node):
+class DisputeCase(relay.Node, Dispute):
     contract_number: str = strawberry.field(description="The contract.")
-    charge_key: str = strawberry.field(description="The disputed charge.")
-    local_date: date = strawberry.field(description="The school-local date of the charge.")
-    amount: Kopecks = strawberry.field(description="The charge's amount.")
-    claim: str = strawberry.field(description="What the parent says.")
     flags: list[str] = strawberry.field(description="Why the charge was flagged, if it was.")
-    status: str = strawberry.field(
-        description="`open`, `reversed` or `rejected`."
-    )  # open, reversed, rejected
-    opened_at: datetime = strawberry.field(description="When the parent disputed.")
-    decided_at: datetime | None = strawberry.field(description="When the school decided.")
-    decision: str | None = strawberry.field(description="The school's note or reason.")
+    status: str = strawberry.field(description="`open`, `reversed` or `rejected`.")
     evidence_json: str | None = strawberry.field(
         description="What the projection saw when the charge was flagged, as JSON."
     )  # what the projection saw when the charge was flagged

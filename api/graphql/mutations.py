@@ -15,10 +15,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, applied, refused
-from api.graphql.scalars import Kopecks, Position
+from api.graphql.payloads import Outcome, UserError, applied, refused
 from api.graphql.school_commands import SchoolInput, recorded_on, school_mutation
-from api.graphql.types import Menu, Nutrition
+from api.graphql.types import Dish, Menu, Nutrition
 from domain.ledger import Ledger
 
 T = TypeVar("T")
@@ -43,13 +42,7 @@ class NutritionInput(Nutrition):
 
 
 @strawberry.input(description="An item of a menu.")
-class MenuItemInput:
-    code: str = strawberry.field(description="The item's code, as the till sends it.")
-    name: str = strawberry.field(description="The item's name, as parents see it.")
-    price: Kopecks = strawberry.field(description="Its price.")
-    allergens: list[str] = strawberry.field(
-        default_factory=list, description="Allergens it contains."
-    )
+class MenuItemInput(Dish):
     nutrition: NutritionInput | None = strawberry.field(
         default=None, description="Its nutrition facts."
     )
@@ -75,15 +68,9 @@ class PublishMenuInput(SchoolInput):
 
 
 @strawberry.type(description="What publishing a menu did: the menu, or why not.")
-class MenuPayload:
+class MenuPayload(Outcome):
     school_id: strawberry.Private[UUID]
     date: strawberry.Private[dt.date]
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the menu was refused; empty when it was published."
-    )
-    position: Position | None = strawberry.field(
-        description="The ledger position of the menu (pass it as `atLeast` to queries)."
-    )
 
     @strawberry.field(
         description="The menu once the read model has applied it (waits a few seconds at"

@@ -74,9 +74,8 @@ class NotificationSwitchInput:
 
 
 @strawberry.input(description="Quiet hours, school-local HH:MM.")
-class QuietHoursInput:
-    start: str = strawberry.field(description="HH:MM.")
-    end: str = strawberry.field(description="HH:MM (may be past midnight).")
+class QuietHoursInput(QuietHours):
+    """The hours of `QuietHours`, as the parent sets them."""
 
 
 @strawberry.input(description="Change notification settings; omitted parts stay as they are.")

@@ -1,5 +1,5 @@
 """A parent follows their own disputes and refund (issue 13: "dispute a charge and follow it"),
-read from the account's own events: what was claimed, and what support decided and why."""
+read from the account's own events: what was claimed, and what the school decided and why."""
 
 from datetime import date, datetime
 from enum import Enum
@@ -17,21 +17,28 @@ from domain.ledger import Ledger
 
 @strawberry.enum(description="Where a dispute stands.")
 class DisputeStatus(Enum):
-    OPEN = strawberry.enum_value("open", description="Support has not decided yet.")
+    OPEN = strawberry.enum_value("open", description="The school has not decided yet.")
     REVERSED = strawberry.enum_value("reversed", description="The charge was given back.")
     REJECTED = strawberry.enum_value("rejected", description="The charge stands; see why.")
 
 
-@strawberry.type(description="A charge the parent contested, and what became of it.")
-class MyDispute:
+@strawberry.type(description="A parent's dispute of a charge.")
+class Dispute:
+    """What a dispute is, as its parent follows it (`MyDispute`) or the school decides it
+    (`DisputeCase`): the charge contested, the parent's claim, and the school's decision."""
+
     charge_key: str = strawberry.field(description="The disputed charge.")
     local_date: date = strawberry.field(description="The school-local day of the charge.")
     amount: Kopecks = strawberry.field(description="What the charge took.")
     claim: str = strawberry.field(description="What the parent said was wrong.")
-    status: DisputeStatus = strawberry.field(description="Where it stands.")
     opened_at: datetime = strawberry.field(description="When the parent disputed it.")
-    decided_at: datetime | None = strawberry.field(description="When support decided.")
-    decision: str | None = strawberry.field(description="Support's note or reason.")
+    decided_at: datetime | None = strawberry.field(description="When the school decided.")
+    decision: str | None = strawberry.field(description="The school's note or reason.")
+
+
+@strawberry.type(description="A charge the parent contested, and what became of it.")
+class MyDispute(Dispute):
+    status: DisputeStatus = strawberry.field(description="Where it stands.")
 
 
 @strawberry.type(description="The parent's refund request, if any.")

@@ -14,13 +14,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql import permissions as perm
-from api.graphql.arguments import After, First
+from api.graphql.arguments import After, ContractNumber, First, SchoolId
 from api.graphql.connections import PAGING, account_node, bad_input, decode_key
 from api.graphql.context import Context
-from api.graphql.payloads import UserError, account_mutation, attempt, position_of
+from api.graphql.payloads import AccountInput, Outcome, UserError, account_mutation, attempt
 from api.graphql.queries import list_page
-from api.graphql.scalars import Kopecks, Position
-from api.graphql.school_commands import scheduled_on, school_mutation
+from api.graphql.scalars import Kopecks
+from api.graphql.school_commands import SchoolInput, scheduled_on, school_mutation
 from api.graphql.types import from_row
 from domain import preorder as rules
 from domain import school_settings
@@ -28,7 +28,6 @@ from domain.preorder_events import preorders_of
 from domain.preorders import PreOrders
 from projections.preorders import portions, preorder_of, preorders_page
 
-SchoolArgument = Annotated[UUID, strawberry.argument(description="The school.")]
 PREORDER_ID = "[^/]+"  # `domain.preorders` makes them: uuid4().hex
 DayArgument = Annotated[date, strawberry.argument(description="The school-local day of the meal.")]
 
@@ -113,36 +112,24 @@ class PreOrderItemInput:
     quantity: int = strawberry.field(default=1, description="Portions (1 to 5).")
 
 
-@strawberry.input(description="A command on a child's pre-orders.")
-class ChildInput:
-    contract_number: str = strawberry.field(description="The child's contract.")
-
-
 @strawberry.input(description="Pre-order a meal for a coming school day, paid now.")
-class PlacePreOrderInput(ChildInput):
+class PlacePreOrderInput(AccountInput):
     meal_date: date = strawberry.field(description="The school-local day of the meal.")
     items: list[PreOrderItemInput] = strawberry.field(description="The dishes (1 to 10).")
 
 
 @strawberry.input(description="Cancel a pre-order before the cut-off: refunded in full.")
-class CancelPreOrderInput(ChildInput):
+class CancelPreOrderInput(AccountInput):
     pre_order_id: str = strawberry.field(description="The pre-order to cancel.")
 
 
 @strawberry.type(description="The pre-order as it now stands.")
-class PreOrderPayload:
+class PreOrderPayload(Outcome):
     pre_order: PreOrder | None = strawberry.field(description="The pre-order.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
-
-
-@strawberry.input(description="A command on a school's meals.")
-class MealsInput:
-    school: UUID = strawberry.field(description="The school.")
 
 
 @strawberry.input(description="The school cancels a day's meals, or some dishes of it.")
-class CancelSchoolMealsInput(MealsInput):
+class CancelSchoolMealsInput(SchoolInput):
     meal_date: date = strawberry.field(description="The school-local day (today or later).")
     item_codes: list[str] = strawberry.field(
         default_factory=list, description="The dishes cancelled; empty: the whole day."
@@ -151,17 +138,15 @@ class CancelSchoolMealsInput(MealsInput):
 
 
 @strawberry.type(description="What the cancellation refunded (this run).")
-class CancelSchoolMealsPayload:
+class CancelSchoolMealsPayload(Outcome):
     refunded_pre_orders: int = strawberry.field(
         description="Pre-orders refunded, in part or whole."
     )
     refunded: Kopecks = strawberry.field(description="Kopecks credited back to the accounts.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 @strawberry.input(description="When the school's pre-orders close.")
-class SetPreOrderCutoffInput(MealsInput):
+class SetPreOrderCutoffInput(SchoolInput):
     cutoff: str = strawberry.field(
         description="HH:MM school time on the day before the meal (the default is 16:00)."
     )
@@ -171,10 +156,8 @@ class SetPreOrderCutoffInput(MealsInput):
 
 
 @strawberry.type(description="The recorded cut-off.")
-class SetPreOrderCutoffPayload:
+class SetPreOrderCutoffPayload(Outcome):
     cutoff: str | None = strawberry.field(description="HH:MM, as recorded.")
-    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
-    position: Position | None = strawberry.field(description="For read-your-writes.")
 
 
 def preorder_after(cursor: str | None) -> tuple[date, datetime, str] | None:
@@ -199,15 +182,11 @@ async def preorder_payload(
     errors: list[UserError],
 ) -> PreOrderPayload:
     if errors:
-        return PreOrderPayload(pre_order=None, user_errors=errors, position=None)
+        return PreOrderPayload.refusing(errors, pre_order=None)
     services = info.context.services
     account = await services.run(services.ledger.account, ref.account_id)
     found = {**preorders_of(account)[preorder_id], "preorder_id": preorder_id}
-    return PreOrderPayload(
-        pre_order=PreOrder.of(found, ref.contract_number),
-        user_errors=[],
-        position=position_of(position),
-    )
+    return PreOrderPayload.done(position, pre_order=PreOrder.of(found, ref.contract_number))
 
 
 @strawberry.type
@@ -216,7 +195,7 @@ class PlanQuery:
     async def pre_orders(
         self,
         info: Info[Context, None],
-        contract_number: Annotated[str, strawberry.argument(description="The child's contract.")],
+        contract_number: ContractNumber,
         since: Annotated[
             date | None,
             strawberry.argument(description="Only meals from this school-local day on."),
@@ -234,7 +213,7 @@ class PlanQuery:
 
     @strawberry.field(description="The kitchen's count: portions pre-ordered for a day.")
     async def pre_order_portions(
-        self, info: Info[Context, None], school: SchoolArgument, meal_date: DayArgument
+        self, info: Info[Context, None], school: SchoolId, meal_date: DayArgument
     ) -> list[PreOrderPortions]:
         await perm.school(info, "Query.preOrderPortions", school)
         found = await info.context.services.read(portions, school, meal_date)
@@ -242,7 +221,7 @@ class PlanQuery:
 
     @strawberry.field(description="When pre-orders for a school day close (UTC).")
     async def pre_order_cutoff(
-        self, info: Info[Context, None], school: SchoolArgument, meal_date: DayArgument
+        self, info: Info[Context, None], school: SchoolId, meal_date: DayArgument
     ) -> datetime:
         await perm.school(info, "Query.preOrderCutoff", school)
         services = info.context.services
@@ -278,11 +257,10 @@ async def cancel_meals(
     done, errors = await attempt(
         info, preorders.cancel_service, school, given.meal_date, codes, given.reason
     )
-    return CancelSchoolMealsPayload(
-        refunded_pre_orders=done.preorders if done else 0,
-        refunded=Kopecks(done.amount if done else 0),
-        user_errors=errors,
-        position=position_of(done.position if done else None),
+    if done is None:
+        return CancelSchoolMealsPayload.refusing(errors, refunded_pre_orders=0, refunded=Kopecks(0))
+    return CancelSchoolMealsPayload.done(
+        done.position, refunded_pre_orders=done.preorders, refunded=Kopecks(done.amount)
     )
 
 

@@ -36,14 +36,13 @@ from api.graphql.connections import (
 from api.graphql.context import Context
 from api.graphql.payloads import (
     Note,
+    Outcome,
     Reason,
-    UserError,
     account_mutation,
     attempt,
     input_mutation,
     position_of,
 )
-from api.graphql.scalars import Position
 from api.graphql.types import from_row
 from audit.erasure import refund_refs
 from domain.consent import PARENT
@@ -123,27 +122,23 @@ class ContractConsent:
 
 
 Fields = Mapping[str, list[str]]  # per refusal code, the path of the input field at fault
-ERRORS = "Why the input was refused; empty when the command was recorded."
-POSITION = (
-    "The ledger position of the command (pass it as `atLeast` to queries); null when refused"
-    " or when nothing new was recorded."
+UNRECORDED = "its `position` is null too when nothing new was recorded"
+
+
+@strawberry.type(
+    description=f"What a consent command did: this login's consents, or why not ({UNRECORDED})."
 )
-
-
-@strawberry.type(description="What a consent command did: this login's consents, or why not.")
-class ConsentPayload:
+class ConsentPayload(Outcome):
     consents: list[ContractConsent] = strawberry.field(
         description="This login's consent on each contract the command was for; empty when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
 
-@strawberry.type(description="What an erasure command did: where the request stands, or why not.")
-class ErasurePayload:
+@strawberry.type(
+    description=f"What an erasure command did: where the request stands, or why not ({UNRECORDED})."
+)
+class ErasurePayload(Outcome):
     account_id: strawberry.Private[UUID]
-    user_errors: list[UserError] = strawberry.field(description=ERRORS)
-    position: Position | None = strawberry.field(description=POSITION)
 
     @strawberry.field(
         description="Where the contract's erasure request stands after the command, and its"
@@ -277,7 +272,7 @@ def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
 
         at, errors = await attempt(info, record, refusals=given.refusals)
         if errors:
-            return ConsentPayload(consents=[], user_errors=errors, position=None)
+            return ConsentPayload.refusing(errors, consents=[])
 
         def read() -> list[ContractConsent]:
             found = [(principal.grants[a].contract_number, privacy.consent(a)) for a in chosen]
@@ -285,7 +280,7 @@ def consent_command(name: str, input_type: type[ConsentCommand]) -> Any:
                     for c, r in sorted(found)]  # fmt: skip
 
         consents = await info.context.services.run(read)
-        return ConsentPayload(consents=consents, user_errors=[], position=position_of(at))
+        return ConsentPayload.done(at, consents=consents)
 
     return input_mutation(name, input_type, ConsentPayload, input_type.does, handle)
 

@@ -17,7 +17,7 @@ from domain.account import Account
 
 @strawberry.type(description="The most the card may spend per school day at a kind of terminal.")
 class CategoryLimit:
-    terminal_kind: TerminalKind = strawberry.field(description="The kind of terminal.")
+    terminal_kind: TerminalKind = strawberry.field(description="A paying kind of terminal.")
     daily_limit: Kopecks = strawberry.field(description="Per school day; 0: not at all.")
 
 
@@ -47,9 +47,8 @@ class Protection:
 
 
 @strawberry.input(description="One kind of terminal's daily limit.")
-class CategoryLimitInput:
-    terminal_kind: TerminalKind = strawberry.field(description="A paying kind of terminal.")
-    daily_limit: Kopecks = strawberry.field(description="Per school day; 0: not at all.")
+class CategoryLimitInput(CategoryLimit):
+    """The limit of `CategoryLimit`, as the parent sets it."""
 
 
 @strawberry.input(description="Change what is forbidden; an omitted list stays as it is.")

@@ -2,7 +2,7 @@
 then a payment page from the acquirer; the acquirer's webhook credits the account once."""
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 import strawberry
@@ -34,32 +34,41 @@ class TopUpStatus(Enum):
     FAILED = strawberry.enum_value("failed", description="Refused by the bank; nothing moved.")
 
 
-@strawberry.type(description="What a top-up costs, before paying.")
-class TopUpQuote:
+@strawberry.type(description="What a top-up costs.")
+class TopUpCost:
+    """What a top-up costs, quoted before paying (`TopUpQuote`) or as its payment was started
+    (`TopUpPayment`)."""
+
     channel: Channel = strawberry.field(description="How the parent pays.")
     amount: Kopecks = strawberry.field(description="What reaches the account.")
     commission: Kopecks = strawberry.field(description="The bank's commission, paid on top.")
     total: Kopecks = strawberry.field(description="What the parent's card is charged.")
+
+    @classmethod
+    def from_cost(cls, cost: Quote | CardPayment, **shown: Any) -> Self:
+        """The figures of `cost` (a quote, or a payment started at one), and `shown`: the
+        type's own fields."""
+        return cls(
+            channel=Channel(cost.channel),
+            amount=Kopecks(cost.amount),
+            commission=Kopecks(cost.commission),
+            total=Kopecks(cost.total),
+            **shown,
+        )
+
+
+@strawberry.type(description="What a top-up costs, before paying.")
+class TopUpQuote(TopUpCost):
     rate: str = strawberry.field(description="The school's commission rate (0.05 = 5 %).")
 
     @classmethod
     def of(cls, q: Quote) -> "TopUpQuote":
-        return cls(
-            channel=Channel(q.channel),
-            amount=Kopecks(q.amount),
-            commission=Kopecks(q.commission),
-            total=Kopecks(q.total),
-            rate=q.rate,
-        )
+        return cls.from_cost(q, rate=q.rate)
 
 
 @strawberry.type(description="A top-up a parent started, until the bank's verdict.")
-class TopUpPayment:
+class TopUpPayment(TopUpCost):
     payment_id: str = strawberry.field(description="Our payment id, as the acquirer knows it.")
-    channel: Channel = strawberry.field(description="How the parent pays.")
-    amount: Kopecks = strawberry.field(description="What reaches the account.")
-    commission: Kopecks = strawberry.field(description="The commission quoted at the start.")
-    total: Kopecks = strawberry.field(description="What the card is charged.")
     status: TopUpStatus = strawberry.field(description="Where the payment stands.")
     reason: str | None = strawberry.field(description="Why the bank refused, if it did.")
     confirmation_url: str | None = strawberry.field(
@@ -68,12 +77,9 @@ class TopUpPayment:
 
     @classmethod
     def of(cls, p: CardPayment, confirmation_url: str | None = None) -> "TopUpPayment":
-        return cls(
+        return cls.from_cost(
+            p,
             payment_id=p.payment_id,
-            channel=Channel(p.channel),
-            amount=Kopecks(p.amount),
-            commission=Kopecks(p.commission),
-            total=Kopecks(p.total),
             status=TopUpStatus(p.status),
             reason=p.reason or None,
             confirmation_url=confirmation_url,

@@ -237,12 +237,21 @@ class Nutrition:
     carbohydrates: float | None = strawberry.field(default=None, description="Carbohydrates, g.")
 
 
-@strawberry.type(description="An item of a menu.")
-class MenuItem:
-    code: str = strawberry.field(description="The item's code.")
-    name: str = strawberry.field(description="The item's name.")
+@strawberry.type(description="A dish as a menu lists it.")
+class Dish:
+    """What a menu item is, read (`MenuItem`) or published (`MenuItemInput`), but for its
+    nutrition facts, which a publisher may leave out."""
+
+    code: str = strawberry.field(description="The item's code, as the till sends it.")
+    name: str = strawberry.field(description="The item's name, as parents see it.")
     price: Kopecks = strawberry.field(description="Its price.")
-    allergens: list[str] = strawberry.field(description="Allergens it contains.")
+    allergens: list[str] = strawberry.field(
+        default_factory=list, description="Allergens it contains."
+    )
+
+
+@strawberry.type(description="An item of a menu.")
+class MenuItem(Dish):
     nutrition: Nutrition = strawberry.field(description="Its nutrition facts.")
 
     @classmethod
