@@ -119,7 +119,7 @@ def show(
     """Balances, cards, tariff and limits of one account."""
     with ledger_session("operator:cli") as ledger:
         account = ledger.account(ledger.account_id_for_contract(contract))
-        today = ledger.clock().astimezone(ledger.school(account.school_id).zone).date()
+        today = ledger.school(account.school_id).local_date(ledger.clock())
     if as_json:
         echo_json({
             "account_id": account.id, "contract": account.contract_number,

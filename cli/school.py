@@ -156,8 +156,7 @@ def report(
     if kind not in report_tables.KINDS:
         raise typer.BadParameter(f"a report is one of {', '.join(report_tables.KINDS)}")
     with session() as container:
-        zone = container.ledger.school(school).zone
-        today = container.ledger.clock().astimezone(zone).date()
+        today = container.ledger.school(school).local_date(container.ledger.clock())
         last = date.fromisoformat(until) if until else today
         first = date.fromisoformat(since) if since else last - timedelta(days=6)
         with psycopg.connect(container.database_url, autocommit=True) as conn:

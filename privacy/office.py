@@ -210,7 +210,7 @@ class PrivacyOffice:
         """Approve, erase everything, close the request and tell the parent (at the phone
         they had: the message row forgets it once sent, like a password's)."""
         account = self.ledger.account(account_id)
-        if account.refund_status in ("requested", "approved"):
+        if account.refund_under_way:
             raise PrivacyStateError("a refund is under way: its bank details are needed until paid")
 
         def approve() -> int:

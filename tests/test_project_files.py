@@ -99,3 +99,16 @@ def test_every_path_a_newcomer_is_sent_to_exists(doc: str) -> None:
         p for p in named if not (glob(str(ROOT / p)) if "*" in p else (ROOT / p).exists())
     )
     assert missing == [], f"{doc} names paths that are not in the tree"
+
+
+MAX_DOMAIN_MODULE_LINES = 300  # "no module in domain/ is over about 300 lines" (issue 17)
+
+
+def test_no_domain_module_is_over_300_lines() -> None:
+    lengths = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for path in sorted((ROOT / "domain").rglob("*.py"))
+    }
+    assert len(lengths) > 20, "the domain's modules are found"
+    over = [f"{p} has {n} lines" for p, n in lengths.items() if n > MAX_DOMAIN_MODULE_LINES]
+    assert over == [], f"over {MAX_DOMAIN_MODULE_LINES} lines, split by concern: {over}"
