@@ -89,7 +89,7 @@ class Kiosk:
         body = fields_of(raw, BalanceInput)
         account = self._named_account(terminal, body)
         self._unlock(account, body.get("pin"))
-        today = self.ledger.clock().astimezone(self.ledger.school(account.school_id).zone).date()
+        today = self.ledger.school(account.school_id).local_date(self.ledger.clock())
         receipt = {
             "operation": "balance",
             "terminal_id": str(terminal.terminal_id),

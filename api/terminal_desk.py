@@ -385,7 +385,7 @@ class TerminalDesk:
     def denied_cards(self, terminal: Terminal, since: int) -> dict[str, Any]:
         version, uids = self.deny_list.for_school(terminal.school_id)
         school = self.ledger.school(terminal.school_id)  # the school's cap: the server's rule too
-        today = self.ledger.clock().astimezone(school.zone).date()
+        today = school.local_date(self.ledger.clock())
         return {
             "version": version,
             "changed": version > since,

@@ -213,7 +213,7 @@ class Feed:
     ) -> list[Job]:
         """An e-mail to the school's casework contact, when the school has set one."""
         school = self.school(account.school_id)
-        today = self.ledger.clock().astimezone(school.zone).date()
+        today = school.local_date(self.ledger.clock())
         contact = school_settings.on(school, school_settings.CASEWORK_CONTACT, today)
         if not contact:
             return []

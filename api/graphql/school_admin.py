@@ -277,7 +277,7 @@ async def settings_on(info: Info[Context, None], school: UUID, on: date | None) 
 
     def read() -> tuple[school_settings.Current, list[school_settings.Change], date]:
         found = ledger.school(school)
-        day = on or services.now().astimezone(found.zone).date()
+        day = on or found.local_date(services.now())
         rates = dict(ledger.commission_rates)
         now = school_settings.current(found, day, ledger.offline_cap, rates)
         return now, school_settings.history(ledger, school), day

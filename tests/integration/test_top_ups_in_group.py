@@ -26,9 +26,17 @@ from domain.topups import TopUps
 from tests.builders import Pupil, SchoolWorld, covering_lunches, lunch
 
 
-def cash(world: SchoolWorld, pupil: Pupil, amount: int, payment_id: str) -> TopUpRequest:
+def paid(pupil: Pupil, name: str) -> str:
+    """The payment id `name` of this pupil's: payment ids are unique across the ledger, and the
+    date sweep runs each test again on the same database."""
+    return f"{name}-{pupil.contract_number}"
+
+
+def cash(world: SchoolWorld, pupil: Pupil, amount: int, name: str) -> TopUpRequest:
     kiosk = world.terminals["kiosk"]
-    return TopUpRequest(pupil.account_id, amount, Channel.KIOSK_CASH.value, payment_id, kiosk)
+    return TopUpRequest(
+        pupil.account_id, amount, Channel.KIOSK_CASH.value, paid(pupil, name), kiosk
+    )
 
 
 def credits(ledger: Ledger, pupil: Pupil, payment_id: str) -> list[Account.ToppedUp]:
@@ -77,9 +85,9 @@ def test_a_payment_id_is_credited_once_within_a_group_and_across_groups(
     assert isinstance(later, TopUpResult)
     assert later.replayed
     assert first.regular_after == again.regular_after == later.regular_after == 35_000
-    assert len(credits(ledger, pupil, "kiosk-cash-2")) == 1
+    assert len(credits(ledger, pupil, paid(pupil, "kiosk-cash-2"))) == 1
     assert ledger.account(pupil.account_id).regular == 35_000
-    assert ledger.top_up(pupil.account_id, 25_000, "kiosk_cash", "kiosk-cash-2",
+    assert ledger.top_up(pupil.account_id, 25_000, "kiosk_cash", paid(pupil, "kiosk-cash-2"),
                          world.terminals["kiosk"]).replayed  # fmt: skip
 
 
@@ -89,7 +97,11 @@ def test_a_bad_top_up_fails_only_itself(travelled: datetime, world: SchoolWorld)
     [earlier] = ledger.group_commit.handle([cash(world, pupil, 5_000, "kiosk-cash-3")])
     assert isinstance(earlier, TopUpResult)
     not_kiosk = TopUpRequest(
-        pupil.account_id, 1_000, "kiosk_cash", "kiosk-cash-5", world.terminals["canteen_pos"]
+        pupil.account_id,
+        1_000,
+        "kiosk_cash",
+        paid(pupil, "kiosk-cash-5"),
+        world.terminals["canteen_pos"],
     )
 
     results = ledger.group_commit.handle(
@@ -111,7 +123,7 @@ def test_a_bad_top_up_fails_only_itself(travelled: datetime, world: SchoolWorld)
     assert isinstance(good, TopUpResult)
     assert good.regular_after == 20_000 + 5_000 - 9_000 + 3_000
     assert ledger.account(pupil.account_id).regular == 19_000
-    assert credits(ledger, pupil, "kiosk-cash-3")[0].amount == 5_000
+    assert credits(ledger, pupil, paid(pupil, "kiosk-cash-3"))[0].amount == 5_000
 
 
 def test_a_card_payments_verdict_in_a_group_credits_once(
@@ -149,7 +161,9 @@ def test_after_a_conflict_only_the_affected_top_up_is_decided_again(
         [cash(world, ann, 1_000, "kiosk-cash-7"), cash(world, bob, 2_000, "kiosk-cash-8")],
         ["kiosk", "kiosk"],
     )
-    ledger.top_up(ann.account_id, 500, "autopay", "autopay-meanwhile")  # another writer first
+    ledger.top_up(
+        ann.account_id, 500, "autopay", paid(ann, "autopay-meanwhile")
+    )  # another writer first
 
     with pytest.raises(IntegrityError):
         commit.save(batch)
@@ -161,7 +175,7 @@ def test_after_a_conflict_only_the_affected_top_up_is_decided_again(
     assert bob_result.regular_after == 12_000
     assert ledger.account(ann.account_id).regular == 11_500
     assert ledger.account(bob.account_id).regular == 12_000
-    assert len(credits(ledger, ann, "kiosk-cash-7")) == 1
+    assert len(credits(ledger, ann, paid(ann, "kiosk-cash-7"))) == 1
 
 
 def test_an_autopayments_credit_in_a_group_is_the_one_its_settlement_finds(
@@ -195,7 +209,9 @@ def test_a_card_activated_in_a_group_pays_for_the_tap_after_it(
     ledger = world.ledger
     pupil = world.pupil(activate=False)
     kiosk = world.terminals["kiosk"]
-    activation = ActivateRequest(pupil.uid, "offer-2026", "subject:p", 15_000, "act-1", kiosk)
+    activation = ActivateRequest(
+        pupil.uid, "offer-2026", "subject:p", 15_000, paid(pupil, "act-1"), kiosk
+    )
 
     before, activated, after, again = ledger.group_commit.handle(
         [lunch(world, pupil.uid, "g-0"), activation, lunch(world, pupil.uid, "g-1"), activation]
