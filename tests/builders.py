@@ -105,6 +105,12 @@ class SchoolWorld:
             self.ledger.clock = clock
 
 
+def paid(pupil: Pupil, name: str) -> str:
+    """The payment id `name` of this pupil's: payment ids are unique across the ledger, and the
+    date sweep (`make test-dates`) runs each test again on the same database."""
+    return f"{name}-{pupil.contract_number}"
+
+
 def new_school(
     ledger: Ledger, time_zone: str = "Asia/Novosibirsk", meal_overdraft: int = 15_000
 ) -> SchoolWorld:

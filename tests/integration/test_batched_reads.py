@@ -28,7 +28,7 @@ from domain.school import School
 from domain.tap import Tap
 from domain.top_up_request import SettleRequest, TopUpRequest
 from domain.topups import TopUps
-from tests.builders import Pupil, SchoolWorld, lunch
+from tests.builders import Pupil, SchoolWorld, lunch, paid
 
 
 @pytest.fixture
@@ -92,10 +92,10 @@ def test_what_one_statement_reads_is_built_as_repository_get_builds_it(
     ledger = world.ledger
     few, many, upcast = world.pupil(), world.pupil(), world.pupil()
     for n in range(24):  # snapshots at versions 10 and 20, events after them
-        ledger.top_up(many.account_id, 100 + n, "sbp", f"many-{n}")
+        ledger.top_up(many.account_id, 100 + n, "sbp", paid(many, f"many-{n}"))
     ledger.change_daily_limit(upcast.account_id, MAX_DAILY_LIMIT)
     write_old_snapshot(ledger, upcast.account_id)  # read through the snapshot's upcaster
-    ledger.top_up(upcast.account_id, 700, "sbp", "after-the-old-snapshot")
+    ledger.top_up(upcast.account_id, 700, "sbp", paid(upcast, "after-the-old-snapshot"))
     assert ledger.handle_tap(lunch(world, few.uid, "decided", 1_000)).decision.outcome == "approved"
     terminal = world.terminals["canteen_pos"]
     wanted: dict[UUID, type[Aggregate]] = {
@@ -129,7 +129,7 @@ def test_a_group_on_cold_accounts_reads_each_kind_with_one_statement(
     pupils = [world.pupil(deposit=20_000) for _ in range(9)]
     for n, pupil in enumerate(pupils):
         for k in range(11 if n % 2 else 1):  # every other account read from a snapshot
-            ledger.top_up(pupil.account_id, 100, "sbp", f"cold-{n}-{k}")
+            ledger.top_up(pupil.account_id, 100, "sbp", paid(pupil, f"cold-{k}"))
     retried = lunch(world, pupils[0].uid, "retried", 1_000)
     assert ledger.handle_tap(retried).decision.outcome == "approved"
 
@@ -171,8 +171,8 @@ def test_a_group_with_top_ups_and_a_verdict_reads_each_kind_with_one_statement(
     kiosk = world.terminals["kiosk"]
     requests: list[Request] = [
         lunch(world, pupils[0].uid, "money-0", 1_000),
-        TopUpRequest(pupils[0].account_id, 1_000, "kiosk_cash", "money-cash", kiosk),
-        *[TopUpRequest(p.account_id, 1_000, "sbp", f"money-{n}") for n, p in enumerate(pupils)],
+        TopUpRequest(pupils[0].account_id, 1_000, "kiosk_cash", paid(pupils[0], "cash"), kiosk),
+        *[TopUpRequest(p.account_id, 1_000, "sbp", paid(p, "sbp")) for p in pupils],
         SettleRequest(payment.payment_id, True, payment.total),
     ]
 

@@ -23,13 +23,7 @@ from domain.top_up_request import (
     TopUpResult,
 )
 from domain.topups import TopUps
-from tests.builders import Pupil, SchoolWorld, covering_lunches, lunch
-
-
-def paid(pupil: Pupil, name: str) -> str:
-    """The payment id `name` of this pupil's: payment ids are unique across the ledger, and the
-    date sweep runs each test again on the same database."""
-    return f"{name}-{pupil.contract_number}"
+from tests.builders import Pupil, SchoolWorld, covering_lunches, lunch, paid
 
 
 def cash(world: SchoolWorld, pupil: Pupil, amount: int, name: str) -> TopUpRequest:
