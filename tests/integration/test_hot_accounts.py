@@ -12,7 +12,7 @@ from domain.group_commit import PendingTap, TapResult
 from domain.ledger import Ledger
 from domain.money import MAX_DAILY_LIMIT
 from domain.tap import TapRequest
-from tests.builders import SchoolWorld, lunch
+from tests.builders import SchoolWorld, lunch, paid
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_a_remembered_account_changed_by_another_process_is_reloaded(
     assert approved(ledger.handle_taps([lunch(world, pupil.uid, "warm", 1_000)])) == ["approved"]
     assert len(ledger.group_commit.hot) >= 2, "the account and the school stay in memory"
 
-    other_process.top_up(pupil.account_id, 50_000, "sbp", "elsewhere-1")
+    other_process.top_up(pupil.account_id, 50_000, "sbp", paid(pupil, "elsewhere-1"))
     results = ledger.handle_taps([lunch(world, pupil.uid, "after", 20_000)])
 
     assert approved(results) == ["approved"]
