@@ -35,6 +35,21 @@ class Wallet(StrEnum):
     SUBSIDISED = "subsidised"
 
 
+class DisputeStatus(StrEnum):
+    """Where a parent's dispute of a charge stands."""
+
+    OPEN = "open"
+    REVERSED = "reversed"
+    REJECTED = "rejected"
+
+
+class RefundDestination(StrEnum):
+    """Where a refund of the regular wallet is paid."""
+
+    ORIGINAL_METHOD = "original_method"
+    BANK_DETAILS = "bank_details"
+
+
 class CardState(StrEnum):
     ISSUED = "issued"
     ACTIVE = "active"

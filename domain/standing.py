@@ -9,16 +9,16 @@ from collections.abc import Callable, Collection
 from uuid import UUID
 
 from domain.autopay import (
-    MONTHLY,
-    THRESHOLD,
+    AutopayKind,
     Autopayment,
+    AutopayState,
     AutopayStateError,
     parent_autopay_id,
 )
 from domain.errors import InvalidCommandError, NotFoundError
 from domain.ledger import Ledger
 
-KINDS = (MONTHLY, THRESHOLD)
+KINDS = tuple(AutopayKind)
 
 
 class NoAutopayError(NotFoundError):
@@ -56,7 +56,7 @@ class StandingOrders:
                 found = Autopayment.schedule(
                     account_id, kind, amount, below, day, card_id, schedule_id
                 )
-            elif found.state != "cancelled":
+            elif found.state != AutopayState.CANCELLED:
                 raise AutopayStateError(f"a {kind} autopayment is already set up: change it")
             else:
                 found.change(amount, below, day, card_id)
@@ -74,7 +74,7 @@ class StandingOrders:
         card_id: str | None,
     ) -> tuple[Autopayment, int]:
         def command(rule: Autopayment) -> None:
-            if rule.state == "cancelled":
+            if rule.state == AutopayState.CANCELLED:
                 raise AutopayStateError("a cancelled autopayment is set up again, not changed")
             rule.change(
                 rule.amount if amount is None else amount,
