@@ -13,6 +13,8 @@ from domain.kinds import Tariff
 
 
 class NotificationChannel(StrEnum):
+    """How a message reaches the parent."""
+
     EMAIL = "email"
     PUSH = "push"
     SMS = "sms"

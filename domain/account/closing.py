@@ -78,12 +78,11 @@ class Closing(AccountState):
             raise RefundError("a refund of this account is already under way")
         if destination not in REFUND_DESTINATIONS:
             raise InvalidCommandError(f"a refund goes to one of {REFUND_DESTINATIONS}")
-        if destination_ref or destination == RefundDestination.BANK_DETAILS:
+        to_bank = destination == RefundDestination.BANK_DETAILS
+        if destination_ref or to_bank:
             destination_ref = text(destination_ref, REF, what="where the refund goes")
         reason = text(reason, REASON, what="a refund's reason")
-        if destination == RefundDestination.BANK_DETAILS and not destination_ref.startswith(
-            "subject:"
-        ):
+        if to_bank and not destination_ref.startswith("subject:"):
             raise InvalidCommandError("bank details are personal data: pass a 'subject:…' ref")
         if not fee_free and self.regular <= 0:
             raise InsufficientFundsError("there is nothing to refund on the regular wallet")
