@@ -15,30 +15,14 @@ parent's saved cards; its next run charges that card.
 """
 
 from collections.abc import Collection
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID, uuid4
 
 from domain.errors import ConflictError, InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text, whole_within
+from domain.kinds import AutopayKind, AutopayState
 from domain.money import MAX_TOP_UP
 from domain.recorded import AssignsFields, Recorded, derived_id
-
-
-class AutopayKind(StrEnum):
-    """What a rule does (its events store the value, `Scheduled.kind`)."""
-
-    MONTHLY = "monthly"
-    THRESHOLD = "threshold"
-
-
-class AutopayState(StrEnum):
-    """Whether a rule runs (from its events; never stored)."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CANCELLED = "cancelled"
-
 
 MONTHLY, THRESHOLD = AutopayKind.MONTHLY, AutopayKind.THRESHOLD
 REQUESTS_KEPT = 400

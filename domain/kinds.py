@@ -35,6 +35,21 @@ class Wallet(StrEnum):
     SUBSIDISED = "subsidised"
 
 
+class AutopayKind(StrEnum):
+    """What an autopayment rule does (its events store the value, `Scheduled.kind`)."""
+
+    MONTHLY = "monthly"
+    THRESHOLD = "threshold"
+
+
+class AutopayState(StrEnum):
+    """Whether an autopayment rule runs (from its events; never stored)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
 class DisputeStatus(StrEnum):
     """Where a parent's dispute of a charge stands."""
 

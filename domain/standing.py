@@ -8,14 +8,9 @@ The workers run the rules (`workers/feed.py`, `workers/scheduler.py`)."""
 from collections.abc import Callable, Collection
 from uuid import UUID
 
-from domain.autopay import (
-    AutopayKind,
-    Autopayment,
-    AutopayState,
-    AutopayStateError,
-    parent_autopay_id,
-)
+from domain.autopay import Autopayment, AutopayStateError, parent_autopay_id
 from domain.errors import InvalidCommandError, NotFoundError
+from domain.kinds import AutopayKind, AutopayState
 from domain.ledger import Ledger
 
 KINDS = tuple(AutopayKind)

@@ -5,8 +5,8 @@ from typing import TypeVar
 
 import strawberry
 
-from domain.autopay import AutopayKind as AutopayKindValue
-from domain.autopay import AutopayState as AutopayStateValue
+from domain.kinds import AutopayKind as AutopayKindValue
+from domain.kinds import AutopayState as AutopayStateValue
 from domain.kinds import CardState as CardStateValue
 from domain.kinds import Channel as ChannelValue
 from domain.kinds import DeclineReason as DeclineReasonValue
