@@ -20,11 +20,11 @@ from uuid import UUID, uuid4
 
 from domain.errors import ConflictError, InvalidAmountError, InvalidCommandError
 from domain.fields import IDENT, REASON, check_amount, scrub, text, whole_within
+from domain.kinds import AutopayKind, AutopayState
 from domain.money import MAX_TOP_UP
 from domain.recorded import AssignsFields, Recorded, derived_id
 
-MONTHLY = "monthly"
-THRESHOLD = "threshold"
+MONTHLY, THRESHOLD = AutopayKind.MONTHLY, AutopayKind.THRESHOLD
 REQUESTS_KEPT = 400
 LEGACY = "legacy:"  # a v1 rule's card: the token its events stored, kept only in memory
 
@@ -161,7 +161,7 @@ class Autopayment(Recorded):
             cls.Scheduled,
             id=schedule_id or uuid4(),
             account_id=account_id,
-            kind=kind,
+            kind=str(kind),  # a plain string in the event, as ever
             **terms._asdict(),
         )
 
@@ -220,21 +220,23 @@ class Autopayment(Recorded):
         return None if self.legacy_token is not None else UUID(self.card_id)
 
     @property
-    def state(self) -> str:
-        return "active" if self.active else "paused" if self.paused else "cancelled"
+    def state(self) -> AutopayState:
+        if self.active:
+            return AutopayState.ACTIVE
+        return AutopayState.PAUSED if self.paused else AutopayState.CANCELLED
 
     def change(self, amount: int, below: int, day: int, card_id: str) -> None:
         """New terms (a cancelled rule comes back into force with them). A legacy rule's
         card is refused here: its new terms name a saved card."""
         terms = check_terms(self.kind, amount, below, day, card_id)
-        if terms != self.terms or self.state == "cancelled":
+        if terms != self.terms or self.state == AutopayState.CANCELLED:
             self.trigger_event(self.Changed, **terms._asdict())
 
     def change_card(self, card_id: str, saved_cards: Collection[str]) -> None:
         """Pay by the saved card `card_id` from the next run: one of `saved_cards` (the ids
         of the cards the parent saved for this account). A cancelled rule is set up again
         instead; a paused one takes the card for when it resumes."""
-        if self.state == "cancelled":
+        if self.state == AutopayState.CANCELLED:
             raise AutopayStateError("a cancelled autopayment is set up again, not changed")
         card_id = check_card_id(card_id)
         if card_id not in {check_card_id(c) for c in saved_cards}:
@@ -243,13 +245,13 @@ class Autopayment(Recorded):
             self.trigger_event(self.CardChanged, card_id=card_id)
 
     def pause(self) -> None:
-        if self.state == "cancelled":
+        if self.state == AutopayState.CANCELLED:
             raise InvalidCommandError("a cancelled autopayment cannot be paused")
         if self.active:
             self.trigger_event(self.Paused)
 
     def resume(self) -> None:
-        if self.state == "cancelled":
+        if self.state == AutopayState.CANCELLED:
             raise InvalidCommandError("a cancelled autopayment is set up again, not resumed")
         if self.paused:
             self.trigger_event(self.Resumed)

@@ -16,6 +16,7 @@ from domain.account import Account
 from domain.commands import Commands
 from domain.dispute import Charge, Evidence, as_charge, evidence, find_charge, is_charge
 from domain.errors import DisputeError
+from domain.kinds import RefundDestination
 from domain.ledger import Ledger
 from domain.school import School
 
@@ -123,14 +124,14 @@ def set_school_calendar(
 def request_refund(
     ledger: Ledger,
     account_id: UUID,
-    destination: str = "original_method",
+    destination: str = RefundDestination.ORIGINAL_METHOD,
     destination_ref: str = "",
     *,
     fee_free: bool = False,
     reason: str = "parent_request",
 ) -> int:
     """Return the regular wallet; to the original method means to the last top-up's payment."""
-    if destination == "original_method" and not destination_ref:
+    if destination == RefundDestination.ORIGINAL_METHOD and not destination_ref:
         paid = [e for e in account_events(ledger, account_id) if isinstance(e, Account.ToppedUp)]
         destination_ref = f"payment:{paid[-1].payment_id}" if paid else ""
     return ledger._on_account(
@@ -190,7 +191,9 @@ def terminate_contract(ledger: Ledger, school_id: UUID, reason: str) -> Terminat
                 account.close("contract_terminated")
                 ledger.save(account)
                 return "closed"
-            account.request_refund("original_method", "", True, "contract_terminated")
+            account.request_refund(
+                RefundDestination.ORIGINAL_METHOD, "", True, "contract_terminated"
+            )
             account.approve_refund()
             ledger.save(account)
             return "opened"

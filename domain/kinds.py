@@ -35,6 +35,36 @@ class Wallet(StrEnum):
     SUBSIDISED = "subsidised"
 
 
+class AutopayKind(StrEnum):
+    """What an autopayment rule does (its events store the value, `Scheduled.kind`)."""
+
+    MONTHLY = "monthly"
+    THRESHOLD = "threshold"
+
+
+class AutopayState(StrEnum):
+    """Whether an autopayment rule runs (from its events; never stored)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class DisputeStatus(StrEnum):
+    """Where a parent's dispute of a charge stands."""
+
+    OPEN = "open"
+    REVERSED = "reversed"
+    REJECTED = "rejected"
+
+
+class RefundDestination(StrEnum):
+    """Where a refund of the regular wallet is paid."""
+
+    ORIGINAL_METHOD = "original_method"
+    BANK_DETAILS = "bank_details"
+
+
 class CardState(StrEnum):
     ISSUED = "issued"
     ACTIVE = "active"

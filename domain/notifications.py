@@ -7,9 +7,20 @@ every tariff, plus the tariff's push/SMS. A parent who switched notifications of
 (`service_only`) still gets the service messages, and nothing else.
 """
 
+from enum import StrEnum
+
 from domain.kinds import Tariff
 
-EMAIL, SMS, PUSH = "email", "sms", "push"
+
+class NotificationChannel(StrEnum):
+    """How a message reaches the parent."""
+
+    EMAIL = "email"
+    PUSH = "push"
+    SMS = "sms"
+
+
+EMAIL, PUSH, SMS = NotificationChannel.EMAIL, NotificationChannel.PUSH, NotificationChannel.SMS
 INFO, SERVICE, STATEMENT = "info", "service", "statement"
 
 _TARIFF_CHANNELS: dict[str, tuple[str, ...]] = {

@@ -9,30 +9,43 @@ are not the parent's to switch off here. The workers' feed applies `wanted` to e
 
 from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 from typing import Any
 
 from domain.account import Account
 from domain.errors import InvalidCommandError
-from domain.notifications import _TARIFF_CHANNELS, EMAIL, PUSH, SMS
+from domain.notifications import _TARIFF_CHANNELS, EMAIL, PUSH, SMS, NotificationChannel
 from domain.recorded import register_events
 
-KINDS = ("purchases", "passes", "top_ups", "low_balance", "fees", "casework")
-CHANNELS = (EMAIL, PUSH, SMS)
+
+class NotificationKind(StrEnum):
+    """A kind of message the parent may switch off per channel."""
+
+    PURCHASES = "purchases"
+    PASSES = "passes"
+    TOP_UPS = "top_ups"
+    LOW_BALANCE = "low_balance"
+    FEES = "fees"
+    CASEWORK = "casework"
+
+
+KINDS = tuple(NotificationKind)
+CHANNELS = tuple(NotificationChannel)
 KIND_OF_MESSAGE = {
-    "purchase": "purchases",
-    "purchase_declined": "purchases",
-    "preorder_cancelled": "purchases",
-    "transfer": "top_ups",
-    "pass": "passes",
-    "top_up": "top_ups",
-    "low_balance": "low_balance",
-    "fee": "fees",
-    "fee_debt": "fees",
-    "dispute_opened": "casework",
-    "charge_reversed": "casework",
-    "dispute_rejected": "casework",
-    "refund_approved": "casework",
-    "refund_paid": "casework",
+    "purchase": NotificationKind.PURCHASES,
+    "purchase_declined": NotificationKind.PURCHASES,
+    "preorder_cancelled": NotificationKind.PURCHASES,
+    "transfer": NotificationKind.TOP_UPS,
+    "pass": NotificationKind.PASSES,
+    "top_up": NotificationKind.TOP_UPS,
+    "low_balance": NotificationKind.LOW_BALANCE,
+    "fee": NotificationKind.FEES,
+    "fee_debt": NotificationKind.FEES,
+    "dispute_opened": NotificationKind.CASEWORK,
+    "charge_reversed": NotificationKind.CASEWORK,
+    "dispute_rejected": NotificationKind.CASEWORK,
+    "refund_approved": NotificationKind.CASEWORK,
+    "refund_paid": NotificationKind.CASEWORK,
 }
 LOUD = (PUSH, SMS)  # what quiet hours hold back
 

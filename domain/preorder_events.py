@@ -9,6 +9,7 @@ them are in `domain/preorder.py`.
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +19,20 @@ from domain.account.taps import TapEvent
 from domain.recorded import register_events
 
 KEPT = timedelta(days=62)  # pre-orders an account remembers, back from its newest meal date
-PLACED, SERVED, CANCELLED = "placed", "served", "cancelled"
+
+
+class PreOrderStatus(StrEnum):
+    """Where a pre-order stands: placed until every line is served, or cancelled."""
+
+    PLACED = "placed"
+    SERVED = "served"
+    CANCELLED = "cancelled"
+
+
+# Plain strings, as the account keeps them (and its snapshots store them).
+PLACED = PreOrderStatus.PLACED.value
+SERVED = PreOrderStatus.SERVED.value
+CANCELLED = PreOrderStatus.CANCELLED.value
 BY_PARENT, BY_SCHOOL = "parent", "school"
 
 

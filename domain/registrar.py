@@ -31,6 +31,7 @@ from domain.errors import (
 )
 from domain.fields import REASON, text, whole_within
 from domain.index import CardIndex, ContractIndex
+from domain.kinds import RefundDestination
 from domain.ledger import Ledger
 from domain.tap import normalise_uid
 
@@ -120,8 +121,10 @@ def end_contract(ledger: Ledger, account_id: UUID, reason: str) -> int:
             if not account.refund_under_way:
                 account.close("contract_ended")
         elif not account.refund_under_way:
-            account.request_refund("original_method", last_payment(ledger, account), True,
-                                   "contract_ended")  # fmt: skip
+            paid_by = last_payment(ledger, account)
+            account.request_refund(
+                RefundDestination.ORIGINAL_METHOD, paid_by, True, "contract_ended"
+            )
         return position(ledger.save(account))
 
     return retry(attempt)

@@ -8,17 +8,12 @@ The workers run the rules (`workers/feed.py`, `workers/scheduler.py`)."""
 from collections.abc import Callable, Collection
 from uuid import UUID
 
-from domain.autopay import (
-    MONTHLY,
-    THRESHOLD,
-    Autopayment,
-    AutopayStateError,
-    parent_autopay_id,
-)
+from domain.autopay import Autopayment, AutopayStateError, parent_autopay_id
 from domain.errors import InvalidCommandError, NotFoundError
+from domain.kinds import AutopayKind, AutopayState
 from domain.ledger import Ledger
 
-KINDS = (MONTHLY, THRESHOLD)
+KINDS = tuple(AutopayKind)
 
 
 class NoAutopayError(NotFoundError):
@@ -56,7 +51,7 @@ class StandingOrders:
                 found = Autopayment.schedule(
                     account_id, kind, amount, below, day, card_id, schedule_id
                 )
-            elif found.state != "cancelled":
+            elif found.state != AutopayState.CANCELLED:
                 raise AutopayStateError(f"a {kind} autopayment is already set up: change it")
             else:
                 found.change(amount, below, day, card_id)
@@ -74,7 +69,7 @@ class StandingOrders:
         card_id: str | None,
     ) -> tuple[Autopayment, int]:
         def command(rule: Autopayment) -> None:
-            if rule.state == "cancelled":
+            if rule.state == AutopayState.CANCELLED:
                 raise AutopayStateError("a cancelled autopayment is set up again, not changed")
             rule.change(
                 rule.amount if amount is None else amount,

@@ -27,7 +27,13 @@ from domain.top_up_request import (
     TopUpRequest,
     TopUpResult,
 )
-from domain.topup import STARTED, CardPayment, UnknownPaymentError, card_payment_id, rate_for
+from domain.topup import (
+    CardPayment,
+    TopUpStatus,
+    UnknownPaymentError,
+    card_payment_id,
+    rate_for,
+)
 
 DEFAULT_COMMISSION_RATES: Mapping[str, str] = {
     Channel.KIOSK_CASH: "0",
@@ -126,7 +132,7 @@ class TopUpCommands(Commands):
     def _decide_settle(self, request: SettleRequest) -> PendingTopUp:
         """The acquirer's verdict: once; a success credits the quoted amount and commission."""
         payment = self.card_payment(request.payment_id)
-        credits = request.succeeded and payment.status == STARTED
+        credits = request.succeeded and payment.status == TopUpStatus.STARTED
         if credits and self._find(request.record_id, Payment) is not None:  # before any change:
             # in a group the card payment is shared with the requests after this one
             raise PaymentConflictError(f"payment {request.payment_id} was already credited")

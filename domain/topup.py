@@ -11,6 +11,7 @@ credit at-most-once).
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -73,7 +74,12 @@ def card_payment_id(payment_id: str) -> UUID:
     return derived_id("card-payment", payment_id)
 
 
-STARTED, SUCCEEDED, FAILED = "started", "succeeded", "failed"
+class TopUpStatus(StrEnum):
+    """Where a started top-up stands (the payment's state, never stored in its events)."""
+
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class CardPayment(Recorded):
@@ -92,20 +98,20 @@ class CardPayment(Recorded):
 
         def apply(self, p: "CardPayment") -> None:
             super().apply(p)
-            p.status, p.reason = STARTED, ""
+            p.status, p.reason = TopUpStatus.STARTED, ""
 
     class Succeeded(Recorded.Event):
         TOPIC = "infoshkola.topup.Succeeded"
 
         def apply(self, p: "CardPayment") -> None:
-            p.status = SUCCEEDED
+            p.status = TopUpStatus.SUCCEEDED
 
     class Failed(Recorded.Event):
         TOPIC = "infoshkola.topup.Failed"
         reason: str
 
         def apply(self, p: "CardPayment") -> None:
-            p.status, p.reason = FAILED, self.reason
+            p.status, p.reason = TopUpStatus.FAILED, self.reason
 
     if TYPE_CHECKING:
         payment_id: str
@@ -114,7 +120,7 @@ class CardPayment(Recorded):
         amount: int
         commission: int
         rate: str
-        status: str
+        status: TopUpStatus
         reason: str
 
     @classmethod
@@ -137,8 +143,8 @@ class CardPayment(Recorded):
 
     def settle(self, succeeded: bool, charged: int, reason: str = "") -> bool:
         """Record the verdict once; True when it is new. A success must charge the total."""
-        if self.status != STARTED:
-            if (self.status == SUCCEEDED) != succeeded:
+        if self.status != TopUpStatus.STARTED:
+            if (self.status == TopUpStatus.SUCCEEDED) != succeeded:
                 raise PaymentStateError(f"payment {self.payment_id} is already {self.status}")
             return False
         if succeeded:

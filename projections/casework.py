@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from domain.account import Account
 from domain.dispute import charge_key
+from domain.kinds import DisputeStatus
 from projections import rows
 from projections.base import Tables, Tracked
 from projections.directory import Directory
@@ -72,16 +73,16 @@ class Casework(ChargeEvidence):
                 entry = directory.account(cur, e.originator_id)
                 cur.execute(t.sql(
                     "INSERT INTO {casework_disputes} VALUES (%s, %s, %s, %s, %s, %s, %s, %s,"
-                    " 'open', %s, NULL, NULL, %s) ON CONFLICT DO NOTHING"),
+                    " %s, %s, NULL, NULL, %s) ON CONFLICT DO NOTHING"),
                     (e.originator_id, e.charge, entry.school_id, entry.contract_number,
                      date.fromisoformat(e.local_date), e.amount, e.claim, Jsonb(list(e.flags)),
-                     e.timestamp, tracked.position),
+                     DisputeStatus.OPEN, e.timestamp, tracked.position),
                 )  # fmt: skip
             elif isinstance(e, Account.ChargeReversed | Account.DisputeRejected):
                 if isinstance(e, Account.ChargeReversed):
-                    status, decision = "reversed", e.note
+                    status, decision = DisputeStatus.REVERSED, e.note
                 else:
-                    status, decision = "rejected", e.reason
+                    status, decision = DisputeStatus.REJECTED, e.reason
                 cur.execute(t.sql(
                     "UPDATE {casework_disputes} SET status = %s, decided_at = %s, decision = %s,"
                     " position = %s WHERE account_id = %s AND charge_key = %s"),

@@ -19,6 +19,7 @@ from psycopg import Cursor
 from domain.account import Account
 from domain.dispute import charge_key
 from domain.fleet import TerminalRenamed
+from domain.kinds import DisputeStatus
 from domain.school import School
 from domain.tap import Tap
 from projections import rows
@@ -51,9 +52,9 @@ NAMES = (("terminal_id", "uuid"), ("label", "text"))
 ONE_DAY = timedelta(days=1)
 CHARGE_LINE = "SELECT * FROM charges WHERE account_id = %s"
 DISPUTES = {
-    Account.ChargeDisputed: "open",
-    Account.ChargeReversed: "reversed",
-    Account.DisputeRejected: "rejected",
+    Account.ChargeDisputed: DisputeStatus.OPEN,
+    Account.ChargeReversed: DisputeStatus.REVERSED,
+    Account.DisputeRejected: DisputeStatus.REJECTED,
 }
 
 

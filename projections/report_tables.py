@@ -9,15 +9,22 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
-TERMINALS, TOPUPS, SUBSIDIES, FLOAT, UNRETURNED = (
-    "terminals", "topups", "subsidies", "float", "unreturned",
-)  # fmt: skip
-KINDS = (TERMINALS, TOPUPS, SUBSIDIES, FLOAT, UNRETURNED)
+
+class ReportKind(StrEnum):
+    TERMINALS = "terminals"
+    TOPUPS = "topups"
+    SUBSIDIES = "subsidies"
+    FLOAT = "float"
+    UNRETURNED = "unreturned"
+
+
+KINDS = tuple(ReportKind)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,9 @@ def terminals(
         f" GROUP BY {group} d.school_id, d.terminal_id, f.label, f.kind"
         f" ORDER BY {group} terminal_name, d.terminal_id"
     )
-    return table(TERMINALS, conn.execute(query, [*params, *pupil_params, school, since, until]))
+    return table(
+        ReportKind.TERMINALS, conn.execute(query, [*params, *pupil_params, school, since, until])
+    )
 
 
 def topups(
@@ -112,7 +121,7 @@ def topups(
         f" GROUP BY {group} channel ORDER BY {group} channel"
     )
     args = [*params, school, since, until, school, since, until]
-    return table(TOPUPS, conn.execute(query, args))
+    return table(ReportKind.TOPUPS, conn.execute(query, args))
 
 
 def subsidies(
@@ -131,12 +140,14 @@ def subsidies(
         f" coalesce(sum(subsidised_meals), 0) AS meals, coalesce({fed}, 0) AS pupils"
         f" FROM school_money_days WHERE school_id = %s AND local_date BETWEEN %s AND %s {group}"
     )
-    return table(SUBSIDIES, conn.execute(query, [*params, *fed_params, school, since, until]))
+    return table(
+        ReportKind.SUBSIDIES, conn.execute(query, [*params, *fed_params, school, since, until])
+    )
 
 
 def float_of(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:
     """Money held on the school's accounts now: the regular and subsidised wallets, debts."""
-    return table(FLOAT, conn.execute(
+    return table(ReportKind.FLOAT, conn.execute(
         "SELECT count(*) AS accounts, coalesce(sum(greatest(regular, 0)), 0) AS regular,"
         " coalesce(sum(greatest(subsidised, 0)), 0) AS subsidised,"
         " coalesce(sum(least(regular, 0)), 0) AS debts,"
@@ -148,7 +159,7 @@ def float_of(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:
 def unreturned(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:
     """Balances not returned after an exit: contracts ended (or refunds under way) whose
     account still holds money."""
-    return table(UNRETURNED, conn.execute(
+    return table(ReportKind.UNRETURNED, conn.execute(
         "SELECT r.contract_number, r.class_name, r.status, coalesce(r.refund_status, '')"
         " AS refund_status, b.regular, b.subsidised, r.left_at::date AS left_on,"
         " r.refund_requested_at::date AS refund_requested_on FROM roster r"
@@ -160,11 +171,11 @@ def unreturned(conn: psycopg.Connection[Any], school: UUID, *_: Any) -> Table:
 
 
 REPORTS: dict[str, Callable[..., Table]] = {
-    TERMINALS: terminals,
-    TOPUPS: topups,
-    SUBSIDIES: subsidies,
-    FLOAT: float_of,
-    UNRETURNED: unreturned,
+    ReportKind.TERMINALS: terminals,
+    ReportKind.TOPUPS: topups,
+    ReportKind.SUBSIDIES: subsidies,
+    ReportKind.FLOAT: float_of,
+    ReportKind.UNRETURNED: unreturned,
 }
 
 

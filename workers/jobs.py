@@ -91,7 +91,8 @@ def address_of(people: PeopleStore, m: Outgoing) -> str | None:
     """A feed message's address, looked up at send time (an erased person has none)."""
     refs = m.subject_ref.split()
     found = people.get_many(refs)
-    field = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}[m.channel]
+    fields: dict[str, str] = {EMAIL: "email", SMS: "phone", PUSH: "push_token"}
+    field = fields[m.channel]
     return next((found[r][field] for r in refs if found.get(r, {}).get(field)), None)
 
 

@@ -8,7 +8,6 @@ rule given another card (`changeAutopayCard`) charges that one from its next run
 
 from collections.abc import Callable
 from datetime import datetime
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from adapters.people import PeopleStore
 from adapters.people import SavedCard as Card
 from api.graphql import permissions as perm
 from api.graphql.context import Context
+from api.graphql.enums import AutopayKind, AutopayState
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
@@ -35,21 +35,6 @@ from domain.autopay import Autopayment, NoSavedCardError
 from domain.billing import Billing
 from domain.ledger import Ledger
 from domain.standing import StandingOrders
-
-
-@strawberry.enum(description="What an autopayment rule does.")
-class AutopayKind(Enum):
-    MONTHLY = strawberry.enum_value("monthly", description="A fixed top-up on a day of the month.")
-    THRESHOLD = strawberry.enum_value(
-        "threshold", description="Top up to `amount` when the balance falls below `below`."
-    )
-
-
-@strawberry.enum(description="Whether a rule runs.")
-class AutopayState(Enum):
-    ACTIVE = strawberry.enum_value("active", description="Runs.")
-    PAUSED = strawberry.enum_value("paused", description="Set up, not running until resumed.")
-    CANCELLED = strawberry.enum_value("cancelled", description="Ended; may be set up again.")
 
 
 @strawberry.type(description="A parent's standing order to top up by a saved card.")
@@ -78,9 +63,9 @@ class Autopay:
         return cls(
             kind=AutopayKind(rule.kind),
             amount=Kopecks(rule.amount),
-            below=Kopecks(rule.below) if rule.kind == "threshold" else None,
-            day=rule.day if rule.kind == "monthly" else None,
-            state=AutopayState(rule.state),
+            below=Kopecks(rule.below) if rule.kind == AutopayKind.THRESHOLD else None,
+            day=rule.day if rule.kind == AutopayKind.MONTHLY else None,
+            state=rule.state,
             card=f"…{shown}" if shown else "",
             saved_card_id=strawberry.ID(str(card_id)) if card_id else None,
         )

@@ -20,6 +20,7 @@ from api.graphql.account_mutations import AccountInput, AccountPayload, account_
 from api.graphql.arguments import After, AtLeast, ContractNumber, First
 from api.graphql.connections import PAGING, account_node, decode_cursor, position_key
 from api.graphql.context import Context
+from api.graphql.enums import RefundDestination
 from api.graphql.payloads import Note, account_mutation, kept_personal, user_error
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks, Position
@@ -30,16 +31,6 @@ from domain.errors import DomainError
 from domain.fields import REASON, text
 from domain.ledger import Ledger
 from projections.audit_trail import trail_entry, trail_page
-
-
-@strawberry.enum(description="Where a refund is paid.")
-class RefundDestination(Enum):
-    ORIGINAL_METHOD = strawberry.enum_value(
-        "original_method", description="Back to the card or account the money came from."
-    )
-    BANK_DETAILS = strawberry.enum_value(
-        "bank_details", description="To the bank details the parent gives."
-    )
 
 
 @strawberry.type(description="One event of an account's history, with who did it.")

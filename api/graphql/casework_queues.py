@@ -29,7 +29,7 @@ from api.graphql.arguments import (
 )
 from api.graphql.connections import PAGING, decode_key, school_node
 from api.graphql.context import Context
-from api.graphql.enums import TerminalKind
+from api.graphql.enums import DisputeStatus, TerminalKind
 from api.graphql.parent_casework import Dispute
 from api.graphql.payloads import AccountInput, Outcome
 from api.graphql.queries import list_page, school_period
@@ -267,7 +267,7 @@ class CaseworkQueueQuery:
         DisputeCase,
         f"Staff: the school's disputes (open ones by default), oldest first, {PAGING}",
         "Only disputes in these statuses (`open` when absent).",
-        ("open",),
+        (DisputeStatus.OPEN,),
         ["casework"],
         disputes_page,
         key=lambda r: (r["opened_at"].isoformat(), r["charge_key"]),

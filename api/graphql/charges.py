@@ -17,7 +17,7 @@ from api.graphql import permissions as perm
 from api.graphql.arguments import After, ContractNumber, First, Since, Until
 from api.graphql.connections import PAGING, account_node, bad_input, decode_moment
 from api.graphql.context import Context
-from api.graphql.enums import Tariff, TerminalKind, convert, enum_or_none
+from api.graphql.enums import PayingWallet, Tariff, TerminalKind, convert, enum_or_none
 from api.graphql.queries import account_period, list_page
 from api.graphql.scalars import Kopecks
 from api.graphql.types import LineItem, from_row, kopecks_or_none
@@ -34,12 +34,6 @@ class ChargeDisputeStatus(Enum):
     OPEN = strawberry.enum_value("open", description="Disputed, waiting for the school.")
     REVERSED = strawberry.enum_value("reversed", description="The money went back.")
     REJECTED = strawberry.enum_value("rejected", description="The charge stands.")
-
-
-@strawberry.enum(description="The wallet that pays.")
-class PayingWallet(Enum):
-    REGULAR = strawberry.enum_value("regular", description="The parent's own money.")
-    SUBSIDISED = strawberry.enum_value("subsidised", description="The meal subsidy.")
 
 
 @strawberry.type(description="A turnstile pass of the charge's school day, before the charge.")

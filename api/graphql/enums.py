@@ -5,13 +5,23 @@ from typing import TypeVar
 
 import strawberry
 
+from domain.kinds import AutopayKind as AutopayKindValue
+from domain.kinds import AutopayState as AutopayStateValue
 from domain.kinds import CardState as CardStateValue
 from domain.kinds import Channel as ChannelValue
 from domain.kinds import DeclineReason as DeclineReasonValue
+from domain.kinds import DisputeStatus as DisputeStatusValue
+from domain.kinds import RefundDestination as RefundDestinationValue
 from domain.kinds import Tariff as TariffValue
 from domain.kinds import TerminalKind as TerminalKindValue
+from domain.kinds import Wallet
+from domain.notifications import NotificationChannel as NotificationChannelValue
+from domain.preferences import NotificationKind as NotificationKindValue
+from domain.preorder_events import PreOrderStatus as PreOrderStatusValue
+from domain.topup import TopUpStatus as TopUpStatusValue
 from identity.service import Access as AccessValue
 from identity.service import Role as RoleValue
+from projections.report_tables import ReportKind as ReportKindValue
 
 E = TypeVar("E", bound=Enum)
 
@@ -97,6 +107,98 @@ DOMAIN_ENUMS: dict[type[Enum], tuple[str, str, dict[str, str]]] = {
             "LOCKER": "A locker.",
         },
     ),
+    Wallet: (
+        "PayingWallet",
+        "The wallet that pays.",
+        {
+            "REGULAR": "The parent's own money.",
+            "SUBSIDISED": "The meal subsidy.",
+        },
+    ),
+    NotificationKindValue: (
+        "NotificationKind",
+        "A kind of message a parent may switch off per channel.",
+        {
+            "PURCHASES": "Purchases and declines.",
+            "PASSES": "Turnstile passes.",
+            "TOP_UPS": "Money in.",
+            "LOW_BALANCE": "The low-balance alert.",
+            "FEES": "Tariff fees and fee debts.",
+            "CASEWORK": "Disputes and refunds.",
+        },
+    ),
+    NotificationChannelValue: (
+        "NotificationChannel",
+        "How a message reaches the parent.",
+        {
+            "EMAIL": "E-mail, on every tariff.",
+            "PUSH": "Push to the app (MOBILE, SMS_PLUS).",
+            "SMS": "SMS (SMS_PLUS).",
+        },
+    ),
+    AutopayKindValue: (
+        "AutopayKind",
+        "What an autopayment rule does.",
+        {
+            "MONTHLY": "A fixed top-up on a day of the month.",
+            "THRESHOLD": "Top up to `amount` when the balance falls below `below`.",
+        },
+    ),
+    AutopayStateValue: (
+        "AutopayState",
+        "Whether a rule runs.",
+        {
+            "ACTIVE": "Runs.",
+            "PAUSED": "Set up, not running until resumed.",
+            "CANCELLED": "Ended; may be set up again.",
+        },
+    ),
+    TopUpStatusValue: (
+        "TopUpStatus",
+        "Where a started top-up stands.",
+        {
+            "STARTED": "Waiting for the parent to pay.",
+            "SUCCEEDED": "Paid and credited.",
+            "FAILED": "Refused by the bank; nothing moved.",
+        },
+    ),
+    DisputeStatusValue: (
+        "DisputeStatus",
+        "Where a dispute stands.",
+        {
+            "OPEN": "The school has not decided yet.",
+            "REVERSED": "The charge was given back.",
+            "REJECTED": "The charge stands; see why.",
+        },
+    ),
+    PreOrderStatusValue: (
+        "PreOrderStatus",
+        "Where a pre-order stands.",
+        {
+            "PLACED": "Paid; some dishes still to serve.",
+            "SERVED": "Every dish was served at the till.",
+            "CANCELLED": "Every dish not served was cancelled and refunded.",
+        },
+    ),
+    RefundDestinationValue: (
+        "RefundDestination",
+        "Where a refund is paid.",
+        {
+            "ORIGINAL_METHOD": "Back to the card or account the money came from.",
+            "BANK_DETAILS": "To the bank details the parent gives.",
+        },
+    ),
+    ReportKindValue: (
+        "ReportKind",
+        "Which school report.",
+        {
+            "TERMINALS": "Per terminal kind: turnover net of reversals, meals, declines, pupils.",
+            "TOPUPS": "Per channel, with commission; refunds paid as a line.",
+            "SUBSIDIES": "The subsidy wallet, for the budget.",
+            "FLOAT": "Money held on the school's accounts.",
+            "UNRETURNED": "Balances not returned after pupils left.",
+        },
+    ),
 }
 
 
@@ -116,6 +218,16 @@ Channel = ChannelValue
 DeclineReason = DeclineReasonValue
 Tariff = TariffValue
 TerminalKind = TerminalKindValue
+PayingWallet = Wallet
+NotificationKind = NotificationKindValue
+NotificationChannel = NotificationChannelValue
+AutopayKind = AutopayKindValue
+AutopayState = AutopayStateValue
+TopUpStatus = TopUpStatusValue
+DisputeStatus = DisputeStatusValue
+PreOrderStatus = PreOrderStatusValue
+RefundDestination = RefundDestinationValue
+ReportKind = ReportKindValue
 
 
 @strawberry.enum(description="What kind of money movement a statement line is.")

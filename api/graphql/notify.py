@@ -1,35 +1,17 @@
 """Notification settings a parent reads and changes (issue 12, point 3): per kind of message
 and channel allowed by the tariff, quiet hours, and where messages go (the contact)."""
 
-from enum import Enum
 from typing import ClassVar
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.enums import Tariff
+from api.graphql.enums import NotificationChannel, NotificationKind, Tariff
 from api.graphql.payloads import AccountInput, Outcome, account_change
 from api.graphql.queries import account_query
 from domain.account import Account
-from domain.preferences import CHANNELS, KINDS, allowed_channels, change_settings, preferences_of
-
-
-@strawberry.enum(description="A kind of message a parent may switch off per channel.")
-class NotificationKind(Enum):
-    PURCHASES = strawberry.enum_value("purchases", description="Purchases and declines.")
-    PASSES = strawberry.enum_value("passes", description="Turnstile passes.")
-    TOP_UPS = strawberry.enum_value("top_ups", description="Money in.")
-    LOW_BALANCE = strawberry.enum_value("low_balance", description="The low-balance alert.")
-    FEES = strawberry.enum_value("fees", description="Tariff fees and fee debts.")
-    CASEWORK = strawberry.enum_value("casework", description="Disputes and refunds.")
-
-
-@strawberry.enum(description="How a message reaches the parent.")
-class NotificationChannel(Enum):
-    EMAIL = strawberry.enum_value("email", description="E-mail, on every tariff.")
-    PUSH = strawberry.enum_value("push", description="Push to the app (MOBILE, SMS_PLUS).")
-    SMS = strawberry.enum_value("sms", description="SMS (SMS_PLUS).")
+from domain.preferences import allowed_channels, change_settings, preferences_of
 
 
 @strawberry.type(description="One channel of one kind of message.")
@@ -91,7 +73,7 @@ class ChangeNotificationSettingsInput(AccountInput):
 
     def change(self, account: Account) -> None:
         wanted = self.switches[:100]
-        switches = [(str(s.kind.value), str(s.channel.value), s.enabled) for s in wanted]
+        switches = [(s.kind.value, s.channel.value, s.enabled) for s in wanted]
         quiet, clear = self.quiet_hours, self.clear_quiet_hours
         keep = quiet is None and not clear
         start = None if quiet is None or clear else quiet.start[:8]
@@ -109,17 +91,17 @@ def settings_of(account: Account, contact: dict[str, str] | None) -> Notificatio
     allowed = allowed_channels(account.tariff)
     kinds = [
         KindSetting(
-            kind=NotificationKind(kind),
+            kind=kind,
             channels=[
                 ChannelSetting(
-                    channel=NotificationChannel(channel),
+                    channel=channel,
                     allowed=channel in allowed,
                     enabled=channel in allowed and (kind, channel) not in prefs.muted,
                 )
-                for channel in CHANNELS
+                for channel in NotificationChannel
             ],
         )
-        for kind in KINDS
+        for kind in NotificationKind
     ]
     quiet = None
     if prefs.quiet_from and prefs.quiet_until:

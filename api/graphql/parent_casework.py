@@ -2,24 +2,17 @@
 read from the account's own events: what was claimed, and what the school decided and why."""
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
+from api.graphql.enums import DisputeStatus
 from api.graphql.queries import account_query
 from api.graphql.scalars import Kopecks
 from domain.account import Account
 from domain.ledger import Ledger
-
-
-@strawberry.enum(description="Where a dispute stands.")
-class DisputeStatus(Enum):
-    OPEN = strawberry.enum_value("open", description="The school has not decided yet.")
-    REVERSED = strawberry.enum_value("reversed", description="The charge was given back.")
-    REJECTED = strawberry.enum_value("rejected", description="The charge stands; see why.")
 
 
 @strawberry.type(description="A parent's dispute of a charge.")

@@ -5,7 +5,6 @@ cut-off and its cancellations. `preOrders` is a connection of `PreOrder` nodes (
 `api/graphql/transfers.py`."""
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from api.graphql import permissions as perm
 from api.graphql.arguments import After, ContractNumber, First, SchoolId
 from api.graphql.connections import PAGING, account_node, bad_input, decode_key
 from api.graphql.context import Context
+from api.graphql.enums import PreOrderStatus
 from api.graphql.payloads import AccountInput, Outcome, UserError, account_mutation, attempt
 from api.graphql.queries import list_page
 from api.graphql.scalars import Kopecks
@@ -30,15 +30,6 @@ from projections.preorders import portions, preorder_of, preorders_page
 
 PREORDER_ID = "[^/]+"  # `domain.preorders` makes them: uuid4().hex
 DayArgument = Annotated[date, strawberry.argument(description="The school-local day of the meal.")]
-
-
-@strawberry.enum(description="Where a pre-order stands.")
-class PreOrderStatus(Enum):
-    PLACED = strawberry.enum_value("placed", description="Paid; some dishes still to serve.")
-    SERVED = strawberry.enum_value("served", description="Every dish was served at the till.")
-    CANCELLED = strawberry.enum_value(
-        "cancelled", description="Every dish not served was cancelled and refunded."
-    )
 
 
 @strawberry.type(description="A dish of a pre-order.")

@@ -6,7 +6,6 @@ cells, so they cannot disagree.
 
 import datetime as dt
 from datetime import date
-from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
@@ -15,39 +14,19 @@ from strawberry.types import Info
 
 from api.graphql.arguments import AtLeast, SchoolId, Since, Until
 from api.graphql.context import Context
+from api.graphql.enums import ReportKind
 from api.graphql.queries import caught_up, school_period, school_period_field
 from api.graphql.types import from_row
 from projections import menu_feedback, report_tables
 
 MAX_REPORT_DAYS = 366
 READ_MODELS = {
-    report_tables.TERMINALS: ["terminal_reports", "roster"],
-    report_tables.TOPUPS: ["school_reports", "terminal_reports"],
-    report_tables.SUBSIDIES: ["terminal_reports"],
-    report_tables.FLOAT: ["balances"],
-    report_tables.UNRETURNED: ["roster", "balances"],
+    ReportKind.TERMINALS: ["terminal_reports", "roster"],
+    ReportKind.TOPUPS: ["school_reports", "terminal_reports"],
+    ReportKind.SUBSIDIES: ["terminal_reports"],
+    ReportKind.FLOAT: ["balances"],
+    ReportKind.UNRETURNED: ["roster", "balances"],
 }
-
-
-@strawberry.enum(description="Which school report.")
-class ReportKind(Enum):
-    TERMINALS = strawberry.enum_value(
-        report_tables.TERMINALS,
-        description="Per terminal kind: turnover net of reversals, meals, declines, pupils.",
-    )
-    TOPUPS = strawberry.enum_value(
-        report_tables.TOPUPS,
-        description="Per channel, with commission; refunds paid as a line.",
-    )
-    SUBSIDIES = strawberry.enum_value(
-        report_tables.SUBSIDIES, description="The subsidy wallet, for the budget."
-    )
-    FLOAT = strawberry.enum_value(
-        report_tables.FLOAT, description="Money held on the school's accounts."
-    )
-    UNRETURNED = strawberry.enum_value(
-        report_tables.UNRETURNED, description="Balances not returned after pupils left."
-    )
 
 
 @strawberry.type(description="A school report as a table, with its CSV.")
@@ -135,7 +114,7 @@ class ReportsQuery:
             info, "Query.report", school, since, until, 7, MAX_REPORT_DAYS
         )
         services = info.context.services
-        await caught_up(info, READ_MODELS[str(kind.value)], at_least)
+        await caught_up(info, READ_MODELS[kind], at_least)
         found = await services.read(report_tables.report, kind.value, school, since, until, per_day)
         return ReportTable(
             kind=kind,

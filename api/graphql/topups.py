@@ -1,7 +1,6 @@
 """Parents top up from their own login (issue 12, point 1): the commission quoted first,
 then a payment page from the acquirer; the acquirer's webhook credits the account once."""
 
-from enum import Enum
 from typing import Annotated, Any, Self
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from api.graphql import permissions as perm
 from api.graphql.arguments import ContractNumber
 from api.graphql.connections import bad_input
 from api.graphql.context import Context
-from api.graphql.enums import Channel
+from api.graphql.enums import Channel, TopUpStatus
 from api.graphql.payloads import (
     AccountInput,
     Outcome,
@@ -25,13 +24,6 @@ from domain.errors import DomainError
 from domain.ledger import Ledger
 from domain.topup import CardPayment, Quote
 from domain.topups import TopUps
-
-
-@strawberry.enum(description="Where a started top-up stands.")
-class TopUpStatus(Enum):
-    STARTED = strawberry.enum_value("started", description="Waiting for the parent to pay.")
-    SUCCEEDED = strawberry.enum_value("succeeded", description="Paid and credited.")
-    FAILED = strawberry.enum_value("failed", description="Refused by the bank; nothing moved.")
 
 
 @strawberry.type(description="What a top-up costs.")

@@ -4,8 +4,9 @@ personal data erased (152-FZ)."""
 from domain.account.state import AccountState
 from domain.errors import InsufficientFundsError, InvalidCommandError, RefundError
 from domain.fields import IDENT, REASON, REF, text
+from domain.kinds import RefundDestination
 
-REFUND_DESTINATIONS = ("original_method", "bank_details")
+REFUND_DESTINATIONS = tuple(d.value for d in RefundDestination)
 
 
 class Closing(AccountState):
@@ -77,17 +78,18 @@ class Closing(AccountState):
             raise RefundError("a refund of this account is already under way")
         if destination not in REFUND_DESTINATIONS:
             raise InvalidCommandError(f"a refund goes to one of {REFUND_DESTINATIONS}")
-        if destination_ref or destination == "bank_details":
+        to_bank = destination == RefundDestination.BANK_DETAILS
+        if destination_ref or to_bank:
             destination_ref = text(destination_ref, REF, what="where the refund goes")
         reason = text(reason, REASON, what="a refund's reason")
-        if destination == "bank_details" and not destination_ref.startswith("subject:"):
+        if to_bank and not destination_ref.startswith("subject:"):
             raise InvalidCommandError("bank details are personal data: pass a 'subject:…' ref")
         if not fee_free and self.regular <= 0:
             raise InsufficientFundsError("there is nothing to refund on the regular wallet")
         self.trigger_event(
             self.RefundRequested,
             amount=self.regular,
-            destination=destination,
+            destination=str(destination),
             destination_ref=destination_ref,
             fee_free=fee_free,
             reason=reason,

@@ -8,6 +8,7 @@ from domain.account.state import AccountState, ReturnsToWallets
 from domain.dispute import Charge
 from domain.errors import DisputeError
 from domain.fields import CLAIM, NOTE, text
+from domain.kinds import DisputeStatus
 
 
 class Disputes(AccountState):
@@ -29,7 +30,7 @@ class Disputes(AccountState):
             a.disputes = {
                 **getattr(a, "disputes", {}),
                 self.charge: {
-                    "status": "open",
+                    "status": DisputeStatus.OPEN.value,
                     "from_regular": self.from_regular,
                     "from_subsidised": self.from_subsidised,
                     "local_date": self.local_date,
@@ -51,7 +52,7 @@ class Disputes(AccountState):
             super().apply(a)
             if self.local_date in a.spent:
                 a.spent = {**a.spent, self.local_date: a.spent[self.local_date] - self.to_regular}
-            settled(a, self.charge, "reversed")
+            settled(a, self.charge, DisputeStatus.REVERSED)
 
     class DisputeRejected(AccountState.Event):
         TOPIC = "infoshkola.account.DisputeRejected"
@@ -59,7 +60,7 @@ class Disputes(AccountState):
         reason: str
 
         def apply(self, a: AccountState) -> None:
-            settled(a, self.charge, "rejected")
+            settled(a, self.charge, DisputeStatus.REJECTED)
 
     def dispute_charge(self, charge: Charge, claim: str, flags: list[str]) -> None:
         disputes = getattr(self, "disputes", {})
@@ -106,10 +107,10 @@ class Disputes(AccountState):
         dispute = getattr(self, "disputes", {}).get(key)
         if dispute is None:
             raise DisputeError(f"charge {key} is not disputed")
-        if dispute["status"] != "open":
+        if dispute["status"] != DisputeStatus.OPEN:
             raise DisputeError(f"the dispute of charge {key} is already {dispute['status']}")
         return dict(dispute)
 
 
-def settled(a: AccountState, charge: str, status: str) -> None:
-    a.disputes = {**a.disputes, charge: {**a.disputes[charge], "status": status}}
+def settled(a: AccountState, charge: str, status: DisputeStatus) -> None:
+    a.disputes = {**a.disputes, charge: {**a.disputes[charge], "status": status.value}}
