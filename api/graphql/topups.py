@@ -35,6 +35,9 @@ class TopUpCost:
     amount: Kopecks = strawberry.field(description="What reaches the account.")
     commission: Kopecks = strawberry.field(description="The bank's commission, paid on top.")
     total: Kopecks = strawberry.field(description="What the parent's card is charged.")
+    rate: str = strawberry.field(
+        description="The school's commission rate the commission was worked out at (0.05 = 5 %)."
+    )
 
     @classmethod
     def from_cost(cls, cost: Quote | CardPayment, **shown: Any) -> Self:
@@ -45,17 +48,16 @@ class TopUpCost:
             amount=Kopecks(cost.amount),
             commission=Kopecks(cost.commission),
             total=Kopecks(cost.total),
+            rate=cost.rate,
             **shown,
         )
 
 
 @strawberry.type(description="What a top-up costs, before paying.")
 class TopUpQuote(TopUpCost):
-    rate: str = strawberry.field(description="The school's commission rate (0.05 = 5 %).")
-
     @classmethod
     def of(cls, q: Quote) -> "TopUpQuote":
-        return cls.from_cost(q, rate=q.rate)
+        return cls.from_cost(q)
 
 
 @strawberry.type(description="A top-up a parent started, until the bank's verdict.")

@@ -68,6 +68,26 @@ def test_a_parent_sees_the_schools_commission_then_pays_and_is_credited_once(
     assert family.client.data(BALANCE, c=family.contract)["account"]["regular"] == "150000"
 
 
+PAYMENT = """query($c: String!, $p: String!) { topUp(contractNumber: $c, paymentId: $p) {
+  amount commission total rate status } }"""
+
+
+def test_a_started_payment_shows_the_rate_its_commission_was_worked_out_at(stack: Stack) -> None:
+    world = stack.school()
+    family = stack.family(world, deposit=50_000)
+    support = stack.staff(Role.SUPPORT, world.school_id)
+    school = stack.ledger.school(world.school_id)
+    today = stack.ledger.clock().astimezone(school.zone).date()
+    assert support.data(RATE, s=str(world.school_id), d=str(today))["setCommissionRate"] == {
+        "userErrors": []
+    }
+    started = family.client.data(START, i={"contractNumber": family.contract,
+                                           "amount": "20000"})["startTopUp"]  # fmt: skip
+    payment = family.client.data(PAYMENT, c=family.contract, p=started["topUp"]["paymentId"])
+    assert payment["topUp"] == {"amount": "20000", "commission": "600", "total": "20600",
+                                "rate": "0.03", "status": "STARTED"}  # fmt: skip
+
+
 def test_a_refused_card_credits_nothing_and_a_forged_webhook_is_refused(stack: Stack) -> None:
     family = stack.family(stack.school(), deposit=50_000)
     started = family.client.data(START, i={"contractNumber": family.contract,
