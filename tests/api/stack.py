@@ -303,7 +303,9 @@ def running_stack(
         thread.start()
         wait_for(lambda: server.started, 10, "uvicorn to start")
         try:
-            with httpx.Client(base_url=url, timeout=30) as http:
+            # a bound on a hang, not a speed check: a 500-line roster import once took over
+            # 30 s at a load average of 10
+            with httpx.Client(base_url=url, timeout=120) as http:
                 services = app.state.graphql_services
                 yield Stack(ledger, database_url, services, workers.sms, url, http, app, workers)
         finally:
