@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import Locator, Page, expect
 
+from domain import casework
 from tests.api.stack import Stack
 from tests.builders import meal, snack
 from tests.parents.tills import decided, school_today, till
@@ -30,6 +31,8 @@ def test_a_parent_pages_through_the_charges_with_their_evidence_filters_them_and
     travelled: datetime, stack: Stack, open_page: OpenPage
 ) -> None:
     world = stack.school()
+    # open every day, so the lunches raise no doubt on whatever day the date sweep puts them
+    casework.set_school_calendar(stack.ledger, world.school_id, [], [])
     family = stack.family(world, deposit=50_000, login=False)
     uid = family.pupil.uid
     vending = till(stack, world.school_id, "vending", "Автомат у спортзала")
