@@ -170,6 +170,7 @@ class Identity:
             if not secrets.verify(stored, password) or row is None or row[2]:
                 raise LoginRefusedError("wrong contract number or password")
             throttle.forget(conn, throttle.name_key(scope, name))
+            throttle.take_back_one(conn, throttle.address_key(scope, address))
             return self._open_session(conn, row[0])
 
     def _admit(

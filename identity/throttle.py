@@ -1,9 +1,11 @@
 """Login throttling per account name and per client address, in PostgreSQL.
 
 Every attempt is counted *before* the password is checked (under an advisory lock on its
-keys), so concurrent or batched attempts cannot slip past the limit; a success forgets the
-name's attempts. Unknown names are counted exactly like known ones: the answer never tells
-whether a contract exists.
+keys), so concurrent or batched attempts cannot slip past the limit. A success forgets the
+name's attempts and takes its own attempt back from the address: an address is limited by its
+failures, so the parents of a school behind one carrier's NAT all log in at the lunch break,
+while one address guessing across names is stopped. Unknown names are counted exactly like
+known ones: the answer never tells whether a contract exists.
 """
 
 from dataclasses import dataclass
@@ -50,6 +52,15 @@ def admit(conn: psycopg.Connection[Any], keys: dict[str, int], window: timedelta
 
 def forget(conn: psycopg.Connection[Any], key: str) -> None:
     conn.execute("DELETE FROM identity_attempts WHERE key = %s", (key,))
+
+
+def take_back_one(conn: psycopg.Connection[Any], key: str) -> None:
+    """Remove one attempt of `key`: a success's own, counted before its password was checked."""
+    conn.execute(
+        "DELETE FROM identity_attempts WHERE ctid = (SELECT ctid FROM identity_attempts"
+        " WHERE key = %s ORDER BY at DESC LIMIT 1)",
+        (key,),
+    )
 
 
 def prune(conn: psycopg.Connection[Any], window: timedelta) -> None:

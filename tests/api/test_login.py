@@ -250,6 +250,17 @@ def test_one_address_is_throttled_across_contracts(stack: Stack) -> None:
     assert "accessToken" in stack.client().login(family.contract, family.password)
 
 
+def test_only_failures_count_against_an_address(stack: Stack) -> None:
+    """Parents behind one NAT: 35 logins from one address all succeed, and the address still
+    has its 30 failures before it is throttled."""
+    family = stack.family(stack.school(), login=False)
+    client = stack.client()
+    logins = [client.login(family.contract, family.password) for _ in range(35)]
+    assert all("accessToken" in answer for answer in logins)
+    codes = [client.login(f"GUESS-{i}", "password-x")["code"] for i in range(31)]
+    assert codes == ["invalid_credentials"] * 30 + ["throttled"]
+
+
 def test_a_batch_of_logins_counts_every_attempt(stack: Stack) -> None:
     family = stack.family(stack.school(), login=False)
     client = stack.client()
