@@ -31,8 +31,8 @@ from api.terminal_schemas import add_request_schemas, problems
 from api.terminals_tap import TapRoute, tap_route
 from api.web import install_web
 from app.composition import Container
-from identity import tokens
 from identity.kiosk_pins import KioskPins
+from identity.service import Identity
 from privacy.office import build_office
 
 SIGNING = """Terminals sign every request: `X-Terminal-Id`, `X-Counter` (strictly increasing per
@@ -93,12 +93,12 @@ def terminal_desk(container: Container) -> TerminalDesk:
     )
 
 
-def body_limits(settings: ApiSettings, jwt_secret: str) -> BodyLimits:
+def body_limits(settings: ApiSettings, identity: Identity) -> BodyLimits:
     return BodyLimits(
         terminal=settings.terminal_max_body,
         graphql_anonymous=settings.graphql_max_body_anonymous,
         graphql=settings.graphql_max_body,
-        signed_in=lambda token: tokens.read(jwt_secret, token) is not None,
+        signed_in=identity.signed_in,
     )
 
 
@@ -156,7 +156,7 @@ def create_app(container: Container, api_settings: ApiSettings | None = None) ->
     app.add_middleware(GraphQLRoute, router=graphql, exception_handlers=app.exception_handlers)
     app.add_middleware(TapRoute, desk=desk, route=tap_route())
     app.add_middleware(UnexpectedErrors)
-    app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity.secret))
+    app.add_middleware(BodyLimit, limits=body_limits(api_settings, services.identity))
     allow_origins(app, container.settings.cors_origins)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(observability.RequestContext)

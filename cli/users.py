@@ -32,7 +32,7 @@ def session() -> Iterator[tuple[Container, Identity]]:
     with operator_session("system") as container:
         settings = ApiSettings.from_env()
         secret = IdentitySettings(jwt_secret=settings.jwt_secret)
-        identity = Identity(container.database_url, secret)
+        identity = Identity(container.database_url, secret, container.ledger.clock)
         try:
             identity.create_tables()
             yield container, identity

@@ -12,7 +12,7 @@ goes once per account.
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -71,10 +71,11 @@ class ActivationLogins:
             for notification_id, account_id in found:
                 with conn.transaction():
                     conn.execute(
-                        "INSERT INTO identity_pending_activations (account_id, notification_id)"
-                        " VALUES (%s, %s) ON CONFLICT (account_id)"
+                        "INSERT INTO identity_pending_activations"
+                        " (account_id, notification_id, first_seen) VALUES (%s, %s, %s)"
+                        " ON CONFLICT (account_id)"
                         " DO UPDATE SET notification_id = EXCLUDED.notification_id",
-                        (account_id, notification_id),
+                        (account_id, notification_id, self.ledger.clock()),
                     )
                     conn.execute(
                         "UPDATE identity_feeds SET position = %s WHERE name = %s",
@@ -87,7 +88,7 @@ class ActivationLogins:
             for account_id, first_seen, activation in pending:
                 if self._provision(account_id, activation):
                     done += 1
-                elif datetime.now(UTC) - first_seen <= PHONE_GRACE:
+                elif self.ledger.clock() - first_seen <= PHONE_GRACE:
                     continue
                 elif self.identity.holders(account_id):
                     log.info("account %s: no parent phone; its login stays as it was", account_id)

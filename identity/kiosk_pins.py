@@ -40,13 +40,13 @@ def attempts_key(account_id: UUID) -> str:
 
 
 INSERT = (
-    "INSERT INTO identity_kiosk_pins (account_id, pin_hash) VALUES (%s, %s)"
+    "INSERT INTO identity_kiosk_pins (account_id, pin_hash, issued_at) VALUES (%s, %s, %s)"
     " ON CONFLICT (account_id) DO NOTHING RETURNING account_id"
 )
 REPLACE = (
-    "INSERT INTO identity_kiosk_pins (account_id, pin_hash) VALUES (%s, %s)"
-    " ON CONFLICT (account_id) DO UPDATE SET pin_hash = EXCLUDED.pin_hash, issued_at = now()"
-    " RETURNING account_id"
+    "INSERT INTO identity_kiosk_pins (account_id, pin_hash, issued_at) VALUES (%s, %s, %s)"
+    " ON CONFLICT (account_id) DO UPDATE SET pin_hash = EXCLUDED.pin_hash,"
+    " issued_at = EXCLUDED.issued_at RETURNING account_id"
 )
 
 
@@ -61,7 +61,9 @@ class KioskPins:
         pin = f"{random.randbelow(10_000):04d}"
         with self.identity.pool.connection() as conn, conn.transaction():
             query = REPLACE if replace else INSERT
-            made = conn.execute(query, (account_id, secrets.hash_secret(pin))).fetchone()
+            made = conn.execute(
+                query, (account_id, secrets.hash_secret(pin), self.identity.clock())
+            ).fetchone()
             if made is None:
                 return False
             messages.queue_sms(
@@ -78,7 +80,7 @@ class KioskPins:
         """The parent chooses the PIN (in the cabinet): it replaces any other and unlocks."""
         hashed = secrets.hash_secret(pin_of(pin))
         with self.identity.pool.connection() as conn, conn.transaction():
-            conn.execute(REPLACE, (account_id, hashed))
+            conn.execute(REPLACE, (account_id, hashed, self.identity.clock()))
             throttle.forget(conn, attempts_key(account_id))
 
     def is_set(self, account_id: UUID) -> bool:
@@ -97,7 +99,7 @@ class KioskPins:
         given = pin_of(pin)
         key = attempts_key(account_id)
         with self.identity.pool.connection() as conn:
-            if not throttle.admit(conn, {key: ATTEMPTS}, LOCKOUT):
+            if not throttle.admit(conn, {key: ATTEMPTS}, LOCKOUT, self.identity.clock()):
                 raise PinError("pin_locked", "too many wrong PINs: try again later", 429)
         if not self.check(account_id, given):
             if not self.is_set(account_id):

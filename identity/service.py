@@ -13,7 +13,7 @@ import logging
 import secrets as token_source
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, LiteralString
 from uuid import UUID, uuid4
@@ -22,6 +22,7 @@ import psycopg
 
 from adapters import migrations
 from adapters.postgres import checked_pool
+from domain.clock import Clock, event_clock
 from identity import messages, secrets, throttle, tokens
 
 log = logging.getLogger("infoshkola.identity")
@@ -119,8 +120,18 @@ def refresh_hash(token: str) -> str:
 
 
 class Identity:
-    def __init__(self, database_url: str, settings: IdentitySettings | None = None) -> None:
+    """Every time here (a session's and a code's expiry, the throttle's window, a token's
+    validity) is read from `clock`, the system's one injected clock; by default the one the
+    composition root gave the event store."""
+
+    def __init__(
+        self,
+        database_url: str,
+        settings: IdentitySettings | None = None,
+        clock: Clock = event_clock,
+    ) -> None:
         self.settings = settings or IdentitySettings()
+        self.clock = clock
         self.database_url = database_url
         self.pool = checked_pool(database_url, max_size=8)
         self._secret: str | None = self.settings.jwt_secret
@@ -135,9 +146,10 @@ class Identity:
     def prune(self) -> None:
         """Forget old login attempts and long-dead sessions (run at start-up)."""
         with self.pool.connection() as conn:
-            throttle.prune(conn, self.settings.limits.window)
+            now = self.clock()
+            throttle.prune(conn, self.settings.limits.window, now)
             conn.execute(
-                "DELETE FROM identity_sessions WHERE expires_at < now() - interval '30 days'"
+                "DELETE FROM identity_sessions WHERE expires_at < %s", (now - timedelta(days=30),)
             )
 
     @property
@@ -187,12 +199,12 @@ class Identity:
         keys = {throttle.name_key(scope, name): per_name or limits.per_name}
         if address is not None:
             keys[throttle.address_key(scope, address)] = limits.per_address
-        if not throttle.admit(conn, keys, limits.window):
+        if not throttle.admit(conn, keys, limits.window, self.clock()):
             raise ThrottledError("too many attempts; try again later")
 
     def _open_session(self, conn: psycopg.Connection[Any], principal_id: UUID) -> Issued:
         session_id, refresh = uuid4(), token_source.token_urlsafe(32)
-        now = datetime.now(UTC)
+        now = self.clock()
         conn.execute(
             "INSERT INTO identity_sessions (session_id, principal_id, refresh_hash, expires_at)"
             " VALUES (%s, %s, %s, %s)",
@@ -211,25 +223,30 @@ class Identity:
             session_id = UUID(sid)
         except ValueError:
             raise LoginRefusedError("invalid refresh token") from None
+        now = self.clock()
         with self.pool.connection() as conn, conn.transaction():
             row = conn.execute(
                 "SELECT s.principal_id FROM identity_sessions s"
                 " JOIN identity_principals p USING (principal_id)"
                 " WHERE s.session_id = %s AND s.refresh_hash = %s AND s.revoked_at IS NULL"
-                " AND s.expires_at > now() AND NOT p.disabled FOR UPDATE OF s",
-                (session_id, refresh_hash(raw)),
+                " AND s.expires_at > %s AND NOT p.disabled FOR UPDATE OF s",
+                (session_id, refresh_hash(raw), now),
             ).fetchone()
             if row is None:
                 raise LoginRefusedError("invalid refresh token")
             conn.execute(
-                "UPDATE identity_sessions SET revoked_at = now() WHERE session_id = %s",
-                (session_id,),
+                "UPDATE identity_sessions SET revoked_at = %s WHERE session_id = %s",
+                (now, session_id),
             )
             return self._open_session(conn, row[0])
 
+    def signed_in(self, access_token: str) -> bool:
+        """Whether the token is genuine and valid now (its session is not looked up)."""
+        return tokens.read(self.secret, access_token, self.clock()) is not None
+
     def authenticate(self, access_token: str) -> Principal | None:
         """The principal behind a valid token of a live session, else None."""
-        claims = tokens.read(self.secret, access_token)
+        claims = tokens.read(self.secret, access_token, self.clock())
         if claims is None:
             return None
         with self.pool.connection() as conn:
@@ -246,8 +263,8 @@ class Identity:
             "  WHERE g.principal_id = p.principal_id)"
             " FROM identity_sessions s JOIN identity_principals p USING (principal_id)"
             " WHERE s.session_id = %s AND s.principal_id = %s AND s.revoked_at IS NULL"
-            " AND s.expires_at > now() AND NOT p.disabled",
-            (session_id, principal_id),
+            " AND s.expires_at > %s AND NOT p.disabled",
+            (session_id, principal_id, self.clock()),
         ).fetchone()
         if row is None:
             return None
@@ -266,10 +283,10 @@ class Identity:
         """End the session (or every session of its login): how many were live."""
         with self.pool.connection() as conn:
             ended = conn.execute(
-                "UPDATE identity_sessions SET revoked_at = now() WHERE revoked_at IS NULL AND"
+                "UPDATE identity_sessions SET revoked_at = %s WHERE revoked_at IS NULL AND"
                 " (session_id = %s OR (%s AND principal_id ="
                 " (SELECT principal_id FROM identity_sessions WHERE session_id = %s)))",
-                (session_id, every_session, session_id),
+                (self.clock(), session_id, every_session, session_id),
             )
             return int(ended.rowcount)
 
@@ -286,9 +303,9 @@ class Identity:
 
     def revoke_all(self, conn: psycopg.Connection[Any], principal_id: UUID) -> None:
         conn.execute(
-            "UPDATE identity_sessions SET revoked_at = now()"
+            "UPDATE identity_sessions SET revoked_at = %s"
             " WHERE principal_id = %s AND revoked_at IS NULL",
-            (principal_id,),
+            (self.clock(), principal_id),
         )
 
     def change_password(self, principal_id: UUID, old: str, new: str, address: str) -> None:
@@ -342,10 +359,10 @@ class Identity:
                 code = secrets.new_code()
                 conn.execute(
                     "INSERT INTO identity_reset_codes (principal_id, code_hash, expires_at)"
-                    " VALUES (%s, %s, now() + %s) ON CONFLICT (principal_id) DO UPDATE SET"
+                    " VALUES (%s, %s, %s) ON CONFLICT (principal_id) DO UPDATE SET"
                     " code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at,"
                     " attempts = 0",
-                    (row[0], secrets.hash_secret(code), self.settings.reset_ttl),
+                    (row[0], secrets.hash_secret(code), self.clock() + self.settings.reset_ttl),
                 )
                 text = f"Код для смены пароля Инфошколы: {code}. Никому его не сообщайте."
                 late = self.settings.reset_ttl  # a late code is useless: never sent
@@ -364,9 +381,9 @@ class Identity:
                 row = conn.execute(
                     "SELECT c.principal_id, c.code_hash FROM identity_names n"
                     " JOIN identity_reset_codes c USING (principal_id)"
-                    " WHERE n.name = %s AND c.expires_at > now() AND c.attempts < %s"
+                    " WHERE n.name = %s AND c.expires_at > %s AND c.attempts < %s"
                     " FOR UPDATE OF c",
-                    (name.strip(), self.settings.reset_attempts),
+                    (name.strip(), self.clock(), self.settings.reset_attempts),
                 ).fetchone()
                 if row is None or not secrets.verify(row[1], code):
                     if row is not None:

@@ -6,10 +6,11 @@ name's attempts and takes its own attempt back from the address: an address is l
 failures, so the parents of a school behind one carrier's NAT all log in at the lunch break,
 while one address guessing across names is stopped. Unknown names are counted exactly like
 known ones: the answer never tells whether a contract exists.
+The window is measured by the injected clock (`now`), like every other time in the system.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -32,21 +33,24 @@ def address_key(scope: str, address: str) -> str:
     return f"{scope}:addr:{address}"
 
 
-def admit(conn: psycopg.Connection[Any], keys: dict[str, int], window: timedelta) -> bool:
-    """Record one attempt on every key unless one of them is at its limit; True if admitted."""
+def admit(
+    conn: psycopg.Connection[Any], keys: dict[str, int], window: timedelta, now: datetime
+) -> bool:
+    """Record one attempt at `now` on every key unless one of them is at its limit within the
+    `window` before it; True if admitted."""
     with conn.transaction():
         for key in sorted(keys):
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (key,))
         for key, limit in keys.items():
             row = conn.execute(
-                "SELECT count(*) FROM identity_attempts WHERE key = %s AND at > now() - %s",
-                (key, window),
+                "SELECT count(*) FROM identity_attempts WHERE key = %s AND at > %s",
+                (key, now - window),
             ).fetchone()
             if row is not None and row[0] >= limit:
                 metrics.LOGINS_THROTTLED.labels(key.partition(":")[0]).inc()
                 return False
         for key in keys:
-            conn.execute("INSERT INTO identity_attempts (key) VALUES (%s)", (key,))
+            conn.execute("INSERT INTO identity_attempts (key, at) VALUES (%s, %s)", (key, now))
     return True
 
 
@@ -63,5 +67,5 @@ def take_back_one(conn: psycopg.Connection[Any], key: str) -> None:
     )
 
 
-def prune(conn: psycopg.Connection[Any], window: timedelta) -> None:
-    conn.execute("DELETE FROM identity_attempts WHERE at < now() - %s", (window,))
+def prune(conn: psycopg.Connection[Any], window: timedelta, now: datetime) -> None:
+    conn.execute("DELETE FROM identity_attempts WHERE at < %s", (now - window,))

@@ -87,7 +87,9 @@ class Services:
         self.privacy = privacy or build_office(
             ledger, database_url, Path("var") / "blobs", None, people=self.people
         )
-        self.identity = Identity(database_url, IdentitySettings(jwt_secret=settings.jwt_secret))
+        self.identity = Identity(
+            database_url, IdentitySettings(jwt_secret=settings.jwt_secret), ledger.clock
+        )
         self.terminal_secrets = TerminalSecrets(database_url, pool_size=2)
         self.read_database_url = settings.read_database_url or database_url
         self.reads = checked_pool(self.read_database_url, max_size=10)  # survives a restart

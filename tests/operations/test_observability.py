@@ -123,8 +123,9 @@ def test_a_refused_login_attempt_is_counted_by_scope(database_url: str) -> None:
         before = REGISTRY.get_sample_value("infoshkola_login_throttled_total", labels) or 0
         with identity.pool.connection() as conn:
             key = throttle.name_key("login", f"DEMO-{uuid4().hex[:6]}")
-            assert throttle.admit(conn, {key: 1}, timedelta(minutes=5))
-            assert not throttle.admit(conn, {key: 1}, timedelta(minutes=5))
+            now = identity.clock()
+            assert throttle.admit(conn, {key: 1}, timedelta(minutes=5), now)
+            assert not throttle.admit(conn, {key: 1}, timedelta(minutes=5), now)
         after = REGISTRY.get_sample_value("infoshkola_login_throttled_total", labels) or 0
         assert after - before == 1
     finally:
