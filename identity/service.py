@@ -475,8 +475,8 @@ class Identity:
             principal_id, password = uuid4(), secrets.new_password()
             conn.execute(
                 "INSERT INTO identity_principals (principal_id, kind, role, phone,"
-                " password_hash) VALUES (%s, %s, %s, %s, %s)",
-                (principal_id, kind, kind, phone, secrets.hash_secret(password)),
+                " password_hash, created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                (principal_id, kind, kind, phone, secrets.hash_secret(password), self.clock()),
             )
             return principal_id, password
         principal_id = UUID(str(row[0]))
@@ -536,8 +536,15 @@ class Identity:
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(
                 "INSERT INTO identity_principals (principal_id, kind, role, password_hash,"
-                " school_ids, all_schools) VALUES (%s, 'staff', %s, %s, %s, %s)",
-                (principal_id, role.value, secrets.hash_secret(password), schools, all_schools),
+                " school_ids, all_schools, created_at) VALUES (%s, 'staff', %s, %s, %s, %s, %s)",
+                (
+                    principal_id,
+                    role.value,
+                    secrets.hash_secret(password),
+                    schools,
+                    all_schools,
+                    self.clock(),
+                ),
             )
             try:
                 conn.execute(

@@ -116,3 +116,16 @@ def test_a_reset_code_expires_by_the_injected_clock(
     clock.at += identity.settings.reset_ttl - timedelta(seconds=1)
     identity.reset_password(contract, code, "a new password 2", ADDRESS)
     assert identity.login(contract, "a new password 2", ADDRESS).principal.kind == "parent"
+
+
+def test_a_login_is_created_at_the_injected_clocks_time(
+    identity: Identity, database_url: str
+) -> None:
+    """The personal-data export shows when a login was made (`privacy/office.py`)."""
+    name = cook(identity)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT created_at FROM identity_principals WHERE principal_id = %s",
+            (identity.principal_of(name),),
+        ).fetchone()
+    assert row == (START,)
