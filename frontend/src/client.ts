@@ -1,6 +1,6 @@
 import { createClient as createWs, type Client as WsClient } from "graphql-ws";
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "urql";
-import { clearSession, loadSession, saveSession, type Session } from "./session";
+import { clearSession, loadSession, renewalDue, saveSession, type Session } from "./session";
 
 const REFRESH = `mutation Refresh($refreshToken: String!) {
   refreshToken(input: { refreshToken: $refreshToken }) {
@@ -27,11 +27,12 @@ async function refresh(session: Session): Promise<string | null> {
   return null;
 }
 
-/** A live access token: refreshed (once for all callers) when it expires within a minute. */
+/** A live access token: renewed (once for all callers) when its renewal time has come on this
+ * device's clock (`renewalDue`). */
 export async function accessToken(): Promise<string | null> {
   const session = loadSession();
   if (!session) return null;
-  if (new Date(session.expiresAt).getTime() - Date.now() > 60_000) return session.accessToken;
+  if (!renewalDue(session, Date.now())) return session.accessToken;
   refreshing ??= refresh(session).finally(() => {
     refreshing = null;
   });

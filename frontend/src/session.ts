@@ -13,6 +13,40 @@ export interface Session {
   refreshToken: string;
   expiresAt: string;
   viewer: Viewer;
+  /** When to renew the access token, on this device's clock (ms since the epoch). */
+  renewAt?: number;
+}
+
+const RENEW_EARLY = 60_000;
+
+/** Seconds the access token lives (its `exp` less its `iat`), or null when it cannot be read. */
+export function tokenLifetime(token: string): number | null {
+  const part = token.split(".")[1];
+  if (!part) return null;
+  try {
+    const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)));
+    const life = Number(claims.exp) - Number(claims.iat);
+    return Number.isFinite(life) && life > 0 ? life : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * When to renew a session received at `receivedAt` (this device's clock): its token's lifetime
+ * counted from then, less a minute. The server's `expiresAt` is on the server's clock; a phone
+ * whose clock is wrong by an hour would otherwise send expired tokens, or renew on every request.
+ */
+export function renewalTime(session: Session, receivedAt: number): number {
+  const life = tokenLifetime(session.accessToken);
+  if (life === null) return new Date(session.expiresAt).getTime() - RENEW_EARLY;
+  return receivedAt + Math.max(life * 1000 - RENEW_EARLY, 0);
+}
+
+/** Whether the session's access token is to be renewed before it is used at `now`. */
+export function renewalDue(session: Session, now: number): boolean {
+  return now >= (session.renewAt ?? new Date(session.expiresAt).getTime() - RENEW_EARLY);
 }
 
 const KEY = "infoshkola.session";
@@ -41,9 +75,11 @@ function remembered(): boolean {
   return window.localStorage.getItem(KEY) !== null;
 }
 
+/** Keep a session the server has just given (a login, a renewal). */
 export function saveSession(session: Session, remember = remembered()): void {
   clearStored();
-  (remember ? window.localStorage : window.sessionStorage).setItem(KEY, JSON.stringify(session));
+  const kept: Session = { ...session, renewAt: renewalTime(session, Date.now()) };
+  (remember ? window.localStorage : window.sessionStorage).setItem(KEY, JSON.stringify(kept));
   listeners.forEach((l) => l());
 }
 
