@@ -327,7 +327,10 @@ class TariffInfo:
 class Session:
     access_token: str = strawberry.field(description="The bearer token for requests.")
     refresh_token: str = strawberry.field(description="What `refreshToken` takes for a new one.")
-    expires_at: datetime = strawberry.field(description="When the access token expires.")
+    expires_at: datetime = strawberry.field(
+        description="When the access token expires, on the server's clock: a client renews it"
+        " by the token's lifetime counted on its own clock."
+    )
     viewer: Viewer = strawberry.field(description="Who logged in.")
 
     @classmethod
