@@ -110,7 +110,8 @@ SELECT_BALANCE = (
 def get_balance(
     conn: psycopg.Connection[Any], account_id: UUID, now: datetime
 ) -> dict[str, Any] | None:
-    """The balances row, with `spent_today` for the school's local date at `now`."""
+    """The balances row, with `today` (the school's local date at `now`) and `spent_today`
+    for that date."""
     row = conn.execute(f"{SELECT_BALANCE} WHERE account_id = %s", (account_id,)).fetchone()
     return _as_of(row, now)
 
@@ -131,4 +132,5 @@ def _as_of(row: tuple[Any, ...] | None, now: datetime) -> dict[str, Any] | None:
     found = dict(zip([c for c, _ in COLUMNS], row, strict=True))
     today = now.astimezone(ZoneInfo(found["time_zone"])).date()
     found["spent_today"] = found["spent_today"] if found["spent_date"] == today else 0
+    found["today"] = today
     return found

@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "Query.statement": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.attendance": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.menu": rule(Scope.SCHOOL, P, R, C, A, S, U),
+    "Query.schoolToday": rule(Scope.SCHOOL, P, R, C, A, S, U),
     "Query.schoolReport": rule(Scope.SCHOOL, C, A, S, U),
     "Query.charges": rule(Scope.ACCOUNT, P, R, A, S, U),
     "Query.tariffHistory": rule(Scope.ACCOUNT, P, R, A, S, U),

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import strawberry
 from graphql import GraphQLError
@@ -34,6 +35,7 @@ from api.graphql.types import (
     Menu,
     SchoolDay,
     SchoolReport,
+    SchoolToday,
     StatementLine,
     TariffInfo,
     TerminalKindReport,
@@ -320,6 +322,16 @@ class Query:
         await perm.school(info, "Query.menu", school)
         await caught_up(info, ["menus"], at_least)
         return await Menu.read(info, school, date)
+
+    @strawberry.field(
+        description="A school's local date and time zone now: what today means for its menus,"
+        " limits, pre-orders and reports, wherever the reader is."
+    )
+    async def school_today(self, info: Info[Context, None], school: SchoolId) -> SchoolToday:
+        await perm.school(info, "Query.schoolToday", school)
+        services = info.context.services
+        zone = await services.read(readmodels.school_zone, school)
+        return SchoolToday(date=services.now().astimezone(ZoneInfo(zone)).date(), time_zone=zone)
 
     school_report = school_period_field(
         "schoolReport",

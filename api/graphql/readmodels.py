@@ -4,7 +4,7 @@ Simple lookups reuse the projections' query functions; the statement page with c
 kind filters and the live tail are written here.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -22,12 +22,17 @@ def account_by_contract(
     return balance_by_contract(conn, contract.strip(), now)
 
 
-def school_today(conn: psycopg.Connection[Any], school_id: UUID, now: datetime) -> date:
-    """The school-local date at `now` (UTC while the school is not yet projected)."""
+def school_zone(conn: psycopg.Connection[Any], school_id: UUID) -> str:
+    """The school's IANA time zone ("UTC" while the school is not yet projected)."""
     row = conn.execute(
         "SELECT time_zone FROM projection_schools WHERE school_id = %s", (school_id,)
     ).fetchone()
-    return now.astimezone(ZoneInfo(row[0]) if row else UTC).date()
+    return str(row[0]) if row else "UTC"
+
+
+def school_today(conn: psycopg.Connection[Any], school_id: UUID, now: datetime) -> date:
+    """The school-local date at `now` (UTC while the school is not yet projected)."""
+    return now.astimezone(ZoneInfo(school_zone(conn, school_id))).date()
 
 
 def account_today(conn: psycopg.Connection[Any], account_id: UUID, now: datetime) -> date:
@@ -124,10 +129,3 @@ def attendance_rows(
 
 def projection_positions(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return positions.positions(conn)
-
-
-def school_zone(conn: psycopg.Connection[Any], school_id: UUID) -> str | None:
-    row = conn.execute(
-        "SELECT time_zone FROM balances WHERE school_id = %s LIMIT 1", (school_id,)
-    ).fetchone()
-    return str(row[0]) if row else None

@@ -94,6 +94,14 @@ class Card:
     state: CardState = strawberry.field(description="Where the card stands.")
 
 
+@strawberry.type(description="A school's own day: what today means for it, wherever one reads.")
+class SchoolToday:
+    date: dt.date = strawberry.field(description="The school's local date now.")
+    time_zone: str = strawberry.field(
+        description="The school's IANA time zone (e.g. Asia/Novosibirsk), in which its days turn."
+    )
+
+
 @strawberry.type(description="A pupil's account under a contract: balances, limit, tariff, cards.")
 class Account(relay.Node):
     contract_number: str = strawberry.field(description="The contract number.")
@@ -101,6 +109,10 @@ class Account(relay.Node):
     regular: Kopecks = strawberry.field(description="The parent's wallet.")
     subsidised: Kopecks = strawberry.field(description="The subsidy wallet (meals only).")
     spent_today: Kopecks = strawberry.field(description="Spent in this school-local day.")
+    today: dt.date = strawberry.field(
+        description="The school's local date now: the day `spentToday` counts, and what"
+        " today means for the school's menus, limits and reports wherever the reader is."
+    )
     daily_limit: Kopecks = strawberry.field(
         description="The most the card may spend per school day."
     )

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { loadSession, renewalDue, renewalTime, saveSession, tokenLifetime, type Session } from "./session";
+import {
+  clockOffset,
+  loadSession,
+  renewalDue,
+  renewalTime,
+  saveSession,
+  serverNow,
+  tokenLifetime,
+  type Session,
+} from "./session";
 
 function base64url(value: object): string {
   return btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -59,5 +68,17 @@ describe("session renewal", () => {
     const old = session("opaque", "2027-03-01T12:15:00Z");
     expect(renewalDue(old, Date.parse("2027-03-01T12:13:59Z"))).toBe(false);
     expect(renewalDue(old, Date.parse("2027-03-01T12:14:00Z"))).toBe(true);
+  });
+
+  it("tells the server's clock from this device's by the token's issue time", () => {
+    vi.useFakeTimers();
+    const device = Date.UTC(2027, 9, 31, 1, 0); // the phone an hour behind the server
+    vi.setSystemTime(device);
+    const issued = device / 1000 + 3600;
+    expect(clockOffset(token(issued, issued + FIFTEEN_MINUTES), device)).toBe(3_600_000);
+    saveSession(session(token(issued, issued + FIFTEEN_MINUTES), "2027-10-31T02:15:00Z"), true);
+    expect(serverNow(device + 5_000)).toBe(device + 3_600_000 + 5_000);
+    window.localStorage.clear();
+    expect(serverNow(device)).toBe(device); // no session: this device's clock
   });
 });

@@ -15,22 +15,44 @@ export interface Session {
   viewer: Viewer;
   /** When to renew the access token, on this device's clock (ms since the epoch). */
   renewAt?: number;
+  /** The server's clock less this device's (ms), as the token's `iat` showed it on receipt. */
+  clockOffset?: number;
 }
 
 const RENEW_EARLY = 60_000;
 
-/** Seconds the access token lives (its `exp` less its `iat`), or null when it cannot be read. */
-export function tokenLifetime(token: string): number | null {
+/** The access token's `iat` and `exp` (seconds since the epoch), or null when unreadable. */
+function tokenTimes(token: string): { iat: number; exp: number } | null {
   const part = token.split(".")[1];
   if (!part) return null;
   try {
     const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
     const claims = JSON.parse(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)));
-    const life = Number(claims.exp) - Number(claims.iat);
-    return Number.isFinite(life) && life > 0 ? life : null;
+    const times = { iat: Number(claims.iat), exp: Number(claims.exp) };
+    return Number.isFinite(times.iat) && Number.isFinite(times.exp) ? times : null;
   } catch {
     return null;
   }
+}
+
+/** Seconds the access token lives (its `exp` less its `iat`), or null when it cannot be read. */
+export function tokenLifetime(token: string): number | null {
+  const times = tokenTimes(token);
+  const life = times ? times.exp - times.iat : NaN;
+  return life > 0 ? life : null;
+}
+
+/** The server's clock less this device's (ms), from a token received at `receivedAt`: the
+ * token's `iat` is the server's clock when it was issued (to within the request's round trip). */
+export function clockOffset(token: string, receivedAt: number): number {
+  const times = tokenTimes(token);
+  return times ? times.iat * 1000 - receivedAt : 0;
+}
+
+/** Now on the server's clock, as far as this device can tell: to compare with the server's
+ * instants (a pre-order's cut-off) when this device's clock is wrong. */
+export function serverNow(now: number = Date.now()): number {
+  return now + (loadSession()?.clockOffset ?? 0);
 }
 
 /**
@@ -78,7 +100,12 @@ function remembered(): boolean {
 /** Keep a session the server has just given (a login, a renewal). */
 export function saveSession(session: Session, remember = remembered()): void {
   clearStored();
-  const kept: Session = { ...session, renewAt: renewalTime(session, Date.now()) };
+  const receivedAt = Date.now();
+  const kept: Session = {
+    ...session,
+    renewAt: renewalTime(session, receivedAt),
+    clockOffset: clockOffset(session.accessToken, receivedAt),
+  };
   (remember ? window.localStorage : window.sessionStorage).setItem(KEY, JSON.stringify(kept));
   listeners.forEach((l) => l());
 }

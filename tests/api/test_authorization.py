@@ -169,6 +169,7 @@ OPERATIONS: dict[str, Callable[[Objects], tuple[str, dict[str, Any]]]] = {
         {"id": base64.b64encode(f"Account:{o.contract}".encode()).decode()}),
     "Query.attendance": on_account("attendance", "edges { node { date } }"),
     "Query.menu": lambda o: on_school("menu", "date", f', date: "{day(-10)}"')(o),
+    "Query.schoolToday": on_school("schoolToday", "date timeZone"),
     "Query.schoolReport": on_school("schoolReport", "schoolId"),
     "Query.auditTrail": on_account("auditTrail", "edges { node { actor } }"),
     "Query.charges": lambda o: on_account(
@@ -280,6 +281,7 @@ EXPECTED = {
     "Query.viewer": "PRCASU", "Query.tariffs": "PRCASU", "Query.account": "PRASU",
     "Query.node": "PRASU",
     "Query.statement": "PRASU", "Query.attendance": "PRASU", "Query.menu": "PRCASU",
+    "Query.schoolToday": "PRCASU",
     "Query.schoolReport": "CASU", "Query.auditTrail": "U", "Query.charges": "PRASU",
     "Query.historyExport": "PRU",
     "Mutation.disputeCharge": "P", "Mutation.requestRefund": "P",

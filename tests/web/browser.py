@@ -36,13 +36,16 @@ def require_build() -> None:
         raise RuntimeError("the front end is not built: run `make web` (or `make setup`)")
 
 
-def new_context(browser: Browser, base_url: str, *, phone: bool = False) -> BrowserContext:
-    """A fresh profile; CSP bypassed only so axe-core can be injected for the check."""
+def new_context(
+    browser: Browser, base_url: str, *, phone: bool = False, zone: str = "Asia/Novosibirsk"
+) -> BrowserContext:
+    """A fresh profile in the time zone `zone` (the test school's by default); CSP bypassed only
+    so axe-core can be injected for the check."""
     context = browser.new_context(
         base_url=base_url,
         viewport=PHONE if phone else DESKTOP,
         locale="ru-RU",
-        timezone_id="Asia/Novosibirsk",
+        timezone_id=zone,
         bypass_csp=True,
         service_workers="block",
         accept_downloads=True,

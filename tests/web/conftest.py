@@ -41,11 +41,12 @@ OpenPage = Callable[..., Page]
 
 @pytest.fixture
 def open_page(browser: Browser, stack: Stack) -> Iterator[OpenPage]:
-    """A page in a fresh browser profile on the stack (`phone=True`: a phone's screen)."""
+    """A page in a fresh browser profile on the stack (`phone=True`: a phone's screen; `zone`:
+    the device's time zone, the school's by default)."""
     contexts: list[BrowserContext] = []
 
-    def opened(phone: bool = False) -> Page:
-        contexts.append(new_context(browser, stack.url, phone=phone))
+    def opened(phone: bool = False, zone: str = "Asia/Novosibirsk") -> Page:
+        contexts.append(new_context(browser, stack.url, phone=phone, zone=zone))
         return contexts[-1].new_page()
 
     yield opened

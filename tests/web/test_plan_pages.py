@@ -6,6 +6,7 @@ for the server and, through Playwright's clock, for the page."""
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,10 +25,12 @@ MENU = [
 ]
 
 
-def publish_menu(stack: Stack, world: SchoolWorld, day: str) -> None:
+def publish_menu(
+    stack: Stack, world: SchoolWorld, day: str, items: list[dict[str, str]] = MENU
+) -> None:
     """As a school admin, through the API."""
     admin = stack.staff(Role.SCHOOL_ADMIN, world.school_id)
-    variables: dict[str, Any] = {"s": str(world.school_id), "d": day, "items": MENU}
+    variables: dict[str, Any] = {"s": str(world.school_id), "d": day, "items": items}
     query = (
         "mutation($s: UUID!, $d: Date!, $items: [MenuItemInput!]!) { publishMenu(input: "
         "{school: $s, date: $d, items: $items}) { userErrors { code } } }"
@@ -36,9 +39,9 @@ def publish_menu(stack: Stack, world: SchoolWorld, day: str) -> None:
     stack.project()
 
 
-def frozen_page(open_page: OpenPage, now: datetime) -> Page:
-    """A phone's page whose clock starts at the test's frozen instant."""
-    page = open_page(phone=True)
+def frozen_page(open_page: OpenPage, now: datetime, zone: str = "Asia/Novosibirsk") -> Page:
+    """A phone's page, in the time zone `zone`, whose clock starts at the test's frozen instant."""
+    page = open_page(phone=True, zone=zone)
     page.clock.install(time=now)
     return page
 
@@ -152,3 +155,26 @@ def test_a_parent_of_two_children_moves_money_and_both_balances_change(
     expect(page.get_by_role("link", name=f"Договор № {younger.contract_number}")).to_contain_text(
         re.compile(r"250,50\s₽")
     )
+
+
+def test_a_parent_in_another_time_zone_is_shown_the_menu_of_the_schools_day(
+    travelled: datetime, stack: Stack, open_page: OpenPage, world: SchoolWorld
+) -> None:
+    """The school is in Novosibirsk, the parent's phone in Moscow, four hours behind: the
+    cabinet's menu "for today" is the school's day's, not the phone's (at this suite's default
+    instant, 1 March in Novosibirsk is still 28 February in Moscow)."""
+    family = stack.family(world, login=False)
+    today = school_today(stack, world.school_id)
+    phones_day = travelled.astimezone(ZoneInfo("Europe/Moscow")).date()
+    other_day = phones_day if phones_day != today else today - timedelta(days=1)
+    publish_menu(stack, world, today.isoformat(), [{"code": "SHCHI", "name": "Щи", "price": "50"}])
+    publish_menu(
+        stack, world, other_day.isoformat(), [{"code": "KOTL", "name": "Котлета", "price": "70"}]
+    )
+
+    page = frozen_page(open_page, travelled, zone="Europe/Moscow")
+    log_in(page, family.contract, family.password)
+    page.get_by_role("link", name="Меню").click()
+    menu = page.get_by_role("table")
+    expect(menu).to_contain_text("Щи")
+    expect(menu).not_to_contain_text("Котлета")

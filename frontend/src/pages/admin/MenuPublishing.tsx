@@ -3,7 +3,7 @@ import { useMutation } from "urql";
 import { graphql } from "../../gql";
 import { problemText } from "../../labels";
 import { parseRoubles } from "../../money";
-import { localToday } from "../../today";
+import { useSchoolToday } from "../../today";
 import { Button, Field, Notice, Panel, Unavailable } from "../../ui";
 
 const PUBLISH = graphql(`
@@ -16,7 +16,9 @@ type Row = { code: string; name: string; price: string; allergens: string };
 const empty = (): Row => ({ code: "", name: "", price: "", allergens: "" });
 
 export function MenuPublishing({ school }: { school: string }) {
-  const [date, setDate] = useState(localToday());
+  const today = useSchoolToday(school)?.date;
+  const [chosen, setDate] = useState<string | null>(null);
+  const date = chosen ?? today ?? ""; // the school's today until one is chosen
   const [rows, setRows] = useState<Row[]>([empty()]);
   const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [, publish] = useMutation(PUBLISH);

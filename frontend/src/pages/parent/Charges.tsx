@@ -1,12 +1,11 @@
 // «Списания» (issue 12, point 6): the child's charges over a chosen period, filtered, each with
 // its evidence (terminal, items, photo check, inside or not, the flags), a page at a time.
 import { useEffect, useState } from "react";
-import { useClient } from "urql";
+import { useClient, useQuery } from "urql";
 import { graphql } from "../../gql";
 import type { ChargeFieldsFragment } from "../../gql/graphql";
 import { TERMINAL_KINDS } from "../../labels";
 import { formatKopecks } from "../../money";
-import { localToday } from "../../today";
 import { Button, Checkbox, Field, Loading, Money, Notice, Panel, Select } from "../../ui";
 import {
   CHARGING_KINDS,
@@ -20,6 +19,7 @@ import {
   flagText,
   localTimeText,
 } from "./charges";
+import { ACCOUNT } from "./queries";
 
 const CHARGES_PAGE = graphql(`
   query ChargesPage(
@@ -79,7 +79,13 @@ function useChargePages(contract: string, asked: ChargeVariables) {
 }
 
 export function Charges({ contract }: { contract: string }) {
-  const [filter, setFilter] = useState<ChargeFilter>(() => defaultFilter(localToday()));
+  const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
+  const today = acc?.account?.today; // the school's day, not this device's
+  return today ? <ChargesFrom contract={contract} today={today} /> : <Loading />;
+}
+
+function ChargesFrom({ contract, today }: { contract: string; today: string }) {
+  const [filter, setFilter] = useState<ChargeFilter>(() => defaultFilter(today));
   const [asked, setAsked] = useState<ChargeVariables>(() => {
     const found = chargeVariables(filter);
     if ("error" in found) throw new Error(found.error); // the default filter is always valid

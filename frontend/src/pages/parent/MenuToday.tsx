@@ -1,7 +1,6 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import { graphql } from "../../gql";
-import { localToday } from "../../today";
 import { Loading, Money, Panel, Select, TextArea } from "../../ui";
 import { ActionForm, usePayloadMutation } from "./forms";
 import { ACCOUNT } from "./queries";
@@ -27,9 +26,9 @@ const FEEDBACK = graphql(`
 export function MenuToday({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
   const school = acc?.account?.schoolId;
-  const date = localToday();
-  const [{ data, fetching }] = useQuery({ query: MENU, variables: { school: school ?? "", date }, pause: !school });
-  if (!school || (fetching && !data)) return <Loading />;
+  const date = acc?.account?.today; // the school's day, not this device's
+  const [{ data, fetching }] = useQuery({ query: MENU, variables: { school: school ?? "", date: date ?? "" }, pause: !school || !date });
+  if (!school || !date || (fetching && !data)) return <Loading />;
   const items = data?.menu.items ?? [];
   return (
     <>

@@ -5,7 +5,7 @@ import { useClient, useMutation, useQuery } from "urql";
 import type { PreOrderFieldsFragment } from "../../gql/graphql";
 import { formatDate } from "../../labels";
 import { formatKopecks } from "../../money";
-import { localToday } from "../../today";
+import { serverNow } from "../../session";
 import { Button, Loading, Money, Notice, Panel, Select } from "../../ui";
 import { useBalancesAfterWrite } from "./afterWrite";
 import { MENU } from "./MenuToday";
@@ -49,10 +49,10 @@ function useComingMenus(school: string | undefined, dates: string[]): Day[] | nu
 export function PreOrders({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
   const school = acc?.account?.schoolId;
-  const today = localToday();
-  const days = useComingMenus(school, comingDates(today));
-  const opening = { contract, since: today, first: PAGE, after: null };
-  const [{ data: listed }] = useQuery({ query: PRE_ORDERS, variables: opening, requestPolicy: "cache-and-network" });
+  const today = acc?.account?.today; // the school's day, not this device's
+  const days = useComingMenus(today ? school : undefined, today ? comingDates(today) : []);
+  const opening = { contract, since: today ?? "", first: PAGE, after: null };
+  const [{ data: listed }] = useQuery({ query: PRE_ORDERS, variables: opening, pause: !today, requestPolicy: "cache-and-network" });
   const [more, setMore] = useState<Page | null>(null); // the pages after the first, when asked for
   // The mutations answer the pre-order as it now stands: shown at once, before the read models catch up.
   const [recent, setRecent] = useState<Record<string, PreOrderFieldsFragment>>({});
@@ -123,7 +123,7 @@ function DayMenu({ contract, day, manage, ordered, onPlaced }: {
   const [portions, setPortions] = useState<Record<string, string>>({});
   const [result, setResult] = useState<Result | null>(null);
   const [{ fetching }, place] = useMutation(PLACE_PRE_ORDER);
-  const cutoff = cutoffState(day.cutoffAt);
+  const cutoff = cutoffState(day.cutoffAt, serverNow());
   const canOrder = manage && cutoff.open && !ordered;
   const items = day.dishes
     .map((d) => ({ code: d.code, quantity: Number(portions[d.code] ?? "0") }))
@@ -185,7 +185,7 @@ function PreOrderItem({ contract, order, manage, onCancelled }: {
 }) {
   const [error, setError] = useState<string | null>(null);
   const [{ fetching }, cancel] = useMutation(CANCEL_PRE_ORDER);
-  const cutoff = cutoffState(order.cutoffAt);
+  const cutoff = cutoffState(order.cutoffAt, serverNow());
   const cancellable = manage && order.status === "PLACED" && cutoff.open;
   return (
     <li>

@@ -3,7 +3,6 @@ import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { TERMINAL_KINDS } from "../../labels";
 import { formatKopecks, parseRoubles } from "../../money";
-import { localToday } from "../../today";
 import { Checkbox, Field, Loading, Notice, Panel } from "../../ui";
 import { ActionForm, usePayloadMutation } from "./forms";
 import { MENU } from "./MenuToday";
@@ -51,7 +50,8 @@ export function Protection({ contract, manage }: { contract: string; manage: boo
   const [{ data }, refetch] = useQuery({ query: PROTECTION, variables: { contract } });
   const [{ data: acc }] = useQuery({ query: ACCOUNT, variables: { contract } });
   const school = acc?.account?.schoolId;
-  const [{ data: menu }] = useQuery({ query: MENU, variables: { school: school ?? "", date: localToday() }, pause: !school });
+  const today = acc?.account?.today; // the school's day, not this device's
+  const [{ data: menu }] = useQuery({ query: MENU, variables: { school: school ?? "", date: today ?? "" }, pause: !school || !today });
   const change = usePayloadMutation(CHANGE, "changeProtection");
   const freeze = usePayloadMutation(FREEZE, "freezeCards");
   const unfreeze = usePayloadMutation(UNFREEZE, "unfreezeCards");

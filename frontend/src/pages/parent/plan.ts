@@ -17,8 +17,9 @@ export function comingDates(today: string, count = COMING_DAYS): string[] {
 
 export type Cutoff = { open: boolean; text: string };
 
-/** Whether orders for a day are still taken at `now`, and the sentence that says so. */
-export function cutoffState(cutoffAt: string, now: number = Date.now()): Cutoff {
+/** Whether orders for a day are still taken at `now` (the server's clock: `serverNow`), and the
+ * sentence that says so. */
+export function cutoffState(cutoffAt: string, now: number): Cutoff {
   const open = now < Date.parse(cutoffAt);
   const when = formatDateTime(cutoffAt);
   return open ? { open, text: `Заказ и отмена — до ${when}` } : { open, text: `Приём заказов закрыт ${when}` };

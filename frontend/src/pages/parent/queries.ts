@@ -8,6 +8,7 @@ export const ACCOUNT = graphql(`
       regular
       subsidised
       spentToday
+      today
       dailyLimit
       tariff
       position

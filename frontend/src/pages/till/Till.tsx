@@ -6,7 +6,7 @@ import type { Session } from "../../session";
 import { DeviceSetup, useDevice } from "../../terminal/DeviceSetup";
 import { OfflineTill, type Item } from "../../terminal/offline";
 import { signedFetch, signedJson, TerminalError, type Device } from "../../terminal/signing";
-import { localToday } from "../../today";
+import { localToday, useSchoolToday } from "../../today";
 import { Button, Checkbox, Field, Layout, Link, Loading, Money, Notice, Panel } from "../../ui";
 import { MENU } from "../parent/MenuToday";
 import { LogoutButton } from "../parent/Cabinet";
@@ -88,6 +88,7 @@ function TillScreen({ device, session, onForget }: { device: Device; session: Se
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { online, setOnline, pending, setPending, sync } = useSync(device);
+  const schoolDay = useSchoolToday(session?.viewer.schoolIds[0]);
   const card = useRef<HTMLInputElement>(null);
   const total = order.reduce((s, i) => s + i.price * i.quantity, 0);
 
@@ -119,7 +120,7 @@ function TillScreen({ device, session, onForget }: { device: Device; session: Se
       else {
         // No network: decide as the reader does, journal it, upload later.
         setOnline(false);
-        const d = till.decide(offlineBody, localToday());
+        const d = till.decide(offlineBody, localToday(new Date(), schoolDay?.timeZone)); // the school's day
         setPending(till.pending().length);
         setDecision({ ...d, offline: true });
         if (d.outcome === "approved") setOrder([]);
@@ -209,7 +210,8 @@ function DecisionView({ decision: d, photo }: { decision: Decision; photo: strin
 
 function Order({ order, setOrder, session }: { order: Item[]; setOrder: (o: Item[]) => void; session: Session | null }) {
   const school = session?.viewer.schoolIds[0];
-  const [{ data, error }, reload] = useQuery({ query: MENU, variables: { school: school ?? "", date: localToday() }, pause: !school });
+  const day = useSchoolToday(school)?.date; // the school's day, not this device's
+  const [{ data, error }, reload] = useQuery({ query: MENU, variables: { school: school ?? "", date: day ?? "" }, pause: !school || !day });
   const [name, setName] = useState("");
   const [price, setPrice] = useState("");
   const add = (item: Item) => {
