@@ -90,8 +90,10 @@ export function problemText(p: { code: string; message: string }): string {
   return PROBLEMS[p.code] ?? PROBLEMS[p.code.toUpperCase()] ?? p.message; // userErrors' codes are snake_case
 }
 
-export function formatDateTime(iso: string): string {
-  return new Date(iso).toLocaleString("ru-RU", { dateStyle: "short", timeStyle: "short" });
+/** An instant as a date and time in `timeZone` (a school's, so that a pupil's day reads the same
+ * wherever the reader is), or in this device's zone without one. */
+export function formatDateTime(iso: string, timeZone?: string): string {
+  return new Date(iso).toLocaleString("ru-RU", { dateStyle: "short", timeStyle: "short", timeZone });
 }
 
 export function formatDate(isoDate: string): string {

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from domain.preorder import cutoff_for
 from identity.service import Role
 from tests.api.stack import Stack
-from tests.builders import SchoolWorld
+from tests.builders import SchoolWorld, meal
 from tests.parents.tills import school_today
 from tests.web.browser import check, log_in
 from tests.web.conftest import OpenPage
@@ -157,13 +157,16 @@ def test_a_parent_of_two_children_moves_money_and_both_balances_change(
     )
 
 
-def test_a_parent_in_another_time_zone_is_shown_the_menu_of_the_schools_day(
+def test_a_parent_in_another_time_zone_sees_the_schools_day_and_clock(
     travelled: datetime, stack: Stack, open_page: OpenPage, world: SchoolWorld
 ) -> None:
     """The school is in Novosibirsk, the parent's phone in Moscow, four hours behind: the
     cabinet's menu "for today" is the school's day's, not the phone's (at this suite's default
-    instant, 1 March in Novosibirsk is still 28 February in Moscow)."""
+    instant, 1 March in Novosibirsk is still 28 February in Moscow), and a lunch's time in the
+    statement is the school's clock's."""
     family = stack.family(world, login=False)
+    world.tap("canteen_pos", family.pupil.uid, items=[meal(9000)], at=travelled)
+    stack.project()
     today = school_today(stack, world.school_id)
     phones_day = travelled.astimezone(ZoneInfo("Europe/Moscow")).date()
     other_day = phones_day if phones_day != today else today - timedelta(days=1)
@@ -178,3 +181,7 @@ def test_a_parent_in_another_time_zone_is_shown_the_menu_of_the_schools_day(
     menu = page.get_by_role("table")
     expect(menu).to_contain_text("Щи")
     expect(menu).not_to_contain_text("Котлета")
+    page.get_by_role("link", name="Выписка").click()
+    lunch_time = travelled.astimezone(world.ledger.school(world.school_id).zone)
+    lines = page.get_by_role("list", name="Операции по счёту")
+    expect(lines).to_contain_text(lunch_time.strftime("%d.%m.%Y, %H:%M"))

@@ -3,6 +3,7 @@ import { BarChart } from "../../charts";
 import { graphql } from "../../gql";
 import { formatDate, formatDateTime } from "../../labels";
 import { Loading, Panel } from "../../ui";
+import { useSchoolZone } from "./queries";
 
 const ATTENDANCE = graphql(`
   query Attendance($contract: String!, $since: Date) {
@@ -15,6 +16,7 @@ const ATTENDANCE = graphql(`
 export function Attendance({ contract }: { contract: string }) {
   const since = new Date(Date.now() - 31 * 86_400_000).toISOString().slice(0, 10);
   const [{ data, fetching }] = useQuery({ query: ATTENDANCE, variables: { contract, since } });
+  const zone = useSchoolZone(contract);
   if (fetching && !data) return <Loading />;
   const days = (data?.attendance.edges ?? []).map((e) => e.node).sort((a, b) => a.date.localeCompare(b.date));
   const today = days[days.length - 1];
@@ -26,7 +28,7 @@ export function Attendance({ contract }: { contract: string }) {
         ) : (
           <p className="muted">Проходов через турникет пока не было.</p>
         )}
-        {today?.lastPassAt && <p className="muted">Последний проход: {formatDateTime(today.lastPassAt)}</p>}
+        {today?.lastPassAt && <p className="muted">Последний проход: {formatDateTime(today.lastPassAt, zone)}</p>}
       </Panel>
       {days.length > 0 && (
         <Panel title="Посещения за месяц">

@@ -4,6 +4,7 @@ import { download } from "../../csv";
 import { graphql } from "../../gql";
 import { formatDate, formatDateTime } from "../../labels";
 import { Button, Loading, Money, Notice, Panel } from "../../ui";
+import { useSchoolZone } from "./queries";
 
 const CASEWORK = graphql(`
   query MyCasework($contract: String!) {
@@ -33,6 +34,7 @@ const REFUND_STATES: Record<string, string> = {
 /** The parent's disputes with support's decisions, the refund, and the history to take away. */
 export function Casework({ contract }: { contract: string }) {
   const [{ data }] = useQuery({ query: CASEWORK, variables: { contract }, requestPolicy: "cache-and-network" });
+  const zone = useSchoolZone(contract);
   const client = useClient();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | null>(null);
@@ -65,7 +67,7 @@ export function Casework({ contract }: { contract: string }) {
                   <strong>{formatDate(d.localDate)} · <Money value={d.amount} /></strong>
                   {" — "}<span data-testid="dispute-status">{DISPUTE_STATES[d.status]}</span>
                   <br />Что не так: {d.claim}
-                  <br />Решение: {d.decision ? `${d.decision} (${formatDateTime(d.decidedAt!)})` : "ещё нет"}
+                  <br />Решение: {d.decision ? `${d.decision} (${formatDateTime(d.decidedAt!, zone)})` : "ещё нет"}
                 </div>
               </li>
             ))}
@@ -75,7 +77,7 @@ export function Casework({ contract }: { contract: string }) {
       <Panel title="Возврат средств">
         {work?.refund ? (
           <p>Возврат: {REFUND_STATES[work.refund.status] ?? work.refund.status}
-            {work.refund.requestedAt && `, заявка от ${formatDateTime(work.refund.requestedAt)}`}.</p>
+            {work.refund.requestedAt && `, заявка от ${formatDateTime(work.refund.requestedAt, zone)}`}.</p>
         ) : (
           <p className="muted">Заявок на возврат нет. Запросить возврат остатка можно в «Настройках».</p>
         )}

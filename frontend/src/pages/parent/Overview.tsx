@@ -3,7 +3,7 @@ import { useMutation, useQuery, useSubscription } from "urql";
 import { graphql } from "../../gql";
 import { CARD_STATES, MOVEMENT_KINDS, formatDateTime, problemText } from "../../labels";
 import { Button, Field, Loading, Money, Notice, Panel } from "../../ui";
-import { ACCOUNT, LIVE } from "./queries";
+import { ACCOUNT, LIVE, useSchoolZone } from "./queries";
 import { TopUp } from "./TopUp";
 
 const BLOCK = graphql(`
@@ -41,6 +41,7 @@ export function Overview({ contract, manage }: { contract: string; manage: boole
   const [{ data, fetching, error }, refetch] = useQuery({ query: ACCOUNT, variables: { contract } });
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [, block] = useMutation(BLOCK);
+  const zone = useSchoolZone(contract);
   const account = data?.account;
   // Live from the position the page already shows: nothing between the two is missed.
   const [since, setSince] = useState<string | null>(null);
@@ -91,7 +92,7 @@ export function Overview({ contract, manage }: { contract: string; manage: boole
           <ul className="live" aria-live="polite" aria-label="События по карте">
             {live.data.map((e) => (
               <li key={e.position} className={e.kind === "PURCHASE_DECLINED" ? "declined" : undefined}>
-                {formatDateTime(e.at)} · {LIVE_KINDS[e.kind] ?? MOVEMENT_KINDS[e.kind] ?? e.kind} · <Money value={e.amount} />
+                {formatDateTime(e.at, zone)} · {LIVE_KINDS[e.kind] ?? MOVEMENT_KINDS[e.kind] ?? e.kind} · <Money value={e.amount} />
                 <br />
                 <span className="muted">{e.reason}</span>
               </li>

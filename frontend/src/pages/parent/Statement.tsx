@@ -6,7 +6,7 @@ import { graphql } from "../../gql";
 import { MOVEMENT_KINDS, TERMINAL_KINDS, formatDate, formatDateTime, problemText } from "../../labels";
 import { formatKopecks } from "../../money";
 import { Button, Loading, Money, Notice, Panel, TextArea, Unavailable } from "../../ui";
-import { CHARGES, STATEMENT } from "./queries";
+import { CHARGES, STATEMENT, useSchoolZone } from "./queries";
 import { perDay, perKind } from "./spending";
 
 const DISPUTE = graphql(`
@@ -32,6 +32,7 @@ function daysAgo(n: number): string {
 export function Statement({ contract, manage }: { contract: string; manage: boolean }) {
   const [{ data, fetching }] = useQuery({ query: STATEMENT, variables: { contract, since: daysAgo(31), first: 100 } });
   const [disputing, setDisputing] = useState<string | null>(null);
+  const zone = useSchoolZone(contract);
   const client = useClient();
   const lines = (data?.statement.edges ?? []).map((e) => e.node);
   const days = perDay(lines);
@@ -65,7 +66,7 @@ export function Statement({ contract, manage }: { contract: string; manage: bool
               <li key={id} className={l.declined ? "declined" : undefined}>
                 <div className="row" style={{ justifyContent: "space-between" }}>
                   <span>
-                    <strong>{MOVEMENT_KINDS[l.kind] ?? l.kind}</strong> · {formatDateTime(l.localAt)}
+                    <strong>{MOVEMENT_KINDS[l.kind] ?? l.kind}</strong> · {formatDateTime(l.localAt, zone)}
                     {l.terminalKind && <> · {TERMINAL_KINDS[l.terminalKind]}</>}
                   </span>
                   <Money value={l.declined ? l.refusedAmount : l.amount} />
@@ -102,6 +103,7 @@ const DISPUTE_STATUSES: Record<string, string> = {
 
 function DisputeForm({ contract, on, at, amount }: { contract: string; on: string; at: string; amount: string }) {
   const [{ data }] = useQuery({ query: CHARGES, variables: { contract, on } });
+  const zone = useSchoolZone(contract);
   const [claim, setClaim] = useState("");
   const [result, setResult] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [, dispute] = useMutation(DISPUTE);
@@ -126,7 +128,7 @@ function DisputeForm({ contract, on, at, amount }: { contract: string; on: strin
     >
       <h3>Основание списания</h3>
       <p>
-        {formatDateTime(charge.tappedAt)}, {TERMINAL_KINDS[charge.terminalKind]}{charge.offline ? ", без связи" : ""}: <Money value={charge.amount} />
+        {formatDateTime(charge.tappedAt, zone)}, {TERMINAL_KINDS[charge.terminalKind]}{charge.offline ? ", без связи" : ""}: <Money value={charge.amount} />
         {" "}(основной кошелёк <Money value={charge.fromRegular} />, дотация <Money value={charge.fromSubsidised} />)
       </p>
       <ul>{charge.items.map((i) => <li key={i.code}>{i.name} × {i.quantity}</li>)}</ul>

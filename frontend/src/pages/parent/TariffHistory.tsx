@@ -5,6 +5,7 @@ import { graphql } from "../../gql";
 import { TARIFFS, formatDateTime } from "../../labels";
 import { Loading, Panel } from "../../ui";
 import { breakdownText, tariffEntryText } from "./charges";
+import { useSchoolZone } from "./queries";
 
 const TARIFF_HISTORY = graphql(`
   query TariffHistory($contract: String!) {
@@ -18,6 +19,7 @@ const TARIFF_HISTORY = graphql(`
 
 export function TariffHistory({ contract }: { contract: string }) {
   const [{ data, fetching }] = useQuery({ query: TARIFF_HISTORY, variables: { contract }, requestPolicy: "cache-and-network" });
+  const zone = useSchoolZone(contract);
   if (fetching && !data) return <Loading />;
   const history = data?.tariffHistory ?? [];
   const tariff = data?.account?.tariff;
@@ -39,7 +41,7 @@ export function TariffHistory({ contract }: { contract: string }) {
             <tbody>
               {history.map((h) => (
                 <tr key={`${h.at}-${h.kind}-${h.period ?? ""}`}>
-                  <td>{formatDateTime(h.at)}</td>
+                  <td>{formatDateTime(h.at, zone)}</td>
                   <td>{tariffEntryText(h)}</td>
                   <td>{breakdownText(h) || "—"}</td>
                 </tr>

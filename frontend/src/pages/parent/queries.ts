@@ -1,4 +1,6 @@
+import { useQuery } from "urql";
 import { graphql } from "../../gql";
+import { useSchoolToday } from "../../today";
 
 export const ACCOUNT = graphql(`
   query Account($contract: String!) {
@@ -16,6 +18,13 @@ export const ACCOUNT = graphql(`
     }
   }
 `);
+
+/** The time zone of the contract's school: its pupil's times are shown in it, wherever the
+ * reader is (a grandparent in Moscow, a pupil in Novosibirsk); undefined while not known. */
+export function useSchoolZone(contract: string): string | undefined {
+  const [{ data }] = useQuery({ query: ACCOUNT, variables: { contract } });
+  return useSchoolToday(data?.account?.schoolId)?.timeZone;
+}
 
 export const STATEMENT = graphql(`
   query Statement($contract: String!, $since: Date, $first: Int!, $after: String) {
