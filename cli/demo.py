@@ -51,6 +51,7 @@ def _seed(ledger: Ledger, people: PeopleStore | None) -> None:
         ledger.register_terminal(school, kind.value, f"Демо: {kind.value}", demo_terminal_id(kind))
     kiosk = demo_terminal_id(TerminalKind.KIOSK)
     now = ledger.clock()
+    today = ledger.school(school).local_date(now)  # the school's day, not UTC's
     for n in range(1, PUPILS + 1):
         pupil_ref, parent_ref = f"subject:demo-pupil-{n}", f"subject:demo-parent-{n}"
         name = f"{LAST_NAMES[n % 3]} {FIRST_NAMES[n % 10]}"
@@ -67,7 +68,7 @@ def _seed(ledger: Ledger, people: PeopleStore | None) -> None:
         )
         if n % 5 == 0:
             ledger.grant_subsidy(account, "многодетная семья", 9_000)
-            ledger.credit_subsidy(account, 9_000, now.date().isoformat())
+            ledger.credit_subsidy(account, 9_000, today.isoformat())
         ledger.handle_tap(
             TapRequest.parse(
                 demo_terminal_id(TerminalKind.TURNSTILE),
