@@ -42,6 +42,7 @@ from api.graphql.types import (
     Viewer,
     from_row,
 )
+from domain.errors import DomainError
 from domain.fees import MONTHLY_FEES
 from projections.attendance import attendance_page
 from projections.school_reports import get_school_report
@@ -331,6 +332,11 @@ class Query:
         await perm.school(info, "Query.schoolToday", school)
         services = info.context.services
         zone = await services.read(readmodels.school_zone, school)
+        if zone is None:  # not projected yet: the ledger knows it, or no one does
+            try:
+                zone = await services.run(lambda: services.ledger.school(school).time_zone)
+            except DomainError as error:
+                raise bad_input(str(error)) from None
         return SchoolToday(date=services.now().astimezone(ZoneInfo(zone)).date(), time_zone=zone)
 
     school_report = school_period_field(

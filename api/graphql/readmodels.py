@@ -22,17 +22,17 @@ def account_by_contract(
     return balance_by_contract(conn, contract.strip(), now)
 
 
-def school_zone(conn: psycopg.Connection[Any], school_id: UUID) -> str:
-    """The school's IANA time zone ("UTC" while the school is not yet projected)."""
+def school_zone(conn: psycopg.Connection[Any], school_id: UUID) -> str | None:
+    """The school's IANA time zone; None while the school is not projected (or unknown)."""
     row = conn.execute(
         "SELECT time_zone FROM projection_schools WHERE school_id = %s", (school_id,)
     ).fetchone()
-    return str(row[0]) if row else "UTC"
+    return str(row[0]) if row else None
 
 
 def school_today(conn: psycopg.Connection[Any], school_id: UUID, now: datetime) -> date:
     """The school-local date at `now` (UTC while the school is not yet projected)."""
-    return now.astimezone(ZoneInfo(school_zone(conn, school_id))).date()
+    return now.astimezone(ZoneInfo(school_zone(conn, school_id) or "UTC")).date()
 
 
 def account_today(conn: psycopg.Connection[Any], account_id: UUID, now: datetime) -> date:

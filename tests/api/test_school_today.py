@@ -3,6 +3,7 @@ another time zone, or support in Moscow looking at a school in Vladivostok, asks
 day instead of reading its own clock (the web pages do)."""
 
 from datetime import datetime
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from identity.service import Role
@@ -29,3 +30,18 @@ def test_every_reader_is_told_the_schools_own_date_and_zone(
     assert family.client.data(TODAY, s=str(novosibirsk.school_id))["schoolToday"] == own
     account = family.client.data(ACCOUNT, c=family.contract)["account"]
     assert account == {"today": clock.today().isoformat(), "spentToday": "0"}
+
+
+def test_a_school_not_yet_projected_is_told_from_the_ledger_and_an_unknown_one_is_refused(
+    travelled: datetime, stack: Stack
+) -> None:
+    support = stack.staff(Role.SUPPORT, all_schools=True)
+    fresh = new_school(stack.ledger, time_zone="Europe/Kaliningrad")  # not projected
+    expected = {"date": clock.now(ZoneInfo("Europe/Kaliningrad")).date().isoformat(),
+                "timeZone": "Europe/Kaliningrad"}  # fmt: skip
+    assert support.data(TODAY, s=str(fresh.school_id))["schoolToday"] == expected
+    unknown = support.gql(TODAY, s=str(uuid4()))
+    assert unknown["data"] is None
+    (error,) = unknown["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "unknown" in error["message"]
